@@ -1,0 +1,1 @@
+//! The Kafka model, following `shared/kafka/SEMANTICS.md`.

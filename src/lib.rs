@@ -1,0 +1,15 @@
+//! kafka-lab: a deterministic simulation of Apache Kafka's own rules, with a web lab and a CLI on top.
+//!
+//! Layers (see `shared/design/ARCHITECTURE.md`), each using only the ones above it:
+//! - [`sim`]: the kernel: virtual time, seeded randomness, the event queue, a simulated network and disk.
+//! - [`kafka`]: the Kafka model: logs, partitioners, placement, replication, producers, consumers, groups.
+//! - `ui` (wasm only) and the `kafka-lab` binary: front ends that use the public API only.
+
+pub mod kafka;
+pub mod sim;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
+
+#[cfg(target_arch = "wasm32")]
+pub mod ui;

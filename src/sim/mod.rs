@@ -1,0 +1,1 @@
+//! The kernel: virtual time, seeded randomness and the event queue. Nothing here knows about Kafka.
