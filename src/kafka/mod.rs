@@ -1,1 +1,9 @@
 //! The Kafka model, following `shared/kafka/SEMANTICS.md`.
+
+pub mod group;
+pub mod ids;
+pub mod java;
+pub mod placement;
+pub mod replication;
+
+pub use ids::{BrokerId, TopicPartition};

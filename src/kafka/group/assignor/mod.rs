@@ -1,0 +1,1 @@
+//! Consumer group assignors, exactly as Kafka computes them (SEMANTICS §3).

@@ -1,0 +1,3 @@
+//! Consumer groups: the classic protocol's coordinator and Kafka's assignors.
+
+pub mod assignor;

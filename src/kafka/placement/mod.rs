@@ -1,0 +1,1 @@
+//! Replica placement at topic creation (SEMANTICS §4).

@@ -1,0 +1,1 @@
+//! Partition leader election (SEMANTICS §5).

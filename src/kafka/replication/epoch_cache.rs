@@ -1,0 +1,1 @@
+//! The leader-epoch cache (SEMANTICS §5, KIP-101/279).
