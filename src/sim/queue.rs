@@ -1,0 +1,120 @@
+//! The event queue: items ordered by (time, sequence), so ties fire in the order they were scheduled.
+//!
+//! Payloads live in a slab and the heap holds only small keys, so large messages are never moved while
+//! the heap reorders itself.
+
+use super::time::Tick;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    at: Tick,
+    seq: u64,
+    slot: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct EventQueue<T> {
+    heap: BinaryHeap<Reverse<Key>>,
+    slots: Vec<Option<T>>,
+    free: Vec<u32>,
+    next_seq: u64,
+}
+
+impl<T> Default for EventQueue<T> {
+    fn default() -> Self {
+        EventQueue { heap: BinaryHeap::new(), slots: Vec::new(), free: Vec::new(), next_seq: 0 }
+    }
+}
+
+impl<T> EventQueue<T> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Schedules `item` at `at`; returns its sequence number (unique, increasing).
+    pub fn push(&mut self, at: Tick, item: T) -> u64 {
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(item);
+                slot
+            }
+            None => {
+                self.slots.push(Some(item));
+                // The queue never holds 4 billion items: every producer of items is bounded.
+                u32::try_from(self.slots.len() - 1).expect("event queue slot count fits in u32")
+            }
+        };
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.heap.push(Reverse(Key { at, seq, slot }));
+        seq
+    }
+
+    /// The time of the next item, if any.
+    pub fn peek_time(&self) -> Option<Tick> {
+        self.heap.peek().map(|Reverse(k)| k.at)
+    }
+
+    /// Removes and returns the earliest item (ties: the one scheduled first).
+    pub fn pop(&mut self) -> Option<(Tick, T)> {
+        let Reverse(key) = self.heap.pop()?;
+        let item = self.slots[key.slot as usize].take();
+        self.free.push(key.slot);
+        item.map(|item| (key.at, item))
+    }
+
+    /// Removes the earliest item only if it is due at or before `until`.
+    pub fn pop_until(&mut self, until: Tick) -> Option<(Tick, T)> {
+        if self.peek_time()? > until {
+            return None;
+        }
+        self.pop()
+    }
+
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_fire_in_time_order_and_ties_in_scheduling_order() {
+        let mut q = EventQueue::new();
+        q.push(Tick(20), "late");
+        q.push(Tick(10), "first at 10");
+        q.push(Tick(10), "second at 10");
+        q.push(Tick(5), "early");
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, s)| s).collect();
+        assert_eq!(order, ["early", "first at 10", "second at 10", "late"]);
+    }
+
+    #[test]
+    fn pop_until_leaves_future_items() {
+        let mut q = EventQueue::new();
+        q.push(Tick(10), 1);
+        q.push(Tick(30), 2);
+        assert_eq!(q.pop_until(Tick(20)), Some((Tick(10), 1)));
+        assert_eq!(q.pop_until(Tick(20)), None);
+        assert_eq!(q.len(), 1);
+        assert_eq!(q.peek_time(), Some(Tick(30)));
+    }
+
+    #[test]
+    fn slots_are_reused() {
+        let mut q = EventQueue::new();
+        for round in 0..100u64 {
+            q.push(Tick(round), round);
+            q.pop();
+        }
+        assert_eq!(q.slots.len(), 1);
+    }
+}
