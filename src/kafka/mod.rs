@@ -3,7 +3,9 @@
 pub mod group;
 pub mod ids;
 pub mod java;
+pub mod log;
 pub mod placement;
+pub mod record;
 pub mod replication;
 
 pub use ids::{BrokerId, TopicPartition};

@@ -1,0 +1,332 @@
+//! A partition's log as an in-memory segment store (SEMANTICS §6).
+//!
+//! The log appends batches whose offsets its leader assigned, rolls segments on `segment.bytes`,
+//! `segment.ms` and full indexes, reads by offset through the offset index, finds offsets by time
+//! through the time index, truncates at batch boundaries, and deletes whole old segments exactly as
+//! Kafka's retention does. Deleting a segment drops its batches, so memory stays bounded.
+
+pub mod index;
+pub mod retention;
+pub mod segment;
+
+use crate::kafka::record::Batch;
+use crate::sim::{Rng, Tick};
+use retention::{LogFacts, RetentionPolicy, RetentionReason, SegmentFacts};
+pub use segment::{RollReason, RollLimits, Segment};
+use std::collections::VecDeque;
+
+/// The topic configs a log obeys, with Kafka's names in the docs and Kafka's defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LogConfig {
+    /// `segment.bytes` (1 GiB).
+    pub segment_bytes: u64,
+    /// `segment.ms` (7 days).
+    pub segment_ms: u64,
+    /// `segment.jitter.ms` (0): a random amount, up to this, subtracted from segment.ms per segment.
+    pub segment_jitter_ms: u64,
+    /// `segment.index.bytes` (10 MiB).
+    pub segment_index_bytes: u64,
+    /// `index.interval.bytes` (4096).
+    pub index_interval_bytes: u64,
+    /// `retention.ms` (7 days; negative = forever).
+    pub retention_ms: i64,
+    /// `retention.bytes` (-1 = no limit).
+    pub retention_bytes: i64,
+    /// `cleanup.policy` includes `delete` (default yes).
+    pub cleanup_delete: bool,
+    /// `cleanup.policy` includes `compact` (default no).
+    pub cleanup_compact: bool,
+}
+
+impl Default for LogConfig {
+    fn default() -> LogConfig {
+        LogConfig {
+            segment_bytes: 1_073_741_824,
+            segment_ms: 604_800_000,
+            segment_jitter_ms: 0,
+            segment_index_bytes: 10_485_760,
+            index_interval_bytes: 4096,
+            retention_ms: 604_800_000,
+            retention_bytes: -1,
+            cleanup_delete: true,
+            cleanup_compact: false,
+        }
+    }
+}
+
+/// A read that Kafka answers with `OFFSET_OUT_OF_RANGE`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OffsetOutOfRange {
+    pub requested: u64,
+    pub log_start_offset: u64,
+    pub log_end_offset: u64,
+}
+
+impl std::fmt::Display for OffsetOutOfRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "offset {} is out of range: the log holds offsets {} to {}",
+            self.requested,
+            self.log_start_offset,
+            self.log_end_offset.saturating_sub(1)
+        )
+    }
+}
+
+/// One segment retention removed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DeletedSegment {
+    pub base_offset: u64,
+    /// The offset after its last record.
+    pub next_offset: u64,
+    pub size_bytes: u64,
+    pub reason: RetentionReason,
+}
+
+#[derive(Clone, Debug)]
+pub struct Log {
+    config: LogConfig,
+    segments: VecDeque<Segment>,
+    log_start_offset: u64,
+    high_watermark: u64,
+    /// Draws each segment's roll jitter (only when `segment.jitter.ms` > 0).
+    rng: Rng,
+}
+
+impl Log {
+    pub fn new(config: LogConfig, now: Tick, rng: Rng) -> Log {
+        let mut log = Log { config, segments: VecDeque::new(), log_start_offset: 0, high_watermark: 0, rng };
+        let first = log.new_segment(0, now);
+        log.segments.push_back(first);
+        log
+    }
+
+    fn new_segment(&mut self, base_offset: u64, now: Tick) -> Segment {
+        // Kafka: jitter = random % min(segment.jitter.ms, segment.ms), 0 when jitter is off.
+        let jitter_ms = match self.config.segment_jitter_ms.min(self.config.segment_ms) {
+            0 => 0,
+            bound => self.rng.below(bound),
+        };
+        Segment::new(base_offset, now, self.config.segment_index_bytes, jitter_ms)
+    }
+
+    pub fn config(&self) -> &LogConfig {
+        &self.config
+    }
+
+    /// A topic config change applies from the next append or retention check on.
+    pub fn set_config(&mut self, config: LogConfig) {
+        self.config = config;
+    }
+
+    pub fn log_start_offset(&self) -> u64 {
+        self.log_start_offset
+    }
+
+    /// The offset the next appended record gets (LEO).
+    pub fn log_end_offset(&self) -> u64 {
+        self.active().next_offset()
+    }
+
+    pub fn high_watermark(&self) -> u64 {
+        self.high_watermark
+    }
+
+    pub fn segments(&self) -> impl ExactSizeIterator<Item = &Segment> + DoubleEndedIterator {
+        self.segments.iter()
+    }
+
+    pub fn size_bytes(&self) -> u64 {
+        self.segments.iter().map(Segment::size_bytes).sum()
+    }
+
+    fn active(&self) -> &Segment {
+        // A log always keeps at least one (possibly empty) segment: see `new` and `delete_old_segments`.
+        self.segments.back().expect("a log always has an active segment")
+    }
+
+    /// Appends a batch whose base offset is this log's end offset. Rolls first when the active segment
+    /// should roll, and says why.
+    pub fn append(&mut self, batch: Batch, now: Tick) -> Option<RollReason> {
+        debug_assert_eq!(batch.base_offset, self.log_end_offset(), "appends are contiguous");
+        let limits = RollLimits { segment_bytes: self.config.segment_bytes, segment_ms: self.config.segment_ms };
+        let roll = self.active().should_roll(
+            limits,
+            u64::from(batch.size_bytes),
+            batch.max_timestamp_ms,
+            batch.last_offset(),
+        );
+        if roll.is_some() {
+            self.roll(batch.base_offset, now);
+        }
+        let interval = self.config.index_interval_bytes;
+        // Just rolled or already present: the active segment exists.
+        self.segments.back_mut().expect("a log always has an active segment").append(batch, interval);
+        roll
+    }
+
+    fn roll(&mut self, base_offset: u64, now: Tick) {
+        if let Some(active) = self.segments.back_mut() {
+            active.on_become_inactive();
+        }
+        let segment = self.new_segment(base_offset, now);
+        self.segments.push_back(segment);
+    }
+
+    /// Whole batches starting with the one that holds `from`, up to `max_bytes` (at least one batch),
+    /// ending below `upper_bound` (the high watermark for consumers, the LEO for followers).
+    /// Offsets below the log start or past the end are out of range; at or past the bound is empty.
+    pub fn read(&self, from: u64, max_bytes: u64, upper_bound: u64) -> Result<Vec<Batch>, OffsetOutOfRange> {
+        let leo = self.log_end_offset();
+        if from < self.log_start_offset || from > leo {
+            return Err(OffsetOutOfRange { requested: from, log_start_offset: self.log_start_offset, log_end_offset: leo });
+        }
+        let mut out = Vec::new();
+        if from >= upper_bound.min(leo) {
+            return Ok(out);
+        }
+        let first_segment = self.segments.partition_point(|s| s.base_offset() <= from).saturating_sub(1);
+        let mut bytes = 0u64;
+        for segment in self.segments.range(first_segment..) {
+            let start = if out.is_empty() { segment.find_batch(from) } else { Some(0) };
+            let Some(start) = start else { continue };
+            for batch in &segment.batches()[start..] {
+                if batch.next_offset() > upper_bound {
+                    return Ok(out);
+                }
+                if !out.is_empty() && bytes + u64::from(batch.size_bytes) > max_bytes {
+                    return Ok(out);
+                }
+                bytes += u64::from(batch.size_bytes);
+                out.push(batch.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every batch in the log, oldest first (for inspectors).
+    pub fn batches(&self) -> impl Iterator<Item = &Batch> {
+        self.segments.iter().flat_map(|s| s.batches().iter())
+    }
+
+    /// The batch holding `offset`, if the log has it.
+    pub fn batch_at(&self, offset: u64) -> Option<&Batch> {
+        if offset < self.log_start_offset || offset >= self.log_end_offset() {
+            return None;
+        }
+        let i = self.segments.partition_point(|s| s.base_offset() <= offset).checked_sub(1)?;
+        let segment = &self.segments[i];
+        segment.find_batch(offset).map(|slot| &segment.batches()[slot])
+    }
+
+    /// The first offset with a timestamp at or after `timestamp_ms` (`offsetsForTimes`), through the
+    /// time index; `None` when every record is older.
+    pub fn offset_for_timestamp(&self, timestamp_ms: u64) -> Option<u64> {
+        self.segments
+            .iter()
+            .filter(|s| !s.is_empty() && s.largest_timestamp_ms() >= timestamp_ms)
+            .find_map(|s| s.find_offset_by_timestamp(timestamp_ms))
+            .map(|offset| offset.max(self.log_start_offset))
+    }
+
+    /// Removes every batch at or after `offset` (a follower truncating to its new leader's epoch end),
+    /// and returns them: records the log lost.
+    pub fn truncate_to(&mut self, offset: u64, now: Tick) -> Vec<Batch> {
+        if offset >= self.log_end_offset() {
+            return Vec::new();
+        }
+        let mut removed = Vec::new();
+        while self.segments.len() > 1 && self.segments.back().is_some_and(|s| s.base_offset() >= offset) {
+            if let Some(segment) = self.segments.pop_back() {
+                removed.splice(0..0, segment.batches().iter().cloned());
+            }
+        }
+        if let Some(active) = self.segments.back_mut() {
+            let mut tail = active.truncate_to(offset, now);
+            tail.append(&mut removed);
+            removed = tail;
+        }
+        self.high_watermark = self.high_watermark.min(self.log_end_offset());
+        removed
+    }
+
+    /// Empties the log and restarts it at `offset` (a follower whose fetch offset fell below the
+    /// leader's log start). Returns what it held.
+    pub fn truncate_fully_and_start_at(&mut self, offset: u64, now: Tick) -> Vec<Batch> {
+        let removed: Vec<Batch> = self.batches().cloned().collect();
+        self.segments.clear();
+        let segment = self.new_segment(offset, now);
+        self.segments.push_back(segment);
+        self.log_start_offset = offset;
+        self.high_watermark = offset;
+        removed
+    }
+
+    /// Sets the high watermark (the caller enforces Kafka's rules for when it may move).
+    pub fn set_high_watermark(&mut self, hw: u64) {
+        self.high_watermark = hw.min(self.log_end_offset());
+    }
+
+    /// Moves the log start offset forward (DeleteRecords, or a follower following its leader's log
+    /// start). Retention then deletes segments wholly below it.
+    pub fn maybe_increment_log_start_offset(&mut self, offset: u64) -> bool {
+        let offset = offset.min(self.high_watermark);
+        if offset > self.log_start_offset {
+            self.log_start_offset = offset;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Runs Kafka's retention check at `now` and deletes what qualifies.
+    pub fn delete_old_segments(&mut self, now: Tick) -> Vec<DeletedSegment> {
+        let facts: Vec<SegmentFacts> = self
+            .segments
+            .iter()
+            .map(|s| SegmentFacts {
+                base_offset: s.base_offset(),
+                size_bytes: s.size_bytes(),
+                largest_timestamp_ms: s.largest_timestamp_ms(),
+            })
+            .collect();
+        let log = LogFacts {
+            log_start_offset: self.log_start_offset,
+            log_end_offset: self.log_end_offset(),
+            high_watermark: self.high_watermark,
+            now_ms: now.ms(),
+        };
+        let policy = RetentionPolicy {
+            retention_ms: self.config.retention_ms,
+            retention_bytes: self.config.retention_bytes,
+            delete: self.config.cleanup_delete,
+        };
+        let reasons = retention::plan(&facts, log, policy);
+        if reasons.is_empty() {
+            return Vec::new();
+        }
+        if reasons.len() == self.segments.len() {
+            // The active segment is among them: Kafka first rolls a new empty one at the log end.
+            let leo = self.log_end_offset();
+            self.roll(leo, now);
+        }
+        let mut deleted = Vec::with_capacity(reasons.len());
+        for reason in reasons {
+            // `plan` never names more segments than exist.
+            let segment = self.segments.pop_front().expect("retention deletes existing segments");
+            deleted.push(DeletedSegment {
+                base_offset: segment.base_offset(),
+                next_offset: segment.next_offset(),
+                size_bytes: segment.size_bytes(),
+                reason,
+            });
+        }
+        let first_base = self.segments.front().map_or(self.log_end_offset(), Segment::base_offset);
+        self.log_start_offset = self.log_start_offset.max(first_base);
+        deleted
+    }
+}
+
+#[cfg(test)]
+mod tests;
