@@ -39,3 +39,62 @@ fn no_command_prints_usage_and_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("Usage: kafka-lab"));
 }
+
+fn kafka_lab_with_stdin(args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kafka-lab"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the kafka-lab binary runs");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn partition_prints_each_key_and_its_partition() {
+    // key0 → 1 and key1 → 2 with 3 partitions (public vectors); UTF-8 keys hash their bytes.
+    let out = kafka_lab(&["partition", "--partitions", "3", "key0", "key1", "日本語"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[..2], ["key0\t1", "key1\t2"]);
+    assert!(lines[2].starts_with("日本語\t"));
+}
+
+#[test]
+fn partition_reads_keys_from_stdin_and_prints_json_in_input_order() {
+    let out = kafka_lab_with_stdin(&["partition", "--partitions", "12", "--json"], "key1\nkey0\n");
+    assert_eq!(out.status.code(), Some(0));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        rows,
+        serde_json::json!([
+            {"key": "key1", "murmur2": 28543940, "partition": 8},
+            {"key": "key0", "murmur2": 452605474, "partition": 10},
+        ])
+    );
+}
+
+#[test]
+fn partition_refuses_fewer_than_one_partition() {
+    for bad in ["0", "-3", "three"] {
+        let out = kafka_lab(&["partition", "--partitions", bad, "k"]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--partitions"), "{bad}");
+    }
+    let out = kafka_lab(&["partition", "k"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn conformance_runs_every_public_vector() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/public_vectors.json");
+    let out = kafka_lab(&["conformance", path]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.lines().last().is_some_and(|l| l.ends_with(" passed, 0 failed")), "{text}");
+    let bad = kafka_lab_with_stdin(&["conformance", "-"], "{not json");
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -8,6 +8,7 @@ use std::io::{BufRead, Write};
 
 mod assign;
 pub mod conformance;
+mod partition;
 mod place;
 
 /// Exit code for input the command cannot accept (bad flag, bad file, bad value).
@@ -21,6 +22,7 @@ kafka-lab: watch Apache Kafka's rules at work, headless.
 Usage: kafka-lab <COMMAND> [OPTIONS]
 
 Commands:
+  partition    Which partition each key goes to (Kafka's murmur2 rule)
   assign       What a consumer-group assignor gives these members (JSON in, JSON out)
   place        Replica placement at topic creation, as Kafka's AdminUtils computes it
   conformance  Check the engine against a file of Kafka's own input -> output cases
@@ -68,6 +70,7 @@ pub fn run(args: Vec<OsString>, stdin: &mut dyn BufRead, out: &mut dyn Write, er
             let _ = writeln!(io.out, "kafka-lab {}", env!("CARGO_PKG_VERSION"));
             0
         }
+        Some("partition") => partition::run(rest, &mut io),
         Some("assign") => assign::run(rest, &mut io),
         Some("place") => place::run(rest, &mut io),
         Some("conformance") => conformance::run(rest, &mut io),

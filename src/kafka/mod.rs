@@ -4,6 +4,7 @@ pub mod group;
 pub mod ids;
 pub mod java;
 pub mod log;
+pub mod partitioner;
 pub mod placement;
 pub mod record;
 pub mod replication;

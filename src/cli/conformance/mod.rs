@@ -9,6 +9,8 @@ use serde_json::Value;
 use std::ffi::OsString;
 
 mod assignors;
+mod log;
+mod partitioner;
 mod placement;
 
 /// One case's verdict.
@@ -43,9 +45,41 @@ impl CaseOutcome {
 /// Runs every known section of a conformance document.
 pub fn check_document(doc: &Value) -> Vec<CaseOutcome> {
     let mut outcomes = Vec::new();
+    outcomes.extend(partitioner::check(doc));
+    outcomes.extend(log::check(doc));
     outcomes.extend(assignors::check(doc));
     outcomes.extend(placement::check(doc));
     outcomes
+}
+
+/// The cases of a top-level section (an array), named `section[i] name`.
+pub(crate) fn cases<'a>(doc: &'a Value, section: &str) -> Vec<(String, &'a Value)> {
+    named_cases(&doc[section], section)
+}
+
+/// The cases of an array found anywhere, named `label[i] name`.
+pub(crate) fn named_cases<'a>(array: &'a Value, label: &str) -> Vec<(String, &'a Value)> {
+    array
+        .as_array()
+        .map(|cases| {
+            cases
+                .iter()
+                .enumerate()
+                .map(|(i, case)| {
+                    let name = case["name"].as_str().or(case["key_utf8"].as_str()).unwrap_or("");
+                    (format!("{label}[{i}] {name}").trim_end().to_string(), case)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Decodes lowercase or uppercase hex ("6b6579" → b"key").
+pub(crate) fn hex_bytes(hex: &str) -> Option<Vec<u8>> {
+    if hex.len() % 2 != 0 || !hex.is_ascii() {
+        return None;
+    }
+    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok()).collect()
 }
 
 const CONFORMANCE_USAGE: &str = "\
