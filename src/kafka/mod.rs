@@ -1,5 +1,6 @@
 //! The Kafka model, following `shared/kafka/SEMANTICS.md`.
 
+pub mod config;
 pub mod group;
 pub mod ids;
 pub mod java;
