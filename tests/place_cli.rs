@@ -19,7 +19,8 @@ fn stderr(out: &Output) -> String {
 #[test]
 fn five_brokers_ten_partitions_match_kafkas_own_test() {
     // AdminRackAwareTest#testReplicaAssignment.
-    let out = place(&["--partitions", "10", "--replication-factor", "3", "--brokers", "0,1,2,3,4", "--start-index", "0"]);
+    let out =
+        place(&["--partitions", "10", "--replication-factor", "3", "--brokers", "0,1,2,3,4", "--start-index", "0"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
@@ -56,7 +57,8 @@ fn the_output_is_json_with_partitions_in_numeric_order() {
 fn the_same_seed_gives_the_same_placement_and_the_start_partition_id_shifts_the_ids() {
     let args = ["--partitions", "6", "--replication-factor", "2", "--brokers", "0,1,2,3", "--seed", "42"];
     assert_eq!(stdout(&place(&args)), stdout(&place(&args)));
-    let out = place(&["--partitions", "2", "--replication-factor", "2", "--brokers", "0,1,2", "--start-partition-id", "5"]);
+    let out =
+        place(&["--partitions", "2", "--replication-factor", "2", "--brokers", "0,1,2", "--start-partition-id", "5"]);
     let parsed: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert!(parsed.get("5").is_some() && parsed.get("6").is_some(), "{parsed}");
 }
@@ -71,9 +73,18 @@ fn help_exits_zero() {
 #[test]
 fn kafkas_refusals_exit_2_with_kafkas_message() {
     let cases: [(&[&str], &str); 4] = [
-        (&["--partitions", "3", "--replication-factor", "4", "--brokers", "0,1,2"], "Replication factor: 4 larger than available brokers: 3."),
-        (&["--partitions", "0", "--replication-factor", "1", "--brokers", "0"], "Number of partitions must be larger than 0."),
-        (&["--partitions", "1", "--replication-factor", "0", "--brokers", "0"], "Replication factor must be larger than 0."),
+        (
+            &["--partitions", "3", "--replication-factor", "4", "--brokers", "0,1,2"],
+            "Replication factor: 4 larger than available brokers: 3.",
+        ),
+        (
+            &["--partitions", "0", "--replication-factor", "1", "--brokers", "0"],
+            "Number of partitions must be larger than 0.",
+        ),
+        (
+            &["--partitions", "1", "--replication-factor", "0", "--brokers", "0"],
+            "Replication factor must be larger than 0.",
+        ),
         (
             &["--partitions", "1", "--replication-factor", "1", "--racks", "0:a,1"],
             "Not all brokers have rack information for replica rack aware assignment.",

@@ -125,8 +125,11 @@ fn parse_args(args: Vec<OsString>) -> Result<Parsed, FlagError> {
             }
             "--brokers" | "--racks" => {
                 let text = value()?;
-                let (flag, list) =
-                    if flag == "--brokers" { ("--brokers", parse_brokers(&text)?) } else { ("--racks", parse_racks(&text)?) };
+                let (flag, list) = if flag == "--brokers" {
+                    ("--brokers", parse_brokers(&text)?)
+                } else {
+                    ("--racks", parse_racks(&text)?)
+                };
                 if let Some(earlier) = &parsed.brokers {
                     return Err(if earlier.flag == flag {
                         format!("{flag} was given twice.")
@@ -136,7 +139,10 @@ fn parse_args(args: Vec<OsString>) -> Result<Parsed, FlagError> {
                 }
                 let mut seen = BTreeSet::new();
                 if let Some(twice) = list.iter().find(|b| !seen.insert(b.id)) {
-                    return Err(format!("{flag}: broker {} is listed twice; each broker id may appear once.", twice.id));
+                    return Err(format!(
+                        "{flag}: broker {} is listed twice; each broker id may appear once.",
+                        twice.id
+                    ));
                 }
                 parsed.brokers = Some(Brokers { flag, list });
             }
@@ -245,7 +251,9 @@ mod tests {
     fn a_kafka_refusal_names_the_exception_and_exits_2() {
         let (code, _, err) = run_place(&["--partitions", "1", "--replication-factor", "4", "--brokers", "0,1,2"]);
         assert_eq!(code, 2);
-        assert!(err.contains("InvalidReplicationFactorException: Replication factor: 4 larger than available brokers: 3."));
+        assert!(
+            err.contains("InvalidReplicationFactorException: Replication factor: 4 larger than available brokers: 3.")
+        );
     }
 
     #[test]
@@ -254,7 +262,10 @@ mod tests {
             (&["--replication-factor", "1", "--brokers", "0"], "--partitions is required"),
             (&["--partitions", "x", "--replication-factor", "1", "--brokers", "0"], "--partitions expects"),
             (&["--partitions", "1", "--replication-factor", "1", "--brokers", "0", "--racks", "1:a"], "not both"),
-            (&["--partitions", "1", "--replication-factor", "1", "--brokers", "0,1,0"], "--brokers: broker 0 is listed twice"),
+            (
+                &["--partitions", "1", "--replication-factor", "1", "--brokers", "0,1,0"],
+                "--brokers: broker 0 is listed twice",
+            ),
             (&["--partitions", "1", "--replication-factor", "1", "--racks", "0:a,b:c"], "--racks expects broker ids"),
         ];
         for (args, needle) in cases {

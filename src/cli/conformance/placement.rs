@@ -14,7 +14,9 @@ use crate::kafka::placement::{
     StripedReplicaPlacer, UsableBroker, assign_replicas_to_brokers,
 };
 use crate::kafka::replication::election::LeaderRecoveryState;
-use crate::kafka::replication::election::kraft::{Election, MetadataVersion, PartitionChangeBuilder, PartitionRegistration};
+use crate::kafka::replication::election::kraft::{
+    Election, MetadataVersion, PartitionChangeBuilder, PartitionRegistration,
+};
 use crate::kafka::replication::election::zk;
 use crate::kafka::replication::epoch_cache::LeaderEpochCache;
 use crate::sim::rng::Rng;
@@ -42,7 +44,8 @@ pub fn check(doc: &Value) -> Vec<CaseOutcome> {
                 let kind = text(case, &["kind", "type", "algorithm", "strategy"]).unwrap_or_default();
                 check_election(&kind, case)
             }),
-            _ => outcomes.push(CaseOutcome::fail("leader_election".into(), "expected an object of kinds, each a list of cases")),
+            _ => outcomes
+                .push(CaseOutcome::fail("leader_election".into(), "expected an object of kinds, each a list of cases")),
         }
     }
     if let Some(section) = doc.get("leader_epoch_cache") {
@@ -53,7 +56,12 @@ pub fn check(doc: &Value) -> Vec<CaseOutcome> {
 
 /// Runs `run` on each case of a section (a list, or an object with a `cases` list), naming each
 /// `label[i]`, plus the case's `algorithm` (placement) or `name` when it has one.
-fn check_section(section: &Value, label: &str, outcomes: &mut Vec<CaseOutcome>, run: impl Fn(&Value) -> Result<(), String>) {
+fn check_section(
+    section: &Value,
+    label: &str,
+    outcomes: &mut Vec<CaseOutcome>,
+    run: impl Fn(&Value) -> Result<(), String>,
+) {
     let suffix_fields: &[&str] = if label == "replica_placement" { &["algorithm", "name"] } else { &["name"] };
     let cases = match section {
         Value::Array(cases) => cases,
@@ -101,7 +109,9 @@ fn as_int(value: &Value) -> Option<i64> {
 fn int_field(case: &Value, names: &[&str]) -> Result<Option<i64>, String> {
     match field(case, names) {
         None | Some(Value::Null) => Ok(None),
-        Some(value) => as_int(value).map(Some).ok_or_else(|| format!("`{}` should be an integer, got {value}", names[0])),
+        Some(value) => {
+            as_int(value).map(Some).ok_or_else(|| format!("`{}` should be an integer, got {value}", names[0]))
+        }
     }
 }
 
@@ -204,7 +214,16 @@ fn check_placement(case: &Value) -> Result<(), String> {
 
 /// Rack lookups a case may give beside its broker list: `{"0": "rack1"}` or `[[0, "rack1"]]`.
 fn rack_map(case: &Value) -> Result<Option<BTreeMap<BrokerId, Option<String>>>, String> {
-    let names = ["racks", "rack_map", "broker_racks", "brokerRackMap", "broker_rack_map", "rack_assignment", "rackInfo", "rack_info"];
+    let names = [
+        "racks",
+        "rack_map",
+        "broker_racks",
+        "brokerRackMap",
+        "broker_rack_map",
+        "rack_assignment",
+        "rackInfo",
+        "rack_info",
+    ];
     let Some(value) = field(case, &names) else { return Ok(None) };
     let mut map = BTreeMap::new();
     match value {
@@ -246,7 +265,15 @@ fn broker_and_rack(value: &Value) -> Result<(BrokerId, Option<String>), String> 
 
 fn admin_brokers(case: &Value) -> Result<Vec<BrokerMetadata>, String> {
     let racks = rack_map(case)?;
-    let names = ["brokers", "broker_ids", "broker_list", "brokerList", "broker_metadatas", "brokerMetadatas", "broker_metadata"];
+    let names = [
+        "brokers",
+        "broker_ids",
+        "broker_list",
+        "brokerList",
+        "broker_metadatas",
+        "brokerMetadatas",
+        "broker_metadata",
+    ];
     let mut brokers: Vec<BrokerMetadata> = match field(case, &names) {
         Some(Value::Array(items)) => items
             .iter()
@@ -293,7 +320,10 @@ fn expected_placement(expected: &Value, first: i64) -> Result<BTreeMap<i64, Vec<
     }
 }
 
-fn compare_placement(got: &BTreeMap<i64, Vec<BrokerId>>, expected: &BTreeMap<i64, Vec<BrokerId>>) -> Result<(), String> {
+fn compare_placement(
+    got: &BTreeMap<i64, Vec<BrokerId>>,
+    expected: &BTreeMap<i64, Vec<BrokerId>>,
+) -> Result<(), String> {
     if got == expected {
         return Ok(());
     }
@@ -312,7 +342,8 @@ fn compare_placement(got: &BTreeMap<i64, Vec<BrokerId>>, expected: &BTreeMap<i64
 
 fn check_admin_utils(case: &Value) -> Result<(), String> {
     let brokers = admin_brokers(case)?;
-    let partitions = required_i32(case, &["num_partitions", "partitions", "nPartitions", "numPartitions", "partition_count"])?;
+    let partitions =
+        required_i32(case, &["num_partitions", "partitions", "nPartitions", "numPartitions", "partition_count"])?;
     let rf = required_i32(case, &["replication_factor", "replicationFactor", "rf"])?;
     let fixed_start_index = i32_field(case, &["fixed_start_index", "fixedStartIndex", "start_index"])?.unwrap_or(-1);
     let start_partition_id = i32_field(case, &["start_partition_id", "startPartitionId"])?.unwrap_or(-1);
@@ -340,8 +371,10 @@ fn to_i64_keys(assignment: &ReplicaAssignment) -> BTreeMap<i64, Vec<BrokerId>> {
 fn striped_brokers(case: &Value) -> Result<Vec<UsableBroker>, String> {
     let names = ["brokers", "usable_brokers", "usableBrokers", "broker_list"];
     let items = field(case, &names).and_then(Value::as_array).ok_or("missing `brokers` (a list)")?;
-    let fenced_ids: BTreeSet<BrokerId> =
-        broker_list_field(case, &["fenced", "fenced_brokers", "fencedBrokers"])?.unwrap_or_default().into_iter().collect();
+    let fenced_ids: BTreeSet<BrokerId> = broker_list_field(case, &["fenced", "fenced_brokers", "fencedBrokers"])?
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
     let racks = rack_map(case)?.unwrap_or_default();
     items
         .iter()
@@ -376,8 +409,10 @@ impl JavaRandom for AnyRandom {
 }
 
 fn striped_random(case: &Value) -> Result<AnyRandom, String> {
-    let kind = field(case, &["random", "rng", "random_kind", "randomKind"]).and_then(Value::as_str).unwrap_or("MockRandom");
-    let seed = int_field(case, &["seed", "mock_random_seed", "mockRandomSeed", "random_seed", "randomSeed", "mock_seed"])?;
+    let kind =
+        field(case, &["random", "rng", "random_kind", "randomKind"]).and_then(Value::as_str).unwrap_or("MockRandom");
+    let seed =
+        int_field(case, &["seed", "mock_random_seed", "mockRandomSeed", "random_seed", "randomSeed", "mock_seed"])?;
     let kind = kind.to_ascii_lowercase();
     if kind.contains("mock") {
         Ok(AnyRandom::Mock(MockRandom::with_state(seed.unwrap_or(MockRandom::DEFAULT_STATE))))
@@ -398,7 +433,9 @@ fn check_striped(case: &Value) -> Result<(), String> {
         Some(Value::Array(rfs)) => {
             let rfs: Vec<i32> = rfs
                 .iter()
-                .map(|v| as_int(v).and_then(|n| i32::try_from(n).ok()).ok_or(format!("{v} is not a replication factor")))
+                .map(|v| {
+                    as_int(v).and_then(|n| i32::try_from(n).ok()).ok_or(format!("{v} is not a replication factor"))
+                })
                 .collect::<Result<_, _>>()?;
             let mut racks = match RackList::new(&mut random, &brokers) {
                 Ok(racks) => racks,
@@ -419,7 +456,8 @@ fn check_striped(case: &Value) -> Result<(), String> {
         }
         _ => {
             let partitions = required_i32(case, &["num_partitions", "partitions", "numPartitions", "partition_count"])?;
-            let rf = required_i32(case, &["replication_factor", "replicationFactor", "rf", "num_replicas", "numReplicas"])?;
+            let rf =
+                required_i32(case, &["replication_factor", "replicationFactor", "rf", "num_replicas", "numReplicas"])?;
             let mut placer = StripedReplicaPlacer::new(random);
             placer.place(&brokers, partitions, rf).map(|all| all.into_iter().map(Ok).collect())
         }
@@ -565,46 +603,64 @@ struct ElectionGot {
 fn compare_election(expected: &ExpectedElection, got: &ElectionGot) -> Result<(), String> {
     let show = |leader: Option<BrokerId>| leader.map_or("none".to_owned(), |b| b.to_string());
     let mut wrong = Vec::new();
-    if let Some(leader) = expected.leader {
-        if leader != got.leader {
-            wrong.push(format!("expected leader {}, got {}", show(leader), show(got.leader)));
-        }
+    if let Some(leader) = expected.leader
+        && leader != got.leader
+    {
+        wrong.push(format!("expected leader {}, got {}", show(leader), show(got.leader)));
     }
-    if let Some(isr) = &expected.isr {
-        if isr != &got.isr {
-            wrong.push(format!("expected ISR {}, got {}", ids_text(isr), ids_text(&got.isr)));
-        }
+    if let Some(isr) = &expected.isr
+        && isr != &got.isr
+    {
+        wrong.push(format!("expected ISR {}, got {}", ids_text(isr), ids_text(&got.isr)));
     }
-    if let Some(epoch) = expected.leader_epoch {
-        if epoch != got.leader_epoch {
-            wrong.push(format!("expected leader epoch {epoch}, got {}", got.leader_epoch));
-        }
+    if let Some(epoch) = expected.leader_epoch
+        && epoch != got.leader_epoch
+    {
+        wrong.push(format!("expected leader epoch {epoch}, got {}", got.leader_epoch));
     }
-    if let Some(state) = &expected.recovery_state {
-        if state != got.recovery_state.name() {
-            wrong.push(format!("expected recovery state {state}, got {}", got.recovery_state.name()));
-        }
+    if let Some(state) = &expected.recovery_state
+        && state != got.recovery_state.name()
+    {
+        wrong.push(format!("expected recovery state {state}, got {}", got.recovery_state.name()));
     }
-    if let Some(unclean) = expected.unclean {
-        if unclean != got.unclean {
-            wrong.push(format!("expected unclean={unclean}, got unclean={}", got.unclean));
-        }
+    if let Some(unclean) = expected.unclean
+        && unclean != got.unclean
+    {
+        wrong.push(format!("expected unclean={unclean}, got unclean={}", got.unclean));
     }
     if wrong.is_empty() { Ok(()) } else { Err(wrong.join("; ")) }
 }
 
 const LIVE: &[&str] = &[
-    "live", "live_replicas", "liveReplicas", "live_brokers", "liveBrokers", "alive", "online", "live_or_shutting_down",
+    "live",
+    "live_replicas",
+    "liveReplicas",
+    "live_brokers",
+    "liveBrokers",
+    "alive",
+    "online",
+    "live_or_shutting_down",
 ];
 const ACCEPTABLE: &[&str] = &[
-    "acceptable", "acceptable_leaders", "acceptableLeaders", "acceptable_brokers", "is_acceptable_leader",
-    "isAcceptableLeader", "unfenced", "active",
+    "acceptable",
+    "acceptable_leaders",
+    "acceptableLeaders",
+    "acceptable_brokers",
+    "is_acceptable_leader",
+    "isAcceptableLeader",
+    "unfenced",
+    "active",
 ];
 const NOT_LIVE: &[&str] =
     &["dead", "offline", "down", "failed", "fenced", "fenced_brokers", "not_acceptable", "unacceptable"];
 const UNCLEAN_FLAG: &[&str] = &[
-    "unclean", "unclean_enabled", "unclean_leader_election", "unclean_leader_election_enable",
-    "unclean_leader_election_enabled", "uncleanLeaderElectionEnabled", "allow_unclean",
+    "unclean",
+    "unclean_enabled",
+    "unclean_leader_election",
+    "unclean_leader_election_enable",
+    "unclean_leader_election_enabled",
+    "uncleanLeaderElectionEnabled",
+    "allow_unclean",
 ];
 const CURRENT_LEADER: &[&str] = &["leader", "current_leader", "currentLeader", "partition_leader"];
 
@@ -671,20 +727,27 @@ fn check_election(kind: &str, case: &Value) -> Result<(), String> {
     let kind = kind.to_ascii_lowercase();
     let expected = expected_election(case)?;
     let explicit_election = text(case, &["election", "election_type", "electionType"]);
-    if kind.contains("kraft") || explicit_election.is_some() {
-        let election = kraft_election_kind(&kind, explicit_election.as_deref(), case)?;
-        return check_kraft_election(case, election, &expected);
+    // The section's kind decides: `kraft_*` is the KRaft controller, the ZooKeeper-era names are the
+    // old controller's algorithms, and only an unnamed kind falls back to a case's own `election`.
+    let zk_kind =
+        ["controlled_shutdown", "controlledshutdown", "shutdown", "reassign", "preferred", "offline", "unclean"]
+            .into_iter()
+            .find(|k| kind.contains(k));
+    match zk_kind {
+        Some(zk_kind) if !kind.contains("kraft") => check_zk_election(zk_kind, case, &expected),
+        _ if kind.contains("kraft") || explicit_election.is_some() => {
+            let election = kraft_election_kind(&kind, explicit_election.as_deref(), case)?;
+            check_kraft_election(case, election, &expected)
+        }
+        _ => Err(format!(
+            "unknown election kind '{kind}' (known: offline, unclean, reassign, preferred, controlled_shutdown, \
+             kraft_online, kraft_unclean, kraft_preferred)"
+        )),
     }
-    let zk_kind = ["controlled_shutdown", "controlledshutdown", "shutdown", "reassign", "preferred", "offline", "unclean"]
-        .into_iter()
-        .find(|k| kind.contains(k))
-        .ok_or_else(|| {
-            format!("unknown election kind '{kind}' (known: offline, unclean, reassign, preferred, controlled_shutdown, kraft_online, kraft_unclean, kraft_preferred)")
-        })?;
-    check_zk_election(zk_kind, case, &expected)
 }
 
 fn kraft_election_kind(kind: &str, explicit: Option<&str>, case: &Value) -> Result<Election, String> {
+    // A case's own `election` is more specific than its section's kind.
     let name = explicit.map(str::to_ascii_lowercase).unwrap_or_else(|| kind.to_owned());
     if name.contains("preferred") {
         Ok(Election::Preferred)
@@ -698,18 +761,21 @@ fn kraft_election_kind(kind: &str, explicit: Option<&str>, case: &Value) -> Resu
 }
 
 fn check_zk_election(kind: &str, case: &Value, expected: &ExpectedElection) -> Result<(), String> {
-    let assignment = broker_list_field(case, &["assignment", "replicas", "reassignment", "target_replicas", "assigned_replicas"])?
-        .ok_or("missing `assignment`")?;
+    let assignment =
+        broker_list_field(case, &["assignment", "replicas", "reassignment", "target_replicas", "assigned_replicas"])?
+            .ok_or("missing `assignment`")?;
     let isr = broker_list_field(case, &["isr"])?.ok_or("missing `isr`")?;
     let universe = mentioned_brokers(case);
     let mut positive = LIVE.to_vec();
     positive.extend_from_slice(ACCEPTABLE);
     let live = brokers_that_may_lead(case, &positive, &universe)?;
-    let shutting_down: BTreeSet<BrokerId> =
-        broker_list_field(case, &["shutting_down", "shutting_down_brokers", "shuttingDownBrokers", "shutting_down_replicas"])?
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
+    let shutting_down: BTreeSet<BrokerId> = broker_list_field(
+        case,
+        &["shutting_down", "shutting_down_brokers", "shuttingDownBrokers", "shutting_down_replicas"],
+    )?
+    .unwrap_or_default()
+    .into_iter()
+    .collect();
     let unclean_enabled = bool_field(case, UNCLEAN_FLAG).unwrap_or(kind == "unclean");
     let state = zk::LeaderAndIsr {
         leader: optional_broker(field(case, CURRENT_LEADER))?,
@@ -757,8 +823,12 @@ fn metadata_version(case: &Value) -> Result<MetadataVersion, String> {
     let Some(text) = field(case, &["metadata_version", "metadataVersion", "mv"]).and_then(Value::as_str) else {
         return Ok(MetadataVersion::V3_6_AND_LATER);
     };
-    let numbers: Vec<u32> =
-        text.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).take(2).filter_map(|s| s.parse().ok()).collect();
+    let numbers: Vec<u32> = text
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .take(2)
+        .filter_map(|s| s.parse().ok())
+        .collect();
     match numbers.as_slice() {
         [major, minor] if (*major, *minor) < (3, 2) => Ok(MetadataVersion::V3_1),
         [major, minor] if (*major, *minor) < (3, 6) => Ok(MetadataVersion::V3_5),
@@ -768,7 +838,9 @@ fn metadata_version(case: &Value) -> Result<MetadataVersion, String> {
 }
 
 fn check_kraft_election(case: &Value, election: Election, expected: &ExpectedElection) -> Result<(), String> {
-    if bool_field(case, &["elr", "elr_enabled", "eligible_leader_replicas_enabled", "eligibleLeaderReplicasEnabled"]) == Some(true) {
+    if bool_field(case, &["elr", "elr_enabled", "eligible_leader_replicas_enabled", "eligibleLeaderReplicasEnabled"])
+        == Some(true)
+    {
         return Err("eligible leader replicas (KIP-966) are not modelled; Kafka 4.0 ships with them off".into());
     }
     let replicas = broker_list_field(case, &["replicas", "assignment", "partition_replicas"])?
@@ -790,7 +862,8 @@ fn check_kraft_election(case: &Value, election: Election, expected: &ExpectedEle
         partition_epoch: i32_field(case, &["partition_epoch", "partitionEpoch"])?.unwrap_or(0),
     };
     let is_acceptable = |b: BrokerId| acceptable.contains(&b);
-    let mut builder = PartitionChangeBuilder::new(&partition, &is_acceptable, metadata_version(case)?).with_election(election);
+    let mut builder =
+        PartitionChangeBuilder::new(&partition, &is_acceptable, metadata_version(case)?).with_election(election);
     if let Some(target) = broker_list_field(case, &["target_isr", "targetIsr", "new_isr"])? {
         builder = builder.with_target_isr(target);
     }
@@ -868,7 +941,8 @@ fn run_query(cache: &LeaderEpochCache, query: &Value, default_leo: Option<i64>) 
             (as_int(&items[0]), as_int(&items[1]), as_int(&items[2]).zip(as_int(&items[3])))
         }
         Value::Object(map) => {
-            let epoch = ["epoch", "requested_epoch", "requestedEpoch"].iter().find_map(|k| map.get(*k)).and_then(as_int);
+            let epoch =
+                ["epoch", "requested_epoch", "requestedEpoch"].iter().find_map(|k| map.get(*k)).and_then(as_int);
             let leo = LOG_END_OFFSET.iter().find_map(|k| map.get(*k)).and_then(as_int).or(default_leo);
             let expected = ["expected", "expected_result", "result", "expected_epoch_and_offset"]
                 .iter()
@@ -913,11 +987,13 @@ fn run_operations(
         match name.as_str() {
             "assign" => errors.extend(assign_entry(cache, argument)?),
             "truncate_from_end" | "truncateFromEnd" | "truncate_from_end_async_flush" => {
-                let n = as_int(argument).or(argument.get("offset").and_then(as_int)).ok_or(format!("{op}: no offset"))?;
+                let n =
+                    as_int(argument).or(argument.get("offset").and_then(as_int)).ok_or(format!("{op}: no offset"))?;
                 cache.truncate_from_end(n);
             }
             "truncate_from_start" | "truncateFromStart" | "truncate_from_start_async_flush" => {
-                let n = as_int(argument).or(argument.get("offset").and_then(as_int)).ok_or(format!("{op}: no offset"))?;
+                let n =
+                    as_int(argument).or(argument.get("offset").and_then(as_int)).ok_or(format!("{op}: no offset"))?;
                 cache.truncate_from_start(n);
             }
             "clear" | "clear_and_flush" => cache.clear(),
@@ -988,7 +1064,11 @@ fn check_epoch_cache(case: &Value) -> Result<(), String> {
         checked = true;
     }
     if let Some(latest) = field(case, &["expected_latest_epoch", "expectedLatestEpoch"]) {
-        let want = if latest.is_null() { None } else { Some(as_int(latest).ok_or("`expected_latest_epoch` is not an integer")?) };
+        let want = if latest.is_null() {
+            None
+        } else {
+            Some(as_int(latest).ok_or("`expected_latest_epoch` is not an integer")?)
+        };
         let got = cache.latest_epoch().map(i64::from);
         if want != got {
             return Err(format!("expected latest epoch {want:?}, got {got:?}"));

@@ -175,6 +175,7 @@ fn assign_rack_aware(
     for (partition, shift) in plan.partitions_with_shift(n, shift) {
         let first = (partition + start_index) % n as i64;
         let leader = brokers[first as usize];
+        // Indexing `rack_of` cannot miss: the alternated list holds exactly its keys.
         let mut replicas = vec![leader];
         let mut racks_with_replicas = BTreeSet::from([&rack_of[&leader]]);
         let mut brokers_with_replicas = BTreeSet::from([leader]);
@@ -225,7 +226,13 @@ mod tests {
         map.iter().map(|&(id, rack)| (BrokerId(id), rack.to_owned())).collect()
     }
 
-    fn place(brokers: &[BrokerMetadata], partitions: i32, rf: i32, start: i32, start_partition: i32) -> ReplicaAssignment {
+    fn place(
+        brokers: &[BrokerMetadata],
+        partitions: i32,
+        rf: i32,
+        start: i32,
+        start_partition: i32,
+    ) -> ReplicaAssignment {
         assign_replicas_to_brokers(brokers, partitions, rf, start, start_partition, &mut Rng::new(0))
             .expect("a valid placement")
     }
@@ -245,13 +252,23 @@ mod tests {
 
     const ALL: Distribution = Distribution { rack_aware: true, leaders_even: true, replicas_even: true };
 
-    fn check_distribution(assignment: &ReplicaAssignment, rack: &[(u32, &str)], partitions: usize, rf: usize, check: Distribution) {
+    fn check_distribution(
+        assignment: &ReplicaAssignment,
+        rack: &[(u32, &str)],
+        partitions: usize,
+        rf: usize,
+        check: Distribution,
+    ) {
         let rack_of = rack_map(rack);
         let mut leader_count: BTreeMap<BrokerId, usize> = BTreeMap::new();
         let mut replica_count: BTreeMap<BrokerId, usize> = BTreeMap::new();
         assert_eq!(assignment.len(), partitions);
         for replicas in assignment.values() {
-            assert_eq!(replicas.iter().collect::<BTreeSet<_>>().len(), replicas.len(), "a broker twice in {replicas:?}");
+            assert_eq!(
+                replicas.iter().collect::<BTreeSet<_>>().len(),
+                replicas.len(),
+                "a broker twice in {replicas:?}"
+            );
             *leader_count.entry(replicas[0]).or_default() += 1;
             for broker in replicas {
                 *replica_count.entry(*broker).or_default() += 1;
@@ -317,7 +334,8 @@ mod tests {
         let mut brokers = racked(&[(0, "rack1"), (1, "rack3"), (2, "rack3"), (3, "rack2")]);
         brokers.push(BrokerMetadata::new(4, None));
         let mut rng = Rng::new(0);
-        let mut attempt = |partitions, rf| assign_replicas_to_brokers(&brokers, partitions, rf, -1, -1, &mut rng).unwrap_err();
+        let mut attempt =
+            |partitions, rf| assign_replicas_to_brokers(&brokers, partitions, rf, -1, -1, &mut rng).unwrap_err();
         let no_partitions = attempt(0, 0);
         assert_eq!(no_partitions.kafka_exception(), "InvalidPartitionsException");
         assert_eq!(no_partitions.to_string(), "Number of partitions must be larger than 0.");
@@ -325,7 +343,10 @@ mod tests {
         assert_eq!(attempt(10, 6).kafka_exception(), "InvalidReplicationFactorException");
         let partial_racks = attempt(10, 5);
         assert_eq!(partial_racks.kafka_exception(), "AdminOperationException");
-        assert_eq!(partial_racks.to_string(), "Not all brokers have rack information for replica rack aware assignment.");
+        assert_eq!(
+            partial_racks.to_string(),
+            "Not all brokers have rack information for replica rack aware assignment."
+        );
     }
 
     #[test]

@@ -42,7 +42,9 @@ impl PlacementError {
             | PlacementError::TooFewRegisteredBrokers { .. }
             | PlacementError::AllBrokersFenced => "InvalidReplicationFactorException",
             PlacementError::MissingRackInformation => "AdminOperationException",
-            PlacementError::DuplicateBroker(_) | PlacementError::PartitionIdOverflow { .. } => "IllegalArgumentException",
+            PlacementError::DuplicateBroker(_) | PlacementError::PartitionIdOverflow { .. } => {
+                "IllegalArgumentException"
+            }
             PlacementError::NoBrokerLeft => "IllegalStateException",
         }
     }
@@ -59,10 +61,9 @@ impl fmt::Display for PlacementError {
             PlacementError::MissingRackInformation => {
                 write!(f, "Not all brokers have rack information for replica rack aware assignment.")
             }
-            PlacementError::StripedReplicationFactorNotPositive { replication_factor } => write!(
-                f,
-                "Invalid replication factor {replication_factor}: the replication factor must be positive."
-            ),
+            PlacementError::StripedReplicationFactorNotPositive { replication_factor } => {
+                write!(f, "Invalid replication factor {replication_factor}: the replication factor must be positive.")
+            }
             PlacementError::TooFewRegisteredBrokers { replication_factor, registered } => write!(
                 f,
                 "The target replication factor of {replication_factor} cannot be reached because only \

@@ -161,6 +161,7 @@ impl<'r, R: JavaRandom> RackList<'r, R> {
         let hash_order: Vec<Option<String>> =
             iteration_order(&hash_codes).into_iter().map(|i| rack_names[i].clone()).collect();
         for name in &hash_order {
+            // Every name was inserted into `racks` above; the error only stands in for a panic.
             let rack = racks.get_mut(name).ok_or(PlacementError::NoBrokerLeft)?;
             rack.fenced.initialize(random);
             rack.unfenced.initialize(random);
@@ -462,7 +463,8 @@ mod tests {
         assert_eq!(err.kafka_exception(), "InvalidReplicationFactorException");
 
         let mut random = MockRandom::new();
-        let brokers = [UsableBroker::new(0, None, true), UsableBroker::new(1, None, true), UsableBroker::new(2, None, true)];
+        let brokers =
+            [UsableBroker::new(0, None, true), UsableBroker::new(1, None, true), UsableBroker::new(2, None, true)];
         let mut racks = RackList::new(&mut random, &brokers).unwrap();
         assert_eq!((racks.total_brokers(), racks.unfenced_brokers()), (3, 0));
         assert_eq!(racks.rack_names(), [None]);

@@ -99,10 +99,7 @@ pub mod zk {
         live: &BTreeSet<BrokerId>,
         shutting_down: &BTreeSet<BrokerId>,
     ) -> Option<BrokerId> {
-        assignment
-            .iter()
-            .find(|id| live.contains(id) && isr.contains(id) && !shutting_down.contains(id))
-            .copied()
+        assignment.iter().find(|id| live.contains(id) && isr.contains(id) && !shutting_down.contains(id)).copied()
     }
 
     /// The whole state change for an offline partition (`Election.leaderForOffline`). `None` means no
@@ -140,7 +137,11 @@ pub mod zk {
     }
 
     /// The state change for a preferred leader election: the ISR is kept.
-    pub fn elect_preferred(state: &LeaderAndIsr, assignment: &[BrokerId], live: &BTreeSet<BrokerId>) -> Option<LeaderAndIsr> {
+    pub fn elect_preferred(
+        state: &LeaderAndIsr,
+        assignment: &[BrokerId],
+        live: &BTreeSet<BrokerId>,
+    ) -> Option<LeaderAndIsr> {
         let leader = preferred_replica_leader(assignment, &state.isr, live)?;
         Some(state.with_leader(leader, state.isr.clone(), state.leader_recovery_state))
     }
@@ -522,10 +523,10 @@ pub mod kraft {
             if let Some(online) = replicas.iter().copied().find(|&r| self.is_valid_new_leader(Some(r))) {
                 return clean(Some(online));
             }
-            if self.election == Election::Unclean {
-                if let Some(unclean) = replicas.iter().copied().find(|&r| (self.is_acceptable_leader)(r)) {
-                    return ElectionResult { leader: Some(unclean), unclean: true };
-                }
+            if self.election == Election::Unclean
+                && let Some(unclean) = replicas.iter().copied().find(|&r| (self.is_acceptable_leader)(r))
+            {
+                return ElectionResult { leader: Some(unclean), unclean: true };
             }
             clean(None)
         }
@@ -839,8 +840,11 @@ pub mod kraft {
             // testIsrChangeAndLeaderChange.
             let foo = foo();
             let got = PartitionChangeBuilder::new(&foo, NOT_3, LATEST).with_target_isr(ids(&[2, 3])).build();
-            let want =
-                PartitionChangeRecord { isr: Some(ids(&[2, 3])), leader: LeaderChange::To(Some(BrokerId(2))), ..record() };
+            let want = PartitionChangeRecord {
+                isr: Some(ids(&[2, 3])),
+                leader: LeaderChange::To(Some(BrokerId(2))),
+                ..record()
+            };
             assert_eq!(got, Some(want));
         }
 
@@ -913,8 +917,11 @@ pub mod kraft {
                 .with_target_replicas(ids(&[1, 2, 3, 4]))
                 .with_target_adding(ids(&[4]))
                 .build();
-            let want =
-                PartitionChangeRecord { replicas: Some(ids(&[1, 2, 3, 4])), adding_replicas: Some(ids(&[4])), ..record() };
+            let want = PartitionChangeRecord {
+                replicas: Some(ids(&[1, 2, 3, 4])),
+                adding_replicas: Some(ids(&[4])),
+                ..record()
+            };
             assert_eq!(got, Some(want));
         }
 

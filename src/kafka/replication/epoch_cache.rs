@@ -72,7 +72,8 @@ impl LeaderEpochCache {
         if epoch < 0 || start_offset < 0 {
             return Err(InvalidEpochEntry(entry));
         }
-        let update_needed = self.latest_entry().is_none_or(|latest| epoch != latest.epoch || start_offset < latest.start_offset);
+        let update_needed =
+            self.latest_entry().is_none_or(|latest| epoch != latest.epoch || start_offset < latest.start_offset);
         if !update_needed {
             return Ok(false);
         }
@@ -582,7 +583,10 @@ mod tests {
     fn negative_epochs_and_offsets_are_refused_with_kafkas_message() {
         let mut cache = LeaderEpochCache::new();
         let err = cache.assign(-1, 5).unwrap_err();
-        assert_eq!(err.to_string(), "Received invalid partition leader epoch entry EpochEntry(epoch=-1, startOffset=5)");
+        assert_eq!(
+            err.to_string(),
+            "Received invalid partition leader epoch entry EpochEntry(epoch=-1, startOffset=5)"
+        );
         assert!(cache.assign(1, -5).is_err());
         assert!(cache.is_empty());
     }
