@@ -427,7 +427,7 @@ fn striped_random(case: &Value) -> Result<AnyRandom, String> {
 fn check_striped(case: &Value) -> Result<(), String> {
     let brokers = striped_brokers(case)?;
     let mut random = striped_random(case)?;
-    let calls = field(case, &["replication_factors", "replicationFactors", "place_calls", "places"]);
+    let calls = field(case, &["replication_factors", "replicationFactors", "place_calls", "places", "calls"]);
     let placed: Result<Vec<Result<Vec<BrokerId>, PlacementError>>, PlacementError> = match calls {
         // RackList-level cases: one `place(rf)` per entry on the same rack list, each may fail alone.
         Some(Value::Array(rfs)) => {
@@ -631,7 +631,10 @@ fn compare_election(expected: &ExpectedElection, got: &ElectionGot) -> Result<()
     if wrong.is_empty() { Ok(()) } else { Err(wrong.join("; ")) }
 }
 
+/// Broker liveness, as a cluster reports it (ZooKeeper: live brokers; KRaft: unfenced brokers).
 const LIVE: &[&str] = &[
+    "unfenced",
+    "active",
     "live",
     "live_replicas",
     "liveReplicas",
@@ -641,6 +644,7 @@ const LIVE: &[&str] = &[
     "online",
     "live_or_shutting_down",
 ];
+/// `PartitionChangeBuilder`'s own leader predicate, as its tests pass it.
 const ACCEPTABLE: &[&str] = &[
     "acceptable",
     "acceptable_leaders",
@@ -648,9 +652,10 @@ const ACCEPTABLE: &[&str] = &[
     "acceptable_brokers",
     "is_acceptable_leader",
     "isAcceptableLeader",
-    "unfenced",
-    "active",
 ];
+/// The builder predicate's complement, as a list.
+const NOT_ACCEPTABLE: &[&str] = &["not_acceptable", "unacceptable"];
+/// Brokers that are down or fenced: everyone else may lead.
 const NOT_LIVE: &[&str] =
     &["dead", "offline", "down", "failed", "fenced", "fenced_brokers", "not_acceptable", "unacceptable"];
 const UNCLEAN_FLAG: &[&str] = &[
@@ -866,6 +871,13 @@ fn check_kraft_election(case: &Value, election: Election, expected: &ExpectedEle
         PartitionChangeBuilder::new(&partition, &is_acceptable, metadata_version(case)?).with_election(election);
     if let Some(target) = broker_list_field(case, &["target_isr", "targetIsr", "new_isr"])? {
         builder = builder.with_target_isr(target);
+    } else if field(case, ACCEPTABLE).is_none()
+        && field(case, NOT_ACCEPTABLE).is_none()
+        && (field(case, LIVE).is_some() || field(case, NOT_LIVE).is_some())
+    {
+        // Brokers described as down or fenced: the controller's fencing path asks for an ISR without them
+        // (ReplicationControlManager), which the builder then refuses to write if it would be empty.
+        builder = builder.with_target_isr(isr.iter().copied().filter(|b| acceptable.contains(b)).collect());
     }
     if let Some(target) = broker_list_field(case, &["target_replicas", "targetReplicas"])? {
         builder = builder.with_target_replicas(target);
@@ -944,11 +956,12 @@ fn run_query(cache: &LeaderEpochCache, query: &Value, default_leo: Option<i64>) 
             let epoch =
                 ["epoch", "requested_epoch", "requestedEpoch"].iter().find_map(|k| map.get(*k)).and_then(as_int);
             let leo = LOG_END_OFFSET.iter().find_map(|k| map.get(*k)).and_then(as_int).or(default_leo);
-            let expected = ["expected", "expected_result", "result", "expected_epoch_and_offset"]
-                .iter()
-                .find_map(|k| map.get(*k))
-                .map(|v| epoch_pair(v, &["offset", "end_offset", "endOffset"]))
-                .transpose()?;
+            let expected =
+                ["expected", "expected_result", "result", "expected_epoch_and_offset", "expected_end_offset"]
+                    .iter()
+                    .find_map(|k| map.get(*k))
+                    .map(|v| epoch_pair(v, &["offset", "end_offset", "endOffset"]))
+                    .transpose()?;
             (epoch, leo, expected)
         }
         other => return Err(format!("cannot read query {other}")),
@@ -1041,13 +1054,23 @@ fn check_epoch_cache(case: &Value) -> Result<(), String> {
         (None, Some(got)) => return Err(format!("unexpected error: {got}")),
         (None, None) => {}
     }
-    let queries = field(case, &["queries", "end_offset_for", "endOffsetFor", "lookups", "checks"]);
+    let queries =
+        field(case, &["queries", "end_offset_for", "endOffsetFor", "end_offset_queries", "lookups", "checks"]);
     for query in queries.and_then(Value::as_array).into_iter().flatten() {
         run_query(&cache, query, default_leo)?;
         checked = true;
     }
     if let Some(query) = field(case, &["query"]) {
         run_query(&cache, query, default_leo)?;
+        checked = true;
+    }
+    if !checked && field(case, &["requested_epoch", "requestedEpoch", "epoch"]).is_some() {
+        // One query written flat on the case: `requested_epoch`, `log_end_offset`, `expected: [e, o]`.
+        let mut flat = serde_json::Map::new();
+        for scope in [Some(case), case.get("input"), case.get("inputs")].into_iter().flatten() {
+            flat.extend(scope.as_object().into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        run_query(&cache, &Value::Object(flat), default_leo)?;
         checked = true;
     }
     if let Some(entries) = field(case, &["expected_entries", "expectedEntries", "entries_after"]) {
