@@ -5,7 +5,6 @@ use super::Io;
 use crate::kafka::BrokerId;
 use crate::kafka::placement::{BrokerMetadata, PlacementError, ReplicaAssignment, assign_replicas_to_brokers};
 use crate::sim::rng::Rng;
-use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::fmt::Write as _;
 
@@ -137,13 +136,6 @@ fn parse_args(args: Vec<OsString>) -> Result<Parsed, FlagError> {
                         "give the brokers with --brokers or with --racks, not both.".to_owned()
                     });
                 }
-                let mut seen = BTreeSet::new();
-                if let Some(twice) = list.iter().find(|b| !seen.insert(b.id)) {
-                    return Err(format!(
-                        "{flag}: broker {} is listed twice; each broker id may appear once.",
-                        twice.id
-                    ));
-                }
                 parsed.brokers = Some(Brokers { flag, list });
             }
             "--start-index" => {
@@ -218,6 +210,11 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
             let _ = writeln!(io.out, "{}", to_json(&assignment));
             0
         }
+        // A repeated broker id is a problem with the flag that listed it, so name the flag.
+        Err(e @ PlacementError::DuplicateBroker(_)) => {
+            let flag = args.brokers.as_ref().map_or("--brokers", |b| b.flag);
+            io.usage_error(PLACE_USAGE, format!("{flag}: {e}"))
+        }
         Err(e) => io.input_error(format!("{}: {e}", e.kafka_exception())),
     }
 }
@@ -264,7 +261,7 @@ mod tests {
             (&["--partitions", "1", "--replication-factor", "1", "--brokers", "0", "--racks", "1:a"], "not both"),
             (
                 &["--partitions", "1", "--replication-factor", "1", "--brokers", "0,1,0"],
-                "--brokers: broker 0 is listed twice",
+                "--brokers: Broker 0 is listed twice",
             ),
             (&["--partitions", "1", "--replication-factor", "1", "--racks", "0:a,b:c"], "--racks expects broker ids"),
         ];

@@ -8,6 +8,7 @@
 //! already hold a replica of the partition while some other rack (broker) holds none.
 
 use super::PlacementError;
+use super::error::check_distinct;
 use crate::kafka::BrokerId;
 use crate::kafka::java::compare_strings;
 use crate::sim::rng::Rng;
@@ -57,10 +58,7 @@ pub fn assign_replicas_to_brokers(
     if replication_factor as usize > brokers.len() {
         return Err(PlacementError::ReplicationFactorAboveBrokers { replication_factor, brokers: brokers.len() });
     }
-    let mut seen = BTreeSet::new();
-    if let Some(duplicate) = brokers.iter().find(|b| !seen.insert(b.id)) {
-        return Err(PlacementError::DuplicateBroker(duplicate.id));
-    }
+    check_distinct(brokers.iter().map(|b| b.id))?;
     let first_partition = start_partition_id.max(0);
     if i64::from(first_partition) + i64::from(partitions) - 1 > i64::from(i32::MAX) {
         return Err(PlacementError::PartitionIdOverflow { start_partition_id, partitions });

@@ -11,12 +11,13 @@
 //! JDK generator and Kafka's test `MockRandom`, so Kafka's test expectations are reproduced exactly.
 
 use super::PlacementError;
+use super::error::check_distinct;
 use super::java_hash_order::iteration_order;
 use super::java_random::JavaRandom;
 use crate::kafka::BrokerId;
 use crate::kafka::java::{compare_strings, string_hash_code};
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// A broker the placer may use: its id, its rack if `broker.rack` is set, and whether it is fenced
 /// (registered but not currently allowed to lead).
@@ -137,10 +138,7 @@ impl<'r, R: JavaRandom> RackList<'r, R> {
     /// Groups `brokers` by rack and draws the starting offsets: for each rack in Java hash-map order
     /// the fenced list's offset then the unfenced list's, and finally the rack offset.
     pub fn new(random: &'r mut R, brokers: &[UsableBroker]) -> Result<RackList<'r, R>, PlacementError> {
-        let mut seen = BTreeSet::new();
-        if let Some(duplicate) = brokers.iter().find(|b| !seen.insert(b.id)) {
-            return Err(PlacementError::DuplicateBroker(duplicate.id));
-        }
+        check_distinct(brokers.iter().map(|b| b.id))?;
         let mut racks: BTreeMap<Option<String>, Rack> = BTreeMap::new();
         let mut rack_names: Vec<Option<String>> = Vec::new();
         let mut unfenced_brokers = 0;
@@ -336,6 +334,7 @@ impl<R: JavaRandom> StripedReplicaPlacer<R> {
 mod tests {
     use super::*;
     use crate::kafka::placement::java_random::MockRandom;
+    use std::collections::BTreeSet;
 
     fn ids(list: &[u32]) -> Vec<BrokerId> {
         list.iter().map(|&id| BrokerId(id)).collect()
