@@ -35,3 +35,54 @@ impl fmt::Display for TopicPartition {
         write!(f, "{}-{}", self.topic, self.partition)
     }
 }
+
+/// A partition's index in the run: topics and their partitions in creation order. Engine-internal
+/// (fast to index); learners see [`TopicPartition`] names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PartitionIndex(pub u32);
+
+impl PartitionIndex {
+    pub fn get(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A topic's index in the run, in creation order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TopicIndex(pub u32);
+
+impl TopicIndex {
+    pub fn get(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Every process on the simulated network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Node {
+    Broker(BrokerId),
+    /// A KRaft controller (numbered 0..).
+    Controller(u32),
+    /// A producer client, by its index in the run.
+    Producer(u32),
+    /// A consumer client, by its index in the run.
+    Consumer(u32),
+}
+
+impl Node {
+    /// The node's address on the kernel's network (disjoint ranges per kind).
+    pub fn net_id(self) -> crate::sim::NodeId {
+        crate::sim::NodeId(match self {
+            Node::Broker(b) => b.0,
+            Node::Controller(c) => 1_000_000 + c,
+            Node::Producer(p) => 2_000_000 + p,
+            Node::Consumer(c) => 3_000_000 + c,
+        })
+    }
+
+    pub fn is_client(self) -> bool {
+        matches!(self, Node::Producer(_) | Node::Consumer(_))
+    }
+}

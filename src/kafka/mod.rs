@@ -1,13 +1,21 @@
 //! The Kafka model, following `shared/kafka/SEMANTICS.md`.
 
+pub mod broker;
 pub mod config;
+pub mod consumer;
+pub mod controller;
 pub mod group;
 pub mod ids;
 pub mod java;
 pub mod log;
+pub mod metadata;
 pub mod partitioner;
 pub mod placement;
+pub mod producer;
+pub mod protocol;
 pub mod record;
 pub mod replication;
+pub mod runtime;
+pub mod world;
 
-pub use ids::{BrokerId, TopicPartition};
+pub use ids::{BrokerId, Node, PartitionIndex, TopicIndex, TopicPartition};

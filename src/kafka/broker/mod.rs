@@ -1,0 +1,454 @@
+//! A broker: hosts partition replicas, answers produce and fetch requests, follows leaders, heartbeats
+//! to the controller, applies the metadata log, flushes and runs retention.
+//!
+//! Handlers never act directly: they update the broker's state and write messages, timers and events
+//! into the [`Outbox`]. Produce handling is in `produce.rs`, fetch serving and following in `fetch.rs`,
+//! becoming leader or follower and the ISR in `leadership.rs`.
+
+mod fetch;
+mod leadership;
+mod produce;
+pub mod replica;
+
+use crate::kafka::config::BrokerConfig;
+use crate::kafka::ids::{BrokerId, Node, PartitionIndex};
+use crate::kafka::metadata::{MetadataImage, MetadataRecord};
+use crate::kafka::protocol::{FetchRequest, Message, ProduceRequest};
+use crate::kafka::runtime::{Outbox, Timer};
+use crate::kafka::world::event::{EventKind, TruncateCause};
+use crate::sim::disk::{Disk, DiskConfig, PageCache};
+use crate::sim::{Rng, Tick};
+use replica::Replica;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+/// How often the OS writeback thread looks for expired dirty pages (Linux: every 5 s).
+const WRITEBACK_INTERVAL_MS: u64 = 5_000;
+/// Brokers long-poll the controller for metadata like this (KRaft's fetch from the metadata log).
+pub(crate) const METADATA_POLL_MAX_WAIT_MS: u64 = 500;
+/// A request that got no answer at all is given up after this long (`request.timeout.ms`).
+const INTER_BROKER_REQUEST_TIMEOUT_MS: u64 = 30_000;
+
+/// A follower's fetch session with one leader.
+#[derive(Clone, Debug, Default)]
+struct Fetcher {
+    partitions: BTreeSet<PartitionIndex>,
+    in_flight: Option<u64>,
+    scheduled: bool,
+}
+
+/// A fetch waiting for data (Kafka's fetch purgatory).
+#[derive(Clone, Debug)]
+struct ParkedFetch {
+    from: Node,
+    request: Rc<FetchRequest>,
+}
+
+/// An acks=all produce waiting for the high watermark (Kafka's produce purgatory).
+#[derive(Clone, Debug)]
+struct ParkedProduce {
+    from: Node,
+    request_id: u64,
+    /// Per partition: (partition, required offset, base offset, outcome once known).
+    parts: Vec<(PartitionIndex, u64, u64, Option<Result<u64, crate::kafka::protocol::KafkaError>>)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Broker {
+    pub id: BrokerId,
+    pub rack: Option<Rc<str>>,
+    pub up: bool,
+    /// Bumps at every start: timers set by an earlier life are ignored.
+    pub incarnation: u64,
+    /// The broker epoch the controller gave at registration.
+    pub epoch: u64,
+    pub image: Rc<MetadataImage>,
+    pub replicas: BTreeMap<PartitionIndex, Replica>,
+    pub disk: Disk,
+    pub page_cache: PageCache,
+    pub config: Rc<BrokerConfig>,
+    pub controller: Node,
+    dirty_expire_ms: u64,
+    next_request_id: u64,
+    next_key: u64,
+    fetchers: BTreeMap<BrokerId, Fetcher>,
+    parked_fetches: BTreeMap<u64, ParkedFetch>,
+    parked_produces: BTreeMap<u64, ParkedProduce>,
+    pending_appends: BTreeMap<u64, (Node, ProduceRequest)>,
+    delayed_sends: BTreeMap<u64, (Node, Message)>,
+    metadata_fetch_in_flight: Option<u64>,
+    registration_in_flight: Option<u64>,
+    next_producer_id: i64,
+    rng: Rng,
+}
+
+impl Broker {
+    pub fn new(
+        id: BrokerId,
+        rack: Option<Rc<str>>,
+        config: Rc<BrokerConfig>,
+        disk: DiskConfig,
+        dirty_expire_ms: u64,
+        controller: Node,
+        rng: Rng,
+    ) -> Broker {
+        Broker {
+            id,
+            rack,
+            up: false,
+            incarnation: 0,
+            epoch: 0,
+            image: Rc::new(MetadataImage::default()),
+            replicas: BTreeMap::new(),
+            disk: Disk::new(disk),
+            page_cache: PageCache::default(),
+            config,
+            controller,
+            dirty_expire_ms,
+            next_request_id: 1,
+            next_key: 1,
+            fetchers: BTreeMap::new(),
+            parked_fetches: BTreeMap::new(),
+            parked_produces: BTreeMap::new(),
+            pending_appends: BTreeMap::new(),
+            delayed_sends: BTreeMap::new(),
+            metadata_fetch_in_flight: None,
+            registration_in_flight: None,
+            next_producer_id: i64::from(id.0) * 1_000_000 + 1,
+            rng,
+        }
+    }
+
+    pub fn node(&self) -> Node {
+        Node::Broker(self.id)
+    }
+
+    fn request_id(&mut self) -> u64 {
+        let id = self.next_request_id;
+        self.next_request_id += 1;
+        id
+    }
+
+    fn key(&mut self) -> u64 {
+        let key = self.next_key;
+        self.next_key += 1;
+        key
+    }
+
+    /// Starts a broker that is already registered with `epoch` and knows `image` (a run's first moment).
+    pub fn start_registered(&mut self, now: Tick, epoch: u64, image: Rc<MetadataImage>, out: &mut Outbox) {
+        self.up = true;
+        self.incarnation += 1;
+        self.epoch = epoch;
+        self.image = image;
+        self.reconcile_all(now, out);
+        self.start_timers(now, out);
+        self.fetch_metadata(now, out);
+    }
+
+    fn start_timers(&mut self, now: Tick, out: &mut Outbox) {
+        let me = self.node();
+        out.timer(now.plus_ms(self.config.broker_heartbeat_interval_ms), me, Timer::BrokerHeartbeat);
+        out.timer(now.plus_ms((self.config.replica_lag_time_max_ms / 2).max(1)), me, Timer::IsrCheck);
+        out.timer(now.plus_ms(self.config.log_retention_check_interval_ms), me, Timer::RetentionCheck);
+        out.timer(now.plus_ms(WRITEBACK_INTERVAL_MS), me, Timer::Writeback);
+    }
+
+    /// The broker process dies. Returns the (client, request id) pairs whose connections it held open,
+    /// so the world can tell them the connection was reset.
+    pub fn crash(&mut self, now: Tick, lose_page_cache: bool, out: &mut Outbox) -> Vec<(Node, u64)> {
+        let mut reset = Vec::new();
+        reset.extend(self.parked_fetches.values().map(|p| (p.from, p.request.request_id)));
+        reset.extend(self.parked_produces.values().map(|p| (p.from, p.request_id)));
+        reset.extend(self.pending_appends.values().map(|(from, r)| (*from, r.request_id)));
+        reset.extend(self.delayed_sends.values().filter_map(|(to, m)| response_id(m).map(|id| (*to, id))));
+        self.parked_fetches.clear();
+        self.parked_produces.clear();
+        self.pending_appends.clear();
+        self.delayed_sends.clear();
+        self.fetchers.clear();
+        self.metadata_fetch_in_flight = None;
+        self.registration_in_flight = None;
+        self.up = false;
+        self.disk.reset_queue();
+        if lose_page_cache {
+            // Power loss: only what reached the disk survives. Log recovery truncates the rest.
+            let durable = self.page_cache.crash();
+            for (partition, replica) in &mut self.replicas {
+                let keep = durable.get(&replica.file).copied().unwrap_or(0);
+                let removed = replica.log.truncate_to(keep, now);
+                if !removed.is_empty() {
+                    replica.epoch_cache.truncate_from_end(keep as i64);
+                    out.event(EventKind::Truncated {
+                        broker: self.id,
+                        partition: *partition,
+                        to_offset: keep,
+                        removed_records: removed.iter().map(|b| u64::from(b.record_count())).sum(),
+                        cause: TruncateCause::LostPageCache,
+                    });
+                }
+            }
+        } else {
+            // Only the process died: the operating system still holds and later writes its pages.
+            self.page_cache.flush_all();
+        }
+        for replica in self.replicas.values_mut() {
+            replica.role = replica::Role::Follower { leader: None };
+        }
+        reset
+    }
+
+    /// The broker process starts again: it registers with the controller for a new broker epoch and
+    /// stays fenced until it has caught up with the metadata log.
+    pub fn restart(&mut self, now: Tick, out: &mut Outbox) {
+        self.up = true;
+        self.incarnation += 1;
+        let request_id = self.request_id();
+        self.registration_in_flight = Some(request_id);
+        out.send(self.node(), self.controller, Message::BrokerRegistration { request_id, incarnation: self.incarnation });
+        self.start_timers(now, out);
+    }
+
+    pub fn handle_message(&mut self, now: Tick, from: Node, message: Message, out: &mut Outbox) {
+        match message {
+            Message::Produce(request) => self.on_produce(now, from, request, out),
+            Message::Fetch(request) => self.on_fetch(now, from, request, out),
+            Message::FetchResponse(response) => {
+                if let Node::Broker(leader) = from {
+                    self.on_fetch_response(now, leader, response, out);
+                }
+            }
+            Message::MetadataRequest { request_id } => {
+                out.send(self.node(), from, Message::MetadataResponse { request_id, image: self.image.clone() });
+            }
+            Message::ListOffsets { request_id, partition, spec, isolation } => {
+                let result = self.list_offsets(partition, spec, isolation);
+                out.send(self.node(), from, Message::ListOffsetsResponse { request_id, partition, result });
+            }
+            Message::InitProducerId { request_id } => {
+                let producer_id = self.next_producer_id;
+                self.next_producer_id += 1;
+                out.send(self.node(), from, Message::InitProducerIdResponse { request_id, producer_id, producer_epoch: 0 });
+            }
+            Message::MetadataFetchResponse { request_id, from_offset, records } => {
+                if self.metadata_fetch_in_flight == Some(request_id) {
+                    self.metadata_fetch_in_flight = None;
+                    if from_offset == self.image.offset {
+                        self.apply_metadata(now, &records, out);
+                    }
+                    self.fetch_metadata(now, out);
+                }
+            }
+            Message::BrokerRegistrationResponse { request_id, broker_epoch } => {
+                if self.registration_in_flight == Some(request_id) {
+                    self.registration_in_flight = None;
+                    self.epoch = broker_epoch;
+                    out.event(EventKind::BrokerRegistered { broker: self.id, epoch: broker_epoch });
+                    self.fetch_metadata(now, out);
+                }
+            }
+            Message::BrokerHeartbeatResponse { .. } => {}
+            Message::AlterPartitionResponse { request_id, partition, result } => {
+                self.on_alter_partition_response(now, request_id, partition, result, out);
+            }
+            Message::Disconnected { request_id } => {
+                if self.metadata_fetch_in_flight == Some(request_id) {
+                    self.metadata_fetch_in_flight = None;
+                    out.timer(now.plus_ms(self.config.replica_fetch_backoff_ms), self.node(), Timer::MetadataFetch);
+                }
+                if self.registration_in_flight == Some(request_id) {
+                    self.registration_in_flight = None;
+                    self.restart_registration_later(now, out);
+                }
+                let leaders: Vec<BrokerId> =
+                    self.fetchers.iter().filter(|(_, f)| f.in_flight == Some(request_id)).map(|(l, _)| *l).collect();
+                for leader in leaders {
+                    self.on_replica_fetch_failed(now, leader, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn restart_registration_later(&mut self, now: Tick, out: &mut Outbox) {
+        let request_id = self.request_id();
+        self.registration_in_flight = Some(request_id);
+        // Registration is retried at the heartbeat pace until the controller answers.
+        let _ = now;
+        out.send(self.node(), self.controller, Message::BrokerRegistration { request_id, incarnation: self.incarnation });
+    }
+
+    pub fn handle_timer(&mut self, now: Tick, timer: Timer, out: &mut Outbox) {
+        match timer {
+            Timer::BrokerHeartbeat => {
+                out.timer(now.plus_ms(self.config.broker_heartbeat_interval_ms), self.node(), Timer::BrokerHeartbeat);
+                if self.registration_in_flight.is_some() {
+                    self.restart_registration_later(now, out);
+                    return;
+                }
+                let request_id = self.request_id();
+                out.send(
+                    self.node(),
+                    self.controller,
+                    Message::BrokerHeartbeat { request_id, broker_epoch: self.epoch, metadata_offset: self.image.offset },
+                );
+            }
+            Timer::IsrCheck => {
+                out.timer(now.plus_ms((self.config.replica_lag_time_max_ms / 2).max(1)), self.node(), Timer::IsrCheck);
+                self.maybe_shrink_isrs(now, out);
+            }
+            Timer::RetentionCheck => {
+                out.timer(now.plus_ms(self.config.log_retention_check_interval_ms), self.node(), Timer::RetentionCheck);
+                self.run_retention(now, out);
+            }
+            Timer::Writeback => {
+                out.timer(now.plus_ms(WRITEBACK_INTERVAL_MS), self.node(), Timer::Writeback);
+                self.page_cache.writeback(now, self.dirty_expire_ms);
+                self.flush_by_policy(now, out);
+            }
+            Timer::MetadataFetch => self.fetch_metadata(now, out),
+            Timer::ReplicaFetch { leader } => {
+                if let Some(fetcher) = self.fetchers.get_mut(&leader) {
+                    fetcher.scheduled = false;
+                }
+                self.send_replica_fetch(now, leader, out);
+            }
+            Timer::ReplicaFetchTimeout { leader, request_id } => {
+                if self.fetchers.get(&leader).is_some_and(|f| f.in_flight == Some(request_id)) {
+                    self.on_replica_fetch_failed(now, leader, out);
+                }
+            }
+            Timer::Append { key } => {
+                if let Some((from, request)) = self.pending_appends.remove(&key) {
+                    self.append_produce(now, from, request, out);
+                }
+            }
+            Timer::FetchExpire { key } => self.complete_parked_fetch(now, key, true, out),
+            Timer::ProduceExpire { key } => self.expire_parked_produce(now, key, out),
+            Timer::SendLater { key } => {
+                if let Some((to, message)) = self.delayed_sends.remove(&key) {
+                    out.send(self.node(), to, message);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Sends `message` to `to` once the disk is done at `ready_at` (now if it already is).
+    fn send_at(&mut self, now: Tick, ready_at: Tick, to: Node, message: Message, out: &mut Outbox) {
+        if ready_at <= now {
+            out.send(self.node(), to, message);
+        } else {
+            let key = self.key();
+            self.delayed_sends.insert(key, (to, message));
+            out.timer(ready_at, self.node(), Timer::SendLater { key });
+        }
+    }
+
+    /// Long-polls the controller for metadata records after the ones this broker has applied.
+    fn fetch_metadata(&mut self, _now: Tick, out: &mut Outbox) {
+        if self.metadata_fetch_in_flight.is_some() || self.registration_in_flight.is_some() {
+            return;
+        }
+        let request_id = self.request_id();
+        self.metadata_fetch_in_flight = Some(request_id);
+        out.send(self.node(), self.controller, Message::MetadataFetch { request_id, from_offset: self.image.offset });
+    }
+
+    fn apply_metadata(&mut self, now: Tick, records: &[MetadataRecord], out: &mut Outbox) {
+        if records.is_empty() {
+            return;
+        }
+        let image = Rc::make_mut(&mut self.image);
+        let mut changed = BTreeSet::new();
+        let mut all = false;
+        for record in records {
+            image.apply(record);
+            match record {
+                MetadataRecord::PartitionChange { partition, .. } => {
+                    changed.insert(*partition);
+                }
+                MetadataRecord::CreatePartitions { .. } | MetadataRecord::TopicConfig { .. } => all = true,
+                // A broker's fencing changes who may join an ISR; leaders re-check on their next fetch.
+                _ => {}
+            }
+        }
+        if all {
+            self.reconcile_all(now, out);
+        } else {
+            for partition in changed {
+                self.reconcile_partition(now, partition, out);
+            }
+        }
+    }
+
+    fn reconcile_all(&mut self, now: Tick, out: &mut Outbox) {
+        let partitions: Vec<PartitionIndex> = (0..self.image.partitions.len() as u32).map(PartitionIndex).collect();
+        for partition in partitions {
+            self.reconcile_partition(now, partition, out);
+        }
+    }
+
+    /// Runs retention on every replica (leaders and followers alike, as Kafka does).
+    fn run_retention(&mut self, now: Tick, out: &mut Outbox) {
+        for (partition, replica) in &mut self.replicas {
+            for deleted in replica.log.delete_old_segments(now) {
+                out.event(EventKind::SegmentDeleted {
+                    broker: self.id,
+                    partition: *partition,
+                    base_offset: deleted.base_offset,
+                    next_offset: deleted.next_offset,
+                    reason: deleted.reason,
+                    log_start_offset: replica.log.log_start_offset(),
+                });
+            }
+        }
+    }
+
+    /// `flush.ms` and `flush.messages`: fsync the logs that are due.
+    fn flush_by_policy(&mut self, now: Tick, out: &mut Outbox) {
+        for (partition, replica) in &mut self.replicas {
+            let config = self.image.topics.get(self.image.partitions[partition.get()].topic.get()).map(|t| t.config.clone());
+            let Some(config) = config else { continue };
+            let due_by_time = config.flush_ms != i64::MAX && now.ms().saturating_sub(replica.last_flush_ms) >= config.flush_ms as u64;
+            if due_by_time && replica.unflushed_records > 0 {
+                Self::flush_replica(&mut self.disk, &mut self.page_cache, self.id, *partition, replica, now, out);
+            }
+        }
+    }
+
+    fn flush_replica(
+        disk: &mut Disk,
+        page_cache: &mut PageCache,
+        broker: BrokerId,
+        partition: PartitionIndex,
+        replica: &mut Replica,
+        now: Tick,
+        out: &mut Outbox,
+    ) {
+        disk.fsync(now);
+        let offset = page_cache.flush(replica.file);
+        replica.unflushed_records = 0;
+        replica.last_flush_ms = now.ms();
+        out.event(EventKind::Flushed { broker, partition, offset });
+    }
+
+    /// Where the page cache holds this broker's copy of `partition`.
+    fn file_id(&self, partition: PartitionIndex) -> u64 {
+        u64::from(partition.0)
+    }
+}
+
+/// The request id a response answers (for resetting connections when its sender dies).
+fn response_id(message: &Message) -> Option<u64> {
+    match message {
+        Message::FetchResponse(r) => Some(r.request_id),
+        Message::ProduceResponse(r) => Some(r.request_id),
+        _ => None,
+    }
+}
+
+/// An inter-broker request's deadline.
+fn request_deadline(now: Tick) -> Tick {
+    now.plus_ms(INTER_BROKER_REQUEST_TIMEOUT_MS)
+}

@@ -1,0 +1,207 @@
+//! Produce requests on the leader: append, then answer per `acks` (Kafka's `appendRecordsToLeader`
+//! and the produce purgatory), and ListOffsets.
+
+use super::replica::{Role, acks_all_outcome};
+use super::{Broker, ParkedProduce};
+use crate::kafka::config::{Acks, IsolationLevel};
+use crate::kafka::ids::{Node, PartitionIndex};
+use crate::kafka::protocol::{KafkaError, Message, OffsetSpec, ProducePartitionResult, ProduceRequest, ProduceResponse};
+use crate::kafka::record::Batch;
+use crate::kafka::runtime::{Outbox, Timer};
+use crate::kafka::world::event::EventKind;
+use crate::sim::Tick;
+
+impl Broker {
+    /// A produce request arrived: it is appended once the disk has taken it.
+    pub(super) fn on_produce(&mut self, now: Tick, from: Node, request: ProduceRequest, out: &mut Outbox) {
+        let bytes: u64 = request.batches.iter().map(|b| u64::from(b.size_bytes)).sum();
+        let done = self.disk.append(now, bytes);
+        if done <= now {
+            self.append_produce(now, from, request, out);
+        } else {
+            let key = self.key();
+            self.pending_appends.insert(key, (from, request));
+            out.timer(done, self.node(), Timer::Append { key });
+        }
+    }
+
+    /// Appends each batch to its partition's log as leader, then answers or parks the request.
+    pub(super) fn append_produce(&mut self, now: Tick, from: Node, request: ProduceRequest, out: &mut Outbox) {
+        let mut results = Vec::with_capacity(request.batches.len());
+        let mut waiting = Vec::new();
+        for produced in &request.batches {
+            let partition = produced.partition;
+            let outcome = self.append_as_leader(now, produced, request.acks, out);
+            match outcome {
+                Ok((base_offset, required_offset)) => {
+                    let replica = &self.replicas[&partition];
+                    if request.acks == Acks::All && replica.log.high_watermark() < required_offset {
+                        waiting.push((partition, required_offset, base_offset, None));
+                    } else {
+                        results.push(ProducePartitionResult { partition, result: Ok(base_offset) });
+                    }
+                }
+                Err(error) => results.push(ProducePartitionResult { partition, result: Err(error) }),
+            }
+        }
+        match request.acks {
+            // acks=0: the producer never hears back, whatever happened.
+            Acks::None => {}
+            Acks::Leader => out.send(self.node(), from, Message::ProduceResponse(ProduceResponse { request_id: request.request_id, results })),
+            Acks::All => {
+                if waiting.is_empty() {
+                    out.send(self.node(), from, Message::ProduceResponse(ProduceResponse { request_id: request.request_id, results }));
+                } else {
+                    let key = self.key();
+                    let mut parts = waiting;
+                    parts.extend(results.into_iter().map(|r| (r.partition, 0, 0, Some(r.result))));
+                    self.parked_produces.insert(key, ParkedProduce { from, request_id: request.request_id, parts });
+                    out.timer(now.plus_ms(request.timeout_ms), self.node(), Timer::ProduceExpire { key });
+                    // The ISR may already be just this leader.
+                    let partitions: Vec<PartitionIndex> = self.parked_produces[&key].parts.iter().map(|p| p.0).collect();
+                    for partition in partitions {
+                        self.try_complete_parked_produces(now, partition, out);
+                    }
+                }
+            }
+        }
+    }
+
+    /// One batch onto one partition's log. Returns (base offset, offset after the batch).
+    fn append_as_leader(
+        &mut self,
+        now: Tick,
+        produced: &crate::kafka::protocol::ProduceBatch,
+        acks: Acks,
+        out: &mut Outbox,
+    ) -> Result<(u64, u64), KafkaError> {
+        let partition = produced.partition;
+        let broker = self.id;
+        let Some(replica) = self.replicas.get_mut(&partition) else { return Err(KafkaError::NotLeaderOrFollower) };
+        let Role::Leader(state) = &replica.role else { return Err(KafkaError::NotLeaderOrFollower) };
+        // Kafka refuses before writing anything when the ISR is too small for acks=all.
+        if acks == Acks::All && state.isr.len() < replica.effective_min_isr() {
+            return Err(KafkaError::NotEnoughReplicas);
+        }
+        let base_offset = replica.log.log_end_offset();
+        let batch = Batch {
+            base_offset,
+            partition_leader_epoch: replica.leader_epoch,
+            producer: produced.producer,
+            transactional: produced.transactional,
+            control: None,
+            max_timestamp_ms: produced.max_timestamp_ms,
+            size_bytes: produced.size_bytes,
+            records: produced.records.clone(),
+        };
+        let last_offset = batch.last_offset();
+        let records = u64::from(batch.record_count());
+        if let Some(reason) = replica.log.append(batch, now) {
+            out.event(EventKind::SegmentRolled { broker, partition, base_offset, reason });
+        }
+        let leader_epoch = replica.leader_epoch;
+        self.page_cache.write(replica.file, last_offset + 1, now);
+        replica.unflushed_records += records;
+        out.event(EventKind::Appended { broker, partition, base_offset, last_offset, leader_epoch, as_leader: true });
+        self.after_append(now, partition, out);
+        Ok((base_offset, last_offset + 1))
+    }
+
+    /// What an append on the leader sets in motion: `flush.messages`, the HW (the ISR may be only the
+    /// leader), and fetches waiting for data.
+    pub(super) fn after_append(&mut self, now: Tick, partition: PartitionIndex, out: &mut Outbox) {
+        let flush_messages = self.image.topics[self.image.partitions[partition.get()].topic.get()].config.flush_messages;
+        if let Some(replica) = self.replicas.get_mut(&partition)
+            && flush_messages != i64::MAX
+            && replica.unflushed_records >= flush_messages as u64
+        {
+            Self::flush_replica(&mut self.disk, &mut self.page_cache, self.id, partition, replica, now, out);
+        }
+        if !self.maybe_increment_hw(now, partition, out) {
+            self.try_complete_parked_fetches(now, partition, out);
+        }
+    }
+
+    /// Completes parked acks=all requests for `partition` whose offsets the HW has reached.
+    pub(super) fn try_complete_parked_produces(&mut self, now: Tick, partition: PartitionIndex, out: &mut Outbox) {
+        let keys: Vec<u64> = self
+            .parked_produces
+            .iter()
+            .filter(|(_, p)| p.parts.iter().any(|part| part.0 == partition && part.3.is_none()))
+            .map(|(k, _)| *k)
+            .collect();
+        for key in keys {
+            let Some(parked) = self.parked_produces.get_mut(&key) else { continue };
+            for part in parked.parts.iter_mut().filter(|p| p.0 == partition && p.3.is_none()) {
+                let Some(replica) = self.replicas.get(&partition) else {
+                    part.3 = Some(Err(KafkaError::NotLeaderOrFollower));
+                    continue;
+                };
+                let Role::Leader(state) = &replica.role else {
+                    part.3 = Some(Err(KafkaError::NotLeaderOrFollower));
+                    continue;
+                };
+                let outcome = acks_all_outcome(replica.log.high_watermark(), part.1, state.maximal_isr().len(), replica.effective_min_isr());
+                if let Some(outcome) = outcome {
+                    part.3 = Some(outcome.map(|()| part.2));
+                }
+            }
+            self.respond_parked_produce_if_done(now, key, out);
+        }
+    }
+
+    fn respond_parked_produce_if_done(&mut self, _now: Tick, key: u64, out: &mut Outbox) {
+        let done = self.parked_produces.get(&key).is_some_and(|p| p.parts.iter().all(|part| part.3.is_some()));
+        if !done {
+            return;
+        }
+        let Some(parked) = self.parked_produces.remove(&key) else { return };
+        let results = parked
+            .parts
+            .iter()
+            .map(|part| ProducePartitionResult { partition: part.0, result: part.3.unwrap_or(Err(KafkaError::RequestTimedOut)) })
+            .collect();
+        out.send(self.node(), parked.from, Message::ProduceResponse(ProduceResponse { request_id: parked.request_id, results }));
+    }
+
+    /// request.timeout.ms passed: what is still waiting times out (the data stays in the log).
+    pub(super) fn expire_parked_produce(&mut self, now: Tick, key: u64, out: &mut Outbox) {
+        if let Some(parked) = self.parked_produces.get_mut(&key) {
+            for part in parked.parts.iter_mut().filter(|p| p.3.is_none()) {
+                part.3 = Some(Err(KafkaError::RequestTimedOut));
+            }
+            self.respond_parked_produce_if_done(now, key, out);
+        }
+    }
+
+    /// Leadership moved away: everything waiting on this partition fails with `error`.
+    pub(super) fn fail_parked_produces_for(&mut self, now: Tick, partition: PartitionIndex, error: KafkaError, out: &mut Outbox) {
+        let keys: Vec<u64> = self.parked_produces.keys().copied().collect();
+        for key in keys {
+            if let Some(parked) = self.parked_produces.get_mut(&key) {
+                for part in parked.parts.iter_mut().filter(|p| p.0 == partition && p.3.is_none()) {
+                    part.3 = Some(Err(error));
+                }
+            }
+            self.respond_parked_produce_if_done(now, key, out);
+        }
+    }
+
+    /// ListOffsets on the leader: the log start, the end a consumer may read to, or the first offset at
+    /// or after a timestamp (through the time index).
+    pub(super) fn list_offsets(&self, partition: PartitionIndex, spec: OffsetSpec, isolation: IsolationLevel) -> Result<Option<u64>, KafkaError> {
+        let replica = self.replicas.get(&partition).ok_or(KafkaError::NotLeaderOrFollower)?;
+        if !replica.is_leader() {
+            return Err(KafkaError::NotLeaderOrFollower);
+        }
+        let readable_end = match isolation {
+            IsolationLevel::ReadUncommitted => replica.log.high_watermark(),
+            IsolationLevel::ReadCommitted => replica.log.high_watermark(),
+        };
+        Ok(match spec {
+            OffsetSpec::Earliest => Some(replica.log.log_start_offset()),
+            OffsetSpec::Latest => Some(readable_end),
+            OffsetSpec::Timestamp(t) => replica.log.offset_for_timestamp(t).filter(|&o| o < readable_end),
+        })
+    }
+}

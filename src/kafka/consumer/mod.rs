@@ -1,0 +1,481 @@
+//! A consumer client: Kafka's `KafkaConsumer` poll loop, its fetcher, and an application that takes
+//! time to process what each poll returns.
+//!
+//! The fetcher keeps one fetch in flight per leader for assigned partitions with nothing buffered.
+//! `poll` hands out up to `max.poll.records` buffered records and advances positions; the application
+//! then works for `processing_ms_per_record` each before polling again. Positions start from a
+//! committed offset or, failing that, from `auto.offset.reset` (through ListOffsets).
+
+use crate::kafka::config::{ConsumerConfig, OffsetReset};
+use crate::kafka::ids::{BrokerId, Node, PartitionIndex};
+use crate::kafka::metadata::MetadataImage;
+use crate::kafka::protocol::{FetchPartition, FetchRequest, FetchResponse, KafkaError, Message, OffsetSpec};
+use crate::kafka::record::Batch;
+use crate::kafka::runtime::{Outbox, Timer};
+use crate::kafka::world::action::SeekTarget;
+use crate::kafka::world::event::{EventKind, ResetCause};
+use crate::kafka::world::spec::CommitMode;
+use crate::sim::Tick;
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
+
+/// How long `poll` waits for records when none are buffered (`poll(Duration.ofMillis(100))`).
+pub const POLL_TIMEOUT_MS: u64 = 100;
+
+/// The fetch position of one assigned partition.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PartitionPosition {
+    /// The offset of the next record to fetch; `None` until known.
+    pub position: Option<u64>,
+    /// A ListOffsets request is resolving the position.
+    pub resetting: Option<u64>,
+    /// Why fetching stopped (auto.offset.reset=none and the offset was out of range).
+    pub error: Option<KafkaError>,
+    /// Records buffered from completed fetches, not yet returned by poll.
+    buffered: VecDeque<Batch>,
+    /// What caused the pending reset (for narration).
+    reset_cause: Option<ResetCause>,
+}
+
+/// Records handed to the application by the last poll, still being processed.
+#[derive(Clone, Debug)]
+struct Processing {
+    parts: Vec<(PartitionIndex, u64, u64, u32)>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ConsumerStats {
+    pub records_polled: u64,
+    pub records_processed: u64,
+    pub fetches_sent: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Consumer {
+    pub index: u32,
+    pub name: Rc<str>,
+    pub up: bool,
+    pub incarnation: u64,
+    pub config: ConsumerConfig,
+    pub group: Option<Rc<str>>,
+    pub topics: Vec<Rc<str>>,
+    pub manual: Vec<(Rc<str>, u32)>,
+    pub assignment: Vec<PartitionIndex>,
+    pub positions: BTreeMap<PartitionIndex, PartitionPosition>,
+    pub processing_ms_per_record: u64,
+    pub commit_mode: CommitMode,
+    pub stats: ConsumerStats,
+    metadata: Option<Rc<MetadataImage>>,
+    metadata_in_flight: Option<u64>,
+    metadata_cursor: usize,
+    bootstrap: Vec<BrokerId>,
+    fetches_in_flight: BTreeMap<BrokerId, (u64, Vec<(PartitionIndex, u64)>)>,
+    list_offsets_in_flight: BTreeMap<u64, PartitionIndex>,
+    processing: Option<Processing>,
+    poll_at: Option<Tick>,
+    waiting_for_data: bool,
+    next_request_id: u64,
+}
+
+impl Consumer {
+    pub fn new(index: u32, name: &str, config: ConsumerConfig, bootstrap: Vec<BrokerId>) -> Consumer {
+        Consumer {
+            index,
+            name: name.into(),
+            up: false,
+            incarnation: 0,
+            config,
+            group: None,
+            topics: Vec::new(),
+            manual: Vec::new(),
+            assignment: Vec::new(),
+            positions: BTreeMap::new(),
+            processing_ms_per_record: 0,
+            commit_mode: CommitMode::Auto,
+            stats: ConsumerStats::default(),
+            metadata: None,
+            metadata_in_flight: None,
+            metadata_cursor: 0,
+            bootstrap,
+            fetches_in_flight: BTreeMap::new(),
+            list_offsets_in_flight: BTreeMap::new(),
+            processing: None,
+            poll_at: None,
+            waiting_for_data: false,
+            next_request_id: 1,
+        }
+    }
+
+    pub fn node(&self) -> Node {
+        Node::Consumer(self.index)
+    }
+
+    fn request_id(&mut self) -> u64 {
+        let id = self.next_request_id;
+        self.next_request_id += 1;
+        id
+    }
+
+    pub fn start(&mut self, now: Tick, out: &mut Outbox) {
+        self.up = true;
+        self.incarnation += 1;
+        out.event(EventKind::ConsumerStarted { consumer: self.index });
+        self.refresh_metadata(now, out);
+        self.schedule_poll(now, out);
+    }
+
+    /// The process dies: what it was processing is lost, and nothing is committed.
+    pub fn crash(&mut self, out: &mut Outbox) {
+        self.up = false;
+        self.processing = None;
+        self.fetches_in_flight.clear();
+        self.list_offsets_in_flight.clear();
+        self.metadata_in_flight = None;
+        self.poll_at = None;
+        self.positions.clear();
+        self.assignment.clear();
+        out.event(EventKind::ConsumerCrashed { consumer: self.index });
+    }
+
+    /// Applies a new assignment; positions of kept partitions stay.
+    pub fn assign(&mut self, partitions: Vec<PartitionIndex>) {
+        self.positions.retain(|p, _| partitions.contains(p));
+        for p in &partitions {
+            self.positions.entry(*p).or_default();
+        }
+        self.assignment = partitions;
+    }
+
+    /// The manual assignment resolved against the metadata.
+    fn resolve_manual_assignment(&mut self) {
+        let Some(image) = &self.metadata else { return };
+        if self.group.is_some() || self.manual.is_empty() {
+            return;
+        }
+        let partitions: Vec<PartitionIndex> =
+            self.manual.iter().filter_map(|(topic, n)| image.topic_index(topic).and_then(|t| image.partition_of(t, *n))).collect();
+        if partitions != self.assignment {
+            self.assign(partitions);
+        }
+    }
+
+    fn schedule_poll(&mut self, at: Tick, out: &mut Outbox) {
+        if self.poll_at.is_none_or(|t| at < t) {
+            self.poll_at = Some(at);
+            out.timer(at, self.node(), Timer::Poll);
+        }
+    }
+
+    /// The application's `poll()`: finish processing the last records, hand out buffered ones, fetch.
+    fn poll(&mut self, now: Tick, out: &mut Outbox) {
+        self.poll_at = None;
+        if let Some(done) = self.processing.take() {
+            for (partition, first_offset, last_offset, records) in done.parts {
+                self.stats.records_processed += u64::from(records);
+                out.event(EventKind::Processed { consumer: self.index, partition, first_offset, last_offset, records });
+            }
+        }
+        self.resolve_manual_assignment();
+        self.reset_missing_positions(now, out);
+        let polled = self.take_records(out);
+        self.send_fetches(now, out);
+        if polled.is_empty() {
+            self.waiting_for_data = true;
+            self.schedule_poll(now.plus_ms(POLL_TIMEOUT_MS), out);
+        } else {
+            self.waiting_for_data = false;
+            let records: u32 = polled.iter().map(|p| p.3).sum();
+            self.processing = Some(Processing { parts: polled });
+            self.schedule_poll(now.plus_ms(u64::from(records) * self.processing_ms_per_record), out);
+        }
+    }
+
+    /// Up to max.poll.records buffered records, advancing each partition's position past them.
+    fn take_records(&mut self, out: &mut Outbox) -> Vec<(PartitionIndex, u64, u64, u32)> {
+        let mut budget = self.config.max_poll_records;
+        let mut polled = Vec::new();
+        for (partition, state) in &mut self.positions {
+            if budget == 0 {
+                break;
+            }
+            let Some(mut position) = state.position else { continue };
+            let mut first = None;
+            let mut count = 0u32;
+            while budget > 0 {
+                let Some(batch) = state.buffered.front() else { break };
+                if batch.next_offset() <= position {
+                    state.buffered.pop_front();
+                    continue;
+                }
+                let take = ((batch.next_offset() - position) as u32).min(budget);
+                first.get_or_insert(position);
+                position += u64::from(take);
+                count += take;
+                budget -= take;
+                if position >= batch.next_offset() {
+                    state.buffered.pop_front();
+                }
+            }
+            if let Some(first_offset) = first {
+                state.position = Some(position);
+                self.stats.records_polled += u64::from(count);
+                out.event(EventKind::Polled { consumer: self.index, partition: *partition, first_offset, last_offset: position - 1, records: count });
+                polled.push((*partition, first_offset, position - 1, count));
+            }
+        }
+        polled
+    }
+
+    /// Starts ListOffsets for partitions with no position (no committed offset to start from).
+    fn reset_missing_positions(&mut self, now: Tick, out: &mut Outbox) {
+        let missing: Vec<PartitionIndex> =
+            self.positions.iter().filter(|(_, s)| s.position.is_none() && s.resetting.is_none() && s.error.is_none()).map(|(p, _)| *p).collect();
+        for partition in missing {
+            self.reset_position(now, partition, ResetCause::NoCommittedOffset, out);
+        }
+    }
+
+    fn reset_position(&mut self, now: Tick, partition: PartitionIndex, cause: ResetCause, out: &mut Outbox) {
+        let spec = match self.config.auto_offset_reset {
+            OffsetReset::Earliest => OffsetSpec::Earliest,
+            OffsetReset::Latest => OffsetSpec::Latest,
+            OffsetReset::None => {
+                // auto.offset.reset=none: the application gets an exception and this partition stops.
+                let error = if matches!(cause, ResetCause::NoCommittedOffset) { KafkaError::OffsetOutOfRange } else { KafkaError::OffsetOutOfRange };
+                if let Some(state) = self.positions.get_mut(&partition) {
+                    state.error = Some(error);
+                }
+                out.event(EventKind::ConsumerError { consumer: self.index, partition, error });
+                return;
+            }
+        };
+        self.list_offsets(now, partition, spec, Some(cause), out);
+    }
+
+    fn list_offsets(&mut self, now: Tick, partition: PartitionIndex, spec: OffsetSpec, cause: Option<ResetCause>, out: &mut Outbox) {
+        let Some(leader) = self.leader_of(partition) else {
+            self.refresh_metadata(now, out);
+            return;
+        };
+        let request_id = self.request_id();
+        if let Some(state) = self.positions.get_mut(&partition) {
+            state.resetting = Some(request_id);
+            state.reset_cause = cause;
+            state.buffered.clear();
+        }
+        self.list_offsets_in_flight.insert(request_id, partition);
+        out.send(self.node(), Node::Broker(leader), Message::ListOffsets { request_id, partition, spec, isolation: self.config.isolation_level });
+        out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::ConsumerRequestTimeout { request_id });
+    }
+
+    fn leader_of(&self, partition: PartitionIndex) -> Option<BrokerId> {
+        self.metadata.as_ref().and_then(|m| m.partitions.get(partition.get())).and_then(|p| p.leader)
+    }
+
+    /// One fetch per leader for positioned partitions with nothing buffered and no fetch in flight.
+    fn send_fetches(&mut self, now: Tick, out: &mut Outbox) {
+        let mut by_leader: BTreeMap<BrokerId, Vec<FetchPartition>> = BTreeMap::new();
+        let mut unknown_leader = false;
+        for (partition, state) in &self.positions {
+            let Some(position) = state.position else { continue };
+            if state.error.is_some() || !state.buffered.is_empty() || state.resetting.is_some() {
+                continue;
+            }
+            let Some(image) = &self.metadata else { continue };
+            let part = image.partition(*partition);
+            let Some(leader) = part.leader else {
+                unknown_leader = true;
+                continue;
+            };
+            if self.fetches_in_flight.contains_key(&leader) {
+                continue;
+            }
+            by_leader.entry(leader).or_default().push(FetchPartition {
+                partition: *partition,
+                fetch_offset: position,
+                last_fetched_epoch: None,
+                current_leader_epoch: part.leader_epoch,
+                log_start_offset: 0,
+            });
+        }
+        if unknown_leader {
+            self.refresh_metadata(now, out);
+        }
+        for (leader, partitions) in by_leader {
+            let request_id = self.request_id();
+            let sent: Vec<(PartitionIndex, u64)> = partitions.iter().map(|p| (p.partition, p.fetch_offset)).collect();
+            self.fetches_in_flight.insert(leader, (request_id, sent));
+            self.stats.fetches_sent += 1;
+            let request = FetchRequest {
+                request_id,
+                replica: None,
+                max_wait_ms: self.config.fetch_max_wait_ms,
+                min_bytes: self.config.fetch_min_bytes,
+                max_bytes: self.config.fetch_max_bytes,
+                max_partition_bytes: self.config.max_partition_fetch_bytes,
+                isolation: self.config.isolation_level,
+                partitions,
+            };
+            out.send(self.node(), Node::Broker(leader), Message::Fetch(Rc::new(request)));
+            let deadline = now.plus_ms(self.config.request_timeout_ms + self.config.fetch_max_wait_ms);
+            out.timer(deadline, self.node(), Timer::ConsumerRequestTimeout { request_id });
+        }
+    }
+
+    fn on_fetch_response(&mut self, now: Tick, from: BrokerId, response: FetchResponse, out: &mut Outbox) {
+        let Some((request_id, sent)) = self.fetches_in_flight.get(&from).cloned() else { return };
+        if request_id != response.request_id {
+            return;
+        }
+        self.fetches_in_flight.remove(&from);
+        let mut refresh = false;
+        for pd in response.partitions {
+            let fetch_offset = sent.iter().find(|(p, _)| *p == pd.partition).map(|(_, o)| *o);
+            let Some(state) = self.positions.get_mut(&pd.partition) else { continue };
+            // A seek or reset since the fetch was sent makes its data stale.
+            if state.position != fetch_offset || state.resetting.is_some() {
+                continue;
+            }
+            match pd.error {
+                Some(KafkaError::OffsetOutOfRange) => {
+                    let position = state.position.unwrap_or(0);
+                    self.reset_position(now, pd.partition, ResetCause::OffsetOutOfRange { position }, out);
+                }
+                Some(_) => refresh = true,
+                None => state.buffered.extend(pd.batches),
+            }
+        }
+        if refresh {
+            self.refresh_metadata(now, out);
+        }
+        if self.waiting_for_data && self.processing.is_none() {
+            self.schedule_poll(now, out);
+        } else {
+            self.send_fetches(now, out);
+        }
+    }
+
+    pub fn handle_message(&mut self, now: Tick, from: Node, message: Message, out: &mut Outbox) {
+        match message {
+            Message::FetchResponse(response) => {
+                if let Node::Broker(broker) = from {
+                    self.on_fetch_response(now, broker, response, out);
+                }
+            }
+            Message::ListOffsetsResponse { request_id, partition, result } => {
+                if self.list_offsets_in_flight.remove(&request_id).is_none() {
+                    return;
+                }
+                let policy = self.config.auto_offset_reset;
+                let Some(state) = self.positions.get_mut(&partition).filter(|s| s.resetting == Some(request_id)) else { return };
+                state.resetting = None;
+                match result {
+                    Ok(Some(offset)) => {
+                        state.position = Some(offset);
+                        if let Some(cause) = state.reset_cause.take() {
+                            out.event(EventKind::PositionReset { consumer: self.index, partition, offset, policy, cause });
+                        }
+                    }
+                    // No record at or after the timestamp: seek to the end (Kafka's offsetsForTimes null).
+                    Ok(None) => {
+                        state.reset_cause = None;
+                        self.list_offsets(now, partition, OffsetSpec::Latest, None, out);
+                    }
+                    Err(_) => {
+                        state.reset_cause = None;
+                        self.refresh_metadata(now, out);
+                    }
+                }
+                self.send_fetches(now, out);
+            }
+            Message::MetadataResponse { request_id, image } => {
+                if self.metadata_in_flight == Some(request_id) {
+                    self.metadata_in_flight = None;
+                    self.metadata = Some(image);
+                    self.resolve_manual_assignment();
+                    self.reset_missing_positions(now, out);
+                    self.send_fetches(now, out);
+                }
+            }
+            Message::Disconnected { request_id } => self.on_request_failed(now, request_id, out),
+            _ => {}
+        }
+    }
+
+    fn on_request_failed(&mut self, now: Tick, request_id: u64, out: &mut Outbox) {
+        if self.metadata_in_flight == Some(request_id) {
+            self.metadata_in_flight = None;
+            self.metadata_cursor += 1;
+            out.timer(now.plus_ms(self.config.retry_backoff_ms), self.node(), Timer::MetadataRetry);
+            return;
+        }
+        if let Some(partition) = self.list_offsets_in_flight.remove(&request_id) {
+            if let Some(state) = self.positions.get_mut(&partition) {
+                state.resetting = None;
+            }
+        }
+        self.fetches_in_flight.retain(|_, (id, _)| *id != request_id);
+        self.refresh_metadata(now, out);
+    }
+
+    pub fn handle_timer(&mut self, now: Tick, timer: Timer, out: &mut Outbox) {
+        match timer {
+            Timer::Poll => {
+                if self.poll_at.is_some_and(|t| t <= now) {
+                    self.poll(now, out);
+                }
+            }
+            Timer::ConsumerRequestTimeout { request_id } => {
+                let pending = self.metadata_in_flight == Some(request_id)
+                    || self.list_offsets_in_flight.contains_key(&request_id)
+                    || self.fetches_in_flight.values().any(|(id, _)| *id == request_id);
+                if pending {
+                    self.on_request_failed(now, request_id, out);
+                }
+            }
+            Timer::MetadataRetry => self.refresh_metadata(now, out),
+            _ => {}
+        }
+    }
+
+    /// Moves the position of an assigned partition (Kafka's `seek`, `seekToBeginning`, `seekToEnd`,
+    /// `offsetsForTimes` + `seek`).
+    pub fn seek(&mut self, now: Tick, partition: PartitionIndex, to: SeekTarget, out: &mut Outbox) {
+        let Some(state) = self.positions.get_mut(&partition) else { return };
+        state.buffered.clear();
+        state.error = None;
+        match to {
+            SeekTarget::Offset(offset) => {
+                state.position = Some(offset);
+                state.resetting = None;
+            }
+            SeekTarget::Beginning => self.list_offsets(now, partition, OffsetSpec::Earliest, None, out),
+            SeekTarget::End => self.list_offsets(now, partition, OffsetSpec::Latest, None, out),
+            SeekTarget::Timestamp(t) => self.list_offsets(now, partition, OffsetSpec::Timestamp(t), None, out),
+        }
+        self.send_fetches(now, out);
+    }
+
+    fn refresh_metadata(&mut self, now: Tick, out: &mut Outbox) {
+        if self.metadata_in_flight.is_some() || !self.up {
+            return;
+        }
+        let known: Vec<BrokerId> = match &self.metadata {
+            Some(image) if !image.brokers.is_empty() => image.brokers.keys().copied().collect(),
+            _ => self.bootstrap.clone(),
+        };
+        if known.is_empty() {
+            return;
+        }
+        let broker = known[self.metadata_cursor % known.len()];
+        let request_id = self.request_id();
+        self.metadata_in_flight = Some(request_id);
+        out.send(self.node(), Node::Broker(broker), Message::MetadataRequest { request_id });
+        out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::ConsumerRequestTimeout { request_id });
+    }
+
+    /// The partitions' positions, for the inspector (lag = leader HW − position).
+    pub fn position(&self, partition: PartitionIndex) -> Option<u64> {
+        self.positions.get(&partition).and_then(|s| s.position)
+    }
+}

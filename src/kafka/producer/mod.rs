@@ -1,0 +1,681 @@
+//! A producer client: Kafka's `KafkaProducer` with its record accumulator and sender thread.
+//!
+//! `send` picks a partition (explicit, custom partitioner, key hash, or the built-in sticky
+//! partitioner) and appends to that partition's queue of batches. The sender ships batches that are
+//! full or have waited `linger.ms`, one produce request per leader, at most
+//! `max.in.flight.requests.per.connection` at a time, and retries retriable failures after
+//! `retry.backoff.ms` until `delivery.timeout.ms`.
+
+pub mod workload;
+
+use crate::kafka::config::{Acks, ProducerConfig};
+use crate::kafka::ids::{BrokerId, Node, PartitionIndex, TopicIndex};
+use crate::kafka::metadata::MetadataImage;
+use crate::kafka::partitioner::{BuiltInPartitioner, RoundRobinPartitioner, partition_for_key};
+use crate::kafka::partitioner::built_in::partition_load_stats;
+use crate::kafka::protocol::{KafkaError, Message, ProduceBatch, ProduceRequest, ProduceResponse};
+use crate::kafka::record::{BatchBuilder, Header, ProducerStamp, Record, RecordId, Value};
+use crate::kafka::runtime::{Outbox, Timer};
+use crate::kafka::world::event::EventKind;
+use crate::sim::{Rng, Tick};
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
+use workload::WorkloadState;
+
+/// A batch in the accumulator or in flight.
+#[derive(Clone, Debug)]
+struct ProducerBatch {
+    partition: PartitionIndex,
+    builder: BatchBuilder,
+    /// Set once the batch is closed for appends (drained, or full).
+    sealed: Option<Rc<[Record]>>,
+    size_bytes: u32,
+    max_timestamp_ms: u64,
+    created_at: Tick,
+    attempts: u32,
+    retry_at: Option<Tick>,
+    base_sequence: Option<i32>,
+    /// The batch reached batch.size (or a record did not fit): it is ready at once.
+    full: bool,
+}
+
+impl ProducerBatch {
+    fn record_count(&self) -> u32 {
+        match &self.sealed {
+            Some(records) => records.len() as u32,
+            None => self.builder.len() as u32,
+        }
+    }
+
+    fn seal(&mut self) -> Rc<[Record]> {
+        if self.sealed.is_none() {
+            let (records, size_bytes, max_timestamp_ms) = std::mem::take(&mut self.builder).finish();
+            self.size_bytes = size_bytes;
+            self.max_timestamp_ms = max_timestamp_ms;
+            self.sealed = Some(records);
+        }
+        // Sealed just above when it was not.
+        self.sealed.clone().expect("a sealed batch has records")
+    }
+}
+
+#[derive(Clone, Debug)]
+struct InFlight {
+    broker: BrokerId,
+    batches: Vec<ProducerBatch>,
+}
+
+/// A record the application sent before the producer knew the topic's partitions.
+#[derive(Clone, Debug)]
+struct PendingSend {
+    key: Option<Rc<str>>,
+    value: Value,
+    partition: Option<u32>,
+    created_at: Tick,
+}
+
+/// What a learner sees of a producer in the inspector and the charts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ProducerStats {
+    pub records_sent: u64,
+    pub records_acked: u64,
+    pub records_failed: u64,
+    pub requests_sent: u64,
+    pub batches_sent: u64,
+    pub retries: u64,
+    pub latency_ms_total: u64,
+    pub latency_ms_max: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Producer {
+    pub index: u32,
+    pub name: Rc<str>,
+    pub up: bool,
+    pub incarnation: u64,
+    pub config: ProducerConfig,
+    pub topic_name: Rc<str>,
+    pub workload: Option<WorkloadState>,
+    pub running: bool,
+    pub stats: ProducerStats,
+    metadata: Option<Rc<MetadataImage>>,
+    metadata_in_flight: Option<u64>,
+    metadata_cursor: usize,
+    bootstrap: Vec<BrokerId>,
+    accumulator: BTreeMap<PartitionIndex, VecDeque<ProducerBatch>>,
+    pending: VecDeque<PendingSend>,
+    in_flight: BTreeMap<u64, InFlight>,
+    in_flight_per_broker: BTreeMap<BrokerId, u32>,
+    built_in: BTreeMap<TopicIndex, BuiltInPartitioner>,
+    round_robin: BTreeMap<TopicIndex, RoundRobinPartitioner>,
+    producer_id: Option<(i64, i16)>,
+    init_pid_in_flight: Option<u64>,
+    next_sequence: BTreeMap<PartitionIndex, i32>,
+    drain_index: BTreeMap<BrokerId, usize>,
+    buffer_used: u64,
+    next_record: u64,
+    next_request_id: u64,
+    wake_at: Option<Tick>,
+    generate_at: Option<Tick>,
+    rng: Rng,
+}
+
+impl Producer {
+    pub fn new(index: u32, name: &str, topic: &str, config: ProducerConfig, workload: Option<WorkloadState>, bootstrap: Vec<BrokerId>, rng: Rng) -> Producer {
+        Producer {
+            index,
+            name: name.into(),
+            up: false,
+            incarnation: 0,
+            running: workload.is_some(),
+            config,
+            topic_name: topic.into(),
+            workload,
+            stats: ProducerStats::default(),
+            metadata: None,
+            metadata_in_flight: None,
+            metadata_cursor: 0,
+            bootstrap,
+            accumulator: BTreeMap::new(),
+            pending: VecDeque::new(),
+            in_flight: BTreeMap::new(),
+            in_flight_per_broker: BTreeMap::new(),
+            built_in: BTreeMap::new(),
+            round_robin: BTreeMap::new(),
+            producer_id: None,
+            init_pid_in_flight: None,
+            next_sequence: BTreeMap::new(),
+            drain_index: BTreeMap::new(),
+            buffer_used: 0,
+            next_record: 0,
+            next_request_id: 1,
+            wake_at: None,
+            generate_at: None,
+            rng,
+        }
+    }
+
+    pub fn node(&self) -> Node {
+        Node::Producer(self.index)
+    }
+
+    fn request_id(&mut self) -> u64 {
+        let id = self.next_request_id;
+        self.next_request_id += 1;
+        id
+    }
+
+    /// Records waiting in the accumulator or in flight (for the inspector).
+    pub fn records_queued(&self) -> u64 {
+        self.accumulator.values().flatten().map(|b| u64::from(b.record_count())).sum::<u64>()
+            + self.in_flight.values().flat_map(|f| &f.batches).map(|b| u64::from(b.record_count())).sum::<u64>()
+            + self.pending.len() as u64
+    }
+
+    pub fn producer_id(&self) -> Option<(i64, i16)> {
+        self.producer_id
+    }
+
+    pub fn start(&mut self, now: Tick, out: &mut Outbox) {
+        self.up = true;
+        self.incarnation += 1;
+        self.refresh_metadata(now, out);
+        self.schedule_generate(now, out);
+    }
+
+    /// The application sends one record (Kafka's `send`).
+    pub fn send(&mut self, now: Tick, key: Option<Rc<str>>, value: Value, partition: Option<u32>, out: &mut Outbox) {
+        self.pending.push_back(PendingSend { key, value, partition, created_at: now });
+        self.drain_pending();
+        self.run_sender(now, out);
+    }
+
+    /// Sends records that were waiting for metadata, in order.
+    fn drain_pending(&mut self) {
+        let Some(image) = self.metadata.clone() else { return };
+        let Some(topic) = image.topic_index(&self.topic_name) else { return };
+        while !self.pending.is_empty() {
+            if self.buffer_used >= self.config.buffer_memory {
+                // buffer.memory is full: the application blocks until batches complete.
+                break;
+            }
+            let Some(send) = self.pending.pop_front() else { break };
+            self.append(&image, topic, send);
+        }
+    }
+
+    /// Picks the partition and appends to the accumulator (Kafka's `doSend` and `RecordAccumulator.append`).
+    fn append(&mut self, image: &MetadataImage, topic: TopicIndex, send: PendingSend) {
+        let partitions = &image.topics[topic.get()].partitions;
+        let count = partitions.len() as u32;
+        let available: Vec<u32> =
+            partitions.iter().enumerate().filter(|(_, p)| image.partition(**p).leader.is_some()).map(|(i, _)| i as u32).collect();
+        let id = RecordId { producer: self.index, sequence: self.next_record };
+        self.next_record += 1;
+        self.stats.records_sent += 1;
+        let headers: Rc<[Header]> = Rc::from([]);
+        let explicit = send.partition.filter(|p| *p < count);
+        let keyed = send.key.as_ref().filter(|_| !self.config.partitioner_ignore_keys);
+        let number = if let Some(p) = explicit {
+            p
+        } else if self.config.uses_round_robin_partitioner() {
+            let first = self.round_robin.entry(topic).or_default().partition(&available, count);
+            // Kafka calls a custom partitioner again when the record would start a new batch
+            // (abortOnNewBatch), so round-robin skips a partition at every new batch.
+            if self.needs_new_batch(partitions[first as usize], send.created_at.ms(), &send) {
+                self.round_robin.entry(topic).or_default().partition(&available, count)
+            } else {
+                first
+            }
+        } else if let Some(key) = keyed {
+            partition_for_key(key.as_bytes(), count)
+        } else {
+            self.built_in.entry(topic).or_default().current_partition(&mut self.rng, &available, count)
+        };
+        let partition = partitions[number as usize];
+        let timestamp = send.created_at.ms();
+        let batch_size = self.config.batch_size;
+        let deque = self.accumulator.entry(partition).or_default();
+        let fits = deque.back().is_some_and(|b| {
+            b.sealed.is_none() && !b.full && (b.builder.is_empty() || b.builder.size_with(timestamp, send.key.as_deref(), &send.value, &headers) <= batch_size)
+        });
+        let before = deque.back().map_or(0, |b| b.builder.size_bytes());
+        if !fits {
+            if let Some(last) = deque.back_mut() {
+                last.full = true;
+            }
+            deque.push_back(ProducerBatch {
+                partition,
+                builder: BatchBuilder::new(),
+                sealed: None,
+                size_bytes: 0,
+                max_timestamp_ms: 0,
+                created_at: send.created_at,
+                attempts: 0,
+                retry_at: None,
+                base_sequence: None,
+                full: false,
+            });
+        }
+        let last = deque.back_mut().expect("a batch was just ensured at the back");
+        last.builder.push(id, timestamp, send.key.clone(), send.value, headers);
+        let appended = last.builder.size_bytes() - if fits { before } else { 0 };
+        if last.builder.size_bytes() >= batch_size {
+            last.full = true;
+        }
+        self.buffer_used += u64::from(appended);
+        // The built-in partitioner switches after batch.size bytes when no batch is incomplete.
+        if explicit.is_none() && keyed.is_none() && !self.config.uses_round_robin_partitioner() {
+            let enable_switch = deque.back().is_none_or(|b| b.full);
+            self.built_in.entry(topic).or_default().record_appended(appended, enable_switch, batch_size, &mut self.rng, &available, count);
+        }
+    }
+
+    /// Would this record start a new batch on `partition`?
+    fn needs_new_batch(&self, partition: PartitionIndex, timestamp: u64, send: &PendingSend) -> bool {
+        match self.accumulator.get(&partition).and_then(|d| d.back()) {
+            None => true,
+            Some(b) => {
+                b.sealed.is_some()
+                    || b.full
+                    || (!b.builder.is_empty() && b.builder.size_with(timestamp, send.key.as_deref(), &send.value, &[]) > self.config.batch_size)
+            }
+        }
+    }
+
+    /// The sender's loop (Kafka's `Sender.runOnce`): expire, find ready leaders, drain, send.
+    pub fn run_sender(&mut self, now: Tick, out: &mut Outbox) {
+        if !self.up {
+            return;
+        }
+        self.expire_batches(now, out);
+        let Some(image) = self.metadata.clone() else {
+            self.refresh_metadata(now, out);
+            return;
+        };
+        if self.config.enable_idempotence && self.producer_id.is_none() {
+            self.init_producer_id(now, &image, out);
+            return;
+        }
+        let linger_ms = self.config.linger_ms;
+        let mut ready: BTreeMap<BrokerId, Vec<PartitionIndex>> = BTreeMap::new();
+        let mut next_check: Option<Tick> = None;
+        let mut unknown_leader = false;
+        let mut queue_sizes: BTreeMap<TopicIndex, (Vec<u32>, Vec<u32>)> = BTreeMap::new();
+        for (partition, deque) in &self.accumulator {
+            let part = image.partition(*partition);
+            if let Some(leader) = part.leader {
+                let sizes = queue_sizes.entry(part.topic).or_default();
+                sizes.0.push(deque.len() as u32);
+                sizes.1.push(part.number);
+                let _ = leader;
+            }
+            let Some(first) = deque.front() else { continue };
+            let Some(leader) = part.leader else {
+                unknown_leader = true;
+                continue;
+            };
+            let wait_until = match first.retry_at {
+                Some(at) => at,
+                None => first.created_at.plus_ms(linger_ms),
+            };
+            let full = deque.len() > 1 || first.full;
+            let backing_off = first.retry_at.is_some_and(|at| at > now);
+            if !backing_off && (full || wait_until <= now) {
+                ready.entry(leader).or_default().push(*partition);
+            } else {
+                next_check = Some(next_check.map_or(wait_until, |t: Tick| t.min(wait_until)));
+            }
+        }
+        if self.config.partitioner_adaptive_partitioning_enable {
+            for (topic, (sizes, ids)) in queue_sizes {
+                // Adaptive only once every partition of the topic has had a batch (Kafka's rule).
+                if sizes.len() >= image.topics[topic.get()].partitions.len() {
+                    self.built_in.entry(topic).or_default().set_load_stats(partition_load_stats(&sizes, &ids));
+                }
+            }
+        }
+        if unknown_leader {
+            self.refresh_metadata(now, out);
+        }
+        for (broker, partitions) in ready {
+            self.drain_and_send(now, broker, &partitions, out);
+        }
+        if let Some(at) = next_check {
+            self.schedule_wake(at.max(now.plus_ms(0)), out);
+        }
+    }
+
+    /// Collects at most one batch per ready partition for `broker`, up to max.request.size, and sends.
+    fn drain_and_send(&mut self, now: Tick, broker: BrokerId, partitions: &[PartitionIndex], out: &mut Outbox) {
+        let in_flight = self.in_flight_per_broker.get(&broker).copied().unwrap_or(0);
+        if in_flight >= self.config.max_in_flight_requests_per_connection {
+            return;
+        }
+        let start = self.drain_index.get(&broker).copied().unwrap_or(0) % partitions.len().max(1);
+        let mut batches = Vec::new();
+        let mut bytes = 0u32;
+        for i in 0..partitions.len() {
+            let partition = partitions[(start + i) % partitions.len()];
+            // With one request in flight, Kafka keeps a partition muted while its batch is out.
+            if self.config.max_in_flight_requests_per_connection == 1
+                && self.in_flight.values().any(|f| f.batches.iter().any(|b| b.partition == partition))
+            {
+                continue;
+            }
+            let Some(deque) = self.accumulator.get_mut(&partition) else { continue };
+            let Some(first) = deque.front_mut() else { continue };
+            if first.retry_at.is_some_and(|at| at > now) {
+                continue;
+            }
+            first.seal();
+            if !batches.is_empty() && bytes + first.size_bytes > self.config.max_request_size {
+                break;
+            }
+            let Some(mut batch) = deque.pop_front() else { continue };
+            if self.config.enable_idempotence && batch.base_sequence.is_none() {
+                let next = self.next_sequence.entry(partition).or_insert(0);
+                batch.base_sequence = Some(*next);
+                *next = next.wrapping_add(batch.record_count() as i32);
+            }
+            bytes += batch.size_bytes;
+            batches.push(batch);
+        }
+        self.drain_index.insert(broker, start + 1);
+        if batches.is_empty() {
+            return;
+        }
+        let stamp = |b: &ProducerBatch, pid: Option<(i64, i16)>| match (pid, b.base_sequence) {
+            (Some((producer_id, producer_epoch)), Some(base_sequence)) => ProducerStamp { producer_id, producer_epoch, base_sequence },
+            _ => ProducerStamp::NONE,
+        };
+        let request_id = self.request_id();
+        let request = ProduceRequest {
+            request_id,
+            acks: self.config.acks,
+            timeout_ms: self.config.request_timeout_ms,
+            batches: batches
+                .iter_mut()
+                .map(|b| ProduceBatch {
+                    partition: b.partition,
+                    producer: stamp(b, self.producer_id),
+                    transactional: false,
+                    records: b.seal(),
+                    size_bytes: b.size_bytes,
+                    max_timestamp_ms: b.max_timestamp_ms,
+                })
+                .collect(),
+        };
+        self.stats.requests_sent += 1;
+        self.stats.batches_sent += batches.len() as u64;
+        out.send(self.node(), Node::Broker(broker), Message::Produce(request));
+        if self.config.acks == Acks::None {
+            // Fire and forget: the batch is done the moment it is on the wire.
+            for batch in batches {
+                self.buffer_used = self.buffer_used.saturating_sub(u64::from(batch.size_bytes));
+                out.event(EventKind::ProduceSentNoAck { producer: self.index, partition: batch.partition, records: batch.record_count() });
+            }
+            self.drain_pending();
+            return;
+        }
+        *self.in_flight_per_broker.entry(broker).or_default() += 1;
+        self.in_flight.insert(request_id, InFlight { broker, batches });
+        out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::RequestTimeout { request_id });
+    }
+
+    /// Batches that waited longer than delivery.timeout.ms fail (Kafka's `expiredBatches`).
+    fn expire_batches(&mut self, now: Tick, out: &mut Outbox) {
+        let timeout = self.config.delivery_timeout_ms;
+        let mut expired = Vec::new();
+        for deque in self.accumulator.values_mut() {
+            while deque.front().is_some_and(|b| now.since(b.created_at) >= timeout) {
+                if let Some(batch) = deque.pop_front() {
+                    expired.push(batch);
+                }
+            }
+        }
+        for batch in expired {
+            self.fail_batch(batch, KafkaError::DeliveryTimeout, out);
+        }
+    }
+
+    fn fail_batch(&mut self, batch: ProducerBatch, error: KafkaError, out: &mut Outbox) {
+        let records = batch.record_count();
+        self.stats.records_failed += u64::from(records);
+        self.buffer_used = self.buffer_used.saturating_sub(u64::from(batch.size_bytes.max(batch.builder.size_bytes())));
+        out.event(EventKind::ProduceFailed { producer: self.index, partition: batch.partition, records, error, retrying: false });
+        self.drain_pending();
+    }
+
+    /// Puts a failed batch back for a retry after retry.backoff.ms, in sequence order at the front.
+    fn reenqueue(&mut self, now: Tick, mut batch: ProducerBatch, error: KafkaError, out: &mut Outbox) {
+        batch.attempts += 1;
+        batch.retry_at = Some(now.plus_ms(self.config.retry_backoff_ms));
+        self.stats.retries += 1;
+        out.event(EventKind::ProduceFailed { producer: self.index, partition: batch.partition, records: batch.record_count(), error, retrying: true });
+        let deque = self.accumulator.entry(batch.partition).or_default();
+        let at = match batch.base_sequence {
+            Some(seq) => deque.iter().take_while(|b| b.base_sequence.is_some_and(|s| s < seq)).count(),
+            None => 0,
+        };
+        deque.insert(at, batch);
+        self.schedule_wake(now.plus_ms(self.config.retry_backoff_ms), out);
+    }
+
+    fn complete_request(&mut self, request_id: u64) -> Option<InFlight> {
+        let flight = self.in_flight.remove(&request_id)?;
+        if let Some(count) = self.in_flight_per_broker.get_mut(&flight.broker) {
+            *count = count.saturating_sub(1);
+        }
+        Some(flight)
+    }
+
+    fn on_produce_response(&mut self, now: Tick, response: ProduceResponse, out: &mut Outbox) {
+        let Some(flight) = self.complete_request(response.request_id) else { return };
+        let mut refresh = false;
+        for batch in flight.batches {
+            let result = response.results.iter().find(|r| r.partition == batch.partition).map_or(Err(KafkaError::NetworkException), |r| r.result);
+            match result {
+                Ok(base_offset) => {
+                    let records = batch.record_count();
+                    let latency_ms = now.since(batch.created_at);
+                    self.stats.records_acked += u64::from(records);
+                    self.stats.latency_ms_total += latency_ms * u64::from(records);
+                    self.stats.latency_ms_max = self.stats.latency_ms_max.max(latency_ms);
+                    self.buffer_used = self.buffer_used.saturating_sub(u64::from(batch.size_bytes));
+                    out.event(EventKind::ProduceAcked { producer: self.index, partition: batch.partition, base_offset, records, latency_ms });
+                }
+                Err(error) => {
+                    refresh |= matches!(error, KafkaError::NotLeaderOrFollower | KafkaError::UnknownTopicOrPartition);
+                    self.retry_or_fail(now, batch, error, out);
+                }
+            }
+        }
+        if refresh {
+            self.refresh_metadata(now, out);
+        }
+        self.drain_pending();
+        self.run_sender(now, out);
+    }
+
+    fn retry_or_fail(&mut self, now: Tick, batch: ProducerBatch, error: KafkaError, out: &mut Outbox) {
+        let within_delivery = now.since(batch.created_at) < self.config.delivery_timeout_ms;
+        if error.is_retriable_for_produce() && batch.attempts < self.config.retries && within_delivery {
+            self.reenqueue(now, batch, error, out);
+        } else {
+            let error = if within_delivery { error } else { KafkaError::DeliveryTimeout };
+            self.fail_batch(batch, error, out);
+        }
+    }
+
+    /// The request got no answer in request.timeout.ms, or the connection reset: every batch in it
+    /// is retried (it may still have been written: that is how duplicates happen without idempotence).
+    fn fail_request(&mut self, now: Tick, request_id: u64, error: KafkaError, out: &mut Outbox) {
+        let Some(flight) = self.complete_request(request_id) else { return };
+        for batch in flight.batches {
+            self.retry_or_fail(now, batch, error, out);
+        }
+        self.refresh_metadata(now, out);
+        self.run_sender(now, out);
+    }
+
+    pub fn handle_message(&mut self, now: Tick, _from: Node, message: Message, out: &mut Outbox) {
+        match message {
+            Message::ProduceResponse(response) => self.on_produce_response(now, response, out),
+            Message::MetadataResponse { request_id, image } => {
+                if self.metadata_in_flight == Some(request_id) {
+                    self.metadata_in_flight = None;
+                    let grew = self.metadata.as_ref().is_some_and(|m| m.partitions.len() != image.partitions.len());
+                    if grew {
+                        // New partitions: keyed records may map elsewhere; the sticky choice restarts.
+                        for p in self.built_in.values_mut() {
+                            p.reset();
+                        }
+                    }
+                    self.metadata = Some(image);
+                    self.drain_pending();
+                    self.run_sender(now, out);
+                }
+            }
+            Message::InitProducerIdResponse { request_id, producer_id, producer_epoch } => {
+                if self.init_pid_in_flight == Some(request_id) {
+                    self.init_pid_in_flight = None;
+                    self.producer_id = Some((producer_id, producer_epoch));
+                    self.run_sender(now, out);
+                }
+            }
+            Message::Disconnected { request_id } => {
+                if self.metadata_in_flight == Some(request_id) {
+                    self.metadata_in_flight = None;
+                    self.metadata_cursor += 1;
+                    out.timer(now.plus_ms(self.config.retry_backoff_ms), self.node(), Timer::MetadataRetry);
+                } else if self.init_pid_in_flight == Some(request_id) {
+                    self.init_pid_in_flight = None;
+                    self.metadata_cursor += 1;
+                    out.timer(now.plus_ms(self.config.retry_backoff_ms), self.node(), Timer::SenderWake);
+                } else {
+                    self.fail_request(now, request_id, KafkaError::NetworkException, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub fn handle_timer(&mut self, now: Tick, timer: Timer, out: &mut Outbox) {
+        match timer {
+            Timer::Generate => {
+                self.generate_at = None;
+                self.generate(now, out);
+            }
+            Timer::SenderWake => {
+                if self.wake_at.is_some_and(|at| at <= now) {
+                    self.wake_at = None;
+                }
+                self.run_sender(now, out);
+            }
+            Timer::RequestTimeout { request_id } => {
+                if self.in_flight.contains_key(&request_id) {
+                    self.fail_request(now, request_id, KafkaError::RequestTimedOut, out);
+                } else if self.metadata_in_flight == Some(request_id) || self.init_pid_in_flight == Some(request_id) {
+                    self.metadata_in_flight = None;
+                    self.init_pid_in_flight = None;
+                    self.metadata_cursor += 1;
+                    self.run_sender(now, out);
+                }
+            }
+            Timer::MetadataRetry => self.refresh_metadata(now, out),
+            _ => {}
+        }
+    }
+
+    /// The workload's records that are due now.
+    fn generate(&mut self, now: Tick, out: &mut Outbox) {
+        if self.running
+            && let Some(workload) = &mut self.workload
+        {
+            let due = workload.due(now);
+            let partition = workload.spec.partition;
+            for _ in 0..due {
+                let Some(workload) = &mut self.workload else { break };
+                let (key, value) = workload.next_record();
+                self.pending.push_back(PendingSend { key, value, partition, created_at: now });
+            }
+            self.drain_pending();
+            self.run_sender(now, out);
+        }
+        self.schedule_generate(now, out);
+    }
+
+    fn schedule_generate(&mut self, now: Tick, out: &mut Outbox) {
+        if !self.running {
+            return;
+        }
+        let Some(at) = self.workload.as_ref().and_then(|w| w.next_due(now)) else { return };
+        // The application is blocked while buffer.memory is full: it tries again a little later.
+        let at = if self.buffer_used >= self.config.buffer_memory { at.max(now.plus_ms(1)) } else { at };
+        if self.generate_at.is_none_or(|t| at < t) {
+            self.generate_at = Some(at);
+            out.timer(at, self.node(), Timer::Generate);
+        }
+    }
+
+    pub fn set_running(&mut self, now: Tick, running: bool, out: &mut Outbox) {
+        self.running = running && self.workload.is_some();
+        if self.running {
+            if let Some(w) = &mut self.workload {
+                let rate = w.spec.rate_per_sec;
+                w.set_rate(now, rate);
+            }
+            self.schedule_generate(now, out);
+        }
+    }
+
+    pub fn set_rate(&mut self, now: Tick, rate_per_sec: u32, out: &mut Outbox) {
+        if let Some(w) = &mut self.workload {
+            w.set_rate(now, rate_per_sec);
+        }
+        self.generate_at = None;
+        self.schedule_generate(now, out);
+    }
+
+    fn schedule_wake(&mut self, at: Tick, out: &mut Outbox) {
+        if self.wake_at.is_none_or(|t| at < t) {
+            self.wake_at = Some(at);
+            out.timer(at, self.node(), Timer::SenderWake);
+        }
+    }
+
+    /// Asks a broker for metadata, cycling through the brokers it knows.
+    fn refresh_metadata(&mut self, now: Tick, out: &mut Outbox) {
+        if self.metadata_in_flight.is_some() {
+            return;
+        }
+        let known: Vec<BrokerId> = match &self.metadata {
+            Some(image) if !image.brokers.is_empty() => image.brokers.keys().copied().collect(),
+            _ => self.bootstrap.clone(),
+        };
+        if known.is_empty() {
+            return;
+        }
+        let broker = known[self.metadata_cursor % known.len()];
+        let request_id = self.request_id();
+        self.metadata_in_flight = Some(request_id);
+        out.send(self.node(), Node::Broker(broker), Message::MetadataRequest { request_id });
+        out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::RequestTimeout { request_id });
+    }
+
+    fn init_producer_id(&mut self, now: Tick, image: &MetadataImage, out: &mut Outbox) {
+        if self.init_pid_in_flight.is_some() {
+            return;
+        }
+        let live: Vec<BrokerId> = image.brokers.iter().filter(|(_, b)| !b.fenced).map(|(id, _)| *id).collect();
+        if live.is_empty() {
+            return;
+        }
+        let broker = live[self.metadata_cursor % live.len()];
+        let request_id = self.request_id();
+        self.init_pid_in_flight = Some(request_id);
+        out.send(self.node(), Node::Broker(broker), Message::InitProducerId { request_id });
+        out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::RequestTimeout { request_id });
+    }
+}

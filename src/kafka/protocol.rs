@@ -1,0 +1,318 @@
+//! The messages that cross the simulated network, modelled on Kafka's requests and responses.
+//!
+//! Each carries just what the receiving side needs; sizes approximate the wire format so bandwidth
+//! and the sequential-I/O lesson see realistic bytes.
+
+use crate::kafka::config::{Acks, IsolationLevel};
+use crate::kafka::ids::{BrokerId, PartitionIndex};
+use crate::kafka::metadata::{MetadataImage, MetadataRecord};
+use crate::kafka::record::{Batch, ProducerStamp};
+use std::rc::Rc;
+
+/// Kafka's error codes that the simulation produces, by their Kafka names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum KafkaError {
+    NotLeaderOrFollower,
+    NotEnoughReplicas,
+    NotEnoughReplicasAfterAppend,
+    RequestTimedOut,
+    OffsetOutOfRange,
+    FencedLeaderEpoch,
+    UnknownLeaderEpoch,
+    OutOfOrderSequenceNumber,
+    DuplicateSequenceNumber,
+    InvalidProducerEpoch,
+    ProducerFenced,
+    MessageTooLarge,
+    UnknownTopicOrPartition,
+    /// The connection broke (the peer died or the request was lost and timed out on the client).
+    NetworkException,
+    /// The producer gave up: the batch sat longer than delivery.timeout.ms.
+    DeliveryTimeout,
+    CoordinatorNotAvailable,
+    NotCoordinator,
+    IllegalGeneration,
+    UnknownMemberId,
+    RebalanceInProgress,
+    MemberIdRequired,
+    FencedInstanceId,
+    InvalidTxnState,
+    ConcurrentTransactions,
+}
+
+impl KafkaError {
+    /// Kafka's name for the error, as a learner would search for it.
+    pub fn kafka_name(self) -> &'static str {
+        match self {
+            KafkaError::NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER",
+            KafkaError::NotEnoughReplicas => "NOT_ENOUGH_REPLICAS",
+            KafkaError::NotEnoughReplicasAfterAppend => "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+            KafkaError::RequestTimedOut => "REQUEST_TIMED_OUT",
+            KafkaError::OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
+            KafkaError::FencedLeaderEpoch => "FENCED_LEADER_EPOCH",
+            KafkaError::UnknownLeaderEpoch => "UNKNOWN_LEADER_EPOCH",
+            KafkaError::OutOfOrderSequenceNumber => "OUT_OF_ORDER_SEQUENCE_NUMBER",
+            KafkaError::DuplicateSequenceNumber => "DUPLICATE_SEQUENCE_NUMBER",
+            KafkaError::InvalidProducerEpoch => "INVALID_PRODUCER_EPOCH",
+            KafkaError::ProducerFenced => "PRODUCER_FENCED",
+            KafkaError::MessageTooLarge => "MESSAGE_TOO_LARGE",
+            KafkaError::UnknownTopicOrPartition => "UNKNOWN_TOPIC_OR_PARTITION",
+            KafkaError::NetworkException => "NETWORK_EXCEPTION",
+            KafkaError::DeliveryTimeout => "DELIVERY_TIMEOUT (TimeoutException)",
+            KafkaError::CoordinatorNotAvailable => "COORDINATOR_NOT_AVAILABLE",
+            KafkaError::NotCoordinator => "NOT_COORDINATOR",
+            KafkaError::IllegalGeneration => "ILLEGAL_GENERATION",
+            KafkaError::UnknownMemberId => "UNKNOWN_MEMBER_ID",
+            KafkaError::RebalanceInProgress => "REBALANCE_IN_PROGRESS",
+            KafkaError::MemberIdRequired => "MEMBER_ID_REQUIRED",
+            KafkaError::FencedInstanceId => "FENCED_INSTANCE_ID",
+            KafkaError::InvalidTxnState => "INVALID_TXN_STATE",
+            KafkaError::ConcurrentTransactions => "CONCURRENT_TRANSACTIONS",
+        }
+    }
+
+    /// Whether a producer retries a batch that failed with this error.
+    pub fn is_retriable_for_produce(self) -> bool {
+        matches!(
+            self,
+            KafkaError::NotLeaderOrFollower
+                | KafkaError::NotEnoughReplicas
+                | KafkaError::NotEnoughReplicasAfterAppend
+                | KafkaError::RequestTimedOut
+                | KafkaError::NetworkException
+                | KafkaError::UnknownTopicOrPartition
+                | KafkaError::OutOfOrderSequenceNumber
+        )
+    }
+}
+
+impl std::fmt::Display for KafkaError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.kafka_name())
+    }
+}
+
+/// A batch as the producer sends it: records without offsets yet.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ProduceBatch {
+    pub partition: PartitionIndex,
+    pub producer: ProducerStamp,
+    pub transactional: bool,
+    pub records: Rc<[crate::kafka::record::Record]>,
+    pub size_bytes: u32,
+    pub max_timestamp_ms: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ProduceRequest {
+    pub request_id: u64,
+    pub acks: Acks,
+    pub timeout_ms: u64,
+    pub batches: Vec<ProduceBatch>,
+}
+
+/// One partition's answer to a produce request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ProducePartitionResult {
+    pub partition: PartitionIndex,
+    /// The base offset the leader gave the batch, or the error.
+    pub result: Result<u64, KafkaError>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ProduceResponse {
+    pub request_id: u64,
+    pub results: Vec<ProducePartitionResult>,
+}
+
+/// One partition of a fetch request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FetchPartition {
+    pub partition: PartitionIndex,
+    pub fetch_offset: u64,
+    /// The epoch of the last batch the follower has (followers only): lets the leader detect divergence.
+    pub last_fetched_epoch: Option<i32>,
+    /// The leader epoch the fetcher believes is current.
+    pub current_leader_epoch: i32,
+    /// The follower's log start offset (followers only).
+    pub log_start_offset: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FetchRequest {
+    pub request_id: u64,
+    /// Set for a follower's fetch; `None` for a consumer's.
+    pub replica: Option<(BrokerId, u64)>,
+    pub max_wait_ms: u64,
+    pub min_bytes: u64,
+    pub max_bytes: u64,
+    pub max_partition_bytes: u64,
+    pub isolation: IsolationLevel,
+    pub partitions: Vec<FetchPartition>,
+}
+
+/// One partition's data in a fetch response.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FetchPartitionData {
+    pub partition: PartitionIndex,
+    pub error: Option<KafkaError>,
+    pub high_watermark: u64,
+    pub last_stable_offset: u64,
+    pub log_start_offset: u64,
+    /// The leader's LEO (what a follower's OffsetOutOfRange handling asks the leader for).
+    pub log_end_offset: u64,
+    pub batches: Vec<Batch>,
+    /// Set when the follower's log diverged from the leader's: (epoch, end offset) to truncate to.
+    pub diverging_epoch: Option<(i32, u64)>,
+    /// Producer ids and first offsets of aborted transactions in the returned range (read_committed).
+    pub aborted_transactions: Vec<(i64, u64)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FetchResponse {
+    pub request_id: u64,
+    pub partitions: Vec<FetchPartitionData>,
+}
+
+/// Where ListOffsets should look.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OffsetSpec {
+    Earliest,
+    Latest,
+    Timestamp(u64),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Message {
+    MetadataRequest { request_id: u64 },
+    MetadataResponse { request_id: u64, image: Rc<MetadataImage> },
+    Produce(ProduceRequest),
+    ProduceResponse(ProduceResponse),
+    Fetch(Rc<FetchRequest>),
+    FetchResponse(FetchResponse),
+    ListOffsets { request_id: u64, partition: PartitionIndex, spec: OffsetSpec, isolation: IsolationLevel },
+    ListOffsetsResponse { request_id: u64, partition: PartitionIndex, result: Result<Option<u64>, KafkaError> },
+    InitProducerId { request_id: u64 },
+    InitProducerIdResponse { request_id: u64, producer_id: i64, producer_epoch: i16 },
+    /// The peer's process died while this request was outstanding: the connection was reset.
+    Disconnected { request_id: u64 },
+    BrokerRegistration { request_id: u64, incarnation: u64 },
+    BrokerRegistrationResponse { request_id: u64, broker_epoch: u64 },
+    BrokerHeartbeat { request_id: u64, broker_epoch: u64, metadata_offset: u64 },
+    BrokerHeartbeatResponse { request_id: u64, fenced: bool },
+    /// A broker's long-poll for metadata records after `from_offset`.
+    MetadataFetch { request_id: u64, from_offset: u64 },
+    MetadataFetchResponse { request_id: u64, from_offset: u64, records: Rc<[MetadataRecord]> },
+    AlterPartition {
+        request_id: u64,
+        partition: PartitionIndex,
+        leader_epoch: i32,
+        partition_epoch: i32,
+        new_isr: Vec<BrokerId>,
+        broker_epoch: u64,
+    },
+    AlterPartitionResponse {
+        request_id: u64,
+        partition: PartitionIndex,
+        /// The committed state (isr, leader epoch, partition epoch), or why it was refused.
+        result: Result<(Vec<BrokerId>, i32, i32), AlterPartitionError>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AlterPartitionError {
+    FencedLeaderEpoch,
+    InvalidUpdateVersion,
+    IneligibleReplica,
+    NotController,
+}
+
+/// What a message is, for narration and the animation's colours (no payload).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum MessageKind {
+    Metadata,
+    Produce,
+    ProduceResponse,
+    Fetch,
+    ReplicaFetch,
+    FetchResponse,
+    ReplicaFetchResponse,
+    ListOffsets,
+    InitProducerId,
+    Disconnected,
+    ControllerPlane,
+    Group,
+    Transaction,
+}
+
+impl Message {
+    /// Approximate bytes on the wire.
+    pub fn size_bytes(&self) -> u64 {
+        const HEADER: u64 = 64;
+        match self {
+            Message::Produce(r) => HEADER + r.batches.iter().map(|b| u64::from(b.size_bytes) + 16).sum::<u64>(),
+            Message::ProduceResponse(r) => HEADER + 16 * r.results.len() as u64,
+            Message::Fetch(r) => HEADER + 28 * r.partitions.len() as u64,
+            Message::FetchResponse(r) => {
+                HEADER
+                    + r.partitions
+                        .iter()
+                        .map(|p| 40 + p.batches.iter().map(|b| u64::from(b.size_bytes)).sum::<u64>())
+                        .sum::<u64>()
+            }
+            Message::MetadataResponse { image, .. } => HEADER + 40 * image.partitions.len() as u64 + 32 * image.brokers.len() as u64,
+            Message::MetadataFetchResponse { records, .. } => HEADER + 48 * records.len() as u64,
+            _ => HEADER,
+        }
+    }
+
+    /// Records carried (for the animation: a dot's size).
+    pub fn record_count(&self) -> u32 {
+        match self {
+            Message::Produce(r) => r.batches.iter().map(|b| b.records.len() as u32).sum(),
+            Message::FetchResponse(r) => r.partitions.iter().flat_map(|p| &p.batches).map(Batch::record_count).sum(),
+            _ => 0,
+        }
+    }
+
+    /// The first partition the message is about (for colouring by partition).
+    pub fn first_partition(&self) -> Option<PartitionIndex> {
+        match self {
+            Message::Produce(r) => r.batches.first().map(|b| b.partition),
+            Message::FetchResponse(r) => r.partitions.iter().find(|p| !p.batches.is_empty()).map(|p| p.partition),
+            Message::ListOffsets { partition, .. } | Message::AlterPartition { partition, .. } => Some(*partition),
+            _ => None,
+        }
+    }
+
+    pub fn kind(&self) -> MessageKind {
+        match self {
+            Message::MetadataRequest { .. } | Message::MetadataResponse { .. } => MessageKind::Metadata,
+            Message::Produce(_) => MessageKind::Produce,
+            Message::ProduceResponse(_) => MessageKind::ProduceResponse,
+            Message::Fetch(r) if r.replica.is_some() => MessageKind::ReplicaFetch,
+            Message::Fetch(_) => MessageKind::Fetch,
+            Message::FetchResponse(_) => MessageKind::FetchResponse,
+            Message::ListOffsets { .. } | Message::ListOffsetsResponse { .. } => MessageKind::ListOffsets,
+            Message::InitProducerId { .. } | Message::InitProducerIdResponse { .. } => MessageKind::InitProducerId,
+            Message::Disconnected { .. } => MessageKind::Disconnected,
+            _ => MessageKind::ControllerPlane,
+        }
+    }
+
+    /// The request id of a request this node may answer with `Disconnected` when it dies holding it.
+    pub fn request_id(&self) -> Option<u64> {
+        match self {
+            Message::MetadataRequest { request_id }
+            | Message::ListOffsets { request_id, .. }
+            | Message::InitProducerId { request_id }
+            | Message::BrokerRegistration { request_id, .. }
+            | Message::BrokerHeartbeat { request_id, .. }
+            | Message::MetadataFetch { request_id, .. }
+            | Message::AlterPartition { request_id, .. } => Some(*request_id),
+            Message::Produce(r) => Some(r.request_id),
+            Message::Fetch(r) => Some(r.request_id),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! What the engine tells the world: every change a learner could see, with its cause.
+//!
+//! Anything that travels carries `sent_at` and `arrive_at`, so the UI can move a dot between them
+//! without ever feeding back into the run. Events hash into the run's trace hash.
+
+use crate::kafka::config::OffsetReset;
+use crate::kafka::ids::{BrokerId, Node, PartitionIndex};
+use crate::kafka::log::RollReason;
+use crate::kafka::log::retention::RetentionReason;
+use crate::kafka::metadata::ChangeReason;
+use crate::kafka::protocol::{KafkaError, MessageKind};
+use crate::sim::Tick;
+use crate::sim::net::LossReason;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Event {
+    /// Position in the run's event stream (0, 1, 2, …).
+    pub seq: u64,
+    pub at: Tick,
+    pub kind: EventKind,
+}
+
+/// Why a message did not arrive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DropReason {
+    Network(LossReason),
+    /// The receiving process was down.
+    NodeDown,
+}
+
+/// Why a follower truncated its log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TruncateCause {
+    /// Its log diverged from the new leader's: records of an older epoch the leader never had.
+    DivergingEpoch { leader: BrokerId, epoch: i32 },
+    /// Its fetch offset fell below the leader's log start: it restarts there.
+    BelowLeaderLogStart { leader: BrokerId },
+    /// A crash lost the page cache: everything not flushed to disk is gone.
+    LostPageCache,
+}
+
+/// Why a consumer's position was reset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ResetCause {
+    /// No committed offset for the partition.
+    NoCommittedOffset,
+    /// The position fell outside the log (retention deleted it, or it ran past the end).
+    OffsetOutOfRange { position: u64 },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    // The network.
+    MessageSent {
+        id: u64,
+        from: Node,
+        to: Node,
+        kind: MessageKind,
+        sent_at: Tick,
+        arrive_at: Tick,
+        bytes: u64,
+        records: u32,
+        partition: Option<PartitionIndex>,
+    },
+    MessageDropped { id: u64, from: Node, to: Node, kind: MessageKind, reason: DropReason },
+    NetworkCut { cut: u32, side_a: Vec<Node>, side_b: Vec<Node> },
+    NetworkHealed { cut: u32 },
+    LinkChanged { from: Node, to: Node, latency_ms: u64, loss_percent: u32 },
+    DiskSlowed { broker: BrokerId, factor: u64 },
+
+    // Brokers and the controller.
+    BrokerStopped { broker: BrokerId, lost_page_cache: bool },
+    BrokerStarted { broker: BrokerId },
+    BrokerRegistered { broker: BrokerId, epoch: u64 },
+    BrokerFenced { broker: BrokerId, silent_ms: u64 },
+    BrokerUnfenced { broker: BrokerId },
+    TopicCreated { topic: u32, name: String, partitions: u32, replication_factor: u32 },
+    PartitionsAdded { topic: u32, from: u32, to: u32 },
+    ConfigChanged { target: String, key: String, value: String },
+    LeaderChanged { partition: PartitionIndex, leader: Option<BrokerId>, previous: Option<BrokerId>, epoch: i32, reason: ChangeReason },
+    IsrChanged { partition: PartitionIndex, isr: Vec<BrokerId>, previous: Vec<BrokerId>, reason: ChangeReason },
+
+    // Logs.
+    Appended { broker: BrokerId, partition: PartitionIndex, base_offset: u64, last_offset: u64, leader_epoch: i32, as_leader: bool },
+    HighWatermark { broker: BrokerId, partition: PartitionIndex, offset: u64 },
+    SegmentRolled { broker: BrokerId, partition: PartitionIndex, base_offset: u64, reason: RollReason },
+    SegmentDeleted { broker: BrokerId, partition: PartitionIndex, base_offset: u64, next_offset: u64, reason: RetentionReason, log_start_offset: u64 },
+    Truncated { broker: BrokerId, partition: PartitionIndex, to_offset: u64, removed_records: u64, cause: TruncateCause },
+    Flushed { broker: BrokerId, partition: PartitionIndex, offset: u64 },
+
+    // Producers.
+    ProduceAcked { producer: u32, partition: PartitionIndex, base_offset: u64, records: u32, latency_ms: u64 },
+    ProduceFailed { producer: u32, partition: PartitionIndex, records: u32, error: KafkaError, retrying: bool },
+    /// An acks=0 batch left the producer: it counts as sent, with no offset known.
+    ProduceSentNoAck { producer: u32, partition: PartitionIndex, records: u32 },
+
+    // Consumers.
+    Polled { consumer: u32, partition: PartitionIndex, first_offset: u64, last_offset: u64, records: u32 },
+    Processed { consumer: u32, partition: PartitionIndex, first_offset: u64, last_offset: u64, records: u32 },
+    PositionReset { consumer: u32, partition: PartitionIndex, offset: u64, policy: OffsetReset, cause: ResetCause },
+    ConsumerError { consumer: u32, partition: PartitionIndex, error: KafkaError },
+    ConsumerCrashed { consumer: u32 },
+    ConsumerStarted { consumer: u32 },
+}

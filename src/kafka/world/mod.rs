@@ -1,0 +1,679 @@
+//! The world: a deterministic simulation of a Kafka cluster and its clients (the sans-IO engine of
+//! `shared/design/ARCHITECTURE.md`).
+//!
+//! ```text
+//! let mut world = World::new(&spec, seed)?;        // validated spec in, typed errors out
+//! world.apply(Action::KillBroker { broker: 2, lose_page_cache: false })?;
+//! world.run_until(Tick(12_000));                    // bounded work per event; never blocks
+//! while let Some(event) = world.poll_event() { … } // drain outputs after every input
+//! let view = world.view();                          // read-only snapshot for inspectors
+//! ```
+//!
+//! A run is a pure function of (spec, seed, timed actions): no clock, no I/O, ordered maps only.
+
+pub mod action;
+pub mod event;
+pub mod spec;
+mod validate;
+pub mod view;
+
+use crate::kafka::broker::Broker;
+use crate::kafka::config::{BrokerConfig, ConsumerConfig, ProducerConfig, TopicConfig};
+use crate::kafka::consumer::Consumer;
+use crate::kafka::controller::Controller;
+use crate::kafka::ids::{BrokerId, Node, PartitionIndex};
+use crate::kafka::placement::{BrokerMetadata, assign_replicas_to_brokers};
+use crate::kafka::producer::Producer;
+use crate::kafka::producer::workload::WorkloadState;
+use crate::kafka::protocol::Message;
+use crate::kafka::record::Value;
+use crate::kafka::runtime::{Outbox, Timer};
+use crate::sim::net::{LinkConfig, Network, Transit};
+use crate::sim::queue::EventQueue;
+use crate::sim::trace::TraceHasher;
+use crate::sim::{Ratio, Rng, Tick};
+pub use action::{Action, NodeRef, SeekTarget};
+pub use event::{DropReason, Event, EventKind};
+pub use spec::{ClusterSpec, ConsumerSpec, ProducerSpec, TopicSpec};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::rc::Rc;
+pub use validate::SpecError;
+pub use view::View;
+
+/// At most this many events wait in the buffer; `run_until` stops early when it is full so a caller
+/// that forgets to drain never runs out of memory (the bound TigerBeetle would assert).
+pub const EVENT_BUFFER_MAX: usize = 1 << 20;
+
+#[derive(Clone, Debug)]
+enum Scheduled {
+    Deliver { id: u64, from: Node, to: Node, message: Message },
+    Timer { node: Node, incarnation: u64, timer: Timer },
+    Start(Node),
+    Action(Action),
+}
+
+/// An action that names something the run does not have, or asks for something Kafka would refuse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionError(pub String);
+
+impl std::fmt::Display for ActionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct World {
+    now: Tick,
+    seed: u64,
+    rng: Rng,
+    queue: EventQueue<Scheduled>,
+    net: Network,
+    default_link: LinkConfig,
+    broker_config: Rc<BrokerConfig>,
+    spec: ClusterSpec,
+    pub(crate) brokers: BTreeMap<BrokerId, Broker>,
+    pub(crate) controllers: Vec<Controller>,
+    active_controller: u32,
+    pub(crate) producers: Vec<Producer>,
+    pub(crate) consumers: Vec<Consumer>,
+    events: VecDeque<Event>,
+    next_event_seq: u64,
+    next_message_id: u64,
+    trace: TraceHasher,
+    outbox: Outbox,
+    actions_applied: u64,
+}
+
+impl World {
+    /// Builds the cluster the spec describes at time 0, or says everything wrong with the spec.
+    pub fn new(spec: &ClusterSpec, seed: u64) -> Result<World, Vec<SpecError>> {
+        let broker_config = validate::validate(spec)?;
+        let rng = Rng::new(seed);
+        let broker_config = Rc::new(broker_config);
+        let mut world = World {
+            now: Tick::ZERO,
+            seed,
+            net: Network::new(spec.network, rng.child("network")),
+            default_link: spec.network,
+            queue: EventQueue::new(),
+            broker_config: broker_config.clone(),
+            spec: spec.clone(),
+            brokers: BTreeMap::new(),
+            controllers: (0..spec.controllers.max(1)).map(|id| Controller::new(id, broker_config.clone())).collect(),
+            active_controller: 0,
+            producers: Vec::new(),
+            consumers: Vec::new(),
+            events: VecDeque::new(),
+            next_event_seq: 0,
+            next_message_id: 0,
+            trace: TraceHasher::new(),
+            outbox: Outbox::default(),
+            actions_applied: 0,
+            rng,
+        };
+        let mut out = Outbox::default();
+        let controller = Node::Controller(world.active_controller);
+        for b in &spec.brokers {
+            let id = BrokerId(b.id);
+            let rack = b.rack.as_deref().map(Rc::from);
+            let broker = Broker::new(id, rack, broker_config.clone(), spec.disk, spec.page_cache_dirty_expire_ms, controller, world.rng.child(&format!("broker/{}", b.id)));
+            world.brokers.insert(id, broker);
+        }
+        let registrations: Vec<(BrokerId, Option<Rc<str>>)> = world.brokers.values().map(|b| (b.id, b.rack.clone())).collect();
+        let active = world.active_controller as usize;
+        world.controllers[active].start(Tick::ZERO, &mut out);
+        world.controllers[active].bootstrap(Tick::ZERO, &registrations, &mut out);
+        for topic in &spec.topics {
+            // Validation checked every topic, so creation cannot fail here.
+            world.create_topic(topic, &mut out).map_err(|e| vec![SpecError { path: format!("topics.{}", topic.name), message: e.0 }])?;
+        }
+        let image = Rc::new(world.controllers[active].image.clone());
+        let epochs: BTreeMap<BrokerId, u64> = image.brokers.iter().map(|(id, b)| (*id, b.epoch)).collect();
+        for broker in world.brokers.values_mut() {
+            broker.start_registered(Tick::ZERO, epochs[&broker.id], image.clone(), &mut out);
+        }
+        for producer in &spec.producers {
+            world.add_producer(producer, &mut out).map_err(|e| vec![SpecError { path: format!("producers.{}", producer.name), message: e.0 }])?;
+        }
+        for consumer in &spec.consumers {
+            world.add_consumer(consumer, &mut out).map_err(|e| vec![SpecError { path: format!("consumers.{}", consumer.name), message: e.0 }])?;
+        }
+        world.flush(out);
+        Ok(world)
+    }
+
+    pub fn now(&self) -> Tick {
+        self.now
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    pub fn spec(&self) -> &ClusterSpec {
+        &self.spec
+    }
+
+    /// The trace hash of every event so far: equal hashes mean identical runs.
+    pub fn trace_hash(&self) -> String {
+        self.trace.hex()
+    }
+
+    /// How many events the run has produced (drained or not).
+    pub fn event_count(&self) -> u64 {
+        self.next_event_seq
+    }
+
+    pub fn view(&self) -> View<'_> {
+        View::new(self)
+    }
+
+    /// The next output event, oldest first.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// The earliest moment something is scheduled, if anything is.
+    pub fn next_event_time(&self) -> Option<Tick> {
+        self.queue.peek_time()
+    }
+
+    /// Applies an action now.
+    pub fn apply(&mut self, action: Action) -> Result<(), ActionError> {
+        let mut out = Outbox::default();
+        let result = self.apply_action(action, &mut out);
+        self.flush(out);
+        result
+    }
+
+    /// Schedules an action for `at` (a lesson's timed actions; a share link's replayed clicks).
+    pub fn schedule(&mut self, at: Tick, action: Action) {
+        self.queue.push(at.max(self.now), Scheduled::Action(action));
+    }
+
+    /// Runs every scheduled item due at or before `until`, then sets the clock to `until`.
+    /// Stops early (clock at the last item run) if the event buffer reaches [`EVENT_BUFFER_MAX`].
+    pub fn run_until(&mut self, until: Tick) {
+        while self.events.len() < EVENT_BUFFER_MAX {
+            let Some((at, item)) = self.queue.pop_until(until) else {
+                self.now = self.now.max(until);
+                return;
+            };
+            self.dispatch(at, item);
+        }
+    }
+
+    /// Runs items until at least one event is produced or nothing is left before `limit`.
+    /// Returns whether anything happened (the lab's "step" button).
+    pub fn step(&mut self, limit: Tick) -> bool {
+        let before = self.next_event_seq;
+        while self.next_event_seq == before {
+            let Some((at, item)) = self.queue.pop_until(limit) else { return false };
+            self.dispatch(at, item);
+        }
+        true
+    }
+
+    fn dispatch(&mut self, at: Tick, item: Scheduled) {
+        self.now = at;
+        let mut out = std::mem::take(&mut self.outbox);
+        match item {
+            Scheduled::Deliver { id, from, to, message } => self.deliver(id, from, to, message, &mut out),
+            Scheduled::Timer { node, incarnation, timer } => {
+                if self.incarnation(node) == Some(incarnation) {
+                    self.handle_timer(node, timer, &mut out);
+                }
+            }
+            Scheduled::Start(node) => self.start_node(node, &mut out),
+            Scheduled::Action(action) => {
+                // A scripted action that no longer applies (say, a producer already removed) is skipped.
+                let _ = self.apply_action(action, &mut out);
+            }
+        }
+        self.flush(out);
+    }
+
+    fn deliver(&mut self, id: u64, from: Node, to: Node, message: Message, out: &mut Outbox) {
+        let kind = message.kind();
+        if self.net.is_cut(from.net_id(), to.net_id()) {
+            out.event(EventKind::MessageDropped { id, from, to, kind, reason: DropReason::Network(crate::sim::net::LossReason::Cut) });
+            return;
+        }
+        if self.incarnation(to).is_none() {
+            out.event(EventKind::MessageDropped { id, from, to, kind, reason: DropReason::NodeDown });
+            // The dead process's machine refuses the connection: the sender hears of it at once.
+            if let Some(request_id) = message.request_id() {
+                out.send(to, from, Message::Disconnected { request_id });
+            }
+            return;
+        }
+        let now = self.now;
+        match to {
+            Node::Broker(b) => {
+                if let Some(broker) = self.brokers.get_mut(&b) {
+                    broker.handle_message(now, from, message, out);
+                }
+            }
+            Node::Controller(c) => {
+                if let Some(controller) = self.controllers.get_mut(c as usize) {
+                    controller.handle_message(now, from, message, out);
+                }
+            }
+            Node::Producer(p) => {
+                if let Some(producer) = self.producers.get_mut(p as usize) {
+                    producer.handle_message(now, from, message, out);
+                }
+            }
+            Node::Consumer(c) => {
+                if let Some(consumer) = self.consumers.get_mut(c as usize) {
+                    consumer.handle_message(now, from, message, out);
+                }
+            }
+        }
+    }
+
+    fn handle_timer(&mut self, node: Node, timer: Timer, out: &mut Outbox) {
+        let now = self.now;
+        match node {
+            Node::Broker(b) => {
+                if let Some(broker) = self.brokers.get_mut(&b) {
+                    broker.handle_timer(now, timer, out);
+                }
+            }
+            Node::Controller(c) => {
+                if let Some(controller) = self.controllers.get_mut(c as usize) {
+                    controller.handle_timer(now, timer, out);
+                }
+            }
+            Node::Producer(p) => {
+                if let Some(producer) = self.producers.get_mut(p as usize) {
+                    producer.handle_timer(now, timer, out);
+                }
+            }
+            Node::Consumer(c) => {
+                if let Some(consumer) = self.consumers.get_mut(c as usize) {
+                    consumer.handle_timer(now, timer, out);
+                }
+            }
+        }
+    }
+
+    /// The node's current incarnation when it is up, `None` when it is down or unknown.
+    fn incarnation(&self, node: Node) -> Option<u64> {
+        match node {
+            Node::Broker(b) => self.brokers.get(&b).filter(|x| x.up).map(|x| x.incarnation),
+            Node::Controller(c) => self.controllers.get(c as usize).filter(|x| x.up).map(|x| x.incarnation),
+            Node::Producer(p) => self.producers.get(p as usize).filter(|x| x.up).map(|x| x.incarnation),
+            Node::Consumer(c) => self.consumers.get(c as usize).filter(|x| x.up).map(|x| x.incarnation),
+        }
+    }
+
+    fn start_node(&mut self, node: Node, out: &mut Outbox) {
+        let now = self.now;
+        match node {
+            Node::Producer(p) => {
+                if let Some(producer) = self.producers.get_mut(p as usize).filter(|p| !p.up) {
+                    producer.start(now, out);
+                }
+            }
+            Node::Consumer(c) => {
+                if let Some(consumer) = self.consumers.get_mut(c as usize).filter(|c| !c.up) {
+                    consumer.start(now, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Carries out what handlers asked for: events, then messages, then timers.
+    fn flush(&mut self, mut out: Outbox) {
+        for kind in out.events.drain(..) {
+            self.emit(kind);
+        }
+        let sends = std::mem::take(&mut out.sends);
+        for (from, to, message) in sends {
+            self.transmit(from, to, message);
+        }
+        for (at, node, timer) in out.timers.drain(..) {
+            if let Some(incarnation) = self.incarnation(node) {
+                self.queue.push(at.max(self.now), Scheduled::Timer { node, incarnation, timer });
+            }
+        }
+        if !out.events.is_empty() {
+            // Events raised while transmitting (drops) are emitted in order.
+            for kind in out.events.drain(..) {
+                self.emit(kind);
+            }
+        }
+        self.outbox = out;
+    }
+
+    fn transmit(&mut self, from: Node, to: Node, message: Message) {
+        let id = self.next_message_id;
+        self.next_message_id += 1;
+        let kind = message.kind();
+        let bytes = message.size_bytes();
+        match self.net.send(self.now, from.net_id(), to.net_id(), bytes) {
+            Transit::Arrives { sent_at, arrive_at } => {
+                self.emit(EventKind::MessageSent {
+                    id,
+                    from,
+                    to,
+                    kind,
+                    sent_at,
+                    arrive_at,
+                    bytes,
+                    records: message.record_count(),
+                    partition: message.first_partition(),
+                });
+                self.queue.push(arrive_at, Scheduled::Deliver { id, from, to, message });
+            }
+            Transit::Lost(reason) => self.emit(EventKind::MessageDropped { id, from, to, kind, reason: DropReason::Network(reason) }),
+        }
+    }
+
+    fn emit(&mut self, kind: EventKind) {
+        let event = Event { seq: self.next_event_seq, at: self.now, kind };
+        self.next_event_seq += 1;
+        self.trace.add(&event);
+        self.events.push_back(event);
+    }
+
+    fn active_controller(&mut self) -> &mut Controller {
+        let active = self.active_controller as usize;
+        &mut self.controllers[active]
+    }
+
+    /// Creates a topic: Kafka's placement (start index drawn from the seed) unless assigned by hand.
+    fn create_topic(&mut self, spec: &TopicSpec, out: &mut Outbox) -> Result<(), ActionError> {
+        let now = self.now;
+        if self.active_controller().image.topic_index(&spec.name).is_some() {
+            return Err(ActionError(format!("topic '{}' already exists", spec.name)));
+        }
+        let mut config = TopicConfig::from_broker(&self.broker_config);
+        config.apply_pairs(&spec.config).map_err(|e| ActionError(join_errors(&e)))?;
+        let partitions = spec.partitions.unwrap_or(self.broker_config.num_partitions);
+        let replication_factor = spec.replication_factor.unwrap_or(self.broker_config.default_replication_factor);
+        let assignments = match &spec.assignment {
+            Some(manual) => manual.iter().map(|r| r.iter().map(|b| BrokerId(*b)).collect()).collect(),
+            None => {
+                let brokers: Vec<BrokerMetadata> = self.brokers.values().map(|b| BrokerMetadata { id: b.id, rack: b.rack.as_deref().map(str::to_string) }).collect();
+                let mut rng = self.rng.child(&format!("placement/{}", spec.name));
+                let placed = assign_replicas_to_brokers(&brokers, partitions as i32, replication_factor as i32, -1, -1, &mut rng)
+                    .map_err(|e| ActionError(e.to_string()))?;
+                placed.into_values().collect()
+            }
+        };
+        self.active_controller().create_topic(now, &spec.name, config, assignments, out);
+        Ok(())
+    }
+
+    fn add_producer(&mut self, spec: &ProducerSpec, out: &mut Outbox) -> Result<(), ActionError> {
+        if self.producers.iter().any(|p| *p.name == *spec.name) {
+            return Err(ActionError(format!("a producer named '{}' already exists", spec.name)));
+        }
+        let config = producer_config(spec)?;
+        let index = self.producers.len() as u32;
+        let rng = self.rng.child(&format!("producer/{}", spec.name));
+        let workload = spec.workload.clone().map(|w| WorkloadState::new(w, rng.child("workload")));
+        let bootstrap: Vec<BrokerId> = self.brokers.keys().copied().collect();
+        self.producers.push(Producer::new(index, &spec.name, &spec.topic, config, workload, bootstrap, rng));
+        let _ = out;
+        self.queue.push(self.now, Scheduled::Start(Node::Producer(index)));
+        Ok(())
+    }
+
+    fn add_consumer(&mut self, spec: &ConsumerSpec, out: &mut Outbox) -> Result<(), ActionError> {
+        if self.consumers.iter().any(|c| *c.name == *spec.name) {
+            return Err(ActionError(format!("a consumer named '{}' already exists", spec.name)));
+        }
+        let config = ConsumerConfig::from_pairs(&spec.config).map_err(|e| ActionError(join_errors(&e)))?;
+        let index = self.consumers.len() as u32;
+        let bootstrap: Vec<BrokerId> = self.brokers.keys().copied().collect();
+        let mut consumer = Consumer::new(index, &spec.name, config, bootstrap);
+        consumer.group = spec.group.as_deref().map(Rc::from);
+        consumer.topics = spec.topics.iter().map(|t| Rc::from(t.as_str())).collect();
+        consumer.manual = spec.assign.iter().map(|(t, p)| (Rc::from(t.as_str()), *p)).collect();
+        consumer.processing_ms_per_record = spec.processing_ms_per_record;
+        consumer.commit_mode = spec.commit;
+        self.consumers.push(consumer);
+        let _ = out;
+        self.queue.push(self.now.max(Tick(spec.start_ms)), Scheduled::Start(Node::Consumer(index)));
+        Ok(())
+    }
+
+    fn producer_index(&self, name: &str) -> Result<usize, ActionError> {
+        self.producers.iter().position(|p| &*p.name == name).ok_or_else(|| ActionError(format!("no producer named '{name}'")))
+    }
+
+    fn consumer_index(&self, name: &str) -> Result<usize, ActionError> {
+        self.consumers.iter().position(|c| &*c.name == name).ok_or_else(|| ActionError(format!("no consumer named '{name}'")))
+    }
+
+    fn node_of(&self, node: &NodeRef) -> Result<Node, ActionError> {
+        match node {
+            NodeRef::Broker(id) if self.brokers.contains_key(&BrokerId(*id)) => Ok(Node::Broker(BrokerId(*id))),
+            NodeRef::Broker(id) => Err(ActionError(format!("no broker {id}"))),
+            NodeRef::Controller(id) if (*id as usize) < self.controllers.len() => Ok(Node::Controller(*id)),
+            NodeRef::Controller(id) => Err(ActionError(format!("no controller {id}"))),
+            NodeRef::Producer(name) => self.producer_index(name).map(|i| Node::Producer(i as u32)),
+            NodeRef::Consumer(name) => self.consumer_index(name).map(|i| Node::Consumer(i as u32)),
+        }
+    }
+
+    fn partition_of(&self, topic: &str, number: u32) -> Result<PartitionIndex, ActionError> {
+        let image = &self.controllers[self.active_controller as usize].image;
+        let t = image.topic_index(topic).ok_or_else(|| ActionError(format!("no topic named '{topic}'")))?;
+        image.partition_of(t, number).ok_or_else(|| ActionError(format!("topic '{topic}' has no partition {number}")))
+    }
+
+    fn apply_action(&mut self, action: Action, out: &mut Outbox) -> Result<(), ActionError> {
+        let now = self.now;
+        self.actions_applied += 1;
+        match action {
+            Action::Produce { producer, key, value, partition, count } => {
+                let i = self.producer_index(&producer)?;
+                let count = count.unwrap_or(1).max(1);
+                let p = &mut self.producers[i];
+                for n in 0..count {
+                    let value = match &value {
+                        Some(v) if count > 1 => Value::Text(Rc::from(format!("{v}-{}", n + 1))),
+                        Some(v) => Value::Text(Rc::from(v.as_str())),
+                        None => Value::Opaque(100),
+                    };
+                    p.send(now, key.as_deref().map(Rc::from), value, partition, out);
+                }
+            }
+            Action::StartProducer { producer } => {
+                let i = self.producer_index(&producer)?;
+                self.producers[i].set_running(now, true, out);
+            }
+            Action::StopProducer { producer } => {
+                let i = self.producer_index(&producer)?;
+                self.producers[i].set_running(now, false, out);
+            }
+            Action::SetProducerRate { producer, rate_per_sec } => {
+                let i = self.producer_index(&producer)?;
+                self.producers[i].set_rate(now, rate_per_sec, out);
+            }
+            Action::SetProducerConfig { producer, key, value } => {
+                let i = self.producer_index(&producer)?;
+                let mut config = self.producers[i].config.clone();
+                config.set(&key, &value).map_err(|e| ActionError(e.to_string()))?;
+                config.resolve(&[key.as_str()]).map_err(|e| ActionError(join_errors(&e)))?;
+                self.producers[i].config = config;
+                out.event(EventKind::ConfigChanged { target: format!("producer:{producer}"), key, value: value.to_string() });
+            }
+            Action::AddProducer { spec } => {
+                validate::producer(&spec, &self.controllers[self.active_controller as usize].image).map_err(|e| ActionError(join_spec_errors(&e)))?;
+                self.add_producer(&spec, out)?;
+            }
+            Action::AddConsumer { spec } => {
+                validate::consumer(&spec, &self.controllers[self.active_controller as usize].image).map_err(|e| ActionError(join_spec_errors(&e)))?;
+                self.add_consumer(&spec, out)?;
+            }
+            Action::StopConsumer { consumer } | Action::CrashConsumer { consumer } => {
+                let i = self.consumer_index(&consumer)?;
+                if self.consumers[i].up {
+                    self.consumers[i].crash(out);
+                }
+            }
+            Action::RestartConsumer { consumer } => {
+                let i = self.consumer_index(&consumer)?;
+                if !self.consumers[i].up {
+                    self.consumers[i].start(now, out);
+                }
+            }
+            Action::SetConsumerConfig { consumer, key, value } => {
+                let i = self.consumer_index(&consumer)?;
+                self.consumers[i].config.set(&key, &value).map_err(|e| ActionError(e.to_string()))?;
+                out.event(EventKind::ConfigChanged { target: format!("consumer:{consumer}"), key, value: value.to_string() });
+            }
+            Action::SetProcessingTime { consumer, processing_ms_per_record } => {
+                let i = self.consumer_index(&consumer)?;
+                self.consumers[i].processing_ms_per_record = processing_ms_per_record;
+            }
+            Action::Seek { consumer, topic, partition, to } => {
+                let i = self.consumer_index(&consumer)?;
+                let p = self.partition_of(&topic, partition)?;
+                self.consumers[i].seek(now, p, to, out);
+            }
+            Action::AddBroker { id, rack } => {
+                if self.brokers.contains_key(&BrokerId(id)) {
+                    return Err(ActionError(format!("broker {id} already exists")));
+                }
+                let controller = Node::Controller(self.active_controller);
+                let mut broker = Broker::new(
+                    BrokerId(id),
+                    rack.as_deref().map(Rc::from),
+                    self.broker_config.clone(),
+                    self.spec.disk,
+                    self.spec.page_cache_dirty_expire_ms,
+                    controller,
+                    self.rng.child(&format!("broker/{id}")),
+                );
+                broker.restart(now, out);
+                self.brokers.insert(BrokerId(id), broker);
+                out.event(EventKind::BrokerStarted { broker: BrokerId(id) });
+            }
+            Action::KillBroker { broker, lose_page_cache } => {
+                let id = BrokerId(broker);
+                let b = self.brokers.get_mut(&id).ok_or_else(|| ActionError(format!("no broker {broker}")))?;
+                if b.up {
+                    let resets = b.crash(now, lose_page_cache, out);
+                    out.event(EventKind::BrokerStopped { broker: id, lost_page_cache: lose_page_cache });
+                    for (client, request_id) in resets {
+                        out.send(Node::Broker(id), client, Message::Disconnected { request_id });
+                    }
+                }
+            }
+            Action::RestartBroker { broker } => {
+                let id = BrokerId(broker);
+                let b = self.brokers.get_mut(&id).ok_or_else(|| ActionError(format!("no broker {broker}")))?;
+                if !b.up {
+                    b.restart(now, out);
+                    out.event(EventKind::BrokerStarted { broker: id });
+                }
+            }
+            Action::CutNetwork { side_a, side_b } => {
+                let a: Vec<Node> = side_a.iter().map(|n| self.node_of(n)).collect::<Result<_, _>>()?;
+                let b: Vec<Node> = side_b.iter().map(|n| self.node_of(n)).collect::<Result<_, _>>()?;
+                if a.is_empty() || b.is_empty() {
+                    return Err(ActionError("a network cut needs at least one node on each side".into()));
+                }
+                let cut = self.net.cut(a.iter().map(|n| n.net_id()).collect::<BTreeSet<_>>(), b.iter().map(|n| n.net_id()).collect::<BTreeSet<_>>());
+                out.event(EventKind::NetworkCut { cut, side_a: a, side_b: b });
+            }
+            Action::HealNetwork { cut } => match cut {
+                Some(cut) => {
+                    self.net.heal(cut).ok_or_else(|| ActionError(format!("there is no network cut {cut}")))?;
+                    out.event(EventKind::NetworkHealed { cut });
+                }
+                None => {
+                    let cuts: Vec<u32> = self.net.cuts().map(|(id, _)| id).collect();
+                    self.net.heal_all();
+                    for cut in cuts {
+                        out.event(EventKind::NetworkHealed { cut });
+                    }
+                }
+            },
+            Action::SetLink { from, to, latency_ms, loss_percent } => {
+                let (a, b) = (self.node_of(&from)?, self.node_of(&to)?);
+                let loss = match loss_percent {
+                    Some(p) => Ratio::percent(p).ok_or_else(|| ActionError(format!("loss_percent {p} must be between 0 and 100")))?,
+                    None => self.default_link.loss,
+                };
+                let link = LinkConfig { latency_ms: latency_ms.unwrap_or(self.default_link.latency_ms), loss, ..self.default_link };
+                self.net.set_link(a.net_id(), b.net_id(), link);
+                self.net.set_link(b.net_id(), a.net_id(), link);
+                out.event(EventKind::LinkChanged { from: a, to: b, latency_ms: link.latency_ms, loss_percent: loss_percent.unwrap_or(0) });
+            }
+            Action::SlowDisk { broker, factor } => {
+                let id = BrokerId(broker);
+                let b = self.brokers.get_mut(&id).ok_or_else(|| ActionError(format!("no broker {broker}")))?;
+                if factor == 0 {
+                    return Err(ActionError("a disk slowdown factor is at least 1 (1 restores it)".into()));
+                }
+                b.disk.config.slowdown_factor = factor;
+                out.event(EventKind::DiskSlowed { broker: id, factor });
+            }
+            Action::CreateTopic { spec } => {
+                validate::topic(&spec, &self.broker_config, self.brokers.len() as u32, "topic").map_err(|e| ActionError(join_spec_errors(&e)))?;
+                self.create_topic(&spec, out)?;
+            }
+            Action::AddPartitions { topic, total } => self.add_partitions(&topic, total, out)?,
+            Action::SetTopicConfig { topic, key, value } => {
+                let controller = self.active_controller as usize;
+                let image = &self.controllers[controller].image;
+                let t = image.topic_index(&topic).ok_or_else(|| ActionError(format!("no topic named '{topic}'")))?;
+                let mut config = (*image.topics[t.get()].config).clone();
+                config.set(&key, &value).map_err(|e| ActionError(e.to_string()))?;
+                self.controllers[controller].set_topic_config(now, t, config, out);
+                out.event(EventKind::ConfigChanged { target: format!("topic:{topic}"), key, value: value.to_string() });
+            }
+            Action::ElectPreferredLeaders => self.active_controller().elect_preferred_leaders(now, out),
+        }
+        Ok(())
+    }
+
+    /// Grows a topic to `total` partitions, placing the new ones as Kafka's AdminUtils would (they
+    /// continue the existing pattern from the next partition id).
+    fn add_partitions(&mut self, topic: &str, total: u32, out: &mut Outbox) -> Result<(), ActionError> {
+        let now = self.now;
+        let image = &self.controllers[self.active_controller as usize].image;
+        let t = image.topic_index(topic).ok_or_else(|| ActionError(format!("no topic named '{topic}'")))?;
+        let existing = image.topics[t.get()].partitions.len() as u32;
+        if total <= existing {
+            return Err(ActionError(format!(
+                "topic '{topic}' already has {existing} partitions: Kafka can only add partitions (InvalidPartitionsException)"
+            )));
+        }
+        let replication_factor = image.partition(image.topics[t.get()].partitions[0]).replicas.len();
+        let brokers: Vec<BrokerMetadata> = self.brokers.values().map(|b| BrokerMetadata { id: b.id, rack: b.rack.as_deref().map(str::to_string) }).collect();
+        let mut rng = self.rng.child(&format!("placement/{topic}/{existing}"));
+        let placed = assign_replicas_to_brokers(&brokers, (total - existing) as i32, replication_factor as i32, -1, existing as i32, &mut rng)
+            .map_err(|e| ActionError(e.to_string()))?;
+        self.active_controller().add_partitions(now, t, placed.into_values().collect(), out);
+        out.event(EventKind::PartitionsAdded { topic: t.0, from: existing, to: total });
+        Ok(())
+    }
+}
+
+fn producer_config(spec: &ProducerSpec) -> Result<ProducerConfig, ActionError> {
+    let mut config = ProducerConfig::from_pairs(&spec.config).map_err(|e| ActionError(join_errors(&e)))?;
+    let explicit: Vec<&str> = spec.config.keys().map(String::as_str).collect();
+    config.resolve(&explicit).map_err(|e| ActionError(join_errors(&e)))?;
+    Ok(config)
+}
+
+fn join_errors(errors: &[crate::kafka::config::ConfigError]) -> String {
+    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
+fn join_spec_errors(errors: &[SpecError]) -> String {
+    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
+#[cfg(test)]
+mod tests;

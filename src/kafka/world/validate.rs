@@ -1,0 +1,268 @@
+//! Checks a cluster spec before a run starts: every problem, with the path a scenario file uses and
+//! the rule it breaks, and nothing repaired silently.
+
+use super::spec::{ClusterSpec, ConsumerSpec, KeyPattern, ProducerSpec, TopicSpec, ValuePattern};
+use crate::kafka::config::{BrokerConfig, ConfigError, ConsumerConfig, ProducerConfig, TopicConfig};
+use crate::kafka::metadata::MetadataImage;
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// One problem in a spec: where, and what rule it breaks.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SpecError {
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+fn error(path: impl Into<String>, message: impl Into<String>) -> SpecError {
+    SpecError { path: path.into(), message: message.into() }
+}
+
+fn config_errors(prefix: &str, errors: Vec<ConfigError>) -> impl Iterator<Item = SpecError> + '_ {
+    errors.into_iter().map(move |e| error(format!("{prefix}.\"{}\"", e.key), e.message))
+}
+
+/// Limits that keep a run bounded (TigerBeetle's "put a limit on everything").
+pub const BROKERS_MAX: usize = 64;
+pub const PARTITIONS_MAX: u32 = 1000;
+pub const CLIENTS_MAX: usize = 200;
+pub const RATE_PER_SEC_MAX: u32 = 1_000_000;
+pub const KEYS_MAX: u32 = 100_000;
+
+/// Kafka's topic name rule: 1 to 249 of `[a-zA-Z0-9._-]`, and not `.` or `..`.
+pub fn topic_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("a topic needs a name".into());
+    }
+    if name == "." || name == ".." {
+        return Some(format!("'{name}' is not a legal topic name"));
+    }
+    if name.len() > 249 {
+        return Some(format!("a topic name is at most 249 characters (this one has {})", name.len()));
+    }
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
+        return Some(format!("'{name}' contains '{c}': topic names use only letters, digits, '.', '_' and '-'"));
+    }
+    None
+}
+
+/// Checks the whole spec; on success returns the parsed broker config.
+pub fn validate(spec: &ClusterSpec) -> Result<BrokerConfig, Vec<SpecError>> {
+    let mut errors = Vec::new();
+    if spec.brokers.is_empty() {
+        errors.push(error("brokers", "a cluster needs at least one broker"));
+    }
+    if spec.brokers.len() > BROKERS_MAX {
+        errors.push(error("brokers", format!("at most {BROKERS_MAX} brokers (got {})", spec.brokers.len())));
+    }
+    let mut ids = BTreeSet::new();
+    for (i, b) in spec.brokers.iter().enumerate() {
+        if !ids.insert(b.id) {
+            errors.push(error(format!("brokers[{i}].id"), format!("broker id {} is used twice", b.id)));
+        }
+        if b.id >= 1_000_000 {
+            errors.push(error(format!("brokers[{i}].id"), "broker ids are below 1000000"));
+        }
+    }
+    let racked = spec.brokers.iter().filter(|b| b.rack.is_some()).count();
+    if racked > 0 && racked < spec.brokers.len() {
+        errors.push(error("brokers", "either every broker has a rack or none does (Kafka: AdminOperationException)"));
+    }
+    if spec.controllers == 0 || spec.controllers > 5 {
+        errors.push(error("controllers", format!("a controller quorum has 1 to 5 controllers (got {})", spec.controllers)));
+    }
+    if spec.network.loss.denominator == 0 || spec.network.loss.numerator > spec.network.loss.denominator {
+        errors.push(error("network.loss", "a loss ratio is numerator/denominator with 0 <= numerator <= denominator"));
+    }
+    if spec.disk.slowdown_factor == 0 {
+        errors.push(error("disk.slowdown_factor", "must be at least 1"));
+    }
+    let broker_config = match BrokerConfig::from_pairs(&spec.broker_config) {
+        Ok(c) => c,
+        Err(e) => {
+            errors.extend(config_errors("broker_config", e));
+            BrokerConfig::default()
+        }
+    };
+    let mut image = MetadataImage::default();
+    let mut names = BTreeSet::new();
+    for (i, topic) in spec.topics.iter().enumerate() {
+        let path = format!("topics[{i}]");
+        if !names.insert(topic.name.as_str()) {
+            errors.push(error(format!("{path}.name"), format!("topic '{}' is defined twice", topic.name)));
+        }
+        if let Err(e) = self::topic(topic, &broker_config, spec.brokers.len() as u32, &path) {
+            errors.extend(e);
+        }
+        let partitions = topic.partitions.unwrap_or(broker_config.num_partitions);
+        image.apply(&crate::kafka::metadata::MetadataRecord::CreateTopic {
+            name: topic.name.as_str().into(),
+            config: std::rc::Rc::new(TopicConfig::default()),
+        });
+        let t = crate::kafka::ids::TopicIndex(i as u32);
+        image.apply(&crate::kafka::metadata::MetadataRecord::CreatePartitions { topic: t, assignments: vec![Vec::new(); partitions.min(PARTITIONS_MAX) as usize] });
+    }
+    let mut producer_names = BTreeSet::new();
+    for (i, p) in spec.producers.iter().enumerate() {
+        if !producer_names.insert(p.name.as_str()) {
+            errors.push(error(format!("producers[{i}].name"), format!("producer '{}' is defined twice", p.name)));
+        }
+        if let Err(e) = producer(p, &image) {
+            errors.extend(e.into_iter().map(|e| error(format!("producers[{i}].{}", e.path), e.message)));
+        }
+    }
+    let mut consumer_names = BTreeSet::new();
+    for (i, c) in spec.consumers.iter().enumerate() {
+        if !consumer_names.insert(c.name.as_str()) {
+            errors.push(error(format!("consumers[{i}].name"), format!("consumer '{}' is defined twice", c.name)));
+        }
+        if let Err(e) = consumer(c, &image) {
+            errors.extend(e.into_iter().map(|e| error(format!("consumers[{i}].{}", e.path), e.message)));
+        }
+    }
+    if spec.producers.len() + spec.consumers.len() > CLIENTS_MAX {
+        errors.push(error("producers", format!("at most {CLIENTS_MAX} producers and consumers together")));
+    }
+    if errors.is_empty() { Ok(broker_config) } else { Err(errors) }
+}
+
+/// Checks one topic against the cluster (`path` prefixes every problem).
+pub fn topic(topic: &TopicSpec, broker: &BrokerConfig, broker_count: u32, path: &str) -> Result<(), Vec<SpecError>> {
+    let mut errors = Vec::new();
+    if let Some(problem) = topic_name_problem(&topic.name) {
+        errors.push(error(format!("{path}.name"), problem));
+    }
+    let partitions = topic.partitions.unwrap_or(broker.num_partitions);
+    if partitions == 0 {
+        errors.push(error(format!("{path}.partitions"), "a topic has at least 1 partition (Kafka: InvalidPartitionsException)"));
+    }
+    if partitions > PARTITIONS_MAX {
+        errors.push(error(format!("{path}.partitions"), format!("at most {PARTITIONS_MAX} partitions per topic in the lab (got {partitions})")));
+    }
+    let rf = topic.replication_factor.unwrap_or(broker.default_replication_factor);
+    if rf == 0 {
+        errors.push(error(format!("{path}.replication_factor"), "must be at least 1 (Kafka: InvalidReplicationFactorException)"));
+    } else if rf > broker_count && topic.assignment.is_none() {
+        errors.push(error(
+            format!("{path}.replication_factor"),
+            format!("{rf} exceeds the {broker_count} brokers (Kafka: InvalidReplicationFactorException)"),
+        ));
+    }
+    if let Some(assignment) = &topic.assignment {
+        if assignment.len() as u32 != partitions {
+            errors.push(error(format!("{path}.assignment"), format!("lists {} partitions but the topic has {partitions}", assignment.len())));
+        }
+        for (p, replicas) in assignment.iter().enumerate() {
+            let unique: BTreeSet<&u32> = replicas.iter().collect();
+            if replicas.is_empty() || unique.len() != replicas.len() {
+                errors.push(error(format!("{path}.assignment[{p}]"), "lists each replica's broker once, and at least one"));
+            }
+            if replicas.len() as u32 != rf && topic.replication_factor.is_some() {
+                errors.push(error(format!("{path}.assignment[{p}]"), format!("has {} replicas but replication_factor is {rf}", replicas.len())));
+            }
+        }
+    }
+    let mut config = TopicConfig::from_broker(broker);
+    if let Err(e) = config.apply_pairs(&topic.config) {
+        errors.extend(config_errors(&format!("{path}.config"), e));
+    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
+/// Checks a producer against the topics (`image`); paths are relative to the producer.
+pub fn producer(p: &ProducerSpec, image: &MetadataImage) -> Result<(), Vec<SpecError>> {
+    let mut errors = Vec::new();
+    if p.name.is_empty() {
+        errors.push(error("name", "a producer needs a name"));
+    }
+    let topic = image.topic_index(&p.topic);
+    if topic.is_none() {
+        errors.push(error("topic", format!("no topic named '{}'", p.topic)));
+    }
+    match ProducerConfig::from_pairs(&p.config) {
+        Ok(mut config) => {
+            let explicit: Vec<&str> = p.config.keys().map(String::as_str).collect();
+            if let Err(e) = config.resolve(&explicit) {
+                errors.extend(config_errors("config", e));
+            }
+        }
+        Err(e) => errors.extend(config_errors("config", e)),
+    }
+    if let Some(w) = &p.workload {
+        if w.rate_per_sec > RATE_PER_SEC_MAX {
+            errors.push(error("workload.rate_per_sec", format!("at most {RATE_PER_SEC_MAX} records per second")));
+        }
+        match &w.keys {
+            KeyPattern::Cycle { count, .. } | KeyPattern::Random { count, .. } if *count == 0 || *count > KEYS_MAX => {
+                errors.push(error("workload.keys.count", format!("between 1 and {KEYS_MAX} keys")));
+            }
+            KeyPattern::Hot { count, hot_percent, .. } => {
+                if *count == 0 || *count > KEYS_MAX {
+                    errors.push(error("workload.keys.count", format!("between 1 and {KEYS_MAX} keys")));
+                }
+                if *hot_percent > 100 {
+                    errors.push(error("workload.keys.hot_percent", "a percentage is between 0 and 100"));
+                }
+            }
+            KeyPattern::List { keys } if keys.is_empty() => errors.push(error("workload.keys.keys", "list at least one key")),
+            _ => {}
+        }
+        if let ValuePattern::List { values } = &w.values
+            && values.is_empty()
+        {
+            errors.push(error("workload.values.values", "list at least one value"));
+        }
+        if let (Some(p), Some(t)) = (w.partition, topic) {
+            let count = image.topics[t.get()].partitions.len() as u32;
+            if p >= count {
+                errors.push(error("workload.partition", format!("topic '{}' has partitions 0 to {}", image.topics[t.get()].name, count.saturating_sub(1))));
+            }
+        }
+        if let Some(stop) = w.stop_ms
+            && stop < w.start_ms
+        {
+            errors.push(error("workload.stop_ms", "must not be before start_ms"));
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
+/// Checks a consumer against the topics (`image`); paths are relative to the consumer.
+pub fn consumer(c: &ConsumerSpec, image: &MetadataImage) -> Result<(), Vec<SpecError>> {
+    let mut errors = Vec::new();
+    if c.name.is_empty() {
+        errors.push(error("name", "a consumer needs a name"));
+    }
+    if let Err(e) = ConsumerConfig::from_pairs(&c.config) {
+        errors.extend(config_errors("config", e));
+    }
+    match (&c.group, c.topics.is_empty(), c.assign.is_empty()) {
+        (Some(_), true, _) => errors.push(error("topics", "a consumer in a group subscribes to at least one topic")),
+        (Some(_), false, false) => errors.push(error("assign", "a consumer in a group gets its partitions from the group: remove assign")),
+        (None, _, true) => errors.push(error("assign", "a consumer without a group needs partitions to read (assign) or a group")),
+        (None, false, false) => errors.push(error("topics", "a consumer without a group reads assigned partitions: remove topics or add a group")),
+        _ => {}
+    }
+    for (i, topic) in c.topics.iter().enumerate() {
+        if image.topic_index(topic).is_none() {
+            errors.push(error(format!("topics[{i}]"), format!("no topic named '{topic}'")));
+        }
+    }
+    for (i, (topic, partition)) in c.assign.iter().enumerate() {
+        match image.topic_index(topic) {
+            None => errors.push(error(format!("assign[{i}]"), format!("no topic named '{topic}'"))),
+            Some(t) if image.partition_of(t, *partition).is_none() => {
+                let count = image.topics[t.get()].partitions.len();
+                errors.push(error(format!("assign[{i}]"), format!("topic '{topic}' has partitions 0 to {}", count.saturating_sub(1))));
+            }
+            _ => {}
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
