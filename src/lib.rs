@@ -5,6 +5,7 @@
 //! - [`kafka`]: the Kafka model: logs, partitioners, placement, replication, producers, consumers, groups.
 //! - `ui` (wasm only) and the `kafka-lab` binary: front ends that use the public API only.
 
+pub mod bench;
 pub mod kafka;
 pub mod sim;
 

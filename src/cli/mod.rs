@@ -7,6 +7,7 @@ use std::ffi::OsString;
 use std::io::{BufRead, Write};
 
 mod assign;
+mod bench;
 pub mod conformance;
 mod partition;
 mod place;
@@ -25,6 +26,7 @@ Commands:
   partition    Which partition each key goes to (Kafka's murmur2 rule)
   assign       What a consumer-group assignor gives these members (JSON in, JSON out)
   place        Replica placement at topic creation, as Kafka's AdminUtils computes it
+  bench        How fast the engine simulates the bench-reference workload
   conformance  Check the engine against a file of Kafka's own input -> output cases
   help         Print this help (also: --help, -h)
   version      Print the version (also: --version, -V)
@@ -73,6 +75,7 @@ pub fn run(args: Vec<OsString>, stdin: &mut dyn BufRead, out: &mut dyn Write, er
         Some("partition") => partition::run(rest, &mut io),
         Some("assign") => assign::run(rest, &mut io),
         Some("place") => place::run(rest, &mut io),
+        Some("bench") => bench::run(rest, &mut io),
         Some("conformance") => conformance::run(rest, &mut io),
         _ => io.usage_error(USAGE, format!("unknown command or argument '{}'.", first.to_string_lossy())),
     }

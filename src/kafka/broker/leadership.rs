@@ -5,7 +5,7 @@ use super::Broker;
 use super::replica::{FollowerState, LeaderState, PendingIsr, Replica, Role, next_high_watermark, out_of_sync_followers};
 use crate::kafka::ids::{BrokerId, PartitionIndex};
 use crate::kafka::log::Log;
-use crate::kafka::protocol::{AlterPartitionError, KafkaError, Message};
+use crate::kafka::protocol::{AlterPartitionError, Message};
 use crate::kafka::replication::epoch_cache::LeaderEpochCache;
 use crate::kafka::runtime::{Outbox, Timer};
 use crate::kafka::world::event::EventKind;
@@ -102,13 +102,12 @@ impl Broker {
 
     /// Kafka's `makeFollower`: follow the new leader; truncation happens through the first fetch.
     fn become_follower(&mut self, now: Tick, partition: PartitionIndex, leader: Option<BrokerId>, epoch: i32, partition_epoch: i32, out: &mut Outbox) {
-        let was_leader = self.replicas.get(&partition).is_some_and(Replica::is_leader);
-        if was_leader {
-            self.fail_parked_produces_for(now, partition, KafkaError::NotLeaderOrFollower, out);
-        }
         self.stop_following(partition);
         let Some(replica) = self.replicas.get_mut(&partition) else { return };
         replica.role = Role::Follower { leader };
+        // Parked acks=all requests learn that this broker no longer leads.
+        self.fail_parked_produces_for(now, partition, out);
+        let Some(replica) = self.replicas.get_mut(&partition) else { return };
         replica.leader_epoch = replica.leader_epoch.max(epoch);
         replica.partition_epoch = replica.partition_epoch.max(partition_epoch);
         if let Some(leader) = leader.filter(|l| *l != self.id) {

@@ -19,7 +19,7 @@ use crate::kafka::world::event::{EventKind, TruncateCause};
 use crate::sim::disk::{Disk, DiskConfig, PageCache};
 use crate::sim::{Rng, Tick};
 use replica::Replica;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 
 /// How often the OS writeback thread looks for expired dirty pages (Linux: every 5 s).
@@ -51,6 +51,8 @@ struct ParkedProduce {
     request_id: u64,
     /// Per partition: (partition, required offset, base offset, outcome once known).
     parts: Vec<(PartitionIndex, u64, u64, Option<Result<u64, crate::kafka::protocol::KafkaError>>)>,
+    /// Parts still waiting.
+    pending: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -74,6 +76,9 @@ pub struct Broker {
     fetchers: BTreeMap<BrokerId, Fetcher>,
     parked_fetches: BTreeMap<u64, ParkedFetch>,
     parked_produces: BTreeMap<u64, ParkedProduce>,
+    /// Per partition, the parked produces waiting on it, by required offset (appends come in offset
+    /// order, so the HW reaches them in this order).
+    waiting_on: BTreeMap<PartitionIndex, VecDeque<(u64, u64)>>,
     pending_appends: BTreeMap<u64, (Node, ProduceRequest)>,
     delayed_sends: BTreeMap<u64, (Node, Message)>,
     metadata_fetch_in_flight: Option<u64>,
@@ -110,6 +115,7 @@ impl Broker {
             fetchers: BTreeMap::new(),
             parked_fetches: BTreeMap::new(),
             parked_produces: BTreeMap::new(),
+            waiting_on: BTreeMap::new(),
             pending_appends: BTreeMap::new(),
             delayed_sends: BTreeMap::new(),
             metadata_fetch_in_flight: None,
@@ -164,6 +170,7 @@ impl Broker {
         reset.extend(self.delayed_sends.values().filter_map(|(to, m)| response_id(m).map(|id| (*to, id))));
         self.parked_fetches.clear();
         self.parked_produces.clear();
+        self.waiting_on.clear();
         self.pending_appends.clear();
         self.delayed_sends.clear();
         self.fetchers.clear();

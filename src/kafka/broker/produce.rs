@@ -53,12 +53,16 @@ impl Broker {
                     out.send(self.node(), from, Message::ProduceResponse(ProduceResponse { request_id: request.request_id, results }));
                 } else {
                     let key = self.key();
+                    let pending = waiting.len();
+                    for &(partition, required, _, _) in &waiting {
+                        self.waiting_on.entry(partition).or_default().push_back((required, key));
+                    }
                     let mut parts = waiting;
                     parts.extend(results.into_iter().map(|r| (r.partition, 0, 0, Some(r.result))));
-                    self.parked_produces.insert(key, ParkedProduce { from, request_id: request.request_id, parts });
+                    let partitions: Vec<PartitionIndex> = parts.iter().filter(|p| p.3.is_none()).map(|p| p.0).collect();
+                    self.parked_produces.insert(key, ParkedProduce { from, request_id: request.request_id, parts, pending });
                     out.timer(now.plus_ms(request.timeout_ms), self.node(), Timer::ProduceExpire { key });
                     // The ISR may already be just this leader.
-                    let partitions: Vec<PartitionIndex> = self.parked_produces[&key].parts.iter().map(|p| p.0).collect();
                     for partition in partitions {
                         self.try_complete_parked_produces(now, partition, out);
                     }
@@ -124,35 +128,39 @@ impl Broker {
 
     /// Completes parked acks=all requests for `partition` whose offsets the HW has reached.
     pub(super) fn try_complete_parked_produces(&mut self, now: Tick, partition: PartitionIndex, out: &mut Outbox) {
-        let keys: Vec<u64> = self
-            .parked_produces
-            .iter()
-            .filter(|(_, p)| p.parts.iter().any(|part| part.0 == partition && part.3.is_none()))
-            .map(|(k, _)| *k)
-            .collect();
-        for key in keys {
+        let Some(queue) = self.waiting_on.get_mut(&partition) else { return };
+        let state = self.replicas.get(&partition).and_then(|r| match &r.role {
+            Role::Leader(state) => Some((r.log.high_watermark(), state.maximal_isr().len(), r.effective_min_isr())),
+            Role::Follower { .. } => None,
+        });
+        let mut done = Vec::new();
+        while let Some(&(required, key)) = queue.front() {
+            let outcome = match state {
+                Some((hw, maximal_isr, min_isr)) => match acks_all_outcome(hw, required, maximal_isr, min_isr) {
+                    Some(outcome) => outcome,
+                    // Later entries need a higher HW still.
+                    None => break,
+                },
+                None => Err(KafkaError::NotLeaderOrFollower),
+            };
+            queue.pop_front();
+            done.push((key, outcome));
+        }
+        if queue.is_empty() {
+            self.waiting_on.remove(&partition);
+        }
+        for (key, outcome) in done {
             let Some(parked) = self.parked_produces.get_mut(&key) else { continue };
-            for part in parked.parts.iter_mut().filter(|p| p.0 == partition && p.3.is_none()) {
-                let Some(replica) = self.replicas.get(&partition) else {
-                    part.3 = Some(Err(KafkaError::NotLeaderOrFollower));
-                    continue;
-                };
-                let Role::Leader(state) = &replica.role else {
-                    part.3 = Some(Err(KafkaError::NotLeaderOrFollower));
-                    continue;
-                };
-                let outcome = acks_all_outcome(replica.log.high_watermark(), part.1, state.maximal_isr().len(), replica.effective_min_isr());
-                if let Some(outcome) = outcome {
-                    part.3 = Some(outcome.map(|()| part.2));
-                }
+            if let Some(part) = parked.parts.iter_mut().find(|p| p.0 == partition && p.3.is_none()) {
+                part.3 = Some(outcome.map(|()| part.2));
+                parked.pending -= 1;
             }
             self.respond_parked_produce_if_done(now, key, out);
         }
     }
 
     fn respond_parked_produce_if_done(&mut self, _now: Tick, key: u64, out: &mut Outbox) {
-        let done = self.parked_produces.get(&key).is_some_and(|p| p.parts.iter().all(|part| part.3.is_some()));
-        if !done {
+        if self.parked_produces.get(&key).is_none_or(|p| p.pending > 0) {
             return;
         }
         let Some(parked) = self.parked_produces.remove(&key) else { return };
@@ -170,21 +178,16 @@ impl Broker {
             for part in parked.parts.iter_mut().filter(|p| p.3.is_none()) {
                 part.3 = Some(Err(KafkaError::RequestTimedOut));
             }
+            // Its entries in `waiting_on` are skipped when reached: the request is gone.
+            parked.pending = 0;
             self.respond_parked_produce_if_done(now, key, out);
         }
     }
 
-    /// Leadership moved away: everything waiting on this partition fails with `error`.
-    pub(super) fn fail_parked_produces_for(&mut self, now: Tick, partition: PartitionIndex, error: KafkaError, out: &mut Outbox) {
-        let keys: Vec<u64> = self.parked_produces.keys().copied().collect();
-        for key in keys {
-            if let Some(parked) = self.parked_produces.get_mut(&key) {
-                for part in parked.parts.iter_mut().filter(|p| p.0 == partition && p.3.is_none()) {
-                    part.3 = Some(Err(error));
-                }
-            }
-            self.respond_parked_produce_if_done(now, key, out);
-        }
+    /// Leadership moved away: everything waiting on this partition fails (the next check sees that
+    /// this broker no longer leads it).
+    pub(super) fn fail_parked_produces_for(&mut self, now: Tick, partition: PartitionIndex, out: &mut Outbox) {
+        self.try_complete_parked_produces(now, partition, out);
     }
 
     /// ListOffsets on the leader: the log start, the end a consumer may read to, or the first offset at

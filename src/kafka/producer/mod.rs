@@ -118,6 +118,12 @@ pub struct Producer {
     wake_at: Option<Tick>,
     generate_at: Option<Tick>,
     rng: Rng,
+    /// Per topic, the partition numbers that have a leader (rebuilt when metadata arrives).
+    available: BTreeMap<TopicIndex, Rc<[u32]>>,
+    /// Every record shares this empty header list.
+    no_headers: Rc<[Header]>,
+    /// The sender's scratch list of (leader, partition) ready to drain, reused between runs.
+    ready_scratch: Vec<(BrokerId, PartitionIndex)>,
 }
 
 impl Producer {
@@ -152,6 +158,9 @@ impl Producer {
             wake_at: None,
             generate_at: None,
             rng,
+            available: BTreeMap::new(),
+            no_headers: Rc::from([]),
+            ready_scratch: Vec::new(),
         }
     }
 
@@ -208,12 +217,17 @@ impl Producer {
     fn append(&mut self, image: &MetadataImage, topic: TopicIndex, send: PendingSend) {
         let partitions = &image.topics[topic.get()].partitions;
         let count = partitions.len() as u32;
-        let available: Vec<u32> =
-            partitions.iter().enumerate().filter(|(_, p)| image.partition(**p).leader.is_some()).map(|(i, _)| i as u32).collect();
+        let available = self
+            .available
+            .entry(topic)
+            .or_insert_with(|| {
+                partitions.iter().enumerate().filter(|(_, p)| image.partition(**p).leader.is_some()).map(|(i, _)| i as u32).collect()
+            })
+            .clone();
         let id = RecordId { producer: self.index, sequence: self.next_record };
         self.next_record += 1;
         self.stats.records_sent += 1;
-        let headers: Rc<[Header]> = Rc::from([]);
+        let headers = self.no_headers.clone();
         let explicit = send.partition.filter(|p| *p < count);
         let keyed = send.key.as_ref().filter(|_| !self.config.partitioner_ignore_keys);
         let number = if let Some(p) = explicit {
@@ -298,20 +312,13 @@ impl Producer {
             return;
         }
         let linger_ms = self.config.linger_ms;
-        let mut ready: BTreeMap<BrokerId, Vec<PartitionIndex>> = BTreeMap::new();
+        let mut ready = std::mem::take(&mut self.ready_scratch);
+        ready.clear();
         let mut next_check: Option<Tick> = None;
         let mut unknown_leader = false;
-        let mut queue_sizes: BTreeMap<TopicIndex, (Vec<u32>, Vec<u32>)> = BTreeMap::new();
         for (partition, deque) in &self.accumulator {
-            let part = image.partition(*partition);
-            if let Some(leader) = part.leader {
-                let sizes = queue_sizes.entry(part.topic).or_default();
-                sizes.0.push(deque.len() as u32);
-                sizes.1.push(part.number);
-                let _ = leader;
-            }
             let Some(first) = deque.front() else { continue };
-            let Some(leader) = part.leader else {
+            let Some(leader) = image.partition(*partition).leader else {
                 unknown_leader = true;
                 continue;
             };
@@ -322,27 +329,52 @@ impl Producer {
             let full = deque.len() > 1 || first.full;
             let backing_off = first.retry_at.is_some_and(|at| at > now);
             if !backing_off && (full || wait_until <= now) {
-                ready.entry(leader).or_default().push(*partition);
+                ready.push((leader, *partition));
             } else {
                 next_check = Some(next_check.map_or(wait_until, |t: Tick| t.min(wait_until)));
             }
         }
-        if self.config.partitioner_adaptive_partitioning_enable {
-            for (topic, (sizes, ids)) in queue_sizes {
-                // Adaptive only once every partition of the topic has had a batch (Kafka's rule).
-                if sizes.len() >= image.topics[topic.get()].partitions.len() {
-                    self.built_in.entry(topic).or_default().set_load_stats(partition_load_stats(&sizes, &ids));
-                }
-            }
+        if self.config.partitioner_adaptive_partitioning_enable && !self.built_in.is_empty() {
+            self.update_load_stats(&image);
         }
         if unknown_leader {
             self.refresh_metadata(now, out);
         }
-        for (broker, partitions) in ready {
+        // Drain leader by leader, in broker order, each with its ready partitions in partition order.
+        ready.sort_unstable();
+        let mut i = 0;
+        let mut partitions = Vec::new();
+        while i < ready.len() {
+            let broker = ready[i].0;
+            partitions.clear();
+            while i < ready.len() && ready[i].0 == broker {
+                partitions.push(ready[i].1);
+                i += 1;
+            }
             self.drain_and_send(now, broker, &partitions, out);
         }
+        self.ready_scratch = ready;
         if let Some(at) = next_check {
-            self.schedule_wake(at.max(now.plus_ms(0)), out);
+            self.schedule_wake(at.max(now), out);
+        }
+    }
+
+    /// Adaptive partitioning: queue sizes per partition with a leader, once every partition of the
+    /// topic has had a batch (Kafka's rule), become the keyless partitioner's weights.
+    fn update_load_stats(&mut self, image: &MetadataImage) {
+        let mut queue_sizes: BTreeMap<TopicIndex, (Vec<u32>, Vec<u32>)> = BTreeMap::new();
+        for (partition, deque) in &self.accumulator {
+            let part = image.partition(*partition);
+            if part.leader.is_some() && self.built_in.contains_key(&part.topic) {
+                let sizes = queue_sizes.entry(part.topic).or_default();
+                sizes.0.push(deque.len() as u32);
+                sizes.1.push(part.number);
+            }
+        }
+        for (topic, (sizes, ids)) in queue_sizes {
+            if sizes.len() >= image.topics[topic.get()].partitions.len() {
+                self.built_in.entry(topic).or_default().set_load_stats(partition_load_stats(&sizes, &ids));
+            }
         }
     }
 
@@ -533,6 +565,7 @@ impl Producer {
                         }
                     }
                     self.metadata = Some(image);
+                    self.available.clear();
                     self.drain_pending();
                     self.run_sender(now, out);
                 }
