@@ -250,7 +250,7 @@ mod tests {
         // Java 17: a HashSet of TopicPartitions (same hashCode) after these adds and removes printed
         // exactly this order; a removed key that comes back goes to the end of its chain.
         let mut set = JavaHashOrder::new();
-        let mut add = |set: &mut JavaHashOrder<TopicPartition>, p: TopicPartition| {
+        let add = |set: &mut JavaHashOrder<TopicPartition>, p: TopicPartition| {
             set.insert(topic_partition_hash_code(&p), p);
         };
         for i in 0..20 {
