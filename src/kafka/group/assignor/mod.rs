@@ -22,6 +22,9 @@ pub mod java_hash_order;
 pub mod member_order;
 pub mod range;
 pub mod round_robin;
+pub mod server_range;
+pub mod server_spec;
+pub mod server_uniform;
 pub mod sticky;
 #[cfg(test)]
 mod test_support;
