@@ -144,7 +144,8 @@ pub fn member_data(member: &MemberSubscription, flavor: StickyFlavor) -> MemberD
         StickyFlavor::Cooperative => member.owned_partitions.clone(),
         StickyFlavor::Eager => grouped_by_topic_as_user_data(&member.owned_partitions),
     };
-    MemberData { partitions, generation: member.generation }
+    // Kafka's `Subscription` treats a negative generation id as no generation at all.
+    MemberData { partitions, generation: member.generation.filter(|g| *g >= 0) }
 }
 
 /// The eager assignor serializes its previous assignment per topic, walking a Java hash map of
@@ -157,8 +158,8 @@ fn grouped_by_topic_as_user_data(partitions: &[TopicPartition]) -> Vec<TopicPart
 
 /// Kafka's `allSubscriptionsEqual`, which also settles the claims: members are visited in the
 /// leader's hash-map order, and a partition already claimed goes to the claimant with the higher
-/// generation (the other member's generation is the one its subscription reports); equal
-/// generations void both claims.
+/// generation; equal generations void both claims. (Kafka reads the other member's generation from
+/// its subscription rather than its member data; the two carry the same number here.)
 pub fn validate_claims<'a>(
     subscriptions: &[(&'a MemberSubscription, &MemberData)],
     topics_that_exist: &BTreeMap<&str, u32>,
@@ -189,7 +190,7 @@ pub fn validate_claims<'a>(
                 claimant.insert(partition.clone(), index);
                 continue;
             };
-            let other_generation = subscriptions[other].0.generation.unwrap_or(GENERATION_DEFAULT);
+            let other_generation = subscriptions[other].1.generation.unwrap_or(GENERATION_DEFAULT);
             if generation >= other_generation {
                 if generation == other_generation {
                     multiple_previous_owners.insert(partition.clone());
