@@ -47,7 +47,7 @@ impl<K: PartialEq> Default for JavaHashOrder<K> {
 }
 
 impl<K: PartialEq> JavaHashOrder<K> {
-    /// An empty table as `new HashMap<>()` / `new HashSet<>()` builds it: 16 buckets on first insert.
+    /// An empty table as Java's default hash map or hash set constructor builds it: 16 buckets.
     pub fn new() -> JavaHashOrder<K> {
         JavaHashOrder::with_buckets(CAPACITY_DEFAULT)
     }
@@ -149,7 +149,7 @@ impl<K: PartialEq> JavaHashOrder<K> {
     }
 }
 
-/// Java's `HashMap.hash`: folds the high half of the hash code into the low half, because the
+/// Java's hash-map `hash` function: folds the high half of the hash code into the low half, because the
 /// bucket index only looks at the low bits.
 fn spread(hash_code: i32) -> u32 {
     let h = hash_code as u32;
@@ -163,7 +163,7 @@ pub fn topic_partition_hash_code(partition: &TopicPartition) -> i32 {
     31i32.wrapping_add(partition_number).wrapping_mul(31).wrapping_add(string_hash_code(&partition.topic))
 }
 
-/// The order a fresh Java `HashMap<String, _>` iterates `keys` in after they were put in the given
+/// The order a fresh Java hash map with string keys iterates `keys` in after they were put in the given
 /// order (repeated keys keep their first place).
 pub fn strings_in_hash_order<'a, I>(keys: I) -> Vec<&'a str>
 where
@@ -211,7 +211,7 @@ mod tests {
 
     #[test]
     fn orders_match_a_java_program() {
-        // Orders printed by Java 17 for the same insertions into `new HashMap<String, Integer>()`,
+        // Orders printed by Java 17 for the same insertions into a fresh Java hash map of strings,
         // covering two resizes (16 -> 32 -> 64) and colliding chains.
         let keys: Vec<String> = (0..40).map(|i| format!("c{i:02}")).collect();
         let order = strings_in_hash_order(keys.iter().map(String::as_str));
@@ -247,7 +247,7 @@ mod tests {
 
     #[test]
     fn a_topic_partition_set_after_removals_matches_java() {
-        // Java 17: a HashSet of TopicPartitions (same hashCode) after these adds and removes printed
+        // Java 17: a Java hash set of TopicPartitions (same hashCode) after these adds and removes printed
         // exactly this order; a removed key that comes back goes to the end of its chain.
         let mut set = JavaHashOrder::new();
         let add = |set: &mut JavaHashOrder<TopicPartition>, p: TopicPartition| {

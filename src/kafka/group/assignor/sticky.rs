@@ -170,6 +170,7 @@ pub fn validate_claims<'a>(
     let mut claimant: BTreeMap<TopicPartition, usize> = BTreeMap::new();
     let mut multiple_previous_owners = BTreeSet::new();
     let mut max_generation = GENERATION_DEFAULT;
+    // `owned[i]` belongs to `subscriptions[i]`; `claimant` only holds indices already pushed.
     for (index, (member, data)) in subscriptions.iter().enumerate() {
         // Kafka compares against the first non-empty subscription it met: an empty subscription
         // met first does not count as different.

@@ -196,7 +196,7 @@ impl<'a> Builder<'a> {
     fn keep_owned_partitions(&mut self) -> Vec<TopicPartition> {
         let mut kept = Vec::new();
         for (member, list) in self.current.iter_mut() {
-            let subscribed = &self.subscribed[member];
+            let Some(subscribed) = self.subscribed.get(member) else { continue };
             let mut index = 0;
             while index < list.len() {
                 let partition = &list[index];
@@ -444,7 +444,10 @@ fn sorted_all_partitions(
     topics.sort_by(|a, b| consumer_count(a).cmp(&consumer_count(b)).then_with(|| compare_strings(a, b)));
     topics
         .into_iter()
-        .flat_map(|topic| (0..partitions_per_topic[topic]).map(move |p| TopicPartition::new(topic, p)))
+        .flat_map(|topic| {
+            let count = partitions_per_topic.get(topic).copied().unwrap_or(0);
+            (0..count).map(move |p| TopicPartition::new(topic, p))
+        })
         .collect()
 }
 
