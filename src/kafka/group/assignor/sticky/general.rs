@@ -91,6 +91,8 @@ struct Builder<'a> {
     by_load: BTreeSet<ByLoad<'a>>,
     revocation_required: bool,
     movements: PartitionMovements,
+    /// Partition moves made while balancing, bounded by [`Builder::moves_max`].
+    moves: usize,
 }
 
 /// Kafka's `NullPointerException`s, which its balancer hits on a few inputs it did not expect.
@@ -169,6 +171,7 @@ impl<'a> Builder<'a> {
             by_load: BTreeSet::new(),
             revocation_required: false,
             movements: PartitionMovements::default(),
+            moves: 0,
         }
     }
 
@@ -396,7 +399,18 @@ impl<'a> Builder<'a> {
         self.reassign_partition_to(partition, taker)
     }
 
+    /// Kafka's loop has no bound; every ordinary move lowers the sum of squared loads, so it ends,
+    /// but a move redirected to an earlier partition need not. A partition moving more often than
+    /// there are members means it is going round in circles.
+    fn moves_max(&self) -> usize {
+        self.partition_total.saturating_mul(self.subscribed.len() + 1).max(64)
+    }
+
     fn reassign_partition_to(&mut self, partition: &TopicPartition, taker: &'a str) -> Result<(), AssignError> {
+        self.moves += 1;
+        if self.moves > self.moves_max() {
+            return Err(kafka_throws("balancing keeps moving partitions without settling"));
+        }
         let owner = *self
             .partition_owner
             .get(partition)

@@ -949,3 +949,100 @@ fn claims_are_settled_in_the_leaders_hash_map_order() {
     assert_eq!(claims.owned.iter().find(|(m, _)| *m == "consumer3").unwrap().1, p);
     assert_eq!(claims.max_generation, 2);
 }
+
+#[test]
+fn random_groups_with_conflicting_claims_always_get_a_valid_answer() {
+    // Not a Kafka test: random topics, subscriptions and claims (some doubled, some stale), to check
+    // both builders always finish with every partition handed out exactly once.
+    let mut rng = Rng::new(7);
+    let mut kafka_failures = 0;
+    for round in 0..300 {
+        let topic_count = 1 + rng.below(5) as usize;
+        let topics: Vec<(String, u32)> = (0..topic_count).map(|i| (format!("t{i}"), 1 + rng.below(6) as u32)).collect();
+        let member_count = 1 + rng.below(6) as usize;
+        let members: Vec<Member> = (0..member_count)
+            .map(|i| {
+                let subscription: Vec<&str> =
+                    topics.iter().filter(|_| rng.below(3) > 0).map(|(t, _)| t.as_str()).collect();
+                let mut owned = Vec::new();
+                for (topic, count) in &topics {
+                    for p in 0..*count {
+                        if rng.below(4) == 0 {
+                            owned.push(TopicPartition::new(topic.as_str(), p));
+                        }
+                    }
+                }
+                let generation = match rng.below(4) {
+                    0 => None,
+                    g => Some(g as i32),
+                };
+                owning(&format!("m{i}"), &subscription, &owned, generation)
+            })
+            .collect();
+        let mut group = AssignmentInput { topics: topics.iter().cloned().collect(), members };
+        if round % 2 == 0 {
+            for member in &mut group.members {
+                member.generation = GENERATION;
+            }
+        }
+        for flavor in [StickyFlavor::Eager, StickyFlavor::Cooperative] {
+            let outcome = match run(&group, flavor) {
+                Ok(outcome) => outcome,
+                Err(AssignError::KafkaThrows { reason, .. }) => {
+                    kafka_failures += 1;
+                    eprintln!("round {round} {flavor:?}: {reason}\n{group:?}");
+                    continue;
+                }
+                Err(other) => panic!("round {round}: {other}"),
+            };
+            let handed_out: Vec<&TopicPartition> = outcome.assignment.values().flatten().collect();
+            let unique: BTreeSet<&TopicPartition> = handed_out.iter().copied().collect();
+            assert_eq!(handed_out.len(), unique.len(), "round {round}: a partition twice");
+            let subscribed: BTreeSet<&str> =
+                group.members.iter().flat_map(|m| m.topics.iter().map(String::as_str)).collect();
+            let expected: usize =
+                topics.iter().filter(|(t, _)| subscribed.contains(t.as_str())).map(|(_, n)| *n as usize).sum();
+            assert_eq!(handed_out.len(), expected, "round {round}: every subscribed partition once");
+            // With mixed generations Kafka may hand a partition back to a stale owner that no longer
+            // subscribes to it (see the test below), so validity is only checked without them.
+            let one_generation = group.members.iter().all(|m| m.generation == group.members[0].generation);
+            if outcome.path == BuilderPath::General && one_generation {
+                verify_validity_and_balance(&group, &outcome.assignment);
+            }
+        }
+    }
+    assert_eq!(kafka_failures, 0);
+}
+
+#[test]
+fn a_stale_previous_owner_can_get_back_a_partition_it_no_longer_subscribes_to() {
+    // Kafka's balancer moves a partition back to its previous-generation owner without checking
+    // that owner's subscription. C claimed t-0 in generation 1 but now subscribes only to u; A (in
+    // generation 2) holds all of t, so balancing sends t-0 back to C. The consumer then sees a
+    // partition outside its subscription and rejoins.
+    let members = vec![
+        owning("A", &["t"], &all_of("t", 4), Some(2)),
+        owning("B", &["t"], &[], Some(2)),
+        owning("C", &["u"], &tps(&[("t", 0)]), Some(1)),
+        owning("D", &["u"], &[], Some(2)),
+    ];
+    let outcome = eager(&input(&[("t", 4), ("u", 2)], members));
+    assert_eq!(outcome.path, BuilderPath::General);
+    assert_eq!(outcome.assignment["A"], tps(&[("t", 2), ("t", 3)]));
+    assert_eq!(outcome.assignment["B"], tps(&[("t", 1)]));
+    assert_eq!(outcome.assignment["C"], tps(&[("u", 0), ("t", 0)]));
+    assert_eq!(outcome.assignment["D"], tps(&[("u", 1)]));
+}
+
+#[test]
+fn a_stale_previous_owner_that_sits_out_balancing_makes_kafka_fail() {
+    // As above, but C holds all of u alone, so it sits out balancing; Kafka then looks up its load
+    // in a map it was removed from and throws a NullPointerException.
+    let members = vec![
+        owning("A", &["t"], &all_of("t", 4), Some(2)),
+        owning("B", &["t"], &[], Some(2)),
+        owning("C", &["u"], &tps(&[("t", 0)]), Some(1)),
+    ];
+    let result = run(&input(&[("t", 4), ("u", 1)], members), StickyFlavor::Eager);
+    assert!(matches!(result, Err(AssignError::KafkaThrows { .. })), "{result:?}");
+}
