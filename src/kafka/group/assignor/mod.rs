@@ -78,7 +78,8 @@ impl MemberSubscription {
 /// listed them in the JoinGroup response (the leader puts them into a Java hash map in that order).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AssignmentInput {
-    /// Partition count per topic. A topic absent here does not exist (yet): it is skipped.
+    /// Partition count per topic. A topic absent here (or with 0 partitions) does not exist (yet):
+    /// it is skipped.
     pub topics: BTreeMap<String, u32>,
     pub members: Vec<MemberSubscription>,
 }
@@ -167,8 +168,6 @@ pub enum AssignError {
     DuplicateMemberId { member_id: String },
     /// Two members share a `group.instance.id`; the coordinator fences the older one instead.
     DuplicateGroupInstanceId { group_instance_id: String, member_ids: [String; 2] },
-    /// A topic in the metadata with no partitions; Kafka topics have at least one.
-    TopicWithoutPartitions { topic: String },
     /// A member lists the same topic twice in its subscription.
     TopicSubscribedTwice { member_id: String, topic: String },
     /// A member claims a partition number its (existing) topic does not have.
@@ -196,12 +195,6 @@ impl fmt::Display for AssignError {
                 "members '{a}' and '{b}' both use group.instance.id '{group_instance_id}'; the coordinator keeps \
                  only the newest member with a given instance id, so give each static member its own"
             ),
-            AssignError::TopicWithoutPartitions { topic } => {
-                write!(
-                    f,
-                    "topic '{topic}' has 0 partitions; a Kafka topic has at least one (leave it out if it does not exist)"
-                )
-            }
             AssignError::TopicSubscribedTwice { member_id, topic } => {
                 write!(f, "member '{member_id}' subscribes to topic '{topic}' twice; list each topic once")
             }
@@ -237,11 +230,9 @@ impl std::error::Error for AssignError {}
 
 impl AssignmentInput {
     /// Checks the things Kafka's coordinator and metadata guarantee before an assignor ever runs.
-    /// Owned partitions of topics that no longer exist are fine: the sticky assignors drop them.
+    /// Owned partitions of topics that no longer exist are fine: the sticky assignors drop them. A
+    /// topic listed with 0 partitions counts as missing, as Kafka skips topics without partitions.
     pub fn validate(&self) -> Result<(), AssignError> {
-        if let Some(topic) = self.topics.iter().find(|(_, count)| **count == 0).map(|(t, _)| t) {
-            return Err(AssignError::TopicWithoutPartitions { topic: topic.clone() });
-        }
         let mut member_ids = BTreeSet::new();
         let mut instance_owners: BTreeMap<&str, &str> = BTreeMap::new();
         for member in &self.members {
@@ -279,7 +270,7 @@ impl AssignmentInput {
                     partition: partition.clone(),
                 });
             }
-            if let Some(&partition_count) = self.topics.get(&partition.topic)
+            if let Some(partition_count) = self.partition_count(&partition.topic)
                 && partition.partition >= partition_count
             {
                 return Err(AssignError::OwnedPartitionDoesNotExist {
