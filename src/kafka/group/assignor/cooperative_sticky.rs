@@ -77,7 +77,7 @@ fn withhold(assignment: &mut Assignment, transfers: &Transfers) {
 fn anything_revoked(input: &AssignmentInput, assignment: &Assignment) -> bool {
     input.members.iter().any(|member| {
         let assigned = assignment.get(&member.member_id).map_or(&[][..], Vec::as_slice);
-        member.owned_partitions.iter().any(|p| !assigned.contains(p))
+        !revoked_by(&member.owned_partitions, assigned).is_empty()
     })
 }
 
