@@ -74,15 +74,15 @@ pub struct BenchCounts {
     pub trace_hash: String,
 }
 
-/// Runs `spec` for `duration_ms` of simulated time, draining events every 100 ms as the engine
-/// contract asks, and counts what happened.
+/// Runs `spec` for `duration_ms` of simulated time, draining events every 10 ms as the engine
+/// contract asks (as a 100-frames-per-second UI would), and counts what happened.
 pub fn run(spec: &ClusterSpec, seed: u64, duration_ms: u64) -> BenchCounts {
     // The reference spec is valid; a caller passing its own spec gets a panic with the problems.
     let mut world = World::new(spec, seed).unwrap_or_else(|e| panic!("invalid bench spec: {e:?}"));
     let mut counts = BenchCounts::default();
     let mut t = 0;
     while t < duration_ms {
-        t = (t + 100).min(duration_ms);
+        t = (t + 10).min(duration_ms);
         world.run_until(Tick(t));
         while let Some(event) = world.poll_event() {
             match event.kind {

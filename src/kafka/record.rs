@@ -196,6 +196,17 @@ impl BatchBuilder {
 
     pub fn push(&mut self, id: RecordId, timestamp_ms: u64, key: Option<Rc<str>>, value: Value, headers: Rc<[Header]>) {
         let size_bytes = self.record_size(timestamp_ms, key.as_deref(), &value, &headers);
+        self.push_sized(id, timestamp_ms, key, value, headers, size_bytes);
+    }
+
+    /// The encoded size one more record like this would take in this batch.
+    pub fn next_record_size(&self, timestamp_ms: u64, key: Option<&str>, value: &Value, headers: &[Header]) -> u32 {
+        self.record_size(timestamp_ms, key, value, headers)
+    }
+
+    /// Pushes a record whose size [`BatchBuilder::next_record_size`] already computed.
+    pub fn push_sized(&mut self, id: RecordId, timestamp_ms: u64, key: Option<Rc<str>>, value: Value, headers: Rc<[Header]>, size_bytes: u32) {
+        debug_assert_eq!(size_bytes, self.record_size(timestamp_ms, key.as_deref(), &value, &headers));
         if self.records.is_empty() {
             self.first_timestamp_ms = timestamp_ms;
         }

@@ -17,10 +17,13 @@ pub enum Timer {
     Writeback,
     MetadataFetch,
     ReplicaFetch { leader: BrokerId },
-    ReplicaFetchTimeout { leader: BrokerId, request_id: u64 },
+    /// Replica fetches that got no answer in time (one armed [`DeadlineTimer`]).
+    ReplicaFetchTimeouts,
     Append { key: u64 },
-    FetchExpire { key: u64 },
-    ProduceExpire { key: u64 },
+    /// Parked fetches whose max wait passed.
+    FetchExpiries,
+    /// Parked acks=all produces whose request.timeout.ms passed.
+    ProduceExpiries,
     SendLater { key: u64 },
     // Controllers.
     SessionCheck,
@@ -30,10 +33,14 @@ pub enum Timer {
     Generate,
     SenderWake,
     RequestTimeout { request_id: u64 },
+    /// In-flight produce requests past request.timeout.ms.
+    ProduceTimeouts,
     MetadataRetry,
     // Consumers.
     Poll,
     ConsumerRequestTimeout { request_id: u64 },
+    /// In-flight consumer fetches past their deadline.
+    FetchTimeouts,
 }
 
 /// What a handler asks the world to do.
@@ -59,5 +66,58 @@ impl Outbox {
 
     pub fn is_empty(&self) -> bool {
         self.sends.is_empty() && self.timers.is_empty() && self.events.is_empty()
+    }
+}
+
+/// One timer standing in for many deadlines (request timeouts, parked-request expiries).
+///
+/// Requests usually finish long before their timeout; scheduling a timer per request would fill the
+/// event queue with hundreds of thousands of stale entries. Instead a node arms one timer at its
+/// earliest deadline, checks every deadline when it fires, and arms again for the next.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DeadlineTimer {
+    armed: Option<Tick>,
+}
+
+impl DeadlineTimer {
+    /// Asks for a wake-up at `deadline`; returns true when a timer must be set (nothing armed at or
+    /// before it yet).
+    pub fn arm(&mut self, deadline: Tick) -> bool {
+        if self.armed.is_some_and(|armed| armed <= deadline) {
+            return false;
+        }
+        self.armed = Some(deadline);
+        true
+    }
+
+    /// The timer fired at `now`: true when it is the armed one (a stale, superseded firing is false).
+    pub fn fire(&mut self, now: Tick) -> bool {
+        if self.armed == Some(now) {
+            self.armed = None;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Forgets the armed time (the node restarted; its old timers are dropped by the world).
+    pub fn reset(&mut self) {
+        self.armed = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_armed_timer_covers_later_deadlines_and_stale_firings_are_ignored() {
+        let mut t = DeadlineTimer::default();
+        assert!(t.arm(Tick(300)));
+        assert!(!t.arm(Tick(500)), "a later deadline waits for the armed one");
+        assert!(t.arm(Tick(100)), "an earlier deadline arms again");
+        assert!(!t.fire(Tick(300)), "the superseded firing is stale");
+        assert!(t.fire(Tick(100)));
+        assert!(t.arm(Tick(500)));
     }
 }

@@ -27,8 +27,9 @@ impl Broker {
             self.respond_fetch(now, from, request.request_id, data, out);
         } else {
             let key = self.key();
-            out.timer(now.plus_ms(request.max_wait_ms), self.node(), Timer::FetchExpire { key });
-            self.parked_fetches.insert(key, ParkedFetch { from, request });
+            let deadline = now.plus_ms(request.max_wait_ms);
+            self.parked_fetches.insert(key, ParkedFetch { from, request, deadline });
+            self.arm(now, deadline, Timer::FetchExpiries, out);
         }
     }
 
@@ -190,12 +191,13 @@ impl Broker {
             isolation: IsolationLevel::ReadUncommitted,
             partitions,
         };
+        let deadline = request_deadline(now).plus_ms(self.config.replica_fetch_wait_max_ms);
         if let Some(fetcher) = self.fetchers.get_mut(&leader) {
             fetcher.in_flight = Some(request_id);
+            fetcher.deadline = deadline;
         }
         out.send(self.node(), Node::Broker(leader), Message::Fetch(Rc::new(request)));
-        let deadline = request_deadline(now).plus_ms(self.config.replica_fetch_wait_max_ms);
-        out.timer(deadline, self.node(), Timer::ReplicaFetchTimeout { leader, request_id });
+        self.arm(now, deadline, Timer::ReplicaFetchTimeouts, out);
     }
 
     /// The fetch got no answer (the leader died or the network lost it): back off, then try again.

@@ -144,12 +144,12 @@ impl Broker {
     pub(super) fn maybe_shrink_isrs(&mut self, now: Tick, out: &mut Outbox) {
         let lag_ms = self.config.replica_lag_time_max_ms;
         let mut proposals = Vec::new();
-        for (partition, replica) in &self.replicas {
+        for (partition, replica) in self.replicas.iter() {
             if let Role::Leader(state) = &replica.role {
                 let stale = out_of_sync_followers(state, replica.log.log_end_offset(), now.ms(), lag_ms);
                 if !stale.is_empty() {
                     let new_isr: Vec<BrokerId> = state.isr.iter().copied().filter(|b| !stale.contains(b)).collect();
-                    proposals.push((*partition, new_isr));
+                    proposals.push((partition, new_isr));
                 }
             }
         }

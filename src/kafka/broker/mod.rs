@@ -14,7 +14,7 @@ use crate::kafka::config::BrokerConfig;
 use crate::kafka::ids::{BrokerId, Node, PartitionIndex};
 use crate::kafka::metadata::{MetadataImage, MetadataRecord};
 use crate::kafka::protocol::{FetchRequest, Message, ProduceRequest};
-use crate::kafka::runtime::{Outbox, Timer};
+use crate::kafka::runtime::{DeadlineTimer, Outbox, Timer};
 use crate::kafka::world::event::{EventKind, TruncateCause};
 use crate::sim::disk::{Disk, DiskConfig, PageCache};
 use crate::sim::{Rng, Tick};
@@ -33,7 +33,9 @@ const INTER_BROKER_REQUEST_TIMEOUT_MS: u64 = 30_000;
 #[derive(Clone, Debug, Default)]
 struct Fetcher {
     partitions: BTreeSet<PartitionIndex>,
+    /// The fetch in flight and when it is given up.
     in_flight: Option<u64>,
+    deadline: Tick,
     scheduled: bool,
 }
 
@@ -42,6 +44,7 @@ struct Fetcher {
 struct ParkedFetch {
     from: Node,
     request: Rc<FetchRequest>,
+    deadline: Tick,
 }
 
 /// An acks=all produce waiting for the high watermark (Kafka's produce purgatory).
@@ -53,6 +56,7 @@ struct ParkedProduce {
     parts: Vec<(PartitionIndex, u64, u64, Option<Result<u64, crate::kafka::protocol::KafkaError>>)>,
     /// Parts still waiting.
     pending: usize,
+    deadline: Tick,
 }
 
 #[derive(Clone, Debug)]
@@ -65,7 +69,7 @@ pub struct Broker {
     /// The broker epoch the controller gave at registration.
     pub epoch: u64,
     pub image: Rc<MetadataImage>,
-    pub replicas: BTreeMap<PartitionIndex, Replica>,
+    pub replicas: replica::ReplicaTable,
     pub disk: Disk,
     pub page_cache: PageCache,
     pub config: Rc<BrokerConfig>,
@@ -85,6 +89,9 @@ pub struct Broker {
     registration_in_flight: Option<u64>,
     next_producer_id: i64,
     rng: Rng,
+    fetch_expiry: DeadlineTimer,
+    produce_expiry: DeadlineTimer,
+    replica_fetch_timeouts: DeadlineTimer,
 }
 
 impl Broker {
@@ -104,7 +111,7 @@ impl Broker {
             incarnation: 0,
             epoch: 0,
             image: Rc::new(MetadataImage::default()),
-            replicas: BTreeMap::new(),
+            replicas: replica::ReplicaTable::default(),
             disk: Disk::new(disk),
             page_cache: PageCache::default(),
             config,
@@ -122,6 +129,9 @@ impl Broker {
             registration_in_flight: None,
             next_producer_id: i64::from(id.0) * 1_000_000 + 1,
             rng,
+            fetch_expiry: DeadlineTimer::default(),
+            produce_expiry: DeadlineTimer::default(),
+            replica_fetch_timeouts: DeadlineTimer::default(),
         }
     }
 
@@ -153,6 +163,9 @@ impl Broker {
     }
 
     fn start_timers(&mut self, now: Tick, out: &mut Outbox) {
+        self.fetch_expiry.reset();
+        self.produce_expiry.reset();
+        self.replica_fetch_timeouts.reset();
         let me = self.node();
         out.timer(now.plus_ms(self.config.broker_heartbeat_interval_ms), me, Timer::BrokerHeartbeat);
         out.timer(now.plus_ms((self.config.replica_lag_time_max_ms / 2).max(1)), me, Timer::IsrCheck);
@@ -181,14 +194,14 @@ impl Broker {
         if lose_page_cache {
             // Power loss: only what reached the disk survives. Log recovery truncates the rest.
             let durable = self.page_cache.crash();
-            for (partition, replica) in &mut self.replicas {
+            for (partition, replica) in self.replicas.iter_mut() {
                 let keep = durable.get(&replica.file).copied().unwrap_or(0);
                 let removed = replica.log.truncate_to(keep, now);
                 if !removed.is_empty() {
                     replica.epoch_cache.truncate_from_end(keep as i64);
                     out.event(EventKind::Truncated {
                         broker: self.id,
-                        partition: *partition,
+                        partition,
                         to_offset: keep,
                         removed_records: removed.iter().map(|b| u64::from(b.record_count())).sum(),
                         cause: TruncateCause::LostPageCache,
@@ -320,9 +333,16 @@ impl Broker {
                 }
                 self.send_replica_fetch(now, leader, out);
             }
-            Timer::ReplicaFetchTimeout { leader, request_id } => {
-                if self.fetchers.get(&leader).is_some_and(|f| f.in_flight == Some(request_id)) {
-                    self.on_replica_fetch_failed(now, leader, out);
+            Timer::ReplicaFetchTimeouts => {
+                if self.replica_fetch_timeouts.fire(now) {
+                    let expired: Vec<BrokerId> =
+                        self.fetchers.iter().filter(|(_, f)| f.in_flight.is_some() && f.deadline <= now).map(|(l, _)| *l).collect();
+                    for leader in expired {
+                        self.on_replica_fetch_failed(now, leader, out);
+                    }
+                    if let Some(next) = self.fetchers.values().filter(|f| f.in_flight.is_some()).map(|f| f.deadline).min() {
+                        self.arm(now, next, Timer::ReplicaFetchTimeouts, out);
+                    }
                 }
             }
             Timer::Append { key } => {
@@ -330,14 +350,47 @@ impl Broker {
                     self.append_produce(now, from, request, out);
                 }
             }
-            Timer::FetchExpire { key } => self.complete_parked_fetch(now, key, true, out),
-            Timer::ProduceExpire { key } => self.expire_parked_produce(now, key, out),
+            Timer::FetchExpiries => {
+                if self.fetch_expiry.fire(now) {
+                    let expired: Vec<u64> = self.parked_fetches.iter().filter(|(_, p)| p.deadline <= now).map(|(k, _)| *k).collect();
+                    for key in expired {
+                        self.complete_parked_fetch(now, key, true, out);
+                    }
+                    if let Some(next) = self.parked_fetches.values().map(|p| p.deadline).min() {
+                        self.arm(now, next, Timer::FetchExpiries, out);
+                    }
+                }
+            }
+            Timer::ProduceExpiries => {
+                if self.produce_expiry.fire(now) {
+                    let expired: Vec<u64> = self.parked_produces.iter().filter(|(_, p)| p.deadline <= now).map(|(k, _)| *k).collect();
+                    for key in expired {
+                        self.expire_parked_produce(now, key, out);
+                    }
+                    if let Some(next) = self.parked_produces.values().map(|p| p.deadline).min() {
+                        self.arm(now, next, Timer::ProduceExpiries, out);
+                    }
+                }
+            }
             Timer::SendLater { key } => {
                 if let Some((to, message)) = self.delayed_sends.remove(&key) {
                     out.send(self.node(), to, message);
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Arms the deadline timer behind `timer` for `deadline`.
+    fn arm(&mut self, _now: Tick, deadline: Tick, timer: Timer, out: &mut Outbox) {
+        let armed = match timer {
+            Timer::FetchExpiries => self.fetch_expiry.arm(deadline),
+            Timer::ProduceExpiries => self.produce_expiry.arm(deadline),
+            Timer::ReplicaFetchTimeouts => self.replica_fetch_timeouts.arm(deadline),
+            _ => true,
+        };
+        if armed {
+            out.timer(deadline, self.node(), timer);
         }
     }
 
@@ -398,11 +451,11 @@ impl Broker {
 
     /// Runs retention on every replica (leaders and followers alike, as Kafka does).
     fn run_retention(&mut self, now: Tick, out: &mut Outbox) {
-        for (partition, replica) in &mut self.replicas {
+        for (partition, replica) in self.replicas.iter_mut() {
             for deleted in replica.log.delete_old_segments(now) {
                 out.event(EventKind::SegmentDeleted {
                     broker: self.id,
-                    partition: *partition,
+                    partition,
                     base_offset: deleted.base_offset,
                     next_offset: deleted.next_offset,
                     reason: deleted.reason,
@@ -414,12 +467,12 @@ impl Broker {
 
     /// `flush.ms` and `flush.messages`: fsync the logs that are due.
     fn flush_by_policy(&mut self, now: Tick, out: &mut Outbox) {
-        for (partition, replica) in &mut self.replicas {
+        for (partition, replica) in self.replicas.iter_mut() {
             let config = self.image.topics.get(self.image.partitions[partition.get()].topic.get()).map(|t| t.config.clone());
             let Some(config) = config else { continue };
             let due_by_time = config.flush_ms != i64::MAX && now.ms().saturating_sub(replica.last_flush_ms) >= config.flush_ms as u64;
             if due_by_time && replica.unflushed_records > 0 {
-                Self::flush_replica(&mut self.disk, &mut self.page_cache, self.id, *partition, replica, now, out);
+                Self::flush_replica(&mut self.disk, &mut self.page_cache, self.id, partition, replica, now, out);
             }
         }
     }

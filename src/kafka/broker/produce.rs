@@ -60,8 +60,9 @@ impl Broker {
                     let mut parts = waiting;
                     parts.extend(results.into_iter().map(|r| (r.partition, 0, 0, Some(r.result))));
                     let partitions: Vec<PartitionIndex> = parts.iter().filter(|p| p.3.is_none()).map(|p| p.0).collect();
-                    self.parked_produces.insert(key, ParkedProduce { from, request_id: request.request_id, parts, pending });
-                    out.timer(now.plus_ms(request.timeout_ms), self.node(), Timer::ProduceExpire { key });
+                    let deadline = now.plus_ms(request.timeout_ms);
+                    self.parked_produces.insert(key, ParkedProduce { from, request_id: request.request_id, parts, pending, deadline });
+                    self.arm(now, deadline, Timer::ProduceExpiries, out);
                     // The ISR may already be just this leader.
                     for partition in partitions {
                         self.try_complete_parked_produces(now, partition, out);
@@ -145,9 +146,6 @@ impl Broker {
             };
             queue.pop_front();
             done.push((key, outcome));
-        }
-        if queue.is_empty() {
-            self.waiting_on.remove(&partition);
         }
         for (key, outcome) in done {
             let Some(parked) = self.parked_produces.get_mut(&key) else { continue };

@@ -284,3 +284,63 @@ mod tests {
         assert_eq!(out_of_sync_followers(&state, 10, 30_000, LAG_MS), vec![]);
     }
 }
+
+/// A broker's replicas, indexed by partition: O(1) lookups on every request, iteration in partition
+/// order (the same order a map would give).
+#[derive(Clone, Debug, Default)]
+pub struct ReplicaTable {
+    slots: Vec<Option<Replica>>,
+}
+
+impl ReplicaTable {
+    pub fn get(&self, partition: &crate::kafka::ids::PartitionIndex) -> Option<&Replica> {
+        self.slots.get(partition.get()).and_then(Option::as_ref)
+    }
+
+    pub fn get_mut(&mut self, partition: &crate::kafka::ids::PartitionIndex) -> Option<&mut Replica> {
+        self.slots.get_mut(partition.get()).and_then(Option::as_mut)
+    }
+
+    pub fn contains_key(&self, partition: &crate::kafka::ids::PartitionIndex) -> bool {
+        self.get(partition).is_some()
+    }
+
+    pub fn insert(&mut self, partition: crate::kafka::ids::PartitionIndex, replica: Replica) {
+        if self.slots.len() <= partition.get() {
+            self.slots.resize_with(partition.get() + 1, || None);
+        }
+        self.slots[partition.get()] = Some(replica);
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (crate::kafka::ids::PartitionIndex, &Replica)> {
+        self.slots.iter().enumerate().filter_map(|(i, r)| r.as_ref().map(|r| (crate::kafka::ids::PartitionIndex(i as u32), r)))
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (crate::kafka::ids::PartitionIndex, &mut Replica)> {
+        self.slots.iter_mut().enumerate().filter_map(|(i, r)| r.as_mut().map(|r| (crate::kafka::ids::PartitionIndex(i as u32), r)))
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Replica> {
+        self.slots.iter().flatten()
+    }
+
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Replica> {
+        self.slots.iter_mut().flatten()
+    }
+
+    pub fn len(&self) -> usize {
+        self.values().count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl std::ops::Index<&crate::kafka::ids::PartitionIndex> for ReplicaTable {
+    type Output = Replica;
+    fn index(&self, partition: &crate::kafka::ids::PartitionIndex) -> &Replica {
+        // Callers index only partitions they just checked or appended to.
+        self.get(partition).expect("the broker hosts this partition")
+    }
+}

@@ -11,7 +11,7 @@ use crate::kafka::ids::{BrokerId, Node, PartitionIndex};
 use crate::kafka::metadata::MetadataImage;
 use crate::kafka::protocol::{FetchPartition, FetchRequest, FetchResponse, KafkaError, Message, OffsetSpec};
 use crate::kafka::record::Batch;
-use crate::kafka::runtime::{Outbox, Timer};
+use crate::kafka::runtime::{DeadlineTimer, Outbox, Timer};
 use crate::kafka::world::action::SeekTarget;
 use crate::kafka::world::event::{EventKind, ResetCause};
 use crate::kafka::world::spec::CommitMode;
@@ -69,7 +69,9 @@ pub struct Consumer {
     metadata_in_flight: Option<u64>,
     metadata_cursor: usize,
     bootstrap: Vec<BrokerId>,
-    fetches_in_flight: BTreeMap<BrokerId, (u64, Vec<(PartitionIndex, u64)>)>,
+    /// Per leader: (request id, (partition, fetch offset) sent, deadline).
+    fetches_in_flight: BTreeMap<BrokerId, (u64, Vec<(PartitionIndex, u64)>, Tick)>,
+    fetch_timeouts: DeadlineTimer,
     list_offsets_in_flight: BTreeMap<u64, PartitionIndex>,
     processing: Option<Processing>,
     poll_at: Option<Tick>,
@@ -98,6 +100,7 @@ impl Consumer {
             metadata_cursor: 0,
             bootstrap,
             fetches_in_flight: BTreeMap::new(),
+            fetch_timeouts: DeadlineTimer::default(),
             list_offsets_in_flight: BTreeMap::new(),
             processing: None,
             poll_at: None,
@@ -119,6 +122,7 @@ impl Consumer {
     pub fn start(&mut self, now: Tick, out: &mut Outbox) {
         self.up = true;
         self.incarnation += 1;
+        self.fetch_timeouts.reset();
         out.event(EventKind::ConsumerStarted { consumer: self.index });
         self.refresh_metadata(now, out);
         self.schedule_poll(now, out);
@@ -175,7 +179,6 @@ impl Consumer {
                 out.event(EventKind::Processed { consumer: self.index, partition, first_offset, last_offset, records });
             }
         }
-        self.resolve_manual_assignment();
         self.reset_missing_positions(now, out);
         let polled = self.take_records(out);
         self.send_fetches(now, out);
@@ -304,7 +307,8 @@ impl Consumer {
         for (leader, partitions) in by_leader {
             let request_id = self.request_id();
             let sent: Vec<(PartitionIndex, u64)> = partitions.iter().map(|p| (p.partition, p.fetch_offset)).collect();
-            self.fetches_in_flight.insert(leader, (request_id, sent));
+            let deadline = now.plus_ms(self.config.request_timeout_ms + self.config.fetch_max_wait_ms);
+            self.fetches_in_flight.insert(leader, (request_id, sent, deadline));
             self.stats.fetches_sent += 1;
             let request = FetchRequest {
                 request_id,
@@ -317,13 +321,14 @@ impl Consumer {
                 partitions,
             };
             out.send(self.node(), Node::Broker(leader), Message::Fetch(Rc::new(request)));
-            let deadline = now.plus_ms(self.config.request_timeout_ms + self.config.fetch_max_wait_ms);
-            out.timer(deadline, self.node(), Timer::ConsumerRequestTimeout { request_id });
+            if self.fetch_timeouts.arm(deadline) {
+                out.timer(deadline, self.node(), Timer::FetchTimeouts);
+            }
         }
     }
 
     fn on_fetch_response(&mut self, now: Tick, from: BrokerId, response: FetchResponse, out: &mut Outbox) {
-        let Some((request_id, sent)) = self.fetches_in_flight.get(&from).cloned() else { return };
+        let Some((request_id, sent, _)) = self.fetches_in_flight.get(&from).cloned() else { return };
         if request_id != response.request_id {
             return;
         }
@@ -414,7 +419,7 @@ impl Consumer {
                 state.resetting = None;
             }
         }
-        self.fetches_in_flight.retain(|_, (id, _)| *id != request_id);
+        self.fetches_in_flight.retain(|_, (id, _, _)| *id != request_id);
         self.refresh_metadata(now, out);
     }
 
@@ -428,9 +433,22 @@ impl Consumer {
             Timer::ConsumerRequestTimeout { request_id } => {
                 let pending = self.metadata_in_flight == Some(request_id)
                     || self.list_offsets_in_flight.contains_key(&request_id)
-                    || self.fetches_in_flight.values().any(|(id, _)| *id == request_id);
+                    || self.fetches_in_flight.values().any(|(id, _, _)| *id == request_id);
                 if pending {
                     self.on_request_failed(now, request_id, out);
+                }
+            }
+            Timer::FetchTimeouts => {
+                if self.fetch_timeouts.fire(now) {
+                    let expired: Vec<u64> = self.fetches_in_flight.values().filter(|f| f.2 <= now).map(|f| f.0).collect();
+                    for request_id in expired {
+                        self.on_request_failed(now, request_id, out);
+                    }
+                    if let Some(next) = self.fetches_in_flight.values().map(|f| f.2).min()
+                        && self.fetch_timeouts.arm(next)
+                    {
+                        out.timer(next, self.node(), Timer::FetchTimeouts);
+                    }
                 }
             }
             Timer::MetadataRetry => self.refresh_metadata(now, out),

@@ -15,7 +15,7 @@ use crate::kafka::partitioner::{BuiltInPartitioner, RoundRobinPartitioner, parti
 use crate::kafka::partitioner::built_in::partition_load_stats;
 use crate::kafka::protocol::{KafkaError, Message, ProduceBatch, ProduceRequest, ProduceResponse};
 use crate::kafka::record::{BatchBuilder, Header, ProducerStamp, Record, RecordId, Value};
-use crate::kafka::runtime::{Outbox, Timer};
+use crate::kafka::runtime::{DeadlineTimer, Outbox, Timer};
 use crate::kafka::world::event::EventKind;
 use crate::sim::{Rng, Tick};
 use std::collections::{BTreeMap, VecDeque};
@@ -63,6 +63,7 @@ impl ProducerBatch {
 struct InFlight {
     broker: BrokerId,
     batches: Vec<ProducerBatch>,
+    deadline: Tick,
 }
 
 /// A record the application sent before the producer knew the topic's partitions.
@@ -102,7 +103,10 @@ pub struct Producer {
     metadata_in_flight: Option<u64>,
     metadata_cursor: usize,
     bootstrap: Vec<BrokerId>,
-    accumulator: BTreeMap<PartitionIndex, VecDeque<ProducerBatch>>,
+    /// The record accumulator: per partition (by index), its queue of batches.
+    accumulator: Vec<VecDeque<ProducerBatch>>,
+    /// Partitions that ever had a batch (Kafka's adaptive statistics count only those).
+    ever_batched: Vec<bool>,
     pending: VecDeque<PendingSend>,
     in_flight: BTreeMap<u64, InFlight>,
     in_flight_per_broker: BTreeMap<BrokerId, u32>,
@@ -124,6 +128,12 @@ pub struct Producer {
     no_headers: Rc<[Header]>,
     /// The sender's scratch list of (leader, partition) ready to drain, reused between runs.
     ready_scratch: Vec<(BrokerId, PartitionIndex)>,
+    timeouts: DeadlineTimer,
+    /// Something happened that may make a batch sendable (a batch was created or filled, a response
+    /// freed a slot, metadata changed): the sender must look. Otherwise it only wakes on its timer.
+    sender_dirty: bool,
+    /// The earliest moment a queued batch can pass delivery.timeout.ms (`None`: check next run).
+    expiry_check_at: Option<Tick>,
 }
 
 impl Producer {
@@ -142,7 +152,8 @@ impl Producer {
             metadata_in_flight: None,
             metadata_cursor: 0,
             bootstrap,
-            accumulator: BTreeMap::new(),
+            accumulator: Vec::new(),
+            ever_batched: Vec::new(),
             pending: VecDeque::new(),
             in_flight: BTreeMap::new(),
             in_flight_per_broker: BTreeMap::new(),
@@ -161,6 +172,9 @@ impl Producer {
             available: BTreeMap::new(),
             no_headers: Rc::from([]),
             ready_scratch: Vec::new(),
+            timeouts: DeadlineTimer::default(),
+            sender_dirty: true,
+            expiry_check_at: None,
         }
     }
 
@@ -176,7 +190,7 @@ impl Producer {
 
     /// Records waiting in the accumulator or in flight (for the inspector).
     pub fn records_queued(&self) -> u64 {
-        self.accumulator.values().flatten().map(|b| u64::from(b.record_count())).sum::<u64>()
+        self.accumulator.iter().flatten().map(|b| u64::from(b.record_count())).sum::<u64>()
             + self.in_flight.values().flat_map(|f| &f.batches).map(|b| u64::from(b.record_count())).sum::<u64>()
             + self.pending.len() as u64
     }
@@ -188,6 +202,7 @@ impl Producer {
     pub fn start(&mut self, now: Tick, out: &mut Outbox) {
         self.up = true;
         self.incarnation += 1;
+        self.timeouts.reset();
         self.refresh_metadata(now, out);
         self.schedule_generate(now, out);
     }
@@ -249,14 +264,26 @@ impl Producer {
         let partition = partitions[number as usize];
         let timestamp = send.created_at.ms();
         let batch_size = self.config.batch_size;
-        let deque = self.accumulator.entry(partition).or_default();
-        let fits = deque.back().is_some_and(|b| {
-            b.sealed.is_none() && !b.full && (b.builder.is_empty() || b.builder.size_with(timestamp, send.key.as_deref(), &send.value, &headers) <= batch_size)
-        });
-        let before = deque.back().map_or(0, |b| b.builder.size_bytes());
+        if self.accumulator.len() <= partition.get() {
+            self.accumulator.resize_with(partition.get() + 1, VecDeque::new);
+            self.ever_batched.resize(partition.get() + 1, false);
+        }
+        self.ever_batched[partition.get()] = true;
+        let deque = &mut self.accumulator[partition.get()];
+        let open = deque.back().filter(|b| b.sealed.is_none() && !b.full);
+        let size_in_open = open.map(|b| b.builder.next_record_size(timestamp, send.key.as_deref(), &send.value, &headers));
+        let fits = match (open, size_in_open) {
+            (Some(b), Some(size)) => b.builder.is_empty() || b.builder.size_bytes() + size <= batch_size,
+            _ => false,
+        };
         if !fits {
+            self.sender_dirty = true;
             if let Some(last) = deque.back_mut() {
                 last.full = true;
+            }
+            let deadline = send.created_at.plus_ms(self.config.delivery_timeout_ms);
+            if self.expiry_check_at.is_some_and(|at| deadline < at) {
+                self.expiry_check_at = Some(deadline);
             }
             deque.push_back(ProducerBatch {
                 partition,
@@ -272,10 +299,16 @@ impl Producer {
             });
         }
         let last = deque.back_mut().expect("a batch was just ensured at the back");
-        last.builder.push(id, timestamp, send.key.clone(), send.value, headers);
+        let size = match size_in_open {
+            Some(size) if fits => size,
+            _ => last.builder.next_record_size(timestamp, send.key.as_deref(), &send.value, &headers),
+        };
+        let before = last.builder.size_bytes();
+        last.builder.push_sized(id, timestamp, send.key.clone(), send.value, headers, size);
         let appended = last.builder.size_bytes() - if fits { before } else { 0 };
         if last.builder.size_bytes() >= batch_size {
             last.full = true;
+            self.sender_dirty = true;
         }
         self.buffer_used += u64::from(appended);
         // The built-in partitioner switches after batch.size bytes when no batch is incomplete.
@@ -287,7 +320,7 @@ impl Producer {
 
     /// Would this record start a new batch on `partition`?
     fn needs_new_batch(&self, partition: PartitionIndex, timestamp: u64, send: &PendingSend) -> bool {
-        match self.accumulator.get(&partition).and_then(|d| d.back()) {
+        match self.accumulator.get(partition.get()).and_then(|d| d.back()) {
             None => true,
             Some(b) => {
                 b.sealed.is_some()
@@ -302,6 +335,7 @@ impl Producer {
         if !self.up {
             return;
         }
+        self.sender_dirty = false;
         self.expire_batches(now, out);
         let Some(image) = self.metadata.clone() else {
             self.refresh_metadata(now, out);
@@ -316,8 +350,9 @@ impl Producer {
         ready.clear();
         let mut next_check: Option<Tick> = None;
         let mut unknown_leader = false;
-        for (partition, deque) in &self.accumulator {
+        for (index, deque) in self.accumulator.iter().enumerate() {
             let Some(first) = deque.front() else { continue };
+            let partition = &PartitionIndex(index as u32);
             let Some(leader) = image.partition(*partition).leader else {
                 unknown_leader = true;
                 continue;
@@ -363,8 +398,10 @@ impl Producer {
     /// topic has had a batch (Kafka's rule), become the keyless partitioner's weights.
     fn update_load_stats(&mut self, image: &MetadataImage) {
         let mut queue_sizes: BTreeMap<TopicIndex, (Vec<u32>, Vec<u32>)> = BTreeMap::new();
-        for (partition, deque) in &self.accumulator {
-            let part = image.partition(*partition);
+        // Kafka's batches map has an entry for every partition that ever had a batch (entries are
+        // never removed), and only those count.
+        for (index, deque) in self.accumulator.iter().enumerate().filter(|(i, _)| self.ever_batched.get(*i).copied().unwrap_or(false)) {
+            let part = image.partition(PartitionIndex(index as u32));
             if part.leader.is_some() && self.built_in.contains_key(&part.topic) {
                 let sizes = queue_sizes.entry(part.topic).or_default();
                 sizes.0.push(deque.len() as u32);
@@ -395,7 +432,7 @@ impl Producer {
             {
                 continue;
             }
-            let Some(deque) = self.accumulator.get_mut(&partition) else { continue };
+            let Some(deque) = self.accumulator.get_mut(partition.get()) else { continue };
             let Some(first) = deque.front_mut() else { continue };
             if first.retry_at.is_some_and(|at| at > now) {
                 continue;
@@ -451,15 +488,22 @@ impl Producer {
             return;
         }
         *self.in_flight_per_broker.entry(broker).or_default() += 1;
-        self.in_flight.insert(request_id, InFlight { broker, batches });
-        out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::RequestTimeout { request_id });
+        let deadline = now.plus_ms(self.config.request_timeout_ms);
+        self.in_flight.insert(request_id, InFlight { broker, batches, deadline });
+        if self.timeouts.arm(deadline) {
+            out.timer(deadline, self.node(), Timer::ProduceTimeouts);
+        }
     }
 
     /// Batches that waited longer than delivery.timeout.ms fail (Kafka's `expiredBatches`).
     fn expire_batches(&mut self, now: Tick, out: &mut Outbox) {
+        // Nothing can have expired before the oldest queued batch's deadline.
+        if self.expiry_check_at.is_some_and(|at| now < at) {
+            return;
+        }
         let timeout = self.config.delivery_timeout_ms;
         let mut expired = Vec::new();
-        for deque in self.accumulator.values_mut() {
+        for deque in &mut self.accumulator {
             while deque.front().is_some_and(|b| now.since(b.created_at) >= timeout) {
                 if let Some(batch) = deque.pop_front() {
                     expired.push(batch);
@@ -469,6 +513,7 @@ impl Producer {
         for batch in expired {
             self.fail_batch(batch, KafkaError::DeliveryTimeout, out);
         }
+        self.expiry_check_at = self.accumulator.iter().filter_map(|d| d.front()).map(|b| b.created_at.plus_ms(timeout)).min();
     }
 
     fn fail_batch(&mut self, batch: ProducerBatch, error: KafkaError, out: &mut Outbox) {
@@ -484,8 +529,13 @@ impl Producer {
         batch.attempts += 1;
         batch.retry_at = Some(now.plus_ms(self.config.retry_backoff_ms));
         self.stats.retries += 1;
+        // An older batch is queued again: its delivery deadline may come first.
+        self.expiry_check_at = None;
         out.event(EventKind::ProduceFailed { producer: self.index, partition: batch.partition, records: batch.record_count(), error, retrying: true });
-        let deque = self.accumulator.entry(batch.partition).or_default();
+        if self.accumulator.len() <= batch.partition.get() {
+            self.accumulator.resize_with(batch.partition.get() + 1, VecDeque::new);
+        }
+        let deque = &mut self.accumulator[batch.partition.get()];
         let at = match batch.base_sequence {
             Some(seq) => deque.iter().take_while(|b| b.base_sequence.is_some_and(|s| s < seq)).count(),
             None => 0,
@@ -606,10 +656,21 @@ impl Producer {
                 }
                 self.run_sender(now, out);
             }
+            Timer::ProduceTimeouts => {
+                if self.timeouts.fire(now) {
+                    let expired: Vec<u64> = self.in_flight.iter().filter(|(_, f)| f.deadline <= now).map(|(id, _)| *id).collect();
+                    for request_id in expired {
+                        self.fail_request(now, request_id, KafkaError::RequestTimedOut, out);
+                    }
+                    if let Some(next) = self.in_flight.values().map(|f| f.deadline).min()
+                        && self.timeouts.arm(next)
+                    {
+                        out.timer(next, self.node(), Timer::ProduceTimeouts);
+                    }
+                }
+            }
             Timer::RequestTimeout { request_id } => {
-                if self.in_flight.contains_key(&request_id) {
-                    self.fail_request(now, request_id, KafkaError::RequestTimedOut, out);
-                } else if self.metadata_in_flight == Some(request_id) || self.init_pid_in_flight == Some(request_id) {
+                if self.metadata_in_flight == Some(request_id) || self.init_pid_in_flight == Some(request_id) {
                     self.metadata_in_flight = None;
                     self.init_pid_in_flight = None;
                     self.metadata_cursor += 1;
@@ -634,7 +695,10 @@ impl Producer {
                 self.pending.push_back(PendingSend { key, value, partition, created_at: now });
             }
             self.drain_pending();
-            self.run_sender(now, out);
+            // Records joining a batch that is neither full nor due change nothing the sender sees.
+            if self.sender_dirty || self.wake_at.is_none_or(|at| at <= now) {
+                self.run_sender(now, out);
+            }
         }
         self.schedule_generate(now, out);
     }
