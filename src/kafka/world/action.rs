@@ -150,3 +150,32 @@ mod tests {
         assert!(bad.is_err());
     }
 }
+
+/// An action at a moment of the run (a lesson's script, a learner's recorded click).
+/// (No `deny_unknown_fields` here: serde cannot combine it with `flatten`; the flattened [`Action`]
+/// rejects unknown keys itself.)
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimedAction {
+    pub at_ms: u64,
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+/// Everything a run is a pure function of: the cluster, the seed and the timed actions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunDefinition {
+    pub spec: super::spec::ClusterSpec,
+    pub seed: u64,
+    pub actions: Vec<TimedAction>,
+}
+
+impl RunDefinition {
+    /// Builds the world at time 0 with every timed action scheduled.
+    pub fn start(&self) -> Result<super::World, Vec<super::SpecError>> {
+        let mut world = super::World::new(&self.spec, self.seed)?;
+        for timed in &self.actions {
+            world.schedule(crate::sim::Tick(timed.at_ms), timed.action.clone());
+        }
+        Ok(world)
+    }
+}

@@ -32,7 +32,7 @@ use crate::sim::net::{LinkConfig, Network, Transit};
 use crate::sim::queue::EventQueue;
 use crate::sim::trace::TraceHasher;
 use crate::sim::{Ratio, Rng, Tick};
-pub use action::{Action, NodeRef, SeekTarget};
+pub use action::{Action, NodeRef, RunDefinition, SeekTarget, TimedAction};
 pub use event::{DropReason, Event, EventKind};
 pub use spec::{ClusterSpec, ConsumerSpec, ProducerSpec, TopicSpec};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};

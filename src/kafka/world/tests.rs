@@ -46,3 +46,12 @@ fn a_producer_writes_and_a_consumer_reads_every_record() {
     assert!(acked >= 990, "acked {acked}");
     assert!(polled >= 980 && polled <= acked, "polled {polled} of {acked}");
 }
+
+#[test]
+fn a_timed_action_reads_flat_in_a_scenario_file() {
+    let timed: action::TimedAction = serde_json::from_str(r#"{"at_ms": 5000, "action": "kill_broker", "broker": 1}"#).unwrap();
+    assert_eq!(timed.at_ms, 5000);
+    assert_eq!(timed.action, Action::KillBroker { broker: 1, lose_page_cache: false });
+    let typo = serde_json::from_str::<action::TimedAction>(r#"{"at_ms": 5000, "action": "kill_broker", "brokr": 1}"#);
+    assert!(typo.is_err(), "a misspelt field is refused, not ignored");
+}
