@@ -38,6 +38,8 @@ pub enum KafkaError {
     FencedInstanceId,
     InvalidTxnState,
     ConcurrentTransactions,
+    /// A broker registered while the controller still had a live session for an earlier incarnation.
+    DuplicateBrokerRegistration,
 }
 
 impl KafkaError {
@@ -68,6 +70,7 @@ impl KafkaError {
             KafkaError::FencedInstanceId => "FENCED_INSTANCE_ID",
             KafkaError::InvalidTxnState => "INVALID_TXN_STATE",
             KafkaError::ConcurrentTransactions => "CONCURRENT_TRANSACTIONS",
+            KafkaError::DuplicateBrokerRegistration => "DUPLICATE_BROKER_REGISTRATION",
         }
     }
 
@@ -197,7 +200,8 @@ pub enum Message {
     /// The peer's process died while this request was outstanding: the connection was reset.
     Disconnected { request_id: u64 },
     BrokerRegistration { request_id: u64, incarnation: u64 },
-    BrokerRegistrationResponse { request_id: u64, broker_epoch: u64 },
+    /// The new broker epoch, or why registration was refused.
+    BrokerRegistrationResponse { request_id: u64, result: Result<u64, KafkaError> },
     BrokerHeartbeat { request_id: u64, broker_epoch: u64, metadata_offset: u64 },
     BrokerHeartbeatResponse { request_id: u64, fenced: bool },
     /// A broker's long-poll for metadata records after `from_offset`.

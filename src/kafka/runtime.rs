@@ -24,6 +24,8 @@ pub enum Timer {
     FetchExpiries,
     /// Parked acks=all produces whose request.timeout.ms passed.
     ProduceExpiries,
+    /// Requests to the controller (metadata fetch, AlterPartition) that got no answer.
+    ControllerRequestTimeouts,
     SendLater { key: u64 },
     // Controllers.
     SessionCheck,

@@ -140,7 +140,15 @@ impl Network {
 
     /// True when a partition separates the two nodes.
     pub fn is_cut(&self, from: NodeId, to: NodeId) -> bool {
-        from != to && self.cuts.values().any(|cut| cut.separates(from, to))
+        self.separating_cut(from, to).is_some()
+    }
+
+    /// The first cut (by id) that separates the two nodes, if any.
+    pub fn separating_cut(&self, from: NodeId, to: NodeId) -> Option<u32> {
+        if from == to {
+            return None;
+        }
+        self.cuts.iter().find(|(_, cut)| cut.separates(from, to)).map(|(id, _)| *id)
     }
 
     /// Hands a message of `bytes` bytes to the link `from → to` at `now`.

@@ -112,7 +112,7 @@ impl Broker {
         let Some(state) = state.follower_mut(follower) else { return };
         let previous_leo = state.leo;
         state.record_fetch(fp.fetch_offset, fp.log_start_offset, now.ms(), leader_leo, follower_epoch);
-        self.maybe_expand_isr(fp.partition, follower, out);
+        self.maybe_expand_isr(now, fp.partition, follower, out);
         if previous_leo != Some(fp.fetch_offset) {
             self.maybe_increment_hw(now, fp.partition, out);
         }

@@ -154,12 +154,12 @@ impl Broker {
             }
         }
         for (partition, new_isr) in proposals {
-            self.submit_alter_partition(partition, new_isr, false, out);
+            self.submit_alter_partition(now, partition, new_isr, false, out);
         }
     }
 
     /// Adds a follower that caught up to the HW within the current epoch (Kafka's `maybeExpandIsr`).
-    pub(super) fn maybe_expand_isr(&mut self, partition: PartitionIndex, follower: BrokerId, out: &mut Outbox) {
+    pub(super) fn maybe_expand_isr(&mut self, now: Tick, partition: PartitionIndex, follower: BrokerId, out: &mut Outbox) {
         let eligible = self.image.is_alive(follower);
         let Some(replica) = self.replicas.get(&partition) else { return };
         let Role::Leader(state) = &replica.role else { return };
@@ -170,16 +170,17 @@ impl Broker {
         if leo >= replica.log.high_watermark() && leo >= state.epoch_start_offset {
             let mut new_isr = state.isr.clone();
             new_isr.push(follower);
-            self.submit_alter_partition(partition, new_isr, true, out);
+            self.submit_alter_partition(now, partition, new_isr, true, out);
         }
     }
 
-    fn submit_alter_partition(&mut self, partition: PartitionIndex, new_isr: Vec<BrokerId>, expansion: bool, out: &mut Outbox) {
+    fn submit_alter_partition(&mut self, now: Tick, partition: PartitionIndex, new_isr: Vec<BrokerId>, expansion: bool, out: &mut Outbox) {
         let request_id = self.request_id();
         let (me, controller, epoch) = (self.node(), self.controller, self.epoch);
+        let deadline = now.plus_ms(super::CONTROLLER_REQUEST_TIMEOUT_MS);
         let Some(replica) = self.replicas.get_mut(&partition) else { return };
         let Role::Leader(state) = &mut replica.role else { return };
-        state.pending = Some(PendingIsr { proposed: new_isr.clone(), request_id, expansion });
+        state.pending = Some(PendingIsr { proposed: new_isr.clone(), request_id, expansion, deadline });
         out.send(
             me,
             controller,
@@ -192,6 +193,7 @@ impl Broker {
                 broker_epoch: epoch,
             },
         );
+        self.arm(now, deadline, Timer::ControllerRequestTimeouts, out);
     }
 
     pub(super) fn on_alter_partition_response(

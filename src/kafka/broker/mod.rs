@@ -28,6 +28,8 @@ const WRITEBACK_INTERVAL_MS: u64 = 5_000;
 pub(crate) const METADATA_POLL_MAX_WAIT_MS: u64 = 500;
 /// A request that got no answer at all is given up after this long (`request.timeout.ms`).
 const INTER_BROKER_REQUEST_TIMEOUT_MS: u64 = 30_000;
+/// Requests to the controller quorum time out sooner (`controller.quorum.request.timeout.ms`).
+pub(crate) const CONTROLLER_REQUEST_TIMEOUT_MS: u64 = 2_000;
 
 /// A follower's fetch session with one leader.
 #[derive(Clone, Debug, Default)]
@@ -68,6 +70,8 @@ pub struct Broker {
     pub incarnation: u64,
     /// The broker epoch the controller gave at registration.
     pub epoch: u64,
+    /// This incarnation is registered with the controller.
+    pub registered: bool,
     pub image: Rc<MetadataImage>,
     pub replicas: replica::ReplicaTable,
     pub disk: Disk,
@@ -86,6 +90,8 @@ pub struct Broker {
     pending_appends: BTreeMap<u64, (Node, ProduceRequest)>,
     delayed_sends: BTreeMap<u64, (Node, Message)>,
     metadata_fetch_in_flight: Option<u64>,
+    metadata_fetch_deadline: Tick,
+    controller_timeouts: DeadlineTimer,
     registration_in_flight: Option<u64>,
     next_producer_id: i64,
     rng: Rng,
@@ -110,6 +116,7 @@ impl Broker {
             up: false,
             incarnation: 0,
             epoch: 0,
+            registered: false,
             image: Rc::new(MetadataImage::default()),
             replicas: replica::ReplicaTable::default(),
             disk: Disk::new(disk),
@@ -126,6 +133,8 @@ impl Broker {
             pending_appends: BTreeMap::new(),
             delayed_sends: BTreeMap::new(),
             metadata_fetch_in_flight: None,
+            metadata_fetch_deadline: Tick::ZERO,
+            controller_timeouts: DeadlineTimer::default(),
             registration_in_flight: None,
             next_producer_id: i64::from(id.0) * 1_000_000 + 1,
             rng,
@@ -156,6 +165,7 @@ impl Broker {
         self.up = true;
         self.incarnation += 1;
         self.epoch = epoch;
+        self.registered = true;
         self.image = image;
         self.reconcile_all(now, out);
         self.start_timers(now, out);
@@ -165,6 +175,7 @@ impl Broker {
     fn start_timers(&mut self, now: Tick, out: &mut Outbox) {
         self.fetch_expiry.reset();
         self.produce_expiry.reset();
+        self.controller_timeouts.reset();
         self.replica_fetch_timeouts.reset();
         let me = self.node();
         out.timer(now.plus_ms(self.config.broker_heartbeat_interval_ms), me, Timer::BrokerHeartbeat);
@@ -223,9 +234,8 @@ impl Broker {
     pub fn restart(&mut self, now: Tick, out: &mut Outbox) {
         self.up = true;
         self.incarnation += 1;
-        let request_id = self.request_id();
-        self.registration_in_flight = Some(request_id);
-        out.send(self.node(), self.controller, Message::BrokerRegistration { request_id, incarnation: self.incarnation });
+        self.registered = false;
+        self.send_registration(out);
         self.start_timers(now, out);
     }
 
@@ -259,12 +269,23 @@ impl Broker {
                     self.fetch_metadata(now, out);
                 }
             }
-            Message::BrokerRegistrationResponse { request_id, broker_epoch } => {
-                if self.registration_in_flight == Some(request_id) {
-                    self.registration_in_flight = None;
-                    self.epoch = broker_epoch;
-                    out.event(EventKind::BrokerRegistered { broker: self.id, epoch: broker_epoch });
-                    self.fetch_metadata(now, out);
+            Message::BrokerRegistrationResponse { request_id, result } => {
+                if self.registration_in_flight != Some(request_id) {
+                    return;
+                }
+                match result {
+                    Ok(broker_epoch) => {
+                        self.registration_in_flight = None;
+                        self.registered = true;
+                        self.epoch = broker_epoch;
+                        out.event(EventKind::BrokerRegistered { broker: self.id, epoch: broker_epoch });
+                        self.fetch_metadata(now, out);
+                    }
+                    // The controller still has a live session for this broker's previous life: the
+                    // next heartbeat tick tries again, until that session expires.
+                    Err(error) => {
+                        out.event(EventKind::BrokerRegistrationRefused { broker: self.id, error });
+                    }
                 }
             }
             Message::BrokerHeartbeatResponse { .. } => {}
@@ -278,7 +299,6 @@ impl Broker {
                 }
                 if self.registration_in_flight == Some(request_id) {
                     self.registration_in_flight = None;
-                    self.restart_registration_later(now, out);
                 }
                 let leaders: Vec<BrokerId> =
                     self.fetchers.iter().filter(|(_, f)| f.in_flight == Some(request_id)).map(|(l, _)| *l).collect();
@@ -290,11 +310,10 @@ impl Broker {
         }
     }
 
-    fn restart_registration_later(&mut self, now: Tick, out: &mut Outbox) {
+    /// Registers this incarnation with the controller (retried at the heartbeat pace until accepted).
+    fn send_registration(&mut self, out: &mut Outbox) {
         let request_id = self.request_id();
         self.registration_in_flight = Some(request_id);
-        // Registration is retried at the heartbeat pace until the controller answers.
-        let _ = now;
         out.send(self.node(), self.controller, Message::BrokerRegistration { request_id, incarnation: self.incarnation });
     }
 
@@ -302,8 +321,8 @@ impl Broker {
         match timer {
             Timer::BrokerHeartbeat => {
                 out.timer(now.plus_ms(self.config.broker_heartbeat_interval_ms), self.node(), Timer::BrokerHeartbeat);
-                if self.registration_in_flight.is_some() {
-                    self.restart_registration_later(now, out);
+                if !self.registered {
+                    self.send_registration(out);
                     return;
                 }
                 let request_id = self.request_id();
@@ -332,6 +351,11 @@ impl Broker {
                     fetcher.scheduled = false;
                 }
                 self.send_replica_fetch(now, leader, out);
+            }
+            Timer::ControllerRequestTimeouts => {
+                if self.controller_timeouts.fire(now) {
+                    self.expire_controller_requests(now, out);
+                }
             }
             Timer::ReplicaFetchTimeouts => {
                 if self.replica_fetch_timeouts.fire(now) {
@@ -387,10 +411,35 @@ impl Broker {
             Timer::FetchExpiries => self.fetch_expiry.arm(deadline),
             Timer::ProduceExpiries => self.produce_expiry.arm(deadline),
             Timer::ReplicaFetchTimeouts => self.replica_fetch_timeouts.arm(deadline),
+            Timer::ControllerRequestTimeouts => self.controller_timeouts.arm(deadline),
             _ => true,
         };
         if armed {
             out.timer(deadline, self.node(), timer);
+        }
+    }
+
+    /// Gives up on controller requests that got no answer (lost in a network partition): the
+    /// metadata fetch is sent again, and a pending ISR change is dropped to be proposed again.
+    fn expire_controller_requests(&mut self, now: Tick, out: &mut Outbox) {
+        if self.metadata_fetch_in_flight.is_some() && self.metadata_fetch_deadline <= now {
+            self.metadata_fetch_in_flight = None;
+            self.fetch_metadata(now, out);
+        }
+        let mut next = self.metadata_fetch_in_flight.map(|_| self.metadata_fetch_deadline);
+        for (_, replica) in self.replicas.iter_mut() {
+            if let replica::Role::Leader(state) = &mut replica.role
+                && let Some(pending) = &state.pending
+            {
+                if pending.deadline <= now {
+                    state.pending = None;
+                } else {
+                    next = Some(next.map_or(pending.deadline, |n: Tick| n.min(pending.deadline)));
+                }
+            }
+        }
+        if let Some(at) = next {
+            self.arm(now, at, Timer::ControllerRequestTimeouts, out);
         }
     }
 
@@ -406,12 +455,14 @@ impl Broker {
     }
 
     /// Long-polls the controller for metadata records after the ones this broker has applied.
-    fn fetch_metadata(&mut self, _now: Tick, out: &mut Outbox) {
-        if self.metadata_fetch_in_flight.is_some() || self.registration_in_flight.is_some() {
+    fn fetch_metadata(&mut self, now: Tick, out: &mut Outbox) {
+        if self.metadata_fetch_in_flight.is_some() || !self.registered {
             return;
         }
         let request_id = self.request_id();
         self.metadata_fetch_in_flight = Some(request_id);
+        self.metadata_fetch_deadline = now.plus_ms(METADATA_POLL_MAX_WAIT_MS + CONTROLLER_REQUEST_TIMEOUT_MS);
+        self.arm(now, self.metadata_fetch_deadline, Timer::ControllerRequestTimeouts, out);
         out.send(self.node(), self.controller, Message::MetadataFetch { request_id, from_offset: self.image.offset });
     }
 

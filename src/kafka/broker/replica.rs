@@ -60,6 +60,8 @@ pub struct PendingIsr {
     pub proposed: Vec<BrokerId>,
     pub request_id: u64,
     pub expansion: bool,
+    /// Given up (and proposed again later) if the controller has not answered by then.
+    pub deadline: crate::sim::Tick,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -7,7 +7,7 @@
 use crate::kafka::config::{BrokerConfig, TopicConfig};
 use crate::kafka::ids::{BrokerId, Node, PartitionIndex, TopicIndex};
 use crate::kafka::metadata::{ChangeReason, MetadataImage, MetadataRecord, PartitionImage};
-use crate::kafka::protocol::{AlterPartitionError, Message};
+use crate::kafka::protocol::{AlterPartitionError, KafkaError, Message};
 use crate::kafka::replication::election::LeaderRecoveryState;
 use crate::kafka::replication::election::kraft::{self, Election, MetadataVersion, PartitionRegistration};
 use crate::kafka::runtime::{Outbox, Timer};
@@ -38,6 +38,8 @@ pub struct Controller {
     last_heartbeat: BTreeMap<BrokerId, Tick>,
     /// The metadata offset at which each broker registered: it is unfenced once it has read that far.
     registered_at: BTreeMap<BrokerId, u64>,
+    /// Each registered broker's incarnation (a restarted process is a new incarnation).
+    incarnations: BTreeMap<BrokerId, u64>,
     config: Rc<BrokerConfig>,
     parked_polls: BTreeMap<u64, ParkedPoll>,
     next_key: u64,
@@ -53,6 +55,7 @@ impl Controller {
             log: Vec::new(),
             last_heartbeat: BTreeMap::new(),
             registered_at: BTreeMap::new(),
+            incarnations: BTreeMap::new(),
             config,
             parked_polls: BTreeMap::new(),
             next_key: 1,
@@ -130,6 +133,7 @@ impl Controller {
             records.push(MetadataRecord::RegisterBroker { broker: *broker, epoch, rack: rack.clone() });
             records.push(MetadataRecord::UnfenceBroker { broker: *broker, epoch });
             self.registered_at.insert(*broker, epoch);
+            self.incarnations.insert(*broker, 1);
             self.last_heartbeat.insert(*broker, now);
         }
         self.commit(now, records, out);
@@ -190,20 +194,29 @@ impl Controller {
                     out.timer(now.plus_ms(wait), self.node(), Timer::MetadataPollExpire { key });
                 }
             }
-            Message::BrokerRegistration { request_id, .. } => {
+            Message::BrokerRegistration { request_id, incarnation } => {
                 let Node::Broker(broker) = from else { return };
+                // Kafka's `registerBroker`: while the previous incarnation's session is still valid, a
+                // different incarnation is refused; it retries until that session expires.
+                let session_valid = self.image.is_alive(broker)
+                    && now.since(self.last_heartbeat.get(&broker).copied().unwrap_or(Tick::ZERO)) <= self.config.broker_session_timeout_ms;
+                if session_valid && self.incarnations.get(&broker).is_some_and(|i| *i != incarnation) {
+                    out.send(self.node(), from, Message::BrokerRegistrationResponse { request_id, result: Err(KafkaError::DuplicateBrokerRegistration) });
+                    return;
+                }
                 let epoch = self.log.len() as u64;
                 let rack = self.image.brokers.get(&broker).and_then(|b| b.rack.clone());
                 self.registered_at.insert(broker, epoch);
+                self.incarnations.insert(broker, incarnation);
                 self.last_heartbeat.insert(broker, now);
-                // A broker that registers again is fenced first, as a new incarnation must catch up.
+                // A registration is fenced until the broker has caught up with the metadata log.
                 let mut records = Vec::new();
                 if self.image.is_alive(broker) {
                     records.extend(self.fence_records(broker, now));
                 }
                 records.push(MetadataRecord::RegisterBroker { broker, epoch, rack });
                 self.commit(now, records, out);
-                out.send(self.node(), from, Message::BrokerRegistrationResponse { request_id, broker_epoch: epoch });
+                out.send(self.node(), from, Message::BrokerRegistrationResponse { request_id, result: Ok(epoch) });
             }
             Message::BrokerHeartbeat { request_id, broker_epoch, metadata_offset } => {
                 let Node::Broker(broker) = from else { return };

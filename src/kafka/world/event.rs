@@ -26,6 +26,8 @@ pub enum DropReason {
     Network(LossReason),
     /// The receiving process was down.
     NodeDown,
+    /// The sending process died while a network partition held its message.
+    SenderDied,
 }
 
 /// Why a follower truncated its log.
@@ -63,6 +65,8 @@ pub enum EventKind {
         partition: Option<PartitionIndex>,
     },
     MessageDropped { id: u64, from: Node, to: Node, kind: MessageKind, reason: DropReason },
+    /// A network partition holds the message (TCP keeps retransmitting); it moves on when healed.
+    MessageHeld { id: u64, from: Node, to: Node, kind: MessageKind, cut: u32 },
     NetworkCut { cut: u32, side_a: Vec<Node>, side_b: Vec<Node> },
     NetworkHealed { cut: u32 },
     LinkChanged { from: Node, to: Node, latency_ms: u64, loss_percent: u32 },
@@ -72,6 +76,7 @@ pub enum EventKind {
     BrokerStopped { broker: BrokerId, lost_page_cache: bool },
     BrokerStarted { broker: BrokerId },
     BrokerRegistered { broker: BrokerId, epoch: u64 },
+    BrokerRegistrationRefused { broker: BrokerId, error: KafkaError },
     BrokerFenced { broker: BrokerId, silent_ms: u64 },
     BrokerUnfenced { broker: BrokerId },
     TopicCreated { topic: u32, name: String, partitions: u32, replication_factor: u32 },

@@ -83,6 +83,8 @@ pub struct World {
     trace: TraceHasher,
     outbox: Outbox,
     actions_applied: u64,
+    /// Messages a network partition is holding, per cut: (id, from, sender's incarnation, to, message).
+    held: BTreeMap<u32, Vec<(u64, Node, u64, Node, Message)>>,
 }
 
 impl World {
@@ -110,6 +112,7 @@ impl World {
             trace: TraceHasher::new(),
             outbox: Outbox::default(),
             actions_applied: 0,
+            held: BTreeMap::new(),
             rng,
         };
         let mut out = Outbox::default();
@@ -236,8 +239,11 @@ impl World {
 
     fn deliver(&mut self, id: u64, from: Node, to: Node, message: Message, out: &mut Outbox) {
         let kind = message.kind();
-        if self.net.is_cut(from.net_id(), to.net_id()) {
-            out.event(EventKind::MessageDropped { id, from, to, kind, reason: DropReason::Network(crate::sim::net::LossReason::Cut) });
+        if let Some(cut) = self.net.separating_cut(from.net_id(), to.net_id()) {
+            // Cut while in flight: TCP keeps it, and it arrives after the partition heals.
+            out.event(EventKind::MessageHeld { id, from, to, kind, cut });
+            let incarnation = self.incarnation(from).unwrap_or(0);
+            self.held.entry(cut).or_default().push((id, from, incarnation, to, message));
             return;
         }
         if self.incarnation(to).is_none() {
@@ -352,7 +358,18 @@ impl World {
     fn transmit(&mut self, from: Node, to: Node, message: Message) {
         let id = self.next_message_id;
         self.next_message_id += 1;
+        self.transmit_as(id, from, to, message);
+    }
+
+    /// Puts message `id` on the wire now, or holds it behind a network partition.
+    fn transmit_as(&mut self, id: u64, from: Node, to: Node, message: Message) {
         let kind = message.kind();
+        if let Some(cut) = self.net.separating_cut(from.net_id(), to.net_id()) {
+            self.emit(EventKind::MessageHeld { id, from, to, kind, cut });
+            let incarnation = self.incarnation(from).unwrap_or(0);
+            self.held.entry(cut).or_default().push((id, from, incarnation, to, message));
+            return;
+        }
         let bytes = message.size_bytes();
         match self.net.send(self.now, from.net_id(), to.net_id(), bytes) {
             Transit::Arrives { sent_at, arrive_at } => {
@@ -370,6 +387,24 @@ impl World {
                 self.queue.push(arrive_at, Scheduled::Deliver { id, from, to, message });
             }
             Transit::Lost(reason) => self.emit(EventKind::MessageDropped { id, from, to, kind, reason: DropReason::Network(reason) }),
+        }
+    }
+
+    /// A healed cut lets what it held move on, in the order it was sent. A message whose sender died
+    /// meanwhile is gone (its connection died with it); one still separated by another cut stays held.
+    fn release_held(&mut self, cut: u32, out: &mut Outbox) {
+        let Some(held) = self.held.remove(&cut) else { return };
+        // Events first (the heal), then the released messages, in order.
+        let pending = std::mem::take(&mut out.events);
+        for kind in pending {
+            self.emit(kind);
+        }
+        for (id, from, incarnation, to, message) in held {
+            if self.incarnation(from) != Some(incarnation) {
+                self.emit(EventKind::MessageDropped { id, from, to, kind: message.kind(), reason: DropReason::SenderDied });
+                continue;
+            }
+            self.transmit_as(id, from, to, message);
         }
     }
 
@@ -585,19 +620,23 @@ impl World {
                 let cut = self.net.cut(a.iter().map(|n| n.net_id()).collect::<BTreeSet<_>>(), b.iter().map(|n| n.net_id()).collect::<BTreeSet<_>>());
                 out.event(EventKind::NetworkCut { cut, side_a: a, side_b: b });
             }
-            Action::HealNetwork { cut } => match cut {
-                Some(cut) => {
-                    self.net.heal(cut).ok_or_else(|| ActionError(format!("there is no network cut {cut}")))?;
-                    out.event(EventKind::NetworkHealed { cut });
-                }
-                None => {
-                    let cuts: Vec<u32> = self.net.cuts().map(|(id, _)| id).collect();
-                    self.net.heal_all();
-                    for cut in cuts {
-                        out.event(EventKind::NetworkHealed { cut });
+            Action::HealNetwork { cut } => {
+                let cuts: Vec<u32> = match cut {
+                    Some(cut) => {
+                        self.net.heal(cut).ok_or_else(|| ActionError(format!("there is no network cut {cut}")))?;
+                        vec![cut]
                     }
+                    None => {
+                        let cuts: Vec<u32> = self.net.cuts().map(|(id, _)| id).collect();
+                        self.net.heal_all();
+                        cuts
+                    }
+                };
+                for cut in cuts {
+                    out.event(EventKind::NetworkHealed { cut });
+                    self.release_held(cut, out);
                 }
-            },
+            }
             Action::SetLink { from, to, latency_ms, loss_percent } => {
                 let (a, b) = (self.node_of(&from)?, self.node_of(&to)?);
                 let loss = match loss_percent {

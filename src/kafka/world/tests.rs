@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::kafka::config::ConfigValue;
-use crate::kafka::world::spec::{BrokerSpec, CommitMode, KeyPattern, Workload};
+use crate::kafka::world::spec::{CommitMode, KeyPattern, Workload};
 
 fn spec_with(topics: Vec<TopicSpec>, producers: Vec<ProducerSpec>, consumers: Vec<ConsumerSpec>) -> ClusterSpec {
     ClusterSpec { topics, producers, consumers, ..ClusterSpec::default() }
@@ -55,3 +55,137 @@ fn a_timed_action_reads_flat_in_a_scenario_file() {
     let typo = serde_json::from_str::<action::TimedAction>(r#"{"at_ms": 5000, "action": "kill_broker", "brokr": 1}"#);
     assert!(typo.is_err(), "a misspelt field is refused, not ignored");
 }
+
+/// A replicated topic with a keyed producer (acks=1 so a lost leader can lose data) and a reader.
+fn replicated_run(acks: &str) -> ClusterSpec {
+    let mut p = producer("p1", "orders", 200);
+    p.config.insert("acks".into(), ConfigValue::from(acks));
+    spec_with(vec![topic("orders", 3, 3)], vec![p], vec![reader("c1", "orders", &[0, 1, 2])])
+}
+
+fn leader(world: &World, topic: &str, partition: u32) -> Option<BrokerId> {
+    let view = world.view();
+    let p = view.partition_index(topic, partition).unwrap();
+    view.metadata().partition(p).leader
+}
+
+#[test]
+fn the_same_spec_seed_and_actions_give_the_same_run_twice() {
+    let run = || {
+        let mut world = World::new(&replicated_run("all"), 11).unwrap();
+        world.schedule(Tick(3_000), Action::KillBroker { broker: 2, lose_page_cache: false });
+        world.schedule(Tick(9_000), Action::RestartBroker { broker: 2 });
+        world.run_until(Tick(20_000));
+        let events = drain(&mut world);
+        (world.trace_hash(), events.len())
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn a_different_seed_gives_a_different_run() {
+    let hash = |seed| {
+        let mut world = World::new(&replicated_run("all"), seed).unwrap();
+        world.run_until(Tick(5_000));
+        world.trace_hash()
+    };
+    assert_ne!(hash(1), hash(2));
+}
+
+#[test]
+fn a_network_partition_isolating_a_leader_moves_leadership_after_the_session_timeout() {
+    // The leader of orders-0 is cut off from everyone: it stops heartbeating to the controller,
+    // which fences it after broker.session.timeout.ms (9 s) and elects the next in-sync replica.
+    let mut world = World::new(&replicated_run("all"), 3).unwrap();
+    // Just after the heartbeat sent at 2 s has arrived: the controller last heard from it then.
+    world.run_until(Tick(2_500));
+    let old = leader(&world, "orders", 0).unwrap();
+    let others: Vec<NodeRef> = [1, 2, 3].into_iter().filter(|b| *b != old.0).map(NodeRef::Broker).collect();
+    let mut rest = others.clone();
+    rest.push(NodeRef::Controller(0));
+    rest.push(NodeRef::Producer("p1".into()));
+    rest.push(NodeRef::Consumer("c1".into()));
+    world.apply(Action::CutNetwork { side_a: vec![NodeRef::Broker(old.0)], side_b: rest }).unwrap();
+    world.run_until(Tick(11_000));
+    assert_eq!(leader(&world, "orders", 0), Some(old), "within the session timeout nothing moves");
+    world.run_until(Tick(13_000));
+    let new = leader(&world, "orders", 0).unwrap();
+    assert_ne!(new, old);
+    let events = drain(&mut world);
+    let fenced = events.iter().find_map(|e| match e.kind {
+        EventKind::BrokerFenced { broker, silent_ms } if broker == old => Some(silent_ms),
+        _ => None,
+    });
+    assert!(fenced.is_some_and(|ms| ms > 9_000), "fenced after missing heartbeats for more than 9 s: {fenced:?}");
+    // Healed, the old leader comes back as a follower and catches up: it rejoins the ISR.
+    world.apply(Action::HealNetwork { cut: None }).unwrap();
+    world.run_until(Tick(25_000));
+    let view = world.view();
+    let p = view.partition_index("orders", 0).unwrap();
+    assert!(view.metadata().partition(p).isr.contains(&old), "the old leader rejoined the ISR");
+    assert_eq!(
+        view.log(old, p).unwrap().log_end_offset(),
+        view.leader_log(p).unwrap().log_end_offset(),
+        "and holds what the new leader holds"
+    );
+}
+
+#[test]
+fn a_power_loss_drops_writes_still_in_the_page_cache_and_the_broker_catches_up_again() {
+    // Kafka does not fsync each write: a machine that loses power loses the last ~30 s of appends
+    // (the OS writeback delay) and recovers them from the leader after restarting.
+    let mut world = World::new(&replicated_run("all"), 5).unwrap();
+    world.run_until(Tick(20_000));
+    drain(&mut world);
+    world.apply(Action::KillBroker { broker: 3, lose_page_cache: true }).unwrap();
+    let truncated: u64 = drain(&mut world)
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::Truncated { broker, removed_records, cause: event::TruncateCause::LostPageCache, .. } if broker == BrokerId(3) => {
+                Some(removed_records)
+            }
+            _ => None,
+        })
+        .sum();
+    assert!(truncated > 0, "unflushed records were lost with the page cache");
+    world.apply(Action::RestartBroker { broker: 3 }).unwrap();
+    world.run_until(Tick(40_000));
+    // Stop producing, so followers and leaders settle on the same log end offset.
+    world.apply(Action::StopProducer { producer: "p1".into() }).unwrap();
+    world.run_until(Tick(45_000));
+    let view = world.view();
+    for n in 0..3 {
+        let p = view.partition_index("orders", n).unwrap();
+        assert_eq!(view.log(BrokerId(3), p).unwrap().log_end_offset(), view.leader_log(p).unwrap().log_end_offset(), "orders-{n} caught up");
+        assert!(view.metadata().partition(p).isr.contains(&BrokerId(3)), "orders-{n}: broker 3 is back in sync");
+    }
+}
+
+#[test]
+fn a_process_crash_keeps_the_page_cache() {
+    // Only the process died: the OS still holds the pages and writes them later.
+    let mut world = World::new(&replicated_run("all"), 5).unwrap();
+    world.run_until(Tick(10_000));
+    drain(&mut world);
+    world.apply(Action::KillBroker { broker: 3, lose_page_cache: false }).unwrap();
+    assert!(!drain(&mut world).iter().any(|e| matches!(e.kind, EventKind::Truncated { .. })));
+}
+
+
+#[test]
+fn a_restarted_broker_waits_for_its_old_session_to_expire_before_registering_again() {
+    // KRaft refuses a new incarnation while the controller still has a live session for the old one
+    // (DuplicateBrokerRegistrationException); the broker retries until broker.session.timeout.ms passed.
+    let mut world = World::new(&replicated_run("all"), 5).unwrap();
+    world.run_until(Tick(5_000));
+    world.apply(Action::KillBroker { broker: 3, lose_page_cache: false }).unwrap();
+    world.apply(Action::RestartBroker { broker: 3 }).unwrap();
+    world.run_until(Tick(30_000));
+    let events = drain(&mut world);
+    let refused = events.iter().filter(|e| matches!(e.kind, EventKind::BrokerRegistrationRefused { broker: BrokerId(3), .. })).count();
+    let fenced_at = events.iter().find(|e| matches!(e.kind, EventKind::BrokerFenced { broker: BrokerId(3), .. })).map(|e| e.at);
+    let registered_at = events.iter().find(|e| matches!(e.kind, EventKind::BrokerRegistered { broker: BrokerId(3), .. })).map(|e| e.at);
+    assert!(refused >= 1, "refused while the old session lived");
+    assert!(fenced_at.is_some_and(|f| registered_at.is_some_and(|r| f <= r)), "fenced at {fenced_at:?}, registered at {registered_at:?}");
+}
+
