@@ -6,6 +6,7 @@ pub mod consumer;
 pub mod controller;
 pub mod group;
 pub mod ids;
+pub mod invariants;
 pub mod java;
 pub mod log;
 pub mod metadata;

@@ -51,6 +51,16 @@ pub struct Outbox {
     pub sends: Vec<(Node, Node, Message)>,
     pub timers: Vec<(Tick, Node, Timer)>,
     pub events: Vec<EventKind>,
+    /// Facts for the guarantee ledger that events do not carry: (index of the event they belong to
+    /// in `events`, fact).
+    pub facts: Vec<(usize, Fact)>,
+}
+
+/// A fact only the guarantee ledger needs.
+#[derive(Clone, Debug)]
+pub enum Fact {
+    /// A producer was told these records were written at `base_offset`.
+    Acked { partition: crate::kafka::ids::PartitionIndex, base_offset: u64, records: std::rc::Rc<[crate::kafka::record::Record]> },
 }
 
 impl Outbox {
@@ -63,6 +73,12 @@ impl Outbox {
     }
 
     pub fn event(&mut self, kind: EventKind) {
+        self.events.push(kind);
+    }
+
+    /// Reports an event together with a fact for the ledger about it.
+    pub fn event_with_fact(&mut self, kind: EventKind, fact: Fact) {
+        self.facts.push((self.events.len(), fact));
         self.events.push(kind);
     }
 

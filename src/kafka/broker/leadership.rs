@@ -94,6 +94,7 @@ impl Broker {
                 follower.reset(now.ms(), leo, is_new_leader, isr.contains(broker));
             }
             replica.leader_epoch = epoch;
+            out.event(EventKind::BecameLeader { broker: me, partition, epoch, log_end_offset: leo });
         }
         replica.partition_epoch = partition_epoch;
         replica.role = Role::Leader(state);

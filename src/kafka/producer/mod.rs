@@ -15,7 +15,7 @@ use crate::kafka::partitioner::{BuiltInPartitioner, RoundRobinPartitioner, parti
 use crate::kafka::partitioner::built_in::partition_load_stats;
 use crate::kafka::protocol::{KafkaError, Message, ProduceBatch, ProduceRequest, ProduceResponse};
 use crate::kafka::record::{BatchBuilder, Header, ProducerStamp, Record, RecordId, Value};
-use crate::kafka::runtime::{DeadlineTimer, Outbox, Timer};
+use crate::kafka::runtime::{DeadlineTimer, Fact, Outbox, Timer};
 use crate::kafka::world::event::EventKind;
 use crate::sim::{Rng, Tick};
 use std::collections::{BTreeMap, VecDeque};
@@ -565,7 +565,8 @@ impl Producer {
                     self.stats.latency_ms_total += latency_ms * u64::from(records);
                     self.stats.latency_ms_max = self.stats.latency_ms_max.max(latency_ms);
                     self.buffer_used = self.buffer_used.saturating_sub(u64::from(batch.size_bytes));
-                    out.event(EventKind::ProduceAcked { producer: self.index, partition: batch.partition, base_offset, records, latency_ms });
+                    let fact = Fact::Acked { partition: batch.partition, base_offset, records: batch.sealed.clone().unwrap_or_else(|| Rc::from([])) };
+                    out.event_with_fact(EventKind::ProduceAcked { producer: self.index, partition: batch.partition, base_offset, records, latency_ms }, fact);
                 }
                 Err(error) => {
                     refresh |= matches!(error, KafkaError::NotLeaderOrFollower | KafkaError::UnknownTopicOrPartition);

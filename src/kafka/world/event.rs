@@ -9,6 +9,7 @@ use crate::kafka::log::RollReason;
 use crate::kafka::log::retention::RetentionReason;
 use crate::kafka::metadata::ChangeReason;
 use crate::kafka::protocol::{KafkaError, MessageKind};
+use crate::kafka::record::RecordId;
 use crate::sim::Tick;
 use crate::sim::net::LossReason;
 
@@ -84,6 +85,8 @@ pub enum EventKind {
     ConfigChanged { target: String, key: String, value: String },
     LeaderChanged { partition: PartitionIndex, leader: Option<BrokerId>, previous: Option<BrokerId>, epoch: i32, reason: ChangeReason },
     IsrChanged { partition: PartitionIndex, isr: Vec<BrokerId>, previous: Vec<BrokerId>, reason: ChangeReason },
+    /// A broker took leadership (it learned of its election): from here its log is the partition's.
+    BecameLeader { broker: BrokerId, partition: PartitionIndex, epoch: i32, log_end_offset: u64 },
 
     // Logs.
     Appended { broker: BrokerId, partition: PartitionIndex, base_offset: u64, last_offset: u64, leader_epoch: i32, as_leader: bool },
@@ -106,4 +109,52 @@ pub enum EventKind {
     ConsumerError { consumer: u32, partition: PartitionIndex, error: KafkaError },
     ConsumerCrashed { consumer: u32 },
     ConsumerStarted { consumer: u32 },
+
+    // The guarantee ledger.
+    /// A guarantee broke: `records` records from `offset` on, because of event `caused_by`.
+    Violation { kind: ViolationKind, partition: PartitionIndex, offset: u64, records: u32, record: Option<RecordId>, caused_by: u64 },
+}
+
+/// The guarantees the ledger watches (see `src/kafka/invariants.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ViolationKind {
+    /// A record the producer was told was written is gone from the partition.
+    AckedRecordLost,
+    /// A consumer read a record above the high watermark (never committed).
+    ReadAboveHighWatermark,
+    /// A producer that promises order (idempotent, or one request in flight) had records land out of order.
+    OrderBroken,
+    /// An idempotent producer's record was written twice.
+    DuplicateRecord,
+    /// Two brokers accepted writes for one partition in the same leader epoch.
+    TwoLeadersOneEpoch,
+    /// A leader's high watermark went backwards.
+    HighWatermarkBackwards,
+    /// A committed offset (below the high watermark) now holds a different record.
+    OffsetReused,
+}
+
+impl ViolationKind {
+    pub const ALL: [ViolationKind; 7] = [
+        ViolationKind::AckedRecordLost,
+        ViolationKind::ReadAboveHighWatermark,
+        ViolationKind::OrderBroken,
+        ViolationKind::DuplicateRecord,
+        ViolationKind::TwoLeadersOneEpoch,
+        ViolationKind::HighWatermarkBackwards,
+        ViolationKind::OffsetReused,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ViolationKind::AckedRecordLost => "acked_record_lost",
+            ViolationKind::ReadAboveHighWatermark => "read_above_high_watermark",
+            ViolationKind::OrderBroken => "order_broken",
+            ViolationKind::DuplicateRecord => "duplicate_record",
+            ViolationKind::TwoLeadersOneEpoch => "two_leaders_one_epoch",
+            ViolationKind::HighWatermarkBackwards => "high_watermark_backwards",
+            ViolationKind::OffsetReused => "offset_reused",
+        }
+    }
 }

@@ -27,13 +27,14 @@ use crate::kafka::producer::Producer;
 use crate::kafka::producer::workload::WorkloadState;
 use crate::kafka::protocol::Message;
 use crate::kafka::record::Value;
-use crate::kafka::runtime::{Outbox, Timer};
+use crate::kafka::invariants::{Breach, Ledger, State as LedgerState};
+use crate::kafka::runtime::{Fact, Outbox, Timer};
 use crate::sim::net::{LinkConfig, Network, Transit};
 use crate::sim::queue::EventQueue;
 use crate::sim::trace::TraceHasher;
 use crate::sim::{Ratio, Rng, Tick};
 pub use action::{Action, NodeRef, RunDefinition, SeekTarget, TimedAction};
-pub use event::{DropReason, Event, EventKind};
+pub use event::{DropReason, Event, EventKind, ViolationKind};
 pub use spec::{ClusterSpec, ConsumerSpec, ProducerSpec, TopicSpec};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
@@ -85,6 +86,7 @@ pub struct World {
     actions_applied: u64,
     /// Messages a network partition is holding, per cut: (id, from, sender's incarnation, to, message).
     held: BTreeMap<u32, Vec<(u64, Node, u64, Node, Message)>>,
+    ledger: Ledger,
 }
 
 impl World {
@@ -113,6 +115,7 @@ impl World {
             outbox: Outbox::default(),
             actions_applied: 0,
             held: BTreeMap::new(),
+            ledger: Ledger::default(),
             rng,
         };
         let mut out = Outbox::default();
@@ -332,10 +335,17 @@ impl World {
         }
     }
 
-    /// Carries out what handlers asked for: events, then messages, then timers.
+    /// Carries out what handlers asked for: events (each checked by the guarantee ledger, with the
+    /// facts that came with it), then messages, then timers.
     fn flush(&mut self, mut out: Outbox) {
-        for kind in out.events.drain(..) {
-            self.emit(kind);
+        let mut facts = std::mem::take(&mut out.facts).into_iter().peekable();
+        let events = std::mem::take(&mut out.events);
+        for (i, kind) in events.into_iter().enumerate() {
+            let seq = self.emit(kind);
+            self.check_last_event(seq);
+            while let Some((_, fact)) = facts.next_if(|(index, _)| *index == i) {
+                self.check_fact(seq, fact);
+            }
         }
         let sends = std::mem::take(&mut out.sends);
         for (from, to, message) in sends {
@@ -386,7 +396,9 @@ impl World {
                 });
                 self.queue.push(arrive_at, Scheduled::Deliver { id, from, to, message });
             }
-            Transit::Lost(reason) => self.emit(EventKind::MessageDropped { id, from, to, kind, reason: DropReason::Network(reason) }),
+            Transit::Lost(reason) => {
+                self.emit(EventKind::MessageDropped { id, from, to, kind, reason: DropReason::Network(reason) });
+            }
         }
     }
 
@@ -408,11 +420,40 @@ impl World {
         }
     }
 
-    fn emit(&mut self, kind: EventKind) {
-        let event = Event { seq: self.next_event_seq, at: self.now, kind };
+    fn emit(&mut self, kind: EventKind) -> u64 {
+        let seq = self.next_event_seq;
+        let event = Event { seq, at: self.now, kind };
         self.next_event_seq += 1;
         self.trace.add(&event);
         self.events.push_back(event);
+        seq
+    }
+
+    /// Runs the guarantee ledger on the event just emitted (as `seq`).
+    fn check_last_event(&mut self, seq: u64) {
+        let Some(event) = self.events.back() else { return };
+        let state = LedgerState { brokers: &self.brokers, producers: &self.producers };
+        let breaches = self.ledger.on_event(&event.kind, &state);
+        self.report(breaches, seq);
+    }
+
+    fn check_fact(&mut self, seq: u64, fact: Fact) {
+        let state = LedgerState { brokers: &self.brokers, producers: &self.producers };
+        let breaches = match fact {
+            Fact::Acked { partition, base_offset, records } => self.ledger.on_acked(partition, base_offset, &records, &state),
+        };
+        self.report(breaches, seq);
+    }
+
+    fn report(&mut self, breaches: Vec<Breach>, caused_by: u64) {
+        for b in breaches {
+            self.emit(EventKind::Violation { kind: b.kind, partition: b.partition, offset: b.offset, records: b.records, record: b.record, caused_by });
+        }
+    }
+
+    /// Broken guarantees so far, by kind.
+    pub fn violations(&self) -> &BTreeMap<ViolationKind, u64> {
+        &self.ledger.counts
     }
 
     fn active_controller(&mut self) -> &mut Controller {

@@ -189,3 +189,48 @@ fn a_restarted_broker_waits_for_its_old_session_to_expire_before_registering_aga
     assert!(fenced_at.is_some_and(|f| registered_at.is_some_and(|r| f <= r)), "fenced at {fenced_at:?}, registered at {registered_at:?}");
 }
 
+
+fn violations(events: &[Event]) -> Vec<(ViolationKind, PartitionIndex, u64)> {
+    events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::Violation { kind, partition, offset, .. } => Some((kind, partition, offset)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn acks_all_with_min_insync_2_loses_nothing_through_crashes_and_partitions() {
+    let mut spec = replicated_run("all");
+    spec.broker_config.insert("min.insync.replicas".into(), ConfigValue::Int(2));
+    let mut world = World::new(&spec, 21).unwrap();
+    world.schedule(Tick(4_000), Action::KillBroker { broker: 1, lose_page_cache: true });
+    world.schedule(Tick(15_000), Action::RestartBroker { broker: 1 });
+    world.schedule(Tick(30_000), Action::CutNetwork { side_a: vec![NodeRef::Broker(2)], side_b: vec![NodeRef::Broker(1), NodeRef::Broker(3), NodeRef::Controller(0)] });
+    world.schedule(Tick(45_000), Action::HealNetwork { cut: None });
+    world.run_until(Tick(70_000));
+    let events = drain(&mut world);
+    assert_eq!(violations(&events), vec![]);
+    assert!(events.iter().any(|e| matches!(e.kind, EventKind::LeaderChanged { .. })), "leadership did move");
+}
+
+#[test]
+fn acks_1_leader_dies_before_its_followers_fetch_and_the_acknowledged_records_are_gone_after_failover() {
+    // The followers of orders-0 fetch over a slow link, so the leader acknowledges records (acks=1)
+    // that only it has. It dies; a follower becomes leader without them: the ledger sees the loss.
+    let mut world = World::new(&replicated_run("1"), 8).unwrap();
+    world.run_until(Tick(3_000));
+    let old = leader(&world, "orders", 0).unwrap();
+    for follower in [1, 2, 3].into_iter().filter(|b| *b != old.0) {
+        world.apply(Action::SetLink { from: NodeRef::Broker(old.0), to: NodeRef::Broker(follower), latency_ms: Some(3_000), loss_percent: None }).unwrap();
+    }
+    world.run_until(Tick(5_000));
+    world.apply(Action::KillBroker { broker: old.0, lose_page_cache: false }).unwrap();
+    world.run_until(Tick(20_000));
+    let events = drain(&mut world);
+    let lost: Vec<_> = violations(&events).into_iter().filter(|(k, _, _)| *k == ViolationKind::AckedRecordLost).collect();
+    assert!(!lost.is_empty(), "acknowledged records vanished with the leader");
+    let p = world.view().partition_index("orders", 0).unwrap();
+    assert!(lost.iter().all(|(_, partition, _)| *partition == p || world.view().metadata().partition(*partition).replicas[0] == old));
+}
