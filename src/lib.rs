@@ -6,6 +6,7 @@
 //! - `ui` (wasm only) and the `kafka-lab` binary: front ends that use the public API only.
 
 pub mod bench;
+pub mod explore;
 pub mod kafka;
 pub mod sim;
 

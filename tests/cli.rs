@@ -98,3 +98,16 @@ fn conformance_runs_every_public_vector() {
     let bad = kafka_lab_with_stdin(&["conformance", "-"], "{not json");
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn explore_reports_runs_violations_by_kind_and_refuses_an_unknown_profile() {
+    let out = kafka_lab(&["explore", "--seeds", "2", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["runs"], 2);
+    assert_eq!(report["violations"], 0);
+    assert!(report["by_kind"].is_object());
+    let bad = kafka_lab(&["explore", "--seeds", "2", "--profile", "reckless"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--profile"));
+}

@@ -8,6 +8,7 @@ use std::io::{BufRead, Write};
 
 mod assign;
 mod bench;
+mod explore;
 pub mod conformance;
 mod partition;
 mod place;
@@ -27,6 +28,7 @@ Commands:
   assign       What a consumer-group assignor gives these members (JSON in, JSON out)
   place        Replica placement at topic creation, as Kafka's AdminUtils computes it
   bench        How fast the engine simulates the bench-reference workload
+  explore      Sweep seeds under random faults; the guarantee ledger checks every run
   conformance  Check the engine against a file of Kafka's own input -> output cases
   help         Print this help (also: --help, -h)
   version      Print the version (also: --version, -V)
@@ -76,6 +78,7 @@ pub fn run(args: Vec<OsString>, stdin: &mut dyn BufRead, out: &mut dyn Write, er
         Some("assign") => assign::run(rest, &mut io),
         Some("place") => place::run(rest, &mut io),
         Some("bench") => bench::run(rest, &mut io),
+        Some("explore") => explore::run(rest, &mut io),
         Some("conformance") => conformance::run(rest, &mut io),
         _ => io.usage_error(USAGE, format!("unknown command or argument '{}'.", first.to_string_lossy())),
     }

@@ -304,6 +304,22 @@ impl Message {
         }
     }
 
+    /// The request this message answers, for a response.
+    pub fn response_to(&self) -> Option<u64> {
+        match self {
+            Message::MetadataResponse { request_id, .. }
+            | Message::ListOffsetsResponse { request_id, .. }
+            | Message::InitProducerIdResponse { request_id, .. }
+            | Message::BrokerRegistrationResponse { request_id, .. }
+            | Message::BrokerHeartbeatResponse { request_id, .. }
+            | Message::MetadataFetchResponse { request_id, .. }
+            | Message::AlterPartitionResponse { request_id, .. } => Some(*request_id),
+            Message::ProduceResponse(r) => Some(r.request_id),
+            Message::FetchResponse(r) => Some(r.request_id),
+            _ => None,
+        }
+    }
+
     /// The request id of a request this node may answer with `Disconnected` when it dies holding it.
     pub fn request_id(&self) -> Option<u64> {
         match self {

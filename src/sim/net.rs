@@ -3,7 +3,12 @@
 //!
 //! The network does not carry payloads. The caller asks [`Network::send`] when a message of some size
 //! would arrive (or whether it is lost), schedules its delivery itself, and asks [`Network::is_cut`]
-//! again on arrival: a message in flight when a cut happens is lost with it.
+//! again on arrival.
+//!
+//! Links behave like TCP connections: `loss` is packet loss, which TCP repairs by retransmitting
+//! after a retransmission timeout (doubling each time), so the message arrives late and everything
+//! behind it on the link waits (head-of-line blocking). `drop` is a connection reset: the message is
+//! gone and the sender's connection broke.
 
 use super::rng::{Ratio, Rng};
 use super::time::Tick;
@@ -23,8 +28,10 @@ pub struct LinkConfig {
     pub latency_ms: u64,
     /// Extra delay drawn uniformly from `[0, jitter_ms]` per message.
     pub jitter_ms: u64,
-    /// Probability that a message is dropped.
+    /// Probability that a transmission is lost and must be retransmitted (TCP repairs it, late).
     pub loss: Ratio,
+    /// Probability that the connection resets while carrying the message: it is gone.
+    pub drop: Ratio,
     /// Throughput; a message of `b` bytes occupies the link for `b / bandwidth` ms. 0 means unlimited.
     pub bandwidth_bytes_per_ms: u64,
 }
@@ -32,23 +39,29 @@ pub struct LinkConfig {
 impl Default for LinkConfig {
     /// A data-centre LAN: 1 ms one way, up to 1 ms jitter, no loss, 1 Gbit/s (125,000 bytes per ms).
     fn default() -> LinkConfig {
-        LinkConfig { latency_ms: 1, jitter_ms: 1, loss: Ratio::NEVER, bandwidth_bytes_per_ms: 125_000 }
+        LinkConfig { latency_ms: 1, jitter_ms: 1, loss: Ratio::NEVER, drop: Ratio::NEVER, bandwidth_bytes_per_ms: 125_000 }
     }
 }
 
 /// What happens to a message handed to the network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transit {
-    Arrives { sent_at: Tick, arrive_at: Tick },
+    /// It arrives at `arrive_at`, after `retransmits` lost transmissions.
+    Arrives { sent_at: Tick, arrive_at: Tick, retransmits: u8 },
     Lost(LossReason),
 }
+
+/// TCP's minimum retransmission timeout (Linux: 200 ms), doubled for each further loss.
+pub const RETRANSMIT_TIMEOUT_MS: u64 = 200;
+/// After this many lost transmissions in a row TCP gives up and the connection resets.
+pub const RETRANSMITS_MAX: u8 = 6;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum LossReason {
     /// A network partition separates the two nodes.
     Cut,
-    /// The link's loss ratio dropped it.
-    RandomLoss,
+    /// The connection reset (the link's drop ratio), or TCP gave up after too many retransmissions.
+    ConnectionReset,
 }
 
 /// A network partition: no message crosses between `side_a` and `side_b` until it is healed.
@@ -158,14 +171,24 @@ impl Network {
     /// arrives before a message sent earlier on the same link.
     pub fn send(&mut self, now: Tick, from: NodeId, to: NodeId, bytes: u64) -> Transit {
         if from == to {
-            return Transit::Arrives { sent_at: now, arrive_at: now };
+            return Transit::Arrives { sent_at: now, arrive_at: now, retransmits: 0 };
         }
         if self.is_cut(from, to) {
             return Transit::Lost(LossReason::Cut);
         }
         let config = self.link(from, to);
-        if self.rng.chance(config.loss) {
-            return Transit::Lost(LossReason::RandomLoss);
+        if self.rng.chance(config.drop) {
+            return Transit::Lost(LossReason::ConnectionReset);
+        }
+        // Each lost transmission costs a retransmission timeout, doubling every time.
+        let mut retransmits = 0u8;
+        let mut retransmit_delay_ms = 0;
+        while self.rng.chance(config.loss) {
+            if retransmits == RETRANSMITS_MAX {
+                return Transit::Lost(LossReason::ConnectionReset);
+            }
+            retransmit_delay_ms += RETRANSMIT_TIMEOUT_MS << retransmits;
+            retransmits += 1;
         }
         let jitter_ms = if config.jitter_ms > 0 { self.rng.below(config.jitter_ms + 1) } else { 0 };
         let state = self.links.entry((from, to)).or_default();
@@ -175,9 +198,9 @@ impl Network {
             bandwidth => bytes / bandwidth,
         };
         state.busy_until = start.plus_ms(transmit_ms);
-        let arrive_at = start.plus_ms(transmit_ms + config.latency_ms + jitter_ms).max(state.last_arrival);
+        let arrive_at = start.plus_ms(transmit_ms + config.latency_ms + jitter_ms + retransmit_delay_ms).max(state.last_arrival);
         state.last_arrival = arrive_at;
-        Transit::Arrives { sent_at: now, arrive_at }
+        Transit::Arrives { sent_at: now, arrive_at, retransmits }
     }
 }
 
@@ -190,7 +213,7 @@ mod tests {
     }
 
     fn quiet_link() -> LinkConfig {
-        LinkConfig { latency_ms: 5, jitter_ms: 0, loss: Ratio::NEVER, bandwidth_bytes_per_ms: 1_000 }
+        LinkConfig { latency_ms: 5, jitter_ms: 0, loss: Ratio::NEVER, drop: Ratio::NEVER, bandwidth_bytes_per_ms: 1_000 }
     }
 
     #[test]
@@ -198,8 +221,8 @@ mod tests {
         let mut net = Network::new(quiet_link(), Rng::new(1));
         let small = net.send(Tick(0), NodeId(1), NodeId(2), 100);
         let large = net.send(Tick(0), NodeId(3), NodeId(4), 50_000);
-        assert_eq!(small, Transit::Arrives { sent_at: Tick(0), arrive_at: Tick(5) });
-        assert_eq!(large, Transit::Arrives { sent_at: Tick(0), arrive_at: Tick(55) });
+        assert_eq!(small, Transit::Arrives { sent_at: Tick(0), arrive_at: Tick(5), retransmits: 0 });
+        assert_eq!(large, Transit::Arrives { sent_at: Tick(0), arrive_at: Tick(55), retransmits: 0 });
     }
 
     #[test]
@@ -231,21 +254,41 @@ mod tests {
     }
 
     #[test]
-    fn loss_drops_about_the_configured_share() {
-        let lossy = LinkConfig { loss: Ratio::new(1, 10).unwrap(), ..quiet_link() };
-        let mut net = Network::new(lossy, Rng::new(4));
+    fn drop_resets_about_the_configured_share() {
+        let dropping = LinkConfig { drop: Ratio::new(1, 10).unwrap(), ..quiet_link() };
+        let mut net = Network::new(dropping, Rng::new(4));
         let lost = (0..10_000)
-            .filter(|&i| net.send(Tick(i), NodeId(1), NodeId(2), 1) == Transit::Lost(LossReason::RandomLoss))
+            .filter(|&i| net.send(Tick(i * 10), NodeId(1), NodeId(2), 1) == Transit::Lost(LossReason::ConnectionReset))
             .count();
         assert!((800..1200).contains(&lost), "{lost}");
+    }
+
+    #[test]
+    fn packet_loss_delays_by_retransmission_timeouts_and_blocks_what_follows() {
+        // With 1 in 2 transmissions lost, about half the messages need at least one 200 ms retransmit.
+        let lossy = LinkConfig { loss: Ratio::new(1, 2).unwrap(), ..quiet_link() };
+        let mut net = Network::new(lossy, Rng::new(9));
+        let mut late = 0;
+        let mut last = Tick::ZERO;
+        for i in 0..1000 {
+            if let Transit::Arrives { arrive_at, retransmits, .. } = net.send(Tick(i * 1000), NodeId(1), NodeId(2), 1) {
+                assert!(arrive_at >= last, "TCP delivers in order");
+                if retransmits > 0 {
+                    late += 1;
+                    assert!(arrive_at.since(Tick(i * 1000)) >= 200 + 5);
+                }
+                last = arrive_at;
+            }
+        }
+        assert!((400..600).contains(&late), "{late}");
     }
 
     #[test]
     fn a_slow_link_override_applies_to_one_direction_only() {
         let mut net = Network::new(quiet_link(), Rng::new(1));
         net.set_link(NodeId(1), NodeId(2), LinkConfig { latency_ms: 500, ..quiet_link() });
-        assert_eq!(net.send(Tick(0), NodeId(1), NodeId(2), 1), Transit::Arrives { sent_at: Tick(0), arrive_at: Tick(500) });
-        assert_eq!(net.send(Tick(0), NodeId(2), NodeId(1), 1), Transit::Arrives { sent_at: Tick(0), arrive_at: Tick(5) });
+        assert_eq!(net.send(Tick(0), NodeId(1), NodeId(2), 1), Transit::Arrives { sent_at: Tick(0), arrive_at: Tick(500), retransmits: 0 });
+        assert_eq!(net.send(Tick(0), NodeId(2), NodeId(1), 1), Transit::Arrives { sent_at: Tick(0), arrive_at: Tick(5), retransmits: 0 });
     }
 
     #[test]

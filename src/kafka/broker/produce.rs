@@ -6,6 +6,7 @@ use super::{Broker, ParkedProduce};
 use crate::kafka::config::{Acks, IsolationLevel};
 use crate::kafka::ids::{Node, PartitionIndex};
 use crate::kafka::protocol::{KafkaError, Message, OffsetSpec, ProducePartitionResult, ProduceRequest, ProduceResponse};
+use crate::kafka::log::producer_state::SequenceCheck;
 use crate::kafka::record::Batch;
 use crate::kafka::runtime::{Outbox, Timer};
 use crate::kafka::world::event::EventKind;
@@ -87,6 +88,11 @@ impl Broker {
         // Kafka refuses before writing anything when the ISR is too small for acks=all.
         if acks == Acks::All && state.isr.len() < replica.effective_min_isr() {
             return Err(KafkaError::NotEnoughReplicas);
+        }
+        // Idempotence: a retried batch already written is acknowledged again, not written twice.
+        if let SequenceCheck::Duplicate { base_offset } = replica.log.producer_state.check(&produced.producer, produced.records.len() as u32)? {
+            let required = replica.log.batch_at(base_offset).map_or(base_offset + 1, |b| b.next_offset());
+            return Ok((base_offset, required));
         }
         let base_offset = replica.log.log_end_offset();
         let batch = Batch {

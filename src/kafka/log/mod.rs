@@ -6,6 +6,7 @@
 //! Kafka's retention does. Deleting a segment drops its batches, so memory stays bounded.
 
 pub mod index;
+pub mod producer_state;
 pub mod retention;
 pub mod segment;
 
@@ -92,11 +93,20 @@ pub struct Log {
     high_watermark: u64,
     /// Draws each segment's roll jitter (only when `segment.jitter.ms` > 0).
     rng: Rng,
+    /// Idempotent producers' recent batches (Kafka keeps this beside the log too).
+    pub producer_state: producer_state::ProducerStateManager,
 }
 
 impl Log {
     pub fn new(config: LogConfig, now: Tick, rng: Rng) -> Log {
-        let mut log = Log { config, segments: VecDeque::new(), log_start_offset: 0, high_watermark: 0, rng };
+        let mut log = Log {
+            config,
+            segments: VecDeque::new(),
+            log_start_offset: 0,
+            high_watermark: 0,
+            rng,
+            producer_state: producer_state::ProducerStateManager::default(),
+        };
         let first = log.new_segment(0, now);
         log.segments.push_back(first);
         log
@@ -161,6 +171,7 @@ impl Log {
             self.roll(batch.base_offset, now);
         }
         let interval = self.config.index_interval_bytes;
+        self.producer_state.on_append(&batch);
         // Just rolled or already present: the active segment exists.
         self.segments.back_mut().expect("a log always has an active segment").append(batch, interval);
         roll
@@ -248,6 +259,10 @@ impl Log {
             removed = tail;
         }
         self.high_watermark = self.high_watermark.min(self.log_end_offset());
+        if !removed.is_empty() {
+            let remaining: Vec<Batch> = self.batches().cloned().collect();
+            self.producer_state.rebuild(offset, remaining.iter());
+        }
         removed
     }
 
@@ -260,6 +275,7 @@ impl Log {
         self.segments.push_back(segment);
         self.log_start_offset = offset;
         self.high_watermark = offset;
+        self.producer_state.clear();
         removed
     }
 

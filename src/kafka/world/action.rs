@@ -110,7 +110,9 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cut: Option<u32>,
     },
-    /// Changes the link between two nodes (both directions): a slow follower, a lossy cable.
+    /// Changes the link between two nodes (both directions): a slow follower, a lossy cable
+    /// (`loss_percent`: lost packets TCP retransmits, late), a flaky one (`drop_percent`: messages
+    /// lost with their connection, so requests fail and are retried).
     SetLink {
         from: NodeRef,
         to: NodeRef,
@@ -118,6 +120,8 @@ pub enum Action {
         latency_ms: Option<u64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         loss_percent: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        drop_percent: Option<u32>,
     },
     /// Multiplies the broker's disk costs (1 restores it).
     SlowDisk { broker: u32, factor: u64 },

@@ -64,13 +64,15 @@ pub enum EventKind {
         bytes: u64,
         records: u32,
         partition: Option<PartitionIndex>,
+        /// Lost transmissions TCP repaired on the way (each cost a retransmission timeout).
+        retransmits: u8,
     },
     MessageDropped { id: u64, from: Node, to: Node, kind: MessageKind, reason: DropReason },
     /// A network partition holds the message (TCP keeps retransmitting); it moves on when healed.
     MessageHeld { id: u64, from: Node, to: Node, kind: MessageKind, cut: u32 },
     NetworkCut { cut: u32, side_a: Vec<Node>, side_b: Vec<Node> },
     NetworkHealed { cut: u32 },
-    LinkChanged { from: Node, to: Node, latency_ms: u64, loss_percent: u32 },
+    LinkChanged { from: Node, to: Node, latency_ms: u64, loss_percent: u32, drop_percent: u32 },
     DiskSlowed { broker: BrokerId, factor: u64 },
 
     // Brokers and the controller.

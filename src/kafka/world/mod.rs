@@ -382,7 +382,7 @@ impl World {
         }
         let bytes = message.size_bytes();
         match self.net.send(self.now, from.net_id(), to.net_id(), bytes) {
-            Transit::Arrives { sent_at, arrive_at } => {
+            Transit::Arrives { sent_at, arrive_at, retransmits } => {
                 self.emit(EventKind::MessageSent {
                     id,
                     from,
@@ -393,11 +393,22 @@ impl World {
                     bytes,
                     records: message.record_count(),
                     partition: message.first_partition(),
+                    retransmits,
                 });
                 self.queue.push(arrive_at, Scheduled::Deliver { id, from, to, message });
             }
             Transit::Lost(reason) => {
                 self.emit(EventKind::MessageDropped { id, from, to, kind, reason: DropReason::Network(reason) });
+                // The connection reset: both ends learn of it after a round trip. The requester's
+                // request (or the one this response answered) fails with a network error.
+                let failed = message.request_id().map(|r| (from, r)).or_else(|| message.response_to().map(|r| (to, r)));
+                if let Some((requester, request_id)) = failed {
+                    let peer = if requester == from { to } else { from };
+                    let rtt = 2 * self.net.link(from.net_id(), to.net_id()).latency_ms.max(1);
+                    let reset_id = self.next_message_id;
+                    self.next_message_id += 1;
+                    self.queue.push(self.now.plus_ms(rtt), Scheduled::Deliver { id: reset_id, from: peer, to: requester, message: Message::Disconnected { request_id } });
+                }
             }
         }
     }
@@ -678,16 +689,26 @@ impl World {
                     self.release_held(cut, out);
                 }
             }
-            Action::SetLink { from, to, latency_ms, loss_percent } => {
+            Action::SetLink { from, to, latency_ms, loss_percent, drop_percent } => {
                 let (a, b) = (self.node_of(&from)?, self.node_of(&to)?);
                 let loss = match loss_percent {
                     Some(p) => Ratio::percent(p).ok_or_else(|| ActionError(format!("loss_percent {p} must be between 0 and 100")))?,
                     None => self.default_link.loss,
                 };
-                let link = LinkConfig { latency_ms: latency_ms.unwrap_or(self.default_link.latency_ms), loss, ..self.default_link };
+                let drop = match drop_percent {
+                    Some(p) => Ratio::percent(p).ok_or_else(|| ActionError(format!("drop_percent {p} must be between 0 and 100")))?,
+                    None => self.default_link.drop,
+                };
+                let link = LinkConfig { latency_ms: latency_ms.unwrap_or(self.default_link.latency_ms), loss, drop, ..self.default_link };
                 self.net.set_link(a.net_id(), b.net_id(), link);
                 self.net.set_link(b.net_id(), a.net_id(), link);
-                out.event(EventKind::LinkChanged { from: a, to: b, latency_ms: link.latency_ms, loss_percent: loss_percent.unwrap_or(0) });
+                out.event(EventKind::LinkChanged {
+                    from: a,
+                    to: b,
+                    latency_ms: link.latency_ms,
+                    loss_percent: loss_percent.unwrap_or(0),
+                    drop_percent: drop_percent.unwrap_or(0),
+                });
             }
             Action::SlowDisk { broker, factor } => {
                 let id = BrokerId(broker);

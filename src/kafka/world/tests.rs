@@ -223,7 +223,7 @@ fn acks_1_leader_dies_before_its_followers_fetch_and_the_acknowledged_records_ar
     world.run_until(Tick(3_000));
     let old = leader(&world, "orders", 0).unwrap();
     for follower in [1, 2, 3].into_iter().filter(|b| *b != old.0) {
-        world.apply(Action::SetLink { from: NodeRef::Broker(old.0), to: NodeRef::Broker(follower), latency_ms: Some(3_000), loss_percent: None }).unwrap();
+        world.apply(Action::SetLink { from: NodeRef::Broker(old.0), to: NodeRef::Broker(follower), latency_ms: Some(3_000), loss_percent: None, drop_percent: None }).unwrap();
     }
     world.run_until(Tick(5_000));
     world.apply(Action::KillBroker { broker: old.0, lose_page_cache: false }).unwrap();
