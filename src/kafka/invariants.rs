@@ -18,7 +18,7 @@ use crate::kafka::log::Log;
 use crate::kafka::producer::Producer;
 use crate::kafka::record::{Record, RecordId};
 use crate::kafka::world::event::{EventKind, ViolationKind};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
 /// A broken guarantee, before the world turns it into an event.
@@ -66,20 +66,38 @@ fn record_at(log: &Log, offset: u64) -> Option<&Record> {
     batch.records.get((offset - batch.base_offset) as usize)
 }
 
+/// A committed batch: its records and whether a producer was told they were written.
+#[derive(Clone, Debug)]
+struct CommittedBatch {
+    base_offset: u64,
+    records: Rc<[Record]>,
+    acked: bool,
+}
+
 #[derive(Clone, Debug, Default)]
 struct PartitionLedger {
-    /// Acknowledged batches by base offset (pruned below the log start).
+    /// Acknowledged batches not yet committed, by base offset.
     acked: BTreeMap<u64, Rc<[Record]>>,
     /// Everything below this offset has been committed (the highest HW any leader reported).
     committed_end: u64,
-    /// The committed batches, by base offset (pruned below the log start).
-    committed: BTreeMap<u64, Rc<[Record]>>,
+    /// The committed history in offset order (pruned below the log start).
+    committed: VecDeque<CommittedBatch>,
     /// Who appended as leader in each epoch.
     leader_of_epoch: BTreeMap<i32, BrokerId>,
     /// Each broker's last reported HW and the epoch it reported it in.
     last_hw: BTreeMap<BrokerId, (i32, u64)>,
-    /// For producers that promise order: their recent records here, as (offset, sequence).
+    /// For producers that promise order: their recent records here, as (offset, sequence), in offset
+    /// order (appends come in offset order, so the last entry is the latest).
     recent: BTreeMap<u32, Vec<(u64, u64)>>,
+}
+
+impl PartitionLedger {
+    /// The committed batch holding `offset`.
+    fn committed_at(&self, offset: u64) -> Option<(usize, &Record)> {
+        let i = self.committed.partition_point(|b| b.base_offset <= offset).checked_sub(1)?;
+        let batch = &self.committed[i];
+        batch.records.get((offset - batch.base_offset) as usize).map(|r| (i, r))
+    }
 }
 
 /// How many of a producer's recent records per partition the order check remembers.
@@ -90,11 +108,6 @@ pub struct Ledger {
     partitions: Vec<PartitionLedger>,
     /// Breaches so far, by kind.
     pub counts: BTreeMap<ViolationKind, u64>,
-}
-
-fn find_in(batches: &BTreeMap<u64, Rc<[Record]>>, offset: u64) -> Option<&Record> {
-    let (base, records) = batches.range(..=offset).next_back()?;
-    records.get((offset - base) as usize)
 }
 
 impl Ledger {
@@ -127,14 +140,15 @@ impl Ledger {
             EventKind::SegmentDeleted { partition, log_start_offset, .. } => {
                 // Retention removed what is below the log start: it can no longer be lost or reused.
                 let ledger = self.partition(partition);
-                let keep_from = |m: &mut BTreeMap<u64, Rc<[Record]>>| {
-                    let drop: Vec<u64> = m.iter().filter(|(b, r)| *b + r.len() as u64 <= log_start_offset).map(|(b, _)| *b).collect();
-                    for b in drop {
-                        m.remove(&b);
+                while ledger.committed.front().is_some_and(|b| b.base_offset + b.records.len() as u64 <= log_start_offset) {
+                    ledger.committed.pop_front();
+                }
+                while let Some(entry) = ledger.acked.first_entry() {
+                    if *entry.key() + entry.get().len() as u64 > log_start_offset {
+                        break;
                     }
-                };
-                keep_from(&mut ledger.acked);
-                keep_from(&mut ledger.committed);
+                    entry.remove();
+                }
             }
             _ => {}
         }
@@ -144,29 +158,32 @@ impl Ledger {
     /// A producer learned its records are written at `base_offset`.
     pub fn on_acked(&mut self, partition: PartitionIndex, base_offset: u64, records: &Rc<[Record]>, state: &State<'_>) -> Vec<Breach> {
         let mut out = Vec::new();
+        let Some(first) = records.first() else { return out };
         let n = records.len() as u64;
-        // Already overwritten below the committed end, or missing from the leader that took over?
-        let lost = {
-            let ledger = self.partition(partition);
-            let mismatch_committed = (0..n).map(|i| base_offset + i).find(|&o| {
-                o < ledger.committed_end && find_in(&ledger.committed, o).is_some_and(|r| r.id != records[(o - base_offset) as usize].id)
-            });
-            mismatch_committed.or_else(|| match state.leader_log(partition) {
-                // A leader only grows from its own appends: one without the record never gets it.
-                Some((log, _, _)) => (0..n)
-                    .map(|i| base_offset + i)
-                    .find(|&o| o >= log.log_start_offset() && record_at(log, o).is_none_or(|r| r.id != records[(o - base_offset) as usize].id)),
-                None => None,
-            })
-        };
-        match lost {
-            Some(offset) => {
-                let record = records[(offset - base_offset) as usize].id;
-                self.breach(&mut out, ViolationKind::AckedRecordLost, partition, offset, (base_offset + n - offset) as u32, Some(record));
+        let ledger = self.partition(partition);
+        // Usually (acks=all) the batch is committed by the time the producer hears of it.
+        if base_offset < ledger.committed_end {
+            let same = ledger.committed_at(base_offset).filter(|(_, r)| r.id == first.id).map(|(i, _)| i);
+            match same {
+                Some(i) => ledger.committed[i].acked = true,
+                None if ledger.committed_at(base_offset).is_some() => {
+                    self.breach(&mut out, ViolationKind::AckedRecordLost, partition, base_offset, n as u32, Some(first.id));
+                }
+                // Below the log start already: retention took it, which is not a loss.
+                None => {}
             }
-            None => {
-                self.partition(partition).acked.insert(base_offset, records.clone());
-            }
+            return out;
+        }
+        // Not committed yet: it must still be in the current leader's log. A leader only grows from
+        // its own appends, so one without the record never gets it.
+        let lost = state.leader_log(partition).is_some_and(|(log, _, _)| {
+            base_offset >= log.log_start_offset()
+                && log.batch_at(base_offset).is_none_or(|b| b.records.get((base_offset - b.base_offset) as usize).is_none_or(|r| r.id != first.id))
+        });
+        if lost {
+            self.breach(&mut out, ViolationKind::AckedRecordLost, partition, base_offset, n as u32, Some(first.id));
+        } else {
+            self.partition(partition).acked.insert(base_offset, records.clone());
         }
         out
     }
@@ -181,41 +198,46 @@ impl Ledger {
         let Some(log) = state.log(broker, partition) else { return };
         let Some(batch) = log.batch_at(base) else { return };
         let mut breaches = Vec::new();
-        let mut replaced_acks = Vec::new();
         let ledger = self.partition(partition);
+        // A committed offset written again (only possible after an unclean election).
+        if base < ledger.committed_end {
+            for (offset, record) in batch.iter().take_while(|(o, _)| *o < ledger.committed_end) {
+                if ledger.committed_at(offset).is_some_and(|(_, r)| r.id != record.id) {
+                    breaches.push((ViolationKind::OffsetReused, offset, Some(record.id)));
+                }
+            }
+        }
+        // An acknowledged, uncommitted batch overwritten by a new leader's append.
+        let overlapping: Vec<u64> = ledger.acked.range(..=last).rev().take_while(|(b, r)| **b + r.len() as u64 > base).map(|(b, _)| *b).collect();
+        for acked_base in overlapping {
+            let acked = &ledger.acked[&acked_base];
+            let replaced = batch.iter().find(|(o, rec)| *o >= acked_base && acked.get((*o - acked_base) as usize).is_some_and(|a| a.id != rec.id));
+            if let Some((offset, _)) = replaced {
+                breaches.push((ViolationKind::AckedRecordLost, offset, Some(acked[(offset - acked_base) as usize].id)));
+                ledger.acked.remove(&acked_base);
+            }
+        }
         for (offset, record) in batch.iter() {
-            if offset < ledger.committed_end && find_in(&ledger.committed, offset).is_some_and(|r| r.id != record.id) {
-                breaches.push((ViolationKind::OffsetReused, offset, Some(record.id)));
-            }
-            if let Some((&acked_base, acked)) = ledger.acked.range(..=offset).next_back()
-                && let Some(old) = acked.get((offset - acked_base) as usize).filter(|r| r.id != record.id)
-                && !replaced_acks.contains(&acked_base)
-            {
-                replaced_acks.push(acked_base);
-                breaches.push((ViolationKind::AckedRecordLost, offset, Some(old.id)));
-            }
             let producer = record.id.producer;
             let (ordered, idempotent) = state.promises(producer);
-            if ordered {
-                let recent = ledger.recent.entry(producer).or_default();
-                if let Some(&(_, previous)) = recent.iter().max_by_key(|(o, _)| *o) {
-                    if record.id.sequence < previous {
-                        breaches.push((ViolationKind::OrderBroken, offset, Some(record.id)));
-                    }
+            if !ordered {
+                continue;
+            }
+            let recent = ledger.recent.entry(producer).or_default();
+            if let Some(&(_, latest)) = recent.last()
+                && record.id.sequence <= latest
+            {
+                if record.id.sequence < latest {
+                    breaches.push((ViolationKind::OrderBroken, offset, Some(record.id)));
                 }
                 if idempotent && recent.iter().any(|&(o, s)| s == record.id.sequence && o != offset) {
                     breaches.push((ViolationKind::DuplicateRecord, offset, Some(record.id)));
                 }
-                recent.push((offset, record.id.sequence));
-                if recent.len() > RECENT_RECORDS_MAX {
-                    recent.remove(0);
-                }
             }
-        }
-        // An acknowledged batch replaced here is reported once.
-        let ledger = self.partition(partition);
-        for acked_base in replaced_acks {
-            ledger.acked.remove(&acked_base);
+            recent.push((offset, record.id.sequence));
+            if recent.len() > RECENT_RECORDS_MAX {
+                recent.remove(0);
+            }
         }
         for (kind, offset, record) in breaches {
             self.breach(out, kind, partition, offset, 1, record);
@@ -236,12 +258,15 @@ impl Ledger {
             return;
         }
         let Some(log) = state.log(broker, partition) else { return };
-        // Newly committed batches become the partition's fixed history.
+        // Newly committed batches become the partition's fixed history; acks that came before the
+        // commit move with them.
         let from = ledger.committed_end.max(log.log_start_offset());
-        if let Ok(batches) = log.read(from, u64::MAX, hw) {
-            for batch in batches {
-                ledger.committed.insert(batch.base_offset, batch.records.clone());
+        for batch in log.batches_from(from).take_while(|b| b.next_offset() <= hw) {
+            if ledger.committed.back().is_some_and(|c| c.base_offset >= batch.base_offset) {
+                continue;
             }
+            let acked = ledger.acked.remove(&batch.base_offset).is_some_and(|a| a.first().map(|r| r.id) == batch.records.first().map(|r| r.id));
+            ledger.committed.push_back(CommittedBatch { base_offset: batch.base_offset, records: batch.records.clone(), acked });
         }
         ledger.committed_end = hw;
     }
@@ -261,6 +286,20 @@ impl Ledger {
                 if !has {
                     lost.push((base, offset, (records.len() - i) as u32, record.id));
                     break;
+                }
+            }
+        }
+        // After an unclean election even committed, acknowledged records can be missing.
+        let ledger = self.partition(partition);
+        if leo < ledger.committed_end {
+            let from = ledger.committed.partition_point(|b| b.base_offset + b.records.len() as u64 <= leo);
+            for batch in ledger.committed.iter().skip(from).filter(|b| b.acked) {
+                let first_missing = batch.records.iter().enumerate().find(|(i, r)| {
+                    let offset = batch.base_offset + *i as u64;
+                    offset >= log.log_start_offset() && !(offset < leo && record_at(log, offset).is_some_and(|x| x.id == r.id))
+                });
+                if let Some((i, r)) = first_missing {
+                    lost.push((u64::MAX, batch.base_offset + i as u64, (batch.records.len() - i) as u32, r.id));
                 }
             }
         }

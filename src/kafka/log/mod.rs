@@ -221,6 +221,16 @@ impl Log {
         self.segments.iter().flat_map(|s| s.batches().iter())
     }
 
+    /// Batches from the one holding `offset` to the end, oldest first (found through the index).
+    pub fn batches_from(&self, offset: u64) -> impl Iterator<Item = &Batch> {
+        let first = self.segments.partition_point(|s| s.base_offset() <= offset).saturating_sub(1);
+        let start_slot = self.segments.get(first).and_then(|s| s.find_batch(offset)).unwrap_or(usize::MAX);
+        self.segments.range(first..).enumerate().flat_map(move |(i, s)| {
+            let skip = if i == 0 { start_slot.min(s.batches().len()) } else { 0 };
+            s.batches()[skip..].iter()
+        })
+    }
+
     /// The batch holding `offset`, if the log has it.
     pub fn batch_at(&self, offset: u64) -> Option<&Batch> {
         if offset < self.log_start_offset || offset >= self.log_end_offset() {
