@@ -7,6 +7,7 @@
 
 pub mod bench;
 pub mod kafka;
+pub mod scenario;
 pub mod sim;
 
 #[cfg(not(target_arch = "wasm32"))]

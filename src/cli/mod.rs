@@ -8,9 +8,13 @@ use std::io::{BufRead, Write};
 
 mod assign;
 mod bench;
+mod check;
 pub mod conformance;
+mod link;
 mod partition;
 mod place;
+mod presets;
+mod run;
 
 /// Exit code for input the command cannot accept (bad flag, bad file, bad value).
 pub const EXIT_USAGE: i32 = 2;
@@ -26,6 +30,10 @@ Commands:
   partition    Which partition each key goes to (Kafka's murmur2 rule)
   assign       What a consumer-group assignor gives these members (JSON in, JSON out)
   place        Replica placement at topic creation, as Kafka's AdminUtils computes it
+  run          Play a scenario or lesson headless: checkpoints, metrics, trace hash
+  check        Check a scenario file and list every problem
+  link         Make a share link for a scenario, or open one back into a scenario file
+  presets      List the built-in lessons' ids
   bench        How fast the engine simulates the bench-reference workload
   conformance  Check the engine against a file of Kafka's own input -> output cases
   help         Print this help (also: --help, -h)
@@ -76,6 +84,10 @@ pub fn run(args: Vec<OsString>, stdin: &mut dyn BufRead, out: &mut dyn Write, er
         Some("assign") => assign::run(rest, &mut io),
         Some("place") => place::run(rest, &mut io),
         Some("bench") => bench::run(rest, &mut io),
+        Some("run") => run::run(rest, &mut io),
+        Some("check") => check::run(rest, &mut io),
+        Some("link") => link::run(rest, &mut io),
+        Some("presets") => presets::run(rest, &mut io),
         Some("conformance") => conformance::run(rest, &mut io),
         _ => io.usage_error(USAGE, format!("unknown command or argument '{}'.", first.to_string_lossy())),
     }
