@@ -151,6 +151,10 @@ pub fn evaluate(probe: &Probe, view: &View, tally: &Tally) -> Result<ProbeValue,
             }
             ProbeValue::List((start..end).map(|o| ProbeValue::Text(record_value(view, p, o))).collect())
         }
+        Probe::DiskAppends { broker } => ProbeValue::int(broker_of(view, *broker)?.disk.stats.append_requests),
+        Probe::DiskReads { broker } => ProbeValue::int(broker_of(view, *broker)?.disk.stats.read_requests),
+        Probe::DiskReadsFromPageCache { broker } => ProbeValue::int(broker_of(view, *broker)?.disk.stats.reads_from_page_cache),
+        Probe::DiskFsyncs { broker } => ProbeValue::int(broker_of(view, *broker)?.disk.stats.fsyncs),
         Probe::BrokerAlive { broker } => ProbeValue::Bool(broker_of(view, *broker)?.up),
         Probe::BrokerFenced { broker } => {
             broker_of(view, *broker)?;
@@ -159,6 +163,8 @@ pub fn evaluate(probe: &Probe, view: &View, tally: &Tally) -> Result<ProbeValue,
         Probe::RecordsSent { producer } => ProbeValue::int(view.producers()[producer_of(view, producer)?].stats.records_sent),
         Probe::RecordsAcked { producer } => ProbeValue::int(view.producers()[producer_of(view, producer)?].stats.records_acked),
         Probe::RecordsFailed { producer } => ProbeValue::int(view.producers()[producer_of(view, producer)?].stats.records_failed),
+        Probe::ProduceRequests { producer } => ProbeValue::int(view.producers()[producer_of(view, producer)?].stats.requests_sent),
+        Probe::ProduceBatches { producer } => ProbeValue::int(view.producers()[producer_of(view, producer)?].stats.batches_sent),
         Probe::ProduceErrors { producer, error } => {
             let index = producer_of(view, producer)?;
             let name = known_error(error)?;

@@ -291,6 +291,13 @@ pub enum Probe {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         broker: Option<u32>,
     },
+    /// Append requests the broker's disk served (one per batch a leader or follower wrote).
+    DiskAppends { broker: u32 },
+    /// Read requests the broker's disk served, from the page cache or the device.
+    DiskReads { broker: u32 },
+    /// Reads served from the page cache without touching the device.
+    DiskReadsFromPageCache { broker: u32 },
+    DiskFsyncs { broker: u32 },
     /// The broker's process is running.
     BrokerAlive { broker: u32 },
     /// The controller has fenced the broker (it missed heartbeats or is down).
@@ -300,6 +307,10 @@ pub enum Probe {
     RecordsAcked { producer: String },
     /// Records whose send finally failed (no more retries).
     RecordsFailed { producer: String },
+    /// Produce requests the producer sent (each carries one batch per partition of one leader).
+    ProduceRequests { producer: String },
+    /// Batches the producer sent.
+    ProduceBatches { producer: String },
     /// How many produce responses (or timeouts) carried this Kafka error, retried or not.
     ProduceErrors { producer: String, error: String },
     /// The Kafka name of the producer's most recent error, or "none".

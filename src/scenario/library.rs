@@ -17,6 +17,8 @@ macro_rules! presets {
 
 presets![
     "topic-partitions-offsets",
+    "round-robin-no-key",
+    "key-hash-ordering",
 ];
 
 /// A lesson in the index.
