@@ -19,6 +19,8 @@ presets![
     "topic-partitions-offsets",
     "round-robin-no-key",
     "key-hash-ordering",
+    "out-of-order-across-partitions",
+    "hot-partition",
 ];
 
 /// A lesson in the index.
