@@ -21,6 +21,7 @@ presets![
     "key-hash-ordering",
     "out-of-order-across-partitions",
     "hot-partition",
+    "replication-leaders-followers",
 ];
 
 /// A lesson in the index.
