@@ -22,6 +22,7 @@ presets![
     "out-of-order-across-partitions",
     "hot-partition",
     "replication-leaders-followers",
+    "leader-failover",
 ];
 
 /// A lesson in the index.
