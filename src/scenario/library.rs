@@ -23,6 +23,7 @@ presets![
     "hot-partition",
     "replication-leaders-followers",
     "leader-failover",
+    "min-insync-replicas",
 ];
 
 /// A lesson in the index.
