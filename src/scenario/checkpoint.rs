@@ -155,6 +155,10 @@ pub fn evaluate(probe: &Probe, view: &View, tally: &Tally) -> Result<ProbeValue,
         Probe::DiskReads { broker } => ProbeValue::int(broker_of(view, *broker)?.disk.stats.read_requests),
         Probe::DiskReadsFromPageCache { broker } => ProbeValue::int(broker_of(view, *broker)?.disk.stats.reads_from_page_cache),
         Probe::DiskFsyncs { broker } => ProbeValue::int(broker_of(view, *broker)?.disk.stats.fsyncs),
+        Probe::RecordsTruncated { broker } => {
+            broker_of(view, *broker)?;
+            ProbeValue::int(tally.records_truncated(*broker))
+        }
         Probe::BrokerAlive { broker } => ProbeValue::Bool(broker_of(view, *broker)?.up),
         Probe::BrokerFenced { broker } => {
             broker_of(view, *broker)?;

@@ -298,6 +298,9 @@ pub enum Probe {
     /// Reads served from the page cache without touching the device.
     DiskReadsFromPageCache { broker: u32 },
     DiskFsyncs { broker: u32 },
+    /// Records the broker removed from its logs by truncation (rejoining after a failover, or a lost
+    /// page cache).
+    RecordsTruncated { broker: u32 },
     /// The broker's process is running.
     BrokerAlive { broker: u32 },
     /// The controller has fenced the broker (it missed heartbeats or is down).

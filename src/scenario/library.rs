@@ -23,6 +23,7 @@ presets![
     "hot-partition",
     "replication-leaders-followers",
     "leader-failover",
+    "acks1-data-loss",
     "min-insync-replicas",
 ];
 

@@ -66,6 +66,8 @@ pub struct Tally {
     /// (producer index, error name) → failed batches.
     produce_errors: BTreeMap<(u32, &'static str), u64>,
     last_produce_error: BTreeMap<u32, &'static str>,
+    /// Broker id → records removed by truncation.
+    truncated: BTreeMap<u32, u64>,
     /// Consumers (by name) whose processed values probes ask about.
     tracked_consumers: BTreeSet<String>,
     /// (consumer index, value) in the order processing finished.
@@ -125,7 +127,10 @@ impl Tally {
             }
             EventKind::SegmentRolled { .. } => m.segments_rolled += 1,
             EventKind::SegmentDeleted { .. } => m.segments_deleted += 1,
-            EventKind::Truncated { removed_records, .. } => m.records_truncated += removed_records,
+            EventKind::Truncated { broker, removed_records, .. } => {
+                m.records_truncated += removed_records;
+                *self.truncated.entry(broker.0).or_default() += removed_records;
+            }
             EventKind::ProduceAcked { records, .. } => m.records_acked += u64::from(*records),
             EventKind::ProduceSentNoAck { records, .. } => m.records_sent_without_ack += u64::from(*records),
             EventKind::ProduceFailed { producer, records, error, retrying, .. } => {
@@ -181,6 +186,10 @@ impl Tally {
 
     pub fn produce_errors(&self, producer: u32, error: &str) -> u64 {
         self.produce_errors.iter().filter(|((p, e), _)| *p == producer && *e == error).map(|(_, n)| *n).sum()
+    }
+
+    pub fn records_truncated(&self, broker: u32) -> u64 {
+        self.truncated.get(&broker).copied().unwrap_or(0)
     }
 
     pub fn last_produce_error(&self, producer: u32) -> Option<&'static str> {
