@@ -25,6 +25,7 @@ presets![
     "leader-failover",
     "acks1-data-loss",
     "min-insync-replicas",
+    "unclean-election",
 ];
 
 /// A lesson in the index.
