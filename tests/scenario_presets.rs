@@ -109,3 +109,16 @@ fn an_unknown_preset_suggests_the_nearest_id() {
     let err = preset("leader-failovr").unwrap_err();
     assert_eq!(err, library::LibraryError::UnknownPreset { id: "leader-failovr".into(), suggestion: Some("leader-failover".into()) });
 }
+
+#[test]
+fn the_stress_preset_keeps_more_than_500_records_in_flight() {
+    let mut run = kafka_lab::scenario::ScenarioRun::start(preset("stress").unwrap()).unwrap();
+    let mut t = 1000;
+    while t <= 4000 {
+        run.advance_to(t, |_| {});
+        let in_flight = run.tally().records_in_flight(run.world().now());
+        assert!(in_flight >= 500, "only {in_flight} records in flight at {t} ms");
+        t += 100;
+    }
+    assert!(run.report().metrics.records_in_flight_max >= 500);
+}

@@ -26,6 +26,7 @@ presets![
     "acks1-data-loss",
     "min-insync-replicas",
     "unclean-election",
+    "stress",
 ];
 
 /// A lesson in the index.
