@@ -26,6 +26,7 @@ presets![
     "acks1-data-loss",
     "min-insync-replicas",
     "unclean-election",
+    "segments-retention",
     "stress",
 ];
 
