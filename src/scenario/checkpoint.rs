@@ -169,6 +169,10 @@ pub fn evaluate(probe: &Probe, view: &View, tally: &Tally) -> Result<ProbeValue,
         Probe::RecordsFailed { producer } => ProbeValue::int(view.producers()[producer_of(view, producer)?].stats.records_failed),
         Probe::ProduceRequests { producer } => ProbeValue::int(view.producers()[producer_of(view, producer)?].stats.requests_sent),
         Probe::ProduceBatches { producer } => ProbeValue::int(view.producers()[producer_of(view, producer)?].stats.batches_sent),
+        Probe::AverageAckLatencyMs { producer } => {
+            let stats = &view.producers()[producer_of(view, producer)?].stats;
+            ProbeValue::int(stats.latency_ms_total.checked_div(stats.records_acked).unwrap_or(0))
+        }
         Probe::ProduceErrors { producer, error } => {
             let index = producer_of(view, producer)?;
             let name = known_error(error)?;

@@ -314,6 +314,10 @@ pub enum Probe {
     ProduceRequests { producer: String },
     /// Batches the producer sent.
     ProduceBatches { producer: String },
+    /// The mean acknowledgement latency over the producer's acknowledged records, in ms (rounded down;
+    /// 0 before the first acknowledgement). The engine measures a batch from its first record, so
+    /// every record counts its batch's latency.
+    AverageAckLatencyMs { producer: String },
     /// How many produce responses (or timeouts) carried this Kafka error, retried or not.
     ProduceErrors { producer: String, error: String },
     /// The Kafka name of the producer's most recent error, or "none".

@@ -27,6 +27,7 @@ presets![
     "min-insync-replicas",
     "unclean-election",
     "segments-retention",
+    "batching-linger",
     "stress",
 ];
 
