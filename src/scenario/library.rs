@@ -22,6 +22,7 @@ presets![
     "out-of-order-across-partitions",
     "hot-partition",
     "replication-leaders-followers",
+    "acks-0-1-all",
     "leader-failover",
     "acks1-data-loss",
     "min-insync-replicas",
