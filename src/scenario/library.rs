@@ -28,6 +28,7 @@ presets![
     "min-insync-replicas",
     "unclean-election",
     "segments-retention",
+    "sequential-io-zero-copy",
     "batching-linger",
     "stress",
 ];
