@@ -16,7 +16,15 @@ const GOLDEN_TRACE_HASHES: &[(&str, &str)] = &[
     ("out-of-order-across-partitions", "5e5102661bb10843"),
     ("hot-partition", "b3cb748745be78e5"),
     ("replication-leaders-followers", "90f648f2c67c2d4d"),
+    ("acks-0-1-all", "98863344ea5d5ccc"),
     ("leader-failover", "9c49bc131685cbb1"),
+    ("acks1-data-loss", "8e09b4c2ae120ecb"),
+    ("min-insync-replicas", "84759440d2a4d539"),
+    ("unclean-election", "a320930de49c5c0c"),
+    ("segments-retention", "cf8593390a5fc18f"),
+    ("sequential-io-zero-copy", "e15588aacbf23308"),
+    ("batching-linger", "ccb64c16f747b3fe"),
+    ("stress", "952b408422d08434"),
 ];
 
 /// The lesson ids of `shared/design/LESSONS.md`: course pages link to exactly these.
