@@ -68,7 +68,8 @@ fn an_unknown_version_is_named() {
 fn hostile_links_get_typed_errors() {
     let valid = encode_link(&failover_with_a_click(), BASE);
     let payload = valid.split_once("#v1.").unwrap().1.to_string();
-    let cases: Vec<(String, fn(&LinkError) -> bool)> = vec![
+    type Expectation = fn(&LinkError) -> bool;
+    let cases: Vec<(String, Expectation)> = vec![
         ("".into(), |e| matches!(e, LinkError::NotALink)),
         ("hello".into(), |e| matches!(e, LinkError::NotALink)),
         ("#v1.".into(), |e| matches!(e, LinkError::Damaged(_) | LinkError::NotBase64(_))),

@@ -1,7 +1,7 @@
 //! `kafka-lab run`: plays a scenario headless and says whether its checkpoints hold.
 
 use super::{EXIT_CHECK_FAILED, Io};
-use crate::scenario::library::{self, LibraryError};
+use crate::scenario::library;
 use crate::scenario::run::{RunReport, ScenarioRun};
 use crate::scenario::validate::DURATION_MS_MAX;
 use crate::scenario::{Scenario, parse_scenario};
@@ -31,10 +31,7 @@ impl ScenarioSource {
         match (&self.file, &self.preset) {
             (Some(_), Some(_)) => Err(io.usage_error(usage, "give a FILE or --preset, not both.")),
             (None, None) => Err(io.usage_error(usage, "a scenario FILE or --preset ID is needed.")),
-            (None, Some(id)) => library::preset(id).map_err(|e| match e {
-                LibraryError::UnknownPreset { .. } => io.input_error(e),
-                LibraryError::Broken { .. } => io.input_error(e),
-            }),
+            (None, Some(id)) => library::preset(id).map_err(|e| io.input_error(e)),
             (Some(file), None) => {
                 let text = super::read_input(Some(file), io)?;
                 parse_scenario(&text).map_err(|problems| {

@@ -135,7 +135,7 @@ impl ScenarioRun {
                 on_event(&event);
             }
             // run_until stops early only when the event buffer filled up: drain and go on.
-            if !self.world.next_event_time().is_some_and(|t| t <= until) {
+            if self.world.next_event_time().is_none_or(|t| t > until) {
                 return;
             }
         }
