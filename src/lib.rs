@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod explore;
 pub mod kafka;
+pub mod scenario;
 pub mod sim;
 
 #[cfg(not(target_arch = "wasm32"))]

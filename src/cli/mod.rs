@@ -9,9 +9,13 @@ use std::io::{BufRead, Write};
 mod assign;
 mod bench;
 mod explore;
+mod check;
 pub mod conformance;
+mod link;
 mod partition;
 mod place;
+mod presets;
+mod run;
 
 /// Exit code for input the command cannot accept (bad flag, bad file, bad value).
 pub const EXIT_USAGE: i32 = 2;
@@ -27,6 +31,10 @@ Commands:
   partition    Which partition each key goes to (Kafka's murmur2 rule)
   assign       What a consumer-group assignor gives these members (JSON in, JSON out)
   place        Replica placement at topic creation, as Kafka's AdminUtils computes it
+  run          Play a scenario or lesson headless: checkpoints, metrics, trace hash
+  check        Check a scenario file and list every problem
+  link         Make a share link for a scenario, or open one back into a scenario file
+  presets      List the built-in lessons' ids
   bench        How fast the engine simulates the bench-reference workload
   explore      Sweep seeds under random faults; the guarantee ledger checks every run
   conformance  Check the engine against a file of Kafka's own input -> output cases
@@ -79,6 +87,10 @@ pub fn run(args: Vec<OsString>, stdin: &mut dyn BufRead, out: &mut dyn Write, er
         Some("place") => place::run(rest, &mut io),
         Some("bench") => bench::run(rest, &mut io),
         Some("explore") => explore::run(rest, &mut io),
+        Some("run") => run::run(rest, &mut io),
+        Some("check") => check::run(rest, &mut io),
+        Some("link") => link::run(rest, &mut io),
+        Some("presets") => presets::run(rest, &mut io),
         Some("conformance") => conformance::run(rest, &mut io),
         _ => io.usage_error(USAGE, format!("unknown command or argument '{}'.", first.to_string_lossy())),
     }

@@ -1,0 +1,133 @@
+//! `kafka-lab link`: makes a share link for a scenario, or opens one back into a scenario file.
+
+use super::run::ScenarioSource;
+use super::{EXIT_USAGE, Io};
+use crate::scenario::link::{DEFAULT_BASE_URL, LINK_DOWNLOAD_THRESHOLD, RunSource, SharedRun, decode_link, encode_link};
+use crate::scenario::{to_json, to_toml};
+use lexopt::Arg;
+use std::ffi::OsString;
+
+const LINK_USAGE: &str = "\
+Usage: kafka-lab link (FILE | --preset ID) [--base URL] [--at-ms T]
+       kafka-lab link --decode URL [--json]
+
+The first form prints a share URL for a scenario file (carried whole) or a built-in lesson (carried
+by id), opening at moment T (default 0). The default base is http://127.0.0.1:8080/.
+The second form prints the run a link carries (its scenario with the learner's seed and actions) as a
+scenario file `kafka-lab run` accepts: TOML, or JSON with --json. A link that cannot be opened exits 2
+with the problem on standard error.
+";
+
+pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
+    let mut source = ScenarioSource { file: None, preset: None };
+    let mut base = DEFAULT_BASE_URL.to_string();
+    let mut decode: Option<String> = None;
+    let mut json = false;
+    let mut at_ms = 0u64;
+    let mut parser = lexopt::Parser::from_args(args);
+    loop {
+        let arg = match parser.next() {
+            Ok(Some(arg)) => arg,
+            Ok(None) => break,
+            Err(e) => return io.usage_error(LINK_USAGE, e),
+        };
+        let value = |parser: &mut lexopt::Parser| parser.value().map(|v| v.to_string_lossy().into_owned());
+        match arg {
+            Arg::Long("help") | Arg::Short('h') => {
+                let _ = write!(io.out, "{LINK_USAGE}");
+                return 0;
+            }
+            Arg::Long("json") => json = true,
+            Arg::Long("preset") => match value(&mut parser) {
+                Ok(v) => source.preset = Some(v),
+                Err(e) => return io.usage_error(LINK_USAGE, e),
+            },
+            Arg::Long("base") => match value(&mut parser) {
+                Ok(v) => base = v,
+                Err(e) => return io.usage_error(LINK_USAGE, e),
+            },
+            Arg::Long("decode") => match value(&mut parser) {
+                Ok(v) => decode = Some(v),
+                Err(e) => return io.usage_error(LINK_USAGE, e),
+            },
+            Arg::Long("at-ms") => match value(&mut parser) {
+                Ok(v) => match v.trim().parse::<u64>() {
+                    Ok(t) => at_ms = t,
+                    Err(_) => return io.usage_error(LINK_USAGE, format!("--at-ms: '{v}' is not a moment in milliseconds")),
+                },
+                Err(e) => return io.usage_error(LINK_USAGE, e),
+            },
+            Arg::Value(file) if source.file.is_none() => source.file = Some(file.to_string_lossy().into_owned()),
+            other => return io.usage_error(LINK_USAGE, other.unexpected()),
+        }
+    }
+    match decode {
+        Some(link) => {
+            if source.file.is_some() || source.preset.is_some() {
+                return io.usage_error(LINK_USAGE, "--decode takes a link, not a FILE or --preset.");
+            }
+            print_decoded(&link, json, io)
+        }
+        None => print_encoded(&source, &base, at_ms, io),
+    }
+}
+
+fn print_encoded(source: &ScenarioSource, base: &str, at_ms: u64, io: &mut Io) -> i32 {
+    let scenario = match source.load(LINK_USAGE, io) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut shared = match &source.preset {
+        Some(id) => SharedRun { source: RunSource::Preset(id.clone()), seed: scenario.seed, actions: Vec::new(), at_ms: 0 },
+        None => SharedRun::inline(scenario),
+    };
+    shared.at_ms = at_ms;
+    // The link must open as it is made: a moment past a lesson's end stretches it, within the limits.
+    if let Err(e) = shared.scenario() {
+        return io.input_error(e);
+    }
+    let url = encode_link(&shared, base);
+    let _ = writeln!(io.out, "{url}");
+    if url.len() > LINK_DOWNLOAD_THRESHOLD {
+        let _ = writeln!(
+            io.err,
+            "kafka-lab: this link has {} characters (more than {LINK_DOWNLOAD_THRESHOLD}): share the scenario file instead",
+            url.len()
+        );
+    }
+    0
+}
+
+fn print_decoded(link: &str, json: bool, io: &mut Io) -> i32 {
+    let shared = match decode_link(link) {
+        Ok(run) => run,
+        Err(e) => {
+            let _ = writeln!(io.err, "kafka-lab: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let scenario = match shared.scenario() {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = writeln!(io.err, "kafka-lab: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    if json {
+        let _ = writeln!(io.out, "{}", to_json(&scenario));
+        return 0;
+    }
+    match to_toml(&scenario) {
+        Ok(text) => {
+            let origin = match &shared.source {
+                RunSource::Preset(id) => format!("the lesson '{id}'"),
+                RunSource::Inline(_) => "a scenario carried whole".to_string(),
+            };
+            let _ = writeln!(io.out, "# Opened from a kafka-lab link: {origin}, seed {}, {} action(s) of the learner's.", shared.seed, shared.actions.len());
+            let _ = writeln!(io.out, "# The link opens at {} ms: `kafka-lab run FILE --until-ms {}` stops there.\n", shared.at_ms, shared.at_ms);
+            let _ = write!(io.out, "{text}");
+            0
+        }
+        Err(e) => io.input_error(e),
+    }
+}

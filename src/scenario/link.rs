@@ -1,0 +1,328 @@
+//! Share links: the current run as a URL fragment, inputs only (never state).
+//!
+//! A run is (a preset id or an inline scenario) + seed + the learner's own timed actions + the moment
+//! on the timeline. The fragment is
+//!
+//! ```text
+//! #v1.<base64url, no padding, of zlib-wrapped deflate (RFC 1950/1951) of compact JSON>
+//! ```
+//!
+//! where the JSON is `{"preset": "<id>", "seed": 7, "actions": [<timed actions>], "at_ms": 12000}`
+//! or `{"scenario": {<a scenario, any supported version>}, "seed": …, "actions": […], "at_ms": …}`
+//! (`actions` is left out when empty). zlib's checksum turns a damaged link into a clear error rather
+//! than a different run, and the browser's `CompressionStream("deflate")` speaks the same format.
+//! A plain lesson link is `#preset=<id>`.
+//!
+//! The decoder is for hostile input: the fragment and the inflated JSON have hard size limits, every
+//! failure is a [`LinkError`] a learner can read, and nothing panics.
+
+use super::format::Scenario;
+use super::library;
+use super::parse::{from_value_at, scenario_from_document, strict_json};
+use super::problem::{Problem, Problems, did_you_mean, index_path};
+use super::validate::{self, ACTIONS_MAX, DURATION_MS_MAX, id_problem};
+use crate::kafka::world::TimedAction;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// The version tag of the link format this build writes and reads.
+pub const LINK_VERSION: &str = "v1";
+/// Above this many characters a link is too long to paste comfortably: offer a file download instead.
+pub const LINK_DOWNLOAD_THRESHOLD: usize = 8000;
+/// The decoder refuses longer input without looking at it.
+pub const LINK_ENCODED_MAX: usize = 64 * 1024;
+/// The decoder stops inflating past this many bytes.
+pub const LINK_INFLATED_MAX: usize = 1 << 20;
+/// Where `kafka-lab link` points when no `--base` is given.
+pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8080/";
+
+/// What a run starts from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunSource {
+    /// A built-in lesson, by id: the link stays short.
+    Preset(String),
+    /// A scenario carried whole (a course author's own, or one the learner built).
+    Inline(Box<Scenario>),
+}
+
+/// A run as a link carries it: inputs only.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SharedRun {
+    pub source: RunSource,
+    pub seed: u64,
+    /// The learner's own timed actions, run after the scenario's.
+    pub actions: Vec<TimedAction>,
+    /// The moment on the timeline the link opens at.
+    pub at_ms: u64,
+}
+
+impl SharedRun {
+    /// A built-in lesson at its own seed, at the start.
+    pub fn preset(id: &str) -> Result<SharedRun, LinkError> {
+        let scenario = library::preset(id).map_err(|e| LinkError::from_library(id, e))?;
+        Ok(SharedRun { source: RunSource::Preset(id.to_string()), seed: scenario.seed, actions: Vec::new(), at_ms: 0 })
+    }
+
+    /// A scenario carried whole, at its own seed, at the start.
+    pub fn inline(scenario: Scenario) -> SharedRun {
+        SharedRun { seed: scenario.seed, source: RunSource::Inline(Box::new(scenario)), actions: Vec::new(), at_ms: 0 }
+    }
+
+    /// The scenario the run starts from, before the learner's seed and actions.
+    pub fn base_scenario(&self) -> Result<Scenario, LinkError> {
+        match &self.source {
+            RunSource::Preset(id) => library::preset(id).map_err(|e| LinkError::from_library(id, e)),
+            RunSource::Inline(scenario) => Ok((**scenario).clone()),
+        }
+    }
+
+    /// The whole run as one checked scenario: the learner's seed, the scenario's actions followed by
+    /// the learner's, and a duration that reaches the shared moment and every action.
+    pub fn scenario(&self) -> Result<Scenario, LinkError> {
+        let mut scenario = self.base_scenario()?;
+        scenario.seed = self.seed;
+        scenario.actions.extend(self.actions.iter().cloned());
+        let last_action = self.actions.iter().map(|a| a.at_ms).max().unwrap_or(0);
+        scenario.duration_ms = scenario.duration_ms.max(self.at_ms).max(last_action);
+        validate::validate(&scenario).map_err(LinkError::InvalidRun)?;
+        Ok(scenario)
+    }
+}
+
+/// Why a link cannot be opened. Every message says what is wrong in words a learner can act on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkError {
+    /// No `#v1.` or `#preset=` part.
+    NotALink,
+    /// Made by another version of the link format.
+    UnknownVersion(String),
+    TooLong { length: usize },
+    /// A character that base64url does not use, or a length it cannot have.
+    NotBase64(String),
+    /// The compressed data is cut short or altered.
+    Damaged(String),
+    /// It inflates past [`LINK_INFLATED_MAX`].
+    TooLarge,
+    NotText,
+    NotJson { line: usize, column: usize, message: String },
+    /// The JSON is not a run, or the run breaks a scenario rule.
+    InvalidRun(Problems),
+    UnknownPreset { id: String, suggestion: Option<String> },
+}
+
+impl LinkError {
+    fn from_library(id: &str, error: library::LibraryError) -> LinkError {
+        match error {
+            library::LibraryError::UnknownPreset { suggestion, .. } => LinkError::UnknownPreset { id: id.to_string(), suggestion },
+            library::LibraryError::Broken { problems, .. } => LinkError::InvalidRun(problems),
+        }
+    }
+}
+
+impl fmt::Display for LinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LinkError::NotALink => write!(f, "this is not a kafka-lab link: it has no #{LINK_VERSION}. or #preset= part"),
+            LinkError::UnknownVersion(v) => write!(
+                f,
+                "this link is in format '{v}', which this kafka-lab does not read (it reads {LINK_VERSION}); it may come from a newer version"
+            ),
+            LinkError::TooLong { length } => {
+                write!(f, "this link is {length} characters long; links are at most {LINK_ENCODED_MAX} (share a scenario file instead)")
+            }
+            LinkError::NotBase64(why) => write!(f, "this link is damaged ({why}): was it copied whole?"),
+            LinkError::Damaged(why) => write!(f, "this link is damaged or cut short ({why}): was it copied whole?"),
+            LinkError::TooLarge => write!(f, "this link unpacks to more than {LINK_INFLATED_MAX} bytes; the lab refuses it"),
+            LinkError::NotText => write!(f, "this link is damaged: its content is not text"),
+            LinkError::NotJson { line, column, message } => {
+                write!(f, "this link is damaged: its content is not valid JSON (line {line}, column {column}: {message})")
+            }
+            LinkError::InvalidRun(problems) => write!(f, "this link's run is not valid:\n{problems}"),
+            LinkError::UnknownPreset { id, suggestion } => {
+                write!(f, "there is no lesson '{id}' in this kafka-lab")?;
+                if let Some(s) = suggestion {
+                    write!(f, " (did you mean '{s}'?)")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for LinkError {}
+
+/// The URL without its fragment.
+fn without_fragment(base_url: &str) -> &str {
+    base_url.split('#').next().unwrap_or(base_url)
+}
+
+/// `base_url#preset=<id>`: a plain lesson link.
+pub fn preset_link(id: &str, base_url: &str) -> String {
+    format!("{}#preset={id}", without_fragment(base_url))
+}
+
+/// The compact JSON a `v1` link carries.
+pub fn link_json(run: &SharedRun) -> String {
+    let mut wire = Map::new();
+    match &run.source {
+        RunSource::Preset(id) => {
+            wire.insert("preset".into(), Value::from(id.as_str()));
+        }
+        RunSource::Inline(scenario) => {
+            // A scenario is strings, integers, booleans, lists and string-keyed maps: it always converts.
+            wire.insert("scenario".into(), serde_json::to_value(scenario).unwrap_or(Value::Null));
+        }
+    }
+    wire.insert("seed".into(), Value::from(run.seed));
+    if !run.actions.is_empty() {
+        wire.insert("actions".into(), serde_json::to_value(&run.actions).unwrap_or(Value::Null));
+    }
+    wire.insert("at_ms".into(), Value::from(run.at_ms));
+    Value::Object(wire).to_string()
+}
+
+/// The share URL for a run: `base_url#v1.<payload>`.
+pub fn encode_link(run: &SharedRun, base_url: &str) -> String {
+    let compressed = miniz_oxide::deflate::compress_to_vec_zlib(link_json(run).as_bytes(), 10);
+    format!("{}#{LINK_VERSION}.{}", without_fragment(base_url), URL_SAFE_NO_PAD.encode(compressed))
+}
+
+/// Opens a link (a whole URL, or just its fragment): the run it carries, checked, or why not.
+pub fn decode_link(link: &str) -> Result<SharedRun, LinkError> {
+    if link.len() > LINK_ENCODED_MAX {
+        return Err(LinkError::TooLong { length: link.len() });
+    }
+    let link = link.trim();
+    let fragment = link.split_once('#').map_or(link, |(_, f)| f);
+    if let Some(id) = fragment.strip_prefix("preset=") {
+        if let Some(rule) = id_problem(id) {
+            return Err(LinkError::InvalidRun(Problems::one("preset", rule)));
+        }
+        return SharedRun::preset(id);
+    }
+    let Some((version, payload)) = fragment.split_once('.') else {
+        return Err(LinkError::NotALink);
+    };
+    if version != LINK_VERSION {
+        let looks_versioned = version.len() <= 8 && version.starts_with('v') && version[1..].bytes().all(|b| b.is_ascii_digit()) && version.len() > 1;
+        return Err(if looks_versioned { LinkError::UnknownVersion(version.to_string()) } else { LinkError::NotALink });
+    }
+    let compressed = URL_SAFE_NO_PAD.decode(payload).map_err(|e| LinkError::NotBase64(base64_problem(&e)))?;
+    let json = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&compressed, LINK_INFLATED_MAX).map_err(|e| match e.status {
+        miniz_oxide::inflate::TINFLStatus::HasMoreOutput => LinkError::TooLarge,
+        miniz_oxide::inflate::TINFLStatus::Adler32Mismatch => LinkError::Damaged("its checksum does not match".into()),
+        miniz_oxide::inflate::TINFLStatus::FailedCannotMakeProgress => LinkError::Damaged("it ends too early".into()),
+        _ => LinkError::Damaged("its compressed data is corrupt".into()),
+    })?;
+    let text = std::str::from_utf8(&json).map_err(|_| LinkError::NotText)?;
+    let value = strict_json(text).map_err(|e| LinkError::NotJson { line: e.line(), column: e.column(), message: tidy_json_error(&e) })?;
+    let run = shared_run_from_json(&value).map_err(|problems| match problems {
+        ReadError::Problems(p) => LinkError::InvalidRun(p),
+        ReadError::Link(e) => e,
+    })?;
+    // The whole run must open: the preset exists and the learner's actions fit it.
+    run.scenario()?;
+    Ok(run)
+}
+
+fn base64_problem(error: &base64::DecodeError) -> String {
+    match error {
+        base64::DecodeError::InvalidByte(at, byte) => {
+            format!("character {:?} at position {} is not used in links", char::from(*byte), at + 1)
+        }
+        base64::DecodeError::InvalidLength(_) | base64::DecodeError::InvalidLastSymbol(..) => "it is cut short".to_string(),
+        base64::DecodeError::InvalidPadding => "it has padding that links do not use".to_string(),
+    }
+}
+
+fn tidy_json_error(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].replace('`', "'"),
+        None => text.replace('`', "'"),
+    }
+}
+
+enum ReadError {
+    Problems(Problems),
+    Link(LinkError),
+}
+
+const WIRE_FIELDS: [&str; 5] = ["preset", "scenario", "seed", "actions", "at_ms"];
+
+/// The JSON of a `v1` link as a run, with every problem's path.
+fn shared_run_from_json(value: &Value) -> Result<SharedRun, ReadError> {
+    let Some(wire) = value.as_object() else {
+        return Err(ReadError::Problems(Problems::one("", "a link carries a run: {preset or scenario, seed, actions, at_ms}")));
+    };
+    let mut problems: Vec<Problem> = Vec::new();
+    for key in wire.keys().filter(|k| !WIRE_FIELDS.contains(&k.as_str())) {
+        problems.push(Problem::new(key.as_str(), format!("unknown field; a link carries {}", WIRE_FIELDS.join(", "))));
+    }
+    let seed = match wire.get("seed") {
+        None => {
+            problems.push(Problem::new("seed", "missing"));
+            0
+        }
+        Some(v) => from_value_at::<u64>(v, "seed").map_err(|p| problems.push(p)).unwrap_or(0),
+    };
+    let at_ms = match wire.get("at_ms") {
+        None => 0,
+        Some(v) => from_value_at::<u64>(v, "at_ms").map_err(|p| problems.push(p)).unwrap_or(0),
+    };
+    if at_ms > DURATION_MS_MAX {
+        problems.push(Problem::new("at_ms", format!("a run lasts at most {DURATION_MS_MAX} ms")));
+    }
+    let mut actions = Vec::new();
+    match wire.get("actions") {
+        None => {}
+        Some(Value::Array(items)) if items.len() <= ACTIONS_MAX => {
+            for (i, item) in items.iter().enumerate() {
+                match from_value_at::<TimedAction>(item, &index_path("actions", i)) {
+                    Ok(action) => actions.push(action),
+                    Err(p) => problems.push(p),
+                }
+            }
+        }
+        Some(Value::Array(_)) => problems.push(Problem::new("actions", format!("at most {ACTIONS_MAX} actions"))),
+        Some(_) => problems.push(Problem::new("actions", "a list of timed actions")),
+    }
+    let source = match (wire.get("preset"), wire.get("scenario")) {
+        (Some(Value::String(id)), None) => {
+            if let Some(rule) = id_problem(id) {
+                problems.push(Problem::new("preset", rule));
+                None
+            } else if library::preset_text(id).is_none() {
+                let suggestion = did_you_mean(id, library::preset_ids()).map(str::to_string);
+                return Err(ReadError::Link(LinkError::UnknownPreset { id: id.clone(), suggestion }));
+            } else {
+                Some(RunSource::Preset(id.clone()))
+            }
+        }
+        (Some(_), None) => {
+            problems.push(Problem::new("preset", "a lesson id (a string)"));
+            None
+        }
+        (None, Some(document)) => match scenario_from_document(document.clone()) {
+            Ok(scenario) => Some(RunSource::Inline(Box::new(scenario))),
+            Err(inner) => {
+                problems.extend(inner.0.into_iter().map(|p| p.under("scenario")));
+                None
+            }
+        },
+        (Some(_), Some(_)) => {
+            problems.push(Problem::new("", "a link carries a preset or a scenario, not both"));
+            None
+        }
+        (None, None) => {
+            problems.push(Problem::new("", "a link carries a preset id or a scenario"));
+            None
+        }
+    };
+    match source {
+        Some(source) if problems.is_empty() => Ok(SharedRun { source, seed, actions, at_ms }),
+        _ => Err(ReadError::Problems(Problems(problems))),
+    }
+}

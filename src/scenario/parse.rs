@@ -1,0 +1,443 @@
+//! Reading a scenario: text (TOML or JSON) to a document, the document migrated to the current
+//! version, then to the typed [`Scenario`], reporting every problem with its path.
+//!
+//! Serde stops at the first problem it meets and names no path. So each part of the scenario (the
+//! cluster's fields, every list item, every action and step) is read on its own, and a part that fails
+//! is read again from a rendering of it that has one field per line: the line serde complains about
+//! names the path of the problem.
+
+use super::format::Scenario;
+use super::migrate::{document_version, migrate};
+use super::problem::{Problem, Problems, did_you_mean, index_path, key_path};
+use super::validate;
+use serde::Deserialize;
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// Scenario files are small; anything larger is refused before it is parsed.
+pub const SCENARIO_TEXT_MAX_BYTES: usize = 1 << 20;
+
+/// How a scenario's text is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Toml,
+    Json,
+}
+
+impl Format {
+    /// JSON when the text starts with `{`, TOML otherwise.
+    pub fn detect(text: &str) -> Format {
+        if text.trim_start_matches('\u{feff}').trim_start().starts_with('{') { Format::Json } else { Format::Toml }
+    }
+}
+
+/// Reads a scenario written in TOML or JSON (detected), of any supported version, and checks it.
+pub fn parse_scenario(text: &str) -> Result<Scenario, Problems> {
+    parse_scenario_as(text, Format::detect(text))
+}
+
+/// Reads a scenario written in `format`, of any supported version, and checks it.
+pub fn parse_scenario_as(text: &str, format: Format) -> Result<Scenario, Problems> {
+    scenario_from_document(document(text, format)?)
+}
+
+/// Turns a parsed document (any supported version) into a checked scenario.
+pub fn scenario_from_document(document: Value) -> Result<Scenario, Problems> {
+    let version = document_version(&document).map_err(|p| Problems(vec![p]))?;
+    let document = migrate(document, version).map_err(|p| Problems(vec![p]))?;
+    let scenario = read_shape(&document)?;
+    validate::validate(&scenario)?;
+    Ok(scenario)
+}
+
+/// The text parsed into a document, or where its syntax breaks.
+pub fn document(text: &str, format: Format) -> Result<Value, Problems> {
+    if text.len() > SCENARIO_TEXT_MAX_BYTES {
+        return Err(Problems::one("", format!("the scenario is {} bytes; the limit is {SCENARIO_TEXT_MAX_BYTES}", text.len())));
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    match format {
+        Format::Json => strict_json(text).map_err(|e| {
+            Problems::one(format!("line {}, column {}", e.line(), e.column()), format!("not valid JSON: {}", tidy(&e)))
+        }),
+        Format::Toml => {
+            let table: toml::Table = toml::from_str(text).map_err(|e| {
+                let at = e.span().map_or(0, |s| s.start);
+                let (line, column) = line_and_column(text, at);
+                Problems::one(format!("line {line}, column {column}"), format!("not valid TOML: {}", e.message().trim()))
+            })?;
+            toml_to_json(toml::Value::Table(table), "").map_err(|p| Problems(vec![p]))
+        }
+    }
+}
+
+/// Writes a scenario as a TOML file `kafka-lab run` reads back unchanged.
+pub fn to_toml(scenario: &Scenario) -> Result<String, String> {
+    toml::to_string_pretty(scenario).map_err(|e| format!("cannot write this scenario as TOML: {e}"))
+}
+
+/// Writes a scenario as pretty JSON.
+pub fn to_json(scenario: &Scenario) -> String {
+    // A Scenario holds only strings, integers, booleans, lists and string-keyed maps: it always serializes.
+    serde_json::to_string_pretty(scenario).expect("a scenario serializes to JSON")
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+fn toml_to_json(value: toml::Value, path: &str) -> Result<Value, Problem> {
+    Ok(match value {
+        toml::Value::String(s) => Value::String(s),
+        toml::Value::Integer(i) => Value::from(i),
+        toml::Value::Float(f) => {
+            serde_json::Number::from_f64(f).map(Value::Number).ok_or_else(|| Problem::new(path, format!("{f} is not a finite number")))?
+        }
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(_) => {
+            return Err(Problem::new(path, "scenarios use no dates or times: write moments as milliseconds since the run began"));
+        }
+        toml::Value::Array(items) => {
+            Value::Array(items.into_iter().enumerate().map(|(i, v)| toml_to_json(v, &index_path(path, i))).collect::<Result<_, _>>()?)
+        }
+        toml::Value::Table(table) => {
+            let mut map = Map::new();
+            for (k, v) in table {
+                let child = toml_to_json(v, &key_path(path, &k))?;
+                map.insert(k, child);
+            }
+            Value::Object(map)
+        }
+    })
+}
+
+/// A JSON document in which no object repeats a key (serde_json would keep the last one silently).
+pub(crate) fn strict_json(text: &str) -> Result<Value, serde_json::Error> {
+    serde_json::from_str::<StrictValue>(text).map(|s| s.0)
+}
+
+struct StrictValue(Value);
+
+impl<'de> serde::Deserialize<'de> for StrictValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictVisitor).map(StrictValue)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        serde_json::Number::from_f64(v).map(Value::Number).ok_or_else(|| E::custom("not a finite number"))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(StrictValue(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let mut map = Map::new();
+        while let Some(key) = access.next_key::<String>()? {
+            if map.contains_key(&key) {
+                return Err(de::Error::custom(format!("the key \"{key}\" appears twice in one object")));
+            }
+            let StrictValue(v) = access.next_value()?;
+            map.insert(key, v);
+        }
+        Ok(Value::Object(map))
+    }
+}
+
+/// serde's message without serde_json's position suffix, quoting names the way problems do.
+fn tidy(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let text = match text.rfind(" at line ") {
+        Some(at) if error.line() > 0 => &text[..at],
+        _ => text.as_str(),
+    };
+    text.replace('`', "'")
+}
+
+/// A value rendered as JSON with one field or item per line, and the path each line belongs to.
+struct Rendered {
+    text: String,
+    line_paths: Vec<String>,
+}
+
+impl Rendered {
+    fn new(path: &str) -> Rendered {
+        Rendered { text: String::new(), line_paths: vec![path.to_string()] }
+    }
+
+    fn new_line(&mut self, path: String) {
+        self.text.push('\n');
+        self.line_paths.push(path);
+    }
+
+    fn value(&mut self, value: &Value, path: &str) {
+        match value {
+            Value::Object(map) if !map.is_empty() => {
+                self.text.push('{');
+                for (i, (k, v)) in map.iter().enumerate() {
+                    let child = key_path(path, k);
+                    self.new_line(child.clone());
+                    if i > 0 {
+                        self.text.push(',');
+                    }
+                    // Serializing a string cannot fail.
+                    self.text.push_str(&serde_json::to_string(k).unwrap_or_default());
+                    self.text.push(':');
+                    self.value(v, &child);
+                }
+                self.new_line(path.to_string());
+                self.text.push('}');
+            }
+            Value::Array(items) if !items.is_empty() => {
+                self.text.push('[');
+                for (i, v) in items.iter().enumerate() {
+                    let child = index_path(path, i);
+                    self.new_line(child.clone());
+                    if i > 0 {
+                        self.text.push(',');
+                    }
+                    self.value(v, &child);
+                }
+                self.new_line(path.to_string());
+                self.text.push(']');
+            }
+            // Serializing a JSON value cannot fail.
+            scalar => self.text.push_str(&serde_json::to_string(scalar).unwrap_or_default()),
+        }
+    }
+}
+
+/// Reads a `T` from `value`, naming the path (under `path`) of the first problem.
+pub(crate) fn from_value_at<T: DeserializeOwned>(value: &Value, path: &str) -> Result<T, Problem> {
+    let first = match T::deserialize(value) {
+        Ok(t) => return Ok(t),
+        Err(e) => e,
+    };
+    let mut rendered = Rendered::new(path);
+    rendered.value(value, path);
+    match serde_json::from_str::<T>(&rendered.text) {
+        Err(e) if e.line() > 0 => {
+            let at = rendered.line_paths.get(e.line() - 1).cloned().unwrap_or_else(|| path.to_string());
+            Err(Problem::new(at, tidy(&e)))
+        }
+        _ => Err(Problem::new(path, tidy(&first))),
+    }
+}
+
+/// Every problem in a `T` whose fields all have defaults (`#[serde(default)]`): each field is read on
+/// its own, and a list field item by item, so one mistake does not hide the next.
+fn problems_field_by_field<T: DeserializeOwned>(value: &Value, path: &str) -> Vec<Problem> {
+    let Value::Object(map) = value else {
+        return from_value_at::<T>(value, path).err().into_iter().collect();
+    };
+    let mut problems = Vec::new();
+    for (key, field) in map {
+        let alone = Value::Object(Map::from_iter([(key.clone(), field.clone())]));
+        if T::deserialize(&alone).is_ok() {
+            continue;
+        }
+        let before = problems.len();
+        if let Value::Array(items) = field {
+            let first_item = index_path(&key_path(path, key), 0);
+            for (i, item) in items.iter().enumerate() {
+                let one = Value::Object(Map::from_iter([(key.clone(), Value::Array(vec![item.clone()]))]));
+                if let Err(mut problem) = from_value_at::<T>(&one, path) {
+                    if let Some(rest) = problem.path.strip_prefix(&first_item) {
+                        problem.path = format!("{}{rest}", index_path(&key_path(path, key), i));
+                    }
+                    problems.push(problem);
+                }
+            }
+        }
+        if problems.len() == before
+            && let Err(problem) = from_value_at::<T>(&alone, path)
+        {
+            problems.push(problem);
+        }
+    }
+    problems
+}
+
+const TOP_LEVEL_FIELDS: [&str; 10] = ["version", "id", "title", "section", "summary", "seed", "duration_ms", "cluster", "actions", "steps"];
+const REQUIRED_FIELDS: [&str; 7] = ["version", "id", "title", "section", "seed", "duration_ms", "cluster"];
+
+/// The typed scenario, or every problem of shape (unknown fields, missing fields, wrong types).
+/// When only the actions or steps are misshapen, the cluster's own rules are checked as well.
+fn read_shape(document: &Value) -> Result<Scenario, Problems> {
+    if let Ok(scenario) = Scenario::deserialize(document) {
+        return Ok(scenario);
+    }
+    let Some(top) = document.as_object() else {
+        return Err(Problems::one("", "a scenario is a table of fields (version, id, title, section, seed, duration_ms, cluster, …)"));
+    };
+    let mut problems = Vec::new();
+    for key in top.keys().filter(|k| !TOP_LEVEL_FIELDS.contains(&k.as_str())) {
+        let hint = did_you_mean(key, TOP_LEVEL_FIELDS).map(|k| format!(" (did you mean '{k}'?)")).unwrap_or_default();
+        problems.push(Problem::new(key_path("", key), format!("unknown field{hint}; a scenario has {}", TOP_LEVEL_FIELDS.join(", "))));
+    }
+    for key in REQUIRED_FIELDS.iter().filter(|k| !top.contains_key(**k)) {
+        problems.push(Problem::new(*key, "missing: every scenario needs it"));
+    }
+    let field = |key: &str| top.get(key);
+    for key in ["id", "title", "summary"] {
+        if let Some(v) = field(key) {
+            problems.extend(from_value_at::<String>(v, key).err());
+        }
+    }
+    if let Some(v) = field("section") {
+        problems.extend(from_value_at::<super::format::Section>(v, "section").err());
+    }
+    for key in ["version"] {
+        if let Some(v) = field(key) {
+            problems.extend(from_value_at::<u32>(v, key).err());
+        }
+    }
+    for key in ["seed", "duration_ms"] {
+        if let Some(v) = field(key) {
+            problems.extend(from_value_at::<u64>(v, key).err());
+        }
+    }
+    let mut cluster_ok = None;
+    if let Some(v) = field("cluster") {
+        match from_value_at::<crate::kafka::world::ClusterSpec>(v, "cluster") {
+            Ok(cluster) => cluster_ok = Some(cluster),
+            Err(first) => {
+                let all = problems_field_by_field::<crate::kafka::world::ClusterSpec>(v, "cluster");
+                if all.is_empty() { problems.push(first) } else { problems.extend(all) }
+            }
+        }
+    }
+    for (key, read_item) in [
+        ("actions", (|v: &Value, p: &str| from_value_at::<crate::kafka::world::TimedAction>(v, p).err()) as fn(&Value, &str) -> Option<Problem>),
+        ("steps", |v: &Value, p: &str| from_value_at::<super::format::Step>(v, p).err()),
+    ] {
+        match field(key) {
+            None => {}
+            Some(Value::Array(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    problems.extend(read_item(item, &index_path(key, i)));
+                }
+            }
+            Some(_) => problems.push(Problem::new(key, format!("{key} is a list (in TOML: [[{key}]] tables)"))),
+        }
+    }
+    if let Some(cluster) = cluster_ok {
+        problems.extend(validate::cluster_problems(&cluster));
+    }
+    if problems.is_empty() {
+        // Every part read on its own; reading the whole again gives serde's own account.
+        return from_value_at::<Scenario>(document, "").map_err(|p| Problems(vec![p]));
+    }
+    Err(Problems(problems))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::world::ClusterSpec;
+    use serde_json::json;
+
+    #[test]
+    fn a_problem_deep_in_the_cluster_names_its_path() {
+        let cluster = json!({"topics": [{"name": "orders"}, {"name": "payments", "replication_factor": "three"}]});
+        let problem = from_value_at::<ClusterSpec>(&cluster, "cluster").unwrap_err();
+        assert_eq!(problem.path, "cluster.topics[1].replication_factor");
+        assert!(problem.rule.contains("invalid type"), "{problem}");
+    }
+
+    #[test]
+    fn an_unknown_field_is_named_with_its_path() {
+        let cluster = json!({"brokers": [{"id": 1}, {"id": 2, "rak": "a"}]});
+        let problem = from_value_at::<ClusterSpec>(&cluster, "cluster").unwrap_err();
+        assert_eq!(problem.path, "cluster.brokers[1].rak");
+        assert!(problem.rule.contains("unknown field 'rak'"), "{problem}");
+    }
+
+    #[test]
+    fn every_misshapen_part_of_the_cluster_is_reported() {
+        let cluster = json!({
+            "controllers": "one",
+            "topics": [{"name": "a", "partitons": 3}, {"name": "b"}, {"name": "c", "config": {"retention.ms": [1.5]}}],
+            "colour": "blue"
+        });
+        let problems = problems_field_by_field::<ClusterSpec>(&cluster, "cluster");
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths.len(), 4, "{problems:?}");
+        assert!(paths.contains(&"cluster.controllers"));
+        assert!(paths.contains(&"cluster.topics[0].partitons"));
+        assert!(paths.iter().any(|p| p.starts_with("cluster.topics[2].config")), "{paths:?}");
+        assert!(paths.iter().any(|p| p.starts_with("cluster")), "{paths:?}");
+    }
+
+    #[test]
+    fn json_objects_may_not_repeat_a_key() {
+        let e = strict_json("{\"seed\": 1,\n \"seed\": 2}").unwrap_err();
+        assert_eq!(e.line(), 2);
+        assert!(e.to_string().contains("appears twice"));
+    }
+
+    #[test]
+    fn syntax_errors_carry_line_and_column() {
+        let toml = "version = 1\nid = \"x\"\ntitle = = 3\n";
+        let problems = document(toml, Format::Toml).unwrap_err();
+        assert!(problems.0[0].path.starts_with("line 3, column"), "{problems}");
+        let json = "{\n  \"version\": 1,\n  \"id\": x\n}";
+        let problems = document(json, Format::Json).unwrap_err();
+        assert!(problems.0[0].path.starts_with("line 3, column"), "{problems}");
+    }
+
+    #[test]
+    fn toml_dates_are_refused_with_their_path() {
+        let problems = document("version = 1\n[cluster]\nwhen = 1979-05-27T07:32:00Z\n", Format::Toml).unwrap_err();
+        assert_eq!(problems.0[0].path, "cluster.when");
+    }
+
+    #[test]
+    fn deep_nesting_is_a_problem_not_a_crash() {
+        let toml = format!("a = {}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(document(&toml, Format::Toml).is_err());
+        let json = format!("{{\"a\": {}{}}}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(document(&json, Format::Json).is_err());
+    }
+}

@@ -1,0 +1,146 @@
+//! `kafka-lab run`, `check`, `link` and `presets` as a course author's CI calls them.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn kafka_lab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kafka-lab")).args(args).output().expect("the kafka-lab binary runs")
+}
+
+fn kafka_lab_stdin(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kafka-lab"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the kafka-lab binary runs");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn trace_hash(run_output: &Output) -> String {
+    let json: serde_json::Value = serde_json::from_slice(&run_output.stdout).expect("run --json prints JSON");
+    json["trace_hash"].as_str().unwrap().to_string()
+}
+
+fn scratch(name: &str, contents: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("kafka-lab-scenario-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+#[test]
+fn presets_lists_the_lesson_ids_one_per_line() {
+    let out = kafka_lab(&["presets"]);
+    assert_eq!(out.status.code(), Some(0));
+    let ids: Vec<String> = text(&out.stdout).lines().map(str::to_string).collect();
+    assert!(ids.contains(&"leader-failover".to_string()), "{ids:?}");
+    assert!(ids.iter().all(|id| !id.contains(' ')));
+}
+
+#[test]
+fn every_preset_passes_run() {
+    for id in text(&kafka_lab(&["presets"]).stdout).lines() {
+        let out = kafka_lab(&["run", "--preset", id, "--json"]);
+        assert_eq!(out.status.code(), Some(0), "{id}: {}{}", text(&out.stdout), text(&out.stderr));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["checkpoints"]["failed"], 0, "{id}");
+        assert!(json["checkpoints"]["passed"].as_u64().unwrap() >= 1, "{id} has a checkpoint that the engine verifies");
+        assert!(json["violations"].as_array().unwrap().is_empty());
+        assert_eq!(json["trace_hash"].as_str().unwrap().len(), 16);
+    }
+}
+
+#[test]
+fn a_failing_checkpoint_exits_1_and_says_what_it_got() {
+    let preset = text(&kafka_lab(&["link", "--preset", "leader-failover"]).stdout);
+    let decoded = kafka_lab(&["link", "--decode", preset.trim()]);
+    let wrong = text(&decoded.stdout).replacen("expect = 2", "expect = 3", 1);
+    let file = scratch("wrong.toml", &wrong);
+    let out = kafka_lab(&["run", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("FAIL"), "{}", text(&out.stdout));
+}
+
+#[test]
+fn a_file_becomes_a_link_and_the_decoded_file_runs_to_the_same_trace_hash() {
+    let original = text(&kafka_lab(&["link", "--decode", "#preset=key-hash-ordering"]).stdout);
+    let file = scratch("original.toml", &original);
+    let link = kafka_lab(&["link", file.to_str().unwrap(), "--base", "https://lab.example/"]);
+    assert_eq!(link.status.code(), Some(0), "{}", text(&link.stderr));
+    let url = text(&link.stdout).trim().to_string();
+    assert!(url.starts_with("https://lab.example/#v1."), "{url}");
+    let decoded = kafka_lab(&["link", "--decode", &url]);
+    assert_eq!(decoded.status.code(), Some(0), "{}", text(&decoded.stderr));
+    let copy = scratch("decoded.toml", &text(&decoded.stdout));
+    let a = kafka_lab(&["run", file.to_str().unwrap(), "--json"]);
+    let b = kafka_lab(&["run", copy.to_str().unwrap(), "--json"]);
+    let c = kafka_lab(&["run", "--preset", "key-hash-ordering", "--json"]);
+    assert_eq!(trace_hash(&a), trace_hash(&b));
+    assert_eq!(trace_hash(&a), trace_hash(&c));
+    // And as JSON, read back from standard input.
+    let json = kafka_lab(&["link", "--decode", &url, "--json"]);
+    let d = kafka_lab_stdin(&["run", "-", "--json"], &text(&json.stdout));
+    assert_eq!(trace_hash(&a), trace_hash(&d));
+}
+
+#[test]
+fn a_preset_link_is_short_and_carries_the_moment() {
+    let out = kafka_lab(&["link", "--preset", "leader-failover", "--at-ms", "14000"]);
+    let url = text(&out.stdout).trim().to_string();
+    assert!(url.starts_with("http://127.0.0.1:8080/#v1."), "{url}");
+    assert!(url.len() < 200, "{} characters: {url}", url.len());
+    let decoded = text(&kafka_lab(&["link", "--decode", &url]).stdout);
+    assert!(decoded.contains("--until-ms 14000"), "{decoded}");
+}
+
+#[test]
+fn hostile_links_exit_2_with_the_problem_on_stderr() {
+    for link in ["#v1.%%%%", "#v9.abc", "#preset=nope", "#v1.eJzLSM3JyVcozy_KSQEAGgQEXQ", "not a link at all", &format!("#v1.{}", "A".repeat(70_000))] {
+        let out = kafka_lab(&["link", "--decode", link]);
+        assert_eq!(out.status.code(), Some(2), "{link}");
+        assert!(out.stdout.is_empty(), "{link}");
+        let err = text(&out.stderr);
+        assert!(err.starts_with("kafka-lab: "), "{link}: {err}");
+    }
+}
+
+#[test]
+fn check_lists_several_problems_at_once() {
+    let good = text(&kafka_lab(&["link", "--decode", "#preset=topic-partitions-offsets"]).stdout);
+    let file = scratch("good.toml", &good);
+    let ok = kafka_lab(&["check", file.to_str().unwrap()]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+    let bad = good
+        .replacen("producer = \"shop\"", "producer = \"shoop\"", 1)
+        .replacen("kind = \"log_end_offset\"\ntopic = \"orders\"\npartition = 0", "kind = \"log_end_offset\"\ntopic = \"orders\"\npartition = 7", 1)
+        .replacen("expect = 1", "expect = [1]", 1);
+    let file = scratch("bad.toml", &bad);
+    let out = kafka_lab(&["check", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(lines.len() >= 3, "{err}");
+    assert!(lines.iter().any(|l| l.starts_with("actions[0]: ") && l.contains("no producer named 'shoop'")), "{err}");
+    assert!(lines.iter().any(|l| l.starts_with("steps[1].checkpoint.probe.partition: topic 'orders' has partitions 0 to 2")), "{err}");
+    assert!(lines.iter().any(|l| l.starts_with("steps[1].checkpoint.expect: ")), "{err}");
+}
+
+#[test]
+fn bad_input_exits_2() {
+    assert_eq!(kafka_lab(&["run"]).status.code(), Some(2));
+    assert_eq!(kafka_lab(&["run", "--preset", "no-such-lesson"]).status.code(), Some(2));
+    assert_eq!(kafka_lab(&["run", "/no/such/file.toml"]).status.code(), Some(2));
+    assert_eq!(kafka_lab(&["check"]).status.code(), Some(2));
+    let out = kafka_lab_stdin(&["run", "-"], "version = 1\nid = \"x\"\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("title: missing"), "{}", text(&out.stderr));
+}

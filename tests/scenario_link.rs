@@ -1,0 +1,194 @@
+//! Share links carry inputs, never state: a link opens the same run, and no input, however damaged or
+//! hostile, makes the decoder panic. Every failure is a typed error a learner can read.
+
+use kafka_lab::kafka::world::{Action, TimedAction};
+use kafka_lab::scenario::link::{LINK_ENCODED_MAX, LinkError, RunSource, SharedRun, decode_link, encode_link, link_json};
+use kafka_lab::scenario::{library, run_scenario};
+
+const BASE: &str = "http://127.0.0.1:8080/";
+
+fn failover_with_a_click() -> SharedRun {
+    let mut run = SharedRun::preset("leader-failover").unwrap();
+    run.actions.push(TimedAction { at_ms: 7000, action: Action::KillBroker { broker: 2, lose_page_cache: false } });
+    run.at_ms = 12_000;
+    run
+}
+
+#[test]
+fn a_preset_link_carries_the_id_and_the_learners_clicks_and_opens_the_same_run() {
+    let shared = failover_with_a_click();
+    let link = encode_link(&shared, BASE);
+    assert!(link.starts_with("http://127.0.0.1:8080/#v1."), "{link}");
+    assert!(link.len() < 2000, "a typical lesson link stays well under 2,000 characters: {}", link.len());
+    let decoded = decode_link(&link).unwrap();
+    assert_eq!(decoded, shared);
+    let a = run_scenario(&shared.scenario().unwrap(), Some(20_000)).unwrap();
+    let b = run_scenario(&decoded.scenario().unwrap(), Some(20_000)).unwrap();
+    assert_eq!(a.trace_hash, b.trace_hash);
+}
+
+#[test]
+fn an_inline_scenario_travels_whole() {
+    let scenario = library::preset("key-hash-ordering").unwrap();
+    let shared = SharedRun::inline(scenario.clone());
+    let link = encode_link(&shared, BASE);
+    let decoded = decode_link(&link).unwrap();
+    assert_eq!(decoded.source, RunSource::Inline(Box::new(scenario)));
+}
+
+#[test]
+fn a_plain_lesson_link_opens_the_lesson() {
+    let run = decode_link("https://lab.example/?embed=1#preset=leader-failover").unwrap();
+    assert_eq!(run.source, RunSource::Preset("leader-failover".into()));
+    assert_eq!(run.at_ms, 0);
+}
+
+#[test]
+fn an_unknown_preset_is_named_with_a_suggestion() {
+    match decode_link("#preset=leader-failovr") {
+        Err(LinkError::UnknownPreset { id, suggestion }) => {
+            assert_eq!(id, "leader-failovr");
+            assert_eq!(suggestion.as_deref(), Some("leader-failover"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let json = r#"{"preset":"no-such-lesson","seed":1}"#;
+    let link = format!("#v1.{}", base64url(&zlib(json.as_bytes())));
+    assert!(matches!(decode_link(&link), Err(LinkError::UnknownPreset { .. })));
+}
+
+#[test]
+fn an_unknown_version_is_named() {
+    let err = decode_link("#v7.eJyrVkosSk5VslIqS8wpTgUAKfsFjw").unwrap_err();
+    assert_eq!(err, LinkError::UnknownVersion("v7".into()));
+    assert!(err.to_string().contains("'v7'"));
+}
+
+#[test]
+fn hostile_links_get_typed_errors() {
+    let valid = encode_link(&failover_with_a_click(), BASE);
+    let payload = valid.split_once("#v1.").unwrap().1.to_string();
+    type Expectation = fn(&LinkError) -> bool;
+    let cases: Vec<(String, Expectation)> = vec![
+        ("".into(), |e| matches!(e, LinkError::NotALink)),
+        ("hello".into(), |e| matches!(e, LinkError::NotALink)),
+        ("#v1.".into(), |e| matches!(e, LinkError::Damaged(_) | LinkError::NotBase64(_))),
+        ("#v1.!!!!".into(), |e| matches!(e, LinkError::NotBase64(_))),
+        (format!("#v1.{}", &payload[..payload.len() / 2]), |e| matches!(e, LinkError::Damaged(_) | LinkError::NotBase64(_))),
+        (format!("#v1.{}", "A".repeat(LINK_ENCODED_MAX + 1)), |e| matches!(e, LinkError::TooLong { .. })),
+        (format!("#v1.{}", base64url(&zlib(&vec![b' '; 2 << 20]))), |e| matches!(e, LinkError::TooLarge)),
+        (format!("#v1.{}", base64url(&zlib(&[0xff, 0xfe, 0x00]))), |e| matches!(e, LinkError::NotText)),
+        (format!("#v1.{}", base64url(&zlib(b"{\"preset\": "))), |e| matches!(e, LinkError::NotJson { .. })),
+        (format!("#v1.{}", base64url(&zlib(b"[1, 2, 3]"))), |e| matches!(e, LinkError::InvalidRun(_))),
+        (format!("#v1.{}", base64url(&zlib(br#"{"preset":"leader-failover","seed":"x"}"#))), |e| matches!(e, LinkError::InvalidRun(_))),
+        (
+            format!("#v1.{}", base64url(&zlib(br#"{"preset":"leader-failover","seed":1,"actions":[{"at_ms":1,"action":"kill_broker","broker":9}]}"#))),
+            |e| matches!(e, LinkError::InvalidRun(p) if p.to_string().contains("no broker 9")),
+        ),
+        (format!("#v1.{}", base64url(&zlib(format!("{}{}", "[".repeat(5000), "]".repeat(5000)).as_bytes()))), |e| matches!(e, LinkError::NotJson { .. })),
+    ];
+    for (link, expected) in cases {
+        let err = decode_link(&link).expect_err(&link.chars().take(80).collect::<String>());
+        assert!(expected(&err), "{}: {err:?}", link.chars().take(80).collect::<String>());
+        assert!(!err.to_string().is_empty());
+    }
+}
+
+/// A small deterministic generator (SplitMix64): the fuzz cases are the same on every run.
+struct Gen(u64);
+
+impl Gen {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+fn mutate(link: &str, g: &mut Gen) -> String {
+    let mut bytes = link.as_bytes().to_vec();
+    let head = link.find("#v1.").map_or(0, |i| i + 4);
+    match g.below(8) {
+        0 => bytes.truncate(head + g.below(bytes.len() - head + 1)),
+        1 => {
+            for _ in 0..1 + g.below(4) {
+                let at = head + g.below(bytes.len() - head);
+                bytes[at] = ALPHABET[g.below(ALPHABET.len())];
+            }
+        }
+        2 => {
+            let at = head + g.below(bytes.len() - head);
+            for _ in 0..1 + g.below(20) {
+                bytes.insert(at, ALPHABET[g.below(ALPHABET.len())]);
+            }
+        }
+        3 => {
+            let len = g.below(3000);
+            bytes.truncate(head);
+            bytes.extend((0..len).map(|_| ALPHABET[g.below(ALPHABET.len())]));
+        }
+        4 => {
+            let at = g.below(bytes.len());
+            bytes[at] = (g.next() & 0xff) as u8;
+        }
+        5 => {
+            let at = head + g.below(bytes.len() - head);
+            bytes.remove(at);
+        }
+        6 => {
+            // A valid compressed payload of mutated JSON: reaches the JSON and scenario checks.
+            let json = link_json(&failover_with_a_click());
+            let mut json = json.into_bytes();
+            let at = g.below(json.len());
+            let noise = b"{}[]\":,0123456789abcxyz-_ ";
+            json[at] = noise[g.below(noise.len())];
+            return format!("#v1.{}", base64url(&zlib(&json)));
+        }
+        _ => {
+            let at = g.below(bytes.len());
+            bytes.splice(at..at, std::iter::repeat_n(b'A', g.below(70_000)));
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[test]
+fn thousands_of_mutated_links_never_panic() {
+    let sources = [
+        encode_link(&failover_with_a_click(), BASE),
+        encode_link(&SharedRun::inline(library::preset("topic-partitions-offsets").unwrap()), BASE),
+        encode_link(&SharedRun::preset("key-hash-ordering").unwrap(), BASE),
+    ];
+    let mut g = Gen(0x5eed);
+    let (mut opened, mut refused) = (0, 0);
+    for i in 0..3000 {
+        let link = mutate(&sources[i % sources.len()], &mut g);
+        // A panic fails the test with the case printed by the harness; keep the input for a replay.
+        let outcome = std::panic::catch_unwind(|| decode_link(&link));
+        match outcome {
+            Ok(Ok(_)) => opened += 1,
+            Ok(Err(e)) => {
+                assert!(!e.to_string().is_empty());
+                refused += 1;
+            }
+            Err(_) => panic!("decode_link panicked on case {i}: {link:?}"),
+        }
+    }
+    assert!(refused > 2000, "most mutations are refused ({opened} opened, {refused} refused)");
+}
+
+fn zlib(bytes: &[u8]) -> Vec<u8> {
+    miniz_oxide::deflate::compress_to_vec_zlib(bytes, 6)
+}
+
+fn base64url(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}

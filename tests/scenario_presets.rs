@@ -1,0 +1,132 @@
+//! The built-in lessons: every one runs on the real engine, every checkpoint holds, and every run
+//! hashes to the value pinned here, so a change in the engine that alters a lesson is noticed.
+//!
+//! When a change is meant to alter runs (a more faithful engine, a reworded lesson that changes its
+//! actions), update a hash deliberately: run `kafka-lab run --preset <id> --json`, read the new
+//! `trace_hash`, re-read the lesson's narration against `kafka-lab run --preset <id> --events`, and
+//! only then paste the hash below.
+
+use kafka_lab::scenario::library::{self, preset, preset_ids, presets};
+use kafka_lab::scenario::{Section, run_scenario};
+
+const GOLDEN_TRACE_HASHES: &[(&str, &str)] = &[
+    ("topic-partitions-offsets", "9c9fa74a97edbcc9"),
+    ("round-robin-no-key", "67fcc1a71800d3cd"),
+    ("key-hash-ordering", "7aaa7922bd1eb51e"),
+    ("out-of-order-across-partitions", "5e5102661bb10843"),
+    ("hot-partition", "b3cb748745be78e5"),
+    ("replication-leaders-followers", "90f648f2c67c2d4d"),
+    ("acks-0-1-all", "98863344ea5d5ccc"),
+    ("leader-failover", "9c49bc131685cbb1"),
+    ("acks1-data-loss", "8e09b4c2ae120ecb"),
+    ("min-insync-replicas", "84759440d2a4d539"),
+    ("unclean-election", "a320930de49c5c0c"),
+    ("segments-retention", "cf8593390a5fc18f"),
+    ("sequential-io-zero-copy", "e15588aacbf23308"),
+    ("batching-linger", "ccb64c16f747b3fe"),
+    ("stress", "952b408422d08434"),
+];
+
+/// The lesson ids of `shared/design/LESSONS.md`: course pages link to exactly these.
+const LESSON_IDS: [&str; 34] = [
+    "topic-partitions-offsets",
+    "round-robin-no-key",
+    "key-hash-ordering",
+    "out-of-order-across-partitions",
+    "hot-partition",
+    "group-one-consumer",
+    "group-equal",
+    "group-idle-consumers",
+    "groups-broadcast",
+    "groups-mixed",
+    "scale-out-rebalance",
+    "consumer-crash-rebalance",
+    "eager-vs-cooperative",
+    "add-partitions-later",
+    "offsets-commit-replay",
+    "auto-commit-duplicates",
+    "delivery-semantics",
+    "replication-leaders-followers",
+    "acks-0-1-all",
+    "leader-failover",
+    "acks1-data-loss",
+    "min-insync-replicas",
+    "unclean-election",
+    "idempotent-producer",
+    "transactions-read-committed",
+    "exactly-once-pipeline",
+    "batching-linger",
+    "segments-retention",
+    "sequential-io-zero-copy",
+    "kafka-vs-queue",
+    "fan-out-decoupling",
+    "delivery-tracking-bulk-insert",
+    "kraft-metadata",
+    "stream-processing",
+];
+
+#[test]
+fn every_preset_passes_its_checkpoints_and_hashes_to_its_golden_trace() {
+    let mut mismatches = Vec::new();
+    for id in preset_ids() {
+        let scenario = preset(id).unwrap_or_else(|e| panic!("{e}"));
+        let report = run_scenario(&scenario, None).unwrap();
+        assert!(report.checkpoints.passed >= 1, "{id} has at least one checkpoint the engine verifies");
+        assert_eq!(report.checkpoints.failed, 0, "{id}: {:#?}", report.checkpoints.results);
+        assert_eq!(report.checkpoints.not_reached, 0, "{id}");
+        let golden = GOLDEN_TRACE_HASHES.iter().find(|(g, _)| *g == id).map(|(_, h)| *h);
+        if golden != Some(report.trace_hash.as_str()) {
+            mismatches.push(format!("(\"{id}\", \"{}\"), // was {golden:?}", report.trace_hash));
+        }
+    }
+    assert!(mismatches.is_empty(), "trace hashes changed (see this file's header before updating):\n{}", mismatches.join("\n"));
+    assert_eq!(GOLDEN_TRACE_HASHES.len(), preset_ids().count(), "one golden hash per preset, no stale ones");
+}
+
+#[test]
+fn preset_ids_are_lesson_ids_and_match_their_files() {
+    for id in preset_ids() {
+        assert!(LESSON_IDS.contains(&id) || id == "stress", "{id} is not a lesson id of LESSONS.md");
+        assert_eq!(preset(id).unwrap().id, id, "the file's id is its name");
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/scenarios");
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".toml").map(str::to_string))
+        .collect();
+    files.sort();
+    let mut embedded: Vec<String> = preset_ids().map(str::to_string).collect();
+    embedded.sort();
+    assert_eq!(files, embedded, "every static/scenarios file is embedded, and nothing else");
+}
+
+#[test]
+fn the_index_lists_every_preset_by_section_in_a_stable_order() {
+    let index = presets();
+    assert_eq!(index.len(), preset_ids().count());
+    let sections: Vec<Section> = index.iter().map(|p| p.section).collect();
+    let mut sorted = sections.clone();
+    sorted.sort();
+    assert_eq!(sections, sorted);
+    assert_eq!(index, presets(), "the same order every time");
+    assert!(index.iter().all(|p| !p.title.is_empty() && !p.summary.is_empty()));
+}
+
+#[test]
+fn an_unknown_preset_suggests_the_nearest_id() {
+    let err = preset("leader-failovr").unwrap_err();
+    assert_eq!(err, library::LibraryError::UnknownPreset { id: "leader-failovr".into(), suggestion: Some("leader-failover".into()) });
+}
+
+#[test]
+fn the_stress_preset_keeps_more_than_500_records_in_flight() {
+    let mut run = kafka_lab::scenario::ScenarioRun::start(preset("stress").unwrap()).unwrap();
+    let mut t = 1000;
+    while t <= 4000 {
+        run.advance_to(t, |_| {});
+        let in_flight = run.tally().records_in_flight(run.world().now());
+        assert!(in_flight >= 500, "only {in_flight} records in flight at {t} ms");
+        t += 100;
+    }
+    assert!(run.report().metrics.records_in_flight_max >= 500);
+}
