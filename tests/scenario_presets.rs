@@ -10,21 +10,21 @@ use kafka_lab::scenario::library::{self, preset, preset_ids, presets};
 use kafka_lab::scenario::{Section, run_scenario};
 
 const GOLDEN_TRACE_HASHES: &[(&str, &str)] = &[
-    ("topic-partitions-offsets", "9c9fa74a97edbcc9"),
-    ("round-robin-no-key", "67fcc1a71800d3cd"),
-    ("key-hash-ordering", "7aaa7922bd1eb51e"),
-    ("out-of-order-across-partitions", "5e5102661bb10843"),
-    ("hot-partition", "b3cb748745be78e5"),
-    ("replication-leaders-followers", "90f648f2c67c2d4d"),
-    ("acks-0-1-all", "98863344ea5d5ccc"),
-    ("leader-failover", "9c49bc131685cbb1"),
-    ("acks1-data-loss", "8e09b4c2ae120ecb"),
-    ("min-insync-replicas", "84759440d2a4d539"),
-    ("unclean-election", "a320930de49c5c0c"),
-    ("segments-retention", "cf8593390a5fc18f"),
-    ("sequential-io-zero-copy", "e15588aacbf23308"),
-    ("batching-linger", "ccb64c16f747b3fe"),
-    ("stress", "952b408422d08434"),
+    ("topic-partitions-offsets", "701f9c6dd9bb98ea"),
+    ("round-robin-no-key", "f3396884e98616af"),
+    ("key-hash-ordering", "0f412a86df49b80c"),
+    ("out-of-order-across-partitions", "9279af1716769231"),
+    ("hot-partition", "17417ddfaf500bcc"),
+    ("replication-leaders-followers", "572b3ea1c08736d2"),
+    ("acks-0-1-all", "2e97b33e9edc2519"),
+    ("leader-failover", "6407b74c9e937211"),
+    ("acks1-data-loss", "e0f480810b3ba838"),
+    ("min-insync-replicas", "27399c9a8307e923"),
+    ("unclean-election", "8d35f1afde5165a2"),
+    ("segments-retention", "d2575ef600aa981e"),
+    ("sequential-io-zero-copy", "380354c9561ba609"),
+    ("batching-linger", "fe4e12a4c90aea20"),
+    ("stress", "5bc5df07aee1675d"),
 ];
 
 /// The lesson ids of `shared/design/LESSONS.md`: course pages link to exactly these.

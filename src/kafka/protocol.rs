@@ -27,7 +27,8 @@ pub enum KafkaError {
     UnknownTopicOrPartition,
     /// The connection broke (the peer died or the request was lost and timed out on the client).
     NetworkException,
-    /// The producer gave up: the batch sat longer than delivery.timeout.ms.
+    /// The producer gave up: the batch sat longer than delivery.timeout.ms (Kafka's client throws a
+    /// `TimeoutException`; there is no wire error code for it).
     DeliveryTimeout,
     CoordinatorNotAvailable,
     NotCoordinator,
@@ -43,6 +44,39 @@ pub enum KafkaError {
 }
 
 impl KafkaError {
+    pub const ALL: [KafkaError; 25] = [
+        KafkaError::NotLeaderOrFollower,
+        KafkaError::NotEnoughReplicas,
+        KafkaError::NotEnoughReplicasAfterAppend,
+        KafkaError::RequestTimedOut,
+        KafkaError::OffsetOutOfRange,
+        KafkaError::FencedLeaderEpoch,
+        KafkaError::UnknownLeaderEpoch,
+        KafkaError::OutOfOrderSequenceNumber,
+        KafkaError::DuplicateSequenceNumber,
+        KafkaError::InvalidProducerEpoch,
+        KafkaError::ProducerFenced,
+        KafkaError::MessageTooLarge,
+        KafkaError::UnknownTopicOrPartition,
+        KafkaError::NetworkException,
+        KafkaError::DeliveryTimeout,
+        KafkaError::CoordinatorNotAvailable,
+        KafkaError::NotCoordinator,
+        KafkaError::IllegalGeneration,
+        KafkaError::UnknownMemberId,
+        KafkaError::RebalanceInProgress,
+        KafkaError::MemberIdRequired,
+        KafkaError::FencedInstanceId,
+        KafkaError::InvalidTxnState,
+        KafkaError::ConcurrentTransactions,
+        KafkaError::DuplicateBrokerRegistration,
+    ];
+
+    /// The error with this Kafka name.
+    pub fn from_kafka_name(name: &str) -> Option<KafkaError> {
+        KafkaError::ALL.into_iter().find(|e| e.kafka_name() == name)
+    }
+
     /// Kafka's name for the error, as a learner would search for it.
     pub fn kafka_name(self) -> &'static str {
         match self {
@@ -60,7 +94,7 @@ impl KafkaError {
             KafkaError::MessageTooLarge => "MESSAGE_TOO_LARGE",
             KafkaError::UnknownTopicOrPartition => "UNKNOWN_TOPIC_OR_PARTITION",
             KafkaError::NetworkException => "NETWORK_EXCEPTION",
-            KafkaError::DeliveryTimeout => "DELIVERY_TIMEOUT (TimeoutException)",
+            KafkaError::DeliveryTimeout => "DELIVERY_TIMEOUT",
             KafkaError::CoordinatorNotAvailable => "COORDINATOR_NOT_AVAILABLE",
             KafkaError::NotCoordinator => "NOT_COORDINATOR",
             KafkaError::IllegalGeneration => "ILLEGAL_GENERATION",

@@ -19,9 +19,7 @@ pub const PROCESSED_VALUES_MAX: usize = 10_000;
 
 /// Kafka's name of an error as a learner writes it in a probe: `NOT_ENOUGH_REPLICAS`, `DELIVERY_TIMEOUT`.
 pub fn error_name(error: KafkaError) -> &'static str {
-    let name = error.kafka_name();
-    // The engine adds the Java exception in brackets for errors that have no wire code.
-    name.split(' ').next().unwrap_or(name)
+    error.kafka_name()
 }
 
 /// The counters of a run report. Log events (rolls, deletions) count on every replica.

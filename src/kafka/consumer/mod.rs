@@ -21,6 +21,9 @@ use std::rc::Rc;
 
 /// How long `poll` waits for records when none are buffered (`poll(Duration.ofMillis(100))`).
 pub const POLL_TIMEOUT_MS: u64 = 100;
+/// Kafka's `reconnect.backoff.ms` and `reconnect.backoff.max.ms` defaults.
+pub const RECONNECT_BACKOFF_MS: u64 = 50;
+pub const RECONNECT_BACKOFF_MAX_MS: u64 = 1_000;
 
 /// The fetch position of one assigned partition.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -72,6 +75,9 @@ pub struct Consumer {
     /// Per leader: (request id, (partition, fetch offset) sent, deadline).
     fetches_in_flight: BTreeMap<BrokerId, (u64, Vec<(PartitionIndex, u64)>, Tick)>,
     fetch_timeouts: DeadlineTimer,
+    /// Brokers this client may not reconnect to yet (`reconnect.backoff.ms`, doubling to 1 s), with
+    /// the backoff to use next.
+    reconnect_backoff: BTreeMap<BrokerId, (Tick, u64)>,
     list_offsets_in_flight: BTreeMap<u64, PartitionIndex>,
     processing: Option<Processing>,
     poll_at: Option<Tick>,
@@ -101,6 +107,7 @@ impl Consumer {
             bootstrap,
             fetches_in_flight: BTreeMap::new(),
             fetch_timeouts: DeadlineTimer::default(),
+            reconnect_backoff: BTreeMap::new(),
             list_offsets_in_flight: BTreeMap::new(),
             processing: None,
             poll_at: None,
@@ -290,7 +297,7 @@ impl Consumer {
                 unknown_leader = true;
                 continue;
             };
-            if self.fetches_in_flight.contains_key(&leader) {
+            if self.fetches_in_flight.contains_key(&leader) || self.reconnect_backoff.get(&leader).is_some_and(|(until, _)| *until > now) {
                 continue;
             }
             by_leader.entry(leader).or_default().push(FetchPartition {
@@ -333,6 +340,7 @@ impl Consumer {
             return;
         }
         self.fetches_in_flight.remove(&from);
+        self.reconnect_backoff.remove(&from);
         let mut refresh = false;
         for pd in response.partitions {
             let fetch_offset = sent.iter().find(|(p, _)| *p == pd.partition).map(|(_, o)| *o);
@@ -408,6 +416,12 @@ impl Consumer {
     }
 
     fn on_request_failed(&mut self, now: Tick, request_id: u64, out: &mut Outbox) {
+        // A failed connection to a broker is not retried at once (Kafka's reconnect.backoff.ms).
+        if let Some(leader) = self.fetches_in_flight.iter().find(|(_, f)| f.0 == request_id).map(|(l, _)| *l) {
+            let next = self.reconnect_backoff.get(&leader).map_or(RECONNECT_BACKOFF_MS, |(_, b)| (b * 2).min(RECONNECT_BACKOFF_MAX_MS));
+            self.reconnect_backoff.insert(leader, (now.plus_ms(next), next));
+            self.schedule_poll(now.plus_ms(next), out);
+        }
         if self.metadata_in_flight == Some(request_id) {
             self.metadata_in_flight = None;
             self.metadata_cursor += 1;

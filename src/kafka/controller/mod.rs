@@ -85,7 +85,7 @@ impl Controller {
     /// Commits records: applies them, reports what they change, and answers brokers waiting for them.
     pub fn commit(&mut self, now: Tick, records: Vec<MetadataRecord>, out: &mut Outbox) {
         for record in records {
-            self.report(&record, out);
+            self.report(now, &record, out);
             self.image.apply(&record);
             self.log.push(record);
         }
@@ -96,12 +96,11 @@ impl Controller {
     }
 
     /// Narration for a record about to be applied (it compares against the current image).
-    fn report(&self, record: &MetadataRecord, out: &mut Outbox) {
+    fn report(&self, now: Tick, record: &MetadataRecord, out: &mut Outbox) {
         match record {
             MetadataRecord::FenceBroker { broker, .. } => {
-                let silent_ms = 0;
-                let _ = silent_ms;
-                let _ = broker;
+                let silent_ms = now.since(self.last_heartbeat.get(broker).copied().unwrap_or(Tick::ZERO));
+                out.event(EventKind::BrokerFenced { broker: *broker, silent_ms });
             }
             MetadataRecord::UnfenceBroker { broker, .. } => out.event(EventKind::BrokerUnfenced { broker: *broker }),
             MetadataRecord::PartitionChange { partition, leader, isr, leader_epoch, reason, .. } => {
@@ -294,7 +293,6 @@ impl Controller {
             })
             .collect();
         for (broker, silent_ms) in silent {
-            out.event(EventKind::BrokerFenced { broker, silent_ms });
             let records = self.fence_records_with(broker, ChangeReason::BrokerFenced { broker, silent_ms });
             self.commit(now, records, out);
         }

@@ -562,7 +562,8 @@ impl Producer {
                     let records = batch.record_count();
                     let latency_ms = now.since(batch.created_at);
                     self.stats.records_acked += u64::from(records);
-                    self.stats.latency_ms_total += latency_ms * u64::from(records);
+                    // Each record waited from its own send (its timestamp) until this acknowledgement.
+                    self.stats.latency_ms_total += batch.sealed.as_ref().map_or(0, |rs| rs.iter().map(|r| now.ms().saturating_sub(r.timestamp_ms)).sum::<u64>());
                     self.stats.latency_ms_max = self.stats.latency_ms_max.max(latency_ms);
                     self.buffer_used = self.buffer_used.saturating_sub(u64::from(batch.size_bytes));
                     let fact = Fact::Acked { partition: batch.partition, base_offset, records: batch.sealed.clone().unwrap_or_else(|| Rc::from([])) };
@@ -639,6 +640,9 @@ impl Producer {
                     out.timer(now.plus_ms(self.config.retry_backoff_ms), self.node(), Timer::SenderWake);
                 } else {
                     self.fail_request(now, request_id, KafkaError::NetworkException, out);
+                    // Kafka's client asks for fresh metadata on any disconnect (an acks=0 request
+                    // has nothing in flight to fail, but the leader it went to may be gone).
+                    self.refresh_metadata(now, out);
                 }
             }
             _ => {}
