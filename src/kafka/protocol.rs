@@ -4,7 +4,7 @@
 //! and the sequential-I/O lesson see realistic bytes.
 
 use crate::kafka::config::{Acks, IsolationLevel};
-use crate::kafka::ids::{BrokerId, PartitionIndex};
+use crate::kafka::ids::{BrokerId, PartitionIndex, TopicPartition};
 use crate::kafka::metadata::{MetadataImage, MetadataRecord};
 use crate::kafka::record::{Batch, ProducerStamp};
 use std::rc::Rc;
@@ -255,6 +255,8 @@ pub enum Message {
         /// The committed state (isr, leader epoch, partition epoch), or why it was refused.
         result: Result<(Vec<BrokerId>, i32, i32), AlterPartitionError>,
     },
+    Group { request_id: u64, group: Rc<str>, request: GroupRequest },
+    GroupResponse { request_id: u64, group: Rc<str>, response: GroupResponse },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -263,6 +265,57 @@ pub enum AlterPartitionError {
     InvalidUpdateVersion,
     IneligibleReplica,
     NotController,
+}
+
+/// A member's subscription as it travels in JoinGroup (the assignor's input for that member).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Subscription {
+    pub topics: Vec<Rc<str>>,
+    /// Partitions the member owns now (sent for cooperative rebalancing and the sticky assignors).
+    pub owned: Vec<TopicPartition>,
+    pub generation: Option<i32>,
+}
+
+/// What JoinGroup answers when the join phase completes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct JoinResult {
+    pub member_id: Rc<str>,
+    pub generation: i32,
+    pub protocol: Rc<str>,
+    pub leader: Rc<str>,
+    /// Every member's id, instance id and subscription: sent to the leader only.
+    pub members: Vec<(Rc<str>, Option<Rc<str>>, Subscription)>,
+}
+
+/// The group requests of the classic consumer protocol.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum GroupRequest {
+    FindCoordinator,
+    JoinGroup {
+        member_id: Option<Rc<str>>,
+        instance_id: Option<Rc<str>>,
+        session_timeout_ms: u64,
+        rebalance_timeout_ms: u64,
+        /// (assignor name, subscription) in preference order.
+        protocols: Vec<(Rc<str>, Subscription)>,
+    },
+    SyncGroup { generation: i32, member_id: Rc<str>, assignments: Vec<(Rc<str>, Vec<TopicPartition>)> },
+    Heartbeat { generation: i32, member_id: Rc<str> },
+    LeaveGroup { member_id: Rc<str>, reason: Rc<str> },
+    OffsetCommit { generation: i32, member_id: Option<Rc<str>>, offsets: Vec<(PartitionIndex, u64)> },
+    OffsetFetch { partitions: Vec<PartitionIndex> },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum GroupResponse {
+    FindCoordinator(Result<BrokerId, KafkaError>),
+    /// On MEMBER_ID_REQUIRED the error carries the id to rejoin with.
+    JoinGroup(Result<JoinResult, (KafkaError, Option<Rc<str>>)>),
+    SyncGroup(Result<Vec<TopicPartition>, KafkaError>),
+    Heartbeat(Result<(), KafkaError>),
+    LeaveGroup(Result<(), KafkaError>),
+    OffsetCommit(Result<(), KafkaError>),
+    OffsetFetch(Result<Vec<(PartitionIndex, Option<u64>)>, KafkaError>),
 }
 
 /// What a message is, for narration and the animation's colours (no payload).
@@ -334,6 +387,7 @@ impl Message {
             Message::ListOffsets { .. } | Message::ListOffsetsResponse { .. } => MessageKind::ListOffsets,
             Message::InitProducerId { .. } | Message::InitProducerIdResponse { .. } => MessageKind::InitProducerId,
             Message::Disconnected { .. } => MessageKind::Disconnected,
+            Message::Group { .. } | Message::GroupResponse { .. } => MessageKind::Group,
             _ => MessageKind::ControllerPlane,
         }
     }
@@ -350,6 +404,7 @@ impl Message {
             | Message::AlterPartitionResponse { request_id, .. } => Some(*request_id),
             Message::ProduceResponse(r) => Some(r.request_id),
             Message::FetchResponse(r) => Some(r.request_id),
+            Message::GroupResponse { request_id, .. } => Some(*request_id),
             _ => None,
         }
     }
@@ -366,6 +421,7 @@ impl Message {
             | Message::AlterPartition { request_id, .. } => Some(*request_id),
             Message::Produce(r) => Some(r.request_id),
             Message::Fetch(r) => Some(r.request_id),
+            Message::Group { request_id, .. } => Some(*request_id),
             _ => None,
         }
     }

@@ -26,6 +26,8 @@ pub enum Timer {
     ProduceExpiries,
     /// Requests to the controller (metadata fetch, AlterPartition) that got no answer.
     ControllerRequestTimeouts,
+    /// Group sessions, join and sync phases that timed out (the coordinator's deadlines).
+    GroupDeadlines,
     SendLater { key: u64 },
     // Controllers.
     SessionCheck,
@@ -43,6 +45,11 @@ pub enum Timer {
     ConsumerRequestTimeout { request_id: u64 },
     /// In-flight consumer fetches past their deadline.
     FetchTimeouts,
+    GroupHeartbeat,
+    GroupRetry,
+    GroupRequestTimeout,
+    /// Clients refresh metadata every metadata.max.age.ms.
+    MetadataRefresh,
 }
 
 /// What a handler asks the world to do.

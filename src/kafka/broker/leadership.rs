@@ -99,11 +99,22 @@ impl Broker {
         replica.partition_epoch = partition_epoch;
         replica.role = Role::Leader(state);
         self.maybe_increment_hw(now, partition, out);
+        if self.is_offsets_partition(partition) && !self.coordinator.led.contains(&partition) {
+            self.load_groups(now, partition, out);
+        }
+    }
+
+    fn is_offsets_partition(&self, partition: PartitionIndex) -> bool {
+        let topic = self.image.partition(partition).topic;
+        &*self.image.topics[topic.get()].name == crate::kafka::group::coordinator::OFFSETS_TOPIC
     }
 
     /// Kafka's `makeFollower`: follow the new leader; truncation happens through the first fetch.
     fn become_follower(&mut self, now: Tick, partition: PartitionIndex, leader: Option<BrokerId>, epoch: i32, partition_epoch: i32, out: &mut Outbox) {
         self.stop_following(partition);
+        if self.coordinator.led.contains(&partition) {
+            self.coordinator.unload(partition);
+        }
         let Some(replica) = self.replicas.get_mut(&partition) else { return };
         replica.role = Role::Follower { leader };
         // Parked acks=all requests learn that this broker no longer leads.

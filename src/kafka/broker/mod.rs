@@ -6,6 +6,7 @@
 //! becoming leader or follower and the ISR in `leadership.rs`.
 
 mod fetch;
+mod group;
 mod leadership;
 mod produce;
 pub mod replica;
@@ -49,7 +50,16 @@ struct ParkedFetch {
     deadline: Tick,
 }
 
-/// An acks=all produce waiting for the high watermark (Kafka's produce purgatory).
+/// What to do once a parked write is replicated.
+#[derive(Clone, Debug)]
+enum Completion {
+    /// Answer the producer's ProduceRequest.
+    Produce,
+    /// A coordinator write: send its reply (if any) and report its events.
+    Group { reply: Option<(Node, u64, Rc<str>, crate::kafka::protocol::GroupResponse)>, events: Vec<EventKind> },
+}
+
+/// An acks=all produce (or a coordinator write) waiting for the high watermark (Kafka's purgatory).
 #[derive(Clone, Debug)]
 struct ParkedProduce {
     from: Node,
@@ -59,6 +69,7 @@ struct ParkedProduce {
     /// Parts still waiting.
     pending: usize,
     deadline: Tick,
+    completion: Completion,
 }
 
 #[derive(Clone, Debug)]
@@ -98,6 +109,8 @@ pub struct Broker {
     fetch_expiry: DeadlineTimer,
     produce_expiry: DeadlineTimer,
     replica_fetch_timeouts: DeadlineTimer,
+    group_deadlines: DeadlineTimer,
+    pub coordinator: crate::kafka::group::coordinator::GroupCoordinator,
 }
 
 impl Broker {
@@ -110,6 +123,7 @@ impl Broker {
         controller: Node,
         rng: Rng,
     ) -> Broker {
+        let coordinator = crate::kafka::group::coordinator::GroupCoordinator::new(id, config.group_initial_rebalance_delay_ms, rng.child("coordinator"));
         Broker {
             id,
             rack,
@@ -141,6 +155,8 @@ impl Broker {
             fetch_expiry: DeadlineTimer::default(),
             produce_expiry: DeadlineTimer::default(),
             replica_fetch_timeouts: DeadlineTimer::default(),
+            group_deadlines: DeadlineTimer::default(),
+            coordinator,
         }
     }
 
@@ -176,6 +192,7 @@ impl Broker {
         self.fetch_expiry.reset();
         self.produce_expiry.reset();
         self.controller_timeouts.reset();
+        self.group_deadlines.reset();
         self.replica_fetch_timeouts.reset();
         let me = self.node();
         out.timer(now.plus_ms(self.config.broker_heartbeat_interval_ms), me, Timer::BrokerHeartbeat);
@@ -195,6 +212,9 @@ impl Broker {
         self.parked_fetches.clear();
         self.parked_produces.clear();
         self.waiting_on.clear();
+        for partition in self.coordinator.led.clone() {
+            self.coordinator.unload(partition);
+        }
         self.pending_appends.clear();
         self.delayed_sends.clear();
         self.fetchers.clear();
@@ -255,6 +275,7 @@ impl Broker {
                 let result = self.list_offsets(partition, spec, isolation);
                 out.send(self.node(), from, Message::ListOffsetsResponse { request_id, partition, result });
             }
+            Message::Group { request_id, group, request } => self.on_group_request(now, from, request_id, group, request, out),
             Message::InitProducerId { request_id } => {
                 let producer_id = self.next_producer_id;
                 self.next_producer_id += 1;
@@ -352,6 +373,12 @@ impl Broker {
                 }
                 self.send_replica_fetch(now, leader, out);
             }
+            Timer::GroupDeadlines => {
+                if self.group_deadlines.fire(now) {
+                    let effects = self.coordinator.expire(now);
+                    self.apply_group_effects(now, effects, out);
+                }
+            }
             Timer::ControllerRequestTimeouts => {
                 if self.controller_timeouts.fire(now) {
                     self.expire_controller_requests(now, out);
@@ -411,6 +438,7 @@ impl Broker {
             Timer::FetchExpiries => self.fetch_expiry.arm(deadline),
             Timer::ProduceExpiries => self.produce_expiry.arm(deadline),
             Timer::ReplicaFetchTimeouts => self.replica_fetch_timeouts.arm(deadline),
+            Timer::GroupDeadlines => self.group_deadlines.arm(deadline),
             Timer::ControllerRequestTimeouts => self.controller_timeouts.arm(deadline),
             _ => true,
         };

@@ -2,7 +2,7 @@
 //! and the produce purgatory), and ListOffsets.
 
 use super::replica::{Role, acks_all_outcome};
-use super::{Broker, ParkedProduce};
+use super::{Broker, Completion, ParkedProduce};
 use crate::kafka::config::{Acks, IsolationLevel};
 use crate::kafka::ids::{Node, PartitionIndex};
 use crate::kafka::protocol::{KafkaError, Message, OffsetSpec, ProducePartitionResult, ProduceRequest, ProduceResponse};
@@ -62,7 +62,7 @@ impl Broker {
                     parts.extend(results.into_iter().map(|r| (r.partition, 0, 0, Some(r.result))));
                     let partitions: Vec<PartitionIndex> = parts.iter().filter(|p| p.3.is_none()).map(|p| p.0).collect();
                     let deadline = now.plus_ms(request.timeout_ms);
-                    self.parked_produces.insert(key, ParkedProduce { from, request_id: request.request_id, parts, pending, deadline });
+                    self.parked_produces.insert(key, ParkedProduce { from, request_id: request.request_id, parts, pending, deadline, completion: Completion::Produce });
                     self.arm(now, deadline, Timer::ProduceExpiries, out);
                     // The ISR may already be just this leader.
                     for partition in partitions {
@@ -168,12 +168,33 @@ impl Broker {
             return;
         }
         let Some(parked) = self.parked_produces.remove(&key) else { return };
-        let results = parked
-            .parts
-            .iter()
-            .map(|part| ProducePartitionResult { partition: part.0, result: part.3.unwrap_or(Err(KafkaError::RequestTimedOut)) })
-            .collect();
-        out.send(self.node(), parked.from, Message::ProduceResponse(ProduceResponse { request_id: parked.request_id, results }));
+        match parked.completion {
+            Completion::Produce => {
+                let results = parked
+                    .parts
+                    .iter()
+                    .map(|part| ProducePartitionResult { partition: part.0, result: part.3.unwrap_or(Err(KafkaError::RequestTimedOut)) })
+                    .collect();
+                out.send(self.node(), parked.from, Message::ProduceResponse(ProduceResponse { request_id: parked.request_id, results }));
+            }
+            Completion::Group { reply, events } => {
+                let error = parked.parts.iter().find_map(|p| p.3.and_then(Result::err));
+                if error.is_none() {
+                    for event in events {
+                        out.event(event);
+                    }
+                }
+                if let Some((to, request_id, group, response)) = reply {
+                    // The coordinator lost leadership or the write timed out: the client retries.
+                    let response = match error {
+                        None => response,
+                        Some(KafkaError::NotLeaderOrFollower) => super::group::failed(response, KafkaError::NotCoordinator),
+                        Some(_) => super::group::failed(response, KafkaError::CoordinatorNotAvailable),
+                    };
+                    out.send(self.node(), to, Message::GroupResponse { request_id, group, response });
+                }
+            }
+        }
     }
 
     /// request.timeout.ms passed: what is still waiting times out (the data stays in the log).

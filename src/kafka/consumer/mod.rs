@@ -6,7 +6,10 @@
 //! then works for `processing_ms_per_record` each before polling again. Positions start from a
 //! committed offset or, failing that, from `auto.offset.reset` (through ListOffsets).
 
+pub mod membership;
+
 use crate::kafka::config::{ConsumerConfig, OffsetReset};
+use membership::{MemberState, Membership};
 use crate::kafka::ids::{BrokerId, Node, PartitionIndex};
 use crate::kafka::metadata::MetadataImage;
 use crate::kafka::protocol::{FetchPartition, FetchRequest, FetchResponse, KafkaError, Message, OffsetSpec};
@@ -15,6 +18,7 @@ use crate::kafka::runtime::{DeadlineTimer, Outbox, Timer};
 use crate::kafka::world::action::SeekTarget;
 use crate::kafka::world::event::{EventKind, ResetCause};
 use crate::kafka::world::spec::CommitMode;
+pub use membership::MemberState as GroupMemberState;
 use crate::sim::Tick;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
@@ -44,6 +48,8 @@ pub struct PartitionPosition {
 #[derive(Clone, Debug)]
 struct Processing {
     parts: Vec<(PartitionIndex, u64, u64, u32)>,
+    /// commitSync before processing (at-most-once): processing starts once the commit is answered.
+    waiting_for_commit: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -68,6 +74,7 @@ pub struct Consumer {
     pub processing_ms_per_record: u64,
     pub commit_mode: CommitMode,
     pub stats: ConsumerStats,
+    pub membership: Membership,
     metadata: Option<Rc<MetadataImage>>,
     metadata_in_flight: Option<u64>,
     metadata_cursor: usize,
@@ -101,6 +108,7 @@ impl Consumer {
             processing_ms_per_record: 0,
             commit_mode: CommitMode::Auto,
             stats: ConsumerStats::default(),
+            membership: Membership::default(),
             metadata: None,
             metadata_in_flight: None,
             metadata_cursor: 0,
@@ -131,8 +139,18 @@ impl Consumer {
         self.incarnation += 1;
         self.fetch_timeouts.reset();
         out.event(EventKind::ConsumerStarted { consumer: self.index });
+        // A new process: a new member (a static member is recognised by its group.instance.id).
+        self.membership = Membership { last_poll: now, next_auto_commit: now.plus_ms(self.config.auto_commit_interval_ms), ..Membership::default() };
         self.refresh_metadata(now, out);
+        out.timer(now.plus_ms(self.config.metadata_max_age_ms), self.node(), Timer::MetadataRefresh);
+        self.join_group(now, out);
         self.schedule_poll(now, out);
+    }
+
+    /// Closes the consumer cleanly: commits (with auto-commit) and leaves its group, then stops.
+    pub fn close(&mut self, now: Tick, out: &mut Outbox) {
+        self.leave_group(now, out);
+        self.crash(out);
     }
 
     /// The process dies: what it was processing is lost, and nothing is committed.
@@ -180,10 +198,36 @@ impl Consumer {
     /// The application's `poll()`: finish processing the last records, hand out buffered ones, fetch.
     fn poll(&mut self, now: Tick, out: &mut Outbox) {
         self.poll_at = None;
+        if self.membership.commit_in_flight.is_some() {
+            // commitSync: the application waits for the answer.
+            return;
+        }
+        self.membership.last_poll = now;
         if let Some(done) = self.processing.take() {
             for (partition, first_offset, last_offset, records) in done.parts {
                 self.stats.records_processed += u64::from(records);
                 out.event(EventKind::Processed { consumer: self.index, partition, first_offset, last_offset, records });
+            }
+            // At-least-once: commit what was processed before polling for more.
+            if self.commit_mode == CommitMode::AfterProcessing && self.group.is_some() {
+                let offsets = self.current_positions();
+                if !offsets.is_empty() && self.membership.state == MemberState::Stable {
+                    self.send_commit(now, offsets, true, out);
+                    return;
+                }
+            }
+        }
+        if self.group.is_some() {
+            if self.membership.rejoin_needed || self.membership.left_for_poll_timeout || self.membership.state == MemberState::Unjoined {
+                self.membership.left_for_poll_timeout = false;
+                self.join_group(now, out);
+            }
+            if self.auto_commit_enabled() && now >= self.membership.next_auto_commit {
+                self.membership.next_auto_commit = now.plus_ms(self.config.auto_commit_interval_ms);
+                let offsets = self.current_positions();
+                if self.membership.state == MemberState::Stable {
+                    self.send_commit(now, offsets, false, out);
+                }
             }
         }
         self.reset_missing_positions(now, out);
@@ -192,11 +236,30 @@ impl Consumer {
         if polled.is_empty() {
             self.waiting_for_data = true;
             self.schedule_poll(now.plus_ms(POLL_TIMEOUT_MS), out);
+            return;
+        }
+        self.waiting_for_data = false;
+        let records: u32 = polled.iter().map(|p| p.3).sum();
+        // At-most-once: commit the new positions before processing the records.
+        let commit_first = self.commit_mode == CommitMode::BeforeProcessing && self.group.is_some() && self.membership.state == MemberState::Stable;
+        self.processing = Some(Processing { parts: polled, waiting_for_commit: commit_first });
+        if commit_first {
+            let offsets = self.current_positions();
+            self.send_commit(now, offsets, true, out);
         } else {
-            self.waiting_for_data = false;
-            let records: u32 = polled.iter().map(|p| p.3).sum();
-            self.processing = Some(Processing { parts: polled });
             self.schedule_poll(now.plus_ms(u64::from(records) * self.processing_ms_per_record), out);
+        }
+    }
+
+    /// A commitSync was answered (or given up): the application carries on.
+    pub(crate) fn resume_after_commit(&mut self, now: Tick, out: &mut Outbox) {
+        match &mut self.processing {
+            Some(p) if p.waiting_for_commit => {
+                p.waiting_for_commit = false;
+                let records: u32 = p.parts.iter().map(|x| x.3).sum();
+                self.schedule_poll(now.plus_ms(u64::from(records) * self.processing_ms_per_record), out);
+            }
+            _ => self.schedule_poll(now, out),
         }
     }
 
@@ -404,13 +467,29 @@ impl Consumer {
             Message::MetadataResponse { request_id, image } => {
                 if self.metadata_in_flight == Some(request_id) {
                     self.metadata_in_flight = None;
+                    // The leader notices subscribed topics gaining partitions and rebalances.
+                    let grew = self.membership.is_leader
+                        && self.metadata.as_ref().is_some_and(|old| {
+                            self.topics.iter().any(|t| {
+                                let count = |m: &MetadataImage| m.topic_index(t).map_or(0, |i| m.topics[i.get()].partitions.len());
+                                count(old) != count(&image)
+                            })
+                        });
                     self.metadata = Some(image);
+                    if grew {
+                        self.membership.rejoin_needed = true;
+                    }
                     self.resolve_manual_assignment();
                     self.reset_missing_positions(now, out);
                     self.send_fetches(now, out);
                 }
             }
-            Message::Disconnected { request_id } => self.on_request_failed(now, request_id, out),
+            Message::GroupResponse { request_id, response, .. } => self.on_group_response(now, request_id, response, out),
+            Message::Disconnected { request_id } => {
+                if !self.on_group_request_lost(now, request_id, out) {
+                    self.on_request_failed(now, request_id, out);
+                }
+            }
             _ => {}
         }
     }
@@ -466,6 +545,17 @@ impl Consumer {
                 }
             }
             Timer::MetadataRetry => self.refresh_metadata(now, out),
+            Timer::MetadataRefresh => {
+                out.timer(now.plus_ms(self.config.metadata_max_age_ms), self.node(), Timer::MetadataRefresh);
+                self.refresh_metadata(now, out);
+            }
+            Timer::GroupHeartbeat => self.on_heartbeat_timer(now, out),
+            Timer::GroupRetry => {
+                if self.membership.state == MemberState::Unjoined && (self.membership.rejoin_needed || self.membership.coordinator.is_none()) {
+                    self.join_group(now, out);
+                }
+            }
+            Timer::GroupRequestTimeout => self.on_group_request_timeout(now, out),
             _ => {}
         }
     }

@@ -12,6 +12,7 @@ use crate::kafka::protocol::{KafkaError, MessageKind};
 use crate::kafka::record::RecordId;
 use crate::sim::Tick;
 use crate::sim::net::LossReason;
+use std::rc::Rc;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Event {
@@ -40,6 +41,23 @@ pub enum TruncateCause {
     BelowLeaderLogStart { leader: BrokerId },
     /// A crash lost the page cache: everything not flushed to disk is gone.
     LostPageCache,
+}
+
+/// Why a group rebalances (or lost a member).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RebalanceReason {
+    /// A consumer joined (the first members of an empty group, or a newcomer).
+    MemberJoined { consumer: u32 },
+    /// A consumer left cleanly (LeaveGroup).
+    MemberLeft { consumer: u32 },
+    /// A consumer sent no heartbeat for session.timeout.ms.
+    SessionTimeout { consumer: u32, silent_ms: u64 },
+    /// A consumer did not call poll within max.poll.interval.ms and left the group.
+    PollTimeout { consumer: u32 },
+    /// A member's subscription changed, or the leader saw the topics' partitions change.
+    SubscriptionChanged { consumer: u32 },
+    /// A member did not rejoin before the rebalance timeout.
+    RejoinTimeout { consumer: u32 },
 }
 
 /// Why a consumer's position was reset.
@@ -115,6 +133,28 @@ pub enum EventKind {
     // The guarantee ledger.
     /// A guarantee broke: `records` records from `offset` on, because of event `caused_by`.
     Violation { kind: ViolationKind, partition: PartitionIndex, offset: u64, records: u32, record: Option<RecordId>, caused_by: u64 },
+
+    // New variants go last: a variant's position is part of every event's trace hash.
+    // Consumer groups.
+    /// The coordinator starts a rebalance of `group` (its generation so far, and why).
+    RebalanceStarted { group: Rc<str>, coordinator: BrokerId, generation: i32, reason: RebalanceReason },
+    /// The join phase completed: a new generation with its protocol, leader and members (consumers).
+    GenerationStarted { group: Rc<str>, generation: i32, protocol: Rc<str>, leader: Option<u32>, members: Vec<u32> },
+    /// The leader's assignment arrived: the group is stable in this generation.
+    GroupStable { group: Rc<str>, generation: i32 },
+    /// The coordinator removed a member.
+    MemberRemoved { group: Rc<str>, consumer: u32, reason: RebalanceReason },
+    /// A consumer's partitions changed (eager: everything first revoked; cooperative: only what moves).
+    AssignmentChanged { consumer: u32, group: Rc<str>, generation: i32, assigned: Vec<PartitionIndex>, revoked: Vec<PartitionIndex>, added: Vec<PartitionIndex> },
+    /// A consumer gave up partitions (onPartitionsRevoked) before rejoining.
+    PartitionsRevoked { consumer: u32, group: Rc<str>, partitions: Vec<PartitionIndex> },
+    /// The coordinator stored committed offsets (durable in `__consumer_offsets`).
+    OffsetsCommitted { group: Rc<str>, consumer: Option<u32>, offsets: Vec<(PartitionIndex, u64)> },
+    OffsetCommitFailed { group: Rc<str>, consumer: u32, error: KafkaError },
+    /// A consumer resumes a partition at its group's committed offset.
+    PositionRestored { consumer: u32, partition: PartitionIndex, offset: u64 },
+    /// A broker took over as a group's coordinator and loaded its state from `__consumer_offsets`.
+    CoordinatorLoaded { group: Rc<str>, coordinator: BrokerId, generation: i32 },
 }
 
 /// The guarantees the ledger watches (see `src/kafka/invariants.rs`).

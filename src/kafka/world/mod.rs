@@ -134,6 +134,9 @@ impl World {
             // Validation checked every topic, so creation cannot fail here.
             world.create_topic(topic, &mut out).map_err(|e| vec![SpecError { path: format!("topics.{}", topic.name), message: e.0 }])?;
         }
+        if spec.consumers.iter().any(|c| c.group.is_some()) {
+            world.ensure_offsets_topic(&mut out).map_err(|e| vec![SpecError { path: "broker_config".into(), message: e.0 }])?;
+        }
         let image = Rc::new(world.controllers[active].image.clone());
         let epochs: BTreeMap<BrokerId, u64> = image.brokers.iter().map(|(id, b)| (*id, b.epoch)).collect();
         for broker in world.brokers.values_mut() {
@@ -496,6 +499,24 @@ impl World {
         Ok(())
     }
 
+    /// Creates `__consumer_offsets` the first time a group needs it (Kafka creates it on the first
+    /// FindCoordinator): `offsets.topic.num.partitions` partitions, `offsets.topic.replication.factor`
+    /// replicas, compacted.
+    fn ensure_offsets_topic(&mut self, out: &mut Outbox) -> Result<(), ActionError> {
+        if self.active_controller().image.topic_index(crate::kafka::group::coordinator::OFFSETS_TOPIC).is_some() {
+            return Ok(());
+        }
+        let config = &self.broker_config;
+        let spec = TopicSpec {
+            name: crate::kafka::group::coordinator::OFFSETS_TOPIC.into(),
+            partitions: Some(config.offsets_topic_num_partitions),
+            replication_factor: Some(config.offsets_topic_replication_factor),
+            config: [("cleanup.policy".to_string(), crate::kafka::config::ConfigValue::from("compact"))].into(),
+            ..TopicSpec::default()
+        };
+        self.create_topic(&spec, out)
+    }
+
     fn add_producer(&mut self, spec: &ProducerSpec, out: &mut Outbox) -> Result<(), ActionError> {
         if self.producers.iter().any(|p| *p.name == *spec.name) {
             return Err(ActionError(format!("a producer named '{}' already exists", spec.name)));
@@ -598,9 +619,18 @@ impl World {
             }
             Action::AddConsumer { spec } => {
                 validate::consumer(&spec, &self.controllers[self.active_controller as usize].image).map_err(|e| ActionError(join_spec_errors(&e)))?;
+                if spec.group.is_some() {
+                    self.ensure_offsets_topic(out)?;
+                }
                 self.add_consumer(&spec, out)?;
             }
-            Action::StopConsumer { consumer } | Action::CrashConsumer { consumer } => {
+            Action::StopConsumer { consumer } => {
+                let i = self.consumer_index(&consumer)?;
+                if self.consumers[i].up {
+                    self.consumers[i].close(now, out);
+                }
+            }
+            Action::CrashConsumer { consumer } => {
                 let i = self.consumer_index(&consumer)?;
                 if self.consumers[i].up {
                     self.consumers[i].crash(out);

@@ -234,3 +234,216 @@ fn acks_1_leader_dies_before_its_followers_fetch_and_the_acknowledged_records_ar
     let p = world.view().partition_index("orders", 0).unwrap();
     assert!(lost.iter().all(|(_, partition, _)| *partition == p || world.view().metadata().partition(*partition).replicas[0] == old));
 }
+
+fn member(name: &str, group: &str, topic: &str) -> ConsumerSpec {
+    ConsumerSpec {
+        name: name.into(),
+        group: Some(group.into()),
+        topics: vec![topic.into()],
+        config: [("auto.offset.reset".to_string(), ConfigValue::from("earliest"))].into(),
+        ..ConsumerSpec::default()
+    }
+}
+
+fn assignments(world: &World) -> Vec<(String, Vec<u32>)> {
+    let view = world.view();
+    view.consumers()
+        .iter()
+        .map(|c| (c.name.to_string(), c.assignment.iter().map(|p| view.metadata().partition(*p).number).collect()))
+        .collect()
+}
+
+#[test]
+fn three_consumers_in_a_group_share_three_partitions_one_each() {
+    let spec = spec_with(
+        vec![topic("orders", 3, 3)],
+        vec![producer("p1", "orders", 50)],
+        vec![member("c1", "billing", "orders"), member("c2", "billing", "orders"), member("c3", "billing", "orders")],
+    );
+    let mut world = World::new(&spec, 9).unwrap();
+    world.run_until(Tick(15_000));
+    let events = drain(&mut world);
+    let stable = events.iter().filter(|e| matches!(e.kind, EventKind::GroupStable { .. })).count();
+    assert!(stable >= 1, "the group became stable");
+    let a = assignments(&world);
+    assert!(a.iter().all(|(_, parts)| parts.len() == 1), "{a:?}");
+    let mut all: Vec<u32> = a.iter().flat_map(|(_, p)| p.clone()).collect();
+    all.sort();
+    assert_eq!(all, vec![0, 1, 2]);
+    let polled: u64 = events.iter().filter_map(|e| match e.kind { EventKind::Polled { records, .. } => Some(u64::from(records)), _ => None }).sum();
+    assert!(polled > 400, "records flowed to the group: {polled}");
+}
+
+fn members(names: &[&str], group: &str, topic: &str, session_timeout_ms: i64) -> Vec<ConsumerSpec> {
+    names
+        .iter()
+        .map(|n| {
+            let mut m = member(n, group, topic);
+            m.config.insert("session.timeout.ms".into(), ConfigValue::Int(session_timeout_ms));
+            m
+        })
+        .collect()
+}
+
+/// Offsets each consumer polled, per partition, over the events.
+fn polled_offsets(events: &[Event]) -> Vec<(u32, PartitionIndex, u64)> {
+    events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::Polled { consumer, partition, first_offset, last_offset, .. } => Some((consumer, partition, first_offset, last_offset)),
+            _ => None,
+        })
+        .flat_map(|(c, p, first, last)| (first..=last).map(move |o| (c, p, o)))
+        .collect()
+}
+
+#[test]
+fn one_consumer_in_a_group_reads_all_three_partitions() {
+    let spec = spec_with(vec![topic("orders", 3, 3)], vec![producer("p1", "orders", 30)], members(&["c1"], "g", "orders", 10_000));
+    let mut world = World::new(&spec, 2).unwrap();
+    world.run_until(Tick(10_000));
+    assert_eq!(assignments(&world), vec![("c1".to_string(), vec![0, 1, 2])]);
+}
+
+#[test]
+fn five_consumers_three_partitions_two_idle_standbys_take_over_when_an_active_one_crashes() {
+    let spec = spec_with(vec![topic("orders", 3, 3)], vec![producer("p1", "orders", 20)], members(&["c1", "c2", "c3", "c4", "c5"], "g", "orders", 10_000));
+    let mut world = World::new(&spec, 9).unwrap();
+    world.run_until(Tick(8_000));
+    let before = assignments(&world);
+    assert_eq!(before.iter().filter(|(_, p)| p.is_empty()).count(), 2, "two idle standbys: {before:?}");
+    let crashed = before.iter().find(|(_, p)| !p.is_empty()).unwrap().0.clone();
+    world.apply(Action::CrashConsumer { consumer: crashed.clone() }).unwrap();
+    // Its last heartbeat was about 6 s in: removed at about 16 s.
+    world.run_until(Tick(17_000));
+    let removed = drain(&mut world).iter().any(|e| matches!(&e.kind, EventKind::MemberRemoved { reason: event::RebalanceReason::SessionTimeout { silent_ms, .. }, .. } if *silent_ms >= 10_000));
+    assert!(removed, "the coordinator removed the silent member after session.timeout.ms");
+    world.run_until(Tick(25_000));
+    let after = assignments(&world);
+    let mut covered: Vec<u32> = after.iter().filter(|(n, _)| *n != crashed).flat_map(|(_, p)| p.clone()).collect();
+    covered.sort();
+    assert_eq!(covered, vec![0, 1, 2], "the survivors cover every partition: {after:?}");
+    assert_eq!(after.iter().filter(|(n, p)| *n != crashed && p.is_empty()).count(), 1, "one standby is still idle");
+}
+
+#[test]
+fn five_groups_of_one_each_receive_every_record_with_independent_offsets() {
+    let consumers: Vec<ConsumerSpec> = (1..=5).map(|i| member(&format!("c{i}"), &format!("group-{i}"), "orders")).collect();
+    let mut p = producer("p1", "orders", 50);
+    p.workload.as_mut().unwrap().count = Some(100);
+    let spec = spec_with(vec![topic("orders", 3, 3)], vec![p], consumers);
+    let mut world = World::new(&spec, 4).unwrap();
+    world.run_until(Tick(15_000));
+    let polled = polled_offsets(&drain(&mut world));
+    for c in 0..5 {
+        let mine: std::collections::BTreeSet<(PartitionIndex, u64)> = polled.iter().filter(|x| x.0 == c).map(|x| (x.1, x.2)).collect();
+        assert_eq!(mine.len(), 100, "consumer {c} read every record");
+    }
+}
+
+#[test]
+fn scaling_a_group_from_two_to_five_rebalances_and_leaves_the_extra_consumer_idle() {
+    let spec = spec_with(vec![topic("orders", 4, 3)], vec![producer("p1", "orders", 20)], members(&["c1", "c2"], "g", "orders", 10_000));
+    let mut world = World::new(&spec, 5).unwrap();
+    world.run_until(Tick(10_000));
+    assert!(assignments(&world).iter().all(|(_, p)| p.len() == 2));
+    for name in ["c3", "c4", "c5"] {
+        world.apply(Action::AddConsumer { spec: members(&[name], "g", "orders", 10_000).remove(0) }).unwrap();
+    }
+    world.run_until(Tick(30_000));
+    let after = assignments(&world);
+    assert_eq!(after.iter().filter(|(_, p)| p.len() == 1).count(), 4, "{after:?}");
+    assert_eq!(after.iter().filter(|(_, p)| p.is_empty()).count(), 1, "{after:?}");
+}
+
+/// The partitions consumers gave up during the scale-out from 3 to 4 members.
+fn revocations_during_scale_out(strategy: &str) -> (usize, usize) {
+    let mut consumers = members(&["c1", "c2", "c3"], "g", "orders", 10_000);
+    for c in &mut consumers {
+        c.config.insert("partition.assignment.strategy".into(), ConfigValue::from(strategy));
+    }
+    let spec = spec_with(vec![topic("orders", 6, 3)], vec![producer("p1", "orders", 20)], consumers);
+    let mut world = World::new(&spec, 6).unwrap();
+    world.run_until(Tick(10_000));
+    drain(&mut world);
+    let mut newcomer = members(&["c4"], "g", "orders", 10_000).remove(0);
+    newcomer.config.insert("partition.assignment.strategy".into(), ConfigValue::from(strategy));
+    world.apply(Action::AddConsumer { spec: newcomer }).unwrap();
+    world.run_until(Tick(30_000));
+    let events = drain(&mut world);
+    let revoked: usize = events.iter().map(|e| match &e.kind { EventKind::PartitionsRevoked { partitions, .. } => partitions.len(), _ => 0 }).sum();
+    let generations = events.iter().filter(|e| matches!(e.kind, EventKind::GenerationStarted { .. })).count();
+    assert_eq!(assignments(&world).iter().map(|(_, p)| p.len()).sum::<usize>(), 6);
+    (revoked, generations)
+}
+
+#[test]
+fn eager_rebalancing_revokes_everything_while_cooperative_revokes_only_what_moves_over_two_rounds() {
+    let (eager_revoked, eager_generations) = revocations_during_scale_out("range");
+    let (cooperative_revoked, cooperative_generations) = revocations_during_scale_out("cooperative-sticky");
+    assert_eq!(eager_revoked, 6, "eager: every member gives up all six partitions before rejoining");
+    assert_eq!(eager_generations, 1);
+    assert!(cooperative_revoked >= 1 && cooperative_revoked < 6, "cooperative: only what moves ({cooperative_revoked})");
+    assert_eq!(cooperative_generations, 2, "cooperative: a follow-up rebalance hands the revoked partitions over");
+}
+
+#[test]
+fn records_a_crashed_consumer_processed_but_never_committed_are_redelivered() {
+    let spec = spec_with(vec![topic("orders", 1, 3)], vec![producer("p1", "orders", 50)], members(&["c1", "c2"], "g", "orders", 10_000));
+    let mut world = World::new(&spec, 12).unwrap();
+    world.run_until(Tick(12_000));
+    let owner = assignments(&world).into_iter().find(|(_, p)| !p.is_empty()).unwrap().0;
+    // 12 s: the last auto commit (every 5 s) was at about 11 s; crash before the next one.
+    world.run_until(Tick(14_000));
+    world.apply(Action::CrashConsumer { consumer: owner }).unwrap();
+    world.run_until(Tick(40_000));
+    let polled = polled_offsets(&drain(&mut world));
+    let mut seen = std::collections::BTreeMap::new();
+    for (_, p, o) in polled {
+        *seen.entry((p, o)).or_insert(0) += 1;
+    }
+    let duplicates = seen.values().filter(|n| **n > 1).count();
+    assert!(duplicates > 0, "at-least-once: some records were read twice");
+}
+
+#[test]
+fn a_static_member_restarting_within_the_session_timeout_keeps_its_partitions_without_a_rebalance() {
+    let mut consumers = members(&["c1", "c2"], "g", "orders", 20_000);
+    for (i, c) in consumers.iter_mut().enumerate() {
+        c.config.insert("group.instance.id".into(), ConfigValue::from(format!("instance-{i}").as_str()));
+    }
+    let spec = spec_with(vec![topic("orders", 4, 3)], vec![producer("p1", "orders", 20)], consumers);
+    let mut world = World::new(&spec, 3).unwrap();
+    world.run_until(Tick(10_000));
+    let before = assignments(&world);
+    drain(&mut world);
+    world.apply(Action::CrashConsumer { consumer: "c1".into() }).unwrap();
+    world.run_until(Tick(15_000));
+    world.apply(Action::RestartConsumer { consumer: "c1".into() }).unwrap();
+    world.run_until(Tick(25_000));
+    let events = drain(&mut world);
+    assert!(!events.iter().any(|e| matches!(e.kind, EventKind::RebalanceStarted { .. })), "no rebalance");
+    assert_eq!(assignments(&world), before, "c1 got its partitions back");
+}
+
+#[test]
+fn a_consumer_too_slow_between_polls_leaves_the_group_and_its_partitions_move() {
+    let mut consumers = members(&["fast", "slow"], "g", "orders", 10_000);
+    for c in &mut consumers {
+        c.config.insert("max.poll.interval.ms".into(), ConfigValue::Int(5_000));
+        c.config.insert("max.poll.records".into(), ConfigValue::Int(100));
+    }
+    let spec = spec_with(vec![topic("orders", 2, 3)], vec![producer("p1", "orders", 50)], consumers);
+    let mut world = World::new(&spec, 8).unwrap();
+    world.run_until(Tick(10_000));
+    // 100 records at 100 ms each: 10 s between polls, more than max.poll.interval.ms.
+    world.apply(Action::SetProcessingTime { consumer: "slow".into(), processing_ms_per_record: 100 }).unwrap();
+    world.run_until(Tick(40_000));
+    let events = drain(&mut world);
+    let slow = world.view().consumers().iter().position(|c| &*c.name == "slow").unwrap() as u32;
+    assert!(
+        events.iter().any(|e| matches!(&e.kind, EventKind::MemberRemoved { reason: event::RebalanceReason::PollTimeout { consumer }, .. } if *consumer == slow)),
+        "the slow consumer left: poll timeout"
+    );
+}
+

@@ -126,6 +126,17 @@ pub fn validate(spec: &ClusterSpec) -> Result<BrokerConfig, Vec<SpecError>> {
             errors.extend(e.into_iter().map(|e| error(format!("consumers[{i}].{}", e.path), e.message)));
         }
     }
+    if spec.consumers.iter().any(|c| c.group.is_some()) && broker_config.offsets_topic_replication_factor as usize > spec.brokers.len() {
+        errors.push(error(
+            "broker_config.\"offsets.topic.replication.factor\"",
+            format!(
+                "consumer groups keep their offsets in the internal topic __consumer_offsets, whose replication factor {} exceeds the {} brokers: set it to {} or fewer",
+                broker_config.offsets_topic_replication_factor,
+                spec.brokers.len(),
+                spec.brokers.len()
+            ),
+        ));
+    }
     if spec.producers.len() + spec.consumers.len() > CLIENTS_MAX {
         errors.push(error("producers", format!("at most {CLIENTS_MAX} producers and consumers together")));
     }

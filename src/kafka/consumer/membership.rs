@@ -1,0 +1,428 @@
+//! The consumer's side of a group (Kafka's `ConsumerCoordinator` for the classic protocol): find the
+//! coordinator, join, sync, heartbeat, commit, and follow rebalances (eager: revoke everything first;
+//! cooperative: revoke only what moves, then rejoin).
+
+use super::Consumer;
+use crate::kafka::config::consumer::short_assignor_name;
+use crate::kafka::group::assignor::{self, AssignmentInput, AssignorName, MemberSubscription, RebalanceProtocol};
+use crate::kafka::ids::{BrokerId, Node, PartitionIndex, TopicPartition};
+use crate::kafka::protocol::{GroupRequest, GroupResponse, JoinResult, KafkaError, Message, Subscription};
+use crate::kafka::runtime::{Outbox, Timer};
+use crate::kafka::world::event::{EventKind, ResetCause};
+use crate::sim::Tick;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// Where a consumer is in its group's protocol.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum MemberState {
+    #[default]
+    Unjoined,
+    FindingCoordinator,
+    Joining,
+    Syncing,
+    Stable,
+}
+
+/// Kafka's client retries coordinator lookups and failed joins after this long (retry.backoff.ms).
+const GROUP_RETRY_BACKOFF_MS: u64 = 100;
+
+#[derive(Clone, Debug, Default)]
+pub struct Membership {
+    pub state: MemberState,
+    pub coordinator: Option<BrokerId>,
+    pub member_id: Option<Rc<str>>,
+    pub generation: i32,
+    pub protocol: Option<Rc<str>>,
+    pub is_leader: bool,
+    /// The partitions this member owns (its assignment), in the group's naming.
+    pub owned: Vec<TopicPartition>,
+    /// A rejoin is needed (a rebalance started, or cooperative revocation happened).
+    pub rejoin_needed: bool,
+    pub(super) request: Option<u64>,
+    pub(super) heartbeat_in_flight: Option<u64>,
+    pub last_poll: Tick,
+    pub next_auto_commit: Tick,
+    /// A commit the poll loop waits for (commitSync), if any.
+    pub commit_in_flight: Option<u64>,
+    pub(super) offset_fetch_in_flight: Option<(u64, Vec<PartitionIndex>)>,
+    /// The member left because it did not poll in time; it rejoins at its next poll.
+    pub left_for_poll_timeout: bool,
+}
+
+impl Consumer {
+    fn group_request(&mut self, to: BrokerId, request: GroupRequest, out: &mut Outbox) -> u64 {
+        let request_id = self.request_id();
+        let group = self.group.clone().expect("only consumers in a group send group requests");
+        out.send(self.node(), Node::Broker(to), Message::Group { request_id, group, request });
+        request_id
+    }
+
+    /// The rebalance protocol this consumer's assignors share (EAGER unless all are cooperative).
+    fn rebalance_protocol(&self) -> RebalanceProtocol {
+        let names: Vec<AssignorName> = self.config.assignors().into_iter().filter_map(AssignorName::from_kafka_name).collect();
+        assignor::rebalance_protocol(&names).unwrap_or(RebalanceProtocol::Eager)
+    }
+
+    /// Starts (or restarts) group membership: find the coordinator, then join.
+    pub(super) fn join_group(&mut self, now: Tick, out: &mut Outbox) {
+        if self.group.is_none() || matches!(self.membership.state, MemberState::FindingCoordinator | MemberState::Joining | MemberState::Syncing) {
+            return;
+        }
+        let Some(coordinator) = self.membership.coordinator else {
+            self.find_coordinator(now, out);
+            return;
+        };
+        // Eager rebalancing: give up every partition before joining (onPartitionsRevoked).
+        if self.rebalance_protocol() == RebalanceProtocol::Eager && !self.assignment.is_empty() {
+            self.revoke(now, self.assignment.clone(), out);
+        }
+        let subscription = Subscription {
+            topics: self.topics.clone(),
+            owned: self.membership.owned.clone(),
+            generation: (self.membership.generation > 0).then_some(self.membership.generation),
+        };
+        let protocols = self.config.assignors().into_iter().map(|name| (Rc::from(name), subscription.clone())).collect();
+        let request = GroupRequest::JoinGroup {
+            member_id: self.membership.member_id.clone(),
+            instance_id: self.config.group_instance_id.as_deref().map(Rc::from),
+            session_timeout_ms: self.config.session_timeout_ms,
+            rebalance_timeout_ms: self.config.max_poll_interval_ms,
+            protocols,
+        };
+        self.membership.state = MemberState::Joining;
+        self.membership.rejoin_needed = false;
+        self.membership.request = Some(self.group_request(coordinator, request, out));
+        out.timer(now.plus_ms(self.config.max_poll_interval_ms + self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout);
+    }
+
+    fn find_coordinator(&mut self, now: Tick, out: &mut Outbox) {
+        let brokers: Vec<BrokerId> = match &self.metadata {
+            Some(image) if !image.brokers.is_empty() => image.brokers.keys().copied().collect(),
+            _ => self.bootstrap.clone(),
+        };
+        if brokers.is_empty() {
+            return;
+        }
+        let broker = brokers[self.metadata_cursor % brokers.len()];
+        self.membership.state = MemberState::FindingCoordinator;
+        self.membership.request = Some(self.group_request(broker, GroupRequest::FindCoordinator, out));
+        out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout);
+    }
+
+    /// Gives partitions up: commits their positions first when auto-commit is on (Kafka's
+    /// onJoinPrepare / onPartitionsRevoked), then stops fetching them.
+    fn revoke(&mut self, now: Tick, partitions: Vec<PartitionIndex>, out: &mut Outbox) {
+        if partitions.is_empty() {
+            return;
+        }
+        if self.auto_commit_enabled() {
+            let offsets: Vec<(PartitionIndex, u64)> = partitions.iter().filter_map(|p| self.position(*p).map(|o| (*p, o))).collect();
+            self.send_commit(now, offsets, false, out);
+        }
+        let group = self.group.clone().unwrap_or_else(|| Rc::from(""));
+        out.event(EventKind::PartitionsRevoked { consumer: self.index, group, partitions: partitions.clone() });
+        let keep: Vec<PartitionIndex> = self.assignment.iter().copied().filter(|p| !partitions.contains(p)).collect();
+        self.assign(keep);
+        // A revoked partition's records in the current poll are still processed; only new ones stop.
+    }
+
+    pub(super) fn auto_commit_enabled(&self) -> bool {
+        self.config.enable_auto_commit && self.commit_mode == crate::kafka::world::spec::CommitMode::Auto
+    }
+
+    /// Sends an OffsetCommit for `offsets`; with `sync` the poll loop waits for the answer.
+    pub(super) fn send_commit(&mut self, now: Tick, offsets: Vec<(PartitionIndex, u64)>, sync: bool, out: &mut Outbox) {
+        let Some(coordinator) = self.membership.coordinator else { return };
+        if offsets.is_empty() {
+            return;
+        }
+        let request = GroupRequest::OffsetCommit { generation: self.membership.generation, member_id: self.membership.member_id.clone(), offsets };
+        let request_id = self.group_request(coordinator, request, out);
+        if sync {
+            self.membership.commit_in_flight = Some(request_id);
+            out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout);
+        }
+    }
+
+    /// The positions of every assigned partition, for a commit.
+    pub(super) fn current_positions(&self) -> Vec<(PartitionIndex, u64)> {
+        self.assignment.iter().filter_map(|p| self.position(*p).map(|o| (*p, o))).collect()
+    }
+
+    pub(super) fn on_group_response(&mut self, now: Tick, request_id: u64, response: GroupResponse, out: &mut Outbox) {
+        if self.membership.commit_in_flight == Some(request_id) {
+            self.membership.commit_in_flight = None;
+            if let GroupResponse::OffsetCommit(Err(error)) = &response {
+                let group = self.group.clone().unwrap_or_else(|| Rc::from(""));
+                out.event(EventKind::OffsetCommitFailed { group, consumer: self.index, error: *error });
+            }
+            self.resume_after_commit(now, out);
+            return;
+        }
+        if self.membership.heartbeat_in_flight == Some(request_id) {
+            self.membership.heartbeat_in_flight = None;
+            if let GroupResponse::Heartbeat(Err(error)) = response {
+                self.on_group_error(now, error, out);
+            }
+            return;
+        }
+        if let Some((id, partitions)) = self.membership.offset_fetch_in_flight.clone()
+            && id == request_id
+        {
+            self.membership.offset_fetch_in_flight = None;
+            if let GroupResponse::OffsetFetch(Ok(committed)) = response {
+                self.apply_committed(now, &partitions, &committed, out);
+            } else {
+                // No answer: start from auto.offset.reset rather than stall.
+                self.apply_committed(now, &partitions, &[], out);
+            }
+            return;
+        }
+        if self.membership.request != Some(request_id) {
+            return;
+        }
+        self.membership.request = None;
+        match response {
+            GroupResponse::FindCoordinator(Ok(broker)) => {
+                self.membership.coordinator = Some(broker);
+                self.membership.state = MemberState::Unjoined;
+                self.join_group(now, out);
+            }
+            GroupResponse::FindCoordinator(Err(_)) => {
+                self.membership.state = MemberState::Unjoined;
+                self.metadata_cursor += 1;
+                out.timer(now.plus_ms(GROUP_RETRY_BACKOFF_MS), self.node(), Timer::GroupRetry);
+            }
+            GroupResponse::JoinGroup(Ok(result)) => self.on_joined(now, result, out),
+            GroupResponse::JoinGroup(Err((KafkaError::MemberIdRequired, Some(member_id)))) => {
+                // KIP-394: rejoin with the id the coordinator handed out.
+                self.membership.member_id = Some(member_id);
+                self.membership.state = MemberState::Unjoined;
+                self.join_group(now, out);
+            }
+            GroupResponse::JoinGroup(Err((error, _))) | GroupResponse::SyncGroup(Err(error)) => {
+                self.membership.state = MemberState::Unjoined;
+                self.on_group_error(now, error, out);
+            }
+            GroupResponse::SyncGroup(Ok(assignment)) => self.on_synced(now, assignment, out),
+            _ => {}
+        }
+    }
+
+    /// Errors the classic protocol answers with, and what Kafka's client does about them.
+    fn on_group_error(&mut self, now: Tick, error: KafkaError, out: &mut Outbox) {
+        match error {
+            KafkaError::RebalanceInProgress => self.membership.rejoin_needed = true,
+            KafkaError::UnknownMemberId | KafkaError::IllegalGeneration | KafkaError::FencedInstanceId => {
+                self.membership.member_id = None;
+                self.membership.generation = 0;
+                self.membership.rejoin_needed = true;
+            }
+            KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable | KafkaError::NetworkException | KafkaError::RequestTimedOut => {
+                self.membership.coordinator = None;
+                self.membership.rejoin_needed = true;
+            }
+            _ => self.membership.rejoin_needed = true,
+        }
+        if self.membership.state == MemberState::Stable {
+            self.membership.state = MemberState::Unjoined;
+        }
+        out.timer(now.plus_ms(GROUP_RETRY_BACKOFF_MS), self.node(), Timer::GroupRetry);
+    }
+
+    /// JoinGroup answered: the leader computes the assignment; everyone sends SyncGroup.
+    fn on_joined(&mut self, now: Tick, result: JoinResult, out: &mut Outbox) {
+        self.membership.member_id = Some(result.member_id.clone());
+        self.membership.generation = result.generation;
+        self.membership.protocol = Some(result.protocol.clone());
+        self.membership.is_leader = result.leader == result.member_id;
+        let assignments = if self.membership.is_leader && !result.members.is_empty() { self.compute_assignment(&result) } else { Vec::new() };
+        let Some(coordinator) = self.membership.coordinator else { return };
+        self.membership.state = MemberState::Syncing;
+        let request = GroupRequest::SyncGroup { generation: result.generation, member_id: result.member_id, assignments };
+        self.membership.request = Some(self.group_request(coordinator, request, out));
+        out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout);
+    }
+
+    /// The leader runs the chosen assignor over every member's subscription.
+    fn compute_assignment(&self, result: &JoinResult) -> Vec<(Rc<str>, Vec<TopicPartition>)> {
+        let Some(image) = &self.metadata else { return Vec::new() };
+        let Some(name) = short_assignor_name(&result.protocol).and_then(AssignorName::from_kafka_name) else { return Vec::new() };
+        let mut topics = BTreeMap::new();
+        for (_, _, subscription) in &result.members {
+            for topic in &subscription.topics {
+                if let Some(t) = image.topic_index(topic) {
+                    topics.insert(topic.to_string(), image.topics[t.get()].partitions.len() as u32);
+                }
+            }
+        }
+        let members = result
+            .members
+            .iter()
+            .map(|(id, instance, subscription)| MemberSubscription {
+                member_id: id.to_string(),
+                group_instance_id: instance.as_deref().map(str::to_string),
+                topics: subscription.topics.iter().map(|t| t.to_string()).collect(),
+                owned_partitions: subscription.owned.clone(),
+                generation: subscription.generation,
+            })
+            .collect();
+        let input = AssignmentInput { topics, members };
+        match assignor::assign(name, &input) {
+            Ok(assignment) => result.members.iter().map(|(id, _, _)| (id.clone(), assignment.get(&id.to_string()).cloned().unwrap_or_default())).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// SyncGroup answered with this member's partitions.
+    fn on_synced(&mut self, now: Tick, assignment: Vec<TopicPartition>, out: &mut Outbox) {
+        self.membership.state = MemberState::Stable;
+        let Some(image) = self.metadata.clone() else { return };
+        let to_index = |tp: &TopicPartition| image.topic_index(&tp.topic).and_then(|t| image.partition_of(t, tp.partition));
+        let assigned: Vec<PartitionIndex> = assignment.iter().filter_map(to_index).collect();
+        let revoked: Vec<PartitionIndex> = self.assignment.iter().copied().filter(|p| !assigned.contains(p)).collect();
+        let added: Vec<PartitionIndex> = assigned.iter().copied().filter(|p| !self.assignment.contains(p)).collect();
+        // Cooperative: give up only what moved, then rejoin so it can be handed over.
+        if !revoked.is_empty() {
+            self.revoke(now, revoked.clone(), out);
+            self.membership.rejoin_needed = true;
+        }
+        self.membership.owned = assignment;
+        let keep: Vec<PartitionIndex> = assigned.clone();
+        self.assign(keep);
+        let group = self.group.clone().unwrap_or_else(|| Rc::from(""));
+        out.event(EventKind::AssignmentChanged {
+            consumer: self.index,
+            group,
+            generation: self.membership.generation,
+            assigned,
+            revoked,
+            added: added.clone(),
+        });
+        if !added.is_empty() {
+            self.fetch_committed(now, added, out);
+        }
+        self.schedule_heartbeat(now, out);
+        if self.membership.rejoin_needed {
+            self.join_group(now, out);
+        }
+    }
+
+    /// Asks the coordinator for committed offsets of newly assigned partitions.
+    fn fetch_committed(&mut self, now: Tick, partitions: Vec<PartitionIndex>, out: &mut Outbox) {
+        let Some(coordinator) = self.membership.coordinator else { return };
+        for p in &partitions {
+            if let Some(state) = self.positions.get_mut(p) {
+                // Held until the committed offset is known.
+                state.resetting = Some(0);
+            }
+        }
+        let request_id = self.group_request(coordinator, GroupRequest::OffsetFetch { partitions: partitions.clone() }, out);
+        self.membership.offset_fetch_in_flight = Some((request_id, partitions));
+        out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout);
+    }
+
+    fn apply_committed(&mut self, now: Tick, partitions: &[PartitionIndex], committed: &[(PartitionIndex, Option<u64>)], out: &mut Outbox) {
+        for p in partitions {
+            let Some(state) = self.positions.get_mut(p) else { continue };
+            state.resetting = None;
+            match committed.iter().find(|(q, _)| q == p).and_then(|(_, o)| *o) {
+                Some(offset) => {
+                    state.position = Some(offset);
+                    out.event(EventKind::PositionRestored { consumer: self.index, partition: *p, offset });
+                }
+                None => {
+                    state.position = None;
+                    state.reset_cause = Some(ResetCause::NoCommittedOffset);
+                }
+            }
+        }
+        self.send_fetches(now, out);
+    }
+
+    pub(super) fn schedule_heartbeat(&mut self, now: Tick, out: &mut Outbox) {
+        out.timer(now.plus_ms(self.config.heartbeat_interval_ms), self.node(), Timer::GroupHeartbeat);
+    }
+
+    /// The heartbeat thread: heartbeats while stable, and leaves the group when the application has
+    /// not polled within max.poll.interval.ms ("consumer poll timeout has expired").
+    pub(super) fn on_heartbeat_timer(&mut self, now: Tick, out: &mut Outbox) {
+        if self.group.is_none() {
+            return;
+        }
+        let member_id = self.membership.member_id.clone();
+        if now.since(self.membership.last_poll) > self.config.max_poll_interval_ms
+            && let (Some(coordinator), Some(member_id)) = (self.membership.coordinator, member_id.clone())
+            && self.membership.state == MemberState::Stable
+        {
+            self.group_request(coordinator, GroupRequest::LeaveGroup { member_id, reason: Rc::from("poll-timeout") }, out);
+            self.membership.member_id = None;
+            self.membership.generation = 0;
+            self.membership.state = MemberState::Unjoined;
+            self.membership.left_for_poll_timeout = true;
+            let owned = self.assignment.clone();
+            self.revoke(now, owned, out);
+            return;
+        }
+        if self.membership.state != MemberState::Stable {
+            return;
+        }
+        if let (Some(coordinator), Some(member_id)) = (self.membership.coordinator, member_id)
+            && self.membership.heartbeat_in_flight.is_none()
+        {
+            let request = GroupRequest::Heartbeat { generation: self.membership.generation, member_id };
+            self.membership.heartbeat_in_flight = Some(self.group_request(coordinator, request, out));
+        }
+        self.schedule_heartbeat(now, out);
+    }
+
+    /// A group request got no answer (or its connection reset): start over from the coordinator.
+    pub(super) fn on_group_request_lost(&mut self, now: Tick, request_id: u64, out: &mut Outbox) -> bool {
+        if self.membership.commit_in_flight == Some(request_id) {
+            self.membership.commit_in_flight = None;
+            self.resume_after_commit(now, out);
+            return true;
+        }
+        if self.membership.heartbeat_in_flight == Some(request_id) {
+            self.membership.heartbeat_in_flight = None;
+            return true;
+        }
+        if self.membership.offset_fetch_in_flight.as_ref().is_some_and(|(id, _)| *id == request_id) {
+            let (_, partitions) = self.membership.offset_fetch_in_flight.take().expect("checked just above");
+            self.membership.coordinator = None;
+            self.apply_committed(now, &partitions, &[], out);
+            return true;
+        }
+        if self.membership.request == Some(request_id) {
+            self.membership.request = None;
+            self.on_group_error(now, KafkaError::NetworkException, out);
+            return true;
+        }
+        false
+    }
+
+    /// The group request timer: a request still waiting after its deadline is given up.
+    pub(super) fn on_group_request_timeout(&mut self, now: Tick, out: &mut Outbox) {
+        if let Some(request_id) = self.membership.request {
+            self.on_group_request_lost(now, request_id, out);
+        }
+    }
+
+    /// Closes cleanly: commit (with auto-commit), and leave the group (dynamic members only: a static
+    /// member keeps its place for session.timeout.ms, KIP-345).
+    pub(super) fn leave_group(&mut self, now: Tick, out: &mut Outbox) {
+        if self.group.is_none() {
+            return;
+        }
+        if self.auto_commit_enabled() {
+            let offsets = self.current_positions();
+            self.send_commit(now, offsets, false, out);
+        }
+        if let (Some(coordinator), Some(member_id)) = (self.membership.coordinator, self.membership.member_id.clone())
+            && self.config.group_instance_id.is_none()
+        {
+            self.group_request(coordinator, GroupRequest::LeaveGroup { member_id, reason: Rc::from("close") }, out);
+        }
+    }
+}
