@@ -88,13 +88,15 @@ struct PartitionLedger {
     last_hw: BTreeMap<BrokerId, (i32, u64)>,
     /// For producers that promise order: their recent records here, as (offset, sequence), in offset
     /// order (appends come in offset order, so the last entry is the latest).
-    recent: BTreeMap<u32, Vec<(u64, u64)>>,
+    recent: BTreeMap<u32, VecDeque<(u64, u64)>>,
 }
 
 impl PartitionLedger {
     /// The committed batch holding `offset`.
     fn committed_at(&self, offset: u64) -> Option<(usize, &Record)> {
-        let i = self.committed.partition_point(|b| b.base_offset <= offset).checked_sub(1)?;
+        // Most questions are about the newest committed batch.
+        let last = self.committed.len().checked_sub(1)?;
+        let i = if self.committed[last].base_offset <= offset { last } else { self.committed.partition_point(|b| b.base_offset <= offset).checked_sub(1)? };
         let batch = &self.committed[i];
         batch.records.get((offset - batch.base_offset) as usize).map(|r| (i, r))
     }
@@ -217,26 +219,26 @@ impl Ledger {
                 ledger.acked.remove(&acked_base);
             }
         }
-        for (offset, record) in batch.iter() {
-            let producer = record.id.producer;
-            let (ordered, idempotent) = state.promises(producer);
-            if !ordered {
-                continue;
-            }
+        // A batch comes from one producer: look up its promises and history once.
+        let producer = batch.records.first().map(|r| r.id.producer);
+        let (ordered, idempotent) = producer.map_or((false, false), |p| state.promises(p));
+        if let (true, Some(producer)) = (ordered, producer) {
             let recent = ledger.recent.entry(producer).or_default();
-            if let Some(&(_, latest)) = recent.last()
-                && record.id.sequence <= latest
-            {
-                if record.id.sequence < latest {
-                    breaches.push((ViolationKind::OrderBroken, offset, Some(record.id)));
+            for (offset, record) in batch.iter() {
+                if let Some(&(_, latest)) = recent.back()
+                    && record.id.sequence <= latest
+                {
+                    if record.id.sequence < latest {
+                        breaches.push((ViolationKind::OrderBroken, offset, Some(record.id)));
+                    }
+                    if idempotent && recent.iter().any(|&(o, s)| s == record.id.sequence && o != offset) {
+                        breaches.push((ViolationKind::DuplicateRecord, offset, Some(record.id)));
+                    }
                 }
-                if idempotent && recent.iter().any(|&(o, s)| s == record.id.sequence && o != offset) {
-                    breaches.push((ViolationKind::DuplicateRecord, offset, Some(record.id)));
+                if recent.len() == RECENT_RECORDS_MAX {
+                    recent.pop_front();
                 }
-            }
-            recent.push((offset, record.id.sequence));
-            if recent.len() > RECENT_RECORDS_MAX {
-                recent.remove(0);
+                recent.push_back((offset, record.id.sequence));
             }
         }
         for (kind, offset, record) in breaches {

@@ -255,8 +255,9 @@ pub enum Message {
         /// The committed state (isr, leader epoch, partition epoch), or why it was refused.
         result: Result<(Vec<BrokerId>, i32, i32), AlterPartitionError>,
     },
-    Group { request_id: u64, group: Rc<str>, request: GroupRequest },
-    GroupResponse { request_id: u64, group: Rc<str>, response: GroupResponse },
+    /// Boxed, like every large and rare payload: messages are moved many times on their way.
+    Group { request_id: u64, group: Rc<str>, request: Box<GroupRequest> },
+    GroupResponse { request_id: u64, group: Rc<str>, response: Box<GroupResponse> },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -79,7 +79,9 @@ impl Broker {
             pd.error = Some(KafkaError::UnknownLeaderEpoch);
             return pd;
         }
-        if let Some(fetch_epoch) = fp.last_fetched_epoch {
+        // A follower whose last batch is of the leader's latest epoch cannot have diverged.
+        let latest_epoch = replica.epoch_cache.latest_epoch();
+        if let Some(fetch_epoch) = fp.last_fetched_epoch.filter(|e| Some(*e) != latest_epoch || fp.fetch_offset > log.log_end_offset()) {
             let (epoch, end) = replica.epoch_cache.end_offset_for(fetch_epoch, log.log_end_offset() as i64);
             if epoch < 0 || end < 0 || fp.fetch_offset < log.log_start_offset() {
                 pd.error = Some(KafkaError::OffsetOutOfRange);
@@ -97,6 +99,10 @@ impl Broker {
                 IsolationLevel::ReadUncommitted | IsolationLevel::ReadCommitted => log.high_watermark(),
             }
         };
+        if fp.fetch_offset >= upper && fp.fetch_offset <= log.log_end_offset() && fp.fetch_offset >= log.log_start_offset() {
+            // Caught up: nothing to read (the usual case for an idle partition).
+            return pd;
+        }
         match log.read(fp.fetch_offset, max_bytes, upper) {
             Ok(batches) => pd.batches = batches,
             Err(_) => pd.error = Some(KafkaError::OffsetOutOfRange),
@@ -148,9 +154,28 @@ impl Broker {
         }
     }
 
+    /// Whether a parked fetch may be answerable, without reading it (Kafka's DelayedFetch checks
+    /// accumulated bytes; with fetch.min.bytes = 1 any new data, or any change of leadership, does).
+    fn may_complete(&self, request: &FetchRequest) -> bool {
+        if request.min_bytes > 1 {
+            return true;
+        }
+        request.partitions.iter().any(|fp| match self.replicas.get(&fp.partition) {
+            Some(r) if r.is_leader() && r.leader_epoch == fp.current_leader_epoch => {
+                let upper = if request.replica.is_some() { r.log.log_end_offset() } else { r.log.high_watermark() };
+                upper > fp.fetch_offset || fp.fetch_offset < r.log.log_start_offset()
+            }
+            // Leadership moved, or the epoch differs: the fetcher must hear about it.
+            _ => true,
+        })
+    }
+
     /// Answers a parked fetch when it has enough data, something changed, or it `expired`.
     pub(super) fn complete_parked_fetch(&mut self, now: Tick, key: u64, expired: bool, out: &mut Outbox) {
         let Some(parked) = self.parked_fetches.get(&key) else { return };
+        if !expired && !self.may_complete(&parked.request) {
+            return;
+        }
         let (data, bytes, must_answer) = self.read_fetch(&parked.request);
         if expired || must_answer || bytes >= parked.request.min_bytes {
             let Some(parked) = self.parked_fetches.remove(&key) else { return };

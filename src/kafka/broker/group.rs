@@ -29,12 +29,12 @@ impl Broker {
                 GroupRequest::FindCoordinator => GroupResponse::FindCoordinator(Err(KafkaError::CoordinatorNotAvailable)),
                 _ => GroupResponse::Heartbeat(Err(KafkaError::CoordinatorNotAvailable)),
             };
-            out.send(self.node(), from, Message::GroupResponse { request_id, group, response });
+            out.send(self.node(), from, Message::GroupResponse { request_id, group, response: Box::new(response) });
             return;
         };
         if request == GroupRequest::FindCoordinator {
             let leader = self.image.partition(partition).leader.ok_or(KafkaError::CoordinatorNotAvailable);
-            out.send(self.node(), from, Message::GroupResponse { request_id, group, response: GroupResponse::FindCoordinator(leader) });
+            out.send(self.node(), from, Message::GroupResponse { request_id, group, response: Box::new(GroupResponse::FindCoordinator(leader)) });
             return;
         }
         let client = match from {
@@ -49,7 +49,7 @@ impl Broker {
     pub(super) fn apply_group_effects(&mut self, now: Tick, effects: Vec<Effect>, out: &mut Outbox) {
         for effect in effects {
             match effect {
-                Effect::Reply { to, request_id, group, response } => out.send(self.node(), to, Message::GroupResponse { request_id, group, response }),
+                Effect::Reply { to, request_id, group, response } => out.send(self.node(), to, Message::GroupResponse { request_id, group, response: Box::new(response) }),
                 Effect::Event(kind) => out.event(kind),
                 Effect::Persist { partition, records, then, after } => self.persist(now, partition, records, then, after, out),
             }
@@ -67,7 +67,7 @@ impl Broker {
         let leader = self.replicas.get_mut(&partition).filter(|r| matches!(r.role, Role::Leader(_)));
         let Some(replica) = leader else {
             if let Some((to, request_id, group, response)) = then {
-                out.send(self.node(), to, Message::GroupResponse { request_id, group, response: failed(response, KafkaError::NotCoordinator) });
+                out.send(self.node(), to, Message::GroupResponse { request_id, group, response: Box::new(failed(response, KafkaError::NotCoordinator)) });
             }
             return;
         };

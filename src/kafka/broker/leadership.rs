@@ -240,7 +240,7 @@ impl Broker {
             replica.log.high_watermark(),
             replica.log.log_end_offset(),
             &state.followers,
-            &state.maximal_isr(),
+            state.maximal_isr(),
             state.isr.len(),
             replica.effective_min_isr(),
             now.ms(),

@@ -275,7 +275,7 @@ impl Broker {
                 let result = self.list_offsets(partition, spec, isolation);
                 out.send(self.node(), from, Message::ListOffsetsResponse { request_id, partition, result });
             }
-            Message::Group { request_id, group, request } => self.on_group_request(now, from, request_id, group, request, out),
+            Message::Group { request_id, group, request } => self.on_group_request(now, from, request_id, group, *request, out),
             Message::InitProducerId { request_id } => {
                 let producer_id = self.next_producer_id;
                 self.next_producer_id += 1;

@@ -191,7 +191,7 @@ impl Broker {
                         Some(KafkaError::NotLeaderOrFollower) => super::group::failed(response, KafkaError::NotCoordinator),
                         Some(_) => super::group::failed(response, KafkaError::CoordinatorNotAvailable),
                     };
-                    out.send(self.node(), to, Message::GroupResponse { request_id, group, response });
+                    out.send(self.node(), to, Message::GroupResponse { request_id, group, response: Box::new(response) });
                 }
             }
         }

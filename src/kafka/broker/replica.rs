@@ -76,10 +76,10 @@ pub struct LeaderState {
 
 impl LeaderState {
     /// The "maximal" ISR: the committed ISR plus a pending expansion (KIP-497). The HW waits for it.
-    pub fn maximal_isr(&self) -> Vec<BrokerId> {
+    pub fn maximal_isr(&self) -> &[BrokerId] {
         match &self.pending {
-            Some(p) if p.expansion => p.proposed.clone(),
-            _ => self.isr.clone(),
+            Some(p) if p.expansion => &p.proposed,
+            _ => &self.isr,
         }
     }
 

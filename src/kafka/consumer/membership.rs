@@ -54,7 +54,7 @@ impl Consumer {
     fn group_request(&mut self, to: BrokerId, request: GroupRequest, out: &mut Outbox) -> u64 {
         let request_id = self.request_id();
         let group = self.group.clone().expect("only consumers in a group send group requests");
-        out.send(self.node(), Node::Broker(to), Message::Group { request_id, group, request });
+        out.send(self.node(), Node::Broker(to), Message::Group { request_id, group, request: Box::new(request) });
         request_id
     }
 
@@ -121,7 +121,7 @@ impl Consumer {
             self.send_commit(now, offsets, false, out);
         }
         let group = self.group.clone().unwrap_or_else(|| Rc::from(""));
-        out.event(EventKind::PartitionsRevoked { consumer: self.index, group, partitions: partitions.clone() });
+        out.event(EventKind::PartitionsRevoked { consumer: self.index, group, partitions: partitions.as_slice().into() });
         let keep: Vec<PartitionIndex> = self.assignment.iter().copied().filter(|p| !partitions.contains(p)).collect();
         self.assign(keep);
         // A revoked partition's records in the current poll are still processed; only new ones stop.
@@ -296,9 +296,9 @@ impl Consumer {
             consumer: self.index,
             group,
             generation: self.membership.generation,
-            assigned,
-            revoked,
-            added: added.clone(),
+            assigned: assigned.into(),
+            revoked: revoked.into(),
+            added: added.as_slice().into(),
         });
         if !added.is_empty() {
             self.fetch_committed(now, added, out);

@@ -115,7 +115,7 @@ impl Controller {
                         });
                     }
                     if before.isr != *isr && !before.isr.is_empty() {
-                        out.event(EventKind::IsrChanged { partition: *partition, isr: isr.clone(), previous: before.isr.clone(), reason: reason.clone() });
+                        out.event(EventKind::IsrChanged { partition: *partition, isr: isr.as_slice().into(), previous: before.isr.as_slice().into(), reason: reason.clone() });
                     }
                 }
             }

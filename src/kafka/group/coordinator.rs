@@ -255,7 +255,7 @@ impl GroupCoordinator {
                             group.offsets.insert(*p, *offset);
                         }
                         let records = offsets.iter().map(|(p, o)| (offset_key(&group_id, *p), o.to_string())).collect();
-                        let committed = EventKind::OffsetsCommitted { group: group_id.clone(), consumer: Some(consumer_of(from)).filter(|c| *c != u32::MAX), offsets };
+                        let committed = EventKind::OffsetsCommitted { group: group_id.clone(), consumer: Some(consumer_of(from)).filter(|c| *c != u32::MAX), offsets: offsets.into() };
                         fx.push(Effect::Persist {
                             partition,
                             records,
@@ -484,7 +484,7 @@ impl GroupCoordinator {
             generation: group.generation,
             protocol: protocol.clone(),
             leader: leader_consumer,
-            members,
+            members: members.into(),
         }));
         for m in group.members.values_mut() {
             let Some(request_id) = m.awaiting_join.take() else { continue };

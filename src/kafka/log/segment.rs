@@ -159,10 +159,21 @@ impl Segment {
     }
 
     /// The slot of the first batch whose last offset is at or after `target`, found through the offset
-    /// index and a short forward scan (Kafka's `translateOffset`).
+    /// index and a short forward scan (Kafka's `translateOffset`). Most lookups ask for the tail (the
+    /// batch just appended, a caught-up reader), so the last few batches are checked first.
     pub fn find_batch(&self, target: u64) -> Option<usize> {
+        const TAIL_BATCHES: usize = 4;
+        let n = self.batches.len();
+        if n > 0 && self.batches[n - 1].last_offset() < target {
+            return None;
+        }
+        for i in (n.saturating_sub(TAIL_BATCHES)..n).rev() {
+            if self.batches[i].base_offset <= target {
+                return Some(i);
+            }
+        }
         let start = self.offset_index.lookup(target).map_or(0, |e| e.batch as usize);
-        (start..self.batches.len()).find(|&i| self.batches[i].last_offset() >= target)
+        (start..n).find(|&i| self.batches[i].last_offset() >= target)
     }
 
     /// The first offset whose record has a timestamp at or after `timestamp_ms`, found through the time

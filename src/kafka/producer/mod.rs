@@ -218,27 +218,29 @@ impl Producer {
     fn drain_pending(&mut self) {
         let Some(image) = self.metadata.clone() else { return };
         let Some(topic) = image.topic_index(&self.topic_name) else { return };
+        // Partitions with a leader, worked out once per metadata version (the keyless partitioners
+        // skip the others).
+        let available = self
+            .available
+            .entry(topic)
+            .or_insert_with(|| {
+                image.topics[topic.get()].partitions.iter().enumerate().filter(|(_, p)| image.partition(**p).leader.is_some()).map(|(i, _)| i as u32).collect()
+            })
+            .clone();
         while !self.pending.is_empty() {
             if self.buffer_used >= self.config.buffer_memory {
                 // buffer.memory is full: the application blocks until batches complete.
                 break;
             }
             let Some(send) = self.pending.pop_front() else { break };
-            self.append(&image, topic, send);
+            self.append(&image, topic, &available, send);
         }
     }
 
     /// Picks the partition and appends to the accumulator (Kafka's `doSend` and `RecordAccumulator.append`).
-    fn append(&mut self, image: &MetadataImage, topic: TopicIndex, send: PendingSend) {
+    fn append(&mut self, image: &MetadataImage, topic: TopicIndex, available: &[u32], send: PendingSend) {
         let partitions = &image.topics[topic.get()].partitions;
         let count = partitions.len() as u32;
-        let available = self
-            .available
-            .entry(topic)
-            .or_insert_with(|| {
-                partitions.iter().enumerate().filter(|(_, p)| image.partition(**p).leader.is_some()).map(|(i, _)| i as u32).collect()
-            })
-            .clone();
         let id = RecordId { producer: self.index, sequence: self.next_record };
         self.next_record += 1;
         self.stats.records_sent += 1;

@@ -88,7 +88,7 @@ pub enum EventKind {
     MessageDropped { id: u64, from: Node, to: Node, kind: MessageKind, reason: DropReason },
     /// A network partition holds the message (TCP keeps retransmitting); it moves on when healed.
     MessageHeld { id: u64, from: Node, to: Node, kind: MessageKind, cut: u32 },
-    NetworkCut { cut: u32, side_a: Vec<Node>, side_b: Vec<Node> },
+    NetworkCut { cut: u32, side_a: Rc<[Node]>, side_b: Rc<[Node]> },
     NetworkHealed { cut: u32 },
     LinkChanged { from: Node, to: Node, latency_ms: u64, loss_percent: u32, drop_percent: u32 },
     DiskSlowed { broker: BrokerId, factor: u64 },
@@ -104,7 +104,7 @@ pub enum EventKind {
     PartitionsAdded { topic: u32, from: u32, to: u32 },
     ConfigChanged { target: String, key: String, value: String },
     LeaderChanged { partition: PartitionIndex, leader: Option<BrokerId>, previous: Option<BrokerId>, epoch: i32, reason: ChangeReason },
-    IsrChanged { partition: PartitionIndex, isr: Vec<BrokerId>, previous: Vec<BrokerId>, reason: ChangeReason },
+    IsrChanged { partition: PartitionIndex, isr: Rc<[BrokerId]>, previous: Rc<[BrokerId]>, reason: ChangeReason },
     /// A broker took leadership (it learned of its election): from here its log is the partition's.
     BecameLeader { broker: BrokerId, partition: PartitionIndex, epoch: i32, log_end_offset: u64 },
 
@@ -139,17 +139,17 @@ pub enum EventKind {
     /// The coordinator starts a rebalance of `group` (its generation so far, and why).
     RebalanceStarted { group: Rc<str>, coordinator: BrokerId, generation: i32, reason: RebalanceReason },
     /// The join phase completed: a new generation with its protocol, leader and members (consumers).
-    GenerationStarted { group: Rc<str>, generation: i32, protocol: Rc<str>, leader: Option<u32>, members: Vec<u32> },
+    GenerationStarted { group: Rc<str>, generation: i32, protocol: Rc<str>, leader: Option<u32>, members: Rc<[u32]> },
     /// The leader's assignment arrived: the group is stable in this generation.
     GroupStable { group: Rc<str>, generation: i32 },
     /// The coordinator removed a member.
     MemberRemoved { group: Rc<str>, consumer: u32, reason: RebalanceReason },
     /// A consumer's partitions changed (eager: everything first revoked; cooperative: only what moves).
-    AssignmentChanged { consumer: u32, group: Rc<str>, generation: i32, assigned: Vec<PartitionIndex>, revoked: Vec<PartitionIndex>, added: Vec<PartitionIndex> },
+    AssignmentChanged { consumer: u32, group: Rc<str>, generation: i32, assigned: Rc<[PartitionIndex]>, revoked: Rc<[PartitionIndex]>, added: Rc<[PartitionIndex]> },
     /// A consumer gave up partitions (onPartitionsRevoked) before rejoining.
-    PartitionsRevoked { consumer: u32, group: Rc<str>, partitions: Vec<PartitionIndex> },
+    PartitionsRevoked { consumer: u32, group: Rc<str>, partitions: Rc<[PartitionIndex]> },
     /// The coordinator stored committed offsets (durable in `__consumer_offsets`).
-    OffsetsCommitted { group: Rc<str>, consumer: Option<u32>, offsets: Vec<(PartitionIndex, u64)> },
+    OffsetsCommitted { group: Rc<str>, consumer: Option<u32>, offsets: Rc<[(PartitionIndex, u64)]> },
     OffsetCommitFailed { group: Rc<str>, consumer: u32, error: KafkaError },
     /// A consumer resumes a partition at its group's committed offset.
     PositionRestored { consumer: u32, partition: PartitionIndex, offset: u64 },

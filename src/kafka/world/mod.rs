@@ -50,7 +50,8 @@ enum Scheduled {
     Deliver { id: u64, from: Node, to: Node, message: Message },
     Timer { node: Node, incarnation: u64, timer: Timer },
     Start(Node),
-    Action(Action),
+    /// Boxed: actions are large and rare, queue entries small and many.
+    Action(Box<Action>),
 }
 
 /// An action that names something the run does not have, or asks for something Kafka would refuse.
@@ -198,7 +199,7 @@ impl World {
 
     /// Schedules an action for `at` (a lesson's timed actions; a share link's replayed clicks).
     pub fn schedule(&mut self, at: Tick, action: Action) {
-        self.queue.push(at.max(self.now), Scheduled::Action(action));
+        self.queue.push(at.max(self.now), Scheduled::Action(Box::new(action)));
     }
 
     /// Runs every scheduled item due at or before `until`, then sets the clock to `until`.
@@ -237,7 +238,7 @@ impl World {
             Scheduled::Start(node) => self.start_node(node, &mut out),
             Scheduled::Action(action) => {
                 // A scripted action that no longer applies (say, a producer already removed) is skipped.
-                let _ = self.apply_action(action, &mut out);
+                let _ = self.apply_action(*action, &mut out);
             }
         }
         self.flush(out);
@@ -341,28 +342,22 @@ impl World {
     /// Carries out what handlers asked for: events (each checked by the guarantee ledger, with the
     /// facts that came with it), then messages, then timers.
     fn flush(&mut self, mut out: Outbox) {
-        let mut facts = std::mem::take(&mut out.facts).into_iter().peekable();
-        let events = std::mem::take(&mut out.events);
-        for (i, kind) in events.into_iter().enumerate() {
+        // Drained, not taken: the outbox keeps its capacity for the next handler.
+        let mut facts = out.facts.drain(..).peekable();
+        for (i, kind) in out.events.drain(..).enumerate() {
             let seq = self.emit(kind);
             self.check_last_event(seq);
             while let Some((_, fact)) = facts.next_if(|(index, _)| *index == i) {
                 self.check_fact(seq, fact);
             }
         }
-        let sends = std::mem::take(&mut out.sends);
-        for (from, to, message) in sends {
+        drop(facts);
+        for (from, to, message) in out.sends.drain(..) {
             self.transmit(from, to, message);
         }
         for (at, node, timer) in out.timers.drain(..) {
             if let Some(incarnation) = self.incarnation(node) {
                 self.queue.push(at.max(self.now), Scheduled::Timer { node, incarnation, timer });
-            }
-        }
-        if !out.events.is_empty() {
-            // Events raised while transmitting (drops) are emitted in order.
-            for kind in out.events.drain(..) {
-                self.emit(kind);
             }
         }
         self.outbox = out;
@@ -700,7 +695,7 @@ impl World {
                     return Err(ActionError("a network cut needs at least one node on each side".into()));
                 }
                 let cut = self.net.cut(a.iter().map(|n| n.net_id()).collect::<BTreeSet<_>>(), b.iter().map(|n| n.net_id()).collect::<BTreeSet<_>>());
-                out.event(EventKind::NetworkCut { cut, side_a: a, side_b: b });
+                out.event(EventKind::NetworkCut { cut, side_a: a.into(), side_b: b.into() });
             }
             Action::HealNetwork { cut } => {
                 let cuts: Vec<u32> = match cut {

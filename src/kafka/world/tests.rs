@@ -447,3 +447,4 @@ fn a_consumer_too_slow_between_polls_leaves_the_group_and_its_partitions_move() 
     );
 }
 
+
