@@ -34,6 +34,7 @@ pub fn reference_spec() -> ClusterSpec {
     };
     let producers = (0..REFERENCE_PRODUCERS)
         .map(|i| ProducerSpec {
+            transactions: None,
             name: format!("p{}", i + 1),
             topic: "bench".into(),
             config: config(&[("acks", ConfigValue::from("all"))]),

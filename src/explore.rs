@@ -59,6 +59,7 @@ pub fn spec(profile: Profile) -> ClusterSpec {
     };
     let producers = (1..=2)
         .map(|i| ProducerSpec {
+            transactions: None,
             name: format!("p{i}"),
             topic: "events".into(),
             config: config(&[("acks", ConfigValue::from(acks)), ("delivery.timeout.ms", ConfigValue::Int(60_000))]),

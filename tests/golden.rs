@@ -20,6 +20,7 @@ pub fn golden_run() -> RunDefinition {
     let spec = ClusterSpec {
         topics: vec![TopicSpec { name: "orders".into(), partitions: Some(3), replication_factor: Some(3), ..TopicSpec::default() }],
         producers: vec![ProducerSpec {
+            transactions: None,
             name: "checkout".into(),
             topic: "orders".into(),
             workload: Some(Workload {

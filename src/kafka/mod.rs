@@ -17,6 +17,7 @@ pub mod protocol;
 pub mod record;
 pub mod replication;
 pub mod runtime;
+pub mod txn;
 pub mod world;
 
 pub use ids::{BrokerId, Node, PartitionIndex, TopicIndex, TopicPartition};

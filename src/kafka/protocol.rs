@@ -41,10 +41,13 @@ pub enum KafkaError {
     ConcurrentTransactions,
     /// A broker registered while the controller still had a live session for an earlier incarnation.
     DuplicateBrokerRegistration,
+    /// The transaction was aborted before this batch was sent (Kafka's client throws a
+    /// `TransactionAbortedException`; there is no wire error code for it).
+    TransactionAborted,
 }
 
 impl KafkaError {
-    pub const ALL: [KafkaError; 25] = [
+    pub const ALL: [KafkaError; 26] = [
         KafkaError::NotLeaderOrFollower,
         KafkaError::NotEnoughReplicas,
         KafkaError::NotEnoughReplicasAfterAppend,
@@ -70,6 +73,7 @@ impl KafkaError {
         KafkaError::InvalidTxnState,
         KafkaError::ConcurrentTransactions,
         KafkaError::DuplicateBrokerRegistration,
+        KafkaError::TransactionAborted,
     ];
 
     /// The error with this Kafka name.
@@ -105,6 +109,7 @@ impl KafkaError {
             KafkaError::InvalidTxnState => "INVALID_TXN_STATE",
             KafkaError::ConcurrentTransactions => "CONCURRENT_TRANSACTIONS",
             KafkaError::DuplicateBrokerRegistration => "DUPLICATE_BROKER_REGISTRATION",
+            KafkaError::TransactionAborted => "TRANSACTION_ABORTED",
         }
     }
 
@@ -258,6 +263,11 @@ pub enum Message {
     /// Boxed, like every large and rare payload: messages are moved many times on their way.
     Group { request_id: u64, group: Rc<str>, request: Box<GroupRequest> },
     GroupResponse { request_id: u64, group: Rc<str>, response: Box<GroupResponse> },
+    Txn { request_id: u64, transactional_id: Rc<str>, request: Box<TxnRequest> },
+    TxnResponse { request_id: u64, transactional_id: Rc<str>, response: Box<TxnResponse> },
+    /// From a transaction coordinator to a partition leader: write the commit or abort marker.
+    WriteTxnMarkers { request_id: u64, producer_id: i64, producer_epoch: i16, commit: bool, partitions: Rc<[PartitionIndex]> },
+    WriteTxnMarkersResponse { request_id: u64, results: Vec<(PartitionIndex, Result<(), KafkaError>)> },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -305,6 +315,8 @@ pub enum GroupRequest {
     LeaveGroup { member_id: Rc<str>, reason: Rc<str> },
     OffsetCommit { generation: i32, member_id: Option<Rc<str>>, offsets: Vec<(PartitionIndex, u64)> },
     OffsetFetch { partitions: Vec<PartitionIndex> },
+    /// Offsets committed inside a transaction: they count only if the transaction commits.
+    TxnOffsetCommit { producer_id: i64, producer_epoch: i16, offsets: Vec<(PartitionIndex, u64)> },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -317,6 +329,27 @@ pub enum GroupResponse {
     LeaveGroup(Result<(), KafkaError>),
     OffsetCommit(Result<(), KafkaError>),
     OffsetFetch(Result<Vec<(PartitionIndex, Option<u64>)>, KafkaError>),
+    TxnOffsetCommit(Result<(), KafkaError>),
+}
+
+/// A transactional producer's requests to its transaction coordinator.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TxnRequest {
+    FindCoordinator,
+    InitProducerId { timeout_ms: u64 },
+    AddPartitions { producer_id: i64, producer_epoch: i16, partitions: Vec<PartitionIndex> },
+    /// Adds the group's `__consumer_offsets` partition (sendOffsetsToTransaction).
+    AddOffsets { producer_id: i64, producer_epoch: i16, group: Rc<str> },
+    EndTxn { producer_id: i64, producer_epoch: i16, commit: bool },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TxnResponse {
+    FindCoordinator(Result<BrokerId, KafkaError>),
+    InitProducerId(Result<(i64, i16), KafkaError>),
+    AddPartitions(Result<(), KafkaError>),
+    AddOffsets(Result<(), KafkaError>),
+    EndTxn(Result<(), KafkaError>),
 }
 
 /// What a message is, for narration and the animation's colours (no payload).
@@ -389,6 +422,7 @@ impl Message {
             Message::InitProducerId { .. } | Message::InitProducerIdResponse { .. } => MessageKind::InitProducerId,
             Message::Disconnected { .. } => MessageKind::Disconnected,
             Message::Group { .. } | Message::GroupResponse { .. } => MessageKind::Group,
+            Message::Txn { .. } | Message::TxnResponse { .. } | Message::WriteTxnMarkers { .. } | Message::WriteTxnMarkersResponse { .. } => MessageKind::Transaction,
             _ => MessageKind::ControllerPlane,
         }
     }
@@ -405,7 +439,7 @@ impl Message {
             | Message::AlterPartitionResponse { request_id, .. } => Some(*request_id),
             Message::ProduceResponse(r) => Some(r.request_id),
             Message::FetchResponse(r) => Some(r.request_id),
-            Message::GroupResponse { request_id, .. } => Some(*request_id),
+            Message::GroupResponse { request_id, .. } | Message::TxnResponse { request_id, .. } | Message::WriteTxnMarkersResponse { request_id, .. } => Some(*request_id),
             _ => None,
         }
     }
@@ -422,7 +456,7 @@ impl Message {
             | Message::AlterPartition { request_id, .. } => Some(*request_id),
             Message::Produce(r) => Some(r.request_id),
             Message::Fetch(r) => Some(r.request_id),
-            Message::Group { request_id, .. } => Some(*request_id),
+            Message::Group { request_id, .. } | Message::Txn { request_id, .. } | Message::WriteTxnMarkers { request_id, .. } => Some(*request_id),
             _ => None,
         }
     }

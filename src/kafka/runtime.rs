@@ -28,6 +28,8 @@ pub enum Timer {
     ControllerRequestTimeouts,
     /// Group sessions, join and sync phases that timed out (the coordinator's deadlines).
     GroupDeadlines,
+    /// The transaction coordinator's check: timed-out transactions, markers to send again.
+    TxnCheck,
     SendLater { key: u64 },
     // Controllers.
     SessionCheck,

@@ -68,7 +68,7 @@ impl Broker {
         };
         let log = &replica.log;
         pd.high_watermark = log.high_watermark();
-        pd.last_stable_offset = log.high_watermark();
+        pd.last_stable_offset = log.last_stable_offset();
         pd.log_start_offset = log.log_start_offset();
         pd.log_end_offset = log.log_end_offset();
         if fp.current_leader_epoch < replica.leader_epoch {
@@ -96,7 +96,9 @@ impl Broker {
             log.log_end_offset()
         } else {
             match isolation {
-                IsolationLevel::ReadUncommitted | IsolationLevel::ReadCommitted => log.high_watermark(),
+                IsolationLevel::ReadUncommitted => log.high_watermark(),
+                // Nothing past the first transaction still open: it may yet abort.
+                IsolationLevel::ReadCommitted => log.last_stable_offset(),
             }
         };
         if fp.fetch_offset >= upper && fp.fetch_offset <= log.log_end_offset() && fp.fetch_offset >= log.log_start_offset() {
@@ -106,6 +108,11 @@ impl Broker {
         match log.read(fp.fetch_offset, max_bytes, upper) {
             Ok(batches) => pd.batches = batches,
             Err(_) => pd.error = Some(KafkaError::OffsetOutOfRange),
+        }
+        // A read_committed consumer learns which transactions in this range aborted, to skip them.
+        if isolation == IsolationLevel::ReadCommitted && !from_follower {
+            let end = pd.batches.last().map_or(fp.fetch_offset, |b| b.next_offset());
+            pd.aborted_transactions = log.aborted_transactions(fp.fetch_offset, end).into_iter().map(|a| (a.producer_id, a.first_offset)).collect();
         }
         pd
     }
@@ -162,7 +169,11 @@ impl Broker {
         }
         request.partitions.iter().any(|fp| match self.replicas.get(&fp.partition) {
             Some(r) if r.is_leader() && r.leader_epoch == fp.current_leader_epoch => {
-                let upper = if request.replica.is_some() { r.log.log_end_offset() } else { r.log.high_watermark() };
+                let upper = match (request.replica, request.isolation) {
+                    (Some(_), _) => r.log.log_end_offset(),
+                    (None, IsolationLevel::ReadUncommitted) => r.log.high_watermark(),
+                    (None, IsolationLevel::ReadCommitted) => r.log.last_stable_offset(),
+                };
                 upper > fp.fetch_offset || fp.fetch_offset < r.log.log_start_offset()
             }
             // Leadership moved, or the epoch differs: the fetcher must hear about it.

@@ -1,19 +1,16 @@
 //! The broker's side of consumer groups: answering FindCoordinator, running the coordinator for the
 //! `__consumer_offsets` partitions it leads, and persisting what the coordinator asks for.
 
-use super::replica::Role;
-use super::{Broker, Completion, ParkedProduce};
-use crate::kafka::group::coordinator::{Effect, OFFSETS_TOPIC, partition_for};
+use super::internal_write::InternalBatch;
+use super::{Broker, Completion};
+use crate::kafka::group::coordinator::{Effect, LoadedRecord, OFFSETS_TOPIC, partition_for};
 use crate::kafka::ids::{Node, PartitionIndex};
 use crate::kafka::protocol::{GroupRequest, GroupResponse, KafkaError, Message};
-use crate::kafka::record::{Batch, BatchBuilder, ProducerStamp, RecordId, Value};
+use crate::kafka::record::{ControlKind, ProducerStamp, Value};
 use crate::kafka::runtime::{Outbox, Timer};
 use crate::kafka::world::event::EventKind;
 use crate::sim::Tick;
 use std::rc::Rc;
-
-/// Internal records (commits, group metadata) carry this producer number.
-pub const COORDINATOR_PRODUCER: u32 = u32::MAX;
 
 impl Broker {
     /// The `__consumer_offsets` partition holding `group`, if the topic exists.
@@ -51,7 +48,7 @@ impl Broker {
             match effect {
                 Effect::Reply { to, request_id, group, response } => out.send(self.node(), to, Message::GroupResponse { request_id, group, response: Box::new(response) }),
                 Effect::Event(kind) => out.event(kind),
-                Effect::Persist { partition, records, then, after } => self.persist(now, partition, records, then, after, out),
+                Effect::Persist { partition, records, transactional, then, after } => self.persist(now, partition, records, transactional, then, after, out),
             }
         }
         if let Some(at) = self.coordinator.next_deadline() {
@@ -61,64 +58,53 @@ impl Broker {
 
     /// Appends coordinator records to `partition` as its leader; the reply and events wait until the
     /// records are replicated (offsets.commit.required.acks = -1).
-    fn persist(&mut self, now: Tick, partition: PartitionIndex, records: Vec<(String, String)>, then: Option<(Node, u64, Rc<str>, GroupResponse)>, after: Vec<EventKind>, out: &mut Outbox) {
-        let broker = self.id;
-        let sequence = self.next_key;
-        let leader = self.replicas.get_mut(&partition).filter(|r| matches!(r.role, Role::Leader(_)));
-        let Some(replica) = leader else {
-            if let Some((to, request_id, group, response)) = then {
-                out.send(self.node(), to, Message::GroupResponse { request_id, group, response: Box::new(failed(response, KafkaError::NotCoordinator)) });
+    #[allow(clippy::too_many_arguments)]
+    fn persist(
+        &mut self,
+        now: Tick,
+        partition: PartitionIndex,
+        records: Vec<(String, String)>,
+        transactional: Option<(i64, i16)>,
+        then: Option<(Node, u64, Rc<str>, GroupResponse)>,
+        after: Vec<EventKind>,
+        out: &mut Outbox,
+    ) {
+        let mut batch = InternalBatch::text(records);
+        if let Some((producer_id, producer_epoch)) = transactional {
+            batch.producer = ProducerStamp { producer_id, producer_epoch, base_sequence: -1 };
+            batch.transactional = true;
+        }
+        match self.append_internal(now, partition, batch, out) {
+            Ok((base_offset, required)) => {
+                let parts = vec![(partition, required, base_offset, None)];
+                let timeout_ms = self.config.offsets_commit_timeout_ms;
+                self.park_internal(now, self.node(), 0, parts, timeout_ms, Completion::Group { reply: then, events: after }, out);
             }
-            return;
-        };
-        let mut builder = BatchBuilder::new();
-        for (i, (key, value)) in records.into_iter().enumerate() {
-            let id = RecordId { producer: COORDINATOR_PRODUCER, sequence: sequence + i as u64 };
-            builder.push(id, now.ms(), Some(Rc::from(key)), Value::Text(Rc::from(value)), Rc::from([]));
+            Err(_) => {
+                if let Some((to, request_id, group, response)) = then {
+                    out.send(self.node(), to, Message::GroupResponse { request_id, group, response: Box::new(failed(response, KafkaError::NotCoordinator)) });
+                }
+            }
         }
-        let (records, size_bytes, max_timestamp_ms) = builder.finish();
-        let base_offset = replica.log.log_end_offset();
-        let batch = Batch {
-            base_offset,
-            partition_leader_epoch: replica.leader_epoch,
-            producer: ProducerStamp::NONE,
-            transactional: false,
-            control: None,
-            max_timestamp_ms,
-            size_bytes,
-            records,
-        };
-        let last_offset = batch.last_offset();
-        let leader_epoch = replica.leader_epoch;
-        if let Some(reason) = replica.log.append(batch, now) {
-            out.event(EventKind::SegmentRolled { broker, partition, base_offset, reason });
-        }
-        self.page_cache.write(replica.file, last_offset + 1, now);
-        self.disk.append(now, u64::from(size_bytes));
-        out.event(EventKind::Appended { broker, partition, base_offset, last_offset, leader_epoch, as_leader: true });
-        let key = self.key();
-        let deadline = now.plus_ms(self.config.offsets_commit_timeout_ms);
-        self.waiting_on.entry(partition).or_default().push_back((last_offset + 1, key));
-        self.parked_produces.insert(
-            key,
-            ParkedProduce { from: self.node(), request_id: 0, parts: vec![(partition, last_offset + 1, base_offset, None)], pending: 1, deadline, completion: Completion::Group { reply: then, events: after } },
-        );
-        self.arm(now, deadline, Timer::ProduceExpiries, out);
-        self.after_append(now, partition, out);
     }
 
     /// The broker became leader of an offsets partition: load its groups from the log.
     pub(super) fn load_groups(&mut self, now: Tick, partition: PartitionIndex, out: &mut Outbox) {
         let Some(replica) = self.replicas.get(&partition) else { return };
-        let records: Vec<(Rc<str>, Rc<str>)> = replica
-            .log
-            .batches()
-            .flat_map(|b| b.records.iter())
-            .filter_map(|r| match (&r.key, &r.value) {
-                (Some(k), Value::Text(v)) => Some((k.clone(), v.clone())),
-                _ => None,
-            })
-            .collect();
+        let mut records = Vec::new();
+        for batch in replica.log.batches() {
+            let producer_id = batch.producer.producer_id;
+            if let Some(kind) = batch.control {
+                records.push(LoadedRecord::Marker { producer_id, commit: kind == ControlKind::Commit });
+                continue;
+            }
+            for r in batch.records.iter() {
+                if let (Some(key), Value::Text(value)) = (&r.key, &r.value) {
+                    let (key, value) = (key.clone(), value.clone());
+                    records.push(if batch.transactional { LoadedRecord::Transactional { producer_id, key, value } } else { LoadedRecord::Plain { key, value } });
+                }
+            }
+        }
         let effects = self.coordinator.load(now, partition, records);
         self.apply_group_effects(now, effects, out);
     }
@@ -134,5 +120,6 @@ pub(super) fn failed(response: GroupResponse, error: KafkaError) -> GroupRespons
         GroupResponse::LeaveGroup(_) => GroupResponse::LeaveGroup(Err(error)),
         GroupResponse::OffsetFetch(_) => GroupResponse::OffsetFetch(Err(error)),
         GroupResponse::FindCoordinator(_) => GroupResponse::FindCoordinator(Err(error)),
+        GroupResponse::TxnOffsetCommit(_) => GroupResponse::TxnOffsetCommit(Err(error)),
     }
 }

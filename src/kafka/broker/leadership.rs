@@ -102,6 +102,9 @@ impl Broker {
         if self.is_offsets_partition(partition) && !self.coordinator.led.contains(&partition) {
             self.load_groups(now, partition, out);
         }
+        if self.is_txn_state_partition(partition) && !self.txn.led.contains(&partition) {
+            self.load_transactions(now, partition, out);
+        }
     }
 
     fn is_offsets_partition(&self, partition: PartitionIndex) -> bool {
@@ -114,6 +117,9 @@ impl Broker {
         self.stop_following(partition);
         if self.coordinator.led.contains(&partition) {
             self.coordinator.unload(partition);
+        }
+        if self.txn.led.contains(&partition) {
+            self.txn.unload(partition);
         }
         let Some(replica) = self.replicas.get_mut(&partition) else { return };
         replica.role = Role::Follower { leader };

@@ -7,9 +7,11 @@
 
 mod fetch;
 mod group;
+pub mod internal_write;
 mod leadership;
 mod produce;
 pub mod replica;
+mod txn;
 
 use crate::kafka::config::BrokerConfig;
 use crate::kafka::ids::{BrokerId, Node, PartitionIndex};
@@ -57,6 +59,10 @@ enum Completion {
     Produce,
     /// A coordinator write: send its reply (if any) and report its events.
     Group { reply: Option<(Node, u64, Rc<str>, crate::kafka::protocol::GroupResponse)>, events: Vec<EventKind> },
+    /// A transaction state write: what the coordinator does once it is replicated.
+    Txn { then: Vec<crate::kafka::txn::coordinator::TxnEffect> },
+    /// Transaction markers: answer the coordinator that asked for them.
+    Markers { producer_id: i64, commit: bool },
 }
 
 /// An acks=all produce (or a coordinator write) waiting for the high watermark (Kafka's purgatory).
@@ -110,7 +116,9 @@ pub struct Broker {
     produce_expiry: DeadlineTimer,
     replica_fetch_timeouts: DeadlineTimer,
     group_deadlines: DeadlineTimer,
+    txn_check: DeadlineTimer,
     pub coordinator: crate::kafka::group::coordinator::GroupCoordinator,
+    pub txn: crate::kafka::txn::coordinator::TxnCoordinator,
 }
 
 impl Broker {
@@ -124,6 +132,7 @@ impl Broker {
         rng: Rng,
     ) -> Broker {
         let coordinator = crate::kafka::group::coordinator::GroupCoordinator::new(id, config.group_initial_rebalance_delay_ms, rng.child("coordinator"));
+        let txn = crate::kafka::txn::coordinator::TxnCoordinator::new(id, config.transaction_max_timeout_ms);
         Broker {
             id,
             rack,
@@ -156,7 +165,9 @@ impl Broker {
             produce_expiry: DeadlineTimer::default(),
             replica_fetch_timeouts: DeadlineTimer::default(),
             group_deadlines: DeadlineTimer::default(),
+            txn_check: DeadlineTimer::default(),
             coordinator,
+            txn,
         }
     }
 
@@ -193,6 +204,7 @@ impl Broker {
         self.produce_expiry.reset();
         self.controller_timeouts.reset();
         self.group_deadlines.reset();
+        self.txn_check.reset();
         self.replica_fetch_timeouts.reset();
         let me = self.node();
         out.timer(now.plus_ms(self.config.broker_heartbeat_interval_ms), me, Timer::BrokerHeartbeat);
@@ -214,6 +226,9 @@ impl Broker {
         self.waiting_on.clear();
         for partition in self.coordinator.led.clone() {
             self.coordinator.unload(partition);
+        }
+        for partition in self.txn.led.clone() {
+            self.txn.unload(partition);
         }
         self.pending_appends.clear();
         self.delayed_sends.clear();
@@ -276,6 +291,11 @@ impl Broker {
                 out.send(self.node(), from, Message::ListOffsetsResponse { request_id, partition, result });
             }
             Message::Group { request_id, group, request } => self.on_group_request(now, from, request_id, group, *request, out),
+            Message::Txn { request_id, transactional_id, request } => self.on_txn_request(now, from, request_id, transactional_id, *request, out),
+            Message::WriteTxnMarkers { request_id, producer_id, producer_epoch, commit, partitions } => {
+                self.on_write_txn_markers(now, from, request_id, producer_id, producer_epoch, commit, &partitions, out);
+            }
+            Message::WriteTxnMarkersResponse { request_id, results } => self.on_write_txn_markers_response(now, request_id, &results, out),
             Message::InitProducerId { request_id } => {
                 let producer_id = self.next_producer_id;
                 self.next_producer_id += 1;
@@ -321,6 +341,7 @@ impl Broker {
                 if self.registration_in_flight == Some(request_id) {
                     self.registration_in_flight = None;
                 }
+                self.on_markers_disconnected(request_id);
                 let leaders: Vec<BrokerId> =
                     self.fetchers.iter().filter(|(_, f)| f.in_flight == Some(request_id)).map(|(l, _)| *l).collect();
                 for leader in leaders {
@@ -377,6 +398,11 @@ impl Broker {
                 if self.group_deadlines.fire(now) {
                     let effects = self.coordinator.expire(now);
                     self.apply_group_effects(now, effects, out);
+                }
+            }
+            Timer::TxnCheck => {
+                if self.txn_check.fire(now) {
+                    self.on_txn_check(now, out);
                 }
             }
             Timer::ControllerRequestTimeouts => {
@@ -439,6 +465,7 @@ impl Broker {
             Timer::ProduceExpiries => self.produce_expiry.arm(deadline),
             Timer::ReplicaFetchTimeouts => self.replica_fetch_timeouts.arm(deadline),
             Timer::GroupDeadlines => self.group_deadlines.arm(deadline),
+            Timer::TxnCheck => self.txn_check.arm(deadline),
             Timer::ControllerRequestTimeouts => self.controller_timeouts.arm(deadline),
             _ => true,
         };
@@ -580,11 +607,7 @@ impl Broker {
 
 /// The request id a response answers (for resetting connections when its sender dies).
 fn response_id(message: &Message) -> Option<u64> {
-    match message {
-        Message::FetchResponse(r) => Some(r.request_id),
-        Message::ProduceResponse(r) => Some(r.request_id),
-        _ => None,
-    }
+    message.response_to()
 }
 
 /// An inter-broker request's deadline.

@@ -163,7 +163,7 @@ impl Broker {
         }
     }
 
-    fn respond_parked_produce_if_done(&mut self, _now: Tick, key: u64, out: &mut Outbox) {
+    pub(super) fn respond_parked_produce_if_done(&mut self, now: Tick, key: u64, out: &mut Outbox) {
         if self.parked_produces.get(&key).is_none_or(|p| p.pending > 0) {
             return;
         }
@@ -193,6 +193,14 @@ impl Broker {
                     };
                     out.send(self.node(), to, Message::GroupResponse { request_id, group, response: Box::new(response) });
                 }
+            }
+            Completion::Txn { then } => {
+                let error = parked.parts.iter().find_map(|p| p.3.and_then(Result::err));
+                self.complete_txn_write(now, error, then, out);
+            }
+            Completion::Markers { producer_id, commit } => {
+                let results = parked.parts.iter().map(|p| (p.0, p.3.unwrap_or(Err(KafkaError::RequestTimedOut)).map(|_| ()))).collect();
+                self.complete_markers(now, parked.from, parked.request_id, producer_id, commit, results, out);
             }
         }
     }
@@ -224,7 +232,7 @@ impl Broker {
         }
         let readable_end = match isolation {
             IsolationLevel::ReadUncommitted => replica.log.high_watermark(),
-            IsolationLevel::ReadCommitted => replica.log.high_watermark(),
+            IsolationLevel::ReadCommitted => replica.log.last_stable_offset(),
         };
         Ok(match spec {
             OffsetSpec::Earliest => Some(replica.log.log_start_offset()),

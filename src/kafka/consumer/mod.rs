@@ -8,7 +8,7 @@
 
 pub mod membership;
 
-use crate::kafka::config::{ConsumerConfig, OffsetReset};
+use crate::kafka::config::{ConsumerConfig, IsolationLevel, OffsetReset};
 use membership::{MemberState, Membership};
 use crate::kafka::ids::{BrokerId, Node, PartitionIndex};
 use crate::kafka::metadata::MetadataImage;
@@ -42,6 +42,11 @@ pub struct PartitionPosition {
     buffered: VecDeque<Batch>,
     /// What caused the pending reset (for narration).
     reset_cause: Option<ResetCause>,
+    /// read_committed: aborted transactions the leader reported, (producer id, first offset), not yet
+    /// reached, in offset order.
+    aborted_ahead: VecDeque<(i64, u64)>,
+    /// read_committed: producers inside an aborted transaction at the current position.
+    aborted_producers: std::collections::BTreeSet<i64>,
 }
 
 /// Records handed to the application by the last poll, still being processed.
@@ -264,37 +269,48 @@ impl Consumer {
     }
 
     /// Up to max.poll.records buffered records, advancing each partition's position past them.
+    /// Control records (transaction markers) are never returned; a read_committed consumer also skips
+    /// aborted transactions' records. Each returned run of consecutive offsets is one Polled event.
     fn take_records(&mut self, out: &mut Outbox) -> Vec<(PartitionIndex, u64, u64, u32)> {
         let mut budget = self.config.max_poll_records;
         let mut polled = Vec::new();
+        let read_committed = self.config.isolation_level == IsolationLevel::ReadCommitted;
         for (partition, state) in &mut self.positions {
             if budget == 0 {
                 break;
             }
             let Some(mut position) = state.position else { continue };
-            let mut first = None;
-            let mut count = 0u32;
+            let mut run: Option<(u64, u32)> = None;
+            let mut emit = |run: &mut Option<(u64, u32)>, position: u64, polled: &mut Vec<_>, stats: &mut ConsumerStats| {
+                if let Some((first_offset, count)) = run.take() {
+                    stats.records_polled += u64::from(count);
+                    out.event(EventKind::Polled { consumer: self.index, partition: *partition, first_offset, last_offset: position - 1, records: count });
+                    polled.push((*partition, first_offset, position - 1, count));
+                }
+            };
             while budget > 0 {
                 let Some(batch) = state.buffered.front() else { break };
                 if batch.next_offset() <= position {
                     state.buffered.pop_front();
                     continue;
                 }
+                if skip_batch(batch, read_committed, &mut state.aborted_ahead, &mut state.aborted_producers) {
+                    emit(&mut run, position, &mut polled, &mut self.stats);
+                    position = batch.next_offset();
+                    state.buffered.pop_front();
+                    continue;
+                }
                 let take = ((batch.next_offset() - position) as u32).min(budget);
-                first.get_or_insert(position);
+                let entry = run.get_or_insert((position, 0));
+                entry.1 += take;
                 position += u64::from(take);
-                count += take;
                 budget -= take;
                 if position >= batch.next_offset() {
                     state.buffered.pop_front();
                 }
             }
-            if let Some(first_offset) = first {
-                state.position = Some(position);
-                self.stats.records_polled += u64::from(count);
-                out.event(EventKind::Polled { consumer: self.index, partition: *partition, first_offset, last_offset: position - 1, records: count });
-                polled.push((*partition, first_offset, position - 1, count));
-            }
+            emit(&mut run, position, &mut polled, &mut self.stats);
+            state.position = Some(position);
         }
         polled
     }
@@ -335,6 +351,8 @@ impl Consumer {
             state.resetting = Some(request_id);
             state.reset_cause = cause;
             state.buffered.clear();
+            state.aborted_ahead.clear();
+            state.aborted_producers.clear();
         }
         self.list_offsets_in_flight.insert(request_id, partition);
         out.send(self.node(), Node::Broker(leader), Message::ListOffsets { request_id, partition, spec, isolation: self.config.isolation_level });
@@ -418,7 +436,13 @@ impl Consumer {
                     self.reset_position(now, pd.partition, ResetCause::OffsetOutOfRange { position }, out);
                 }
                 Some(_) => refresh = true,
-                None => state.buffered.extend(pd.batches),
+                None => {
+                    if self.config.isolation_level == IsolationLevel::ReadCommitted {
+                        let known = state.aborted_ahead.back().map(|a| a.1);
+                        state.aborted_ahead.extend(pd.aborted_transactions.iter().filter(|a| known.is_none_or(|k| a.1 > k)));
+                    }
+                    state.buffered.extend(pd.batches);
+                }
             }
         }
         if refresh {
@@ -565,6 +589,8 @@ impl Consumer {
     pub fn seek(&mut self, now: Tick, partition: PartitionIndex, to: SeekTarget, out: &mut Outbox) {
         let Some(state) = self.positions.get_mut(&partition) else { return };
         state.buffered.clear();
+        state.aborted_ahead.clear();
+        state.aborted_producers.clear();
         state.error = None;
         match to {
             SeekTarget::Offset(offset) => {
@@ -600,4 +626,25 @@ impl Consumer {
     pub fn position(&self, partition: PartitionIndex) -> Option<u64> {
         self.positions.get(&partition).and_then(|s| s.position)
     }
+}
+
+/// Kafka's `CompletedFetch` rules for one batch: markers are never returned, and under
+/// read_committed neither are the records of a transaction the leader reported as aborted (from its
+/// first offset until its abort marker).
+fn skip_batch(batch: &Batch, read_committed: bool, aborted_ahead: &mut VecDeque<(i64, u64)>, aborted_producers: &mut std::collections::BTreeSet<i64>) -> bool {
+    if read_committed && batch.producer.is_idempotent() {
+        while let Some(&(producer_id, first_offset)) = aborted_ahead.front() {
+            if first_offset > batch.last_offset() {
+                break;
+            }
+            aborted_producers.insert(producer_id);
+            aborted_ahead.pop_front();
+        }
+        if batch.control == Some(crate::kafka::record::ControlKind::Abort) {
+            aborted_producers.remove(&batch.producer.producer_id);
+        } else if batch.transactional && batch.control.is_none() && aborted_producers.contains(&batch.producer.producer_id) {
+            return true;
+        }
+    }
+    batch.control.is_some()
 }

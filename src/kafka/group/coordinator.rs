@@ -85,6 +85,9 @@ pub struct Group {
     members_at_initial_delay: usize,
     sync_deadline: Option<Tick>,
     pub offsets: BTreeMap<PartitionIndex, u64>,
+    /// Offsets committed inside open transactions, per producer id: applied when the transaction's
+    /// commit marker reaches this group's partition, dropped on abort.
+    pub pending_transactional: BTreeMap<i64, BTreeMap<PartitionIndex, u64>>,
     rebalance_reason: Option<RebalanceReason>,
 }
 
@@ -94,8 +97,25 @@ pub enum Effect {
     Reply { to: Node, request_id: u64, group: Rc<str>, response: GroupResponse },
     /// Append these (key, value) records to the group's offsets partition; once they are committed
     /// (replicated), send `then` (or, if the append fails, its request's error).
-    Persist { partition: PartitionIndex, records: Vec<(String, String)>, then: Option<(Node, u64, Rc<str>, GroupResponse)>, after: Vec<EventKind> },
+    /// `transactional`: the producer (id, epoch) whose transaction the records belong to.
+    Persist { partition: PartitionIndex, records: Vec<(String, String)>, transactional: Option<(i64, i16)>, then: Option<(Node, u64, Rc<str>, GroupResponse)>, after: Vec<EventKind> },
     Event(EventKind),
+}
+
+/// A record of an offsets partition, as a new coordinator reads it back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoadedRecord {
+    Plain { key: Rc<str>, value: Rc<str> },
+    /// Written by TxnOffsetCommit inside a producer's transaction.
+    Transactional { producer_id: i64, key: Rc<str>, value: Rc<str> },
+    /// A commit or abort marker for a producer's transaction.
+    Marker { producer_id: i64, commit: bool },
+}
+
+/// `offset/<group>/<partition>` → (group, partition, offset).
+fn parse_offset(key: &str, value: &str) -> Option<(Rc<str>, PartitionIndex, u64)> {
+    let (group, p) = key.strip_prefix("offset/")?.rsplit_once('/')?;
+    Some((Rc::from(group), PartitionIndex(p.parse().ok()?), value.parse().ok()?))
 }
 
 /// The group record written to `__consumer_offsets` (what a new coordinator loads).
@@ -200,6 +220,7 @@ impl GroupCoordinator {
             members_at_initial_delay: 0,
             sync_deadline: None,
             offsets: BTreeMap::new(),
+            pending_transactional: BTreeMap::new(),
             rebalance_reason: None,
         });
         let reply = |fx: &mut Vec<Effect>, response| fx.push(Effect::Reply { to: from, request_id, group: group_id.clone(), response });
@@ -259,11 +280,25 @@ impl GroupCoordinator {
                         fx.push(Effect::Persist {
                             partition,
                             records,
+                            transactional: None,
                             then: Some((from, request_id, group_id.clone(), GroupResponse::OffsetCommit(Ok(())))),
                             after: vec![committed],
                         });
                     }
                 }
+            }
+            GroupRequest::TxnOffsetCommit { producer_id, producer_epoch, offsets } => {
+                // Written now as part of the producer's transaction; they count once its commit
+                // marker reaches this partition (`complete_transaction`).
+                group.pending_transactional.entry(producer_id).or_default().extend(offsets.iter().copied());
+                let records = offsets.iter().map(|(p, o)| (offset_key(&group_id, *p), o.to_string())).collect();
+                fx.push(Effect::Persist {
+                    partition,
+                    records,
+                    transactional: Some((producer_id, producer_epoch)),
+                    then: Some((from, request_id, group_id.clone(), GroupResponse::TxnOffsetCommit(Ok(())))),
+                    after: Vec::new(),
+                });
             }
             GroupRequest::OffsetFetch { partitions } => {
                 let committed = partitions.iter().map(|p| (*p, group.offsets.get(p).copied())).collect();
@@ -299,7 +334,7 @@ impl GroupCoordinator {
                     group.members.insert(new_id, member);
                     fx.push(Effect::Reply { to: join.from, request_id: join.request_id, group: group_id.clone(), response: GroupResponse::JoinGroup(Ok(result)) });
                     let record = group_record(group);
-                    fx.push(Effect::Persist { partition: group.partition, records: vec![(group_key(group_id), record)], then: None, after: Vec::new() });
+                    fx.push(Effect::Persist { partition: group.partition, records: vec![(group_key(group_id), record)], transactional: None, then: None, after: Vec::new() });
                     return;
                 }
                 member.protocols = join.protocols;
@@ -465,7 +500,7 @@ impl GroupCoordinator {
             group.protocol = None;
             group.leader = None;
             let record = group_record(group);
-            fx.push(Effect::Persist { partition: group.partition, records: vec![(group_key(group_id), record)], then: None, after: Vec::new() });
+            fx.push(Effect::Persist { partition: group.partition, records: vec![(group_key(group_id), record)], transactional: None, then: None, after: Vec::new() });
             return;
         }
         group.protocol = select_protocol(group);
@@ -539,7 +574,7 @@ impl GroupCoordinator {
             }
         }
         let record = group_record(group);
-        fx.push(Effect::Persist { partition: group.partition, records: vec![(group_key(group_id), record)], then: None, after: Vec::new() });
+        fx.push(Effect::Persist { partition: group.partition, records: vec![(group_key(group_id), record)], transactional: None, then: None, after: Vec::new() });
         fx.extend(replies);
     }
 
@@ -602,16 +637,33 @@ impl GroupCoordinator {
 
     /// This broker now leads `partition` of `__consumer_offsets`: load its groups from `records`
     /// ((key, value) in log order).
-    pub fn load(&mut self, now: Tick, partition: PartitionIndex, records: Vec<(Rc<str>, Rc<str>)>) -> Vec<Effect> {
+    pub fn load(&mut self, now: Tick, partition: PartitionIndex, records: Vec<LoadedRecord>) -> Vec<Effect> {
         self.led.insert(partition);
         let mut offsets: BTreeMap<Rc<str>, BTreeMap<PartitionIndex, u64>> = BTreeMap::new();
         let mut groups: BTreeMap<Rc<str>, GroupRecord> = BTreeMap::new();
-        for (key, value) in records {
-            if let Some(rest) = key.strip_prefix("offset/")
-                && let Some((group, p)) = rest.rsplit_once('/')
-                && let (Ok(p), Ok(o)) = (p.parse::<u32>(), value.parse::<u64>())
-            {
-                offsets.entry(Rc::from(group)).or_default().insert(PartitionIndex(p), o);
+        // Transactional offsets wait for their producer's marker: commit applies them, abort drops them.
+        let mut open: BTreeMap<i64, Vec<(Rc<str>, PartitionIndex, u64)>> = BTreeMap::new();
+        for record in records {
+            let (key, value) = match record {
+                LoadedRecord::Plain { key, value } => (key, value),
+                LoadedRecord::Transactional { producer_id, key, value } => {
+                    if let Some((group, p, o)) = parse_offset(&key, &value) {
+                        open.entry(producer_id).or_default().push((group, p, o));
+                    }
+                    continue;
+                }
+                LoadedRecord::Marker { producer_id, commit } => {
+                    let written = open.remove(&producer_id).unwrap_or_default();
+                    if commit {
+                        for (group, p, o) in written {
+                            offsets.entry(group).or_default().insert(p, o);
+                        }
+                    }
+                    continue;
+                }
+            };
+            if let Some((group, p, o)) = parse_offset(&key, &value) {
+                offsets.entry(group).or_default().insert(p, o);
             } else if let Some(group) = key.strip_prefix("group/")
                 && let Ok(record) = serde_json::from_str::<GroupRecord>(&value)
             {
@@ -619,7 +671,14 @@ impl GroupCoordinator {
             }
         }
         let mut fx = Vec::new();
-        let names: BTreeSet<Rc<str>> = offsets.keys().chain(groups.keys()).cloned().collect();
+        // Per group, the offsets of transactions still open (their markers have not arrived).
+        let mut pending: BTreeMap<Rc<str>, BTreeMap<i64, BTreeMap<PartitionIndex, u64>>> = BTreeMap::new();
+        for (producer_id, written) in open {
+            for (group, p, o) in written {
+                pending.entry(group).or_default().entry(producer_id).or_default().insert(p, o);
+            }
+        }
+        let names: BTreeSet<Rc<str>> = offsets.keys().chain(groups.keys()).chain(pending.keys()).cloned().collect();
         for name in names {
             let record = groups.remove(&name);
             let members: BTreeMap<Rc<str>, Member> = record
@@ -669,9 +728,27 @@ impl GroupCoordinator {
                     members_at_initial_delay: 0,
                     sync_deadline: None,
                     offsets: offsets.remove(&name).unwrap_or_default(),
+                    pending_transactional: pending.remove(&name).unwrap_or_default(),
                     rebalance_reason: None,
                 },
             );
+        }
+        fx
+    }
+
+    /// A transaction marker reached `partition` (of `__consumer_offsets`): the producer's pending
+    /// transactional offsets in its groups become committed offsets, or are dropped.
+    pub fn complete_transaction(&mut self, partition: PartitionIndex, producer_id: i64, commit: bool) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        for (group_id, group) in self.groups.iter_mut().filter(|(_, g)| g.partition == partition) {
+            let Some(offsets) = group.pending_transactional.remove(&producer_id) else { continue };
+            if !commit {
+                continue;
+            }
+            // The offsets are already in the log, before the marker that now commits them.
+            group.offsets.extend(offsets.iter().map(|(p, o)| (*p, *o)));
+            let committed: Vec<(PartitionIndex, u64)> = offsets.into_iter().collect();
+            fx.push(Effect::Event(EventKind::OffsetsCommitted { group: group_id.clone(), consumer: None, offsets: committed.into() }));
         }
         fx
     }
@@ -702,6 +779,7 @@ fn not_coordinator(request: &GroupRequest) -> GroupResponse {
         GroupRequest::LeaveGroup { .. } => GroupResponse::LeaveGroup(Err(e)),
         GroupRequest::OffsetCommit { .. } => GroupResponse::OffsetCommit(Err(e)),
         GroupRequest::OffsetFetch { .. } => GroupResponse::OffsetFetch(Err(e)),
+        GroupRequest::TxnOffsetCommit { .. } => GroupResponse::TxnOffsetCommit(Err(e)),
     }
 }
 

@@ -14,7 +14,7 @@ use crate::kafka::record::Batch;
 use crate::sim::{Rng, Tick};
 use retention::{LogFacts, RetentionPolicy, RetentionReason, SegmentFacts};
 pub use segment::{RollReason, RollLimits, Segment};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 /// The topic configs a log obeys, with Kafka's names in the docs and Kafka's defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -95,6 +95,20 @@ pub struct Log {
     rng: Rng,
     /// Idempotent producers' recent batches (Kafka keeps this beside the log too).
     pub producer_state: producer_state::ProducerStateManager,
+    /// Transactions still open in this log: producer id → first offset (they hold the LSO back).
+    ongoing_transactions: BTreeMap<i64, u64>,
+    /// Aborted transactions (Kafka's `.txnindex`): (producer id, first offset, offset of the abort marker).
+    aborted_transactions: Vec<(i64, u64, u64)>,
+    /// Transactions whose marker is written but not yet below the high watermark: (first offset,
+    /// marker offset). Until the marker is replicated the transaction still holds the LSO back.
+    completed_unreplicated: Vec<(u64, u64)>,
+}
+
+/// An aborted transaction a read_committed consumer must skip: its producer and first offset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AbortedTransaction {
+    pub producer_id: i64,
+    pub first_offset: u64,
 }
 
 impl Log {
@@ -106,6 +120,9 @@ impl Log {
             high_watermark: 0,
             rng,
             producer_state: producer_state::ProducerStateManager::default(),
+            ongoing_transactions: BTreeMap::new(),
+            aborted_transactions: Vec::new(),
+            completed_unreplicated: Vec::new(),
         };
         let first = log.new_segment(0, now);
         log.segments.push_back(first);
@@ -172,9 +189,54 @@ impl Log {
         }
         let interval = self.config.index_interval_bytes;
         self.producer_state.on_append(&batch);
+        self.track_transaction(&batch);
         // Just rolled or already present: the active segment exists.
         self.segments.back_mut().expect("a log always has an active segment").append(batch, interval);
         roll
+    }
+
+    /// A transactional batch opens (or continues) its producer's transaction; a marker closes it,
+    /// and an abort marker records the transaction in the aborted index.
+    fn track_transaction(&mut self, batch: &Batch) {
+        let pid = batch.producer.producer_id;
+        match batch.control {
+            Some(kind) => {
+                if let Some(first) = self.ongoing_transactions.remove(&pid) {
+                    if kind == crate::kafka::record::ControlKind::Abort {
+                        self.aborted_transactions.push((pid, first, batch.base_offset));
+                    }
+                    if batch.base_offset >= self.high_watermark {
+                        self.completed_unreplicated.push((first, batch.base_offset));
+                    }
+                }
+            }
+            None if batch.transactional => {
+                self.ongoing_transactions.entry(pid).or_insert(batch.base_offset);
+            }
+            None => {}
+        }
+    }
+
+    /// The last stable offset: below it every transaction is decided (committed or aborted). A
+    /// read_committed consumer reads only up to here.
+    pub fn last_stable_offset(&self) -> u64 {
+        let hw = self.high_watermark;
+        let unreplicated = self.completed_unreplicated.iter().filter(|(_, marker)| *marker >= hw).map(|(first, _)| *first);
+        self.ongoing_transactions.values().copied().chain(unreplicated).fold(hw, u64::min)
+    }
+
+    /// Aborted transactions that overlap `[from, to)` (sent with read_committed fetches).
+    pub fn aborted_transactions(&self, from: u64, to: u64) -> Vec<AbortedTransaction> {
+        self.aborted_transactions
+            .iter()
+            .filter(|(_, first, marker)| *first < to && *marker >= from)
+            .map(|&(producer_id, first_offset, _)| AbortedTransaction { producer_id, first_offset })
+            .collect()
+    }
+
+    /// Producer ids with a transaction open here.
+    pub fn ongoing_transactions(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
+        self.ongoing_transactions.iter().map(|(p, o)| (*p, *o))
     }
 
     fn roll(&mut self, base_offset: u64, now: Tick) {
@@ -272,8 +334,20 @@ impl Log {
         if !removed.is_empty() {
             let remaining: Vec<Batch> = self.batches().cloned().collect();
             self.producer_state.rebuild(offset, remaining.iter());
+            self.rebuild_transactions(&remaining);
         }
         removed
+    }
+
+    /// Replays what is left of the log into the transaction state (after a truncation).
+    fn rebuild_transactions(&mut self, remaining: &[Batch]) {
+        self.ongoing_transactions.clear();
+        self.completed_unreplicated.clear();
+        let start = self.log_start_offset;
+        self.aborted_transactions.retain(|(_, first, _)| *first < start);
+        for batch in remaining {
+            self.track_transaction(batch);
+        }
     }
 
     /// Empties the log and restarts it at `offset` (a follower whose fetch offset fell below the
@@ -286,12 +360,19 @@ impl Log {
         self.log_start_offset = offset;
         self.high_watermark = offset;
         self.producer_state.clear();
+        self.ongoing_transactions.clear();
+        self.aborted_transactions.clear();
+        self.completed_unreplicated.clear();
         removed
     }
 
     /// Sets the high watermark (the caller enforces Kafka's rules for when it may move).
     pub fn set_high_watermark(&mut self, hw: u64) {
         self.high_watermark = hw.min(self.log_end_offset());
+        if !self.completed_unreplicated.is_empty() {
+            let hw = self.high_watermark;
+            self.completed_unreplicated.retain(|(_, marker)| *marker >= hw);
+        }
     }
 
     /// Moves the log start offset forward (DeleteRecords, or a follower following its leader's log
@@ -350,6 +431,8 @@ impl Log {
         }
         let first_base = self.segments.front().map_or(self.log_end_offset(), Segment::base_offset);
         self.log_start_offset = self.log_start_offset.max(first_base);
+        let start = self.log_start_offset;
+        self.aborted_transactions.retain(|(_, _, marker)| *marker >= start);
         deleted
     }
 }

@@ -89,10 +89,19 @@ impl ProducerStateManager {
     /// Records an appended batch (on the leader after `check`, on followers as they copy).
     pub fn on_append(&mut self, batch: &Batch) {
         let stamp = batch.producer;
-        if !stamp.is_idempotent() || batch.control.is_some() {
+        if !stamp.is_idempotent() {
             return;
         }
         let entry = self.producers.entry(stamp.producer_id).or_default();
+        if batch.control.is_some() {
+            // A marker carries the coordinator's epoch for the producer: a bumped epoch (a fenced or
+            // timed-out producer) refuses the old instance's later writes.
+            if stamp.producer_epoch > entry.epoch {
+                entry.epoch = stamp.producer_epoch;
+                entry.batches.clear();
+            }
+            return;
+        }
         if stamp.producer_epoch > entry.epoch {
             entry.epoch = stamp.producer_epoch;
             entry.batches.clear();

@@ -187,3 +187,54 @@ fn memory_stays_bounded_because_retention_really_drops_batches() {
     assert_eq!(log.log_end_offset(), 5000);
     assert!(log.batches().count() <= 250, "{} batches kept", log.batches().count());
 }
+
+/// A batch of `n` records from producer `pid`, transactional or a marker.
+fn txn_batch(log: &Log, pid: i64, n: usize, control: Option<crate::kafka::record::ControlKind>) -> Batch {
+    let mut b = BatchBuilder::new();
+    for i in 0..n {
+        b.push(RecordId { producer: 0, sequence: log.log_end_offset() + i as u64 }, 0, None, Value::Text("t".into()), Rc::from([]));
+    }
+    let (records, size_bytes, max_timestamp_ms) = b.finish();
+    Batch {
+        base_offset: log.log_end_offset(),
+        partition_leader_epoch: 0,
+        producer: ProducerStamp { producer_id: pid, producer_epoch: 0, base_sequence: if control.is_some() { -1 } else { 0 } },
+        transactional: true,
+        control,
+        max_timestamp_ms,
+        size_bytes,
+        records,
+    }
+}
+
+#[test]
+fn an_open_transaction_holds_the_last_stable_offset_at_its_first_record() {
+    use crate::kafka::record::ControlKind;
+    let mut log = log_with(LogConfig::default());
+    append_n(&mut log, 2, 0); // 0, 1: plain records
+    let open = txn_batch(&log, 7, 3, None); // 2..=4
+    log.append(open, Tick(0));
+    append_n(&mut log, 1, 0); // 5
+    log.set_high_watermark(6);
+    assert_eq!(log.last_stable_offset(), 2, "read_committed stops before the open transaction");
+    let marker = txn_batch(&log, 7, 1, Some(ControlKind::Commit)); // 6
+    log.append(marker, Tick(0));
+    assert_eq!(log.last_stable_offset(), 2, "the marker is not replicated yet");
+    log.set_high_watermark(7);
+    assert_eq!(log.last_stable_offset(), 7, "committed and replicated: everything is stable");
+}
+
+#[test]
+fn an_aborted_transaction_is_listed_for_read_committed_fetches_that_overlap_it() {
+    use crate::kafka::record::ControlKind;
+    let mut log = log_with(LogConfig::default());
+    let data = txn_batch(&log, 9, 2, None); // 0, 1
+    log.append(data, Tick(0));
+    let abort = txn_batch(&log, 9, 1, Some(ControlKind::Abort)); // 2
+    log.append(abort, Tick(0));
+    append_n(&mut log, 2, 0); // 3, 4
+    log.set_high_watermark(5);
+    let listed = log.aborted_transactions(0, 5);
+    assert_eq!(listed, vec![AbortedTransaction { producer_id: 9, first_offset: 0 }]);
+    assert!(log.aborted_transactions(3, 5).is_empty(), "a fetch after the abort marker needs nothing");
+}

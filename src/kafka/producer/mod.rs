@@ -6,6 +6,7 @@
 //! `max.in.flight.requests.per.connection` at a time, and retries retriable failures after
 //! `retry.backoff.ms` until `delivery.timeout.ms`.
 
+pub mod transaction;
 pub mod workload;
 
 use crate::kafka::config::{Acks, ProducerConfig};
@@ -13,14 +14,16 @@ use crate::kafka::ids::{BrokerId, Node, PartitionIndex, TopicIndex};
 use crate::kafka::metadata::MetadataImage;
 use crate::kafka::partitioner::{BuiltInPartitioner, RoundRobinPartitioner, partition_for_key};
 use crate::kafka::partitioner::built_in::partition_load_stats;
-use crate::kafka::protocol::{KafkaError, Message, ProduceBatch, ProduceRequest, ProduceResponse};
+use crate::kafka::protocol::{GroupRequest, GroupResponse, KafkaError, Message, ProduceBatch, ProduceRequest, ProduceResponse, TxnRequest, TxnResponse};
 use crate::kafka::record::{BatchBuilder, Header, ProducerStamp, Record, RecordId, Value};
 use crate::kafka::runtime::{DeadlineTimer, Fact, Outbox, Timer};
 use crate::kafka::world::event::EventKind;
 use crate::sim::{Rng, Tick};
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
+use transaction::{TransactionManager, TxnAnswer, TxnCall, TxnOutcome, TxnPhase};
 use workload::WorkloadState;
+pub use crate::kafka::world::spec::TransactionPlan;
 
 /// A batch in the accumulator or in flight.
 #[derive(Clone, Debug)]
@@ -134,6 +137,12 @@ pub struct Producer {
     sender_dirty: bool,
     /// The earliest moment a queued batch can pass delivery.timeout.ms (`None`: check next run).
     expiry_check_at: Option<Tick>,
+    /// With `transactional.id`: the transaction manager, and how the application uses transactions.
+    pub txn: Option<TransactionManager>,
+    pub txn_plan: TransactionPlan,
+    /// Set when a transaction ended (committed or not) and not yet taken by the application glue
+    /// (a stream processor waits for its commit before polling again).
+    pub txn_ended: Option<bool>,
 }
 
 impl Producer {
@@ -175,7 +184,14 @@ impl Producer {
             timeouts: DeadlineTimer::default(),
             sender_dirty: true,
             expiry_check_at: None,
+            txn: None,
+            txn_plan: TransactionPlan::default(),
+            txn_ended: None,
         }
+    }
+
+    fn new_transaction_manager(&self) -> Option<TransactionManager> {
+        self.config.transactional_id.as_deref().map(|id| TransactionManager::new(Rc::from(id), self.config.transaction_timeout_ms))
     }
 
     pub fn node(&self) -> Node {
@@ -203,8 +219,30 @@ impl Producer {
         self.up = true;
         self.incarnation += 1;
         self.timeouts.reset();
+        // A new instance: a new producer id (and, with a transactional.id, a new epoch that fences
+        // the previous instance).
+        self.txn = self.new_transaction_manager();
+        self.producer_id = None;
+        self.next_sequence.clear();
         self.refresh_metadata(now, out);
         self.schedule_generate(now, out);
+    }
+
+    /// The producer's process dies: whatever it had not sent is gone, and so are its requests.
+    pub fn crash(&mut self, out: &mut Outbox) {
+        self.up = false;
+        let lost: u64 = self.records_queued();
+        self.accumulator.clear();
+        self.pending.clear();
+        self.in_flight.clear();
+        self.in_flight_per_broker.clear();
+        self.buffer_used = 0;
+        self.metadata_in_flight = None;
+        self.init_pid_in_flight = None;
+        self.wake_at = None;
+        self.generate_at = None;
+        self.txn_ended = None;
+        out.event(EventKind::ProducerCrashed { producer: self.index, records_lost: lost });
     }
 
     /// The application sends one record (Kafka's `send`).
@@ -232,13 +270,57 @@ impl Producer {
                 // buffer.memory is full: the application blocks until batches complete.
                 break;
             }
+            // A transactional application sends inside a transaction: it begins one when ready, and
+            // waits while the previous one is committing.
+            if let Some(txn) = &mut self.txn {
+                if txn.phase == TxnPhase::Ready {
+                    txn.begin();
+                }
+                if txn.phase != TxnPhase::InTransaction {
+                    break;
+                }
+            }
             let Some(send) = self.pending.pop_front() else { break };
-            self.append(&image, topic, &available, send);
+            let partition = self.append(&image, topic, &available, send);
+            if let Some(txn) = &mut self.txn {
+                txn.on_record(partition);
+                self.sender_dirty = true;
+                let plan = self.txn_plan;
+                if txn.records_in_transaction >= u64::from(plan.records_per_transaction.max(1)) {
+                    let number = txn.committed + txn.aborted + 1;
+                    if plan.abort_every.is_some_and(|k| k > 0 && number % u64::from(k) == 0) {
+                        txn.abort(true);
+                    } else {
+                        txn.commit();
+                    }
+                }
+            }
+        }
+    }
+
+    /// The application commits (or aborts) the open transaction now.
+    pub fn end_transaction(&mut self, now: Tick, commit: bool, out: &mut Outbox) {
+        if let Some(txn) = &mut self.txn {
+            if commit {
+                txn.commit();
+            } else {
+                txn.abort(false);
+            }
+            self.sender_dirty = true;
+            self.run_sender(now, out);
+        }
+    }
+
+    /// `sendOffsetsToTransaction`: the consumer's positions become part of the open transaction.
+    pub fn send_offsets_to_transaction(&mut self, group: Rc<str>, offsets: Vec<(PartitionIndex, u64)>) {
+        if let Some(txn) = &mut self.txn {
+            txn.send_offsets(group, offsets);
+            self.sender_dirty = true;
         }
     }
 
     /// Picks the partition and appends to the accumulator (Kafka's `doSend` and `RecordAccumulator.append`).
-    fn append(&mut self, image: &MetadataImage, topic: TopicIndex, available: &[u32], send: PendingSend) {
+    fn append(&mut self, image: &MetadataImage, topic: TopicIndex, available: &[u32], send: PendingSend) -> PartitionIndex {
         let partitions = &image.topics[topic.get()].partitions;
         let count = partitions.len() as u32;
         let id = RecordId { producer: self.index, sequence: self.next_record };
@@ -318,6 +400,7 @@ impl Producer {
             let enable_switch = deque.back().is_none_or(|b| b.full);
             self.built_in.entry(topic).or_default().record_appended(appended, enable_switch, batch_size, &mut self.rng, &available, count);
         }
+        partition
     }
 
     /// Would this record start a new batch on `partition`?
@@ -343,7 +426,12 @@ impl Producer {
             self.refresh_metadata(now, out);
             return;
         };
-        if self.config.enable_idempotence && self.producer_id.is_none() {
+        if self.txn.is_some() {
+            self.drive_transaction(now, &image, out);
+            if self.producer_id.is_none() || self.txn.as_ref().is_some_and(|t| t.phase == TxnPhase::Fenced) {
+                return;
+            }
+        } else if self.config.enable_idempotence && self.producer_id.is_none() {
             self.init_producer_id(now, &image, out);
             return;
         }
@@ -355,6 +443,9 @@ impl Producer {
         for (index, deque) in self.accumulator.iter().enumerate() {
             let Some(first) = deque.front() else { continue };
             let partition = &PartitionIndex(index as u32);
+            if self.txn.as_ref().is_some_and(|t| !t.may_send(*partition)) {
+                continue;
+            }
             let Some(leader) = image.partition(*partition).leader else {
                 unknown_leader = true;
                 continue;
@@ -470,7 +561,7 @@ impl Producer {
                 .map(|b| ProduceBatch {
                     partition: b.partition,
                     producer: stamp(b, self.producer_id),
-                    transactional: false,
+                    transactional: self.txn.is_some(),
                     records: b.seal(),
                     size_bytes: b.size_bytes,
                     max_timestamp_ms: b.max_timestamp_ms,
@@ -520,6 +611,15 @@ impl Producer {
 
     fn fail_batch(&mut self, batch: ProducerBatch, error: KafkaError, out: &mut Outbox) {
         let records = batch.record_count();
+        // A transaction missing a record must not commit.
+        if let Some(txn) = &mut self.txn
+            && matches!(txn.phase, TxnPhase::InTransaction | TxnPhase::Committing)
+        {
+            txn.abort_only = true;
+            if txn.phase == TxnPhase::Committing {
+                txn.abort(false);
+            }
+        }
         self.stats.records_failed += u64::from(records);
         self.buffer_used = self.buffer_used.saturating_sub(u64::from(batch.size_bytes.max(batch.builder.size_bytes())));
         out.event(EventKind::ProduceFailed { producer: self.index, partition: batch.partition, records, error, retrying: false });
@@ -571,6 +671,11 @@ impl Producer {
                     let fact = Fact::Acked { partition: batch.partition, base_offset, records: batch.sealed.clone().unwrap_or_else(|| Rc::from([])) };
                     out.event_with_fact(EventKind::ProduceAcked { producer: self.index, partition: batch.partition, base_offset, records, latency_ms }, fact);
                 }
+                Err(KafkaError::InvalidProducerEpoch | KafkaError::ProducerFenced) if self.txn.is_some() => {
+                    // A newer instance (or the coordinator, on a timeout) bumped the epoch.
+                    self.fail_batch(batch, KafkaError::ProducerFenced, out);
+                    self.fence(out);
+                }
                 Err(error) => {
                     refresh |= matches!(error, KafkaError::NotLeaderOrFollower | KafkaError::UnknownTopicOrPartition);
                     self.retry_or_fail(now, batch, error, out);
@@ -608,6 +713,22 @@ impl Producer {
     pub fn handle_message(&mut self, now: Tick, _from: Node, message: Message, out: &mut Outbox) {
         match message {
             Message::ProduceResponse(response) => self.on_produce_response(now, response, out),
+            Message::TxnResponse { request_id, response, .. } => {
+                let result = match *response {
+                    TxnResponse::FindCoordinator(r) => r.map(TxnAnswer::Coordinator),
+                    TxnResponse::InitProducerId(r) => r.map(|(producer_id, producer_epoch)| TxnAnswer::ProducerId { producer_id, producer_epoch }),
+                    TxnResponse::AddPartitions(r) | TxnResponse::AddOffsets(r) | TxnResponse::EndTxn(r) => r.map(|()| TxnAnswer::Done),
+                };
+                self.on_txn_answer(now, request_id, result, out);
+            }
+            Message::GroupResponse { request_id, response, .. } => {
+                let result = match *response {
+                    GroupResponse::FindCoordinator(r) => r.map(TxnAnswer::Coordinator),
+                    GroupResponse::TxnOffsetCommit(r) => r.map(|()| TxnAnswer::Done),
+                    _ => return,
+                };
+                self.on_txn_answer(now, request_id, result, out);
+            }
             Message::MetadataResponse { request_id, image } => {
                 if self.metadata_in_flight == Some(request_id) {
                     self.metadata_in_flight = None;
@@ -640,6 +761,9 @@ impl Producer {
                     self.init_pid_in_flight = None;
                     self.metadata_cursor += 1;
                     out.timer(now.plus_ms(self.config.retry_backoff_ms), self.node(), Timer::SenderWake);
+                } else if self.txn.as_ref().is_some_and(|t| t.in_flight.as_ref().is_some_and(|f| f.0 == request_id)) {
+                    self.metadata_cursor += 1;
+                    self.on_txn_answer(now, request_id, Err(KafkaError::NetworkException), out);
                 } else {
                     self.fail_request(now, request_id, KafkaError::NetworkException, out);
                     // Kafka's client asks for fresh metadata on any disconnect (an acks=0 request
@@ -677,7 +801,10 @@ impl Producer {
                 }
             }
             Timer::RequestTimeout { request_id } => {
-                if self.metadata_in_flight == Some(request_id) || self.init_pid_in_flight == Some(request_id) {
+                if self.txn.as_ref().is_some_and(|t| t.in_flight.as_ref().is_some_and(|f| f.0 == request_id)) {
+                    self.metadata_cursor += 1;
+                    self.on_txn_answer(now, request_id, Err(KafkaError::RequestTimedOut), out);
+                } else if self.metadata_in_flight == Some(request_id) || self.init_pid_in_flight == Some(request_id) {
                     self.metadata_in_flight = None;
                     self.init_pid_in_flight = None;
                     self.metadata_cursor += 1;
@@ -781,5 +908,94 @@ impl Producer {
         self.init_pid_in_flight = Some(request_id);
         out.send(self.node(), Node::Broker(broker), Message::InitProducerId { request_id });
         out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::RequestTimeout { request_id });
+    }
+
+    /// Sends the transaction manager's next request, if it has one (one at a time, like Kafka's).
+    fn drive_transaction(&mut self, now: Tick, image: &MetadataImage, out: &mut Outbox) {
+        let Some(txn) = &mut self.txn else { return };
+        if let Some(committed) = txn.end_untouched() {
+            self.txn_ended = Some(committed);
+            self.drain_pending();
+        }
+        let Some(txn) = &self.txn else { return };
+        if txn.drops_unsent() {
+            // abortTransaction: what was not sent yet never will be.
+            let dropped: Vec<ProducerBatch> = self.accumulator.iter_mut().flat_map(|d| d.drain(..)).collect();
+            for batch in dropped {
+                self.fail_batch(batch, KafkaError::TransactionAborted, out);
+            }
+        }
+        let in_flight_produce = !self.in_flight.is_empty();
+        let unfinished = in_flight_produce || self.accumulator.iter().any(|d| !d.is_empty());
+        let Some(txn) = &mut self.txn else { return };
+        if let Some(at) = txn.retry_at.filter(|at| *at > now) {
+            self.schedule_wake(at, out);
+            return;
+        }
+        let Some(call) = txn.next_call(now, unfinished, in_flight_produce) else { return };
+        let transactional_id = txn.transactional_id.clone();
+        let (producer_id, producer_epoch) = self.producer_id.unwrap_or((-1, -1));
+        let live: Vec<BrokerId> = image.brokers.iter().filter(|(_, b)| !b.fenced).map(|(id, _)| *id).collect();
+        let any_broker = (!live.is_empty()).then(|| live[self.metadata_cursor % live.len()]);
+        let coordinator = txn.coordinator;
+        let request_id = self.request_id();
+        let txn_message = |request: TxnRequest| Message::Txn { request_id, transactional_id: transactional_id.clone(), request: Box::new(request) };
+        let (to, message) = match &call {
+            TxnCall::FindCoordinator => (any_broker, txn_message(TxnRequest::FindCoordinator)),
+            TxnCall::InitProducerId => (coordinator, txn_message(TxnRequest::InitProducerId { timeout_ms: self.config.transaction_timeout_ms })),
+            TxnCall::AddPartitions(partitions) => (coordinator, txn_message(TxnRequest::AddPartitions { producer_id, producer_epoch, partitions: partitions.clone() })),
+            TxnCall::AddOffsets { group } => (coordinator, txn_message(TxnRequest::AddOffsets { producer_id, producer_epoch, group: group.clone() })),
+            TxnCall::EndTxn { commit } => (coordinator, txn_message(TxnRequest::EndTxn { producer_id, producer_epoch, commit: *commit })),
+            TxnCall::FindGroupCoordinator { group } => {
+                (any_broker, Message::Group { request_id, group: group.clone(), request: Box::new(GroupRequest::FindCoordinator) })
+            }
+            TxnCall::TxnOffsetCommit { group, coordinator, offsets } => (
+                Some(*coordinator),
+                Message::Group { request_id, group: group.clone(), request: Box::new(GroupRequest::TxnOffsetCommit { producer_id, producer_epoch, offsets: offsets.clone() }) },
+            ),
+        };
+        let Some(to) = to else { return };
+        let deadline = now.plus_ms(self.config.request_timeout_ms);
+        let Some(txn) = &mut self.txn else { return };
+        txn.in_flight = Some((request_id, call, deadline));
+        out.send(self.node(), Node::Broker(to), message);
+        out.timer(deadline, self.node(), Timer::RequestTimeout { request_id });
+    }
+
+    /// A coordinator answered the transaction manager (or the request failed).
+    fn on_txn_answer(&mut self, now: Tick, request_id: u64, result: Result<TxnAnswer, KafkaError>, out: &mut Outbox) {
+        let backoff = self.config.retry_backoff_ms;
+        let Some(txn) = &mut self.txn else { return };
+        let Some((_, call, _)) = txn.in_flight.take_if(|f| f.0 == request_id) else { return };
+        match txn.on_answer(now, &call, result, backoff) {
+            TxnOutcome::Continue => {}
+            TxnOutcome::Initialized { producer_id, producer_epoch } => {
+                self.producer_id = Some((producer_id, producer_epoch));
+                self.next_sequence.clear();
+            }
+            TxnOutcome::Ended { committed } => self.txn_ended = Some(committed),
+            TxnOutcome::Fenced => self.fence(out),
+        }
+        self.drain_pending();
+        self.sender_dirty = true;
+        self.run_sender(now, out);
+    }
+
+    /// A newer instance took over this `transactional.id`: this one fails what it holds and stops.
+    fn fence(&mut self, out: &mut Outbox) {
+        let Some(txn) = &mut self.txn else { return };
+        let already = txn.phase == TxnPhase::Fenced;
+        txn.phase = TxnPhase::Fenced;
+        if already {
+            return;
+        }
+        let epoch = self.producer_id.map_or(-1, |p| p.1);
+        out.event(EventKind::ProducerFenced { producer: self.index, producer_epoch: epoch });
+        let queued: Vec<ProducerBatch> = self.accumulator.iter_mut().flat_map(|d| d.drain(..)).collect();
+        for batch in queued {
+            self.fail_batch(batch, KafkaError::ProducerFenced, out);
+        }
+        self.pending.clear();
+        self.running = false;
     }
 }

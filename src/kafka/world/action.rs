@@ -82,6 +82,15 @@ pub enum Action {
     SetProducerRate { producer: String, rate_per_sec: u32 },
     SetProducerConfig { producer: String, key: String, value: ConfigValue },
     AddProducer { spec: ProducerSpec },
+    /// The producer's process dies: what it had not sent is lost; a transaction it had open stays
+    /// open until a new instance starts or the transaction times out.
+    CrashProducer { producer: String },
+    /// A new instance of the producer starts (with a transactional.id it fences the old one).
+    RestartProducer { producer: String },
+    /// The transactional producer's application commits its open transaction now.
+    CommitTransaction { producer: String },
+    /// The transactional producer's application aborts its open transaction now.
+    AbortTransaction { producer: String },
     AddConsumer { spec: ConsumerSpec },
     /// The consumer closes cleanly (it leaves its group at once).
     StopConsumer { consumer: String },

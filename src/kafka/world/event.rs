@@ -155,6 +155,17 @@ pub enum EventKind {
     PositionRestored { consumer: u32, partition: PartitionIndex, offset: u64 },
     /// A broker took over as a group's coordinator and loaded its state from `__consumer_offsets`.
     CoordinatorLoaded { group: Rc<str>, coordinator: BrokerId, generation: i32 },
+
+    // Transactions.
+    /// A transaction moved on (Ongoing, PrepareCommit/Abort, CompleteCommit/Abort) at its coordinator.
+    TransactionStateChanged { transactional_id: Rc<str>, producer: Option<u32>, state: crate::kafka::txn::coordinator::TxnState },
+    /// A commit or abort marker was written into a partition (a control record).
+    MarkerWritten { broker: BrokerId, partition: PartitionIndex, offset: u64, producer_id: i64, commit: bool },
+    /// A transactional producer learned a newer instance (or a timeout) bumped its epoch: it stops.
+    ProducerFenced { producer: u32, producer_epoch: i16 },
+    /// A producer's process died with these records unsent or unacknowledged.
+    ProducerCrashed { producer: u32, records_lost: u64 },
+    ProducerStarted { producer: u32 },
 }
 
 /// The guarantees the ledger watches (see `src/kafka/invariants.rs`).

@@ -138,6 +138,9 @@ impl World {
         if spec.consumers.iter().any(|c| c.group.is_some()) {
             world.ensure_offsets_topic(&mut out).map_err(|e| vec![SpecError { path: "broker_config".into(), message: e.0 }])?;
         }
+        if spec.producers.iter().any(|p| p.config.contains_key("transactional.id")) {
+            world.ensure_transaction_state_topic(&mut out).map_err(|e| vec![SpecError { path: "broker_config".into(), message: e.0 }])?;
+        }
         let image = Rc::new(world.controllers[active].image.clone());
         let epochs: BTreeMap<BrokerId, u64> = image.brokers.iter().map(|(id, b)| (*id, b.epoch)).collect();
         for broker in world.brokers.values_mut() {
@@ -512,6 +515,31 @@ impl World {
         self.create_topic(&spec, out)
     }
 
+    /// Creates `__transaction_state` the first time a transactional producer needs it:
+    /// `transaction.state.log.num.partitions` partitions, `transaction.state.log.replication.factor`
+    /// replicas, `transaction.state.log.min.isr`, compacted.
+    fn ensure_transaction_state_topic(&mut self, out: &mut Outbox) -> Result<(), ActionError> {
+        use crate::kafka::config::ConfigValue;
+        use crate::kafka::txn::coordinator::TRANSACTION_STATE_TOPIC;
+        if self.active_controller().image.topic_index(TRANSACTION_STATE_TOPIC).is_some() {
+            return Ok(());
+        }
+        let config = &self.broker_config;
+        let min_isr = config.transaction_state_log_min_isr.min(config.transaction_state_log_replication_factor);
+        let spec = TopicSpec {
+            name: TRANSACTION_STATE_TOPIC.into(),
+            partitions: Some(config.transaction_state_log_num_partitions),
+            replication_factor: Some(config.transaction_state_log_replication_factor),
+            config: [
+                ("cleanup.policy".to_string(), ConfigValue::from("compact")),
+                ("min.insync.replicas".to_string(), ConfigValue::from(i64::from(min_isr))),
+            ]
+            .into(),
+            ..TopicSpec::default()
+        };
+        self.create_topic(&spec, out)
+    }
+
     fn add_producer(&mut self, spec: &ProducerSpec, out: &mut Outbox) -> Result<(), ActionError> {
         if self.producers.iter().any(|p| *p.name == *spec.name) {
             return Err(ActionError(format!("a producer named '{}' already exists", spec.name)));
@@ -521,7 +549,9 @@ impl World {
         let rng = self.rng.child(&format!("producer/{}", spec.name));
         let workload = spec.workload.clone().map(|w| WorkloadState::new(w, rng.child("workload")));
         let bootstrap: Vec<BrokerId> = self.brokers.keys().copied().collect();
-        self.producers.push(Producer::new(index, &spec.name, &spec.topic, config, workload, bootstrap, rng));
+        let mut producer = Producer::new(index, &spec.name, &spec.topic, config, workload, bootstrap, rng);
+        producer.txn_plan = spec.transactions.unwrap_or_default();
+        self.producers.push(producer);
         let _ = out;
         self.queue.push(self.now, Scheduled::Start(Node::Producer(index)));
         Ok(())
@@ -574,6 +604,7 @@ impl World {
     fn apply_action(&mut self, action: Action, out: &mut Outbox) -> Result<(), ActionError> {
         let now = self.now;
         self.actions_applied += 1;
+        let commit_action = matches!(action, Action::CommitTransaction { .. });
         match action {
             Action::Produce { producer, key, value, partition, count } => {
                 let i = self.producer_index(&producer)?;
@@ -610,6 +641,9 @@ impl World {
             }
             Action::AddProducer { spec } => {
                 validate::producer(&spec, &self.controllers[self.active_controller as usize].image).map_err(|e| ActionError(join_spec_errors(&e)))?;
+                if spec.config.contains_key("transactional.id") {
+                    self.ensure_transaction_state_topic(out)?;
+                }
                 self.add_producer(&spec, out)?;
             }
             Action::AddConsumer { spec } => {
@@ -624,6 +658,27 @@ impl World {
                 if self.consumers[i].up {
                     self.consumers[i].close(now, out);
                 }
+            }
+            Action::CrashProducer { producer } => {
+                let i = self.producer_index(&producer)?;
+                if self.producers[i].up {
+                    self.producers[i].crash(out);
+                }
+            }
+            Action::RestartProducer { producer } => {
+                let i = self.producer_index(&producer)?;
+                if !self.producers[i].up {
+                    out.event(EventKind::ProducerStarted { producer: i as u32 });
+                    self.producers[i].start(now, out);
+                }
+            }
+            Action::CommitTransaction { producer } | Action::AbortTransaction { producer } => {
+                let commit = commit_action;
+                let i = self.producer_index(&producer)?;
+                if self.producers[i].txn.is_none() {
+                    return Err(ActionError(format!("producer '{producer}' is not transactional: give it a transactional.id")));
+                }
+                self.producers[i].end_transaction(now, commit, out);
             }
             Action::CrashConsumer { consumer } => {
                 let i = self.consumer_index(&consumer)?;
@@ -803,3 +858,5 @@ fn join_spec_errors(errors: &[SpecError]) -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_transactions;

@@ -147,6 +147,25 @@ pub struct ProducerSpec {
     pub config: ConfigMap,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workload: Option<Workload>,
+    /// With `transactional.id`: how the application groups its records into transactions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transactions: Option<TransactionPlan>,
+}
+
+/// A transactional application's loop: `beginTransaction`, send this many records,
+/// `commitTransaction` (or, every `abort_every`-th time, `abortTransaction`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TransactionPlan {
+    pub records_per_transaction: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub abort_every: Option<u32>,
+}
+
+impl Default for TransactionPlan {
+    fn default() -> Self {
+        TransactionPlan { records_per_transaction: 10, abort_every: None }
+    }
 }
 
 /// When a consumer application commits its offsets.

@@ -14,6 +14,7 @@ fn topic(name: &str, partitions: u32, rf: u32) -> TopicSpec {
 
 fn producer(name: &str, topic: &str, rate: u32) -> ProducerSpec {
     ProducerSpec {
+        transactions: None,
         name: name.into(),
         topic: topic.into(),
         workload: Some(Workload { rate_per_sec: rate, keys: KeyPattern::Cycle { prefix: "key".into(), count: 10 }, ..Workload::default() }),

@@ -137,6 +137,18 @@ pub fn validate(spec: &ClusterSpec) -> Result<BrokerConfig, Vec<SpecError>> {
             ),
         ));
     }
+    let transactional = spec.producers.iter().any(|p| p.config.contains_key("transactional.id"));
+    if transactional && broker_config.transaction_state_log_replication_factor as usize > spec.brokers.len() {
+        errors.push(error(
+            "broker_config.\"transaction.state.log.replication.factor\"",
+            format!(
+                "transactional producers keep their transactions in the internal topic __transaction_state, whose replication factor {} exceeds the {} brokers: set it to {} or fewer",
+                broker_config.transaction_state_log_replication_factor,
+                spec.brokers.len(),
+                spec.brokers.len()
+            ),
+        ));
+    }
     if spec.producers.len() + spec.consumers.len() > CLIENTS_MAX {
         errors.push(error("producers", format!("at most {CLIENTS_MAX} producers and consumers together")));
     }
@@ -239,6 +251,17 @@ pub fn producer(p: &ProducerSpec, image: &MetadataImage) -> Result<(), Vec<SpecE
             && stop < w.start_ms
         {
             errors.push(error("workload.stop_ms", "must not be before start_ms"));
+        }
+    }
+    if let Some(plan) = &p.transactions {
+        if !p.config.contains_key("transactional.id") {
+            errors.push(error("transactions", "transactions need a transactional.id in config"));
+        }
+        if plan.records_per_transaction == 0 {
+            errors.push(error("transactions.records_per_transaction", "at least 1 record per transaction"));
+        }
+        if plan.abort_every == Some(0) {
+            errors.push(error("transactions.abort_every", "at least 1 (1 aborts every transaction), or leave it out to commit them all"));
         }
     }
     if errors.is_empty() { Ok(()) } else { Err(errors) }

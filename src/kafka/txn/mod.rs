@@ -1,0 +1,3 @@
+//! Transactions (KIP-98): the transaction coordinator on the brokers.
+
+pub mod coordinator;

@@ -1,0 +1,126 @@
+//! Transactions end to end, in the words of the `transactions-read-committed` and
+//! `exactly-once-pipeline` lessons.
+
+use super::*;
+use crate::kafka::config::ConfigValue;
+use crate::kafka::world::spec::{CommitMode, KeyPattern, TransactionPlan, ValuePattern, Workload};
+
+fn transactional(name: &str, topic: &str, records: u32, abort_every: Option<u32>, count: u64) -> ProducerSpec {
+    ProducerSpec {
+        name: name.into(),
+        topic: topic.into(),
+        config: [("transactional.id".to_string(), ConfigValue::from(format!("{name}-tx").as_str()))].into(),
+        workload: Some(Workload {
+            rate_per_sec: 100,
+            keys: KeyPattern::Cycle { prefix: "k".into(), count: 4 },
+            values: ValuePattern::Numbered { prefix: "v".into() },
+            count: Some(count),
+            ..Workload::default()
+        }),
+        transactions: Some(TransactionPlan { records_per_transaction: records, abort_every }),
+    }
+}
+
+fn reader(name: &str, topic: &str, partitions: u32, isolation: &str) -> ConsumerSpec {
+    ConsumerSpec {
+        name: name.into(),
+        assign: (0..partitions).map(|p| (topic.to_string(), p)).collect(),
+        config: [
+            ("auto.offset.reset".to_string(), ConfigValue::from("earliest")),
+            ("isolation.level".to_string(), ConfigValue::from(isolation)),
+        ]
+        .into(),
+        commit: CommitMode::Never,
+        ..ConsumerSpec::default()
+    }
+}
+
+fn spec(producers: Vec<ProducerSpec>, consumers: Vec<ConsumerSpec>) -> ClusterSpec {
+    ClusterSpec {
+        topics: vec![TopicSpec { name: "orders".into(), partitions: Some(3), replication_factor: Some(3), ..TopicSpec::default() }],
+        producers,
+        consumers,
+        ..ClusterSpec::default()
+    }
+}
+
+fn processed(events: &[Event], consumer: u32) -> u64 {
+    events.iter().filter_map(|e| match e.kind { EventKind::Processed { consumer: c, records, .. } if c == consumer => Some(u64::from(records)), _ => None }).sum()
+}
+
+fn drain(world: &mut World) -> Vec<Event> {
+    std::iter::from_fn(|| world.poll_event()).collect()
+}
+
+#[test]
+fn read_committed_sees_committed_transactions_only_while_read_uncommitted_sees_aborted_records_too() {
+    // 40 records in transactions of 5; every second transaction aborts: 20 committed, 20 aborted.
+    let spec = spec(
+        vec![transactional("p", "orders", 5, Some(2), 40)],
+        vec![reader("committed", "orders", 3, "read_committed"), reader("uncommitted", "orders", 3, "read_uncommitted")],
+    );
+    let mut world = World::new(&spec, 3).unwrap();
+    world.run_until(Tick(20_000));
+    let events = drain(&mut world);
+    let states: Vec<TxnState> = events.iter().filter_map(|e| match &e.kind { EventKind::TransactionStateChanged { state, .. } => Some(*state), _ => None }).collect();
+    assert_eq!(states.iter().filter(|s| **s == TxnState::CompleteCommit).count(), 4, "{states:?}");
+    assert_eq!(states.iter().filter(|s| **s == TxnState::CompleteAbort).count(), 4, "{states:?}");
+    assert!(events.iter().any(|e| matches!(e.kind, EventKind::MarkerWritten { commit: false, .. })));
+    assert_eq!(processed(&events, 0), 20, "read_committed: only the committed transactions' records");
+    assert_eq!(processed(&events, 1), 40, "read_uncommitted: every record, aborted ones included");
+    assert!(world.violations().is_empty(), "{:?}", world.violations());
+}
+
+#[test]
+fn an_open_transaction_holds_read_committed_consumers_back_at_the_last_stable_offset() {
+    // 3 records in a transaction of 10 that never fills: it stays open.
+    let spec = spec(
+        vec![transactional("p", "orders", 10, None, 3)],
+        vec![reader("committed", "orders", 3, "read_committed"), reader("uncommitted", "orders", 3, "read_uncommitted")],
+    );
+    let mut world = World::new(&spec, 5).unwrap();
+    world.run_until(Tick(5_000));
+    let events = drain(&mut world);
+    assert_eq!(processed(&events, 0), 0, "nothing is stable while the transaction is open");
+    assert_eq!(processed(&events, 1), 3);
+    world.apply(Action::CommitTransaction { producer: "p".into() }).unwrap();
+    world.run_until(Tick(8_000));
+    let events = drain(&mut world);
+    assert_eq!(processed(&events, 0), 3, "the commit marker makes them readable");
+}
+
+#[test]
+fn a_restarted_transactional_producer_fences_its_old_instance_and_aborts_the_open_transaction() {
+    let spec = spec(vec![transactional("p", "orders", 10, None, 3)], vec![reader("committed", "orders", 3, "read_committed")]);
+    let mut world = World::new(&spec, 9).unwrap();
+    world.run_until(Tick(3_000));
+    world.apply(Action::CrashProducer { producer: "p".into() }).unwrap();
+    world.apply(Action::RestartProducer { producer: "p".into() }).unwrap();
+    world.run_until(Tick(10_000));
+    let events = drain(&mut world);
+    let aborted = events.iter().any(|e| matches!(&e.kind, EventKind::TransactionStateChanged { state: TxnState::CompleteAbort, .. }));
+    assert!(aborted, "the new instance's InitProducerId aborts the old instance's open transaction");
+    assert_eq!(processed(&events, 0), 0, "the aborted records are never read_committed");
+}
+
+use crate::kafka::txn::coordinator::TxnState;
+
+#[test]
+fn transactions_carry_on_after_their_coordinator_broker_dies_and_stay_all_or_nothing() {
+    let spec = spec(vec![transactional("p", "orders", 5, Some(3), 200)], vec![reader("committed", "orders", 3, "read_committed")]);
+    let mut world = World::new(&spec, 11).unwrap();
+    world.run_until(Tick(700));
+    // The coordinator is the leader of the transactional id's __transaction_state partition.
+    let number = crate::kafka::txn::coordinator::partition_for("p-tx", 50);
+    let partition = world.view().partition_index("__transaction_state", number).unwrap();
+    let coordinator = world.view().metadata().partition(partition).leader.unwrap();
+    world.apply(Action::KillBroker { broker: coordinator.0, lose_page_cache: false }).unwrap();
+    world.run_until(Tick(30_000));
+    let events = drain(&mut world);
+    let txn = world.producers[0].txn.clone().unwrap();
+    assert!(txn.committed + txn.aborted >= 30, "transactions went on after the failover: {txn:?}");
+    let read = processed(&events, 0);
+    assert_eq!(read % 5, 0, "read_committed sees whole transactions only ({read})");
+    assert_eq!(read, 5 * txn.committed, "exactly the committed transactions' records");
+    assert!(world.violations().is_empty(), "{:?}", world.violations());
+}
