@@ -17,6 +17,7 @@ pub mod protocol;
 pub mod record;
 pub mod replication;
 pub mod runtime;
+pub mod stream;
 pub mod txn;
 pub mod world;
 

@@ -310,7 +310,7 @@ impl Consumer {
     }
 
     /// Asks the coordinator for committed offsets of newly assigned partitions.
-    fn fetch_committed(&mut self, now: Tick, partitions: Vec<PartitionIndex>, out: &mut Outbox) {
+    pub(super) fn fetch_committed(&mut self, now: Tick, partitions: Vec<PartitionIndex>, out: &mut Outbox) {
         let Some(coordinator) = self.membership.coordinator else { return };
         for p in &partitions {
             if let Some(state) = self.positions.get_mut(p) {

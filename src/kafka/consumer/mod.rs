@@ -17,6 +17,7 @@ use crate::kafka::record::Batch;
 use crate::kafka::runtime::{DeadlineTimer, Outbox, Timer};
 use crate::kafka::world::action::SeekTarget;
 use crate::kafka::world::event::{EventKind, ResetCause};
+use crate::kafka::stream::{StreamRecord, Topology};
 use crate::kafka::world::spec::CommitMode;
 pub use membership::MemberState as GroupMemberState;
 use crate::sim::Tick;
@@ -95,6 +96,33 @@ pub struct Consumer {
     poll_at: Option<Tick>,
     waiting_for_data: bool,
     next_request_id: u64,
+    /// A stream processor: what it does with each record, and where the results go.
+    pub processor: Option<Processor>,
+    /// Results (and, inside a transaction, the commit) the processor hands to its producer.
+    pub handoffs: VecDeque<Handoff>,
+    /// The processor waits for its transaction to end before it polls again.
+    pub waiting_for_transaction: bool,
+    /// A processor's copies of the records the current poll returned.
+    copies: Vec<StreamRecord>,
+}
+
+/// A consumer that is the input side of a stream processor (consume, transform, produce).
+#[derive(Clone, Debug)]
+pub struct Processor {
+    pub topology: Topology,
+    /// The producer (by index) that writes the results.
+    pub producer: u32,
+}
+
+/// What a processor hands its producer, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Handoff {
+    /// The results of the records just polled, sent as they are processed (inside the open
+    /// transaction when the producer is transactional).
+    Results(Vec<StreamRecord>),
+    /// With commit = in_transaction, once the records are processed: commit the transaction with
+    /// the group's new positions.
+    Commit { group: Rc<str>, offsets: Vec<(PartitionIndex, u64)> },
 }
 
 impl Consumer {
@@ -126,6 +154,10 @@ impl Consumer {
             poll_at: None,
             waiting_for_data: false,
             next_request_id: 1,
+            processor: None,
+            handoffs: VecDeque::new(),
+            waiting_for_transaction: false,
+            copies: Vec::new(),
         }
     }
 
@@ -168,6 +200,11 @@ impl Consumer {
         self.poll_at = None;
         self.positions.clear();
         self.assignment.clear();
+        self.handoffs.clear();
+        self.waiting_for_transaction = false;
+        if let Some(processor) = &mut self.processor {
+            processor.topology.clear_state();
+        }
         out.event(EventKind::ConsumerCrashed { consumer: self.index });
     }
 
@@ -208,10 +245,21 @@ impl Consumer {
             return;
         }
         self.membership.last_poll = now;
+        if self.waiting_for_transaction {
+            return;
+        }
         if let Some(done) = self.processing.take() {
             for (partition, first_offset, last_offset, records) in done.parts {
                 self.stats.records_processed += u64::from(records);
                 out.event(EventKind::Processed { consumer: self.index, partition, first_offset, last_offset, records });
+            }
+            if self.processor.is_some() && self.commit_mode == CommitMode::InTransaction {
+                // Kafka Streams' exactly-once loop: the new positions are committed in the same
+                // transaction as the results, and nothing more is polled until it is.
+                let group = self.group.clone().unwrap_or_else(|| Rc::from(""));
+                self.handoffs.push_back(Handoff::Commit { group, offsets: self.current_positions() });
+                self.waiting_for_transaction = true;
+                return;
             }
             // At-least-once: commit what was processed before polling for more.
             if self.commit_mode == CommitMode::AfterProcessing && self.group.is_some() {
@@ -247,6 +295,12 @@ impl Consumer {
         let records: u32 = polled.iter().map(|p| p.3).sum();
         // At-most-once: commit the new positions before processing the records.
         let commit_first = self.commit_mode == CommitMode::BeforeProcessing && self.group.is_some() && self.membership.state == MemberState::Stable;
+        if let Some(processor) = &mut self.processor {
+            // Each result goes out as its record is processed (modelled as the poll's records
+            // being sent at once, while their processing time runs).
+            let results: Vec<StreamRecord> = self.copies.drain(..).filter_map(|r| processor.topology.process(r)).collect();
+            self.handoffs.push_back(Handoff::Results(results));
+        }
         self.processing = Some(Processing { parts: polled, waiting_for_commit: commit_first });
         if commit_first {
             let offsets = self.current_positions();
@@ -275,6 +329,8 @@ impl Consumer {
         let mut budget = self.config.max_poll_records;
         let mut polled = Vec::new();
         let read_committed = self.config.isolation_level == IsolationLevel::ReadCommitted;
+        let collect = self.processor.is_some();
+        self.copies.clear();
         for (partition, state) in &mut self.positions {
             if budget == 0 {
                 break;
@@ -301,6 +357,10 @@ impl Consumer {
                     continue;
                 }
                 let take = ((batch.next_offset() - position) as u32).min(budget);
+                if collect {
+                    let from = (position - batch.base_offset) as usize;
+                    self.copies.extend(batch.records[from..from + take as usize].iter().map(|r| StreamRecord { key: r.key.clone(), value: r.value.clone(), timestamp_ms: r.timestamp_ms }));
+                }
                 let entry = run.get_or_insert((position, 0));
                 entry.1 += take;
                 position += u64::from(take);
@@ -313,6 +373,26 @@ impl Consumer {
             state.position = Some(position);
         }
         polled
+    }
+
+    /// The processor's transaction ended. Committed: carry on. Aborted: the results and offsets are
+    /// void, so processing starts again from the committed offsets.
+    pub fn on_transaction_ended(&mut self, now: Tick, committed: bool, out: &mut Outbox) {
+        if !self.waiting_for_transaction {
+            return;
+        }
+        self.waiting_for_transaction = false;
+        if !committed {
+            self.handoffs.clear();
+            let assigned: Vec<PartitionIndex> = self.positions.keys().copied().collect();
+            for state in self.positions.values_mut() {
+                state.buffered.clear();
+                state.aborted_ahead.clear();
+                state.aborted_producers.clear();
+            }
+            self.fetch_committed(now, assigned, out);
+        }
+        self.schedule_poll(now, out);
     }
 
     /// Starts ListOffsets for partitions with no position (no committed offset to start from).

@@ -143,6 +143,9 @@ pub struct Producer {
     /// Set when a transaction ended (committed or not) and not yet taken by the application glue
     /// (a stream processor waits for its commit before polling again).
     pub txn_ended: Option<bool>,
+    /// The stream processor (a consumer, by index) whose results this producer writes: its
+    /// transactions follow the processor's polls instead of the transaction plan.
+    pub processor: Option<u32>,
 }
 
 impl Producer {
@@ -187,6 +190,7 @@ impl Producer {
             txn: None,
             txn_plan: TransactionPlan::default(),
             txn_ended: None,
+            processor: None,
         }
     }
 
@@ -273,10 +277,12 @@ impl Producer {
             // A transactional application sends inside a transaction: it begins one when ready, and
             // waits while the previous one is committing.
             if let Some(txn) = &mut self.txn {
-                if txn.phase == TxnPhase::Ready {
+                if txn.phase == TxnPhase::Ready && self.processor.is_none() {
                     txn.begin();
                 }
-                if txn.phase != TxnPhase::InTransaction {
+                // A processor's results all belong to the transaction it is committing.
+                let open = txn.phase == TxnPhase::InTransaction || (self.processor.is_some() && txn.phase == TxnPhase::Committing);
+                if !open {
                     break;
                 }
             }
@@ -286,7 +292,7 @@ impl Producer {
                 txn.on_record(partition);
                 self.sender_dirty = true;
                 let plan = self.txn_plan;
-                if txn.records_in_transaction >= u64::from(plan.records_per_transaction.max(1)) {
+                if self.processor.is_none() && txn.records_in_transaction >= u64::from(plan.records_per_transaction.max(1)) {
                     let number = txn.committed + txn.aborted + 1;
                     if plan.abort_every.is_some_and(|k| k > 0 && number % u64::from(k) == 0) {
                         txn.abort(true);
@@ -296,6 +302,49 @@ impl Producer {
                 }
             }
         }
+    }
+
+    /// A stream processor's results, or its commit. Results join the open transaction (beginning
+    /// one if needed); a commit adds the processor's positions (sendOffsetsToTransaction) and
+    /// commits. Returns false while the producer cannot take it yet (its id is not known, or the
+    /// previous transaction is still ending): the processor hands it over again later.
+    pub fn accept_handoff(&mut self, now: Tick, handoff: &crate::kafka::consumer::Handoff, out: &mut Outbox) -> bool {
+        use crate::kafka::consumer::Handoff;
+        match (handoff, &mut self.txn) {
+            (Handoff::Results(records), txn) => {
+                if records.is_empty() {
+                    return true;
+                }
+                if let Some(txn) = txn {
+                    if txn.phase == TxnPhase::Ready {
+                        txn.begin();
+                    }
+                    if txn.phase != TxnPhase::InTransaction {
+                        return false;
+                    }
+                }
+                for record in records {
+                    self.pending.push_back(PendingSend { key: record.key.clone(), value: record.value.clone(), partition: None, created_at: now });
+                }
+                self.drain_pending();
+            }
+            (Handoff::Commit { .. }, None) => self.txn_ended = Some(true),
+            (Handoff::Commit { group, offsets }, Some(txn)) => {
+                if txn.phase == TxnPhase::Ready {
+                    txn.begin();
+                }
+                if txn.phase != TxnPhase::InTransaction {
+                    return false;
+                }
+                if !offsets.is_empty() {
+                    txn.send_offsets(group.clone(), offsets.clone());
+                }
+                txn.commit();
+            }
+        }
+        self.sender_dirty = true;
+        self.run_sender(now, out);
+        true
     }
 
     /// The application commits (or aborts) the open transaction now.
@@ -926,7 +975,9 @@ impl Producer {
             }
         }
         let in_flight_produce = !self.in_flight.is_empty();
-        let unfinished = in_flight_produce || self.accumulator.iter().any(|d| !d.is_empty());
+        // A processor's pending results are part of the transaction; a plan's are the next one's.
+        let pending_in_transaction = self.processor.is_some() && !self.pending.is_empty();
+        let unfinished = in_flight_produce || pending_in_transaction || self.accumulator.iter().any(|d| !d.is_empty());
         let Some(txn) = &mut self.txn else { return };
         if let Some(at) = txn.retry_at.filter(|at| *at > now) {
             self.schedule_wake(at, out);

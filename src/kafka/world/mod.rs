@@ -232,13 +232,20 @@ impl World {
         self.now = at;
         let mut out = std::mem::take(&mut self.outbox);
         match item {
-            Scheduled::Deliver { id, from, to, message } => self.deliver(id, from, to, message, &mut out),
+            Scheduled::Deliver { id, from, to, message } => {
+                self.deliver(id, from, to, message, &mut out);
+                self.link_processor(to, &mut out);
+            }
             Scheduled::Timer { node, incarnation, timer } => {
                 if self.incarnation(node) == Some(incarnation) {
                     self.handle_timer(node, timer, &mut out);
+                    self.link_processor(node, &mut out);
                 }
             }
-            Scheduled::Start(node) => self.start_node(node, &mut out),
+            Scheduled::Start(node) => {
+                self.start_node(node, &mut out);
+                self.link_processor(node, &mut out);
+            }
             Scheduled::Action(action) => {
                 // A scripted action that no longer applies (say, a producer already removed) is skipped.
                 let _ = self.apply_action(*action, &mut out);
@@ -312,6 +319,31 @@ impl World {
                     consumer.handle_timer(now, timer, out);
                 }
             }
+        }
+    }
+
+    /// A stream processor is one application with two clients: its consumer hands results to its
+    /// producer, and waits for the producer's transaction to end before polling again.
+    fn link_processor(&mut self, node: Node, out: &mut Outbox) {
+        let now = self.now;
+        let consumer = match node {
+            Node::Consumer(c) if self.consumers.get(c as usize).is_some_and(|x| !x.handoffs.is_empty()) => c as usize,
+            Node::Producer(p) => match self.producers.get(p as usize).and_then(|x| x.processor) {
+                Some(c) => c as usize,
+                None => return,
+            },
+            _ => return,
+        };
+        let Some(producer) = self.consumers[consumer].processor.as_ref().map(|p| p.producer as usize) else { return };
+        loop {
+            if let Some(committed) = self.producers[producer].txn_ended.take() {
+                self.consumers[consumer].on_transaction_ended(now, committed, out);
+            }
+            let Some(handoff) = self.consumers[consumer].handoffs.front() else { break };
+            if !self.producers[producer].up || !self.producers[producer].accept_handoff(now, handoff, out) {
+                break;
+            }
+            self.consumers[consumer].handoffs.pop_front();
         }
     }
 
@@ -570,6 +602,21 @@ impl World {
         consumer.manual = spec.assign.iter().map(|(t, p)| (Rc::from(t.as_str()), *p)).collect();
         consumer.processing_ms_per_record = spec.processing_ms_per_record;
         consumer.commit_mode = spec.commit;
+        if let Some(process) = &spec.process {
+            let producer = self.producer_index(&process.output)?;
+            if self.producers[producer].processor.is_some() {
+                return Err(ActionError(format!("producer '{}' already writes another processor's results", process.output)));
+            }
+            let transactional = self.producers[producer].config.transactional_id.is_some();
+            if transactional != (spec.commit == spec::CommitMode::InTransaction) {
+                return Err(ActionError(format!(
+                    "a processor commits in_transaction exactly when its output producer '{}' is transactional",
+                    process.output
+                )));
+            }
+            self.producers[producer].processor = Some(index);
+            consumer.processor = Some(crate::kafka::consumer::Processor { topology: crate::kafka::stream::Topology::new(process.steps.clone()), producer: producer as u32 });
+        }
         self.consumers.push(consumer);
         let _ = out;
         self.queue.push(self.now.max(Tick(spec.start_ms)), Scheduled::Start(Node::Consumer(index)));
@@ -685,9 +732,21 @@ impl World {
                 if self.consumers[i].up {
                     self.consumers[i].crash(out);
                 }
+                // A stream processor's producer is the same process.
+                if let Some(p) = self.consumers[i].processor.as_ref().map(|p| p.producer as usize)
+                    && self.producers[p].up
+                {
+                    self.producers[p].crash(out);
+                }
             }
             Action::RestartConsumer { consumer } => {
                 let i = self.consumer_index(&consumer)?;
+                if let Some(p) = self.consumers[i].processor.as_ref().map(|p| p.producer as usize)
+                    && !self.producers[p].up
+                {
+                    out.event(EventKind::ProducerStarted { producer: p as u32 });
+                    self.producers[p].start(now, out);
+                }
                 if !self.consumers[i].up {
                     self.consumers[i].start(now, out);
                 }

@@ -181,6 +181,9 @@ pub enum CommitMode {
     BeforeProcessing,
     /// Never commit.
     Never,
+    /// A stream processor's exactly-once loop: the positions are committed inside the output
+    /// producer's transaction (`sendOffsetsToTransaction`), together with the results.
+    InTransaction,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -201,4 +204,15 @@ pub struct ConsumerSpec {
     pub processing_ms_per_record: u64,
     pub commit: CommitMode,
     pub start_ms: u64,
+    /// Makes the consumer a stream processor: each record goes through `steps`, and the results
+    /// are written by the producer named `output` (to that producer's topic).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process: Option<ProcessorSpec>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProcessorSpec {
+    pub output: String,
+    pub steps: Vec<crate::kafka::stream::Step>,
 }

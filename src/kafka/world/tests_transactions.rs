@@ -3,7 +3,8 @@
 
 use super::*;
 use crate::kafka::config::ConfigValue;
-use crate::kafka::world::spec::{CommitMode, KeyPattern, TransactionPlan, ValuePattern, Workload};
+use crate::kafka::world::spec::{self, CommitMode, KeyPattern, TransactionPlan, ValuePattern, Workload};
+use std::collections::BTreeMap;
 
 fn transactional(name: &str, topic: &str, records: u32, abort_every: Option<u32>, count: u64) -> ProducerSpec {
     ProducerSpec {
@@ -123,4 +124,120 @@ fn transactions_carry_on_after_their_coordinator_broker_dies_and_stay_all_or_not
     assert_eq!(read % 5, 0, "read_committed sees whole transactions only ({read})");
     assert_eq!(read, 5 * txn.committed, "exactly the committed transactions' records");
     assert!(world.violations().is_empty(), "{:?}", world.violations());
+}
+
+/// A source writing 200 numbered records, a processor (input → output) and a read_committed
+/// reader of the output. `exactly_once`: the processor commits its positions inside its producer's
+/// transactions; otherwise it auto-commits and its producer is plain.
+fn pipeline(exactly_once: bool) -> ClusterSpec {
+    let mut sink = ProducerSpec { name: "sink".into(), topic: "output".into(), ..ProducerSpec::default() };
+    if exactly_once {
+        sink.config.insert("transactional.id".into(), ConfigValue::from("sink-tx"));
+    }
+    let source = ProducerSpec {
+        name: "source".into(),
+        topic: "input".into(),
+        workload: Some(Workload {
+            rate_per_sec: 50,
+            keys: KeyPattern::Cycle { prefix: "k".into(), count: 6 },
+            values: ValuePattern::Numbered { prefix: "order-".into() },
+            count: Some(200),
+            ..Workload::default()
+        }),
+        ..ProducerSpec::default()
+    };
+    let processor = ConsumerSpec {
+        name: "proc".into(),
+        group: Some("pipeline".into()),
+        topics: vec!["input".into()],
+        config: [
+            ("auto.offset.reset".to_string(), ConfigValue::from("earliest")),
+            ("session.timeout.ms".to_string(), ConfigValue::from(6_000)),
+            ("heartbeat.interval.ms".to_string(), ConfigValue::from(2_000)),
+        ]
+        .into(),
+        processing_ms_per_record: 20,
+        commit: if exactly_once { CommitMode::InTransaction } else { CommitMode::Auto },
+        process: Some(spec::ProcessorSpec {
+            output: "sink".into(),
+            steps: vec![crate::kafka::stream::Step::MapValues { uppercase: false, prefix: "processed:".into() }],
+        }),
+        ..ConsumerSpec::default()
+    };
+    let topic = |name: &str| TopicSpec { name: name.into(), partitions: Some(3), replication_factor: Some(3), ..TopicSpec::default() };
+    ClusterSpec {
+        topics: vec![topic("input"), topic("output")],
+        producers: vec![source, sink],
+        consumers: vec![processor, reader("reader", "output", 3, "read_committed")],
+        broker_config: [("group.initial.rebalance.delay.ms".to_string(), ConfigValue::from(0))].into(),
+        ..ClusterSpec::default()
+    }
+}
+
+/// Values the reader processed, with how many times each.
+fn read_values(world: &World, events: &[Event]) -> BTreeMap<String, u32> {
+    let mut seen = BTreeMap::new();
+    for e in events {
+        if let EventKind::Processed { consumer: 1, partition, first_offset, last_offset, .. } = e.kind {
+            let log = world.view().leader_log(partition).unwrap();
+            for offset in first_offset..=last_offset {
+                let batch = log.batch_at(offset).unwrap();
+                if let Value::Text(v) = &batch.records[(offset - batch.base_offset) as usize].value {
+                    *seen.entry(v.to_string()).or_insert(0) += 1;
+                }
+            }
+        }
+    }
+    seen
+}
+
+fn crash_midway(exactly_once: bool) -> (World, Vec<Event>) {
+    let mut world = World::new(&pipeline(exactly_once), 21).unwrap();
+    world.schedule(Tick(2_300), Action::CrashConsumer { consumer: "proc".into() });
+    world.schedule(Tick(3_000), Action::RestartConsumer { consumer: "proc".into() });
+    world.run_until(Tick(40_000));
+    let events = drain(&mut world);
+    (world, events)
+}
+
+#[test]
+fn exactly_once_a_processor_that_crashes_mid_transaction_writes_each_result_once() {
+    let (world, events) = crash_midway(true);
+    let seen = read_values(&world, &events);
+    assert_eq!(seen.len(), 200, "every input record has its result");
+    assert!(seen.values().all(|n| *n == 1), "no result twice: {:?}", seen.iter().filter(|(_, n)| **n > 1).take(5).collect::<Vec<_>>());
+    assert!(seen.keys().all(|v| v.starts_with("processed:order-")));
+    assert!(events.iter().any(|e| matches!(e.kind, EventKind::TransactionStateChanged { state: TxnState::CompleteAbort, .. })), "the crashed instance's open transaction was aborted");
+}
+
+#[test]
+fn at_least_once_the_same_crash_writes_some_results_twice() {
+    let (world, events) = crash_midway(false);
+    let seen = read_values(&world, &events);
+    assert_eq!(seen.len(), 200, "nothing is lost");
+    assert!(seen.values().any(|n| *n > 1), "results processed after the last commit are written again");
+}
+
+#[test]
+fn a_small_topology_filters_maps_and_counts_per_key_into_another_topic() {
+    let mut spec = pipeline(true);
+    spec.producers[0].workload = Some(Workload {
+        rate_per_sec: 20,
+        keys: KeyPattern::List { keys: vec!["ann".into(), "bob".into()] },
+        values: ValuePattern::List { values: vec!["click".into(), "view".into(), "click".into(), "click".into()] },
+        count: Some(8),
+        ..Workload::default()
+    });
+    spec.consumers[0].process.as_mut().unwrap().steps = vec![
+        crate::kafka::stream::Step::Filter { value_contains: "click".into() },
+        crate::kafka::stream::Step::CountByKey { window_ms: 60_000 },
+    ];
+    let mut world = World::new(&spec, 4).unwrap();
+    world.run_until(Tick(20_000));
+    let events = drain(&mut world);
+    let seen = read_values(&world, &events);
+    // Keys alternate ann, bob; values cycle click, view, click, click: ann clicks 4 times, bob
+    // twice, so the counts emitted are ann 1..4 and bob 1..2.
+    assert_eq!(seen.values().sum::<u32>(), 6, "six clicks pass the filter: {seen:?}");
+    assert_eq!(seen.keys().max().map(String::as_str), Some("4"), "ann's fourth click in the window");
 }

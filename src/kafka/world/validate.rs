@@ -1,7 +1,7 @@
 //! Checks a cluster spec before a run starts: every problem, with the path a scenario file uses and
 //! the rule it breaks, and nothing repaired silently.
 
-use super::spec::{ClusterSpec, ConsumerSpec, KeyPattern, ProducerSpec, TopicSpec, ValuePattern};
+use super::spec::{ClusterSpec, CommitMode, ConsumerSpec, KeyPattern, ProducerSpec, TopicSpec, ValuePattern};
 use crate::kafka::config::{BrokerConfig, ConfigError, ConsumerConfig, ProducerConfig, TopicConfig};
 use crate::kafka::metadata::MetadataImage;
 use std::collections::BTreeSet;
@@ -137,6 +137,11 @@ pub fn validate(spec: &ClusterSpec) -> Result<BrokerConfig, Vec<SpecError>> {
             ),
         ));
     }
+    for (i, c) in spec.consumers.iter().enumerate() {
+        for e in processor(c, |name| spec.producers.iter().find(|p| p.name == name)) {
+            errors.push(error(format!("consumers[{i}].{}", e.path), e.message));
+        }
+    }
     let transactional = spec.producers.iter().any(|p| p.config.contains_key("transactional.id"));
     if transactional && broker_config.transaction_state_log_replication_factor as usize > spec.brokers.len() {
         errors.push(error(
@@ -265,6 +270,47 @@ pub fn producer(p: &ProducerSpec, image: &MetadataImage) -> Result<(), Vec<SpecE
         }
     }
     if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
+/// Checks a stream processor's link to its output producer; paths are relative to the consumer.
+pub fn processor<'a>(c: &ConsumerSpec, producer: impl Fn(&str) -> Option<&'a ProducerSpec>) -> Vec<SpecError> {
+    let mut errors = Vec::new();
+    let Some(process) = &c.process else {
+        if c.commit == CommitMode::InTransaction {
+            errors.push(error("commit", "in_transaction commits a stream processor's positions inside its producer's transaction: add process (with a transactional output producer)"));
+        }
+        return errors;
+    };
+    let transactional = match producer(&process.output) {
+        None => {
+            errors.push(error("process.output", format!("no producer named '{}' to write the results", process.output)));
+            return errors;
+        }
+        Some(p) => {
+            if p.workload.is_some() {
+                errors.push(error("process.output", format!("producer '{}' has a workload of its own: a processor's output producer writes only the results", process.output)));
+            }
+            p.config.contains_key("transactional.id")
+        }
+    };
+    match (transactional, c.commit == CommitMode::InTransaction) {
+        (true, false) => errors.push(error("commit", "the output producer is transactional: set commit = \"in_transaction\" so the positions are committed with the results")),
+        (false, true) => errors.push(error("commit", format!("in_transaction needs a transactional output producer: give '{}' a transactional.id", process.output))),
+        _ => {}
+    }
+    if c.group.is_none() && c.commit == CommitMode::InTransaction {
+        errors.push(error("group", "offsets are committed for a group: give the processor a group"));
+    }
+    for (i, step) in process.steps.iter().enumerate() {
+        match step {
+            crate::kafka::stream::Step::CountByKey { window_ms: 0 } => errors.push(error(format!("process.steps[{i}].window_ms"), "a window lasts at least 1 ms")),
+            crate::kafka::stream::Step::Filter { value_contains } if value_contains.is_empty() => {
+                errors.push(error(format!("process.steps[{i}].value_contains"), "give the text records must contain"))
+            }
+            _ => {}
+        }
+    }
+    errors
 }
 
 /// Checks a consumer against the topics (`image`); paths are relative to the consumer.
