@@ -3,8 +3,9 @@
 //!
 //! Two profiles, two fault models:
 //! - `durable`: RF 3, acks=all, `min.insync.replicas=2`, clean elections, idempotent producers. The
-//!   faults are those this setup is built to survive: at most one broker down or cut off at a time
-//!   (crashes with or without losing the page cache, partitions, lossy and slow links, slow disks).
+//!   faults are those this setup is built to survive: at most one broker or controller down or cut
+//!   off at a time (crashes with or without losing the page cache, partitions, lossy and slow links,
+//!   slow disks, the active controller dying).
 //!   Any violation is a bug in the engine (or in Kafka's design as simulated).
 //! - `lossy`: acks=1 with unclean leader election allowed, and faults may overlap. Acknowledged
 //!   records get lost here: the checker must find them, or it is not checking.
@@ -46,6 +47,8 @@ pub const RECOVERY_MS: u64 = 15_000;
 /// The run ends here, after a healing phase long enough for every replica to catch up.
 pub const RUN_MS: u64 = 60_000;
 const BROKERS: u32 = 3;
+/// A quorum of three controllers: one may fail.
+const CONTROLLERS: u32 = 3;
 
 fn config(pairs: &[(&str, ConfigValue)]) -> BTreeMap<String, ConfigValue> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
@@ -74,6 +77,7 @@ pub fn spec(profile: Profile) -> ClusterSpec {
         .collect();
     ClusterSpec {
         brokers: (1..=BROKERS).map(|id| crate::kafka::world::spec::BrokerSpec { id, rack: None }).collect(),
+        controllers: CONTROLLERS,
         broker_config: config(&[
             ("min.insync.replicas", ConfigValue::Int(2)),
             ("unclean.leader.election.enable", ConfigValue::Bool(unclean)),
@@ -107,7 +111,7 @@ pub fn faults(seed: u64, profile: Profile) -> Vec<TimedAction> {
         let end = (t + duration).min(FAULT_PHASE_MS);
         let at = |at_ms, action| TimedAction { at_ms, action };
         let mut recovery_ms = 0;
-        match rng.below(7) {
+        match rng.below(9) {
             0 | 1 => {
                 let lose_page_cache = rng.below(2) == 0;
                 actions.push(at(t, Action::KillBroker { broker: victim, lose_page_cache }));
@@ -115,7 +119,7 @@ pub fn faults(seed: u64, profile: Profile) -> Vec<TimedAction> {
                 recovery_ms = RECOVERY_MS;
             }
             2 => {
-                let others: Vec<NodeRef> = (1..=BROKERS).filter(|b| *b != victim).map(NodeRef::Broker).chain([NodeRef::Controller(0)]).collect();
+                let others: Vec<NodeRef> = (1..=BROKERS).filter(|b| *b != victim).map(NodeRef::Broker).chain((0..CONTROLLERS).map(NodeRef::Controller)).collect();
                 actions.push(at(t, Action::CutNetwork { side_a: vec![NodeRef::Broker(victim)], side_b: others }));
                 actions.push(at(end, Action::HealNetwork { cut: None }));
                 // Cut off longer than the session timeout, it was fenced and must catch up too.
@@ -145,9 +149,24 @@ pub fn faults(seed: u64, profile: Profile) -> Vec<TimedAction> {
                 actions.push(at(t, Action::SetLink { from: from.clone(), to: to.clone(), latency_ms: Some(latency), loss_percent: None, drop_percent: None }));
                 actions.push(at(end, Action::SetLink { from, to, latency_ms: Some(1), loss_percent: None, drop_percent: None }));
             }
-            _ => {
+            6 => {
                 actions.push(at(t, Action::SlowDisk { broker: victim, factor: 20 + rng.below(200) }));
                 actions.push(at(end, Action::SlowDisk { broker: victim, factor: 1 }));
+            }
+            7 => {
+                // A controller dies (often the active one: a new leader is elected).
+                let controller = rng.below(u64::from(CONTROLLERS)) as u32;
+                actions.push(at(t, Action::KillController { controller }));
+                actions.push(at(end, Action::RestartController { controller }));
+                recovery_ms = RECOVERY_MS;
+            }
+            _ => {
+                // A controller cut off from everyone else.
+                let controller = rng.below(u64::from(CONTROLLERS)) as u32;
+                let others: Vec<NodeRef> = (1..=BROKERS).map(NodeRef::Broker).chain((0..CONTROLLERS).filter(|c| *c != controller).map(NodeRef::Controller)).collect();
+                actions.push(at(t, Action::CutNetwork { side_a: vec![NodeRef::Controller(controller)], side_b: others }));
+                actions.push(at(end, Action::HealNetwork { cut: None }));
+                recovery_ms = RECOVERY_MS;
             }
         }
         // The durable fault model allows one fault at a time; the lossy one lets them overlap.
@@ -158,6 +177,9 @@ pub fn faults(seed: u64, profile: Profile) -> Vec<TimedAction> {
     }
     // Healing phase: everything back, everyone restarted.
     actions.push(TimedAction { at_ms: FAULT_PHASE_MS, action: Action::HealNetwork { cut: None } });
+    for controller in 0..CONTROLLERS {
+        actions.push(TimedAction { at_ms: FAULT_PHASE_MS, action: Action::RestartController { controller } });
+    }
     for b in 1..=BROKERS {
         actions.push(TimedAction { at_ms: FAULT_PHASE_MS, action: Action::RestartBroker { broker: b } });
         actions.push(TimedAction { at_ms: FAULT_PHASE_MS, action: Action::SlowDisk { broker: b, factor: 1 } });

@@ -45,6 +45,9 @@ pub enum MetadataRecord {
         reason: ChangeReason,
     },
     TopicConfig { topic: TopicIndex, config: Rc<TopicConfig> },
+    /// A controller became the quorum's leader for `epoch` (KRaft's LeaderChangeMessage): committing
+    /// it commits everything before it.
+    LeaderChange { controller: u32, epoch: u32 },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -135,6 +138,7 @@ impl MetadataImage {
             MetadataRecord::TopicConfig { topic, config } => {
                 self.topics[topic.get()].config = config.clone();
             }
+            MetadataRecord::LeaderChange { .. } => {}
         }
     }
 

@@ -268,6 +268,27 @@ pub enum Message {
     /// From a transaction coordinator to a partition leader: write the commit or abort marker.
     WriteTxnMarkers { request_id: u64, producer_id: i64, producer_epoch: i16, commit: bool, partitions: Rc<[PartitionIndex]> },
     WriteTxnMarkersResponse { request_id: u64, results: Vec<(PartitionIndex, Result<(), KafkaError>)> },
+    /// A controller that does not lead the quorum answers a broker with where the leader is.
+    NotController { request_id: u64, leader: Option<u32> },
+    /// A follower controller fetches the metadata log from the quorum leader.
+    QuorumFetch { request_id: u64, epoch: u32, fetch_offset: u64, last_fetched_epoch: u32 },
+    QuorumFetchResponse { request_id: u64, epoch: u32, leader: Option<u32>, result: QuorumFetchResult },
+    /// A candidate asks for a vote in `epoch`; its log ends with a record of `last_epoch` at `last_offset`.
+    Vote { request_id: u64, epoch: u32, last_epoch: u32, last_offset: u64 },
+    VoteResponse { request_id: u64, epoch: u32, granted: bool },
+    /// A new quorum leader tells the other voters.
+    BeginQuorumEpoch { epoch: u32 },
+}
+
+/// What the quorum leader answers a follower's fetch.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum QuorumFetchResult {
+    /// Records from the fetch offset on (each with its epoch), and the quorum high watermark.
+    Records { records: Rc<[(u32, MetadataRecord)]>, high_watermark: u64 },
+    /// The follower's log parted from the leader's: truncate to this offset and fetch again.
+    Diverging { truncate_to: u64 },
+    /// This controller does not lead `epoch`.
+    NotLeader,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -368,6 +389,8 @@ pub enum MessageKind {
     ControllerPlane,
     Group,
     Transaction,
+    /// Controllers among themselves: votes and the metadata log's replication.
+    Quorum,
 }
 
 impl Message {
@@ -387,6 +410,7 @@ impl Message {
             }
             Message::MetadataResponse { image, .. } => HEADER + 40 * image.partitions.len() as u64 + 32 * image.brokers.len() as u64,
             Message::MetadataFetchResponse { records, .. } => HEADER + 48 * records.len() as u64,
+            Message::QuorumFetchResponse { result: QuorumFetchResult::Records { records, .. }, .. } => HEADER + 52 * records.len() as u64,
             _ => HEADER,
         }
     }
@@ -423,6 +447,7 @@ impl Message {
             Message::Disconnected { .. } => MessageKind::Disconnected,
             Message::Group { .. } | Message::GroupResponse { .. } => MessageKind::Group,
             Message::Txn { .. } | Message::TxnResponse { .. } | Message::WriteTxnMarkers { .. } | Message::WriteTxnMarkersResponse { .. } => MessageKind::Transaction,
+            Message::QuorumFetch { .. } | Message::QuorumFetchResponse { .. } | Message::Vote { .. } | Message::VoteResponse { .. } | Message::BeginQuorumEpoch { .. } => MessageKind::Quorum,
             _ => MessageKind::ControllerPlane,
         }
     }
@@ -440,6 +465,7 @@ impl Message {
             Message::ProduceResponse(r) => Some(r.request_id),
             Message::FetchResponse(r) => Some(r.request_id),
             Message::GroupResponse { request_id, .. } | Message::TxnResponse { request_id, .. } | Message::WriteTxnMarkersResponse { request_id, .. } => Some(*request_id),
+            Message::NotController { request_id, .. } | Message::QuorumFetchResponse { request_id, .. } | Message::VoteResponse { request_id, .. } => Some(*request_id),
             _ => None,
         }
     }
@@ -457,6 +483,7 @@ impl Message {
             Message::Produce(r) => Some(r.request_id),
             Message::Fetch(r) => Some(r.request_id),
             Message::Group { request_id, .. } | Message::Txn { request_id, .. } | Message::WriteTxnMarkers { request_id, .. } => Some(*request_id),
+            Message::QuorumFetch { request_id, .. } | Message::Vote { request_id, .. } => Some(*request_id),
             _ => None,
         }
     }

@@ -35,6 +35,11 @@ pub enum Timer {
     SessionCheck,
     ImbalanceCheck,
     MetadataPollExpire { key: u64 },
+    /// The quorum's deadlines: a follower that heard nothing from its leader, a candidate whose
+    /// election timed out, a leader checking that a majority still fetches from it.
+    QuorumCheck,
+    /// A follower's next fetch from the quorum leader, after a failed one.
+    QuorumFetch,
     // Producers.
     Generate,
     SenderWake,

@@ -31,6 +31,8 @@ const WRITEBACK_INTERVAL_MS: u64 = 5_000;
 pub(crate) const METADATA_POLL_MAX_WAIT_MS: u64 = 500;
 /// A request that got no answer at all is given up after this long (`request.timeout.ms`).
 const INTER_BROKER_REQUEST_TIMEOUT_MS: u64 = 30_000;
+/// A broker told "not the controller" asks again this much later.
+const NOT_CONTROLLER_BACKOFF_MS: u64 = 50;
 /// Requests to the controller quorum time out sooner (`controller.quorum.request.timeout.ms`).
 pub(crate) const CONTROLLER_REQUEST_TIMEOUT_MS: u64 = 2_000;
 
@@ -94,7 +96,10 @@ pub struct Broker {
     pub disk: Disk,
     pub page_cache: PageCache,
     pub config: Rc<BrokerConfig>,
+    /// The controller this broker believes is active (the quorum leader).
     pub controller: Node,
+    /// Every controller, to look for the active one when the one it knew stops answering.
+    controller_ids: Vec<u32>,
     dirty_expire_ms: u64,
     next_request_id: u64,
     next_key: u64,
@@ -110,6 +115,8 @@ pub struct Broker {
     metadata_fetch_deadline: Tick,
     controller_timeouts: DeadlineTimer,
     registration_in_flight: Option<u64>,
+    /// The last heartbeat sent and not yet answered.
+    heartbeat_in_flight: Option<u64>,
     next_producer_id: i64,
     rng: Rng,
     fetch_expiry: DeadlineTimer,
@@ -129,6 +136,7 @@ impl Broker {
         disk: DiskConfig,
         dirty_expire_ms: u64,
         controller: Node,
+        controller_ids: Vec<u32>,
         rng: Rng,
     ) -> Broker {
         let coordinator = crate::kafka::group::coordinator::GroupCoordinator::new(id, config.group_initial_rebalance_delay_ms, rng.child("coordinator"));
@@ -146,6 +154,7 @@ impl Broker {
             page_cache: PageCache::default(),
             config,
             controller,
+            controller_ids,
             dirty_expire_ms,
             next_request_id: 1,
             next_key: 1,
@@ -159,6 +168,7 @@ impl Broker {
             metadata_fetch_deadline: Tick::ZERO,
             controller_timeouts: DeadlineTimer::default(),
             registration_in_flight: None,
+            heartbeat_in_flight: None,
             next_producer_id: i64::from(id.0) * 1_000_000 + 1,
             rng,
             fetch_expiry: DeadlineTimer::default(),
@@ -329,11 +339,35 @@ impl Broker {
                     }
                 }
             }
-            Message::BrokerHeartbeatResponse { .. } => {}
+            Message::BrokerHeartbeatResponse { request_id, .. } => {
+                if self.heartbeat_in_flight == Some(request_id) {
+                    self.heartbeat_in_flight = None;
+                }
+            }
+            Message::NotController { request_id, leader } => {
+                match leader {
+                    Some(l) if Node::Controller(l) != self.controller => self.controller = Node::Controller(l),
+                    _ => self.next_controller(),
+                }
+                if self.metadata_fetch_in_flight == Some(request_id) {
+                    self.metadata_fetch_in_flight = None;
+                    out.timer(now.plus_ms(NOT_CONTROLLER_BACKOFF_MS), self.node(), Timer::MetadataFetch);
+                }
+                if self.registration_in_flight == Some(request_id) {
+                    self.registration_in_flight = None;
+                }
+            }
             Message::AlterPartitionResponse { request_id, partition, result } => {
                 self.on_alter_partition_response(now, request_id, partition, result, out);
             }
             Message::Disconnected { request_id } => {
+                // The controller it knew is gone: look for the active one.
+                if [self.metadata_fetch_in_flight, self.registration_in_flight, self.heartbeat_in_flight].contains(&Some(request_id)) {
+                    self.next_controller();
+                }
+                if self.heartbeat_in_flight == Some(request_id) {
+                    self.heartbeat_in_flight = None;
+                }
                 if self.metadata_fetch_in_flight == Some(request_id) {
                     self.metadata_fetch_in_flight = None;
                     out.timer(now.plus_ms(self.config.replica_fetch_backoff_ms), self.node(), Timer::MetadataFetch);
@@ -352,6 +386,16 @@ impl Broker {
         }
     }
 
+    /// Moves on to the next controller in the quorum (looking for the active one).
+    fn next_controller(&mut self) {
+        if let Node::Controller(current) = self.controller
+            && !self.controller_ids.is_empty()
+        {
+            let i = self.controller_ids.iter().position(|c| *c == current).map_or(0, |i| i + 1);
+            self.controller = Node::Controller(self.controller_ids[i % self.controller_ids.len()]);
+        }
+    }
+
     /// Registers this incarnation with the controller (retried at the heartbeat pace until accepted).
     fn send_registration(&mut self, out: &mut Outbox) {
         let request_id = self.request_id();
@@ -367,7 +411,13 @@ impl Broker {
                     self.send_registration(out);
                     return;
                 }
+                // The last heartbeat went unanswered for a whole interval: that controller is not
+                // (or no longer) reachable as the active one.
+                if self.heartbeat_in_flight.is_some() {
+                    self.next_controller();
+                }
                 let request_id = self.request_id();
+                self.heartbeat_in_flight = Some(request_id);
                 out.send(
                     self.node(),
                     self.controller,
@@ -479,6 +529,8 @@ impl Broker {
     fn expire_controller_requests(&mut self, now: Tick, out: &mut Outbox) {
         if self.metadata_fetch_in_flight.is_some() && self.metadata_fetch_deadline <= now {
             self.metadata_fetch_in_flight = None;
+            // The active controller may be gone: ask the next one (it says who leads if it does not).
+            self.next_controller();
             self.fetch_metadata(now, out);
         }
         let mut next = self.metadata_fetch_in_flight.map(|_| self.metadata_fetch_deadline);

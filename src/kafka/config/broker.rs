@@ -40,6 +40,9 @@ kafka_config! {
         "transaction.state.log.replication.factor" => transaction_state_log_replication_factor: u32 = 3, rule at_least_1_u32;
         "transaction.state.log.min.isr" => transaction_state_log_min_isr: u32 = 2, rule at_least_1_u32;
         "transaction.max.timeout.ms" => transaction_max_timeout_ms: u64 = 900_000, rule at_least_1_u64;
+        "controller.quorum.election.timeout.ms" => controller_quorum_election_timeout_ms: u64 = 1000, rule at_least_1_u64;
+        "controller.quorum.fetch.timeout.ms" => controller_quorum_fetch_timeout_ms: u64 = 2000, rule at_least_1_u64;
+        "controller.quorum.election.backoff.max.ms" => controller_quorum_election_backoff_max_ms: u64 = 1000, rule at_least_1_u64;
     }
 }
 

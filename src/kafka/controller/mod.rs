@@ -1,18 +1,25 @@
-//! The KRaft controller: the cluster's metadata as a log of records, brokers registering and
-//! heartbeating, fencing brokers that go silent, electing partition leaders, and committing the ISR
-//! changes leaders ask for (AlterPartition).
+//! The KRaft controllers: the cluster's metadata as a replicated log of records, brokers
+//! registering and heartbeating, fencing brokers that go silent, electing partition leaders, and
+//! committing the ISR changes leaders ask for (AlterPartition).
 //!
-//! Every decision becomes a metadata record; brokers long-poll the log and apply the same records.
+//! The controllers form a quorum (`quorum.rs` has its rules). The leader is the active controller:
+//! it decides, appends records to its log and applies them to its working image at once; the
+//! followers fetch the log from it. A record is committed when a majority has it: only then is it
+//! reported, and only then do brokers (which long-poll the leader) see it. When the leader goes
+//! silent a follower is elected in a new epoch and carries on from the committed log.
+
+pub mod quorum;
 
 use crate::kafka::config::{BrokerConfig, TopicConfig};
 use crate::kafka::ids::{BrokerId, Node, PartitionIndex, TopicIndex};
 use crate::kafka::metadata::{ChangeReason, MetadataImage, MetadataRecord, PartitionImage};
-use crate::kafka::protocol::{AlterPartitionError, KafkaError, Message};
+use crate::kafka::protocol::{AlterPartitionError, KafkaError, Message, QuorumFetchResult};
 use crate::kafka::replication::election::LeaderRecoveryState;
 use crate::kafka::replication::election::kraft::{self, Election, MetadataVersion, PartitionRegistration};
 use crate::kafka::runtime::{Outbox, Timer};
 use crate::kafka::world::event::EventKind;
-use crate::sim::Tick;
+use crate::sim::{Rng, Tick};
+use quorum::QuorumRole;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -20,21 +27,52 @@ use std::rc::Rc;
 const SESSION_CHECK_INTERVAL_MS: u64 = 500;
 /// At most this many records go in one metadata fetch answer.
 const METADATA_FETCH_MAX_RECORDS: usize = 1000;
+/// A follower controller long-polls its leader like brokers do.
+const QUORUM_FETCH_MAX_WAIT_MS: u64 = 500;
+/// After a failed fetch a follower tries again this much later.
+const QUORUM_FETCH_RETRY_MS: u64 = 100;
 
 #[derive(Clone, Debug)]
 struct ParkedPoll {
     from: Node,
     request_id: u64,
     from_offset: u64,
+    /// A follower controller's fetch (answered with quorum records) rather than a broker's.
+    quorum: bool,
 }
+
+/// Why an admin request could not be carried out by the controllers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoActiveController;
 
 #[derive(Clone, Debug)]
 pub struct Controller {
     pub id: u32,
     pub up: bool,
     pub incarnation: u64,
+    /// Every record of the log applied: what the leader decides from.
     pub image: MetadataImage,
+    /// The records up to the quorum high watermark applied: the cluster's truth.
+    pub committed: MetadataImage,
     log: Vec<MetadataRecord>,
+    /// The epoch each record of the log was written in.
+    log_epochs: Vec<u32>,
+    pub epoch: u32,
+    pub role: QuorumRole,
+    voted_for: Option<u32>,
+    pub high_watermark: u64,
+    voters: Vec<u32>,
+    /// Leader: how far each follower's log matches, and when it last fetched.
+    follower_ends: BTreeMap<u32, u64>,
+    last_fetch_from: BTreeMap<u32, Tick>,
+    /// Follower: its fetch in flight, and when it last heard from its leader.
+    fetch_in_flight: Option<(u64, Tick)>,
+    last_leader_contact: Tick,
+    /// Candidate: when the election is given up and a new one starts.
+    election_deadline: Tick,
+    /// The one quorum check that counts (earlier-armed ones are stale).
+    quorum_check_at: Tick,
+    vote_requests: BTreeSet<u64>,
     last_heartbeat: BTreeMap<BrokerId, Tick>,
     /// The metadata offset at which each broker registered: it is unfenced once it has read that far.
     registered_at: BTreeMap<BrokerId, u64>,
@@ -43,22 +81,38 @@ pub struct Controller {
     config: Rc<BrokerConfig>,
     parked_polls: BTreeMap<u64, ParkedPoll>,
     next_key: u64,
+    rng: Rng,
 }
 
 impl Controller {
-    pub fn new(id: u32, config: Rc<BrokerConfig>) -> Controller {
+    pub fn new(id: u32, voters: Vec<u32>, config: Rc<BrokerConfig>, rng: Rng) -> Controller {
         Controller {
             id,
             up: false,
             incarnation: 0,
             image: MetadataImage::default(),
+            committed: MetadataImage::default(),
             log: Vec::new(),
+            log_epochs: Vec::new(),
+            epoch: 0,
+            role: QuorumRole::Unattached,
+            voted_for: None,
+            high_watermark: 0,
+            voters,
+            follower_ends: BTreeMap::new(),
+            last_fetch_from: BTreeMap::new(),
+            fetch_in_flight: None,
+            last_leader_contact: Tick::ZERO,
+            election_deadline: Tick::ZERO,
+            quorum_check_at: Tick::ZERO,
+            vote_requests: BTreeSet::new(),
             last_heartbeat: BTreeMap::new(),
             registered_at: BTreeMap::new(),
             incarnations: BTreeMap::new(),
             config,
             parked_polls: BTreeMap::new(),
             next_key: 1,
+            rng,
         }
     }
 
@@ -70,24 +124,111 @@ impl Controller {
         &self.log
     }
 
+    pub fn is_leader(&self) -> bool {
+        self.up && self.role == QuorumRole::Leader
+    }
+
+    /// The leader this controller knows of.
+    pub fn leader(&self) -> Option<u32> {
+        match self.role {
+            QuorumRole::Leader => Some(self.id),
+            QuorumRole::Follower { leader } => Some(leader),
+            _ => None,
+        }
+    }
+
+    fn key(&mut self) -> u64 {
+        let key = self.next_key;
+        self.next_key += 1;
+        key
+    }
+
+    /// Starts (or restarts) the process. Its log, epoch and vote were on disk; everything else is
+    /// rebuilt: the image from the log, the committed part once a leader says how far that is.
     pub fn start(&mut self, now: Tick, out: &mut Outbox) {
         self.up = true;
         self.incarnation += 1;
-        for at in self.last_heartbeat.values_mut() {
-            *at = now;
+        self.role = QuorumRole::Unattached;
+        self.parked_polls.clear();
+        self.fetch_in_flight = None;
+        self.vote_requests.clear();
+        self.follower_ends.clear();
+        self.image = MetadataImage::default();
+        for record in &self.log {
+            self.image.apply(record);
         }
+        self.committed = MetadataImage::default();
+        self.high_watermark = 0;
+        self.last_leader_contact = now;
         out.timer(now.plus_ms(SESSION_CHECK_INTERVAL_MS), self.node(), Timer::SessionCheck);
         if self.config.auto_leader_rebalance_enable {
             out.timer(now.plus_ms(self.config.leader_imbalance_check_interval_seconds * 1000), self.node(), Timer::ImbalanceCheck);
         }
+        self.arm_quorum_check(now, out);
     }
 
-    /// Commits records: applies them, reports what they change, and answers brokers waiting for them.
-    pub fn commit(&mut self, now: Tick, records: Vec<MetadataRecord>, out: &mut Outbox) {
+    /// The process dies. Its log, epoch and vote survive on disk.
+    pub fn crash(&mut self) {
+        self.up = false;
+        self.role = QuorumRole::Unattached;
+        self.parked_polls.clear();
+        self.fetch_in_flight = None;
+    }
+
+    /// The run's first moment: this controller leads epoch 1 (as if just elected).
+    pub fn bootstrap_as_leader(&mut self, now: Tick, out: &mut Outbox) {
+        self.epoch = 1;
+        self.voted_for = Some(self.id);
+        self.role = QuorumRole::Leader;
+        self.last_fetch_from = self.voters.iter().map(|v| (*v, now)).collect();
+        self.arm_quorum_check(now, out);
+    }
+
+    /// The run's first moment, for the other voters: they already hold the leader's log.
+    pub fn bootstrap_as_follower(&mut self, now: Tick, leader: &Controller, out: &mut Outbox) {
+        self.log = leader.log.clone();
+        self.log_epochs = leader.log_epochs.clone();
+        self.image = leader.image.clone();
+        self.epoch = leader.epoch;
+        self.voted_for = Some(leader.id);
+        self.become_follower(now, leader.id, out);
+    }
+
+    /// The leader learns that the bootstrapped followers hold its whole log.
+    pub fn bootstrap_followers_caught_up(&mut self, now: Tick, out: &mut Outbox) {
+        let end = self.log.len() as u64;
+        for &v in &self.voters.clone() {
+            if v != self.id {
+                self.follower_ends.insert(v, end);
+                self.last_fetch_from.insert(v, now);
+            }
+        }
+        self.advance_high_watermark(now, out);
+    }
+
+    /// The active controller's decision: appends records to the log (leader only) and commits what
+    /// a majority holds. Returns false when this controller does not lead.
+    pub fn commit(&mut self, now: Tick, records: Vec<MetadataRecord>, out: &mut Outbox) -> bool {
+        if !self.is_leader() {
+            return false;
+        }
         for record in records {
-            self.report(now, &record, out);
             self.image.apply(&record);
             self.log.push(record);
+            self.log_epochs.push(self.epoch);
+        }
+        self.advance_high_watermark(now, out);
+        true
+    }
+
+    /// Moves the quorum high watermark to what a majority holds: newly committed records are
+    /// reported and applied to the committed image, and waiting fetches are answered.
+    fn advance_high_watermark(&mut self, now: Tick, out: &mut Outbox) {
+        let hw = quorum::high_watermark(self.log.len() as u64, &self.follower_ends, self.voters.len());
+        // Raft: only a record of the leader's own epoch commits what comes before it.
+        let own_epoch_committed = hw > 0 && self.log_epochs.get(hw as usize - 1) == Some(&self.epoch);
+        if hw > self.high_watermark && own_epoch_committed {
+            self.apply_committed(now, hw, true, out);
         }
         let keys: Vec<u64> = self.parked_polls.keys().copied().collect();
         for key in keys {
@@ -95,7 +236,20 @@ impl Controller {
         }
     }
 
-    /// Narration for a record about to be applied (it compares against the current image).
+    /// Applies the log up to `hw` to the committed image (reporting it when this is the leader).
+    fn apply_committed(&mut self, now: Tick, hw: u64, report: bool, out: &mut Outbox) {
+        let hw = hw.min(self.log.len() as u64);
+        while self.high_watermark < hw {
+            let record = &self.log[self.high_watermark as usize];
+            if report {
+                self.report(now, record, out);
+            }
+            self.committed.apply(record);
+            self.high_watermark += 1;
+        }
+    }
+
+    /// Narration for a committed record (it compares against the committed image before it).
     fn report(&self, now: Tick, record: &MetadataRecord, out: &mut Outbox) {
         match record {
             MetadataRecord::FenceBroker { broker, .. } => {
@@ -104,7 +258,7 @@ impl Controller {
             }
             MetadataRecord::UnfenceBroker { broker, .. } => out.event(EventKind::BrokerUnfenced { broker: *broker }),
             MetadataRecord::PartitionChange { partition, leader, isr, leader_epoch, reason, .. } => {
-                if let Some(before) = self.image.partitions.get(partition.get()) {
+                if let Some(before) = self.committed.partitions.get(partition.get()) {
                     if before.leader != *leader || before.leader_epoch != *leader_epoch && before.leader_epoch >= 0 {
                         out.event(EventKind::LeaderChanged {
                             partition: *partition,
@@ -139,18 +293,24 @@ impl Controller {
     }
 
     /// Creates a topic with explicit replica assignments (placement already decided).
-    pub fn create_topic(&mut self, now: Tick, name: &str, config: TopicConfig, assignments: Vec<Vec<BrokerId>>, out: &mut Outbox) -> TopicIndex {
+    pub fn create_topic(&mut self, now: Tick, name: &str, config: TopicConfig, assignments: Vec<Vec<BrokerId>>, out: &mut Outbox) -> Result<TopicIndex, NoActiveController> {
+        if !self.is_leader() {
+            return Err(NoActiveController);
+        }
         let topic = TopicIndex(self.image.topics.len() as u32);
         let partitions = assignments.len() as u32;
         let replication_factor = assignments.first().map_or(0, Vec::len) as u32;
         self.commit(now, vec![MetadataRecord::CreateTopic { name: name.into(), config: Rc::new(config) }], out);
-        self.add_partitions(now, topic, assignments, out);
+        self.add_partitions(now, topic, assignments, out)?;
         out.event(EventKind::TopicCreated { topic: topic.0, name: name.to_string(), partitions, replication_factor });
-        topic
+        Ok(topic)
     }
 
     /// Adds partitions with these assignments to `topic`, each led by its first live replica.
-    pub fn add_partitions(&mut self, now: Tick, topic: TopicIndex, assignments: Vec<Vec<BrokerId>>, out: &mut Outbox) {
+    pub fn add_partitions(&mut self, now: Tick, topic: TopicIndex, assignments: Vec<Vec<BrokerId>>, out: &mut Outbox) -> Result<(), NoActiveController> {
+        if !self.is_leader() {
+            return Err(NoActiveController);
+        }
         let first = self.image.partitions.len() as u32;
         self.commit(now, vec![MetadataRecord::CreatePartitions { topic, assignments: assignments.clone() }], out);
         let mut records = Vec::new();
@@ -169,25 +329,71 @@ impl Controller {
             });
         }
         self.commit(now, records, out);
+        Ok(())
     }
 
-    pub fn set_topic_config(&mut self, now: Tick, topic: TopicIndex, config: TopicConfig, out: &mut Outbox) {
+    pub fn set_topic_config(&mut self, now: Tick, topic: TopicIndex, config: TopicConfig, out: &mut Outbox) -> Result<(), NoActiveController> {
         let unclean_now = config.unclean_leader_election_enable;
-        self.commit(now, vec![MetadataRecord::TopicConfig { topic, config: Rc::new(config) }], out);
+        if !self.commit(now, vec![MetadataRecord::TopicConfig { topic, config: Rc::new(config) }], out) {
+            return Err(NoActiveController);
+        }
         if unclean_now {
             // Turning unclean election on elects leaders for leaderless partitions right away.
             let partitions: Vec<PartitionIndex> = self.image.topics[topic.get()].partitions.clone();
             let records = self.elections(&partitions, None, None, ChangeReason::UncleanElection);
             self.commit(now, records, out);
         }
+        Ok(())
     }
 
     pub fn handle_message(&mut self, now: Tick, from: Node, message: Message, out: &mut Outbox) {
         match message {
+            Message::QuorumFetch { request_id, epoch, fetch_offset, last_fetched_epoch } => {
+                self.on_quorum_fetch(now, from, request_id, epoch, fetch_offset, last_fetched_epoch, out);
+                return;
+            }
+            Message::QuorumFetchResponse { request_id, epoch, leader, result } => {
+                self.on_quorum_fetch_response(now, request_id, epoch, leader, result, out);
+                return;
+            }
+            Message::Vote { request_id, epoch, last_epoch, last_offset } => {
+                self.on_vote(now, from, request_id, epoch, last_epoch, last_offset, out);
+                return;
+            }
+            Message::VoteResponse { request_id, epoch, granted } => {
+                self.on_vote_response(now, from, request_id, epoch, granted, out);
+                return;
+            }
+            Message::BeginQuorumEpoch { epoch } => {
+                if let Node::Controller(leader) = from
+                    && epoch >= self.epoch
+                    && !(epoch == self.epoch && self.role == QuorumRole::Leader)
+                {
+                    self.epoch = epoch;
+                    self.become_follower(now, leader, out);
+                }
+                return;
+            }
+            Message::Disconnected { request_id } => {
+                if self.fetch_in_flight.is_some_and(|(id, _)| id == request_id) {
+                    self.fetch_in_flight = None;
+                    out.timer(now.plus_ms(QUORUM_FETCH_RETRY_MS), self.node(), Timer::QuorumFetch);
+                }
+                return;
+            }
+            _ => {}
+        }
+        // Everything else is for the active controller; a follower points the broker to it.
+        if !self.is_leader() {
+            if let Some(request_id) = message.request_id() {
+                out.send(self.node(), from, Message::NotController { request_id, leader: self.leader() });
+            }
+            return;
+        }
+        match message {
             Message::MetadataFetch { request_id, from_offset } => {
-                let key = self.next_key;
-                self.next_key += 1;
-                self.parked_polls.insert(key, ParkedPoll { from, request_id, from_offset });
+                let key = self.key();
+                self.parked_polls.insert(key, ParkedPoll { from, request_id, from_offset, quorum: false });
                 if !self.answer_poll(now, key, out) {
                     let wait = crate::kafka::broker::METADATA_POLL_MAX_WAIT_MS;
                     out.timer(now.plus_ms(wait), self.node(), Timer::MetadataPollExpire { key });
@@ -245,37 +451,299 @@ impl Controller {
         match timer {
             Timer::SessionCheck => {
                 out.timer(now.plus_ms(SESSION_CHECK_INTERVAL_MS), self.node(), Timer::SessionCheck);
-                self.fence_silent_brokers(now, out);
+                if self.is_leader() {
+                    self.fence_silent_brokers(now, out);
+                }
             }
             Timer::ImbalanceCheck => {
                 out.timer(now.plus_ms(self.config.leader_imbalance_check_interval_seconds * 1000), self.node(), Timer::ImbalanceCheck);
-                self.elect_preferred_leaders(now, out);
+                if self.is_leader() {
+                    self.elect_preferred_leaders(now, out);
+                }
             }
             Timer::MetadataPollExpire { key } => {
                 if let Some(poll) = self.parked_polls.remove(&key) {
-                    out.send(
-                        self.node(),
-                        poll.from,
-                        Message::MetadataFetchResponse { request_id: poll.request_id, from_offset: poll.from_offset, records: Rc::from([]) },
-                    );
+                    let message = if poll.quorum {
+                        let result = QuorumFetchResult::Records { records: Rc::from([]), high_watermark: self.high_watermark };
+                        Message::QuorumFetchResponse { request_id: poll.request_id, epoch: self.epoch, leader: self.leader(), result }
+                    } else {
+                        Message::MetadataFetchResponse { request_id: poll.request_id, from_offset: poll.from_offset, records: Rc::from([]) }
+                    };
+                    out.send(self.node(), poll.from, message);
                 }
             }
+            Timer::QuorumCheck => self.check_quorum(now, out),
+            Timer::QuorumFetch => self.send_quorum_fetch(now, out),
             _ => {}
         }
     }
 
-    /// Answers a parked metadata poll if there are records after its offset.
+    /// Answers a parked poll if there is something new for it: committed records for a broker; any
+    /// records, or a higher high watermark, for a follower controller.
     fn answer_poll(&mut self, _now: Tick, key: u64, out: &mut Outbox) -> bool {
         let Some(poll) = self.parked_polls.get(&key) else { return false };
         let from = poll.from_offset as usize;
-        if from >= self.log.len() {
+        if poll.quorum {
+            let end = self.log.len();
+            let follower = match poll.from {
+                Node::Controller(c) => c,
+                _ => return false,
+            };
+            let follower_hw = self.follower_ends.get(&follower).copied().unwrap_or(0).min(self.high_watermark);
+            if from >= end && self.high_watermark <= follower_hw {
+                return false;
+            }
+            let Some(poll) = self.parked_polls.remove(&key) else { return false };
+            let upto = end.min(from + METADATA_FETCH_MAX_RECORDS);
+            let records: Rc<[(u32, MetadataRecord)]> = (from..upto).map(|i| (self.log_epochs[i], self.log[i].clone())).collect();
+            let result = QuorumFetchResult::Records { records, high_watermark: self.high_watermark };
+            out.send(self.node(), poll.from, Message::QuorumFetchResponse { request_id: poll.request_id, epoch: self.epoch, leader: Some(self.id), result });
+            return true;
+        }
+        let committed = self.high_watermark as usize;
+        if from >= committed {
             return false;
         }
         let Some(poll) = self.parked_polls.remove(&key) else { return false };
-        let end = self.log.len().min(from + METADATA_FETCH_MAX_RECORDS);
+        let end = committed.min(from + METADATA_FETCH_MAX_RECORDS);
         let records: Rc<[MetadataRecord]> = self.log[from..end].into();
         out.send(self.node(), poll.from, Message::MetadataFetchResponse { request_id: poll.request_id, from_offset: poll.from_offset, records });
         true
+    }
+
+    // The quorum.
+
+    fn last_log(&self) -> (u32, u64) {
+        (self.log_epochs.last().copied().unwrap_or(0), self.log.len() as u64)
+    }
+
+    fn arm_quorum_check(&mut self, now: Tick, out: &mut Outbox) {
+        let at = match self.role {
+            QuorumRole::Leader => now.plus_ms(self.config.controller_quorum_fetch_timeout_ms / 2),
+            QuorumRole::Candidate { .. } => self.election_deadline,
+            QuorumRole::Follower { .. } | QuorumRole::Unattached => {
+                self.last_leader_contact.plus_ms(self.config.controller_quorum_fetch_timeout_ms).max(now.plus_ms(1))
+            }
+        };
+        self.quorum_check_at = at;
+        out.timer(at, self.node(), Timer::QuorumCheck);
+    }
+
+    /// A follower that heard nothing from its leader, or a candidate whose election ran out, stands
+    /// (again); a leader no longer fetched from by a majority steps down (Kafka's check-quorum).
+    fn check_quorum(&mut self, now: Tick, out: &mut Outbox) {
+        if !self.up || now != self.quorum_check_at {
+            return;
+        }
+        let fetch_timeout_ms = self.config.controller_quorum_fetch_timeout_ms;
+        match self.role {
+            QuorumRole::Leader => {
+                let fetching = self.last_fetch_from.iter().filter(|(v, at)| **v != self.id && now.since(**at) < fetch_timeout_ms).count() + 1;
+                if fetching < quorum::majority(self.voters.len()) {
+                    self.role = QuorumRole::Unattached;
+                    self.last_leader_contact = now;
+                    out.event(EventKind::ControllerResigned { controller: self.id, epoch: self.epoch });
+                }
+            }
+            QuorumRole::Candidate { .. } => {
+                if now >= self.election_deadline {
+                    self.stand_for_election(now, out);
+                    return;
+                }
+            }
+            QuorumRole::Follower { .. } | QuorumRole::Unattached => {
+                if now.since(self.last_leader_contact) >= fetch_timeout_ms {
+                    self.stand_for_election(now, out);
+                    return;
+                }
+            }
+        }
+        self.arm_quorum_check(now, out);
+    }
+
+    /// A new epoch with this controller as candidate: it votes for itself and asks the others.
+    fn stand_for_election(&mut self, now: Tick, out: &mut Outbox) {
+        self.epoch += 1;
+        self.voted_for = Some(self.id);
+        self.fetch_in_flight = None;
+        self.role = QuorumRole::Candidate { votes: [self.id].into() };
+        let backoff = self.rng.below(self.config.controller_quorum_election_backoff_max_ms + 1);
+        self.election_deadline = now.plus_ms(self.config.controller_quorum_election_timeout_ms + backoff);
+        if quorum::majority(self.voters.len()) == 1 {
+            self.become_leader(now, out);
+            return;
+        }
+        let (last_epoch, last_offset) = self.last_log();
+        self.vote_requests.clear();
+        for voter in self.voters.clone() {
+            if voter != self.id {
+                let request_id = self.key();
+                self.vote_requests.insert(request_id);
+                out.send(self.node(), Node::Controller(voter), Message::Vote { request_id, epoch: self.epoch, last_epoch, last_offset });
+            }
+        }
+        out.event(EventKind::ControllerElectionStarted { controller: self.id, epoch: self.epoch });
+        self.arm_quorum_check(now, out);
+    }
+
+    fn become_leader(&mut self, now: Tick, out: &mut Outbox) {
+        self.role = QuorumRole::Leader;
+        self.follower_ends.clear();
+        self.last_fetch_from = self.voters.iter().map(|v| (*v, now)).collect();
+        // The new active controller gives every broker a fresh session and learns registrations
+        // from the log.
+        self.last_heartbeat = self.image.brokers.keys().map(|b| (*b, now)).collect();
+        self.registered_at = self.image.brokers.iter().map(|(id, b)| (*id, b.epoch)).collect();
+        out.event(EventKind::ControllerElected { controller: self.id, epoch: self.epoch });
+        for voter in self.voters.clone() {
+            if voter != self.id {
+                out.send(self.node(), Node::Controller(voter), Message::BeginQuorumEpoch { epoch: self.epoch });
+            }
+        }
+        let record = MetadataRecord::LeaderChange { controller: self.id, epoch: self.epoch };
+        self.commit(now, vec![record], out);
+        self.arm_quorum_check(now, out);
+    }
+
+    fn become_follower(&mut self, now: Tick, leader: u32, out: &mut Outbox) {
+        let was_leader = self.role == QuorumRole::Leader;
+        self.role = QuorumRole::Follower { leader };
+        self.last_leader_contact = now;
+        self.fetch_in_flight = None;
+        if was_leader {
+            // Brokers and followers waiting on this controller go and find the new leader.
+            let polls: Vec<ParkedPoll> = std::mem::take(&mut self.parked_polls).into_values().collect();
+            for poll in polls {
+                out.send(self.node(), poll.from, Message::NotController { request_id: poll.request_id, leader: Some(leader) });
+            }
+        }
+        self.send_quorum_fetch(now, out);
+        self.arm_quorum_check(now, out);
+    }
+
+    /// A message from a later epoch: this controller's epoch is over.
+    fn observe_epoch(&mut self, now: Tick, epoch: u32, leader: Option<u32>, out: &mut Outbox) {
+        if epoch > self.epoch {
+            self.epoch = epoch;
+            self.voted_for = None;
+            match leader {
+                Some(l) if l != self.id => self.become_follower(now, l, out),
+                _ => self.role = QuorumRole::Unattached,
+            }
+        }
+    }
+
+    fn send_quorum_fetch(&mut self, now: Tick, out: &mut Outbox) {
+        let QuorumRole::Follower { leader } = self.role else { return };
+        if self.fetch_in_flight.is_some() || !self.up {
+            return;
+        }
+        let request_id = self.key();
+        let deadline = now.plus_ms(self.config.controller_quorum_fetch_timeout_ms);
+        self.fetch_in_flight = Some((request_id, deadline));
+        let (last_fetched_epoch, fetch_offset) = self.last_log();
+        out.send(self.node(), Node::Controller(leader), Message::QuorumFetch { request_id, epoch: self.epoch, fetch_offset, last_fetched_epoch });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_quorum_fetch(&mut self, now: Tick, from: Node, request_id: u64, epoch: u32, fetch_offset: u64, last_fetched_epoch: u32, out: &mut Outbox) {
+        let Node::Controller(follower) = from else { return };
+        if epoch > self.epoch {
+            self.observe_epoch(now, epoch, None, out);
+        }
+        if !self.is_leader() || epoch < self.epoch {
+            let result = QuorumFetchResult::NotLeader;
+            out.send(self.node(), from, Message::QuorumFetchResponse { request_id, epoch: self.epoch, leader: self.leader(), result });
+            return;
+        }
+        self.last_fetch_from.insert(follower, now);
+        if let Some(truncate_to) = quorum::divergence(&self.log_epochs, fetch_offset, last_fetched_epoch) {
+            let result = QuorumFetchResult::Diverging { truncate_to };
+            out.send(self.node(), from, Message::QuorumFetchResponse { request_id, epoch: self.epoch, leader: Some(self.id), result });
+            return;
+        }
+        let fetch_offset = fetch_offset.min(self.log.len() as u64);
+        self.follower_ends.insert(follower, fetch_offset);
+        let key = self.key();
+        self.parked_polls.insert(key, ParkedPoll { from, request_id, from_offset: fetch_offset, quorum: true });
+        self.advance_high_watermark(now, out);
+        if self.parked_polls.contains_key(&key) {
+            out.timer(now.plus_ms(QUORUM_FETCH_MAX_WAIT_MS), self.node(), Timer::MetadataPollExpire { key });
+        }
+    }
+
+    fn on_quorum_fetch_response(&mut self, now: Tick, request_id: u64, epoch: u32, leader: Option<u32>, result: QuorumFetchResult, out: &mut Outbox) {
+        if self.fetch_in_flight.map(|(id, _)| id) != Some(request_id) {
+            return;
+        }
+        self.fetch_in_flight = None;
+        if epoch > self.epoch {
+            self.observe_epoch(now, epoch, leader, out);
+            return;
+        }
+        match result {
+            QuorumFetchResult::NotLeader => {
+                self.role = QuorumRole::Unattached;
+                return;
+            }
+            QuorumFetchResult::Diverging { truncate_to } => {
+                // Records a deposed leader wrote that the quorum never committed: gone.
+                let keep = (truncate_to as usize).max(self.high_watermark as usize).min(self.log.len());
+                self.log.truncate(keep);
+                self.log_epochs.truncate(keep);
+                self.image = MetadataImage::default();
+                for record in &self.log {
+                    self.image.apply(record);
+                }
+            }
+            QuorumFetchResult::Records { records, high_watermark } => {
+                for (record_epoch, record) in records.iter() {
+                    self.image.apply(record);
+                    self.log.push(record.clone());
+                    self.log_epochs.push(*record_epoch);
+                }
+                self.apply_committed(now, high_watermark, false, out);
+            }
+        }
+        self.last_leader_contact = now;
+        self.send_quorum_fetch(now, out);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_vote(&mut self, now: Tick, from: Node, request_id: u64, epoch: u32, last_epoch: u32, last_offset: u64, out: &mut Outbox) {
+        let Node::Controller(candidate) = from else { return };
+        if epoch > self.epoch {
+            self.observe_epoch(now, epoch, None, out);
+        }
+        let granted = quorum::may_grant_vote(self.epoch, self.voted_for, self.last_log(), candidate, epoch, (last_epoch, last_offset))
+            && !matches!(self.role, QuorumRole::Leader | QuorumRole::Follower { .. });
+        if granted {
+            self.voted_for = Some(candidate);
+            // Voting restarts the wait before standing itself.
+            self.last_leader_contact = now;
+        }
+        out.send(self.node(), from, Message::VoteResponse { request_id, epoch: self.epoch, granted });
+    }
+
+    fn on_vote_response(&mut self, now: Tick, from: Node, request_id: u64, epoch: u32, granted: bool, out: &mut Outbox) {
+        if !self.vote_requests.remove(&request_id) {
+            return;
+        }
+        if epoch > self.epoch {
+            self.observe_epoch(now, epoch, None, out);
+            return;
+        }
+        let Node::Controller(voter) = from else { return };
+        let majority = quorum::majority(self.voters.len());
+        if let QuorumRole::Candidate { votes } = &mut self.role
+            && granted
+            && epoch == self.epoch
+        {
+            votes.insert(voter);
+            if votes.len() >= majority {
+                self.become_leader(now, out);
+            }
+        }
     }
 
     /// Brokers silent for broker.session.timeout.ms are fenced: they leave every ISR and lose

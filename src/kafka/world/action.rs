@@ -91,6 +91,10 @@ pub enum Action {
     CommitTransaction { producer: String },
     /// The transactional producer's application aborts its open transaction now.
     AbortTransaction { producer: String },
+    /// A controller's process dies (its metadata log is on disk). If it led the quorum, the others
+    /// elect a new leader once they stop hearing from it.
+    KillController { controller: u32 },
+    RestartController { controller: u32 },
     AddConsumer { spec: ConsumerSpec },
     /// The consumer closes cleanly (it leaves its group at once).
     StopConsumer { consumer: String },

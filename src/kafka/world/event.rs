@@ -166,6 +166,16 @@ pub enum EventKind {
     /// A producer's process died with these records unsent or unacknowledged.
     ProducerCrashed { producer: u32, records_lost: u64 },
     ProducerStarted { producer: u32 },
+
+    // The controller quorum.
+    /// A controller's wait for its leader ran out: it stands for election in a new epoch.
+    ControllerElectionStarted { controller: u32, epoch: u32 },
+    /// A controller won a majority of votes: it is the active controller for `epoch`.
+    ControllerElected { controller: u32, epoch: u32 },
+    /// A leader no longer fetched from by a majority steps down (check-quorum).
+    ControllerResigned { controller: u32, epoch: u32 },
+    ControllerStopped { controller: u32 },
+    ControllerStarted { controller: u32 },
 }
 
 /// The guarantees the ledger watches (see `src/kafka/invariants.rs`).

@@ -76,7 +76,6 @@ pub struct World {
     spec: ClusterSpec,
     pub(crate) brokers: BTreeMap<BrokerId, Broker>,
     pub(crate) controllers: Vec<Controller>,
-    active_controller: u32,
     pub(crate) producers: Vec<Producer>,
     pub(crate) consumers: Vec<Consumer>,
     events: VecDeque<Event>,
@@ -105,8 +104,10 @@ impl World {
             broker_config: broker_config.clone(),
             spec: spec.clone(),
             brokers: BTreeMap::new(),
-            controllers: (0..spec.controllers.max(1)).map(|id| Controller::new(id, broker_config.clone())).collect(),
-            active_controller: 0,
+            controllers: {
+                let voters: Vec<u32> = (0..spec.controllers.max(1)).collect();
+                voters.iter().map(|id| Controller::new(*id, voters.clone(), broker_config.clone(), rng.child(&format!("controller/{id}")))).collect()
+            },
             producers: Vec::new(),
             consumers: Vec::new(),
             events: VecDeque::new(),
@@ -120,17 +121,22 @@ impl World {
             rng,
         };
         let mut out = Outbox::default();
-        let controller = Node::Controller(world.active_controller);
+        // The run starts with controller 0 leading the quorum's first epoch.
+        let controller = Node::Controller(0);
+        let controller_ids: Vec<u32> = world.controllers.iter().map(|c| c.id).collect();
         for b in &spec.brokers {
             let id = BrokerId(b.id);
             let rack = b.rack.as_deref().map(Rc::from);
-            let broker = Broker::new(id, rack, broker_config.clone(), spec.disk, spec.page_cache_dirty_expire_ms, controller, world.rng.child(&format!("broker/{}", b.id)));
+            let rng = world.rng.child(&format!("broker/{}", b.id));
+            let broker = Broker::new(id, rack, broker_config.clone(), spec.disk, spec.page_cache_dirty_expire_ms, controller, controller_ids.clone(), rng);
             world.brokers.insert(id, broker);
         }
         let registrations: Vec<(BrokerId, Option<Rc<str>>)> = world.brokers.values().map(|b| (b.id, b.rack.clone())).collect();
-        let active = world.active_controller as usize;
-        world.controllers[active].start(Tick::ZERO, &mut out);
-        world.controllers[active].bootstrap(Tick::ZERO, &registrations, &mut out);
+        for c in &mut world.controllers {
+            c.start(Tick::ZERO, &mut out);
+        }
+        world.controllers[0].bootstrap_as_leader(Tick::ZERO, &mut out);
+        world.controllers[0].bootstrap(Tick::ZERO, &registrations, &mut out);
         for topic in &spec.topics {
             // Validation checked every topic, so creation cannot fail here.
             world.create_topic(topic, &mut out).map_err(|e| vec![SpecError { path: format!("topics.{}", topic.name), message: e.0 }])?;
@@ -141,7 +147,13 @@ impl World {
         if spec.producers.iter().any(|p| p.config.contains_key("transactional.id")) {
             world.ensure_transaction_state_topic(&mut out).map_err(|e| vec![SpecError { path: "broker_config".into(), message: e.0 }])?;
         }
-        let image = Rc::new(world.controllers[active].image.clone());
+        // The other voters start with the leader's log, and the leader knows they have it.
+        let leader = world.controllers[0].clone();
+        for c in world.controllers.iter_mut().skip(1) {
+            c.bootstrap_as_follower(Tick::ZERO, &leader, &mut out);
+        }
+        world.controllers[0].bootstrap_followers_caught_up(Tick::ZERO, &mut out);
+        let image = Rc::new(world.controllers[0].committed.clone());
         let epochs: BTreeMap<BrokerId, u64> = image.brokers.iter().map(|(id, b)| (*id, b.epoch)).collect();
         for broker in world.brokers.values_mut() {
             broker.start_registered(Tick::ZERO, epochs[&broker.id], image.clone(), &mut out);
@@ -500,15 +512,32 @@ impl World {
         &self.ledger.counts
     }
 
-    fn active_controller(&mut self) -> &mut Controller {
-        let active = self.active_controller as usize;
-        &mut self.controllers[active]
+    /// The active controller (the quorum leader), for admin requests.
+    fn active_controller(&mut self) -> Result<&mut Controller, ActionError> {
+        self.controllers
+            .iter_mut()
+            .filter(|c| c.is_leader())
+            .max_by_key(|c| c.epoch)
+            .ok_or_else(|| ActionError("no active controller: the controller quorum has no leader right now (a majority of controllers must be up and connected)".into()))
+    }
+
+    /// The metadata as the quorum has committed it: the leader's view, or (with no leader) the most
+    /// up-to-date controller's.
+    pub fn metadata(&self) -> &crate::kafka::metadata::MetadataImage {
+        let best = self
+            .controllers
+            .iter()
+            .filter(|c| c.is_leader())
+            .max_by_key(|c| c.epoch)
+            .or_else(|| self.controllers.iter().max_by_key(|c| (c.high_watermark, c.epoch)));
+        // There is always at least one controller (validation requires 1 to 5).
+        &best.expect("a run has at least one controller").committed
     }
 
     /// Creates a topic: Kafka's placement (start index drawn from the seed) unless assigned by hand.
     fn create_topic(&mut self, spec: &TopicSpec, out: &mut Outbox) -> Result<(), ActionError> {
         let now = self.now;
-        if self.active_controller().image.topic_index(&spec.name).is_some() {
+        if self.active_controller()?.image.topic_index(&spec.name).is_some() {
             return Err(ActionError(format!("topic '{}' already exists", spec.name)));
         }
         let mut config = TopicConfig::from_broker(&self.broker_config);
@@ -525,7 +554,7 @@ impl World {
                 placed.into_values().collect()
             }
         };
-        self.active_controller().create_topic(now, &spec.name, config, assignments, out);
+        self.active_controller()?.create_topic(now, &spec.name, config, assignments, out).map_err(|_| ActionError("no active controller".into()))?;
         Ok(())
     }
 
@@ -533,7 +562,7 @@ impl World {
     /// FindCoordinator): `offsets.topic.num.partitions` partitions, `offsets.topic.replication.factor`
     /// replicas, compacted.
     fn ensure_offsets_topic(&mut self, out: &mut Outbox) -> Result<(), ActionError> {
-        if self.active_controller().image.topic_index(crate::kafka::group::coordinator::OFFSETS_TOPIC).is_some() {
+        if self.active_controller()?.image.topic_index(crate::kafka::group::coordinator::OFFSETS_TOPIC).is_some() {
             return Ok(());
         }
         let config = &self.broker_config;
@@ -553,7 +582,7 @@ impl World {
     fn ensure_transaction_state_topic(&mut self, out: &mut Outbox) -> Result<(), ActionError> {
         use crate::kafka::config::ConfigValue;
         use crate::kafka::txn::coordinator::TRANSACTION_STATE_TOPIC;
-        if self.active_controller().image.topic_index(TRANSACTION_STATE_TOPIC).is_some() {
+        if self.active_controller()?.image.topic_index(TRANSACTION_STATE_TOPIC).is_some() {
             return Ok(());
         }
         let config = &self.broker_config;
@@ -643,7 +672,7 @@ impl World {
     }
 
     fn partition_of(&self, topic: &str, number: u32) -> Result<PartitionIndex, ActionError> {
-        let image = &self.controllers[self.active_controller as usize].image;
+        let image = self.metadata();
         let t = image.topic_index(topic).ok_or_else(|| ActionError(format!("no topic named '{topic}'")))?;
         image.partition_of(t, number).ok_or_else(|| ActionError(format!("topic '{topic}' has no partition {number}")))
     }
@@ -687,14 +716,14 @@ impl World {
                 out.event(EventKind::ConfigChanged { target: format!("producer:{producer}"), key, value: value.to_string() });
             }
             Action::AddProducer { spec } => {
-                validate::producer(&spec, &self.controllers[self.active_controller as usize].image).map_err(|e| ActionError(join_spec_errors(&e)))?;
+                validate::producer(&spec, &self.metadata()).map_err(|e| ActionError(join_spec_errors(&e)))?;
                 if spec.config.contains_key("transactional.id") {
                     self.ensure_transaction_state_topic(out)?;
                 }
                 self.add_producer(&spec, out)?;
             }
             Action::AddConsumer { spec } => {
-                validate::consumer(&spec, &self.controllers[self.active_controller as usize].image).map_err(|e| ActionError(join_spec_errors(&e)))?;
+                validate::consumer(&spec, &self.metadata()).map_err(|e| ActionError(join_spec_errors(&e)))?;
                 if spec.group.is_some() {
                     self.ensure_offsets_topic(out)?;
                 }
@@ -769,14 +798,16 @@ impl World {
                 if self.brokers.contains_key(&BrokerId(id)) {
                     return Err(ActionError(format!("broker {id} already exists")));
                 }
-                let controller = Node::Controller(self.active_controller);
+                let controller_ids: Vec<u32> = self.controllers.iter().map(|c| c.id).collect();
+                let active = self.controllers.iter().find(|c| c.is_leader()).map_or(0, |c| c.id);
                 let mut broker = Broker::new(
                     BrokerId(id),
                     rack.as_deref().map(Rc::from),
                     self.broker_config.clone(),
                     self.spec.disk,
                     self.spec.page_cache_dirty_expire_ms,
-                    controller,
+                    Node::Controller(active),
+                    controller_ids,
                     self.rng.child(&format!("broker/{id}")),
                 );
                 broker.restart(now, out);
@@ -864,15 +895,29 @@ impl World {
             }
             Action::AddPartitions { topic, total } => self.add_partitions(&topic, total, out)?,
             Action::SetTopicConfig { topic, key, value } => {
-                let controller = self.active_controller as usize;
-                let image = &self.controllers[controller].image;
+                let controller = self.active_controller()?;
+                let image = &controller.image;
                 let t = image.topic_index(&topic).ok_or_else(|| ActionError(format!("no topic named '{topic}'")))?;
                 let mut config = (*image.topics[t.get()].config).clone();
                 config.set(&key, &value).map_err(|e| ActionError(e.to_string()))?;
-                self.controllers[controller].set_topic_config(now, t, config, out);
+                controller.set_topic_config(now, t, config, out).map_err(|_| ActionError("no active controller".into()))?;
                 out.event(EventKind::ConfigChanged { target: format!("topic:{topic}"), key, value: value.to_string() });
             }
-            Action::ElectPreferredLeaders => self.active_controller().elect_preferred_leaders(now, out),
+            Action::ElectPreferredLeaders => self.active_controller()?.elect_preferred_leaders(now, out),
+            Action::KillController { controller } => {
+                let c = self.controllers.get_mut(controller as usize).ok_or_else(|| ActionError(format!("no controller {controller}")))?;
+                if c.up {
+                    c.crash();
+                    out.event(EventKind::ControllerStopped { controller });
+                }
+            }
+            Action::RestartController { controller } => {
+                let c = self.controllers.get_mut(controller as usize).ok_or_else(|| ActionError(format!("no controller {controller}")))?;
+                if !c.up {
+                    out.event(EventKind::ControllerStarted { controller });
+                    c.start(now, out);
+                }
+            }
         }
         Ok(())
     }
@@ -881,7 +926,7 @@ impl World {
     /// continue the existing pattern from the next partition id).
     fn add_partitions(&mut self, topic: &str, total: u32, out: &mut Outbox) -> Result<(), ActionError> {
         let now = self.now;
-        let image = &self.controllers[self.active_controller as usize].image;
+        let image = self.metadata();
         let t = image.topic_index(topic).ok_or_else(|| ActionError(format!("no topic named '{topic}'")))?;
         let existing = image.topics[t.get()].partitions.len() as u32;
         if total <= existing {
@@ -894,7 +939,7 @@ impl World {
         let mut rng = self.rng.child(&format!("placement/{topic}/{existing}"));
         let placed = assign_replicas_to_brokers(&brokers, (total - existing) as i32, replication_factor as i32, -1, existing as i32, &mut rng)
             .map_err(|e| ActionError(e.to_string()))?;
-        self.active_controller().add_partitions(now, t, placed.into_values().collect(), out);
+        self.active_controller()?.add_partitions(now, t, placed.into_values().collect(), out).map_err(|_| ActionError("no active controller".into()))?;
         out.event(EventKind::PartitionsAdded { topic: t.0, from: existing, to: total });
         Ok(())
     }
@@ -919,3 +964,5 @@ fn join_spec_errors(errors: &[SpecError]) -> String {
 mod tests;
 #[cfg(test)]
 mod tests_transactions;
+#[cfg(test)]
+mod tests_quorum;

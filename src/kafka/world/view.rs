@@ -25,7 +25,7 @@ impl<'a> View<'a> {
 
     /// The metadata as the active controller has committed it: the cluster's truth.
     pub fn metadata(&self) -> &'a MetadataImage {
-        &self.world.controllers[self.world.active_controller as usize].image
+        self.world.metadata()
     }
 
     pub fn brokers(&self) -> impl Iterator<Item = &'a Broker> {
