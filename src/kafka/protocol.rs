@@ -278,6 +278,10 @@ pub enum Message {
     VoteResponse { request_id: u64, epoch: u32, granted: bool },
     /// A new quorum leader tells the other voters.
     BeginQuorumEpoch { epoch: u32 },
+    /// AdminClient.deleteRecords: move each partition's log start up to the offset.
+    DeleteRecords { request_id: u64, partitions: Vec<(PartitionIndex, u64)> },
+    /// Each partition's new log start (its low watermark), or why not.
+    DeleteRecordsResponse { request_id: u64, results: Vec<(PartitionIndex, Result<u64, KafkaError>)> },
 }
 
 /// What the quorum leader answers a follower's fetch.
@@ -466,6 +470,7 @@ impl Message {
             Message::FetchResponse(r) => Some(r.request_id),
             Message::GroupResponse { request_id, .. } | Message::TxnResponse { request_id, .. } | Message::WriteTxnMarkersResponse { request_id, .. } => Some(*request_id),
             Message::NotController { request_id, .. } | Message::QuorumFetchResponse { request_id, .. } | Message::VoteResponse { request_id, .. } => Some(*request_id),
+            Message::DeleteRecordsResponse { request_id, .. } => Some(*request_id),
             _ => None,
         }
     }
@@ -484,6 +489,7 @@ impl Message {
             Message::Fetch(r) => Some(r.request_id),
             Message::Group { request_id, .. } | Message::Txn { request_id, .. } | Message::WriteTxnMarkers { request_id, .. } => Some(*request_id),
             Message::QuorumFetch { request_id, .. } | Message::Vote { request_id, .. } => Some(*request_id),
+            Message::DeleteRecords { request_id, .. } => Some(*request_id),
             _ => None,
         }
     }

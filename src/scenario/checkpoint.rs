@@ -11,7 +11,7 @@ use crate::kafka::ids::{BrokerId, PartitionIndex};
 use crate::kafka::log::Log;
 use crate::kafka::partitioner::partition_for_key;
 use crate::kafka::protocol::KafkaError;
-use crate::kafka::world::View;
+use crate::kafka::world::{View, ViolationKind};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::fmt;
@@ -216,7 +216,74 @@ pub fn evaluate(probe: &Probe, view: &View, tally: &Tally) -> Result<ProbeValue,
             ProbeValue::List(values.into_iter().filter(wanted).map(|v| ProbeValue::Text(v.to_string())).collect())
         }
         Probe::RecordsInFlight => ProbeValue::int(tally.records_in_flight(view.now())),
+        Probe::CommittedOffset { group, topic, partition } => {
+            let p = partition_of(view, topic, *partition)?;
+            let g = group_of(view, group)?;
+            ProbeValue::int(g.offsets.get(&p).map_or(-1, |o| *o as i64))
+        }
+        Probe::GroupMembers { group } => {
+            let g = group_of(view, group)?;
+            let mut names: Vec<String> = g.members.values().filter_map(|m| view.consumers().get(m.consumer as usize)).map(|c| c.name.to_string()).collect();
+            names.sort();
+            ProbeValue::List(names.into_iter().map(ProbeValue::Text).collect())
+        }
+        Probe::GroupGeneration { group } => ProbeValue::int(group_of(view, group)?.generation),
+        Probe::GroupState { group } => ProbeValue::Text(format!("{:?}", group_of(view, group)?.state)),
+        Probe::PartitionsRevoked { consumer } => {
+            let index = consumer_of(view, consumer, "consumer")?;
+            ProbeValue::int(tally.partitions_revoked(index as u32))
+        }
+        Probe::DuplicateValues { consumers } | Probe::DistinctValues { consumers } => {
+            let mut indexes = BTreeSet::new();
+            for (i, name) in consumers.iter().enumerate() {
+                indexes.insert(consumer_of(view, name, &format!("consumers[{i}]"))? as u32);
+            }
+            let values = tally.processed_values(&indexes).ok_or_else(|| {
+                ProbeError::Unanswerable(format!("more than {} records were processed; the tally keeps no more", super::tally::PROCESSED_VALUES_MAX))
+            })?;
+            let distinct: BTreeSet<&str> = values.iter().copied().collect();
+            match probe {
+                Probe::DuplicateValues { .. } => ProbeValue::int(values.len() - distinct.len()),
+                _ => ProbeValue::int(distinct.len()),
+            }
+        }
+        Probe::TransactionsCommitted { producer } | Probe::TransactionsAborted { producer } => {
+            let p = &view.producers()[producer_of(view, producer)?];
+            let txn = p.txn.as_ref().ok_or_else(|| unknown("producer", format!("producer '{producer}' is not transactional (it has no transactional.id)")))?;
+            ProbeValue::int(if matches!(probe, Probe::TransactionsCommitted { .. }) { txn.committed } else { txn.aborted })
+        }
+        Probe::ProducerFenced { producer } => {
+            let p = &view.producers()[producer_of(view, producer)?];
+            ProbeValue::Bool(p.txn.as_ref().is_some_and(|t| t.phase == crate::kafka::producer::transaction::TxnPhase::Fenced))
+        }
+        Probe::ActiveController => {
+            ProbeValue::int(view.controllers().iter().filter(|c| c.is_leader()).max_by_key(|c| c.epoch).map_or(-1, |c| i64::from(c.id)))
+        }
+        Probe::ControllerEpoch => ProbeValue::int(view.controllers().iter().filter(|c| c.up).map(|c| c.epoch).max().unwrap_or(0)),
+        Probe::Violations { guarantee } => {
+            let counts = view.violations();
+            match guarantee {
+                None => ProbeValue::int(counts.values().sum::<u64>()),
+                Some(name) => {
+                    let wanted = ViolationKind::ALL.iter().find(|k| k.name() == name.as_str()).ok_or_else(|| {
+                        let names: Vec<&str> = ViolationKind::ALL.iter().map(|k| k.name()).collect();
+                        unknown("guarantee", format!("'{name}' is not a guarantee the ledger checks ({})", names.join(", ")))
+                    })?;
+                    ProbeValue::int(counts.get(wanted).copied().unwrap_or(0))
+                }
+            }
+        }
     })
+}
+
+/// The group as its coordinator has it loaded now.
+fn group_of<'a>(view: &View<'a>, name: &str) -> Result<&'a crate::kafka::group::coordinator::Group, ProbeError> {
+    let groups: BTreeSet<&str> = view.consumers().iter().filter_map(|c| c.group.as_deref()).collect();
+    if !groups.contains(name) {
+        let hint = did_you_mean(name, groups.iter().copied()).map(|n| format!(" (did you mean '{n}'?)")).unwrap_or_default();
+        return Err(unknown("group", format!("no consumer is in a group named '{name}'{hint}")));
+    }
+    view.group(name).ok_or_else(|| ProbeError::Unanswerable(format!("no live coordinator holds group '{name}' now")))
 }
 
 fn partition_count(view: &View, topic: &str) -> Result<u32, ProbeError> {

@@ -243,8 +243,6 @@ impl ValueKind {
 /// A typed question about the simulated state, evaluated at a step's moment
 /// (see [`crate::scenario::checkpoint`]).
 ///
-/// Consumer-group, committed-offset, ledger and transaction probes join this list when the engine
-/// has those parts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Probe {
@@ -339,6 +337,33 @@ pub enum Probe {
     },
     /// Records inside messages on the network right now (produce requests, fetch responses).
     RecordsInFlight,
+    /// The group's committed offset for the partition (-1 when none), as its coordinator holds it.
+    CommittedOffset { group: String, topic: String, partition: u32 },
+    /// The consumers in the group now, by name, sorted.
+    GroupMembers { group: String },
+    /// The group's generation (each completed rebalance starts a new one).
+    GroupGeneration { group: String },
+    /// `Empty`, `PreparingRebalance`, `CompletingRebalance` or `Stable`.
+    GroupState { group: String },
+    /// Partitions taken away from the consumer by rebalances so far (eager revokes everything).
+    PartitionsRevoked { consumer: String },
+    /// How many values these consumers processed more than once (each extra time counts).
+    DuplicateValues { consumers: Vec<String> },
+    /// How many different values these consumers processed.
+    DistinctValues { consumers: Vec<String> },
+    TransactionsCommitted { producer: String },
+    TransactionsAborted { producer: String },
+    /// A newer instance (or a transaction timeout) fenced this transactional producer.
+    ProducerFenced { producer: String },
+    /// The controller leading the quorum (-1 while there is none).
+    ActiveController,
+    /// The quorum's epoch as the active controller (or the most up-to-date one) has it.
+    ControllerEpoch,
+    /// Broken guarantees so far, of one kind (`guarantee = "acked_record_lost"`, …) or all.
+    Violations {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        guarantee: Option<String>,
+    },
 }
 
 impl Probe {
@@ -347,9 +372,10 @@ impl Probe {
         match self {
             Probe::BrokerAlive { .. } | Probe::BrokerFenced { .. } => ValueKind::Bool,
             Probe::Isr { .. } | Probe::Replicas { .. } => ValueKind::IntList,
-            Probe::RecordValues { .. } | Probe::ConsumerAssignment { .. } | Probe::ProcessedValues { .. } => ValueKind::TextList,
+            Probe::RecordValues { .. } | Probe::ConsumerAssignment { .. } | Probe::ProcessedValues { .. } | Probe::GroupMembers { .. } => ValueKind::TextList,
             Probe::PartitionOfKey { .. } => ValueKind::Int,
-            Probe::LastProduceError { .. } => ValueKind::Text,
+            Probe::LastProduceError { .. } | Probe::GroupState { .. } => ValueKind::Text,
+            Probe::ProducerFenced { .. } => ValueKind::Bool,
             _ => ValueKind::Int,
         }
     }

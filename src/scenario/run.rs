@@ -169,7 +169,7 @@ fn processed_value_consumers(scenario: &Scenario) -> Vec<String> {
     scenario
         .checkpoint_steps()
         .filter_map(|(_, _, c)| match &c.probe {
-            Probe::ProcessedValues { consumers, .. } => Some(consumers.clone()),
+            Probe::ProcessedValues { consumers, .. } | Probe::DuplicateValues { consumers } | Probe::DistinctValues { consumers } => Some(consumers.clone()),
             _ => None,
         })
         .flatten()

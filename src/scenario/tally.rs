@@ -75,6 +75,8 @@ pub struct Tally {
     in_flight: BTreeMap<(Tick, u64), u64>,
     in_flight_arrivals: BTreeMap<u64, Tick>,
     records_in_flight: u64,
+    /// Consumer index → partitions rebalances took away from it.
+    revoked: BTreeMap<u32, u64>,
 }
 
 impl Tally {
@@ -151,6 +153,7 @@ impl Tally {
                 }
             }
             EventKind::PositionReset { .. } => m.consumer_position_resets += 1,
+            EventKind::AssignmentChanged { consumer, revoked, .. } => *self.revoked.entry(*consumer).or_default() += revoked.len() as u64,
             _ => {}
         }
     }
@@ -184,6 +187,10 @@ impl Tally {
 
     pub fn produce_errors(&self, producer: u32, error: &str) -> u64 {
         self.produce_errors.iter().filter(|((p, e), _)| *p == producer && *e == error).map(|(_, n)| *n).sum()
+    }
+
+    pub fn partitions_revoked(&self, consumer: u32) -> u64 {
+        self.revoked.get(&consumer).copied().unwrap_or(0)
     }
 
     pub fn records_truncated(&self, broker: u32) -> u64 {

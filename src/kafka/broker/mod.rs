@@ -306,6 +306,10 @@ impl Broker {
                 self.on_write_txn_markers(now, from, request_id, producer_id, producer_epoch, commit, &partitions, out);
             }
             Message::WriteTxnMarkersResponse { request_id, results } => self.on_write_txn_markers_response(now, request_id, &results, out),
+            Message::DeleteRecords { request_id, partitions } => {
+                let results = partitions.iter().map(|&(p, offset)| (p, self.delete_records(p, offset, out))).collect();
+                out.send(self.node(), from, Message::DeleteRecordsResponse { request_id, results });
+            }
             Message::InitProducerId { request_id } => {
                 let producer_id = self.next_producer_id;
                 self.next_producer_id += 1;

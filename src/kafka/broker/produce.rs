@@ -223,6 +223,18 @@ impl Broker {
         self.try_complete_parked_produces(now, partition, out);
     }
 
+    /// DeleteRecords on the leader: the log start moves up to `offset` (never past the high
+    /// watermark); reads below it fail with OFFSET_OUT_OF_RANGE, and retention deletes the segments
+    /// wholly below it. Followers follow through their fetches.
+    pub(super) fn delete_records(&mut self, partition: PartitionIndex, offset: u64, out: &mut Outbox) -> Result<u64, KafkaError> {
+        let broker = self.id;
+        let replica = self.replicas.get_mut(&partition).filter(|r| r.is_leader()).ok_or(KafkaError::NotLeaderOrFollower)?;
+        if replica.log.maybe_increment_log_start_offset(offset) {
+            out.event(EventKind::RecordsDeleted { broker, partition, log_start_offset: replica.log.log_start_offset() });
+        }
+        Ok(replica.log.log_start_offset())
+    }
+
     /// ListOffsets on the leader: the log start, the end a consumer may read to, or the first offset at
     /// or after a timestamp (through the time index).
     pub(super) fn list_offsets(&self, partition: PartitionIndex, spec: OffsetSpec, isolation: IsolationLevel) -> Result<Option<u64>, KafkaError> {

@@ -48,6 +48,8 @@ pub struct Membership {
     pub(super) offset_fetch_in_flight: Option<(u64, Vec<PartitionIndex>)>,
     /// The member left because it did not poll in time; it rejoins at its next poll.
     pub left_for_poll_timeout: bool,
+    /// With `delete_committed`: commits in flight and their offsets (deleted once committed).
+    pub(super) commits_to_delete: BTreeMap<u64, Vec<(PartitionIndex, u64)>>,
 }
 
 impl Consumer {
@@ -137,8 +139,12 @@ impl Consumer {
         if offsets.is_empty() {
             return;
         }
+        let offsets_copy = if self.delete_committed { offsets.clone() } else { Vec::new() };
         let request = GroupRequest::OffsetCommit { generation: self.membership.generation, member_id: self.membership.member_id.clone(), offsets };
         let request_id = self.group_request(coordinator, request, out);
+        if self.delete_committed {
+            self.membership.commits_to_delete.insert(request_id, offsets_copy);
+        }
         if sync {
             self.membership.commit_in_flight = Some(request_id);
             out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout);
@@ -151,6 +157,11 @@ impl Consumer {
     }
 
     pub(super) fn on_group_response(&mut self, now: Tick, request_id: u64, response: GroupResponse, out: &mut Outbox) {
+        if let Some(offsets) = self.membership.commits_to_delete.remove(&request_id)
+            && response == GroupResponse::OffsetCommit(Ok(()))
+        {
+            self.delete_records(offsets, out);
+        }
         if self.membership.commit_in_flight == Some(request_id) {
             self.membership.commit_in_flight = None;
             if let GroupResponse::OffsetCommit(Err(error)) = &response {

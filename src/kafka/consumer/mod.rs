@@ -104,6 +104,9 @@ pub struct Consumer {
     pub waiting_for_transaction: bool,
     /// A processor's copies of the records the current poll returned.
     copies: Vec<StreamRecord>,
+    /// The application deletes what its group committed (AdminClient.deleteRecords), as a queue
+    /// deletes acknowledged messages: nobody can read those records again.
+    pub delete_committed: bool,
 }
 
 /// A consumer that is the input side of a stream processor (consume, transform, produce).
@@ -158,6 +161,7 @@ impl Consumer {
             handoffs: VecDeque::new(),
             waiting_for_transaction: false,
             copies: Vec::new(),
+            delete_committed: false,
         }
     }
 
@@ -373,6 +377,20 @@ impl Consumer {
             state.position = Some(position);
         }
         polled
+    }
+
+    /// Deletes the records below these committed offsets: one DeleteRecords request per leader.
+    pub(crate) fn delete_records(&mut self, offsets: Vec<(PartitionIndex, u64)>, out: &mut Outbox) {
+        let mut by_leader: BTreeMap<BrokerId, Vec<(PartitionIndex, u64)>> = BTreeMap::new();
+        for (p, offset) in offsets {
+            if let Some(leader) = self.leader_of(p) {
+                by_leader.entry(leader).or_default().push((p, offset));
+            }
+        }
+        for (leader, partitions) in by_leader {
+            let request_id = self.request_id();
+            out.send(self.node(), Node::Broker(leader), Message::DeleteRecords { request_id, partitions });
+        }
     }
 
     /// The processor's transaction ended. Committed: carry on. Aborted: the results and offsets are

@@ -176,6 +176,9 @@ pub enum EventKind {
     ControllerResigned { controller: u32, epoch: u32 },
     ControllerStopped { controller: u32 },
     ControllerStarted { controller: u32 },
+    /// DeleteRecords moved the partition's log start on its leader: the records below are gone for
+    /// every reader.
+    RecordsDeleted { broker: BrokerId, partition: PartitionIndex, log_start_offset: u64 },
 }
 
 /// The guarantees the ledger watches (see `src/kafka/invariants.rs`).

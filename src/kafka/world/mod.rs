@@ -631,6 +631,7 @@ impl World {
         consumer.manual = spec.assign.iter().map(|(t, p)| (Rc::from(t.as_str()), *p)).collect();
         consumer.processing_ms_per_record = spec.processing_ms_per_record;
         consumer.commit_mode = spec.commit;
+        consumer.delete_committed = spec.delete_committed;
         if let Some(process) = &spec.process {
             let producer = self.producer_index(&process.output)?;
             if self.producers[producer].processor.is_some() {

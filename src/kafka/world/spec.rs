@@ -208,6 +208,10 @@ pub struct ConsumerSpec {
     /// are written by the producer named `output` (to that producer's topic).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub process: Option<ProcessorSpec>,
+    /// Queue semantics: after each successful commit the application deletes the records below the
+    /// committed offsets (AdminClient.deleteRecords), as a queue deletes acknowledged messages.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub delete_committed: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

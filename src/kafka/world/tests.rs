@@ -449,3 +449,37 @@ fn a_consumer_too_slow_between_polls_leaves_the_group_and_its_partitions_move() 
 }
 
 
+
+#[test]
+fn a_queue_deletes_what_was_acknowledged_so_a_later_group_cannot_replay_it_while_a_log_can() {
+    let worker = |name: &str, group: &str, topic: &str, delete: bool, start_ms: u64| ConsumerSpec {
+        name: name.into(),
+        group: Some(group.into()),
+        topics: vec![topic.into()],
+        config: [("auto.offset.reset".to_string(), ConfigValue::from("earliest"))].into(),
+        commit: CommitMode::AfterProcessing,
+        delete_committed: delete,
+        start_ms,
+        ..ConsumerSpec::default()
+    };
+    let mut spec = spec_with(
+        vec![topic("log", 1, 3), topic("queue", 1, 3)],
+        vec![producer("p-log", "log", 20), producer("p-queue", "queue", 20)],
+        vec![
+            worker("billing", "billing", "log", false, 0),
+            worker("worker", "workers", "queue", true, 0),
+            worker("analytics-log", "analytics-log", "log", false, 10_000),
+            worker("analytics-queue", "analytics-queue", "queue", false, 10_000),
+        ],
+    );
+    spec.broker_config.insert("group.initial.rebalance.delay.ms".into(), ConfigValue::from(0));
+    let mut world = World::new(&spec, 8).unwrap();
+    world.run_until(Tick(20_000));
+    let view = world.view();
+    let queue = view.partition_index("queue", 0).unwrap();
+    let start = view.leader_log(queue).unwrap().log_start_offset();
+    assert!(start > 150, "the queue's log start followed the commits: {start}");
+    let processed = |name: &str| view.consumers().iter().find(|c| &*c.name == name).unwrap().stats.records_processed;
+    assert!(processed("analytics-log") >= 380, "a new group on the log replays from the start: {}", processed("analytics-log"));
+    assert!(processed("analytics-queue") < processed("analytics-log") - 150, "on the queue the acknowledged records are gone");
+}

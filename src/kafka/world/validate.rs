@@ -322,6 +322,9 @@ pub fn consumer(c: &ConsumerSpec, image: &MetadataImage) -> Result<(), Vec<SpecE
     if let Err(e) = ConsumerConfig::from_pairs(&c.config) {
         errors.extend(config_errors("config", e));
     }
+    if c.delete_committed && (c.group.is_none() || matches!(c.commit, CommitMode::Never | CommitMode::InTransaction)) {
+        errors.push(error("delete_committed", "deleting what was committed needs a group that commits (commit = auto, after_processing or before_processing)"));
+    }
     match (&c.group, c.topics.is_empty(), c.assign.is_empty()) {
         (Some(_), true, _) => errors.push(error("topics", "a consumer in a group subscribes to at least one topic")),
         (Some(_), false, false) => errors.push(error("assign", "a consumer in a group gets its partitions from the group: remove assign")),

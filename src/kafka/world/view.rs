@@ -36,6 +36,21 @@ impl<'a> View<'a> {
         self.world.brokers.get(&id)
     }
 
+    /// Broken guarantees so far, by kind.
+    pub fn violations(&self) -> &'a std::collections::BTreeMap<super::ViolationKind, u64> {
+        self.world.violations()
+    }
+
+    pub fn controllers(&self) -> &'a [crate::kafka::controller::Controller] {
+        &self.world.controllers
+    }
+
+    /// The group as its coordinator holds it (the broker leading its `__consumer_offsets`
+    /// partition), if a live coordinator has it loaded.
+    pub fn group(&self, name: &str) -> Option<&'a crate::kafka::group::coordinator::Group> {
+        self.world.brokers.values().filter(|b| b.up).find_map(|b| b.coordinator.groups.get(name))
+    }
+
     pub fn producers(&self) -> &'a [Producer] {
         &self.world.producers
     }
