@@ -89,6 +89,9 @@ struct PartitionLedger {
     /// For producers that promise order: their recent records here, as (offset, sequence), in offset
     /// order (appends come in offset order, so the last entry is the latest).
     recent: BTreeMap<u32, VecDeque<(u64, u64)>>,
+    /// The (broker, epoch) of the last leader append: when another leader (or a deposed one still
+    /// appending) writes, what the previous one wrote from that offset on is not this log's history.
+    last_appender: Option<(BrokerId, i32)>,
 }
 
 impl PartitionLedger {
@@ -217,6 +220,16 @@ impl Ledger {
             if let Some((offset, _)) = replaced {
                 breaches.push((ViolationKind::AckedRecordLost, offset, Some(acked[(offset - acked_base) as usize].id)));
                 ledger.acked.remove(&acked_base);
+            }
+        }
+        // A different appender writes at `base`: records the previous one put at or after `base`
+        // are not this log's history (they were, or will be, truncated away).
+        if ledger.last_appender != Some((broker, epoch)) {
+            ledger.last_appender = Some((broker, epoch));
+            for entries in ledger.recent.values_mut() {
+                while entries.back().is_some_and(|(o, _)| *o >= base) {
+                    entries.pop_back();
+                }
             }
         }
         // A batch comes from one producer: look up its promises and history once.
