@@ -78,6 +78,8 @@ pub struct Consumer {
     pub assignment: Vec<PartitionIndex>,
     pub positions: BTreeMap<PartitionIndex, PartitionPosition>,
     pub processing_ms_per_record: u64,
+    /// A fixed cost per poll's worth of records (one bulk database write, say).
+    pub processing_ms_per_poll: u64,
     pub commit_mode: CommitMode,
     pub stats: ConsumerStats,
     pub membership: Membership,
@@ -142,6 +144,7 @@ impl Consumer {
             assignment: Vec::new(),
             positions: BTreeMap::new(),
             processing_ms_per_record: 0,
+            processing_ms_per_poll: 0,
             commit_mode: CommitMode::Auto,
             stats: ConsumerStats::default(),
             membership: Membership::default(),
@@ -310,7 +313,7 @@ impl Consumer {
             let offsets = self.current_positions();
             self.send_commit(now, offsets, true, out);
         } else {
-            self.schedule_poll(now.plus_ms(u64::from(records) * self.processing_ms_per_record), out);
+            self.schedule_poll(now.plus_ms(self.processing_ms(records)), out);
         }
     }
 
@@ -320,7 +323,7 @@ impl Consumer {
             Some(p) if p.waiting_for_commit => {
                 p.waiting_for_commit = false;
                 let records: u32 = p.parts.iter().map(|x| x.3).sum();
-                self.schedule_poll(now.plus_ms(u64::from(records) * self.processing_ms_per_record), out);
+                self.schedule_poll(now.plus_ms(self.processing_ms(records)), out);
             }
             _ => self.schedule_poll(now, out),
         }
@@ -391,6 +394,11 @@ impl Consumer {
             let request_id = self.request_id();
             out.send(self.node(), Node::Broker(leader), Message::DeleteRecords { request_id, partitions });
         }
+    }
+
+    /// How long the application works on one poll's `records`.
+    fn processing_ms(&self, records: u32) -> u64 {
+        u64::from(records) * self.processing_ms_per_record + self.processing_ms_per_poll
     }
 
     /// The processor's transaction ended. Committed: carry on. Aborted: the results and offsets are

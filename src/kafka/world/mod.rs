@@ -630,6 +630,7 @@ impl World {
         consumer.topics = spec.topics.iter().map(|t| Rc::from(t.as_str())).collect();
         consumer.manual = spec.assign.iter().map(|(t, p)| (Rc::from(t.as_str()), *p)).collect();
         consumer.processing_ms_per_record = spec.processing_ms_per_record;
+        consumer.processing_ms_per_poll = spec.processing_ms_per_poll;
         consumer.commit_mode = spec.commit;
         consumer.delete_committed = spec.delete_committed;
         if let Some(process) = &spec.process {

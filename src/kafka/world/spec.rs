@@ -202,6 +202,9 @@ pub struct ConsumerSpec {
     pub config: ConfigMap,
     /// How long the application works on each record.
     pub processing_ms_per_record: u64,
+    /// And on each poll's records together (a bulk write to a database, say).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub processing_ms_per_poll: u64,
     pub commit: CommitMode,
     pub start_ms: u64,
     /// Makes the consumer a stream processor: each record goes through `steps`, and the results
@@ -219,4 +222,8 @@ pub struct ConsumerSpec {
 pub struct ProcessorSpec {
     pub output: String,
     pub steps: Vec<crate::kafka::stream::Step>,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
