@@ -180,7 +180,12 @@ pub struct BatchBuilder {
 
 impl BatchBuilder {
     pub fn new() -> BatchBuilder {
-        BatchBuilder { records: Vec::new(), size_bytes: BATCH_OVERHEAD_BYTES, first_timestamp_ms: 0, max_timestamp_ms: 0 }
+        BatchBuilder::with_capacity(0)
+    }
+
+    /// A builder with room for `records` records before it grows.
+    pub fn with_capacity(records: usize) -> BatchBuilder {
+        BatchBuilder { records: Vec::with_capacity(records), size_bytes: BATCH_OVERHEAD_BYTES, first_timestamp_ms: 0, max_timestamp_ms: 0 }
     }
 
     /// The encoded size the batch would have with one more record like this.

@@ -7,6 +7,7 @@ pub mod queue;
 pub mod rng;
 pub mod time;
 pub mod trace;
+pub mod vec_map;
 
 pub use net::NodeId;
 pub use rng::{Ratio, Rng};

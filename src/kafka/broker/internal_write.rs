@@ -102,7 +102,7 @@ impl Broker {
         for &(partition, required) in &waiting {
             self.waiting_on.entry(partition).or_default().push_back((required, key));
         }
-        self.parked_produces.insert(key, ParkedProduce { from, request_id, parts, pending: waiting.len(), deadline, completion });
+        self.parked_produces.insert(key, Box::new(ParkedProduce { from, request_id, parts, pending: waiting.len(), deadline, completion }));
         if waiting.is_empty() {
             self.respond_parked_produce_if_done(now, key, out);
             return;

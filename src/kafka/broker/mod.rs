@@ -20,6 +20,7 @@ use crate::kafka::protocol::{FetchRequest, Message, ProduceRequest};
 use crate::kafka::runtime::{DeadlineTimer, Outbox, Timer};
 use crate::kafka::world::event::{EventKind, TruncateCause};
 use crate::sim::disk::{Disk, DiskConfig, PageCache};
+use crate::sim::vec_map::VecMap;
 use crate::sim::{Rng, Tick};
 use replica::Replica;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -104,8 +105,9 @@ pub struct Broker {
     next_request_id: u64,
     next_key: u64,
     fetchers: BTreeMap<BrokerId, Fetcher>,
-    parked_fetches: BTreeMap<u64, ParkedFetch>,
-    parked_produces: BTreeMap<u64, ParkedProduce>,
+    parked_fetches: VecMap<u64, ParkedFetch>,
+    /// Boxed: the map moves its values around as it grows and shrinks.
+    parked_produces: VecMap<u64, Box<ParkedProduce>>,
     /// Per partition, the parked produces waiting on it, by required offset (appends come in offset
     /// order, so the HW reaches them in this order).
     waiting_on: BTreeMap<PartitionIndex, VecDeque<(u64, u64)>>,
@@ -159,8 +161,8 @@ impl Broker {
             next_request_id: 1,
             next_key: 1,
             fetchers: BTreeMap::new(),
-            parked_fetches: BTreeMap::new(),
-            parked_produces: BTreeMap::new(),
+            parked_fetches: VecMap::new(),
+            parked_produces: VecMap::new(),
             waiting_on: BTreeMap::new(),
             pending_appends: BTreeMap::new(),
             delayed_sends: BTreeMap::new(),

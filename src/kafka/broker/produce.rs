@@ -28,8 +28,9 @@ impl Broker {
 
     /// Appends each batch to its partition's log as leader, then answers or parks the request.
     pub(super) fn append_produce(&mut self, now: Tick, from: Node, request: ProduceRequest, out: &mut Outbox) {
-        let mut results = Vec::with_capacity(request.batches.len());
-        let mut waiting = Vec::new();
+        // acks=all answers after replication (results hold only early failures); the others at once.
+        let n = request.batches.len();
+        let (mut results, mut waiting) = if request.acks == Acks::All { (Vec::new(), Vec::with_capacity(n)) } else { (Vec::with_capacity(n), Vec::new()) };
         for produced in &request.batches {
             let partition = produced.partition;
             let outcome = self.append_as_leader(now, produced, request.acks, out);
@@ -59,10 +60,12 @@ impl Broker {
                         self.waiting_on.entry(partition).or_default().push_back((required, key));
                     }
                     let mut parts = waiting;
-                    parts.extend(results.into_iter().map(|r| (r.partition, 0, 0, Some(r.result))));
+                    if !results.is_empty() {
+                        parts.extend(results.into_iter().map(|r| (r.partition, 0, 0, Some(r.result))));
+                    }
                     let partitions: Vec<PartitionIndex> = parts.iter().filter(|p| p.3.is_none()).map(|p| p.0).collect();
                     let deadline = now.plus_ms(request.timeout_ms);
-                    self.parked_produces.insert(key, ParkedProduce { from, request_id: request.request_id, parts, pending, deadline, completion: Completion::Produce });
+                    self.parked_produces.insert(key, Box::new(ParkedProduce { from, request_id: request.request_id, parts, pending, deadline, completion: Completion::Produce }));
                     self.arm(now, deadline, Timer::ProduceExpiries, out);
                     // The ISR may already be just this leader.
                     for partition in partitions {

@@ -264,15 +264,22 @@ impl Log {
         for segment in self.segments.range(first_segment..) {
             let start = if out.is_empty() { segment.find_batch(from) } else { Some(0) };
             let Some(start) = start else { continue };
-            for batch in &segment.batches()[start..] {
-                if batch.next_offset() > upper_bound {
-                    return Ok(out);
-                }
-                if !out.is_empty() && bytes + u64::from(batch.size_bytes) > max_bytes {
-                    return Ok(out);
+            // Find how far this segment's batches go, then copy them in one go.
+            let batches = &segment.batches()[start..];
+            let mut end = 0;
+            let mut stop = false;
+            for batch in batches {
+                let first = out.is_empty() && end == 0;
+                if batch.next_offset() > upper_bound || (!first && bytes + u64::from(batch.size_bytes) > max_bytes) {
+                    stop = true;
+                    break;
                 }
                 bytes += u64::from(batch.size_bytes);
-                out.push(batch.clone());
+                end += 1;
+            }
+            out.extend_from_slice(&batches[..end]);
+            if stop {
+                return Ok(out);
             }
         }
         Ok(out)

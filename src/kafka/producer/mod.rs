@@ -18,6 +18,7 @@ use crate::kafka::protocol::{GroupRequest, GroupResponse, KafkaError, Message, P
 use crate::kafka::record::{BatchBuilder, Header, ProducerStamp, Record, RecordId, Value};
 use crate::kafka::runtime::{DeadlineTimer, Fact, Outbox, Timer};
 use crate::kafka::world::event::EventKind;
+use crate::sim::vec_map::VecMap;
 use crate::sim::{Rng, Tick};
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
@@ -110,8 +111,10 @@ pub struct Producer {
     accumulator: Vec<VecDeque<ProducerBatch>>,
     /// Partitions that ever had a batch (Kafka's adaptive statistics count only those).
     ever_batched: Vec<bool>,
+    /// Records in each partition's most recently sealed batch (a capacity hint for the next).
+    last_batch_records: Vec<u32>,
     pending: VecDeque<PendingSend>,
-    in_flight: BTreeMap<u64, InFlight>,
+    in_flight: VecMap<u64, InFlight>,
     in_flight_per_broker: BTreeMap<BrokerId, u32>,
     built_in: BTreeMap<TopicIndex, BuiltInPartitioner>,
     round_robin: BTreeMap<TopicIndex, RoundRobinPartitioner>,
@@ -166,8 +169,9 @@ impl Producer {
             bootstrap,
             accumulator: Vec::new(),
             ever_batched: Vec::new(),
+            last_batch_records: Vec::new(),
             pending: VecDeque::new(),
-            in_flight: BTreeMap::new(),
+            in_flight: VecMap::new(),
             in_flight_per_broker: BTreeMap::new(),
             built_in: BTreeMap::new(),
             round_robin: BTreeMap::new(),
@@ -400,6 +404,7 @@ impl Producer {
         if self.accumulator.len() <= partition.get() {
             self.accumulator.resize_with(partition.get() + 1, VecDeque::new);
             self.ever_batched.resize(partition.get() + 1, false);
+            self.last_batch_records.resize(partition.get() + 1, 0);
         }
         self.ever_batched[partition.get()] = true;
         let deque = &mut self.accumulator[partition.get()];
@@ -420,7 +425,9 @@ impl Producer {
             }
             deque.push_back(ProducerBatch {
                 partition,
-                builder: BatchBuilder::new(),
+                // Room for as many records as this partition's last batch held: batches of a
+                // steady workload are alike, so the builder rarely grows.
+                builder: BatchBuilder::with_capacity(self.last_batch_records.get(partition.get()).map_or(4, |n| *n as usize + 1)),
                 sealed: None,
                 size_bytes: 0,
                 max_timestamp_ms: 0,
@@ -564,7 +571,7 @@ impl Producer {
             return;
         }
         let start = self.drain_index.get(&broker).copied().unwrap_or(0) % partitions.len().max(1);
-        let mut batches = Vec::new();
+        let mut batches = Vec::with_capacity(partitions.len());
         let mut bytes = 0u32;
         for i in 0..partitions.len() {
             let partition = partitions[(start + i) % partitions.len()];
@@ -580,6 +587,10 @@ impl Producer {
                 continue;
             }
             first.seal();
+            let sealed_records = first.record_count();
+            if let Some(hint) = self.last_batch_records.get_mut(partition.get()) {
+                *hint = sealed_records;
+            }
             if !batches.is_empty() && bytes + first.size_bytes > self.config.max_request_size {
                 break;
             }
