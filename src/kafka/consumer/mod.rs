@@ -268,12 +268,16 @@ impl Consumer {
                 self.waiting_for_transaction = true;
                 return;
             }
-            // At-least-once: commit what was processed before polling for more.
-            if self.commit_mode == CommitMode::AfterProcessing && self.group.is_some() {
+            // At-least-once: commit what was processed before polling for more (commitSync waits
+            // for the answer, commitAsync does not).
+            let sync = self.commit_mode == CommitMode::AfterProcessing;
+            if (sync || self.commit_mode == CommitMode::AfterProcessingAsync) && self.group.is_some() {
                 let offsets = self.current_positions();
                 if !offsets.is_empty() && self.membership.state == MemberState::Stable {
-                    self.send_commit(now, offsets, true, out);
-                    return;
+                    self.send_commit(now, offsets, sync, out);
+                    if sync {
+                        return;
+                    }
                 }
             }
         }
@@ -393,6 +397,14 @@ impl Consumer {
         for (leader, partitions) in by_leader {
             let request_id = self.request_id();
             out.send(self.node(), Node::Broker(leader), Message::DeleteRecords { request_id, partitions });
+        }
+    }
+
+    /// `subscribe(topics)`: a new subscription; the member rejoins its group at its next poll.
+    pub fn subscribe(&mut self, topics: Vec<Rc<str>>) {
+        if self.topics != topics {
+            self.topics = topics;
+            self.membership.rejoin_needed = true;
         }
     }
 

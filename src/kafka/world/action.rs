@@ -95,6 +95,8 @@ pub enum Action {
     /// elect a new leader once they stop hearing from it.
     KillController { controller: u32 },
     RestartController { controller: u32 },
+    /// The consumer's application subscribes to these topics instead (its group rebalances).
+    Subscribe { consumer: String, topics: Vec<String> },
     AddConsumer { spec: ConsumerSpec },
     /// The consumer closes cleanly (it leaves its group at once).
     StopConsumer { consumer: String },

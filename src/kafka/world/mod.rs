@@ -12,6 +12,7 @@
 //! A run is a pure function of (spec, seed, timed actions): no clock, no I/O, ordered maps only.
 
 pub mod action;
+mod connections;
 pub mod event;
 pub mod spec;
 mod validate;
@@ -87,6 +88,7 @@ pub struct World {
     /// Messages a network partition is holding, per cut: (id, from, sender's incarnation, to, message).
     held: BTreeMap<u32, Vec<(u64, Node, u64, Node, Message)>>,
     ledger: Ledger,
+    connections: connections::Connections,
 }
 
 impl World {
@@ -118,6 +120,7 @@ impl World {
             actions_applied: 0,
             held: BTreeMap::new(),
             ledger: Ledger::default(),
+            connections: connections::Connections::default(),
             rng,
         };
         let mut out = Outbox::default();
@@ -275,10 +278,23 @@ impl World {
             self.held.entry(cut).or_default().push((id, from, incarnation, to, message));
             return;
         }
+        // Sent on a connection that has reset since: it never arrives.
+        if let Some((requester, server)) = connection_of(from, to, &message)
+            && self.connections.is_stale(requester, server, id)
+        {
+            out.event(EventKind::MessageDropped { id, from, to, kind, reason: DropReason::Network(crate::sim::net::LossReason::ConnectionReset) });
+            return;
+        }
+        if let Some(request_id) = message.response_to()
+            && !matches!(message, Message::Disconnected { .. })
+        {
+            self.connections.forget(to, from, request_id);
+        }
         if self.incarnation(to).is_none() {
             out.event(EventKind::MessageDropped { id, from, to, kind, reason: DropReason::NodeDown });
             // The dead process's machine refuses the connection: the sender hears of it at once.
             if let Some(request_id) = message.request_id() {
+                self.connections.forget(from, to, request_id);
                 out.send(to, from, Message::Disconnected { request_id });
             }
             return;
@@ -419,6 +435,19 @@ impl World {
     /// Puts message `id` on the wire now, or holds it behind a network partition.
     fn transmit_as(&mut self, id: u64, from: Node, to: Node, message: Message) {
         let kind = message.kind();
+        if let Some(request_id) = message.response_to()
+            && !matches!(message, Message::Disconnected { .. })
+            && !self.connections.is_open(to, from, request_id)
+        {
+            // Its request came on a connection that has reset: there is no one to answer.
+            self.emit(EventKind::MessageDropped { id, from, to, kind, reason: DropReason::Network(crate::sim::net::LossReason::ConnectionReset) });
+            return;
+        }
+        if let Some(request_id) = message.request_id()
+            && expects_response(&message)
+        {
+            self.connections.on_request(from, to, request_id);
+        }
         if let Some(cut) = self.net.separating_cut(from.net_id(), to.net_id()) {
             self.emit(EventKind::MessageHeld { id, from, to, kind, cut });
             let incarnation = self.incarnation(from).unwrap_or(0);
@@ -444,15 +473,16 @@ impl World {
             }
             Transit::Lost(reason) => {
                 self.emit(EventKind::MessageDropped { id, from, to, kind, reason: DropReason::Network(reason) });
-                // The connection reset: both ends learn of it after a round trip. The requester's
-                // request (or the one this response answered) fails with a network error.
-                let failed = message.request_id().map(|r| (from, r)).or_else(|| message.response_to().map(|r| (to, r)));
-                if let Some((requester, request_id)) = failed {
-                    let peer = if requester == from { to } else { from };
+                // The connection reset: both ends learn of it after a round trip, and every request
+                // outstanding on it fails with a network error at its requester.
+                if let Some((requester, server)) = connection_of(from, to, &message) {
                     let rtt = 2 * self.net.link(from.net_id(), to.net_id()).latency_ms.max(1);
-                    let reset_id = self.next_message_id;
-                    self.next_message_id += 1;
-                    self.queue.push(self.now.plus_ms(rtt), Scheduled::Deliver { id: reset_id, from: peer, to: requester, message: Message::Disconnected { request_id } });
+                    let failed = self.connections.reset(requester, server, self.next_message_id);
+                    for request_id in failed {
+                        let reset_id = self.next_message_id;
+                        self.next_message_id += 1;
+                        self.queue.push(self.now.plus_ms(rtt), Scheduled::Deliver { id: reset_id, from: server, to: requester, message: Message::Disconnected { request_id } });
+                    }
                 }
             }
         }
@@ -906,6 +936,16 @@ impl World {
                 out.event(EventKind::ConfigChanged { target: format!("topic:{topic}"), key, value: value.to_string() });
             }
             Action::ElectPreferredLeaders => self.active_controller()?.elect_preferred_leaders(now, out),
+            Action::Subscribe { consumer, topics } => {
+                let i = self.consumer_index(&consumer)?;
+                if self.consumers[i].group.is_none() {
+                    return Err(ActionError(format!("consumer '{consumer}' has no group: only a group member subscribes (give it a group)")));
+                }
+                if topics.is_empty() {
+                    return Err(ActionError("subscribe to at least one topic".into()));
+                }
+                self.consumers[i].subscribe(topics.iter().map(|t| Rc::from(t.as_str())).collect());
+            }
             Action::KillController { controller } => {
                 let c = self.controllers.get_mut(controller as usize).ok_or_else(|| ActionError(format!("no controller {controller}")))?;
                 if c.up {
@@ -944,6 +984,28 @@ impl World {
         self.active_controller()?.add_partitions(now, t, placed.into_values().collect(), out).map_err(|_| ActionError("no active controller".into()))?;
         out.event(EventKind::PartitionsAdded { topic: t.0, from: existing, to: total });
         Ok(())
+    }
+}
+
+/// The (requester, server) connection a message travels on, if it is a request or a response.
+fn connection_of(from: Node, to: Node, message: &Message) -> Option<(Node, Node)> {
+    if matches!(message, Message::Disconnected { .. }) {
+        return None;
+    }
+    if message.request_id().is_some() {
+        Some((from, to))
+    } else if message.response_to().is_some() {
+        Some((to, from))
+    } else {
+        None
+    }
+}
+
+/// Requests that get an answer (an acks=0 produce request gets none).
+fn expects_response(message: &Message) -> bool {
+    match message {
+        Message::Produce(r) => r.acks != crate::kafka::config::Acks::None,
+        _ => true,
     }
 }
 

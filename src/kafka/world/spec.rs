@@ -177,6 +177,9 @@ pub enum CommitMode {
     Auto,
     /// commitSync after processing each poll's records: at-least-once.
     AfterProcessing,
+    /// commitAsync after processing each poll's records: at-least-once, without waiting for the
+    /// answer (a failed commit is not retried).
+    AfterProcessingAsync,
     /// commitSync right after poll, before processing: at-most-once.
     BeforeProcessing,
     /// Never commit.

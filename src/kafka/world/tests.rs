@@ -483,3 +483,48 @@ fn a_queue_deletes_what_was_acknowledged_so_a_later_group_cannot_replay_it_while
     assert!(processed("analytics-log") >= 380, "a new group on the log replays from the start: {}", processed("analytics-log"));
     assert!(processed("analytics-queue") < processed("analytics-log") - 150, "on the queue the acknowledged records are gone");
 }
+
+#[test]
+fn a_member_that_changes_its_subscription_makes_the_group_rebalance() {
+    let mut spec = spec_with(vec![topic("orders", 2, 1), topic("payments", 2, 1)], vec![], members(&["a", "b"], "g", "orders", 10_000));
+    spec.broker_config.insert("group.initial.rebalance.delay.ms".into(), ConfigValue::from(0));
+    let mut world = World::new(&spec, 3).unwrap();
+    world.run_until(Tick(3_000));
+    assert_eq!(assignments(&world), vec![("a".to_string(), vec![0]), ("b".to_string(), vec![1])]);
+    world.apply(Action::Subscribe { consumer: "b".into(), topics: vec!["orders".into(), "payments".into()] }).unwrap();
+    // a hears of the rebalance at its next heartbeat (heartbeat.interval.ms, 3 s) and rejoins.
+    world.run_until(Tick(10_000));
+    let events = drain(&mut world);
+    assert!(events.iter().any(|e| matches!(e.kind, EventKind::GenerationStarted { generation: 2, .. })), "the new subscription started a new generation");
+    let b = world.view().consumers().iter().find(|c| &*c.name == "b").unwrap();
+    let topics: BTreeSet<String> = b.assignment.iter().map(|p| world.view().topic_partition(*p).topic.to_string()).collect();
+    assert!(topics.contains("payments"), "b now reads payments too: {topics:?}");
+}
+
+#[test]
+fn an_idempotent_producer_retrying_after_lost_responses_writes_no_duplicates_and_a_plain_one_does() {
+    let run = |idempotent: bool| {
+        let mut p = producer("p", "orders", 200);
+        p.config.insert("enable.idempotence".into(), ConfigValue::from(idempotent));
+        p.config.insert("acks".into(), ConfigValue::from("all"));
+        p.workload.as_mut().unwrap().count = Some(2_000);
+        let spec = spec_with(vec![topic("orders", 1, 3)], vec![p], vec![]);
+        let mut world = World::new(&spec, 5).unwrap();
+        // A flaky link between the producer and the leader: connections reset, requests are retried,
+        // sometimes after the broker had already written them.
+        let leader = leader(&world, "orders", 0).unwrap();
+        world
+            .apply(Action::SetLink { from: NodeRef::Producer("p".into()), to: NodeRef::Broker(leader.0), latency_ms: None, loss_percent: None, drop_percent: Some(20) })
+            .unwrap();
+        world.run_until(Tick(30_000));
+        let log = world.view().leader_log(PartitionIndex(0)).unwrap();
+        let ids: Vec<crate::kafka::record::RecordId> = log.batches().flat_map(|b| b.records.iter().map(|r| r.id)).collect();
+        let distinct: BTreeSet<_> = ids.iter().copied().collect();
+        (ids.len(), distinct.len())
+    };
+    let (written, distinct) = run(true);
+    assert_eq!(written, distinct, "idempotent: every retry was recognised (PID + sequence)");
+    assert_eq!(distinct, 2_000);
+    let (written, distinct) = run(false);
+    assert!(written > distinct, "without idempotence a retried batch is written twice ({written} written, {distinct} distinct)");
+}
