@@ -249,8 +249,9 @@ pub fn evaluate(probe: &Probe, view: &View, tally: &Tally) -> Result<ProbeValue,
         }
         Probe::TransactionsCommitted { producer } | Probe::TransactionsAborted { producer } => {
             let p = &view.producers()[producer_of(view, producer)?];
-            let txn = p.txn.as_ref().ok_or_else(|| unknown("producer", format!("producer '{producer}' is not transactional (it has no transactional.id)")))?;
-            ProbeValue::int(if matches!(probe, Probe::TransactionsCommitted { .. }) { txn.committed } else { txn.aborted })
+            let id = p.config.transactional_id.as_deref().ok_or_else(|| unknown("producer", format!("producer '{producer}' is not transactional (it has no transactional.id)")))?;
+            let (committed, aborted) = tally.transactions(id);
+            ProbeValue::int(if matches!(probe, Probe::TransactionsCommitted { .. }) { committed } else { aborted })
         }
         Probe::ProducerFenced { producer } => {
             let p = &view.producers()[producer_of(view, producer)?];

@@ -351,6 +351,8 @@ pub enum Probe {
     DuplicateValues { consumers: Vec<String> },
     /// How many different values these consumers processed.
     DistinctValues { consumers: Vec<String> },
+    /// Transactions of the producer's transactional.id its coordinator completed with a commit
+    /// (every instance of the producer counts, and a coordinator's aborts on its behalf too).
     TransactionsCommitted { producer: String },
     TransactionsAborted { producer: String },
     /// A newer instance (or a transaction timeout) fenced this transactional producer.

@@ -65,11 +65,13 @@ impl ScenarioRun {
     /// The world at time 0 with the scenario's timed actions scheduled. The scenario should come from
     /// [`crate::scenario::parse_scenario`] (checked); a cluster the engine refuses is reported anyway.
     pub fn start(scenario: Scenario) -> Result<ScenarioRun, Problems> {
-        let world = scenario
+        let mut world = scenario
             .run_definition()
             .start()
             .map_err(|errors| Problems(errors.into_iter().map(|e| Problem::new(e.path, e.message).under("cluster")).collect()))?;
-        let tally = Tally::tracking(processed_value_consumers(&scenario));
+        let tracked = processed_value_consumers(&scenario);
+        world.keep_processed_values(tracked.iter().cloned());
+        let tally = Tally::tracking(tracked);
         Ok(ScenarioRun { scenario, world, tally, next_step: 0, results: Vec::new() })
     }
 

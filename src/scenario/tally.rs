@@ -77,6 +77,11 @@ pub struct Tally {
     records_in_flight: u64,
     /// Consumer index → partitions rebalances took away from it.
     revoked: BTreeMap<u32, u64>,
+    /// Consumer index → how many of its kept values the tally has read.
+    kept_cursor: BTreeMap<u32, usize>,
+    /// transactional.id → transactions its coordinators completed: (committed, aborted). Counted
+    /// where they are decided, so a crashed instance's transaction aborted for it counts too.
+    transactions: BTreeMap<String, (u64, u64)>,
 }
 
 impl Tally {
@@ -145,14 +150,22 @@ impl Tally {
                 self.last_produce_error.insert(*producer, name);
             }
             EventKind::Polled { records, .. } => m.records_polled += u64::from(*records),
-            EventKind::Processed { consumer, partition, first_offset, last_offset, records } => {
+            EventKind::Processed { consumer, records, .. } => {
                 m.records_processed += u64::from(*records);
                 let tracked = view.consumers().get(*consumer as usize).is_some_and(|c| self.tracked_consumers.contains(&*c.name));
                 if tracked {
-                    self.keep_processed(*consumer, *partition, *first_offset, *last_offset, view);
+                    self.keep_processed(*consumer, *records, view);
                 }
             }
             EventKind::PositionReset { .. } => m.consumer_position_resets += 1,
+            EventKind::TransactionStateChanged { transactional_id, state, .. } => {
+                let counts = self.transactions.entry(transactional_id.to_string()).or_default();
+                match state {
+                    crate::kafka::txn::coordinator::TxnState::CompleteCommit => counts.0 += 1,
+                    crate::kafka::txn::coordinator::TxnState::CompleteAbort => counts.1 += 1,
+                    _ => {}
+                }
+            }
             EventKind::AssignmentChanged { consumer, revoked, .. } => *self.revoked.entry(*consumer).or_default() += revoked.len() as u64,
             _ => {}
         }
@@ -170,13 +183,18 @@ impl Tally {
         }
     }
 
-    fn keep_processed(&mut self, consumer: u32, partition: PartitionIndex, first: u64, last: u64, view: &View) {
-        for offset in first..=last {
+    /// The values behind a Processed event, as the consumer kept them when it finished (the log may
+    /// have deleted them since, and a run is tallied in chunks).
+    fn keep_processed(&mut self, consumer: u32, records: u32, view: &View) {
+        let Some(c) = view.consumers().get(consumer as usize) else { return };
+        let cursor = self.kept_cursor.entry(consumer).or_default();
+        for value in c.kept_values.iter().skip(*cursor).take(records as usize) {
+            *cursor += 1;
             if self.processed.len() >= PROCESSED_VALUES_MAX {
                 self.processed_overflow = true;
                 return;
             }
-            self.processed.push((consumer, record_value(view, partition, offset)));
+            self.processed.push((consumer, value_text(value)));
         }
     }
 
@@ -187,6 +205,11 @@ impl Tally {
 
     pub fn produce_errors(&self, producer: u32, error: &str) -> u64 {
         self.produce_errors.iter().filter(|((p, e), _)| *p == producer && *e == error).map(|(_, n)| *n).sum()
+    }
+
+    /// (committed, aborted) transactions of a transactional.id.
+    pub fn transactions(&self, transactional_id: &str) -> (u64, u64) {
+        self.transactions.get(transactional_id).copied().unwrap_or((0, 0))
     }
 
     pub fn partitions_revoked(&self, consumer: u32) -> u64 {
@@ -218,7 +241,12 @@ pub fn record_value(view: &View, partition: PartitionIndex, offset: u64) -> Stri
         if let Some(batch) = log.batch_at(offset)
             && let Some((_, record)) = batch.iter().find(|(o, _)| *o == offset)
         {
-            return value_text(&record.value);
+            // A transaction marker is a control record, not data.
+            return match batch.control {
+                Some(crate::kafka::record::ControlKind::Commit) => "<commit marker>".to_string(),
+                Some(crate::kafka::record::ControlKind::Abort) => "<abort marker>".to_string(),
+                None => value_text(&record.value),
+            };
         }
     }
     "<gone>".to_string()

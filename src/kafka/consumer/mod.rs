@@ -54,6 +54,8 @@ pub struct PartitionPosition {
 #[derive(Clone, Debug)]
 struct Processing {
     parts: Vec<(PartitionIndex, u64, u64, u32)>,
+    /// With `keep_values`: the values being processed.
+    values: Vec<crate::kafka::record::Value>,
     /// commitSync before processing (at-most-once): processing starts once the commit is answered.
     waiting_for_commit: bool,
 }
@@ -109,6 +111,12 @@ pub struct Consumer {
     /// The application deletes what its group committed (AdminClient.deleteRecords), as a queue
     /// deletes acknowledged messages: nobody can read those records again.
     pub delete_committed: bool,
+    /// Keep the values the application finished processing, in order (for lessons that ask what
+    /// was processed: the log may have deleted them since).
+    pub keep_values: bool,
+    pub kept_values: Vec<crate::kafka::record::Value>,
+    /// Where the last poll ran out of `max.poll.records`: the next one starts there.
+    poll_cursor: Option<PartitionIndex>,
 }
 
 /// A consumer that is the input side of a stream processor (consume, transform, produce).
@@ -165,6 +173,9 @@ impl Consumer {
             waiting_for_transaction: false,
             copies: Vec::new(),
             delete_committed: false,
+            keep_values: false,
+            kept_values: Vec::new(),
+            poll_cursor: None,
         }
     }
 
@@ -256,6 +267,7 @@ impl Consumer {
             return;
         }
         if let Some(done) = self.processing.take() {
+            self.kept_values.extend(done.values);
             for (partition, first_offset, last_offset, records) in done.parts {
                 self.stats.records_processed += u64::from(records);
                 out.event(EventKind::Processed { consumer: self.index, partition, first_offset, last_offset, records });
@@ -306,13 +318,14 @@ impl Consumer {
         let records: u32 = polled.iter().map(|p| p.3).sum();
         // At-most-once: commit the new positions before processing the records.
         let commit_first = self.commit_mode == CommitMode::BeforeProcessing && self.group.is_some() && self.membership.state == MemberState::Stable;
+        let values = if self.keep_values { self.copies.iter().map(|r| r.value.clone()).collect() } else { Vec::new() };
         if let Some(processor) = &mut self.processor {
             // Each result goes out as its record is processed (modelled as the poll's records
             // being sent at once, while their processing time runs).
             let results: Vec<StreamRecord> = self.copies.drain(..).filter_map(|r| processor.topology.process(r)).collect();
             self.handoffs.push_back(Handoff::Results(results));
         }
-        self.processing = Some(Processing { parts: polled, waiting_for_commit: commit_first });
+        self.processing = Some(Processing { parts: polled, values, waiting_for_commit: commit_first });
         if commit_first {
             let offsets = self.current_positions();
             self.send_commit(now, offsets, true, out);
@@ -340,12 +353,23 @@ impl Consumer {
         let mut budget = self.config.max_poll_records;
         let mut polled = Vec::new();
         let read_committed = self.config.isolation_level == IsolationLevel::ReadCommitted;
-        let collect = self.processor.is_some();
+        let collect = self.processor.is_some() || self.keep_values;
         self.copies.clear();
-        for (partition, state) in &mut self.positions {
+        // When the last poll ran out of max.poll.records, this one carries on where it stopped and
+        // the partitions after it come next (Kafka hands out completed fetches in the order they
+        // arrived, so no partition waits behind another for ever).
+        let order: Vec<PartitionIndex> = match self.poll_cursor {
+            Some(from) => self.positions.range(from..).chain(self.positions.range(..from)).map(|(p, _)| *p).collect(),
+            None => self.positions.keys().copied().collect(),
+        };
+        self.poll_cursor = None;
+        for partition in order {
             if budget == 0 {
+                self.poll_cursor = Some(partition);
                 break;
             }
+            let Some(state) = self.positions.get_mut(&partition) else { continue };
+            let partition = &partition;
             let Some(mut position) = state.position else { continue };
             let mut run: Option<(u64, u32)> = None;
             let mut emit = |run: &mut Option<(u64, u32)>, position: u64, polled: &mut Vec<_>, stats: &mut ConsumerStats| {
@@ -382,6 +406,9 @@ impl Consumer {
             }
             emit(&mut run, position, &mut polled, &mut self.stats);
             state.position = Some(position);
+            if budget == 0 && !state.buffered.is_empty() {
+                self.poll_cursor = Some(*partition);
+            }
         }
         polled
     }

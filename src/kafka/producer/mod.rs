@@ -153,7 +153,7 @@ pub struct Producer {
 
 impl Producer {
     pub fn new(index: u32, name: &str, topic: &str, config: ProducerConfig, workload: Option<WorkloadState>, bootstrap: Vec<BrokerId>, rng: Rng) -> Producer {
-        Producer {
+        let mut producer = Producer {
             index,
             name: name.into(),
             up: false,
@@ -195,7 +195,10 @@ impl Producer {
             txn_plan: TransactionPlan::default(),
             txn_ended: None,
             processor: None,
-        }
+        };
+        // Known from the start (the application configured it), before the producer's first step.
+        producer.txn = producer.new_transaction_manager();
+        producer
     }
 
     fn new_transaction_manager(&self) -> Option<TransactionManager> {
@@ -234,6 +237,7 @@ impl Producer {
         self.next_sequence.clear();
         self.refresh_metadata(now, out);
         self.schedule_generate(now, out);
+        out.timer(now.plus_ms(self.config.metadata_max_age_ms), self.node(), Timer::MetadataRefresh);
     }
 
     /// The producer's process dies: whatever it had not sent is gone, and so are its requests.
@@ -872,6 +876,12 @@ impl Producer {
                 }
             }
             Timer::MetadataRetry => self.refresh_metadata(now, out),
+            // metadata.max.age.ms: even with nothing wrong, metadata is refreshed (new partitions,
+            // moved leaders).
+            Timer::MetadataRefresh => {
+                out.timer(now.plus_ms(self.config.metadata_max_age_ms), self.node(), Timer::MetadataRefresh);
+                self.refresh_metadata(now, out);
+            }
             _ => {}
         }
     }

@@ -89,6 +89,8 @@ pub struct World {
     held: BTreeMap<u32, Vec<(u64, Node, u64, Node, Message)>>,
     ledger: Ledger,
     connections: connections::Connections,
+    /// Consumers (by name) that keep their processed values.
+    keep_values: BTreeSet<String>,
 }
 
 impl World {
@@ -121,6 +123,7 @@ impl World {
             held: BTreeMap::new(),
             ledger: Ledger::default(),
             connections: connections::Connections::default(),
+            keep_values: BTreeSet::new(),
             rng,
         };
         let mut out = Outbox::default();
@@ -181,6 +184,15 @@ impl World {
 
     pub fn spec(&self) -> &ClusterSpec {
         &self.spec
+    }
+
+    /// These consumers (by name, including ones added later) keep the values they finish
+    /// processing, for lessons that ask what was processed.
+    pub fn keep_processed_values(&mut self, names: impl IntoIterator<Item = String>) {
+        self.keep_values.extend(names);
+        for c in &mut self.consumers {
+            c.keep_values |= self.keep_values.contains(&*c.name);
+        }
     }
 
     /// The trace hash of every event so far: equal hashes mean identical runs.
@@ -663,6 +675,7 @@ impl World {
         consumer.processing_ms_per_poll = spec.processing_ms_per_poll;
         consumer.commit_mode = spec.commit;
         consumer.delete_committed = spec.delete_committed;
+        consumer.keep_values = self.keep_values.contains(&spec.name);
         if let Some(process) = &spec.process {
             let producer = self.producer_index(&process.output)?;
             if self.producers[producer].processor.is_some() {
