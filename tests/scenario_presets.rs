@@ -31,6 +31,11 @@ const GOLDEN_TRACE_HASHES: &[(&str, &str)] = &[
     ("segments-retention", "d2575ef600aa981e"),
     ("sequential-io-zero-copy", "380354c9561ba609"),
     ("batching-linger", "fe4e12a4c90aea20"),
+    ("kafka-vs-queue", "7760ef98c3eaf985"),
+    ("fan-out-decoupling", "8ef7bf8f55ba5e5c"),
+    ("delivery-tracking-bulk-insert", "e2f3ca802e885811"),
+    ("kraft-metadata", "600748d05f83fba4"),
+    ("stream-processing", "ca7e62959e6cf6de"),
     ("stress", "5bc5df07aee1675d"),
 ];
 

@@ -37,6 +37,11 @@ presets![
     "segments-retention",
     "sequential-io-zero-copy",
     "batching-linger",
+    "kafka-vs-queue",
+    "fan-out-decoupling",
+    "delivery-tracking-bulk-insert",
+    "kraft-metadata",
+    "stream-processing",
     "stress",
 ];
 
