@@ -166,7 +166,9 @@ impl Tally {
                     _ => {}
                 }
             }
-            EventKind::AssignmentChanged { consumer, revoked, .. } => *self.revoked.entry(*consumer).or_default() += revoked.len() as u64,
+            // Eager members revoke everything before joining, cooperative ones what moved after syncing:
+            // both through onPartitionsRevoked.
+            EventKind::PartitionsRevoked { consumer, partitions, .. } => *self.revoked.entry(*consumer).or_default() += partitions.len() as u64,
             _ => {}
         }
     }

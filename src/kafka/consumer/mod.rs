@@ -720,7 +720,10 @@ impl Consumer {
             }
             Timer::GroupHeartbeat => self.on_heartbeat_timer(now, out),
             Timer::GroupRetry => {
-                if self.membership.state == MemberState::Unjoined && (self.membership.rejoin_needed || self.membership.coordinator.is_none()) {
+                // Rejoining happens inside poll(): an application busy with its records rejoins
+                // when it polls next (and revokes, under eager rebalancing, only then).
+                let in_poll = self.processing.is_none();
+                if in_poll && self.membership.state == MemberState::Unjoined && (self.membership.rejoin_needed || self.membership.coordinator.is_none()) {
                     self.join_group(now, out);
                 }
             }
