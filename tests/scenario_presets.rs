@@ -33,7 +33,7 @@ const GOLDEN_TRACE_HASHES: &[(&str, &str)] = &[
     ("unclean-election", "8d35f1afde5165a2"),
     ("auto-commit-duplicates", "ce526f76c12e615a"),
     ("delivery-semantics", "41b5ea460d33af5f"),
-    ("idempotent-producer", "e84705cb3e04d827"),
+    ("idempotent-producer", "88904f8f2592bea4"),
     ("transactions-read-committed", "38de6414f43e753e"),
     ("exactly-once-pipeline", "1c8d44a7367af54d"),
     ("segments-retention", "d2575ef600aa981e"),
