@@ -105,6 +105,9 @@ fn every_preset_passes_its_checkpoints_and_hashes_to_its_golden_trace() {
 
 #[test]
 fn preset_ids_are_lesson_ids_and_match_their_files() {
+    for id in LESSON_IDS {
+        assert!(preset_ids().any(|p| p == id), "the lesson '{id}' of LESSONS.md has no preset");
+    }
     for id in preset_ids() {
         assert!(LESSON_IDS.contains(&id) || id == "stress", "{id} is not a lesson id of LESSONS.md");
         assert_eq!(preset(id).unwrap().id, id, "the file's id is its name");
