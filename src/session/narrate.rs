@@ -192,17 +192,23 @@ impl Narration {
 
     /// The last `max` lines of the chosen categories with `seq < before_seq`, oldest first.
     pub fn recent(&self, categories: &[Category], before_seq: u64, max: usize) -> Vec<&Line> {
-        let mut lines: Vec<&Line> = Vec::new();
-        for category in categories {
-            let lane = &self.lanes[category.slot()];
-            // Lanes are in seq order: skip the future, then take at most `max` from the end.
-            let end = lane.partition_point(|l| l.seq < before_seq);
-            let start = end.saturating_sub(max);
-            lines.extend(lane.range(start..end));
+        // Each lane is in seq order: take from the newest end of every chosen lane, newest first,
+        // then turn the result around (a merge, not a sort).
+        let mut ends: Vec<(usize, usize)> = categories
+            .iter()
+            .map(|c| {
+                let lane = &self.lanes[c.slot()];
+                (c.slot(), lane.partition_point(|l| l.seq < before_seq))
+            })
+            .collect();
+        let mut lines: Vec<&Line> = Vec::with_capacity(max.min(256));
+        while lines.len() < max {
+            let newest = ends.iter_mut().filter(|(_, end)| *end > 0).max_by_key(|(slot, end)| self.lanes[*slot][*end - 1].seq);
+            let Some((slot, end)) = newest else { break };
+            *end -= 1;
+            lines.push(&self.lanes[*slot][*end]);
         }
-        lines.sort_by_key(|l| l.seq);
-        let skip = lines.len().saturating_sub(max);
-        lines.drain(..skip);
+        lines.reverse();
         lines
     }
 
@@ -330,7 +336,7 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
                 DropReason::NodeDown => format!("{to_name} is down"),
             };
             Draft::new(Network, Warning, format!("A {} from {from_name} to {to_name} was lost: {why}.", message_kind(*kind)))
-                .folding(format!("drop {from:?} {to:?} {reason:?}"))
+                .folding(format!("drop {} {} {why}", from.net_id().0, to.net_id().0))
         }
         EventKind::NetworkCut { cut, side_a, side_b } => {
             let a: Vec<String> = side_a.iter().map(|n| node_name(view, *n)).collect();
@@ -490,7 +496,9 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
                 RollReason::Retention => "retention expired the active segment",
             };
             let p = partition_name(view, *partition);
-            Draft::new(Logs, Info, format!("{p} (leader broker {broker}) rolled a new segment at offset {base_offset}: {why}.")).about(*partition)
+            Draft::new(Logs, Info, format!("{p} (leader broker {broker}) rolled a new segment at offset {base_offset}: {why}."))
+                .about(*partition)
+                .folding(format!("roll {why}"))
         }
         EventKind::SegmentDeleted { broker, partition, base_offset, next_offset, reason, log_start_offset } => {
             if !is_leader(leaders, *broker, *partition) {
@@ -508,6 +516,7 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
                 format!("Retention deleted {p}'s segment of offsets {base_offset} to {} ({why}): the log now starts at offset {log_start_offset}.", next_offset.saturating_sub(1)),
             )
             .about(*partition)
+            .folding(format!("delete {why}"))
         }
 
         EventKind::ProduceFailed { producer, partition, records: n, error, retrying } => {
@@ -516,7 +525,7 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
             let what = if *retrying { "it will retry" } else { "it gave up: these records are lost" };
             Draft::new(Producers, Warning, format!("{name}'s batch of {} for {p} failed with {}; {what}.", records(u64::from(*n)), error.kafka_name()))
                 .about(*partition)
-                .folding(format!("fail {producer} {error:?} {retrying}"))
+                .folding(format!("fail {producer} {} {retrying}", error.kafka_name()))
         }
 
         EventKind::PositionReset { consumer, partition, offset, policy, cause } => {
@@ -536,14 +545,14 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
                 ),
             };
             let severity = if matches!(cause, ResetCause::OffsetOutOfRange { .. }) { Warning } else { Info };
-            Draft::new(Consumers, severity, text).about(*partition).folding(format!("reset {consumer} {cause:?}"))
+            Draft::new(Consumers, severity, text).about(*partition).folding(format!("reset {consumer} {}", matches!(cause, ResetCause::NoCommittedOffset)))
         }
         EventKind::ConsumerError { consumer, partition, error } => {
             let name = consumer_name(view, *consumer);
             let p = partition_name(view, *partition);
             Draft::new(Consumers, Warning, format!("{name} got {} reading {p}.", error.kafka_name()))
                 .about(*partition)
-                .folding(format!("error {consumer} {error:?}"))
+                .folding(format!("error {consumer} {}", error.kafka_name()))
         }
         EventKind::ConsumerCrashed { consumer } => Draft::new(
             Consumers,

@@ -42,9 +42,10 @@ fn reader(name: &str, assign: Vec<(String, u32)>) -> ConsumerSpec {
 
 /// 3 brokers; topic `orders` with 3 partitions on all 3 brokers (min.insync.replicas 2); the producer
 /// `checkout` sends 4 keyed records a second with acks=all; `shipping-1` and `shipping-2` share the
-/// partitions between them, `audit-1` reads all three.
+/// partitions between them, `audit-1` reads all three. The network takes 40 ms (plus up to 20 ms) one
+/// way, slower than a data centre, so each message is seen travelling.
 pub fn demo() -> RunDefinition {
-    let spec = ClusterSpec {
+    let mut spec = ClusterSpec {
         brokers: (1..=3).map(|id| BrokerSpec { id, rack: None }).collect(),
         broker_config: config(&[("min.insync.replicas", ConfigValue::Int(2)), ("log.retention.check.interval.ms", ConfigValue::Int(10_000))]),
         topics: vec![TopicSpec {
@@ -72,6 +73,8 @@ pub fn demo() -> RunDefinition {
         ],
         ..ClusterSpec::default()
     };
+    spec.network.latency_ms = 40;
+    spec.network.jitter_ms = 20;
     RunDefinition { spec, seed: 1, actions: Vec::new() }
 }
 

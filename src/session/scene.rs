@@ -249,7 +249,7 @@ impl Structure {
             producers,
             consumers,
             groups,
-            cuts: tracked.cuts.values().cloned().collect(),
+            cuts: tracked.cuts.clone(),
         }
     }
 
@@ -338,10 +338,12 @@ pub struct Layout {
     pub cell_h: f64,
 }
 
+/// The picture's width for a large cluster; a small one gets a narrower picture, so it shows bigger.
 pub const LAYOUT_WIDTH: f64 = 1000.0;
+pub const LAYOUT_WIDTH_SMALL: f64 = 780.0;
 const MARGIN: f64 = 10.0;
-const SIDE_W: f64 = 160.0;
-const GAP: f64 = 14.0;
+const SIDE_W: f64 = 150.0;
+const GAP: f64 = 12.0;
 const BROKER_TITLE_H: f64 = 28.0;
 const CELL_GAP: f64 = 4.0;
 const PRODUCER_H: f64 = 50.0;
@@ -351,8 +353,11 @@ const CONTROLLER_H: f64 = 32.0;
 
 impl Layout {
     pub fn of(structure: &Structure) -> Layout {
+        let most_replicas = structure.brokers.iter().map(|b| b.hosts.len()).max().unwrap_or(0);
+        let small = structure.brokers.len() <= 3 && most_replicas <= 8;
+        let width = if small { LAYOUT_WIDTH_SMALL } else { LAYOUT_WIDTH };
         let middle_x = MARGIN + SIDE_W + 2.0 * GAP;
-        let middle_w = LAYOUT_WIDTH - 2.0 * (MARGIN + SIDE_W + 2.0 * GAP);
+        let middle_w = width - 2.0 * (MARGIN + SIDE_W + 2.0 * GAP);
         // Controllers along the top of the middle column.
         let n_controllers = structure.controllers.max(1) as f64;
         let controller_w = 150.0f64.min((middle_w - (n_controllers - 1.0) * GAP) / n_controllers);
@@ -369,8 +374,7 @@ impl Layout {
             _ => 4,
         };
         let broker_w = (middle_w - (columns as f64 - 1.0) * GAP) / columns as f64;
-        let most_replicas = structure.brokers.iter().map(|b| b.hosts.len()).max().unwrap_or(0);
-        let (cell_w, cell_h) = if most_replicas <= 8 { (54.0, 40.0) } else { (27.0, 22.0) };
+        let (cell_w, cell_h) = if small { (58.0, 46.0) } else { (27.0, 22.0) };
         let per_row = (((broker_w - 2.0 * 6.0 + CELL_GAP) / (cell_w + CELL_GAP)).floor() as usize).max(1);
         let rows_of_cells = most_replicas.div_ceil(per_row).max(1);
         let broker_h = BROKER_TITLE_H + rows_of_cells as f64 * (cell_h + CELL_GAP) + 6.0;
@@ -410,7 +414,7 @@ impl Layout {
             .collect();
         // Consumer groups down the right.
         let mut y = MARGIN;
-        let right_x = LAYOUT_WIDTH - MARGIN - SIDE_W;
+        let right_x = width - MARGIN - SIDE_W;
         let groups: Vec<GroupBox> = structure
             .groups
             .iter()
@@ -428,7 +432,7 @@ impl Layout {
             })
             .collect();
         let bottom = [brokers_bottom, producers.last().map_or(0.0, |r| r.y + r.h), y].into_iter().fold(0.0, f64::max);
-        Layout { width: LAYOUT_WIDTH, height: bottom + MARGIN, controllers, brokers, producers, groups, cell_w, cell_h }
+        Layout { width, height: bottom + MARGIN, controllers, brokers, producers, groups, cell_w, cell_h }
     }
 
     pub fn broker(&self, id: BrokerId) -> Option<&BrokerBox> {

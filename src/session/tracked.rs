@@ -1,12 +1,12 @@
 //! What the session follows from every event, replays included: the messages on the wire (for the
-//! animation) and the network faults in force (cuts, changed links, slow disks), which the engine's
-//! view does not show. Keyframes keep a copy, so a rewind restores it with the world.
+//! animation) and the network cuts in force, which the engine's view does not show. Keyframes keep a
+//! copy, so a rewind restores it with the world. (Slow disks show in the view; changed links are
+//! told by the narration.)
 
-use crate::kafka::ids::{BrokerId, Node, PartitionIndex};
+use crate::kafka::ids::{Node, PartitionIndex};
 use crate::kafka::protocol::MessageKind;
 use crate::kafka::world::event::{Event, EventKind};
 use crate::sim::Tick;
-use std::collections::BTreeMap;
 
 /// A message on the wire: a dot from `from` to `to` between `sent_at` and `arrive_at`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,20 +41,12 @@ pub struct CutState {
     pub side_b: Vec<Node>,
 }
 
-/// A link changed from the default.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LinkState {
-    pub latency_ms: u64,
-    pub loss_percent: u32,
-}
-
 #[derive(Clone, Debug, Default)]
 pub struct Tracked {
     /// Messages sent and not yet arrived, in the order they were sent.
     pub flights: Vec<Flight>,
-    pub cuts: BTreeMap<u32, CutState>,
-    pub links: BTreeMap<(Node, Node), LinkState>,
-    pub slow_disks: BTreeMap<BrokerId, u64>,
+    /// Cuts in force, by number (a handful at most, so a list).
+    pub cuts: Vec<CutState>,
     /// At most this many flights are kept (the oldest are dropped: bounded memory on any run).
     pub flights_max: usize,
 }
@@ -84,22 +76,10 @@ impl Tracked {
                 });
             }
             EventKind::NetworkCut { cut, side_a, side_b } => {
-                self.cuts.insert(*cut, CutState { id: *cut, side_a: side_a.clone(), side_b: side_b.clone() });
+                self.cuts.retain(|c| c.id != *cut);
+                self.cuts.push(CutState { id: *cut, side_a: side_a.clone(), side_b: side_b.clone() });
             }
-            EventKind::NetworkHealed { cut } => {
-                self.cuts.remove(cut);
-            }
-            EventKind::LinkChanged { from, to, latency_ms, loss_percent } => {
-                let key = if from <= to { (*from, *to) } else { (*to, *from) };
-                self.links.insert(key, LinkState { latency_ms: *latency_ms, loss_percent: *loss_percent });
-            }
-            EventKind::DiskSlowed { broker, factor } => {
-                if *factor <= 1 {
-                    self.slow_disks.remove(broker);
-                } else {
-                    self.slow_disks.insert(*broker, *factor);
-                }
-            }
+            EventKind::NetworkHealed { cut } => self.cuts.retain(|c| c.id != *cut),
             _ => {}
         }
     }
