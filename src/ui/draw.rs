@@ -6,7 +6,7 @@ use super::lab::Scene;
 use crate::kafka::ids::{Node, PartitionIndex};
 use crate::kafka::protocol::MessageKind;
 use crate::session::Session;
-use crate::session::scene::{Layout, Structure, partition_colour};
+use crate::session::scene::{Layout, OKABE_ITO, Structure, partition_colour};
 use web_sys::CanvasRenderingContext2d;
 
 /// How long a leadership or partition move animates, in wall-clock milliseconds.
@@ -85,10 +85,12 @@ pub struct Scratch {
     max_leo: Vec<u64>,
     /// Offsets of a message's records around its position (a golden-angle spiral).
     spiral: Vec<(f64, f64)>,
+    /// Per message in flight, its colour this frame.
+    colours: Vec<usize>,
 }
 
 impl Scratch {
-    fn spiral(&mut self) -> &[(f64, f64)] {
+    fn spiral(&mut self) {
         if self.spiral.is_empty() {
             self.spiral = (0..DOTS_PER_MESSAGE_MAX)
                 .map(|i| {
@@ -99,7 +101,6 @@ impl Scratch {
                 })
                 .collect();
         }
-        &self.spiral
     }
 }
 
@@ -157,76 +158,89 @@ fn draw_log_marks(frame: &Frame<'_>, scratch: &mut Scratch) {
             scratch.marks.push((*p, leo, hw, (cell.x, cell.y, cell.w, cell.h)));
         }
     }
-    let big = layout.cell_h >= 30.0;
-    if big {
-        ctx_font(frame.ctx, "9px system-ui, sans-serif");
-        frame.ctx.set_text_align("center");
-    }
-    for (p, leo, hw, (x, y, w, h)) in &scratch.marks {
-        let max = scratch.max_leo.get(p.get()).copied().unwrap_or(*leo);
+    // Three passes with one fill style each (background, LEO bar, HW tick): a style change per
+    // replica would hand the browser hundreds of short-lived strings a frame, and its garbage
+    // collector would drop frames to clear them.
+    let ctx = frame.ctx;
+    let geometry = |p: &PartitionIndex, offset: u64, x: f64, w: f64| {
+        let max = scratch.max_leo.get(p.get()).copied().unwrap_or(offset);
         // A window of recent offsets, so a lag of a few records shows.
         let window = 20u64.max(max / 20).max(1) as f64;
-        let fraction = |offset: u64| (1.0 - (max.saturating_sub(offset)) as f64 / window).clamp(0.0, 1.0);
-        let bar_y = y + h - 5.0;
-        let bar_w = w - 6.0;
-        frame.ctx.set_fill_style_str("rgba(29,35,41,0.15)");
-        frame.ctx.fill_rect(x + 3.0, bar_y, bar_w, 3.0);
-        frame.ctx.set_fill_style_str("#1d2329");
-        frame.ctx.fill_rect(x + 3.0, bar_y, bar_w * fraction(*leo), 3.0);
-        frame.ctx.set_fill_style_str("#D55E00");
-        frame.ctx.fill_rect(x + 3.0 + bar_w * fraction(*hw) - 1.0, bar_y - 2.0, 2.0, 7.0);
-        if big {
-            frame.ctx.set_fill_style_str("#1d2329");
-            frame.ctx.fill_text(&format!("LEO {leo}"), x + w / 2.0, y + 26.0).ok();
-            frame.ctx.fill_text(&format!("HW {hw}"), x + w / 2.0, y + 36.0).ok();
+        let fraction = (1.0 - (max.saturating_sub(offset)) as f64 / window).clamp(0.0, 1.0);
+        (x + 3.0, (w - 6.0) * fraction)
+    };
+    ctx.set_fill_style_str("rgba(29,35,41,0.15)");
+    for (_, _, _, (x, y, w, h)) in &scratch.marks {
+        ctx.fill_rect(x + 3.0, y + h - 5.0, w - 6.0, 3.0);
+    }
+    ctx.set_fill_style_str("#1d2329");
+    for (p, leo, _, (x, y, w, h)) in &scratch.marks {
+        let (bx, bw) = geometry(p, *leo, *x, *w);
+        ctx.fill_rect(bx, y + h - 5.0, bw, 3.0);
+    }
+    ctx.set_fill_style_str("#D55E00");
+    for (p, _, hw, (x, y, w, h)) in &scratch.marks {
+        let (bx, bw) = geometry(p, *hw, *x, *w);
+        ctx.fill_rect(bx + bw - 1.0, y + h - 7.0, 2.0, 7.0);
+    }
+    if layout.cell_h >= 30.0 {
+        ctx.set_font("9px system-ui, sans-serif");
+        ctx.set_text_align("center");
+        ctx.set_fill_style_str("#1d2329");
+        for (_, leo, hw, (x, y, w, _)) in &scratch.marks {
+            ctx.fill_text(&format!("LEO {leo}"), x + w / 2.0, y + 26.0).ok();
+            ctx.fill_text(&format!("HW {hw}"), x + w / 2.0, y + 36.0).ok();
         }
     }
-}
-
-fn ctx_font(ctx: &CanvasRenderingContext2d, font: &str) {
-    ctx.set_font(font);
 }
 
 fn is_request(kind: MessageKind) -> bool {
     matches!(kind, MessageKind::Fetch | MessageKind::ReplicaFetch | MessageKind::Metadata | MessageKind::ListOffsets | MessageKind::InitProducerId)
 }
 
+/// The records on the wire. Messages are drawn colour by colour (control traffic first), so the fill
+/// style changes a handful of times a frame, not once per message.
 fn draw_flights(frame: &Frame<'_>, scratch: &mut Scratch) -> u64 {
     let ctx = frame.ctx;
     let layout = &frame.scene.layout;
     let structure = &frame.scene.structure;
-    let spiral: Vec<(f64, f64)> = scratch.spiral().to_vec();
+    scratch.spiral();
+    let flights = frame.session.flights();
+    // Each message's colour (an index into OKABE_ITO; CONTROL for requests and empty responses).
+    const CONTROL: usize = usize::MAX;
+    scratch.colours.clear();
+    scratch.colours.extend(flights.iter().map(|f| match (f.records, f.partition) {
+        (0, _) | (_, None) => CONTROL,
+        (_, Some(p)) => OKABE_ITO.iter().position(|c| *c == partition_colour(structure, p)).unwrap_or(CONTROL),
+    }));
     let mut drawn = 0;
-    let mut current_colour = "";
-    for f in frame.session.flights() {
-        let (Some(from), Some(to)) = (anchor(layout, f.from, f.partition), anchor(layout, f.to, f.partition)) else { continue };
-        let t = f.progress(frame.display_ms);
-        let (x, y) = (from.0 + (to.0 - from.0) * t, from.1 + (to.1 - from.1) * t);
-        if f.records == 0 {
-            let colour = CONTROL_COLOUR;
-            if colour != current_colour {
-                ctx.set_fill_style_str(colour);
-                current_colour = colour;
-            }
-            ctx.begin_path();
-            let r = if is_request(f.kind) { 1.4 } else { 1.8 };
-            ctx.arc(x, y, r, 0.0, std::f64::consts::TAU).ok();
-            ctx.fill();
+    for colour in std::iter::once(CONTROL).chain(0..OKABE_ITO.len()) {
+        if !scratch.colours.contains(&colour) {
             continue;
         }
-        let colour = f.partition.map_or(CONTROL_COLOUR, |p| partition_colour(structure, p));
-        if colour != current_colour {
-            ctx.set_fill_style_str(colour);
-            current_colour = colour;
-        }
-        let n = f.records.min(DOTS_PER_MESSAGE_MAX) as usize;
+        ctx.set_fill_style_str(if colour == CONTROL { CONTROL_COLOUR } else { OKABE_ITO[colour] });
         ctx.begin_path();
-        for (dx, dy) in &spiral[..n] {
-            ctx.move_to(x + dx + DOT_RADIUS, y + dy);
-            ctx.arc(x + dx, y + dy, DOT_RADIUS, 0.0, std::f64::consts::TAU).ok();
+        for (f, c) in flights.iter().zip(&scratch.colours) {
+            if *c != colour {
+                continue;
+            }
+            let (Some(from), Some(to)) = (anchor(layout, f.from, f.partition), anchor(layout, f.to, f.partition)) else { continue };
+            let t = f.progress(frame.display_ms);
+            let (x, y) = (from.0 + (to.0 - from.0) * t, from.1 + (to.1 - from.1) * t);
+            if colour == CONTROL {
+                let r = if is_request(f.kind) { 1.4 } else { 1.8 };
+                ctx.move_to(x + r, y);
+                ctx.arc(x, y, r, 0.0, std::f64::consts::TAU).ok();
+                continue;
+            }
+            let n = f.records.min(DOTS_PER_MESSAGE_MAX) as usize;
+            for (dx, dy) in &scratch.spiral[..n] {
+                ctx.move_to(x + dx + DOT_RADIUS, y + dy);
+                ctx.arc(x + dx, y + dy, DOT_RADIUS, 0.0, std::f64::consts::TAU).ok();
+            }
+            drawn += u64::from(f.records);
         }
         ctx.fill();
-        drawn += u64::from(f.records);
     }
     drawn
 }

@@ -37,6 +37,7 @@ pub enum Command {
 /// (keys as shown, what they do, the command). The first key of each row is what the overlay shows.
 pub const SHORTCUTS: &[(&str, &str, Command)] = &[
     ("Space", "play or pause", Command::TogglePlay),
+    ("k", "play or pause, also while a button has focus", Command::TogglePlay),
     (".", "step to the next event (pauses)", Command::StepEvent),
     ("n", "run to the next narrated line (pauses)", Command::StepNarrated),
     ("[", "slower", Command::Slower),
@@ -73,7 +74,7 @@ pub fn command_for(key: &str, shift: bool, ctrl_alt_meta: bool) -> Option<Comman
         return None;
     }
     Some(match (key, shift) {
-        (" ", _) | ("Spacebar", _) => Command::TogglePlay,
+        (" ", _) | ("Spacebar", _) | ("k" | "K", _) => Command::TogglePlay,
         (".", _) => Command::StepEvent,
         ("n" | "N", _) => Command::StepNarrated,
         ("[", _) => Command::Slower,

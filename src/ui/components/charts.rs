@@ -18,7 +18,7 @@ const WINDOW_SECONDS: usize = 120;
 const W: f64 = 300.0;
 const H: f64 = 80.0;
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct ChartsProps {
     pub lab: Lab,
     pub data_version: u64,
@@ -57,7 +57,8 @@ fn chart(out: &mut String, title: &str, testid: &str, series: &[Series], from_ms
     out.push_str("</div></figure>");
 }
 
-#[function_component(Charts)]
+/// A view function (not a component): it renders whenever the lab view does, and saves the wasm a
+/// component's machinery (the 300 KB budget).
 pub fn charts(props: &ChartsProps) -> Html {
     let session = props.lab.session();
     let now = session.now();

@@ -173,7 +173,9 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         use_effect_with(markup.clone(), move |_| {
             let document = gloo::utils::document();
             let lost = document.active_element().is_none_or(|a| a.tag_name().eq_ignore_ascii_case("body"));
-            if let (true, Some(select), Some(svg)) = (lost, last_focus.borrow().clone(), svg.cast::<web_sys::Element>()) {
+            // Copy it out first: focusing fires focusin, whose handler writes it.
+            let remembered = last_focus.borrow().clone();
+            if let (true, Some(select), Some(svg)) = (lost, remembered, svg.cast::<web_sys::Element>()) {
                 if let Ok(Some(el)) = svg.query_selector(&format!("[data-select=\"{select}\"]")) {
                     // An SVG element: focus() through JavaScript (web-sys would need SvgElement).
                     let focus = js_sys::Reflect::get(&el, &"focus".into()).ok().and_then(|f| wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(f).ok());

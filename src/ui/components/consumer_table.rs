@@ -9,14 +9,15 @@ use crate::ui::state::{Selection, UiAction};
 use std::fmt::Write as _;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct ConsumerTableProps {
     pub lab: Lab,
     pub data_version: u64,
     pub dispatch: Dispatch,
 }
 
-#[function_component(ConsumerTable)]
+/// A view function (not a component): it renders whenever the lab view does, and saves the wasm a
+/// component's machinery (the 300 KB budget).
 pub fn consumer_table(props: &ConsumerTableProps) -> Html {
     let scene = props.lab.scene();
     let s = &scene.structure;

@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct ContextMenuProps {
     pub lab: Lab,
     pub menu: Menu,
@@ -156,17 +156,9 @@ fn items(lab: &Lab, target: Selection) -> Vec<Item> {
     }
 }
 
-#[function_component(ContextMenu)]
+/// A view function (not a component): it renders whenever the lab view does, and saves the wasm a
+/// component's machinery (the 300 KB budget).
 pub fn context_menu(props: &ContextMenuProps) -> Html {
-    let list = use_node_ref();
-    {
-        let list = list.clone();
-        use_effect_with(props.menu, move |_| {
-            if let Some(first) = list.cast::<HtmlElement>().and_then(|l| l.query_selector("button").ok().flatten()).and_then(|b| b.dyn_into::<HtmlElement>().ok()) {
-                first.focus().ok();
-            }
-        });
-    }
     let target = props.menu.target;
     let mut entries = String::new();
     for (i, item) in items(&props.lab, target).iter().enumerate() {
@@ -218,7 +210,7 @@ pub fn context_menu(props: &ContextMenuProps) -> Html {
     html! {
         <>
             <div class="menu-backdrop" onclick={close.clone()} oncontextmenu={Callback::from(move |e: MouseEvent| { e.prevent_default(); close.emit(e) })}></div>
-            <ul class="context-menu" role="menu" ref={list} data-testid="context-menu" style={format!("left:{}px;top:{}px", x as i64, y as i64)} {onkeydown}
+            <ul class="context-menu" role="menu" data-testid="context-menu" style={format!("left:{}px;top:{}px", x as i64, y as i64)} {onkeydown}
                 aria-label="Actions" onclick={run}>{ raw(entries) }</ul>
         </>
     }

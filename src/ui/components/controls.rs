@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct ControlsProps {
     pub lab: Lab,
     pub playing: bool,
@@ -25,7 +25,8 @@ fn button(act: &str, label: &str, title: &str, pressed: Option<bool>, class: &st
     format!(r#"<button type="button" class="{class}" data-act="{act}" data-testid="{act}" title="{title}"{pressed}>{label}</button>"#)
 }
 
-#[function_component(Controls)]
+/// A view function (not a component): it renders whenever the lab view does, and saves the wasm a
+/// component's machinery (the 300 KB budget).
 pub fn controls(props: &ControlsProps) -> Html {
     let seed = props.lab.session().seed();
     let speed = props.speed;
@@ -46,7 +47,7 @@ pub fn controls(props: &ControlsProps) -> Html {
         button("new-seed", "↺ New seed", "Restart with a new seed (Shift+R)", None, ""),
         format!(r#"<span class="seed" data-testid="seed">seed {seed}</span>"#),
         button("reduced-motion", "Reduced motion", "Show a step table instead of moving dots (m)", Some(props.reduced_motion), ""),
-        r#"<button type="button" data-act="help" data-testid="help" title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">?</button>"#.to_string(),
+        r#"<button type="button" data-act="help" data-testid="help-button" title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">?</button>"#.to_string(),
     ]
     .concat();
     let (lab, d, categories) = (props.lab.clone(), props.dispatch.clone(), props.categories.clone());

@@ -4,9 +4,9 @@
 use crate::ui::commands::Dispatch;
 use crate::ui::components::actions_panel::ActionsPanel;
 use crate::ui::components::broker_panel::BrokerPanel;
-use crate::ui::components::charts::Charts;
+use crate::ui::components::charts::{ChartsProps, charts};
 use crate::ui::components::consumer_panel::ConsumerPanel;
-use crate::ui::components::consumer_table::ConsumerTable;
+use crate::ui::components::consumer_table::{ConsumerTableProps, consumer_table};
 use crate::ui::components::partition_inspector::PartitionInspector;
 use crate::ui::components::producer_panel::ProducerPanel;
 use crate::ui::lab::Lab;
@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use crate::ui::state::{Selection, Tab, UiAction};
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct InspectorProps {
     pub lab: Lab,
     pub tab: Tab,
@@ -24,7 +24,8 @@ pub struct InspectorProps {
     pub dispatch: Dispatch,
 }
 
-#[function_component(Inspector)]
+/// A view function (not a component): it renders whenever the lab view does, and saves the wasm a
+/// component's machinery (the 300 KB budget).
 pub fn inspector(props: &InspectorProps) -> Html {
     let mut tabs = String::new();
     for (i, tab) in Tab::ALL.iter().enumerate() {
@@ -67,9 +68,9 @@ pub fn inspector(props: &InspectorProps) -> Html {
                 </section>
             },
         },
-        Tab::Consumers => html! { <ConsumerTable {lab} data_version={v} dispatch={d} /> },
+        Tab::Consumers => consumer_table(&ConsumerTableProps { lab, data_version: v, dispatch: d }),
         Tab::Act => html! { <ActionsPanel {lab} data_version={v} dispatch={d} /> },
-        Tab::Charts => html! { <Charts {lab} data_version={v} dispatch={d} /> },
+        Tab::Charts => charts(&ChartsProps { lab, data_version: v, dispatch: d }),
     };
     html! {
         <aside class="side" aria-label="Inspector">

@@ -4,15 +4,15 @@
 
 use crate::session::presets::PRESET_IDS;
 use crate::ui::components::cluster_view::ClusterView;
-use crate::ui::components::context_menu::ContextMenu;
-use crate::ui::components::controls::Controls;
-use crate::ui::components::help_overlay::HelpOverlay;
-use crate::ui::components::inspector::Inspector;
-use crate::ui::components::narration::Narration;
+use crate::ui::components::context_menu::{ContextMenuProps, context_menu};
+use crate::ui::components::controls::{ControlsProps, controls};
+use crate::ui::components::help_overlay::{HelpOverlayProps, help_overlay};
+use crate::ui::components::inspector::{InspectorProps, inspector};
+use crate::ui::components::narration::{NarrationProps, narration};
 use crate::ui::components::notices::notices;
 use crate::ui::components::partition_list::PartitionList;
 use crate::ui::components::step_table::step_table;
-use crate::ui::components::timeline::Timeline;
+use crate::ui::components::timeline::{TimelineProps, timeline};
 use crate::ui::hooks::use_frame_loop::{LoopControl, LoopRefs, use_frame_loop};
 use crate::ui::hooks::use_keyboard::use_keyboard;
 use crate::ui::hooks::use_reduced_motion::use_reduced_motion;
@@ -62,6 +62,15 @@ pub fn lab_view(props: &LabViewProps) -> Html {
     use_frame_loop(props.lab.clone(), dispatch.clone(), control, refs.clone());
     use_keyboard(props.lab.clone(), dispatch.clone(), latest);
     use_reduced_motion(dispatch.clone());
+    // An opened menu or dialog takes the focus (its first item; the dialog's close button).
+    use_effect_with((state.menu, state.help_open), |(menu, help)| {
+        let selector = if menu.is_some() { "[data-testid=context-menu] button" } else if *help { "[data-testid=help-close]" } else { "" };
+        if !selector.is_empty() {
+            if let Some(el) = gloo::utils::document().query_selector(selector).ok().flatten().and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok()) {
+                el.focus().ok();
+            }
+        }
+    });
 
     let lab = props.lab.clone();
     let presets = PRESET_IDS.iter().map(|id| {
@@ -78,9 +87,9 @@ pub fn lab_view(props: &LabViewProps) -> Html {
                 <nav class="presets" aria-label="Presets">{ "preset: " }{ for presets }</nav>
             </header>
             { notices(&state.notices, &dispatch) }
-            <Controls lab={lab.clone()} playing={state.playing} speed={state.speed} reduced_motion={state.reduced_motion}
-                      categories={state.categories.clone()} dispatch={dispatch.clone()} />
-            <Timeline lab={lab.clone()} data_version={state.data_version} refs={refs.clone()} dispatch={dispatch.clone()} />
+            { controls(&ControlsProps { lab: lab.clone(), playing: state.playing, speed: state.speed, reduced_motion: state.reduced_motion,
+                                        categories: state.categories.clone(), dispatch: dispatch.clone() }) }
+            { timeline(&TimelineProps { lab: lab.clone(), data_version: state.data_version, refs: refs.clone(), dispatch: dispatch.clone() }) }
             <main class="main">
                 <section class="stage" aria-label="Cluster">
                     <ClusterView lab={lab.clone()} structure_version={state.structure_version} selection={state.selection}
@@ -88,11 +97,11 @@ pub fn lab_view(props: &LabViewProps) -> Html {
                     { if state.reduced_motion { step_table(&lab) } else { html! {} } }
                     <PartitionList lab={lab.clone()} structure_version={state.structure_version} selection={state.selection} dispatch={dispatch.clone()} />
                 </section>
-                <Inspector lab={lab.clone()} tab={state.tab} selection={state.selection} data_version={state.data_version} dispatch={dispatch.clone()} />
+                { inspector(&InspectorProps { lab: lab.clone(), tab: state.tab, selection: state.selection, data_version: state.data_version, dispatch: dispatch.clone() }) }
             </main>
-            <Narration lab={lab.clone()} data_version={state.data_version} categories={state.categories.clone()} dispatch={dispatch.clone()} />
-            { if state.help_open { html! { <HelpOverlay dispatch={dispatch.clone()} /> } } else { html! {} } }
-            { match state.menu { Some(menu) => html! { <ContextMenu lab={lab.clone()} {menu} dispatch={dispatch.clone()} /> }, None => html! {} } }
+            { narration(&NarrationProps { lab: lab.clone(), data_version: state.data_version, categories: state.categories.clone(), dispatch: dispatch.clone() }) }
+            { if state.help_open { help_overlay(&HelpOverlayProps { dispatch: dispatch.clone() }) } else { html! {} } }
+            { match state.menu { Some(menu) => context_menu(&ContextMenuProps { lab: lab.clone(), menu, dispatch: dispatch.clone() }), None => html! {} } }
         </div>
     }
 }

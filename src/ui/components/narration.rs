@@ -10,9 +10,9 @@ use std::fmt::Write as _;
 use yew::prelude::*;
 
 /// Lines shown at most (the session keeps more; the filter reaches them).
-const LINES_SHOWN: usize = 150;
+const LINES_SHOWN: usize = 60;
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct NarrationProps {
     pub lab: Lab,
     pub data_version: u64,
@@ -20,7 +20,8 @@ pub struct NarrationProps {
     pub dispatch: Dispatch,
 }
 
-#[function_component(Narration)]
+/// A view function (not a component): it renders whenever the lab view does, and saves the wasm a
+/// component's machinery (the 300 KB budget).
 pub fn narration(props: &NarrationProps) -> Html {
     let session = props.lab.session();
     let lines = session.narration_now(&props.categories, LINES_SHOWN);

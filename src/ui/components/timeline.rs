@@ -15,7 +15,7 @@ use yew::prelude::*;
 /// Warning marks drawn at most.
 const MARKS_MAX: usize = 120;
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct TimelineProps {
     pub lab: Lab,
     pub data_version: u64,
@@ -23,7 +23,8 @@ pub struct TimelineProps {
     pub dispatch: Dispatch,
 }
 
-#[function_component(Timeline)]
+/// A view function (not a component): it renders whenever the lab view does, and saves the wasm a
+/// component's machinery (the 300 KB budget).
 pub fn timeline(props: &TimelineProps) -> Html {
     let session = props.lab.session();
     let (now, horizon) = (session.now().ms(), session.horizon().ms());

@@ -8,7 +8,7 @@ use crate::ui::components::context_menu::focus_later;
 use crate::ui::keys::{Command, command_for};
 use crate::ui::lab::Lab;
 use crate::ui::state::{Selection, Tab, UiAction, UiState};
-use gloo::events::EventListener;
+use gloo::events::{EventListener, EventListenerOptions};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -22,7 +22,9 @@ const SPEED_NUDGE: i32 = 25;
 pub fn use_keyboard(lab: Lab, dispatch: Dispatch, latest: Rc<RefCell<Rc<UiState>>>) {
     use_effect_with(lab, move |lab| {
         let lab = lab.clone();
-        let listener = EventListener::new(&gloo::utils::document(), "keydown", move |e| {
+        // Not passive: shortcuts prevent the browser's default (Space scrolling the page).
+        let options = EventListenerOptions::enable_prevent_default();
+        let listener = EventListener::new_with_options(&gloo::utils::document(), "keydown", options, move |e| {
             let Some(e) = e.dyn_ref::<KeyboardEvent>() else { return };
             let key = e.key();
             let target = e.target().and_then(|t| t.dyn_into::<Element>().ok());
