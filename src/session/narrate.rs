@@ -330,13 +330,15 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
 
         EventKind::MessageDropped { from, to, kind, reason, .. } => {
             let (from_name, to_name) = (node_name(view, *from), node_name(view, *to));
-            let why = match reason {
-                DropReason::Network(LossReason::Cut) => "the network between them is cut".to_string(),
-                DropReason::Network(LossReason::RandomLoss) => "the link dropped it (packet loss)".to_string(),
-                DropReason::NodeDown => format!("{to_name} is down"),
+            let (why, severity) = match reason {
+                DropReason::Network(LossReason::Cut) => ("the network between them is cut".to_string(), Warning),
+                DropReason::Network(LossReason::RandomLoss) => ("the link dropped it (packet loss)".to_string(), Warning),
+                // The consequence of a stopped process, told once when it stopped: not a warning again.
+                DropReason::NodeDown => (format!("{to_name} is down"), Info),
             };
-            Draft::new(Network, Warning, format!("A {} from {from_name} to {to_name} was lost: {why}.", message_kind(*kind)))
-                .folding(format!("drop {} {} {why}", from.net_id().0, to.net_id().0))
+            // Everything lost on the way to one node for one reason within a second is one line.
+            Draft::new(Network, severity, format!("A {} from {from_name} to {to_name} was lost: {why}.", message_kind(*kind)))
+                .folding(format!("drop {} {why}", to.net_id().0))
         }
         EventKind::NetworkCut { cut, side_a, side_b } => {
             let a: Vec<String> = side_a.iter().map(|n| node_name(view, *n)).collect();

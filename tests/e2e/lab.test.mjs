@@ -108,6 +108,19 @@ test('every part of the lab answers the keyboard, and the ? overlay lists the sh
   assert.deepEqual(problems, []);
 });
 
+test('a system asking for reduced motion gets the step table from the start', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  await open(page, 'demo');
+  await page.waitForSelector('[data-testid=step-table]');
+  assert.equal(await page.getAttribute('[data-testid=reduced-motion]', 'aria-pressed'), 'true');
+  await page.click('[data-testid=play]');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=clock]').dataset.nowMs) > 2000);
+  assert.match(await page.textContent('[data-testid=step-table]'), /On the wire at/);
+  await screenshot(page, 'lab-reduced-motion');
+  assert.deepEqual(problems, []);
+});
+
 test('a refused action says why, and an unknown preset says so over the demo lab', async () => {
   const { page, problems } = await watchedPage(browser.context);
   await open(page, 'no-such-preset');

@@ -38,8 +38,10 @@ pub fn step_table(lab: &Lab) -> Html {
         .collect();
     let more = if total > ROWS_MAX { format!(r#"<p class="note">and {} more arriving later</p>"#, total - ROWS_MAX) } else { String::new() };
     let markup = format!(
-        "<h3>On the wire at {}: {total} messages carrying {records} records</h3>{}{more}",
+        "<h3>On the wire at {}: {total} message{} carrying {records} record{}</h3>{}{more}",
         clock(Tick(session.now().ms())),
+        if total == 1 { "" } else { "s" },
+        if records == 1 { "" } else { "s" },
         table("", "step-rows", &["from", "to", "what", "records", "partition", "sent", "arrives"], &rows)
     );
     html! { <section class="step-table" data-testid="step-table" aria-label="Messages on the wire">{ raw(markup) }</section> }
