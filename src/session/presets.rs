@@ -91,30 +91,33 @@ pub const STRESS_LATENCY_MS: u64 = 50;
 pub const STRESS_JITTER_MS: u64 = 40;
 
 /// 6 brokers, 3 topics × 12 partitions with replication factor 3, one keyed producer per topic at
-/// 700 records a second (acks=all; linger.ms 30, 37 and 44, so their batches do not leave in step),
+/// 700 records a second (acks=all; linger.ms 60, 67 and 74, so their batches do not leave in step),
 /// and 4 sets of consumers ("groups", by manual
 /// assignment until the engine's groups land): each set has one consumer per topic reading all 12 of
-/// its partitions. Retention keeps about 10 seconds so a long run stays small.
+/// its partitions. Retention keeps about 5 seconds, so a long run (and every keyframe of it) stays small.
 pub fn stress() -> RunDefinition {
     let mut spec = ClusterSpec {
         brokers: (1..=STRESS_BROKERS).map(|id| BrokerSpec { id, rack: None }).collect(),
-        broker_config: config(&[("min.insync.replicas", ConfigValue::Int(2)), ("log.retention.check.interval.ms", ConfigValue::Int(2_000))]),
+        broker_config: config(&[("min.insync.replicas", ConfigValue::Int(2)), ("log.retention.check.interval.ms", ConfigValue::Int(1_000))]),
         ..ClusterSpec::default()
     };
     spec.network.latency_ms = STRESS_LATENCY_MS;
     spec.network.jitter_ms = STRESS_JITTER_MS;
+    // The operating system writes dirty pages back after 5 s instead of Linux's 30 s: the page cache
+    // remembers fewer writes, so each keyframe of a long run is smaller.
+    spec.page_cache_dirty_expire_ms = 5_000;
     for (i, topic) in STRESS_TOPICS.iter().enumerate() {
         spec.topics.push(TopicSpec {
             name: topic.to_string(),
             partitions: Some(STRESS_PARTITIONS),
             replication_factor: Some(3),
-            config: config(&[("retention.ms", ConfigValue::Int(8_000)), ("segment.ms", ConfigValue::Int(2_000))]),
+            config: config(&[("retention.ms", ConfigValue::Int(4_000)), ("segment.ms", ConfigValue::Int(1_000))]),
             ..TopicSpec::default()
         });
         spec.producers.push(ProducerSpec {
             name: format!("{topic}-app"),
             topic: topic.to_string(),
-            config: config(&[("acks", ConfigValue::from("all")), ("linger.ms", ConfigValue::Int(30 + 7 * i as i64))]),
+            config: config(&[("acks", ConfigValue::from("all")), ("linger.ms", ConfigValue::Int(60 + 7 * i as i64))]),
             workload: Some(Workload {
                 rate_per_sec: STRESS_RATE_PER_PRODUCER,
                 keys: KeyPattern::Cycle { prefix: format!("{topic}-key-"), count: 500 },

@@ -252,3 +252,4 @@ fn rewind_benchmark_ten_minutes() {
         assert!(worst.as_millis() <= 100, "{id}: a rewind took {worst:?}");
     }
 }
+
