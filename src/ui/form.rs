@@ -9,18 +9,6 @@ use std::fmt::Write as _;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, HtmlInputElement, HtmlSelectElement};
 
-/// The value of the input or select an event came from.
-pub fn value_of(e: &Event) -> String {
-    let Some(target) = e.target() else { return String::new() };
-    if let Some(input) = target.dyn_ref::<HtmlInputElement>() {
-        return input.value();
-    }
-    if let Some(select) = target.dyn_ref::<HtmlSelectElement>() {
-        return select.value();
-    }
-    String::new()
-}
-
 /// A submitted form: which one, and its fields.
 pub struct Submitted {
     pub form: Element,

@@ -121,6 +121,30 @@ test('a system asking for reduced motion gets the step table from the start', as
   assert.deepEqual(problems, []);
 });
 
+test('the Act tab adds a broker and a consumer, cuts the network and heals it', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await open(page, 'demo');
+  await page.click('[data-testid=tab-act]');
+  await page.click('[data-testid=add-broker]');
+  await page.waitForSelector('[data-testid=broker-4]');
+  await page.fill('[data-testid=add-consumer-form] [name=name]', 'learner-1');
+  await page.fill('[data-testid=add-consumer-form] [name=partitions]', '0');
+  await page.click('[data-testid=add-consumer-form] button[type=submit]');
+  await page.click('[data-testid=play]');
+  await page.waitForSelector('[data-testid=consumer-learner-1][data-status=reading]');
+  await page.selectOption('[data-testid=cut-form] [name=a]', 'broker:3');
+  await page.click('[data-testid=cut-form] button[type=submit]');
+  await page.waitForSelector('[data-testid=broker-3].cut');
+  await page.click('[data-testid=heal-all]');
+  await page.waitForSelector('[data-testid=broker-3]:not(.cut)');
+  await page.click('[data-testid=play]');
+  const narration = await page.textContent('[data-testid=narration-lines]');
+  assert.match(narration, /Network cut #\d+: nothing crosses between broker 3 and/);
+  assert.match(narration, /healed/);
+  await screenshot(page, 'lab-act-tab');
+  assert.deepEqual(problems, []);
+});
+
 test('a refused action says why, and an unknown preset says so over the demo lab', async () => {
   const { page, problems } = await watchedPage(browser.context);
   await open(page, 'no-such-preset');

@@ -56,14 +56,12 @@ pub fn partition_inspector(props: &PartitionInspectorProps) -> Html {
         .map(|b| {
             let status = scene.structure.replica_status(*b, p.index);
             let broker = view.broker(*b);
-            let mut row = vec![format!("broker {b}"), status.label().to_string()];
+            let mut row = vec![format!("broker {b}"), status.id().replace('-', " ")];
             match broker.and_then(|x| x.replicas.get(&p.index)) {
                 Some(r) => row.extend([
                     r.log.log_end_offset().to_string(),
                     r.log.high_watermark().to_string(),
                     r.log.log_start_offset().to_string(),
-                    r.log.segments().len().to_string(),
-                    r.log.size_bytes().to_string(),
                     broker.map_or(0, |x| x.page_cache.durable(r.file)).to_string(),
                 ]),
                 None => row.push("no replica yet".into()),
@@ -82,7 +80,7 @@ pub fn partition_inspector(props: &PartitionInspectorProps) -> Html {
         ids(&p.replicas),
         p.replicas.first().map_or("?".into(), |b| b.to_string())
     );
-    markup.push_str(&table("replicas", "replica-rows", &["replica", "state", "LEO", "HW", "log start", "segments", "bytes", "flushed to"], &replica_rows));
+    markup.push_str(&table("replicas", "replica-rows", &["replica", "state", "LEO", "HW", "start", "flushed"], &replica_rows));
     markup.push_str(r#"<h4>Segments (leader)</h4><ul class="segments">"#);
     match leader_log {
         Some(log) => {
@@ -103,7 +101,7 @@ pub fn partition_inspector(props: &PartitionInspectorProps) -> Html {
                     escape(&value_text(&record.value)),
                     clock(Tick(record.timestamp_ms)),
                     batch.partition_leader_epoch.to_string(),
-                    if offset < hw { "committed".into() } else { "above HW".into() },
+                    if offset < hw { "✓".into() } else { "not yet".into() },
                 ]);
                 if newest.len() > RECORDS_SHOWN {
                     newest.pop_front();
@@ -112,7 +110,7 @@ pub fn partition_inspector(props: &PartitionInspectorProps) -> Html {
         }
     }
     let records: Vec<Vec<String>> = newest.into_iter().rev().collect();
-    markup.push_str(&table("records", "records", &["offset", "key", "value", "timestamp", "epoch", ""], &records));
+    markup.push_str(&table("records", "records", &["offset", "key", "value", "time", "epoch", "committed"], &records));
     markup.push_str("<h4>Read by</h4><ul>");
     for c in view.consumers().iter().filter(|c| c.assignment.contains(&p.index)) {
         let position = c.position(p.index).map_or("unknown".into(), |x| x.to_string());
