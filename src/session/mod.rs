@@ -366,7 +366,7 @@ impl Session {
     /// when one is due.
     fn after_tick(&mut self, extending: bool) {
         let now = self.now();
-        if now.ms() % SAMPLE_INTERVAL_MS == 0 && self.charts.last_at().is_none_or(|last| last < now) {
+        if now.ms().is_multiple_of(SAMPLE_INTERVAL_MS) && self.charts.last_at().is_none_or(|last| last < now) {
             self.charts.push(Sample::of(&self.world.view()));
         }
         if extending && self.keyframes.due(now) {

@@ -258,7 +258,7 @@ fn brokers_list(brokers: &[BrokerId]) -> String {
 pub fn duration(ms: u64) -> String {
     if ms < 1_000 {
         format!("{ms} ms")
-    } else if ms < 60_000 && ms % 1_000 == 0 {
+    } else if ms < 60_000 && ms.is_multiple_of(1_000) {
         format!("{} s", ms / 1_000)
     } else if ms < 60_000 {
         format!("{}.{} s", ms / 1_000, (ms % 1_000) / 100)

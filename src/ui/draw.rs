@@ -76,11 +76,13 @@ pub fn transitions_between(old: &Scene, new: &Scene, now_ms: f64) -> Vec<Transit
     out
 }
 
+/// One replica cell's log marks: (partition, log end offset, high watermark, cell x, y, w, h).
+type Mark = (PartitionIndex, u64, u64, (f64, f64, f64, f64));
+
 /// Buffers reused from frame to frame, so drawing allocates nothing in steady state.
 #[derive(Default)]
 pub struct Scratch {
-    /// Per replica cell: (partition, log end offset, high watermark, cell index).
-    marks: Vec<(PartitionIndex, u64, u64, (f64, f64, f64, f64))>,
+    marks: Vec<Mark>,
     /// Per partition: the largest log end offset among its replicas.
     max_leo: Vec<u64>,
     /// Offsets of a message's records around its position (a golden-angle spiral).

@@ -38,7 +38,7 @@ impl Speed {
             format!("1/{}×", (1.0 / m).round() as u64)
         } else if m < 9.95 {
             let tenths = (m * 10.0).round() as u64;
-            if tenths % 10 == 0 { format!("{}×", tenths / 10) } else { format!("{}.{}×", tenths / 10, tenths % 10) }
+            if tenths.is_multiple_of(10) { format!("{}×", tenths / 10) } else { format!("{}.{}×", tenths / 10, tenths % 10) }
         } else {
             format!("{}×", m.round() as u64)
         }

@@ -175,13 +175,13 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             let lost = document.active_element().is_none_or(|a| a.tag_name().eq_ignore_ascii_case("body"));
             // Copy it out first: focusing fires focusin, whose handler writes it.
             let remembered = last_focus.borrow().clone();
-            if let (true, Some(select), Some(svg)) = (lost, remembered, svg.cast::<web_sys::Element>()) {
-                if let Ok(Some(el)) = svg.query_selector(&format!("[data-select=\"{select}\"]")) {
-                    // An SVG element: focus() through JavaScript (web-sys would need SvgElement).
-                    let focus = js_sys::Reflect::get(&el, &"focus".into()).ok().and_then(|f| wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(f).ok());
-                    if let Some(focus) = focus {
-                        focus.call0(&el).ok();
-                    }
+            if let (true, Some(select), Some(svg)) = (lost, remembered, svg.cast::<web_sys::Element>())
+                && let Ok(Some(el)) = svg.query_selector(&format!("[data-select=\"{select}\"]"))
+            {
+                // An SVG element: focus() through JavaScript (web-sys would need SvgElement).
+                let focus = js_sys::Reflect::get(&el, &"focus".into()).ok().and_then(|f| wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(f).ok());
+                if let Some(focus) = focus {
+                    focus.call0(&el).ok();
                 }
             }
         });

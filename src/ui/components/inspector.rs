@@ -41,10 +41,10 @@ pub fn inspector(props: &InspectorProps) -> Html {
     }
     let d = props.dispatch.clone();
     let choose = Callback::from(move |e: MouseEvent| {
-        if let Some((_, id)) = closest_attr(&e, "data-tab") {
-            if let Some(tab) = Tab::ALL.iter().find(|t| t.id() == id) {
-                d.dispatch(UiAction::SetTab(*tab));
-            }
+        if let Some((_, id)) = closest_attr(&e, "data-tab")
+            && let Some(tab) = Tab::ALL.iter().find(|t| t.id() == id)
+        {
+            d.dispatch(UiAction::SetTab(*tab));
         }
     });
     let (lab, v, d) = (props.lab.clone(), props.data_version, props.dispatch.clone());

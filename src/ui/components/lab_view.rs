@@ -65,10 +65,10 @@ pub fn lab_view(props: &LabViewProps) -> Html {
     // An opened menu or dialog takes the focus (its first item; the dialog's close button).
     use_effect_with((state.menu, state.help_open), |(menu, help)| {
         let selector = if menu.is_some() { "[data-testid=context-menu] button" } else if *help { "[data-testid=help-close]" } else { "" };
-        if !selector.is_empty() {
-            if let Some(el) = gloo::utils::document().query_selector(selector).ok().flatten().and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok()) {
-                el.focus().ok();
-            }
+        if !selector.is_empty()
+            && let Some(el) = gloo::utils::document().query_selector(selector).ok().flatten().and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+        {
+            el.focus().ok();
         }
     });
 

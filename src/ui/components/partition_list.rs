@@ -67,12 +67,12 @@ pub fn partition_list(props: &PartitionListProps) -> Html {
     });
     let d = props.dispatch.clone();
     let onkeydown = Callback::from(move |e: KeyboardEvent| {
-        if e.key() == "ContextMenu" || (e.key() == "F10" && e.shift_key()) {
-            if let Some((element, target)) = selection_of(&e) {
-                e.prevent_default();
-                let r = element.get_bounding_client_rect();
-                d.dispatch(UiAction::OpenMenu(Menu { target, x: r.left(), y: r.bottom() }));
-            }
+        if (e.key() == "ContextMenu" || (e.key() == "F10" && e.shift_key()))
+            && let Some((element, target)) = selection_of(&e)
+        {
+            e.prevent_default();
+            let r = element.get_bounding_client_rect();
+            d.dispatch(UiAction::OpenMenu(Menu { target, x: r.left(), y: r.bottom() }));
         }
     });
     html! {

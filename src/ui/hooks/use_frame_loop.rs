@@ -64,6 +64,9 @@ fn performance_now() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
+/// The one closure requestAnimationFrame calls, frame after frame.
+type FrameClosure = Closure<dyn FnMut(f64)>;
+
 /// Runs the loop while the component that calls it is mounted.
 #[hook]
 pub fn use_frame_loop(lab: Lab, dispatcher: UseReducerDispatcher<UiState>, control: Rc<RefCell<LoopControl>>, refs: LoopRefs) {
@@ -80,7 +83,7 @@ pub fn use_frame_loop(lab: Lab, dispatcher: UseReducerDispatcher<UiState>, contr
             context: None,
             drawn_still: false,
         });
-        let cell: Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>> = Rc::new(RefCell::new(None));
+        let cell: Rc<RefCell<Option<FrameClosure>>> = Rc::new(RefCell::new(None));
         let alive = Rc::new(Cell::new(true));
         let handle = Rc::new(Cell::new(0));
         let next = cell.clone();
