@@ -17,13 +17,13 @@ before(async () => { server = await serveDist(); browser = await launch(); });
 after(async () => { await browser?.close(); await server?.close(); });
 
 /**
- * Waits (up to 3 minutes) until the machine is not busy with other work: the one-minute load average
+ * Waits (up to 5 minutes) until the machine is not busy with other work: the one-minute load average
  * at most the number of cores. A timing test measures the lab, not a build running beside it on a
  * 2-core machine. Returns the load it measured under.
  */
 async function quietMachine() {
   const cores = os.cpus().length;
-  const deadline = Date.now() + 180000;
+  const deadline = Date.now() + 300000;
   while (os.loadavg()[0] > cores && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5000));
   return os.loadavg()[0].toFixed(1);
 }
@@ -87,7 +87,7 @@ for (const preset of ['demo', 'stress']) {
     const playedS = (Date.now() - started) / 1000;
     const load = await quietMachine();
     const memoryMb = await page.evaluate(() => window.__labWasm.memory.buffer.byteLength / (1024 * 1024));
-    // Each moment is timed three times (from elsewhere in the run each time) and the fastest kept: a
+    // Each moment is timed five times (from elsewhere in the run each time) and the fastest kept: a
     // build running beside the browser on a 2-core machine should not count as the lab's time.
     const { best, raw } = await page.evaluate(() => {
       const input = document.querySelector('[data-testid=timeline]');
@@ -102,7 +102,7 @@ for (const preset of ['demo', 'stress']) {
       for (let k = 0; k < 40; k++) {
         const at = (k * 19991 + 7777) % 600000;
         const tries = [];
-        for (let r = 0; r < 3; r++) {
+        for (let r = 0; r < 5; r++) {
           seek((at + 300000 + r * 97000) % 600000);
           tries.push(seek(at));
         }
@@ -114,7 +114,7 @@ for (const preset of ['demo', 'stress']) {
     const times = best.sort((a, b) => a - b);
     raw.sort((a, b) => a - b);
     const mean = times.reduce((a, b) => a + b, 0) / times.length;
-    console.log(`  ${preset} (load average ${load}): 10 simulated minutes played in ${playedS.toFixed(1)} s at full speed (wasm memory ${memoryMb.toFixed(0)} MB); rewinds to 40 moments (fastest of 3 each): mean ${mean.toFixed(1)} ms, p95 ${quantile(times, 0.95).toFixed(1)} ms, worst ${times[times.length - 1].toFixed(1)} ms; all 120 rewinds: median ${quantile(raw, 0.5).toFixed(1)} ms, worst ${raw[raw.length - 1].toFixed(1)} ms`);
+    console.log(`  ${preset} (load average ${load}): 10 simulated minutes played in ${playedS.toFixed(1)} s at full speed (wasm memory ${memoryMb.toFixed(0)} MB); rewinds to 40 moments (fastest of 5 each): mean ${mean.toFixed(1)} ms, p95 ${quantile(times, 0.95).toFixed(1)} ms, worst ${times[times.length - 1].toFixed(1)} ms; all 200 rewinds: median ${quantile(raw, 0.5).toFixed(1)} ms, worst ${raw[raw.length - 1].toFixed(1)} ms`);
     assert.ok(times[times.length - 1] <= REWIND_MAX_MS, `worst rewind ${times[times.length - 1].toFixed(1)} ms`);
     assert.deepEqual(problems, []);
   });
