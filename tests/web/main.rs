@@ -5,6 +5,7 @@ use wasm_bindgen_test::wasm_bindgen_test_configure;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+mod lab;
 mod shell;
 
 /// The golden trace hash, checked in the browser with the same source as natively.

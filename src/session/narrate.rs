@@ -1,0 +1,766 @@
+//! Narration: engine events told in plain language, with their causes.
+//!
+//! "orders-2's leader moved from broker 1 to broker 3 because broker 1 missed its heartbeats for 9 s."
+//! Every line keeps the event's `seq` and time (so clicking it jumps the timeline there) and a
+//! [`Category`] for filtering. Routine traffic (appends, fetches, acknowledgements) is left to the
+//! animation and the charts; only what changes the story is told.
+//!
+//! The log is bounded per category, so a storm of one kind (retries during a failover) never pushes out
+//! the line that explains it, and repeats of the same thing within a second fold into one line with a
+//! count.
+
+use crate::kafka::config::OffsetReset;
+use crate::kafka::ids::{BrokerId, Node, PartitionIndex};
+use crate::kafka::log::RollReason;
+use crate::kafka::log::retention::RetentionReason;
+use crate::kafka::metadata::ChangeReason;
+use crate::kafka::protocol::MessageKind;
+use crate::kafka::world::event::{DropReason, Event, EventKind, ResetCause, TruncateCause};
+use crate::kafka::world::View;
+use crate::sim::Tick;
+use crate::sim::net::LossReason;
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+
+/// What a line is about; the narration panel filters on these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Category {
+    /// Brokers starting, stopping, being fenced; the controller.
+    Brokers,
+    /// Leaders, ISRs, truncation: how copies of a partition agree.
+    Replication,
+    Producers,
+    Consumers,
+    /// Segments rolling and retention deleting them.
+    Logs,
+    /// Cuts, slow or lossy links, lost messages.
+    Network,
+    /// Topics created or grown, configs changed.
+    Config,
+}
+
+impl Category {
+    pub const ALL: [Category; 7] =
+        [Category::Brokers, Category::Replication, Category::Producers, Category::Consumers, Category::Logs, Category::Network, Category::Config];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::Brokers => "Brokers",
+            Category::Replication => "Replication",
+            Category::Producers => "Producers",
+            Category::Consumers => "Consumers",
+            Category::Logs => "Logs",
+            Category::Network => "Network",
+            Category::Config => "Config",
+        }
+    }
+
+    /// A stable lower-case id (`data-category`, test selectors).
+    pub fn id(self) -> &'static str {
+        match self {
+            Category::Brokers => "brokers",
+            Category::Replication => "replication",
+            Category::Producers => "producers",
+            Category::Consumers => "consumers",
+            Category::Logs => "logs",
+            Category::Network => "network",
+            Category::Config => "config",
+        }
+    }
+
+    fn slot(self) -> usize {
+        self as usize
+    }
+}
+
+/// How much a line matters: warnings are things going wrong (a broker down, data lost, a failed send).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Info,
+    Warning,
+}
+
+/// One line of narration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Line {
+    /// The event's position in the run (the first one, when repeats were folded in).
+    pub seq: u64,
+    pub at: Tick,
+    pub category: Category,
+    pub severity: Severity,
+    pub text: String,
+    /// The partition the line is about, if one (the inspector opens it).
+    pub partition: Option<PartitionIndex>,
+    /// How many events this line stands for (repeats within a second fold into one line).
+    pub repeats: u32,
+    /// Events with equal keys within [`FOLD_WINDOW_MS`] fold together.
+    fold_key: Option<String>,
+}
+
+/// Repeats of the same thing closer than this fold into one line.
+pub const FOLD_WINDOW_MS: u64 = 1_000;
+
+/// A line before it is stored: what [`narrate`] makes of one event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Draft {
+    pub category: Category,
+    pub severity: Severity,
+    pub text: String,
+    pub partition: Option<PartitionIndex>,
+    pub fold_key: Option<String>,
+}
+
+impl Draft {
+    fn new(category: Category, severity: Severity, text: String) -> Draft {
+        Draft { category, severity, text, partition: None, fold_key: None }
+    }
+
+    fn about(mut self, partition: PartitionIndex) -> Draft {
+        self.partition = Some(partition);
+        self
+    }
+
+    fn folding(mut self, key: String) -> Draft {
+        self.fold_key = Some(key);
+        self
+    }
+}
+
+/// The narration so far: at most `per_category_max` lines per category, oldest dropped first.
+#[derive(Clone, Debug)]
+pub struct Narration {
+    lanes: Vec<VecDeque<Line>>,
+    per_category_max: usize,
+    /// Lines ever added (dropped ones included), for the live region and tests.
+    pub added: u64,
+}
+
+impl Narration {
+    pub fn new(per_category_max: usize) -> Narration {
+        Narration { lanes: Category::ALL.iter().map(|_| VecDeque::new()).collect(), per_category_max: per_category_max.max(1), added: 0 }
+    }
+
+    /// Adds the line for an event (folding it into the previous line of its category when it repeats).
+    pub fn push(&mut self, seq: u64, at: Tick, draft: Draft) {
+        let lane = &mut self.lanes[draft.category.slot()];
+        if let (Some(key), Some(last)) = (&draft.fold_key, lane.back_mut())
+            && last.fold_key.as_ref() == Some(key)
+            && at.since(last.at) <= FOLD_WINDOW_MS
+        {
+            last.repeats += 1;
+            return;
+        }
+        lane.push_back(Line {
+            seq,
+            at,
+            category: draft.category,
+            severity: draft.severity,
+            text: draft.text,
+            partition: draft.partition,
+            repeats: 1,
+            fold_key: draft.fold_key,
+        });
+        self.added += 1;
+        while lane.len() > self.per_category_max {
+            lane.pop_front();
+        }
+    }
+
+    /// Forgets every line of events at or after `seq` (a branch replaced that future).
+    pub fn truncate_from(&mut self, seq: u64) {
+        for lane in &mut self.lanes {
+            while lane.back().is_some_and(|l| l.seq >= seq) {
+                lane.pop_back();
+            }
+        }
+    }
+
+    pub fn clear(&mut self) {
+        for lane in &mut self.lanes {
+            lane.clear();
+        }
+    }
+
+    /// How many lines are stored.
+    pub fn len(&self) -> usize {
+        self.lanes.iter().map(VecDeque::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The last `max` lines of the chosen categories with `seq < before_seq`, oldest first.
+    pub fn recent(&self, categories: &[Category], before_seq: u64, max: usize) -> Vec<&Line> {
+        // Each lane is in seq order: take from the newest end of every chosen lane, newest first,
+        // then turn the result around (a merge, not a sort).
+        let mut ends: Vec<(usize, usize)> = categories
+            .iter()
+            .map(|c| {
+                let lane = &self.lanes[c.slot()];
+                (c.slot(), lane.partition_point(|l| l.seq < before_seq))
+            })
+            .collect();
+        let mut lines: Vec<&Line> = Vec::with_capacity(max.min(256));
+        while lines.len() < max {
+            let newest = ends.iter_mut().filter(|(_, end)| *end > 0).max_by_key(|(slot, end)| self.lanes[*slot][*end - 1].seq);
+            let Some((slot, end)) = newest else { break };
+            *end -= 1;
+            lines.push(&self.lanes[*slot][*end]);
+        }
+        lines.reverse();
+        lines
+    }
+
+    /// The first line of the chosen categories with `seq >= from_seq` (the "next" button).
+    pub fn next_after(&self, categories: &[Category], from_seq: u64) -> Option<&Line> {
+        categories
+            .iter()
+            .filter_map(|c| {
+                let lane = &self.lanes[c.slot()];
+                lane.get(lane.partition_point(|l| l.seq < from_seq))
+            })
+            .min_by_key(|l| l.seq)
+    }
+}
+
+/// Names of things as a learner reads them.
+pub fn partition_name(view: &View<'_>, partition: PartitionIndex) -> String {
+    if view.metadata().partitions.get(partition.get()).is_some() { view.topic_partition(partition).to_string() } else { format!("partition #{}", partition.0) }
+}
+
+pub fn node_name(view: &View<'_>, node: Node) -> String {
+    match node {
+        Node::Broker(b) => format!("broker {b}"),
+        Node::Controller(c) => format!("controller {c}"),
+        Node::Producer(p) => view.producers().get(p as usize).map_or_else(|| format!("producer #{p}"), |x| format!("producer {}", x.name)),
+        Node::Consumer(c) => view.consumers().get(c as usize).map_or_else(|| format!("consumer #{c}"), |x| format!("consumer {}", x.name)),
+    }
+}
+
+fn producer_name(view: &View<'_>, index: u32) -> String {
+    view.producers().get(index as usize).map_or_else(|| format!("producer #{index}"), |p| p.name.to_string())
+}
+
+fn consumer_name(view: &View<'_>, index: u32) -> String {
+    view.consumers().get(index as usize).map_or_else(|| format!("consumer #{index}"), |c| c.name.to_string())
+}
+
+fn brokers_list(brokers: &[BrokerId]) -> String {
+    if brokers.is_empty() {
+        return "no broker".into();
+    }
+    let ids: Vec<String> = brokers.iter().map(|b| b.to_string()).collect();
+    format!("[{}]", ids.join(", "))
+}
+
+/// "9 s", "1.5 s", "250 ms": a duration as a learner says it.
+pub fn duration(ms: u64) -> String {
+    if ms < 1_000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 && ms.is_multiple_of(1_000) {
+        format!("{} s", ms / 1_000)
+    } else if ms < 60_000 {
+        format!("{}.{} s", ms / 1_000, (ms % 1_000) / 100)
+    } else {
+        format!("{} min {} s", ms / 60_000, (ms % 60_000) / 1_000)
+    }
+}
+
+/// A moment of the run as the timeline shows it: `1:02.350`.
+pub fn clock(at: Tick) -> String {
+    let ms = at.ms();
+    format!("{}:{:02}.{:03}", ms / 60_000, (ms / 1_000) % 60, ms % 1_000)
+}
+
+fn message_kind(kind: MessageKind) -> &'static str {
+    match kind {
+        MessageKind::Metadata => "metadata request",
+        MessageKind::Produce => "produce request",
+        MessageKind::ProduceResponse => "produce response",
+        MessageKind::Fetch => "fetch request",
+        MessageKind::ReplicaFetch => "replica fetch",
+        MessageKind::FetchResponse => "fetch response",
+        MessageKind::ReplicaFetchResponse => "replica fetch response",
+        MessageKind::ListOffsets => "ListOffsets request",
+        MessageKind::InitProducerId => "InitProducerId request",
+        MessageKind::Disconnected => "connection reset",
+        MessageKind::ControllerPlane => "controller message",
+        MessageKind::Group => "group coordinator message",
+        MessageKind::Transaction => "transaction message",
+        MessageKind::Quorum => "controller quorum message",
+    }
+}
+
+/// A short name for a message kind (legends, the step table).
+pub fn message_kind_label(kind: MessageKind) -> &'static str {
+    message_kind(kind)
+}
+
+fn why_changed(reason: &ChangeReason) -> String {
+    match reason {
+        ChangeReason::Created => "the partition was just created".into(),
+        ChangeReason::BrokerFenced { broker, silent_ms } => {
+            format!("broker {broker} missed its heartbeats for {} (broker.session.timeout.ms)", duration(*silent_ms))
+        }
+        ChangeReason::BrokerUnfenced { broker } => format!("broker {broker} is back and registered with the controller"),
+        ChangeReason::AlterPartition { requested_by } => format!("leader broker {requested_by} asked the controller (AlterPartition)"),
+        ChangeReason::PreferredElection => "leadership went back to the preferred (first assigned) replica".into(),
+        ChangeReason::UncleanElection => {
+            "no in-sync replica was alive, so an out-of-sync one was elected (unclean.leader.election.enable)".into()
+        }
+    }
+}
+
+/// The line for one event, or `None` for routine traffic the animation and charts already show.
+///
+/// `leaders` is each partition's leader as of the event (the caller follows `LeaderChanged`), so a
+/// line never depends on how far past the event the world had run when it was told.
+pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> Option<Draft> {
+    use Category::*;
+    use Severity::*;
+    let draft = match &event.kind {
+        EventKind::MessageSent { .. }
+        | EventKind::Appended { .. }
+        | EventKind::HighWatermark { .. }
+        | EventKind::Flushed { .. }
+        | EventKind::ProduceAcked { .. }
+        | EventKind::ProduceSentNoAck { .. }
+        | EventKind::Polled { .. }
+        | EventKind::Processed { .. } => return None,
+
+        EventKind::MessageDropped { from, to, kind, reason, .. } => {
+            let (from_name, to_name) = (node_name(view, *from), node_name(view, *to));
+            let (why, severity) = match reason {
+                DropReason::Network(LossReason::Cut) => ("the network between them is cut".to_string(), Warning),
+                DropReason::Network(LossReason::ConnectionReset) => ("the connection reset (a flaky link, or TCP gave up)".to_string(), Warning),
+                DropReason::SenderDied => (format!("{from_name} died before the network could deliver it"), Info),
+                // The consequence of a stopped process, told once when it stopped: not a warning again.
+                DropReason::NodeDown => (format!("{to_name} is down"), Info),
+            };
+            // Everything lost on the way to one node for one reason within a second is one line.
+            Draft::new(Network, severity, format!("A {} from {from_name} to {to_name} was lost: {why}.", message_kind(*kind)))
+                .folding(format!("drop {} {why}", to.net_id().0))
+        }
+        EventKind::NetworkCut { cut, side_a, side_b } => {
+            let a: Vec<String> = side_a.iter().map(|n| node_name(view, *n)).collect();
+            let b: Vec<String> = side_b.iter().map(|n| node_name(view, *n)).collect();
+            Draft::new(
+                Network,
+                Warning,
+                format!("Network cut #{cut}: nothing crosses between {} and {} until it is healed.", a.join(", "), b.join(", ")),
+            )
+        }
+        EventKind::NetworkHealed { cut } => Draft::new(Network, Info, format!("Network cut #{cut} healed: messages cross again.")),
+        EventKind::LinkChanged { from, to, latency_ms, loss_percent, drop_percent } => Draft::new(
+            Network,
+            Info,
+            format!(
+                "The link between {} and {} now takes {} one way, loses {loss_percent}% of packets (TCP sends them again, late) and resets {drop_percent}% of connections.",
+                node_name(view, *from),
+                node_name(view, *to),
+                duration(*latency_ms)
+            ),
+        ),
+        EventKind::DiskSlowed { broker, factor } => {
+            if *factor <= 1 {
+                Draft::new(Brokers, Info, format!("Broker {broker}'s disk is back to normal speed."))
+            } else {
+                Draft::new(Brokers, Warning, format!("Broker {broker}'s disk is now {factor}× slower: its appends, and the acks=all writes waiting on them, take longer."))
+            }
+        }
+
+        EventKind::BrokerStopped { broker, lost_page_cache } => {
+            let mut text = format!("Broker {broker} stopped.");
+            if *lost_page_cache {
+                text.push_str(" Its machine lost power: writes still in the page cache (not yet flushed to disk) are gone.");
+            } else {
+                text.push_str(" The controller notices only when its heartbeats stop arriving.");
+            }
+            Draft::new(Brokers, Warning, text)
+        }
+        EventKind::BrokerStarted { broker } => {
+            Draft::new(Brokers, Info, format!("Broker {broker} started: it registers with the controller and catches up before it rejoins any ISR."))
+        }
+        EventKind::BrokerRegistered { broker, epoch } => {
+            Draft::new(Brokers, Info, format!("Broker {broker} registered with the controller (broker epoch {epoch})."))
+        }
+        EventKind::BrokerFenced { broker, silent_ms } => Draft::new(
+            Brokers,
+            Warning,
+            format!(
+                "The controller fenced broker {broker}: no heartbeat for {} (broker.session.timeout.ms). It leaves every ISR and loses its leaderships.",
+                duration(*silent_ms)
+            ),
+        ),
+        EventKind::BrokerUnfenced { broker } => {
+            Draft::new(Brokers, Info, format!("The controller unfenced broker {broker}: it heartbeats again and may lead partitions."))
+        }
+        EventKind::TopicCreated { name, partitions, replication_factor, .. } => Draft::new(
+            Config,
+            Info,
+            format!("Topic {name} created with {partitions} partition{}, each kept on {replication_factor} broker{} (replication factor {replication_factor}).",
+                if *partitions == 1 { "" } else { "s" }, if *replication_factor == 1 { "" } else { "s" }),
+        ),
+        EventKind::PartitionsAdded { topic, from, to } => {
+            let name = view.metadata().topics.get(*topic as usize).map_or_else(|| format!("#{topic}"), |t| t.name.to_string());
+            Draft::new(
+                Config,
+                Info,
+                format!("Topic {name} grew from {from} to {to} partitions. Existing records stay where they are; keys may now hash to the new partitions."),
+            )
+        }
+        EventKind::ConfigChanged { target, key, value } => {
+            let (kind, name) = target.split_once(':').unwrap_or(("", target.as_str()));
+            let who = match kind {
+                "producer" => format!("Producer {name}"),
+                "consumer" => format!("Consumer {name}"),
+                "topic" => format!("Topic {name}"),
+                _ => target.clone(),
+            };
+            Draft::new(Config, Info, format!("{who} now has {key} = {}.", value.trim_matches('"')))
+        }
+
+        EventKind::LeaderChanged { partition, leader, previous, epoch, reason } => {
+            let p = partition_name(view, *partition);
+            let severity = if leader.is_none() || matches!(reason, ChangeReason::UncleanElection) { Warning } else { Info };
+            let text = match (reason, leader, previous) {
+                (ChangeReason::Created, Some(l), _) => format!("{p}'s first leader is broker {l} (leader epoch {epoch})."),
+                (_, None, Some(old)) => format!(
+                    "{p} has no leader: broker {old} lost it because {}, and no other in-sync replica is alive. Writes and reads of {p} stop until one comes back.",
+                    why_changed(reason)
+                ),
+                (_, None, None) => format!("{p} has no leader because {}.", why_changed(reason)),
+                (ChangeReason::UncleanElection, Some(l), _) => format!(
+                    "{p} elected out-of-sync broker {l} as leader (epoch {epoch}): records only the old leader had are lost (unclean leader election)."
+                ),
+                (ChangeReason::PreferredElection, Some(l), Some(old)) => {
+                    format!("{p}'s leadership moved from broker {old} back to its preferred replica, broker {l} (epoch {epoch}).")
+                }
+                (_, Some(l), Some(old)) if l != old => {
+                    format!("{p}'s leader moved from broker {old} to broker {l} (epoch {epoch}) because {}.", why_changed(reason))
+                }
+                (_, Some(l), Some(_)) => format!("{p}'s leader stays broker {l} with a new leader epoch {epoch} because {}.", why_changed(reason)),
+                (_, Some(l), None) => format!("{p} has a leader again: broker {l} (epoch {epoch}), because {}.", why_changed(reason)),
+            };
+            Draft::new(Replication, severity, text).about(*partition)
+        }
+        EventKind::IsrChanged { partition, isr, previous, reason } => {
+            if matches!(reason, ChangeReason::Created) {
+                return None;
+            }
+            let p = partition_name(view, *partition);
+            let removed: Vec<BrokerId> = previous.iter().filter(|b| !isr.contains(b)).copied().collect();
+            let added: Vec<BrokerId> = isr.iter().filter(|b| !previous.contains(b)).copied().collect();
+            let list = brokers_list(isr);
+            let text = match (reason, removed.is_empty(), added.is_empty()) {
+                (ChangeReason::AlterPartition { requested_by }, false, true) => format!(
+                    "{p}'s ISR shrank to {list}: leader broker {requested_by} saw {} fall behind for longer than replica.lag.time.max.ms.",
+                    brokers_phrase(&removed)
+                ),
+                (ChangeReason::AlterPartition { requested_by }, true, false) => {
+                    format!("{p}'s ISR grew to {list}: {} caught up with leader broker {requested_by}.", brokers_phrase(&added))
+                }
+                (_, false, true) => format!("{p}'s ISR shrank to {list} because {}.", why_changed(reason)),
+                (_, true, false) => format!("{p}'s ISR grew to {list} because {}.", why_changed(reason)),
+                _ => format!("{p}'s ISR is now {list} because {}.", why_changed(reason)),
+            };
+            let severity = if isr.len() < previous.len() { Warning } else { Info };
+            Draft::new(Replication, severity, text).about(*partition)
+        }
+
+        EventKind::Truncated { broker, partition, to_offset, removed_records, cause } => {
+            if *removed_records == 0 {
+                return None;
+            }
+            let p = partition_name(view, *partition);
+            let n = records(*removed_records);
+            let text = match cause {
+                TruncateCause::DivergingEpoch { leader, epoch } => format!(
+                    "Broker {broker} removed {n} from its copy of {p} (now ending at offset {to_offset}): new leader broker {leader} never had them; the logs diverge after leader epoch {epoch}."
+                ),
+                TruncateCause::BelowLeaderLogStart { leader } => format!(
+                    "Broker {broker}'s copy of {p} fell below leader broker {leader}'s log start; it dropped {n} and restarts at offset {to_offset}."
+                ),
+                TruncateCause::LostPageCache => {
+                    format!("Broker {broker} lost {n} of {p} that were only in the page cache; its log now ends at offset {to_offset}.")
+                }
+            };
+            Draft::new(Replication, Warning, text).about(*partition)
+        }
+        EventKind::SegmentRolled { broker, partition, base_offset, reason } => {
+            if !is_leader(leaders, *broker, *partition) {
+                return None;
+            }
+            let why = match reason {
+                RollReason::SegmentBytes => "the active one reached segment.bytes",
+                RollReason::SegmentMs => "the active one is older than segment.ms",
+                RollReason::IndexFull => "its index is full",
+                RollReason::OffsetOverflow => "offsets would overflow the segment",
+                RollReason::Retention => "retention expired the active segment",
+            };
+            let p = partition_name(view, *partition);
+            Draft::new(Logs, Info, format!("{p} (leader broker {broker}) rolled a new segment at offset {base_offset}: {why}."))
+                .about(*partition)
+                .folding(format!("roll {why}"))
+        }
+        EventKind::SegmentDeleted { broker, partition, base_offset, next_offset, reason, log_start_offset } => {
+            if !is_leader(leaders, *broker, *partition) {
+                return None;
+            }
+            let why = match reason {
+                RetentionReason::RetentionMs => "its newest record is older than retention.ms",
+                RetentionReason::RetentionBytes => "the log is larger than retention.bytes",
+                RetentionReason::LogStartOffset => "everything in it is below the log start offset",
+            };
+            let p = partition_name(view, *partition);
+            Draft::new(
+                Logs,
+                Info,
+                format!("Retention deleted {p}'s segment of offsets {base_offset} to {} ({why}): the log now starts at offset {log_start_offset}.", next_offset.saturating_sub(1)),
+            )
+            .about(*partition)
+            .folding(format!("delete {why}"))
+        }
+
+        EventKind::ProduceFailed { producer, partition, records: n, error, retrying } => {
+            let name = producer_name(view, *producer);
+            let p = partition_name(view, *partition);
+            let what = if *retrying { "it will retry" } else { "it gave up: these records are lost" };
+            Draft::new(Producers, Warning, format!("{name}'s batch of {} for {p} failed with {}; {what}.", records(u64::from(*n)), error.kafka_name()))
+                .about(*partition)
+                .folding(format!("fail {producer} {} {retrying}", error.kafka_name()))
+        }
+
+        EventKind::PositionReset { consumer, partition, offset, policy, cause } => {
+            let name = consumer_name(view, *consumer);
+            let p = partition_name(view, *partition);
+            let policy = match policy {
+                OffsetReset::Earliest => "earliest",
+                OffsetReset::Latest => "latest",
+                OffsetReset::None => "none",
+            };
+            let text = match cause {
+                ResetCause::NoCommittedOffset => {
+                    format!("{name} starts reading {p} at offset {offset}: no committed offset, so auto.offset.reset={policy} decides.")
+                }
+                ResetCause::OffsetOutOfRange { position } => format!(
+                    "{name}'s position {position} in {p} is out of range (retention deleted it, or the log was truncated): auto.offset.reset={policy} moved it to {offset}."
+                ),
+            };
+            let severity = if matches!(cause, ResetCause::OffsetOutOfRange { .. }) { Warning } else { Info };
+            Draft::new(Consumers, severity, text).about(*partition).folding(format!("reset {consumer} {}", matches!(cause, ResetCause::NoCommittedOffset)))
+        }
+        EventKind::ConsumerError { consumer, partition, error } => {
+            let name = consumer_name(view, *consumer);
+            let p = partition_name(view, *partition);
+            Draft::new(Consumers, Warning, format!("{name} got {} reading {p}.", error.kafka_name()))
+                .about(*partition)
+                .folding(format!("error {consumer} {}", error.kafka_name()))
+        }
+        EventKind::ConsumerCrashed { consumer } => Draft::new(
+            Consumers,
+            Warning,
+            format!("{} crashed: the records it was processing are lost and it commits nothing more.", consumer_name(view, *consumer)),
+        ),
+        EventKind::ConsumerStarted { consumer } => Draft::new(Consumers, Info, format!("{} started.", consumer_name(view, *consumer))),
+
+        // Held messages are shown on the wire; the cut itself was told.
+        EventKind::MessageHeld { .. } | EventKind::BecameLeader { .. } | EventKind::MarkerWritten { .. } => return None,
+        EventKind::BrokerRegistrationRefused { broker, error } => Draft::new(
+            Brokers,
+            Info,
+            format!(
+                "Broker {broker} asked to register again but the controller refused ({}): its previous life's session has not expired yet. It retries at every heartbeat.",
+                error.kafka_name()
+            ),
+        )
+        .folding(format!("refused {broker}")),
+        EventKind::Violation { kind, partition, offset, records: n, .. } => Draft::new(
+            Replication,
+            Warning,
+            format!("Guarantee broken ({}): {} at offset {offset} of {}.", kind.name().replace('_', " "), records(u64::from(*n)), partition_name(view, *partition)),
+        )
+        .about(*partition),
+        EventKind::RebalanceStarted { group, coordinator, generation, reason } => {
+            let why = rebalance_reason(view, reason);
+            Draft::new(Consumers, Info, format!("Group {group} starts rebalancing after generation {generation} because {why}. Coordinator: broker {coordinator}."))
+        }
+        EventKind::GenerationStarted { group, generation, protocol, leader, members } => {
+            let names: Vec<String> = members.iter().map(|m| consumer_name(view, *m)).collect();
+            let leader = leader.map(|l| consumer_name(view, l)).unwrap_or_else(|| "none".into());
+            Draft::new(
+                Consumers,
+                Info,
+                format!("Group {group} generation {generation}: members {}; {leader} leads and computes the assignment with {protocol}.", names.join(", ")),
+            )
+        }
+        EventKind::GroupStable { group, generation } => {
+            Draft::new(Consumers, Info, format!("Group {group} is stable in generation {generation}: every member has its partitions."))
+        }
+        EventKind::MemberRemoved { group, consumer, reason } => Draft::new(
+            Consumers,
+            Warning,
+            format!("The coordinator removed {} from group {group}: {}.", consumer_name(view, *consumer), rebalance_reason(view, reason)),
+        ),
+        EventKind::AssignmentChanged { consumer, assigned, .. } => {
+            let list: Vec<String> = assigned.iter().map(|p| partition_name(view, *p)).collect();
+            let what = if list.is_empty() { "no partitions (an idle member)".to_string() } else { list.join(", ") };
+            Draft::new(Consumers, Info, format!("{} now reads {what}.", consumer_name(view, *consumer)))
+        }
+        EventKind::PartitionsRevoked { consumer, partitions, .. } => {
+            let list: Vec<String> = partitions.iter().map(|p| partition_name(view, *p)).collect();
+            Draft::new(Consumers, Info, format!("{} gives up {} (onPartitionsRevoked) and stops reading them.", consumer_name(view, *consumer), list.join(", ")))
+        }
+        EventKind::OffsetsCommitted { .. } | EventKind::PositionRestored { .. } => return None,
+        EventKind::OffsetCommitFailed { group, consumer, error } => Draft::new(
+            Consumers,
+            Warning,
+            format!("{}'s offset commit for group {group} failed with {}: after a crash it would read those records again.", consumer_name(view, *consumer), error.kafka_name()),
+        )
+        .folding(format!("commitfail {consumer}")),
+        EventKind::CoordinatorLoaded { group, coordinator, generation } => Draft::new(
+            Consumers,
+            Info,
+            format!("Broker {coordinator} took over as group {group}'s coordinator and loaded it from __consumer_offsets (generation {generation})."),
+        ),
+        EventKind::TransactionStateChanged { transactional_id, state, .. } => {
+            use crate::kafka::txn::coordinator::TxnState;
+            let text = match state {
+                TxnState::Ongoing => format!("Transaction of {transactional_id} began: its partitions are added to it."),
+                TxnState::PrepareCommit => format!("{transactional_id} commits: the coordinator wrote PrepareCommit and now writes a COMMIT marker into each partition."),
+                TxnState::PrepareAbort => format!("{transactional_id}'s transaction aborts: ABORT markers go into each of its partitions."),
+                TxnState::CompleteCommit => format!("{transactional_id}'s transaction is committed: read_committed consumers now see its records."),
+                TxnState::CompleteAbort => format!("{transactional_id}'s transaction is aborted: read_committed consumers skip its records."),
+                TxnState::Empty => return None,
+            };
+            Draft::new(Producers, Info, text)
+        }
+        EventKind::ProducerFenced { producer, producer_epoch } => Draft::new(
+            Producers,
+            Warning,
+            format!("{} was fenced: a newer instance with the same transactional.id (or a transaction timeout) bumped the epoch past {producer_epoch}. It can write nothing more.", producer_name(view, *producer)),
+        ),
+        EventKind::ProducerCrashed { producer, records_lost } => Draft::new(
+            Producers,
+            Warning,
+            format!("{} crashed: {} it had not sent or not heard back about are gone with it.", producer_name(view, *producer), records(*records_lost)),
+        ),
+        EventKind::ProducerStarted { producer } => Draft::new(Producers, Info, format!("{} started (a new instance).", producer_name(view, *producer))),
+        EventKind::ControllerElectionStarted { controller, epoch } => Draft::new(
+            Brokers,
+            Info,
+            format!("Controller {controller} heard nothing from the quorum's leader: it stands for election in epoch {epoch} and asks the others for their votes."),
+        ),
+        EventKind::ControllerElected { controller, epoch } => Draft::new(
+            Brokers,
+            Info,
+            format!("Controller {controller} won a majority of votes: it is the active controller for epoch {epoch}, and metadata changes now go through it."),
+        ),
+        EventKind::ControllerResigned { controller, epoch } => Draft::new(
+            Brokers,
+            Warning,
+            format!("Controller {controller} no longer hears from a majority of the quorum: it stops acting as leader of epoch {epoch}."),
+        ),
+        EventKind::ControllerStopped { controller } => Draft::new(Brokers, Warning, format!("Controller {controller} stopped. Its metadata log is safe on disk.")),
+        EventKind::ControllerStarted { controller } => Draft::new(Brokers, Info, format!("Controller {controller} started and rejoins the quorum.")),
+        EventKind::RecordsDeleted { partition, log_start_offset, .. } => Draft::new(
+            Logs,
+            Info,
+            format!("Records of {} below offset {log_start_offset} were deleted (DeleteRecords): no one can read them again.", partition_name(view, *partition)),
+        )
+        .about(*partition)
+        .folding(format!("deleted {}", partition.0)),
+    };
+    Some(draft)
+}
+
+fn rebalance_reason(view: &View<'_>, reason: &crate::kafka::world::event::RebalanceReason) -> String {
+    use crate::kafka::world::event::RebalanceReason as R;
+    match reason {
+        R::MemberJoined { consumer } => format!("{} joined", consumer_name(view, *consumer)),
+        R::MemberLeft { consumer } => format!("{} left", consumer_name(view, *consumer)),
+        R::SessionTimeout { consumer, silent_ms } => {
+            format!("{} sent no heartbeat for {} (session.timeout.ms)", consumer_name(view, *consumer), duration(*silent_ms))
+        }
+        R::PollTimeout { consumer } => format!("{} did not poll within max.poll.interval.ms", consumer_name(view, *consumer)),
+        R::SubscriptionChanged { consumer } => format!("{}'s subscription (or its topics' partitions) changed", consumer_name(view, *consumer)),
+        R::RejoinTimeout { consumer } => format!("{} did not rejoin in time", consumer_name(view, *consumer)),
+        #[allow(unreachable_patterns)]
+        other => format!("{other:?}"),
+    }
+}
+
+fn records(n: u64) -> String {
+    if n == 1 { "1 record".into() } else { format!("{n} records") }
+}
+
+fn brokers_phrase(brokers: &[BrokerId]) -> String {
+    let mut text = String::new();
+    for (i, b) in brokers.iter().enumerate() {
+        if i > 0 {
+            text.push_str(if i + 1 == brokers.len() { " and " } else { ", " });
+        }
+        let _ = write!(text, "broker {b}");
+    }
+    text
+}
+
+fn is_leader(leaders: &[Option<BrokerId>], broker: BrokerId, partition: PartitionIndex) -> bool {
+    leaders.get(partition.get()).is_some_and(|l| *l == Some(broker))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(text: &str, key: Option<&str>) -> Draft {
+        Draft { category: Category::Producers, severity: Severity::Info, text: text.into(), partition: None, fold_key: key.map(String::from) }
+    }
+
+    #[test]
+    fn repeats_within_a_second_fold_into_one_line_with_a_count() {
+        let mut n = Narration::new(10);
+        n.push(1, Tick(100), draft("a failed", Some("k")));
+        n.push(2, Tick(600), draft("a failed", Some("k")));
+        n.push(3, Tick(2_000), draft("a failed", Some("k")));
+        let lines = n.recent(&Category::ALL, u64::MAX, 10);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].repeats, 2);
+        assert_eq!(lines[1].repeats, 1);
+    }
+
+    #[test]
+    fn each_category_keeps_its_own_bounded_lane() {
+        let mut n = Narration::new(3);
+        for seq in 0..10 {
+            n.push(seq, Tick(seq * 2_000), draft("noise", None));
+        }
+        n.push(10, Tick(30_000), Draft { category: Category::Brokers, ..draft("the cause", None) });
+        assert_eq!(n.len(), 4, "3 producer lines and the broker line");
+        let brokers = n.recent(&[Category::Brokers], u64::MAX, 10);
+        assert_eq!(brokers[0].text, "the cause");
+    }
+
+    #[test]
+    fn recent_hides_the_future_and_truncation_forgets_it() {
+        let mut n = Narration::new(10);
+        for seq in 0..5 {
+            n.push(seq * 10, Tick(seq * 2_000), draft(&format!("line {seq}"), None));
+        }
+        let shown: Vec<_> = n.recent(&Category::ALL, 25, 10).iter().map(|l| l.seq).collect();
+        assert_eq!(shown, [0, 10, 20]);
+        assert_eq!(n.next_after(&Category::ALL, 25).map(|l| l.seq), Some(30));
+        n.truncate_from(25);
+        assert_eq!(n.len(), 3);
+    }
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        assert_eq!(duration(250), "250 ms");
+        assert_eq!(duration(9_000), "9 s");
+        assert_eq!(duration(1_500), "1.5 s");
+        assert_eq!(duration(125_000), "2 min 5 s");
+        assert_eq!(clock(Tick(62_350)), "1:02.350");
+    }
+}

@@ -1,0 +1,517 @@
+//! What the cluster picture shows, as plain data: the structure (brokers, partitions and their
+//! replicas, clients, faults) read from the world, and where each thing sits on the picture.
+//!
+//! The structure changes rarely (a leader moves, a broker dies, a consumer gets partitions); the lab
+//! re-renders its SVG only when [`Structure`] compares unequal. Everything that moves every frame (the
+//! messages, HW and LEO marks) is drawn on a canvas at positions from [`Layout`]. Both are pure, so
+//! they are tested natively.
+
+use super::tracked::{CutState, Tracked};
+use crate::kafka::ids::{BrokerId, Node, PartitionIndex};
+use crate::kafka::world::View;
+use crate::kafka::world::spec::KeyPattern;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrokerState {
+    pub id: BrokerId,
+    /// The process is running.
+    pub up: bool,
+    /// The controller has it fenced (or never saw it): it leads nothing and is in no ISR.
+    pub fenced: bool,
+    pub rack: Option<String>,
+    /// Partitions with a replica assigned here, by index.
+    pub hosts: Vec<PartitionIndex>,
+    /// The disk's slowdown factor (1 = healthy).
+    pub disk_slowdown: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopicState {
+    pub name: String,
+    /// A short label for replica cells (`o` for orders; longer when two topics share a letter).
+    pub short: String,
+    pub partitions: Vec<PartitionIndex>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartitionState {
+    pub index: PartitionIndex,
+    pub topic: usize,
+    pub number: u32,
+    /// `orders-2`.
+    pub name: String,
+    pub replicas: Vec<BrokerId>,
+    pub isr: Vec<BrokerId>,
+    pub leader: Option<BrokerId>,
+    pub leader_epoch: i32,
+}
+
+/// How one replica of a partition stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplicaStatus {
+    Leader,
+    /// A follower in the ISR: it has everything the leader acknowledged.
+    InSync,
+    /// A follower out of the ISR: behind, or just back.
+    OutOfSync,
+    /// Its broker is down.
+    Offline,
+}
+
+impl ReplicaStatus {
+    /// A stable lower-case id (CSS classes, `data-status`).
+    pub fn id(self) -> &'static str {
+        match self {
+            ReplicaStatus::Leader => "leader",
+            ReplicaStatus::InSync => "in-sync",
+            ReplicaStatus::OutOfSync => "out-of-sync",
+            ReplicaStatus::Offline => "offline",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ReplicaStatus::Leader => "leader",
+            ReplicaStatus::InSync => "in-sync follower",
+            ReplicaStatus::OutOfSync => "out-of-sync follower",
+            ReplicaStatus::Offline => "offline (broker down)",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProducerState {
+    pub index: u32,
+    pub name: String,
+    pub topic: String,
+    pub up: bool,
+    pub running: bool,
+    pub acks: String,
+    pub linger_ms: u64,
+    pub batch_size: u32,
+    /// Records per second of its workload, if it has one.
+    pub rate_per_sec: Option<u32>,
+    /// Its workload's keys in words ("order-0 … order-5 in turn").
+    pub keys: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsumerState {
+    pub index: u32,
+    pub name: String,
+    /// The group it is shown in: its `group.id`, or for a consumer with manual assignment the name
+    /// before its last `-` (`billing-2` → `billing`).
+    pub group: String,
+    /// Whether `group` is a real consumer group (`group.id`) rather than a set of manual consumers.
+    pub in_group: bool,
+    pub up: bool,
+    pub assignment: Vec<PartitionIndex>,
+    pub processing_ms_per_record: u64,
+}
+
+impl ConsumerState {
+    /// Up but with nothing assigned: a standby.
+    pub fn idle(&self) -> bool {
+        self.up && self.assignment.is_empty()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupState {
+    pub name: String,
+    pub in_group: bool,
+    /// Consumer indexes, in run order.
+    pub members: Vec<u32>,
+}
+
+/// Everything the cluster picture draws that changes only now and then.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Structure {
+    pub brokers: Vec<BrokerState>,
+    pub controllers: u32,
+    pub topics: Vec<TopicState>,
+    pub partitions: Vec<PartitionState>,
+    pub producers: Vec<ProducerState>,
+    pub consumers: Vec<ConsumerState>,
+    pub groups: Vec<GroupState>,
+    pub cuts: Vec<CutState>,
+}
+
+/// The display group of a consumer without a `group.id`: its name up to a trailing `-<number>`.
+pub fn manual_group_name(name: &str) -> String {
+    match name.rsplit_once('-') {
+        Some((prefix, suffix)) if !prefix.is_empty() && !suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_digit()) => prefix.to_string(),
+        _ => name.to_string(),
+    }
+}
+
+fn keys_in_words(keys: &KeyPattern) -> String {
+    match keys {
+        KeyPattern::None => "no key (the partitioner spreads records)".into(),
+        KeyPattern::Cycle { prefix, count } => format!("{prefix}0 … {prefix}{} in turn", count.saturating_sub(1)),
+        KeyPattern::List { keys } => keys.join(", "),
+        KeyPattern::Random { prefix, count } => format!("random among {prefix}0 … {prefix}{}", count.saturating_sub(1)),
+        KeyPattern::Hot { hot_key, hot_percent, .. } => format!("{hot_key} for {hot_percent}% of records, others random"),
+    }
+}
+
+fn short_names(names: &[String]) -> Vec<String> {
+    (0..names.len())
+        .map(|i| {
+            let name: Vec<char> = names[i].chars().collect();
+            // The shortest prefix no other topic starts with (whole name at worst).
+            (1..=name.len())
+                .map(|n| name[..n].iter().collect::<String>())
+                .find(|prefix| names.iter().enumerate().all(|(j, other)| j == i || !other.starts_with(prefix.as_str())))
+                .unwrap_or_else(|| names[i].clone())
+        })
+        .collect()
+}
+
+impl Structure {
+    pub fn of(view: &View<'_>, tracked: &Tracked, controllers: u32) -> Structure {
+        let metadata = view.metadata();
+        let topic_names: Vec<String> = metadata.topics.iter().map(|t| t.name.to_string()).collect();
+        let shorts = if topic_names.len() == 1 { vec![String::new()] } else { short_names(&topic_names) };
+        let topics = metadata
+            .topics
+            .iter()
+            .zip(shorts)
+            .map(|(t, short)| TopicState { name: t.name.to_string(), short, partitions: t.partitions.clone() })
+            .collect();
+        let partitions: Vec<PartitionState> = metadata
+            .partitions
+            .iter()
+            .enumerate()
+            .map(|(i, p)| PartitionState {
+                index: PartitionIndex(i as u32),
+                topic: p.topic.get(),
+                number: p.number,
+                name: format!("{}-{}", metadata.topics[p.topic.get()].name, p.number),
+                replicas: p.replicas.clone(),
+                isr: p.isr.clone(),
+                leader: p.leader,
+                leader_epoch: p.leader_epoch,
+            })
+            .collect();
+        let brokers = view
+            .brokers()
+            .map(|b| BrokerState {
+                id: b.id,
+                up: b.up,
+                fenced: metadata.brokers.get(&b.id).is_none_or(|r| r.fenced),
+                rack: b.rack.as_deref().map(str::to_string),
+                hosts: partitions.iter().filter(|p| p.replicas.contains(&b.id)).map(|p| p.index).collect(),
+                disk_slowdown: b.disk.config.slowdown_factor,
+            })
+            .collect();
+        let producers = view
+            .producers()
+            .iter()
+            .map(|p| ProducerState {
+                index: p.index,
+                name: p.name.to_string(),
+                topic: p.topic_name.to_string(),
+                up: p.up,
+                running: p.running,
+                acks: p.config.acks.to_string(),
+                linger_ms: p.config.linger_ms,
+                batch_size: p.config.batch_size,
+                rate_per_sec: p.workload.as_ref().map(|w| w.spec.rate_per_sec),
+                keys: p.workload.as_ref().map_or_else(|| "keys you give".to_string(), |w| keys_in_words(&w.spec.keys)),
+            })
+            .collect();
+        let consumers: Vec<ConsumerState> = view
+            .consumers()
+            .iter()
+            .map(|c| ConsumerState {
+                index: c.index,
+                name: c.name.to_string(),
+                group: c.group.as_deref().map_or_else(|| manual_group_name(&c.name), str::to_string),
+                in_group: c.group.is_some(),
+                up: c.up,
+                assignment: c.assignment.clone(),
+                processing_ms_per_record: c.processing_ms_per_record,
+            })
+            .collect();
+        let mut groups: Vec<GroupState> = Vec::new();
+        for c in &consumers {
+            match groups.iter_mut().find(|g| g.name == c.group && g.in_group == c.in_group) {
+                Some(g) => g.members.push(c.index),
+                None => groups.push(GroupState { name: c.group.clone(), in_group: c.in_group, members: vec![c.index] }),
+            }
+        }
+        Structure {
+            brokers,
+            controllers: controllers.max(1),
+            topics,
+            partitions,
+            producers,
+            consumers,
+            groups,
+            cuts: tracked.cuts.clone(),
+        }
+    }
+
+    pub fn partition(&self, index: PartitionIndex) -> Option<&PartitionState> {
+        self.partitions.get(index.get())
+    }
+
+    pub fn broker(&self, id: BrokerId) -> Option<&BrokerState> {
+        self.brokers.iter().find(|b| b.id == id)
+    }
+
+    pub fn replica_status(&self, broker: BrokerId, partition: PartitionIndex) -> ReplicaStatus {
+        let up = self.broker(broker).is_some_and(|b| b.up);
+        let Some(p) = self.partition(partition) else { return ReplicaStatus::Offline };
+        if !up {
+            ReplicaStatus::Offline
+        } else if p.leader == Some(broker) {
+            ReplicaStatus::Leader
+        } else if p.isr.contains(&broker) {
+            ReplicaStatus::InSync
+        } else {
+            ReplicaStatus::OutOfSync
+        }
+    }
+
+    /// The cell label of a partition: `P2` with one topic, `o2` / `pa2` with several.
+    pub fn cell_label(&self, partition: PartitionIndex) -> String {
+        match self.partition(partition) {
+            Some(p) => {
+                let short = &self.topics[p.topic].short;
+                if short.is_empty() { format!("P{}", p.number) } else { format!("{short}{}", p.number) }
+            }
+            None => "?".into(),
+        }
+    }
+
+    /// Whether a node sits on one side of a network cut in force.
+    pub fn is_cut_off(&self, node: Node) -> bool {
+        self.cuts.iter().any(|c| c.side_a.contains(&node) || c.side_b.contains(&node))
+    }
+}
+
+/// A rectangle in picture units.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rect {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+impl Rect {
+    pub fn center(&self) -> (f64, f64) {
+        (self.x + self.w / 2.0, self.y + self.h / 2.0)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BrokerBox {
+    pub id: BrokerId,
+    pub rect: Rect,
+    /// Replica cells, in partition order.
+    pub cells: Vec<(PartitionIndex, Rect)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupBox {
+    pub name: String,
+    pub rect: Rect,
+    /// (consumer index, its row).
+    pub members: Vec<(u32, Rect)>,
+}
+
+/// Where everything sits, in picture units (the SVG's viewBox; the canvas scales the same way).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layout {
+    pub width: f64,
+    pub height: f64,
+    pub controllers: Vec<Rect>,
+    pub brokers: Vec<BrokerBox>,
+    /// By producer index.
+    pub producers: Vec<Rect>,
+    pub groups: Vec<GroupBox>,
+    /// Cell size (large for a few partitions, small for many).
+    pub cell_w: f64,
+    pub cell_h: f64,
+}
+
+/// The picture's width for a large cluster; a small one gets a narrower picture, so it shows bigger.
+pub const LAYOUT_WIDTH: f64 = 1000.0;
+pub const LAYOUT_WIDTH_SMALL: f64 = 780.0;
+const MARGIN: f64 = 10.0;
+const SIDE_W: f64 = 150.0;
+const GAP: f64 = 12.0;
+const BROKER_TITLE_H: f64 = 28.0;
+const CELL_GAP: f64 = 4.0;
+const PRODUCER_H: f64 = 50.0;
+const GROUP_TITLE_H: f64 = 22.0;
+const MEMBER_H: f64 = 30.0;
+const CONTROLLER_H: f64 = 32.0;
+
+impl Layout {
+    pub fn of(structure: &Structure) -> Layout {
+        let most_replicas = structure.brokers.iter().map(|b| b.hosts.len()).max().unwrap_or(0);
+        let small = structure.brokers.len() <= 3 && most_replicas <= 8;
+        let width = if small { LAYOUT_WIDTH_SMALL } else { LAYOUT_WIDTH };
+        let middle_x = MARGIN + SIDE_W + 2.0 * GAP;
+        let middle_w = width - 2.0 * (MARGIN + SIDE_W + 2.0 * GAP);
+        // Controllers along the top of the middle column.
+        let n_controllers = structure.controllers.max(1) as f64;
+        let controller_w = 150.0f64.min((middle_w - (n_controllers - 1.0) * GAP) / n_controllers);
+        let controllers_w = n_controllers * controller_w + (n_controllers - 1.0) * GAP;
+        let controllers = (0..structure.controllers.max(1))
+            .map(|i| Rect { x: middle_x + (middle_w - controllers_w) / 2.0 + i as f64 * (controller_w + GAP), y: MARGIN, w: controller_w, h: CONTROLLER_H })
+            .collect();
+        // Brokers in a grid below.
+        let n = structure.brokers.len().max(1);
+        let columns = match n {
+            1..=3 => n,
+            4 => 2,
+            5..=6 => 3,
+            _ => 4,
+        };
+        let broker_w = (middle_w - (columns as f64 - 1.0) * GAP) / columns as f64;
+        let (cell_w, cell_h) = if small { (58.0, 46.0) } else { (27.0, 22.0) };
+        let per_row = (((broker_w - 2.0 * 6.0 + CELL_GAP) / (cell_w + CELL_GAP)).floor() as usize).max(1);
+        let rows_of_cells = most_replicas.div_ceil(per_row).max(1);
+        let broker_h = BROKER_TITLE_H + rows_of_cells as f64 * (cell_h + CELL_GAP) + 6.0;
+        let brokers_top = MARGIN + CONTROLLER_H + 22.0;
+        let brokers: Vec<BrokerBox> = structure
+            .brokers
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let rect = Rect {
+                    x: middle_x + (i % columns) as f64 * (broker_w + GAP),
+                    y: brokers_top + (i / columns) as f64 * (broker_h + GAP),
+                    w: broker_w,
+                    h: broker_h,
+                };
+                let cells = b
+                    .hosts
+                    .iter()
+                    .enumerate()
+                    .map(|(k, p)| {
+                        let cell = Rect {
+                            x: rect.x + 6.0 + (k % per_row) as f64 * (cell_w + CELL_GAP),
+                            y: rect.y + BROKER_TITLE_H + (k / per_row) as f64 * (cell_h + CELL_GAP),
+                            w: cell_w,
+                            h: cell_h,
+                        };
+                        (*p, cell)
+                    })
+                    .collect();
+                BrokerBox { id: b.id, rect, cells }
+            })
+            .collect();
+        let brokers_bottom = brokers.iter().map(|b| b.rect.y + b.rect.h).fold(brokers_top, f64::max);
+        // Producers down the left, starting level with the brokers.
+        let producers: Vec<Rect> = (0..structure.producers.len())
+            .map(|i| Rect { x: MARGIN, y: brokers_top + i as f64 * (PRODUCER_H + 10.0), w: SIDE_W, h: PRODUCER_H })
+            .collect();
+        // Consumer groups down the right.
+        let mut y = MARGIN;
+        let right_x = width - MARGIN - SIDE_W;
+        let groups: Vec<GroupBox> = structure
+            .groups
+            .iter()
+            .map(|g| {
+                let h = GROUP_TITLE_H + g.members.len() as f64 * MEMBER_H + 4.0;
+                let rect = Rect { x: right_x, y, w: SIDE_W, h };
+                let members = g
+                    .members
+                    .iter()
+                    .enumerate()
+                    .map(|(k, c)| (*c, Rect { x: right_x + 4.0, y: y + GROUP_TITLE_H + k as f64 * MEMBER_H, w: SIDE_W - 8.0, h: MEMBER_H - 4.0 }))
+                    .collect();
+                y += h + 8.0;
+                GroupBox { name: g.name.clone(), rect, members }
+            })
+            .collect();
+        let bottom = [brokers_bottom, producers.last().map_or(0.0, |r| r.y + r.h), y].into_iter().fold(0.0, f64::max);
+        Layout { width, height: bottom + MARGIN, controllers, brokers, producers, groups, cell_w, cell_h }
+    }
+
+    pub fn broker(&self, id: BrokerId) -> Option<&BrokerBox> {
+        self.brokers.iter().find(|b| b.id == id)
+    }
+
+    pub fn cell(&self, broker: BrokerId, partition: PartitionIndex) -> Option<Rect> {
+        self.broker(broker)?.cells.iter().find(|(p, _)| *p == partition).map(|(_, r)| *r)
+    }
+
+    pub fn consumer(&self, index: u32) -> Option<Rect> {
+        self.groups.iter().flat_map(|g| &g.members).find(|(c, _)| *c == index).map(|(_, r)| *r)
+    }
+
+    /// Where a message to or from `node` about `partition` starts or ends: the replica cell when the
+    /// node is a broker holding one, otherwise the edge of the node facing the cluster.
+    pub fn anchor(&self, node: Node, partition: Option<PartitionIndex>) -> Option<(f64, f64)> {
+        match node {
+            Node::Broker(b) => {
+                if let Some(cell) = partition.and_then(|p| self.cell(b, p)) {
+                    return Some(cell.center());
+                }
+                self.broker(b).map(|x| (x.rect.x + x.rect.w / 2.0, x.rect.y + BROKER_TITLE_H / 2.0))
+            }
+            Node::Controller(c) => self.controllers.get(c as usize).map(|r| (r.x + r.w / 2.0, r.y + r.h)),
+            Node::Producer(p) => self.producers.get(p as usize).map(|r| (r.x + r.w, r.y + r.h / 2.0)),
+            Node::Consumer(c) => self.consumer(c).map(|r| (r.x, r.y + r.h / 2.0)),
+        }
+    }
+}
+
+/// The Okabe–Ito palette: eight colours told apart with every common colour-vision deficiency.
+pub const OKABE_ITO: [&str; 8] = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"];
+
+/// The colour of a partition's records: by partition number within its topic, so `orders-2` and
+/// `payments-2` share a colour and a topic's partitions are told apart.
+pub fn partition_colour(structure: &Structure, partition: PartitionIndex) -> &'static str {
+    let number = structure.partition(partition).map_or(partition.0, |p| p.number);
+    // Black is kept for text; the seven colours cycle.
+    OKABE_ITO[(number % 7) as usize]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::presets;
+
+    #[test]
+    fn manual_consumers_group_by_the_name_before_their_number() {
+        assert_eq!(manual_group_name("billing-2"), "billing");
+        assert_eq!(manual_group_name("audit"), "audit");
+        assert_eq!(manual_group_name("a-b"), "a-b");
+    }
+
+    #[test]
+    fn topics_get_the_shortest_distinct_prefix() {
+        let names = vec!["orders".to_string(), "payments".to_string(), "payouts".to_string()];
+        assert_eq!(short_names(&names), ["o", "paym", "payo"]);
+    }
+
+    #[test]
+    fn the_stress_picture_places_every_replica_inside_its_broker_and_every_client() {
+        let world = presets::stress().start().unwrap();
+        let structure = Structure::of(&world.view(), &Tracked::default(), 1);
+        assert_eq!(structure.brokers.len(), 6);
+        assert_eq!(structure.partitions.len(), 36);
+        assert_eq!(structure.groups.len(), 4);
+        let layout = Layout::of(&structure);
+        let cells: usize = layout.brokers.iter().map(|b| b.cells.len()).sum();
+        assert_eq!(cells, 108, "36 partitions × 3 replicas");
+        for b in &layout.brokers {
+            for (_, c) in &b.cells {
+                assert!(c.x >= b.rect.x && c.x + c.w <= b.rect.x + b.rect.w + 0.01, "cell inside broker {}", b.id);
+                assert!(c.y >= b.rect.y && c.y + c.h <= b.rect.y + b.rect.h + 0.01);
+            }
+        }
+        for i in 0..structure.consumers.len() as u32 {
+            assert!(layout.anchor(Node::Consumer(i), None).is_some());
+        }
+        assert!(layout.height < 1000.0, "fits a laptop screen at width 1000 (height {})", layout.height);
+    }
+}

@@ -1,0 +1,100 @@
+//! What buttons, menus and keys do, in one place: each takes the lab and the UI dispatcher, changes the
+//! session, and reports a refusal as a notice (the lab stays usable; nothing panics).
+
+use super::lab::Lab;
+use super::state::{NoticeKind, UiAction, UiState};
+use crate::kafka::world::Action;
+use crate::session::narrate::Category;
+use crate::sim::Tick;
+use yew::UseReducerDispatcher;
+
+pub type Dispatch = UseReducerDispatcher<UiState>;
+
+/// How far "step" and "next" may look ahead before giving up (simulated).
+const STEP_LIMIT_MS: u64 = 120_000;
+
+pub fn notify_error(dispatch: &Dispatch, text: impl Into<String>) {
+    dispatch.dispatch(UiAction::Notify(NoticeKind::Error, text.into()));
+}
+
+pub fn notify(dispatch: &Dispatch, text: impl Into<String>) {
+    dispatch.dispatch(UiAction::Notify(NoticeKind::Info, text.into()));
+}
+
+/// Applies a learner action; a refusal shows as an error notice. Returns whether it was applied.
+pub fn act(lab: &Lab, dispatch: &Dispatch, action: Action) -> bool {
+    match lab.act(action) {
+        Ok(()) => true,
+        Err(why) => {
+            notify_error(dispatch, format!("That action was refused: {why}"));
+            false
+        }
+    }
+}
+
+pub fn seek(lab: &Lab, dispatch: &Dispatch, at_ms: u64) {
+    lab.seek(at_ms);
+    dispatch.dispatch(UiAction::Refresh);
+}
+
+/// Moves by `delta_ms` (negative: back), within the run so far (forward past it simulates).
+pub fn nudge(lab: &Lab, dispatch: &Dispatch, delta_ms: i64) {
+    let now = lab.session().now().ms() as i64;
+    seek(lab, dispatch, (now + delta_ms).max(0) as u64);
+}
+
+pub fn step_event(lab: &Lab, dispatch: &Dispatch) {
+    dispatch.dispatch(UiAction::SetPlaying(false));
+    let limit = lab.session().now().plus_ms(STEP_LIMIT_MS);
+    lab.session_mut().step_event(limit);
+    lab.touched();
+}
+
+pub fn step_narrated(lab: &Lab, dispatch: &Dispatch, categories: &[Category]) {
+    dispatch.dispatch(UiAction::SetPlaying(false));
+    let limit = lab.session().now().plus_ms(STEP_LIMIT_MS);
+    let found = lab.session_mut().step_narrated(categories, limit);
+    lab.touched();
+    if found.is_none() {
+        notify(dispatch, "Nothing new to tell in the next two minutes of the run.");
+    }
+}
+
+pub fn restart(lab: &Lab, dispatch: &Dispatch, new_seed: bool) {
+    let seed = {
+        let session = lab.session();
+        if new_seed { next_seed(session.seed()) } else { session.seed() }
+    };
+    let result = lab.session_mut().restart(seed);
+    match result {
+        Ok(()) => {
+            lab.signals.borrow_mut().display_ms = 0.0;
+            lab.touched();
+            notify(dispatch, format!("Restarted from 0:00 with seed {seed}."));
+        }
+        Err(errors) => notify_error(dispatch, format!("Could not restart: {}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))),
+    }
+}
+
+/// A new seed derived from the old one (SplitMix64's step), so "new seed" is reproducible too.
+pub fn next_seed(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (z ^ (z >> 31)) % 1_000_000
+}
+
+/// The start of the run.
+pub fn rewind_to_start(lab: &Lab, dispatch: &Dispatch) {
+    seek(lab, dispatch, 0);
+}
+
+/// The furthest moment simulated on this branch.
+pub fn go_to_horizon(lab: &Lab, dispatch: &Dispatch) {
+    let horizon = lab.session().horizon();
+    seek(lab, dispatch, horizon.ms());
+}
+
+pub fn now(lab: &Lab) -> Tick {
+    lab.session().now()
+}

@@ -1,0 +1,107 @@
+//! A broker: the partitions it leads and follows (in sync or not), its disk and page cache, and what
+//! can be done to it.
+
+use crate::kafka::ids::{BrokerId, Node};
+use crate::kafka::world::{Action, NodeRef};
+use crate::session::scene::ReplicaStatus;
+use crate::ui::commands::{self, Dispatch};
+use crate::ui::form::button;
+use crate::ui::lab::Lab;
+use crate::ui::markup::{closest_attr, escape, raw, table};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct BrokerPanelProps {
+    pub lab: Lab,
+    pub broker: BrokerId,
+    pub data_version: u64,
+    pub dispatch: Dispatch,
+}
+
+/// Every other node of the run, as actions name them (to cut one off from the rest).
+pub fn everyone_but(lab: &Lab, node: Node) -> Vec<NodeRef> {
+    let session = lab.session();
+    let view = session.view();
+    let mut nodes: Vec<NodeRef> = view.brokers().filter(|b| Node::Broker(b.id) != node).map(|b| NodeRef::Broker(b.id.0)).collect();
+    nodes.extend((0..session.world().spec().controllers.max(1)).filter(|c| Node::Controller(*c) != node).map(NodeRef::Controller));
+    nodes.extend(view.producers().iter().filter(|p| Node::Producer(p.index) != node).map(|p| NodeRef::Producer(p.name.to_string())));
+    nodes.extend(view.consumers().iter().filter(|c| Node::Consumer(c.index) != node).map(|c| NodeRef::Consumer(c.name.to_string())));
+    nodes
+}
+
+fn list(names: &[String]) -> String {
+    if names.is_empty() { "nothing".into() } else { escape(&names.join(", ")) }
+}
+
+#[function_component(BrokerPanel)]
+pub fn broker_panel(props: &BrokerPanelProps) -> Html {
+    let scene = props.lab.scene();
+    let session = props.lab.session();
+    let view = session.view();
+    let Some(broker) = view.broker(props.broker) else {
+        return html! { <p class="empty">{ format!("There is no broker {} at this moment of the run.", props.broker) }</p> };
+    };
+    let s = &scene.structure;
+    let fenced = s.broker(props.broker).is_some_and(|b| b.fenced);
+    let (mut led, mut in_sync, mut out_of_sync) = (Vec::new(), Vec::new(), Vec::new());
+    let mut cache_rows = Vec::new();
+    for (p, r) in broker.replicas.iter() {
+        let name = s.partition(p).map_or_else(|| format!("#{}", p.0), |x| x.name.clone());
+        cache_rows.push(vec![escape(&name), r.log.log_end_offset().to_string(), broker.page_cache.durable(r.file).to_string(), broker.page_cache.dirty_writes(r.file).to_string()]);
+        match s.replica_status(props.broker, p) {
+            ReplicaStatus::Leader => led.push(name),
+            ReplicaStatus::InSync => in_sync.push(name),
+            ReplicaStatus::OutOfSync | ReplicaStatus::Offline => out_of_sync.push(name),
+        }
+    }
+    let d = &broker.disk.stats;
+    let id = props.broker.0;
+    let status = if !broker.up { "down" } else if fenced { "up, fenced by the controller" } else { "up" };
+    let facts = format!(
+        r#"<h3>Broker {id}</h3><p class="facts">{status}{}</p><p><strong>Leads:</strong> {}</p><p><strong>Follows in sync:</strong> {}</p><p><strong>Out of sync:</strong> {}</p><h4>Disk</h4><p class="facts">{} appends ({} bytes) · {} reads ({} bytes, {} from the page cache) · {} fsyncs · busy {} ms · slowdown ×{}</p><h4>Page cache</h4>{}"#,
+        broker.rack.as_deref().map_or(String::new(), |r| format!(" · rack {}", escape(r))),
+        list(&led),
+        list(&in_sync),
+        list(&out_of_sync),
+        d.append_requests,
+        d.appended_bytes,
+        d.read_requests,
+        d.read_bytes,
+        d.reads_from_page_cache,
+        d.fsyncs,
+        d.busy_us / 1000,
+        broker.disk.config.slowdown_factor,
+        table("", "page-cache", &["replica", "LEO", "flushed to", "dirty writes"], &cache_rows)
+    );
+    let buttons = format!(
+        r#"<h4>Act on it</h4><div class="buttons">{}{}{}{}{}{}{}</div>"#,
+        button("kill-broker", "Kill", ""),
+        button("kill-broker-power", "Kill with power loss", ""),
+        button("restart-broker", "Restart", ""),
+        button("slow-disk", "Slow disk ×10", ""),
+        button("normal-disk", "Normal disk", ""),
+        button("isolate-broker", "Cut it off the network", ""),
+        button("heal-network", "Heal all cuts", "")
+    );
+    let (lab, d) = (props.lab.clone(), props.dispatch.clone());
+    let onclick = Callback::from(move |e: MouseEvent| {
+        let Some((_, act)) = closest_attr(&e, "data-act") else { return };
+        let action = match act.as_str() {
+            "kill-broker" => Action::KillBroker { broker: id, lose_page_cache: false },
+            "kill-broker-power" => Action::KillBroker { broker: id, lose_page_cache: true },
+            "restart-broker" => Action::RestartBroker { broker: id },
+            "slow-disk" => Action::SlowDisk { broker: id, factor: 10 },
+            "normal-disk" => Action::SlowDisk { broker: id, factor: 1 },
+            "isolate-broker" => Action::CutNetwork { side_a: vec![NodeRef::Broker(id)], side_b: everyone_but(&lab, Node::Broker(BrokerId(id))) },
+            "heal-network" => Action::HealNetwork { cut: None },
+            _ => return,
+        };
+        commands::act(&lab, &d, action);
+    });
+    html! {
+        <section class="inspector broker-panel" data-testid="broker-panel" aria-label="Broker" {onclick}>
+            { raw(facts) }
+            { raw(buttons) }
+        </section>
+    }
+}

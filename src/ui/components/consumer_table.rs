@@ -1,0 +1,55 @@
+//! Every consumer, by group: status (idle ones visibly idle), assignment, positions and lag.
+//! Committed offsets and generations join when the engine's consumer groups land.
+
+use crate::session::charts::{consumer_lag, partition_lag};
+use crate::ui::commands::Dispatch;
+use crate::ui::lab::Lab;
+use crate::ui::markup::{escape, raw, select_attr, selection_of};
+use crate::ui::state::{Selection, UiAction};
+use std::fmt::Write as _;
+use yew::prelude::*;
+
+#[derive(PartialEq)]
+pub struct ConsumerTableProps {
+    pub lab: Lab,
+    pub data_version: u64,
+    pub dispatch: Dispatch,
+}
+
+/// A view function (not a component): it renders whenever the lab view does, and saves the wasm a
+/// component's machinery (the 300 KB budget).
+pub fn consumer_table(props: &ConsumerTableProps) -> Html {
+    let scene = props.lab.scene();
+    let s = &scene.structure;
+    let session = props.lab.session();
+    let view = session.view();
+    let mut out = String::from(r#"<table class="grid"><thead><tr><th>consumer</th><th>state</th><th>assignment: partition @position (lag)</th><th>lag</th></tr></thead>"#);
+    for g in &s.groups {
+        let title = if g.in_group { format!("group {}", g.name) } else { format!("{} (manual assignment)", g.name) };
+        let _ = write!(out, r#"<tbody data-testid="group-rows-{}"><tr class="group-head"><th colspan="4">{}</th></tr>"#, escape(&g.name), escape(&title));
+        for c in g.members.iter().filter_map(|i| view.consumers().get(*i as usize)) {
+            let status = if !c.up { "stopped" } else if c.assignment.is_empty() { "idle" } else { "reading" };
+            let name = escape(&c.name);
+            let _ = write!(
+                out,
+                r#"<tr class="{status}" data-testid="consumer-row-{name}" data-status="{status}"><th scope="row"><button type="button" class="link" data-select="{}">{name}</button></th><td>{status}</td><td><ul class="assignment">"#,
+                select_attr(Selection::Consumer(c.index))
+            );
+            for p in &c.assignment {
+                let pname = s.partition(*p).map_or_else(|| format!("#{}", p.0), |x| escape(&x.name));
+                let position = c.position(*p).map_or("?".into(), |x| x.to_string());
+                let _ = write!(out, "<li>{pname} @{position} (lag {})</li>", partition_lag(&view, c, *p));
+            }
+            let _ = write!(out, r#"</ul></td><td class="num">{}</td></tr>"#, consumer_lag(&view, c));
+        }
+        out.push_str("</tbody>");
+    }
+    out.push_str("</table>");
+    let d = props.dispatch.clone();
+    let onclick = Callback::from(move |e: MouseEvent| {
+        if let Some((_, target)) = selection_of(&e) {
+            d.dispatch(UiAction::Inspect(target));
+        }
+    });
+    html! { <section class="consumer-table" data-testid="consumer-table" aria-label="Consumers" {onclick}>{ raw(out) }</section> }
+}

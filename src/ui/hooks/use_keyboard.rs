@@ -1,0 +1,131 @@
+//! The keyboard shortcuts of [`crate::ui::keys`], on the whole page. Typing in a field, or pressing
+//! Space or Enter on a button, keeps its usual meaning.
+
+use crate::kafka::ids::BrokerId;
+use crate::kafka::world::Action;
+use crate::ui::commands::{self, Dispatch};
+use crate::ui::components::context_menu::focus_later;
+use crate::ui::keys::{Command, command_for};
+use crate::ui::lab::Lab;
+use crate::ui::state::{Selection, Tab, UiAction, UiState};
+use gloo::events::{EventListener, EventListenerOptions};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, KeyboardEvent};
+use yew::prelude::*;
+
+/// Speed slider positions per press of `[` or `]` (a quarter of a decade).
+const SPEED_NUDGE: i32 = 25;
+
+#[hook]
+pub fn use_keyboard(lab: Lab, dispatch: Dispatch, latest: Rc<RefCell<Rc<UiState>>>) {
+    use_effect_with(lab, move |lab| {
+        let lab = lab.clone();
+        // Not passive: shortcuts prevent the browser's default (Space scrolling the page).
+        let options = EventListenerOptions::enable_prevent_default();
+        let listener = EventListener::new_with_options(&gloo::utils::document(), "keydown", options, move |e| {
+            let Some(e) = e.dyn_ref::<KeyboardEvent>() else { return };
+            let key = e.key();
+            let target = e.target().and_then(|t| t.dyn_into::<Element>().ok());
+            let tag = target.as_ref().map(|t| t.tag_name().to_ascii_lowercase()).unwrap_or_default();
+            let typing = matches!(tag.as_str(), "input" | "textarea" | "select") || target.as_ref().is_some_and(|t| t.has_attribute("contenteditable"));
+            if typing && key != "Escape" {
+                return;
+            }
+            let on_button = tag == "button" || target.as_ref().is_some_and(|t| t.get_attribute("role").is_some_and(|r| r == "button" || r == "menuitem" || r == "tab"));
+            if on_button && (key == " " || key == "Enter") {
+                return;
+            }
+            let Some(command) = command_for(&key, e.shift_key(), e.ctrl_key() || e.alt_key() || e.meta_key()) else { return };
+            let state = latest.borrow().clone();
+            if state.help_open && !matches!(command, Command::Help | Command::Escape) {
+                return;
+            }
+            e.prevent_default();
+            run(command, &lab, &dispatch, &state);
+        });
+        move || drop(listener)
+    });
+}
+
+fn selected_broker(lab: &Lab, selection: Selection) -> Option<BrokerId> {
+    match selection {
+        Selection::Broker(b) => Some(b),
+        Selection::Partition(p) => lab.scene().structure.partition(p).and_then(|x| x.leader),
+        _ => None,
+    }
+}
+
+fn run(command: Command, lab: &Lab, d: &Dispatch, state: &UiState) {
+    match command {
+        Command::TogglePlay => d.dispatch(UiAction::TogglePlay),
+        Command::StepEvent => commands::step_event(lab, d),
+        Command::StepNarrated => commands::step_narrated(lab, d, &state.categories),
+        Command::Slower => d.dispatch(UiAction::NudgeSpeed(-SPEED_NUDGE)),
+        Command::Faster => d.dispatch(UiAction::NudgeSpeed(SPEED_NUDGE)),
+        Command::ToggleAsFastAsPossible => d.dispatch(UiAction::ToggleAsFastAsPossible),
+        Command::Back => commands::nudge(lab, d, -1_000),
+        Command::Forward => commands::nudge(lab, d, 1_000),
+        Command::BackLong => commands::nudge(lab, d, -10_000),
+        Command::ForwardLong => commands::nudge(lab, d, 10_000),
+        Command::ToStart => commands::rewind_to_start(lab, d),
+        Command::ToEnd => commands::go_to_horizon(lab, d),
+        Command::Restart => commands::restart(lab, d, false),
+        Command::RestartNewSeed => commands::restart(lab, d, true),
+        Command::Produce => {
+            let producer = match state.selection {
+                Selection::Producer(i) => Some(i),
+                _ => lab.scene().structure.producers.first().map(|p| p.index),
+            };
+            match producer {
+                Some(i) => {
+                    d.dispatch(UiAction::Inspect(Selection::Producer(i)));
+                    focus_later("produce-key");
+                }
+                None => commands::notify_error(d, "There is no producer: add one in the Act tab."),
+            }
+        }
+        Command::KillSelected | Command::KillSelectedPowerLoss => match selected_broker(lab, state.selection) {
+            Some(b) => {
+                commands::act(lab, d, Action::KillBroker { broker: b.0, lose_page_cache: command == Command::KillSelectedPowerLoss });
+            }
+            None => commands::notify_error(d, "Select a broker (or a partition, to kill its leader) first: click it, or Tab to it and press Enter."),
+        },
+        Command::RestartSelected => match state.selection {
+            Selection::Consumer(i) => {
+                let name = lab.session().view().consumers().get(i as usize).map(|c| c.name.to_string());
+                if let Some(consumer) = name {
+                    commands::act(lab, d, Action::RestartConsumer { consumer });
+                }
+            }
+            Selection::Broker(b) => {
+                commands::act(lab, d, Action::RestartBroker { broker: b.0 });
+            }
+            _ => commands::notify_error(d, "Select a broker or a consumer to restart first."),
+        },
+        Command::CrashSelectedConsumer => match state.selection {
+            Selection::Consumer(i) => {
+                let name = lab.session().view().consumers().get(i as usize).map(|c| c.name.to_string());
+                if let Some(consumer) = name {
+                    commands::act(lab, d, Action::CrashConsumer { consumer });
+                }
+            }
+            _ => commands::notify_error(d, "Select a consumer first: click it, or Tab to it and press Enter."),
+        },
+        Command::AddBroker => {
+            let id = lab.session().view().brokers().map(|b| b.id.0).max().unwrap_or(0) + 1;
+            commands::act(lab, d, Action::AddBroker { id, rack: None });
+        }
+        Command::HealNetwork => {
+            commands::act(lab, d, Action::HealNetwork { cut: None });
+        }
+        Command::ToggleReducedMotion => d.dispatch(UiAction::ToggleReducedMotion),
+        Command::InspectTab => d.dispatch(UiAction::SetTab(Tab::Inspect)),
+        Command::ConsumersTab => d.dispatch(UiAction::SetTab(Tab::Consumers)),
+        Command::ActTab => d.dispatch(UiAction::SetTab(Tab::Act)),
+        Command::ChartsTab => d.dispatch(UiAction::SetTab(Tab::Charts)),
+        Command::Help => d.dispatch(UiAction::ToggleHelp),
+        Command::Escape => d.dispatch(UiAction::Escape),
+    }
+}

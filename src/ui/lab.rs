@@ -1,0 +1,109 @@
+//! The lab's shared handle: the [`Session`], the cluster picture derived from it, and the flags the
+//! frame loop and the components pass each other. Components get it from a context; it compares equal
+//! as long as it is the same lab, so a component re-renders on the versions in [`UiState`], not on it.
+//!
+//! [`UiState`]: super::state::UiState
+
+use crate::kafka::world::{Action, RunDefinition, SpecError};
+use crate::session::scene::{Layout, Structure};
+use crate::session::Session;
+use std::cell::{Ref, RefCell, RefMut};
+use std::rc::Rc;
+
+/// The cluster picture: what is drawn, and where.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scene {
+    pub structure: Structure,
+    pub layout: Layout,
+}
+
+impl Scene {
+    pub fn of(session: &Session) -> Scene {
+        let structure = Structure::of(&session.view(), session.tracked(), session.world().spec().controllers);
+        let layout = Layout::of(&structure);
+        Scene { structure, layout }
+    }
+}
+
+/// What the frame loop needs to know between frames, set by components and by the loop itself.
+#[derive(Clone, Debug, Default)]
+pub struct Signals {
+    /// Something changed outside the loop (a seek, an action): refresh panels and the picture.
+    pub changed: bool,
+    /// The simulated moment the animation shows (fractional: dots move between ticks).
+    pub display_ms: f64,
+}
+
+#[derive(Clone)]
+pub struct Lab {
+    session: Rc<RefCell<Session>>,
+    scene: Rc<RefCell<Rc<Scene>>>,
+    pub signals: Rc<RefCell<Signals>>,
+    /// The preset id the lab was opened with.
+    pub preset: Rc<str>,
+}
+
+impl PartialEq for Lab {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.session, &other.session)
+    }
+}
+
+impl Lab {
+    pub fn new(definition: RunDefinition, preset: &str) -> Result<Lab, Vec<SpecError>> {
+        let session = Session::new(definition)?;
+        let scene = Scene::of(&session);
+        Ok(Lab {
+            session: Rc::new(RefCell::new(session)),
+            scene: Rc::new(RefCell::new(Rc::new(scene))),
+            signals: Rc::new(RefCell::new(Signals::default())),
+            preset: Rc::from(preset),
+        })
+    }
+
+    pub fn session(&self) -> Ref<'_, Session> {
+        self.session.borrow()
+    }
+
+    pub fn session_mut(&self) -> RefMut<'_, Session> {
+        self.session.borrow_mut()
+    }
+
+    pub fn scene(&self) -> Rc<Scene> {
+        self.scene.borrow().clone()
+    }
+
+    /// Reads the structure again; replaces the scene and returns the old one if it changed.
+    pub fn refresh_scene(&self) -> Option<Rc<Scene>> {
+        let structure = {
+            let session = self.session.borrow();
+            Structure::of(&session.view(), session.tracked(), session.world().spec().controllers)
+        };
+        if structure == self.scene.borrow().structure {
+            return None;
+        }
+        let layout = Layout::of(&structure);
+        let old = std::mem::replace(&mut *self.scene.borrow_mut(), Rc::new(Scene { structure, layout }));
+        Some(old)
+    }
+
+    /// Applies a learner's action; a refusal comes back as the sentence to show.
+    pub fn act(&self, action: Action) -> Result<(), String> {
+        let result = self.session.borrow_mut().act(action).map_err(|e| e.0);
+        self.touched();
+        result
+    }
+
+    /// Moves to a moment of the run.
+    pub fn seek(&self, at_ms: u64) {
+        self.session.borrow_mut().seek(crate::sim::Tick(at_ms));
+        self.touched();
+    }
+
+    /// Tells the frame loop something changed outside it.
+    pub fn touched(&self) {
+        let mut signals = self.signals.borrow_mut();
+        signals.changed = true;
+        signals.display_ms = self.session.borrow().now().ms() as f64;
+    }
+}

@@ -1,0 +1,189 @@
+// The lab as a learner uses it, on the release build under a sub-path: play a preset, kill the leader's
+// broker through the UI, watch leadership move, rewind and see the old leader back. Screenshots land in
+// tests/e2e/artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist } from './lib/server.mjs';
+import { launch, watchedPage, screenshot } from './lib/browser.mjs';
+
+let server, browser;
+before(async () => { server = await serveDist(); browser = await launch(); });
+after(async () => { await browser?.close(); await server?.close(); });
+
+const nowMs = (page) => page.getAttribute('[data-testid=clock]', 'data-now-ms').then(Number);
+const leaderOf = (page, partition) => page.getAttribute(`[data-testid=partition-${partition}]`, 'data-leader');
+
+async function open(page, preset) {
+  await page.goto(`${server.url}#preset=${preset}`, { waitUntil: 'networkidle' });
+  await page.waitForSelector('[data-testid=flights-canvas]');
+}
+
+/** Moves the timeline to `ms`, as dragging its slider does. */
+async function scrubTo(page, ms) {
+  await page.$eval('[data-testid=timeline]', (input, at) => {
+    input.value = String(at);
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  }, ms);
+}
+
+test('killing the leader through the context menu moves leadership, and a rewind brings the old leader back', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await open(page, 'demo');
+  for (let i = 0; i < 4; i++) await page.keyboard.press(']');
+  assert.equal(await page.textContent('[data-testid=speed-label]'), '10×');
+  await page.click('[data-testid=play]');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=clock]').dataset.nowMs) >= 4000);
+  const oldLeader = await leaderOf(page, 'orders-0');
+  assert.match(oldLeader, /^[1-3]$/);
+  await screenshot(page, 'lab-before-kill');
+
+  // Right-click the broker's title bar (its replica cells have menus of their own).
+  await page.click(`[data-testid=broker-${oldLeader}] rect.box`, { button: 'right', position: { x: 30, y: 8 } });
+  await page.waitForSelector('[data-testid=context-menu]');
+  const killedAt = await nowMs(page);
+  await page.click('[data-testid=context-menu] button:text-is("Kill")');
+  await page.waitForSelector(`[data-testid=broker-${oldLeader}][data-status=down]`);
+
+  // broker.session.timeout.ms (9 s) later the controller fences it and elects a new leader.
+  await page.waitForFunction((old) => {
+    const leader = document.querySelector('[data-testid=partition-orders-0]').dataset.leader;
+    return leader !== old && leader !== 'none';
+  }, oldLeader, { timeout: 30000 });
+  const newLeader = await leaderOf(page, 'orders-0');
+  assert.notEqual(newLeader, oldLeader);
+  const narration = await page.textContent('[data-testid=narration-lines]');
+  assert.match(narration, new RegExp(`orders-0's leader moved from broker ${oldLeader} to broker ${newLeader}`));
+  assert.match(narration, /missed its heartbeats/);
+  await page.click('[data-testid=play]');
+  await screenshot(page, 'lab-leader-moved');
+
+  await scrubTo(page, Math.max(0, killedAt - 500));
+  await page.waitForFunction((old) => document.querySelector('[data-testid=partition-orders-0]').dataset.leader === old, oldLeader);
+  assert.equal(await page.getAttribute(`[data-testid=broker-${oldLeader}]`, 'data-status'), 'up');
+  await screenshot(page, 'lab-rewound');
+
+  // Forward again to the end: the same run, the new leader again.
+  await page.click('[aria-label="Go to the furthest moment played"]');
+  await page.waitForFunction((fresh) => document.querySelector('[data-testid=partition-orders-0]').dataset.leader === fresh, newLeader);
+  assert.deepEqual(problems, []);
+});
+
+test('every part of the lab answers the keyboard, and the ? overlay lists the shortcuts', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await open(page, 'demo');
+  await page.keyboard.press('?');
+  await page.waitForSelector('[data-testid=help]');
+  assert.match(await page.textContent('[data-testid=help]'), /play or pause/);
+  await screenshot(page, 'lab-shortcuts');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('[data-testid=help]', { state: 'detached' });
+
+  // Tab to broker 2, inspect it with Enter, kill it with x.
+  await page.focus('[data-testid=broker-2]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid=broker-panel]');
+  await page.keyboard.press('x');
+  await page.waitForSelector('[data-testid=broker-2][data-status=down]');
+  // The context menu from the keyboard, then arrows and Enter.
+  await page.focus('[data-testid=broker-2]');
+  await page.keyboard.press('Shift+F10');
+  await page.waitForSelector('[data-testid=context-menu]');
+  assert.match(await page.evaluate(() => document.activeElement.textContent), /Inspect/);
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Restart');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid=broker-2][data-status=up]');
+  // Focus went back to the broker the menu was opened on.
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.testid), 'broker-2');
+  // There, Space would inspect it: k plays and pauses from anywhere. "." steps to the next event.
+  await page.keyboard.press('k');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=clock]').dataset.nowMs) > 500);
+  await page.keyboard.press('k');
+  const before = await nowMs(page);
+  await page.keyboard.press('.');
+  await page.waitForFunction((t) => Number(document.querySelector('[data-testid=clock]').dataset.nowMs) > t, before);
+  // Reduced motion: the same state as a table.
+  await page.keyboard.press('m');
+  await page.waitForSelector('[data-testid=step-table]');
+  assert.deepEqual(problems, []);
+});
+
+test('a system asking for reduced motion gets the step table from the start', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  await open(page, 'demo');
+  await page.waitForSelector('[data-testid=step-table]');
+  assert.equal(await page.getAttribute('[data-testid=reduced-motion]', 'aria-pressed'), 'true');
+  await page.click('[data-testid=play]');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=clock]').dataset.nowMs) > 2000);
+  assert.match(await page.textContent('[data-testid=step-table]'), /On the wire at/);
+  await screenshot(page, 'lab-reduced-motion');
+  assert.deepEqual(problems, []);
+});
+
+test('the Act tab adds a broker and a consumer, cuts the network and heals it', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await open(page, 'demo');
+  await page.click('[data-testid=tab-act]');
+  await page.click('[data-testid=add-broker]');
+  await page.waitForSelector('[data-testid=broker-4]');
+  await page.fill('[data-testid=add-consumer-form] [name=name]', 'learner-1');
+  await page.fill('[data-testid=add-consumer-form] [name=partitions]', '0');
+  await page.click('[data-testid=add-consumer-form] button[type=submit]');
+  await page.click('[data-testid=play]');
+  await page.waitForSelector('[data-testid=consumer-learner-1][data-status=reading]');
+  await page.selectOption('[data-testid=cut-form] [name=a]', 'broker:3');
+  await page.click('[data-testid=cut-form] button[type=submit]');
+  await page.waitForSelector('[data-testid=broker-3].cut');
+  await page.click('[data-testid=heal-all]');
+  await page.waitForSelector('[data-testid=broker-3]:not(.cut)');
+  await page.click('[data-testid=play]');
+  const narration = await page.textContent('[data-testid=narration-lines]');
+  assert.match(narration, /Network cut #\d+: nothing crosses between broker 3 and/);
+  assert.match(narration, /healed/);
+  await screenshot(page, 'lab-act-tab');
+  assert.deepEqual(problems, []);
+});
+
+test('a refused action says why, and an unknown preset says so over the demo lab', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await open(page, 'no-such-preset');
+  assert.equal(await page.getAttribute('.lab', 'data-preset'), 'demo');
+  assert.match(await page.textContent('[data-testid=error]'), /There is no preset 'no-such-preset'/);
+  await page.click('[data-testid=error] .dismiss');
+
+  await page.click('[data-testid=partition-orders-0]');
+  await page.selectOption('[data-testid=topic-config-key]', 'min.insync.replicas');
+  await page.fill('[data-testid=topic-config-value]', '0');
+  await page.click('[data-testid=topic-config-apply]');
+  const error = await page.textContent('[data-testid=error]');
+  assert.match(error, /refused/);
+  assert.match(error, /min.insync.replicas/);
+  await screenshot(page, 'lab-refused-action');
+  // Still usable: it plays.
+  await page.click('[data-testid=play]');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=clock]').dataset.nowMs) > 1000);
+  assert.deepEqual(problems, []);
+});
+
+test('the stress preset shows hundreds of records on the wire and every panel', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await open(page, 'stress');
+  for (let i = 0; i < 4; i++) await page.keyboard.press(']');
+  await page.click('[data-testid=play]');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=clock]').dataset.nowMs) >= 8000);
+  const drawn = Number(await page.getAttribute('[data-testid=flights-canvas]', 'data-records-drawn'));
+  assert.ok(drawn >= 500, `records drawn on the wire: ${drawn}`);
+  await screenshot(page, 'stress-playing');
+  await page.click('[data-testid=tab-consumers]');
+  await page.waitForSelector('[data-testid=consumer-table]');
+  assert.equal(await page.locator('[data-testid^=consumer-row-]').count(), 12);
+  for (const tab of ['charts', 'act']) {
+    await page.click(`[data-testid=tab-${tab}]`);
+    await page.waitForSelector(`[data-testid=tab-${tab}][aria-selected=true]`);
+  }
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await screenshot(page, 'stress-tablet');
+  await page.setViewportSize({ width: 1280, height: 720 });
+  assert.deepEqual(problems, []);
+});
