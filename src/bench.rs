@@ -17,7 +17,7 @@ pub const REFERENCE_PRODUCERS: u32 = 4;
 pub const REFERENCE_RATE_PER_PRODUCER: u32 = 5_000;
 pub const REFERENCE_PARTITIONS: u32 = 12;
 
-fn config(pairs: &[(&str, ConfigValue)]) -> std::collections::BTreeMap<String, ConfigValue> {
+fn config(pairs: &[(&str, ConfigValue)]) -> crate::sim::sorted::SortedMap<String, ConfigValue> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
 }
 

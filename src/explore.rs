@@ -14,7 +14,7 @@ use crate::kafka::config::ConfigValue;
 use crate::kafka::world::spec::{ClusterSpec, CommitMode, ConsumerSpec, KeyPattern, ProducerSpec, TopicSpec, ValuePattern, Workload};
 use crate::kafka::world::{Action, Event, EventKind, NodeRef, RunDefinition, TimedAction, ViolationKind};
 use crate::sim::{Rng, Tick};
-use std::collections::BTreeMap;
+use crate::sim::sorted::SortedMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Profile {
@@ -50,7 +50,7 @@ const BROKERS: u32 = 3;
 /// A quorum of three controllers: one may fail.
 const CONTROLLERS: u32 = 3;
 
-fn config(pairs: &[(&str, ConfigValue)]) -> BTreeMap<String, ConfigValue> {
+fn config(pairs: &[(&str, ConfigValue)]) -> SortedMap<String, ConfigValue> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
 }
 
@@ -196,7 +196,7 @@ pub fn run_definition(seed: u64, profile: Profile) -> RunDefinition {
 #[derive(Clone, Debug, Default)]
 pub struct SeedOutcome {
     pub seed: u64,
-    pub violations: BTreeMap<ViolationKind, u64>,
+    pub violations: SortedMap<ViolationKind, u64>,
     /// The first violation event and the event that caused it.
     pub first: Option<(Event, Option<Event>)>,
     pub trace_hash: String,

@@ -4,7 +4,7 @@
 //! The input is checked by hand rather than through serde derives so that every problem names the
 //! exact field and the rule it breaks (`members[1].owned_partitions[0]: ...`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sim::sorted::{SortedMap, SortedSet};
 use std::ffi::OsString;
 use std::fmt;
 
@@ -168,8 +168,8 @@ pub fn parse_assignment_input(value: &Value) -> Result<AssignmentInput, InputPro
         ));
     }
     let mut members = Vec::with_capacity(members_array.len());
-    let mut member_ids: BTreeMap<String, usize> = BTreeMap::new();
-    let mut instance_ids: BTreeMap<String, usize> = BTreeMap::new();
+    let mut member_ids: SortedMap<String, usize> = SortedMap::new();
+    let mut instance_ids: SortedMap<String, usize> = SortedMap::new();
     for (index, member_value) in members_array.iter().enumerate() {
         let path = format!("members[{index}]");
         let member = parse_member(&path, member_value, &topics)?;
@@ -197,7 +197,7 @@ pub fn parse_assignment_input(value: &Value) -> Result<AssignmentInput, InputPro
     Ok(AssignmentInput { topics, members })
 }
 
-fn parse_topics(value: Option<&Value>) -> Result<BTreeMap<String, u32>, InputProblem> {
+fn parse_topics(value: Option<&Value>) -> Result<SortedMap<String, u32>, InputProblem> {
     let value = value.ok_or_else(|| {
         InputProblem::new(
             "topics",
@@ -210,7 +210,7 @@ fn parse_topics(value: Option<&Value>) -> Result<BTreeMap<String, u32>, InputPro
             "expected an object of topic name to partition count, e.g. {\"orders\": 3}",
         ));
     };
-    let mut topics = BTreeMap::new();
+    let mut topics = SortedMap::new();
     let mut total: u64 = 0;
     for (name, count) in object {
         if name.is_empty() {
@@ -233,7 +233,7 @@ fn parse_topics(value: Option<&Value>) -> Result<BTreeMap<String, u32>, InputPro
     Ok(topics)
 }
 
-fn parse_member(path: &str, value: &Value, topics: &BTreeMap<String, u32>) -> Result<MemberSubscription, InputProblem> {
+fn parse_member(path: &str, value: &Value, topics: &SortedMap<String, u32>) -> Result<MemberSubscription, InputProblem> {
     let Some(object) = value.as_object() else {
         return Err(InputProblem::new(path, "expected a member object with \"member_id\" and \"subscription\""));
     };
@@ -275,7 +275,7 @@ fn parse_subscription(path: &str, object: &Map<String, Value>) -> Result<Vec<Str
     let Some(array) = value.as_array() else {
         return Err(InputProblem::new(&field, "expected an array of topic names"));
     };
-    let mut seen = BTreeSet::new();
+    let mut seen = SortedSet::new();
     let mut topics = Vec::with_capacity(array.len());
     for (index, topic) in array.iter().enumerate() {
         let topic = topic
@@ -293,7 +293,7 @@ fn parse_subscription(path: &str, object: &Map<String, Value>) -> Result<Vec<Str
 fn parse_owned_partitions(
     path: &str,
     object: &Map<String, Value>,
-    topics: &BTreeMap<String, u32>,
+    topics: &SortedMap<String, u32>,
 ) -> Result<Vec<TopicPartition>, InputProblem> {
     let field = format!("{path}.owned_partitions");
     let array = match object.get("owned_partitions") {
@@ -301,7 +301,7 @@ fn parse_owned_partitions(
         Some(Value::Array(array)) => array,
         Some(_) => return Err(InputProblem::new(&field, "expected an array of [topic, partition] pairs")),
     };
-    let mut seen = BTreeSet::new();
+    let mut seen = SortedSet::new();
     let mut owned = Vec::with_capacity(array.len());
     for (index, pair) in array.iter().enumerate() {
         let at = format!("{field}[{index}]");
@@ -314,7 +314,7 @@ fn parse_owned_partitions(
     Ok(owned)
 }
 
-fn parse_partition(at: &str, pair: &Value, topics: &BTreeMap<String, u32>) -> Result<TopicPartition, InputProblem> {
+fn parse_partition(at: &str, pair: &Value, topics: &SortedMap<String, u32>) -> Result<TopicPartition, InputProblem> {
     let Some([topic, number]) = pair.as_array().map(Vec::as_slice) else {
         return Err(InputProblem::new(at, "expected a [topic, partition] pair, e.g. [\"orders\", 0]"));
     };

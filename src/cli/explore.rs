@@ -3,7 +3,7 @@
 use super::{EXIT_CHECK_FAILED, Io};
 use crate::explore::{self, Profile};
 use lexopt::Arg;
-use std::collections::BTreeMap;
+use crate::sim::sorted::SortedMap;
 use std::ffi::OsString;
 
 const EXPLORE_USAGE: &str = "\
@@ -64,7 +64,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
     let Some(seeds) = seeds else {
         return io.usage_error(EXPLORE_USAGE, "--seeds N is required");
     };
-    let mut by_kind: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut by_kind: SortedMap<&'static str, u64> = SortedMap::new();
     let mut failing_seeds = 0u64;
     let mut first_failure = None;
     for seed in start..start.saturating_add(seeds) {

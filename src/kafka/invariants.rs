@@ -18,7 +18,8 @@ use crate::kafka::log::Log;
 use crate::kafka::producer::Producer;
 use crate::kafka::record::{Record, RecordId};
 use crate::kafka::world::event::{EventKind, ViolationKind};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+use crate::sim::sorted::SortedMap;
 use std::rc::Rc;
 
 /// A broken guarantee, before the world turns it into an event.
@@ -33,7 +34,7 @@ pub struct Breach {
 
 /// What the ledger may read of the world.
 pub struct State<'a> {
-    pub brokers: &'a BTreeMap<BrokerId, Broker>,
+    pub brokers: &'a SortedMap<BrokerId, Broker>,
     pub producers: &'a [Producer],
 }
 
@@ -77,18 +78,19 @@ struct CommittedBatch {
 #[derive(Clone, Debug, Default)]
 struct PartitionLedger {
     /// Acknowledged batches not yet committed, by base offset.
-    acked: BTreeMap<u64, Rc<[Record]>>,
+    /// A std B-tree: it can hold many entries and is drained from the front.
+    acked: std::collections::BTreeMap<u64, Rc<[Record]>>,
     /// Everything below this offset has been committed (the highest HW any leader reported).
     committed_end: u64,
     /// The committed history in offset order (pruned below the log start).
     committed: VecDeque<CommittedBatch>,
     /// Who appended as leader in each epoch.
-    leader_of_epoch: BTreeMap<i32, BrokerId>,
+    leader_of_epoch: SortedMap<i32, BrokerId>,
     /// Each broker's last reported HW and the epoch it reported it in.
-    last_hw: BTreeMap<BrokerId, (i32, u64)>,
+    last_hw: SortedMap<BrokerId, (i32, u64)>,
     /// For producers that promise order: their recent records here, as (offset, sequence), in offset
     /// order (appends come in offset order, so the last entry is the latest).
-    recent: BTreeMap<u32, VecDeque<(u64, u64)>>,
+    recent: SortedMap<u32, VecDeque<(u64, u64)>>,
     /// The (broker, epoch) of the last leader append: when another leader (or a deposed one still
     /// appending) writes, what the previous one wrote from that offset on is not this log's history.
     last_appender: Option<(BrokerId, i32)>,
@@ -112,7 +114,7 @@ const RECENT_RECORDS_MAX: usize = 16;
 pub struct Ledger {
     partitions: Vec<PartitionLedger>,
     /// Breaches so far, by kind.
-    pub counts: BTreeMap<ViolationKind, u64>,
+    pub counts: SortedMap<ViolationKind, u64>,
 }
 
 impl Ledger {

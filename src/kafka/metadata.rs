@@ -6,7 +6,7 @@
 
 use crate::kafka::config::TopicConfig;
 use crate::kafka::ids::{BrokerId, PartitionIndex, TopicIndex, TopicPartition};
-use std::collections::BTreeMap;
+use crate::sim::sorted::SortedMap;
 use std::rc::Rc;
 
 /// Why a partition's leader or ISR changed: the controller's reason, kept for narration.
@@ -84,7 +84,7 @@ pub struct PartitionImage {
 pub struct MetadataImage {
     /// How many metadata records were applied.
     pub offset: u64,
-    pub brokers: BTreeMap<BrokerId, BrokerRegistration>,
+    pub brokers: SortedMap<BrokerId, BrokerRegistration>,
     pub topics: Vec<TopicImage>,
     pub partitions: Vec<PartitionImage>,
 }

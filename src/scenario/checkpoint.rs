@@ -13,7 +13,7 @@ use crate::kafka::partitioner::partition_for_key;
 use crate::kafka::protocol::KafkaError;
 use crate::kafka::world::{View, ViolationKind};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use crate::sim::sorted::SortedSet;
 use std::fmt;
 
 /// `record_values` answers for logs of at most this many records.
@@ -124,7 +124,7 @@ pub fn evaluate(probe: &Probe, view: &View, tally: &Tally) -> Result<ProbeValue,
         Probe::Isr { topic, partition } => {
             let p = partition_of(view, topic, *partition)?;
             let mut isr: Vec<u32> = image.partition(p).isr.iter().map(|b| b.0).collect();
-            isr.sort_unstable();
+            crate::sim::sorted::sort_by(&mut isr, |a, b| a.cmp(b));
             ProbeValue::List(isr.into_iter().map(ProbeValue::int).collect())
         }
         Probe::Replicas { topic, partition } => {
@@ -205,7 +205,7 @@ pub fn evaluate(probe: &Probe, view: &View, tally: &Tally) -> Result<ProbeValue,
             ProbeValue::int(view.consumers()[consumer_of(view, consumer, "consumer")?].stats.records_processed)
         }
         Probe::ProcessedValues { consumers, containing } => {
-            let mut indexes = BTreeSet::new();
+            let mut indexes = SortedSet::new();
             for (i, name) in consumers.iter().enumerate() {
                 indexes.insert(consumer_of(view, name, &format!("consumers[{i}]"))? as u32);
             }
@@ -224,7 +224,7 @@ pub fn evaluate(probe: &Probe, view: &View, tally: &Tally) -> Result<ProbeValue,
         Probe::GroupMembers { group } => {
             let g = group_of(view, group)?;
             let mut names: Vec<String> = g.members.values().filter_map(|m| view.consumers().get(m.consumer as usize)).map(|c| c.name.to_string()).collect();
-            names.sort();
+            crate::sim::sorted::sort_by(&mut names, |a, b| a.cmp(b));
             ProbeValue::List(names.into_iter().map(ProbeValue::Text).collect())
         }
         Probe::GroupGeneration { group } => ProbeValue::int(group_of(view, group)?.generation),
@@ -234,14 +234,14 @@ pub fn evaluate(probe: &Probe, view: &View, tally: &Tally) -> Result<ProbeValue,
             ProbeValue::int(tally.partitions_revoked(index as u32))
         }
         Probe::DuplicateValues { consumers } | Probe::DistinctValues { consumers } => {
-            let mut indexes = BTreeSet::new();
+            let mut indexes = SortedSet::new();
             for (i, name) in consumers.iter().enumerate() {
                 indexes.insert(consumer_of(view, name, &format!("consumers[{i}]"))? as u32);
             }
             let values = tally.processed_values(&indexes).ok_or_else(|| {
                 ProbeError::Unanswerable(format!("more than {} records were processed; the tally keeps no more", super::tally::PROCESSED_VALUES_MAX))
             })?;
-            let distinct: BTreeSet<&str> = values.iter().copied().collect();
+            let distinct: SortedSet<&str> = values.iter().copied().collect();
             match probe {
                 Probe::DuplicateValues { .. } => ProbeValue::int(values.len() - distinct.len()),
                 _ => ProbeValue::int(distinct.len()),
@@ -279,7 +279,7 @@ pub fn evaluate(probe: &Probe, view: &View, tally: &Tally) -> Result<ProbeValue,
 
 /// The group as its coordinator has it loaded now.
 fn group_of<'a>(view: &View<'a>, name: &str) -> Result<&'a crate::kafka::group::coordinator::Group, ProbeError> {
-    let groups: BTreeSet<&str> = view.consumers().iter().filter_map(|c| c.group.as_deref()).collect();
+    let groups: SortedSet<&str> = view.consumers().iter().filter_map(|c| c.group.as_deref()).collect();
     if !groups.contains(name) {
         let hint = did_you_mean(name, groups.iter().copied()).map(|n| format!(" (did you mean '{n}'?)")).unwrap_or_default();
         return Err(unknown("group", format!("no consumer is in a group named '{name}'{hint}")));

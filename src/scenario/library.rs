@@ -107,6 +107,6 @@ pub fn presets() -> Vec<PresetInfo> {
         .filter_map(|id| preset(id).ok().map(|s| PresetInfo { id, title: s.title, section: s.section, summary: s.summary }))
         .collect();
     // A stable sort keeps the listed order inside each section.
-    index.sort_by_key(|p| p.section);
+    crate::sim::sorted::sort_by(&mut index, |a, b| a.section.cmp(&b.section));
     index
 }

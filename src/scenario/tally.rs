@@ -12,7 +12,7 @@ use crate::kafka::record::Value;
 use crate::kafka::world::{Event, EventKind, View};
 use crate::sim::Tick;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sim::sorted::{SortedMap, SortedSet};
 
 /// Processed values kept for `processed_values` probes, at most (a probe over more is refused).
 pub const PROCESSED_VALUES_MAX: usize = 10_000;
@@ -35,7 +35,7 @@ pub struct Metrics {
     /// Produce batches that failed and were queued again.
     pub produce_retries: u64,
     /// Failed produce batches by Kafka error name, retried or not.
-    pub produce_errors: BTreeMap<String, u64>,
+    pub produce_errors: SortedMap<String, u64>,
     pub records_polled: u64,
     pub records_processed: u64,
     pub consumer_position_resets: u64,
@@ -62,26 +62,26 @@ pub struct Metrics {
 pub struct Tally {
     pub metrics: Metrics,
     /// (producer index, error name) → failed batches.
-    produce_errors: BTreeMap<(u32, &'static str), u64>,
-    last_produce_error: BTreeMap<u32, &'static str>,
+    produce_errors: SortedMap<(u32, &'static str), u64>,
+    last_produce_error: SortedMap<u32, &'static str>,
     /// Broker id → records removed by truncation.
-    truncated: BTreeMap<u32, u64>,
+    truncated: SortedMap<u32, u64>,
     /// Consumers (by name) whose processed values probes ask about.
-    tracked_consumers: BTreeSet<String>,
+    tracked_consumers: SortedSet<String>,
     /// (consumer index, value) in the order processing finished.
     processed: Vec<(u32, String)>,
     processed_overflow: bool,
     /// Messages carrying records that have not arrived: (arrive_at, message id) → records.
-    in_flight: BTreeMap<(Tick, u64), u64>,
-    in_flight_arrivals: BTreeMap<u64, Tick>,
+    in_flight: SortedMap<(Tick, u64), u64>,
+    in_flight_arrivals: SortedMap<u64, Tick>,
     records_in_flight: u64,
     /// Consumer index → partitions rebalances took away from it.
-    revoked: BTreeMap<u32, u64>,
+    revoked: SortedMap<u32, u64>,
     /// Consumer index → how many of its kept values the tally has read.
-    kept_cursor: BTreeMap<u32, usize>,
+    kept_cursor: SortedMap<u32, usize>,
     /// transactional.id → transactions its coordinators completed: (committed, aborted). Counted
     /// where they are decided, so a crashed instance's transaction aborted for it counts too.
-    transactions: BTreeMap<String, (u64, u64)>,
+    transactions: SortedMap<String, (u64, u64)>,
 }
 
 impl Tally {
@@ -227,7 +227,7 @@ impl Tally {
     }
 
     /// Values the consumers finished processing, in order; `None` when more than the limit were kept.
-    pub fn processed_values(&self, consumers: &BTreeSet<u32>) -> Option<Vec<&str>> {
+    pub fn processed_values(&self, consumers: &SortedSet<u32>) -> Option<Vec<&str>> {
         if self.processed_overflow {
             return None;
         }

@@ -11,7 +11,7 @@ use super::checkpoint::probe_problems;
 use super::format::{Checkpoint, FORMAT_VERSION, Scenario};
 use super::problem::{Problem, Problems, index_path};
 use crate::kafka::world::{ClusterSpec, World};
-use std::collections::BTreeSet;
+use crate::sim::sorted::SortedSet;
 
 /// A run lasts at most an hour of simulated time.
 pub const DURATION_MS_MAX: u64 = 3_600_000;
@@ -102,7 +102,7 @@ fn problems(s: &Scenario) -> Vec<Problem> {
     }
     let Ok(mut world) = World::new(&s.cluster, s.seed) else { return problems };
     let mut order: Vec<usize> = (0..s.actions.len()).collect();
-    order.sort_by_key(|&i| s.actions[i].at_ms);
+    crate::sim::sorted::sort_by(&mut order, |&a, &b| s.actions[a].at_ms.cmp(&s.actions[b].at_ms));
     for i in order {
         if let Err(e) = world.apply(s.actions[i].action.clone()) {
             problems.push(Problem::new(index_path("actions", i), format!("the engine refuses this action: {e}")));
@@ -135,7 +135,7 @@ fn checkpoint_shape_problems(c: &Checkpoint) -> Vec<Problem> {
     if c.choices.len() < 2 || c.choices.len() > CHOICES_MAX {
         problems.push(Problem::new("choices", format!("offer 2 to {CHOICES_MAX} choices, or none")));
     }
-    let mut seen = BTreeSet::new();
+    let mut seen = SortedSet::new();
     for (i, choice) in c.choices.iter().enumerate() {
         if !kind.accepts(choice) {
             problems.push(Problem::new(index_path("choices", i), format!("this probe answers with {}, not {choice}", kind.describe())));

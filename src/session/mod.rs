@@ -156,7 +156,7 @@ impl Session {
     pub fn definition(&self) -> RunDefinition {
         let mut actions = self.base.actions.clone();
         actions.extend(self.learner.iter().cloned());
-        actions.sort_by_key(|a| a.at_ms);
+        crate::sim::sorted::sort_by(&mut actions, |a, b| a.at_ms.cmp(&b.at_ms));
         RunDefinition { spec: self.base.spec.clone(), seed: self.base.seed, actions }
     }
 

@@ -10,7 +10,8 @@
 
 use super::time::Tick;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+use crate::sim::sorted::SortedMap;
 
 /// Costs of one disk, in microseconds (fsync in milliseconds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -130,7 +131,7 @@ struct FileState {
 /// (the log uses offsets): the cache only remembers how far each file is durable.
 #[derive(Clone, Debug, Default)]
 pub struct PageCache {
-    files: BTreeMap<u64, FileState>,
+    files: SortedMap<u64, FileState>,
 }
 
 impl PageCache {
@@ -194,7 +195,7 @@ impl PageCache {
     }
 
     /// The machine lost power: every dirty write is gone. Returns each file's surviving position.
-    pub fn crash(&mut self) -> BTreeMap<u64, u64> {
+    pub fn crash(&mut self) -> SortedMap<u64, u64> {
         let survivors = self.files.iter().map(|(&file, state)| (file, state.durable)).collect();
         for state in self.files.values_mut() {
             state.dirty.clear();

@@ -5,6 +5,7 @@ pub mod disk;
 pub mod net;
 pub mod queue;
 pub mod rng;
+pub mod sorted;
 pub mod time;
 pub mod trace;
 pub mod vec_map;

@@ -13,7 +13,7 @@
 use super::rng::{Ratio, Rng};
 use super::time::Tick;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sim::sorted::{SortedMap, SortedSet};
 
 /// A node on the network (a broker, a controller or a client): the Kafka model numbers them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -67,8 +67,8 @@ pub enum LossReason {
 /// A network partition: no message crosses between `side_a` and `side_b` until it is healed.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Cut {
-    pub side_a: BTreeSet<NodeId>,
-    pub side_b: BTreeSet<NodeId>,
+    pub side_a: SortedSet<NodeId>,
+    pub side_b: SortedSet<NodeId>,
 }
 
 impl Cut {
@@ -89,9 +89,9 @@ struct LinkState {
 #[derive(Clone, Debug)]
 pub struct Network {
     default_link: LinkConfig,
-    overrides: BTreeMap<(NodeId, NodeId), LinkConfig>,
-    links: BTreeMap<(NodeId, NodeId), LinkState>,
-    cuts: BTreeMap<u32, Cut>,
+    overrides: SortedMap<(NodeId, NodeId), LinkConfig>,
+    links: SortedMap<(NodeId, NodeId), LinkState>,
+    cuts: SortedMap<u32, Cut>,
     next_cut_id: u32,
     rng: Rng,
 }
@@ -100,9 +100,9 @@ impl Network {
     pub fn new(default_link: LinkConfig, rng: Rng) -> Network {
         Network {
             default_link,
-            overrides: BTreeMap::new(),
-            links: BTreeMap::new(),
-            cuts: BTreeMap::new(),
+            overrides: SortedMap::new(),
+            links: SortedMap::new(),
+            cuts: SortedMap::new(),
             next_cut_id: 1,
             rng,
         }
@@ -128,7 +128,7 @@ impl Network {
     }
 
     /// Cuts every link between the two sides; returns the cut's id for [`Network::heal`].
-    pub fn cut(&mut self, side_a: BTreeSet<NodeId>, side_b: BTreeSet<NodeId>) -> u32 {
+    pub fn cut(&mut self, side_a: SortedSet<NodeId>, side_b: SortedSet<NodeId>) -> u32 {
         let id = self.next_cut_id;
         self.next_cut_id += 1;
         self.cuts.insert(id, Cut { side_a, side_b });
@@ -208,7 +208,7 @@ impl Network {
 mod tests {
     use super::*;
 
-    fn set(ids: &[u32]) -> BTreeSet<NodeId> {
+    fn set(ids: &[u32]) -> SortedSet<NodeId> {
         ids.iter().map(|&i| NodeId(i)).collect()
     }
 

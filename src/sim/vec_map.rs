@@ -1,5 +1,5 @@
 //! A small ordered map kept in a sorted `Vec`: for the handful of requests a client or broker has
-//! outstanding. It iterates in key order like a `BTreeMap` (so runs do not change when one replaces
+//! outstanding. It iterates in key order like a `SortedMap` (so runs do not change when one replaces
 //! the other) but inserting at the end and removing near the front cost a few moves, not a tree walk.
 
 #[derive(Clone, Debug)]

@@ -6,7 +6,7 @@
 //! (`{"topic-p": new_owner}`), and cooperative cases `expected_first_round` and `expected_converged`.
 //! Server-side cases (`server_range`, `server_uniform`) compare per-topic partition sets.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sim::sorted::{SortedMap, SortedSet};
 
 use serde_json::Value;
 
@@ -163,7 +163,7 @@ fn expected_assignment(case: &Value, key: &str) -> Result<Option<Assignment>, St
 
 /// Compares two assignments member by member; a member missing on one side counts as empty.
 fn differences(label: &str, expected: &Assignment, got: &Assignment, compare: Compare) -> Result<(), String> {
-    let members: BTreeSet<&String> = expected.keys().chain(got.keys()).collect();
+    let members: SortedSet<&String> = expected.keys().chain(got.keys()).collect();
     let mut problems = Vec::new();
     for member in members {
         let want = expected.get(member).map_or(&[][..], Vec::as_slice);
@@ -191,7 +191,7 @@ fn listing(list: &[TopicPartition]) -> String {
 
 /// Compares `{"topic-p": new_owner}` with the engine's transfers. `null` expects none tracked.
 fn transfer_differences(expected: &Value, got: &Transfers, null_ok: bool) -> Result<(), String> {
-    let got: BTreeMap<String, String> = got.iter().map(|(p, owner)| (p.to_string(), owner.clone())).collect();
+    let got: SortedMap<String, String> = got.iter().map(|(p, owner)| (p.to_string(), owner.clone())).collect();
     if expected.is_null() {
         return if null_ok { Ok(()) } else { Err(format!("transfers: want null, got {got:?}")) };
     }
@@ -200,7 +200,7 @@ fn transfer_differences(expected: &Value, got: &Transfers, null_ok: bool) -> Res
     let want = object
         .iter()
         .map(|(p, owner)| owner.as_str().map(|o| (p.clone(), o.to_string())))
-        .collect::<Option<BTreeMap<_, _>>>()
+        .collect::<Option<SortedMap<_, _>>>()
         .ok_or("malformed case: expected_partitions_transferring_ownership values must be member ids")?;
     if want == got { Ok(()) } else { Err(format!("transfers: want {want:?}, got {got:?}")) }
 }
@@ -216,7 +216,7 @@ fn check_server(
     for (member, topics) in expected {
         want.insert(member.clone(), topic_partitions(topics, &format!("expected.{member}"))?);
     }
-    let members: BTreeSet<&String> = want.keys().chain(got.keys()).collect();
+    let members: SortedSet<&String> = want.keys().chain(got.keys()).collect();
     let empty = TopicPartitions::new();
     let problems: Vec<String> = members
         .into_iter()
@@ -240,7 +240,7 @@ fn server_spec(case: &Value) -> Result<ServerGroupSpec, String> {
         .ok_or("malformed case: \"topics\" is not an object")?
         .iter()
         .map(|(t, n)| n.as_u64().and_then(|n| u32::try_from(n).ok()).map(|n| (t.clone(), n)))
-        .collect::<Option<BTreeMap<_, _>>>()
+        .collect::<Option<SortedMap<_, _>>>()
         .ok_or("malformed case: a partition count is not a non-negative integer")?;
     let members = case
         .get("members")
@@ -281,7 +281,7 @@ fn topic_partitions(value: &Value, at: &str) -> Result<TopicPartitions, String> 
         .map(|(topic, ids)| {
             ids.as_array()
                 .and_then(|ids| {
-                    ids.iter().map(|p| p.as_u64().and_then(|n| u32::try_from(n).ok())).collect::<Option<BTreeSet<_>>>()
+                    ids.iter().map(|p| p.as_u64().and_then(|n| u32::try_from(n).ok())).collect::<Option<SortedSet<_>>>()
                 })
                 .map(|set| (topic.clone(), set))
                 .ok_or(format!("malformed case: {at}.{topic} is not a list of partition numbers"))

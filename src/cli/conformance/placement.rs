@@ -21,7 +21,7 @@ use crate::kafka::replication::election::zk;
 use crate::kafka::replication::epoch_cache::LeaderEpochCache;
 use crate::sim::rng::Rng;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sim::sorted::{SortedMap, SortedSet};
 
 /// Runs every case of the three sections present in `doc`.
 pub fn check(doc: &Value) -> Vec<CaseOutcome> {
@@ -213,7 +213,7 @@ fn check_placement(case: &Value) -> Result<(), String> {
 }
 
 /// Rack lookups a case may give beside its broker list: `{"0": "rack1"}` or `[[0, "rack1"]]`.
-fn rack_map(case: &Value) -> Result<Option<BTreeMap<BrokerId, Option<String>>>, String> {
+fn rack_map(case: &Value) -> Result<Option<SortedMap<BrokerId, Option<String>>>, String> {
     let names = [
         "racks",
         "rack_map",
@@ -225,7 +225,7 @@ fn rack_map(case: &Value) -> Result<Option<BTreeMap<BrokerId, Option<String>>>, 
         "rack_info",
     ];
     let Some(value) = field(case, &names) else { return Ok(None) };
-    let mut map = BTreeMap::new();
+    let mut map = SortedMap::new();
     match value {
         Value::Object(entries) => {
             for (id, rack) in entries {
@@ -306,7 +306,7 @@ fn admin_brokers(case: &Value) -> Result<Vec<BrokerMetadata>, String> {
 }
 
 /// The expected placement as partition id → replicas, from `{"0": [..]}` or a list (ids from `first`).
-fn expected_placement(expected: &Value, first: i64) -> Result<BTreeMap<i64, Vec<BrokerId>>, String> {
+fn expected_placement(expected: &Value, first: i64) -> Result<SortedMap<i64, Vec<BrokerId>>, String> {
     match expected {
         Value::Object(map) => map
             .iter()
@@ -321,13 +321,13 @@ fn expected_placement(expected: &Value, first: i64) -> Result<BTreeMap<i64, Vec<
 }
 
 fn compare_placement(
-    got: &BTreeMap<i64, Vec<BrokerId>>,
-    expected: &BTreeMap<i64, Vec<BrokerId>>,
+    got: &SortedMap<i64, Vec<BrokerId>>,
+    expected: &SortedMap<i64, Vec<BrokerId>>,
 ) -> Result<(), String> {
     if got == expected {
         return Ok(());
     }
-    let partitions: BTreeSet<&i64> = got.keys().chain(expected.keys()).collect();
+    let partitions: SortedSet<&i64> = got.keys().chain(expected.keys()).collect();
     let diffs: Vec<String> = partitions
         .into_iter()
         .filter(|p| got.get(p) != expected.get(p))
@@ -362,7 +362,7 @@ fn check_admin_utils(case: &Value) -> Result<(), String> {
     }
 }
 
-fn to_i64_keys(assignment: &ReplicaAssignment) -> BTreeMap<i64, Vec<BrokerId>> {
+fn to_i64_keys(assignment: &ReplicaAssignment) -> SortedMap<i64, Vec<BrokerId>> {
     assignment.iter().map(|(&p, r)| (i64::from(p), r.clone())).collect()
 }
 
@@ -371,7 +371,7 @@ fn to_i64_keys(assignment: &ReplicaAssignment) -> BTreeMap<i64, Vec<BrokerId>> {
 fn striped_brokers(case: &Value) -> Result<Vec<UsableBroker>, String> {
     let names = ["brokers", "usable_brokers", "usableBrokers", "broker_list"];
     let items = field(case, &names).and_then(Value::as_array).ok_or("missing `brokers` (a list)")?;
-    let fenced_ids: BTreeSet<BrokerId> = broker_list_field(case, &["fenced", "fenced_brokers", "fencedBrokers"])?
+    let fenced_ids: SortedSet<BrokerId> = broker_list_field(case, &["fenced", "fenced_brokers", "fencedBrokers"])?
         .unwrap_or_default()
         .into_iter()
         .collect();
@@ -494,7 +494,7 @@ fn check_striped(case: &Value) -> Result<(), String> {
         return Err(format!("expected error {error}, got a placement"));
     }
     let first = i64::from(i32_field(case, &["start_partition", "startPartition", "start_partition_id"])?.unwrap_or(0));
-    let mut got = BTreeMap::new();
+    let mut got = SortedMap::new();
     for (i, replicas) in placed.into_iter().enumerate() {
         got.insert(first + i as i64, replicas.map_err(|e| format!("partition {i}: {}: {e}", e.kafka_exception()))?);
     }
@@ -504,7 +504,7 @@ fn check_striped(case: &Value) -> Result<(), String> {
 /// `testEvenDistribution`-style expectations: how often each replica list occurs, given as
 /// `{"[0, 1]": 14}` (any key with the ids in order) or `[[[0, 1], 14], ...]`.
 fn compare_pair_counts(placed: &[Result<Vec<BrokerId>, PlacementError>], counts: &Value) -> Result<(), String> {
-    let mut got: BTreeMap<Vec<BrokerId>, u64> = BTreeMap::new();
+    let mut got: SortedMap<Vec<BrokerId>, u64> = SortedMap::new();
     for replicas in placed {
         let replicas = replicas.as_ref().map_err(|e| format!("{}: {e}", e.kafka_exception()))?;
         *got.entry(replicas.clone()).or_default() += 1;
@@ -515,7 +515,7 @@ fn compare_pair_counts(placed: &[Result<Vec<BrokerId>, PlacementError>], counts:
             .map(|s| s.parse::<u32>().map(BrokerId).map_err(|_| format!("'{key}' is not a replica list")))
             .collect()
     };
-    let want: BTreeMap<Vec<BrokerId>, u64> = match counts {
+    let want: SortedMap<Vec<BrokerId>, u64> = match counts {
         Value::Object(map) => map
             .iter()
             .map(|(k, v)| Ok((digits(k)?, v.as_u64().ok_or(format!("count {v} is not a number"))?)))
@@ -671,13 +671,13 @@ const CURRENT_LEADER: &[&str] = &["leader", "current_leader", "currentLeader", "
 
 /// Which brokers count as live (ZooKeeper) or acceptable (KRaft): a positive list, a negative list,
 /// a predicate written like Kafka's tests (`"r != 3"`, `"r == 1"`, `true`, `false`), or everyone.
-fn brokers_that_may_lead(case: &Value, positive: &[&str], universe: &[BrokerId]) -> Result<BTreeSet<BrokerId>, String> {
-    let everyone: BTreeSet<BrokerId> = universe.iter().copied().collect();
+fn brokers_that_may_lead(case: &Value, positive: &[&str], universe: &[BrokerId]) -> Result<SortedSet<BrokerId>, String> {
+    let everyone: SortedSet<BrokerId> = universe.iter().copied().collect();
     if let Some(value) = field(case, positive) {
         return match value {
             Value::Array(_) => Ok(broker_list(value)?.into_iter().collect()),
             Value::Bool(true) => Ok(everyone),
-            Value::Bool(false) => Ok(BTreeSet::new()),
+            Value::Bool(false) => Ok(SortedSet::new()),
             Value::String(expr) => predicate_set(expr, universe),
             other => Err(format!("`{}` should be a list of broker ids, got {other}", positive[0])),
         };
@@ -689,7 +689,7 @@ fn brokers_that_may_lead(case: &Value, positive: &[&str], universe: &[BrokerId])
 }
 
 /// `"r != 3"`, `"r == 1"`, `"true"`, `"false"` over the brokers the case mentions.
-fn predicate_set(expr: &str, universe: &[BrokerId]) -> Result<BTreeSet<BrokerId>, String> {
+fn predicate_set(expr: &str, universe: &[BrokerId]) -> Result<SortedSet<BrokerId>, String> {
     let expr = expr.trim();
     let number = || -> Result<BrokerId, String> {
         let digits: String = expr.chars().filter(|c| c.is_ascii_digit()).collect();
@@ -698,19 +698,19 @@ fn predicate_set(expr: &str, universe: &[BrokerId]) -> Result<BTreeSet<BrokerId>
     let all = universe.iter().copied();
     match expr {
         "true" | "all" | "any" => Ok(all.collect()),
-        "false" | "none" => Ok(BTreeSet::new()),
+        "false" | "none" => Ok(SortedSet::new()),
         _ if expr.contains("!=") => {
             let n = number()?;
             Ok(all.filter(|&b| b != n).collect())
         }
-        _ if expr.contains("==") => Ok(BTreeSet::from([number()?])),
+        _ if expr.contains("==") => Ok(SortedSet::from([number()?])),
         _ => Err(format!("cannot read predicate '{expr}' (use a list of broker ids)")),
     }
 }
 
 /// Every broker a case mentions, so negative lists and predicates have something to range over.
 fn mentioned_brokers(case: &Value) -> Vec<BrokerId> {
-    let mut all = BTreeSet::new();
+    let mut all = SortedSet::new();
     let mut visit = |v: &Value| {
         if let Ok(list) = broker_list(v) {
             all.extend(list);
@@ -774,7 +774,7 @@ fn check_zk_election(kind: &str, case: &Value, expected: &ExpectedElection) -> R
     let mut positive = LIVE.to_vec();
     positive.extend_from_slice(ACCEPTABLE);
     let live = brokers_that_may_lead(case, &positive, &universe)?;
-    let shutting_down: BTreeSet<BrokerId> = broker_list_field(
+    let shutting_down: SortedSet<BrokerId> = broker_list_field(
         case,
         &["shutting_down", "shutting_down_brokers", "shuttingDownBrokers", "shutting_down_replicas"],
     )?

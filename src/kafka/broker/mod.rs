@@ -23,7 +23,8 @@ use crate::sim::disk::{Disk, DiskConfig, PageCache};
 use crate::sim::vec_map::VecMap;
 use crate::sim::{Rng, Tick};
 use replica::Replica;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
+use crate::sim::sorted::{SortedMap, SortedSet};
 use std::rc::Rc;
 
 /// How often the OS writeback thread looks for expired dirty pages (Linux: every 5 s).
@@ -40,7 +41,7 @@ pub(crate) const CONTROLLER_REQUEST_TIMEOUT_MS: u64 = 2_000;
 /// A follower's fetch session with one leader.
 #[derive(Clone, Debug, Default)]
 struct Fetcher {
-    partitions: BTreeSet<PartitionIndex>,
+    partitions: SortedSet<PartitionIndex>,
     /// The fetch in flight and when it is given up.
     in_flight: Option<u64>,
     deadline: Tick,
@@ -104,15 +105,15 @@ pub struct Broker {
     dirty_expire_ms: u64,
     next_request_id: u64,
     next_key: u64,
-    fetchers: BTreeMap<BrokerId, Fetcher>,
+    fetchers: SortedMap<BrokerId, Fetcher>,
     parked_fetches: VecMap<u64, ParkedFetch>,
     /// Boxed: the map moves its values around as it grows and shrinks.
     parked_produces: VecMap<u64, Box<ParkedProduce>>,
     /// Per partition, the parked produces waiting on it, by required offset (appends come in offset
     /// order, so the HW reaches them in this order).
-    waiting_on: BTreeMap<PartitionIndex, VecDeque<(u64, u64)>>,
-    pending_appends: BTreeMap<u64, (Node, ProduceRequest)>,
-    delayed_sends: BTreeMap<u64, (Node, Message)>,
+    waiting_on: SortedMap<PartitionIndex, VecDeque<(u64, u64)>>,
+    pending_appends: SortedMap<u64, (Node, ProduceRequest)>,
+    delayed_sends: SortedMap<u64, (Node, Message)>,
     metadata_fetch_in_flight: Option<u64>,
     metadata_fetch_deadline: Tick,
     controller_timeouts: DeadlineTimer,
@@ -160,12 +161,12 @@ impl Broker {
             dirty_expire_ms,
             next_request_id: 1,
             next_key: 1,
-            fetchers: BTreeMap::new(),
+            fetchers: SortedMap::new(),
             parked_fetches: VecMap::new(),
             parked_produces: VecMap::new(),
-            waiting_on: BTreeMap::new(),
-            pending_appends: BTreeMap::new(),
-            delayed_sends: BTreeMap::new(),
+            waiting_on: SortedMap::new(),
+            pending_appends: SortedMap::new(),
+            delayed_sends: SortedMap::new(),
             metadata_fetch_in_flight: None,
             metadata_fetch_deadline: Tick::ZERO,
             controller_timeouts: DeadlineTimer::default(),
@@ -584,7 +585,7 @@ impl Broker {
             return;
         }
         let image = Rc::make_mut(&mut self.image);
-        let mut changed = BTreeSet::new();
+        let mut changed = SortedSet::new();
         let mut all = false;
         for record in records {
             image.apply(record);

@@ -10,7 +10,7 @@ use crate::kafka::protocol::{GroupRequest, GroupResponse, JoinResult, KafkaError
 use crate::kafka::runtime::{Outbox, Timer};
 use crate::kafka::world::event::{EventKind, ResetCause};
 use crate::sim::Tick;
-use std::collections::BTreeMap;
+use crate::sim::sorted::SortedMap;
 use std::rc::Rc;
 
 /// Where a consumer is in its group's protocol.
@@ -49,7 +49,7 @@ pub struct Membership {
     /// The member left because it did not poll in time; it rejoins at its next poll.
     pub left_for_poll_timeout: bool,
     /// With `delete_committed`: commits in flight and their offsets (deleted once committed).
-    pub(super) commits_to_delete: BTreeMap<u64, Vec<(PartitionIndex, u64)>>,
+    pub(super) commits_to_delete: SortedMap<u64, Vec<(PartitionIndex, u64)>>,
 }
 
 impl Consumer {
@@ -260,7 +260,7 @@ impl Consumer {
     fn compute_assignment(&self, result: &JoinResult) -> Vec<(Rc<str>, Vec<TopicPartition>)> {
         let Some(image) = &self.metadata else { return Vec::new() };
         let Some(name) = short_assignor_name(&result.protocol).and_then(AssignorName::from_kafka_name) else { return Vec::new() };
-        let mut topics = BTreeMap::new();
+        let mut topics = SortedMap::new();
         for (_, _, subscription) in &result.members {
             for topic in &subscription.topics {
                 if let Some(t) = image.topic_index(topic) {

@@ -21,7 +21,8 @@ use crate::kafka::stream::{StreamRecord, Topology};
 use crate::kafka::world::spec::CommitMode;
 pub use membership::MemberState as GroupMemberState;
 use crate::sim::Tick;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+use crate::sim::sorted::SortedMap;
 use std::rc::Rc;
 
 /// How long `poll` waits for records when none are buffered (`poll(Duration.ofMillis(100))`).
@@ -47,7 +48,7 @@ pub struct PartitionPosition {
     /// reached, in offset order.
     aborted_ahead: VecDeque<(i64, u64)>,
     /// read_committed: producers inside an aborted transaction at the current position.
-    aborted_producers: std::collections::BTreeSet<i64>,
+    aborted_producers: crate::sim::sorted::SortedSet<i64>,
 }
 
 /// Records handed to the application by the last poll, still being processed.
@@ -78,7 +79,7 @@ pub struct Consumer {
     pub topics: Vec<Rc<str>>,
     pub manual: Vec<(Rc<str>, u32)>,
     pub assignment: Vec<PartitionIndex>,
-    pub positions: BTreeMap<PartitionIndex, PartitionPosition>,
+    pub positions: SortedMap<PartitionIndex, PartitionPosition>,
     pub processing_ms_per_record: u64,
     /// A fixed cost per poll's worth of records (one bulk database write, say).
     pub processing_ms_per_poll: u64,
@@ -90,12 +91,12 @@ pub struct Consumer {
     metadata_cursor: usize,
     bootstrap: Vec<BrokerId>,
     /// Per leader: (request id, (partition, fetch offset) sent, deadline).
-    fetches_in_flight: BTreeMap<BrokerId, (u64, Vec<(PartitionIndex, u64)>, Tick)>,
+    fetches_in_flight: SortedMap<BrokerId, (u64, Vec<(PartitionIndex, u64)>, Tick)>,
     fetch_timeouts: DeadlineTimer,
     /// Brokers this client may not reconnect to yet (`reconnect.backoff.ms`, doubling to 1 s), with
     /// the backoff to use next.
-    reconnect_backoff: BTreeMap<BrokerId, (Tick, u64)>,
-    list_offsets_in_flight: BTreeMap<u64, PartitionIndex>,
+    reconnect_backoff: SortedMap<BrokerId, (Tick, u64)>,
+    list_offsets_in_flight: SortedMap<u64, PartitionIndex>,
     processing: Option<Processing>,
     poll_at: Option<Tick>,
     waiting_for_data: bool,
@@ -150,7 +151,7 @@ impl Consumer {
             topics: Vec::new(),
             manual: Vec::new(),
             assignment: Vec::new(),
-            positions: BTreeMap::new(),
+            positions: SortedMap::new(),
             processing_ms_per_record: 0,
             processing_ms_per_poll: 0,
             commit_mode: CommitMode::Auto,
@@ -160,10 +161,10 @@ impl Consumer {
             metadata_in_flight: None,
             metadata_cursor: 0,
             bootstrap,
-            fetches_in_flight: BTreeMap::new(),
+            fetches_in_flight: SortedMap::new(),
             fetch_timeouts: DeadlineTimer::default(),
-            reconnect_backoff: BTreeMap::new(),
-            list_offsets_in_flight: BTreeMap::new(),
+            reconnect_backoff: SortedMap::new(),
+            list_offsets_in_flight: SortedMap::new(),
             processing: None,
             poll_at: None,
             waiting_for_data: false,
@@ -415,7 +416,7 @@ impl Consumer {
 
     /// Deletes the records below these committed offsets: one DeleteRecords request per leader.
     pub(crate) fn delete_records(&mut self, offsets: Vec<(PartitionIndex, u64)>, out: &mut Outbox) {
-        let mut by_leader: BTreeMap<BrokerId, Vec<(PartitionIndex, u64)>> = BTreeMap::new();
+        let mut by_leader: SortedMap<BrokerId, Vec<(PartitionIndex, u64)>> = SortedMap::new();
         for (p, offset) in offsets {
             if let Some(leader) = self.leader_of(p) {
                 by_leader.entry(leader).or_default().push((p, offset));
@@ -510,7 +511,7 @@ impl Consumer {
 
     /// One fetch per leader for positioned partitions with nothing buffered and no fetch in flight.
     fn send_fetches(&mut self, now: Tick, out: &mut Outbox) {
-        let mut by_leader: BTreeMap<BrokerId, Vec<FetchPartition>> = BTreeMap::new();
+        let mut by_leader: SortedMap<BrokerId, Vec<FetchPartition>> = SortedMap::new();
         let mut unknown_leader = false;
         for (partition, state) in &self.positions {
             let Some(position) = state.position else { continue };
@@ -665,7 +666,8 @@ impl Consumer {
 
     fn on_request_failed(&mut self, now: Tick, request_id: u64, out: &mut Outbox) {
         // A failed connection to a broker is not retried at once (Kafka's reconnect.backoff.ms).
-        if let Some(leader) = self.fetches_in_flight.iter().find(|(_, f)| f.0 == request_id).map(|(l, _)| *l) {
+        let failed_leader = self.fetches_in_flight.iter().find(|(_, f)| f.0 == request_id).map(|(l, _)| *l);
+        if let Some(leader) = failed_leader {
             let next = self.reconnect_backoff.get(&leader).map_or(RECONNECT_BACKOFF_MS, |(_, b)| (b * 2).min(RECONNECT_BACKOFF_MAX_MS));
             self.reconnect_backoff.insert(leader, (now.plus_ms(next), next));
             self.schedule_poll(now.plus_ms(next), out);
@@ -779,7 +781,7 @@ impl Consumer {
 /// Kafka's `CompletedFetch` rules for one batch: markers are never returned, and under
 /// read_committed neither are the records of a transaction the leader reported as aborted (from its
 /// first offset until its abort marker).
-fn skip_batch(batch: &Batch, read_committed: bool, aborted_ahead: &mut VecDeque<(i64, u64)>, aborted_producers: &mut std::collections::BTreeSet<i64>) -> bool {
+fn skip_batch(batch: &Batch, read_committed: bool, aborted_ahead: &mut VecDeque<(i64, u64)>, aborted_producers: &mut crate::sim::sorted::SortedSet<i64>) -> bool {
     if read_committed && batch.producer.is_idempotent() {
         while let Some(&(producer_id, first_offset)) = aborted_ahead.front() {
             if first_offset > batch.last_offset() {

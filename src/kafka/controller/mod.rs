@@ -20,7 +20,7 @@ use crate::kafka::runtime::{Outbox, Timer};
 use crate::kafka::world::event::EventKind;
 use crate::sim::{Rng, Tick};
 use quorum::QuorumRole;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sim::sorted::{SortedMap, SortedSet};
 use std::rc::Rc;
 
 /// How often the controller looks for brokers whose session expired.
@@ -63,8 +63,8 @@ pub struct Controller {
     pub high_watermark: u64,
     voters: Vec<u32>,
     /// Leader: how far each follower's log matches, and when it last fetched.
-    follower_ends: BTreeMap<u32, u64>,
-    last_fetch_from: BTreeMap<u32, Tick>,
+    follower_ends: SortedMap<u32, u64>,
+    last_fetch_from: SortedMap<u32, Tick>,
     /// Follower: its fetch in flight, and when it last heard from its leader.
     fetch_in_flight: Option<(u64, Tick)>,
     last_leader_contact: Tick,
@@ -72,14 +72,14 @@ pub struct Controller {
     election_deadline: Tick,
     /// The one quorum check that counts (earlier-armed ones are stale).
     quorum_check_at: Tick,
-    vote_requests: BTreeSet<u64>,
-    last_heartbeat: BTreeMap<BrokerId, Tick>,
+    vote_requests: SortedSet<u64>,
+    last_heartbeat: SortedMap<BrokerId, Tick>,
     /// The metadata offset at which each broker registered: it is unfenced once it has read that far.
-    registered_at: BTreeMap<BrokerId, u64>,
+    registered_at: SortedMap<BrokerId, u64>,
     /// Each registered broker's incarnation (a restarted process is a new incarnation).
-    incarnations: BTreeMap<BrokerId, u64>,
+    incarnations: SortedMap<BrokerId, u64>,
     config: Rc<BrokerConfig>,
-    parked_polls: BTreeMap<u64, ParkedPoll>,
+    parked_polls: SortedMap<u64, ParkedPoll>,
     next_key: u64,
     rng: Rng,
 }
@@ -99,18 +99,18 @@ impl Controller {
             voted_for: None,
             high_watermark: 0,
             voters,
-            follower_ends: BTreeMap::new(),
-            last_fetch_from: BTreeMap::new(),
+            follower_ends: SortedMap::new(),
+            last_fetch_from: SortedMap::new(),
             fetch_in_flight: None,
             last_leader_contact: Tick::ZERO,
             election_deadline: Tick::ZERO,
             quorum_check_at: Tick::ZERO,
-            vote_requests: BTreeSet::new(),
-            last_heartbeat: BTreeMap::new(),
-            registered_at: BTreeMap::new(),
-            incarnations: BTreeMap::new(),
+            vote_requests: SortedSet::new(),
+            last_heartbeat: SortedMap::new(),
+            registered_at: SortedMap::new(),
+            incarnations: SortedMap::new(),
             config,
-            parked_polls: BTreeMap::new(),
+            parked_polls: SortedMap::new(),
             next_key: 1,
             rng,
         }
@@ -807,7 +807,7 @@ impl Controller {
     /// topic allows it) with `remove` taken out of the ISR and never acceptable, `add` acceptable even
     /// though the image still shows it fenced.
     fn elections(&self, partitions: &[PartitionIndex], remove: Option<BrokerId>, add: Option<BrokerId>, reason: ChangeReason) -> Vec<MetadataRecord> {
-        let acceptable: BTreeSet<BrokerId> = self
+        let acceptable: SortedSet<BrokerId> = self
             .image
             .brokers
             .iter()
@@ -832,7 +832,7 @@ impl Controller {
     /// Preferred leader election: leadership goes back to the first assigned replica where it is
     /// alive and in sync.
     pub fn elect_preferred_leaders(&mut self, now: Tick, out: &mut Outbox) {
-        let acceptable: BTreeSet<BrokerId> = self.image.brokers.iter().filter(|(_, b)| !b.fenced).map(|(id, _)| *id).collect();
+        let acceptable: SortedSet<BrokerId> = self.image.brokers.iter().filter(|(_, b)| !b.fenced).map(|(id, _)| *id).collect();
         let mut records = Vec::new();
         for (i, image) in self.image.partitions.iter().enumerate() {
             let preferred = image.replicas.first().copied();

@@ -7,14 +7,14 @@
 //! leader for `controller.quorum.fetch.timeout.ms` stands for election in a new epoch, and wins with
 //! a majority of votes, granted only to a candidate whose log is at least as complete as the voter's.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sim::sorted::{SortedMap, SortedSet};
 
 /// A controller's place in the quorum.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum QuorumRole {
     Leader,
     Follower { leader: u32 },
-    Candidate { votes: BTreeSet<u32> },
+    Candidate { votes: SortedSet<u32> },
     /// Knows of no leader in its epoch (after a restart, or after voting for another candidate).
     Unattached,
 }
@@ -36,10 +36,10 @@ pub fn may_grant_vote(my_epoch: u32, voted_for: Option<u32>, my_last: (u32, u64)
 }
 
 /// The quorum high watermark: the largest offset a majority of voters (the leader included) has.
-pub fn high_watermark(leader_end: u64, follower_ends: &BTreeMap<u32, u64>, voters: usize) -> u64 {
+pub fn high_watermark(leader_end: u64, follower_ends: &SortedMap<u32, u64>, voters: usize) -> u64 {
     let mut ends: Vec<u64> = follower_ends.values().copied().collect();
     ends.push(leader_end);
-    ends.sort_unstable_by(|a, b| b.cmp(a));
+    crate::sim::sorted::sort_by(&mut ends, |a, b| b.cmp(a));
     ends.get(majority(voters) - 1).copied().unwrap_or(0)
 }
 
@@ -73,11 +73,11 @@ mod tests {
 
     #[test]
     fn a_record_is_committed_once_a_majority_has_it() {
-        let followers: BTreeMap<u32, u64> = [(1, 7), (2, 3)].into();
+        let followers: SortedMap<u32, u64> = [(1, 7), (2, 3)].into();
         assert_eq!(high_watermark(10, &followers, 3), 7, "leader and controller 1 have 7 records");
-        let lagging: BTreeMap<u32, u64> = [(1, 2), (2, 3)].into();
+        let lagging: SortedMap<u32, u64> = [(1, 2), (2, 3)].into();
         assert_eq!(high_watermark(10, &lagging, 3), 3);
-        assert_eq!(high_watermark(10, &BTreeMap::new(), 1), 10, "a quorum of one commits at once");
+        assert_eq!(high_watermark(10, &SortedMap::new(), 1), 10, "a quorum of one commits at once");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::kafka::protocol::{GroupRequest, GroupResponse, JoinResult, KafkaError
 use crate::kafka::world::event::{EventKind, RebalanceReason};
 use crate::sim::{Rng, Tick};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sim::sorted::{SortedMap, SortedSet};
 use std::rc::Rc;
 
 /// The internal topic committed offsets and group metadata live in.
@@ -74,9 +74,9 @@ pub struct Group {
     pub generation: i32,
     pub protocol: Option<Rc<str>>,
     pub leader: Option<Rc<str>>,
-    pub members: BTreeMap<Rc<str>, Member>,
+    pub members: SortedMap<Rc<str>, Member>,
     /// Members told MEMBER_ID_REQUIRED, with when that offer lapses.
-    pending_members: BTreeMap<Rc<str>, Tick>,
+    pending_members: SortedMap<Rc<str>, Tick>,
     /// When the join phase gives up waiting (rebalance timeout), or the initial delay ends.
     join_deadline: Option<Tick>,
     /// The initial rebalance of an empty group waits group.initial.rebalance.delay.ms, again each
@@ -84,10 +84,10 @@ pub struct Group {
     initial_delay: Option<(u64, u64)>,
     members_at_initial_delay: usize,
     sync_deadline: Option<Tick>,
-    pub offsets: BTreeMap<PartitionIndex, u64>,
+    pub offsets: SortedMap<PartitionIndex, u64>,
     /// Offsets committed inside open transactions, per producer id: applied when the transaction's
     /// commit marker reaches this group's partition, dropped on abort.
-    pub pending_transactional: BTreeMap<i64, BTreeMap<PartitionIndex, u64>>,
+    pub pending_transactional: SortedMap<i64, SortedMap<PartitionIndex, u64>>,
     rebalance_reason: Option<RebalanceReason>,
 }
 
@@ -150,9 +150,9 @@ pub fn group_key(group: &str) -> String {
 #[derive(Clone, Debug)]
 pub struct GroupCoordinator {
     pub broker: BrokerId,
-    pub groups: BTreeMap<Rc<str>, Group>,
+    pub groups: SortedMap<Rc<str>, Group>,
     /// The offsets partitions this broker leads (and so the groups it coordinates).
-    pub led: BTreeSet<PartitionIndex>,
+    pub led: SortedSet<PartitionIndex>,
     initial_rebalance_delay_ms: u64,
     rng: Rng,
 }
@@ -166,7 +166,7 @@ fn consumer_of(node: Node) -> u32 {
 
 impl GroupCoordinator {
     pub fn new(broker: BrokerId, initial_rebalance_delay_ms: u64, rng: Rng) -> GroupCoordinator {
-        GroupCoordinator { broker, groups: BTreeMap::new(), led: BTreeSet::new(), initial_rebalance_delay_ms, rng }
+        GroupCoordinator { broker, groups: SortedMap::new(), led: SortedSet::new(), initial_rebalance_delay_ms, rng }
     }
 
     /// `clientId-UUID`, as Kafka names classic members (so dynamic members sort effectively at random).
@@ -213,14 +213,14 @@ impl GroupCoordinator {
             generation: 0,
             protocol: None,
             leader: None,
-            members: BTreeMap::new(),
-            pending_members: BTreeMap::new(),
+            members: SortedMap::new(),
+            pending_members: SortedMap::new(),
             join_deadline: None,
             initial_delay: None,
             members_at_initial_delay: 0,
             sync_deadline: None,
-            offsets: BTreeMap::new(),
-            pending_transactional: BTreeMap::new(),
+            offsets: SortedMap::new(),
+            pending_transactional: SortedMap::new(),
             rebalance_reason: None,
         });
         let reply = |fx: &mut Vec<Effect>, response| fx.push(Effect::Reply { to: from, request_id, group: group_id.clone(), response });
@@ -639,10 +639,10 @@ impl GroupCoordinator {
     /// ((key, value) in log order).
     pub fn load(&mut self, now: Tick, partition: PartitionIndex, records: Vec<LoadedRecord>) -> Vec<Effect> {
         self.led.insert(partition);
-        let mut offsets: BTreeMap<Rc<str>, BTreeMap<PartitionIndex, u64>> = BTreeMap::new();
-        let mut groups: BTreeMap<Rc<str>, GroupRecord> = BTreeMap::new();
+        let mut offsets: SortedMap<Rc<str>, SortedMap<PartitionIndex, u64>> = SortedMap::new();
+        let mut groups: SortedMap<Rc<str>, GroupRecord> = SortedMap::new();
         // Transactional offsets wait for their producer's marker: commit applies them, abort drops them.
-        let mut open: BTreeMap<i64, Vec<(Rc<str>, PartitionIndex, u64)>> = BTreeMap::new();
+        let mut open: SortedMap<i64, Vec<(Rc<str>, PartitionIndex, u64)>> = SortedMap::new();
         for record in records {
             let (key, value) = match record {
                 LoadedRecord::Plain { key, value } => (key, value),
@@ -672,16 +672,16 @@ impl GroupCoordinator {
         }
         let mut fx = Vec::new();
         // Per group, the offsets of transactions still open (their markers have not arrived).
-        let mut pending: BTreeMap<Rc<str>, BTreeMap<i64, BTreeMap<PartitionIndex, u64>>> = BTreeMap::new();
+        let mut pending: SortedMap<Rc<str>, SortedMap<i64, SortedMap<PartitionIndex, u64>>> = SortedMap::new();
         for (producer_id, written) in open {
             for (group, p, o) in written {
                 pending.entry(group).or_default().entry(producer_id).or_default().insert(p, o);
             }
         }
-        let names: BTreeSet<Rc<str>> = offsets.keys().chain(groups.keys()).chain(pending.keys()).cloned().collect();
+        let names: SortedSet<Rc<str>> = offsets.keys().chain(groups.keys()).chain(pending.keys()).cloned().collect();
         for name in names {
             let record = groups.remove(&name);
-            let members: BTreeMap<Rc<str>, Member> = record
+            let members: SortedMap<Rc<str>, Member> = record
                 .as_ref()
                 .map(|r| {
                     r.members
@@ -722,7 +722,7 @@ impl GroupCoordinator {
                     protocol: record.as_ref().and_then(|r| r.protocol.as_deref().map(Rc::from)),
                     leader: record.as_ref().and_then(|r| r.leader.as_deref().map(Rc::from)),
                     members,
-                    pending_members: BTreeMap::new(),
+                    pending_members: SortedMap::new(),
                     join_deadline: None,
                     initial_delay: None,
                     members_at_initial_delay: 0,
@@ -786,9 +786,9 @@ fn not_coordinator(request: &GroupRequest) -> GroupResponse {
 /// Kafka's `selectProtocol`: among protocols every member supports, each member votes for its first
 /// preference; the most votes win (ties go to the earliest in the leader-less member order).
 fn select_protocol(group: &Group) -> Option<Rc<str>> {
-    let mut candidates: Option<BTreeSet<Rc<str>>> = None;
+    let mut candidates: Option<SortedSet<Rc<str>>> = None;
     for m in group.members.values() {
-        let names: BTreeSet<Rc<str>> = m.protocols.iter().map(|(n, _)| n.clone()).collect();
+        let names: SortedSet<Rc<str>> = m.protocols.iter().map(|(n, _)| n.clone()).collect();
         candidates = Some(match candidates {
             None => names,
             Some(c) => c.intersection(&names).cloned().collect(),

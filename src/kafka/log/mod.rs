@@ -14,7 +14,8 @@ use crate::kafka::record::Batch;
 use crate::sim::{Rng, Tick};
 use retention::{LogFacts, RetentionPolicy, RetentionReason, SegmentFacts};
 pub use segment::{RollReason, RollLimits, Segment};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+use crate::sim::sorted::SortedMap;
 
 /// The topic configs a log obeys, with Kafka's names in the docs and Kafka's defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -96,7 +97,7 @@ pub struct Log {
     /// Idempotent producers' recent batches (Kafka keeps this beside the log too).
     pub producer_state: producer_state::ProducerStateManager,
     /// Transactions still open in this log: producer id → first offset (they hold the LSO back).
-    ongoing_transactions: BTreeMap<i64, u64>,
+    ongoing_transactions: SortedMap<i64, u64>,
     /// Aborted transactions (Kafka's `.txnindex`): (producer id, first offset, offset of the abort marker).
     aborted_transactions: Vec<(i64, u64, u64)>,
     /// Transactions whose marker is written but not yet below the high watermark: (first offset,
@@ -120,7 +121,7 @@ impl Log {
             high_watermark: 0,
             rng,
             producer_state: producer_state::ProducerStateManager::default(),
-            ongoing_transactions: BTreeMap::new(),
+            ongoing_transactions: SortedMap::new(),
             aborted_transactions: Vec::new(),
             completed_unreplicated: Vec::new(),
         };

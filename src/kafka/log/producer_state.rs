@@ -8,7 +8,8 @@
 
 use crate::kafka::protocol::KafkaError;
 use crate::kafka::record::{Batch, ProducerStamp};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+use crate::sim::sorted::SortedMap;
 
 /// Kafka keeps the metadata of this many recent batches per producer for duplicate detection.
 pub const BATCHES_KEPT: usize = 5;
@@ -52,7 +53,7 @@ fn last_seq_of(stamp: &ProducerStamp, records: u32) -> i32 {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ProducerStateManager {
-    producers: BTreeMap<i64, ProducerEntry>,
+    producers: SortedMap<i64, ProducerEntry>,
 }
 
 impl ProducerStateManager {

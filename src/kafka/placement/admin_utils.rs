@@ -12,7 +12,7 @@ use super::error::check_distinct;
 use crate::kafka::BrokerId;
 use crate::kafka::java::compare_strings;
 use crate::sim::rng::Rng;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sim::sorted::{SortedMap, SortedSet};
 
 /// A broker as `AdminUtils` sees it: its id and, when `broker.rack` is set, its rack.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,7 +28,7 @@ impl BrokerMetadata {
 }
 
 /// Partition id → replicas, preferred leader first, in partition id order.
-pub type ReplicaAssignment = BTreeMap<u32, Vec<BrokerId>>;
+pub type ReplicaAssignment = SortedMap<u32, Vec<BrokerId>>;
 
 /// Places `partitions` partitions of `replication_factor` replicas each, exactly as
 /// `AdminUtils.assignReplicasToBrokers(brokers, partitions, replicationFactor, fixedStartIndex, startPartitionId)`.
@@ -68,7 +68,7 @@ pub fn assign_replicas_to_brokers(
         let list: Vec<BrokerId> = brokers.iter().map(|b| b.id).collect();
         Ok(assign_rack_unaware(&plan, &list, rng))
     } else {
-        let mut rack_of = BTreeMap::new();
+        let mut rack_of = SortedMap::new();
         for broker in brokers {
             let rack = broker.rack.clone().ok_or(PlacementError::MissingRackInformation)?;
             rack_of.insert(broker.id, rack);
@@ -141,8 +141,8 @@ fn assign_rack_unaware(plan: &Plan, brokers: &[BrokerId], rng: &mut Rng) -> Repl
 /// `AdminUtils.getRackAlternatedBrokerList`: racks in Java string order, brokers of each rack by id,
 /// then one broker from each rack in turn until every broker is listed.
 /// `{0:rack1, 1:rack3, 2:rack3, 3:rack2, 4:rack2, 5:rack1}` gives `[0, 3, 1, 5, 4, 2]`.
-pub fn rack_alternated_broker_list(rack_of: &BTreeMap<BrokerId, String>) -> Vec<BrokerId> {
-    let mut by_rack: BTreeMap<&str, Vec<BrokerId>> = BTreeMap::new();
+pub fn rack_alternated_broker_list(rack_of: &SortedMap<BrokerId, String>) -> Vec<BrokerId> {
+    let mut by_rack: SortedMap<&str, Vec<BrokerId>> = SortedMap::new();
     // Iterating the map by id leaves each rack's brokers sorted by id.
     for (broker, rack) in rack_of {
         by_rack.entry(rack.as_str()).or_default().push(*broker);
@@ -150,7 +150,7 @@ pub fn rack_alternated_broker_list(rack_of: &BTreeMap<BrokerId, String>) -> Vec<
     let mut racks: Vec<(&str, std::vec::IntoIter<BrokerId>)> =
         by_rack.into_iter().map(|(rack, brokers)| (rack, brokers.into_iter())).collect();
     // Kafka sorts rack names with `Arrays.sort` on Java strings (UTF-16 order).
-    racks.sort_by(|a, b| compare_strings(a.0, b.0));
+    crate::sim::sorted::sort_by(&mut racks, |a, b| compare_strings(a.0, b.0));
     let mut alternated = Vec::with_capacity(rack_of.len());
     while alternated.len() < rack_of.len() {
         for (_, brokers) in racks.iter_mut() {
@@ -162,10 +162,10 @@ pub fn rack_alternated_broker_list(rack_of: &BTreeMap<BrokerId, String>) -> Vec<
 
 fn assign_rack_aware(
     plan: &Plan,
-    rack_of: &BTreeMap<BrokerId, String>,
+    rack_of: &SortedMap<BrokerId, String>,
     rng: &mut Rng,
 ) -> Result<ReplicaAssignment, PlacementError> {
-    let rack_count = rack_of.values().collect::<BTreeSet<_>>().len() as i64;
+    let rack_count = rack_of.values().collect::<SortedSet<_>>().len() as i64;
     let brokers = rack_alternated_broker_list(rack_of);
     let n = brokers.len();
     let (start_index, shift) = plan.start_and_shift(n, rng);
@@ -175,8 +175,8 @@ fn assign_rack_aware(
         let leader = brokers[first as usize];
         // Indexing `rack_of` cannot miss: the alternated list holds exactly its keys.
         let mut replicas = vec![leader];
-        let mut racks_with_replicas = BTreeSet::from([&rack_of[&leader]]);
-        let mut brokers_with_replicas = BTreeSet::from([leader]);
+        let mut racks_with_replicas = SortedSet::from([&rack_of[&leader]]);
+        let mut brokers_with_replicas = SortedSet::from([leader]);
         // `k` runs on across followers: each follower resumes the scan where the previous one stopped.
         let mut k = 0i64;
         for _ in 1..plan.replication_factor {
@@ -220,7 +220,7 @@ mod tests {
         map.iter().map(|&(id, rack)| BrokerMetadata::new(id, Some(rack))).collect()
     }
 
-    fn rack_map(map: &[(u32, &str)]) -> BTreeMap<BrokerId, String> {
+    fn rack_map(map: &[(u32, &str)]) -> SortedMap<BrokerId, String> {
         map.iter().map(|&(id, rack)| (BrokerId(id), rack.to_owned())).collect()
     }
 
@@ -258,12 +258,12 @@ mod tests {
         check: Distribution,
     ) {
         let rack_of = rack_map(rack);
-        let mut leader_count: BTreeMap<BrokerId, usize> = BTreeMap::new();
-        let mut replica_count: BTreeMap<BrokerId, usize> = BTreeMap::new();
+        let mut leader_count: SortedMap<BrokerId, usize> = SortedMap::new();
+        let mut replica_count: SortedMap<BrokerId, usize> = SortedMap::new();
         assert_eq!(assignment.len(), partitions);
         for replicas in assignment.values() {
             assert_eq!(
-                replicas.iter().collect::<BTreeSet<_>>().len(),
+                replicas.iter().collect::<SortedSet<_>>().len(),
                 replicas.len(),
                 "a broker twice in {replicas:?}"
             );
@@ -272,7 +272,7 @@ mod tests {
                 *replica_count.entry(*broker).or_default() += 1;
             }
             if check.rack_aware {
-                let racks: BTreeSet<&String> = replicas.iter().map(|b| &rack_of[b]).collect();
+                let racks: SortedSet<&String> = replicas.iter().map(|b| &rack_of[b]).collect();
                 assert_eq!(racks.len(), rf, "two replicas share a rack in {replicas:?}");
             }
         }
@@ -474,7 +474,7 @@ mod tests {
             let got = assign_replicas_to_brokers(&racked(&racks), 6, 5, -1, -1, rng).unwrap();
             for replicas in got.values() {
                 assert_eq!(replicas.len(), 5);
-                assert_eq!(replicas.iter().map(|b| &rack_of[b]).collect::<BTreeSet<_>>().len(), 3);
+                assert_eq!(replicas.iter().map(|b| &rack_of[b]).collect::<SortedSet<_>>().len(), 3);
             }
         });
     }
@@ -487,7 +487,7 @@ mod tests {
         for_many_start_indexes(|rng| {
             let got = assign_replicas_to_brokers(&racked(&racks), 6, 2, -1, -1, rng).unwrap();
             for replicas in got.values() {
-                assert_eq!(replicas.iter().map(|b| &rack_of[b]).collect::<BTreeSet<_>>().len(), 2);
+                assert_eq!(replicas.iter().map(|b| &rack_of[b]).collect::<SortedSet<_>>().len(), 2);
             }
         });
     }
@@ -498,7 +498,7 @@ mod tests {
         let racks: Vec<(u32, &str)> = (0..6).map(|id| (id, "rack1")).collect();
         for_many_start_indexes(|rng| {
             let got = assign_replicas_to_brokers(&racked(&racks), 6, 3, -1, -1, rng).unwrap();
-            let leaders: BTreeSet<BrokerId> = got.values().map(|r| r[0]).collect();
+            let leaders: SortedSet<BrokerId> = got.values().map(|r| r[0]).collect();
             assert_eq!(leaders.len(), 6);
             assert!(got.values().all(|r| r.len() == 3));
         });

@@ -89,7 +89,7 @@ impl std::error::Error for PlacementError {}
 
 /// Refuses a broker list that names a broker twice (both placers would put two replicas on it).
 pub(crate) fn check_distinct(ids: impl IntoIterator<Item = BrokerId>) -> Result<(), PlacementError> {
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = crate::sim::sorted::SortedSet::new();
     match ids.into_iter().find(|id| !seen.insert(*id)) {
         Some(duplicate) => Err(PlacementError::DuplicateBroker(duplicate)),
         None => Ok(()),

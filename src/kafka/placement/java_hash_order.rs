@@ -45,7 +45,7 @@ pub fn iteration_order(hash_codes: &[i32]) -> Vec<usize> {
     }
     let mut order: Vec<usize> = (0..spread_codes.len()).collect();
     // A stable sort keeps insertion order inside each bucket.
-    order.sort_by_key(|&index| spread_codes[index] as usize & (capacity - 1));
+    crate::sim::sorted::sort_by(&mut order, |&a, &b| (spread_codes[a] as usize & (capacity - 1)).cmp(&(spread_codes[b] as usize & (capacity - 1))));
     order
 }
 

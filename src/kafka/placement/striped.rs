@@ -17,7 +17,7 @@ use super::java_random::JavaRandom;
 use crate::kafka::BrokerId;
 use crate::kafka::java::{compare_strings, string_hash_code};
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use crate::sim::sorted::SortedMap;
 
 /// A broker the placer may use: its id, its rack if `broker.rack` is set, and whether it is fenced
 /// (registered but not currently allowed to lead).
@@ -70,7 +70,7 @@ impl BrokerList {
     /// Sorts the brokers and draws the starting offset. An empty list draws nothing.
     fn initialize<R: JavaRandom>(&mut self, random: &mut R) {
         if !self.brokers.is_empty() {
-            self.brokers.sort();
+            crate::sim::sorted::sort_by(&mut self.brokers, |a, b| a.cmp(b));
             self.offset = draw_index(random, self.brokers.len());
         }
     }
@@ -120,7 +120,7 @@ impl Rack {
 #[derive(Debug)]
 pub struct RackList<'r, R: JavaRandom> {
     random: &'r mut R,
-    racks: BTreeMap<Option<String>, Rack>,
+    racks: SortedMap<Option<String>, Rack>,
     /// The racks in the order Kafka's Java hash map of racks iterates them: the order in which lists
     /// are initialized and shuffled, and so the order in which they consume random draws.
     hash_order: Vec<Option<String>>,
@@ -139,7 +139,7 @@ impl<'r, R: JavaRandom> RackList<'r, R> {
     /// the fenced list's offset then the unfenced list's, and finally the rack offset.
     pub fn new(random: &'r mut R, brokers: &[UsableBroker]) -> Result<RackList<'r, R>, PlacementError> {
         check_distinct(brokers.iter().map(|b| b.id))?;
-        let mut racks: BTreeMap<Option<String>, Rack> = BTreeMap::new();
+        let mut racks: SortedMap<Option<String>, Rack> = SortedMap::new();
         let mut rack_names: Vec<Option<String>> = Vec::new();
         let mut unfenced_brokers = 0;
         for broker in brokers {
@@ -164,7 +164,7 @@ impl<'r, R: JavaRandom> RackList<'r, R> {
             rack.fenced.initialize(random);
             rack.unfenced.initialize(random);
         }
-        rack_names.sort_by(compare_racks);
+        crate::sim::sorted::sort_by(&mut rack_names, compare_racks);
         let offset = if rack_names.is_empty() { 0 } else { draw_index(random, rack_names.len()) };
         Ok(RackList {
             random,
@@ -334,7 +334,7 @@ impl<R: JavaRandom> StripedReplicaPlacer<R> {
 mod tests {
     use super::*;
     use crate::kafka::placement::java_random::MockRandom;
-    use std::collections::BTreeSet;
+    use crate::sim::sorted::SortedSet;
 
     fn ids(list: &[u32]) -> Vec<BrokerId> {
         list.iter().map(|&id| BrokerId(id)).collect()
@@ -518,7 +518,7 @@ mod tests {
         // testEvenDistribution: the exact pair counts, which depend on every shuffle along the way.
         let mut placer = StripedReplicaPlacer::new(MockRandom::new());
         let brokers: Vec<UsableBroker> = (0..4).map(|id| UsableBroker::new(id, None, false)).collect();
-        let mut counts: BTreeMap<Vec<BrokerId>, u32> = BTreeMap::new();
+        let mut counts: SortedMap<Vec<BrokerId>, u32> = SortedMap::new();
         for replicas in placer.place(&brokers, 200, 2).unwrap() {
             *counts.entry(replicas).or_default() += 1;
         }
@@ -536,7 +536,7 @@ mod tests {
             ([3, 1], 19),
             ([3, 2], 11),
         ];
-        let want: BTreeMap<Vec<BrokerId>, u32> = want.iter().map(|(pair, n)| (ids(pair), *n)).collect();
+        let want: SortedMap<Vec<BrokerId>, u32> = want.iter().map(|(pair, n)| (ids(pair), *n)).collect();
         assert_eq!(counts, want);
     }
 
@@ -571,7 +571,7 @@ mod tests {
                 let placed = placer.place(&brokers, 30, rf).unwrap();
                 for replicas in placed {
                     assert_eq!(replicas.len(), rf as usize);
-                    assert_eq!(replicas.iter().collect::<BTreeSet<_>>().len(), replicas.len());
+                    assert_eq!(replicas.iter().collect::<SortedSet<_>>().len(), replicas.len());
                     assert!(!brokers.iter().find(|b| b.id == replicas[0]).unwrap().fenced);
                 }
             }

@@ -20,7 +20,8 @@ use crate::kafka::runtime::{DeadlineTimer, Fact, Outbox, Timer};
 use crate::kafka::world::event::EventKind;
 use crate::sim::vec_map::VecMap;
 use crate::sim::{Rng, Tick};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+use crate::sim::sorted::SortedMap;
 use std::rc::Rc;
 use transaction::{TransactionManager, TxnAnswer, TxnCall, TxnOutcome, TxnPhase};
 use workload::WorkloadState;
@@ -115,13 +116,13 @@ pub struct Producer {
     last_batch_records: Vec<u32>,
     pending: VecDeque<PendingSend>,
     in_flight: VecMap<u64, InFlight>,
-    in_flight_per_broker: BTreeMap<BrokerId, u32>,
-    built_in: BTreeMap<TopicIndex, BuiltInPartitioner>,
-    round_robin: BTreeMap<TopicIndex, RoundRobinPartitioner>,
+    in_flight_per_broker: SortedMap<BrokerId, u32>,
+    built_in: SortedMap<TopicIndex, BuiltInPartitioner>,
+    round_robin: SortedMap<TopicIndex, RoundRobinPartitioner>,
     producer_id: Option<(i64, i16)>,
     init_pid_in_flight: Option<u64>,
-    next_sequence: BTreeMap<PartitionIndex, i32>,
-    drain_index: BTreeMap<BrokerId, usize>,
+    next_sequence: SortedMap<PartitionIndex, i32>,
+    drain_index: SortedMap<BrokerId, usize>,
     buffer_used: u64,
     next_record: u64,
     next_request_id: u64,
@@ -129,7 +130,7 @@ pub struct Producer {
     generate_at: Option<Tick>,
     rng: Rng,
     /// Per topic, the partition numbers that have a leader (rebuilt when metadata arrives).
-    available: BTreeMap<TopicIndex, Rc<[u32]>>,
+    available: SortedMap<TopicIndex, Rc<[u32]>>,
     /// Every record shares this empty header list.
     no_headers: Rc<[Header]>,
     /// The sender's scratch list of (leader, partition) ready to drain, reused between runs.
@@ -172,20 +173,20 @@ impl Producer {
             last_batch_records: Vec::new(),
             pending: VecDeque::new(),
             in_flight: VecMap::new(),
-            in_flight_per_broker: BTreeMap::new(),
-            built_in: BTreeMap::new(),
-            round_robin: BTreeMap::new(),
+            in_flight_per_broker: SortedMap::new(),
+            built_in: SortedMap::new(),
+            round_robin: SortedMap::new(),
             producer_id: None,
             init_pid_in_flight: None,
-            next_sequence: BTreeMap::new(),
-            drain_index: BTreeMap::new(),
+            next_sequence: SortedMap::new(),
+            drain_index: SortedMap::new(),
             buffer_used: 0,
             next_record: 0,
             next_request_id: 1,
             wake_at: None,
             generate_at: None,
             rng,
-            available: BTreeMap::new(),
+            available: SortedMap::new(),
             no_headers: Rc::from([]),
             ready_scratch: Vec::new(),
             timeouts: DeadlineTimer::default(),
@@ -529,7 +530,7 @@ impl Producer {
             self.refresh_metadata(now, out);
         }
         // Drain leader by leader, in broker order, each with its ready partitions in partition order.
-        ready.sort_unstable();
+        crate::sim::sorted::sort_by(&mut ready, |a, b| a.cmp(b));
         let mut i = 0;
         let mut partitions = Vec::new();
         while i < ready.len() {
@@ -550,7 +551,7 @@ impl Producer {
     /// Adaptive partitioning: queue sizes per partition with a leader, once every partition of the
     /// topic has had a batch (Kafka's rule), become the keyless partitioner's weights.
     fn update_load_stats(&mut self, image: &MetadataImage) {
-        let mut queue_sizes: BTreeMap<TopicIndex, (Vec<u32>, Vec<u32>)> = BTreeMap::new();
+        let mut queue_sizes: SortedMap<TopicIndex, (Vec<u32>, Vec<u32>)> = SortedMap::new();
         // Kafka's batches map has an entry for every partition that ever had a batch (entries are
         // never removed), and only those count.
         for (index, deque) in self.accumulator.iter().enumerate().filter(|(i, _)| self.ever_batched.get(*i).copied().unwrap_or(false)) {

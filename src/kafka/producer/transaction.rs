@@ -13,7 +13,7 @@
 use crate::kafka::ids::{BrokerId, PartitionIndex};
 use crate::kafka::protocol::KafkaError;
 use crate::sim::Tick;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sim::sorted::{SortedMap, SortedSet};
 use std::rc::Rc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -49,7 +49,7 @@ pub enum TxnCall {
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct PendingOffsets {
     group: Rc<str>,
-    offsets: BTreeMap<PartitionIndex, u64>,
+    offsets: SortedMap<PartitionIndex, u64>,
     /// AddOffsetsToTxn was answered.
     added: bool,
     group_coordinator: Option<BrokerId>,
@@ -64,9 +64,9 @@ pub struct TransactionManager {
     pub phase: TxnPhase,
     pub coordinator: Option<BrokerId>,
     /// Partitions already part of the open transaction.
-    pub added: BTreeSet<PartitionIndex>,
+    pub added: SortedSet<PartitionIndex>,
     /// Partitions with records in the open transaction that are not added yet.
-    pub to_add: BTreeSet<PartitionIndex>,
+    pub to_add: SortedSet<PartitionIndex>,
     offsets: Option<PendingOffsets>,
     /// The call in flight: (request id, call, when it is given up).
     pub in_flight: Option<(u64, TxnCall, Tick)>,
@@ -111,8 +111,8 @@ impl TransactionManager {
             timeout_ms,
             phase: TxnPhase::Uninitialized,
             coordinator: None,
-            added: BTreeSet::new(),
-            to_add: BTreeSet::new(),
+            added: SortedSet::new(),
+            to_add: SortedSet::new(),
             offsets: None,
             in_flight: None,
             retry_at: None,

@@ -34,7 +34,7 @@ impl LeaderRecoveryState {
 pub mod zk {
     use super::LeaderRecoveryState;
     use crate::kafka::BrokerId;
-    use std::collections::BTreeSet;
+    use crate::sim::sorted::SortedSet;
 
     /// A partition's leadership as the ZooKeeper controller stored it.
     #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,7 +63,7 @@ pub mod zk {
     pub fn offline_partition_leader(
         assignment: &[BrokerId],
         isr: &[BrokerId],
-        live: &BTreeSet<BrokerId>,
+        live: &SortedSet<BrokerId>,
         unclean_leader_election_enabled: bool,
     ) -> Option<BrokerId> {
         let clean = assignment.iter().find(|id| live.contains(id) && isr.contains(id));
@@ -76,7 +76,7 @@ pub mod zk {
     pub fn reassign_partition_leader(
         reassignment: &[BrokerId],
         isr: &[BrokerId],
-        live: &BTreeSet<BrokerId>,
+        live: &SortedSet<BrokerId>,
     ) -> Option<BrokerId> {
         reassignment.iter().find(|id| live.contains(id) && isr.contains(id)).copied()
     }
@@ -86,7 +86,7 @@ pub mod zk {
     pub fn preferred_replica_leader(
         assignment: &[BrokerId],
         isr: &[BrokerId],
-        live: &BTreeSet<BrokerId>,
+        live: &SortedSet<BrokerId>,
     ) -> Option<BrokerId> {
         assignment.first().filter(|id| live.contains(id) && isr.contains(id)).copied()
     }
@@ -96,8 +96,8 @@ pub mod zk {
     pub fn controlled_shutdown_leader(
         assignment: &[BrokerId],
         isr: &[BrokerId],
-        live: &BTreeSet<BrokerId>,
-        shutting_down: &BTreeSet<BrokerId>,
+        live: &SortedSet<BrokerId>,
+        shutting_down: &SortedSet<BrokerId>,
     ) -> Option<BrokerId> {
         assignment.iter().find(|id| live.contains(id) && isr.contains(id) && !shutting_down.contains(id)).copied()
     }
@@ -110,11 +110,11 @@ pub mod zk {
     pub fn elect_for_offline(
         state: &LeaderAndIsr,
         assignment: &[BrokerId],
-        live: &BTreeSet<BrokerId>,
+        live: &SortedSet<BrokerId>,
         unclean_leader_election_enabled: bool,
         leader_recovery_supported: bool,
     ) -> Option<LeaderAndIsr> {
-        let live_replicas: BTreeSet<BrokerId> = assignment.iter().filter(|id| live.contains(id)).copied().collect();
+        let live_replicas: SortedSet<BrokerId> = assignment.iter().filter(|id| live.contains(id)).copied().collect();
         let leader = offline_partition_leader(assignment, &state.isr, &live_replicas, unclean_leader_election_enabled)?;
         if state.isr.contains(&leader) {
             let isr = state.isr.iter().filter(|id| live.contains(id)).copied().collect();
@@ -130,7 +130,7 @@ pub mod zk {
     pub fn elect_for_reassign(
         state: &LeaderAndIsr,
         target_replicas: &[BrokerId],
-        live: &BTreeSet<BrokerId>,
+        live: &SortedSet<BrokerId>,
     ) -> Option<LeaderAndIsr> {
         let leader = reassign_partition_leader(target_replicas, &state.isr, live)?;
         Some(state.with_leader(leader, state.isr.clone(), state.leader_recovery_state))
@@ -140,7 +140,7 @@ pub mod zk {
     pub fn elect_preferred(
         state: &LeaderAndIsr,
         assignment: &[BrokerId],
-        live: &BTreeSet<BrokerId>,
+        live: &SortedSet<BrokerId>,
     ) -> Option<LeaderAndIsr> {
         let leader = preferred_replica_leader(assignment, &state.isr, live)?;
         Some(state.with_leader(leader, state.isr.clone(), state.leader_recovery_state))
@@ -151,8 +151,8 @@ pub mod zk {
     pub fn elect_for_controlled_shutdown(
         state: &LeaderAndIsr,
         assignment: &[BrokerId],
-        live: &BTreeSet<BrokerId>,
-        shutting_down: &BTreeSet<BrokerId>,
+        live: &SortedSet<BrokerId>,
+        shutting_down: &SortedSet<BrokerId>,
     ) -> Option<LeaderAndIsr> {
         let leader = controlled_shutdown_leader(assignment, &state.isr, live, shutting_down)?;
         let isr = state.isr.iter().filter(|id| !shutting_down.contains(id)).copied().collect();
@@ -167,7 +167,7 @@ pub mod zk {
             list.iter().map(|&id| BrokerId(id)).collect()
         }
 
-        fn set(list: &[u32]) -> BTreeSet<BrokerId> {
+        fn set(list: &[u32]) -> SortedSet<BrokerId> {
             list.iter().map(|&id| BrokerId(id)).collect()
         }
 
@@ -310,7 +310,7 @@ pub mod zk {
 pub mod kraft {
     use super::LeaderRecoveryState;
     use crate::kafka::BrokerId;
-    use std::collections::BTreeSet;
+    use crate::sim::sorted::SortedSet;
 
     /// A partition's registration in the controller's metadata (the fields elections touch).
     #[derive(Clone, Debug, PartialEq, Eq)]
@@ -632,7 +632,7 @@ pub mod kraft {
 
     /// Kafka's `Replicas.contains(a, b)`: does `a` hold every member of `b`?
     fn contains_all(a: &[BrokerId], b: &[BrokerId]) -> bool {
-        let a: BTreeSet<&BrokerId> = a.iter().collect();
+        let a: SortedSet<&BrokerId> = a.iter().collect();
         b.iter().all(|r| a.contains(r))
     }
 
@@ -653,7 +653,7 @@ pub mod kraft {
         partition: &PartitionRegistration,
         election: Election,
         target_isr: Vec<BrokerId>,
-        acceptable: &BTreeSet<BrokerId>,
+        acceptable: &SortedSet<BrokerId>,
         metadata_version: MetadataVersion,
     ) -> ElectionOutcome {
         let is_acceptable = |r: BrokerId| acceptable.contains(&r);
@@ -1025,7 +1025,7 @@ pub mod kraft {
         #[test]
         fn fencing_the_last_isr_member_leaves_no_leader_and_an_isr_of_that_member() {
             let partition = registration(&[1, 2, 3], &[1], Some(1));
-            let acceptable: BTreeSet<BrokerId> = ids(&[2, 3]).into_iter().collect();
+            let acceptable: SortedSet<BrokerId> = ids(&[2, 3]).into_iter().collect();
             let outcome = elect(&partition, Election::Online, Vec::new(), &acceptable, LATEST);
             assert_eq!(outcome.partition.leader, None);
             assert_eq!(outcome.partition.isr, ids(&[1]));
@@ -1043,7 +1043,7 @@ pub mod kraft {
         #[test]
         fn a_healthy_leader_is_kept_even_when_it_is_not_the_preferred_replica() {
             let partition = registration(&[1, 2, 3], &[1, 2, 3], Some(3));
-            let everyone: BTreeSet<BrokerId> = ids(&[1, 2, 3]).into_iter().collect();
+            let everyone: SortedSet<BrokerId> = ids(&[1, 2, 3]).into_iter().collect();
             let online = elect(&partition, Election::Online, ids(&[1, 2, 3]), &everyone, LATEST);
             assert_eq!((online.partition.leader, online.leader_epoch_bumped), (Some(BrokerId(3)), false));
             let preferred = elect(&partition, Election::Preferred, ids(&[1, 2, 3]), &everyone, LATEST);

@@ -7,7 +7,7 @@
 //! and start offsets both strictly increase, and an entry that breaks that removes the entries it
 //! conflicts with.
 
-use std::collections::BTreeMap;
+use crate::sim::sorted::SortedMap;
 use std::fmt;
 
 /// "No epoch": what a follower sends before it knows one, and half of the unknown answer.
@@ -50,7 +50,7 @@ impl std::error::Error for InvalidEpochEntry {}
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LeaderEpochCache {
     /// Epoch → start offset. Both strictly increase along the map.
-    epochs: BTreeMap<i32, i64>,
+    epochs: SortedMap<i32, i64>,
 }
 
 impl LeaderEpochCache {

@@ -9,7 +9,7 @@
 
 use crate::kafka::record::Value;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use crate::sim::sorted::SortedMap;
 use std::rc::Rc;
 
 /// One operator of the topology, as a scenario file writes it.
@@ -43,12 +43,12 @@ pub struct StreamRecord {
 pub struct Topology {
     pub steps: Vec<Step>,
     /// The windowed counts: (step, key, window start) → count.
-    counts: BTreeMap<(usize, Rc<str>, u64), u64>,
+    counts: SortedMap<(usize, Rc<str>, u64), u64>,
 }
 
 impl Topology {
     pub fn new(steps: Vec<Step>) -> Topology {
-        Topology { steps, counts: BTreeMap::new() }
+        Topology { steps, counts: SortedMap::new() }
     }
 
     /// Runs one record through every step; `None` when a step drops it.

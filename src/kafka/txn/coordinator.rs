@@ -14,7 +14,7 @@ use crate::kafka::protocol::{KafkaError, TxnRequest, TxnResponse};
 use crate::kafka::world::event::EventKind;
 use crate::sim::Tick;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sim::sorted::{SortedMap, SortedSet};
 use std::rc::Rc;
 
 pub const TRANSACTION_STATE_TOPIC: &str = "__transaction_state";
@@ -44,11 +44,11 @@ pub struct TxnMetadata {
     pub producer_id: i64,
     pub producer_epoch: i16,
     pub state: TxnState,
-    pub partitions: BTreeSet<PartitionIndex>,
+    pub partitions: SortedSet<PartitionIndex>,
     pub timeout_ms: u64,
     pub started_at: Tick,
     /// Markers not yet confirmed, per partition.
-    pub markers_pending: BTreeSet<PartitionIndex>,
+    pub markers_pending: SortedSet<PartitionIndex>,
     /// An InitProducerId waiting for an aborted transaction to finish: answered with
     /// CONCURRENT_TRANSACTIONS so the producer retries.
     pub producer: Option<u32>,
@@ -76,16 +76,16 @@ pub enum TxnEffect {
 #[derive(Clone, Debug)]
 pub struct TxnCoordinator {
     pub broker: BrokerId,
-    pub led: BTreeSet<PartitionIndex>,
-    pub transactions: BTreeMap<Rc<str>, TxnMetadata>,
+    pub led: SortedSet<PartitionIndex>,
+    pub transactions: SortedMap<Rc<str>, TxnMetadata>,
     /// Marker requests in flight: request id → (transactional id, partitions, when given up).
-    pub markers_in_flight: BTreeMap<u64, (Rc<str>, Vec<PartitionIndex>, Tick)>,
+    pub markers_in_flight: SortedMap<u64, (Rc<str>, Vec<PartitionIndex>, Tick)>,
     max_timeout_ms: u64,
 }
 
 impl TxnCoordinator {
     pub fn new(broker: BrokerId, max_timeout_ms: u64) -> TxnCoordinator {
-        TxnCoordinator { broker, led: BTreeSet::new(), transactions: BTreeMap::new(), markers_in_flight: BTreeMap::new(), max_timeout_ms }
+        TxnCoordinator { broker, led: SortedSet::new(), transactions: SortedMap::new(), markers_in_flight: SortedMap::new(), max_timeout_ms }
     }
 
     fn record(meta: &TxnMetadata) -> (String, String) {
@@ -148,10 +148,10 @@ impl TxnCoordinator {
                             producer_id: allocate_producer_id(),
                             producer_epoch: 0,
                             state: TxnState::Empty,
-                            partitions: BTreeSet::new(),
+                            partitions: SortedSet::new(),
                             timeout_ms,
                             started_at: now,
-                            markers_pending: BTreeSet::new(),
+                            markers_pending: SortedSet::new(),
                             producer,
                         };
                         Self::persist(&meta, &mut fx);
@@ -256,7 +256,7 @@ impl TxnCoordinator {
 
     fn send_markers(meta: &TxnMetadata, image: &MetadataImage, fx: &mut Vec<TxnEffect>) {
         let commit = meta.state == TxnState::PrepareCommit;
-        let mut by_leader: BTreeMap<BrokerId, Vec<PartitionIndex>> = BTreeMap::new();
+        let mut by_leader: SortedMap<BrokerId, Vec<PartitionIndex>> = SortedMap::new();
         for p in &meta.markers_pending {
             if let Some(leader) = image.partitions.get(p.get()).and_then(|x| x.leader) {
                 by_leader.entry(leader).or_default().push(*p);
@@ -306,7 +306,7 @@ impl TxnCoordinator {
                     self.begin_end(now, &id, false, image, &mut fx);
                 }
                 TxnState::PrepareCommit | TxnState::PrepareAbort if !meta.markers_pending.is_empty() => {
-                    let in_flight: BTreeSet<PartitionIndex> = self.markers_in_flight.values().filter(|(t, _, _)| *t == id).flat_map(|(_, ps, _)| ps.iter().copied()).collect();
+                    let in_flight: SortedSet<PartitionIndex> = self.markers_in_flight.values().filter(|(t, _, _)| *t == id).flat_map(|(_, ps, _)| ps.iter().copied()).collect();
                     if in_flight.is_empty() {
                         Self::send_markers(meta, image, &mut fx);
                     }
@@ -320,7 +320,7 @@ impl TxnCoordinator {
     /// Loads the transactions of `partition` from its records ((key, value) in log order).
     pub fn load(&mut self, now: Tick, partition: PartitionIndex, records: Vec<(Rc<str>, Rc<str>)>, image: &MetadataImage) -> Vec<TxnEffect> {
         self.led.insert(partition);
-        let mut latest: BTreeMap<Rc<str>, TxnRecord> = BTreeMap::new();
+        let mut latest: SortedMap<Rc<str>, TxnRecord> = SortedMap::new();
         for (key, value) in records {
             if let Some(id) = key.strip_prefix("txn/")
                 && let Ok(record) = serde_json::from_str::<TxnRecord>(&value)
@@ -342,7 +342,7 @@ impl TxnCoordinator {
                 markers_pending: if matches!(record.state, TxnState::PrepareCommit | TxnState::PrepareAbort) {
                     record.partitions.iter().map(|p| PartitionIndex(*p)).collect()
                 } else {
-                    BTreeSet::new()
+                    SortedSet::new()
                 },
                 producer: None,
             };

@@ -37,7 +37,8 @@ use crate::sim::{Ratio, Rng, Tick};
 pub use action::{Action, NodeRef, RunDefinition, SeekTarget, TimedAction};
 pub use event::{DropReason, Event, EventKind, ViolationKind};
 pub use spec::{ClusterSpec, ConsumerSpec, ProducerSpec, TopicSpec};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
+use crate::sim::sorted::{SortedMap, SortedSet};
 use std::rc::Rc;
 pub use validate::SpecError;
 pub use view::View;
@@ -75,7 +76,7 @@ pub struct World {
     default_link: LinkConfig,
     broker_config: Rc<BrokerConfig>,
     spec: ClusterSpec,
-    pub(crate) brokers: BTreeMap<BrokerId, Broker>,
+    pub(crate) brokers: SortedMap<BrokerId, Broker>,
     pub(crate) controllers: Vec<Controller>,
     pub(crate) producers: Vec<Producer>,
     pub(crate) consumers: Vec<Consumer>,
@@ -86,11 +87,11 @@ pub struct World {
     outbox: Outbox,
     actions_applied: u64,
     /// Messages a network partition is holding, per cut: (id, from, sender's incarnation, to, message).
-    held: BTreeMap<u32, Vec<(u64, Node, u64, Node, Message)>>,
+    held: SortedMap<u32, Vec<(u64, Node, u64, Node, Message)>>,
     ledger: Ledger,
     connections: connections::Connections,
     /// Consumers (by name) that keep their processed values.
-    keep_values: BTreeSet<String>,
+    keep_values: SortedSet<String>,
 }
 
 impl World {
@@ -107,7 +108,7 @@ impl World {
             queue: EventQueue::new(),
             broker_config: broker_config.clone(),
             spec: spec.clone(),
-            brokers: BTreeMap::new(),
+            brokers: SortedMap::new(),
             controllers: {
                 let voters: Vec<u32> = (0..spec.controllers.max(1)).collect();
                 voters.iter().map(|id| Controller::new(*id, voters.clone(), broker_config.clone(), rng.child(&format!("controller/{id}")))).collect()
@@ -120,10 +121,10 @@ impl World {
             trace: TraceHasher::new(),
             outbox: Outbox::default(),
             actions_applied: 0,
-            held: BTreeMap::new(),
+            held: SortedMap::new(),
             ledger: Ledger::default(),
             connections: connections::Connections::default(),
-            keep_values: BTreeSet::new(),
+            keep_values: SortedSet::new(),
             rng,
         };
         let mut out = Outbox::default();
@@ -160,7 +161,7 @@ impl World {
         }
         world.controllers[0].bootstrap_followers_caught_up(Tick::ZERO, &mut out);
         let image = Rc::new(world.controllers[0].committed.clone());
-        let epochs: BTreeMap<BrokerId, u64> = image.brokers.iter().map(|(id, b)| (*id, b.epoch)).collect();
+        let epochs: SortedMap<BrokerId, u64> = image.brokers.iter().map(|(id, b)| (*id, b.epoch)).collect();
         for broker in world.brokers.values_mut() {
             broker.start_registered(Tick::ZERO, epochs[&broker.id], image.clone(), &mut out);
         }
@@ -550,7 +551,7 @@ impl World {
     }
 
     /// Broken guarantees so far, by kind.
-    pub fn violations(&self) -> &BTreeMap<ViolationKind, u64> {
+    pub fn violations(&self) -> &SortedMap<ViolationKind, u64> {
         &self.ledger.counts
     }
 
@@ -884,7 +885,7 @@ impl World {
                 if a.is_empty() || b.is_empty() {
                     return Err(ActionError("a network cut needs at least one node on each side".into()));
                 }
-                let cut = self.net.cut(a.iter().map(|n| n.net_id()).collect::<BTreeSet<_>>(), b.iter().map(|n| n.net_id()).collect::<BTreeSet<_>>());
+                let cut = self.net.cut(a.iter().map(|n| n.net_id()).collect::<SortedSet<_>>(), b.iter().map(|n| n.net_id()).collect::<SortedSet<_>>());
                 out.event(EventKind::NetworkCut { cut, side_a: a.into(), side_b: b.into() });
             }
             Action::HealNetwork { cut } => {

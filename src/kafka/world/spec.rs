@@ -7,10 +7,10 @@ use crate::kafka::config::ConfigValue;
 use crate::sim::disk::DiskConfig;
 use crate::sim::net::LinkConfig;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use crate::sim::sorted::SortedMap;
 
 /// Configs as written: Kafka's key names to values.
-pub type ConfigMap = BTreeMap<String, ConfigValue>;
+pub type ConfigMap = SortedMap<String, ConfigValue>;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -67,7 +67,7 @@ pub struct TopicSpec {
     /// Explicit replica assignment per partition (leader first); otherwise Kafka's placement decides.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assignment: Option<Vec<Vec<u32>>>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "SortedMap::is_empty")]
     pub config: ConfigMap,
 }
 
@@ -143,7 +143,7 @@ impl Default for Workload {
 pub struct ProducerSpec {
     pub name: String,
     pub topic: String,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "SortedMap::is_empty")]
     pub config: ConfigMap,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workload: Option<Workload>,
@@ -201,7 +201,7 @@ pub struct ConsumerSpec {
     /// Manual assignment: `[["orders", 0], ["orders", 1]]`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub assign: Vec<(String, u32)>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "SortedMap::is_empty")]
     pub config: ConfigMap,
     /// How long the application works on each record.
     pub processing_ms_per_record: u64,

@@ -337,7 +337,7 @@ fn five_groups_of_one_each_receive_every_record_with_independent_offsets() {
     world.run_until(Tick(15_000));
     let polled = polled_offsets(&drain(&mut world));
     for c in 0..5 {
-        let mine: std::collections::BTreeSet<(PartitionIndex, u64)> = polled.iter().filter(|x| x.0 == c).map(|x| (x.1, x.2)).collect();
+        let mine: crate::sim::sorted::SortedSet<(PartitionIndex, u64)> = polled.iter().filter(|x| x.0 == c).map(|x| (x.1, x.2)).collect();
         assert_eq!(mine.len(), 100, "consumer {c} read every record");
     }
 }
@@ -399,7 +399,7 @@ fn records_a_crashed_consumer_processed_but_never_committed_are_redelivered() {
     world.apply(Action::CrashConsumer { consumer: owner }).unwrap();
     world.run_until(Tick(40_000));
     let polled = polled_offsets(&drain(&mut world));
-    let mut seen = std::collections::BTreeMap::new();
+    let mut seen = crate::sim::sorted::SortedMap::new();
     for (_, p, o) in polled {
         *seen.entry((p, o)).or_insert(0) += 1;
     }
@@ -497,7 +497,7 @@ fn a_member_that_changes_its_subscription_makes_the_group_rebalance() {
     let events = drain(&mut world);
     assert!(events.iter().any(|e| matches!(e.kind, EventKind::GenerationStarted { generation: 2, .. })), "the new subscription started a new generation");
     let b = world.view().consumers().iter().find(|c| &*c.name == "b").unwrap();
-    let topics: BTreeSet<String> = b.assignment.iter().map(|p| world.view().topic_partition(*p).topic.to_string()).collect();
+    let topics: SortedSet<String> = b.assignment.iter().map(|p| world.view().topic_partition(*p).topic.to_string()).collect();
     assert!(topics.contains("payments"), "b now reads payments too: {topics:?}");
 }
 
@@ -519,7 +519,7 @@ fn an_idempotent_producer_retrying_after_lost_responses_writes_no_duplicates_and
         world.run_until(Tick(30_000));
         let log = world.view().leader_log(PartitionIndex(0)).unwrap();
         let ids: Vec<crate::kafka::record::RecordId> = log.batches().flat_map(|b| b.records.iter().map(|r| r.id)).collect();
-        let distinct: BTreeSet<_> = ids.iter().copied().collect();
+        let distinct: SortedSet<_> = ids.iter().copied().collect();
         (ids.len(), distinct.len())
     };
     let (written, distinct) = run(true);

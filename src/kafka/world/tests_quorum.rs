@@ -58,7 +58,7 @@ fn an_isolated_leader_steps_down_and_one_leader_per_epoch_holds_after_healing() 
     world.run_until(Tick(15_000));
     let mut all = events;
     all.extend(drain(&mut world));
-    let mut by_epoch: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
+    let mut by_epoch: SortedMap<u32, SortedSet<u32>> = SortedMap::new();
     for (c, e) in elected(&all) {
         by_epoch.entry(e).or_default().insert(c);
     }

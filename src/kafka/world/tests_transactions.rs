@@ -4,7 +4,7 @@
 use super::*;
 use crate::kafka::config::ConfigValue;
 use crate::kafka::world::spec::{self, CommitMode, KeyPattern, TransactionPlan, ValuePattern, Workload};
-use std::collections::BTreeMap;
+use crate::sim::sorted::SortedMap;
 
 fn transactional(name: &str, topic: &str, records: u32, abort_every: Option<u32>, count: u64) -> ProducerSpec {
     ProducerSpec {
@@ -175,8 +175,8 @@ fn pipeline(exactly_once: bool) -> ClusterSpec {
 }
 
 /// Values the reader processed, with how many times each.
-fn read_values(world: &World, events: &[Event]) -> BTreeMap<String, u32> {
-    let mut seen = BTreeMap::new();
+fn read_values(world: &World, events: &[Event]) -> SortedMap<String, u32> {
+    let mut seen = SortedMap::new();
     for e in events {
         if let EventKind::Processed { consumer: 1, partition, first_offset, last_offset, .. } = e.kind {
             let log = world.view().leader_log(partition).unwrap();

@@ -4,7 +4,7 @@
 use super::spec::{ClusterSpec, CommitMode, ConsumerSpec, KeyPattern, ProducerSpec, TopicSpec, ValuePattern};
 use crate::kafka::config::{BrokerConfig, ConfigError, ConsumerConfig, ProducerConfig, TopicConfig};
 use crate::kafka::metadata::MetadataImage;
-use std::collections::BTreeSet;
+use crate::sim::sorted::SortedSet;
 use std::fmt;
 
 /// One problem in a spec: where, and what rule it breaks.
@@ -61,7 +61,7 @@ pub fn validate(spec: &ClusterSpec) -> Result<BrokerConfig, Vec<SpecError>> {
     if spec.brokers.len() > BROKERS_MAX {
         errors.push(error("brokers", format!("at most {BROKERS_MAX} brokers (got {})", spec.brokers.len())));
     }
-    let mut ids = BTreeSet::new();
+    let mut ids = SortedSet::new();
     for (i, b) in spec.brokers.iter().enumerate() {
         if !ids.insert(b.id) {
             errors.push(error(format!("brokers[{i}].id"), format!("broker id {} is used twice", b.id)));
@@ -91,7 +91,7 @@ pub fn validate(spec: &ClusterSpec) -> Result<BrokerConfig, Vec<SpecError>> {
         }
     };
     let mut image = MetadataImage::default();
-    let mut names = BTreeSet::new();
+    let mut names = SortedSet::new();
     for (i, topic) in spec.topics.iter().enumerate() {
         let path = format!("topics[{i}]");
         if !names.insert(topic.name.as_str()) {
@@ -108,7 +108,7 @@ pub fn validate(spec: &ClusterSpec) -> Result<BrokerConfig, Vec<SpecError>> {
         let t = crate::kafka::ids::TopicIndex(i as u32);
         image.apply(&crate::kafka::metadata::MetadataRecord::CreatePartitions { topic: t, assignments: vec![Vec::new(); partitions.min(PARTITIONS_MAX) as usize] });
     }
-    let mut producer_names = BTreeSet::new();
+    let mut producer_names = SortedSet::new();
     for (i, p) in spec.producers.iter().enumerate() {
         if !producer_names.insert(p.name.as_str()) {
             errors.push(error(format!("producers[{i}].name"), format!("producer '{}' is defined twice", p.name)));
@@ -117,7 +117,7 @@ pub fn validate(spec: &ClusterSpec) -> Result<BrokerConfig, Vec<SpecError>> {
             errors.extend(e.into_iter().map(|e| error(format!("producers[{i}].{}", e.path), e.message)));
         }
     }
-    let mut consumer_names = BTreeSet::new();
+    let mut consumer_names = SortedSet::new();
     for (i, c) in spec.consumers.iter().enumerate() {
         if !consumer_names.insert(c.name.as_str()) {
             errors.push(error(format!("consumers[{i}].name"), format!("consumer '{}' is defined twice", c.name)));
@@ -187,7 +187,7 @@ pub fn topic(topic: &TopicSpec, broker: &BrokerConfig, broker_count: u32, path: 
             errors.push(error(format!("{path}.assignment"), format!("lists {} partitions but the topic has {partitions}", assignment.len())));
         }
         for (p, replicas) in assignment.iter().enumerate() {
-            let unique: BTreeSet<&u32> = replicas.iter().collect();
+            let unique: SortedSet<&u32> = replicas.iter().collect();
             if replicas.is_empty() || unique.len() != replicas.len() {
                 errors.push(error(format!("{path}.assignment[{p}]"), "lists each replica's broker once, and at least one"));
             }

@@ -37,7 +37,7 @@ impl<'a> View<'a> {
     }
 
     /// Broken guarantees so far, by kind.
-    pub fn violations(&self) -> &'a std::collections::BTreeMap<super::ViolationKind, u64> {
+    pub fn violations(&self) -> &'a crate::sim::sorted::SortedMap<super::ViolationKind, u64> {
         self.world.violations()
     }
 

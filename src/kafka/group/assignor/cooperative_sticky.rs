@@ -50,7 +50,7 @@ pub fn assign(input: &AssignmentInput) -> Result<CooperativeRound, AssignError> 
 /// member gains and some member (by its own report) loses.
 pub fn transfers_from_owned_partitions(input: &AssignmentInput, assignment: &Assignment) -> Transfers {
     let mut added = Transfers::new();
-    let mut revoked = std::collections::BTreeSet::new();
+    let mut revoked = crate::sim::sorted::SortedSet::new();
     for member in &input.members {
         let assigned = assignment.get(&member.member_id).map_or(&[][..], Vec::as_slice);
         for partition in assigned.iter().filter(|p| !member.owned_partitions.contains(p)) {

@@ -29,7 +29,7 @@ pub fn compare(a: &MemberInfo, b: &MemberInfo) -> Ordering {
 /// Sorts members into Kafka's order. The sort is stable like Java's, so members that compare equal
 /// keep the order they came in.
 pub fn sort(members: &mut [MemberInfo]) {
-    members.sort_by(compare);
+    crate::sim::sorted::sort_by(members, compare);
 }
 
 #[cfg(test)]
@@ -85,9 +85,9 @@ mod tests {
             .collect();
         let sorted = sorted_ids(members);
         let mut statics: Vec<&str> = ids.iter().filter(|(_, i)| i.is_some()).map(|(id, _)| id.as_str()).collect();
-        statics.sort_by(|a, b| compare_strings(&format!("instance{}", &a[2..]), &format!("instance{}", &b[2..])));
+        crate::sim::sorted::sort_by(&mut statics, |a, b| compare_strings(&format!("instance{}", &a[2..]), &format!("instance{}", &b[2..])));
         let mut dynamics: Vec<&str> = ids.iter().filter(|(_, i)| i.is_none()).map(|(id, _)| id.as_str()).collect();
-        dynamics.sort_by(|a, b| compare_strings(a, b));
+        crate::sim::sorted::sort_by(&mut dynamics, |a, b| compare_strings(a, b));
         assert_eq!(sorted, [statics, dynamics].concat());
     }
 }

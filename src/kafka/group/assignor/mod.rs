@@ -12,7 +12,7 @@
 //!   (cooperative protocol, KIP-429).
 //! * [`server_range`] and [`server_uniform`]: the broker-side assignors of the KIP-848 protocol.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sim::sorted::{SortedMap, SortedSet};
 use std::fmt;
 
 use crate::kafka::ids::TopicPartition;
@@ -80,16 +80,16 @@ impl MemberSubscription {
 pub struct AssignmentInput {
     /// Partition count per topic. A topic absent here (or with 0 partitions) does not exist (yet):
     /// it is skipped.
-    pub topics: BTreeMap<String, u32>,
+    pub topics: SortedMap<String, u32>,
     pub members: Vec<MemberSubscription>,
 }
 
 /// Each member's partitions, in the order Kafka's assignor returns them. Every member appears.
-pub type Assignment = BTreeMap<String, Vec<TopicPartition>>;
+pub type Assignment = SortedMap<String, Vec<TopicPartition>>;
 
 /// Partitions that move from a previous owner to a new one, keyed by partition, valued by the new
 /// owner. The cooperative protocol withholds them for one rebalance.
-pub type Transfers = BTreeMap<TopicPartition, String>;
+pub type Transfers = SortedMap<TopicPartition, String>;
 
 /// The client-side assignors a consumer can name in `partition.assignment.strategy`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -233,8 +233,8 @@ impl AssignmentInput {
     /// Owned partitions of topics that no longer exist are fine: the sticky assignors drop them. A
     /// topic listed with 0 partitions counts as missing, as Kafka skips topics without partitions.
     pub fn validate(&self) -> Result<(), AssignError> {
-        let mut member_ids = BTreeSet::new();
-        let mut instance_owners: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut member_ids = SortedSet::new();
+        let mut instance_owners: SortedMap<&str, &str> = SortedMap::new();
         for member in &self.members {
             if !member_ids.insert(member.member_id.as_str()) {
                 return Err(AssignError::DuplicateMemberId { member_id: member.member_id.clone() });
@@ -253,7 +253,7 @@ impl AssignmentInput {
     }
 
     fn validate_member(&self, member: &MemberSubscription) -> Result<(), AssignError> {
-        let mut topics = BTreeSet::new();
+        let mut topics = SortedSet::new();
         for topic in &member.topics {
             if !topics.insert(topic) {
                 return Err(AssignError::TopicSubscribedTwice {
@@ -262,7 +262,7 @@ impl AssignmentInput {
                 });
             }
         }
-        let mut owned = BTreeSet::new();
+        let mut owned = SortedSet::new();
         for partition in &member.owned_partitions {
             if partition.partition > i32::MAX as u32 {
                 return Err(AssignError::PartitionNumberTooLarge {
@@ -292,7 +292,7 @@ impl AssignmentInput {
     /// The members in the order Kafka's leader iterates its `Map<String, Subscription>`: a Java hash
     /// map filled in JoinGroup order. Kafka's sticky and range results can depend on it.
     fn members_in_subscription_order(&self) -> Vec<&MemberSubscription> {
-        let by_id: BTreeMap<&str, &MemberSubscription> =
+        let by_id: SortedMap<&str, &MemberSubscription> =
             self.members.iter().map(|m| (m.member_id.as_str(), m)).collect();
         let ids = java_hash_order::strings_in_hash_order(self.members.iter().map(|m| m.member_id.as_str()));
         ids.iter().filter_map(|id| by_id.get(id).copied()).collect()
@@ -351,7 +351,7 @@ mod tests {
     #[test]
     fn validation_names_the_member_and_the_rule() {
         let mut input = AssignmentInput {
-            topics: BTreeMap::from([("t".to_string(), 3)]),
+            topics: SortedMap::from([("t".to_string(), 3)]),
             members: vec![MemberSubscription::new("c1", &["t"]).owning(&[("t", 5)], Some(1))],
         };
         let error = input.validate().unwrap_err();
@@ -366,7 +366,7 @@ mod tests {
     #[test]
     fn owned_partitions_of_deleted_topics_are_accepted() {
         let input = AssignmentInput {
-            topics: BTreeMap::from([("t".to_string(), 1)]),
+            topics: SortedMap::from([("t".to_string(), 1)]),
             members: vec![MemberSubscription::new("c1", &["t"]).owning(&[("gone", 9)], Some(1))],
         };
         assert_eq!(input.validate(), Ok(()));

@@ -69,11 +69,11 @@ mod tests {
     use super::*;
     use crate::kafka::group::assignor::MemberSubscription as Member;
     use crate::kafka::group::assignor::test_support::{input, parse, sorted_strings, tps};
-    use std::collections::BTreeMap;
+    use crate::sim::sorted::SortedMap;
 
     fn set(list: &[TopicPartition]) -> Vec<TopicPartition> {
         let mut sorted = list.to_vec();
-        sorted.sort();
+        crate::sim::sorted::sort_by(&mut sorted, |a, b| a.cmp(b));
         sorted
     }
 
@@ -81,7 +81,7 @@ mod tests {
     fn one_consumer_with_no_subscription_gets_an_empty_list() {
         // RangeAssignorTest#testOneConsumerNoTopic
         let result = assign(&input(&[], vec![Member::new("consumer1", &[])])).unwrap();
-        assert_eq!(result, BTreeMap::from([("consumer1".to_string(), vec![])]));
+        assert_eq!(result, SortedMap::from([("consumer1".to_string(), vec![])]));
     }
 
     #[test]
@@ -213,7 +213,7 @@ mod tests {
             members
                 .iter()
                 .map(|m| (m.group_instance_id.clone().unwrap_or_default(), set(&result[&m.member_id])))
-                .collect::<BTreeMap<_, _>>()
+                .collect::<SortedMap<_, _>>()
         };
         let before = by_instance(vec![
             Member::new("consumer1", &["topic1", "topic2"]).with_instance_id("instance1"),
@@ -232,13 +232,13 @@ mod tests {
     }
 
     /// Runs Kafka's rack-test layout without racks: members consumer0.., each with its topics.
-    fn rack_test_layout(topics: &[(&str, u32)], subscriptions: &[&[&str]]) -> BTreeMap<String, String> {
+    fn rack_test_layout(topics: &[(&str, u32)], subscriptions: &[&[&str]]) -> SortedMap<String, String> {
         let members =
             subscriptions.iter().enumerate().map(|(i, topics)| Member::new(&format!("consumer{i}"), topics)).collect();
         sorted_strings(&assign(&input(topics, members)).unwrap())
     }
 
-    fn expect(lists: &[&str]) -> BTreeMap<String, String> {
+    fn expect(lists: &[&str]) -> SortedMap<String, String> {
         lists
             .iter()
             .enumerate()

@@ -5,7 +5,7 @@
 //! topic is skipped (the turn passes it by). With equal subscriptions this balances the whole group
 //! to within one partition, which range does not.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sim::sorted::{SortedMap, SortedSet};
 
 use super::member_order::{self, MemberInfo};
 use super::{AssignError, Assignment, AssignmentInput};
@@ -21,7 +21,7 @@ pub fn assign(input: &AssignmentInput) -> Result<Assignment, AssignError> {
     if members.is_empty() {
         return Ok(assignment);
     }
-    let topics_by_member: BTreeMap<&str, BTreeSet<&str>> =
+    let topics_by_member: SortedMap<&str, SortedSet<&str>> =
         input.members.iter().map(|m| (m.member_id.as_str(), m.topics.iter().map(String::as_str).collect())).collect();
     let subscribed = |member: &MemberInfo, topic: &str| {
         topics_by_member.get(member.member_id).is_some_and(|topics| topics.contains(topic))
@@ -47,9 +47,9 @@ pub fn assign(input: &AssignmentInput) -> Result<Assignment, AssignError> {
 /// Every partition of every subscribed topic that exists: topics in Java string order (a TreeSet),
 /// partitions ascending.
 fn all_partitions_sorted(input: &AssignmentInput) -> Vec<TopicPartition> {
-    let topics: BTreeSet<&str> = input.members.iter().flat_map(|m| m.topics.iter().map(String::as_str)).collect();
+    let topics: SortedSet<&str> = input.members.iter().flat_map(|m| m.topics.iter().map(String::as_str)).collect();
     let mut topics: Vec<&str> = topics.into_iter().collect();
-    topics.sort_by(|a, b| compare_strings(a, b));
+    crate::sim::sorted::sort_by(&mut topics, |a, b| compare_strings(a, b));
     topics
         .into_iter()
         .flat_map(|topic| (0..input.partition_count(topic).unwrap_or(0)).map(move |p| TopicPartition::new(topic, p)))
@@ -61,13 +61,13 @@ mod tests {
     use super::*;
     use crate::kafka::group::assignor::MemberSubscription as Member;
     use crate::kafka::group::assignor::test_support::{input, tps};
-    use std::collections::BTreeMap;
+    use crate::sim::sorted::SortedMap;
 
     #[test]
     fn one_consumer_with_no_subscription_gets_an_empty_list() {
         // RoundRobinAssignorTest#testOneConsumerNoTopic
         let result = assign(&input(&[], vec![Member::new("consumer", &[])])).unwrap();
-        assert_eq!(result, BTreeMap::from([("consumer".to_string(), vec![])]));
+        assert_eq!(result, SortedMap::from([("consumer".to_string(), vec![])]));
     }
 
     #[test]
@@ -195,7 +195,7 @@ mod tests {
             members
                 .iter()
                 .map(|m| (m.group_instance_id.clone().unwrap_or_default(), result[&m.member_id].clone()))
-                .collect::<BTreeMap<_, _>>()
+                .collect::<SortedMap<_, _>>()
         };
         let before = by_instance(vec![
             Member::new("consumer1", &["topic1", "topic2"]).with_instance_id("instance1"),

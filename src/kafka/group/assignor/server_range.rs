@@ -6,7 +6,7 @@
 //! the first `n % k` take one extra. In this Kafka snapshot it ignores current assignments: it is not
 //! sticky (KAFKA-16944 rewrote it).
 
-use std::collections::BTreeMap;
+use crate::sim::sorted::SortedMap;
 
 use super::AssignError;
 use super::range::ranges;
@@ -18,14 +18,14 @@ pub fn assign(spec: &ServerGroupSpec) -> Result<ServerAssignment, AssignError> {
     spec.validate()?;
     let mut assignment = spec.empty_assignment();
     let sorted = spec.members_sorted();
-    let mut subscriber_count: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut subscriber_count: SortedMap<&str, usize> = SortedMap::new();
     for member in &sorted {
         for topic in member.topics.iter().filter(|t| spec.partition_count(t).is_some()) {
             *subscriber_count.entry(topic).or_default() += 1;
         }
     }
     // Each topic hands out its ranges in member order, one per subscriber.
-    let mut next_range: BTreeMap<&str, std::vec::IntoIter<std::ops::Range<u32>>> = subscriber_count
+    let mut next_range: SortedMap<&str, std::vec::IntoIter<std::ops::Range<u32>>> = subscriber_count
         .iter()
         .map(|(topic, count)| (*topic, ranges(spec.partition_count(topic).unwrap_or(0), *count).into_iter()))
         .collect();

@@ -3,7 +3,7 @@
 //! In the new protocol the group coordinator, not a member, computes the assignment. It knows each
 //! member's subscription and current assignment, and works in topic ids; here topics are named.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sim::sorted::{SortedMap, SortedSet};
 
 use super::member_order::{self, MemberInfo};
 use super::{AssignError, MemberSubscription};
@@ -11,10 +11,10 @@ use crate::kafka::ids::TopicPartition;
 use crate::kafka::java::compare_strings;
 
 /// Per topic, a set of partition numbers (Kafka's `Map<Uuid, Set<Integer>>`).
-pub type TopicPartitions = BTreeMap<String, BTreeSet<u32>>;
+pub type TopicPartitions = SortedMap<String, SortedSet<u32>>;
 
 /// Each member's target assignment. Topics with no partitions for a member are left out.
-pub type ServerAssignment = BTreeMap<String, TopicPartitions>;
+pub type ServerAssignment = SortedMap<String, TopicPartitions>;
 
 /// One member as the coordinator sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,7 +51,7 @@ impl ServerMember {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ServerGroupSpec {
     /// Partition count per existing topic.
-    pub topics: BTreeMap<String, u32>,
+    pub topics: SortedMap<String, u32>,
     pub members: Vec<ServerMember>,
     /// The order `groupSpec.memberIds()` iterates in; Kafka's tests use a TreeMap (sorted ids),
     /// which is the default here.
@@ -80,7 +80,7 @@ impl ServerGroupSpec {
                 .collect(),
         };
         as_client.validate()?;
-        let mut holder: BTreeMap<TopicPartition, &str> = BTreeMap::new();
+        let mut holder: SortedMap<TopicPartition, &str> = SortedMap::new();
         for member in &self.members {
             for partition in owned_list(&member.current_assignment) {
                 if let Some(other) = holder.insert(partition.clone(), &member.member_id) {
@@ -114,13 +114,13 @@ impl ServerGroupSpec {
                 // Members the order does not mention follow, sorted, so none is lost.
                 let mut rest: Vec<&ServerMember> =
                     self.members.iter().filter(|m| !order.contains(&m.member_id)).collect();
-                rest.sort_by(|a, b| compare_strings(&a.member_id, &b.member_id));
+                crate::sim::sorted::sort_by(&mut rest, |a, b| compare_strings(&a.member_id, &b.member_id));
                 members.extend(rest);
                 members
             }
             None => {
                 let mut members: Vec<&ServerMember> = self.members.iter().collect();
-                members.sort_by(|a, b| compare_strings(&a.member_id, &b.member_id));
+                crate::sim::sorted::sort_by(&mut members, |a, b| compare_strings(&a.member_id, &b.member_id));
                 members
             }
         }
@@ -147,7 +147,7 @@ impl ServerGroupSpec {
     /// HOMOGENEOUS when every subscribed topic has every member as a subscriber
     /// (`ModernGroup.subscriptionType`).
     pub fn is_homogeneous(&self) -> bool {
-        let mut subscribers: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut subscribers: SortedMap<&str, usize> = SortedMap::new();
         for topic in self.members.iter().flat_map(|m| m.topics.iter()) {
             *subscribers.entry(topic).or_default() += 1;
         }

@@ -12,7 +12,7 @@
 //! model cannot derive, so [`ServerGroupSpec`] carries them (Kafka's tests iterate members sorted,
 //! which is the default). A member's current topics are walked in name order.
 
-use std::collections::BTreeSet;
+use crate::sim::sorted::SortedSet;
 
 use super::AssignError;
 use super::server_spec::{ServerAssignment, ServerGroupSpec};
@@ -33,11 +33,11 @@ pub fn assign(spec: &ServerGroupSpec) -> Result<ServerAssignment, AssignError> {
     };
     let existing: Vec<&str> =
         first.topics.iter().map(String::as_str).filter(|t| spec.partition_count(t).is_some()).collect();
-    let subscribed: BTreeSet<&str> = existing.iter().copied().collect();
+    let subscribed: SortedSet<&str> = existing.iter().copied().collect();
     if subscribed.is_empty() {
         return Ok(assignment);
     }
-    let held: BTreeSet<TopicPartition> = spec
+    let held: SortedSet<TopicPartition> = spec
         .members
         .iter()
         .flat_map(|m| {
@@ -231,10 +231,10 @@ mod tests {
             topic_iteration_order: None,
         };
         let result = assign(&spec).unwrap();
-        let loads: Vec<usize> = result.values().map(|a| a.values().map(BTreeSet::len).sum()).collect();
+        let loads: Vec<usize> = result.values().map(|a| a.values().map(SortedSet::len).sum()).collect();
         assert_eq!(loads.iter().sum::<usize>(), 297);
         assert!(loads.iter().max().unwrap() - loads.iter().min().unwrap() <= 1);
-        let all: BTreeSet<(String, u32)> = result
+        let all: SortedSet<(String, u32)> = result
             .values()
             .flat_map(|a| a.iter().flat_map(|(t, ps)| ps.iter().map(move |p| (t.clone(), *p))))
             .collect();

@@ -16,7 +16,7 @@
 //! order of topic names); `CooperativeStickyAssignor` reads the subscription's owned partitions as
 //! the member listed them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sim::sorted::{SortedMap, SortedSet};
 
 use super::java_hash_order::strings_in_hash_order;
 use super::{AssignError, Assignment, AssignmentInput, MemberSubscription, Transfers};
@@ -77,7 +77,7 @@ pub struct Claims<'a> {
     /// Each member's surviving claims, in the leader's hash-map order of members.
     pub owned: Vec<(&'a str, Vec<TopicPartition>)>,
     /// Partitions two members of the same generation both claimed: nobody keeps them.
-    pub multiple_previous_owners: BTreeSet<TopicPartition>,
+    pub multiple_previous_owners: SortedSet<TopicPartition>,
     /// The highest generation any member reported (-1 if none did).
     pub max_generation: i32,
 }
@@ -129,7 +129,7 @@ pub fn run(input: &AssignmentInput, flavor: StickyFlavor) -> Result<StickyOutcom
 
 /// The topics the leader assigns: subscribed by someone and present in metadata
 /// (`AbstractPartitionAssignor.assign` builds `partitionsPerTopic` this way).
-fn subscribed_topics_that_exist(input: &AssignmentInput) -> BTreeMap<&str, u32> {
+fn subscribed_topics_that_exist(input: &AssignmentInput) -> SortedMap<&str, u32> {
     input
         .members
         .iter()
@@ -162,13 +162,13 @@ fn grouped_by_topic_as_user_data(partitions: &[TopicPartition]) -> Vec<TopicPart
 /// its subscription rather than its member data; the two carry the same number here.)
 pub fn validate_claims<'a>(
     subscriptions: &[(&'a MemberSubscription, &MemberData)],
-    topics_that_exist: &BTreeMap<&str, u32>,
+    topics_that_exist: &SortedMap<&str, u32>,
 ) -> Claims<'a> {
     let mut all_subscriptions_equal = true;
-    let mut first_topics: BTreeSet<&str> = BTreeSet::new();
+    let mut first_topics: SortedSet<&str> = SortedSet::new();
     let mut owned: Vec<(&'a str, Vec<TopicPartition>)> = Vec::new();
-    let mut claimant: BTreeMap<TopicPartition, usize> = BTreeMap::new();
-    let mut multiple_previous_owners = BTreeSet::new();
+    let mut claimant: SortedMap<TopicPartition, usize> = SortedMap::new();
+    let mut multiple_previous_owners = SortedSet::new();
     let mut max_generation = GENERATION_DEFAULT;
     // `owned[i]` belongs to `subscriptions[i]`; `claimant` only holds indices already pushed.
     for (index, (member, data)) in subscriptions.iter().enumerate() {

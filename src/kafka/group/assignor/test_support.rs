@@ -1,6 +1,6 @@
 //! Small builders that keep the ported Kafka test cases close to how Kafka's tests read.
 
-use std::collections::BTreeMap;
+use crate::sim::sorted::SortedMap;
 
 use super::{Assignment, AssignmentInput, MemberSubscription};
 use crate::kafka::ids::TopicPartition;
@@ -35,7 +35,7 @@ pub fn sorted_string(partitions: &[TopicPartition]) -> String {
 }
 
 /// Every member's list as [`sorted_string`].
-pub fn sorted_strings(assignment: &Assignment) -> BTreeMap<String, String> {
+pub fn sorted_strings(assignment: &Assignment) -> SortedMap<String, String> {
     assignment.iter().map(|(m, list)| (m.clone(), sorted_string(list))).collect()
 }
 

@@ -14,7 +14,8 @@
 //! A partition dealt to someone other than the member that held it is "transferring ownership":
 //! the cooperative protocol withholds it for one rebalance.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
+use crate::sim::sorted::{SortedMap, SortedSet};
 
 use crate::kafka::group::assignor::{AssignError, Assignment, Transfers};
 use crate::kafka::ids::TopicPartition;
@@ -27,19 +28,19 @@ struct Builder<'a> {
     /// How many members may hold maxQuota (`P % N`); zero when the split is even.
     expected_members_over_min_quota: usize,
     current_members_over_min_quota: usize,
-    assignment: BTreeMap<&'a str, Vec<TopicPartition>>,
+    assignment: SortedMap<&'a str, Vec<TopicPartition>>,
     /// Owned partitions a member had to give up, and who owned them.
-    maybe_revoked: BTreeMap<TopicPartition, &'a str>,
-    multiple_previous_owners: &'a BTreeSet<TopicPartition>,
+    maybe_revoked: SortedMap<TopicPartition, &'a str>,
+    multiple_previous_owners: &'a SortedSet<TopicPartition>,
     transfers: Transfers,
 }
 
 /// Builds the assignment. `owned` is every member's valid claim, in the leader's iteration order;
 /// `partitions_per_topic` holds the subscribed topics that exist.
 pub fn build(
-    partitions_per_topic: &BTreeMap<&str, u32>,
+    partitions_per_topic: &SortedMap<&str, u32>,
     owned: &[(&str, Vec<TopicPartition>)],
-    multiple_previous_owners: &BTreeSet<TopicPartition>,
+    multiple_previous_owners: &SortedSet<TopicPartition>,
 ) -> Result<(Assignment, Transfers), AssignError> {
     let partition_total: usize = partitions_per_topic.values().map(|n| *n as usize).sum();
     let member_count = owned.len().max(1);
@@ -49,14 +50,14 @@ pub fn build(
         expected_members_over_min_quota: partition_total % member_count,
         current_members_over_min_quota: 0,
         assignment: owned.iter().map(|(member, _)| (*member, Vec::new())).collect(),
-        maybe_revoked: BTreeMap::new(),
+        maybe_revoked: SortedMap::new(),
         multiple_previous_owners,
         transfers: Transfers::new(),
     };
     let (mut under_min_quota, mut at_min_quota) = builder.keep_owned_partitions(owned);
     let unassigned = builder.unassigned_partitions(partitions_per_topic);
-    under_min_quota.sort_by(|a, b| compare_strings(a, b));
-    at_min_quota.make_contiguous().sort_by(|a, b| compare_strings(a, b));
+    crate::sim::sorted::sort_by(&mut under_min_quota, |a, b| compare_strings(a, b));
+    crate::sim::sorted::sort_by(at_min_quota.make_contiguous(), |a, b| compare_strings(a, b));
     let still_unfilled = builder.deal_round_robin(&unassigned, under_min_quota, at_min_quota)?;
     builder.verify_unfilled_members(&still_unfilled)?;
     let assignment = builder.assignment.into_iter().map(|(m, list)| (m.to_string(), list)).collect();
@@ -71,7 +72,7 @@ impl<'a> Builder<'a> {
         let mut at_min_quota = VecDeque::new();
         for (member, partitions) in owned {
             let mut partitions = partitions.clone();
-            partitions.sort_by(|a, b| a.partition.cmp(&b.partition).then_with(|| compare_strings(&a.topic, &b.topic)));
+            crate::sim::sorted::sort_by(&mut partitions, |a, b| a.partition.cmp(&b.partition).then_with(|| compare_strings(&a.topic, &b.topic)));
             // Claimed by two members of the same generation: nobody keeps it.
             partitions.retain(|p| !self.multiple_previous_owners.contains(p));
             let keep = if partitions.len() < self.min_quota {
@@ -102,10 +103,10 @@ impl<'a> Builder<'a> {
     }
 
     /// Every partition nobody kept, topics in Java string order, partitions ascending.
-    fn unassigned_partitions(&self, partitions_per_topic: &BTreeMap<&str, u32>) -> Vec<TopicPartition> {
-        let kept: BTreeSet<&TopicPartition> = self.assignment.values().flatten().collect();
+    fn unassigned_partitions(&self, partitions_per_topic: &SortedMap<&str, u32>) -> Vec<TopicPartition> {
+        let kept: SortedSet<&TopicPartition> = self.assignment.values().flatten().collect();
         let mut topics: Vec<(&str, u32)> = partitions_per_topic.iter().map(|(t, n)| (*t, *n)).collect();
-        topics.sort_by(|a, b| compare_strings(a.0, b.0));
+        crate::sim::sorted::sort_by(&mut topics, |a, b| compare_strings(a.0, b.0));
         topics
             .into_iter()
             .flat_map(|(topic, count)| (0..count).map(move |p| TopicPartition::new(topic, p)))

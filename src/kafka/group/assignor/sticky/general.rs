@@ -15,7 +15,7 @@
 //! instead ([`super::partition_movements`]).
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sim::sorted::{SortedMap, SortedSet};
 
 use super::MemberData;
 use super::partition_movements::PartitionMovements;
@@ -29,7 +29,7 @@ const GENERATION_DEFAULT: i32 = -1;
 /// What the general builder starts from.
 pub struct GeneralInput<'a> {
     /// The subscribed topics that exist, with their partition counts.
-    pub partitions_per_topic: &'a BTreeMap<&'a str, u32>,
+    pub partitions_per_topic: &'a SortedMap<&'a str, u32>,
     /// The members in the leader's hash-map order, with what each reported owning.
     pub subscriptions: Vec<(&'a MemberSubscription, &'a MemberData)>,
     /// Each member's claims that survived validation, in the same order.
@@ -73,22 +73,22 @@ struct PreviousOwner<'a> {
 }
 
 struct Builder<'a> {
-    partitions_per_topic: &'a BTreeMap<&'a str, u32>,
+    partitions_per_topic: &'a SortedMap<&'a str, u32>,
     partition_total: usize,
     /// Every member's full subscription, existing or not (Kafka's `subscription.topics()`).
-    subscribed: BTreeMap<&'a str, BTreeSet<&'a str>>,
+    subscribed: SortedMap<&'a str, SortedSet<&'a str>>,
     /// `topic2AllPotentialConsumers`: members subscribed to each existing topic, in map order.
-    topic_consumers: BTreeMap<&'a str, Vec<&'a str>>,
+    topic_consumers: SortedMap<&'a str, Vec<&'a str>>,
     /// `consumer2AllPotentialTopics`: each member's existing subscribed topics, in its own order.
-    consumer_topics: BTreeMap<&'a str, Vec<&'a str>>,
+    consumer_topics: SortedMap<&'a str, Vec<&'a str>>,
     /// `currentAssignment`; members that cannot take part in balancing leave it while it runs.
-    current: BTreeMap<&'a str, Vec<TopicPartition>>,
+    current: SortedMap<&'a str, Vec<TopicPartition>>,
     /// `currentPartitionConsumer`.
-    partition_owner: BTreeMap<TopicPartition, &'a str>,
+    partition_owner: SortedMap<TopicPartition, &'a str>,
     sorted_all_partitions: Vec<TopicPartition>,
     /// `sortedCurrentSubscriptions`. Like Kafka, a member is taken out before its count changes
     /// and put back after.
-    by_load: BTreeSet<ByLoad<'a>>,
+    by_load: SortedSet<ByLoad<'a>>,
     revocation_required: bool,
     movements: PartitionMovements,
     /// Partition moves made while balancing, bounded by [`Builder::moves_max`].
@@ -119,8 +119,8 @@ pub fn build(input: GeneralInput) -> Result<GeneralOutcome, AssignError> {
 /// `prepopulateCurrentAssignments`: for each partition, the newest owner among members whose
 /// generation is older than the newest one (members without a generation count as -1, but only
 /// when someone has a generation). The first such member in map order wins a tie.
-fn previous_owners<'a>(input: &GeneralInput<'a>) -> BTreeMap<TopicPartition, PreviousOwner<'a>> {
-    let mut owners: BTreeMap<TopicPartition, PreviousOwner<'a>> = BTreeMap::new();
+fn previous_owners<'a>(input: &GeneralInput<'a>) -> SortedMap<TopicPartition, PreviousOwner<'a>> {
+    let mut owners: SortedMap<TopicPartition, PreviousOwner<'a>> = SortedMap::new();
     for (member, data) in &input.subscriptions {
         let generation = match data.generation {
             Some(generation) if generation < input.max_generation => generation,
@@ -139,10 +139,10 @@ fn previous_owners<'a>(input: &GeneralInput<'a>) -> BTreeMap<TopicPartition, Pre
 
 impl<'a> Builder<'a> {
     fn new(input: &GeneralInput<'a>) -> Builder<'a> {
-        let mut topic_consumers: BTreeMap<&str, Vec<&str>> =
+        let mut topic_consumers: SortedMap<&str, Vec<&str>> =
             input.partitions_per_topic.keys().map(|t| (*t, Vec::new())).collect();
-        let mut consumer_topics = BTreeMap::new();
-        let mut subscribed = BTreeMap::new();
+        let mut consumer_topics = SortedMap::new();
+        let mut subscribed = SortedMap::new();
         for (member, _) in &input.subscriptions {
             let id = member.member_id.as_str();
             let mut topics = Vec::new();
@@ -155,7 +155,7 @@ impl<'a> Builder<'a> {
             consumer_topics.insert(id, topics);
             subscribed.insert(id, member.topics.iter().map(String::as_str).collect());
         }
-        let current: BTreeMap<&str, Vec<TopicPartition>> =
+        let current: SortedMap<&str, Vec<TopicPartition>> =
             input.owned.iter().map(|(m, list)| (*m, list.clone())).collect();
         let partition_owner = current.iter().flat_map(|(m, list)| list.iter().map(move |p| (p.clone(), *m))).collect();
         let sorted_all_partitions = sorted_all_partitions(input.partitions_per_topic, &topic_consumers);
@@ -168,7 +168,7 @@ impl<'a> Builder<'a> {
             current,
             partition_owner,
             sorted_all_partitions,
-            by_load: BTreeSet::new(),
+            by_load: SortedSet::new(),
             revocation_required: false,
             movements: PartitionMovements::default(),
             moves: 0,
@@ -221,7 +221,7 @@ impl<'a> Builder<'a> {
 
     /// The partitions nobody kept, in `sortedAllPartitions` order.
     fn unassigned_partitions(&self, assigned: &[TopicPartition]) -> Vec<TopicPartition> {
-        let assigned: BTreeSet<&TopicPartition> = assigned.iter().collect();
+        let assigned: SortedSet<&TopicPartition> = assigned.iter().collect();
         self.sorted_all_partitions.iter().filter(|p| !assigned.contains(p)).cloned().collect()
     }
 
@@ -266,7 +266,7 @@ impl<'a> Builder<'a> {
 
     fn balance(
         &mut self,
-        previous_owners: &BTreeMap<TopicPartition, PreviousOwner<'a>>,
+        previous_owners: &SortedMap<TopicPartition, PreviousOwner<'a>>,
         mut unassigned: Vec<TopicPartition>,
     ) -> Result<(), AssignError> {
         let initializing = match self.by_load.last() {
@@ -281,7 +281,7 @@ impl<'a> Builder<'a> {
 
         // Partitions of topics only one member subscribes to cannot move, and members holding
         // nothing movable (and all they could hold) sit out.
-        let fixed_topics: BTreeSet<&str> =
+        let fixed_topics: SortedSet<&str> =
             self.topic_consumers.keys().copied().filter(|t| !self.topic_can_move(t)).collect();
         self.sorted_all_partitions.retain(|p| !fixed_topics.contains(p.topic.as_str()));
         unassigned.retain(|p| !fixed_topics.contains(p.topic.as_str()));
@@ -314,7 +314,7 @@ impl<'a> Builder<'a> {
     fn perform_reassignments(
         &mut self,
         partitions: &[TopicPartition],
-        previous_owners: &BTreeMap<TopicPartition, PreviousOwner<'a>>,
+        previous_owners: &SortedMap<TopicPartition, PreviousOwner<'a>>,
     ) -> Result<bool, AssignError> {
         let mut reassigned = false;
         loop {
@@ -360,7 +360,7 @@ impl<'a> Builder<'a> {
         if self.count(least.member)? + 1 >= self.count(most.member)? {
             return Ok(true);
         }
-        let owners: BTreeMap<&TopicPartition, &str> =
+        let owners: SortedMap<&TopicPartition, &str> =
             self.current.iter().flat_map(|(m, list)| list.iter().map(move |p| (p, *m))).collect();
         for entry in &self.by_load {
             let member = entry.member;
@@ -450,12 +450,12 @@ impl<'a> Builder<'a> {
 
 /// `sortedAllPartitions`: topics by number of potential consumers, then name; partitions ascending.
 fn sorted_all_partitions(
-    partitions_per_topic: &BTreeMap<&str, u32>,
-    topic_consumers: &BTreeMap<&str, Vec<&str>>,
+    partitions_per_topic: &SortedMap<&str, u32>,
+    topic_consumers: &SortedMap<&str, Vec<&str>>,
 ) -> Vec<TopicPartition> {
     let mut topics: Vec<&str> = partitions_per_topic.keys().copied().collect();
     let consumer_count = |t: &str| topic_consumers.get(t).map_or(0, Vec::len);
-    topics.sort_by(|a, b| consumer_count(a).cmp(&consumer_count(b)).then_with(|| compare_strings(a, b)));
+    crate::sim::sorted::sort_by(&mut topics, |a, b| consumer_count(a).cmp(&consumer_count(b)).then_with(|| compare_strings(a, b)));
     topics
         .into_iter()
         .flat_map(|topic| {
@@ -466,7 +466,7 @@ fn sorted_all_partitions(
 }
 
 /// `getBalanceScore`: the sum of load differences over every pair of members; 0 is perfectly even.
-fn balance_score(assignment: &BTreeMap<&str, Vec<TopicPartition>>) -> usize {
+fn balance_score(assignment: &SortedMap<&str, Vec<TopicPartition>>) -> usize {
     let counts: Vec<usize> = assignment.values().map(Vec::len).collect();
     counts.iter().enumerate().flat_map(|(i, a)| counts[i + 1..].iter().map(move |b| a.abs_diff(*b))).sum()
 }

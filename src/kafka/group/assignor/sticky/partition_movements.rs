@@ -5,7 +5,7 @@
 //! one the other way, it moves that earlier partition instead, so partitions do not swap places
 //! between two consumers (which would cost both of them a revocation for nothing).
 
-use std::collections::BTreeMap;
+use crate::sim::sorted::SortedMap;
 
 use crate::kafka::group::assignor::java_hash_order::{JavaHashOrder, topic_partition_hash_code};
 use crate::kafka::ids::TopicPartition;
@@ -28,8 +28,8 @@ impl ConsumerPair {
 pub struct PartitionMovements {
     /// Kafka keeps each pair's partitions in a Java hash set and, when it undoes a move, takes the
     /// set's first element; the set's bucket layout decides which partition that is.
-    by_topic: BTreeMap<String, BTreeMap<ConsumerPair, JavaHashOrder<TopicPartition>>>,
-    by_partition: BTreeMap<TopicPartition, ConsumerPair>,
+    by_topic: SortedMap<String, SortedMap<ConsumerPair, JavaHashOrder<TopicPartition>>>,
+    by_partition: SortedMap<TopicPartition, ConsumerPair>,
 }
 
 impl PartitionMovements {

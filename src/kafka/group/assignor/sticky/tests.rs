@@ -2,7 +2,7 @@
 //! Where Kafka asserts exact lists, so do these; where it asserts properties (validity, balance,
 //! stickiness), these assert the same properties.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sim::sorted::{SortedMap, SortedSet};
 
 use super::*;
 use crate::kafka::group::assignor::MemberSubscription as Member;
@@ -15,7 +15,7 @@ fn eager(input: &AssignmentInput) -> StickyOutcome {
     run(input, StickyFlavor::Eager).expect("the sticky assignor accepts this input")
 }
 
-fn set(list: &[TopicPartition]) -> BTreeSet<TopicPartition> {
+fn set(list: &[TopicPartition]) -> SortedSet<TopicPartition> {
     list.iter().cloned().collect()
 }
 
@@ -47,7 +47,7 @@ fn is_fully_balanced(assignment: &Assignment) -> bool {
 /// share no topic (otherwise a partition could have moved).
 fn verify_validity_and_balance(input: &AssignmentInput, assignment: &Assignment) {
     assert_eq!(assignment.len(), input.members.len(), "every member is in the assignment");
-    let mut seen = BTreeSet::new();
+    let mut seen = SortedSet::new();
     for member in &input.members {
         for partition in &assignment[&member.member_id] {
             assert!(
@@ -58,7 +58,7 @@ fn verify_validity_and_balance(input: &AssignmentInput, assignment: &Assignment)
             assert!(seen.insert(partition.clone()), "{partition} is assigned twice");
         }
     }
-    let topics_of = |m: &str| assignment[m].iter().map(|p| p.topic.clone()).collect::<BTreeSet<_>>();
+    let topics_of = |m: &str| assignment[m].iter().map(|p| p.topic.clone()).collect::<SortedSet<_>>();
     for (a, list_a) in assignment {
         for (b, list_b) in assignment {
             if a < b && list_a.len().abs_diff(list_b.len()) > 1 {
@@ -80,8 +80,8 @@ fn verify_cooperative(input: &AssignmentInput) -> Assignment {
     let mut round_input = input.clone();
     let mut round = rebalances.first_round.assignment.clone();
     loop {
-        let mut added = BTreeSet::new();
-        let mut revoked = BTreeSet::new();
+        let mut added = SortedSet::new();
+        let mut revoked = SortedSet::new();
         for member in &round_input.members {
             let assigned = &round[&member.member_id];
             added.extend(assigned.iter().filter(|p| !member.owned_partitions.contains(p)).cloned());
@@ -722,7 +722,7 @@ fn a_partition_claimed_across_three_generations_is_assigned_once() {
         ];
         let outcome = eager(&input(&[("topic", 6), ("topic1", 1)], members));
         let all: Vec<&TopicPartition> = outcome.assignment.values().flatten().collect();
-        assert_eq!(all.len(), all.iter().collect::<BTreeSet<_>>().len(), "no partition twice");
+        assert_eq!(all.len(), all.iter().collect::<SortedSet<_>>().len(), "no partition twice");
         assert!(
             outcome.assignment.values().all(|l| (1..=2).contains(&l.len())),
             "{generations:?}: {:?}",
@@ -940,11 +940,11 @@ fn claims_are_settled_in_the_leaders_hash_map_order() {
         owning("consumer2", &["t"], &p, Some(1)),
         owning("consumer3", &["t"], &p, Some(2)),
     ];
-    let subscriptions = AssignmentInput { topics: BTreeMap::from([("t".to_string(), 1)]), members: members.clone() };
+    let subscriptions = AssignmentInput { topics: SortedMap::from([("t".to_string(), 1)]), members: members.clone() };
     let ordered = subscriptions.members_in_subscription_order();
     let data: Vec<MemberData> = ordered.iter().map(|m| member_data(m, StickyFlavor::Cooperative)).collect();
     let with_data: Vec<(&Member, &MemberData)> = ordered.iter().copied().zip(&data).collect();
-    let claims = validate_claims(&with_data, &BTreeMap::from([("t", 1)]));
+    let claims = validate_claims(&with_data, &SortedMap::from([("t", 1)]));
     assert!(claims.multiple_previous_owners.is_empty());
     assert_eq!(claims.owned.iter().find(|(m, _)| *m == "consumer3").unwrap().1, p);
     assert_eq!(claims.max_generation, 2);
@@ -996,9 +996,9 @@ fn random_groups_with_conflicting_claims_always_get_a_valid_answer() {
                 Err(other) => panic!("round {round}: {other}"),
             };
             let handed_out: Vec<&TopicPartition> = outcome.assignment.values().flatten().collect();
-            let unique: BTreeSet<&TopicPartition> = handed_out.iter().copied().collect();
+            let unique: SortedSet<&TopicPartition> = handed_out.iter().copied().collect();
             assert_eq!(handed_out.len(), unique.len(), "round {round}: a partition twice");
-            let subscribed: BTreeSet<&str> =
+            let subscribed: SortedSet<&str> =
                 group.members.iter().flat_map(|m| m.topics.iter().map(String::as_str)).collect();
             let expected: usize =
                 topics.iter().filter(|(t, _)| subscribed.contains(t.as_str())).map(|(_, n)| *n as usize).sum();
