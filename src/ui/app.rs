@@ -18,7 +18,22 @@ fn fragment() -> String {
 
 /// The lab for a fragment, with the problem to show if the preset was not found.
 pub fn open(fragment: &str) -> Result<(Lab, Option<String>), String> {
+    if fragment.starts_with("#v") {
+        if let Ok(run) = crate::scenario::link::decode_link(fragment)
+            && let Ok(s) = run.scenario()
+        {
+            let lab = Lab::new(s.run_definition(), &s.id).map_err(|e| e.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))?;
+            return Ok((lab, None));
+        }
+    }
     let asked = preset_in_fragment(fragment);
+    if let Some(id) = asked.as_deref()
+        && presets::lookup(id).is_none()
+        && let Ok(s) = crate::scenario::library::preset(id)
+    {
+        let lab = Lab::new(s.run_definition(), id).map_err(|e| e.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))?;
+        return Ok((lab, None));
+    }
     let (id, error) = match asked.as_deref() {
         None | Some("") => (DEFAULT_PRESET.to_string(), None),
         Some(id) if presets::lookup(id).is_some() => (id.to_string(), None),
