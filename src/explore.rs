@@ -109,7 +109,7 @@ pub fn faults(seed: u64, profile: Profile) -> Vec<TimedAction> {
         let victim = broker(&mut rng);
         let duration = 2_000 + rng.below(8_000);
         let end = (t + duration).min(FAULT_PHASE_MS);
-        let at = |at_ms, action| TimedAction { at_ms, action };
+        let at = |at_ms, action| TimedAction::at(at_ms, action);
         let mut recovery_ms = 0;
         match rng.below(9) {
             0 | 1 => {
@@ -176,13 +176,13 @@ pub fn faults(seed: u64, profile: Profile) -> Vec<TimedAction> {
         };
     }
     // Healing phase: everything back, everyone restarted.
-    actions.push(TimedAction { at_ms: FAULT_PHASE_MS, action: Action::HealNetwork { cut: None } });
+    actions.push(TimedAction::at(FAULT_PHASE_MS, Action::HealNetwork { cut: None }));
     for controller in 0..CONTROLLERS {
-        actions.push(TimedAction { at_ms: FAULT_PHASE_MS, action: Action::RestartController { controller } });
+        actions.push(TimedAction::at(FAULT_PHASE_MS, Action::RestartController { controller }));
     }
     for b in 1..=BROKERS {
-        actions.push(TimedAction { at_ms: FAULT_PHASE_MS, action: Action::RestartBroker { broker: b } });
-        actions.push(TimedAction { at_ms: FAULT_PHASE_MS, action: Action::SlowDisk { broker: b, factor: 1 } });
+        actions.push(TimedAction::at(FAULT_PHASE_MS, Action::RestartBroker { broker: b }));
+        actions.push(TimedAction::at(FAULT_PHASE_MS, Action::SlowDisk { broker: b, factor: 1 }));
     }
     actions.sort_by_key(|a| a.at_ms);
     actions

@@ -40,7 +40,7 @@ pub fn golden_run() -> RunDefinition {
         }],
         ..ClusterSpec::default()
     };
-    let at = |at_ms, action| TimedAction { at_ms, action };
+    let at = |at_ms, action| TimedAction::at(at_ms, action);
     RunDefinition {
         spec,
         seed: 2024,

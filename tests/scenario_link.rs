@@ -9,7 +9,7 @@ const BASE: &str = "http://127.0.0.1:8080/";
 
 fn failover_with_a_click() -> SharedRun {
     let mut run = SharedRun::preset("leader-failover").unwrap();
-    run.actions.push(TimedAction { at_ms: 7000, action: Action::KillBroker { broker: 2, lose_page_cache: false } });
+    run.actions.push(TimedAction::click(7000, Action::KillBroker { broker: 2, lose_page_cache: false }));
     run.at_ms = 12_000;
     run
 }
@@ -191,4 +191,30 @@ fn zlib(bytes: &[u8]) -> Vec<u8> {
 fn base64url(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// "Same link, same run": the learner's clicks, made live in the lab, replay from a link exactly where
+/// they landed, so the CLI reaches the trace hash the learner's lab reached.
+#[test]
+fn a_link_made_in_the_lab_replays_the_learners_clicks_to_the_same_trace_hash() {
+    use kafka_lab::session::Session;
+    use kafka_lab::sim::Tick;
+    let lesson = library::preset("leader-failover").unwrap();
+    let mut session = Session::new(lesson.run_definition()).unwrap();
+    // Clicks at moments where the engine has other work due in the same millisecond.
+    for (at_ms, action) in [
+        (4_000, Action::KillBroker { broker: 2, lose_page_cache: false }),
+        (6_000, Action::RestartBroker { broker: 2 }),
+        (6_000, Action::KillBroker { broker: 3, lose_page_cache: true }),
+    ] {
+        session.seek(Tick(at_ms));
+        session.act(action).unwrap();
+    }
+    session.seek(Tick(20_000));
+    let mut shared = SharedRun::preset("leader-failover").unwrap();
+    shared.actions = session.learner_actions().to_vec();
+    shared.at_ms = 20_000;
+    let decoded = decode_link(&encode_link(&shared, BASE)).unwrap();
+    let report = run_scenario(&decoded.scenario().unwrap(), Some(20_000)).unwrap();
+    assert_eq!(report.trace_hash, session.world().trace_hash());
 }

@@ -52,7 +52,7 @@ pub enum RunSource {
 pub struct SharedRun {
     pub source: RunSource,
     pub seed: u64,
-    /// The learner's own timed actions, run after the scenario's.
+    /// The learner's own clicks, each run where it landed: after the other work of its moment.
     pub actions: Vec<TimedAction>,
     /// The moment on the timeline the link opens at.
     pub at_ms: u64,
@@ -281,7 +281,8 @@ fn shared_run_from_json(value: &Value) -> Result<SharedRun, ReadError> {
         Some(Value::Array(items)) if items.len() <= ACTIONS_MAX => {
             for (i, item) in items.iter().enumerate() {
                 match from_value_at::<TimedAction>(item, &index_path("actions", i)) {
-                    Ok(action) => actions.push(action),
+                    // A link's own actions are the learner's clicks, whether or not they say so.
+                    Ok(action) => actions.push(TimedAction { click: true, ..action }),
                     Err(p) => problems.push(p),
                 }
             }

@@ -8,6 +8,7 @@
 //! - [`checkpoint`]: probes evaluated against the simulated state.
 //! - [`tally`]: what the event stream adds up to (metrics, and facts probes need).
 //! - [`run`]: running a scenario to a moment, evaluating checkpoints on the way.
+//! - [`player`]: the lesson player's rules (steps reached, where playing stops, answers, the reveal).
 //! - [`link`]: the share-link codec.
 //! - [`library`]: the built-in lessons.
 
@@ -17,6 +18,7 @@ pub mod library;
 pub mod link;
 pub mod migrate;
 pub mod parse;
+pub mod player;
 pub mod problem;
 pub mod run;
 pub mod tally;

@@ -203,7 +203,7 @@ impl Session {
                 // The action succeeded when it was recorded on this very state, so it succeeds again.
                 let _ = self.world.apply(timed.action.clone());
                 self.applied += 1;
-                self.drain();
+                self.settle_tick();
                 self.structure_changed = true;
             }
             if now >= target {
@@ -311,12 +311,26 @@ impl Session {
             self.branch();
         }
         self.world = tried;
-        self.learner.push(TimedAction { at_ms: self.now().ms(), action });
+        self.learner.push(TimedAction::click(self.now().ms(), action));
         self.applied = self.learner.len();
-        self.drain();
+        self.settle_tick();
         self.after_tick(true);
         self.structure_changed = true;
         Ok(())
+    }
+
+    /// Runs what an action set off within its own tick, draining as it goes. A share link replays the
+    /// click as a scheduled action, which runs after the tick's other work and is followed by its own
+    /// fallout in that tick: the same order as here.
+    fn settle_tick(&mut self) {
+        let now = self.world.now();
+        loop {
+            self.world.run_until(now);
+            self.drain();
+            if self.world.next_event_time().is_none_or(|t| t > now) {
+                return;
+            }
+        }
     }
 
     /// Forgets the future after now: this branch continues differently.
@@ -409,7 +423,15 @@ pub fn replay(base: &RunDefinition, actions: &[TimedAction], until: Tick) -> Res
             run_draining(&mut world, Tick(timed.at_ms));
         }
         let _ = world.apply(timed.action.clone());
-        drain(&mut world);
+        // The action's own fallout within its tick, as a scheduled action's.
+        let now = world.now();
+        loop {
+            world.run_until(now);
+            drain(&mut world);
+            if world.next_event_time().is_none_or(|t| t > now) {
+                break;
+            }
+        }
     }
     if until > world.now() {
         run_draining(&mut world, until);

@@ -50,7 +50,7 @@ fn a_rewind_anywhere_gives_exactly_the_world_the_learner_saw_there() {
     assert_eq!(s.learner_actions().len(), 3, "rewinding alone keeps the learner's actions");
     let definition = s.definition();
     assert_eq!(definition.actions.len(), 3, "the run as one definition: the preset's actions and the learner's, by time");
-    assert_eq!(definition.actions[0], TimedAction { at_ms: 4_000, action: Action::KillBroker { broker: old_leader.0, lose_page_cache: false } });
+    assert_eq!(definition.actions[0], TimedAction::click(4_000, Action::KillBroker { broker: old_leader.0, lose_page_cache: false }));
 }
 
 #[test]

@@ -1,4 +1,7 @@
 //! The event queue: items ordered by (time, sequence), so ties fire in the order they were scheduled.
+//! An item pushed with [`EventQueue::push_end_of_tick`] fires after every ordinary item of its tick,
+//! even those scheduled later: a learner's click lands after the tick's work, whether it is applied
+//! live or replayed from a share link.
 //!
 //! Payloads live in a slab and the heap holds only small keys, so large messages are never moved while
 //! the heap reorders itself.
@@ -10,6 +13,8 @@ use std::collections::BinaryHeap;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Key {
     at: Tick,
+    /// Fires after the ordinary items of its tick.
+    end_of_tick: bool,
     seq: u64,
     slot: u32,
 }
@@ -35,6 +40,15 @@ impl<T> EventQueue<T> {
 
     /// Schedules `item` at `at`; returns its sequence number (unique, increasing).
     pub fn push(&mut self, at: Tick, item: T) -> u64 {
+        self.push_keyed(at, false, item)
+    }
+
+    /// Schedules `item` at `at`, after every ordinary item due at `at` (whenever those are pushed).
+    pub fn push_end_of_tick(&mut self, at: Tick, item: T) -> u64 {
+        self.push_keyed(at, true, item)
+    }
+
+    fn push_keyed(&mut self, at: Tick, end_of_tick: bool, item: T) -> u64 {
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.slots[slot as usize] = Some(item);
@@ -48,7 +62,7 @@ impl<T> EventQueue<T> {
         };
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Reverse(Key { at, seq, slot }));
+        self.heap.push(Reverse(Key { at, end_of_tick, seq, slot }));
         seq
     }
 
@@ -95,6 +109,17 @@ mod tests {
         q.push(Tick(5), "early");
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, s)| s).collect();
         assert_eq!(order, ["early", "first at 10", "second at 10", "late"]);
+    }
+
+    #[test]
+    fn an_end_of_tick_item_fires_after_its_ticks_work_even_work_scheduled_later() {
+        let mut q = EventQueue::new();
+        q.push_end_of_tick(Tick(10), "click at 10");
+        q.push(Tick(10), "timer at 10");
+        q.push(Tick(11), "at 11");
+        q.push(Tick(10), "message at 10, scheduled last");
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, s)| s).collect();
+        assert_eq!(order, ["timer at 10", "message at 10, scheduled last", "click at 10", "at 11"]);
     }
 
     #[test]

@@ -176,8 +176,24 @@ mod tests {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimedAction {
     pub at_ms: u64,
+    /// A learner's click recorded in the lab: it runs after everything else due at `at_ms`, where the
+    /// click landed. A scripted action (the default) runs before the other work of its moment.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub click: bool,
     #[serde(flatten)]
     pub action: Action,
+}
+
+impl TimedAction {
+    /// A scripted action at `at_ms`.
+    pub fn at(at_ms: u64, action: Action) -> TimedAction {
+        TimedAction { at_ms, click: false, action }
+    }
+
+    /// A learner's click at `at_ms`.
+    pub fn click(at_ms: u64, action: Action) -> TimedAction {
+        TimedAction { at_ms, click: true, action }
+    }
 }
 
 /// Everything a run is a pure function of: the cluster, the seed and the timed actions.
@@ -193,7 +209,11 @@ impl RunDefinition {
     pub fn start(&self) -> Result<super::World, Vec<super::SpecError>> {
         let mut world = super::World::new(&self.spec, self.seed)?;
         for timed in &self.actions {
-            world.schedule(crate::sim::Tick(timed.at_ms), timed.action.clone());
+            if timed.click {
+                world.schedule_click(crate::sim::Tick(timed.at_ms), timed.action.clone());
+            } else {
+                world.schedule(crate::sim::Tick(timed.at_ms), timed.action.clone());
+            }
         }
         Ok(world)
     }

@@ -228,9 +228,17 @@ impl World {
         result
     }
 
-    /// Schedules an action for `at` (a lesson's timed actions; a share link's replayed clicks).
+    /// Schedules an action for `at` (a lesson's timed actions): it runs before the other work due at
+    /// `at`, as a script's action at that moment should.
     pub fn schedule(&mut self, at: Tick, action: Action) {
         self.queue.push(at.max(self.now), Scheduled::Action(Box::new(action)));
+    }
+
+    /// Schedules a learner's click for `at` (a share link replaying it): it runs after everything else
+    /// due at `at`, exactly where the click landed in the lab (the session applies clicks once the
+    /// tick's work is done), so the replayed run is the run the learner saw.
+    pub fn schedule_click(&mut self, at: Tick, action: Action) {
+        self.queue.push_end_of_tick(at.max(self.now), Scheduled::Action(Box::new(action)));
     }
 
     /// Runs every scheduled item due at or before `until`, then sets the clock to `until`.

@@ -1,0 +1,118 @@
+//! The lesson player's rules, apart from any screen: which step a moment of the run has reached, where
+//! playing stops next, how a learner's typed answer reads, and the reveal: the checkpoint evaluated
+//! against the learner's own run (their clicks included), so the engine, not the script, says what
+//! is true.
+
+use super::checkpoint::CheckpointResult;
+use super::format::{ProbeValue, Scenario, Step, ValueKind};
+use super::run::ScenarioRun;
+use crate::kafka::world::RunDefinition;
+
+/// The last step whose moment the run has reached (`None` before the first).
+pub fn step_reached(steps: &[Step], now_ms: u64) -> Option<usize> {
+    steps.iter().rposition(|s| s.at_ms <= now_ms)
+}
+
+/// Whether playing stops at this step: the author asked for a pause, or there is a question to answer.
+pub fn stops_at(step: &Step) -> bool {
+    step.pause || step.checkpoint.is_some()
+}
+
+/// The moment playing stops next: the first step after `current` that stops and lies after `now_ms`.
+pub fn next_stop_ms(steps: &[Step], current: Option<usize>, now_ms: u64) -> Option<u64> {
+    let from = current.map_or(0, |c| c + 1);
+    steps.iter().skip(from).find(|s| stops_at(s) && s.at_ms > now_ms).map(|s| s.at_ms)
+}
+
+/// A typed answer read as the kind of value the question expects: `2`, `true`, `orders-4`, or a list
+/// written `orders-4, orders-5` (brackets and quotes optional).
+pub fn parse_answer(text: &str, kind: ValueKind) -> Result<ProbeValue, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(format!("type an answer: {}", kind.describe()));
+    }
+    let int = |t: &str| t.trim().parse::<i64>().map(ProbeValue::Int).map_err(|_| format!("'{}' is not a whole number", t.trim()));
+    let word = |t: &str| ProbeValue::Text(t.trim().trim_matches(|c| c == '"' || c == '\'').to_string());
+    match kind {
+        ValueKind::Int => int(text),
+        ValueKind::Bool => match text.to_ascii_lowercase().as_str() {
+            "true" | "yes" => Ok(ProbeValue::Bool(true)),
+            "false" | "no" => Ok(ProbeValue::Bool(false)),
+            _ => Err(format!("'{text}' is not true or false")),
+        },
+        ValueKind::Text => Ok(word(text)),
+        ValueKind::IntList | ValueKind::TextList => {
+            let inner = text.trim_start_matches('[').trim_end_matches(']');
+            let items = inner.split(',').map(str::trim).filter(|t| !t.is_empty());
+            let list: Result<Vec<ProbeValue>, String> =
+                if kind == ValueKind::IntList { items.map(int).collect() } else { Ok(items.map(word).collect()) };
+            list.map(ProbeValue::List)
+        }
+    }
+}
+
+/// The checkpoint of `step` evaluated in the learner's run: the lesson's cluster and steps with the
+/// run's seed and actions (the lesson's own and the learner's clicks), run headless to the step's
+/// moment. `None` when the step has no checkpoint or the run cannot start.
+pub fn reveal(lesson: &Scenario, run: &RunDefinition, step: usize) -> Option<CheckpointResult> {
+    let at_ms = lesson.steps.get(step)?.at_ms;
+    lesson.steps[step].checkpoint.as_ref()?;
+    let mut scenario = lesson.clone();
+    scenario.cluster = run.spec.clone();
+    scenario.seed = run.seed;
+    scenario.actions = run.actions.clone();
+    let mut played = ScenarioRun::start(scenario).ok()?;
+    played.advance_to(at_ms, |_| {});
+    played.results().iter().find(|r| r.step == step).cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::world::{Action, TimedAction};
+    use crate::scenario::library::preset;
+
+    #[test]
+    fn a_typed_answer_reads_as_the_kind_the_question_expects() {
+        assert_eq!(parse_answer(" 2 ", ValueKind::Int), Ok(ProbeValue::Int(2)));
+        assert_eq!(parse_answer("Yes", ValueKind::Bool), Ok(ProbeValue::Bool(true)));
+        assert_eq!(parse_answer("\"orders-4\"", ValueKind::Text), Ok(ProbeValue::Text("orders-4".into())));
+        assert_eq!(
+            parse_answer("[orders-4, 'orders-5']", ValueKind::TextList),
+            Ok(ProbeValue::List(vec![ProbeValue::Text("orders-4".into()), ProbeValue::Text("orders-5".into())]))
+        );
+        assert_eq!(parse_answer("1,2", ValueKind::IntList), Ok(ProbeValue::List(vec![ProbeValue::Int(1), ProbeValue::Int(2)])));
+        assert_eq!(parse_answer("[]", ValueKind::IntList), Ok(ProbeValue::List(vec![])));
+        assert_eq!(parse_answer("two", ValueKind::Int), Err("'two' is not a whole number".to_string()));
+        assert_eq!(parse_answer("  ", ValueKind::Bool), Err("type an answer: true or false".to_string()));
+    }
+
+    #[test]
+    fn playing_stops_at_pauses_and_questions_in_order() {
+        let lesson = preset("leader-failover").unwrap();
+        let steps = &lesson.steps;
+        assert_eq!(step_reached(steps, 0), Some(0));
+        assert_eq!(step_reached(steps, 3_999), Some(0));
+        let first_question = steps.iter().position(|s| s.checkpoint.is_some()).unwrap();
+        assert_eq!(next_stop_ms(steps, Some(0), 0), Some(steps[first_question].at_ms));
+        // Past the last stop, playing runs to the end.
+        let last = steps.len() - 1;
+        assert_eq!(next_stop_ms(steps, Some(last), steps[last].at_ms), None);
+    }
+
+    #[test]
+    fn the_reveal_is_the_engine_answer_in_the_learners_own_run() {
+        let lesson = preset("leader-failover").unwrap();
+        let step = lesson.steps.iter().position(|s| s.checkpoint.as_ref().is_some_and(|c| c.question.contains("leads orders-0 now"))).unwrap();
+        // The lesson as written: broker 2 takes over orders-0.
+        let result = reveal(&lesson, &lesson.run_definition(), step).unwrap();
+        assert_eq!(result.actual, Some(ProbeValue::Int(2)));
+        assert!(result.passed);
+        // A learner who killed broker 2 at 1 s sees broker 3 take over: the engine judges their run.
+        let mut run = lesson.run_definition();
+        run.actions.push(TimedAction::click(1_000, Action::KillBroker { broker: 2, lose_page_cache: false }));
+        let result = reveal(&lesson, &run, step).unwrap();
+        assert_eq!(result.actual, Some(ProbeValue::Int(3)));
+        assert!(!result.passed);
+    }
+}
