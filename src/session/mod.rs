@@ -82,6 +82,8 @@ pub struct Session {
     charts: Charts,
     tracked: Tracked,
     structure_changed: bool,
+    /// The guarantee ledger's findings on this branch: (event seq, moment, what broke).
+    violations: Vec<(u64, Tick, String)>,
 }
 
 impl Session {
@@ -107,6 +109,7 @@ impl Session {
             charts: Charts::new(config.chart_samples_max),
             tracked,
             structure_changed: true,
+            violations: Vec::new(),
         };
         // World::new already told of the topics it created: fold those events, then sample time 0.
         session.drain();
@@ -158,6 +161,11 @@ impl Session {
         actions.extend(self.learner.iter().cloned());
         crate::sim::sorted::sort_by(&mut actions, |a, b| a.at_ms.cmp(&b.at_ms));
         RunDefinition { spec: self.base.spec.clone(), seed: self.base.seed, actions }
+    }
+
+    /// The guarantees broken on this branch so far (as told), oldest first: (moment, what broke).
+    pub fn violations(&self) -> impl Iterator<Item = (Tick, &str)> {
+        self.violations.iter().map(|(_, at, what)| (*at, what.as_str()))
     }
 
     pub fn narration(&self) -> &Narration {
@@ -340,6 +348,7 @@ impl Session {
         self.learner.truncate(self.applied);
         self.keyframes.truncate(now, self.applied);
         self.narration.truncate_from(seq);
+        self.violations.retain(|(s, _, _)| *s < seq);
         // The sample at `now` itself is taken again after the action.
         self.charts.truncate_from(now);
         self.horizon = now;
@@ -362,6 +371,10 @@ impl Session {
             }
             self.folded = event.seq + 1;
             self.keyframes.events_since += 1;
+            if let EventKind::Violation { kind, partition, offset, .. } = &event.kind {
+                let name = narrate::partition_name(&self.world.view(), *partition);
+                self.violations.push((event.seq, event.at, format!("{} at offset {offset} of {name}", kind.name().replace('_', " "))));
+            }
             if let EventKind::LeaderChanged { partition, leader, .. } = &event.kind {
                 if self.leaders.len() <= partition.get() {
                     self.leaders.resize(partition.get() + 1, None);

@@ -1,10 +1,23 @@
-//! The app: opens the lab for the `#preset=<id>` in the address (the demo without one), and again when
-//! the address changes. An unknown id shows a clear error over the demo lab.
+//! The app: opens the run the address names and opens it again when the address changes.
+//!
+//! - `#preset=<id>`: a lesson of the library (with its steps and checkpoints) or a built-in run
+//!   (`demo`, `stress`); no fragment opens the demo;
+//! - `#v1.<payload>`: a share link: the scenario, the seed, the learner's clicks and the moment;
+//! - `?embed=1&…`: embed options (see [`crate::ui::embed`]).
+//!
+//! Anything that cannot be opened (an unknown preset, a damaged link, a bad embed option) is said
+//! plainly over a working demo lab. A scenario file the learner opens replaces the run until the
+//! address changes.
 
-use crate::session::presets::{self, DEFAULT_PRESET, PRESET_IDS};
+use crate::scenario::link::decode_link;
+use crate::scenario::{Scenario, library};
+use crate::session::presets::{self, DEFAULT_PRESET};
+use crate::sim::Tick;
 use crate::ui::components::lab_view::LabView;
-use crate::ui::lab::Lab;
+use crate::ui::embed::{EmbedOptions, page_query};
+use crate::ui::lab::{Lab, Origin};
 use gloo::events::EventListener;
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// The value of `preset=` in a URL fragment like `#preset=stress` or `#preset=stress&x=1`.
@@ -16,52 +29,117 @@ fn fragment() -> String {
     web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
 }
 
-/// The lab for a fragment, with the problem to show if the preset was not found.
+fn spec_errors(errors: Vec<crate::kafka::world::SpecError>) -> String {
+    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
+/// What the app was asked to open.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    /// The address's fragment.
+    Fragment(String),
+    /// A scenario file the learner opened (the number tells two openings of one file apart).
+    File(Rc<Scenario>, u32),
+}
+
+/// A lab for a scenario: its run, its steps and checkpoints.
+fn scenario_lab(scenario: Scenario, origin: Origin, embed: &EmbedOptions) -> Result<Lab, String> {
+    let id = scenario.id.clone();
+    Lab::open(scenario.run_definition(), &id, Some(scenario), origin, embed.clone()).map_err(spec_errors)
+}
+
+/// The demo lab with a problem to show over it.
+fn demo_with(problem: String, embed: &EmbedOptions) -> Result<(Lab, Option<String>), String> {
+    let definition = presets::lookup(DEFAULT_PRESET).ok_or_else(|| format!("the built-in preset '{DEFAULT_PRESET}' is missing"))?;
+    let lab = Lab::open(definition, DEFAULT_PRESET, None, Origin::Builtin, embed.clone()).map_err(spec_errors)?;
+    Ok((lab, Some(problem)))
+}
+
+/// The lab for a fragment, with the problem to show if what it names could not be opened.
 pub fn open(fragment: &str) -> Result<(Lab, Option<String>), String> {
-    if fragment.starts_with("#v") {
-        if let Ok(run) = crate::scenario::link::decode_link(fragment)
-            && let Ok(s) = run.scenario()
-        {
-            let lab = Lab::new(s.run_definition(), &s.id).map_err(|e| e.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))?;
-            return Ok((lab, None));
-        }
+    open_with(fragment, &EmbedOptions::default())
+}
+
+pub fn open_with(fragment: &str, embed: &EmbedOptions) -> Result<(Lab, Option<String>), String> {
+    let body = fragment.trim_start_matches('#');
+    if !body.is_empty() && !body.starts_with("preset=") {
+        return open_link(fragment, embed);
     }
     let asked = preset_in_fragment(fragment);
-    if let Some(id) = asked.as_deref()
-        && presets::lookup(id).is_none()
-        && let Ok(s) = crate::scenario::library::preset(id)
-    {
-        let lab = Lab::new(s.run_definition(), id).map_err(|e| e.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))?;
-        return Ok((lab, None));
-    }
-    let (id, error) = match asked.as_deref() {
-        None | Some("") => (DEFAULT_PRESET.to_string(), None),
-        Some(id) if presets::lookup(id).is_some() => (id.to_string(), None),
-        Some(id) => (
-            DEFAULT_PRESET.to_string(),
-            Some(format!("There is no preset '{id}'. Showing the {DEFAULT_PRESET} lab instead; the presets are: {}.", PRESET_IDS.join(", "))),
-        ),
+    let id = match asked.as_deref() {
+        None | Some("") => DEFAULT_PRESET,
+        Some(id) => id,
     };
-    let definition = presets::lookup(&id).ok_or_else(|| format!("the built-in preset '{id}' is missing"))?;
-    let lab = Lab::new(definition, &id).map_err(|e| e.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))?;
-    Ok((lab, error))
+    // The lab's own built-in runs first (the stress preset the performance budget is measured on).
+    if let Some(definition) = presets::lookup(id) {
+        return Ok((Lab::open(definition, id, None, Origin::Builtin, embed.clone()).map_err(spec_errors)?, None));
+    }
+    match library::preset(id) {
+        Ok(scenario) => Ok((scenario_lab(scenario, Origin::Lesson, embed)?, None)),
+        Err(e) => demo_with(format!("Could not open #preset={id}: {e}. Showing the {DEFAULT_PRESET} lab instead."), embed),
+    }
+}
+
+/// A share link: the scenario at the link's seed, the learner's clicks replayed where they landed, at
+/// the link's moment.
+fn open_link(fragment: &str, embed: &EmbedOptions) -> Result<(Lab, Option<String>), String> {
+    let run = match decode_link(fragment) {
+        Ok(run) => run,
+        Err(e) => return demo_with(format!("This share link cannot be opened: {e}. Showing the {DEFAULT_PRESET} lab instead."), embed),
+    };
+    let opened = run.base_scenario().map_err(|e| e.to_string()).and_then(|mut scenario| {
+        scenario.seed = run.seed;
+        let origin = if matches!(run.source, crate::scenario::RunSource::Preset(_)) { Origin::Lesson } else { Origin::Scenario };
+        let lab = scenario_lab(scenario, origin, embed)?;
+        for click in &run.actions {
+            lab.session_mut().seek(Tick(click.at_ms));
+            lab.session_mut().act(click.action.clone()).map_err(|e| format!("the click at {} ms was refused: {}", click.at_ms, e.0))?;
+        }
+        lab.session_mut().seek(Tick(run.at_ms));
+        Ok(lab)
+    });
+    match opened {
+        Ok(lab) => Ok((lab, None)),
+        Err(e) => demo_with(format!("This share link cannot be opened: {e}. Showing the {DEFAULT_PRESET} lab instead."), embed),
+    }
 }
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let current = use_state(fragment);
+    let source = use_state(|| Source::Fragment(fragment()));
+    let files_opened = use_mut_ref(|| 0u32);
     {
-        let current = current.clone();
+        let source = source.clone();
         use_effect_with((), move |_| {
-            let listener = EventListener::new(&gloo::utils::window(), "hashchange", move |_| current.set(fragment()));
+            let listener = EventListener::new(&gloo::utils::window(), "hashchange", move |_| source.set(Source::Fragment(fragment())));
             move || drop(listener)
         });
     }
-    let opened = use_memo((*current).clone(), |f| open(f));
+    let embed = use_memo((), |_| EmbedOptions::parse(&page_query()));
+    let opened = use_memo((*source).clone(), {
+        let embed = embed.clone();
+        move |source| match source {
+            Source::Fragment(f) => open_with(f, &embed.0),
+            Source::File(scenario, _) => scenario_lab((**scenario).clone(), Origin::Scenario, &embed.0).map(|lab| (lab, None)),
+        }
+    });
+    let on_open_file = {
+        let (source, files_opened) = (source.clone(), files_opened.clone());
+        Callback::from(move |scenario: Scenario| {
+            *files_opened.borrow_mut() += 1;
+            source.set(Source::File(Rc::new(scenario), *files_opened.borrow()));
+        })
+    };
+    let key = match &*source {
+        Source::Fragment(f) => f.clone(),
+        Source::File(_, n) => format!("file-{n}"),
+    };
     match &*opened {
         Ok((lab, error)) => {
-            let key = format!("{}{}", lab.preset, *current);
-            html! { <LabView {key} lab={lab.clone()} startup_error={error.clone().map(AttrValue::from)} /> }
+            let mut problems: Vec<String> = error.iter().cloned().collect();
+            problems.extend(embed.1.iter().cloned());
+            let startup_error = (!problems.is_empty()).then(|| AttrValue::from(problems.join(" ")));
+            html! { <LabView {key} lab={lab.clone()} {startup_error} {on_open_file} /> }
         }
         Err(why) => html! {
             <div class="lab">

@@ -5,8 +5,11 @@
 //! [`UiState`]: super::state::UiState
 
 use crate::kafka::world::{Action, RunDefinition, SpecError};
+use crate::scenario::link::{RunSource, SharedRun};
+use crate::scenario::{FORMAT_VERSION, Scenario, Section};
 use crate::session::scene::{Layout, Structure};
 use crate::session::Session;
+use crate::ui::embed::EmbedOptions;
 use std::cell::{Ref, RefCell, RefMut};
 use std::rc::Rc;
 
@@ -32,6 +35,21 @@ pub struct Signals {
     pub changed: bool,
     /// The simulated moment the animation shows (fractional: dots move between ticks).
     pub display_ms: f64,
+    /// Playing stops here (the lesson's next pause or question).
+    pub pause_at_ms: Option<u64>,
+    /// Playing past the end starts again at the start: (start, end).
+    pub loop_ms: Option<(u64, u64)>,
+}
+
+/// Where the lab's run came from: what a share link and an export start from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Origin {
+    /// One of the lab's built-in runs (`demo`, `stress`), which the lesson library does not hold.
+    Builtin,
+    /// A lesson of the library, by its id: links stay short.
+    Lesson,
+    /// A scenario opened from a file or carried whole by a link.
+    Scenario,
 }
 
 #[derive(Clone)]
@@ -39,8 +57,12 @@ pub struct Lab {
     session: Rc<RefCell<Session>>,
     scene: Rc<RefCell<Rc<Scene>>>,
     pub signals: Rc<RefCell<Signals>>,
-    /// The preset id the lab was opened with.
+    /// The preset id the lab was opened with (a scenario's own id for a file or a link).
     pub preset: Rc<str>,
+    /// The lesson being played (its steps and checkpoints), when the run has one.
+    pub lesson: Option<Rc<Scenario>>,
+    pub origin: Origin,
+    pub embed: Rc<EmbedOptions>,
 }
 
 impl PartialEq for Lab {
@@ -50,7 +72,12 @@ impl PartialEq for Lab {
 }
 
 impl Lab {
+    /// A lab for one of the built-in runs.
     pub fn new(definition: RunDefinition, preset: &str) -> Result<Lab, Vec<SpecError>> {
+        Lab::open(definition, preset, None, Origin::Builtin, EmbedOptions::default())
+    }
+
+    pub fn open(definition: RunDefinition, preset: &str, lesson: Option<Scenario>, origin: Origin, embed: EmbedOptions) -> Result<Lab, Vec<SpecError>> {
         let session = Session::new(definition)?;
         let scene = Scene::of(&session);
         Ok(Lab {
@@ -58,7 +85,44 @@ impl Lab {
             scene: Rc::new(RefCell::new(Rc::new(scene))),
             signals: Rc::new(RefCell::new(Signals::default())),
             preset: Rc::from(preset),
+            lesson: lesson.map(Rc::new),
+            origin,
+            embed: Rc::new(embed),
         })
+    }
+
+    /// The scenario the run starts from, before the learner's clicks: the lesson, or the built-in run
+    /// written as a scenario.
+    pub fn base_scenario(&self) -> Scenario {
+        let session = self.session();
+        let base = session.base();
+        let mut scenario = match &self.lesson {
+            Some(lesson) => (**lesson).clone(),
+            None => Scenario {
+                version: FORMAT_VERSION,
+                id: self.preset.to_string(),
+                title: format!("The {} lab", self.preset),
+                section: Section::Architecture,
+                summary: String::new(),
+                seed: base.seed,
+                duration_ms: 60_000,
+                cluster: base.spec.clone(),
+                actions: base.actions.clone(),
+                steps: Vec::new(),
+            },
+        };
+        scenario.seed = base.seed;
+        scenario
+    }
+
+    /// The run as a share link carries it: where it started, the seed, the learner's clicks, and now.
+    pub fn shared_run(&self) -> SharedRun {
+        let source = match self.origin {
+            Origin::Lesson => RunSource::Preset(self.preset.to_string()),
+            Origin::Builtin | Origin::Scenario => RunSource::Inline(Box::new(self.base_scenario())),
+        };
+        let session = self.session();
+        SharedRun { source, seed: session.seed(), actions: session.learner_actions().to_vec(), at_ms: session.now().ms() }
     }
 
     pub fn session(&self) -> Ref<'_, Session> {
@@ -96,6 +160,8 @@ impl Lab {
 
     /// Moves to a moment of the run.
     pub fn seek(&self, at_ms: u64) {
+        // The lesson player sets the next stop again for the new moment.
+        self.signals.borrow_mut().pause_at_ms = None;
         self.session.borrow_mut().seek(crate::sim::Tick(at_ms));
         self.touched();
     }

@@ -10,6 +10,7 @@ mod app;
 pub mod commands;
 pub mod components;
 pub mod draw;
+pub mod embed;
 pub mod form;
 pub mod hooks;
 pub mod keys;

@@ -130,6 +130,8 @@ pub struct UiState {
     /// Narration categories shown.
     pub categories: Vec<Category>,
     pub help_open: bool,
+    /// The share dialog (links, embed snippet, scenario files).
+    pub share_open: bool,
     pub menu: Option<Menu>,
     pub notices: Vec<Notice>,
     next_notice: u64,
@@ -149,6 +151,7 @@ impl Default for UiState {
             tab: Tab::Inspect,
             categories: Category::ALL.to_vec(),
             help_open: false,
+            share_open: false,
             menu: None,
             notices: Vec::new(),
             next_notice: 1,
@@ -175,6 +178,7 @@ pub enum UiAction {
     ToggleCategory(Category),
     ShowAllCategories,
     ToggleHelp,
+    SetShareOpen(bool),
     OpenMenu(Menu),
     /// Closes whatever overlay is open (menu first, then help).
     Escape,
@@ -219,6 +223,10 @@ impl Reducible for UiState {
                 s.help_open = !s.help_open;
                 s.menu = None;
             }
+            UiAction::SetShareOpen(open) => {
+                s.share_open = open;
+                s.menu = None;
+            }
             UiAction::OpenMenu(menu) => {
                 s.menu = Some(menu);
                 s.selection = menu.target;
@@ -226,6 +234,8 @@ impl Reducible for UiState {
             UiAction::Escape => {
                 if s.menu.is_some() {
                     s.menu = None;
+                } else if s.share_open {
+                    s.share_open = false;
                 } else {
                     s.help_open = false;
                 }

@@ -2,7 +2,11 @@
 //! beside the inspector tabs; the narration below. It owns the UI state and starts the frame loop and
 //! the keyboard shortcuts.
 
+use crate::scenario::{Scenario, Section, library};
 use crate::session::presets::PRESET_IDS;
+use crate::ui::components::lesson_player::LessonPlayer;
+use crate::ui::components::share_dialog::ShareDialog;
+use crate::ui::embed::{self, Field, LOOP_MS_DEFAULT};
 use crate::ui::components::cluster_view::ClusterView;
 use crate::ui::components::context_menu::{ContextMenuProps, context_menu};
 use crate::ui::components::controls::{ControlsProps, controls};
@@ -28,6 +32,70 @@ pub struct LabViewProps {
     /// A problem to show at once (an unknown preset id).
     #[prop_or_default]
     pub startup_error: Option<AttrValue>,
+    /// A scenario file the learner opened (the app opens it in place of this lab).
+    #[prop_or_default]
+    pub on_open_file: Callback<Scenario>,
+}
+
+/// The lesson index: every lesson of the library by topic (read when the menu first opens).
+fn lesson_index(current: &str) -> Html {
+    let index = library::presets();
+    let sections = Section::ALL.iter().map(|section| {
+        let items = index.iter().filter(|p| p.section == *section).map(|p| {
+            let on = p.id == current;
+            html! { <li><a href={format!("#preset={}", p.id)} aria-current={on.then_some("page")} title={p.summary.clone()}>{ &p.title }</a></li> }
+        });
+        html! { <li class="topic"><h3>{ section.title() }</h3><ul>{ for items }</ul></li> }
+    });
+    html! { <ul class="lesson-index" data-testid="lesson-index">{ for sections }</ul> }
+}
+
+/// Starts the embed options once: the moment to open at, playing, the loop; tells the parent page the
+/// lab is ready and obeys its commands.
+#[hook]
+fn use_embed(lab: Lab, dispatch: crate::ui::commands::Dispatch) {
+    use_effect_with(lab, move |lab| {
+        let o = lab.embed.clone();
+        if let Some(at) = o.at_ms {
+            lab.seek(at);
+        }
+        if o.loop_run {
+            let start = o.at_ms.unwrap_or(0);
+            let end = o.until_ms.or(lab.lesson.as_ref().map(|l| l.duration_ms)).unwrap_or(LOOP_MS_DEFAULT).max(start + 1);
+            lab.signals.borrow_mut().loop_ms = Some((start, end));
+        }
+        if o.play || o.lock || o.loop_run {
+            dispatch.dispatch(UiAction::SetPlaying(true));
+        }
+        let seed = lab.session().seed();
+        embed::post("ready", &[("preset", Field::Text(&lab.preset)), ("seed", Field::Number(seed as f64))]);
+        let (lab, d) = (lab.clone(), dispatch.clone());
+        let listener = gloo::events::EventListener::new(&gloo::utils::window(), "message", move |e| {
+            let Some(e) = wasm_bindgen::JsCast::dyn_ref::<web_sys::MessageEvent>(e) else { return };
+            let Some((command, at_ms)) = embed::read_command(&e.data()) else { return };
+            match (command.as_str(), at_ms) {
+                ("play", _) => d.dispatch(UiAction::SetPlaying(true)),
+                ("pause", _) => d.dispatch(UiAction::SetPlaying(false)),
+                ("seek", Some(at)) => {
+                    d.dispatch(UiAction::SetPlaying(false));
+                    crate::ui::commands::seek(&lab, &d, at);
+                }
+                ("continue" | "back", _) => {
+                    let testid = if command == "back" { "lesson-back" } else { "lesson-continue" };
+                    if let Some(el) = gloo::utils::document()
+                        .query_selector(&format!("[data-testid={testid}]"))
+                        .ok()
+                        .flatten()
+                        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+                    {
+                        el.click();
+                    }
+                }
+                _ => {}
+            }
+        });
+        move || drop(listener)
+    });
 }
 
 /// The selection's highlight as a style rule, so the cluster picture and the partition list (both
@@ -62,6 +130,25 @@ pub fn lab_view(props: &LabViewProps) -> Html {
     use_frame_loop(props.lab.clone(), dispatch.clone(), control, refs.clone());
     use_keyboard(props.lab.clone(), dispatch.clone(), latest);
     use_reduced_motion(dispatch.clone());
+    use_embed(props.lab.clone(), dispatch.clone());
+    // The parent page hears of every broken guarantee once.
+    let violations_posted = use_mut_ref(|| 0usize);
+    {
+        let (lab, posted) = (props.lab.clone(), violations_posted.clone());
+        use_effect_with(state.data_version, move |_| {
+            let session = lab.session();
+            let mut n = 0;
+            for (at, what) in session.violations() {
+                if n >= *posted.borrow() {
+                    embed::post("violation", &[("at_ms", Field::Number(at.ms() as f64)), ("text", Field::Text(what))]);
+                }
+                n += 1;
+            }
+            // A rewind forgets later findings; they are told again when the run gets there again.
+            *posted.borrow_mut() = n;
+        });
+    }
+    let lessons_open = use_state(|| false);
     // An opened menu or dialog takes the focus (its first item; the dialog's close button).
     use_effect_with((state.menu, state.help_open), |(menu, help)| {
         let selector = if menu.is_some() { "[data-testid=context-menu] button" } else if *help { "[data-testid=help-close]" } else { "" };
@@ -73,23 +160,38 @@ pub fn lab_view(props: &LabViewProps) -> Html {
     });
 
     let lab = props.lab.clone();
+    let on_lessons = {
+        let lessons_open = lessons_open.clone();
+        Callback::from(move |e: Event| lessons_open.set(e.target_unchecked_into::<web_sys::HtmlDetailsElement>().open()))
+    };
+    let d = dispatch.clone();
+    let on_share = Callback::from(move |_: MouseEvent| d.dispatch(UiAction::SetShareOpen(true)));
+    let d = dispatch.clone();
+    let on_share_close = Callback::from(move |_: ()| d.dispatch(UiAction::SetShareOpen(false)));
+    let lesson = lab.lesson.clone().filter(|l| !l.steps.is_empty() && !lab.embed.hides("lesson"));
     let presets = PRESET_IDS.iter().map(|id| {
         let current = *id == &*lab.preset;
         html! { <a href={format!("#preset={id}")} aria-current={current.then_some("page")} class={classes!(current.then_some("on"))}>{ *id }</a> }
     });
     html! {
-        <div class={classes!("lab", state.reduced_motion.then_some("reduced-motion"))} data-preset={lab.preset.to_string()}
-             data-playing={state.playing.to_string()}>
+        <div class={classes!("lab", state.reduced_motion.then_some("reduced-motion"), lab.embed.classes(), lesson.is_some().then_some("with-lesson"))}
+             data-preset={lab.preset.to_string()} data-playing={state.playing.to_string()}>
             <style>{ selection_style(state.selection) }</style>
             <header class="titlebar">
                 <h1>{ "kafka-lab" }</h1>
                 <span class="tagline">{ "watch Apache Kafka work, and break it on purpose" }</span>
-                <nav class="presets" aria-label="Presets">{ "preset: " }{ for presets }</nav>
+                <details class="lessons-menu" ontoggle={on_lessons} data-testid="lessons-menu">
+                    <summary>{ "Lessons" }</summary>
+                    { if *lessons_open { lesson_index(&lab.preset) } else { html! {} } }
+                </details>
+                <nav class="presets" aria-label="Presets">{ "lab: " }{ for presets }</nav>
+                <button type="button" class="share-button" data-testid="share-button" onclick={on_share}>{ "Share ⇪" }</button>
             </header>
             { notices(&state.notices, &dispatch) }
             { controls(&ControlsProps { lab: lab.clone(), playing: state.playing, speed: state.speed, reduced_motion: state.reduced_motion,
                                         categories: state.categories.clone(), dispatch: dispatch.clone() }) }
             { timeline(&TimelineProps { lab: lab.clone(), data_version: state.data_version, refs: refs.clone(), dispatch: dispatch.clone() }) }
+            { for lesson.map(|l| html! { <LessonPlayer lab={lab.clone()} lesson={l} data_version={state.data_version} playing={state.playing} dispatch={dispatch.clone()} /> }) }
             <main class="main">
                 <section class="stage" aria-label="Cluster">
                     <ClusterView lab={lab.clone()} structure_version={state.structure_version} selection={state.selection}
@@ -100,8 +202,9 @@ pub fn lab_view(props: &LabViewProps) -> Html {
                 { inspector(&InspectorProps { lab: lab.clone(), tab: state.tab, selection: state.selection, data_version: state.data_version, dispatch: dispatch.clone() }) }
             </main>
             { narration(&NarrationProps { lab: lab.clone(), data_version: state.data_version, categories: state.categories.clone(), dispatch: dispatch.clone() }) }
+            { if state.share_open { html! { <ShareDialog lab={lab.clone()} on_close={on_share_close} on_open_file={props.on_open_file.clone()} /> } } else { html! {} } }
             { if state.help_open { help_overlay(&HelpOverlayProps { dispatch: dispatch.clone() }) } else { html! {} } }
-            { match state.menu { Some(menu) => context_menu(&ContextMenuProps { lab: lab.clone(), menu, dispatch: dispatch.clone() }), None => html! {} } }
+            { match state.menu { Some(menu) if !lab.embed.lock => context_menu(&ContextMenuProps { lab: lab.clone(), menu, dispatch: dispatch.clone() }), _ => html! {} } }
         </div>
     }
 }

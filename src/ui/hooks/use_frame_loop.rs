@@ -119,6 +119,20 @@ fn frame(ts: f64, lab: &Lab, dispatcher: &UseReducerDispatcher<UiState>, control
     if control.playing {
         advance(lab, control.speed, dt);
         moved = true;
+        let (now, pause_at, loop_ms) = {
+            let signals = lab.signals.borrow();
+            (lab.session().now().ms(), signals.pause_at_ms, signals.loop_ms)
+        };
+        if let Some((start, end)) = loop_ms
+            && now >= end
+        {
+            lab.seek(start);
+        } else if pause_at.is_some_and(|p| now >= p) {
+            // The lesson's next stop: a pause or a question waits for the learner.
+            lab.signals.borrow_mut().pause_at_ms = None;
+            dispatcher.dispatch(UiAction::SetPlaying(false));
+            lab.touched();
+        }
     } else {
         let now = lab.session().now().ms() as f64;
         let mut signals = lab.signals.borrow_mut();
@@ -157,9 +171,15 @@ fn advance(lab: &Lab, speed: Speed, dt: f64) {
     let deadline = start + ENGINE_BUDGET_MS;
     let mut session = lab.session_mut();
     let mut signals = lab.signals.borrow_mut();
+    // Never past the lesson's next stop or the loop's end.
+    let limit = signals.pause_at_ms.into_iter().chain(signals.loop_ms.map(|(_, end)| end)).min().unwrap_or(u64::MAX);
     if speed.as_fast_as_possible {
         loop {
-            session.advance_by(SLICE_MS);
+            let next = (session.now().ms() + SLICE_MS).min(limit.max(session.now().ms()));
+            session.advance_to(Tick(next));
+            if next >= limit {
+                break;
+            }
             if performance_now() >= deadline {
                 break;
             }
@@ -167,7 +187,7 @@ fn advance(lab: &Lab, speed: Speed, dt: f64) {
         signals.display_ms = session.now().ms() as f64;
         return;
     }
-    let target = signals.display_ms.max(session.now().ms() as f64) + dt * speed.multiplier();
+    let target = (signals.display_ms.max(session.now().ms() as f64) + dt * speed.multiplier()).min(limit as f64);
     let target_tick = target.floor() as u64;
     while session.now().ms() < target_tick {
         let next = (session.now().ms() + SLICE_MS).min(target_tick);

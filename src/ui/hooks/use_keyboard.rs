@@ -39,7 +39,11 @@ pub fn use_keyboard(lab: Lab, dispatch: Dispatch, latest: Rc<RefCell<Rc<UiState>
             }
             let Some(command) = command_for(&key, e.shift_key(), e.ctrl_key() || e.alt_key() || e.meta_key()) else { return };
             let state = latest.borrow().clone();
-            if state.help_open && !matches!(command, Command::Help | Command::Escape) {
+            if (state.help_open || state.share_open) && !matches!(command, Command::Help | Command::Escape) {
+                return;
+            }
+            // A locked embed plays by itself: keys may open help, nothing else.
+            if lab.embed.lock && !matches!(command, Command::Help | Command::Escape) {
                 return;
             }
             e.prevent_default();

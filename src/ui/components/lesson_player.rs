@@ -1,0 +1,286 @@
+//! The lesson player: the step the run has reached, Back and Continue, a menu of every step, and the
+//! checkpoint: the learner answers first, then the reveal shows what the engine's state says (in the
+//! learner's own run, their clicks included) and why.
+//!
+//! Playing stops at each step that pauses or asks a question (the frame loop reads `pause_at_ms`).
+
+use crate::scenario::checkpoint::CheckpointResult;
+use crate::scenario::player::{next_stop_ms, parse_answer, reveal, step_reached, stops_at};
+use crate::scenario::{ProbeValue, Scenario};
+use crate::session::narrate::clock;
+use crate::sim::Tick;
+use crate::ui::commands::{self, Dispatch};
+use crate::ui::embed::{self, Field};
+use crate::ui::lab::Lab;
+use crate::ui::state::UiAction;
+use std::rc::Rc;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct LessonPlayerProps {
+    pub lab: Lab,
+    pub lesson: Rc<Scenario>,
+    pub data_version: u64,
+    pub playing: bool,
+    pub dispatch: Dispatch,
+}
+
+/// What the learner did with each step's checkpoint.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Answer {
+    chosen: Option<ProbeValue>,
+    typed: String,
+    problem: Option<String>,
+    revealed: Option<CheckpointResult>,
+}
+
+/// The step to show after the run moved from `current` to `now_ms`: forward, the first step that
+/// stops (or the last reached); back, the last step reached. Steps at the current step's own moment
+/// wait for Continue.
+fn follow(lesson: &Scenario, current: usize, now_ms: u64) -> usize {
+    let steps = &lesson.steps;
+    let Some(reached) = step_reached(steps, now_ms) else { return 0 };
+    let current_at = steps.get(current).map_or(0, |s| s.at_ms);
+    if now_ms < current_at {
+        return reached;
+    }
+    if reached <= current {
+        return current;
+    }
+    let mut later = (current + 1..=reached).filter(|&j| steps[j].at_ms > current_at).peekable();
+    if later.peek().is_none() {
+        return current;
+    }
+    later.find(|&j| stops_at(&steps[j])).unwrap_or(reached)
+}
+
+fn short(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max_chars).collect();
+    format!("{}…", cut.trim_end())
+}
+
+#[function_component(LessonPlayer)]
+pub fn lesson_player(props: &LessonPlayerProps) -> Html {
+    let lesson = props.lesson.clone();
+    let steps_len = lesson.steps.len();
+    let current = use_state(|| 0usize);
+    let answers = use_state(|| vec![Answer::default(); steps_len]);
+    let now_ms = props.lab.session().now().ms();
+
+    // Follow the run: playing reaches steps; a rewind goes back to the step of that moment.
+    {
+        let (current, lesson) = (current.clone(), lesson.clone());
+        use_effect_with((props.data_version, now_ms), move |(_, now_ms)| {
+            let next = follow(&lesson, *current, *now_ms);
+            if next != *current {
+                current.set(next);
+            }
+        });
+    }
+    // Playing stops at the next step that pauses or asks; the parent page hears of each step.
+    {
+        let (lab, lesson) = (props.lab.clone(), lesson.clone());
+        use_effect_with((*current, now_ms), move |(current, now_ms)| {
+            // A locked or looping embed plays through: nobody is there to press Continue.
+            let plays_through = lab.embed.lock || lab.embed.loop_run;
+            lab.signals.borrow_mut().pause_at_ms = if plays_through { None } else { next_stop_ms(&lesson.steps, Some(*current), *now_ms) };
+        });
+    }
+    {
+        let lesson = lesson.clone();
+        use_effect_with(*current, move |current| {
+            if let Some(step) = lesson.steps.get(*current) {
+                embed::post("step", &[("index", Field::Number(*current as f64)), ("at_ms", Field::Number(step.at_ms as f64)), ("text", Field::Text(&step.text))]);
+            }
+        });
+    }
+
+    let Some(step) = lesson.steps.get(*current) else {
+        return html! { <section class="lesson" aria-label="Lesson" data-testid="lesson"><p>{ &lesson.title }</p></section> };
+    };
+    let reached = now_ms >= step.at_ms;
+    let next_at = lesson.steps.get(*current + 1).map(|s| s.at_ms);
+
+    let on_back = {
+        let (current, lab, d, lesson) = (current.clone(), props.lab.clone(), props.dispatch.clone(), lesson.clone());
+        Callback::from(move |_: MouseEvent| {
+            if *current > 0 {
+                let to = *current - 1;
+                d.dispatch(UiAction::SetPlaying(false));
+                current.set(to);
+                commands::seek(&lab, &d, lesson.steps[to].at_ms);
+            }
+        })
+    };
+    let on_continue = {
+        let (current, lab, d) = (current.clone(), props.lab.clone(), props.dispatch.clone());
+        Callback::from(move |_: MouseEvent| {
+            let Some(at) = next_at else { return };
+            if at <= lab.session().now().ms() {
+                current.set(*current + 1);
+            } else {
+                // Play to it: the learner watches what happens on the way; the player stops there.
+                d.dispatch(UiAction::SetPlaying(true));
+            }
+        })
+    };
+    let on_menu = {
+        let (current, lab, d, lesson) = (current.clone(), props.lab.clone(), props.dispatch.clone(), lesson.clone());
+        Callback::from(move |e: Event| {
+            let select = e.target_unchecked_into::<HtmlSelectElement>();
+            if let Ok(to) = select.value().parse::<usize>()
+                && let Some(step) = lesson.steps.get(to)
+            {
+                d.dispatch(UiAction::SetPlaying(false));
+                current.set(to);
+                commands::seek(&lab, &d, step.at_ms);
+            }
+        })
+    };
+
+    let options = lesson.steps.iter().enumerate().map(|(i, s)| {
+        let mark = if s.checkpoint.is_some() { " ?" } else { "" };
+        let label = format!("{}. {} — {}{mark}", i + 1, clock(Tick(s.at_ms)), short(&s.text, 60));
+        html! { <option value={i.to_string()} selected={i == *current}>{ label }</option> }
+    });
+
+    let checkpoint = step.checkpoint.as_ref().map(|c| {
+        let answer = answers.get(*current).cloned().unwrap_or_default();
+        let kind = c.probe.value_kind();
+        let choose = |value: ProbeValue| {
+            let (answers, i) = (answers.clone(), *current);
+            Callback::from(move |_: MouseEvent| {
+                let mut all = (*answers).clone();
+                if all[i].revealed.is_none() {
+                    all[i].chosen = Some(value.clone());
+                    all[i].problem = None;
+                }
+                answers.set(all);
+            })
+        };
+        let on_type = {
+            let (answers, i) = (answers.clone(), *current);
+            Callback::from(move |e: InputEvent| {
+                let mut all = (*answers).clone();
+                all[i].typed = e.target_unchecked_into::<HtmlInputElement>().value();
+                all[i].problem = None;
+                answers.set(all);
+            })
+        };
+        let on_check = {
+            let (answers, i, lab, lesson) = (answers.clone(), *current, props.lab.clone(), lesson.clone());
+            Callback::from(move |_: MouseEvent| {
+                let mut all = (*answers).clone();
+                let given = match &all[i].chosen {
+                    Some(v) => Ok(v.clone()),
+                    None => parse_answer(&all[i].typed, kind),
+                };
+                match given {
+                    Err(problem) => all[i].problem = Some(problem),
+                    Ok(value) => {
+                        let definition = lab.session().definition();
+                        let result = reveal(&lesson, &definition, i);
+                        if let Some(r) = &result {
+                            let correct = r.actual.as_ref() == Some(&value);
+                            let actual = r.actual.as_ref().map_or(String::from("no answer"), ToString::to_string);
+                            embed::post(
+                                "checkpoint",
+                                &[
+                                    ("step", Field::Number(i as f64)),
+                                    ("question", Field::Text(&r.question)),
+                                    ("answer", Field::Text(&value.to_string())),
+                                    ("actual", Field::Text(&actual)),
+                                    ("correct", Field::Bool(correct)),
+                                ],
+                            );
+                        }
+                        all[i].chosen = Some(value);
+                        all[i].revealed = result;
+                    }
+                }
+                answers.set(all);
+            })
+        };
+        let revealed = answer.revealed.is_some();
+        let input = if c.choices.is_empty() {
+            html! {
+                <label class="typed">{ format!("Your answer ({}): ", kind.describe()) }
+                    <input type="text" data-testid="checkpoint-answer" value={answer.typed.clone()} oninput={on_type} disabled={revealed} />
+                </label>
+            }
+        } else {
+            c.choices
+                .iter()
+                .map(|v| {
+                    let pressed = answer.chosen.as_ref() == Some(v);
+                    html! {
+                        <button type="button" class={classes!("choice", pressed.then_some("on"))} data-testid="checkpoint-choice" data-value={v.to_string()}
+                                aria-pressed={pressed.to_string()} disabled={revealed} onclick={choose(v.clone())}>{ v.to_string() }</button>
+                    }
+                })
+                .collect::<Html>()
+        };
+        let has_answer = answer.chosen.is_some() || !answer.typed.trim().is_empty();
+        let outcome = answer.revealed.as_ref().map(|r| {
+            let given = answer.chosen.clone();
+            let correct = r.actual.is_some() && r.actual == given;
+            let engine = match (&r.actual, &r.error) {
+                (Some(v), _) => format!("The engine's state at {} says: {v}.", clock(Tick(r.at_ms))),
+                (None, Some(e)) => format!("The engine could not answer at {}: {e}.", clock(Tick(r.at_ms))),
+                (None, None) => String::new(),
+            };
+            let scripted = if r.actual.as_ref() != Some(&r.expected) {
+                format!(" (The lesson expected {}: your run went differently.)", r.expected)
+            } else {
+                String::new()
+            };
+            html! {
+                <div class={classes!("reveal", if correct { "right" } else { "wrong" })} role="status" data-testid="checkpoint-result" data-correct={correct.to_string()}>
+                    <strong>{ if correct { "✓ Right." } else { "✗ Not quite." } }</strong>{ " " }{ engine }{ scripted }
+                    { for r.explain.as_ref().map(|x| html! { <p class="explain">{ x }</p> }) }
+                </div>
+            }
+        });
+        html! {
+            <div class="checkpoint" data-testid="checkpoint">
+                <p class="question" data-testid="checkpoint-question">{ &c.question }</p>
+                <div class="choices">{ input }</div>
+                { for answer.problem.as_ref().map(|p| html! { <p class="notice error" role="alert">{ p }</p> }) }
+                if !revealed {
+                    <button type="button" class="primary" data-testid="checkpoint-check" disabled={!has_answer || !reached} onclick={on_check}
+                            title={if reached { "See what the engine says" } else { "The run has not reached this moment yet" }}>{ "Check my answer" }</button>
+                }
+                { for outcome }
+            </div>
+        }
+    });
+
+    let continue_label = match next_at {
+        None => "End of the lesson",
+        Some(at) if at <= now_ms => "Continue ▸",
+        Some(_) if props.playing => "Playing…",
+        Some(_) => "Continue ▸ (plays on)",
+    };
+    html! {
+        <section class="lesson" aria-label="Lesson" data-testid="lesson" data-step={current.to_string()}>
+            <div class="lesson-head">
+                <span class="lesson-section">{ lesson.section.title() }</span>
+                <h2 class="lesson-title">{ &lesson.title }</h2>
+                <label class="lesson-steps">{ "Step " }
+                    <select data-testid="lesson-steps" onchange={on_menu} aria-label="Go to a step">{ for options }</select>
+                    { format!(" of {steps_len}") }
+                </label>
+                <button type="button" data-testid="lesson-back" onclick={on_back} disabled={*current == 0}>{ "◂ Back" }</button>
+                <button type="button" class="primary" data-testid="lesson-continue" onclick={on_continue} disabled={next_at.is_none()}>{ continue_label }</button>
+            </div>
+            <p class="lesson-text" data-testid="lesson-step-text" aria-live="polite">
+                <span class="at">{ clock(Tick(step.at_ms)) }</span>{ " " }{ &step.text }
+            </p>
+            { for checkpoint }
+        </section>
+    }
+}

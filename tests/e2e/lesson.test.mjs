@@ -1,0 +1,156 @@
+// The course material in a real browser: a lesson link opens the lesson player, the learner answers a
+// checkpoint before the reveal and the engine judges it; a share link reopens the exact run; a course
+// page embeds a locked lab in an iframe and hears its postMessage events; bad links leave a working lab.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { serveDist, SUB_PATH } from './lib/server.mjs';
+import { launch, watchedPage, screenshot } from './lib/browser.mjs';
+
+const HOST_PAGE = '/course/replication.html';
+let server, browser;
+before(async () => {
+  server = await serveDist({
+    [HOST_PAGE]: `<!doctype html><html><head><title>A course page</title><link rel="icon" href="data:,"></head><body>
+      <h1>Replication, lesson 3</h1>
+      <script>
+        window.labMessages = [];
+        window.addEventListener('message', (e) => { if (e.data && e.data.source === 'kafka-lab') window.labMessages.push(e.data); });
+        const frame = document.createElement('iframe');
+        frame.src = '${SUB_PATH}?embed=1&hide=side&lock=1&at=4000&loop=1&until=9000#preset=leader-failover';
+        frame.width = '1000'; frame.height = '600'; frame.title = 'kafka-lab';
+        document.body.appendChild(frame);
+      </script></body></html>`,
+  });
+  browser = await launch();
+});
+after(async () => { await browser?.close(); await server?.close(); });
+
+/** Continue, and wait until the player shows the next step with the run stopped. */
+async function continueToNextStep(page) {
+  const before = await page.getAttribute('[data-testid=lesson]', 'data-step');
+  await page.click('[data-testid=lesson-continue]');
+  await page.waitForFunction((b) => document.querySelector('[data-testid=lesson]').dataset.step !== b
+    && document.querySelector('.lab').dataset.playing === 'false', before, { timeout: 20000 });
+}
+
+const nowMs = (page) => page.$eval('[data-testid=clock]', (el) => Number(el.dataset.nowMs));
+
+test('a lesson link opens the player; the learner answers a checkpoint before the reveal, and the engine judges it', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await page.goto(`${server.url}#preset=leader-failover`, { waitUntil: 'networkidle' });
+  await page.waitForSelector('[data-testid=lesson]');
+  assert.match(await page.textContent('.lesson-title'), /Leader failover/);
+  assert.match(await page.textContent('[data-testid=lesson-step-text]'), /broker 1/);
+  // Continue plays the run to the first question, and the player stops there.
+  await page.click('[data-testid=as-fast]');
+  await continueToNextStep(page);
+  assert.match(await page.textContent('[data-testid=checkpoint-question]'), /Which broker leads orders-0\?/);
+  assert.equal(await nowMs(page), 4000, 'the run stopped at the question\'s moment');
+  // No reveal before an answer.
+  assert.ok(await page.isDisabled('[data-testid=checkpoint-check]'));
+  assert.equal(await page.$('[data-testid=checkpoint-result]'), null);
+  await page.click('[data-testid=checkpoint-choice][data-value="1"]');
+  await page.click('[data-testid=checkpoint-check]');
+  const result = await page.waitForSelector('[data-testid=checkpoint-result]');
+  assert.equal(await result.getAttribute('data-correct'), 'true');
+  assert.match(await result.textContent(), /says: 1/);
+  // Onwards to the failover, where a wrong answer is called wrong.
+  let question = '';
+  for (let i = 0; i < 8 && !/leads orders-0 now/.test(question); i++) {
+    await continueToNextStep(page);
+    question = (await page.textContent('[data-testid=checkpoint-question]').catch(() => '')) ?? '';
+  }
+  assert.match(question, /leads orders-0 now/);
+  await page.click('[data-testid=checkpoint-choice][data-value="3"]');
+  await page.click('[data-testid=checkpoint-check]');
+  const wrong = await page.waitForSelector('[data-testid=checkpoint-result]');
+  assert.equal(await wrong.getAttribute('data-correct'), 'false');
+  assert.match(await wrong.textContent(), /says: 2/);
+  // Back goes to the previous step and rewinds the run there.
+  const before = await page.getAttribute('[data-testid=lesson]', 'data-step');
+  await page.click('[data-testid=lesson-back]');
+  await page.waitForFunction((b) => document.querySelector('[data-testid=lesson]').dataset.step !== b, before);
+  // The lesson index lists every lesson by topic.
+  await page.click('[data-testid=lessons-menu] summary');
+  await page.waitForSelector('.lesson-index');
+  const topics = await page.$$eval('.lesson-index .topic h3', (hs) => hs.map((h) => h.textContent));
+  assert.deepEqual(topics, ['Partitions & keys', 'Consumer groups', 'Replication', 'Delivery semantics', 'Storage', 'Architecture']);
+  assert.ok((await page.$$('.lesson-index a')).length >= 34);
+  await screenshot(page, 'lesson');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a share link made in the lab reopens the exact run and moment', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await page.goto(`${server.url}#preset=leader-failover`, { waitUntil: 'networkidle' });
+  await page.waitForSelector('[data-testid=lesson]');
+  await page.click('[data-testid=as-fast]');
+  await continueToNextStep(page);
+  const at = await nowMs(page);
+  await page.click('[data-testid=share-button]');
+  const link = await page.inputValue('[data-testid=share-link]');
+  assert.match(link, /#v1\./);
+  assert.ok(link.length < 2000, `a typical lesson link stays under 2,000 characters (${link.length})`);
+  const snippet = await page.inputValue('[data-testid=embed-snippet]');
+  assert.match(snippet, /^<iframe src=".*\?embed=1.*#v1\./);
+  // The CLI reads the same link (when the native build is there): the run it describes is this one.
+  const cli = path.resolve('target/release/kafka-lab');
+  if (fs.existsSync(cli)) {
+    const decoded = execFileSync(cli, ['link', '--decode', link, '--json']).toString();
+    assert.equal(JSON.parse(decoded).id, 'leader-failover');
+  }
+  const other = await browser.context.newPage();
+  await other.goto(link, { waitUntil: 'networkidle' });
+  await other.waitForSelector('[data-testid=lesson]');
+  assert.equal(await nowMs(other), at, 'the link opens at the moment it was made');
+  await other.close();
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a course page embeds a locked, looping lab in an iframe and hears its events', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await page.goto(server.origin + HOST_PAGE, { waitUntil: 'networkidle' });
+  const frame = page.frames().find((f) => f.url().includes('embed=1'));
+  assert.ok(frame, 'the lab loads in the frame');
+  await frame.waitForSelector('.lab.embedded.locked');
+  assert.equal(await frame.isVisible('.titlebar'), false, 'no title bar when embedded');
+  assert.equal(await frame.isVisible('[aria-label=Controls]'), false, 'locked: no control bar');
+  assert.equal(await frame.isVisible('.side'), false, 'hide=side hides the side panel');
+  assert.ok(await frame.isVisible('[data-testid=lesson-step-text]'), 'the lesson text still shows');
+  await page.waitForFunction(() => window.labMessages.some((m) => m.type === 'ready'));
+  await page.waitForFunction(() => window.labMessages.some((m) => m.type === 'step'));
+  const ready = await page.evaluate(() => window.labMessages.find((m) => m.type === 'ready'));
+  assert.equal(ready.preset, 'leader-failover');
+  // It plays by itself and loops back to 4 s before 9 s.
+  const seen = [];
+  for (let i = 0; i < 40; i++) {
+    seen.push(await frame.$eval('[data-testid=clock]', (el) => Number(el.dataset.nowMs)));
+    await page.waitForTimeout(150);
+  }
+  assert.ok(seen.every((t) => t >= 4000 && t <= 9000), `stays within the loop: ${seen.join(',')}`);
+  assert.ok(new Set(seen).size > 3, 'it plays');
+  // The course page drives it with a command.
+  await frame.evaluate(() => window.postMessage({ target: 'kafka-lab', command: 'pause' }, '*'));
+  await frame.waitForFunction(() => document.querySelector('.lab').dataset.playing === 'false');
+  await screenshot(page, 'embed');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a damaged link and a bad embed option say what is wrong over a working lab', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await page.goto(`${server.url}?embed=1&hide=everything#v1.eJzLSM3JyQcABiwCFQ`, { waitUntil: 'networkidle' });
+  const error = await page.waitForSelector('[data-testid=error]');
+  const text = await error.textContent();
+  assert.match(text, /share link cannot be opened/);
+  assert.match(text, /hide=everything/);
+  await page.click('[data-testid=step]');
+  assert.ok(await page.isVisible('[aria-label=Cluster]'), 'the demo lab works under the message');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
