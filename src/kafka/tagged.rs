@@ -228,9 +228,17 @@ pub fn unit_body(body: &Body) -> Result<(), Error> {
     }
 }
 
-/// One field's value, read from its buffered value.
+/// One field's value, read from its buffered value's JSON text: the scenario reader reads every type
+/// with serde_json's text deserializer, and reading from the `Value` itself would monomorphise all the
+/// field types a second time. The text's position is dropped: the field has no line of its own.
 pub fn field<T: DeserializeOwned>(value: &Value) -> Result<T, Error> {
-    T::deserialize(value)
+    serde_json::from_str(&value.to_string()).map_err(|e| match e.line() {
+        0 => e,
+        _ => {
+            let text = e.to_string();
+            Error::custom(text.rfind(" at line ").map_or(text.as_str(), |at| &text[..at]))
+        }
+    })
 }
 
 /// Writes `impl Deserialize` for an internally tagged enum, from its variants in declaration order:

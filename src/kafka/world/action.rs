@@ -52,7 +52,7 @@ impl From<NodeRef> for String {
 }
 
 /// Where to move a consumer's position.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SeekTarget {
     Offset(u64),
@@ -60,6 +60,30 @@ pub enum SeekTarget {
     End,
     /// The first offset whose timestamp is at or after this time (through the time index).
     Timestamp(u64),
+}
+
+/// Read from the value as a whole, whatever the deserializer: an action's fields are read from their
+/// JSON text (see [`crate::kafka::tagged::field`]), whose deserializer answers a number here with a
+/// bare "expected value"; read from the value, a mistake is named ("invalid type: integer `7`, expected
+/// string or map"), as it always was.
+impl<'de> Deserialize<'de> for SeekTarget {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum SeekTarget {
+            Offset(u64),
+            Beginning,
+            End,
+            Timestamp(u64),
+        }
+        let value = serde_json::Value::deserialize(deserializer)?;
+        match SeekTarget::deserialize(&value).map_err(serde::de::Error::custom)? {
+            SeekTarget::Offset(o) => Ok(Self::Offset(o)),
+            SeekTarget::Beginning => Ok(Self::Beginning),
+            SeekTarget::End => Ok(Self::End),
+            SeekTarget::Timestamp(t) => Ok(Self::Timestamp(t)),
+        }
+    }
 }
 
 /// Read by [`crate::tagged_enum_de!`] below (not serde's derive: see [`crate::kafka::tagged`]), which
