@@ -18,6 +18,7 @@ pub mod record;
 pub mod replication;
 pub mod runtime;
 pub mod stream;
+pub mod tagged;
 pub mod txn;
 pub mod world;
 

@@ -243,8 +243,10 @@ impl ValueKind {
 /// A typed question about the simulated state, evaluated at a step's moment
 /// (see [`crate::scenario::checkpoint`]).
 ///
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+/// Read by [`crate::tagged_enum_de!`] below (not serde's derive: see [`crate::kafka::tagged`]), which
+/// also refuses unknown fields.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Probe {
     /// The broker leading the partition (-1 when none), as the controller committed it.
     Leader { topic: String, partition: u32 },
@@ -366,6 +368,56 @@ pub enum Probe {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         guarantee: Option<String>,
     },
+}
+
+crate::tagged_enum_de! {
+    Probe, tag = "kind";
+    Leader "leader" { topic: String, partition: u32 },
+    LeaderEpoch "leader_epoch" { topic: String, partition: u32 },
+    Isr "isr" { topic: String, partition: u32 },
+    Replicas "replicas" { topic: String, partition: u32 },
+    PartitionCount "partition_count" { topic: String },
+    PartitionOfKey "partition_of_key" { topic: String, key: String },
+    HighWatermark "high_watermark" { topic: String, partition: u32, broker: Option<u32> = default },
+    LogEndOffset "log_end_offset" { topic: String, partition: u32, broker: Option<u32> = default },
+    LogStartOffset "log_start_offset" { topic: String, partition: u32, broker: Option<u32> = default },
+    SegmentCount "segment_count" { topic: String, partition: u32, broker: Option<u32> = default },
+    RecordValues "record_values" { topic: String, partition: u32, broker: Option<u32> = default },
+    DiskAppends "disk_appends" { broker: u32 },
+    DiskReads "disk_reads" { broker: u32 },
+    DiskReadsFromPageCache "disk_reads_from_page_cache" { broker: u32 },
+    DiskFsyncs "disk_fsyncs" { broker: u32 },
+    RecordsTruncated "records_truncated" { broker: u32 },
+    BrokerAlive "broker_alive" { broker: u32 },
+    BrokerFenced "broker_fenced" { broker: u32 },
+    RecordsSent "records_sent" { producer: String },
+    RecordsAcked "records_acked" { producer: String },
+    RecordsFailed "records_failed" { producer: String },
+    ProduceRequests "produce_requests" { producer: String },
+    ProduceBatches "produce_batches" { producer: String },
+    AverageAckLatencyMs "average_ack_latency_ms" { producer: String },
+    ProduceErrors "produce_errors" { producer: String, error: String },
+    LastProduceError "last_produce_error" { producer: String },
+    ConsumerAssignment "consumer_assignment" { consumer: String },
+    ConsumerPosition "consumer_position" { consumer: String, topic: String, partition: u32 },
+    ConsumerLag "consumer_lag" { consumer: String, topic: String, partition: u32 },
+    RecordsPolled "records_polled" { consumer: String },
+    RecordsProcessed "records_processed" { consumer: String },
+    ProcessedValues "processed_values" { consumers: Vec<String>, containing: Option<String> = default },
+    RecordsInFlight "records_in_flight",
+    CommittedOffset "committed_offset" { group: String, topic: String, partition: u32 },
+    GroupMembers "group_members" { group: String },
+    GroupGeneration "group_generation" { group: String },
+    GroupState "group_state" { group: String },
+    PartitionsRevoked "partitions_revoked" { consumer: String },
+    DuplicateValues "duplicate_values" { consumers: Vec<String> },
+    DistinctValues "distinct_values" { consumers: Vec<String> },
+    TransactionsCommitted "transactions_committed" { producer: String },
+    TransactionsAborted "transactions_aborted" { producer: String },
+    ProducerFenced "producer_fenced" { producer: String },
+    ActiveController "active_controller",
+    ControllerEpoch "controller_epoch",
+    Violations "violations" { guarantee: Option<String> = default },
 }
 
 impl Probe {

@@ -10,7 +10,6 @@ use super::format::Scenario;
 use super::migrate::{document_version, migrate};
 use super::problem::{Problem, Problems, did_you_mean, index_path, key_path};
 use super::validate;
-use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -249,20 +248,25 @@ impl Rendered {
 }
 
 /// Reads a `T` from `value`, naming the path (under `path`) of the first problem.
+///
+/// Always through the rendering's text, never from the `Value` itself: serde_json's text deserializer
+/// is the one that reports lines (and so paths), and reading every scenario type with that one
+/// deserializer only keeps a second monomorphised copy of all of them out of the wasm.
 pub(crate) fn from_value_at<T: DeserializeOwned>(value: &Value, path: &str) -> Result<T, Problem> {
-    let first = match T::deserialize(value) {
-        Ok(t) => return Ok(t),
-        Err(e) => e,
-    };
     let mut rendered = Rendered::new(path);
     rendered.value(value, path);
-    match serde_json::from_str::<T>(&rendered.text) {
-        Err(e) if e.line() > 0 => {
-            let at = rendered.line_paths.get(e.line() - 1).cloned().unwrap_or_else(|| path.to_string());
-            Err(Problem::new(at, tidy(&e)))
-        }
-        _ => Err(Problem::new(path, tidy(&first))),
-    }
+    serde_json::from_str::<T>(&rendered.text).map_err(|e| {
+        let at = match e.line() {
+            0 => path.to_string(),
+            line => rendered.line_paths.get(line - 1).cloned().unwrap_or_else(|| path.to_string()),
+        };
+        Problem::new(at, tidy(&e))
+    })
+}
+
+/// Whether `value` reads as a `T` (through its text, as [`from_value_at`] reads).
+fn reads_as<T: DeserializeOwned>(value: &Value) -> bool {
+    serde_json::from_str::<T>(&value.to_string()).is_ok()
 }
 
 /// Every problem in a `T` whose fields all have defaults (`#[serde(default)]`): each field is read on
@@ -274,7 +278,7 @@ fn problems_field_by_field<T: DeserializeOwned>(value: &Value, path: &str) -> Ve
     let mut problems = Vec::new();
     for (key, field) in map {
         let alone = Value::Object(Map::from_iter([(key.clone(), field.clone())]));
-        if T::deserialize(&alone).is_ok() {
+        if reads_as::<T>(&alone) {
             continue;
         }
         let before = problems.len();
@@ -305,7 +309,7 @@ const REQUIRED_FIELDS: [&str; 7] = ["version", "id", "title", "section", "seed",
 /// The typed scenario, or every problem of shape (unknown fields, missing fields, wrong types).
 /// When only the actions or steps are misshapen, the cluster's own rules are checked as well.
 fn read_shape(document: &Value) -> Result<Scenario, Problems> {
-    if let Ok(scenario) = Scenario::deserialize(document) {
+    if let Ok(scenario) = serde_json::from_str::<Scenario>(&document.to_string()) {
         return Ok(scenario);
     }
     let Some(top) = document.as_object() else {

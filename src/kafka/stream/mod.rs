@@ -8,13 +8,15 @@
 //! counting again from its committed position.
 
 use crate::kafka::record::Value;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use crate::sim::sorted::SortedMap;
 use std::rc::Rc;
 
 /// One operator of the topology, as a scenario file writes it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+/// Read by [`crate::tagged_enum_de!`] below (not serde's derive: see [`crate::kafka::tagged`]), which
+/// also refuses unknown fields.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
 pub enum Step {
     /// `filter((k, v) -> v.contains(text))`.
     Filter { value_contains: String },
@@ -29,6 +31,13 @@ pub enum Step {
     /// emits its window's new count, keyed `key@window_start_ms`. Records without a key are dropped,
     /// as `groupByKey` does.
     CountByKey { window_ms: u64 },
+}
+
+crate::tagged_enum_de! {
+    Step, tag = "op";
+    Filter "filter" { value_contains: String },
+    MapValues "map_values" { uppercase: bool = default, prefix: String = default },
+    CountByKey "count_by_key" { window_ms: u64 },
 }
 
 /// A record flowing through the topology.

@@ -52,7 +52,7 @@ impl From<NodeRef> for String {
 }
 
 /// Where to move a consumer's position.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SeekTarget {
     Offset(u64),
@@ -62,8 +62,34 @@ pub enum SeekTarget {
     Timestamp(u64),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+/// Read from the value as a whole, whatever the deserializer: an action's fields are read from their
+/// JSON text (see [`crate::kafka::tagged::field`]), whose deserializer answers a number here with a
+/// bare "expected value"; read from the value, a mistake is named ("invalid type: integer `7`, expected
+/// string or map"), as it always was.
+impl<'de> Deserialize<'de> for SeekTarget {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum SeekTarget {
+            Offset(u64),
+            Beginning,
+            End,
+            Timestamp(u64),
+        }
+        let value = serde_json::Value::deserialize(deserializer)?;
+        match SeekTarget::deserialize(&value).map_err(serde::de::Error::custom)? {
+            SeekTarget::Offset(o) => Ok(Self::Offset(o)),
+            SeekTarget::Beginning => Ok(Self::Beginning),
+            SeekTarget::End => Ok(Self::End),
+            SeekTarget::Timestamp(t) => Ok(Self::Timestamp(t)),
+        }
+    }
+}
+
+/// Read by [`crate::tagged_enum_de!`] below (not serde's derive: see [`crate::kafka::tagged`]), which
+/// also refuses unknown fields.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
     /// The producer's application sends `count` records (default 1).
     Produce {
@@ -148,6 +174,41 @@ pub enum Action {
     ElectPreferredLeaders,
 }
 
+crate::tagged_enum_de! {
+    Action, tag = "action";
+    Produce "produce" { producer: String, key: Option<String> = default, value: Option<String> = default, partition: Option<u32> = default, count: Option<u32> = default },
+    StartProducer "start_producer" { producer: String },
+    StopProducer "stop_producer" { producer: String },
+    SetProducerRate "set_producer_rate" { producer: String, rate_per_sec: u32 },
+    SetProducerConfig "set_producer_config" { producer: String, key: String, value: ConfigValue },
+    AddProducer "add_producer" { spec: ProducerSpec },
+    CrashProducer "crash_producer" { producer: String },
+    RestartProducer "restart_producer" { producer: String },
+    CommitTransaction "commit_transaction" { producer: String },
+    AbortTransaction "abort_transaction" { producer: String },
+    KillController "kill_controller" { controller: u32 },
+    RestartController "restart_controller" { controller: u32 },
+    Subscribe "subscribe" { consumer: String, topics: Vec<String> },
+    AddConsumer "add_consumer" { spec: ConsumerSpec },
+    StopConsumer "stop_consumer" { consumer: String },
+    CrashConsumer "crash_consumer" { consumer: String },
+    RestartConsumer "restart_consumer" { consumer: String },
+    SetConsumerConfig "set_consumer_config" { consumer: String, key: String, value: ConfigValue },
+    SetProcessingTime "set_processing_time" { consumer: String, processing_ms_per_record: u64 },
+    Seek "seek" { consumer: String, topic: String, partition: u32, to: SeekTarget },
+    AddBroker "add_broker" { id: u32, rack: Option<String> = default },
+    KillBroker "kill_broker" { broker: u32, lose_page_cache: bool = default },
+    RestartBroker "restart_broker" { broker: u32 },
+    CutNetwork "cut_network" { side_a: Vec<NodeRef>, side_b: Vec<NodeRef> },
+    HealNetwork "heal_network" { cut: Option<u32> = default },
+    SetLink "set_link" { from: NodeRef, to: NodeRef, latency_ms: Option<u64> = default, loss_percent: Option<u32> = default, drop_percent: Option<u32> = default },
+    SlowDisk "slow_disk" { broker: u32, factor: u64 },
+    CreateTopic "create_topic" { spec: TopicSpec },
+    AddPartitions "add_partitions" { topic: String, total: u32 },
+    SetTopicConfig "set_topic_config" { topic: String, key: String, value: ConfigValue },
+    ElectPreferredLeaders "elect_preferred_leaders",
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,9 +232,10 @@ mod tests {
 }
 
 /// An action at a moment of the run (a lesson's script, a learner's recorded click).
-/// (No `deny_unknown_fields` here: serde cannot combine it with `flatten`; the flattened [`Action`]
-/// rejects unknown keys itself.)
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Written with the action's fields beside `at_ms` (`#[serde(flatten)]`); read by hand below, as the
+/// flattening derive would (it would buffer into serde's `Content` again), and the action rejects
+/// unknown keys itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TimedAction {
     pub at_ms: u64,
     /// A learner's click recorded in the lab: it runs after everything else due at `at_ms`, where the
@@ -193,6 +255,49 @@ impl TimedAction {
     /// A learner's click at `at_ms`.
     pub fn click(at_ms: u64, action: Action) -> TimedAction {
         TimedAction { at_ms, click: true, action }
+    }
+}
+
+impl<'de> Deserialize<'de> for TimedAction {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(TimedActionVisitor)
+    }
+}
+
+struct TimedActionVisitor;
+
+impl<'de> serde::de::Visitor<'de> for TimedActionVisitor {
+    type Value = TimedAction;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("struct TimedAction")
+    }
+
+    fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<TimedAction, M::Error> {
+        use serde::de::Error as _;
+        let mut at_ms = None;
+        let mut click = None;
+        let mut rest = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "at_ms" {
+                if at_ms.is_some() {
+                    return Err(M::Error::duplicate_field("at_ms"));
+                }
+                at_ms = Some(map.next_value::<u64>()?);
+            } else if key == "click" {
+                if click.is_some() {
+                    return Err(M::Error::duplicate_field("click"));
+                }
+                click = Some(map.next_value::<bool>()?);
+            } else {
+                rest.push((key, map.next_value::<serde_json::Value>()?));
+            }
+        }
+        let at_ms = at_ms.ok_or_else(|| M::Error::missing_field("at_ms"))?;
+        let action = crate::kafka::tagged::tagged_from_fields(&Action::TAGGED, rest)
+            .and_then(Action::from_tagged)
+            .map_err(M::Error::custom)?;
+        Ok(TimedAction { at_ms, click: click.unwrap_or(false), action })
     }
 }
 

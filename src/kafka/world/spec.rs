@@ -72,8 +72,10 @@ pub struct TopicSpec {
 }
 
 /// Which keys a generated record gets.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+/// Read by [`crate::tagged_enum_de!`] below (not serde's derive: see [`crate::kafka::tagged`]), which
+/// also refuses unknown fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum KeyPattern {
     /// No key: the partitioner spreads records (sticky or round-robin).
     #[default]
@@ -88,9 +90,20 @@ pub enum KeyPattern {
     Hot { prefix: String, count: u32, hot_key: String, hot_percent: u32 },
 }
 
+crate::tagged_enum_de! {
+    KeyPattern, tag = "kind";
+    None "none",
+    Cycle "cycle" { prefix: String, count: u32 },
+    List "list" { keys: Vec<String> },
+    Random "random" { prefix: String, count: u32 },
+    Hot "hot" { prefix: String, count: u32, hot_key: String, hot_percent: u32 },
+}
+
 /// What a generated record's value is.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+/// Read by [`crate::tagged_enum_de!`] below (not serde's derive: see [`crate::kafka::tagged`]), which
+/// also refuses unknown fields.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ValuePattern {
     /// An opaque payload of this many bytes.
     Bytes { size: u32 },
@@ -98,6 +111,13 @@ pub enum ValuePattern {
     List { values: Vec<String> },
     /// `prefix1`, `prefix2`, …: numbered values a learner can follow.
     Numbered { prefix: String },
+}
+
+crate::tagged_enum_de! {
+    ValuePattern, tag = "kind";
+    Bytes "bytes" { size: u32 },
+    List "list" { values: Vec<String> },
+    Numbered "numbered" { prefix: String },
 }
 
 impl Default for ValuePattern {
