@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveDist } from './lib/server.mjs';
 import { launch, watchedPage, screenshot } from './lib/browser.mjs';
+import { quietMachine } from './lib/machine.mjs';
 import os from 'node:os';
 
 /** Headless Chromium draws at most 60 frames a second: one frame every 16.7 ms. */
@@ -15,18 +16,6 @@ export const REWIND_MAX_MS = 100;
 let server, browser;
 before(async () => { server = await serveDist(); browser = await launch(); });
 after(async () => { await browser?.close(); await server?.close(); });
-
-/**
- * Waits (up to 5 minutes) until the machine is not busy with other work: the one-minute load average
- * at most the number of cores. A timing test measures the lab, not a build running beside it on a
- * 2-core machine. Returns the load it measured under.
- */
-async function quietMachine() {
-  const cores = os.cpus().length;
-  const deadline = Date.now() + 300000;
-  while (os.loadavg()[0] > cores && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5000));
-  return os.loadavg()[0].toFixed(1);
-}
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
