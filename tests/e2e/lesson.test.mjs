@@ -5,9 +5,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { serveDist, SUB_PATH } from './lib/server.mjs';
 import { launch, watchedPage, screenshot } from './lib/browser.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The native CLI (cargo builds it if the suite's `cargo test` has not already). */
+const cli = (args) => execFileSync('cargo', ['run', '--quiet', '--locked', '--bin', 'kafka-lab', '--', ...args], { cwd: ROOT }).toString();
 
 const HOST_PAGE = '/course/replication.html';
 let server, browser;
@@ -97,17 +103,21 @@ test('a share link made in the lab reopens the exact run and moment', async () =
   assert.ok(link.length < 2000, `a typical lesson link stays under 2,000 characters (${link.length})`);
   const snippet = await page.inputValue('[data-testid=embed-snippet]');
   assert.match(snippet, /^<iframe src=".*\?embed=1.*#v1\./);
-  // The CLI reads the same link (when the native build is there): the run it describes is this one.
-  const cli = path.resolve('target/release/kafka-lab');
-  if (fs.existsSync(cli)) {
-    const decoded = execFileSync(cli, ['link', '--decode', link, '--json']).toString();
-    assert.equal(JSON.parse(decoded).id, 'leader-failover');
-  }
   const other = await browser.context.newPage();
   await other.goto(link, { waitUntil: 'networkidle' });
   await other.waitForSelector('[data-testid=lesson]');
   assert.equal(await nowMs(other), at, 'the link opens at the moment it was made');
+  const hashHere = await page.getAttribute('.lab', 'data-trace-hash');
+  const hashThere = await other.getAttribute('.lab', 'data-trace-hash');
+  assert.equal(hashThere, hashHere, 'the link opens the same run');
   await other.close();
+  // The CLI opens the same link into a scenario file and reaches the same trace hash at that moment.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lab-link-'));
+  const file = path.join(dir, 'run.toml');
+  fs.writeFileSync(file, cli(['link', '--decode', link]));
+  const report = JSON.parse(cli(['run', file, '--until-ms', String(at), '--json']));
+  fs.rmSync(dir, { recursive: true, force: true });
+  assert.equal(report.trace_hash, hashHere, 'the CLI and the browser reach the same trace hash');
   assert.deepEqual(problems, []);
   await page.close();
 });

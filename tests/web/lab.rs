@@ -16,7 +16,7 @@ async fn mount_lab(lab: Lab) -> (Element, AppHandle<LabView>) {
     let document = gloo::utils::document();
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
-    let handle = yew::Renderer::<LabView>::with_root_and_props(root.clone(), LabViewProps { lab, startup_error: None }).render();
+    let handle = yew::Renderer::<LabView>::with_root_and_props(root.clone(), LabViewProps { lab, startup_error: None, on_open_file: Default::default() }).render();
     settle().await;
     (root, handle)
 }

@@ -175,7 +175,8 @@ pub fn lab_view(props: &LabViewProps) -> Html {
     });
     html! {
         <div class={classes!("lab", state.reduced_motion.then_some("reduced-motion"), lab.embed.classes(), lesson.is_some().then_some("with-lesson"))}
-             data-preset={lab.preset.to_string()} data-playing={state.playing.to_string()}>
+             data-preset={lab.preset.to_string()} data-playing={state.playing.to_string()}
+             data-trace-hash={lab.session().world().trace_hash()}>
             <style>{ selection_style(state.selection) }</style>
             <header class="titlebar">
                 <h1>{ "kafka-lab" }</h1>
