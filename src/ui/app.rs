@@ -76,6 +76,10 @@ pub fn open_with(fragment: &str, embed: &EmbedOptions) -> Result<(Lab, Option<St
     }
     match library::preset(id) {
         Ok(scenario) => Ok((scenario_lab(scenario, Origin::Lesson, embed)?, None)),
+        Err(library::LibraryError::UnknownPreset { suggestion, .. }) => {
+            let hint = suggestion.map_or(String::new(), |s| format!(" (did you mean '{s}'?)"));
+            demo_with(format!("There is no preset '{id}'{hint}. Showing the {DEFAULT_PRESET} lab instead; the Lessons menu lists every lesson."), embed)
+        }
         Err(e) => demo_with(format!("Could not open #preset={id}: {e}. Showing the {DEFAULT_PRESET} lab instead."), embed),
     }
 }
