@@ -8,7 +8,6 @@ pub mod rng;
 pub mod sorted;
 pub mod time;
 pub mod trace;
-pub mod vec_map;
 
 pub use net::NodeId;
 pub use rng::{Ratio, Rng};

@@ -20,7 +20,6 @@ use crate::kafka::protocol::{FetchRequest, Message, ProduceRequest};
 use crate::kafka::runtime::{DeadlineTimer, Outbox, Timer};
 use crate::kafka::world::event::{EventKind, TruncateCause};
 use crate::sim::disk::{Disk, DiskConfig, PageCache};
-use crate::sim::vec_map::VecMap;
 use crate::sim::{Rng, Tick};
 use replica::Replica;
 use std::collections::VecDeque;
@@ -106,9 +105,9 @@ pub struct Broker {
     next_request_id: u64,
     next_key: u64,
     fetchers: SortedMap<BrokerId, Fetcher>,
-    parked_fetches: VecMap<u64, ParkedFetch>,
+    parked_fetches: SortedMap<u64, ParkedFetch>,
     /// Boxed: the map moves its values around as it grows and shrinks.
-    parked_produces: VecMap<u64, Box<ParkedProduce>>,
+    parked_produces: SortedMap<u64, Box<ParkedProduce>>,
     /// Per partition, the parked produces waiting on it, by required offset (appends come in offset
     /// order, so the HW reaches them in this order).
     waiting_on: SortedMap<PartitionIndex, VecDeque<(u64, u64)>>,
@@ -162,8 +161,8 @@ impl Broker {
             next_request_id: 1,
             next_key: 1,
             fetchers: SortedMap::new(),
-            parked_fetches: VecMap::new(),
-            parked_produces: VecMap::new(),
+            parked_fetches: SortedMap::new(),
+            parked_produces: SortedMap::new(),
             waiting_on: SortedMap::new(),
             pending_appends: SortedMap::new(),
             delayed_sends: SortedMap::new(),

@@ -18,7 +18,6 @@ use crate::kafka::protocol::{GroupRequest, GroupResponse, KafkaError, Message, P
 use crate::kafka::record::{BatchBuilder, Header, ProducerStamp, Record, RecordId, Value};
 use crate::kafka::runtime::{DeadlineTimer, Fact, Outbox, Timer};
 use crate::kafka::world::event::EventKind;
-use crate::sim::vec_map::VecMap;
 use crate::sim::{Rng, Tick};
 use std::collections::VecDeque;
 use crate::sim::sorted::SortedMap;
@@ -115,7 +114,7 @@ pub struct Producer {
     /// Records in each partition's most recently sealed batch (a capacity hint for the next).
     last_batch_records: Vec<u32>,
     pending: VecDeque<PendingSend>,
-    in_flight: VecMap<u64, InFlight>,
+    in_flight: SortedMap<u64, InFlight>,
     in_flight_per_broker: SortedMap<BrokerId, u32>,
     built_in: SortedMap<TopicIndex, BuiltInPartitioner>,
     round_robin: SortedMap<TopicIndex, RoundRobinPartitioner>,
@@ -172,7 +171,7 @@ impl Producer {
             ever_batched: Vec::new(),
             last_batch_records: Vec::new(),
             pending: VecDeque::new(),
-            in_flight: VecMap::new(),
+            in_flight: SortedMap::new(),
             in_flight_per_broker: SortedMap::new(),
             built_in: SortedMap::new(),
             round_robin: SortedMap::new(),

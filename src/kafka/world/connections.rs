@@ -7,7 +7,7 @@
 //! with later requests that the old connection still delivered, which real TCP never allows.
 
 use crate::kafka::ids::Node;
-use crate::sim::vec_map::VecMap;
+use crate::sim::sorted::SortedMap;
 
 /// Outstanding requests a connection remembers, at most (older ones were surely answered or given up).
 const OUTSTANDING_MAX: usize = 256;
@@ -23,7 +23,7 @@ struct Connection {
 /// Connections by (requester, server).
 #[derive(Clone, Debug, Default)]
 pub struct Connections {
-    map: VecMap<(Node, Node), Connection>,
+    map: SortedMap<(Node, Node), Connection>,
 }
 
 impl Connections {
