@@ -136,6 +136,17 @@ fn the_index_lists_every_preset_by_section_in_a_stable_order() {
 }
 
 #[test]
+fn the_index_the_web_app_ships_says_what_each_lesson_file_says() {
+    // The web app shows the index before it has fetched any lesson: a title or section that drifted
+    // from its file would list a lesson under the wrong name or topic.
+    for info in presets() {
+        let lesson = preset(info.id).unwrap();
+        assert_eq!((info.title.as_str(), info.section, info.summary.as_str()), (lesson.title.as_str(), lesson.section, lesson.summary.as_str()), "{}", info.id);
+    }
+    assert!(preset_ids().all(|id| !library::needs_text(id)), "the CLI has every lesson compiled in");
+}
+
+#[test]
 fn an_unknown_preset_suggests_the_nearest_id() {
     let err = preset("leader-failovr").unwrap_err();
     assert_eq!(err, library::LibraryError::UnknownPreset { id: "leader-failovr".into(), suggestion: Some("leader-failover".into()) });

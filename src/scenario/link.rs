@@ -110,6 +110,9 @@ pub enum LinkError {
     /// The JSON is not a run, or the run breaks a scenario rule.
     InvalidRun(Problems),
     UnknownPreset { id: String, suggestion: Option<String> },
+    /// The lesson the run starts from is in the index, but its file has not arrived (the web app
+    /// fetches it before opening the link, so this is a fetch that failed or is still under way).
+    LessonNotLoaded { id: String },
 }
 
 impl LinkError {
@@ -117,6 +120,7 @@ impl LinkError {
         match error {
             library::LibraryError::UnknownPreset { suggestion, .. } => LinkError::UnknownPreset { id: id.to_string(), suggestion },
             library::LibraryError::Broken { problems, .. } => LinkError::InvalidRun(problems),
+            library::LibraryError::NotLoaded { .. } => LinkError::LessonNotLoaded { id: id.to_string() },
         }
     }
 }
@@ -147,6 +151,7 @@ impl fmt::Display for LinkError {
                 }
                 Ok(())
             }
+            LinkError::LessonNotLoaded { id } => write!(f, "the lesson '{id}' this link starts from could not be loaded"),
         }
     }
 }
@@ -295,7 +300,7 @@ fn shared_run_from_json(value: &Value) -> Result<SharedRun, ReadError> {
             if let Some(rule) = id_problem(id) {
                 problems.push(Problem::new("preset", rule));
                 None
-            } else if library::preset_text(id).is_none() {
+            } else if !library::is_preset(id) {
                 let suggestion = did_you_mean(id, library::preset_ids()).map(str::to_string);
                 return Err(ReadError::Link(LinkError::UnknownPreset { id: id.clone(), suggestion }));
             } else {

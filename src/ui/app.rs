@@ -8,8 +8,11 @@
 //! Anything that cannot be opened (an unknown preset, a damaged link, a bad embed option) is said
 //! plainly over a working demo lab. A scenario file the learner opens replaces the run until the
 //! address changes.
+//!
+//! A lesson's file is fetched (`scenarios/<id>.toml`, next to the page) the first time a preset or a
+//! link needs it: the page carries only the lesson index, not 35 lessons.
 
-use crate::scenario::link::decode_link;
+use crate::scenario::link::{LinkError, decode_link};
 use crate::scenario::{Scenario, library};
 use crate::session::presets::{self, DEFAULT_PRESET};
 use crate::sim::Tick;
@@ -84,6 +87,46 @@ pub fn open_with(fragment: &str, embed: &EmbedOptions) -> Result<(Lab, Option<St
     }
 }
 
+/// The lesson whose file must be fetched before `fragment` can open, if any.
+pub fn lesson_to_fetch(fragment: &str) -> Option<String> {
+    let body = fragment.trim_start_matches('#');
+    if body.is_empty() {
+        return None;
+    }
+    let id = if body.starts_with("preset=") {
+        // The lab's own built-in runs come first, as in `open_with`.
+        preset_in_fragment(fragment).filter(|id| presets::lookup(id).is_none())?
+    } else {
+        match decode_link(fragment) {
+            Err(LinkError::LessonNotLoaded { id }) => id,
+            _ => return None,
+        }
+    };
+    library::needs_text(&id).then_some(id)
+}
+
+/// A lesson's file, fetched from next to the page.
+async fn fetch_lesson(id: &str) -> Result<String, String> {
+    use wasm_bindgen::JsCast as _;
+    use wasm_bindgen_futures::JsFuture;
+    let why = |e: wasm_bindgen::JsValue| e.as_string().or_else(|| js_sys::JSON::stringify(&e).ok().map(String::from)).unwrap_or_default();
+    let url = format!("scenarios/{id}.toml");
+    let window = web_sys::window().ok_or("there is no window")?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(&url)).await.map_err(why)?.dyn_into().map_err(why)?;
+    if !response.ok() {
+        return Err(format!("the server answered {} for {url}", response.status()));
+    }
+    let text = JsFuture::from(response.text().map_err(why)?).await.map_err(why)?;
+    text.as_string().ok_or_else(|| format!("{url} is not text"))
+}
+
+/// What the app shows for its source.
+enum Opened {
+    Lab(Result<(Lab, Option<String>), String>),
+    /// Waiting for a lesson's file.
+    Fetching(String),
+}
+
 /// A share link: the scenario at the link's seed, the learner's clicks replayed where they landed, at
 /// the link's moment.
 fn open_link(fragment: &str, embed: &EmbedOptions) -> Result<(Lab, Option<String>), String> {
@@ -112,6 +155,10 @@ fn open_link(fragment: &str, embed: &EmbedOptions) -> Result<(Lab, Option<String
 pub fn app() -> Html {
     let source = use_state(|| Source::Fragment(fragment()));
     let files_opened = use_mut_ref(|| 0u32);
+    // The last lesson file that arrived, and the last that could not be fetched (id, why): either
+    // change opens the source again.
+    let arrived = use_state(|| None::<String>);
+    let failed = use_state(|| None::<(String, String)>);
     {
         let source = source.clone();
         use_effect_with((), move |_| {
@@ -120,11 +167,40 @@ pub fn app() -> Html {
         });
     }
     let embed = use_memo((), |_| EmbedOptions::parse(&page_query()));
-    let opened = use_memo((*source).clone(), {
+    let opened = use_memo(((*source).clone(), (*arrived).clone(), (*failed).clone()), {
         let embed = embed.clone();
-        move |source| match source {
-            Source::Fragment(f) => open_with(f, &embed.0),
-            Source::File(scenario, _) => scenario_lab((**scenario).clone(), Origin::Scenario, &embed.0).map(|lab| (lab, None)),
+        move |(source, _, failed)| match source {
+            Source::Fragment(f) => match lesson_to_fetch(f) {
+                Some(id) => match failed {
+                    Some((failed_id, why)) if *failed_id == id => Opened::Lab(demo_with(
+                        format!("The lesson '{id}' could not be loaded: {why}. Showing the {DEFAULT_PRESET} lab instead."),
+                        &embed.0,
+                    )),
+                    _ => Opened::Fetching(id),
+                },
+                None => Opened::Lab(open_with(f, &embed.0)),
+            },
+            Source::File(scenario, _) => Opened::Lab(scenario_lab((**scenario).clone(), Origin::Scenario, &embed.0).map(|lab| (lab, None))),
+        }
+    });
+    let fetching = match &*opened {
+        Opened::Fetching(id) => Some(id.clone()),
+        Opened::Lab(_) => None,
+    };
+    use_effect_with(fetching, {
+        let (arrived, failed) = (arrived.clone(), failed.clone());
+        move |fetching| {
+            if let Some(id) = fetching.clone() {
+                yew::platform::spawn_local(async move {
+                    match fetch_lesson(&id).await {
+                        Ok(text) => {
+                            library::provide_text(&id, text);
+                            arrived.set(Some(id));
+                        }
+                        Err(why) => failed.set(Some((id, why))),
+                    }
+                });
+            }
         }
     });
     let on_open_file = {
@@ -139,13 +215,19 @@ pub fn app() -> Html {
         Source::File(_, n) => format!("file-{n}"),
     };
     match &*opened {
-        Ok((lab, error)) => {
+        Opened::Fetching(id) => html! {
+            <div class="lab">
+                <header class="titlebar"><h1>{ "kafka-lab" }</h1></header>
+                <p class="notice" role="status">{ format!("Loading the lesson '{id}'…") }</p>
+            </div>
+        },
+        Opened::Lab(Ok((lab, error))) => {
             let mut problems: Vec<String> = error.iter().cloned().collect();
             problems.extend(embed.1.iter().cloned());
             let startup_error = (!problems.is_empty()).then(|| AttrValue::from(problems.join(" ")));
             html! { <LabView {key} lab={lab.clone()} {startup_error} {on_open_file} /> }
         }
-        Err(why) => html! {
+        Opened::Lab(Err(why)) => html! {
             <div class="lab">
                 <header class="titlebar"><h1>{ "kafka-lab" }</h1></header>
                 <p class="notice error" role="alert">{ format!("The lab could not start: {why}") }</p>

@@ -46,9 +46,12 @@ const nowMs = (page) => page.$eval('[data-testid=clock]', (el) => Number(el.data
 
 test('a lesson link opens the player; the learner answers a checkpoint before the reveal, and the engine judges it', async () => {
   const { page, problems } = await watchedPage(browser.context);
+  const lessonFiles = [];
+  page.on('request', (req) => { if (req.url().includes('/scenarios/')) lessonFiles.push(new URL(req.url()).pathname); });
   await page.goto(`${server.url}#preset=leader-failover`, { waitUntil: 'networkidle' });
   await page.waitForSelector('[data-testid=lesson]');
   assert.match(await page.textContent('.lesson-title'), /Leader failover/);
+  assert.deepEqual(lessonFiles, [`${SUB_PATH}scenarios/leader-failover.toml`], 'the page fetched this lesson\'s file and no other');
   assert.match(await page.textContent('[data-testid=lesson-step-text]'), /broker 1/);
   // Continue plays the run to the first question, and the player stops there.
   await page.click('[data-testid=as-fast]');
@@ -162,5 +165,19 @@ test('a damaged link and a bad embed option say what is wrong over a working lab
   await page.click('[data-testid=step]');
   assert.ok(await page.isVisible('[aria-label=Cluster]'), 'the demo lab works under the message');
   assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a lesson whose file cannot be fetched says so over a working lab, and the next lesson still opens', async () => {
+  const { page } = await watchedPage(browser.context);
+  await page.route('**/scenarios/acks-0-1-all.toml', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await page.goto(`${server.url}#preset=acks-0-1-all`, { waitUntil: 'networkidle' });
+  const error = await page.waitForSelector('[data-testid=error]');
+  assert.match(await error.textContent(), /lesson 'acks-0-1-all' could not be loaded: the server answered 404/);
+  await page.click('[data-testid=step]');
+  assert.ok(await page.isVisible('[aria-label=Cluster]'), 'the demo lab works under the message');
+  await page.evaluate(() => { window.location.hash = '#preset=leader-failover'; });
+  await page.waitForSelector('[data-testid=lesson]');
+  assert.match(await page.textContent('.lesson-title'), /Leader failover/);
   await page.close();
 });

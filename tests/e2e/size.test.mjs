@@ -1,10 +1,11 @@
 // What the lab ships (wasm + js + css, gzip -9), against two numbers:
-// - the GOAL of issue 6, 300 KB. The build does not meet it today (about 636 KB: the engine with
+// - the GOAL of issue 6, 300 KB. The build does not meet it today (about 600 KB: the engine with
 //   replication, groups, transactions and the controller quorum, Yew, and the scenario module with
-//   its parsers and the 35 embedded lessons). The test prints the gap on every run; the issue stays
-//   open until it closes.
+//   its parsers). The test prints the gap on every run; the issue stays open until it closes.
 // - the CEILING this test enforces: today's size plus a little. The build may not grow past it, so
 //   the gap can only shrink; lower it whenever the build shrinks.
+// The lesson files (dist/scenarios/*.toml) are not part of the page: a lesson's file is fetched when
+// it is opened. Their sizes are reported beside the total, so nothing shipped goes unmeasured.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -13,7 +14,7 @@ import zlib from 'node:zlib';
 import { DIST } from './lib/server.mjs';
 
 export const SHIPPED_GZIP_BYTES_GOAL = 300 * 1024;
-export const SHIPPED_GZIP_BYTES_CEILING = 640 * 1024;
+export const SHIPPED_GZIP_BYTES_CEILING = 600 * 1024;
 
 test('the shipped wasm, js and css do not grow past the ceiling (and the gap to 300 KB is reported)', () => {
   const shipped = fs.readdirSync(DIST).filter((f) => /\.(wasm|js|css)$/.test(f));
@@ -27,5 +28,10 @@ test('the shipped wasm, js and css do not grow past the ceiling (and the gap to 
   const gap = total - SHIPPED_GZIP_BYTES_GOAL;
   console.log(`  shipped total: ${total} bytes gzip; goal ${SHIPPED_GZIP_BYTES_GOAL}` +
     (gap > 0 ? ` NOT MET: ${gap} bytes over (issue 6)` : ' met') + `; ceiling ${SHIPPED_GZIP_BYTES_CEILING}`);
+  const lessons = fs.readdirSync(path.join(DIST, 'scenarios')).filter((f) => f.endsWith('.toml'))
+    .map((f) => zlib.gzipSync(fs.readFileSync(path.join(DIST, 'scenarios', f)), { level: 9 }).length);
+  assert.ok(lessons.length > 0, 'dist/scenarios holds the lesson files the page fetches');
+  console.log(`  lesson files, fetched one at a time when opened: ${lessons.length}, ` +
+    `largest ${Math.max(...lessons)} bytes gzip, all together ${lessons.reduce((a, b) => a + b, 0)}`);
   assert.ok(total <= SHIPPED_GZIP_BYTES_CEILING, `shipped ${total} bytes gzip grew past the ceiling ${SHIPPED_GZIP_BYTES_CEILING}`);
 });
