@@ -121,7 +121,7 @@ fn check_lists_several_problems_at_once() {
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
     let bad = good
         .replacen("producer = \"shop\"", "producer = \"shoop\"", 1)
-        .replacen("kind = \"log_end_offset\"\ntopic = \"orders\"\npartition = 0", "kind = \"log_end_offset\"\ntopic = \"orders\"\npartition = 7", 1)
+        .replacen("kind = \"log_end_offset\"\npartition = 0\ntopic = \"orders\"", "kind = \"log_end_offset\"\npartition = 7\ntopic = \"orders\"", 1)
         .replacen("expect = 1", "expect = [1]", 1);
     let file = scratch("bad.toml", &bad);
     let out = kafka_lab(&["check", file.to_str().unwrap()]);

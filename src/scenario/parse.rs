@@ -72,8 +72,42 @@ pub fn document(text: &str, format: Format) -> Result<Value, Problems> {
 }
 
 /// Writes a scenario as a TOML file `kafka-lab run` reads back unchanged.
+///
+/// Through the JSON value the links already build, not a TOML serializer of its own: serde would
+/// otherwise generate a second copy of every scenario type's serializer (about 20 KB of the page's
+/// gzip budget). The price is that keys come out in alphabetical order, which the reader ignores.
 pub fn to_toml(scenario: &Scenario) -> Result<String, String> {
-    toml::to_string_pretty(scenario).map_err(|e| format!("cannot write this scenario as TOML: {e}"))
+    let value = serde_json::to_value(scenario).map_err(|e| format!("cannot write this scenario as TOML: {e}"))?;
+    match json_to_toml(value, "")? {
+        Some(toml::Value::Table(table)) => toml::to_string_pretty(&table).map_err(|e| format!("cannot write this scenario as TOML: {e}")),
+        _ => Err("cannot write this scenario as TOML: it is not a table".to_string()),
+    }
+}
+
+/// A JSON value as TOML, which has no null: a null is left out, as a missing key reads the same.
+fn json_to_toml(value: Value, path: &str) -> Result<Option<toml::Value>, String> {
+    Ok(Some(match value {
+        Value::Null => return Ok(None),
+        Value::Bool(b) => toml::Value::Boolean(b),
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => toml::Value::Integer(i),
+            (None, Some(f)) if n.is_f64() => toml::Value::Float(f),
+            _ => return Err(format!("cannot write this scenario as TOML: {path} = {n} is larger than a TOML integer can be")),
+        },
+        Value::String(s) => toml::Value::String(s),
+        Value::Array(items) => toml::Value::Array(
+            items.into_iter().enumerate().filter_map(|(i, v)| json_to_toml(v, &index_path(path, i)).transpose()).collect::<Result<_, _>>()?,
+        ),
+        Value::Object(map) => {
+            let mut table = toml::Table::new();
+            for (k, v) in map {
+                if let Some(v) = json_to_toml(v, &key_path(path, &k))? {
+                    table.insert(k, v);
+                }
+            }
+            toml::Value::Table(table)
+        }
+    }))
 }
 
 /// Writes a scenario as pretty JSON.
