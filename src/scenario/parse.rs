@@ -61,12 +61,14 @@ pub fn document(text: &str, format: Format) -> Result<Value, Problems> {
             Problems::one(format!("line {}, column {}", e.line(), e.column()), format!("not valid JSON: {}", tidy(&e)))
         }),
         Format::Toml => {
-            let table: toml::Table = toml::from_str(text).map_err(|e| {
+            // toml's parse tree, not its serde Deserializer: the tree is all a scenario needs, and
+            // the Deserializer's generic code weighs about 6 KB of the page's gzip budget.
+            let table = toml::de::DeTable::parse(text).map_err(|e| {
                 let at = e.span().map_or(0, |s| s.start);
                 let (line, column) = line_and_column(text, at);
                 Problems::one(format!("line {line}, column {column}"), format!("not valid TOML: {}", e.message().trim()))
             })?;
-            toml_to_json(toml::Value::Table(table), "").map_err(|p| Problems(vec![p]))
+            toml_to_json(toml::de::DeValue::Table(table.into_inner()), "").map_err(|p| Problems(vec![p]))
         }
     }
 }
@@ -128,24 +130,33 @@ fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-fn toml_to_json(value: toml::Value, path: &str) -> Result<Value, Problem> {
+fn toml_to_json(value: toml::de::DeValue<'_>, path: &str) -> Result<Value, Problem> {
+    use toml::de::DeValue;
     Ok(match value {
-        toml::Value::String(s) => Value::String(s),
-        toml::Value::Integer(i) => Value::from(i),
-        toml::Value::Float(f) => {
-            serde_json::Number::from_f64(f).map(Value::Number).ok_or_else(|| Problem::new(path, format!("{f} is not a finite number")))?
+        DeValue::String(s) => Value::String(s.into_owned()),
+        DeValue::Integer(i) => {
+            let n = i64::from_str_radix(i.as_str(), i.radix()).map_err(|_| Problem::new(path, format!("{i} is too large: whole numbers go up to {}", i64::MAX)))?;
+            Value::from(n)
         }
-        toml::Value::Boolean(b) => Value::Bool(b),
-        toml::Value::Datetime(_) => {
+        DeValue::Float(f) => f
+            .as_str()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .ok_or_else(|| Problem::new(path, format!("{f} is not a finite number")))?,
+        DeValue::Boolean(b) => Value::Bool(b),
+        DeValue::Datetime(_) => {
             return Err(Problem::new(path, "scenarios use no dates or times: write moments as milliseconds since the run began"));
         }
-        toml::Value::Array(items) => {
-            Value::Array(items.into_iter().enumerate().map(|(i, v)| toml_to_json(v, &index_path(path, i))).collect::<Result<_, _>>()?)
-        }
-        toml::Value::Table(table) => {
+        DeValue::Array(items) => Value::Array(
+            items.into_iter().enumerate().map(|(i, v)| toml_to_json(v.into_inner(), &index_path(path, i))).collect::<Result<_, _>>()?,
+        ),
+        DeValue::Table(table) => {
             let mut map = Map::new();
             for (k, v) in table {
-                let child = toml_to_json(v, &key_path(path, &k))?;
+                let k = k.into_inner().into_owned();
+                let child = toml_to_json(v.into_inner(), &key_path(path, &k))?;
                 map.insert(k, child);
             }
             Value::Object(map)
@@ -415,6 +426,16 @@ mod tests {
     use super::*;
     use crate::kafka::world::ClusterSpec;
     use serde_json::json;
+
+    #[test]
+    fn toml_values_a_scenario_cannot_hold_are_named_at_their_path() {
+        let problem = |text: &str| document(text, Format::Toml).unwrap_err().to_string();
+        assert_eq!(problem("seed = 99999999999999999999"), "seed: 99999999999999999999 is too large: whole numbers go up to 9223372036854775807");
+        assert_eq!(problem("[cluster]\nx = nan"), "cluster.x: nan is not a finite number");
+        assert!(problem("at = 1979-05-27").starts_with("at: scenarios use no dates or times"));
+        assert!(problem("id = 1\nid = 2").starts_with("line 2, column 1: not valid TOML: duplicate key"));
+        assert_eq!(document("n = 0x10\nf = 1_000.5", Format::Toml).unwrap(), json!({"n": 16, "f": 1000.5}));
+    }
 
     #[test]
     fn a_problem_deep_in_the_cluster_names_its_path() {
