@@ -160,9 +160,13 @@ pub fn app() -> Html {
     let arrived = use_state(|| None::<String>);
     let failed = use_state(|| None::<(String, String)>);
     {
-        let source = source.clone();
+        let (source, failed) = (source.clone(), failed.clone());
         use_effect_with((), move |_| {
-            let listener = EventListener::new(&gloo::utils::window(), "hashchange", move |_| source.set(Source::Fragment(fragment())));
+            // A new address tries again a lesson whose fetch failed before (the network may be back).
+            let listener = EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
+                failed.set(None);
+                source.set(Source::Fragment(fragment()));
+            });
             move || drop(listener)
         });
     }

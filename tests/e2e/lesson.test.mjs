@@ -168,7 +168,7 @@ test('a damaged link and a bad embed option say what is wrong over a working lab
   await page.close();
 });
 
-test('a lesson whose file cannot be fetched says so over a working lab, and the next lesson still opens', async () => {
+test('a lesson whose file cannot be fetched says so over a working lab; the next lesson opens, and the lesson opens once it can be fetched', async () => {
   const { page } = await watchedPage(browser.context);
   await page.route('**/scenarios/acks-0-1-all.toml', (route) => route.fulfill({ status: 404, body: 'gone' }));
   await page.goto(`${server.url}#preset=acks-0-1-all`, { waitUntil: 'networkidle' });
@@ -179,5 +179,10 @@ test('a lesson whose file cannot be fetched says so over a working lab, and the 
   await page.evaluate(() => { window.location.hash = '#preset=leader-failover'; });
   await page.waitForSelector('[data-testid=lesson]');
   assert.match(await page.textContent('.lesson-title'), /Leader failover/);
+  // The server is back: going to the lesson again fetches it again.
+  await page.unroute('**/scenarios/acks-0-1-all.toml');
+  await page.evaluate(() => { window.location.hash = '#preset=acks-0-1-all'; });
+  await page.waitForFunction(() => /acks/.test(document.querySelector('.lesson-title')?.textContent ?? ''));
+  assert.equal(await page.$('[data-testid=error]'), null);
   await page.close();
 });
