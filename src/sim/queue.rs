@@ -7,21 +7,50 @@
 //! the heap reorders itself.
 
 use super::time::Tick;
-use std::cmp::Reverse;
+use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// Marks an end-of-tick item in [`Key::rank`]: above every sequence number, so it sorts after the
+/// tick's ordinary items.
+const END_OF_TICK: u64 = 1 << 63;
+
+/// A heap entry: the item's place in the order, and where its payload waits.
+///
+/// The order (time, then end-of-tick, then sequence) is packed into two words so the heap, which
+/// compares on every level of every push and pop, compares two integers instead of four fields.
+#[derive(Clone, Copy, Debug)]
 struct Key {
-    at: Tick,
-    /// Fires after the ordinary items of its tick.
-    end_of_tick: bool,
-    seq: u64,
+    at: u64,
+    /// `END_OF_TICK` for an end-of-tick item, ored with its sequence number (unique, so two keys
+    /// never tie).
+    rank: u64,
     slot: u32,
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.rank) == (other.at, other.rank)
+    }
+}
+
+impl Eq for Key {}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    /// Reversed: `BinaryHeap` is a max-heap, and the earliest item must come out first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.at, other.rank).cmp(&(self.at, self.rank))
+    }
 }
 
 #[derive(Clone, Debug)]
 pub struct EventQueue<T> {
-    heap: BinaryHeap<Reverse<Key>>,
+    heap: BinaryHeap<Key>,
     slots: Vec<Option<T>>,
     free: Vec<u32>,
     next_seq: u64,
@@ -62,21 +91,23 @@ impl<T> EventQueue<T> {
         };
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Reverse(Key { at, end_of_tick, seq, slot }));
+        debug_assert!(seq < END_OF_TICK, "sequence numbers stay below the end-of-tick mark");
+        let rank = if end_of_tick { END_OF_TICK | seq } else { seq };
+        self.heap.push(Key { at: at.0, rank, slot });
         seq
     }
 
     /// The time of the next item, if any.
     pub fn peek_time(&self) -> Option<Tick> {
-        self.heap.peek().map(|Reverse(k)| k.at)
+        self.heap.peek().map(|k| Tick(k.at))
     }
 
     /// Removes and returns the earliest item (ties: the one scheduled first).
     pub fn pop(&mut self) -> Option<(Tick, T)> {
-        let Reverse(key) = self.heap.pop()?;
+        let key = self.heap.pop()?;
         let item = self.slots[key.slot as usize].take();
         self.free.push(key.slot);
-        item.map(|item| (key.at, item))
+        item.map(|item| (Tick(key.at), item))
     }
 
     /// Removes the earliest item only if it is due at or before `until`.
