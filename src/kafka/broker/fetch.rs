@@ -197,10 +197,10 @@ impl Broker {
     /// Sends this follower's fetch for every partition it follows on `leader`.
     pub(super) fn send_replica_fetch(&mut self, now: Tick, leader: BrokerId, out: &mut Outbox) {
         let partitions: Vec<FetchPartition> = match self.fetchers.get(&leader) {
-            Some(f) if f.in_flight.is_none() => f
-                .partitions
-                .iter()
-                .filter_map(|p| {
+            Some(f) if f.in_flight.is_none() => {
+                // Sized once: collecting a filter grows the Vec step by step.
+                let mut partitions = Vec::with_capacity(f.partitions.len());
+                partitions.extend(f.partitions.iter().filter_map(|p| {
                     let r = self.replicas.get(p)?;
                     matches!(r.role, Role::Follower { leader: Some(l) } if l == leader).then(|| FetchPartition {
                         partition: *p,
@@ -209,8 +209,9 @@ impl Broker {
                         current_leader_epoch: r.leader_epoch,
                         log_start_offset: r.log.log_start_offset(),
                     })
-                })
-                .collect(),
+                }));
+                partitions
+            }
             _ => return,
         };
         if partitions.is_empty() {

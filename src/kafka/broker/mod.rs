@@ -112,6 +112,10 @@ pub struct Broker {
     /// order, so the HW reaches them in this order).
     waiting_on: SortedMap<PartitionIndex, VecDeque<(u64, u64)>>,
     pending_appends: SortedMap<u64, (Node, ProduceRequest)>,
+    /// Scratch lists for produce completion, kept to reuse their memory (every acks=all produce
+    /// uses them).
+    partition_scratch: Vec<PartitionIndex>,
+    completed_scratch: Vec<(u64, Result<(), crate::kafka::protocol::KafkaError>)>,
     delayed_sends: SortedMap<u64, (Node, Message)>,
     metadata_fetch_in_flight: Option<u64>,
     metadata_fetch_deadline: Tick,
@@ -165,6 +169,8 @@ impl Broker {
             parked_produces: SortedMap::new(),
             waiting_on: SortedMap::new(),
             pending_appends: SortedMap::new(),
+            partition_scratch: Vec::new(),
+            completed_scratch: Vec::new(),
             delayed_sends: SortedMap::new(),
             metadata_fetch_in_flight: None,
             metadata_fetch_deadline: Tick::ZERO,

@@ -63,14 +63,19 @@ impl Broker {
                     if !results.is_empty() {
                         parts.extend(results.into_iter().map(|r| (r.partition, 0, 0, Some(r.result))));
                     }
-                    let partitions: Vec<PartitionIndex> = parts.iter().filter(|p| p.3.is_none()).map(|p| p.0).collect();
+                    // A scratch list reused across requests (a nested use finds it taken and
+                    // starts its own).
+                    let mut partitions = std::mem::take(&mut self.partition_scratch);
+                    partitions.clear();
+                    partitions.extend(parts.iter().filter(|p| p.3.is_none()).map(|p| p.0));
                     let deadline = now.plus_ms(request.timeout_ms);
                     self.parked_produces.insert(key, Box::new(ParkedProduce { from, request_id: request.request_id, parts, pending, deadline, completion: Completion::Produce }));
                     self.arm(now, deadline, Timer::ProduceExpiries, out);
                     // The ISR may already be just this leader.
-                    for partition in partitions {
+                    for &partition in &partitions {
                         self.try_complete_parked_produces(now, partition, out);
                     }
+                    self.partition_scratch = partitions;
                 }
             }
         }
@@ -143,7 +148,9 @@ impl Broker {
             Role::Leader(state) => Some((r.log.high_watermark(), state.maximal_isr().len(), r.effective_min_isr())),
             Role::Follower { .. } => None,
         });
-        let mut done = Vec::new();
+        // A scratch list reused across calls (a nested call finds it taken and starts its own).
+        let mut done = std::mem::take(&mut self.completed_scratch);
+        done.clear();
         while let Some(&(required, key)) = queue.front() {
             let outcome = match state {
                 Some((hw, maximal_isr, min_isr)) => match acks_all_outcome(hw, required, maximal_isr, min_isr) {
@@ -156,7 +163,7 @@ impl Broker {
             queue.pop_front();
             done.push((key, outcome));
         }
-        for (key, outcome) in done {
+        for &(key, outcome) in &done {
             let Some(parked) = self.parked_produces.get_mut(&key) else { continue };
             if let Some(part) = parked.parts.iter_mut().find(|p| p.0 == partition && p.3.is_none()) {
                 part.3 = Some(outcome.map(|()| part.2));
@@ -164,6 +171,7 @@ impl Broker {
             }
             self.respond_parked_produce_if_done(now, key, out);
         }
+        self.completed_scratch = done;
     }
 
     pub(super) fn respond_parked_produce_if_done(&mut self, now: Tick, key: u64, out: &mut Outbox) {
