@@ -116,6 +116,8 @@ pub struct Broker {
     /// uses them).
     partition_scratch: Vec<PartitionIndex>,
     completed_scratch: Vec<(u64, Result<(), crate::kafka::protocol::KafkaError>)>,
+    /// Emptied partition lists of fetch responses this broker received, for the responses it sends.
+    spare_fetch_data: Vec<Vec<crate::kafka::protocol::FetchPartitionData>>,
     delayed_sends: SortedMap<u64, (Node, Message)>,
     metadata_fetch_in_flight: Option<u64>,
     metadata_fetch_deadline: Tick,
@@ -171,6 +173,7 @@ impl Broker {
             pending_appends: SortedMap::new(),
             partition_scratch: Vec::new(),
             completed_scratch: Vec::new(),
+            spare_fetch_data: Vec::new(),
             delayed_sends: SortedMap::new(),
             metadata_fetch_in_flight: None,
             metadata_fetch_deadline: Tick::ZERO,
