@@ -118,6 +118,8 @@ pub struct Broker {
     completed_scratch: Vec<(u64, Result<(), crate::kafka::protocol::KafkaError>)>,
     /// Emptied partition lists of fetch responses this broker received, for the responses it sends.
     spare_fetch_data: Vec<Vec<crate::kafka::protocol::FetchPartitionData>>,
+    /// Answered parked produces (emptied), for the next requests to park in.
+    spare_parked: Vec<Box<ParkedProduce>>,
     delayed_sends: SortedMap<u64, (Node, Message)>,
     metadata_fetch_in_flight: Option<u64>,
     metadata_fetch_deadline: Tick,
@@ -174,6 +176,7 @@ impl Broker {
             partition_scratch: Vec::new(),
             completed_scratch: Vec::new(),
             spare_fetch_data: Vec::new(),
+            spare_parked: Vec::new(),
             delayed_sends: SortedMap::new(),
             metadata_fetch_in_flight: None,
             metadata_fetch_deadline: Tick::ZERO,

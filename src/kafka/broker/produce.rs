@@ -12,6 +12,9 @@ use crate::kafka::runtime::{Outbox, Timer};
 use crate::kafka::world::event::EventKind;
 use crate::sim::Tick;
 
+/// Answered parked produces a broker keeps for reuse, at most.
+const SPARE_PARKED_MAX: usize = 16;
+
 impl Broker {
     /// A produce request arrived: it is appended once the disk has taken it.
     pub(super) fn on_produce(&mut self, now: Tick, from: Node, request: ProduceRequest, out: &mut Outbox) {
@@ -30,7 +33,14 @@ impl Broker {
     pub(super) fn append_produce(&mut self, now: Tick, from: Node, request: ProduceRequest, out: &mut Outbox) {
         // acks=all answers after replication (results hold only early failures); the others at once.
         let n = request.batches.len();
-        let (mut results, mut waiting) = if request.acks == Acks::All { (Vec::new(), Vec::with_capacity(n)) } else { (Vec::with_capacity(n), Vec::new()) };
+        let (mut results, mut waiting) = if request.acks == Acks::All {
+            // The parts list of an answered parked produce, if one was kept (see `recycle_parked`).
+            let waiting = self.spare_parked.last_mut().map(|b| std::mem::take(&mut b.parts)).unwrap_or_default();
+            (Vec::new(), waiting)
+        } else {
+            (Vec::with_capacity(n), Vec::new())
+        };
+        waiting.reserve(n);
         for produced in &request.batches {
             let partition = produced.partition;
             let outcome = self.append_as_leader(now, produced, request.acks, out);
@@ -53,6 +63,9 @@ impl Broker {
             Acks::All => {
                 if waiting.is_empty() {
                     out.send(self.node(), from, Message::ProduceResponse(ProduceResponse { request_id: request.request_id, results }));
+                    if let Some(spare) = self.spare_parked.last_mut() {
+                        spare.parts = waiting;
+                    }
                 } else {
                     let key = self.key();
                     let pending = waiting.len();
@@ -69,7 +82,15 @@ impl Broker {
                     partitions.clear();
                     partitions.extend(parts.iter().filter(|p| p.3.is_none()).map(|p| p.0));
                     let deadline = now.plus_ms(request.timeout_ms);
-                    self.parked_produces.insert(key, Box::new(ParkedProduce { from, request_id: request.request_id, parts, pending, deadline, completion: Completion::Produce }));
+                    let parked = ParkedProduce { from, request_id: request.request_id, parts, pending, deadline, completion: Completion::Produce };
+                    let parked = match self.spare_parked.pop() {
+                        Some(mut spare) => {
+                            *spare = parked;
+                            spare
+                        }
+                        None => Box::new(parked),
+                    };
+                    self.parked_produces.insert(key, parked);
                     self.arm(now, deadline, Timer::ProduceExpiries, out);
                     // The ISR may already be just this leader.
                     for &partition in &partitions {
@@ -178,8 +199,9 @@ impl Broker {
         if self.parked_produces.get(&key).is_none_or(|p| p.pending > 0) {
             return;
         }
-        let Some(parked) = self.parked_produces.remove(&key) else { return };
-        match parked.completion {
+        let Some(mut parked) = self.parked_produces.remove(&key) else { return };
+        let completion = std::mem::replace(&mut parked.completion, Completion::Produce);
+        match completion {
             Completion::Produce => {
                 let results = parked
                     .parts
@@ -213,6 +235,16 @@ impl Broker {
                 let results = parked.parts.iter().map(|p| (p.0, p.3.unwrap_or(Err(KafkaError::RequestTimedOut)).map(|_| ()))).collect();
                 self.complete_markers(now, parked.from, parked.request_id, producer_id, commit, results, out);
             }
+        }
+        self.recycle_parked(parked);
+    }
+
+    /// Keeps an answered parked produce's box and parts list for the next one: every acks=all
+    /// produce parks, and allocating both per request kept the allocator on its slow path.
+    fn recycle_parked(&mut self, mut parked: Box<ParkedProduce>) {
+        if self.spare_parked.len() < SPARE_PARKED_MAX {
+            parked.parts.clear();
+            self.spare_parked.push(parked);
         }
     }
 
