@@ -142,6 +142,8 @@ pub struct Producer {
     /// Builders of acknowledged batches, emptied: new batches reuse their memory instead of
     /// allocating (a steady workload makes hundreds of thousands of batches).
     spare_builders: Vec<BatchBuilder>,
+    /// Emptied batch lists of answered requests, for the next requests' batches.
+    spare_batch_lists: Vec<Vec<ProducerBatch>>,
     timeouts: DeadlineTimer,
     /// Something happened that may make a batch sendable (a batch was created or filled, a response
     /// freed a slot, metadata changed): the sender must look. Otherwise it only wakes on its timer.
@@ -198,6 +200,7 @@ impl Producer {
             ready_scratch: Vec::new(),
             drain_scratch: Vec::new(),
             spare_builders: Vec::new(),
+            spare_batch_lists: Vec::new(),
             timeouts: DeadlineTimer::default(),
             sender_dirty: true,
             expiry_check_at: None,
@@ -591,7 +594,9 @@ impl Producer {
             return;
         }
         let start = self.drain_index.get(&broker).copied().unwrap_or(0) % partitions.len().max(1);
-        let mut batches = Vec::with_capacity(partitions.len());
+        // The batch list of an answered request, if one was kept (see `on_produce_response`).
+        let mut batches = self.spare_batch_lists.pop().unwrap_or_default();
+        batches.reserve(partitions.len());
         let mut bytes = 0u32;
         for i in 0..partitions.len() {
             let partition = partitions[(start + i) % partitions.len()];
@@ -625,6 +630,7 @@ impl Producer {
         }
         self.drain_index.insert(broker, start + 1);
         if batches.is_empty() {
+            self.spare_batch_lists.push(batches);
             return;
         }
         let stamp = |b: &ProducerBatch, pid: Option<(i64, i16)>| match (pid, b.base_sequence) {
@@ -737,7 +743,8 @@ impl Producer {
     fn on_produce_response(&mut self, now: Tick, response: ProduceResponse, out: &mut Outbox) {
         let Some(flight) = self.complete_request(response.request_id) else { return };
         let mut refresh = false;
-        for batch in flight.batches {
+        let mut batches = flight.batches;
+        for batch in batches.drain(..) {
             let result = response.results.iter().find(|r| r.partition == batch.partition).map_or(Err(KafkaError::NetworkException), |r| r.result);
             match result {
                 Ok(base_offset) => {
@@ -765,6 +772,10 @@ impl Producer {
                     self.retry_or_fail(now, batch, error, out);
                 }
             }
+        }
+        // Kept for the next request's batches (a few cover the requests in flight at once).
+        if self.spare_batch_lists.len() < SPARE_BUILDERS_MAX {
+            self.spare_batch_lists.push(batches);
         }
         if refresh {
             self.refresh_metadata(now, out);
