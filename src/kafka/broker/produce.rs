@@ -35,12 +35,12 @@ impl Broker {
         let n = request.batches.len();
         let (mut results, mut waiting) = if request.acks == Acks::All {
             // The parts list of an answered parked produce, if one was kept (see `recycle_parked`).
-            let waiting = self.spare_parked.last_mut().map(|b| std::mem::take(&mut b.parts)).unwrap_or_default();
+            let mut waiting = self.spare_parked.last_mut().map(|b| std::mem::take(&mut b.parts)).unwrap_or_default();
+            waiting.reserve(n);
             (Vec::new(), waiting)
         } else {
             (Vec::with_capacity(n), Vec::new())
         };
-        waiting.reserve(n);
         for produced in &request.batches {
             let partition = produced.partition;
             let outcome = self.append_as_leader(now, produced, request.acks, out);
