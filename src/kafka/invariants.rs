@@ -99,9 +99,32 @@ struct PartitionLedger {
 impl PartitionLedger {
     /// The committed batch holding `offset`.
     fn committed_at(&self, offset: u64) -> Option<(usize, &Record)> {
-        // Most questions are about the newest committed batch.
-        let last = self.committed.len().checked_sub(1)?;
-        let i = if self.committed[last].base_offset <= offset { last } else { self.committed.partition_point(|b| b.base_offset <= offset).checked_sub(1)? };
+        // Most questions are about the newest committed batches (an ack follows its commit by a
+        // round trip): gallop back from the end over 1, 2, 4, … batches, then binary-search the last
+        // stride. A binary search over the whole history (thousands of batches, mostly cold in cache)
+        // was the ledger's main cost. Base offsets strictly increase, so the answer is the same batch.
+        let mut hi = self.committed.len(); // every batch at `hi` or after starts above `offset`
+        let mut step = 1;
+        let mut lo = loop {
+            if hi == 0 {
+                return None;
+            }
+            let probe = hi.saturating_sub(step);
+            if self.committed[probe].base_offset <= offset {
+                break probe;
+            }
+            hi = probe;
+            step *= 2;
+        };
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if self.committed[mid].base_offset <= offset {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        let i = lo;
         let batch = &self.committed[i];
         batch.records.get((offset - batch.base_offset) as usize).map(|r| (i, r))
     }

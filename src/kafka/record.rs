@@ -244,6 +244,27 @@ impl BatchBuilder {
     pub fn finish(self) -> (Rc<[Record]>, u32, u64) {
         (self.records.into(), self.size_bytes, self.max_timestamp_ms)
     }
+
+    /// Like [`BatchBuilder::finish`], but leaves this builder empty (as `BatchBuilder::default()`)
+    /// with its record buffer's memory kept, so a producer can reuse it for a later batch.
+    pub fn finish_in_place(&mut self) -> (Rc<[Record]>, u32, u64) {
+        // Draining moves the records straight into the shared slice (one allocation), where
+        // converting the Vec would copy them into a new allocation and free the Vec's.
+        let records: Rc<[Record]> = self.records.drain(..).collect();
+        let finished = (records, self.size_bytes, self.max_timestamp_ms);
+        self.size_bytes = 0;
+        self.first_timestamp_ms = 0;
+        self.max_timestamp_ms = 0;
+        finished
+    }
+
+    /// This (finished) builder's memory, ready for a new batch of about `records` records: the same
+    /// builder [`BatchBuilder::with_capacity`] makes.
+    pub fn reuse(mut self, records: usize) -> BatchBuilder {
+        self.records.clear();
+        self.records.reserve(records);
+        BatchBuilder { records: self.records, size_bytes: BATCH_OVERHEAD_BYTES, first_timestamp_ms: 0, max_timestamp_ms: 0 }
+    }
 }
 
 #[cfg(test)]

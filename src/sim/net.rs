@@ -86,11 +86,18 @@ struct LinkState {
     last_arrival: Tick,
 }
 
+/// The link `from → to` as one number.
+fn link_key(from: NodeId, to: NodeId) -> u64 {
+    (u64::from(from.0) << 32) | u64::from(to.0)
+}
+
 #[derive(Clone, Debug)]
 pub struct Network {
     default_link: LinkConfig,
     overrides: SortedMap<(NodeId, NodeId), LinkConfig>,
-    links: SortedMap<(NodeId, NodeId), LinkState>,
+    /// By [`link_key`]: every message looks its link up, and one integer compares faster than a
+    /// pair. Only looked up, never iterated, so the key's order does not matter.
+    links: SortedMap<u64, LinkState>,
     cuts: SortedMap<u32, Cut>,
     next_cut_id: u32,
     rng: Rng,
@@ -191,7 +198,7 @@ impl Network {
             retransmits += 1;
         }
         let jitter_ms = if config.jitter_ms > 0 { self.rng.below(config.jitter_ms + 1) } else { 0 };
-        let state = self.links.entry((from, to)).or_default();
+        let state = self.links.entry(link_key(from, to)).or_default();
         let start = now.max(state.busy_until);
         let transmit_ms = match config.bandwidth_bytes_per_ms {
             0 => 0,

@@ -11,11 +11,15 @@ use crate::kafka::world::event::{EventKind, TruncateCause};
 use crate::sim::Tick;
 use std::rc::Rc;
 
+/// Emptied fetch response lists a broker keeps for reuse, at most.
+const SPARE_FETCH_DATA_MAX: usize = 8;
+
 impl Broker {
     /// A fetch arrived (from a follower or a consumer): record the follower's progress, then answer
     /// now if there is enough data, else park it until there is or `max_wait_ms` passes.
     pub(super) fn on_fetch(&mut self, now: Tick, from: Node, request: Rc<FetchRequest>, out: &mut Outbox) {
-        let (data, bytes, must_answer) = self.read_fetch(&request);
+        let buffer = self.spare_fetch_data.pop().unwrap_or_default();
+        let (data, bytes, must_answer) = self.read_fetch(&request, buffer);
         if let Some((follower, follower_epoch)) = request.replica {
             for (fp, pd) in request.partitions.iter().zip(&data) {
                 if pd.error.is_none() && pd.diverging_epoch.is_none() {
@@ -35,10 +39,12 @@ impl Broker {
 
     /// Reads every partition of a fetch. Returns the data, its bytes, and whether something (an error,
     /// a divergence) must be answered at once.
-    fn read_fetch(&self, request: &FetchRequest) -> (Vec<FetchPartitionData>, u64, bool) {
+    /// `data` is an empty list to fill (its memory reused from an earlier response).
+    fn read_fetch(&self, request: &FetchRequest, mut data: Vec<FetchPartitionData>) -> (Vec<FetchPartitionData>, u64, bool) {
         let mut total = 0u64;
         let mut must_answer = false;
-        let mut data = Vec::with_capacity(request.partitions.len());
+        data.clear();
+        data.reserve(request.partitions.len());
         for fp in &request.partitions {
             let budget = request.max_bytes.saturating_sub(total).min(request.max_partition_bytes);
             let pd = self.read_partition(fp, request.replica.is_some(), request.isolation, budget.max(1));
@@ -187,20 +193,23 @@ impl Broker {
         if !expired && !self.may_complete(&parked.request) {
             return;
         }
-        let (data, bytes, must_answer) = self.read_fetch(&parked.request);
+        let buffer = self.spare_fetch_data.pop().unwrap_or_default();
+        let (data, bytes, must_answer) = self.read_fetch(&parked.request, buffer);
         if expired || must_answer || bytes >= parked.request.min_bytes {
             let Some(parked) = self.parked_fetches.remove(&key) else { return };
             self.respond_fetch(now, parked.from, parked.request.request_id, data, out);
+        } else {
+            self.recycle_fetch_data(data);
         }
     }
 
     /// Sends this follower's fetch for every partition it follows on `leader`.
     pub(super) fn send_replica_fetch(&mut self, now: Tick, leader: BrokerId, out: &mut Outbox) {
         let partitions: Vec<FetchPartition> = match self.fetchers.get(&leader) {
-            Some(f) if f.in_flight.is_none() => f
-                .partitions
-                .iter()
-                .filter_map(|p| {
+            Some(f) if f.in_flight.is_none() => {
+                // Sized once: collecting a filter grows the Vec step by step.
+                let mut partitions = Vec::with_capacity(f.partitions.len());
+                partitions.extend(f.partitions.iter().filter_map(|p| {
                     let r = self.replicas.get(p)?;
                     matches!(r.role, Role::Follower { leader: Some(l) } if l == leader).then(|| FetchPartition {
                         partition: *p,
@@ -209,8 +218,9 @@ impl Broker {
                         current_leader_epoch: r.leader_epoch,
                         log_start_offset: r.log.log_start_offset(),
                     })
-                })
-                .collect(),
+                }));
+                partitions
+            }
             _ => return,
         };
         if partitions.is_empty() {
@@ -253,7 +263,8 @@ impl Broker {
         }
         let mut ready_at = now;
         let mut backoff = false;
-        for pd in response.partitions {
+        let mut partitions = response.partitions;
+        for pd in partitions.drain(..) {
             let partition = pd.partition;
             let follows = self
                 .replicas
@@ -277,8 +288,20 @@ impl Broker {
             }
             ready_at = ready_at.max(self.append_as_follower(now, partition, &pd, out));
         }
+        self.recycle_fetch_data(partitions);
         let at = if backoff { now.plus_ms(self.config.replica_fetch_backoff_ms) } else { ready_at };
         self.schedule_replica_fetch(now, leader, at, out);
+    }
+
+    /// Keeps an emptied fetch response's partition list for a later response. Replica fetches cover
+    /// every followed partition (the 50 of `__consumer_offsets` too), so each response's list is a
+    /// few KB: allocating one per fetch made the allocator consolidate its free lists every time.
+    /// Brokers both answer and receive replica fetches, so the lists circulate.
+    fn recycle_fetch_data(&mut self, mut data: Vec<FetchPartitionData>) {
+        if self.spare_fetch_data.len() < SPARE_FETCH_DATA_MAX && data.capacity() > 0 {
+            data.clear();
+            self.spare_fetch_data.push(data);
+        }
     }
 
     /// Appends what the leader sent; returns when the disk is done with it.

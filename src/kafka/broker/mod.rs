@@ -112,6 +112,14 @@ pub struct Broker {
     /// order, so the HW reaches them in this order).
     waiting_on: SortedMap<PartitionIndex, VecDeque<(u64, u64)>>,
     pending_appends: SortedMap<u64, (Node, ProduceRequest)>,
+    /// Scratch lists for produce completion, kept to reuse their memory (every acks=all produce
+    /// uses them).
+    partition_scratch: Vec<PartitionIndex>,
+    completed_scratch: Vec<(u64, Result<(), crate::kafka::protocol::KafkaError>)>,
+    /// Emptied partition lists of fetch responses this broker received, for the responses it sends.
+    spare_fetch_data: Vec<Vec<crate::kafka::protocol::FetchPartitionData>>,
+    /// Answered parked produces (emptied), for the next requests to park in.
+    spare_parked: Vec<Box<ParkedProduce>>,
     delayed_sends: SortedMap<u64, (Node, Message)>,
     metadata_fetch_in_flight: Option<u64>,
     metadata_fetch_deadline: Tick,
@@ -165,6 +173,10 @@ impl Broker {
             parked_produces: SortedMap::new(),
             waiting_on: SortedMap::new(),
             pending_appends: SortedMap::new(),
+            partition_scratch: Vec::new(),
+            completed_scratch: Vec::new(),
+            spare_fetch_data: Vec::new(),
+            spare_parked: Vec::new(),
             delayed_sends: SortedMap::new(),
             metadata_fetch_in_flight: None,
             metadata_fetch_deadline: Tick::ZERO,

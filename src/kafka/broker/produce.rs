@@ -12,6 +12,9 @@ use crate::kafka::runtime::{Outbox, Timer};
 use crate::kafka::world::event::EventKind;
 use crate::sim::Tick;
 
+/// Answered parked produces a broker keeps for reuse, at most.
+const SPARE_PARKED_MAX: usize = 16;
+
 impl Broker {
     /// A produce request arrived: it is appended once the disk has taken it.
     pub(super) fn on_produce(&mut self, now: Tick, from: Node, request: ProduceRequest, out: &mut Outbox) {
@@ -30,7 +33,14 @@ impl Broker {
     pub(super) fn append_produce(&mut self, now: Tick, from: Node, request: ProduceRequest, out: &mut Outbox) {
         // acks=all answers after replication (results hold only early failures); the others at once.
         let n = request.batches.len();
-        let (mut results, mut waiting) = if request.acks == Acks::All { (Vec::new(), Vec::with_capacity(n)) } else { (Vec::with_capacity(n), Vec::new()) };
+        let (mut results, mut waiting) = if request.acks == Acks::All {
+            // The parts list of an answered parked produce, if one was kept (see `recycle_parked`).
+            let mut waiting = self.spare_parked.last_mut().map(|b| std::mem::take(&mut b.parts)).unwrap_or_default();
+            waiting.reserve(n);
+            (Vec::new(), waiting)
+        } else {
+            (Vec::with_capacity(n), Vec::new())
+        };
         for produced in &request.batches {
             let partition = produced.partition;
             let outcome = self.append_as_leader(now, produced, request.acks, out);
@@ -53,6 +63,9 @@ impl Broker {
             Acks::All => {
                 if waiting.is_empty() {
                     out.send(self.node(), from, Message::ProduceResponse(ProduceResponse { request_id: request.request_id, results }));
+                    if let Some(spare) = self.spare_parked.last_mut() {
+                        spare.parts = waiting;
+                    }
                 } else {
                     let key = self.key();
                     let pending = waiting.len();
@@ -63,14 +76,27 @@ impl Broker {
                     if !results.is_empty() {
                         parts.extend(results.into_iter().map(|r| (r.partition, 0, 0, Some(r.result))));
                     }
-                    let partitions: Vec<PartitionIndex> = parts.iter().filter(|p| p.3.is_none()).map(|p| p.0).collect();
+                    // A scratch list reused across requests (a nested use finds it taken and
+                    // starts its own).
+                    let mut partitions = std::mem::take(&mut self.partition_scratch);
+                    partitions.clear();
+                    partitions.extend(parts.iter().filter(|p| p.3.is_none()).map(|p| p.0));
                     let deadline = now.plus_ms(request.timeout_ms);
-                    self.parked_produces.insert(key, Box::new(ParkedProduce { from, request_id: request.request_id, parts, pending, deadline, completion: Completion::Produce }));
+                    let parked = ParkedProduce { from, request_id: request.request_id, parts, pending, deadline, completion: Completion::Produce };
+                    let parked = match self.spare_parked.pop() {
+                        Some(mut spare) => {
+                            *spare = parked;
+                            spare
+                        }
+                        None => Box::new(parked),
+                    };
+                    self.parked_produces.insert(key, parked);
                     self.arm(now, deadline, Timer::ProduceExpiries, out);
                     // The ISR may already be just this leader.
-                    for partition in partitions {
+                    for &partition in &partitions {
                         self.try_complete_parked_produces(now, partition, out);
                     }
+                    self.partition_scratch = partitions;
                 }
             }
         }
@@ -143,7 +169,9 @@ impl Broker {
             Role::Leader(state) => Some((r.log.high_watermark(), state.maximal_isr().len(), r.effective_min_isr())),
             Role::Follower { .. } => None,
         });
-        let mut done = Vec::new();
+        // A scratch list reused across calls (a nested call finds it taken and starts its own).
+        let mut done = std::mem::take(&mut self.completed_scratch);
+        done.clear();
         while let Some(&(required, key)) = queue.front() {
             let outcome = match state {
                 Some((hw, maximal_isr, min_isr)) => match acks_all_outcome(hw, required, maximal_isr, min_isr) {
@@ -156,7 +184,7 @@ impl Broker {
             queue.pop_front();
             done.push((key, outcome));
         }
-        for (key, outcome) in done {
+        for &(key, outcome) in &done {
             let Some(parked) = self.parked_produces.get_mut(&key) else { continue };
             if let Some(part) = parked.parts.iter_mut().find(|p| p.0 == partition && p.3.is_none()) {
                 part.3 = Some(outcome.map(|()| part.2));
@@ -164,14 +192,16 @@ impl Broker {
             }
             self.respond_parked_produce_if_done(now, key, out);
         }
+        self.completed_scratch = done;
     }
 
     pub(super) fn respond_parked_produce_if_done(&mut self, now: Tick, key: u64, out: &mut Outbox) {
         if self.parked_produces.get(&key).is_none_or(|p| p.pending > 0) {
             return;
         }
-        let Some(parked) = self.parked_produces.remove(&key) else { return };
-        match parked.completion {
+        let Some(mut parked) = self.parked_produces.remove(&key) else { return };
+        let completion = std::mem::replace(&mut parked.completion, Completion::Produce);
+        match completion {
             Completion::Produce => {
                 let results = parked
                     .parts
@@ -205,6 +235,16 @@ impl Broker {
                 let results = parked.parts.iter().map(|p| (p.0, p.3.unwrap_or(Err(KafkaError::RequestTimedOut)).map(|_| ()))).collect();
                 self.complete_markers(now, parked.from, parked.request_id, producer_id, commit, results, out);
             }
+        }
+        self.recycle_parked(parked);
+    }
+
+    /// Keeps an answered parked produce's box and parts list for the next one: every acks=all
+    /// produce parks, and allocating both per request kept the allocator on its slow path.
+    fn recycle_parked(&mut self, mut parked: Box<ParkedProduce>) {
+        if self.spare_parked.len() < SPARE_PARKED_MAX {
+            parked.parts.clear();
+            self.spare_parked.push(parked);
         }
     }
 

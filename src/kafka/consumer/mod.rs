@@ -562,11 +562,11 @@ impl Consumer {
     }
 
     fn on_fetch_response(&mut self, now: Tick, from: BrokerId, response: FetchResponse, out: &mut Outbox) {
-        let Some((request_id, sent, _)) = self.fetches_in_flight.get(&from).cloned() else { return };
-        if request_id != response.request_id {
+        // Taken, not cloned, once it is known to be this response's fetch.
+        if self.fetches_in_flight.get(&from).is_none_or(|f| f.0 != response.request_id) {
             return;
         }
-        self.fetches_in_flight.remove(&from);
+        let Some((_, sent, _)) = self.fetches_in_flight.remove(&from) else { return };
         self.reconnect_backoff.remove(&from);
         let mut refresh = false;
         for pd in response.partitions {

@@ -56,6 +56,19 @@ impl Segment {
         }
     }
 
+    /// The segment's batch list, emptied (its batches dropped), for a later segment to reuse.
+    pub fn into_batch_buffer(self) -> Vec<Batch> {
+        let mut batches = self.batches;
+        batches.clear();
+        batches
+    }
+
+    /// Starts this new, empty segment's batch list in `buffer`'s memory (see [`Segment::into_batch_buffer`]).
+    pub fn use_batch_buffer(&mut self, buffer: Vec<Batch>) {
+        debug_assert!(self.batches.is_empty() && buffer.is_empty());
+        self.batches = buffer;
+    }
+
     pub fn base_offset(&self) -> u64 {
         self.base_offset
     }

@@ -26,6 +26,9 @@ use transaction::{TransactionManager, TxnAnswer, TxnCall, TxnOutcome, TxnPhase};
 use workload::WorkloadState;
 pub use crate::kafka::world::spec::TransactionPlan;
 
+/// Emptied batch builders a producer keeps for reuse, at most.
+const SPARE_BUILDERS_MAX: usize = 32;
+
 /// A batch in the accumulator or in flight.
 #[derive(Clone, Debug)]
 struct ProducerBatch {
@@ -53,7 +56,7 @@ impl ProducerBatch {
 
     fn seal(&mut self) -> Rc<[Record]> {
         if self.sealed.is_none() {
-            let (records, size_bytes, max_timestamp_ms) = std::mem::take(&mut self.builder).finish();
+            let (records, size_bytes, max_timestamp_ms) = self.builder.finish_in_place();
             self.size_bytes = size_bytes;
             self.max_timestamp_ms = max_timestamp_ms;
             self.sealed = Some(records);
@@ -134,6 +137,13 @@ pub struct Producer {
     no_headers: Rc<[Header]>,
     /// The sender's scratch list of (leader, partition) ready to drain, reused between runs.
     ready_scratch: Vec<(BrokerId, PartitionIndex)>,
+    /// The sender's scratch list of one leader's ready partitions, reused between runs.
+    drain_scratch: Vec<PartitionIndex>,
+    /// Builders of acknowledged batches, emptied: new batches reuse their memory instead of
+    /// allocating (a steady workload makes hundreds of thousands of batches).
+    spare_builders: Vec<BatchBuilder>,
+    /// Emptied batch lists of answered requests, for the next requests' batches.
+    spare_batch_lists: Vec<Vec<ProducerBatch>>,
     timeouts: DeadlineTimer,
     /// Something happened that may make a batch sendable (a batch was created or filled, a response
     /// freed a slot, metadata changed): the sender must look. Otherwise it only wakes on its timer.
@@ -188,6 +198,9 @@ impl Producer {
             available: SortedMap::new(),
             no_headers: Rc::from([]),
             ready_scratch: Vec::new(),
+            drain_scratch: Vec::new(),
+            spare_builders: Vec::new(),
+            spare_batch_lists: Vec::new(),
             timeouts: DeadlineTimer::default(),
             sender_dirty: true,
             expiry_check_at: None,
@@ -427,11 +440,16 @@ impl Producer {
             if self.expiry_check_at.is_some_and(|at| deadline < at) {
                 self.expiry_check_at = Some(deadline);
             }
+            // Room for as many records as this partition's last batch held: batches of a steady
+            // workload are alike, so the builder rarely grows.
+            let capacity = self.last_batch_records.get(partition.get()).map_or(4, |n| *n as usize + 1);
+            let builder = match self.spare_builders.pop() {
+                Some(spare) => spare.reuse(capacity),
+                None => BatchBuilder::with_capacity(capacity),
+            };
             deque.push_back(ProducerBatch {
                 partition,
-                // Room for as many records as this partition's last batch held: batches of a
-                // steady workload are alike, so the builder rarely grows.
-                builder: BatchBuilder::with_capacity(self.last_batch_records.get(partition.get()).map_or(4, |n| *n as usize + 1)),
+                builder,
                 sealed: None,
                 size_bytes: 0,
                 max_timestamp_ms: 0,
@@ -531,7 +549,7 @@ impl Producer {
         // Drain leader by leader, in broker order, each with its ready partitions in partition order.
         crate::sim::sorted::sort_by(&mut ready, |a, b| a.cmp(b));
         let mut i = 0;
-        let mut partitions = Vec::new();
+        let mut partitions = std::mem::take(&mut self.drain_scratch);
         while i < ready.len() {
             let broker = ready[i].0;
             partitions.clear();
@@ -542,6 +560,7 @@ impl Producer {
             self.drain_and_send(now, broker, &partitions, out);
         }
         self.ready_scratch = ready;
+        self.drain_scratch = partitions;
         if let Some(at) = next_check {
             self.schedule_wake(at.max(now), out);
         }
@@ -575,7 +594,9 @@ impl Producer {
             return;
         }
         let start = self.drain_index.get(&broker).copied().unwrap_or(0) % partitions.len().max(1);
-        let mut batches = Vec::with_capacity(partitions.len());
+        // The batch list of an answered request, if one was kept (see `on_produce_response`).
+        let mut batches = self.spare_batch_lists.pop().unwrap_or_default();
+        batches.reserve(partitions.len());
         let mut bytes = 0u32;
         for i in 0..partitions.len() {
             let partition = partitions[(start + i) % partitions.len()];
@@ -609,6 +630,7 @@ impl Producer {
         }
         self.drain_index.insert(broker, start + 1);
         if batches.is_empty() {
+            self.spare_batch_lists.push(batches);
             return;
         }
         let stamp = |b: &ProducerBatch, pid: Option<(i64, i16)>| match (pid, b.base_sequence) {
@@ -721,7 +743,8 @@ impl Producer {
     fn on_produce_response(&mut self, now: Tick, response: ProduceResponse, out: &mut Outbox) {
         let Some(flight) = self.complete_request(response.request_id) else { return };
         let mut refresh = false;
-        for batch in flight.batches {
+        let mut batches = flight.batches;
+        for batch in batches.drain(..) {
             let result = response.results.iter().find(|r| r.partition == batch.partition).map_or(Err(KafkaError::NetworkException), |r| r.result);
             match result {
                 Ok(base_offset) => {
@@ -734,6 +757,10 @@ impl Producer {
                     self.buffer_used = self.buffer_used.saturating_sub(u64::from(batch.size_bytes));
                     let fact = Fact::Acked { partition: batch.partition, base_offset, records: batch.sealed.clone().unwrap_or_else(|| Rc::from([])) };
                     out.event_with_fact(EventKind::ProduceAcked { producer: self.index, partition: batch.partition, base_offset, records, latency_ms }, fact);
+                    // A few spares cover the batches a producer has in flight at once.
+                    if self.spare_builders.len() < SPARE_BUILDERS_MAX {
+                        self.spare_builders.push(batch.builder);
+                    }
                 }
                 Err(KafkaError::InvalidProducerEpoch | KafkaError::ProducerFenced) if self.txn.is_some() => {
                     // A newer instance (or the coordinator, on a timeout) bumped the epoch.
@@ -745,6 +772,10 @@ impl Producer {
                     self.retry_or_fail(now, batch, error, out);
                 }
             }
+        }
+        // Kept for the next request's batches (a few cover the requests in flight at once).
+        if self.spare_batch_lists.len() < SPARE_BUILDERS_MAX {
+            self.spare_batch_lists.push(batches);
         }
         if refresh {
             self.refresh_metadata(now, out);

@@ -20,21 +20,35 @@ struct Connection {
     first_valid_id: u64,
 }
 
-/// Connections by (requester, server).
+/// Connections by (requester, server), packed by [`pair_key`].
 #[derive(Clone, Debug, Default)]
 pub struct Connections {
-    map: SortedMap<(Node, Node), Connection>,
+    map: SortedMap<u128, Connection>,
+}
+
+/// One number per (requester, server): every message looks its connection up, and comparing one
+/// integer is cheaper than comparing two enums field by field. Only lookups use the key (the map
+/// is never iterated), so its order does not matter.
+fn pair_key(requester: Node, server: Node) -> u128 {
+    (u128::from(node_key(requester)) << 64) | u128::from(node_key(server))
+}
+
+/// A node as (kind, number), distinct for distinct nodes.
+fn node_key(node: Node) -> u64 {
+    let (kind, number) = match node {
+        Node::Broker(b) => (0u64, b.0),
+        Node::Controller(c) => (1, c),
+        Node::Producer(p) => (2, p),
+        Node::Consumer(c) => (3, c),
+    };
+    (kind << 32) | u64::from(number)
 }
 
 impl Connections {
     /// A request goes out (again, when a network partition held it).
     pub fn on_request(&mut self, requester: Node, server: Node, request_id: u64) {
-        if self.map.get(&(requester, server)).is_none() {
-            self.map.insert((requester, server), Connection::default());
-        }
-        if let Some(c) = self.map.get_mut(&(requester, server))
-            && !c.outstanding.contains(&request_id)
-        {
+        let c = self.map.entry(pair_key(requester, server)).or_default();
+        if !c.outstanding.contains(&request_id) {
             if c.outstanding.len() == OUTSTANDING_MAX {
                 c.outstanding.remove(0);
             }
@@ -45,13 +59,13 @@ impl Connections {
     /// May a response to `request_id` be sent? Not when its request belonged to a connection that
     /// has reset since.
     pub fn is_open(&self, requester: Node, server: Node, request_id: u64) -> bool {
-        self.map.get(&(requester, server)).is_some_and(|c| c.outstanding.contains(&request_id))
+        self.map.get(&pair_key(requester, server)).is_some_and(|c| c.outstanding.contains(&request_id))
     }
 
     /// The requester got its answer, or learned the request failed some other way (the server was
     /// down).
     pub fn forget(&mut self, requester: Node, server: Node, request_id: u64) {
-        if let Some(c) = self.map.get_mut(&(requester, server)) {
+        if let Some(c) = self.map.get_mut(&pair_key(requester, server)) {
             c.outstanding.retain(|r| *r != request_id);
         }
     }
@@ -59,17 +73,14 @@ impl Connections {
     /// The connection reset: the requests it had outstanding (each fails at the requester), and from
     /// now on only messages with an id of at least `next_message_id` travel on it.
     pub fn reset(&mut self, requester: Node, server: Node, next_message_id: u64) -> Vec<u64> {
-        if self.map.get(&(requester, server)).is_none() {
-            self.map.insert((requester, server), Connection::default());
-        }
-        let Some(c) = self.map.get_mut(&(requester, server)) else { return Vec::new() };
+        let c = self.map.entry(pair_key(requester, server)).or_default();
         c.first_valid_id = next_message_id;
         std::mem::take(&mut c.outstanding)
     }
 
     /// Was message `id` sent on the connection before it last reset?
     pub fn is_stale(&self, requester: Node, server: Node, id: u64) -> bool {
-        self.map.get(&(requester, server)).is_some_and(|c| id < c.first_valid_id)
+        self.map.get(&pair_key(requester, server)).is_some_and(|c| id < c.first_valid_id)
     }
 }
 
