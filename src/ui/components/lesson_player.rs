@@ -17,13 +17,25 @@ use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct LessonPlayerProps {
     pub lab: Lab,
     pub lesson: Rc<Scenario>,
     pub data_version: u64,
     pub playing: bool,
     pub dispatch: Dispatch,
+}
+
+impl PartialEq for LessonPlayerProps {
+    /// The lesson by identity: a lab's lesson never changes in place, and comparing two scenarios
+    /// field by field on every render would cost time and about 5 KB of wasm.
+    fn eq(&self, other: &Self) -> bool {
+        self.lab == other.lab
+            && Rc::ptr_eq(&self.lesson, &other.lesson)
+            && self.data_version == other.data_version
+            && self.playing == other.playing
+            && self.dispatch == other.dispatch
+    }
 }
 
 /// What the learner did with each step's checkpoint.
