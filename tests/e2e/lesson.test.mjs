@@ -82,6 +82,12 @@ test('a lesson link opens the player; the learner answers a checkpoint before th
   const before = await page.getAttribute('[data-testid=lesson]', 'data-step');
   await page.click('[data-testid=lesson-back]');
   await page.waitForFunction((b) => document.querySelector('[data-testid=lesson]').dataset.step !== b, before);
+  // The timeline marks each step of the run played; a mark takes the run, and the player, back there.
+  const marks = await page.$$eval('[data-testid=step-mark]', (ms) => ms.map((m) => Number(m.dataset.atMs)));
+  assert.deepEqual(marks.slice(0, 3), [0, 4000, 8000]);
+  await page.click('[data-testid=step-mark][data-at-ms="4000"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=clock]').dataset.nowMs === '4000');
+  assert.match(await page.textContent('[data-testid=checkpoint-question]'), /Which broker leads orders-0\?/);
   // The lesson index lists every lesson by topic.
   await page.click('[data-testid=lessons-menu] summary');
   await page.waitForSelector('.lesson-index');

@@ -1,5 +1,6 @@
 //! The timeline: scrub anywhere in the run played so far (rewind is a keyframe restore and a short
-//! replay), with a mark at each warning of the narration to jump to.
+//! replay), with a mark at each warning of the narration to jump to and, in a lesson, a mark at each
+//! step on the part of the run played (the lesson player follows the moment it is taken to).
 
 use crate::session::narrate::{Category, Severity, clock};
 use crate::sim::Tick;
@@ -51,6 +52,12 @@ pub fn timeline(props: &TimelineProps) -> Html {
         let permille = at.saturating_mul(1000) / span;
         let title = format!("{}: {}", clock(Tick(*at)), escape(text));
         let _ = write!(marks, r#"<button type="button" class="mark" style="left:{}.{}%" data-at-ms="{at}" title="{title}" aria-label="Jump to {title}" tabindex="-1"></button>"#, permille / 10, permille % 10);
+    }
+    // Lesson steps, numbered as the player numbers them; only those on the part of the run played.
+    for (i, step) in props.lab.lesson.iter().flat_map(|l| l.steps.iter()).enumerate().filter(|(_, s)| s.at_ms <= horizon) {
+        let permille = step.at_ms.saturating_mul(1000) / span;
+        let title = format!("Step {} at {}: {}", i + 1, clock(Tick(step.at_ms)), escape(&step.text));
+        let _ = write!(marks, r#"<button type="button" class="mark step" style="left:{}.{}%" data-at-ms="{}" data-testid="step-mark" title="{title}" aria-label="Jump to {title}" tabindex="-1"></button>"#, permille / 10, permille % 10, step.at_ms);
     }
     let (lab, d) = (props.lab.clone(), props.dispatch.clone());
     let jump = Callback::from(move |e: MouseEvent| {
