@@ -83,11 +83,6 @@ pub fn preset_text(id: &str) -> Option<&'static str> {
     PROVIDED.with(|p| p.borrow().iter().find(|(i, _)| *i == id).map(|(_, text)| *text))
 }
 
-/// Whether the web app must fetch this lesson's file before opening it.
-pub fn needs_text(id: &str) -> bool {
-    is_preset(id) && preset_text(id).is_none()
-}
-
 /// Hands over a lesson's file (the web app fetched it). Only ids of the index are taken, each once:
 /// the index decides what a lesson is, and a lesson's text does not change while the page is open.
 pub fn provide_text(id: &str, text: String) {
@@ -141,6 +136,6 @@ mod tests {
     #[test]
     fn an_unknown_lesson_is_unknown_not_unloaded() {
         assert!(matches!(preset("leader-failovr"), Err(LibraryError::UnknownPreset { suggestion: Some(s), .. }) if s == "leader-failover"));
-        assert!(!needs_text("leader-failovr"));
+        assert!(!is_preset("leader-failovr"));
     }
 }

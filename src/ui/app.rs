@@ -69,12 +69,20 @@ fn demo_with(problem: String, embed: &EmbedOptions) -> Result<(Lab, Option<Strin
     Ok((lab, Some(problem)))
 }
 
+/// What the app shows for its source.
+pub enum Opened {
+    /// The lab, with the problem to show if what was asked for could not be opened.
+    Lab(Result<(Lab, Option<String>), String>),
+    /// The lesson whose file must be fetched first.
+    Fetching(String),
+}
+
 /// The lab for a fragment, with the problem to show if what it names could not be opened.
-pub fn open(fragment: &str) -> Result<(Lab, Option<String>), String> {
+pub fn open(fragment: &str) -> Opened {
     open_with(fragment, &EmbedOptions::default())
 }
 
-pub fn open_with(fragment: &str, embed: &EmbedOptions) -> Result<(Lab, Option<String>), String> {
+pub fn open_with(fragment: &str, embed: &EmbedOptions) -> Opened {
     let body = fragment.trim_start_matches('#');
     if !body.is_empty() && !body.starts_with("preset=") {
         return open_link(fragment, embed);
@@ -86,34 +94,17 @@ pub fn open_with(fragment: &str, embed: &EmbedOptions) -> Result<(Lab, Option<St
     };
     // The lab's own built-in runs first (the stress preset the performance budget is measured on).
     if let Some(definition) = presets::lookup(id) {
-        return Ok((Lab::open(definition, id, None, Origin::Builtin, embed.clone()).map_err(spec_errors)?, None));
+        return Opened::Lab(Lab::open(definition, id, None, Origin::Builtin, embed.clone()).map_err(spec_errors).map(|lab| (lab, None)));
     }
-    match library::preset(id) {
-        Ok(scenario) => Ok((scenario_lab(scenario, Origin::Lesson, embed)?, None)),
+    Opened::Lab(match library::preset(id) {
+        Ok(scenario) => scenario_lab(scenario, Origin::Lesson, embed).map(|lab| (lab, None)),
+        Err(library::LibraryError::NotLoaded { id }) => return Opened::Fetching(id),
         Err(library::LibraryError::UnknownPreset { suggestion, .. }) => {
             let hint = suggestion.map_or(String::new(), |s| format!(" (did you mean '{s}'?)"));
             demo_with(format!("There is no preset '{id}'{hint}. Showing the {DEFAULT_PRESET} lab instead; the Lessons menu lists every lesson."), embed)
         }
         Err(e) => demo_with(format!("Could not open #preset={id}: {e}. Showing the {DEFAULT_PRESET} lab instead."), embed),
-    }
-}
-
-/// The lesson whose file must be fetched before `fragment` can open, if any.
-pub fn lesson_to_fetch(fragment: &str) -> Option<String> {
-    let body = fragment.trim_start_matches('#');
-    if body.is_empty() {
-        return None;
-    }
-    let id = if body.starts_with("preset=") {
-        // The lab's own built-in runs come first, as in `open_with`.
-        preset_in_fragment(fragment).filter(|id| presets::lookup(id).is_none())?
-    } else {
-        match decode_link(fragment) {
-            Err(LinkError::LessonNotLoaded { id }) => id,
-            _ => return None,
-        }
-    };
-    library::needs_text(&id).then_some(id)
+    })
 }
 
 /// A lesson's file, fetched from next to the page.
@@ -131,19 +122,13 @@ async fn fetch_lesson(id: &str) -> Result<String, String> {
     text.as_string().ok_or_else(|| format!("{url} is not text"))
 }
 
-/// What the app shows for its source.
-enum Opened {
-    Lab(Result<(Lab, Option<String>), String>),
-    /// Waiting for a lesson's file.
-    Fetching(String),
-}
-
 /// A share link: the scenario at the link's seed, the learner's clicks replayed where they landed, at
 /// the link's moment.
-fn open_link(fragment: &str, embed: &EmbedOptions) -> Result<(Lab, Option<String>), String> {
+fn open_link(fragment: &str, embed: &EmbedOptions) -> Opened {
     let run = match decode_link(fragment) {
         Ok(run) => run,
-        Err(e) => return demo_with(format!("This share link cannot be opened: {e}. Showing the {DEFAULT_PRESET} lab instead."), embed),
+        Err(LinkError::LessonNotLoaded { id }) => return Opened::Fetching(id),
+        Err(e) => return Opened::Lab(demo_with(format!("This share link cannot be opened: {e}. Showing the {DEFAULT_PRESET} lab instead."), embed)),
     };
     let opened = run.base_scenario().map_err(|e| e.to_string()).and_then(|mut scenario| {
         scenario.seed = run.seed;
@@ -156,10 +141,10 @@ fn open_link(fragment: &str, embed: &EmbedOptions) -> Result<(Lab, Option<String
         lab.session_mut().seek(Tick(run.at_ms));
         Ok(lab)
     });
-    match opened {
+    Opened::Lab(match opened {
         Ok(lab) => Ok((lab, None)),
         Err(e) => demo_with(format!("This share link cannot be opened: {e}. Showing the {DEFAULT_PRESET} lab instead."), embed),
-    }
+    })
 }
 
 #[function_component(App)]
@@ -185,15 +170,12 @@ pub fn app() -> Html {
     let opened = use_memo(((*source).clone(), (*arrived).clone(), (*failed).clone()), {
         let embed = embed.clone();
         move |(source, _, failed)| match source {
-            Source::Fragment(f) => match lesson_to_fetch(f) {
-                Some(id) => match failed {
-                    Some((failed_id, why)) if *failed_id == id => Opened::Lab(demo_with(
-                        format!("The lesson '{id}' could not be loaded: {why}. Showing the {DEFAULT_PRESET} lab instead."),
-                        &embed.0,
-                    )),
-                    _ => Opened::Fetching(id),
-                },
-                None => Opened::Lab(open_with(f, &embed.0)),
+            Source::Fragment(f) => match (open_with(f, &embed.0), failed) {
+                (Opened::Fetching(id), Some((failed_id, why))) if *failed_id == id => Opened::Lab(demo_with(
+                    format!("The lesson '{id}' could not be loaded: {why}. Showing the {DEFAULT_PRESET} lab instead."),
+                    &embed.0,
+                )),
+                (opened, _) => opened,
             },
             Source::File(scenario, _) => Opened::Lab(scenario_lab((**scenario).clone(), Origin::Scenario, &embed.0).map(|lab| (lab, None))),
         }
