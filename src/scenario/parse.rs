@@ -79,11 +79,11 @@ pub fn document(text: &str, format: Format) -> Result<Value, Problems> {
 /// otherwise generate a second copy of every scenario type's serializer (about 20 KB of the page's
 /// gzip budget). The price is that keys come out in alphabetical order, which the reader ignores.
 pub fn to_toml(scenario: &Scenario) -> Result<String, String> {
-    let value = serde_json::to_value(scenario).map_err(|e| format!("cannot write this scenario as TOML: {e}"))?;
-    match json_to_toml(value, "")? {
-        Some(toml::Value::Table(table)) => toml::to_string_pretty(&table).map_err(|e| format!("cannot write this scenario as TOML: {e}")),
-        _ => Err("cannot write this scenario as TOML: it is not a table".to_string()),
-    }
+    let written = serde_json::to_value(scenario).map_err(|e| e.to_string()).and_then(|value| match json_to_toml(value, "")? {
+        Some(toml::Value::Table(table)) => toml::to_string_pretty(&table).map_err(|e| e.to_string()),
+        _ => Err("it is not a table".to_string()),
+    });
+    written.map_err(|why| format!("cannot write this scenario as TOML: {why}"))
 }
 
 /// A JSON value as TOML, which has no null: a null is left out, as a missing key reads the same.
@@ -94,7 +94,7 @@ fn json_to_toml(value: Value, path: &str) -> Result<Option<toml::Value>, String>
         Value::Number(n) => match (n.as_i64(), n.as_f64()) {
             (Some(i), _) => toml::Value::Integer(i),
             (None, Some(f)) if n.is_f64() => toml::Value::Float(f),
-            _ => return Err(format!("cannot write this scenario as TOML: {path} = {n} is larger than a TOML integer can be")),
+            _ => return Err(format!("{path} = {n} is larger than a TOML integer can be")),
         },
         Value::String(s) => toml::Value::String(s),
         Value::Array(items) => toml::Value::Array(

@@ -26,8 +26,9 @@ use transaction::{TransactionManager, TxnAnswer, TxnCall, TxnOutcome, TxnPhase};
 use workload::WorkloadState;
 pub use crate::kafka::world::spec::TransactionPlan;
 
-/// Emptied batch builders a producer keeps for reuse, at most.
-const SPARE_BUILDERS_MAX: usize = 32;
+/// Emptied batch builders, and emptied request batch lists, a producer keeps for reuse: at most
+/// this many of each (a few cover what a producer has in flight at once).
+const SPARES_MAX: usize = 32;
 
 /// A batch in the accumulator or in flight.
 #[derive(Clone, Debug)]
@@ -757,8 +758,7 @@ impl Producer {
                     self.buffer_used = self.buffer_used.saturating_sub(u64::from(batch.size_bytes));
                     let fact = Fact::Acked { partition: batch.partition, base_offset, records: batch.sealed.clone().unwrap_or_else(|| Rc::from([])) };
                     out.event_with_fact(EventKind::ProduceAcked { producer: self.index, partition: batch.partition, base_offset, records, latency_ms }, fact);
-                    // A few spares cover the batches a producer has in flight at once.
-                    if self.spare_builders.len() < SPARE_BUILDERS_MAX {
+                    if self.spare_builders.len() < SPARES_MAX {
                         self.spare_builders.push(batch.builder);
                     }
                 }
@@ -773,8 +773,8 @@ impl Producer {
                 }
             }
         }
-        // Kept for the next request's batches (a few cover the requests in flight at once).
-        if self.spare_batch_lists.len() < SPARE_BUILDERS_MAX {
+        // Kept for the next request's batches.
+        if self.spare_batch_lists.len() < SPARES_MAX {
             self.spare_batch_lists.push(batches);
         }
         if refresh {
