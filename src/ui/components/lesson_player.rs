@@ -52,7 +52,9 @@ struct Answer {
 /// wait for Continue.
 fn follow(lesson: &Scenario, current: usize, now_ms: u64) -> usize {
     let steps = &lesson.steps;
-    let Some(reached) = step_reached(steps, now_ms) else { return 0 };
+    let Some(reached) = step_reached(steps, now_ms) else {
+        return 0;
+    };
     let current_at = steps.get(current).map_or(0, |s| s.at_ms);
     if now_ms < current_at {
         return reached;
@@ -60,7 +62,9 @@ fn follow(lesson: &Scenario, current: usize, now_ms: u64) -> usize {
     if reached <= current {
         return current;
     }
-    let mut later = (current + 1..=reached).filter(|&j| steps[j].at_ms > current_at).peekable();
+    let mut later = (current + 1..=reached)
+        .filter(|&j| steps[j].at_ms > current_at)
+        .peekable();
     if later.peek().is_none() {
         return current;
     }
@@ -99,14 +103,25 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
         use_effect_with((*current, now_ms), move |(current, now_ms)| {
             // A locked or looping embed plays through: nobody is there to press Continue.
             let plays_through = lab.embed.lock || lab.embed.loop_run;
-            lab.signals.borrow_mut().pause_at_ms = if plays_through { None } else { next_stop_ms(&lesson.steps, Some(*current), *now_ms) };
+            lab.signals.borrow_mut().pause_at_ms = if plays_through {
+                None
+            } else {
+                next_stop_ms(&lesson.steps, Some(*current), *now_ms)
+            };
         });
     }
     {
         let lesson = lesson.clone();
         use_effect_with(*current, move |current| {
             if let Some(step) = lesson.steps.get(*current) {
-                embed::post("step", &[("index", Field::Number(*current as f64)), ("at_ms", Field::Number(step.at_ms as f64)), ("text", Field::Text(&step.text))]);
+                embed::post(
+                    "step",
+                    &[
+                        ("index", Field::Number(*current as f64)),
+                        ("at_ms", Field::Number(step.at_ms as f64)),
+                        ("text", Field::Text(&step.text)),
+                    ],
+                );
             }
         });
     }
@@ -118,7 +133,12 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
     let next_at = lesson.steps.get(*current + 1).map(|s| s.at_ms);
 
     let on_back = {
-        let (current, lab, d, lesson) = (current.clone(), props.lab.clone(), props.dispatch.clone(), lesson.clone());
+        let (current, lab, d, lesson) = (
+            current.clone(),
+            props.lab.clone(),
+            props.dispatch.clone(),
+            lesson.clone(),
+        );
         Callback::from(move |_: MouseEvent| {
             if *current > 0 {
                 let to = *current - 1;
@@ -141,7 +161,12 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
         })
     };
     let on_menu = {
-        let (current, lab, d, lesson) = (current.clone(), props.lab.clone(), props.dispatch.clone(), lesson.clone());
+        let (current, lab, d, lesson) = (
+            current.clone(),
+            props.lab.clone(),
+            props.dispatch.clone(),
+            lesson.clone(),
+        );
         Callback::from(move |e: Event| {
             let select = e.target_unchecked_into::<HtmlSelectElement>();
             if let Ok(to) = select.value().parse::<usize>()
@@ -156,7 +181,12 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
 
     let options = lesson.steps.iter().enumerate().map(|(i, s)| {
         let mark = if s.checkpoint.is_some() { " ?" } else { "" };
-        let label = format!("{}. {} — {}{mark}", i + 1, clock(Tick(s.at_ms)), short(&s.text, 60));
+        let label = format!(
+            "{}. {} — {}{mark}",
+            i + 1,
+            clock(Tick(s.at_ms)),
+            short(&s.text, 60)
+        );
         html! { <option value={i.to_string()} selected={i == *current}>{ label }</option> }
     });
 

@@ -21,18 +21,31 @@ pub struct ShareDialogProps {
 
 /// The page's address without query and fragment: where links and frames point.
 fn page_base() -> String {
-    let Some(location) = web_sys::window().map(|w| w.location()) else { return String::new() };
-    format!("{}{}", location.origin().unwrap_or_default(), location.pathname().unwrap_or_default())
+    let Some(location) = web_sys::window().map(|w| w.location()) else {
+        return String::new();
+    };
+    format!(
+        "{}{}",
+        location.origin().unwrap_or_default(),
+        location.pathname().unwrap_or_default()
+    )
 }
 
 /// Offers `text` as a file download.
 fn download(name: &str, text: &str) -> Result<(), String> {
     let document = gloo::utils::document();
-    let a = document.create_element("a").map_err(|_| "the browser refused to create a link".to_string())?;
-    let href = format!("data:text/plain;charset=utf-8,{}", String::from(js_sys::encode_uri_component(text)));
+    let a = document
+        .create_element("a")
+        .map_err(|_| "the browser refused to create a link".to_string())?;
+    let href = format!(
+        "data:text/plain;charset=utf-8,{}",
+        String::from(js_sys::encode_uri_component(text))
+    );
     a.set_attribute("href", &href).ok();
     a.set_attribute("download", name).ok();
-    let a: web_sys::HtmlElement = a.dyn_into().map_err(|_| "the browser refused to create a link".to_string())?;
+    let a: web_sys::HtmlElement = a
+        .dyn_into()
+        .map_err(|_| "the browser refused to create a link".to_string())?;
     a.click();
     Ok(())
 }
@@ -40,9 +53,11 @@ fn download(name: &str, text: &str) -> Result<(), String> {
 /// Copies `text` with the asynchronous clipboard API, where the browser offers it.
 fn copy(text: &str) {
     let window: JsValue = gloo::utils::window().into();
-    let clipboard = Reflect::get(&window, &"navigator".into()).and_then(|n| Reflect::get(&n, &"clipboard".into()));
+    let clipboard = Reflect::get(&window, &"navigator".into())
+        .and_then(|n| Reflect::get(&n, &"clipboard".into()));
     if let Ok(clipboard) = clipboard
-        && let Ok(write) = Reflect::get(&clipboard, &"writeText".into()).and_then(|f| f.dyn_into::<Function>())
+        && let Ok(write) =
+            Reflect::get(&clipboard, &"writeText".into()).and_then(|f| f.dyn_into::<Function>())
     {
         let _ = write.call1(&clipboard, &JsValue::from_str(text));
     }
@@ -50,16 +65,28 @@ fn copy(text: &str) {
 
 #[function_component(ShareDialog)]
 pub fn share_dialog(props: &ShareDialogProps) -> Html {
-    let options = use_state(|| EmbedOptions { embed: true, ..EmbedOptions::default() });
+    let options = use_state(|| EmbedOptions {
+        embed: true,
+        ..EmbedOptions::default()
+    });
     let problem = use_state(|| None::<String>);
     let lab = &props.lab;
     let run = lab.shared_run();
     let base = page_base();
     let plain = lab.origin == Origin::Lesson && run.actions.is_empty() && run.at_ms == 0;
-    let link = if plain { preset_link(&lab.preset, &base) } else { encode_link(&run, &base) };
+    let link = if plain {
+        preset_link(&lab.preset, &base)
+    } else {
+        encode_link(&run, &base)
+    };
     let too_long = link.len() > LINK_DOWNLOAD_THRESHOLD;
-    let fragment = link.split_once('#').map_or(String::new(), |(_, f)| format!("#{f}"));
-    let title = lab.lesson.as_ref().map_or_else(|| format!("the {} lab", lab.preset), |l| l.title.clone());
+    let fragment = link
+        .split_once('#')
+        .map_or(String::new(), |(_, f)| format!("#{f}"));
+    let title = lab
+        .lesson
+        .as_ref()
+        .map_or_else(|| format!("the {} lab", lab.preset), |l| l.title.clone());
     let snippet = format!(
         r#"<iframe src="{base}{}{fragment}" width="100%" height="640" style="border:0" loading="lazy" title="kafka-lab: {}" allow="clipboard-write"></iframe>"#,
         options.query(),
@@ -98,7 +125,11 @@ pub fn share_dialog(props: &ShareDialogProps) -> Html {
     let on_export = {
         let (lab, problem) = (lab.clone(), problem.clone());
         Callback::from(move |_: MouseEvent| {
-            let written = lab.shared_run().scenario().map_err(|e| e.to_string()).and_then(|s| to_toml(&s).map(|t| (s.id, t)));
+            let written = lab
+                .shared_run()
+                .scenario()
+                .map_err(|e| e.to_string())
+                .and_then(|s| to_toml(&s).map(|t| (s.id, t)));
             match written.and_then(|(id, text)| download(&format!("{id}.toml"), &text)) {
                 Ok(()) => problem.set(None),
                 Err(e) => problem.set(Some(format!("Could not write the run as a file: {e}"))),
@@ -109,14 +140,18 @@ pub fn share_dialog(props: &ShareDialogProps) -> Html {
         let (open, problem) = (props.on_open_file.clone(), problem.clone());
         Callback::from(move |e: Event| {
             let input = e.target_unchecked_into::<HtmlInputElement>();
-            let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
             let name = file.name();
             let (open, problem) = (open.clone(), problem.clone());
             let read = Closure::once(move |text: JsValue| {
                 let text = text.as_string().unwrap_or_default();
                 match parse_scenario(&text) {
                     Ok(scenario) => open.emit(scenario),
-                    Err(problems) => problem.set(Some(format!("{name} cannot be opened:\n{problems}"))),
+                    Err(problems) => {
+                        problem.set(Some(format!("{name} cannot be opened:\n{problems}")))
+                    }
                 }
             });
             let _ = file.text().then(&read);
@@ -135,7 +170,10 @@ pub fn share_dialog(props: &ShareDialogProps) -> Html {
     let close = props.on_close.reform(|_: MouseEvent| ());
     let backdrop = close.clone();
     let stop = Callback::from(|e: MouseEvent| e.stop_propagation());
-    let checkbox = |name: &'static str, label: &'static str, checked: bool, onchange: Callback<Event>| {
+    let checkbox = |name: &'static str,
+                    label: &'static str,
+                    checked: bool,
+                    onchange: Callback<Event>| {
         html! { <label class="option"><input type="checkbox" data-testid={format!("embed-{name}")} {checked} {onchange} />{ label }</label> }
     };
     html! {
