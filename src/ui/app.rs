@@ -144,15 +144,21 @@ pub fn open_with(fragment: &str, embed: &EmbedOptions) -> Opened {
     })
 }
 
+/// What a rejected browser promise says: its message, or the error value written out.
+pub(crate) fn js_reason(e: &wasm_bindgen::JsValue) -> String {
+    use wasm_bindgen::JsCast as _;
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .or_else(|| js_sys::JSON::stringify(e).ok().map(String::from))
+        .unwrap_or_default()
+}
+
 /// A lesson's file, fetched from next to the page.
 async fn fetch_lesson(id: &str) -> Result<String, String> {
     use wasm_bindgen::JsCast as _;
     use wasm_bindgen_futures::JsFuture;
-    let why = |e: wasm_bindgen::JsValue| {
-        e.as_string()
-            .or_else(|| js_sys::JSON::stringify(&e).ok().map(String::from))
-            .unwrap_or_default()
-    };
+    let why = |e: wasm_bindgen::JsValue| js_reason(&e);
     let url = format!("scenarios/{id}.toml");
     let window = web_sys::window().ok_or("there is no window")?;
     let response: web_sys::Response = JsFuture::from(window.fetch_with_str(&url))

@@ -192,3 +192,33 @@ test('a lesson whose file cannot be fetched says so over a working lab; the next
   assert.equal(await page.$('[data-testid=error]'), null);
   await page.close();
 });
+
+test('a run downloaded as a scenario file opens again; a broken or oversized file is named with the reason, and once fixed it opens', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await page.goto(`${server.url}#preset=leader-failover`, { waitUntil: 'networkidle' });
+  await page.waitForSelector('[data-testid=lesson]');
+  await page.click('[data-testid=share-button]');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-toml]')]);
+  assert.equal(download.suggestedFilename(), 'leader-failover.toml');
+  const exported = fs.readFileSync(await download.path(), 'utf8');
+  assert.match(exported, /^id = "leader-failover"$/m);
+  const mine = exported.replace(/^id = ".*"$/m, 'id = "my-failover"');
+  const file = (name, text) => ({ name, mimeType: 'text/plain', buffer: Buffer.from(text) });
+
+  // A seed written as a word: the file is refused, and the message names the field.
+  await page.setInputFiles('[data-testid=open-file]', file('mine.toml', mine.replace(/^seed = \d+$/m, 'seed = "soon"')));
+  const problem = await page.waitForSelector('[data-testid=share-problem]');
+  assert.match(await problem.textContent(), /mine\.toml cannot be opened:\s+seed: /);
+  assert.equal(await page.getAttribute('.lab', 'data-preset'), 'leader-failover', 'the lab runs on');
+
+  // Larger than any scenario: refused before the browser reads it.
+  await page.setInputFiles('[data-testid=open-file]', file('huge.toml', 'x'.repeat(2 << 20)));
+  await page.waitForFunction(() => /huge\.toml cannot be opened:\s+it is 2097152 bytes/.test(document.querySelector('[data-testid=share-problem]')?.textContent ?? ''));
+
+  // Fixed, the same file name opens: the lab now runs the file's scenario.
+  await page.setInputFiles('[data-testid=open-file]', file('mine.toml', mine));
+  await page.waitForFunction(() => document.querySelector('.lab')?.dataset.preset === 'my-failover');
+  assert.equal(await page.$('[data-testid=share-dialog]'), null, 'the dialog closes on the opened run');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

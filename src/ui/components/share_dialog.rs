@@ -3,11 +3,12 @@
 //! run as a `.toml` scenario file, and opening a scenario file.
 
 use crate::scenario::link::{LINK_DOWNLOAD_THRESHOLD, encode_link, preset_link};
+use crate::scenario::parse::SCENARIO_TEXT_MAX_BYTES;
 use crate::scenario::{Scenario, parse_scenario, to_toml};
+use crate::ui::app::js_reason;
 use crate::ui::embed::EmbedOptions;
 use crate::ui::lab::{Lab, Origin};
 use js_sys::{Function, Reflect};
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -48,6 +49,22 @@ fn download(name: &str, text: &str) -> Result<(), String> {
         .map_err(|_| "the browser refused to create a link".to_string())?;
     a.click();
     Ok(())
+}
+
+/// A chosen file's text. A file larger than any scenario is refused before the browser reads it
+/// into memory; a file the browser cannot read says why.
+async fn read_text(file: &web_sys::File) -> Result<String, String> {
+    let bytes = file.size();
+    if bytes > SCENARIO_TEXT_MAX_BYTES as f64 {
+        return Err(format!(
+            "it is {bytes} bytes; a scenario file is at most {SCENARIO_TEXT_MAX_BYTES} bytes"
+        ));
+    }
+    let text = wasm_bindgen_futures::JsFuture::from(file.text())
+        .await
+        .map_err(|e| format!("the browser could not read it ({})", js_reason(&e)))?;
+    text.as_string()
+        .ok_or_else(|| "the browser did not read it as text".to_string())
 }
 
 /// Copies `text` with the asynchronous clipboard API, where the browser offers it.
@@ -143,20 +160,22 @@ pub fn share_dialog(props: &ShareDialogProps) -> Html {
             let Some(file) = input.files().and_then(|f| f.get(0)) else {
                 return;
             };
-            let name = file.name();
+            // Emptied, so that choosing the same file again (once it is fixed) is a change too.
+            input.set_value("");
             let (open, problem) = (open.clone(), problem.clone());
-            let read = Closure::once(move |text: JsValue| {
-                let text = text.as_string().unwrap_or_default();
-                match parse_scenario(&text) {
-                    Ok(scenario) => open.emit(scenario),
-                    Err(problems) => {
-                        problem.set(Some(format!("{name} cannot be opened:\n{problems}")))
+            wasm_bindgen_futures::spawn_local(async move {
+                let name = file.name();
+                match read_text(&file)
+                    .await
+                    .and_then(|text| parse_scenario(&text).map_err(|p| p.to_string()))
+                {
+                    Ok(scenario) => {
+                        problem.set(None);
+                        open.emit(scenario);
                     }
+                    Err(why) => problem.set(Some(format!("{name} cannot be opened:\n{why}"))),
                 }
             });
-            let _ = file.text().then(&read);
-            // The closure must outlive this handler (the file is read later); it runs once.
-            read.forget();
         })
     };
     let on_copy = {
