@@ -153,6 +153,11 @@ test('a course page embeds a locked, looping lab in an iframe and hears its even
   }
   assert.ok(seen.every((t) => t >= 4000 && t <= 9000), `stays within the loop: ${seen.join(',')}`);
   assert.ok(new Set(seen).size > 3, 'it plays');
+  // Nobody answers in a locked embed: playing on from the 4 s question reports it skipped, once.
+  await page.waitForFunction(() => window.labMessages.some((m) => m.type === 'checkpoint'));
+  const checkpoints = await page.evaluate(() => window.labMessages.filter((m) => m.type === 'checkpoint'));
+  assert.deepEqual(checkpoints.map((m) => [m.step, m.skipped, m.correct]), [[1, true, false]]);
+  assert.match(checkpoints[0].question, /\?$/);
   // The course page drives it with a command.
   await frame.evaluate(() => window.postMessage({ target: 'kafka-lab', command: 'pause' }, '*'));
   await frame.waitForFunction(() => document.querySelector('.lab').dataset.playing === 'false');

@@ -110,9 +110,31 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
             };
         });
     }
+    // A course page hears of a checkpoint the learner moved past without answering (or that a locked
+    // embed played through), once per checkpoint: an answered one is reported by "Check my answer".
+    let left = use_mut_ref(|| (0usize, vec![false; steps_len]));
     {
-        let lesson = lesson.clone();
+        let (lesson, answers, left) = (lesson.clone(), answers.clone(), left.clone());
         use_effect_with(*current, move |current| {
+            let (from, reported) = &mut *left.borrow_mut();
+            for i in *from..*current {
+                if let Some(c) = &lesson.steps[i].checkpoint
+                    && answers[i].revealed.is_none()
+                    && !reported[i]
+                {
+                    reported[i] = true;
+                    embed::post(
+                        "checkpoint",
+                        &[
+                            ("step", Field::Number(i as f64)),
+                            ("question", Field::Text(&c.question)),
+                            ("correct", Field::Bool(false)),
+                            ("skipped", Field::Bool(true)),
+                        ],
+                    );
+                }
+            }
+            *from = *current;
             if let Some(step) = lesson.steps.get(*current) {
                 embed::post(
                     "step",
@@ -237,6 +259,7 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
                                     ("answer", Field::Text(&value.to_string())),
                                     ("actual", Field::Text(&actual)),
                                     ("correct", Field::Bool(correct)),
+                                    ("skipped", Field::Bool(false)),
                                 ],
                             );
                         }
