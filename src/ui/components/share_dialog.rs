@@ -54,8 +54,9 @@ fn download(name: &str, text: &str) -> Result<(), String> {
 /// A chosen file's text. A file larger than any scenario is refused before the browser reads it
 /// into memory; a file the browser cannot read says why.
 async fn read_text(file: &web_sys::File) -> Result<String, String> {
-    let bytes = file.size();
-    if bytes > SCENARIO_TEXT_MAX_BYTES as f64 {
+    // A file's size is a whole number of bytes, which the browser gives as a double.
+    let bytes = file.size() as u64;
+    if bytes > SCENARIO_TEXT_MAX_BYTES as u64 {
         return Err(format!(
             "it is {bytes} bytes; a scenario file is at most {SCENARIO_TEXT_MAX_BYTES} bytes"
         ));
