@@ -1,5 +1,5 @@
 // What the lab ships (wasm + js + css, gzip -9), against two numbers:
-// - the GOAL of issue 6, 300 KB. The build does not meet it today (about 563 KB: the engine with
+// - the GOAL of issue 6, 300 KB. The build does not meet it today (about 546 KB: the engine with
 //   replication, groups, transactions and the controller quorum, Yew, and the scenario module with
 //   its parsers). The test prints the gap on every run; the issue stays open until it closes.
 // - the CEILING this test enforces: today's size plus a little. The build may not grow past it, so
@@ -14,7 +14,7 @@ import zlib from 'node:zlib';
 import { DIST } from './lib/server.mjs';
 
 export const SHIPPED_GZIP_BYTES_GOAL = 300 * 1024;
-export const SHIPPED_GZIP_BYTES_CEILING = 555 * 1024;
+export const SHIPPED_GZIP_BYTES_CEILING = 540 * 1024;
 
 test('the shipped wasm, js and css do not grow past the ceiling (and the gap to 300 KB is reported)', () => {
   const shipped = fs.readdirSync(DIST).filter((f) => /\.(wasm|js|css)$/.test(f));
