@@ -7,10 +7,7 @@
 //! so memory stays bounded.
 
 use crate::kafka::config::ConfigValue;
-use crate::kafka::world::spec::{
-    ClusterSpec, CommitMode, ConsumerSpec, KeyPattern, ProducerSpec, TopicSpec, ValuePattern,
-    Workload,
-};
+use crate::kafka::world::spec::{ClusterSpec, CommitMode, ConsumerSpec, KeyPattern, ProducerSpec, TopicSpec, ValuePattern, Workload};
 use crate::kafka::world::{EventKind, World};
 use crate::sim::Tick;
 
@@ -21,10 +18,7 @@ pub const REFERENCE_RATE_PER_PRODUCER: u32 = 5_000;
 pub const REFERENCE_PARTITIONS: u32 = 12;
 
 fn config(pairs: &[(&str, ConfigValue)]) -> crate::sim::sorted::SortedMap<String, ConfigValue> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
 }
 
 pub fn reference_spec() -> ClusterSpec {
@@ -46,10 +40,7 @@ pub fn reference_spec() -> ClusterSpec {
             config: config(&[("acks", ConfigValue::from("all"))]),
             workload: Some(Workload {
                 rate_per_sec: REFERENCE_RATE_PER_PRODUCER,
-                keys: KeyPattern::Cycle {
-                    prefix: format!("p{}-key-", i + 1),
-                    count: 1000,
-                },
+                keys: KeyPattern::Cycle { prefix: format!("p{}-key-", i + 1), count: 1000 },
                 values: ValuePattern::Bytes { size: 100 },
                 ..Workload::default()
             }),
@@ -66,10 +57,7 @@ pub fn reference_spec() -> ClusterSpec {
         })
         .collect();
     ClusterSpec {
-        broker_config: config(&[
-            ("log.retention.check.interval.ms", ConfigValue::Int(5_000)),
-            ("min.insync.replicas", ConfigValue::Int(2)),
-        ]),
+        broker_config: config(&[("log.retention.check.interval.ms", ConfigValue::Int(5_000)), ("min.insync.replicas", ConfigValue::Int(2))]),
         topics: vec![topic],
         producers,
         consumers,

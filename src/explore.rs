@@ -11,15 +11,10 @@
 //!   records get lost here: the checker must find them, or it is not checking.
 
 use crate::kafka::config::ConfigValue;
-use crate::kafka::world::spec::{
-    ClusterSpec, CommitMode, ConsumerSpec, KeyPattern, ProducerSpec, TopicSpec, ValuePattern,
-    Workload,
-};
-use crate::kafka::world::{
-    Action, Event, EventKind, NodeRef, RunDefinition, TimedAction, ViolationKind,
-};
-use crate::sim::sorted::SortedMap;
+use crate::kafka::world::spec::{ClusterSpec, CommitMode, ConsumerSpec, KeyPattern, ProducerSpec, TopicSpec, ValuePattern, Workload};
+use crate::kafka::world::{Action, Event, EventKind, NodeRef, RunDefinition, TimedAction, ViolationKind};
 use crate::sim::{Rng, Tick};
+use crate::sim::sorted::SortedMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Profile {
@@ -56,10 +51,7 @@ const BROKERS: u32 = 3;
 const CONTROLLERS: u32 = 3;
 
 fn config(pairs: &[(&str, ConfigValue)]) -> SortedMap<String, ConfigValue> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
 }
 
 /// The cluster and workload every seed runs.
@@ -73,16 +65,10 @@ pub fn spec(profile: Profile) -> ClusterSpec {
             transactions: None,
             name: format!("p{i}"),
             topic: "events".into(),
-            config: config(&[
-                ("acks", ConfigValue::from(acks)),
-                ("delivery.timeout.ms", ConfigValue::Int(60_000)),
-            ]),
+            config: config(&[("acks", ConfigValue::from(acks)), ("delivery.timeout.ms", ConfigValue::Int(60_000))]),
             workload: Some(Workload {
                 rate_per_sec: 100,
-                keys: KeyPattern::Cycle {
-                    prefix: format!("p{i}-k"),
-                    count: 50,
-                },
+                keys: KeyPattern::Cycle { prefix: format!("p{i}-k"), count: 50 },
                 values: ValuePattern::Bytes { size: 64 },
                 stop_ms: Some(FAULT_PHASE_MS + 10_000),
                 ..Workload::default()
@@ -90,21 +76,14 @@ pub fn spec(profile: Profile) -> ClusterSpec {
         })
         .collect();
     ClusterSpec {
-        brokers: (1..=BROKERS)
-            .map(|id| crate::kafka::world::spec::BrokerSpec { id, rack: None })
-            .collect(),
+        brokers: (1..=BROKERS).map(|id| crate::kafka::world::spec::BrokerSpec { id, rack: None }).collect(),
         controllers: CONTROLLERS,
         broker_config: config(&[
             ("min.insync.replicas", ConfigValue::Int(2)),
             ("unclean.leader.election.enable", ConfigValue::Bool(unclean)),
             ("replica.lag.time.max.ms", ConfigValue::Int(10_000)),
         ]),
-        topics: vec![TopicSpec {
-            name: "events".into(),
-            partitions: Some(6),
-            replication_factor: Some(3),
-            ..TopicSpec::default()
-        }],
+        topics: vec![TopicSpec { name: "events".into(), partitions: Some(6), replication_factor: Some(3), ..TopicSpec::default() }],
         producers,
         consumers: vec![ConsumerSpec {
             name: "reader".into(),
@@ -135,29 +114,13 @@ pub fn faults(seed: u64, profile: Profile) -> Vec<TimedAction> {
         match rng.below(9) {
             0 | 1 => {
                 let lose_page_cache = rng.below(2) == 0;
-                actions.push(at(
-                    t,
-                    Action::KillBroker {
-                        broker: victim,
-                        lose_page_cache,
-                    },
-                ));
+                actions.push(at(t, Action::KillBroker { broker: victim, lose_page_cache }));
                 actions.push(at(end, Action::RestartBroker { broker: victim }));
                 recovery_ms = RECOVERY_MS;
             }
             2 => {
-                let others: Vec<NodeRef> = (1..=BROKERS)
-                    .filter(|b| *b != victim)
-                    .map(NodeRef::Broker)
-                    .chain((0..CONTROLLERS).map(NodeRef::Controller))
-                    .collect();
-                actions.push(at(
-                    t,
-                    Action::CutNetwork {
-                        side_a: vec![NodeRef::Broker(victim)],
-                        side_b: others,
-                    },
-                ));
+                let others: Vec<NodeRef> = (1..=BROKERS).filter(|b| *b != victim).map(NodeRef::Broker).chain((0..CONTROLLERS).map(NodeRef::Controller)).collect();
+                actions.push(at(t, Action::CutNetwork { side_a: vec![NodeRef::Broker(victim)], side_b: others }));
                 actions.push(at(end, Action::HealNetwork { cut: None }));
                 // Cut off longer than the session timeout, it was fenced and must catch up too.
                 recovery_ms = RECOVERY_MS;
@@ -167,94 +130,28 @@ pub fn faults(seed: u64, profile: Profile) -> Vec<TimedAction> {
                 let other = 1 + (victim % BROKERS);
                 let loss = 5 + rng.below(30) as u32;
                 let (from, to) = (NodeRef::Broker(victim), NodeRef::Broker(other));
-                actions.push(at(
-                    t,
-                    Action::SetLink {
-                        from: from.clone(),
-                        to: to.clone(),
-                        latency_ms: None,
-                        loss_percent: Some(loss),
-                        drop_percent: None,
-                    },
-                ));
-                actions.push(at(
-                    end,
-                    Action::SetLink {
-                        from,
-                        to,
-                        latency_ms: None,
-                        loss_percent: Some(0),
-                        drop_percent: None,
-                    },
-                ));
+                actions.push(at(t, Action::SetLink { from: from.clone(), to: to.clone(), latency_ms: None, loss_percent: Some(loss), drop_percent: None }));
+                actions.push(at(end, Action::SetLink { from, to, latency_ms: None, loss_percent: Some(0), drop_percent: None }));
             }
             4 => {
                 // A flaky link: connections reset, requests fail and are retried.
                 let other = 1 + (victim % BROKERS);
                 let drop = 5 + rng.below(30) as u32;
                 let (from, to) = (NodeRef::Broker(victim), NodeRef::Broker(other));
-                actions.push(at(
-                    t,
-                    Action::SetLink {
-                        from: from.clone(),
-                        to: to.clone(),
-                        latency_ms: None,
-                        loss_percent: None,
-                        drop_percent: Some(drop),
-                    },
-                ));
-                actions.push(at(
-                    end,
-                    Action::SetLink {
-                        from,
-                        to,
-                        latency_ms: None,
-                        loss_percent: None,
-                        drop_percent: Some(0),
-                    },
-                ));
+                actions.push(at(t, Action::SetLink { from: from.clone(), to: to.clone(), latency_ms: None, loss_percent: None, drop_percent: Some(drop) }));
+                actions.push(at(end, Action::SetLink { from, to, latency_ms: None, loss_percent: None, drop_percent: Some(0) }));
             }
             5 => {
                 // A slow follower link.
                 let other = 1 + (victim % BROKERS);
                 let latency = 100 + rng.below(2_000);
                 let (from, to) = (NodeRef::Broker(victim), NodeRef::Broker(other));
-                actions.push(at(
-                    t,
-                    Action::SetLink {
-                        from: from.clone(),
-                        to: to.clone(),
-                        latency_ms: Some(latency),
-                        loss_percent: None,
-                        drop_percent: None,
-                    },
-                ));
-                actions.push(at(
-                    end,
-                    Action::SetLink {
-                        from,
-                        to,
-                        latency_ms: Some(1),
-                        loss_percent: None,
-                        drop_percent: None,
-                    },
-                ));
+                actions.push(at(t, Action::SetLink { from: from.clone(), to: to.clone(), latency_ms: Some(latency), loss_percent: None, drop_percent: None }));
+                actions.push(at(end, Action::SetLink { from, to, latency_ms: Some(1), loss_percent: None, drop_percent: None }));
             }
             6 => {
-                actions.push(at(
-                    t,
-                    Action::SlowDisk {
-                        broker: victim,
-                        factor: 20 + rng.below(200),
-                    },
-                ));
-                actions.push(at(
-                    end,
-                    Action::SlowDisk {
-                        broker: victim,
-                        factor: 1,
-                    },
-                ));
+                actions.push(at(t, Action::SlowDisk { broker: victim, factor: 20 + rng.below(200) }));
+                actions.push(at(end, Action::SlowDisk { broker: victim, factor: 1 }));
             }
             7 => {
                 // A controller dies (often the active one: a new leader is elected).
@@ -266,21 +163,8 @@ pub fn faults(seed: u64, profile: Profile) -> Vec<TimedAction> {
             _ => {
                 // A controller cut off from everyone else.
                 let controller = rng.below(u64::from(CONTROLLERS)) as u32;
-                let others: Vec<NodeRef> = (1..=BROKERS)
-                    .map(NodeRef::Broker)
-                    .chain(
-                        (0..CONTROLLERS)
-                            .filter(|c| *c != controller)
-                            .map(NodeRef::Controller),
-                    )
-                    .collect();
-                actions.push(at(
-                    t,
-                    Action::CutNetwork {
-                        side_a: vec![NodeRef::Controller(controller)],
-                        side_b: others,
-                    },
-                ));
+                let others: Vec<NodeRef> = (1..=BROKERS).map(NodeRef::Broker).chain((0..CONTROLLERS).filter(|c| *c != controller).map(NodeRef::Controller)).collect();
+                actions.push(at(t, Action::CutNetwork { side_a: vec![NodeRef::Controller(controller)], side_b: others }));
                 actions.push(at(end, Action::HealNetwork { cut: None }));
                 recovery_ms = RECOVERY_MS;
             }
@@ -292,39 +176,20 @@ pub fn faults(seed: u64, profile: Profile) -> Vec<TimedAction> {
         };
     }
     // Healing phase: everything back, everyone restarted.
-    actions.push(TimedAction::at(
-        FAULT_PHASE_MS,
-        Action::HealNetwork { cut: None },
-    ));
+    actions.push(TimedAction::at(FAULT_PHASE_MS, Action::HealNetwork { cut: None }));
     for controller in 0..CONTROLLERS {
-        actions.push(TimedAction::at(
-            FAULT_PHASE_MS,
-            Action::RestartController { controller },
-        ));
+        actions.push(TimedAction::at(FAULT_PHASE_MS, Action::RestartController { controller }));
     }
     for b in 1..=BROKERS {
-        actions.push(TimedAction::at(
-            FAULT_PHASE_MS,
-            Action::RestartBroker { broker: b },
-        ));
-        actions.push(TimedAction::at(
-            FAULT_PHASE_MS,
-            Action::SlowDisk {
-                broker: b,
-                factor: 1,
-            },
-        ));
+        actions.push(TimedAction::at(FAULT_PHASE_MS, Action::RestartBroker { broker: b }));
+        actions.push(TimedAction::at(FAULT_PHASE_MS, Action::SlowDisk { broker: b, factor: 1 }));
     }
     actions.sort_by_key(|a| a.at_ms);
     actions
 }
 
 pub fn run_definition(seed: u64, profile: Profile) -> RunDefinition {
-    RunDefinition {
-        spec: spec(profile),
-        seed,
-        actions: faults(seed, profile),
-    }
+    RunDefinition { spec: spec(profile), seed, actions: faults(seed, profile) }
 }
 
 /// One seed's outcome.
@@ -339,13 +204,8 @@ pub struct SeedOutcome {
 
 pub fn run_seed(seed: u64, profile: Profile) -> SeedOutcome {
     // The explore spec is valid by construction (its tests check it).
-    let mut world = run_definition(seed, profile)
-        .start()
-        .expect("the explore spec is valid");
-    let mut outcome = SeedOutcome {
-        seed,
-        ..SeedOutcome::default()
-    };
+    let mut world = run_definition(seed, profile).start().expect("the explore spec is valid");
+    let mut outcome = SeedOutcome { seed, ..SeedOutcome::default() };
     let mut recent: std::collections::VecDeque<Event> = std::collections::VecDeque::new();
     let mut t = 0;
     while t < RUN_MS {
@@ -384,26 +244,13 @@ mod tests {
     fn the_durable_fault_model_keeps_faults_apart() {
         for seed in 0..50 {
             let actions = faults(seed, Profile::Durable);
-            let kills: Vec<u64> = actions
-                .iter()
-                .filter(|a| matches!(a.action, Action::KillBroker { .. }))
-                .map(|a| a.at_ms)
-                .collect();
-            let restarts: Vec<u64> = actions
-                .iter()
-                .filter(|a| {
-                    matches!(a.action, Action::RestartBroker { .. }) && a.at_ms < FAULT_PHASE_MS
-                })
-                .map(|a| a.at_ms)
-                .collect();
+            let kills: Vec<u64> = actions.iter().filter(|a| matches!(a.action, Action::KillBroker { .. })).map(|a| a.at_ms).collect();
+            let restarts: Vec<u64> = actions.iter().filter(|a| matches!(a.action, Action::RestartBroker { .. }) && a.at_ms < FAULT_PHASE_MS).map(|a| a.at_ms).collect();
             for (k, r) in kills.iter().zip(&restarts) {
                 assert!(k < r);
             }
             for w in kills.windows(2) {
-                assert!(
-                    restarts.iter().any(|r| w[0] < *r && *r <= w[1]),
-                    "seed {seed}: a broker was killed while another was down"
-                );
+                assert!(restarts.iter().any(|r| w[0] < *r && *r <= w[1]), "seed {seed}: a broker was killed while another was down");
             }
         }
     }
@@ -418,26 +265,13 @@ mod sweep_tests {
         // `kafka-lab explore --seeds 1000` runs the full sweep; this sample keeps the suite quick.
         for seed in 1..=12 {
             let outcome = run_seed(seed, Profile::Durable);
-            assert!(
-                outcome.violations.is_empty(),
-                "seed {seed}: {:?}; reproduce with kafka-lab explore --seeds 1 --start-seed {seed}",
-                outcome.violations
-            );
+            assert!(outcome.violations.is_empty(), "seed {seed}: {:?}; reproduce with kafka-lab explore --seeds 1 --start-seed {seed}", outcome.violations);
         }
     }
 
     #[test]
     fn the_ledger_finds_acknowledged_records_lost_with_acks_1_and_unclean_elections() {
-        let lossy = (1..=12)
-            .filter(|&seed| {
-                run_seed(seed, Profile::Lossy)
-                    .violations
-                    .contains_key(&ViolationKind::AckedRecordLost)
-            })
-            .count();
-        assert!(
-            lossy >= 3,
-            "only {lossy} of 12 lossy seeds lost acknowledged records"
-        );
+        let lossy = (1..=12).filter(|&seed| run_seed(seed, Profile::Lossy).violations.contains_key(&ViolationKind::AckedRecordLost)).count();
+        assert!(lossy >= 3, "only {lossy} of 12 lossy seeds lost acknowledged records");
     }
 }

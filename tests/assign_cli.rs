@@ -13,11 +13,7 @@ fn kafka_lab(args: &[&str], stdin: &str) -> Output {
         .spawn()
         .expect("the kafka-lab binary runs");
     // A command that fails on its flags exits without reading stdin; the broken pipe is expected.
-    let _ = child
-        .stdin
-        .take()
-        .expect("stdin is piped")
-        .write_all(stdin.as_bytes());
+    let _ = child.stdin.take().expect("stdin is piped").write_all(stdin.as_bytes());
     child.wait_with_output().expect("kafka-lab finishes")
 }
 
@@ -38,17 +34,9 @@ fn range_gives_the_first_consumer_both_extras() {
     // RangeAssignorTest#testTwoConsumersTwoTopicsSixPartitions, read from a file.
     let path = std::env::temp_dir().join(format!("kafka-lab-assign-{}.json", std::process::id()));
     std::fs::write(&path, TWO_CONSUMERS_TWO_TOPICS).unwrap();
-    let out = kafka_lab(
-        &["assign", "--assignor", "range", path.to_str().unwrap()],
-        "",
-    );
+    let out = kafka_lab(&["assign", "--assignor", "range", path.to_str().unwrap()], "");
     std::fs::remove_file(&path).ok();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(
         stdout(&out),
         serde_json::json!({"assignment": {
@@ -60,17 +48,9 @@ fn range_gives_the_first_consumer_both_extras() {
 
 #[test]
 fn roundrobin_reads_standard_input() {
-    for args in [
-        &["assign", "--assignor", "roundrobin"][..],
-        &["assign", "--assignor=roundrobin", "-"][..],
-    ] {
+    for args in [&["assign", "--assignor", "roundrobin"][..], &["assign", "--assignor=roundrobin", "-"][..]] {
         let out = kafka_lab(args, TWO_CONSUMERS_TWO_TOPICS);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
         assert_eq!(
             stdout(&out)["assignment"]["consumer1"],
             serde_json::json!([["topic1", 0], ["topic1", 2], ["topic2", 1]])
@@ -87,43 +67,24 @@ fn cooperative_sticky_withholds_a_partition_until_its_owner_revokes_it() {
         {"member_id": "consumer3", "subscription": ["topic1", "topic2"], "owned_partitions": [], "generation": 1}]}"#;
     let first = kafka_lab(&["assign", "--assignor", "cooperative-sticky"], group);
     assert_eq!(first.status.code(), Some(0));
-    assert_eq!(
-        stdout(&first)["assignment"]["consumer3"],
-        serde_json::json!([])
-    );
+    assert_eq!(stdout(&first)["assignment"]["consumer3"], serde_json::json!([]));
     let eager = kafka_lab(&["assign", "--assignor", "sticky"], group);
-    assert_eq!(
-        stdout(&eager)["assignment"]["consumer3"],
-        serde_json::json!([["topic2", 0]])
-    );
-    let settled = kafka_lab(
-        &["assign", "--assignor", "cooperative-sticky", "--converged"],
-        group,
-    );
-    assert_eq!(
-        stdout(&settled)["assignment"]["consumer3"],
-        serde_json::json!([["topic2", 0]])
-    );
+    assert_eq!(stdout(&eager)["assignment"]["consumer3"], serde_json::json!([["topic2", 0]]));
+    let settled = kafka_lab(&["assign", "--assignor", "cooperative-sticky", "--converged"], group);
+    assert_eq!(stdout(&settled)["assignment"]["consumer3"], serde_json::json!([["topic2", 0]]));
 }
 
 #[test]
 fn help_prints_the_usage() {
     let out = kafka_lab(&["assign", "--help"], "");
     assert_eq!(out.status.code(), Some(0));
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("Usage: kafka-lab assign --assignor NAME")
-    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: kafka-lab assign --assignor NAME"));
 }
 
 /// Runs a bad input and returns stderr, checking the exit code is 2.
 fn rejected(args: &[&str], stdin: &str) -> String {
     let out = kafka_lab(args, stdin);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "stdout: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_eq!(out.status.code(), Some(2), "stdout: {}", String::from_utf8_lossy(&out.stdout));
     assert!(out.stdout.is_empty());
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -148,26 +109,20 @@ fn bad_input_exits_2_and_names_the_field() {
     let run = |stdin: &str| rejected(&["assign", "--assignor", "sticky"], stdin);
     assert!(run("not json").contains("input: not valid JSON"));
     assert!(
-        run(r#"{"topics": {"t": 0}, "members": []}"#)
-            .contains("topics.t: partition count must be a positive integer")
+        run(r#"{"topics": {"t": 0}, "members": []}"#).contains("topics.t: partition count must be a positive integer")
     );
     assert!(
-        run(
-            r#"{"topics": {"t": 3}, "members": [{"member_id": "c0", "subscription": ["t"]},
-        {"member_id": "c1", "subscription": ["t"], "owned_partitions": [["t", -1]]}]}"#
-        )
+        run(r#"{"topics": {"t": 3}, "members": [{"member_id": "c0", "subscription": ["t"]},
+        {"member_id": "c1", "subscription": ["t"], "owned_partitions": [["t", -1]]}]}"#)
         .contains("members[1].owned_partitions[0]: partition -1 must be a non-negative integer")
     );
     assert!(
-        run(
-            r#"{"topics": {"t": 3}, "members": [{"member_id": "c0", "subscription": ["t"]},
-        {"member_id": "c0", "subscription": ["t"]}]}"#
-        )
+        run(r#"{"topics": {"t": 3}, "members": [{"member_id": "c0", "subscription": ["t"]},
+        {"member_id": "c0", "subscription": ["t"]}]}"#)
         .contains("members[1].member_id: 'c0' is already the member id of members[0]")
     );
     assert!(
-        run(r#"{"topics": {"t": 3}, "members": [{"member_id": "c0"}]}"#)
-            .contains("members[0].subscription: missing")
+        run(r#"{"topics": {"t": 3}, "members": [{"member_id": "c0"}]}"#).contains("members[0].subscription: missing")
     );
     assert!(
         run(r#"{"topics": {"t": 3}, "members": [{"member_id": "c0", "subscription": ["t"], "generation": 1.5}]}"#)
@@ -194,11 +149,7 @@ fn no_input_shape_makes_it_panic() {
     for assignor in ["range", "roundrobin", "sticky", "cooperative-sticky"] {
         for shape in shapes {
             let out = kafka_lab(&["assign", "--assignor", assignor], shape);
-            assert!(
-                matches!(out.status.code(), Some(0 | 2)),
-                "{assignor} {shape}: {:?}",
-                out.status
-            );
+            assert!(matches!(out.status.code(), Some(0 | 2)), "{assignor} {shape}: {:?}", out.status);
         }
     }
 }

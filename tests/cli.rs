@@ -4,10 +4,7 @@
 use std::process::{Command, Output};
 
 fn kafka_lab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kafka-lab"))
-        .args(args)
-        .output()
-        .expect("the kafka-lab binary runs")
+    Command::new(env!("CARGO_BIN_EXE_kafka-lab")).args(args).output().expect("the kafka-lab binary runs")
 }
 
 #[test]
@@ -16,10 +13,7 @@ fn help_lists_the_commands_and_exits_zero() {
         let out = kafka_lab(&[flag]);
         assert_eq!(out.status.code(), Some(0), "{flag}");
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            text.contains("Usage: kafka-lab <COMMAND>"),
-            "{flag}: {text}"
-        );
+        assert!(text.contains("Usage: kafka-lab <COMMAND>"), "{flag}: {text}");
     }
 }
 
@@ -27,10 +21,7 @@ fn help_lists_the_commands_and_exits_zero() {
 fn version_prints_the_crate_version() {
     let out = kafka_lab(&["--version"]);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        format!("kafka-lab {}", env!("CARGO_PKG_VERSION"))
-    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("kafka-lab {}", env!("CARGO_PKG_VERSION")));
 }
 
 #[test]
@@ -58,12 +49,7 @@ fn kafka_lab_with_stdin(args: &[&str], stdin: &str) -> Output {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("the kafka-lab binary runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -80,10 +66,7 @@ fn partition_prints_each_key_and_its_partition() {
 
 #[test]
 fn partition_reads_keys_from_stdin_and_prints_json_in_input_order() {
-    let out = kafka_lab_with_stdin(
-        &["partition", "--partitions", "12", "--json"],
-        "key1\nkey0\n",
-    );
+    let out = kafka_lab_with_stdin(&["partition", "--partitions", "12", "--json"], "key1\nkey0\n");
     assert_eq!(out.status.code(), Some(0));
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
@@ -100,10 +83,7 @@ fn partition_refuses_fewer_than_one_partition() {
     for bad in ["0", "-3", "three"] {
         let out = kafka_lab(&["partition", "--partitions", bad, "k"]);
         assert_eq!(out.status.code(), Some(2), "{bad}");
-        assert!(
-            String::from_utf8_lossy(&out.stderr).contains("--partitions"),
-            "{bad}"
-        );
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--partitions"), "{bad}");
     }
     let out = kafka_lab(&["partition", "k"]);
     assert_eq!(out.status.code(), Some(2));
@@ -111,18 +91,10 @@ fn partition_refuses_fewer_than_one_partition() {
 
 #[test]
 fn conformance_runs_every_public_vector() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/public_vectors.json"
-    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/public_vectors.json");
     let out = kafka_lab(&["conformance", path]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.lines()
-            .last()
-            .is_some_and(|l| l.ends_with(" passed, 0 failed")),
-        "{text}"
-    );
+    assert!(text.lines().last().is_some_and(|l| l.ends_with(" passed, 0 failed")), "{text}");
     let bad = kafka_lab_with_stdin(&["conformance", "-"], "{not json");
     assert_eq!(bad.status.code(), Some(2));
 }
@@ -130,12 +102,7 @@ fn conformance_runs_every_public_vector() {
 #[test]
 fn explore_reports_runs_violations_by_kind_and_refuses_an_unknown_profile() {
     let out = kafka_lab(&["explore", "--seeds", "2", "--json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["runs"], 2);
     assert_eq!(report["violations"], 0);

@@ -4,36 +4,16 @@
 use kafka_lab::cli::conformance::check_document;
 
 fn public_vectors() -> serde_json::Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/public_vectors.json"
-    );
-    serde_json::from_str(
-        &std::fs::read_to_string(path).expect("the public vectors are in the repo"),
-    )
-    .expect("the public vectors are JSON")
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/public_vectors.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("the public vectors are in the repo"))
+        .expect("the public vectors are JSON")
 }
 
 fn assert_section_passes(prefix: &str, at_least: usize) {
-    let outcomes: Vec<_> = check_document(&public_vectors())
-        .into_iter()
-        .filter(|o| o.case.starts_with(prefix))
-        .collect();
-    let failed: Vec<String> = outcomes
-        .iter()
-        .filter(|o| !o.passed)
-        .map(|o| format!("{}: {}", o.case, o.detail))
-        .collect();
-    assert!(
-        failed.is_empty(),
-        "failing {prefix} cases:\n{}",
-        failed.join("\n")
-    );
-    assert!(
-        outcomes.len() >= at_least,
-        "only {} {prefix} cases ran",
-        outcomes.len()
-    );
+    let outcomes: Vec<_> = check_document(&public_vectors()).into_iter().filter(|o| o.case.starts_with(prefix)).collect();
+    let failed: Vec<String> = outcomes.iter().filter(|o| !o.passed).map(|o| format!("{}: {}", o.case, o.detail)).collect();
+    assert!(failed.is_empty(), "failing {prefix} cases:\n{}", failed.join("\n"));
+    assert!(outcomes.len() >= at_least, "only {} {prefix} cases ran", outcomes.len());
 }
 
 #[test]

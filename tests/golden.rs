@@ -8,9 +8,7 @@
 
 use kafka_lab::kafka::config::ConfigValue;
 use kafka_lab::kafka::world::spec::{KeyPattern, ValuePattern, Workload};
-use kafka_lab::kafka::world::{
-    Action, ClusterSpec, ConsumerSpec, NodeRef, ProducerSpec, RunDefinition, TimedAction, TopicSpec,
-};
+use kafka_lab::kafka::world::{Action, ClusterSpec, ConsumerSpec, NodeRef, ProducerSpec, RunDefinition, TimedAction, TopicSpec};
 use kafka_lab::sim::Tick;
 
 /// The run's hash after 30 simulated seconds.
@@ -20,41 +18,23 @@ pub const GOLDEN: &str = "10d010cd24f7bc5a";
 /// comes back, and a network partition that heals.
 pub fn golden_run() -> RunDefinition {
     let spec = ClusterSpec {
-        topics: vec![TopicSpec {
-            name: "orders".into(),
-            partitions: Some(3),
-            replication_factor: Some(3),
-            ..TopicSpec::default()
-        }],
+        topics: vec![TopicSpec { name: "orders".into(), partitions: Some(3), replication_factor: Some(3), ..TopicSpec::default() }],
         producers: vec![ProducerSpec {
             transactions: None,
             name: "checkout".into(),
             topic: "orders".into(),
             workload: Some(Workload {
                 rate_per_sec: 100,
-                keys: KeyPattern::Cycle {
-                    prefix: "order-".into(),
-                    count: 20,
-                },
-                values: ValuePattern::Numbered {
-                    prefix: "OrderPlaced #".into(),
-                },
+                keys: KeyPattern::Cycle { prefix: "order-".into(), count: 20 },
+                values: ValuePattern::Numbered { prefix: "OrderPlaced #".into() },
                 ..Workload::default()
             }),
             ..ProducerSpec::default()
         }],
         consumers: vec![ConsumerSpec {
             name: "billing".into(),
-            assign: vec![
-                ("orders".into(), 0),
-                ("orders".into(), 1),
-                ("orders".into(), 2),
-            ],
-            config: [(
-                "auto.offset.reset".to_string(),
-                ConfigValue::from("earliest"),
-            )]
-            .into(),
+            assign: vec![("orders".into(), 0), ("orders".into(), 1), ("orders".into(), 2)],
+            config: [("auto.offset.reset".to_string(), ConfigValue::from("earliest"))].into(),
             processing_ms_per_record: 2,
             ..ConsumerSpec::default()
         }],
@@ -65,21 +45,9 @@ pub fn golden_run() -> RunDefinition {
         spec,
         seed: 2024,
         actions: vec![
-            at(
-                5_000,
-                Action::KillBroker {
-                    broker: 2,
-                    lose_page_cache: false,
-                },
-            ),
+            at(5_000, Action::KillBroker { broker: 2, lose_page_cache: false }),
             at(12_000, Action::RestartBroker { broker: 2 }),
-            at(
-                15_000,
-                Action::CutNetwork {
-                    side_a: vec![NodeRef::Broker(3)],
-                    side_b: vec![NodeRef::Broker(1), NodeRef::Broker(2)],
-                },
-            ),
+            at(15_000, Action::CutNetwork { side_a: vec![NodeRef::Broker(3)], side_b: vec![NodeRef::Broker(1), NodeRef::Broker(2)] }),
             at(18_000, Action::HealNetwork { cut: None }),
         ],
     }

@@ -20,9 +20,7 @@ const FORBIDDEN: &[(&str, &str)] = &[
 ];
 
 fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -77,16 +75,9 @@ fn layering_violations(root: &Path) -> Vec<String> {
 #[test]
 fn engine_layers_use_no_web_crates_wall_clock_or_hash_ordered_maps() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    assert!(
-        root.join("src/sim").is_dir(),
-        "the kernel folder src/sim exists"
-    );
+    assert!(root.join("src/sim").is_dir(), "the kernel folder src/sim exists");
     let violations = layering_violations(root);
-    assert!(
-        violations.is_empty(),
-        "engine layering broken:\n{}",
-        violations.join("\n")
-    );
+    assert!(violations.is_empty(), "engine layering broken:\n{}", violations.join("\n"));
 }
 
 #[test]

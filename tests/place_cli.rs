@@ -5,11 +5,7 @@
 use std::process::{Command, Output};
 
 fn place(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kafka-lab"))
-        .arg("place")
-        .args(args)
-        .output()
-        .expect("the kafka-lab binary runs")
+    Command::new(env!("CARGO_BIN_EXE_kafka-lab")).arg("place").args(args).output().expect("the kafka-lab binary runs")
 }
 
 fn stdout(out: &Output) -> String {
@@ -23,16 +19,8 @@ fn stderr(out: &Output) -> String {
 #[test]
 fn five_brokers_ten_partitions_match_kafkas_own_test() {
     // AdminRackAwareTest#testReplicaAssignment.
-    let out = place(&[
-        "--partitions",
-        "10",
-        "--replication-factor",
-        "3",
-        "--brokers",
-        "0,1,2,3,4",
-        "--start-index",
-        "0",
-    ]);
+    let out =
+        place(&["--partitions", "10", "--replication-factor", "3", "--brokers", "0,1,2,3,4", "--start-index", "0"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
@@ -45,16 +33,7 @@ fn five_brokers_ten_partitions_match_kafkas_own_test() {
 fn racks_switch_to_the_rack_aware_algorithm() {
     // AdminRackAwareTest#testGetRackAlternatedBrokerListAndAssignReplicasToBrokers.
     let racks = "0:rack1,1:rack3,2:rack3,3:rack2,4:rack2,5:rack1";
-    let out = place(&[
-        "--partitions",
-        "7",
-        "--replication-factor",
-        "3",
-        "--racks",
-        racks,
-        "--start-index",
-        "0",
-    ]);
+    let out = place(&["--partitions", "7", "--replication-factor", "3", "--racks", racks, "--start-index", "0"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
@@ -65,55 +44,23 @@ fn racks_switch_to_the_rack_aware_algorithm() {
 
 #[test]
 fn the_output_is_json_with_partitions_in_numeric_order() {
-    let out = place(&[
-        "--partitions",
-        "12",
-        "--replication-factor",
-        "1",
-        "--brokers",
-        "0,1,2",
-        "--seed",
-        "3",
-    ]);
+    let out = place(&["--partitions", "12", "--replication-factor", "1", "--brokers", "0,1,2", "--seed", "3"]);
     assert_eq!(out.status.code(), Some(0));
     let text = stdout(&out);
     let parsed: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
     assert_eq!(parsed.as_object().map(|o| o.len()), Some(12));
     let position = |key: &str| text.find(&format!("\"{key}\"")).unwrap();
-    assert!(
-        position("2") < position("10"),
-        "partition 2 comes before partition 10: {text}"
-    );
+    assert!(position("2") < position("10"), "partition 2 comes before partition 10: {text}");
 }
 
 #[test]
 fn the_same_seed_gives_the_same_placement_and_the_start_partition_id_shifts_the_ids() {
-    let args = [
-        "--partitions",
-        "6",
-        "--replication-factor",
-        "2",
-        "--brokers",
-        "0,1,2,3",
-        "--seed",
-        "42",
-    ];
+    let args = ["--partitions", "6", "--replication-factor", "2", "--brokers", "0,1,2,3", "--seed", "42"];
     assert_eq!(stdout(&place(&args)), stdout(&place(&args)));
-    let out = place(&[
-        "--partitions",
-        "2",
-        "--replication-factor",
-        "2",
-        "--brokers",
-        "0,1,2",
-        "--start-partition-id",
-        "5",
-    ]);
+    let out =
+        place(&["--partitions", "2", "--replication-factor", "2", "--brokers", "0,1,2", "--start-partition-id", "5"]);
     let parsed: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert!(
-        parsed.get("5").is_some() && parsed.get("6").is_some(),
-        "{parsed}"
-    );
+    assert!(parsed.get("5").is_some() && parsed.get("6").is_some(), "{parsed}");
 }
 
 #[test]
@@ -127,47 +74,19 @@ fn help_exits_zero() {
 fn kafkas_refusals_exit_2_with_kafkas_message() {
     let cases: [(&[&str], &str); 4] = [
         (
-            &[
-                "--partitions",
-                "3",
-                "--replication-factor",
-                "4",
-                "--brokers",
-                "0,1,2",
-            ],
+            &["--partitions", "3", "--replication-factor", "4", "--brokers", "0,1,2"],
             "Replication factor: 4 larger than available brokers: 3.",
         ),
         (
-            &[
-                "--partitions",
-                "0",
-                "--replication-factor",
-                "1",
-                "--brokers",
-                "0",
-            ],
+            &["--partitions", "0", "--replication-factor", "1", "--brokers", "0"],
             "Number of partitions must be larger than 0.",
         ),
         (
-            &[
-                "--partitions",
-                "1",
-                "--replication-factor",
-                "0",
-                "--brokers",
-                "0",
-            ],
+            &["--partitions", "1", "--replication-factor", "0", "--brokers", "0"],
             "Replication factor must be larger than 0.",
         ),
         (
-            &[
-                "--partitions",
-                "1",
-                "--replication-factor",
-                "1",
-                "--racks",
-                "0:a,1",
-            ],
+            &["--partitions", "1", "--replication-factor", "1", "--racks", "0:a,1"],
             "Not all brokers have rack information for replica rack aware assignment.",
         ),
     ];
@@ -181,66 +100,13 @@ fn kafkas_refusals_exit_2_with_kafkas_message() {
 #[test]
 fn flag_problems_exit_2_and_name_the_flag() {
     let cases: [(&[&str], &str); 7] = [
-        (
-            &["--replication-factor", "1", "--brokers", "0"],
-            "--partitions",
-        ),
-        (
-            &["--partitions", "1", "--brokers", "0"],
-            "--replication-factor",
-        ),
-        (
-            &["--partitions", "1", "--replication-factor", "1"],
-            "--brokers",
-        ),
-        (
-            &[
-                "--partitions",
-                "two",
-                "--replication-factor",
-                "1",
-                "--brokers",
-                "0",
-            ],
-            "--partitions",
-        ),
-        (
-            &[
-                "--partitions",
-                "1",
-                "--replication-factor",
-                "1",
-                "--brokers",
-                "0",
-                "--racks",
-                "1:a",
-            ],
-            "--racks",
-        ),
-        (
-            &[
-                "--partitions",
-                "1",
-                "--replication-factor",
-                "1",
-                "--brokers",
-                "3,3",
-            ],
-            "--brokers",
-        ),
-        (
-            &[
-                "--partitions",
-                "1",
-                "--replication-factor",
-                "1",
-                "--brokers",
-                "0",
-                "--start-index",
-                "x",
-            ],
-            "--start-index",
-        ),
+        (&["--replication-factor", "1", "--brokers", "0"], "--partitions"),
+        (&["--partitions", "1", "--brokers", "0"], "--replication-factor"),
+        (&["--partitions", "1", "--replication-factor", "1"], "--brokers"),
+        (&["--partitions", "two", "--replication-factor", "1", "--brokers", "0"], "--partitions"),
+        (&["--partitions", "1", "--replication-factor", "1", "--brokers", "0", "--racks", "1:a"], "--racks"),
+        (&["--partitions", "1", "--replication-factor", "1", "--brokers", "3,3"], "--brokers"),
+        (&["--partitions", "1", "--replication-factor", "1", "--brokers", "0", "--start-index", "x"], "--start-index"),
     ];
     for (args, flag) in cases {
         let out = place(args);

@@ -5,10 +5,7 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 fn kafka_lab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kafka-lab"))
-        .args(args)
-        .output()
-        .expect("the kafka-lab binary runs")
+    Command::new(env!("CARGO_BIN_EXE_kafka-lab")).args(args).output().expect("the kafka-lab binary runs")
 }
 
 fn kafka_lab_stdin(args: &[&str], stdin: &str) -> Output {
@@ -19,12 +16,7 @@ fn kafka_lab_stdin(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the kafka-lab binary runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -33,8 +25,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn trace_hash(run_output: &Output) -> String {
-    let json: serde_json::Value =
-        serde_json::from_slice(&run_output.stdout).expect("run --json prints JSON");
+    let json: serde_json::Value = serde_json::from_slice(&run_output.stdout).expect("run --json prints JSON");
     json["trace_hash"].as_str().unwrap().to_string()
 }
 
@@ -59,19 +50,10 @@ fn presets_lists_the_lesson_ids_one_per_line() {
 fn every_preset_passes_run() {
     for id in text(&kafka_lab(&["presets"]).stdout).lines() {
         let out = kafka_lab(&["run", "--preset", id, "--json"]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{id}: {}{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
+        assert_eq!(out.status.code(), Some(0), "{id}: {}{}", text(&out.stdout), text(&out.stderr));
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(json["checkpoints"]["failed"], 0, "{id}");
-        assert!(
-            json["checkpoints"]["passed"].as_u64().unwrap() >= 1,
-            "{id} has a checkpoint that the engine verifies"
-        );
+        assert!(json["checkpoints"]["passed"].as_u64().unwrap() >= 1, "{id} has a checkpoint that the engine verifies");
         assert!(json["violations"].as_array().unwrap().is_empty());
         assert_eq!(json["trace_hash"].as_str().unwrap().len(), 16);
     }
@@ -92,12 +74,7 @@ fn a_failing_checkpoint_exits_1_and_says_what_it_got() {
 fn a_file_becomes_a_link_and_the_decoded_file_runs_to_the_same_trace_hash() {
     let original = text(&kafka_lab(&["link", "--decode", "#preset=key-hash-ordering"]).stdout);
     let file = scratch("original.toml", &original);
-    let link = kafka_lab(&[
-        "link",
-        file.to_str().unwrap(),
-        "--base",
-        "https://lab.example/",
-    ]);
+    let link = kafka_lab(&["link", file.to_str().unwrap(), "--base", "https://lab.example/"]);
     assert_eq!(link.status.code(), Some(0), "{}", text(&link.stderr));
     let url = text(&link.stdout).trim().to_string();
     assert!(url.starts_with("https://lab.example/#v1."), "{url}");
@@ -127,14 +104,7 @@ fn a_preset_link_is_short_and_carries_the_moment() {
 
 #[test]
 fn hostile_links_exit_2_with_the_problem_on_stderr() {
-    for link in [
-        "#v1.%%%%",
-        "#v9.abc",
-        "#preset=nope",
-        "#v1.eJzLSM3JyVcozy_KSQEAGgQEXQ",
-        "not a link at all",
-        &format!("#v1.{}", "A".repeat(70_000)),
-    ] {
+    for link in ["#v1.%%%%", "#v9.abc", "#preset=nope", "#v1.eJzLSM3JyVcozy_KSQEAGgQEXQ", "not a link at all", &format!("#v1.{}", "A".repeat(70_000))] {
         let out = kafka_lab(&["link", "--decode", link]);
         assert_eq!(out.status.code(), Some(2), "{link}");
         assert!(out.stdout.is_empty(), "{link}");
@@ -151,11 +121,7 @@ fn check_lists_several_problems_at_once() {
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
     let bad = good
         .replacen("producer = \"shop\"", "producer = \"shoop\"", 1)
-        .replacen(
-            "kind = \"log_end_offset\"\npartition = 0\ntopic = \"orders\"",
-            "kind = \"log_end_offset\"\npartition = 7\ntopic = \"orders\"",
-            1,
-        )
+        .replacen("kind = \"log_end_offset\"\npartition = 0\ntopic = \"orders\"", "kind = \"log_end_offset\"\npartition = 7\ntopic = \"orders\"", 1)
         .replacen("expect = 1", "expect = [1]", 1);
     let file = scratch("bad.toml", &bad);
     let out = kafka_lab(&["check", file.to_str().unwrap()]);
@@ -163,45 +129,18 @@ fn check_lists_several_problems_at_once() {
     let err = text(&out.stderr);
     let lines: Vec<&str> = err.lines().collect();
     assert!(lines.len() >= 3, "{err}");
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("actions[0]: ") && l.contains("no producer named 'shoop'")),
-        "{err}"
-    );
-    assert!(
-        lines.iter().any(|l| l.starts_with(
-            "steps[1].checkpoint.probe.partition: topic 'orders' has partitions 0 to 2"
-        )),
-        "{err}"
-    );
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("steps[1].checkpoint.expect: ")),
-        "{err}"
-    );
+    assert!(lines.iter().any(|l| l.starts_with("actions[0]: ") && l.contains("no producer named 'shoop'")), "{err}");
+    assert!(lines.iter().any(|l| l.starts_with("steps[1].checkpoint.probe.partition: topic 'orders' has partitions 0 to 2")), "{err}");
+    assert!(lines.iter().any(|l| l.starts_with("steps[1].checkpoint.expect: ")), "{err}");
 }
 
 #[test]
 fn bad_input_exits_2() {
     assert_eq!(kafka_lab(&["run"]).status.code(), Some(2));
-    assert_eq!(
-        kafka_lab(&["run", "--preset", "no-such-lesson"])
-            .status
-            .code(),
-        Some(2)
-    );
-    assert_eq!(
-        kafka_lab(&["run", "/no/such/file.toml"]).status.code(),
-        Some(2)
-    );
+    assert_eq!(kafka_lab(&["run", "--preset", "no-such-lesson"]).status.code(), Some(2));
+    assert_eq!(kafka_lab(&["run", "/no/such/file.toml"]).status.code(), Some(2));
     assert_eq!(kafka_lab(&["check"]).status.code(), Some(2));
     let out = kafka_lab_stdin(&["run", "-"], "version = 1\nid = \"x\"\n");
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("title: missing"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert!(text(&out.stderr).contains("title: missing"), "{}", text(&out.stderr));
 }

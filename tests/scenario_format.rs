@@ -1,9 +1,7 @@
 //! The scenario format as a course author meets it: every problem named with its path and rule, old
 //! versions still opening, and a file that survives being written back out.
 
-use kafka_lab::scenario::{
-    FORMAT_VERSION, library, parse_scenario, run_scenario, to_json, to_toml,
-};
+use kafka_lab::scenario::{FORMAT_VERSION, library, parse_scenario, run_scenario, to_json, to_toml};
 
 const GOOD: &str = r#"
 version = 1
@@ -47,29 +45,16 @@ fn a_good_scenario_parses_and_its_checkpoint_passes() {
     let scenario = parse_scenario(GOOD).unwrap();
     assert_eq!(scenario.version, FORMAT_VERSION);
     let report = run_scenario(&scenario, None).unwrap();
-    assert_eq!(
-        (report.checkpoints.passed, report.checkpoints.failed),
-        (1, 0),
-        "{report:?}"
-    );
+    assert_eq!((report.checkpoints.passed, report.checkpoints.failed), (1, 0), "{report:?}");
 }
 
 #[test]
 fn every_problem_is_reported_at_once_with_its_path_and_rule() {
     let bad = GOOD
         .replace("replication_factor = 2", "replication_factor = 4")
-        .replace(
-            r#"probe = { kind = "records_acked", producer = "p" }"#,
-            r#"probe = { kind = "log_end_offset", topic = "order", partition = 0 }"#,
-        )
-        .replace(
-            "at_ms = 1000\naction = \"produce\"\nproducer = \"p\"",
-            "at_ms = 9000\naction = \"produce\"\nproducer = \"q\"",
-        )
-        .replace(
-            "duration_ms = 3000",
-            "duration_ms = 3000\ncolour = \"blue\"",
-        );
+        .replace(r#"probe = { kind = "records_acked", producer = "p" }"#, r#"probe = { kind = "log_end_offset", topic = "order", partition = 0 }"#)
+        .replace("at_ms = 1000\naction = \"produce\"\nproducer = \"p\"", "at_ms = 9000\naction = \"produce\"\nproducer = \"q\"")
+        .replace("duration_ms = 3000", "duration_ms = 3000\ncolour = \"blue\"");
     let problems = parse_scenario(&bad).unwrap_err();
     let text = problems.to_string();
     assert!(text.contains("colour: unknown field"), "{text}");
@@ -77,90 +62,43 @@ fn every_problem_is_reported_at_once_with_its_path_and_rule() {
     let bad = bad.replace("colour = \"blue\"\n", "");
     let problems = parse_scenario(&bad).unwrap_err();
     let text = problems.to_string();
-    assert!(
-        text.contains("cluster.topics[0].replication_factor: 4 exceeds the 2 brokers"),
-        "{text}"
-    );
-    assert!(
-        text.contains("actions[0].at_ms: 9000 is after the run ends"),
-        "{text}"
-    );
-    assert_eq!(
-        problems.len(),
-        2,
-        "the cluster is broken, so actions and probes are not checked against it: {text}"
-    );
+    assert!(text.contains("cluster.topics[0].replication_factor: 4 exceeds the 2 brokers"), "{text}");
+    assert!(text.contains("actions[0].at_ms: 9000 is after the run ends"), "{text}");
+    assert_eq!(problems.len(), 2, "the cluster is broken, so actions and probes are not checked against it: {text}");
     let bad = bad.replace("replication_factor = 4", "replication_factor = 2");
     let text = parse_scenario(&bad).unwrap_err().to_string();
-    assert!(
-        text.contains("actions[0]: the engine refuses this action: no producer named 'q'"),
-        "{text}"
-    );
-    assert!(
-        text.contains(
-            "steps[0].checkpoint.probe.topic: no topic named 'order' (did you mean 'orders'?)"
-        ),
-        "{text}"
-    );
+    assert!(text.contains("actions[0]: the engine refuses this action: no producer named 'q'"), "{text}");
+    assert!(text.contains("steps[0].checkpoint.probe.topic: no topic named 'order' (did you mean 'orders'?)"), "{text}");
 }
 
 #[test]
 fn unknown_fields_deep_inside_are_named_with_their_path() {
-    let bad = GOOD
-        .replace(
-            "name = \"orders\"\npartitions = 2",
-            "name = \"orders\"\npartitons = 2",
-        )
-        .replace("text = \"One record.\"", "txt = \"One record.\"");
+    let bad = GOOD.replace("name = \"orders\"\npartitions = 2", "name = \"orders\"\npartitons = 2").replace("text = \"One record.\"", "txt = \"One record.\"");
     let text = parse_scenario(&bad).unwrap_err().to_string();
-    assert!(
-        text.contains("cluster.topics[0].partitons: unknown field 'partitons'"),
-        "{text}"
-    );
+    assert!(text.contains("cluster.topics[0].partitons: unknown field 'partitons'"), "{text}");
     assert!(text.contains("steps[0]"), "{text}");
 }
 
 #[test]
 fn kafka_config_problems_keep_kafkas_spelling_in_the_path() {
-    let bad = GOOD.replace(
-        r#""min.insync.replicas" = 1"#,
-        r#""min.insync.replicas" = 0"#,
-    );
+    let bad = GOOD.replace(r#""min.insync.replicas" = 1"#, r#""min.insync.replicas" = 0"#);
     let text = parse_scenario(&bad).unwrap_err().to_string();
-    assert!(
-        text.contains("cluster.broker_config.\"min.insync.replicas\""),
-        "{text}"
-    );
+    assert!(text.contains("cluster.broker_config.\"min.insync.replicas\""), "{text}");
 }
 
 #[test]
 fn checkpoint_expectations_must_fit_their_probe() {
-    let bad = GOOD.replace(
-        "expect = 1\nchoices = [0, 1]",
-        "expect = \"one\"\nchoices = [0, 2]",
-    );
+    let bad = GOOD.replace("expect = 1\nchoices = [0, 1]", "expect = \"one\"\nchoices = [0, 2]");
     let text = parse_scenario(&bad).unwrap_err().to_string();
-    assert!(
-        text.contains("steps[0].checkpoint.expect: this probe answers with a whole number"),
-        "{text}"
-    );
-    assert!(
-        text.contains(
-            "steps[0].checkpoint.choices: the expected answer \"one\" is not among the choices"
-        ),
-        "{text}"
-    );
+    assert!(text.contains("steps[0].checkpoint.expect: this probe answers with a whole number"), "{text}");
+    assert!(text.contains("steps[0].checkpoint.choices: the expected answer \"one\" is not among the choices"), "{text}");
 }
 
 #[test]
 fn syntax_errors_name_line_and_column() {
-    let text = parse_scenario("version = 1\nid = \n")
-        .unwrap_err()
-        .to_string();
+    let text = parse_scenario("version = 1\nid = \n").unwrap_err().to_string();
     assert!(text.starts_with("line 2, column"), "{text}");
-    let text = parse_scenario("{\"version\": 1,\n\"id\": }")
-        .unwrap_err()
-        .to_string();
+    let text = parse_scenario("{\"version\": 1,\n\"id\": }").unwrap_err().to_string();
     assert!(text.starts_with("line 2, column"), "{text}");
 }
 
@@ -169,16 +107,8 @@ fn json_is_accepted_and_every_preset_round_trips_through_toml_and_json() {
     for id in library::preset_ids() {
         let scenario = library::preset(id).unwrap();
         let toml = to_toml(&scenario).unwrap();
-        assert_eq!(
-            parse_scenario(&toml).unwrap(),
-            scenario,
-            "{id} through TOML"
-        );
-        assert_eq!(
-            parse_scenario(&to_json(&scenario)).unwrap(),
-            scenario,
-            "{id} through JSON"
-        );
+        assert_eq!(parse_scenario(&toml).unwrap(), scenario, "{id} through TOML");
+        assert_eq!(parse_scenario(&to_json(&scenario)).unwrap(), scenario, "{id} through JSON");
     }
 }
 
@@ -191,26 +121,15 @@ fn a_version_0_draft_opens_as_the_same_run() {
         .replace("[[steps]]", "[[narration]]")
         .replace("text = \"One record.\"", "say = \"One record.\"")
         .replace("[steps.checkpoint]", "[narration.quiz]")
-        .replace(
-            "expect = 1\nchoices = [0, 1]",
-            "answer = 1\noptions = [0, 1]",
-        );
+        .replace("expect = 1\nchoices = [0, 1]", "answer = 1\noptions = [0, 1]");
     let old = parse_scenario(&draft).unwrap();
     let new = parse_scenario(GOOD).unwrap();
     assert_eq!(old, new);
-    assert_eq!(
-        run_scenario(&old, None).unwrap().trace_hash,
-        run_scenario(&new, None).unwrap().trace_hash
-    );
+    assert_eq!(run_scenario(&old, None).unwrap().trace_hash, run_scenario(&new, None).unwrap().trace_hash);
 }
 
 #[test]
 fn a_newer_version_is_refused_by_name() {
-    let text = parse_scenario(&GOOD.replace("version = 1", "version = 2"))
-        .unwrap_err()
-        .to_string();
-    assert!(
-        text.contains("version: version 2 is newer than this kafka-lab reads"),
-        "{text}"
-    );
+    let text = parse_scenario(&GOOD.replace("version = 1", "version = 2")).unwrap_err().to_string();
+    assert!(text.contains("version: version 2 is newer than this kafka-lab reads"), "{text}");
 }

@@ -2,22 +2,14 @@
 //! hostile, makes the decoder panic. Every failure is a typed error a learner can read.
 
 use kafka_lab::kafka::world::{Action, TimedAction};
-use kafka_lab::scenario::link::{
-    LINK_ENCODED_MAX, LinkError, RunSource, SharedRun, decode_link, encode_link, link_json,
-};
+use kafka_lab::scenario::link::{LINK_ENCODED_MAX, LinkError, RunSource, SharedRun, decode_link, encode_link, link_json};
 use kafka_lab::scenario::{library, run_scenario};
 
 const BASE: &str = "http://127.0.0.1:8080/";
 
 fn failover_with_a_click() -> SharedRun {
     let mut run = SharedRun::preset("leader-failover").unwrap();
-    run.actions.push(TimedAction::click(
-        7000,
-        Action::KillBroker {
-            broker: 2,
-            lose_page_cache: false,
-        },
-    ));
+    run.actions.push(TimedAction::click(7000, Action::KillBroker { broker: 2, lose_page_cache: false }));
     run.at_ms = 12_000;
     run
 }
@@ -27,11 +19,7 @@ fn a_preset_link_carries_the_id_and_the_learners_clicks_and_opens_the_same_run()
     let shared = failover_with_a_click();
     let link = encode_link(&shared, BASE);
     assert!(link.starts_with("http://127.0.0.1:8080/#v1."), "{link}");
-    assert!(
-        link.len() < 2000,
-        "a typical lesson link stays well under 2,000 characters: {}",
-        link.len()
-    );
+    assert!(link.len() < 2000, "a typical lesson link stays well under 2,000 characters: {}", link.len());
     let decoded = decode_link(&link).unwrap();
     assert_eq!(decoded, shared);
     let a = run_scenario(&shared.scenario().unwrap(), Some(20_000)).unwrap();
@@ -66,10 +54,7 @@ fn an_unknown_preset_is_named_with_a_suggestion() {
     }
     let json = r#"{"preset":"no-such-lesson","seed":1}"#;
     let link = format!("#v1.{}", base64url(&zlib(json.as_bytes())));
-    assert!(matches!(
-        decode_link(&link),
-        Err(LinkError::UnknownPreset { .. })
-    ));
+    assert!(matches!(decode_link(&link), Err(LinkError::UnknownPreset { .. })));
 }
 
 #[test]
@@ -104,11 +89,7 @@ fn hostile_links_get_typed_errors() {
     ];
     for (link, expected) in cases {
         let err = decode_link(&link).expect_err(&link.chars().take(80).collect::<String>());
-        assert!(
-            expected(&err),
-            "{}: {err:?}",
-            link.chars().take(80).collect::<String>()
-        );
+        assert!(expected(&err), "{}: {err:?}", link.chars().take(80).collect::<String>());
         assert!(!err.to_string().is_empty());
     }
 }
@@ -182,10 +163,7 @@ fn mutate(link: &str, g: &mut Gen) -> String {
 fn thousands_of_mutated_links_never_panic() {
     let sources = [
         encode_link(&failover_with_a_click(), BASE),
-        encode_link(
-            &SharedRun::inline(library::preset("topic-partitions-offsets").unwrap()),
-            BASE,
-        ),
+        encode_link(&SharedRun::inline(library::preset("topic-partitions-offsets").unwrap()), BASE),
         encode_link(&SharedRun::preset("key-hash-ordering").unwrap(), BASE),
     ];
     let mut g = Gen(0x5eed);
@@ -203,10 +181,7 @@ fn thousands_of_mutated_links_never_panic() {
             Err(_) => panic!("decode_link panicked on case {i}: {link:?}"),
         }
     }
-    assert!(
-        refused > 2000,
-        "most mutations are refused ({opened} opened, {refused} refused)"
-    );
+    assert!(refused > 2000, "most mutations are refused ({opened} opened, {refused} refused)");
 }
 
 fn zlib(bytes: &[u8]) -> Vec<u8> {
@@ -228,21 +203,9 @@ fn a_link_made_in_the_lab_replays_the_learners_clicks_to_the_same_trace_hash() {
     let mut session = Session::new(lesson.run_definition()).unwrap();
     // Clicks at moments where the engine has other work due in the same millisecond.
     for (at_ms, action) in [
-        (
-            4_000,
-            Action::KillBroker {
-                broker: 2,
-                lose_page_cache: false,
-            },
-        ),
+        (4_000, Action::KillBroker { broker: 2, lose_page_cache: false }),
         (6_000, Action::RestartBroker { broker: 2 }),
-        (
-            6_000,
-            Action::KillBroker {
-                broker: 3,
-                lose_page_cache: true,
-            },
-        ),
+        (6_000, Action::KillBroker { broker: 3, lose_page_cache: true }),
     ] {
         session.seek(Tick(at_ms));
         session.act(action).unwrap();

@@ -91,72 +91,36 @@ fn every_preset_passes_its_checkpoints_and_hashes_to_its_golden_trace() {
     for id in preset_ids() {
         let scenario = preset(id).unwrap_or_else(|e| panic!("{e}"));
         let report = run_scenario(&scenario, None).unwrap();
-        assert!(
-            report.checkpoints.passed >= 1,
-            "{id} has at least one checkpoint the engine verifies"
-        );
-        assert_eq!(
-            report.checkpoints.failed, 0,
-            "{id}: {:#?}",
-            report.checkpoints.results
-        );
+        assert!(report.checkpoints.passed >= 1, "{id} has at least one checkpoint the engine verifies");
+        assert_eq!(report.checkpoints.failed, 0, "{id}: {:#?}", report.checkpoints.results);
         assert_eq!(report.checkpoints.not_reached, 0, "{id}");
-        let golden = GOLDEN_TRACE_HASHES
-            .iter()
-            .find(|(g, _)| *g == id)
-            .map(|(_, h)| *h);
+        let golden = GOLDEN_TRACE_HASHES.iter().find(|(g, _)| *g == id).map(|(_, h)| *h);
         if golden != Some(report.trace_hash.as_str()) {
-            mismatches.push(format!(
-                "(\"{id}\", \"{}\"), // was {golden:?}",
-                report.trace_hash
-            ));
+            mismatches.push(format!("(\"{id}\", \"{}\"), // was {golden:?}", report.trace_hash));
         }
     }
-    assert!(
-        mismatches.is_empty(),
-        "trace hashes changed (see this file's header before updating):\n{}",
-        mismatches.join("\n")
-    );
-    assert_eq!(
-        GOLDEN_TRACE_HASHES.len(),
-        preset_ids().count(),
-        "one golden hash per preset, no stale ones"
-    );
+    assert!(mismatches.is_empty(), "trace hashes changed (see this file's header before updating):\n{}", mismatches.join("\n"));
+    assert_eq!(GOLDEN_TRACE_HASHES.len(), preset_ids().count(), "one golden hash per preset, no stale ones");
 }
 
 #[test]
 fn preset_ids_are_lesson_ids_and_match_their_files() {
     for id in LESSON_IDS {
-        assert!(
-            preset_ids().any(|p| p == id),
-            "the lesson '{id}' of LESSONS.md has no preset"
-        );
+        assert!(preset_ids().any(|p| p == id), "the lesson '{id}' of LESSONS.md has no preset");
     }
     for id in preset_ids() {
-        assert!(
-            LESSON_IDS.contains(&id) || id == "stress",
-            "{id} is not a lesson id of LESSONS.md"
-        );
+        assert!(LESSON_IDS.contains(&id) || id == "stress", "{id} is not a lesson id of LESSONS.md");
         assert_eq!(preset(id).unwrap().id, id, "the file's id is its name");
     }
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/scenarios");
     let mut files: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
-        .filter_map(|e| {
-            e.ok()?
-                .file_name()
-                .to_str()?
-                .strip_suffix(".toml")
-                .map(str::to_string)
-        })
+        .filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".toml").map(str::to_string))
         .collect();
     files.sort();
     let mut embedded: Vec<String> = preset_ids().map(str::to_string).collect();
     embedded.sort();
-    assert_eq!(
-        files, embedded,
-        "every static/scenarios file is embedded, and nothing else"
-    );
+    assert_eq!(files, embedded, "every static/scenarios file is embedded, and nothing else");
 }
 
 #[test]
@@ -168,11 +132,7 @@ fn the_index_lists_every_preset_by_section_in_a_stable_order() {
     sorted.sort();
     assert_eq!(sections, sorted);
     assert_eq!(index, presets(), "the same order every time");
-    assert!(
-        index
-            .iter()
-            .all(|p| !p.title.is_empty() && !p.summary.is_empty())
-    );
+    assert!(index.iter().all(|p| !p.title.is_empty() && !p.summary.is_empty()));
 }
 
 #[test]
@@ -181,33 +141,15 @@ fn the_index_the_web_app_ships_says_what_each_lesson_file_says() {
     // from its file would list a lesson under the wrong name or topic.
     for info in presets() {
         let lesson = preset(info.id).unwrap();
-        assert_eq!(
-            (info.title.as_str(), info.section, info.summary.as_str()),
-            (
-                lesson.title.as_str(),
-                lesson.section,
-                lesson.summary.as_str()
-            ),
-            "{}",
-            info.id
-        );
+        assert_eq!((info.title.as_str(), info.section, info.summary.as_str()), (lesson.title.as_str(), lesson.section, lesson.summary.as_str()), "{}", info.id);
     }
-    assert!(
-        preset_ids().all(|id| library::preset_text(id).is_some()),
-        "the CLI has every lesson compiled in"
-    );
+    assert!(preset_ids().all(|id| library::preset_text(id).is_some()), "the CLI has every lesson compiled in");
 }
 
 #[test]
 fn an_unknown_preset_suggests_the_nearest_id() {
     let err = preset("leader-failovr").unwrap_err();
-    assert_eq!(
-        err,
-        library::LibraryError::UnknownPreset {
-            id: "leader-failovr".into(),
-            suggestion: Some("leader-failover".into())
-        }
-    );
+    assert_eq!(err, library::LibraryError::UnknownPreset { id: "leader-failovr".into(), suggestion: Some("leader-failover".into()) });
 }
 
 #[test]
@@ -217,10 +159,7 @@ fn the_stress_preset_keeps_more_than_500_records_in_flight() {
     while t <= 4000 {
         run.advance_to(t, |_| {});
         let in_flight = run.tally().records_in_flight(run.world().now());
-        assert!(
-            in_flight >= 500,
-            "only {in_flight} records in flight at {t} ms"
-        );
+        assert!(in_flight >= 500, "only {in_flight} records in flight at {t} ms");
         t += 100;
     }
     assert!(run.report().metrics.records_in_flight_max >= 500);

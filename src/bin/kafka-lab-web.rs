@@ -16,11 +16,7 @@ fn main() {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn bench_reference(duration_ms: u32) -> String {
     use kafka_lab::bench;
-    let counts = bench::run(
-        &bench::reference_spec(),
-        bench::REFERENCE_SEED,
-        u64::from(duration_ms),
-    );
+    let counts = bench::run(&bench::reference_spec(), bench::REFERENCE_SEED, u64::from(duration_ms));
     format!(
         r#"{{"records":{},"consumed":{},"events":{},"trace_hash":"{}"}}"#,
         counts.records, counts.consumed, counts.events, counts.trace_hash
@@ -29,8 +25,6 @@ pub fn bench_reference(duration_ms: u32) -> String {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    eprintln!(
-        "kafka-lab-web is the browser lab: build and serve it with `scripts/serve` (see README.md)."
-    );
+    eprintln!("kafka-lab-web is the browser lab: build and serve it with `scripts/serve` (see README.md).");
     std::process::exit(2);
 }

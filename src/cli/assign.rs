@@ -48,13 +48,7 @@ const PARTITION_TOTAL_MAX: u64 = 100_000;
 const MEMBER_COUNT_MAX: usize = 10_000;
 
 /// The fields a member object may have.
-const MEMBER_FIELDS: [&str; 5] = [
-    "member_id",
-    "group_instance_id",
-    "subscription",
-    "owned_partitions",
-    "generation",
-];
+const MEMBER_FIELDS: [&str; 5] = ["member_id", "group_instance_id", "subscription", "owned_partitions", "generation"];
 
 /// A problem with the input: where it is and which rule it breaks.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,10 +59,7 @@ pub struct InputProblem {
 
 impl InputProblem {
     fn new(path: impl Into<String>, rule: impl Into<String>) -> InputProblem {
-        InputProblem {
-            path: path.into(),
-            rule: rule.into(),
-        }
+        InputProblem { path: path.into(), rule: rule.into() }
     }
 }
 
@@ -91,25 +82,19 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
                 return 0;
             }
             Ok(Some(lexopt::Arg::Long("assignor"))) => match parser.value() {
-                Ok(_) if assignor_name.is_some() => {
-                    return io.usage_error(ASSIGN_USAGE, "--assignor: given twice");
-                }
+                Ok(_) if assignor_name.is_some() => return io.usage_error(ASSIGN_USAGE, "--assignor: given twice"),
                 Ok(value) => assignor_name = Some(value.to_string_lossy().into_owned()),
                 Err(e) => return io.usage_error(ASSIGN_USAGE, e),
             },
             Ok(Some(lexopt::Arg::Long("converged"))) => converged = true,
-            Ok(Some(lexopt::Arg::Value(v))) if file.is_none() => {
-                file = Some(v.to_string_lossy().into_owned())
-            }
+            Ok(Some(lexopt::Arg::Value(v))) if file.is_none() => file = Some(v.to_string_lossy().into_owned()),
             Ok(Some(other)) => return io.usage_error(ASSIGN_USAGE, other.unexpected()),
             Err(e) => return io.usage_error(ASSIGN_USAGE, e),
         }
     }
     let Some(name) = assignor_name else {
-        return io.usage_error(
-            ASSIGN_USAGE,
-            "--assignor is required (range, roundrobin, sticky or cooperative-sticky)",
-        );
+        return io
+            .usage_error(ASSIGN_USAGE, "--assignor is required (range, roundrobin, sticky or cooperative-sticky)");
     };
     let Some(strategy) = AssignorName::from_kafka_name(&name) else {
         return io.usage_error(
@@ -149,30 +134,22 @@ pub fn render(assignment: &Assignment) -> String {
     let lines: Vec<String> = assignment
         .iter()
         .map(|(member, partitions)| {
-            let pairs: Vec<String> = partitions
-                .iter()
-                .map(|p| format!("[{}, {}]", quote(&p.topic), p.partition))
-                .collect();
+            let pairs: Vec<String> =
+                partitions.iter().map(|p| format!("[{}, {}]", quote(&p.topic), p.partition)).collect();
             format!("    {}: [{}]", quote(member), pairs.join(", "))
         })
         .collect();
     if lines.is_empty() {
         return "{\n  \"assignment\": {}\n}\n".to_string();
     }
-    format!(
-        "{{\n  \"assignment\": {{\n{}\n  }}\n}}\n",
-        lines.join(",\n")
-    )
+    format!("{{\n  \"assignment\": {{\n{}\n  }}\n}}\n", lines.join(",\n"))
 }
 
 /// Reads `{"topics": {...}, "members": [...]}` into an assignor input, naming the field of the first
 /// problem found. Other top-level keys are ignored, so a conformance case can be piped in as is.
 pub fn parse_assignment_input(value: &Value) -> Result<AssignmentInput, InputProblem> {
     let Some(root) = value.as_object() else {
-        return Err(InputProblem::new(
-            "input",
-            "expected a JSON object with \"topics\" and \"members\"",
-        ));
+        return Err(InputProblem::new("input", "expected a JSON object with \"topics\" and \"members\""));
     };
     let topics = parse_topics(root.get("topics"))?;
     let members_value = root.get("members").ok_or_else(|| {
@@ -182,18 +159,12 @@ pub fn parse_assignment_input(value: &Value) -> Result<AssignmentInput, InputPro
         )
     })?;
     let Some(members_array) = members_value.as_array() else {
-        return Err(InputProblem::new(
-            "members",
-            "expected an array of member objects",
-        ));
+        return Err(InputProblem::new("members", "expected an array of member objects"));
     };
     if members_array.len() > MEMBER_COUNT_MAX {
         return Err(InputProblem::new(
             "members",
-            format!(
-                "{} members is more than this lab computes (at most {MEMBER_COUNT_MAX})",
-                members_array.len()
-            ),
+            format!("{} members is more than this lab computes (at most {MEMBER_COUNT_MAX})", members_array.len()),
         ));
     }
     let mut members = Vec::with_capacity(members_array.len());
@@ -248,19 +219,12 @@ fn parse_topics(value: Option<&Value>) -> Result<SortedMap<String, u32>, InputPr
         let count = count
             .as_u64()
             .filter(|n| (1..=i32::MAX as u64).contains(n))
-            .ok_or_else(|| {
-                InputProblem::new(
-                    format!("topics.{name}"),
-                    "partition count must be a positive integer",
-                )
-            })?;
+            .ok_or_else(|| InputProblem::new(format!("topics.{name}"), "partition count must be a positive integer"))?;
         total += count;
         if total > PARTITION_TOTAL_MAX {
             return Err(InputProblem::new(
                 "topics",
-                format!(
-                    "more than {PARTITION_TOTAL_MAX} partitions in total is more than this lab computes"
-                ),
+                format!("more than {PARTITION_TOTAL_MAX} partitions in total is more than this lab computes"),
             ));
         }
         // At most PARTITION_TOTAL_MAX, so it fits.
@@ -269,16 +233,9 @@ fn parse_topics(value: Option<&Value>) -> Result<SortedMap<String, u32>, InputPr
     Ok(topics)
 }
 
-fn parse_member(
-    path: &str,
-    value: &Value,
-    topics: &SortedMap<String, u32>,
-) -> Result<MemberSubscription, InputProblem> {
+fn parse_member(path: &str, value: &Value, topics: &SortedMap<String, u32>) -> Result<MemberSubscription, InputProblem> {
     let Some(object) = value.as_object() else {
-        return Err(InputProblem::new(
-            path,
-            "expected a member object with \"member_id\" and \"subscription\"",
-        ));
+        return Err(InputProblem::new(path, "expected a member object with \"member_id\" and \"subscription\""));
     };
     if let Some(unknown) = object.keys().find(|k| !MEMBER_FIELDS.contains(&k.as_str())) {
         return Err(InputProblem::new(
@@ -287,19 +244,9 @@ fn parse_member(
         ));
     }
     let member_id = match object.get("member_id") {
-        None => {
-            return Err(InputProblem::new(
-                format!("{path}.member_id"),
-                "missing (every member has a member id)",
-            ));
-        }
+        None => return Err(InputProblem::new(format!("{path}.member_id"), "missing (every member has a member id)")),
         Some(Value::String(id)) if !id.is_empty() => id.clone(),
-        Some(_) => {
-            return Err(InputProblem::new(
-                format!("{path}.member_id"),
-                "must be a non-empty string",
-            ));
-        }
+        Some(_) => return Err(InputProblem::new(format!("{path}.member_id"), "must be a non-empty string")),
     };
     let group_instance_id = match object.get("group_instance_id") {
         None | Some(Value::Null) => None,
@@ -320,37 +267,23 @@ fn parse_member(
     })
 }
 
-fn parse_subscription(
-    path: &str,
-    object: &Map<String, Value>,
-) -> Result<Vec<String>, InputProblem> {
+fn parse_subscription(path: &str, object: &Map<String, Value>) -> Result<Vec<String>, InputProblem> {
     let field = format!("{path}.subscription");
     let value = object.get("subscription").ok_or_else(|| {
-        InputProblem::new(
-            &field,
-            "missing (the topics this member subscribes to, e.g. [\"orders\"])",
-        )
+        InputProblem::new(&field, "missing (the topics this member subscribes to, e.g. [\"orders\"])")
     })?;
     let Some(array) = value.as_array() else {
-        return Err(InputProblem::new(
-            &field,
-            "expected an array of topic names",
-        ));
+        return Err(InputProblem::new(&field, "expected an array of topic names"));
     };
     let mut seen = SortedSet::new();
     let mut topics = Vec::with_capacity(array.len());
     for (index, topic) in array.iter().enumerate() {
-        let topic = topic.as_str().filter(|t| !t.is_empty()).ok_or_else(|| {
-            InputProblem::new(
-                format!("{field}[{index}]"),
-                "topic name must be a non-empty string",
-            )
-        })?;
+        let topic = topic
+            .as_str()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| InputProblem::new(format!("{field}[{index}]"), "topic name must be a non-empty string"))?;
         if !seen.insert(topic) {
-            return Err(InputProblem::new(
-                format!("{field}[{index}]"),
-                format!("topic '{topic}' is listed twice"),
-            ));
+            return Err(InputProblem::new(format!("{field}[{index}]"), format!("topic '{topic}' is listed twice")));
         }
         topics.push(topic.to_string());
     }
@@ -366,12 +299,7 @@ fn parse_owned_partitions(
     let array = match object.get("owned_partitions") {
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Array(array)) => array,
-        Some(_) => {
-            return Err(InputProblem::new(
-                &field,
-                "expected an array of [topic, partition] pairs",
-            ));
-        }
+        Some(_) => return Err(InputProblem::new(&field, "expected an array of [topic, partition] pairs")),
     };
     let mut seen = SortedSet::new();
     let mut owned = Vec::with_capacity(array.len());
@@ -379,47 +307,26 @@ fn parse_owned_partitions(
         let at = format!("{field}[{index}]");
         let partition = parse_partition(&at, pair, topics)?;
         if !seen.insert(partition.clone()) {
-            return Err(InputProblem::new(
-                at,
-                format!("partition {partition} is listed twice"),
-            ));
+            return Err(InputProblem::new(at, format!("partition {partition} is listed twice")));
         }
         owned.push(partition);
     }
     Ok(owned)
 }
 
-fn parse_partition(
-    at: &str,
-    pair: &Value,
-    topics: &SortedMap<String, u32>,
-) -> Result<TopicPartition, InputProblem> {
+fn parse_partition(at: &str, pair: &Value, topics: &SortedMap<String, u32>) -> Result<TopicPartition, InputProblem> {
     let Some([topic, number]) = pair.as_array().map(Vec::as_slice) else {
-        return Err(InputProblem::new(
-            at,
-            "expected a [topic, partition] pair, e.g. [\"orders\", 0]",
-        ));
+        return Err(InputProblem::new(at, "expected a [topic, partition] pair, e.g. [\"orders\", 0]"));
     };
     let Some(topic) = topic.as_str().filter(|t| !t.is_empty()) else {
-        return Err(InputProblem::new(
-            at,
-            "the topic (first element) must be a non-empty string",
-        ));
+        return Err(InputProblem::new(at, "the topic (first element) must be a non-empty string"));
     };
     let number = match number.as_u64() {
         Some(n) if n <= i32::MAX as u64 => n as u32,
         Some(n) => {
-            return Err(InputProblem::new(
-                at,
-                format!("partition {n} is larger than Kafka allows ({})", i32::MAX),
-            ));
+            return Err(InputProblem::new(at, format!("partition {n} is larger than Kafka allows ({})", i32::MAX)));
         }
-        None => {
-            return Err(InputProblem::new(
-                at,
-                format!("partition {number} must be a non-negative integer"),
-            ));
-        }
+        None => return Err(InputProblem::new(at, format!("partition {number} must be a non-negative integer"))),
     };
     let partition = TopicPartition::new(topic, number);
     if let Some(&count) = topics.get(topic)
@@ -439,16 +346,11 @@ fn parse_partition(
 fn parse_generation(path: &str, object: &Map<String, Value>) -> Result<Option<i32>, InputProblem> {
     match object.get("generation") {
         None | Some(Value::Null) => Ok(None),
-        Some(value) => value
-            .as_i64()
-            .and_then(|g| i32::try_from(g).ok())
-            .map(Some)
-            .ok_or_else(|| {
-                InputProblem::new(
-                    format!("{path}.generation"),
-                    "must be an integer (a Java int) or null",
-                )
-            }),
+        Some(value) => {
+            value.as_i64().and_then(|g| i32::try_from(g).ok()).map(Some).ok_or_else(|| {
+                InputProblem::new(format!("{path}.generation"), "must be an integer (a Java int) or null")
+            })
+        }
     }
 }
 
@@ -471,28 +373,21 @@ mod tests {
         .unwrap();
         let member = &input.members[0];
         assert_eq!(member.group_instance_id.as_deref(), Some("i1"));
-        assert_eq!(
-            member.owned_partitions,
-            vec![TopicPartition::new("t", 0), TopicPartition::new("gone", 4)]
-        );
+        assert_eq!(member.owned_partitions, vec![TopicPartition::new("t", 0), TopicPartition::new("gone", 4)]);
         assert_eq!(member.generation, Some(2));
     }
 
     #[test]
     fn optional_fields_default_to_nothing() {
-        let input = parse_assignment_input(
-            &json!({"topics": {}, "members": [{"member_id": "c1", "subscription": []}]}),
-        )
-        .unwrap();
+        let input =
+            parse_assignment_input(&json!({"topics": {}, "members": [{"member_id": "c1", "subscription": []}]}))
+                .unwrap();
         assert_eq!(input.members[0], MemberSubscription::new("c1", &[]));
     }
 
     #[test]
     fn problems_name_the_field_and_the_rule() {
-        assert_eq!(
-            problem(json!([])),
-            "input: expected a JSON object with \"topics\" and \"members\""
-        );
+        assert_eq!(problem(json!([])), "input: expected a JSON object with \"topics\" and \"members\"");
         assert_eq!(
             problem(json!({"topics": {"t": 0}, "members": []})),
             "topics.t: partition count must be a positive integer"
@@ -502,21 +397,14 @@ mod tests {
             "topics.t: partition count must be a positive integer"
         );
         assert!(problem(json!({"topics": {}})).starts_with("members: missing"));
-        let member = |m: Value| {
-            problem(
-                json!({"topics": {"t": 3}, "members": [{"member_id": "c0", "subscription": ["t"]}, m]}),
-            )
-        };
+        let member =
+            |m: Value| problem(json!({"topics": {"t": 3}, "members": [{"member_id": "c0", "subscription": ["t"]}, m]}));
         assert_eq!(
-            member(
-                json!({"member_id": "c1", "subscription": ["t"], "owned_partitions": [["t", -1]]})
-            ),
+            member(json!({"member_id": "c1", "subscription": ["t"], "owned_partitions": [["t", -1]]})),
             "members[1].owned_partitions[0]: partition -1 must be a non-negative integer"
         );
         assert_eq!(
-            member(
-                json!({"member_id": "c1", "subscription": ["t"], "owned_partitions": [["t", 3]]})
-            ),
+            member(json!({"member_id": "c1", "subscription": ["t"], "owned_partitions": [["t", 3]]})),
             "members[1].owned_partitions[0]: partition t-3 does not exist: topic 't' has 3 partition(s), numbered 0 to 2"
         );
         assert_eq!(
@@ -541,17 +429,11 @@ mod tests {
     #[test]
     fn the_output_lists_every_member_in_kafka_order() {
         let assignment = Assignment::from([
-            (
-                "c1".to_string(),
-                vec![TopicPartition::new("t", 2), TopicPartition::new("t", 0)],
-            ),
+            ("c1".to_string(), vec![TopicPartition::new("t", 2), TopicPartition::new("t", 0)]),
             ("c2".to_string(), vec![]),
         ]);
         let text = render(&assignment);
-        assert_eq!(
-            text,
-            "{\n  \"assignment\": {\n    \"c1\": [[\"t\", 2], [\"t\", 0]],\n    \"c2\": []\n  }\n}\n"
-        );
+        assert_eq!(text, "{\n  \"assignment\": {\n    \"c1\": [[\"t\", 2], [\"t\", 0]],\n    \"c2\": []\n  }\n}\n");
         let parsed: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(parsed["assignment"]["c2"], json!([]));
         assert_eq!(render(&Assignment::new()), "{\n  \"assignment\": {}\n}\n");

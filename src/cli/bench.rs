@@ -34,12 +34,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
                 };
                 match value.parse::<u64>() {
                     Ok(s) if (1..=3600).contains(&s) => seconds = s,
-                    _ => return io.usage_error(
-                        BENCH_USAGE,
-                        format!(
-                            "--seconds: '{value}' is not a whole number of seconds from 1 to 3600"
-                        ),
-                    ),
+                    _ => return io.usage_error(BENCH_USAGE, format!("--seconds: '{value}' is not a whole number of seconds from 1 to 3600")),
                 }
             }
             Ok(Some(other)) => return io.usage_error(BENCH_USAGE, other.unexpected()),
@@ -48,11 +43,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
     }
     // Wall-clock time belongs to this front end, never to the engine.
     let started = std::time::Instant::now();
-    let counts = bench::run(
-        &bench::reference_spec(),
-        bench::REFERENCE_SEED,
-        seconds * 1000,
-    );
+    let counts = bench::run(&bench::reference_spec(), bench::REFERENCE_SEED, seconds * 1000);
     let wall = started.elapsed();
     let wall_ms = wall.as_millis() as u64;
     let secs = wall.as_secs_f64().max(1e-9);

@@ -42,12 +42,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
     match parse_scenario(&text) {
         Ok(scenario) => {
             let checkpoints = scenario.checkpoint_steps().count();
-            let _ = writeln!(
-                io.out,
-                "{file}: valid ({}, {} steps, {checkpoints} checkpoints)",
-                scenario.id,
-                scenario.steps.len()
-            );
+            let _ = writeln!(io.out, "{file}: valid ({}, {} steps, {checkpoints} checkpoints)", scenario.id, scenario.steps.len());
             0
         }
         Err(problems) => {

@@ -2,8 +2,8 @@
 
 use super::{EXIT_CHECK_FAILED, Io};
 use crate::explore::{self, Profile};
-use crate::sim::sorted::SortedMap;
 use lexopt::Arg;
+use crate::sim::sorted::SortedMap;
 use std::ffi::OsString;
 
 const EXPLORE_USAGE: &str = "\
@@ -28,8 +28,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
     let number = |parser: &mut lexopt::Parser, flag: &str| -> Result<u64, String> {
         let value = parser.value().map_err(|e| e.to_string())?;
         let text = value.to_string_lossy().into_owned();
-        text.parse::<u64>()
-            .map_err(|_| format!("{flag}: '{text}' is not a whole number"))
+        text.parse::<u64>().map_err(|_| format!("{flag}: '{text}' is not a whole number"))
     };
     loop {
         match parser.next() {
@@ -41,12 +40,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
             Ok(Some(Arg::Long("json"))) => json = true,
             Ok(Some(Arg::Long("seeds"))) => match number(&mut parser, "--seeds") {
                 Ok(n) if (1..=1_000_000).contains(&n) => seeds = Some(n),
-                Ok(n) => {
-                    return io.usage_error(
-                        EXPLORE_USAGE,
-                        format!("--seeds: {n} is not between 1 and 1000000"),
-                    );
-                }
+                Ok(n) => return io.usage_error(EXPLORE_USAGE, format!("--seeds: {n} is not between 1 and 1000000")),
                 Err(e) => return io.usage_error(EXPLORE_USAGE, e),
             },
             Ok(Some(Arg::Long("start-seed"))) => match number(&mut parser, "--start-seed") {
@@ -60,12 +54,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
                 };
                 match Profile::from_name(&value) {
                     Some(p) => profile = p,
-                    None => {
-                        return io.usage_error(
-                            EXPLORE_USAGE,
-                            format!("--profile: '{value}' is not durable or lossy"),
-                        );
-                    }
+                    None => return io.usage_error(EXPLORE_USAGE, format!("--profile: '{value}' is not durable or lossy")),
                 }
             }
             Ok(Some(other)) => return io.usage_error(EXPLORE_USAGE, other.unexpected()),
@@ -91,12 +80,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
         }
     }
     let total: u64 = by_kind.values().sum();
-    let reproduce = |seed: u64| {
-        format!(
-            "kafka-lab explore --seeds 1 --start-seed {seed} --profile {}",
-            profile.name()
-        )
-    };
+    let reproduce = |seed: u64| format!("kafka-lab explore --seeds 1 --start-seed {seed} --profile {}", profile.name());
     if json {
         let first = first_failure.as_ref().map(|o| {
             let (violation, cause) = o.first.clone().map_or((None, None), |(v, c)| (Some(v), c));
@@ -119,11 +103,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
         let _ = writeln!(io.out, "{report}");
     } else {
         let _ = writeln!(io.out, "profile     {}", profile.name());
-        let _ = writeln!(
-            io.out,
-            "runs        {seeds} (seeds {start} to {})",
-            start + seeds - 1
-        );
+        let _ = writeln!(io.out, "runs        {seeds} (seeds {start} to {})", start + seeds - 1);
         let _ = writeln!(io.out, "failing     {failing_seeds}");
         let _ = writeln!(io.out, "violations  {total}");
         for (kind, n) in &by_kind {
@@ -132,11 +112,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
         if let Some(o) = &first_failure {
             let _ = writeln!(io.out, "first failing seed {}", o.seed);
             if let Some((violation, cause)) = &o.first {
-                let _ = writeln!(
-                    io.out,
-                    "  violation at {}: {:?}",
-                    violation.at, violation.kind
-                );
+                let _ = writeln!(io.out, "  violation at {}: {:?}", violation.at, violation.kind);
                 if let Some(cause) = cause {
                     let _ = writeln!(io.out, "  caused by   {}: {:?}", cause.at, cause.kind);
                 }
@@ -144,9 +120,5 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
             let _ = writeln!(io.out, "  reproduce:  {}", reproduce(o.seed));
         }
     }
-    if profile == Profile::Durable && total > 0 {
-        EXIT_CHECK_FAILED
-    } else {
-        0
-    }
+    if profile == Profile::Durable && total > 0 { EXIT_CHECK_FAILED } else { 0 }
 }

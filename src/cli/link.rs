@@ -2,9 +2,7 @@
 
 use super::run::ScenarioSource;
 use super::{EXIT_USAGE, Io};
-use crate::scenario::link::{
-    DEFAULT_BASE_URL, LINK_DOWNLOAD_THRESHOLD, RunSource, SharedRun, decode_link, encode_link,
-};
+use crate::scenario::link::{DEFAULT_BASE_URL, LINK_DOWNLOAD_THRESHOLD, RunSource, SharedRun, decode_link, encode_link};
 use crate::scenario::{to_json, to_toml};
 use lexopt::Arg;
 use std::ffi::OsString;
@@ -21,10 +19,7 @@ with the problem on standard error.
 ";
 
 pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
-    let mut source = ScenarioSource {
-        file: None,
-        preset: None,
-    };
+    let mut source = ScenarioSource { file: None, preset: None };
     let mut base = DEFAULT_BASE_URL.to_string();
     let mut decode: Option<String> = None;
     let mut json = false;
@@ -36,8 +31,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
             Ok(None) => break,
             Err(e) => return io.usage_error(LINK_USAGE, e),
         };
-        let value =
-            |parser: &mut lexopt::Parser| parser.value().map(|v| v.to_string_lossy().into_owned());
+        let value = |parser: &mut lexopt::Parser| parser.value().map(|v| v.to_string_lossy().into_owned());
         match arg {
             Arg::Long("help") | Arg::Short('h') => {
                 let _ = write!(io.out, "{LINK_USAGE}");
@@ -59,26 +53,18 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
             Arg::Long("at-ms") => match value(&mut parser) {
                 Ok(v) => match v.trim().parse::<u64>() {
                     Ok(t) => at_ms = t,
-                    Err(_) => {
-                        return io.usage_error(
-                            LINK_USAGE,
-                            format!("--at-ms: '{v}' is not a moment in milliseconds"),
-                        );
-                    }
+                    Err(_) => return io.usage_error(LINK_USAGE, format!("--at-ms: '{v}' is not a moment in milliseconds")),
                 },
                 Err(e) => return io.usage_error(LINK_USAGE, e),
             },
-            Arg::Value(file) if source.file.is_none() => {
-                source.file = Some(file.to_string_lossy().into_owned())
-            }
+            Arg::Value(file) if source.file.is_none() => source.file = Some(file.to_string_lossy().into_owned()),
             other => return io.usage_error(LINK_USAGE, other.unexpected()),
         }
     }
     match decode {
         Some(link) => {
             if source.file.is_some() || source.preset.is_some() {
-                return io
-                    .usage_error(LINK_USAGE, "--decode takes a link, not a FILE or --preset.");
+                return io.usage_error(LINK_USAGE, "--decode takes a link, not a FILE or --preset.");
             }
             print_decoded(&link, json, io)
         }
@@ -92,12 +78,7 @@ fn print_encoded(source: &ScenarioSource, base: &str, at_ms: u64, io: &mut Io) -
         Err(code) => return code,
     };
     let mut shared = match &source.preset {
-        Some(id) => SharedRun {
-            source: RunSource::Preset(id.clone()),
-            seed: scenario.seed,
-            actions: Vec::new(),
-            at_ms: 0,
-        },
+        Some(id) => SharedRun { source: RunSource::Preset(id.clone()), seed: scenario.seed, actions: Vec::new(), at_ms: 0 },
         None => SharedRun::inline(scenario),
     };
     shared.at_ms = at_ms;
@@ -142,17 +123,8 @@ fn print_decoded(link: &str, json: bool, io: &mut Io) -> i32 {
                 RunSource::Preset(id) => format!("the lesson '{id}'"),
                 RunSource::Inline(_) => "a scenario carried whole".to_string(),
             };
-            let _ = writeln!(
-                io.out,
-                "# Opened from a kafka-lab link: {origin}, seed {}, {} action(s) of the learner's.",
-                shared.seed,
-                shared.actions.len()
-            );
-            let _ = writeln!(
-                io.out,
-                "# The link opens at {} ms: `kafka-lab run FILE --until-ms {}` stops there.\n",
-                shared.at_ms, shared.at_ms
-            );
+            let _ = writeln!(io.out, "# Opened from a kafka-lab link: {origin}, seed {}, {} action(s) of the learner's.", shared.seed, shared.actions.len());
+            let _ = writeln!(io.out, "# The link opens at {} ms: `kafka-lab run FILE --until-ms {}` stops there.\n", shared.at_ms, shared.at_ms);
             let _ = write!(io.out, "{text}");
             0
         }

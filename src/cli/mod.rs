@@ -8,9 +8,9 @@ use std::io::{BufRead, Write};
 
 mod assign;
 mod bench;
+mod explore;
 mod check;
 pub mod conformance;
-mod explore;
 mod link;
 mod partition;
 mod place;
@@ -66,12 +66,7 @@ impl Io<'_> {
 }
 
 /// Runs the CLI with `args` (without the program name) and returns the exit code.
-pub fn run(
-    args: Vec<OsString>,
-    stdin: &mut dyn BufRead,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> i32 {
+pub fn run(args: Vec<OsString>, stdin: &mut dyn BufRead, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let mut io = Io { stdin, out, err };
     let mut args = args.into_iter();
     let Some(first) = args.next() else {
@@ -97,10 +92,7 @@ pub fn run(
         Some("link") => link::run(rest, &mut io),
         Some("presets") => presets::run(rest, &mut io),
         Some("conformance") => conformance::run(rest, &mut io),
-        _ => io.usage_error(
-            USAGE,
-            format!("unknown command or argument '{}'.", first.to_string_lossy()),
-        ),
+        _ => io.usage_error(USAGE, format!("unknown command or argument '{}'.", first.to_string_lossy())),
     }
 }
 

@@ -41,9 +41,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
                     Ok(n) => {
                         return io.usage_error(
                             PARTITION_USAGE,
-                            format!(
-                                "--partitions: {n} is not allowed: a topic has at least 1 partition"
-                            ),
+                            format!("--partitions: {n} is not allowed: a topic has at least 1 partition"),
                         );
                     }
                     Err(_) => {
@@ -69,9 +67,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
     if keys.is_empty() {
         let mut text = String::new();
         if let Err(e) = std::io::Read::read_to_string(io.stdin, &mut text) {
-            return io.input_error(format!(
-                "cannot read keys from standard input (keys must be UTF-8): {e}"
-            ));
+            return io.input_error(format!("cannot read keys from standard input (keys must be UTF-8): {e}"));
         }
         keys = text.lines().map(str::to_owned).collect();
     }
@@ -89,11 +85,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
         let _ = writeln!(io.out, "{}", serde_json::Value::Array(rows));
     } else {
         for key in &keys {
-            let _ = writeln!(
-                io.out,
-                "{key}\t{}",
-                partition_for_key(key.as_bytes(), partitions)
-            );
+            let _ = writeln!(io.out, "{key}\t{}", partition_for_key(key.as_bytes(), partitions));
         }
     }
     0

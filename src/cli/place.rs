@@ -3,9 +3,7 @@
 
 use super::Io;
 use crate::kafka::BrokerId;
-use crate::kafka::placement::{
-    BrokerMetadata, PlacementError, ReplicaAssignment, assign_replicas_to_brokers,
-};
+use crate::kafka::placement::{BrokerMetadata, PlacementError, ReplicaAssignment, assign_replicas_to_brokers};
 use crate::sim::rng::Rng;
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -53,10 +51,7 @@ struct Args {
 type FlagError = String;
 
 fn parse_int<T: std::str::FromStr>(flag: &str, value: &str, what: &str) -> Result<T, FlagError> {
-    value
-        .trim()
-        .parse::<T>()
-        .map_err(|_| format!("{flag} expects {what}, got '{value}'."))
+    value.trim().parse::<T>().map_err(|_| format!("{flag} expects {what}, got '{value}'."))
 }
 
 fn parse_broker_id(flag: &str, value: &str) -> Result<BrokerId, FlagError> {
@@ -65,22 +60,13 @@ fn parse_broker_id(flag: &str, value: &str) -> Result<BrokerId, FlagError> {
 
 /// Splits a comma-separated list; an empty value is an empty list (zero brokers).
 fn items(value: &str) -> Vec<&str> {
-    if value.trim().is_empty() {
-        Vec::new()
-    } else {
-        value.split(',').map(str::trim).collect()
-    }
+    if value.trim().is_empty() { Vec::new() } else { value.split(',').map(str::trim).collect() }
 }
 
 fn parse_brokers(value: &str) -> Result<Vec<BrokerMetadata>, FlagError> {
     items(value)
         .into_iter()
-        .map(|item| {
-            Ok(BrokerMetadata {
-                id: parse_broker_id("--brokers", item)?,
-                rack: None,
-            })
-        })
+        .map(|item| Ok(BrokerMetadata { id: parse_broker_id("--brokers", item)?, rack: None }))
         .collect()
 }
 
@@ -92,10 +78,7 @@ fn parse_racks(value: &str) -> Result<Vec<BrokerMetadata>, FlagError> {
                 Some((id, rack)) => (id, Some(rack.trim()).filter(|r| !r.is_empty())),
                 None => (item, None),
             };
-            Ok(BrokerMetadata {
-                id: parse_broker_id("--racks", id)?,
-                rack: rack.map(str::to_owned),
-            })
+            Ok(BrokerMetadata { id: parse_broker_id("--racks", id)?, rack: rack.map(str::to_owned) })
         })
         .collect()
 }
@@ -109,15 +92,8 @@ fn set_once<T>(slot: &mut Option<T>, flag: &str, value: T) -> Result<(), FlagErr
 }
 
 /// The long flags `place` takes (besides --help).
-const FLAGS: [&str; 7] = [
-    "partitions",
-    "replication-factor",
-    "brokers",
-    "racks",
-    "start-index",
-    "start-partition-id",
-    "seed",
-];
+const FLAGS: [&str; 7] =
+    ["partitions", "replication-factor", "brokers", "racks", "start-index", "start-partition-id", "seed"];
 
 enum Parsed {
     Run(Args),
@@ -134,12 +110,8 @@ fn parse_args(args: Vec<OsString>) -> Result<Parsed, FlagError> {
             other => return Err(other.unexpected().to_string()),
         };
         let mut value = || -> Result<String, FlagError> {
-            let value = parser
-                .value()
-                .map_err(|_| format!("{flag} needs a value."))?;
-            value
-                .into_string()
-                .map_err(|v| format!("{flag}: '{}' is not valid text.", v.to_string_lossy()))
+            let value = parser.value().map_err(|_| format!("{flag} needs a value."))?;
+            value.into_string().map_err(|v| format!("{flag}: '{}' is not valid text.", v.to_string_lossy()))
         };
         match flag.as_str() {
             "--partitions" => {
@@ -189,14 +161,10 @@ fn parse_args(args: Vec<OsString>) -> Result<Parsed, FlagError> {
         return Err("--replication-factor is required.".to_owned());
     }
     if parsed.brokers.is_none() {
-        return Err(
-            "the brokers are required: give --brokers 0,1,2 or --racks 0:a,1:b,2:a.".to_owned(),
-        );
+        return Err("the brokers are required: give --brokers 0,1,2 or --racks 0:a,1:b,2:a.".to_owned());
     }
     if parsed.partitions.is_some_and(|n| n > PARTITIONS_MAX) {
-        return Err(format!(
-            "--partitions: kafka-lab place prints at most {PARTITIONS_MAX} partitions."
-        ));
+        return Err(format!("--partitions: kafka-lab place prints at most {PARTITIONS_MAX} partitions."));
     }
     Ok(Parsed::Run(parsed))
 }
@@ -209,11 +177,7 @@ fn to_json(assignment: &ReplicaAssignment) -> String {
         let replicas: Vec<String> = replicas.iter().map(|b| b.to_string()).collect();
         let separator = if i == 0 { "" } else { ", " };
         // Writing to a String cannot fail.
-        let _ = write!(
-            json,
-            "{separator}\"{partition}\": [{}]",
-            replicas.join(", ")
-        );
+        let _ = write!(json, "{separator}\"{partition}\": [{}]", replicas.join(", "));
     }
     json.push('}');
     json
@@ -263,54 +227,26 @@ mod tests {
         let mut stdin: &[u8] = &[];
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let code = super::super::run(
-            std::iter::once("place")
-                .chain(args.iter().copied())
-                .map(OsString::from)
-                .collect(),
+            std::iter::once("place").chain(args.iter().copied()).map(OsString::from).collect(),
             &mut stdin,
             &mut out,
             &mut err,
         );
-        (
-            code,
-            String::from_utf8_lossy(&out).into_owned(),
-            String::from_utf8_lossy(&err).into_owned(),
-        )
+        (code, String::from_utf8_lossy(&out).into_owned(), String::from_utf8_lossy(&err).into_owned())
     }
 
     #[test]
     fn placing_prints_kafkas_assignment_in_partition_order() {
-        let (code, out, _) = run_place(&[
-            "--partitions",
-            "12",
-            "--replication-factor",
-            "2",
-            "--brokers",
-            "0,1,2",
-            "--start-index",
-            "0",
-        ]);
+        let (code, out, _) =
+            run_place(&["--partitions", "12", "--replication-factor", "2", "--brokers", "0,1,2", "--start-index", "0"]);
         assert_eq!(code, 0);
-        assert!(
-            out.starts_with("{\"0\": [0, 1], \"1\": [1, 2], \"2\": [2, 0], \"3\": [0, 2]"),
-            "{out}"
-        );
-        assert!(
-            out.ends_with("\"9\": [0, 2], \"10\": [1, 0], \"11\": [2, 1]}\n"),
-            "{out}"
-        );
+        assert!(out.starts_with("{\"0\": [0, 1], \"1\": [1, 2], \"2\": [2, 0], \"3\": [0, 2]"), "{out}");
+        assert!(out.ends_with("\"9\": [0, 2], \"10\": [1, 0], \"11\": [2, 1]}\n"), "{out}");
     }
 
     #[test]
     fn a_kafka_refusal_names_the_exception_and_exits_2() {
-        let (code, _, err) = run_place(&[
-            "--partitions",
-            "1",
-            "--replication-factor",
-            "4",
-            "--brokers",
-            "0,1,2",
-        ]);
+        let (code, _, err) = run_place(&["--partitions", "1", "--replication-factor", "4", "--brokers", "0,1,2"]);
         assert_eq!(code, 2);
         assert!(
             err.contains("InvalidReplicationFactorException: Replication factor: 4 larger than available brokers: 3.")
@@ -320,56 +256,14 @@ mod tests {
     #[test]
     fn flag_problems_name_the_flag() {
         let cases: [(&[&str], &str); 5] = [
+            (&["--replication-factor", "1", "--brokers", "0"], "--partitions is required"),
+            (&["--partitions", "x", "--replication-factor", "1", "--brokers", "0"], "--partitions expects"),
+            (&["--partitions", "1", "--replication-factor", "1", "--brokers", "0", "--racks", "1:a"], "not both"),
             (
-                &["--replication-factor", "1", "--brokers", "0"],
-                "--partitions is required",
-            ),
-            (
-                &[
-                    "--partitions",
-                    "x",
-                    "--replication-factor",
-                    "1",
-                    "--brokers",
-                    "0",
-                ],
-                "--partitions expects",
-            ),
-            (
-                &[
-                    "--partitions",
-                    "1",
-                    "--replication-factor",
-                    "1",
-                    "--brokers",
-                    "0",
-                    "--racks",
-                    "1:a",
-                ],
-                "not both",
-            ),
-            (
-                &[
-                    "--partitions",
-                    "1",
-                    "--replication-factor",
-                    "1",
-                    "--brokers",
-                    "0,1,0",
-                ],
+                &["--partitions", "1", "--replication-factor", "1", "--brokers", "0,1,0"],
                 "--brokers: Broker 0 is listed twice",
             ),
-            (
-                &[
-                    "--partitions",
-                    "1",
-                    "--replication-factor",
-                    "1",
-                    "--racks",
-                    "0:a,b:c",
-                ],
-                "--racks expects broker ids",
-            ),
+            (&["--partitions", "1", "--replication-factor", "1", "--racks", "0:a,b:c"], "--racks expects broker ids"),
         ];
         for (args, needle) in cases {
             let (code, _, err) = run_place(args);

@@ -47,10 +47,7 @@ impl ScenarioSource {
 }
 
 pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
-    let mut source = ScenarioSource {
-        file: None,
-        preset: None,
-    };
+    let mut source = ScenarioSource { file: None, preset: None };
     let mut until_ms: Option<u64> = None;
     let mut json = false;
     let mut events = false;
@@ -79,17 +76,10 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
                 };
                 match value.trim().parse::<u64>() {
                     Ok(t) if t <= DURATION_MS_MAX => until_ms = Some(t),
-                    _ => return io.usage_error(
-                        RUN_USAGE,
-                        format!(
-                            "--until-ms: '{value}' is not a moment from 0 to {DURATION_MS_MAX} ms"
-                        ),
-                    ),
+                    _ => return io.usage_error(RUN_USAGE, format!("--until-ms: '{value}' is not a moment from 0 to {DURATION_MS_MAX} ms")),
                 }
             }
-            Arg::Value(file) if source.file.is_none() => {
-                source.file = Some(file.to_string_lossy().into_owned())
-            }
+            Arg::Value(file) if source.file.is_none() => source.file = Some(file.to_string_lossy().into_owned()),
             other => return io.usage_error(RUN_USAGE, other.unexpected()),
         }
     }
@@ -111,28 +101,16 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
     let report = run.report();
     if json {
         // The report holds strings, numbers, lists and string-keyed maps: it always serializes.
-        let _ = writeln!(
-            io.out,
-            "{}",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
-        );
+        let _ = writeln!(io.out, "{}", serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {
         print_report(&report, io);
     }
-    if report.all_passed() {
-        0
-    } else {
-        EXIT_CHECK_FAILED
-    }
+    if report.all_passed() { 0 } else { EXIT_CHECK_FAILED }
 }
 
 fn print_report(report: &RunReport, io: &mut Io) {
     let out = &mut *io.out;
-    let _ = writeln!(
-        out,
-        "scenario     {} (seed {}, until {} ms)",
-        report.scenario, report.seed, report.until_ms
-    );
+    let _ = writeln!(out, "scenario     {} (seed {}, until {} ms)", report.scenario, report.seed, report.until_ms);
     for r in &report.checkpoints.results {
         let verdict = if r.passed { "pass" } else { "FAIL" };
         let actual = match (&r.actual, &r.error) {
@@ -140,27 +118,15 @@ fn print_report(report: &RunReport, io: &mut Io) {
             (None, Some(e)) => format!("no answer: {e}"),
             (None, None) => "no answer".to_string(),
         };
-        let _ = writeln!(
-            out,
-            "checkpoint   {verdict} step {} at {} ms: {} expected {}, got {actual}",
-            r.step, r.at_ms, r.question, r.expected
-        );
+        let _ = writeln!(out, "checkpoint   {verdict} step {} at {} ms: {} expected {}, got {actual}", r.step, r.at_ms, r.question, r.expected);
     }
     let c = &report.checkpoints;
-    let _ = writeln!(
-        out,
-        "checkpoints  {} passed, {} failed, {} not reached",
-        c.passed, c.failed, c.not_reached
-    );
+    let _ = writeln!(out, "checkpoints  {} passed, {} failed, {} not reached", c.passed, c.failed, c.not_reached);
     if report.violations.is_empty() {
         let _ = writeln!(out, "violations   none");
     }
     for v in &report.violations {
-        let _ = writeln!(
-            out,
-            "violation    at {} ms: {}: {}",
-            v.at_ms, v.invariant, v.message
-        );
+        let _ = writeln!(out, "violation    at {} ms: {}: {}", v.at_ms, v.invariant, v.message);
     }
     let _ = writeln!(out, "metrics");
     // The metrics are a flat struct of counters plus one map: print them by name.
@@ -177,19 +143,11 @@ fn metrics_by_name(
     metrics: &crate::scenario::tally::Metrics,
     map: &serde_json::Map<String, serde_json::Value>,
 ) -> Vec<(String, String)> {
-    let errors: Vec<String> = metrics
-        .produce_errors
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
+    let errors: Vec<String> = metrics.produce_errors.iter().map(|(k, v)| format!("{k}={v}")).collect();
     map.iter()
         .map(|(k, v)| {
             let value = if k == "produce_errors" {
-                if errors.is_empty() {
-                    "none".to_string()
-                } else {
-                    errors.join(" ")
-                }
+                if errors.is_empty() { "none".to_string() } else { errors.join(" ") }
             } else {
                 v.to_string()
             };

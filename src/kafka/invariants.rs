@@ -18,8 +18,8 @@ use crate::kafka::log::Log;
 use crate::kafka::producer::Producer;
 use crate::kafka::record::{Record, RecordId};
 use crate::kafka::world::event::{EventKind, ViolationKind};
-use crate::sim::sorted::SortedMap;
 use std::collections::VecDeque;
+use crate::sim::sorted::SortedMap;
 use std::rc::Rc;
 
 /// A broken guarantee, before the world turns it into an event.
@@ -44,34 +44,20 @@ impl State<'_> {
         self.brokers
             .values()
             .filter(|b| b.up)
-            .filter_map(|b| {
-                b.replicas
-                    .get(&partition)
-                    .filter(|r| matches!(r.role, Role::Leader(_)))
-                    .map(|r| (&r.log, b.id, r.leader_epoch))
-            })
+            .filter_map(|b| b.replicas.get(&partition).filter(|r| matches!(r.role, Role::Leader(_))).map(|r| (&r.log, b.id, r.leader_epoch)))
             .max_by_key(|(_, _, epoch)| *epoch)
     }
 
     fn log(&self, broker: BrokerId, partition: PartitionIndex) -> Option<&Log> {
-        self.brokers
-            .get(&broker)?
-            .replicas
-            .get(&partition)
-            .map(|r| &r.log)
+        self.brokers.get(&broker)?.replicas.get(&partition).map(|r| &r.log)
     }
 
     /// (promises order, is idempotent) for a producer.
     fn promises(&self, producer: u32) -> (bool, bool) {
-        self.producers
-            .get(producer as usize)
-            .map_or((false, false), |p| {
-                let idempotent = p.config.enable_idempotence;
-                (
-                    idempotent || p.config.max_in_flight_requests_per_connection == 1,
-                    idempotent,
-                )
-            })
+        self.producers.get(producer as usize).map_or((false, false), |p| {
+            let idempotent = p.config.enable_idempotence;
+            (idempotent || p.config.max_in_flight_requests_per_connection == 1, idempotent)
+        })
     }
 }
 
@@ -140,10 +126,7 @@ impl PartitionLedger {
         }
         let i = lo;
         let batch = &self.committed[i];
-        batch
-            .records
-            .get((offset - batch.base_offset) as usize)
-            .map(|r| (i, r))
+        batch.records.get((offset - batch.base_offset) as usize).map(|r| (i, r))
     }
 }
 
@@ -160,93 +143,34 @@ pub struct Ledger {
 impl Ledger {
     fn partition(&mut self, p: PartitionIndex) -> &mut PartitionLedger {
         if self.partitions.len() <= p.get() {
-            self.partitions
-                .resize_with(p.get() + 1, PartitionLedger::default);
+            self.partitions.resize_with(p.get() + 1, PartitionLedger::default);
         }
         &mut self.partitions[p.get()]
     }
 
-    fn breach(
-        &mut self,
-        out: &mut Vec<Breach>,
-        kind: ViolationKind,
-        partition: PartitionIndex,
-        offset: u64,
-        records: u32,
-        record: Option<RecordId>,
-    ) {
+    fn breach(&mut self, out: &mut Vec<Breach>, kind: ViolationKind, partition: PartitionIndex, offset: u64, records: u32, record: Option<RecordId>) {
         *self.counts.entry(kind).or_default() += 1;
-        out.push(Breach {
-            kind,
-            partition,
-            offset,
-            records,
-            record,
-        });
+        out.push(Breach { kind, partition, offset, records, record });
     }
 
     /// Checks one event against the guarantees.
     pub fn on_event(&mut self, event: &EventKind, state: &State<'_>) -> Vec<Breach> {
         let mut out = Vec::new();
         match *event {
-            EventKind::Appended {
-                broker,
-                partition,
-                base_offset,
-                last_offset,
-                leader_epoch,
-                as_leader: true,
-            } => {
-                self.on_leader_append(
-                    broker,
-                    partition,
-                    base_offset,
-                    last_offset,
-                    leader_epoch,
-                    state,
-                    &mut out,
-                );
+            EventKind::Appended { broker, partition, base_offset, last_offset, leader_epoch, as_leader: true } => {
+                self.on_leader_append(broker, partition, base_offset, last_offset, leader_epoch, state, &mut out);
             }
-            EventKind::HighWatermark {
-                broker,
-                partition,
-                offset,
-            } => self.on_high_watermark(broker, partition, offset, state, &mut out),
-            EventKind::Polled {
-                partition,
-                last_offset,
-                records,
-                ..
-            } => {
+            EventKind::HighWatermark { broker, partition, offset } => self.on_high_watermark(broker, partition, offset, state, &mut out),
+            EventKind::Polled { partition, last_offset, records, .. } => {
                 if last_offset >= self.partition(partition).committed_end {
-                    self.breach(
-                        &mut out,
-                        ViolationKind::ReadAboveHighWatermark,
-                        partition,
-                        last_offset,
-                        records,
-                        None,
-                    );
+                    self.breach(&mut out, ViolationKind::ReadAboveHighWatermark, partition, last_offset, records, None);
                 }
             }
-            EventKind::BecameLeader {
-                broker,
-                partition,
-                log_end_offset,
-                ..
-            } => self.on_became_leader(broker, partition, log_end_offset, state, &mut out),
-            EventKind::SegmentDeleted {
-                partition,
-                log_start_offset,
-                ..
-            } => {
+            EventKind::BecameLeader { broker, partition, log_end_offset, .. } => self.on_became_leader(broker, partition, log_end_offset, state, &mut out),
+            EventKind::SegmentDeleted { partition, log_start_offset, .. } => {
                 // Retention removed what is below the log start: it can no longer be lost or reused.
                 let ledger = self.partition(partition);
-                while ledger
-                    .committed
-                    .front()
-                    .is_some_and(|b| b.base_offset + b.records.len() as u64 <= log_start_offset)
-                {
+                while ledger.committed.front().is_some_and(|b| b.base_offset + b.records.len() as u64 <= log_start_offset) {
                     ledger.committed.pop_front();
                 }
                 while let Some(entry) = ledger.acked.first_entry() {
@@ -262,36 +186,18 @@ impl Ledger {
     }
 
     /// A producer learned its records are written at `base_offset`.
-    pub fn on_acked(
-        &mut self,
-        partition: PartitionIndex,
-        base_offset: u64,
-        records: &Rc<[Record]>,
-        state: &State<'_>,
-    ) -> Vec<Breach> {
+    pub fn on_acked(&mut self, partition: PartitionIndex, base_offset: u64, records: &Rc<[Record]>, state: &State<'_>) -> Vec<Breach> {
         let mut out = Vec::new();
-        let Some(first) = records.first() else {
-            return out;
-        };
+        let Some(first) = records.first() else { return out };
         let n = records.len() as u64;
         let ledger = self.partition(partition);
         // Usually (acks=all) the batch is committed by the time the producer hears of it.
         if base_offset < ledger.committed_end {
-            let same = ledger
-                .committed_at(base_offset)
-                .filter(|(_, r)| r.id == first.id)
-                .map(|(i, _)| i);
+            let same = ledger.committed_at(base_offset).filter(|(_, r)| r.id == first.id).map(|(i, _)| i);
             match same {
                 Some(i) => ledger.committed[i].acked = true,
                 None if ledger.committed_at(base_offset).is_some() => {
-                    self.breach(
-                        &mut out,
-                        ViolationKind::AckedRecordLost,
-                        partition,
-                        base_offset,
-                        n as u32,
-                        Some(first.id),
-                    );
+                    self.breach(&mut out, ViolationKind::AckedRecordLost, partition, base_offset, n as u32, Some(first.id));
                 }
                 // Below the log start already: retention took it, which is not a loss.
                 None => {}
@@ -302,93 +208,42 @@ impl Ledger {
         // its own appends, so one without the record never gets it.
         let lost = state.leader_log(partition).is_some_and(|(log, _, _)| {
             base_offset >= log.log_start_offset()
-                && log.batch_at(base_offset).is_none_or(|b| {
-                    b.records
-                        .get((base_offset - b.base_offset) as usize)
-                        .is_none_or(|r| r.id != first.id)
-                })
+                && log.batch_at(base_offset).is_none_or(|b| b.records.get((base_offset - b.base_offset) as usize).is_none_or(|r| r.id != first.id))
         });
         if lost {
-            self.breach(
-                &mut out,
-                ViolationKind::AckedRecordLost,
-                partition,
-                base_offset,
-                n as u32,
-                Some(first.id),
-            );
+            self.breach(&mut out, ViolationKind::AckedRecordLost, partition, base_offset, n as u32, Some(first.id));
         } else {
-            self.partition(partition)
-                .acked
-                .insert(base_offset, records.clone());
+            self.partition(partition).acked.insert(base_offset, records.clone());
         }
         out
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn on_leader_append(
-        &mut self,
-        broker: BrokerId,
-        partition: PartitionIndex,
-        base: u64,
-        last: u64,
-        epoch: i32,
-        state: &State<'_>,
-        out: &mut Vec<Breach>,
-    ) {
+    fn on_leader_append(&mut self, broker: BrokerId, partition: PartitionIndex, base: u64, last: u64, epoch: i32, state: &State<'_>, out: &mut Vec<Breach>) {
         let ledger = self.partition(partition);
         let leader = *ledger.leader_of_epoch.entry(epoch).or_insert(broker);
         if leader != broker {
-            self.breach(
-                out,
-                ViolationKind::TwoLeadersOneEpoch,
-                partition,
-                base,
-                (last - base + 1) as u32,
-                None,
-            );
+            self.breach(out, ViolationKind::TwoLeadersOneEpoch, partition, base, (last - base + 1) as u32, None);
         }
-        let Some(log) = state.log(broker, partition) else {
-            return;
-        };
-        let Some(batch) = log.batch_at(base) else {
-            return;
-        };
+        let Some(log) = state.log(broker, partition) else { return };
+        let Some(batch) = log.batch_at(base) else { return };
         let mut breaches = Vec::new();
         let ledger = self.partition(partition);
         // A committed offset written again (only possible after an unclean election).
         if base < ledger.committed_end {
             for (offset, record) in batch.iter().take_while(|(o, _)| *o < ledger.committed_end) {
-                if ledger
-                    .committed_at(offset)
-                    .is_some_and(|(_, r)| r.id != record.id)
-                {
+                if ledger.committed_at(offset).is_some_and(|(_, r)| r.id != record.id) {
                     breaches.push((ViolationKind::OffsetReused, offset, Some(record.id)));
                 }
             }
         }
         // An acknowledged, uncommitted batch overwritten by a new leader's append.
-        let overlapping: Vec<u64> = ledger
-            .acked
-            .range(..=last)
-            .rev()
-            .take_while(|(b, r)| **b + r.len() as u64 > base)
-            .map(|(b, _)| *b)
-            .collect();
+        let overlapping: Vec<u64> = ledger.acked.range(..=last).rev().take_while(|(b, r)| **b + r.len() as u64 > base).map(|(b, _)| *b).collect();
         for acked_base in overlapping {
             let acked = &ledger.acked[&acked_base];
-            let replaced = batch.iter().find(|(o, rec)| {
-                *o >= acked_base
-                    && acked
-                        .get((*o - acked_base) as usize)
-                        .is_some_and(|a| a.id != rec.id)
-            });
+            let replaced = batch.iter().find(|(o, rec)| *o >= acked_base && acked.get((*o - acked_base) as usize).is_some_and(|a| a.id != rec.id));
             if let Some((offset, _)) = replaced {
-                breaches.push((
-                    ViolationKind::AckedRecordLost,
-                    offset,
-                    Some(acked[(offset - acked_base) as usize].id),
-                ));
+                breaches.push((ViolationKind::AckedRecordLost, offset, Some(acked[(offset - acked_base) as usize].id)));
                 ledger.acked.remove(&acked_base);
             }
         }
@@ -414,11 +269,7 @@ impl Ledger {
                     if record.id.sequence < latest {
                         breaches.push((ViolationKind::OrderBroken, offset, Some(record.id)));
                     }
-                    if idempotent
-                        && recent
-                            .iter()
-                            .any(|&(o, s)| s == record.id.sequence && o != offset)
-                    {
+                    if idempotent && recent.iter().any(|&(o, s)| s == record.id.sequence && o != offset) {
                         breaches.push((ViolationKind::DuplicateRecord, offset, Some(record.id)));
                     }
                 }
@@ -433,78 +284,35 @@ impl Ledger {
         }
     }
 
-    fn on_high_watermark(
-        &mut self,
-        broker: BrokerId,
-        partition: PartitionIndex,
-        hw: u64,
-        state: &State<'_>,
-        out: &mut Vec<Breach>,
-    ) {
-        let epoch = state
-            .brokers
-            .get(&broker)
-            .and_then(|b| b.replicas.get(&partition))
-            .map_or(-1, |r| r.leader_epoch);
-        let previous = self
-            .partition(partition)
-            .last_hw
-            .insert(broker, (epoch, hw));
+    fn on_high_watermark(&mut self, broker: BrokerId, partition: PartitionIndex, hw: u64, state: &State<'_>, out: &mut Vec<Breach>) {
+        let epoch = state.brokers.get(&broker).and_then(|b| b.replicas.get(&partition)).map_or(-1, |r| r.leader_epoch);
+        let previous = self.partition(partition).last_hw.insert(broker, (epoch, hw));
         if let Some((e, h)) = previous
             && e == epoch
             && hw < h
         {
-            self.breach(
-                out,
-                ViolationKind::HighWatermarkBackwards,
-                partition,
-                hw,
-                0,
-                None,
-            );
+            self.breach(out, ViolationKind::HighWatermarkBackwards, partition, hw, 0, None);
         }
         let ledger = self.partition(partition);
         if hw <= ledger.committed_end {
             return;
         }
-        let Some(log) = state.log(broker, partition) else {
-            return;
-        };
+        let Some(log) = state.log(broker, partition) else { return };
         // Newly committed batches become the partition's fixed history; acks that came before the
         // commit move with them.
         let from = ledger.committed_end.max(log.log_start_offset());
         for batch in log.batches_from(from).take_while(|b| b.next_offset() <= hw) {
-            if ledger
-                .committed
-                .back()
-                .is_some_and(|c| c.base_offset >= batch.base_offset)
-            {
+            if ledger.committed.back().is_some_and(|c| c.base_offset >= batch.base_offset) {
                 continue;
             }
-            let acked = ledger
-                .acked
-                .remove(&batch.base_offset)
-                .is_some_and(|a| a.first().map(|r| r.id) == batch.records.first().map(|r| r.id));
-            ledger.committed.push_back(CommittedBatch {
-                base_offset: batch.base_offset,
-                records: batch.records.clone(),
-                acked,
-            });
+            let acked = ledger.acked.remove(&batch.base_offset).is_some_and(|a| a.first().map(|r| r.id) == batch.records.first().map(|r| r.id));
+            ledger.committed.push_back(CommittedBatch { base_offset: batch.base_offset, records: batch.records.clone(), acked });
         }
         ledger.committed_end = hw;
     }
 
-    fn on_became_leader(
-        &mut self,
-        broker: BrokerId,
-        partition: PartitionIndex,
-        leo: u64,
-        state: &State<'_>,
-        out: &mut Vec<Breach>,
-    ) {
-        let Some(log) = state.log(broker, partition) else {
-            return;
-        };
+    fn on_became_leader(&mut self, broker: BrokerId, partition: PartitionIndex, leo: u64, state: &State<'_>, out: &mut Vec<Breach>) {
+        let Some(log) = state.log(broker, partition) else { return };
         let ledger = self.partition(partition);
         // Acknowledged records the new leader lacks (or holds differently) are gone for good.
         let mut lost = Vec::new();
@@ -524,35 +332,20 @@ impl Ledger {
         // After an unclean election even committed, acknowledged records can be missing.
         let ledger = self.partition(partition);
         if leo < ledger.committed_end {
-            let from = ledger
-                .committed
-                .partition_point(|b| b.base_offset + b.records.len() as u64 <= leo);
+            let from = ledger.committed.partition_point(|b| b.base_offset + b.records.len() as u64 <= leo);
             for batch in ledger.committed.iter().skip(from).filter(|b| b.acked) {
                 let first_missing = batch.records.iter().enumerate().find(|(i, r)| {
                     let offset = batch.base_offset + *i as u64;
-                    offset >= log.log_start_offset()
-                        && !(offset < leo && record_at(log, offset).is_some_and(|x| x.id == r.id))
+                    offset >= log.log_start_offset() && !(offset < leo && record_at(log, offset).is_some_and(|x| x.id == r.id))
                 });
                 if let Some((i, r)) = first_missing {
-                    lost.push((
-                        u64::MAX,
-                        batch.base_offset + i as u64,
-                        (batch.records.len() - i) as u32,
-                        r.id,
-                    ));
+                    lost.push((u64::MAX, batch.base_offset + i as u64, (batch.records.len() - i) as u32, r.id));
                 }
             }
         }
         for (base, offset, records, record) in lost {
             self.partition(partition).acked.remove(&base);
-            self.breach(
-                out,
-                ViolationKind::AckedRecordLost,
-                partition,
-                offset,
-                records,
-                Some(record),
-            );
+            self.breach(out, ViolationKind::AckedRecordLost, partition, offset, records, Some(record));
         }
         // Records this leader no longer has cannot be in anyone's order history.
         for recent in self.partition(partition).recent.values_mut() {

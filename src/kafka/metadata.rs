@@ -29,28 +29,12 @@ pub enum ChangeReason {
 /// One record in the metadata log.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum MetadataRecord {
-    RegisterBroker {
-        broker: BrokerId,
-        epoch: u64,
-        rack: Option<Rc<str>>,
-    },
-    FenceBroker {
-        broker: BrokerId,
-        epoch: u64,
-    },
-    UnfenceBroker {
-        broker: BrokerId,
-        epoch: u64,
-    },
-    CreateTopic {
-        name: Rc<str>,
-        config: Rc<TopicConfig>,
-    },
+    RegisterBroker { broker: BrokerId, epoch: u64, rack: Option<Rc<str>> },
+    FenceBroker { broker: BrokerId, epoch: u64 },
+    UnfenceBroker { broker: BrokerId, epoch: u64 },
+    CreateTopic { name: Rc<str>, config: Rc<TopicConfig> },
     /// New partitions of the newest-named topic, with their replica assignments.
-    CreatePartitions {
-        topic: TopicIndex,
-        assignments: Vec<Vec<BrokerId>>,
-    },
+    CreatePartitions { topic: TopicIndex, assignments: Vec<Vec<BrokerId>> },
     PartitionChange {
         partition: PartitionIndex,
         leader: Option<BrokerId>,
@@ -60,16 +44,10 @@ pub enum MetadataRecord {
         recovering: bool,
         reason: ChangeReason,
     },
-    TopicConfig {
-        topic: TopicIndex,
-        config: Rc<TopicConfig>,
-    },
+    TopicConfig { topic: TopicIndex, config: Rc<TopicConfig> },
     /// A controller became the quorum's leader for `epoch` (KRaft's LeaderChangeMessage): committing
     /// it commits everything before it.
-    LeaderChange {
-        controller: u32,
-        epoch: u32,
-    },
+    LeaderChange { controller: u32, epoch: u32 },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -115,19 +93,8 @@ impl MetadataImage {
     pub fn apply(&mut self, record: &MetadataRecord) {
         self.offset += 1;
         match record {
-            MetadataRecord::RegisterBroker {
-                broker,
-                epoch,
-                rack,
-            } => {
-                self.brokers.insert(
-                    *broker,
-                    BrokerRegistration {
-                        epoch: *epoch,
-                        fenced: true,
-                        rack: rack.clone(),
-                    },
-                );
+            MetadataRecord::RegisterBroker { broker, epoch, rack } => {
+                self.brokers.insert(*broker, BrokerRegistration { epoch: *epoch, fenced: true, rack: rack.clone() });
             }
             MetadataRecord::FenceBroker { broker, epoch } => {
                 if let Some(b) = self.brokers.get_mut(broker).filter(|b| b.epoch == *epoch) {
@@ -140,11 +107,7 @@ impl MetadataImage {
                 }
             }
             MetadataRecord::CreateTopic { name, config } => {
-                self.topics.push(TopicImage {
-                    name: name.clone(),
-                    partitions: Vec::new(),
-                    config: config.clone(),
-                });
+                self.topics.push(TopicImage { name: name.clone(), partitions: Vec::new(), config: config.clone() });
             }
             MetadataRecord::CreatePartitions { topic, assignments } => {
                 for replicas in assignments {
@@ -164,15 +127,7 @@ impl MetadataImage {
                     });
                 }
             }
-            MetadataRecord::PartitionChange {
-                partition,
-                leader,
-                isr,
-                leader_epoch,
-                partition_epoch,
-                recovering,
-                ..
-            } => {
+            MetadataRecord::PartitionChange { partition, leader, isr, leader_epoch, partition_epoch, recovering, .. } => {
                 let p = &mut self.partitions[partition.get()];
                 p.leader = *leader;
                 p.isr.clone_from(isr);
@@ -188,10 +143,7 @@ impl MetadataImage {
     }
 
     pub fn topic_index(&self, name: &str) -> Option<TopicIndex> {
-        self.topics
-            .iter()
-            .position(|t| &*t.name == name)
-            .map(|i| TopicIndex(i as u32))
+        self.topics.iter().position(|t| &*t.name == name).map(|i| TopicIndex(i as u32))
     }
 
     pub fn partition(&self, index: PartitionIndex) -> &PartitionImage {
@@ -200,11 +152,7 @@ impl MetadataImage {
 
     /// The partition `number` of `topic`, if it exists.
     pub fn partition_of(&self, topic: TopicIndex, number: u32) -> Option<PartitionIndex> {
-        self.topics
-            .get(topic.get())?
-            .partitions
-            .get(number as usize)
-            .copied()
+        self.topics.get(topic.get())?.partitions.get(number as usize).copied()
     }
 
     /// `orders-2` for a partition index.

@@ -226,68 +226,26 @@ pub enum OffsetSpec {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Message {
-    MetadataRequest {
-        request_id: u64,
-    },
-    MetadataResponse {
-        request_id: u64,
-        image: Rc<MetadataImage>,
-    },
+    MetadataRequest { request_id: u64 },
+    MetadataResponse { request_id: u64, image: Rc<MetadataImage> },
     Produce(ProduceRequest),
     ProduceResponse(ProduceResponse),
     Fetch(Rc<FetchRequest>),
     FetchResponse(FetchResponse),
-    ListOffsets {
-        request_id: u64,
-        partition: PartitionIndex,
-        spec: OffsetSpec,
-        isolation: IsolationLevel,
-    },
-    ListOffsetsResponse {
-        request_id: u64,
-        partition: PartitionIndex,
-        result: Result<Option<u64>, KafkaError>,
-    },
-    InitProducerId {
-        request_id: u64,
-    },
-    InitProducerIdResponse {
-        request_id: u64,
-        producer_id: i64,
-        producer_epoch: i16,
-    },
+    ListOffsets { request_id: u64, partition: PartitionIndex, spec: OffsetSpec, isolation: IsolationLevel },
+    ListOffsetsResponse { request_id: u64, partition: PartitionIndex, result: Result<Option<u64>, KafkaError> },
+    InitProducerId { request_id: u64 },
+    InitProducerIdResponse { request_id: u64, producer_id: i64, producer_epoch: i16 },
     /// The peer's process died while this request was outstanding: the connection was reset.
-    Disconnected {
-        request_id: u64,
-    },
-    BrokerRegistration {
-        request_id: u64,
-        incarnation: u64,
-    },
+    Disconnected { request_id: u64 },
+    BrokerRegistration { request_id: u64, incarnation: u64 },
     /// The new broker epoch, or why registration was refused.
-    BrokerRegistrationResponse {
-        request_id: u64,
-        result: Result<u64, KafkaError>,
-    },
-    BrokerHeartbeat {
-        request_id: u64,
-        broker_epoch: u64,
-        metadata_offset: u64,
-    },
-    BrokerHeartbeatResponse {
-        request_id: u64,
-        fenced: bool,
-    },
+    BrokerRegistrationResponse { request_id: u64, result: Result<u64, KafkaError> },
+    BrokerHeartbeat { request_id: u64, broker_epoch: u64, metadata_offset: u64 },
+    BrokerHeartbeatResponse { request_id: u64, fenced: bool },
     /// A broker's long-poll for metadata records after `from_offset`.
-    MetadataFetch {
-        request_id: u64,
-        from_offset: u64,
-    },
-    MetadataFetchResponse {
-        request_id: u64,
-        from_offset: u64,
-        records: Rc<[MetadataRecord]>,
-    },
+    MetadataFetch { request_id: u64, from_offset: u64 },
+    MetadataFetchResponse { request_id: u64, from_offset: u64, records: Rc<[MetadataRecord]> },
     AlterPartition {
         request_id: u64,
         partition: PartitionIndex,
@@ -303,92 +261,34 @@ pub enum Message {
         result: Result<(Vec<BrokerId>, i32, i32), AlterPartitionError>,
     },
     /// Boxed, like every large and rare payload: messages are moved many times on their way.
-    Group {
-        request_id: u64,
-        group: Rc<str>,
-        request: Box<GroupRequest>,
-    },
-    GroupResponse {
-        request_id: u64,
-        group: Rc<str>,
-        response: Box<GroupResponse>,
-    },
-    Txn {
-        request_id: u64,
-        transactional_id: Rc<str>,
-        request: Box<TxnRequest>,
-    },
-    TxnResponse {
-        request_id: u64,
-        transactional_id: Rc<str>,
-        response: Box<TxnResponse>,
-    },
+    Group { request_id: u64, group: Rc<str>, request: Box<GroupRequest> },
+    GroupResponse { request_id: u64, group: Rc<str>, response: Box<GroupResponse> },
+    Txn { request_id: u64, transactional_id: Rc<str>, request: Box<TxnRequest> },
+    TxnResponse { request_id: u64, transactional_id: Rc<str>, response: Box<TxnResponse> },
     /// From a transaction coordinator to a partition leader: write the commit or abort marker.
-    WriteTxnMarkers {
-        request_id: u64,
-        producer_id: i64,
-        producer_epoch: i16,
-        commit: bool,
-        partitions: Rc<[PartitionIndex]>,
-    },
-    WriteTxnMarkersResponse {
-        request_id: u64,
-        results: Vec<(PartitionIndex, Result<(), KafkaError>)>,
-    },
+    WriteTxnMarkers { request_id: u64, producer_id: i64, producer_epoch: i16, commit: bool, partitions: Rc<[PartitionIndex]> },
+    WriteTxnMarkersResponse { request_id: u64, results: Vec<(PartitionIndex, Result<(), KafkaError>)> },
     /// A controller that does not lead the quorum answers a broker with where the leader is.
-    NotController {
-        request_id: u64,
-        leader: Option<u32>,
-    },
+    NotController { request_id: u64, leader: Option<u32> },
     /// A follower controller fetches the metadata log from the quorum leader.
-    QuorumFetch {
-        request_id: u64,
-        epoch: u32,
-        fetch_offset: u64,
-        last_fetched_epoch: u32,
-    },
-    QuorumFetchResponse {
-        request_id: u64,
-        epoch: u32,
-        leader: Option<u32>,
-        result: QuorumFetchResult,
-    },
+    QuorumFetch { request_id: u64, epoch: u32, fetch_offset: u64, last_fetched_epoch: u32 },
+    QuorumFetchResponse { request_id: u64, epoch: u32, leader: Option<u32>, result: QuorumFetchResult },
     /// A candidate asks for a vote in `epoch`; its log ends with a record of `last_epoch` at `last_offset`.
-    Vote {
-        request_id: u64,
-        epoch: u32,
-        last_epoch: u32,
-        last_offset: u64,
-    },
-    VoteResponse {
-        request_id: u64,
-        epoch: u32,
-        granted: bool,
-    },
+    Vote { request_id: u64, epoch: u32, last_epoch: u32, last_offset: u64 },
+    VoteResponse { request_id: u64, epoch: u32, granted: bool },
     /// A new quorum leader tells the other voters.
-    BeginQuorumEpoch {
-        epoch: u32,
-    },
+    BeginQuorumEpoch { epoch: u32 },
     /// AdminClient.deleteRecords: move each partition's log start up to the offset.
-    DeleteRecords {
-        request_id: u64,
-        partitions: Vec<(PartitionIndex, u64)>,
-    },
+    DeleteRecords { request_id: u64, partitions: Vec<(PartitionIndex, u64)> },
     /// Each partition's new log start (its low watermark), or why not.
-    DeleteRecordsResponse {
-        request_id: u64,
-        results: Vec<(PartitionIndex, Result<u64, KafkaError>)>,
-    },
+    DeleteRecordsResponse { request_id: u64, results: Vec<(PartitionIndex, Result<u64, KafkaError>)> },
 }
 
 /// What the quorum leader answers a follower's fetch.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum QuorumFetchResult {
     /// Records from the fetch offset on (each with its epoch), and the quorum high watermark.
-    Records {
-        records: Rc<[(u32, MetadataRecord)]>,
-        high_watermark: u64,
-    },
+    Records { records: Rc<[(u32, MetadataRecord)]>, high_watermark: u64 },
     /// The follower's log parted from the leader's: truncate to this offset and fetch again.
     Diverging { truncate_to: u64 },
     /// This controller does not lead `epoch`.
@@ -435,33 +335,13 @@ pub enum GroupRequest {
         /// (assignor name, subscription) in preference order.
         protocols: Vec<(Rc<str>, Subscription)>,
     },
-    SyncGroup {
-        generation: i32,
-        member_id: Rc<str>,
-        assignments: Vec<(Rc<str>, Vec<TopicPartition>)>,
-    },
-    Heartbeat {
-        generation: i32,
-        member_id: Rc<str>,
-    },
-    LeaveGroup {
-        member_id: Rc<str>,
-        reason: Rc<str>,
-    },
-    OffsetCommit {
-        generation: i32,
-        member_id: Option<Rc<str>>,
-        offsets: Vec<(PartitionIndex, u64)>,
-    },
-    OffsetFetch {
-        partitions: Vec<PartitionIndex>,
-    },
+    SyncGroup { generation: i32, member_id: Rc<str>, assignments: Vec<(Rc<str>, Vec<TopicPartition>)> },
+    Heartbeat { generation: i32, member_id: Rc<str> },
+    LeaveGroup { member_id: Rc<str>, reason: Rc<str> },
+    OffsetCommit { generation: i32, member_id: Option<Rc<str>>, offsets: Vec<(PartitionIndex, u64)> },
+    OffsetFetch { partitions: Vec<PartitionIndex> },
     /// Offsets committed inside a transaction: they count only if the transaction commits.
-    TxnOffsetCommit {
-        producer_id: i64,
-        producer_epoch: i16,
-        offsets: Vec<(PartitionIndex, u64)>,
-    },
+    TxnOffsetCommit { producer_id: i64, producer_epoch: i16, offsets: Vec<(PartitionIndex, u64)> },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -481,25 +361,11 @@ pub enum GroupResponse {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum TxnRequest {
     FindCoordinator,
-    InitProducerId {
-        timeout_ms: u64,
-    },
-    AddPartitions {
-        producer_id: i64,
-        producer_epoch: i16,
-        partitions: Vec<PartitionIndex>,
-    },
+    InitProducerId { timeout_ms: u64 },
+    AddPartitions { producer_id: i64, producer_epoch: i16, partitions: Vec<PartitionIndex> },
     /// Adds the group's `__consumer_offsets` partition (sendOffsetsToTransaction).
-    AddOffsets {
-        producer_id: i64,
-        producer_epoch: i16,
-        group: Rc<str>,
-    },
-    EndTxn {
-        producer_id: i64,
-        producer_epoch: i16,
-        commit: bool,
-    },
+    AddOffsets { producer_id: i64, producer_epoch: i16, group: Rc<str> },
+    EndTxn { producer_id: i64, producer_epoch: i16, commit: bool },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -536,36 +402,19 @@ impl Message {
     pub fn size_bytes(&self) -> u64 {
         const HEADER: u64 = 64;
         match self {
-            Message::Produce(r) => {
-                HEADER
-                    + r.batches
-                        .iter()
-                        .map(|b| u64::from(b.size_bytes) + 16)
-                        .sum::<u64>()
-            }
+            Message::Produce(r) => HEADER + r.batches.iter().map(|b| u64::from(b.size_bytes) + 16).sum::<u64>(),
             Message::ProduceResponse(r) => HEADER + 16 * r.results.len() as u64,
             Message::Fetch(r) => HEADER + 28 * r.partitions.len() as u64,
             Message::FetchResponse(r) => {
                 HEADER
                     + r.partitions
                         .iter()
-                        .map(|p| {
-                            40 + p
-                                .batches
-                                .iter()
-                                .map(|b| u64::from(b.size_bytes))
-                                .sum::<u64>()
-                        })
+                        .map(|p| 40 + p.batches.iter().map(|b| u64::from(b.size_bytes)).sum::<u64>())
                         .sum::<u64>()
             }
-            Message::MetadataResponse { image, .. } => {
-                HEADER + 40 * image.partitions.len() as u64 + 32 * image.brokers.len() as u64
-            }
+            Message::MetadataResponse { image, .. } => HEADER + 40 * image.partitions.len() as u64 + 32 * image.brokers.len() as u64,
             Message::MetadataFetchResponse { records, .. } => HEADER + 48 * records.len() as u64,
-            Message::QuorumFetchResponse {
-                result: QuorumFetchResult::Records { records, .. },
-                ..
-            } => HEADER + 52 * records.len() as u64,
+            Message::QuorumFetchResponse { result: QuorumFetchResult::Records { records, .. }, .. } => HEADER + 52 * records.len() as u64,
             _ => HEADER,
         }
     }
@@ -574,12 +423,7 @@ impl Message {
     pub fn record_count(&self) -> u32 {
         match self {
             Message::Produce(r) => r.batches.iter().map(|b| b.records.len() as u32).sum(),
-            Message::FetchResponse(r) => r
-                .partitions
-                .iter()
-                .flat_map(|p| &p.batches)
-                .map(Batch::record_count)
-                .sum(),
+            Message::FetchResponse(r) => r.partitions.iter().flat_map(|p| &p.batches).map(Batch::record_count).sum(),
             _ => 0,
         }
     }
@@ -588,45 +432,26 @@ impl Message {
     pub fn first_partition(&self) -> Option<PartitionIndex> {
         match self {
             Message::Produce(r) => r.batches.first().map(|b| b.partition),
-            Message::FetchResponse(r) => r
-                .partitions
-                .iter()
-                .find(|p| !p.batches.is_empty())
-                .map(|p| p.partition),
-            Message::ListOffsets { partition, .. } | Message::AlterPartition { partition, .. } => {
-                Some(*partition)
-            }
+            Message::FetchResponse(r) => r.partitions.iter().find(|p| !p.batches.is_empty()).map(|p| p.partition),
+            Message::ListOffsets { partition, .. } | Message::AlterPartition { partition, .. } => Some(*partition),
             _ => None,
         }
     }
 
     pub fn kind(&self) -> MessageKind {
         match self {
-            Message::MetadataRequest { .. } | Message::MetadataResponse { .. } => {
-                MessageKind::Metadata
-            }
+            Message::MetadataRequest { .. } | Message::MetadataResponse { .. } => MessageKind::Metadata,
             Message::Produce(_) => MessageKind::Produce,
             Message::ProduceResponse(_) => MessageKind::ProduceResponse,
             Message::Fetch(r) if r.replica.is_some() => MessageKind::ReplicaFetch,
             Message::Fetch(_) => MessageKind::Fetch,
             Message::FetchResponse(_) => MessageKind::FetchResponse,
-            Message::ListOffsets { .. } | Message::ListOffsetsResponse { .. } => {
-                MessageKind::ListOffsets
-            }
-            Message::InitProducerId { .. } | Message::InitProducerIdResponse { .. } => {
-                MessageKind::InitProducerId
-            }
+            Message::ListOffsets { .. } | Message::ListOffsetsResponse { .. } => MessageKind::ListOffsets,
+            Message::InitProducerId { .. } | Message::InitProducerIdResponse { .. } => MessageKind::InitProducerId,
             Message::Disconnected { .. } => MessageKind::Disconnected,
             Message::Group { .. } | Message::GroupResponse { .. } => MessageKind::Group,
-            Message::Txn { .. }
-            | Message::TxnResponse { .. }
-            | Message::WriteTxnMarkers { .. }
-            | Message::WriteTxnMarkersResponse { .. } => MessageKind::Transaction,
-            Message::QuorumFetch { .. }
-            | Message::QuorumFetchResponse { .. }
-            | Message::Vote { .. }
-            | Message::VoteResponse { .. }
-            | Message::BeginQuorumEpoch { .. } => MessageKind::Quorum,
+            Message::Txn { .. } | Message::TxnResponse { .. } | Message::WriteTxnMarkers { .. } | Message::WriteTxnMarkersResponse { .. } => MessageKind::Transaction,
+            Message::QuorumFetch { .. } | Message::QuorumFetchResponse { .. } | Message::Vote { .. } | Message::VoteResponse { .. } | Message::BeginQuorumEpoch { .. } => MessageKind::Quorum,
             _ => MessageKind::ControllerPlane,
         }
     }
@@ -643,12 +468,8 @@ impl Message {
             | Message::AlterPartitionResponse { request_id, .. } => Some(*request_id),
             Message::ProduceResponse(r) => Some(r.request_id),
             Message::FetchResponse(r) => Some(r.request_id),
-            Message::GroupResponse { request_id, .. }
-            | Message::TxnResponse { request_id, .. }
-            | Message::WriteTxnMarkersResponse { request_id, .. } => Some(*request_id),
-            Message::NotController { request_id, .. }
-            | Message::QuorumFetchResponse { request_id, .. }
-            | Message::VoteResponse { request_id, .. } => Some(*request_id),
+            Message::GroupResponse { request_id, .. } | Message::TxnResponse { request_id, .. } | Message::WriteTxnMarkersResponse { request_id, .. } => Some(*request_id),
+            Message::NotController { request_id, .. } | Message::QuorumFetchResponse { request_id, .. } | Message::VoteResponse { request_id, .. } => Some(*request_id),
             Message::DeleteRecordsResponse { request_id, .. } => Some(*request_id),
             _ => None,
         }
@@ -666,12 +487,8 @@ impl Message {
             | Message::AlterPartition { request_id, .. } => Some(*request_id),
             Message::Produce(r) => Some(r.request_id),
             Message::Fetch(r) => Some(r.request_id),
-            Message::Group { request_id, .. }
-            | Message::Txn { request_id, .. }
-            | Message::WriteTxnMarkers { request_id, .. } => Some(*request_id),
-            Message::QuorumFetch { request_id, .. } | Message::Vote { request_id, .. } => {
-                Some(*request_id)
-            }
+            Message::Group { request_id, .. } | Message::Txn { request_id, .. } | Message::WriteTxnMarkers { request_id, .. } => Some(*request_id),
+            Message::QuorumFetch { request_id, .. } | Message::Vote { request_id, .. } => Some(*request_id),
             Message::DeleteRecords { request_id, .. } => Some(*request_id),
             _ => None,
         }

@@ -91,9 +91,7 @@ pub fn record_size_bytes(
         .iter()
         .map(|h| {
             let k = u32::try_from(h.key.len()).unwrap_or(u32::MAX);
-            varint_size(i64::from(k))
-                + k
-                + nullable_size(Some(u32::try_from(h.value.len()).unwrap_or(u32::MAX)))
+            varint_size(i64::from(k)) + k + nullable_size(Some(u32::try_from(h.value.len()).unwrap_or(u32::MAX)))
         })
         .sum();
     let body = 1 // attributes
@@ -123,11 +121,7 @@ pub struct ProducerStamp {
 }
 
 impl ProducerStamp {
-    pub const NONE: ProducerStamp = ProducerStamp {
-        producer_id: -1,
-        producer_epoch: -1,
-        base_sequence: -1,
-    };
+    pub const NONE: ProducerStamp = ProducerStamp { producer_id: -1, producer_epoch: -1, base_sequence: -1 };
 
     pub fn is_idempotent(&self) -> bool {
         self.producer_id >= 0
@@ -166,17 +160,12 @@ impl Batch {
 
     /// The first record's timestamp (the batch's base timestamp).
     pub fn first_timestamp_ms(&self) -> u64 {
-        self.records
-            .first()
-            .map_or(self.max_timestamp_ms, |r| r.timestamp_ms)
+        self.records.first().map_or(self.max_timestamp_ms, |r| r.timestamp_ms)
     }
 
     /// `(offset, record)` for every record in the batch.
     pub fn iter(&self) -> impl Iterator<Item = (u64, &Record)> {
-        self.records
-            .iter()
-            .enumerate()
-            .map(move |(i, r)| (self.base_offset + i as u64, r))
+        self.records.iter().enumerate().map(move |(i, r)| (self.base_offset + i as u64, r))
     }
 }
 
@@ -196,97 +185,39 @@ impl BatchBuilder {
 
     /// A builder with room for `records` records before it grows.
     pub fn with_capacity(records: usize) -> BatchBuilder {
-        BatchBuilder {
-            records: Vec::with_capacity(records),
-            size_bytes: BATCH_OVERHEAD_BYTES,
-            first_timestamp_ms: 0,
-            max_timestamp_ms: 0,
-        }
+        BatchBuilder { records: Vec::with_capacity(records), size_bytes: BATCH_OVERHEAD_BYTES, first_timestamp_ms: 0, max_timestamp_ms: 0 }
     }
 
     /// The encoded size the batch would have with one more record like this.
-    pub fn size_with(
-        &self,
-        timestamp_ms: u64,
-        key: Option<&str>,
-        value: &Value,
-        headers: &[Header],
-    ) -> u32 {
+    pub fn size_with(&self, timestamp_ms: u64, key: Option<&str>, value: &Value, headers: &[Header]) -> u32 {
         self.size_bytes + self.record_size(timestamp_ms, key, value, headers)
     }
 
-    fn record_size(
-        &self,
-        timestamp_ms: u64,
-        key: Option<&str>,
-        value: &Value,
-        headers: &[Header],
-    ) -> u32 {
-        let first = if self.records.is_empty() {
-            timestamp_ms
-        } else {
-            self.first_timestamp_ms
-        };
+    fn record_size(&self, timestamp_ms: u64, key: Option<&str>, value: &Value, headers: &[Header]) -> u32 {
+        let first = if self.records.is_empty() { timestamp_ms } else { self.first_timestamp_ms };
         let delta = timestamp_ms as i64 - first as i64;
-        record_size_bytes(
-            u32::try_from(self.records.len()).unwrap_or(u32::MAX),
-            delta,
-            key,
-            value,
-            headers,
-        )
+        record_size_bytes(u32::try_from(self.records.len()).unwrap_or(u32::MAX), delta, key, value, headers)
     }
 
-    pub fn push(
-        &mut self,
-        id: RecordId,
-        timestamp_ms: u64,
-        key: Option<Rc<str>>,
-        value: Value,
-        headers: Rc<[Header]>,
-    ) {
+    pub fn push(&mut self, id: RecordId, timestamp_ms: u64, key: Option<Rc<str>>, value: Value, headers: Rc<[Header]>) {
         let size_bytes = self.record_size(timestamp_ms, key.as_deref(), &value, &headers);
         self.push_sized(id, timestamp_ms, key, value, headers, size_bytes);
     }
 
     /// The encoded size one more record like this would take in this batch.
-    pub fn next_record_size(
-        &self,
-        timestamp_ms: u64,
-        key: Option<&str>,
-        value: &Value,
-        headers: &[Header],
-    ) -> u32 {
+    pub fn next_record_size(&self, timestamp_ms: u64, key: Option<&str>, value: &Value, headers: &[Header]) -> u32 {
         self.record_size(timestamp_ms, key, value, headers)
     }
 
     /// Pushes a record whose size [`BatchBuilder::next_record_size`] already computed.
-    pub fn push_sized(
-        &mut self,
-        id: RecordId,
-        timestamp_ms: u64,
-        key: Option<Rc<str>>,
-        value: Value,
-        headers: Rc<[Header]>,
-        size_bytes: u32,
-    ) {
-        debug_assert_eq!(
-            size_bytes,
-            self.record_size(timestamp_ms, key.as_deref(), &value, &headers)
-        );
+    pub fn push_sized(&mut self, id: RecordId, timestamp_ms: u64, key: Option<Rc<str>>, value: Value, headers: Rc<[Header]>, size_bytes: u32) {
+        debug_assert_eq!(size_bytes, self.record_size(timestamp_ms, key.as_deref(), &value, &headers));
         if self.records.is_empty() {
             self.first_timestamp_ms = timestamp_ms;
         }
         self.max_timestamp_ms = self.max_timestamp_ms.max(timestamp_ms);
         self.size_bytes += size_bytes;
-        self.records.push(Record {
-            id,
-            timestamp_ms,
-            key,
-            value,
-            headers,
-            size_bytes,
-        });
+        self.records.push(Record { id, timestamp_ms, key, value, headers, size_bytes });
     }
 
     pub fn len(&self) -> usize {
@@ -332,12 +263,7 @@ impl BatchBuilder {
     pub fn reuse(mut self, records: usize) -> BatchBuilder {
         self.records.clear();
         self.records.reserve(records);
-        BatchBuilder {
-            records: self.records,
-            size_bytes: BATCH_OVERHEAD_BYTES,
-            first_timestamp_ms: 0,
-            max_timestamp_ms: 0,
-        }
+        BatchBuilder { records: self.records, size_bytes: BATCH_OVERHEAD_BYTES, first_timestamp_ms: 0, max_timestamp_ms: 0 }
     }
 }
 
@@ -349,16 +275,7 @@ mod tests {
     fn a_one_record_batch_with_value_test_is_72_bytes_as_in_kafka() {
         // UnifiedLogTest's size arithmetic: 61-byte batch header + 11-byte record ("test", no key).
         let mut b = BatchBuilder::new();
-        b.push(
-            RecordId {
-                producer: 0,
-                sequence: 0,
-            },
-            1000,
-            None,
-            Value::Text("test".into()),
-            Rc::from([]),
-        );
+        b.push(RecordId { producer: 0, sequence: 0 }, 1000, None, Value::Text("test".into()), Rc::from([]));
         assert_eq!(b.size_bytes(), 72);
     }
 
@@ -376,32 +293,10 @@ mod tests {
     fn later_records_in_a_batch_carry_deltas() {
         let mut b = BatchBuilder::new();
         let v = Value::Opaque(100);
-        b.push(
-            RecordId {
-                producer: 0,
-                sequence: 0,
-            },
-            0,
-            Some("k".into()),
-            v.clone(),
-            Rc::from([]),
-        );
+        b.push(RecordId { producer: 0, sequence: 0 }, 0, Some("k".into()), v.clone(), Rc::from([]));
         let first = b.size_bytes() - BATCH_OVERHEAD_BYTES;
-        b.push(
-            RecordId {
-                producer: 0,
-                sequence: 1,
-            },
-            5000,
-            Some("k".into()),
-            v,
-            Rc::from([]),
-        );
+        b.push(RecordId { producer: 0, sequence: 1 }, 5000, Some("k".into()), v, Rc::from([]));
         let second = b.size_bytes() - BATCH_OVERHEAD_BYTES - first;
-        assert_eq!(
-            second,
-            first + 1,
-            "a 5 s timestamp delta needs two varint bytes"
-        );
+        assert_eq!(second, first + 1, "a 5 s timestamp delta needs two varint bytes");
     }
 }

@@ -16,14 +16,10 @@ pub enum Timer {
     RetentionCheck,
     Writeback,
     MetadataFetch,
-    ReplicaFetch {
-        leader: BrokerId,
-    },
+    ReplicaFetch { leader: BrokerId },
     /// Replica fetches that got no answer in time (one armed [`DeadlineTimer`]).
     ReplicaFetchTimeouts,
-    Append {
-        key: u64,
-    },
+    Append { key: u64 },
     /// Parked fetches whose max wait passed.
     FetchExpiries,
     /// Parked acks=all produces whose request.timeout.ms passed.
@@ -34,15 +30,11 @@ pub enum Timer {
     GroupDeadlines,
     /// The transaction coordinator's check: timed-out transactions, markers to send again.
     TxnCheck,
-    SendLater {
-        key: u64,
-    },
+    SendLater { key: u64 },
     // Controllers.
     SessionCheck,
     ImbalanceCheck,
-    MetadataPollExpire {
-        key: u64,
-    },
+    MetadataPollExpire { key: u64 },
     /// The quorum's deadlines: a follower that heard nothing from its leader, a candidate whose
     /// election timed out, a leader checking that a majority still fetches from it.
     QuorumCheck,
@@ -51,17 +43,13 @@ pub enum Timer {
     // Producers.
     Generate,
     SenderWake,
-    RequestTimeout {
-        request_id: u64,
-    },
+    RequestTimeout { request_id: u64 },
     /// In-flight produce requests past request.timeout.ms.
     ProduceTimeouts,
     MetadataRetry,
     // Consumers.
     Poll,
-    ConsumerRequestTimeout {
-        request_id: u64,
-    },
+    ConsumerRequestTimeout { request_id: u64 },
     /// In-flight consumer fetches past their deadline.
     FetchTimeouts,
     GroupHeartbeat,
@@ -86,11 +74,7 @@ pub struct Outbox {
 #[derive(Clone, Debug)]
 pub enum Fact {
     /// A producer was told these records were written at `base_offset`.
-    Acked {
-        partition: crate::kafka::ids::PartitionIndex,
-        base_offset: u64,
-        records: std::rc::Rc<[crate::kafka::record::Record]>,
-    },
+    Acked { partition: crate::kafka::ids::PartitionIndex, base_offset: u64, records: std::rc::Rc<[crate::kafka::record::Record]> },
 }
 
 impl Outbox {
@@ -162,10 +146,7 @@ mod tests {
     fn one_armed_timer_covers_later_deadlines_and_stale_firings_are_ignored() {
         let mut t = DeadlineTimer::default();
         assert!(t.arm(Tick(300)));
-        assert!(
-            !t.arm(Tick(500)),
-            "a later deadline waits for the armed one"
-        );
+        assert!(!t.arm(Tick(500)), "a later deadline waits for the armed one");
         assert!(t.arm(Tick(100)), "an earlier deadline arms again");
         assert!(!t.fire(Tick(300)), "the superseded firing is stale");
         assert!(t.fire(Tick(100)));

@@ -16,9 +16,7 @@
 //! [`tagged_enum_de!`] writes the `Deserialize` impl from a list of the variants and their fields.
 
 use serde::Deserializer;
-use serde::de::{
-    self, DeserializeOwned, DeserializeSeed, Error as _, MapAccess, SeqAccess, Unexpected, Visitor,
-};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Error as _, MapAccess, SeqAccess, Unexpected, Visitor};
 use serde_json::Value;
 use std::fmt;
 
@@ -57,10 +55,7 @@ pub struct Fields {
 }
 
 /// Reads an internally tagged value with `deserializer`: only this visitor is generic over it.
-pub fn deserialize_tagged<'de, D: Deserializer<'de>>(
-    deserializer: D,
-    names: &'static TaggedEnum,
-) -> Result<Tagged, D::Error> {
+pub fn deserialize_tagged<'de, D: Deserializer<'de>>(deserializer: D, names: &'static TaggedEnum) -> Result<Tagged, D::Error> {
     deserializer.deserialize_any(TaggedVisitor(names))
 }
 
@@ -81,10 +76,7 @@ impl<'de> Visitor<'de> for TaggedVisitor {
         while let Some(item) = seq.next_element::<Value>()? {
             rest.push(item);
         }
-        Ok(Tagged {
-            variant,
-            body: Body::Seq(rest),
-        })
+        Ok(Tagged { variant, body: Body::Seq(rest) })
     }
 
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Tagged, M::Error> {
@@ -102,19 +94,13 @@ impl<'de> Visitor<'de> for TaggedVisitor {
         }
         match variant {
             None => Err(M::Error::missing_field(self.0.tag)),
-            Some(variant) => Ok(Tagged {
-                variant,
-                body: Body::Map(rest),
-            }),
+            Some(variant) => Ok(Tagged { variant, body: Body::Map(rest) }),
         }
     }
 }
 
 /// The tagged value among already collected fields (a flattened enum: `TimedAction`'s action).
-pub fn tagged_from_fields(
-    names: &'static TaggedEnum,
-    fields: Vec<(String, Value)>,
-) -> Result<Tagged, Error> {
+pub fn tagged_from_fields(names: &'static TaggedEnum, fields: Vec<(String, Value)>) -> Result<Tagged, Error> {
     let mut variant = None;
     let mut rest = Vec::new();
     for (key, value) in fields {
@@ -129,10 +115,7 @@ pub fn tagged_from_fields(
     }
     match variant {
         None => Err(Error::missing_field(names.tag)),
-        Some(variant) => Ok(Tagged {
-            variant,
-            body: Body::Map(rest),
-        }),
+        Some(variant) => Ok(Tagged { variant, body: Body::Map(rest) }),
     }
 }
 
@@ -184,18 +167,12 @@ impl<'de> Visitor<'de> for VariantVisitor {
     fn visit_u64<E: de::Error>(self, index: u64) -> Result<usize, E> {
         match usize::try_from(index) {
             Ok(i) if i < self.0.len() => Ok(i),
-            _ => Err(E::invalid_value(
-                Unexpected::Unsigned(index),
-                &format!("variant index 0 <= i < {}", self.0.len()).as_str(),
-            )),
+            _ => Err(E::invalid_value(Unexpected::Unsigned(index), &format!("variant index 0 <= i < {}", self.0.len()).as_str())),
         }
     }
 
     fn visit_str<E: de::Error>(self, name: &str) -> Result<usize, E> {
-        self.0
-            .iter()
-            .position(|v| *v == name)
-            .ok_or_else(|| E::unknown_variant(name, self.0))
+        self.0.iter().position(|v| *v == name).ok_or_else(|| E::unknown_variant(name, self.0))
     }
 
     fn visit_bytes<E: de::Error>(self, bytes: &[u8]) -> Result<usize, E> {
@@ -206,11 +183,7 @@ impl<'de> Visitor<'de> for VariantVisitor {
 /// Hands each given field to `read` (by index into `fields.names`) in the order written, as the
 /// derive's visitor does; fails on an unknown or repeated field, and in the sequence form on too few
 /// or too many items. Missing fields of the map form are the caller's to report (in declaration order).
-pub fn read_fields(
-    body: &Body,
-    fields: &Fields,
-    read: &mut dyn FnMut(usize, &Value) -> Result<(), Error>,
-) -> Result<(), Error> {
+pub fn read_fields(body: &Body, fields: &Fields, read: &mut dyn FnMut(usize, &Value) -> Result<(), Error>) -> Result<(), Error> {
     match body {
         Body::Map(entries) => {
             let mut seen = vec![false; fields.names.len()];
@@ -233,20 +206,14 @@ pub fn read_fields(
                     Some(item) => read(i, item)?,
                     None if fields.required[i] => {
                         let elements = if count == 1 { "element" } else { "elements" };
-                        return Err(Error::invalid_length(
-                            i,
-                            &format!("{} with {count} {elements}", fields.expecting).as_str(),
-                        ));
+                        return Err(Error::invalid_length(i, &format!("{} with {count} {elements}", fields.expecting).as_str()));
                     }
                     None => {}
                 }
             }
             if items.len() > count {
                 let elements = if count == 1 { "element" } else { "elements" };
-                return Err(Error::invalid_length(
-                    items.len(),
-                    &format!("{count} {elements} in sequence").as_str(),
-                ));
+                return Err(Error::invalid_length(items.len(), &format!("{count} {elements} in sequence").as_str()));
             }
             Ok(())
         }
@@ -256,10 +223,7 @@ pub fn read_fields(
 /// A unit variant takes any fields after its tag (serde reads past them) but no items.
 pub fn unit_body(body: &Body) -> Result<(), Error> {
     match body {
-        Body::Seq(items) if !items.is_empty() => Err(Error::invalid_length(
-            items.len(),
-            &"0 elements in sequence",
-        )),
+        Body::Seq(items) if !items.is_empty() => Err(Error::invalid_length(items.len(), &"0 elements in sequence")),
         _ => Ok(()),
     }
 }
@@ -272,10 +236,7 @@ pub fn field<T: DeserializeOwned>(value: &Value) -> Result<T, Error> {
         0 => e,
         _ => {
             let text = e.to_string();
-            Error::custom(
-                text.rfind(" at line ")
-                    .map_or(text.as_str(), |at| &text[..at]),
-            )
+            Error::custom(text.rfind(" at line ").map_or(text.as_str(), |at| &text[..at]))
         }
     })
 }
@@ -359,56 +320,23 @@ mod tests {
 
     #[test]
     fn a_flattened_action_accepts_a_variant_index_as_the_buffered_derive_did() {
-        assert_eq!(
-            error::<TimedAction>(r#"{"action":3,"at_ms":1,"producer":"p"}"#),
-            "missing field `rate_per_sec` at line 1 column 37"
-        );
-        assert_eq!(
-            error::<Action>(r#"{"action":3,"producer":"p"}"#),
-            "invalid type: integer `3`, expected variant identifier at line 1 column 11"
-        );
+        assert_eq!(error::<TimedAction>(r#"{"action":3,"at_ms":1,"producer":"p"}"#), "missing field `rate_per_sec` at line 1 column 37");
+        assert_eq!(error::<Action>(r#"{"action":3,"producer":"p"}"#), "invalid type: integer `3`, expected variant identifier at line 1 column 11");
     }
 
     #[test]
     fn field_problems_match_the_derive() {
-        assert_eq!(
-            error::<Step>(r#"{"op":"map_values","uppercase":"x"}"#),
-            "invalid type: string \"x\", expected a boolean"
-        );
-        assert_eq!(
-            error::<Step>(r#"{"uppercase":true}"#),
-            "missing field `op` at line 1 column 18"
-        );
-        assert!(
-            error::<KeyPattern>(r#"{"kind":"cycle","prefix":"k","zzz":1}"#)
-                .starts_with("unknown field `zzz`, expected `prefix` or `count`")
-        );
+        assert_eq!(error::<Step>(r#"{"op":"map_values","uppercase":"x"}"#), "invalid type: string \"x\", expected a boolean");
+        assert_eq!(error::<Step>(r#"{"uppercase":true}"#), "missing field `op` at line 1 column 18");
+        assert!(error::<KeyPattern>(r#"{"kind":"cycle","prefix":"k","zzz":1}"#).starts_with("unknown field `zzz`, expected `prefix` or `count`"));
     }
 
     #[test]
     fn the_sequence_form_matches_the_derive() {
-        assert_eq!(
-            serde_json::from_str::<KeyPattern>(r#"["cycle","k",3]"#).unwrap(),
-            KeyPattern::Cycle {
-                prefix: "k".into(),
-                count: 3
-            }
-        );
-        assert_eq!(
-            error::<KeyPattern>(r#"["cycle","k"]"#),
-            "invalid length 1, expected struct variant KeyPattern::Cycle with 2 elements"
-        );
-        assert_eq!(
-            error::<KeyPattern>(r#"["cycle","k",3,4]"#),
-            "invalid length 3, expected 2 elements in sequence"
-        );
-        assert_eq!(
-            error::<KeyPattern>(r#"["none",1]"#),
-            "invalid length 1, expected 0 elements in sequence"
-        );
-        assert_eq!(
-            serde_json::from_str::<KeyPattern>(r#"{"kind":"none","anything":1}"#).unwrap(),
-            KeyPattern::None
-        );
+        assert_eq!(serde_json::from_str::<KeyPattern>(r#"["cycle","k",3]"#).unwrap(), KeyPattern::Cycle { prefix: "k".into(), count: 3 });
+        assert_eq!(error::<KeyPattern>(r#"["cycle","k"]"#), "invalid length 1, expected struct variant KeyPattern::Cycle with 2 elements");
+        assert_eq!(error::<KeyPattern>(r#"["cycle","k",3,4]"#), "invalid length 3, expected 2 elements in sequence");
+        assert_eq!(error::<KeyPattern>(r#"["none",1]"#), "invalid length 1, expected 0 elements in sequence");
+        assert_eq!(serde_json::from_str::<KeyPattern>(r#"{"kind":"none","anything":1}"#).unwrap(), KeyPattern::None);
     }
 }

@@ -12,8 +12,8 @@ use crate::kafka::log::Log;
 use crate::kafka::partitioner::partition_for_key;
 use crate::kafka::protocol::KafkaError;
 use crate::kafka::world::{View, ViolationKind};
-use crate::sim::sorted::SortedSet;
 use serde::Serialize;
+use crate::sim::sorted::SortedSet;
 use std::fmt;
 
 /// `record_values` answers for logs of at most this many records.
@@ -83,9 +83,7 @@ pub struct CheckpointResult {
 /// Evaluates a checkpoint at the current moment of the run.
 pub fn check(checkpoint: &Checkpoint, step: usize, view: &View, tally: &Tally) -> CheckpointResult {
     let answer = evaluate(&checkpoint.probe, view, tally);
-    let passed = answer
-        .as_ref()
-        .is_ok_and(|actual| *actual == checkpoint.expect);
+    let passed = answer.as_ref().is_ok_and(|actual| *actual == checkpoint.expect);
     let (actual, error) = match answer {
         Ok(value) => (Some(value), None),
         Err(e) => (None, Some(e.to_string())),
@@ -131,62 +129,18 @@ pub fn evaluate(probe: &Probe, view: &View, tally: &Tally) -> Result<ProbeValue,
         }
         Probe::Replicas { topic, partition } => {
             let p = partition_of(view, topic, *partition)?;
-            ProbeValue::List(
-                image
-                    .partition(p)
-                    .replicas
-                    .iter()
-                    .map(|b| ProbeValue::int(b.0))
-                    .collect(),
-            )
+            ProbeValue::List(image.partition(p).replicas.iter().map(|b| ProbeValue::int(b.0)).collect())
         }
         Probe::PartitionCount { topic } => ProbeValue::int(partition_count(view, topic)?),
         Probe::PartitionOfKey { topic, key } => {
             let count = partition_count(view, topic)?;
             ProbeValue::int(partition_for_key(key.as_bytes(), count))
         }
-        Probe::HighWatermark {
-            topic,
-            partition,
-            broker,
-        } => ProbeValue::int(
-            replica_log(view, topic, *partition, *broker)?
-                .1
-                .high_watermark(),
-        ),
-        Probe::LogEndOffset {
-            topic,
-            partition,
-            broker,
-        } => ProbeValue::int(
-            replica_log(view, topic, *partition, *broker)?
-                .1
-                .log_end_offset(),
-        ),
-        Probe::LogStartOffset {
-            topic,
-            partition,
-            broker,
-        } => ProbeValue::int(
-            replica_log(view, topic, *partition, *broker)?
-                .1
-                .log_start_offset(),
-        ),
-        Probe::SegmentCount {
-            topic,
-            partition,
-            broker,
-        } => ProbeValue::int(
-            replica_log(view, topic, *partition, *broker)?
-                .1
-                .segments()
-                .len(),
-        ),
-        Probe::RecordValues {
-            topic,
-            partition,
-            broker,
-        } => {
+        Probe::HighWatermark { topic, partition, broker } => ProbeValue::int(replica_log(view, topic, *partition, *broker)?.1.high_watermark()),
+        Probe::LogEndOffset { topic, partition, broker } => ProbeValue::int(replica_log(view, topic, *partition, *broker)?.1.log_end_offset()),
+        Probe::LogStartOffset { topic, partition, broker } => ProbeValue::int(replica_log(view, topic, *partition, *broker)?.1.log_start_offset()),
+        Probe::SegmentCount { topic, partition, broker } => ProbeValue::int(replica_log(view, topic, *partition, *broker)?.1.segments().len()),
+        Probe::RecordValues { topic, partition, broker } => {
             let (p, log) = replica_log(view, topic, *partition, *broker)?;
             let (start, end) = (log.log_start_offset(), log.log_end_offset());
             if end - start > RECORD_VALUES_MAX {
@@ -195,24 +149,12 @@ pub fn evaluate(probe: &Probe, view: &View, tally: &Tally) -> Result<ProbeValue,
                     end - start
                 )));
             }
-            ProbeValue::List(
-                (start..end)
-                    .map(|o| ProbeValue::Text(record_value(view, p, o)))
-                    .collect(),
-            )
+            ProbeValue::List((start..end).map(|o| ProbeValue::Text(record_value(view, p, o))).collect())
         }
-        Probe::DiskAppends { broker } => {
-            ProbeValue::int(broker_of(view, *broker)?.disk.stats.append_requests)
-        }
-        Probe::DiskReads { broker } => {
-            ProbeValue::int(broker_of(view, *broker)?.disk.stats.read_requests)
-        }
-        Probe::DiskReadsFromPageCache { broker } => {
-            ProbeValue::int(broker_of(view, *broker)?.disk.stats.reads_from_page_cache)
-        }
-        Probe::DiskFsyncs { broker } => {
-            ProbeValue::int(broker_of(view, *broker)?.disk.stats.fsyncs)
-        }
+        Probe::DiskAppends { broker } => ProbeValue::int(broker_of(view, *broker)?.disk.stats.append_requests),
+        Probe::DiskReads { broker } => ProbeValue::int(broker_of(view, *broker)?.disk.stats.read_requests),
+        Probe::DiskReadsFromPageCache { broker } => ProbeValue::int(broker_of(view, *broker)?.disk.stats.reads_from_page_cache),
+        Probe::DiskFsyncs { broker } => ProbeValue::int(broker_of(view, *broker)?.disk.stats.fsyncs),
         Probe::RecordsTruncated { broker } => {
             broker_of(view, *broker)?;
             ProbeValue::int(tally.records_truncated(*broker))
@@ -220,46 +162,16 @@ pub fn evaluate(probe: &Probe, view: &View, tally: &Tally) -> Result<ProbeValue,
         Probe::BrokerAlive { broker } => ProbeValue::Bool(broker_of(view, *broker)?.up),
         Probe::BrokerFenced { broker } => {
             broker_of(view, *broker)?;
-            ProbeValue::Bool(
-                image
-                    .brokers
-                    .get(&BrokerId(*broker))
-                    .is_none_or(|b| b.fenced),
-            )
+            ProbeValue::Bool(image.brokers.get(&BrokerId(*broker)).is_none_or(|b| b.fenced))
         }
-        Probe::RecordsSent { producer } => ProbeValue::int(
-            view.producers()[producer_of(view, producer)?]
-                .stats
-                .records_sent,
-        ),
-        Probe::RecordsAcked { producer } => ProbeValue::int(
-            view.producers()[producer_of(view, producer)?]
-                .stats
-                .records_acked,
-        ),
-        Probe::RecordsFailed { producer } => ProbeValue::int(
-            view.producers()[producer_of(view, producer)?]
-                .stats
-                .records_failed,
-        ),
-        Probe::ProduceRequests { producer } => ProbeValue::int(
-            view.producers()[producer_of(view, producer)?]
-                .stats
-                .requests_sent,
-        ),
-        Probe::ProduceBatches { producer } => ProbeValue::int(
-            view.producers()[producer_of(view, producer)?]
-                .stats
-                .batches_sent,
-        ),
+        Probe::RecordsSent { producer } => ProbeValue::int(view.producers()[producer_of(view, producer)?].stats.records_sent),
+        Probe::RecordsAcked { producer } => ProbeValue::int(view.producers()[producer_of(view, producer)?].stats.records_acked),
+        Probe::RecordsFailed { producer } => ProbeValue::int(view.producers()[producer_of(view, producer)?].stats.records_failed),
+        Probe::ProduceRequests { producer } => ProbeValue::int(view.producers()[producer_of(view, producer)?].stats.requests_sent),
+        Probe::ProduceBatches { producer } => ProbeValue::int(view.producers()[producer_of(view, producer)?].stats.batches_sent),
         Probe::AverageAckLatencyMs { producer } => {
             let stats = &view.producers()[producer_of(view, producer)?].stats;
-            ProbeValue::int(
-                stats
-                    .latency_ms_total
-                    .checked_div(stats.records_acked)
-                    .unwrap_or(0),
-            )
+            ProbeValue::int(stats.latency_ms_total.checked_div(stats.records_acked).unwrap_or(0))
         }
         Probe::ProduceErrors { producer, error } => {
             let index = producer_of(view, producer)?;
@@ -268,104 +180,55 @@ pub fn evaluate(probe: &Probe, view: &View, tally: &Tally) -> Result<ProbeValue,
         }
         Probe::LastProduceError { producer } => {
             let index = producer_of(view, producer)?;
-            ProbeValue::Text(
-                tally
-                    .last_produce_error(index as u32)
-                    .unwrap_or("none")
-                    .to_string(),
-            )
+            ProbeValue::Text(tally.last_produce_error(index as u32).unwrap_or("none").to_string())
         }
         Probe::ConsumerAssignment { consumer } => {
             let c = &view.consumers()[consumer_of(view, consumer, "consumer")?];
-            ProbeValue::List(
-                c.assignment
-                    .iter()
-                    .map(|p| ProbeValue::Text(view.topic_partition(*p).to_string()))
-                    .collect(),
-            )
+            ProbeValue::List(c.assignment.iter().map(|p| ProbeValue::Text(view.topic_partition(*p).to_string())).collect())
         }
-        Probe::ConsumerPosition {
-            consumer,
-            topic,
-            partition,
-        } => {
+        Probe::ConsumerPosition { consumer, topic, partition } => {
             let c = &view.consumers()[consumer_of(view, consumer, "consumer")?];
             let p = partition_of(view, topic, *partition)?;
             ProbeValue::int(c.position(p).map_or(-1, |o| o as i64))
         }
-        Probe::ConsumerLag {
-            consumer,
-            topic,
-            partition,
-        } => {
+        Probe::ConsumerLag { consumer, topic, partition } => {
             let c = &view.consumers()[consumer_of(view, consumer, "consumer")?];
             let p = partition_of(view, topic, *partition)?;
-            let position = c.position(p).ok_or_else(|| {
-                ProbeError::Unanswerable(format!(
-                    "{consumer} has no position on {topic}-{partition} yet"
-                ))
-            })?;
+            let position = c
+                .position(p)
+                .ok_or_else(|| ProbeError::Unanswerable(format!("{consumer} has no position on {topic}-{partition} yet")))?;
             let hw = leader_log(view, p, topic, *partition)?.high_watermark();
             ProbeValue::int(hw.saturating_sub(position))
         }
-        Probe::RecordsPolled { consumer } => ProbeValue::int(
-            view.consumers()[consumer_of(view, consumer, "consumer")?]
-                .stats
-                .records_polled,
-        ),
-        Probe::RecordsProcessed { consumer } => ProbeValue::int(
-            view.consumers()[consumer_of(view, consumer, "consumer")?]
-                .stats
-                .records_processed,
-        ),
-        Probe::ProcessedValues {
-            consumers,
-            containing,
-        } => {
+        Probe::RecordsPolled { consumer } => ProbeValue::int(view.consumers()[consumer_of(view, consumer, "consumer")?].stats.records_polled),
+        Probe::RecordsProcessed { consumer } => {
+            ProbeValue::int(view.consumers()[consumer_of(view, consumer, "consumer")?].stats.records_processed)
+        }
+        Probe::ProcessedValues { consumers, containing } => {
             let mut indexes = SortedSet::new();
             for (i, name) in consumers.iter().enumerate() {
                 indexes.insert(consumer_of(view, name, &format!("consumers[{i}]"))? as u32);
             }
             let values = tally.processed_values(&indexes).ok_or_else(|| {
-                ProbeError::Unanswerable(format!(
-                    "more than {} records were processed; processed_values keeps no more",
-                    super::tally::PROCESSED_VALUES_MAX
-                ))
+                ProbeError::Unanswerable(format!("more than {} records were processed; processed_values keeps no more", super::tally::PROCESSED_VALUES_MAX))
             })?;
             let wanted = |v: &&str| containing.as_deref().is_none_or(|c| v.contains(c));
-            ProbeValue::List(
-                values
-                    .into_iter()
-                    .filter(wanted)
-                    .map(|v| ProbeValue::Text(v.to_string()))
-                    .collect(),
-            )
+            ProbeValue::List(values.into_iter().filter(wanted).map(|v| ProbeValue::Text(v.to_string())).collect())
         }
         Probe::RecordsInFlight => ProbeValue::int(tally.records_in_flight(view.now())),
-        Probe::CommittedOffset {
-            group,
-            topic,
-            partition,
-        } => {
+        Probe::CommittedOffset { group, topic, partition } => {
             let p = partition_of(view, topic, *partition)?;
             let g = group_of(view, group)?;
             ProbeValue::int(g.offsets.get(&p).map_or(-1, |o| *o as i64))
         }
         Probe::GroupMembers { group } => {
             let g = group_of(view, group)?;
-            let mut names: Vec<String> = g
-                .members
-                .values()
-                .filter_map(|m| view.consumers().get(m.consumer as usize))
-                .map(|c| c.name.to_string())
-                .collect();
+            let mut names: Vec<String> = g.members.values().filter_map(|m| view.consumers().get(m.consumer as usize)).map(|c| c.name.to_string()).collect();
             crate::sim::sorted::sort_by(&mut names, |a, b| a.cmp(b));
             ProbeValue::List(names.into_iter().map(ProbeValue::Text).collect())
         }
         Probe::GroupGeneration { group } => ProbeValue::int(group_of(view, group)?.generation),
-        Probe::GroupState { group } => {
-            ProbeValue::Text(format!("{:?}", group_of(view, group)?.state))
-        }
+        Probe::GroupState { group } => ProbeValue::Text(format!("{:?}", group_of(view, group)?.state)),
         Probe::PartitionsRevoked { consumer } => {
             let index = consumer_of(view, consumer, "consumer")?;
             ProbeValue::int(tally.partitions_revoked(index as u32))
@@ -376,10 +239,7 @@ pub fn evaluate(probe: &Probe, view: &View, tally: &Tally) -> Result<ProbeValue,
                 indexes.insert(consumer_of(view, name, &format!("consumers[{i}]"))? as u32);
             }
             let values = tally.processed_values(&indexes).ok_or_else(|| {
-                ProbeError::Unanswerable(format!(
-                    "more than {} records were processed; the tally keeps no more",
-                    super::tally::PROCESSED_VALUES_MAX
-                ))
+                ProbeError::Unanswerable(format!("more than {} records were processed; the tally keeps no more", super::tally::PROCESSED_VALUES_MAX))
             })?;
             let distinct: SortedSet<&str> = values.iter().copied().collect();
             match probe {
@@ -389,63 +249,27 @@ pub fn evaluate(probe: &Probe, view: &View, tally: &Tally) -> Result<ProbeValue,
         }
         Probe::TransactionsCommitted { producer } | Probe::TransactionsAborted { producer } => {
             let p = &view.producers()[producer_of(view, producer)?];
-            let id = p.config.transactional_id.as_deref().ok_or_else(|| {
-                unknown(
-                    "producer",
-                    format!(
-                        "producer '{producer}' is not transactional (it has no transactional.id)"
-                    ),
-                )
-            })?;
+            let id = p.config.transactional_id.as_deref().ok_or_else(|| unknown("producer", format!("producer '{producer}' is not transactional (it has no transactional.id)")))?;
             let (committed, aborted) = tally.transactions(id);
-            ProbeValue::int(if matches!(probe, Probe::TransactionsCommitted { .. }) {
-                committed
-            } else {
-                aborted
-            })
+            ProbeValue::int(if matches!(probe, Probe::TransactionsCommitted { .. }) { committed } else { aborted })
         }
         Probe::ProducerFenced { producer } => {
             let p = &view.producers()[producer_of(view, producer)?];
-            ProbeValue::Bool(
-                p.txn.as_ref().is_some_and(|t| {
-                    t.phase == crate::kafka::producer::transaction::TxnPhase::Fenced
-                }),
-            )
+            ProbeValue::Bool(p.txn.as_ref().is_some_and(|t| t.phase == crate::kafka::producer::transaction::TxnPhase::Fenced))
         }
-        Probe::ActiveController => ProbeValue::int(
-            view.controllers()
-                .iter()
-                .filter(|c| c.is_leader())
-                .max_by_key(|c| c.epoch)
-                .map_or(-1, |c| i64::from(c.id)),
-        ),
-        Probe::ControllerEpoch => ProbeValue::int(
-            view.controllers()
-                .iter()
-                .filter(|c| c.up)
-                .map(|c| c.epoch)
-                .max()
-                .unwrap_or(0),
-        ),
+        Probe::ActiveController => {
+            ProbeValue::int(view.controllers().iter().filter(|c| c.is_leader()).max_by_key(|c| c.epoch).map_or(-1, |c| i64::from(c.id)))
+        }
+        Probe::ControllerEpoch => ProbeValue::int(view.controllers().iter().filter(|c| c.up).map(|c| c.epoch).max().unwrap_or(0)),
         Probe::Violations { guarantee } => {
             let counts = view.violations();
             match guarantee {
                 None => ProbeValue::int(counts.values().sum::<u64>()),
                 Some(name) => {
-                    let wanted = ViolationKind::ALL
-                        .iter()
-                        .find(|k| k.name() == name.as_str())
-                        .ok_or_else(|| {
-                            let names: Vec<&str> =
-                                ViolationKind::ALL.iter().map(|k| k.name()).collect();
-                            unknown(
-                                "guarantee",
-                                format!(
-                                    "'{name}' is not a guarantee the ledger checks ({})",
-                                    names.join(", ")
-                                ),
-                            )
-                        })?;
+                    let wanted = ViolationKind::ALL.iter().find(|k| k.name() == name.as_str()).ok_or_else(|| {
+                        let names: Vec<&str> = ViolationKind::ALL.iter().map(|k| k.name()).collect();
+                        unknown("guarantee", format!("'{name}' is not a guarantee the ledger checks ({})", names.join(", ")))
+                    })?;
                     ProbeValue::int(counts.get(wanted).copied().unwrap_or(0))
                 }
             }
@@ -454,27 +278,13 @@ pub fn evaluate(probe: &Probe, view: &View, tally: &Tally) -> Result<ProbeValue,
 }
 
 /// The group as its coordinator has it loaded now.
-fn group_of<'a>(
-    view: &View<'a>,
-    name: &str,
-) -> Result<&'a crate::kafka::group::coordinator::Group, ProbeError> {
-    let groups: SortedSet<&str> = view
-        .consumers()
-        .iter()
-        .filter_map(|c| c.group.as_deref())
-        .collect();
+fn group_of<'a>(view: &View<'a>, name: &str) -> Result<&'a crate::kafka::group::coordinator::Group, ProbeError> {
+    let groups: SortedSet<&str> = view.consumers().iter().filter_map(|c| c.group.as_deref()).collect();
     if !groups.contains(name) {
-        let hint = did_you_mean(name, groups.iter().copied())
-            .map(|n| format!(" (did you mean '{n}'?)"))
-            .unwrap_or_default();
-        return Err(unknown(
-            "group",
-            format!("no consumer is in a group named '{name}'{hint}"),
-        ));
+        let hint = did_you_mean(name, groups.iter().copied()).map(|n| format!(" (did you mean '{n}'?)")).unwrap_or_default();
+        return Err(unknown("group", format!("no consumer is in a group named '{name}'{hint}")));
     }
-    view.group(name).ok_or_else(|| {
-        ProbeError::Unanswerable(format!("no live coordinator holds group '{name}' now"))
-    })
+    view.group(name).ok_or_else(|| ProbeError::Unanswerable(format!("no live coordinator holds group '{name}' now")))
 }
 
 fn partition_count(view: &View, topic: &str) -> Result<u32, ProbeError> {
@@ -487,56 +297,29 @@ fn partition_count(view: &View, topic: &str) -> Result<u32, ProbeError> {
 
 fn unknown_topic(view: &View, topic: &str) -> ProbeError {
     let names: Vec<&str> = view.metadata().topics.iter().map(|t| &*t.name).collect();
-    let hint = did_you_mean(topic, names.iter().copied())
-        .map(|n| format!(" (did you mean '{n}'?)"))
-        .unwrap_or_default();
+    let hint = did_you_mean(topic, names.iter().copied()).map(|n| format!(" (did you mean '{n}'?)")).unwrap_or_default();
     unknown("topic", format!("no topic named '{topic}'{hint}"))
 }
 
 fn partition_of(view: &View, topic: &str, number: u32) -> Result<PartitionIndex, ProbeError> {
     let count = partition_count(view, topic)?;
-    view.partition_index(topic, number).ok_or_else(|| {
-        unknown(
-            "partition",
-            format!(
-                "topic '{topic}' has partitions 0 to {}",
-                count.saturating_sub(1)
-            ),
-        )
-    })
+    view.partition_index(topic, number)
+        .ok_or_else(|| unknown("partition", format!("topic '{topic}' has partitions 0 to {}", count.saturating_sub(1))))
 }
 
-fn leader_log<'a>(
-    view: &View<'a>,
-    p: PartitionIndex,
-    topic: &str,
-    number: u32,
-) -> Result<&'a Log, ProbeError> {
-    view.leader_log(p).ok_or_else(|| {
-        ProbeError::Unanswerable(format!(
-            "{topic}-{number} has no leader now (name a broker to read its replica)"
-        ))
-    })
+fn leader_log<'a>(view: &View<'a>, p: PartitionIndex, topic: &str, number: u32) -> Result<&'a Log, ProbeError> {
+    view.leader_log(p)
+        .ok_or_else(|| ProbeError::Unanswerable(format!("{topic}-{number} has no leader now (name a broker to read its replica)")))
 }
 
 /// The log of the leader, or of `broker`'s replica.
-fn replica_log<'a>(
-    view: &View<'a>,
-    topic: &str,
-    number: u32,
-    broker: Option<u32>,
-) -> Result<(PartitionIndex, &'a Log), ProbeError> {
+fn replica_log<'a>(view: &View<'a>, topic: &str, number: u32, broker: Option<u32>) -> Result<(PartitionIndex, &'a Log), ProbeError> {
     let p = partition_of(view, topic, number)?;
     match broker {
         None => Ok((p, leader_log(view, p, topic, number)?)),
         Some(id) => {
             broker_of(view, id)?;
-            let log = view.log(BrokerId(id), p).ok_or_else(|| {
-                unknown(
-                    "broker",
-                    format!("broker {id} holds no replica of {topic}-{number}"),
-                )
-            })?;
+            let log = view.log(BrokerId(id), p).ok_or_else(|| unknown("broker", format!("broker {id} holds no replica of {topic}-{number}")))?;
             Ok((p, log))
         }
     }
@@ -545,46 +328,28 @@ fn replica_log<'a>(
 fn broker_of<'a>(view: &View<'a>, id: u32) -> Result<&'a crate::kafka::broker::Broker, ProbeError> {
     view.broker(BrokerId(id)).ok_or_else(|| {
         let ids: Vec<String> = view.brokers().map(|b| b.id.to_string()).collect();
-        unknown(
-            "broker",
-            format!("no broker {id} (the brokers are {})", ids.join(", ")),
-        )
+        unknown("broker", format!("no broker {id} (the brokers are {})", ids.join(", ")))
     })
 }
 
 fn producer_of(view: &View, name: &str) -> Result<usize, ProbeError> {
-    view.producers()
-        .iter()
-        .position(|p| &*p.name == name)
-        .ok_or_else(|| {
-            let hint = did_you_mean(name, view.producers().iter().map(|p| &*p.name))
-                .map(|n| format!(" (did you mean '{n}'?)"))
-                .unwrap_or_default();
-            unknown("producer", format!("no producer named '{name}'{hint}"))
-        })
+    view.producers().iter().position(|p| &*p.name == name).ok_or_else(|| {
+        let hint = did_you_mean(name, view.producers().iter().map(|p| &*p.name)).map(|n| format!(" (did you mean '{n}'?)")).unwrap_or_default();
+        unknown("producer", format!("no producer named '{name}'{hint}"))
+    })
 }
 
 fn consumer_of(view: &View, name: &str, field: &str) -> Result<usize, ProbeError> {
-    view.consumers()
-        .iter()
-        .position(|c| &*c.name == name)
-        .ok_or_else(|| {
-            let hint = did_you_mean(name, view.consumers().iter().map(|c| &*c.name))
-                .map(|n| format!(" (did you mean '{n}'?)"))
-                .unwrap_or_default();
-            unknown(field, format!("no consumer named '{name}'{hint}"))
-        })
+    view.consumers().iter().position(|c| &*c.name == name).ok_or_else(|| {
+        let hint = did_you_mean(name, view.consumers().iter().map(|c| &*c.name)).map(|n| format!(" (did you mean '{n}'?)")).unwrap_or_default();
+        unknown(field, format!("no consumer named '{name}'{hint}"))
+    })
 }
 
 fn known_error(name: &str) -> Result<&'static str, ProbeError> {
     let names = PRODUCE_ERROR_NAMES.map(error_name);
     names.iter().copied().find(|n| *n == name).ok_or_else(|| {
-        let hint = did_you_mean(name, names.iter().copied())
-            .map(|n| format!(" (did you mean '{n}'?)"))
-            .unwrap_or_default();
-        unknown(
-            "error",
-            format!("'{name}' is not a Kafka error a producer reports{hint}"),
-        )
+        let hint = did_you_mean(name, names.iter().copied()).map(|n| format!(" (did you mean '{n}'?)")).unwrap_or_default();
+        unknown("error", format!("'{name}' is not a Kafka error a producer reports{hint}"))
     })
 }

@@ -71,19 +71,12 @@ pub struct Scenario {
 impl Scenario {
     /// The engine's view of this scenario: everything the run is a pure function of.
     pub fn run_definition(&self) -> RunDefinition {
-        RunDefinition {
-            spec: self.cluster.clone(),
-            seed: self.seed,
-            actions: self.actions.clone(),
-        }
+        RunDefinition { spec: self.cluster.clone(), seed: self.seed, actions: self.actions.clone() }
     }
 
     /// The step indexes that carry a checkpoint, in order.
     pub fn checkpoint_steps(&self) -> impl Iterator<Item = (usize, &Step, &Checkpoint)> {
-        self.steps
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| s.checkpoint.as_ref().map(|c| (i, s, c)))
+        self.steps.iter().enumerate().filter_map(|(i, s)| s.checkpoint.as_ref().map(|c| (i, s, c)))
     }
 }
 
@@ -231,11 +224,7 @@ pub enum ValueKind {
 impl ValueKind {
     pub fn accepts(self, value: &ProbeValue) -> bool {
         match (self, value) {
-            (ValueKind::IntList | ValueKind::TextList, ProbeValue::List(items))
-                if items.is_empty() =>
-            {
-                true
-            }
+            (ValueKind::IntList | ValueKind::TextList, ProbeValue::List(items)) if items.is_empty() => true,
             _ => value.kind() == Some(self),
         }
     }
@@ -260,32 +249,15 @@ impl ValueKind {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Probe {
     /// The broker leading the partition (-1 when none), as the controller committed it.
-    Leader {
-        topic: String,
-        partition: u32,
-    },
-    LeaderEpoch {
-        topic: String,
-        partition: u32,
-    },
+    Leader { topic: String, partition: u32 },
+    LeaderEpoch { topic: String, partition: u32 },
     /// The in-sync replicas, sorted by broker id.
-    Isr {
-        topic: String,
-        partition: u32,
-    },
+    Isr { topic: String, partition: u32 },
     /// The assigned replicas in assignment order (the first is the preferred leader).
-    Replicas {
-        topic: String,
-        partition: u32,
-    },
-    PartitionCount {
-        topic: String,
-    },
+    Replicas { topic: String, partition: u32 },
+    PartitionCount { topic: String },
     /// The partition Kafka's murmur2 rule picks for this key with the topic's current partition count.
-    PartitionOfKey {
-        topic: String,
-        key: String,
-    },
+    PartitionOfKey { topic: String, key: String },
     /// On the leader's replica, or on `broker`'s replica when given.
     HighWatermark {
         topic: String,
@@ -320,89 +292,44 @@ pub enum Probe {
         broker: Option<u32>,
     },
     /// Append requests the broker's disk served (one per batch a leader or follower wrote).
-    DiskAppends {
-        broker: u32,
-    },
+    DiskAppends { broker: u32 },
     /// Read requests the broker's disk served, from the page cache or the device.
-    DiskReads {
-        broker: u32,
-    },
+    DiskReads { broker: u32 },
     /// Reads served from the page cache without touching the device.
-    DiskReadsFromPageCache {
-        broker: u32,
-    },
-    DiskFsyncs {
-        broker: u32,
-    },
+    DiskReadsFromPageCache { broker: u32 },
+    DiskFsyncs { broker: u32 },
     /// Records the broker removed from its logs by truncation (rejoining after a failover, or a lost
     /// page cache).
-    RecordsTruncated {
-        broker: u32,
-    },
+    RecordsTruncated { broker: u32 },
     /// The broker's process is running.
-    BrokerAlive {
-        broker: u32,
-    },
+    BrokerAlive { broker: u32 },
     /// The controller has fenced the broker (it missed heartbeats or is down).
-    BrokerFenced {
-        broker: u32,
-    },
+    BrokerFenced { broker: u32 },
     /// Records the producer's application handed to `send`.
-    RecordsSent {
-        producer: String,
-    },
-    RecordsAcked {
-        producer: String,
-    },
+    RecordsSent { producer: String },
+    RecordsAcked { producer: String },
     /// Records whose send finally failed (no more retries).
-    RecordsFailed {
-        producer: String,
-    },
+    RecordsFailed { producer: String },
     /// Produce requests the producer sent (each carries one batch per partition of one leader).
-    ProduceRequests {
-        producer: String,
-    },
+    ProduceRequests { producer: String },
     /// Batches the producer sent.
-    ProduceBatches {
-        producer: String,
-    },
+    ProduceBatches { producer: String },
     /// The mean acknowledgement latency over the producer's acknowledged records, in ms (rounded down;
     /// 0 before the first acknowledgement). The engine measures a batch from its first record, so
     /// every record counts its batch's latency.
-    AverageAckLatencyMs {
-        producer: String,
-    },
+    AverageAckLatencyMs { producer: String },
     /// How many produce responses (or timeouts) carried this Kafka error, retried or not.
-    ProduceErrors {
-        producer: String,
-        error: String,
-    },
+    ProduceErrors { producer: String, error: String },
     /// The Kafka name of the producer's most recent error, or "none".
-    LastProduceError {
-        producer: String,
-    },
+    LastProduceError { producer: String },
     /// `orders-0`, `orders-2`, … in the consumer's order.
-    ConsumerAssignment {
-        consumer: String,
-    },
+    ConsumerAssignment { consumer: String },
     /// The offset of the next record the consumer fetches (-1 when not known yet).
-    ConsumerPosition {
-        consumer: String,
-        topic: String,
-        partition: u32,
-    },
+    ConsumerPosition { consumer: String, topic: String, partition: u32 },
     /// The leader's high watermark minus the consumer's position.
-    ConsumerLag {
-        consumer: String,
-        topic: String,
-        partition: u32,
-    },
-    RecordsPolled {
-        consumer: String,
-    },
-    RecordsProcessed {
-        consumer: String,
-    },
+    ConsumerLag { consumer: String, topic: String, partition: u32 },
+    RecordsPolled { consumer: String },
+    RecordsProcessed { consumer: String },
     /// The values these consumers' applications finished processing, in the order they finished
     /// (only those containing `containing`, when given).
     ProcessedValues {
@@ -413,47 +340,25 @@ pub enum Probe {
     /// Records inside messages on the network right now (produce requests, fetch responses).
     RecordsInFlight,
     /// The group's committed offset for the partition (-1 when none), as its coordinator holds it.
-    CommittedOffset {
-        group: String,
-        topic: String,
-        partition: u32,
-    },
+    CommittedOffset { group: String, topic: String, partition: u32 },
     /// The consumers in the group now, by name, sorted.
-    GroupMembers {
-        group: String,
-    },
+    GroupMembers { group: String },
     /// The group's generation (each completed rebalance starts a new one).
-    GroupGeneration {
-        group: String,
-    },
+    GroupGeneration { group: String },
     /// `Empty`, `PreparingRebalance`, `CompletingRebalance` or `Stable`.
-    GroupState {
-        group: String,
-    },
+    GroupState { group: String },
     /// Partitions taken away from the consumer by rebalances so far (eager revokes everything).
-    PartitionsRevoked {
-        consumer: String,
-    },
+    PartitionsRevoked { consumer: String },
     /// How many values these consumers processed more than once (each extra time counts).
-    DuplicateValues {
-        consumers: Vec<String>,
-    },
+    DuplicateValues { consumers: Vec<String> },
     /// How many different values these consumers processed.
-    DistinctValues {
-        consumers: Vec<String>,
-    },
+    DistinctValues { consumers: Vec<String> },
     /// Transactions of the producer's transactional.id its coordinator completed with a commit
     /// (every instance of the producer counts, and a coordinator's aborts on its behalf too).
-    TransactionsCommitted {
-        producer: String,
-    },
-    TransactionsAborted {
-        producer: String,
-    },
+    TransactionsCommitted { producer: String },
+    TransactionsAborted { producer: String },
     /// A newer instance (or a transaction timeout) fenced this transactional producer.
-    ProducerFenced {
-        producer: String,
-    },
+    ProducerFenced { producer: String },
     /// The controller leading the quorum (-1 while there is none).
     ActiveController,
     /// The quorum's epoch as the active controller (or the most up-to-date one) has it.
@@ -521,10 +426,7 @@ impl Probe {
         match self {
             Probe::BrokerAlive { .. } | Probe::BrokerFenced { .. } => ValueKind::Bool,
             Probe::Isr { .. } | Probe::Replicas { .. } => ValueKind::IntList,
-            Probe::RecordValues { .. }
-            | Probe::ConsumerAssignment { .. }
-            | Probe::ProcessedValues { .. }
-            | Probe::GroupMembers { .. } => ValueKind::TextList,
+            Probe::RecordValues { .. } | Probe::ConsumerAssignment { .. } | Probe::ProcessedValues { .. } | Probe::GroupMembers { .. } => ValueKind::TextList,
             Probe::PartitionOfKey { .. } => ValueKind::Int,
             Probe::LastProduceError { .. } | Probe::GroupState { .. } => ValueKind::Text,
             Probe::ProducerFenced { .. } => ValueKind::Bool,

@@ -41,10 +41,7 @@ pub struct PresetInfo {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LibraryError {
-    UnknownPreset {
-        id: String,
-        suggestion: Option<String>,
-    },
+    UnknownPreset { id: String, suggestion: Option<String> },
     /// A built-in lesson that does not parse: a bug in this build (a test guards against it).
     Broken { id: String, problems: Problems },
     /// A lesson of the index whose file the web app has not fetched yet.
@@ -54,25 +51,12 @@ pub enum LibraryError {
 impl fmt::Display for LibraryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LibraryError::UnknownPreset {
-                id,
-                suggestion: Some(s),
-            } => write!(f, "there is no lesson '{id}' (did you mean '{s}'?)"),
-            LibraryError::UnknownPreset {
-                id,
-                suggestion: None,
-            } => {
-                write!(
-                    f,
-                    "there is no lesson '{id}' (`kafka-lab presets` lists them)"
-                )
+            LibraryError::UnknownPreset { id, suggestion: Some(s) } => write!(f, "there is no lesson '{id}' (did you mean '{s}'?)"),
+            LibraryError::UnknownPreset { id, suggestion: None } => {
+                write!(f, "there is no lesson '{id}' (`kafka-lab presets` lists them)")
             }
-            LibraryError::Broken { id, problems } => {
-                write!(f, "the built-in lesson '{id}' is broken:\n{problems}")
-            }
-            LibraryError::NotLoaded { id } => {
-                write!(f, "the lesson '{id}' has not been loaded yet")
-            }
+            LibraryError::Broken { id, problems } => write!(f, "the built-in lesson '{id}' is broken:\n{problems}"),
+            LibraryError::NotLoaded { id } => write!(f, "the lesson '{id}' has not been loaded yet"),
         }
     }
 }
@@ -96,20 +80,13 @@ pub fn preset_text(id: &str) -> Option<&'static str> {
     if let Some(lesson) = LESSONS.iter().find(|l| l.id == id) {
         return Some(lesson.text);
     }
-    PROVIDED.with(|p| {
-        p.borrow()
-            .iter()
-            .find(|(i, _)| *i == id)
-            .map(|(_, text)| *text)
-    })
+    PROVIDED.with(|p| p.borrow().iter().find(|(i, _)| *i == id).map(|(_, text)| *text))
 }
 
 /// Hands over a lesson's file (the web app fetched it). Only ids of the index are taken, each once:
 /// the index decides what a lesson is, and a lesson's text does not change while the page is open.
 pub fn provide_text(id: &str, text: String) {
-    let Some(lesson) = LESSONS.iter().find(|l| l.id == id) else {
-        return;
-    };
+    let Some(lesson) = LESSONS.iter().find(|l| l.id == id) else { return };
     if preset_text(id).is_none() {
         // Leaked on purpose: at most one text per lesson of the index, kept for the page's lifetime,
         // which lets the library hand out `&'static str` whichever way the text arrived.
@@ -121,16 +98,10 @@ pub fn provide_text(id: &str, text: String) {
 /// A preset, parsed and checked.
 pub fn preset(id: &str) -> Result<Scenario, LibraryError> {
     if !is_preset(id) {
-        return Err(LibraryError::UnknownPreset {
-            id: id.to_string(),
-            suggestion: did_you_mean(id, preset_ids()).map(str::to_string),
-        });
+        return Err(LibraryError::UnknownPreset { id: id.to_string(), suggestion: did_you_mean(id, preset_ids()).map(str::to_string) });
     }
     let text = preset_text(id).ok_or_else(|| LibraryError::NotLoaded { id: id.to_string() })?;
-    parse_scenario(text).map_err(|problems| LibraryError::Broken {
-        id: id.to_string(),
-        problems,
-    })
+    parse_scenario(text).map_err(|problems| LibraryError::Broken { id: id.to_string(), problems })
 }
 
 /// The lesson index: every preset with its title and section, sections in [`Section::ALL`] order and
@@ -140,12 +111,7 @@ pub fn presets() -> Vec<PresetInfo> {
         .iter()
         .filter_map(|l| {
             let section = Section::ALL.into_iter().find(|s| s.title() == l.section)?;
-            Some(PresetInfo {
-                id: l.id,
-                title: l.title.to_string(),
-                section,
-                summary: l.summary.to_string(),
-            })
+            Some(PresetInfo { id: l.id, title: l.title.to_string(), section, summary: l.summary.to_string() })
         })
         .collect();
     // A stable sort keeps the listed order inside each section.
@@ -169,9 +135,7 @@ mod tests {
 
     #[test]
     fn an_unknown_lesson_is_unknown_not_unloaded() {
-        assert!(
-            matches!(preset("leader-failovr"), Err(LibraryError::UnknownPreset { suggestion: Some(s), .. }) if s == "leader-failover")
-        );
+        assert!(matches!(preset("leader-failovr"), Err(LibraryError::UnknownPreset { suggestion: Some(s), .. }) if s == "leader-failover"));
         assert!(!is_preset("leader-failovr"));
     }
 }

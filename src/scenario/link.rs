@@ -62,30 +62,18 @@ impl SharedRun {
     /// A built-in lesson at its own seed, at the start.
     pub fn preset(id: &str) -> Result<SharedRun, LinkError> {
         let scenario = library::preset(id).map_err(|e| LinkError::from_library(id, e))?;
-        Ok(SharedRun {
-            source: RunSource::Preset(id.to_string()),
-            seed: scenario.seed,
-            actions: Vec::new(),
-            at_ms: 0,
-        })
+        Ok(SharedRun { source: RunSource::Preset(id.to_string()), seed: scenario.seed, actions: Vec::new(), at_ms: 0 })
     }
 
     /// A scenario carried whole, at its own seed, at the start.
     pub fn inline(scenario: Scenario) -> SharedRun {
-        SharedRun {
-            seed: scenario.seed,
-            source: RunSource::Inline(Box::new(scenario)),
-            actions: Vec::new(),
-            at_ms: 0,
-        }
+        SharedRun { seed: scenario.seed, source: RunSource::Inline(Box::new(scenario)), actions: Vec::new(), at_ms: 0 }
     }
 
     /// The scenario the run starts from, before the learner's seed and actions.
     pub fn base_scenario(&self) -> Result<Scenario, LinkError> {
         match &self.source {
-            RunSource::Preset(id) => {
-                library::preset(id).map_err(|e| LinkError::from_library(id, e))
-            }
+            RunSource::Preset(id) => library::preset(id).map_err(|e| LinkError::from_library(id, e)),
             RunSource::Inline(scenario) => Ok((**scenario).clone()),
         }
     }
@@ -110,9 +98,7 @@ pub enum LinkError {
     NotALink,
     /// Made by another version of the link format.
     UnknownVersion(String),
-    TooLong {
-        length: usize,
-    },
+    TooLong { length: usize },
     /// A character that base64url does not use, or a length it cannot have.
     NotBase64(String),
     /// The compressed data is cut short or altered.
@@ -120,35 +106,21 @@ pub enum LinkError {
     /// It inflates past [`LINK_INFLATED_MAX`].
     TooLarge,
     NotText,
-    NotJson {
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    NotJson { line: usize, column: usize, message: String },
     /// The JSON is not a run, or the run breaks a scenario rule.
     InvalidRun(Problems),
-    UnknownPreset {
-        id: String,
-        suggestion: Option<String>,
-    },
+    UnknownPreset { id: String, suggestion: Option<String> },
     /// The lesson the run starts from is in the index, but its file has not arrived (the web app
     /// fetches it before opening the link, so this is a fetch that failed or is still under way).
-    LessonNotLoaded {
-        id: String,
-    },
+    LessonNotLoaded { id: String },
 }
 
 impl LinkError {
     fn from_library(id: &str, error: library::LibraryError) -> LinkError {
         match error {
-            library::LibraryError::UnknownPreset { suggestion, .. } => LinkError::UnknownPreset {
-                id: id.to_string(),
-                suggestion,
-            },
+            library::LibraryError::UnknownPreset { suggestion, .. } => LinkError::UnknownPreset { id: id.to_string(), suggestion },
             library::LibraryError::Broken { problems, .. } => LinkError::InvalidRun(problems),
-            library::LibraryError::NotLoaded { .. } => {
-                LinkError::LessonNotLoaded { id: id.to_string() }
-            }
+            library::LibraryError::NotLoaded { .. } => LinkError::LessonNotLoaded { id: id.to_string() },
         }
     }
 }
@@ -156,45 +128,22 @@ impl LinkError {
 impl fmt::Display for LinkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LinkError::NotALink => write!(
-                f,
-                "this is not a kafka-lab link: it has no #{LINK_VERSION}. or #preset= part"
-            ),
+            LinkError::NotALink => write!(f, "this is not a kafka-lab link: it has no #{LINK_VERSION}. or #preset= part"),
             LinkError::UnknownVersion(v) => write!(
                 f,
                 "this link is in format '{v}', which this kafka-lab does not read (it reads {LINK_VERSION}); it may come from a newer version"
             ),
             LinkError::TooLong { length } => {
-                write!(
-                    f,
-                    "this link is {length} characters long; links are at most {LINK_ENCODED_MAX} (share a scenario file instead)"
-                )
+                write!(f, "this link is {length} characters long; links are at most {LINK_ENCODED_MAX} (share a scenario file instead)")
             }
-            LinkError::NotBase64(why) => {
-                write!(f, "this link is damaged ({why}): was it copied whole?")
-            }
-            LinkError::Damaged(why) => write!(
-                f,
-                "this link is damaged or cut short ({why}): was it copied whole?"
-            ),
-            LinkError::TooLarge => write!(
-                f,
-                "this link unpacks to more than {LINK_INFLATED_MAX} bytes; the lab refuses it"
-            ),
+            LinkError::NotBase64(why) => write!(f, "this link is damaged ({why}): was it copied whole?"),
+            LinkError::Damaged(why) => write!(f, "this link is damaged or cut short ({why}): was it copied whole?"),
+            LinkError::TooLarge => write!(f, "this link unpacks to more than {LINK_INFLATED_MAX} bytes; the lab refuses it"),
             LinkError::NotText => write!(f, "this link is damaged: its content is not text"),
-            LinkError::NotJson {
-                line,
-                column,
-                message,
-            } => {
-                write!(
-                    f,
-                    "this link is damaged: its content is not valid JSON (line {line}, column {column}: {message})"
-                )
+            LinkError::NotJson { line, column, message } => {
+                write!(f, "this link is damaged: its content is not valid JSON (line {line}, column {column}: {message})")
             }
-            LinkError::InvalidRun(problems) => {
-                write!(f, "this link's run is not valid:\n{problems}")
-            }
+            LinkError::InvalidRun(problems) => write!(f, "this link's run is not valid:\n{problems}"),
             LinkError::UnknownPreset { id, suggestion } => {
                 write!(f, "there is no lesson '{id}' in this kafka-lab")?;
                 if let Some(s) = suggestion {
@@ -202,10 +151,7 @@ impl fmt::Display for LinkError {
                 }
                 Ok(())
             }
-            LinkError::LessonNotLoaded { id } => write!(
-                f,
-                "the lesson '{id}' this link starts from could not be loaded"
-            ),
+            LinkError::LessonNotLoaded { id } => write!(f, "the lesson '{id}' this link starts from could not be loaded"),
         }
     }
 }
@@ -231,18 +177,12 @@ pub fn link_json(run: &SharedRun) -> String {
         }
         RunSource::Inline(scenario) => {
             // A scenario is strings, integers, booleans, lists and string-keyed maps: it always converts.
-            wire.insert(
-                "scenario".into(),
-                serde_json::to_value(scenario).unwrap_or(Value::Null),
-            );
+            wire.insert("scenario".into(), serde_json::to_value(scenario).unwrap_or(Value::Null));
         }
     }
     wire.insert("seed".into(), Value::from(run.seed));
     if !run.actions.is_empty() {
-        wire.insert(
-            "actions".into(),
-            serde_json::to_value(&run.actions).unwrap_or(Value::Null),
-        );
+        wire.insert("actions".into(), serde_json::to_value(&run.actions).unwrap_or(Value::Null));
     }
     wire.insert("at_ms".into(), Value::from(run.at_ms));
     Value::Object(wire).to_string()
@@ -251,11 +191,7 @@ pub fn link_json(run: &SharedRun) -> String {
 /// The share URL for a run: `base_url#v1.<payload>`.
 pub fn encode_link(run: &SharedRun, base_url: &str) -> String {
     let compressed = miniz_oxide::deflate::compress_to_vec_zlib(link_json(run).as_bytes(), 10);
-    format!(
-        "{}#{LINK_VERSION}.{}",
-        without_fragment(base_url),
-        URL_SAFE_NO_PAD.encode(compressed)
-    )
+    format!("{}#{LINK_VERSION}.{}", without_fragment(base_url), URL_SAFE_NO_PAD.encode(compressed))
 }
 
 /// Opens a link (a whole URL, or just its fragment): the run it carries, checked, or why not.
@@ -275,37 +211,18 @@ pub fn decode_link(link: &str) -> Result<SharedRun, LinkError> {
         return Err(LinkError::NotALink);
     };
     if version != LINK_VERSION {
-        let looks_versioned = version.len() <= 8
-            && version.starts_with('v')
-            && version[1..].bytes().all(|b| b.is_ascii_digit())
-            && version.len() > 1;
-        return Err(if looks_versioned {
-            LinkError::UnknownVersion(version.to_string())
-        } else {
-            LinkError::NotALink
-        });
+        let looks_versioned = version.len() <= 8 && version.starts_with('v') && version[1..].bytes().all(|b| b.is_ascii_digit()) && version.len() > 1;
+        return Err(if looks_versioned { LinkError::UnknownVersion(version.to_string()) } else { LinkError::NotALink });
     }
-    let compressed = URL_SAFE_NO_PAD
-        .decode(payload)
-        .map_err(|e| LinkError::NotBase64(base64_problem(&e)))?;
-    let json =
-        miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&compressed, LINK_INFLATED_MAX)
-            .map_err(|e| match e.status {
-                miniz_oxide::inflate::TINFLStatus::HasMoreOutput => LinkError::TooLarge,
-                miniz_oxide::inflate::TINFLStatus::Adler32Mismatch => {
-                    LinkError::Damaged("its checksum does not match".into())
-                }
-                miniz_oxide::inflate::TINFLStatus::FailedCannotMakeProgress => {
-                    LinkError::Damaged("it ends too early".into())
-                }
-                _ => LinkError::Damaged("its compressed data is corrupt".into()),
-            })?;
-    let text = std::str::from_utf8(&json).map_err(|_| LinkError::NotText)?;
-    let value = strict_json(text).map_err(|e| LinkError::NotJson {
-        line: e.line(),
-        column: e.column(),
-        message: tidy_json_error(&e),
+    let compressed = URL_SAFE_NO_PAD.decode(payload).map_err(|e| LinkError::NotBase64(base64_problem(&e)))?;
+    let json = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&compressed, LINK_INFLATED_MAX).map_err(|e| match e.status {
+        miniz_oxide::inflate::TINFLStatus::HasMoreOutput => LinkError::TooLarge,
+        miniz_oxide::inflate::TINFLStatus::Adler32Mismatch => LinkError::Damaged("its checksum does not match".into()),
+        miniz_oxide::inflate::TINFLStatus::FailedCannotMakeProgress => LinkError::Damaged("it ends too early".into()),
+        _ => LinkError::Damaged("its compressed data is corrupt".into()),
     })?;
+    let text = std::str::from_utf8(&json).map_err(|_| LinkError::NotText)?;
+    let value = strict_json(text).map_err(|e| LinkError::NotJson { line: e.line(), column: e.column(), message: tidy_json_error(&e) })?;
     let run = shared_run_from_json(&value).map_err(|problems| match problems {
         ReadError::Problems(p) => LinkError::InvalidRun(p),
         ReadError::Link(e) => e,
@@ -318,15 +235,9 @@ pub fn decode_link(link: &str) -> Result<SharedRun, LinkError> {
 fn base64_problem(error: &base64::DecodeError) -> String {
     match error {
         base64::DecodeError::InvalidByte(at, byte) => {
-            format!(
-                "character {:?} at position {} is not used in links",
-                char::from(*byte),
-                at + 1
-            )
+            format!("character {:?} at position {} is not used in links", char::from(*byte), at + 1)
         }
-        base64::DecodeError::InvalidLength(_) | base64::DecodeError::InvalidLastSymbol(..) => {
-            "it is cut short".to_string()
-        }
+        base64::DecodeError::InvalidLength(_) | base64::DecodeError::InvalidLastSymbol(..) => "it is cut short".to_string(),
         base64::DecodeError::InvalidPadding => "it has padding that links do not use".to_string(),
     }
 }
@@ -349,38 +260,25 @@ const WIRE_FIELDS: [&str; 5] = ["preset", "scenario", "seed", "actions", "at_ms"
 /// The JSON of a `v1` link as a run, with every problem's path.
 fn shared_run_from_json(value: &Value) -> Result<SharedRun, ReadError> {
     let Some(wire) = value.as_object() else {
-        return Err(ReadError::Problems(Problems::one(
-            "",
-            "a link carries a run: {preset or scenario, seed, actions, at_ms}",
-        )));
+        return Err(ReadError::Problems(Problems::one("", "a link carries a run: {preset or scenario, seed, actions, at_ms}")));
     };
     let mut problems: Vec<Problem> = Vec::new();
     for key in wire.keys().filter(|k| !WIRE_FIELDS.contains(&k.as_str())) {
-        problems.push(Problem::new(
-            key.as_str(),
-            format!("unknown field; a link carries {}", WIRE_FIELDS.join(", ")),
-        ));
+        problems.push(Problem::new(key.as_str(), format!("unknown field; a link carries {}", WIRE_FIELDS.join(", "))));
     }
     let seed = match wire.get("seed") {
         None => {
             problems.push(Problem::new("seed", "missing"));
             0
         }
-        Some(v) => from_value_at::<u64>(v, "seed")
-            .map_err(|p| problems.push(p))
-            .unwrap_or(0),
+        Some(v) => from_value_at::<u64>(v, "seed").map_err(|p| problems.push(p)).unwrap_or(0),
     };
     let at_ms = match wire.get("at_ms") {
         None => 0,
-        Some(v) => from_value_at::<u64>(v, "at_ms")
-            .map_err(|p| problems.push(p))
-            .unwrap_or(0),
+        Some(v) => from_value_at::<u64>(v, "at_ms").map_err(|p| problems.push(p)).unwrap_or(0),
     };
     if at_ms > DURATION_MS_MAX {
-        problems.push(Problem::new(
-            "at_ms",
-            format!("a run lasts at most {DURATION_MS_MAX} ms"),
-        ));
+        problems.push(Problem::new("at_ms", format!("a run lasts at most {DURATION_MS_MAX} ms")));
     }
     let mut actions = Vec::new();
     match wire.get("actions") {
@@ -389,18 +287,12 @@ fn shared_run_from_json(value: &Value) -> Result<SharedRun, ReadError> {
             for (i, item) in items.iter().enumerate() {
                 match from_value_at::<TimedAction>(item, &index_path("actions", i)) {
                     // A link's own actions are the learner's clicks, whether or not they say so.
-                    Ok(action) => actions.push(TimedAction {
-                        click: true,
-                        ..action
-                    }),
+                    Ok(action) => actions.push(TimedAction { click: true, ..action }),
                     Err(p) => problems.push(p),
                 }
             }
         }
-        Some(Value::Array(_)) => problems.push(Problem::new(
-            "actions",
-            format!("at most {ACTIONS_MAX} actions"),
-        )),
+        Some(Value::Array(_)) => problems.push(Problem::new("actions", format!("at most {ACTIONS_MAX} actions"))),
         Some(_) => problems.push(Problem::new("actions", "a list of timed actions")),
     }
     let source = match (wire.get("preset"), wire.get("scenario")) {
@@ -410,10 +302,7 @@ fn shared_run_from_json(value: &Value) -> Result<SharedRun, ReadError> {
                 None
             } else if !library::is_preset(id) {
                 let suggestion = did_you_mean(id, library::preset_ids()).map(str::to_string);
-                return Err(ReadError::Link(LinkError::UnknownPreset {
-                    id: id.clone(),
-                    suggestion,
-                }));
+                return Err(ReadError::Link(LinkError::UnknownPreset { id: id.clone(), suggestion }));
             } else {
                 Some(RunSource::Preset(id.clone()))
             }
@@ -430,10 +319,7 @@ fn shared_run_from_json(value: &Value) -> Result<SharedRun, ReadError> {
             }
         },
         (Some(_), Some(_)) => {
-            problems.push(Problem::new(
-                "",
-                "a link carries a preset or a scenario, not both",
-            ));
+            problems.push(Problem::new("", "a link carries a preset or a scenario, not both"));
             None
         }
         (None, None) => {
@@ -442,12 +328,7 @@ fn shared_run_from_json(value: &Value) -> Result<SharedRun, ReadError> {
         }
     };
     match source {
-        Some(source) if problems.is_empty() => Ok(SharedRun {
-            source,
-            seed,
-            actions,
-            at_ms,
-        }),
+        Some(source) if problems.is_empty() => Ok(SharedRun { source, seed, actions, at_ms }),
         _ => Err(ReadError::Problems(Problems(problems))),
     }
 }

@@ -49,30 +49,17 @@ const MIGRATIONS: [Migration; FORMAT_VERSION as usize] = [v0_to_v1];
 /// The `version` a document declares.
 pub fn document_version(document: &Value) -> Result<u32, Problem> {
     let Some(object) = document.as_object() else {
-        return Err(Problem::new(
-            "",
-            "a scenario is a table of fields (version, id, title, section, seed, duration_ms, cluster, …)",
-        ));
+        return Err(Problem::new("", "a scenario is a table of fields (version, id, title, section, seed, duration_ms, cluster, …)"));
     };
     match object.get("version") {
-        None => Err(Problem::new(
-            "version",
-            format!("missing: a scenario starts with `version = {FORMAT_VERSION}`"),
-        )),
+        None => Err(Problem::new("version", format!("missing: a scenario starts with `version = {FORMAT_VERSION}`"))),
         Some(v) => match v.as_u64() {
             Some(n) if n <= u64::from(FORMAT_VERSION) => Ok(n as u32),
             Some(n) => Err(Problem::new(
                 "version",
-                format!(
-                    "version {n} is newer than this kafka-lab reads (up to {FORMAT_VERSION}): update kafka-lab to open it"
-                ),
+                format!("version {n} is newer than this kafka-lab reads (up to {FORMAT_VERSION}): update kafka-lab to open it"),
             )),
-            None => Err(Problem::new(
-                "version",
-                format!(
-                    "{v} is not a format version: write a whole number such as {FORMAT_VERSION}"
-                ),
-            )),
+            None => Err(Problem::new("version", format!("{v} is not a format version: write a whole number such as {FORMAT_VERSION}"))),
         },
     }
 }
@@ -80,12 +67,7 @@ pub fn document_version(document: &Value) -> Result<u32, Problem> {
 /// Migrates `document`, written in version `from_version`, to [`FORMAT_VERSION`].
 pub fn migrate(mut document: Value, from_version: u32) -> Result<Value, Problem> {
     if from_version > FORMAT_VERSION {
-        return Err(Problem::new(
-            "version",
-            format!(
-                "version {from_version} is newer than this kafka-lab reads (up to {FORMAT_VERSION})"
-            ),
-        ));
+        return Err(Problem::new("version", format!("version {from_version} is newer than this kafka-lab reads (up to {FORMAT_VERSION})")));
     }
     for migration in &MIGRATIONS[from_version as usize..] {
         document = migration(document)?;
@@ -151,33 +133,15 @@ mod tests {
         let both = json!({"version": 0, "name": "old", "id": "new"});
         let migrated = migrate(both, 0).unwrap();
         assert_eq!(migrated["id"], "new");
-        assert_eq!(
-            migrated["name"], "old",
-            "left for the version 1 checks to report as unknown"
-        );
+        assert_eq!(migrated["name"], "old", "left for the version 1 checks to report as unknown");
     }
 
     #[test]
     fn versions_are_read_strictly() {
         assert_eq!(document_version(&json!({"version": 1})), Ok(1));
-        assert!(
-            document_version(&json!({}))
-                .unwrap_err()
-                .rule
-                .contains("missing")
-        );
-        assert!(
-            document_version(&json!({"version": 9}))
-                .unwrap_err()
-                .rule
-                .contains("newer than this kafka-lab reads")
-        );
-        assert!(
-            document_version(&json!({"version": "one"}))
-                .unwrap_err()
-                .rule
-                .contains("not a format version")
-        );
+        assert!(document_version(&json!({})).unwrap_err().rule.contains("missing"));
+        assert!(document_version(&json!({"version": 9})).unwrap_err().rule.contains("newer than this kafka-lab reads"));
+        assert!(document_version(&json!({"version": "one"})).unwrap_err().rule.contains("not a format version"));
         assert!(document_version(&json!([1])).is_err());
     }
 

@@ -27,9 +27,7 @@ pub mod validate;
 pub use checkpoint::{CheckpointResult, evaluate};
 pub use format::{Checkpoint, FORMAT_VERSION, Probe, ProbeValue, Scenario, Section, Step};
 pub use library::{PresetInfo, preset, presets};
-pub use link::{
-    LINK_DOWNLOAD_THRESHOLD, LinkError, RunSource, SharedRun, decode_link, encode_link, preset_link,
-};
+pub use link::{LINK_DOWNLOAD_THRESHOLD, LinkError, RunSource, SharedRun, decode_link, encode_link, preset_link};
 pub use parse::{Format, parse_scenario, parse_scenario_as, to_json, to_toml};
 pub use problem::{Problem, Problems};
 pub use run::{RunReport, ScenarioRun, run_scenario};

@@ -28,15 +28,7 @@ pub enum Format {
 impl Format {
     /// JSON when the text starts with `{`, TOML otherwise.
     pub fn detect(text: &str) -> Format {
-        if text
-            .trim_start_matches('\u{feff}')
-            .trim_start()
-            .starts_with('{')
-        {
-            Format::Json
-        } else {
-            Format::Toml
-        }
+        if text.trim_start_matches('\u{feff}').trim_start().starts_with('{') { Format::Json } else { Format::Toml }
     }
 }
 
@@ -62,21 +54,12 @@ pub fn scenario_from_document(document: Value) -> Result<Scenario, Problems> {
 /// The text parsed into a document, or where its syntax breaks.
 pub fn document(text: &str, format: Format) -> Result<Value, Problems> {
     if text.len() > SCENARIO_TEXT_MAX_BYTES {
-        return Err(Problems::one(
-            "",
-            format!(
-                "the scenario is {} bytes; the limit is {SCENARIO_TEXT_MAX_BYTES}",
-                text.len()
-            ),
-        ));
+        return Err(Problems::one("", format!("the scenario is {} bytes; the limit is {SCENARIO_TEXT_MAX_BYTES}", text.len())));
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     match format {
         Format::Json => strict_json(text).map_err(|e| {
-            Problems::one(
-                format!("line {}, column {}", e.line(), e.column()),
-                format!("not valid JSON: {}", tidy(&e)),
-            )
+            Problems::one(format!("line {}, column {}", e.line(), e.column()), format!("not valid JSON: {}", tidy(&e)))
         }),
         Format::Toml => {
             // toml's parse tree, not its serde Deserializer: the tree is all a scenario needs, and
@@ -84,13 +67,9 @@ pub fn document(text: &str, format: Format) -> Result<Value, Problems> {
             let table = toml::de::DeTable::parse(text).map_err(|e| {
                 let at = e.span().map_or(0, |s| s.start);
                 let (line, column) = line_and_column(text, at);
-                Problems::one(
-                    format!("line {line}, column {column}"),
-                    format!("not valid TOML: {}", e.message().trim()),
-                )
+                Problems::one(format!("line {line}, column {column}"), format!("not valid TOML: {}", e.message().trim()))
             })?;
-            toml_to_json(toml::de::DeValue::Table(table.into_inner()), "")
-                .map_err(|p| Problems(vec![p]))
+            toml_to_json(toml::de::DeValue::Table(table.into_inner()), "").map_err(|p| Problems(vec![p]))
         }
     }
 }
@@ -101,31 +80,22 @@ pub fn document(text: &str, format: Format) -> Result<Value, Problems> {
 /// otherwise generate a second copy of every scenario type's serializer (about 20 KB of the page's
 /// gzip budget). The price is that keys come out in alphabetical order, which the reader ignores.
 pub fn to_toml(scenario: &Scenario) -> Result<String, String> {
-    let written = serde_json::to_value(scenario)
-        .map_err(|e| e.to_string())
-        .and_then(|value| {
-            too_large_for_toml(&value, "")?;
-            if !value.is_object() {
-                return Err("it is not a table".to_string());
-            }
-            toml::to_string_pretty(&AsToml(&value)).map_err(|e| e.to_string())
-        });
+    let written = serde_json::to_value(scenario).map_err(|e| e.to_string()).and_then(|value| {
+        too_large_for_toml(&value, "")?;
+        if !value.is_object() {
+            return Err("it is not a table".to_string());
+        }
+        toml::to_string_pretty(&AsToml(&value)).map_err(|e| e.to_string())
+    });
     written.map_err(|why| format!("cannot write this scenario as TOML: {why}"))
 }
 
 /// The first number a TOML integer cannot hold (above `i64::MAX`), by its path.
 fn too_large_for_toml(value: &Value, path: &str) -> Result<(), String> {
     match value {
-        Value::Number(n) if n.as_i64().is_none() && !n.is_f64() => {
-            Err(format!("{path} = {n} is larger than a TOML integer can be"))
-        }
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .try_for_each(|(i, v)| too_large_for_toml(v, &index_path(path, i))),
-        Value::Object(map) => map
-            .iter()
-            .try_for_each(|(k, v)| too_large_for_toml(v, &key_path(path, k))),
+        Value::Number(n) if n.as_i64().is_none() && !n.is_f64() => Err(format!("{path} = {n} is larger than a TOML integer can be")),
+        Value::Array(items) => items.iter().enumerate().try_for_each(|(i, v)| too_large_for_toml(v, &index_path(path, i))),
+        Value::Object(map) => map.iter().try_for_each(|(k, v)| too_large_for_toml(v, &key_path(path, k))),
         _ => Ok(()),
     }
 }
@@ -191,29 +161,16 @@ fn toml_to_json(value: toml::de::DeValue<'_>, path: &str) -> Result<Value, Probl
     Ok(match value {
         DeValue::String(s) => Value::String(s.into_owned()),
         DeValue::Integer(i) => {
-            let n = i64::from_str_radix(i.as_str(), i.radix()).map_err(|_| {
-                Problem::new(
-                    path,
-                    format!("{i} is too large: whole numbers go up to {}", i64::MAX),
-                )
-            })?;
+            let n = i64::from_str_radix(i.as_str(), i.radix()).map_err(|_| Problem::new(path, format!("{i} is too large: whole numbers go up to {}", i64::MAX)))?;
             Value::from(n)
         }
-        DeValue::Float(f) => toml_float(f.as_str())
-            .ok_or_else(|| Problem::new(path, format!("{f} is not a finite number")))?,
+        DeValue::Float(f) => toml_float(f.as_str()).ok_or_else(|| Problem::new(path, format!("{f} is not a finite number")))?,
         DeValue::Boolean(b) => Value::Bool(b),
         DeValue::Datetime(_) => {
-            return Err(Problem::new(
-                path,
-                "scenarios use no dates or times: write moments as milliseconds since the run began",
-            ));
+            return Err(Problem::new(path, "scenarios use no dates or times: write moments as milliseconds since the run began"));
         }
         DeValue::Array(items) => Value::Array(
-            items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| toml_to_json(v.into_inner(), &index_path(path, i)))
-                .collect::<Result<_, _>>()?,
+            items.into_iter().enumerate().map(|(i, v)| toml_to_json(v.into_inner(), &index_path(path, i))).collect::<Result<_, _>>()?,
         ),
         DeValue::Table(table) => {
             let mut map = Map::new();
@@ -273,9 +230,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
         Ok(Value::from(v))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        serde_json::Number::from_f64(v)
-            .map(Value::Number)
-            .ok_or_else(|| E::custom("not a finite number"))
+        serde_json::Number::from_f64(v).map(Value::Number).ok_or_else(|| E::custom("not a finite number"))
     }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
         Ok(Value::String(v.to_string()))
@@ -300,9 +255,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
         let mut map = Map::new();
         while let Some(key) = access.next_key::<String>()? {
             if map.contains_key(&key) {
-                return Err(de::Error::custom(format!(
-                    "the key \"{key}\" appears twice in one object"
-                )));
+                return Err(de::Error::custom(format!("the key \"{key}\" appears twice in one object")));
             }
             let StrictValue(v) = access.next_value()?;
             map.insert(key, v);
@@ -329,10 +282,7 @@ struct Rendered {
 
 impl Rendered {
     fn new(path: &str) -> Rendered {
-        Rendered {
-            text: String::new(),
-            line_paths: vec![path.to_string()],
-        }
+        Rendered { text: String::new(), line_paths: vec![path.to_string()] }
     }
 
     fn new_line(&mut self, path: String) {
@@ -351,8 +301,7 @@ impl Rendered {
                         self.text.push(',');
                     }
                     // Serializing a string cannot fail.
-                    self.text
-                        .push_str(&serde_json::to_string(k).unwrap_or_default());
+                    self.text.push_str(&serde_json::to_string(k).unwrap_or_default());
                     self.text.push(':');
                     self.value(v, &child);
                 }
@@ -373,9 +322,7 @@ impl Rendered {
                 self.text.push(']');
             }
             // Serializing a JSON value cannot fail.
-            scalar => self
-                .text
-                .push_str(&serde_json::to_string(scalar).unwrap_or_default()),
+            scalar => self.text.push_str(&serde_json::to_string(scalar).unwrap_or_default()),
         }
     }
 }
@@ -391,11 +338,7 @@ pub(crate) fn from_value_at<T: DeserializeOwned>(value: &Value, path: &str) -> R
     serde_json::from_str::<T>(&rendered.text).map_err(|e| {
         let at = match e.line() {
             0 => path.to_string(),
-            line => rendered
-                .line_paths
-                .get(line - 1)
-                .cloned()
-                .unwrap_or_else(|| path.to_string()),
+            line => rendered.line_paths.get(line - 1).cloned().unwrap_or_else(|| path.to_string()),
         };
         Problem::new(at, tidy(&e))
     })
@@ -422,10 +365,7 @@ fn problems_field_by_field<T: DeserializeOwned>(value: &Value, path: &str) -> Ve
         if let Value::Array(items) = field {
             let first_item = index_path(&key_path(path, key), 0);
             for (i, item) in items.iter().enumerate() {
-                let one = Value::Object(Map::from_iter([(
-                    key.clone(),
-                    Value::Array(vec![item.clone()]),
-                )]));
+                let one = Value::Object(Map::from_iter([(key.clone(), Value::Array(vec![item.clone()]))]));
                 if let Err(mut problem) = from_value_at::<T>(&one, path) {
                     if let Some(rest) = problem.path.strip_prefix(&first_item) {
                         problem.path = format!("{}{rest}", index_path(&key_path(path, key), i));
@@ -443,27 +383,8 @@ fn problems_field_by_field<T: DeserializeOwned>(value: &Value, path: &str) -> Ve
     problems
 }
 
-const TOP_LEVEL_FIELDS: [&str; 10] = [
-    "version",
-    "id",
-    "title",
-    "section",
-    "summary",
-    "seed",
-    "duration_ms",
-    "cluster",
-    "actions",
-    "steps",
-];
-const REQUIRED_FIELDS: [&str; 7] = [
-    "version",
-    "id",
-    "title",
-    "section",
-    "seed",
-    "duration_ms",
-    "cluster",
-];
+const TOP_LEVEL_FIELDS: [&str; 10] = ["version", "id", "title", "section", "summary", "seed", "duration_ms", "cluster", "actions", "steps"];
+const REQUIRED_FIELDS: [&str; 7] = ["version", "id", "title", "section", "seed", "duration_ms", "cluster"];
 
 /// The typed scenario, or every problem of shape (unknown fields, missing fields, wrong types).
 /// When only the actions or steps are misshapen, the cluster's own rules are checked as well.
@@ -472,26 +393,12 @@ fn read_shape(document: &Value) -> Result<Scenario, Problems> {
         return Ok(scenario);
     }
     let Some(top) = document.as_object() else {
-        return Err(Problems::one(
-            "",
-            "a scenario is a table of fields (version, id, title, section, seed, duration_ms, cluster, …)",
-        ));
+        return Err(Problems::one("", "a scenario is a table of fields (version, id, title, section, seed, duration_ms, cluster, …)"));
     };
     let mut problems = Vec::new();
-    for key in top
-        .keys()
-        .filter(|k| !TOP_LEVEL_FIELDS.contains(&k.as_str()))
-    {
-        let hint = did_you_mean(key, TOP_LEVEL_FIELDS)
-            .map(|k| format!(" (did you mean '{k}'?)"))
-            .unwrap_or_default();
-        problems.push(Problem::new(
-            key_path("", key),
-            format!(
-                "unknown field{hint}; a scenario has {}",
-                TOP_LEVEL_FIELDS.join(", ")
-            ),
-        ));
+    for key in top.keys().filter(|k| !TOP_LEVEL_FIELDS.contains(&k.as_str())) {
+        let hint = did_you_mean(key, TOP_LEVEL_FIELDS).map(|k| format!(" (did you mean '{k}'?)")).unwrap_or_default();
+        problems.push(Problem::new(key_path("", key), format!("unknown field{hint}; a scenario has {}", TOP_LEVEL_FIELDS.join(", "))));
     }
     for key in REQUIRED_FIELDS.iter().filter(|k| !top.contains_key(**k)) {
         problems.push(Problem::new(*key, "missing: every scenario needs it"));
@@ -521,23 +428,13 @@ fn read_shape(document: &Value) -> Result<Scenario, Problems> {
             Ok(cluster) => cluster_ok = Some(cluster),
             Err(first) => {
                 let all = problems_field_by_field::<crate::kafka::world::ClusterSpec>(v, "cluster");
-                if all.is_empty() {
-                    problems.push(first)
-                } else {
-                    problems.extend(all)
-                }
+                if all.is_empty() { problems.push(first) } else { problems.extend(all) }
             }
         }
     }
     for (key, read_item) in [
-        (
-            "actions",
-            (|v: &Value, p: &str| from_value_at::<crate::kafka::world::TimedAction>(v, p).err())
-                as fn(&Value, &str) -> Option<Problem>,
-        ),
-        ("steps", |v: &Value, p: &str| {
-            from_value_at::<super::format::Step>(v, p).err()
-        }),
+        ("actions", (|v: &Value, p: &str| from_value_at::<crate::kafka::world::TimedAction>(v, p).err()) as fn(&Value, &str) -> Option<Problem>),
+        ("steps", |v: &Value, p: &str| from_value_at::<super::format::Step>(v, p).err()),
     ] {
         match field(key) {
             None => {}
@@ -546,10 +443,7 @@ fn read_shape(document: &Value) -> Result<Scenario, Problems> {
                     problems.extend(read_item(item, &index_path(key, i)));
                 }
             }
-            Some(_) => problems.push(Problem::new(
-                key,
-                format!("{key} is a list (in TOML: [[{key}]] tables)"),
-            )),
+            Some(_) => problems.push(Problem::new(key, format!("{key} is a list (in TOML: [[{key}]] tables)"))),
         }
     }
     if let Some(cluster) = cluster_ok {
@@ -571,30 +465,14 @@ mod tests {
     #[test]
     fn toml_values_a_scenario_cannot_hold_are_named_at_their_path() {
         let problem = |text: &str| document(text, Format::Toml).unwrap_err().to_string();
-        assert_eq!(
-            problem("seed = 99999999999999999999"),
-            "seed: 99999999999999999999 is too large: whole numbers go up to 9223372036854775807"
-        );
-        assert_eq!(
-            problem("[cluster]\nx = nan"),
-            "cluster.x: nan is not a finite number"
-        );
+        assert_eq!(problem("seed = 99999999999999999999"), "seed: 99999999999999999999 is too large: whole numbers go up to 9223372036854775807");
+        assert_eq!(problem("[cluster]\nx = nan"), "cluster.x: nan is not a finite number");
         assert!(problem("at = 1979-05-27").starts_with("at: scenarios use no dates or times"));
-        assert!(
-            problem("id = 1\nid = 2")
-                .starts_with("line 2, column 1: not valid TOML: duplicate key")
-        );
-        assert_eq!(
-            problem("[cluster]\nx = -inf"),
-            "cluster.x: -inf is not a finite number"
-        );
+        assert!(problem("id = 1\nid = 2").starts_with("line 2, column 1: not valid TOML: duplicate key"));
+        assert_eq!(problem("[cluster]\nx = -inf"), "cluster.x: -inf is not a finite number");
         assert_eq!(problem("x = 1e400"), "x: 1e400 is not a finite number");
         assert_eq!(
-            document(
-                "n = 0x10\nf = 1_000.5\ng = +2e-3\nh = -0.0\ni = 6.02E+23",
-                Format::Toml
-            )
-            .unwrap(),
+            document("n = 0x10\nf = 1_000.5\ng = +2e-3\nh = -0.0\ni = 6.02E+23", Format::Toml).unwrap(),
             json!({"n": 16, "f": 1000.5, "g": 0.002, "h": -0.0, "i": 6.02e23})
         );
     }
@@ -627,12 +505,7 @@ mod tests {
         assert_eq!(paths.len(), 4, "{problems:?}");
         assert!(paths.contains(&"cluster.controllers"));
         assert!(paths.contains(&"cluster.topics[0].partitons"));
-        assert!(
-            paths
-                .iter()
-                .any(|p| p.starts_with("cluster.topics[2].config")),
-            "{paths:?}"
-        );
+        assert!(paths.iter().any(|p| p.starts_with("cluster.topics[2].config")), "{paths:?}");
         assert!(paths.iter().any(|p| p.starts_with("cluster")), "{paths:?}");
     }
 
@@ -647,25 +520,15 @@ mod tests {
     fn syntax_errors_carry_line_and_column() {
         let toml = "version = 1\nid = \"x\"\ntitle = = 3\n";
         let problems = document(toml, Format::Toml).unwrap_err();
-        assert!(
-            problems.0[0].path.starts_with("line 3, column"),
-            "{problems}"
-        );
+        assert!(problems.0[0].path.starts_with("line 3, column"), "{problems}");
         let json = "{\n  \"version\": 1,\n  \"id\": x\n}";
         let problems = document(json, Format::Json).unwrap_err();
-        assert!(
-            problems.0[0].path.starts_with("line 3, column"),
-            "{problems}"
-        );
+        assert!(problems.0[0].path.starts_with("line 3, column"), "{problems}");
     }
 
     #[test]
     fn toml_dates_are_refused_with_their_path() {
-        let problems = document(
-            "version = 1\n[cluster]\nwhen = 1979-05-27T07:32:00Z\n",
-            Format::Toml,
-        )
-        .unwrap_err();
+        let problems = document("version = 1\n[cluster]\nwhen = 1979-05-27T07:32:00Z\n", Format::Toml).unwrap_err();
         assert_eq!(problems.0[0].path, "cluster.when");
     }
 

@@ -21,11 +21,7 @@ pub fn stops_at(step: &Step) -> bool {
 /// The moment playing stops next: the first step after `current` that stops and lies after `now_ms`.
 pub fn next_stop_ms(steps: &[Step], current: Option<usize>, now_ms: u64) -> Option<u64> {
     let from = current.map_or(0, |c| c + 1);
-    steps
-        .iter()
-        .skip(from)
-        .find(|s| stops_at(s) && s.at_ms > now_ms)
-        .map(|s| s.at_ms)
+    steps.iter().skip(from).find(|s| stops_at(s) && s.at_ms > now_ms).map(|s| s.at_ms)
 }
 
 /// A typed answer read as the kind of value the question expects: `2`, `true`, `orders-4`, or a list
@@ -35,14 +31,8 @@ pub fn parse_answer(text: &str, kind: ValueKind) -> Result<ProbeValue, String> {
     if text.is_empty() {
         return Err(format!("type an answer: {}", kind.describe()));
     }
-    let int = |t: &str| {
-        t.trim()
-            .parse::<i64>()
-            .map(ProbeValue::Int)
-            .map_err(|_| format!("'{}' is not a whole number", t.trim()))
-    };
-    let word =
-        |t: &str| ProbeValue::Text(t.trim().trim_matches(|c| c == '"' || c == '\'').to_string());
+    let int = |t: &str| t.trim().parse::<i64>().map(ProbeValue::Int).map_err(|_| format!("'{}' is not a whole number", t.trim()));
+    let word = |t: &str| ProbeValue::Text(t.trim().trim_matches(|c| c == '"' || c == '\'').to_string());
     match kind {
         ValueKind::Int => int(text),
         ValueKind::Bool => match text.to_ascii_lowercase().as_str() {
@@ -54,11 +44,8 @@ pub fn parse_answer(text: &str, kind: ValueKind) -> Result<ProbeValue, String> {
         ValueKind::IntList | ValueKind::TextList => {
             let inner = text.trim_start_matches('[').trim_end_matches(']');
             let items = inner.split(',').map(str::trim).filter(|t| !t.is_empty());
-            let list: Result<Vec<ProbeValue>, String> = if kind == ValueKind::IntList {
-                items.map(int).collect()
-            } else {
-                Ok(items.map(word).collect())
-            };
+            let list: Result<Vec<ProbeValue>, String> =
+                if kind == ValueKind::IntList { items.map(int).collect() } else { Ok(items.map(word).collect()) };
             list.map(ProbeValue::List)
         }
     }
@@ -88,40 +75,16 @@ mod tests {
     #[test]
     fn a_typed_answer_reads_as_the_kind_the_question_expects() {
         assert_eq!(parse_answer(" 2 ", ValueKind::Int), Ok(ProbeValue::Int(2)));
-        assert_eq!(
-            parse_answer("Yes", ValueKind::Bool),
-            Ok(ProbeValue::Bool(true))
-        );
-        assert_eq!(
-            parse_answer("\"orders-4\"", ValueKind::Text),
-            Ok(ProbeValue::Text("orders-4".into()))
-        );
+        assert_eq!(parse_answer("Yes", ValueKind::Bool), Ok(ProbeValue::Bool(true)));
+        assert_eq!(parse_answer("\"orders-4\"", ValueKind::Text), Ok(ProbeValue::Text("orders-4".into())));
         assert_eq!(
             parse_answer("[orders-4, 'orders-5']", ValueKind::TextList),
-            Ok(ProbeValue::List(vec![
-                ProbeValue::Text("orders-4".into()),
-                ProbeValue::Text("orders-5".into())
-            ]))
+            Ok(ProbeValue::List(vec![ProbeValue::Text("orders-4".into()), ProbeValue::Text("orders-5".into())]))
         );
-        assert_eq!(
-            parse_answer("1,2", ValueKind::IntList),
-            Ok(ProbeValue::List(vec![
-                ProbeValue::Int(1),
-                ProbeValue::Int(2)
-            ]))
-        );
-        assert_eq!(
-            parse_answer("[]", ValueKind::IntList),
-            Ok(ProbeValue::List(vec![]))
-        );
-        assert_eq!(
-            parse_answer("two", ValueKind::Int),
-            Err("'two' is not a whole number".to_string())
-        );
-        assert_eq!(
-            parse_answer("  ", ValueKind::Bool),
-            Err("type an answer: true or false".to_string())
-        );
+        assert_eq!(parse_answer("1,2", ValueKind::IntList), Ok(ProbeValue::List(vec![ProbeValue::Int(1), ProbeValue::Int(2)])));
+        assert_eq!(parse_answer("[]", ValueKind::IntList), Ok(ProbeValue::List(vec![])));
+        assert_eq!(parse_answer("two", ValueKind::Int), Err("'two' is not a whole number".to_string()));
+        assert_eq!(parse_answer("  ", ValueKind::Bool), Err("type an answer: true or false".to_string()));
     }
 
     #[test]
@@ -131,10 +94,7 @@ mod tests {
         assert_eq!(step_reached(steps, 0), Some(0));
         assert_eq!(step_reached(steps, 3_999), Some(0));
         let first_question = steps.iter().position(|s| s.checkpoint.is_some()).unwrap();
-        assert_eq!(
-            next_stop_ms(steps, Some(0), 0),
-            Some(steps[first_question].at_ms)
-        );
+        assert_eq!(next_stop_ms(steps, Some(0), 0), Some(steps[first_question].at_ms));
         // Past the last stop, playing runs to the end.
         let last = steps.len() - 1;
         assert_eq!(next_stop_ms(steps, Some(last), steps[last].at_ms), None);
@@ -143,28 +103,14 @@ mod tests {
     #[test]
     fn the_reveal_is_the_engine_answer_in_the_learners_own_run() {
         let lesson = preset("leader-failover").unwrap();
-        let step = lesson
-            .steps
-            .iter()
-            .position(|s| {
-                s.checkpoint
-                    .as_ref()
-                    .is_some_and(|c| c.question.contains("leads orders-0 now"))
-            })
-            .unwrap();
+        let step = lesson.steps.iter().position(|s| s.checkpoint.as_ref().is_some_and(|c| c.question.contains("leads orders-0 now"))).unwrap();
         // The lesson as written: broker 2 takes over orders-0.
         let result = reveal(&lesson, &lesson.run_definition(), step).unwrap();
         assert_eq!(result.actual, Some(ProbeValue::Int(2)));
         assert!(result.passed);
         // A learner who killed broker 2 at 1 s sees broker 3 take over: the engine judges their run.
         let mut run = lesson.run_definition();
-        run.actions.push(TimedAction::click(
-            1_000,
-            Action::KillBroker {
-                broker: 2,
-                lose_page_cache: false,
-            },
-        ));
+        run.actions.push(TimedAction::click(1_000, Action::KillBroker { broker: 2, lose_page_cache: false }));
         let result = reveal(&lesson, &run, step).unwrap();
         assert_eq!(result.actual, Some(ProbeValue::Int(3)));
         assert!(!result.passed);

@@ -15,10 +15,7 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(path: impl Into<String>, rule: impl Into<String>) -> Problem {
-        Problem {
-            path: path.into(),
-            rule: rule.into(),
-        }
+        Problem { path: path.into(), rule: rule.into() }
     }
 
     /// The same problem under a parent path (`topics[0]` becomes `cluster.topics[0]`).
@@ -36,11 +33,7 @@ impl Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            f.write_str(&self.rule)
-        } else {
-            write!(f, "{}: {}", self.path, self.rule)
-        }
+        if self.path.is_empty() { f.write_str(&self.rule) } else { write!(f, "{}: {}", self.path, self.rule) }
     }
 }
 
@@ -83,20 +76,9 @@ impl std::error::Error for Problems {}
 
 /// `parent.key`, quoting a key that is not a plain identifier (Kafka config names have dots).
 pub fn key_path(parent: &str, key: &str) -> String {
-    let plain = !key.is_empty()
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    let key = if plain {
-        key.to_string()
-    } else {
-        format!("{key:?}")
-    };
-    if parent.is_empty() {
-        key
-    } else {
-        format!("{parent}.{key}")
-    }
+    let plain = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let key = if plain { key.to_string() } else { format!("{key:?}") };
+    if parent.is_empty() { key } else { format!("{parent}.{key}") }
 }
 
 /// `parent[index]`.
@@ -107,12 +89,7 @@ pub fn index_path(parent: &str, index: usize) -> String {
 /// The known name nearest to a misspelt one, when it is close (at most 2 edits or a third of it).
 pub fn did_you_mean<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(2);
-    known
-        .into_iter()
-        .map(|k| (edit_distance(word, k), k))
-        .filter(|(d, _)| *d <= limit)
-        .min()
-        .map(|(_, k)| k)
+    known.into_iter().map(|k| (edit_distance(word, k), k)).filter(|(d, _)| *d <= limit).min().map(|(_, k)| k)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -123,9 +100,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, &cb) in b.iter().enumerate() {
             let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != cb));
+            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != cb));
             diagonal = above;
         }
     }
@@ -138,26 +113,15 @@ mod tests {
 
     #[test]
     fn paths_quote_kafka_config_names() {
-        assert_eq!(
-            key_path("cluster.broker_config", "min.insync.replicas"),
-            "cluster.broker_config.\"min.insync.replicas\""
-        );
+        assert_eq!(key_path("cluster.broker_config", "min.insync.replicas"), "cluster.broker_config.\"min.insync.replicas\"");
         assert_eq!(index_path("steps", 2), "steps[2]");
         assert_eq!(key_path("", "seed"), "seed");
-        assert_eq!(
-            Problem::new("topics[0].replication_factor", "4 exceeds the 3 brokers")
-                .under("cluster")
-                .to_string(),
-            "cluster.topics[0].replication_factor: 4 exceeds the 3 brokers"
-        );
+        assert_eq!(Problem::new("topics[0].replication_factor", "4 exceeds the 3 brokers").under("cluster").to_string(), "cluster.topics[0].replication_factor: 4 exceeds the 3 brokers");
     }
 
     #[test]
     fn a_misspelt_name_finds_its_neighbour() {
-        assert_eq!(
-            did_you_mean("duraton_ms", ["duration_ms", "seed"]),
-            Some("duration_ms")
-        );
+        assert_eq!(did_you_mean("duraton_ms", ["duration_ms", "seed"]), Some("duration_ms"));
         assert_eq!(did_you_mean("colour", ["duration_ms", "seed"]), None);
     }
 }

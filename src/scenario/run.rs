@@ -65,24 +65,14 @@ impl ScenarioRun {
     /// The world at time 0 with the scenario's timed actions scheduled. The scenario should come from
     /// [`crate::scenario::parse_scenario`] (checked); a cluster the engine refuses is reported anyway.
     pub fn start(scenario: Scenario) -> Result<ScenarioRun, Problems> {
-        let mut world = scenario.run_definition().start().map_err(|errors| {
-            Problems(
-                errors
-                    .into_iter()
-                    .map(|e| Problem::new(e.path, e.message).under("cluster"))
-                    .collect(),
-            )
-        })?;
+        let mut world = scenario
+            .run_definition()
+            .start()
+            .map_err(|errors| Problems(errors.into_iter().map(|e| Problem::new(e.path, e.message).under("cluster")).collect()))?;
         let tracked = processed_value_consumers(&scenario);
         world.keep_processed_values(tracked.iter().cloned());
         let tally = Tally::tracking(tracked);
-        Ok(ScenarioRun {
-            scenario,
-            world,
-            tally,
-            next_step: 0,
-            results: Vec::new(),
-        })
+        Ok(ScenarioRun { scenario, world, tally, next_step: 0, results: Vec::new() })
     }
 
     pub fn scenario(&self) -> &Scenario {
@@ -113,10 +103,7 @@ impl ScenarioRun {
 
     /// The next step the run has not reached.
     pub fn next_step(&self) -> Option<(usize, &Step)> {
-        self.scenario
-            .steps
-            .get(self.next_step)
-            .map(|s| (self.next_step, s))
+        self.scenario.steps.get(self.next_step).map(|s| (self.next_step, s))
     }
 
     /// Runs forward to `until_ms` (a moment in the past does nothing), stopping at every step on the
@@ -130,19 +117,9 @@ impl ScenarioRun {
             }
             let at = step.at_ms;
             self.run_and_drain(Tick(at), &mut on_event);
-            while let Some(step) = self
-                .scenario
-                .steps
-                .get(self.next_step)
-                .filter(|s| s.at_ms <= at)
-            {
+            while let Some(step) = self.scenario.steps.get(self.next_step).filter(|s| s.at_ms <= at) {
                 if let Some(checkpoint) = &step.checkpoint {
-                    self.results.push(check(
-                        checkpoint,
-                        self.next_step,
-                        &self.world.view(),
-                        &self.tally,
-                    ));
+                    self.results.push(check(checkpoint, self.next_step, &self.world.view(), &self.tally));
                 }
                 reached.push(self.next_step);
                 self.next_step += 1;
@@ -169,20 +146,9 @@ impl ScenarioRun {
     /// The report as of now.
     pub fn report(&self) -> RunReport {
         let passed = self.results.iter().filter(|r| r.passed).count();
-        let with_checkpoint = self
-            .scenario
-            .steps
-            .iter()
-            .filter(|s| s.checkpoint.is_some())
-            .count();
+        let with_checkpoint = self.scenario.steps.iter().filter(|s| s.checkpoint.is_some()).count();
         let mut metrics = self.tally.metrics.clone();
-        metrics.records_produced = self
-            .world
-            .view()
-            .producers()
-            .iter()
-            .map(|p| p.stats.records_sent)
-            .sum();
+        metrics.records_produced = self.world.view().producers().iter().map(|p| p.stats.records_sent).sum();
         RunReport {
             scenario: self.scenario.id.clone(),
             seed: self.scenario.seed,
@@ -205,9 +171,7 @@ fn processed_value_consumers(scenario: &Scenario) -> Vec<String> {
     scenario
         .checkpoint_steps()
         .filter_map(|(_, _, c)| match &c.probe {
-            Probe::ProcessedValues { consumers, .. }
-            | Probe::DuplicateValues { consumers }
-            | Probe::DistinctValues { consumers } => Some(consumers.clone()),
+            Probe::ProcessedValues { consumers, .. } | Probe::DuplicateValues { consumers } | Probe::DistinctValues { consumers } => Some(consumers.clone()),
             _ => None,
         })
         .flatten()
@@ -218,10 +182,7 @@ fn processed_value_consumers(scenario: &Scenario) -> Vec<String> {
 pub fn run_scenario(scenario: &Scenario, until_ms: Option<u64>) -> Result<RunReport, Problems> {
     let until = until_ms.unwrap_or(scenario.duration_ms);
     if until > DURATION_MS_MAX {
-        return Err(Problems::one(
-            "until_ms",
-            format!("a run lasts at most {DURATION_MS_MAX} ms"),
-        ));
+        return Err(Problems::one("until_ms", format!("a run lasts at most {DURATION_MS_MAX} ms")));
     }
     let mut run = ScenarioRun::start(scenario.clone())?;
     run.advance_to(until, |_| {});

@@ -11,8 +11,8 @@ use crate::kafka::protocol::KafkaError;
 use crate::kafka::record::Value;
 use crate::kafka::world::{Event, EventKind, View};
 use crate::sim::Tick;
-use crate::sim::sorted::{SortedMap, SortedSet};
 use serde::Serialize;
+use crate::sim::sorted::{SortedMap, SortedSet};
 
 /// Processed values kept for `processed_values` probes, at most (a probe over more is refused).
 pub const PROCESSED_VALUES_MAX: usize = 10_000;
@@ -87,10 +87,7 @@ pub struct Tally {
 impl Tally {
     /// A tally that also keeps the processed values of these consumers (by name).
     pub fn tracking(consumers: impl IntoIterator<Item = String>) -> Tally {
-        Tally {
-            tracked_consumers: consumers.into_iter().collect(),
-            ..Tally::default()
-        }
+        Tally { tracked_consumers: consumers.into_iter().collect(), ..Tally::default() }
     }
 
     /// Adds one event. `view` is the world after the `run_until` that produced it (for record values).
@@ -99,18 +96,11 @@ impl Tally {
         let m = &mut self.metrics;
         m.events += 1;
         match &event.kind {
-            EventKind::MessageSent {
-                id,
-                arrive_at,
-                bytes,
-                records,
-                ..
-            } => {
+            EventKind::MessageSent { id, arrive_at, bytes, records, .. } => {
                 m.messages_sent += 1;
                 m.network_bytes += bytes;
                 if *records > 0 && *arrive_at > event.at {
-                    self.in_flight
-                        .insert((*arrive_at, *id), u64::from(*records));
+                    self.in_flight.insert((*arrive_at, *id), u64::from(*records));
                     self.in_flight_arrivals.insert(*id, *arrive_at);
                     self.records_in_flight += u64::from(*records);
                     m.records_in_flight_max = m.records_in_flight_max.max(self.records_in_flight);
@@ -133,12 +123,7 @@ impl Tally {
                     m.unclean_elections += 1;
                 }
             }
-            EventKind::IsrChanged {
-                isr,
-                previous,
-                reason,
-                ..
-            } if *reason != ChangeReason::Created => {
+            EventKind::IsrChanged { isr, previous, reason, .. } if *reason != ChangeReason::Created => {
                 if isr.len() < previous.len() {
                     m.isr_shrinks += 1;
                 } else if isr.len() > previous.len() {
@@ -147,25 +132,13 @@ impl Tally {
             }
             EventKind::SegmentRolled { .. } => m.segments_rolled += 1,
             EventKind::SegmentDeleted { .. } => m.segments_deleted += 1,
-            EventKind::Truncated {
-                broker,
-                removed_records,
-                ..
-            } => {
+            EventKind::Truncated { broker, removed_records, .. } => {
                 m.records_truncated += removed_records;
                 *self.truncated.entry(broker.0).or_default() += removed_records;
             }
             EventKind::ProduceAcked { records, .. } => m.records_acked += u64::from(*records),
-            EventKind::ProduceSentNoAck { records, .. } => {
-                m.records_sent_without_ack += u64::from(*records)
-            }
-            EventKind::ProduceFailed {
-                producer,
-                records,
-                error,
-                retrying,
-                ..
-            } => {
+            EventKind::ProduceSentNoAck { records, .. } => m.records_sent_without_ack += u64::from(*records),
+            EventKind::ProduceFailed { producer, records, error, retrying, .. } => {
                 let name = error_name(*error);
                 *m.produce_errors.entry(name.to_string()).or_default() += 1;
                 if *retrying {
@@ -177,28 +150,16 @@ impl Tally {
                 self.last_produce_error.insert(*producer, name);
             }
             EventKind::Polled { records, .. } => m.records_polled += u64::from(*records),
-            EventKind::Processed {
-                consumer, records, ..
-            } => {
+            EventKind::Processed { consumer, records, .. } => {
                 m.records_processed += u64::from(*records);
-                let tracked = view
-                    .consumers()
-                    .get(*consumer as usize)
-                    .is_some_and(|c| self.tracked_consumers.contains(&*c.name));
+                let tracked = view.consumers().get(*consumer as usize).is_some_and(|c| self.tracked_consumers.contains(&*c.name));
                 if tracked {
                     self.keep_processed(*consumer, *records, view);
                 }
             }
             EventKind::PositionReset { .. } => m.consumer_position_resets += 1,
-            EventKind::TransactionStateChanged {
-                transactional_id,
-                state,
-                ..
-            } => {
-                let counts = self
-                    .transactions
-                    .entry(transactional_id.to_string())
-                    .or_default();
+            EventKind::TransactionStateChanged { transactional_id, state, .. } => {
+                let counts = self.transactions.entry(transactional_id.to_string()).or_default();
                 match state {
                     crate::kafka::txn::coordinator::TxnState::CompleteCommit => counts.0 += 1,
                     crate::kafka::txn::coordinator::TxnState::CompleteAbort => counts.1 += 1,
@@ -207,11 +168,7 @@ impl Tally {
             }
             // Eager members revoke everything before joining, cooperative ones what moved after syncing:
             // both through onPartitionsRevoked.
-            EventKind::PartitionsRevoked {
-                consumer,
-                partitions,
-                ..
-            } => *self.revoked.entry(*consumer).or_default() += partitions.len() as u64,
+            EventKind::PartitionsRevoked { consumer, partitions, .. } => *self.revoked.entry(*consumer).or_default() += partitions.len() as u64,
             _ => {}
         }
     }
@@ -231,9 +188,7 @@ impl Tally {
     /// The values behind a Processed event, as the consumer kept them when it finished (the log may
     /// have deleted them since, and a run is tallied in chunks).
     fn keep_processed(&mut self, consumer: u32, records: u32, view: &View) {
-        let Some(c) = view.consumers().get(consumer as usize) else {
-            return;
-        };
+        let Some(c) = view.consumers().get(consumer as usize) else { return };
         let cursor = self.kept_cursor.entry(consumer).or_default();
         for value in c.kept_values.iter().skip(*cursor).take(records as usize) {
             *cursor += 1;
@@ -247,26 +202,16 @@ impl Tally {
 
     /// Records inside messages on the network at `now`.
     pub fn records_in_flight(&self, now: Tick) -> u64 {
-        self.in_flight
-            .range((now.plus_ms(1), 0)..)
-            .map(|(_, r)| *r)
-            .sum()
+        self.in_flight.range((now.plus_ms(1), 0)..).map(|(_, r)| *r).sum()
     }
 
     pub fn produce_errors(&self, producer: u32, error: &str) -> u64 {
-        self.produce_errors
-            .iter()
-            .filter(|((p, e), _)| *p == producer && *e == error)
-            .map(|(_, n)| *n)
-            .sum()
+        self.produce_errors.iter().filter(|((p, e), _)| *p == producer && *e == error).map(|(_, n)| *n).sum()
     }
 
     /// (committed, aborted) transactions of a transactional.id.
     pub fn transactions(&self, transactional_id: &str) -> (u64, u64) {
-        self.transactions
-            .get(transactional_id)
-            .copied()
-            .unwrap_or((0, 0))
+        self.transactions.get(transactional_id).copied().unwrap_or((0, 0))
     }
 
     pub fn partitions_revoked(&self, consumer: u32) -> u64 {
@@ -286,23 +231,14 @@ impl Tally {
         if self.processed_overflow {
             return None;
         }
-        Some(
-            self.processed
-                .iter()
-                .filter(|(c, _)| consumers.contains(c))
-                .map(|(_, v)| v.as_str())
-                .collect(),
-        )
+        Some(self.processed.iter().filter(|(c, _)| consumers.contains(c)).map(|(_, v)| v.as_str()).collect())
     }
 }
 
 /// A record's value as a learner reads it: its text, `<100 bytes>` for an opaque payload, `null` for a
 /// tombstone, `<gone>` when no replica has the offset any more.
 pub fn record_value(view: &View, partition: PartitionIndex, offset: u64) -> String {
-    let logs = view
-        .leader_log(partition)
-        .into_iter()
-        .chain(view.brokers().filter_map(|b| view.log(b.id, partition)));
+    let logs = view.leader_log(partition).into_iter().chain(view.brokers().filter_map(|b| view.log(b.id, partition)));
     for log in logs {
         if let Some(batch) = log.batch_at(offset)
             && let Some((_, record)) = batch.iter().find(|(o, _)| *o == offset)

@@ -36,26 +36,10 @@ impl Sample {
     pub fn of(view: &View<'_>) -> Sample {
         let metadata = view.metadata();
         let produced = view.producers().iter().map(|p| p.stats.records_acked).sum();
-        let consumed = view
-            .consumers()
-            .iter()
-            .map(|c| c.stats.records_polled)
-            .sum();
-        let lag = view
-            .consumers()
-            .iter()
-            .map(|c| consumer_lag(view, c))
-            .collect();
-        let mut sample = Sample {
-            at: view.now(),
-            produced,
-            consumed,
-            lag,
-            isr_members: 0,
-            replicas: 0,
-            under_replicated: 0,
-            offline: 0,
-        };
+        let consumed = view.consumers().iter().map(|c| c.stats.records_polled).sum();
+        let lag = view.consumers().iter().map(|c| consumer_lag(view, c)).collect();
+        let mut sample =
+            Sample { at: view.now(), produced, consumed, lag, isr_members: 0, replicas: 0, under_replicated: 0, offline: 0 };
         for p in &metadata.partitions {
             sample.isr_members += p.isr.len() as u32;
             sample.replicas += p.replicas.len() as u32;
@@ -81,17 +65,9 @@ pub fn consumer_lag(view: &View<'_>, consumer: &crate::kafka::consumer::Consumer
 }
 
 /// One partition's lag for one consumer.
-pub fn partition_lag(
-    view: &View<'_>,
-    consumer: &crate::kafka::consumer::Consumer,
-    partition: crate::kafka::ids::PartitionIndex,
-) -> u64 {
-    let high_watermark = view
-        .leader_log(partition)
-        .map_or(0, |log| log.high_watermark());
-    consumer
-        .position(partition)
-        .map_or(0, |position| high_watermark.saturating_sub(position))
+pub fn partition_lag(view: &View<'_>, consumer: &crate::kafka::consumer::Consumer, partition: crate::kafka::ids::PartitionIndex) -> u64 {
+    let high_watermark = view.leader_log(partition).map_or(0, |log| log.high_watermark());
+    consumer.position(partition).map_or(0, |position| high_watermark.saturating_sub(position))
 }
 
 /// The samples so far, at most `max` (the oldest dropped first).
@@ -103,10 +79,7 @@ pub struct Charts {
 
 impl Charts {
     pub fn new(max: usize) -> Charts {
-        Charts {
-            samples: VecDeque::new(),
-            max: max.max(2),
-        }
+        Charts { samples: VecDeque::new(), max: max.max(2) }
     }
 
     pub fn push(&mut self, sample: Sample) {
@@ -154,11 +127,7 @@ impl Charts {
             .map(|w| {
                 let seconds_ms = w[1].at.since(w[0].at).max(1);
                 let per_second = |a: u64, b: u64| b.saturating_sub(a) * 1_000 / seconds_ms;
-                (
-                    w[1].at,
-                    per_second(w[0].produced, w[1].produced),
-                    per_second(w[0].consumed, w[1].consumed),
-                )
+                (w[1].at, per_second(w[0].produced, w[1].produced), per_second(w[0].consumed, w[1].consumed))
             })
             .collect()
     }
@@ -169,16 +138,7 @@ mod tests {
     use super::*;
 
     fn sample(at: u64, produced: u64, consumed: u64) -> Sample {
-        Sample {
-            at: Tick(at),
-            produced,
-            consumed,
-            lag: vec![],
-            isr_members: 0,
-            replicas: 0,
-            under_replicated: 0,
-            offline: 0,
-        }
+        Sample { at: Tick(at), produced, consumed, lag: vec![], isr_members: 0, replicas: 0, under_replicated: 0, offline: 0 }
     }
 
     #[test]
@@ -187,15 +147,8 @@ mod tests {
         charts.push(sample(0, 0, 0));
         charts.push(sample(1_000, 100, 40));
         charts.push(sample(2_000, 300, 240));
-        assert_eq!(
-            charts.throughput(Tick(2_000)),
-            vec![(Tick(1_000), 100, 40), (Tick(2_000), 200, 200)]
-        );
-        assert_eq!(
-            charts.throughput(Tick(1_500)).len(),
-            1,
-            "the future is not shown"
-        );
+        assert_eq!(charts.throughput(Tick(2_000)), vec![(Tick(1_000), 100, 40), (Tick(2_000), 200, 200)]);
+        assert_eq!(charts.throughput(Tick(1_500)).len(), 1, "the future is not shown");
     }
 
     #[test]

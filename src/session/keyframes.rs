@@ -43,13 +43,7 @@ pub struct Keyframes {
 
 impl Keyframes {
     pub fn new(policy: KeyframePolicy, first: Keyframe) -> Keyframes {
-        Keyframes {
-            list: vec![first],
-            interval_ms: policy.interval_ms.max(1),
-            events: policy.events.max(1),
-            policy,
-            events_since: 0,
-        }
+        Keyframes { list: vec![first], interval_ms: policy.interval_ms.max(1), events: policy.events.max(1), policy, events_since: 0 }
     }
 
     pub fn len(&self) -> usize {

@@ -31,9 +31,7 @@ mod tests;
 
 use crate::kafka::ids::BrokerId;
 use crate::kafka::world::event::EventKind;
-use crate::kafka::world::{
-    Action, ActionError, RunDefinition, SpecError, TimedAction, View, World,
-};
+use crate::kafka::world::{Action, ActionError, RunDefinition, SpecError, TimedAction, View, World};
 use crate::sim::Tick;
 use charts::{Charts, SAMPLE_INTERVAL_MS, Sample};
 use keyframes::{Keyframe, KeyframePolicy, Keyframes};
@@ -57,11 +55,7 @@ impl Default for SessionConfig {
         SessionConfig {
             // About 30 ms of replay natively on the stress preset at worst, and never more than 96
             // worlds in memory.
-            keyframes: KeyframePolicy {
-                interval_ms: 2_000,
-                events: 20_000,
-                max: 96,
-            },
+            keyframes: KeyframePolicy { interval_ms: 2_000, events: 20_000, max: 96 },
             narration_per_category_max: 1_000,
             chart_samples_max: 3_600,
             flights_max: 20_000,
@@ -97,18 +91,10 @@ impl Session {
         Session::with_config(definition, SessionConfig::default())
     }
 
-    pub fn with_config(
-        definition: RunDefinition,
-        config: SessionConfig,
-    ) -> Result<Session, Vec<SpecError>> {
+    pub fn with_config(definition: RunDefinition, config: SessionConfig) -> Result<Session, Vec<SpecError>> {
         let world = definition.start()?;
         let tracked = Tracked::new(config.flights_max);
-        let first = Keyframe {
-            at: Tick::ZERO,
-            world: world.clone(),
-            applied: 0,
-            tracked: tracked.clone(),
-        };
+        let first = Keyframe { at: Tick::ZERO, world: world.clone(), applied: 0, tracked: tracked.clone() };
         let mut session = Session {
             base: definition,
             config,
@@ -174,18 +160,12 @@ impl Session {
         let mut actions = self.base.actions.clone();
         actions.extend(self.learner.iter().cloned());
         crate::sim::sorted::sort_by(&mut actions, |a, b| a.at_ms.cmp(&b.at_ms));
-        RunDefinition {
-            spec: self.base.spec.clone(),
-            seed: self.base.seed,
-            actions,
-        }
+        RunDefinition { spec: self.base.spec.clone(), seed: self.base.seed, actions }
     }
 
     /// The guarantees broken on this branch so far (as told), oldest first: (moment, what broke).
     pub fn violations(&self) -> impl Iterator<Item = (Tick, &str)> {
-        self.violations
-            .iter()
-            .map(|(_, at, what)| (*at, what.as_str()))
+        self.violations.iter().map(|(_, at, what)| (*at, what.as_str()))
     }
 
     pub fn narration(&self) -> &Narration {
@@ -194,8 +174,7 @@ impl Session {
 
     /// Narration up to now: the last `max` lines of the chosen categories, oldest first.
     pub fn narration_now(&self, categories: &[Category], max: usize) -> Vec<&narrate::Line> {
-        self.narration
-            .recent(categories, self.world.event_count(), max)
+        self.narration.recent(categories, self.world.event_count(), max)
     }
 
     pub fn charts(&self) -> &Charts {
@@ -228,11 +207,7 @@ impl Session {
     pub fn advance_to(&mut self, target: Tick) {
         loop {
             let now = self.world.now();
-            while let Some(timed) = self
-                .learner
-                .get(self.applied)
-                .filter(|a| a.at_ms <= now.ms())
-            {
+            while let Some(timed) = self.learner.get(self.applied).filter(|a| a.at_ms <= now.ms()) {
                 // The action succeeded when it was recorded on this very state, so it succeeds again.
                 let _ = self.world.apply(timed.action.clone());
                 self.applied += 1;
@@ -242,9 +217,7 @@ impl Session {
             if now >= target {
                 return;
             }
-            let mut stop = target.min(Tick(
-                (now.ms() / SAMPLE_INTERVAL_MS + 1) * SAMPLE_INTERVAL_MS,
-            ));
+            let mut stop = target.min(Tick((now.ms() / SAMPLE_INTERVAL_MS + 1) * SAMPLE_INTERVAL_MS));
             if let Some(next) = self.learner.get(self.applied) {
                 stop = stop.min(Tick(next.at_ms));
             }
@@ -268,18 +241,10 @@ impl Session {
         let before = self.world.event_count();
         while self.world.event_count() == before {
             let now = self.now();
-            let next = [
-                self.world.next_event_time(),
-                self.learner.get(self.applied).map(|a| Tick(a.at_ms)),
-            ]
-            .into_iter()
-            .flatten()
-            .min();
+            let next = [self.world.next_event_time(), self.learner.get(self.applied).map(|a| Tick(a.at_ms))].into_iter().flatten().min();
             match next {
                 // Work due at `now` itself (after an action) runs with the next tick, as in any advance.
-                Some(t) if t <= limit && now < limit => {
-                    self.advance_to(t.max(now.plus_ms(1)).min(limit))
-                }
+                Some(t) if t <= limit && now < limit => self.advance_to(t.max(now.plus_ms(1)).min(limit)),
                 _ => {
                     self.advance_to(limit);
                     return self.world.event_count() != before;
@@ -354,8 +319,7 @@ impl Session {
             self.branch();
         }
         self.world = tried;
-        self.learner
-            .push(TimedAction::click(self.now().ms(), action));
+        self.learner.push(TimedAction::click(self.now().ms(), action));
         self.applied = self.learner.len();
         self.settle_tick();
         self.after_tick(true);
@@ -389,14 +353,7 @@ impl Session {
         self.charts.truncate_from(now);
         self.horizon = now;
         self.folded = seq;
-        self.leaders = self
-            .world
-            .view()
-            .metadata()
-            .partitions
-            .iter()
-            .map(|p| p.leader)
-            .collect();
+        self.leaders = self.world.view().metadata().partitions.iter().map(|p| p.leader).collect();
     }
 
     // ----- bookkeeping -----
@@ -414,27 +371,11 @@ impl Session {
             }
             self.folded = event.seq + 1;
             self.keyframes.events_since += 1;
-            if let EventKind::Violation {
-                kind,
-                partition,
-                offset,
-                ..
-            } = &event.kind
-            {
+            if let EventKind::Violation { kind, partition, offset, .. } = &event.kind {
                 let name = narrate::partition_name(&self.world.view(), *partition);
-                self.violations.push((
-                    event.seq,
-                    event.at,
-                    format!(
-                        "{} at offset {offset} of {name}",
-                        kind.name().replace('_', " ")
-                    ),
-                ));
+                self.violations.push((event.seq, event.at, format!("{} at offset {offset} of {name}", kind.name().replace('_', " "))));
             }
-            if let EventKind::LeaderChanged {
-                partition, leader, ..
-            } = &event.kind
-            {
+            if let EventKind::LeaderChanged { partition, leader, .. } = &event.kind {
                 if self.leaders.len() <= partition.get() {
                     self.leaders.resize(partition.get() + 1, None);
                 }
@@ -452,18 +393,11 @@ impl Session {
     /// when one is due.
     fn after_tick(&mut self, extending: bool) {
         let now = self.now();
-        if now.ms().is_multiple_of(SAMPLE_INTERVAL_MS)
-            && self.charts.last_at().is_none_or(|last| last < now)
-        {
+        if now.ms().is_multiple_of(SAMPLE_INTERVAL_MS) && self.charts.last_at().is_none_or(|last| last < now) {
             self.charts.push(Sample::of(&self.world.view()));
         }
         if extending && self.keyframes.due(now) {
-            self.keyframes.push(Keyframe {
-                at: now,
-                world: self.world.clone(),
-                applied: self.applied,
-                tracked: self.tracked.clone(),
-            });
+            self.keyframes.push(Keyframe { at: now, world: self.world.clone(), applied: self.applied, tracked: self.tracked.clone() });
         }
     }
 }
@@ -494,11 +428,7 @@ fn is_structural(kind: &EventKind) -> bool {
 /// The reference semantics of a session, written as plainly as possible: the world of `base` with the
 /// learner's `actions` (sorted by time) at `until`. Each learner action runs after everything due at
 /// its tick; actions at the same tick run back to back. Tests check every rewind against this.
-pub fn replay(
-    base: &RunDefinition,
-    actions: &[TimedAction],
-    until: Tick,
-) -> Result<World, Vec<SpecError>> {
+pub fn replay(base: &RunDefinition, actions: &[TimedAction], until: Tick) -> Result<World, Vec<SpecError>> {
     let mut world = base.start()?;
     let drain = |w: &mut World| while w.poll_event().is_some() {};
     for timed in actions.iter().take_while(|a| a.at_ms <= until.ms()) {

@@ -15,8 +15,8 @@ use crate::kafka::log::RollReason;
 use crate::kafka::log::retention::RetentionReason;
 use crate::kafka::metadata::ChangeReason;
 use crate::kafka::protocol::MessageKind;
-use crate::kafka::world::View;
 use crate::kafka::world::event::{DropReason, Event, EventKind, ResetCause, TruncateCause};
+use crate::kafka::world::View;
 use crate::sim::Tick;
 use crate::sim::net::LossReason;
 use std::collections::VecDeque;
@@ -40,15 +40,8 @@ pub enum Category {
 }
 
 impl Category {
-    pub const ALL: [Category; 7] = [
-        Category::Brokers,
-        Category::Replication,
-        Category::Producers,
-        Category::Consumers,
-        Category::Logs,
-        Category::Network,
-        Category::Config,
-    ];
+    pub const ALL: [Category; 7] =
+        [Category::Brokers, Category::Replication, Category::Producers, Category::Consumers, Category::Logs, Category::Network, Category::Config];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -119,13 +112,7 @@ pub struct Draft {
 
 impl Draft {
     fn new(category: Category, severity: Severity, text: String) -> Draft {
-        Draft {
-            category,
-            severity,
-            text,
-            partition: None,
-            fold_key: None,
-        }
+        Draft { category, severity, text, partition: None, fold_key: None }
     }
 
     fn about(mut self, partition: PartitionIndex) -> Draft {
@@ -150,11 +137,7 @@ pub struct Narration {
 
 impl Narration {
     pub fn new(per_category_max: usize) -> Narration {
-        Narration {
-            lanes: Category::ALL.iter().map(|_| VecDeque::new()).collect(),
-            per_category_max: per_category_max.max(1),
-            added: 0,
-        }
+        Narration { lanes: Category::ALL.iter().map(|_| VecDeque::new()).collect(), per_category_max: per_category_max.max(1), added: 0 }
     }
 
     /// Adds the line for an event (folding it into the previous line of its category when it repeats).
@@ -220,10 +203,7 @@ impl Narration {
             .collect();
         let mut lines: Vec<&Line> = Vec::with_capacity(max.min(256));
         while lines.len() < max {
-            let newest = ends
-                .iter_mut()
-                .filter(|(_, end)| *end > 0)
-                .max_by_key(|(slot, end)| self.lanes[*slot][*end - 1].seq);
+            let newest = ends.iter_mut().filter(|(_, end)| *end > 0).max_by_key(|(slot, end)| self.lanes[*slot][*end - 1].seq);
             let Some((slot, end)) = newest else { break };
             *end -= 1;
             lines.push(&self.lanes[*slot][*end]);
@@ -246,38 +226,24 @@ impl Narration {
 
 /// Names of things as a learner reads them.
 pub fn partition_name(view: &View<'_>, partition: PartitionIndex) -> String {
-    if view.metadata().partitions.get(partition.get()).is_some() {
-        view.topic_partition(partition).to_string()
-    } else {
-        format!("partition #{}", partition.0)
-    }
+    if view.metadata().partitions.get(partition.get()).is_some() { view.topic_partition(partition).to_string() } else { format!("partition #{}", partition.0) }
 }
 
 pub fn node_name(view: &View<'_>, node: Node) -> String {
     match node {
         Node::Broker(b) => format!("broker {b}"),
         Node::Controller(c) => format!("controller {c}"),
-        Node::Producer(p) => view.producers().get(p as usize).map_or_else(
-            || format!("producer #{p}"),
-            |x| format!("producer {}", x.name),
-        ),
-        Node::Consumer(c) => view.consumers().get(c as usize).map_or_else(
-            || format!("consumer #{c}"),
-            |x| format!("consumer {}", x.name),
-        ),
+        Node::Producer(p) => view.producers().get(p as usize).map_or_else(|| format!("producer #{p}"), |x| format!("producer {}", x.name)),
+        Node::Consumer(c) => view.consumers().get(c as usize).map_or_else(|| format!("consumer #{c}"), |x| format!("consumer {}", x.name)),
     }
 }
 
 fn producer_name(view: &View<'_>, index: u32) -> String {
-    view.producers()
-        .get(index as usize)
-        .map_or_else(|| format!("producer #{index}"), |p| p.name.to_string())
+    view.producers().get(index as usize).map_or_else(|| format!("producer #{index}"), |p| p.name.to_string())
 }
 
 fn consumer_name(view: &View<'_>, index: u32) -> String {
-    view.consumers()
-        .get(index as usize)
-        .map_or_else(|| format!("consumer #{index}"), |c| c.name.to_string())
+    view.consumers().get(index as usize).map_or_else(|| format!("consumer #{index}"), |c| c.name.to_string())
 }
 
 fn brokers_list(brokers: &[BrokerId]) -> String {
@@ -709,57 +675,31 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
     Some(draft)
 }
 
-fn rebalance_reason(
-    view: &View<'_>,
-    reason: &crate::kafka::world::event::RebalanceReason,
-) -> String {
+fn rebalance_reason(view: &View<'_>, reason: &crate::kafka::world::event::RebalanceReason) -> String {
     use crate::kafka::world::event::RebalanceReason as R;
     match reason {
         R::MemberJoined { consumer } => format!("{} joined", consumer_name(view, *consumer)),
         R::MemberLeft { consumer } => format!("{} left", consumer_name(view, *consumer)),
-        R::SessionTimeout {
-            consumer,
-            silent_ms,
-        } => {
-            format!(
-                "{} sent no heartbeat for {} (session.timeout.ms)",
-                consumer_name(view, *consumer),
-                duration(*silent_ms)
-            )
+        R::SessionTimeout { consumer, silent_ms } => {
+            format!("{} sent no heartbeat for {} (session.timeout.ms)", consumer_name(view, *consumer), duration(*silent_ms))
         }
-        R::PollTimeout { consumer } => format!(
-            "{} did not poll within max.poll.interval.ms",
-            consumer_name(view, *consumer)
-        ),
-        R::SubscriptionChanged { consumer } => format!(
-            "{}'s subscription (or its topics' partitions) changed",
-            consumer_name(view, *consumer)
-        ),
-        R::RejoinTimeout { consumer } => {
-            format!("{} did not rejoin in time", consumer_name(view, *consumer))
-        }
+        R::PollTimeout { consumer } => format!("{} did not poll within max.poll.interval.ms", consumer_name(view, *consumer)),
+        R::SubscriptionChanged { consumer } => format!("{}'s subscription (or its topics' partitions) changed", consumer_name(view, *consumer)),
+        R::RejoinTimeout { consumer } => format!("{} did not rejoin in time", consumer_name(view, *consumer)),
         #[allow(unreachable_patterns)]
         other => format!("{other:?}"),
     }
 }
 
 fn records(n: u64) -> String {
-    if n == 1 {
-        "1 record".into()
-    } else {
-        format!("{n} records")
-    }
+    if n == 1 { "1 record".into() } else { format!("{n} records") }
 }
 
 fn brokers_phrase(brokers: &[BrokerId]) -> String {
     let mut text = String::new();
     for (i, b) in brokers.iter().enumerate() {
         if i > 0 {
-            text.push_str(if i + 1 == brokers.len() {
-                " and "
-            } else {
-                ", "
-            });
+            text.push_str(if i + 1 == brokers.len() { " and " } else { ", " });
         }
         let _ = write!(text, "broker {b}");
     }
@@ -767,9 +707,7 @@ fn brokers_phrase(brokers: &[BrokerId]) -> String {
 }
 
 fn is_leader(leaders: &[Option<BrokerId>], broker: BrokerId, partition: PartitionIndex) -> bool {
-    leaders
-        .get(partition.get())
-        .is_some_and(|l| *l == Some(broker))
+    leaders.get(partition.get()).is_some_and(|l| *l == Some(broker))
 }
 
 #[cfg(test)]
@@ -777,13 +715,7 @@ mod tests {
     use super::*;
 
     fn draft(text: &str, key: Option<&str>) -> Draft {
-        Draft {
-            category: Category::Producers,
-            severity: Severity::Info,
-            text: text.into(),
-            partition: None,
-            fold_key: key.map(String::from),
-        }
+        Draft { category: Category::Producers, severity: Severity::Info, text: text.into(), partition: None, fold_key: key.map(String::from) }
     }
 
     #[test]
@@ -804,14 +736,7 @@ mod tests {
         for seq in 0..10 {
             n.push(seq, Tick(seq * 2_000), draft("noise", None));
         }
-        n.push(
-            10,
-            Tick(30_000),
-            Draft {
-                category: Category::Brokers,
-                ..draft("the cause", None)
-            },
-        );
+        n.push(10, Tick(30_000), Draft { category: Category::Brokers, ..draft("the cause", None) });
         assert_eq!(n.len(), 4, "3 producer lines and the broker line");
         let brokers = n.recent(&[Category::Brokers], u64::MAX, 10);
         assert_eq!(brokers[0].text, "the cause");
@@ -821,17 +746,9 @@ mod tests {
     fn recent_hides_the_future_and_truncation_forgets_it() {
         let mut n = Narration::new(10);
         for seq in 0..5 {
-            n.push(
-                seq * 10,
-                Tick(seq * 2_000),
-                draft(&format!("line {seq}"), None),
-            );
+            n.push(seq * 10, Tick(seq * 2_000), draft(&format!("line {seq}"), None));
         }
-        let shown: Vec<_> = n
-            .recent(&Category::ALL, 25, 10)
-            .iter()
-            .map(|l| l.seq)
-            .collect();
+        let shown: Vec<_> = n.recent(&Category::ALL, 25, 10).iter().map(|l| l.seq).collect();
         assert_eq!(shown, [0, 10, 20]);
         assert_eq!(n.next_after(&Category::ALL, 25).map(|l| l.seq), Some(30));
         n.truncate_from(25);

@@ -9,10 +9,7 @@
 
 use crate::kafka::config::ConfigValue;
 use crate::kafka::world::RunDefinition;
-use crate::kafka::world::spec::{
-    BrokerSpec, ClusterSpec, CommitMode, ConfigMap, ConsumerSpec, KeyPattern, ProducerSpec,
-    TopicSpec, ValuePattern, Workload,
-};
+use crate::kafka::world::spec::{BrokerSpec, ClusterSpec, CommitMode, ConfigMap, ConsumerSpec, KeyPattern, ProducerSpec, TopicSpec, ValuePattern, Workload};
 
 /// The preset a lab without `#preset=` opens.
 pub const DEFAULT_PRESET: &str = "demo";
@@ -30,10 +27,7 @@ pub fn lookup(id: &str) -> Option<RunDefinition> {
 }
 
 fn config(pairs: &[(&str, ConfigValue)]) -> ConfigMap {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
 }
 
 fn reader(name: &str, assign: Vec<(String, u32)>) -> ConsumerSpec {
@@ -53,10 +47,7 @@ fn reader(name: &str, assign: Vec<(String, u32)>) -> ConsumerSpec {
 pub fn demo() -> RunDefinition {
     let mut spec = ClusterSpec {
         brokers: (1..=3).map(|id| BrokerSpec { id, rack: None }).collect(),
-        broker_config: config(&[
-            ("min.insync.replicas", ConfigValue::Int(2)),
-            ("log.retention.check.interval.ms", ConfigValue::Int(10_000)),
-        ]),
+        broker_config: config(&[("min.insync.replicas", ConfigValue::Int(2)), ("log.retention.check.interval.ms", ConfigValue::Int(10_000))]),
         topics: vec![TopicSpec {
             name: "orders".into(),
             partitions: Some(3),
@@ -68,42 +59,24 @@ pub fn demo() -> RunDefinition {
             transactions: None,
             name: "checkout".into(),
             topic: "orders".into(),
-            config: config(&[
-                ("acks", ConfigValue::from("all")),
-                ("linger.ms", ConfigValue::Int(50)),
-            ]),
+            config: config(&[("acks", ConfigValue::from("all")), ("linger.ms", ConfigValue::Int(50))]),
             workload: Some(Workload {
                 rate_per_sec: 4,
-                keys: KeyPattern::Cycle {
-                    prefix: "order-".into(),
-                    count: 6,
-                },
-                values: ValuePattern::Numbered {
-                    prefix: "OrderPlaced #".into(),
-                },
+                keys: KeyPattern::Cycle { prefix: "order-".into(), count: 6 },
+                values: ValuePattern::Numbered { prefix: "OrderPlaced #".into() },
                 ..Workload::default()
             }),
         }],
         consumers: vec![
-            reader(
-                "shipping-1",
-                vec![("orders".into(), 0), ("orders".into(), 1)],
-            ),
+            reader("shipping-1", vec![("orders".into(), 0), ("orders".into(), 1)]),
             reader("shipping-2", vec![("orders".into(), 2)]),
-            reader(
-                "audit-1",
-                (0..3).map(|p| ("orders".to_string(), p)).collect(),
-            ),
+            reader("audit-1", (0..3).map(|p| ("orders".to_string(), p)).collect()),
         ],
         ..ClusterSpec::default()
     };
     spec.network.latency_ms = 40;
     spec.network.jitter_ms = 20;
-    RunDefinition {
-        spec,
-        seed: 1,
-        actions: Vec::new(),
-    }
+    RunDefinition { spec, seed: 1, actions: Vec::new() }
 }
 
 /// The stress preset's shape, named so tests and the lab agree on it.
@@ -125,13 +98,8 @@ pub const STRESS_JITTER_MS: u64 = 40;
 /// its partitions. Retention keeps about 5 seconds, so a long run (and every keyframe of it) stays small.
 pub fn stress() -> RunDefinition {
     let mut spec = ClusterSpec {
-        brokers: (1..=STRESS_BROKERS)
-            .map(|id| BrokerSpec { id, rack: None })
-            .collect(),
-        broker_config: config(&[
-            ("min.insync.replicas", ConfigValue::Int(2)),
-            ("log.retention.check.interval.ms", ConfigValue::Int(1_000)),
-        ]),
+        brokers: (1..=STRESS_BROKERS).map(|id| BrokerSpec { id, rack: None }).collect(),
+        broker_config: config(&[("min.insync.replicas", ConfigValue::Int(2)), ("log.retention.check.interval.ms", ConfigValue::Int(1_000))]),
         ..ClusterSpec::default()
     };
     spec.network.latency_ms = STRESS_LATENCY_MS;
@@ -144,26 +112,17 @@ pub fn stress() -> RunDefinition {
             name: topic.to_string(),
             partitions: Some(STRESS_PARTITIONS),
             replication_factor: Some(3),
-            config: config(&[
-                ("retention.ms", ConfigValue::Int(4_000)),
-                ("segment.ms", ConfigValue::Int(1_000)),
-            ]),
+            config: config(&[("retention.ms", ConfigValue::Int(4_000)), ("segment.ms", ConfigValue::Int(1_000))]),
             ..TopicSpec::default()
         });
         spec.producers.push(ProducerSpec {
             transactions: None,
             name: format!("{topic}-app"),
             topic: topic.to_string(),
-            config: config(&[
-                ("acks", ConfigValue::from("all")),
-                ("linger.ms", ConfigValue::Int(60 + 7 * i as i64)),
-            ]),
+            config: config(&[("acks", ConfigValue::from("all")), ("linger.ms", ConfigValue::Int(60 + 7 * i as i64))]),
             workload: Some(Workload {
                 rate_per_sec: STRESS_RATE_PER_PRODUCER,
-                keys: KeyPattern::Cycle {
-                    prefix: format!("{topic}-key-"),
-                    count: 500,
-                },
+                keys: KeyPattern::Cycle { prefix: format!("{topic}-key-"), count: 500 },
                 values: ValuePattern::Bytes { size: 100 },
                 ..Workload::default()
             }),
@@ -171,16 +130,9 @@ pub fn stress() -> RunDefinition {
     }
     for group in STRESS_GROUPS {
         for (i, topic) in STRESS_TOPICS.iter().enumerate() {
-            let assign = (0..STRESS_PARTITIONS)
-                .map(|p| (topic.to_string(), p))
-                .collect();
-            spec.consumers
-                .push(reader(&format!("{group}-{}", i + 1), assign));
+            let assign = (0..STRESS_PARTITIONS).map(|p| (topic.to_string(), p)).collect();
+            spec.consumers.push(reader(&format!("{group}-{}", i + 1), assign));
         }
     }
-    RunDefinition {
-        spec,
-        seed: 7,
-        actions: Vec::new(),
-    }
+    RunDefinition { spec, seed: 7, actions: Vec::new() }
 }

@@ -140,13 +140,7 @@ pub struct Structure {
 /// The display group of a consumer without a `group.id`: its name up to a trailing `-<number>`.
 pub fn manual_group_name(name: &str) -> String {
     match name.rsplit_once('-') {
-        Some((prefix, suffix))
-            if !prefix.is_empty()
-                && !suffix.is_empty()
-                && suffix.bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            prefix.to_string()
-        }
+        Some((prefix, suffix)) if !prefix.is_empty() && !suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_digit()) => prefix.to_string(),
         _ => name.to_string(),
     }
 }
@@ -154,19 +148,10 @@ pub fn manual_group_name(name: &str) -> String {
 fn keys_in_words(keys: &KeyPattern) -> String {
     match keys {
         KeyPattern::None => "no key (the partitioner spreads records)".into(),
-        KeyPattern::Cycle { prefix, count } => {
-            format!("{prefix}0 … {prefix}{} in turn", count.saturating_sub(1))
-        }
+        KeyPattern::Cycle { prefix, count } => format!("{prefix}0 … {prefix}{} in turn", count.saturating_sub(1)),
         KeyPattern::List { keys } => keys.join(", "),
-        KeyPattern::Random { prefix, count } => format!(
-            "random among {prefix}0 … {prefix}{}",
-            count.saturating_sub(1)
-        ),
-        KeyPattern::Hot {
-            hot_key,
-            hot_percent,
-            ..
-        } => format!("{hot_key} for {hot_percent}% of records, others random"),
+        KeyPattern::Random { prefix, count } => format!("random among {prefix}0 … {prefix}{}", count.saturating_sub(1)),
+        KeyPattern::Hot { hot_key, hot_percent, .. } => format!("{hot_key} for {hot_percent}% of records, others random"),
     }
 }
 
@@ -177,12 +162,7 @@ fn short_names(names: &[String]) -> Vec<String> {
             // The shortest prefix no other topic starts with (whole name at worst).
             (1..=name.len())
                 .map(|n| name[..n].iter().collect::<String>())
-                .find(|prefix| {
-                    names
-                        .iter()
-                        .enumerate()
-                        .all(|(j, other)| j == i || !other.starts_with(prefix.as_str()))
-                })
+                .find(|prefix| names.iter().enumerate().all(|(j, other)| j == i || !other.starts_with(prefix.as_str())))
                 .unwrap_or_else(|| names[i].clone())
         })
         .collect()
@@ -192,20 +172,12 @@ impl Structure {
     pub fn of(view: &View<'_>, tracked: &Tracked, controllers: u32) -> Structure {
         let metadata = view.metadata();
         let topic_names: Vec<String> = metadata.topics.iter().map(|t| t.name.to_string()).collect();
-        let shorts = if topic_names.len() == 1 {
-            vec![String::new()]
-        } else {
-            short_names(&topic_names)
-        };
+        let shorts = if topic_names.len() == 1 { vec![String::new()] } else { short_names(&topic_names) };
         let topics = metadata
             .topics
             .iter()
             .zip(shorts)
-            .map(|(t, short)| TopicState {
-                name: t.name.to_string(),
-                short,
-                partitions: t.partitions.clone(),
-            })
+            .map(|(t, short)| TopicState { name: t.name.to_string(), short, partitions: t.partitions.clone() })
             .collect();
         let partitions: Vec<PartitionState> = metadata
             .partitions
@@ -229,11 +201,7 @@ impl Structure {
                 up: b.up,
                 fenced: metadata.brokers.get(&b.id).is_none_or(|r| r.fenced),
                 rack: b.rack.as_deref().map(str::to_string),
-                hosts: partitions
-                    .iter()
-                    .filter(|p| p.replicas.contains(&b.id))
-                    .map(|p| p.index)
-                    .collect(),
+                hosts: partitions.iter().filter(|p| p.replicas.contains(&b.id)).map(|p| p.index).collect(),
                 disk_slowdown: b.disk.config.slowdown_factor,
             })
             .collect();
@@ -250,10 +218,7 @@ impl Structure {
                 linger_ms: p.config.linger_ms,
                 batch_size: p.config.batch_size,
                 rate_per_sec: p.workload.as_ref().map(|w| w.spec.rate_per_sec),
-                keys: p.workload.as_ref().map_or_else(
-                    || "keys you give".to_string(),
-                    |w| keys_in_words(&w.spec.keys),
-                ),
+                keys: p.workload.as_ref().map_or_else(|| "keys you give".to_string(), |w| keys_in_words(&w.spec.keys)),
             })
             .collect();
         let consumers: Vec<ConsumerState> = view
@@ -262,10 +227,7 @@ impl Structure {
             .map(|c| ConsumerState {
                 index: c.index,
                 name: c.name.to_string(),
-                group: c
-                    .group
-                    .as_deref()
-                    .map_or_else(|| manual_group_name(&c.name), str::to_string),
+                group: c.group.as_deref().map_or_else(|| manual_group_name(&c.name), str::to_string),
                 in_group: c.group.is_some(),
                 up: c.up,
                 assignment: c.assignment.clone(),
@@ -274,16 +236,9 @@ impl Structure {
             .collect();
         let mut groups: Vec<GroupState> = Vec::new();
         for c in &consumers {
-            match groups
-                .iter_mut()
-                .find(|g| g.name == c.group && g.in_group == c.in_group)
-            {
+            match groups.iter_mut().find(|g| g.name == c.group && g.in_group == c.in_group) {
                 Some(g) => g.members.push(c.index),
-                None => groups.push(GroupState {
-                    name: c.group.clone(),
-                    in_group: c.in_group,
-                    members: vec![c.index],
-                }),
+                None => groups.push(GroupState { name: c.group.clone(), in_group: c.in_group, members: vec![c.index] }),
             }
         }
         Structure {
@@ -308,9 +263,7 @@ impl Structure {
 
     pub fn replica_status(&self, broker: BrokerId, partition: PartitionIndex) -> ReplicaStatus {
         let up = self.broker(broker).is_some_and(|b| b.up);
-        let Some(p) = self.partition(partition) else {
-            return ReplicaStatus::Offline;
-        };
+        let Some(p) = self.partition(partition) else { return ReplicaStatus::Offline };
         if !up {
             ReplicaStatus::Offline
         } else if p.leader == Some(broker) {
@@ -327,11 +280,7 @@ impl Structure {
         match self.partition(partition) {
             Some(p) => {
                 let short = &self.topics[p.topic].short;
-                if short.is_empty() {
-                    format!("P{}", p.number)
-                } else {
-                    format!("{short}{}", p.number)
-                }
+                if short.is_empty() { format!("P{}", p.number) } else { format!("{short}{}", p.number) }
             }
             None => "?".into(),
         }
@@ -339,9 +288,7 @@ impl Structure {
 
     /// Whether a node sits on one side of a network cut in force.
     pub fn is_cut_off(&self, node: Node) -> bool {
-        self.cuts
-            .iter()
-            .any(|c| c.side_a.contains(&node) || c.side_b.contains(&node))
+        self.cuts.iter().any(|c| c.side_a.contains(&node) || c.side_b.contains(&node))
     }
 }
 
@@ -406,18 +353,9 @@ const CONTROLLER_H: f64 = 32.0;
 
 impl Layout {
     pub fn of(structure: &Structure) -> Layout {
-        let most_replicas = structure
-            .brokers
-            .iter()
-            .map(|b| b.hosts.len())
-            .max()
-            .unwrap_or(0);
+        let most_replicas = structure.brokers.iter().map(|b| b.hosts.len()).max().unwrap_or(0);
         let small = structure.brokers.len() <= 3 && most_replicas <= 8;
-        let width = if small {
-            LAYOUT_WIDTH_SMALL
-        } else {
-            LAYOUT_WIDTH
-        };
+        let width = if small { LAYOUT_WIDTH_SMALL } else { LAYOUT_WIDTH };
         let middle_x = MARGIN + SIDE_W + 2.0 * GAP;
         let middle_w = width - 2.0 * (MARGIN + SIDE_W + 2.0 * GAP);
         // Controllers along the top of the middle column.
@@ -425,12 +363,7 @@ impl Layout {
         let controller_w = 150.0f64.min((middle_w - (n_controllers - 1.0) * GAP) / n_controllers);
         let controllers_w = n_controllers * controller_w + (n_controllers - 1.0) * GAP;
         let controllers = (0..structure.controllers.max(1))
-            .map(|i| Rect {
-                x: middle_x + (middle_w - controllers_w) / 2.0 + i as f64 * (controller_w + GAP),
-                y: MARGIN,
-                w: controller_w,
-                h: CONTROLLER_H,
-            })
+            .map(|i| Rect { x: middle_x + (middle_w - controllers_w) / 2.0 + i as f64 * (controller_w + GAP), y: MARGIN, w: controller_w, h: CONTROLLER_H })
             .collect();
         // Brokers in a grid below.
         let n = structure.brokers.len().max(1);
@@ -442,8 +375,7 @@ impl Layout {
         };
         let broker_w = (middle_w - (columns as f64 - 1.0) * GAP) / columns as f64;
         let (cell_w, cell_h) = if small { (58.0, 46.0) } else { (27.0, 22.0) };
-        let per_row =
-            (((broker_w - 2.0 * 6.0 + CELL_GAP) / (cell_w + CELL_GAP)).floor() as usize).max(1);
+        let per_row = (((broker_w - 2.0 * 6.0 + CELL_GAP) / (cell_w + CELL_GAP)).floor() as usize).max(1);
         let rows_of_cells = most_replicas.div_ceil(per_row).max(1);
         let broker_h = BROKER_TITLE_H + rows_of_cells as f64 * (cell_h + CELL_GAP) + 6.0;
         let brokers_top = MARGIN + CONTROLLER_H + 22.0;
@@ -472,25 +404,13 @@ impl Layout {
                         (*p, cell)
                     })
                     .collect();
-                BrokerBox {
-                    id: b.id,
-                    rect,
-                    cells,
-                }
+                BrokerBox { id: b.id, rect, cells }
             })
             .collect();
-        let brokers_bottom = brokers
-            .iter()
-            .map(|b| b.rect.y + b.rect.h)
-            .fold(brokers_top, f64::max);
+        let brokers_bottom = brokers.iter().map(|b| b.rect.y + b.rect.h).fold(brokers_top, f64::max);
         // Producers down the left, starting level with the brokers.
         let producers: Vec<Rect> = (0..structure.producers.len())
-            .map(|i| Rect {
-                x: MARGIN,
-                y: brokers_top + i as f64 * (PRODUCER_H + 10.0),
-                w: SIDE_W,
-                h: PRODUCER_H,
-            })
+            .map(|i| Rect { x: MARGIN, y: brokers_top + i as f64 * (PRODUCER_H + 10.0), w: SIDE_W, h: PRODUCER_H })
             .collect();
         // Consumer groups down the right.
         let mut y = MARGIN;
@@ -500,53 +420,19 @@ impl Layout {
             .iter()
             .map(|g| {
                 let h = GROUP_TITLE_H + g.members.len() as f64 * MEMBER_H + 4.0;
-                let rect = Rect {
-                    x: right_x,
-                    y,
-                    w: SIDE_W,
-                    h,
-                };
+                let rect = Rect { x: right_x, y, w: SIDE_W, h };
                 let members = g
                     .members
                     .iter()
                     .enumerate()
-                    .map(|(k, c)| {
-                        (
-                            *c,
-                            Rect {
-                                x: right_x + 4.0,
-                                y: y + GROUP_TITLE_H + k as f64 * MEMBER_H,
-                                w: SIDE_W - 8.0,
-                                h: MEMBER_H - 4.0,
-                            },
-                        )
-                    })
+                    .map(|(k, c)| (*c, Rect { x: right_x + 4.0, y: y + GROUP_TITLE_H + k as f64 * MEMBER_H, w: SIDE_W - 8.0, h: MEMBER_H - 4.0 }))
                     .collect();
                 y += h + 8.0;
-                GroupBox {
-                    name: g.name.clone(),
-                    rect,
-                    members,
-                }
+                GroupBox { name: g.name.clone(), rect, members }
             })
             .collect();
-        let bottom = [
-            brokers_bottom,
-            producers.last().map_or(0.0, |r| r.y + r.h),
-            y,
-        ]
-        .into_iter()
-        .fold(0.0, f64::max);
-        Layout {
-            width,
-            height: bottom + MARGIN,
-            controllers,
-            brokers,
-            producers,
-            groups,
-            cell_w,
-            cell_h,
-        }
+        let bottom = [brokers_bottom, producers.last().map_or(0.0, |r| r.y + r.h), y].into_iter().fold(0.0, f64::max);
+        Layout { width, height: bottom + MARGIN, controllers, brokers, producers, groups, cell_w, cell_h }
     }
 
     pub fn broker(&self, id: BrokerId) -> Option<&BrokerBox> {
@@ -554,19 +440,11 @@ impl Layout {
     }
 
     pub fn cell(&self, broker: BrokerId, partition: PartitionIndex) -> Option<Rect> {
-        self.broker(broker)?
-            .cells
-            .iter()
-            .find(|(p, _)| *p == partition)
-            .map(|(_, r)| *r)
+        self.broker(broker)?.cells.iter().find(|(p, _)| *p == partition).map(|(_, r)| *r)
     }
 
     pub fn consumer(&self, index: u32) -> Option<Rect> {
-        self.groups
-            .iter()
-            .flat_map(|g| &g.members)
-            .find(|(c, _)| *c == index)
-            .map(|(_, r)| *r)
+        self.groups.iter().flat_map(|g| &g.members).find(|(c, _)| *c == index).map(|(_, r)| *r)
     }
 
     /// Where a message to or from `node` about `partition` starts or ends: the replica cell when the
@@ -577,33 +455,22 @@ impl Layout {
                 if let Some(cell) = partition.and_then(|p| self.cell(b, p)) {
                     return Some(cell.center());
                 }
-                self.broker(b)
-                    .map(|x| (x.rect.x + x.rect.w / 2.0, x.rect.y + BROKER_TITLE_H / 2.0))
+                self.broker(b).map(|x| (x.rect.x + x.rect.w / 2.0, x.rect.y + BROKER_TITLE_H / 2.0))
             }
-            Node::Controller(c) => self
-                .controllers
-                .get(c as usize)
-                .map(|r| (r.x + r.w / 2.0, r.y + r.h)),
-            Node::Producer(p) => self
-                .producers
-                .get(p as usize)
-                .map(|r| (r.x + r.w, r.y + r.h / 2.0)),
+            Node::Controller(c) => self.controllers.get(c as usize).map(|r| (r.x + r.w / 2.0, r.y + r.h)),
+            Node::Producer(p) => self.producers.get(p as usize).map(|r| (r.x + r.w, r.y + r.h / 2.0)),
             Node::Consumer(c) => self.consumer(c).map(|r| (r.x, r.y + r.h / 2.0)),
         }
     }
 }
 
 /// The Okabe–Ito palette: eight colours told apart with every common colour-vision deficiency.
-pub const OKABE_ITO: [&str; 8] = [
-    "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000",
-];
+pub const OKABE_ITO: [&str; 8] = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"];
 
 /// The colour of a partition's records: by partition number within its topic, so `orders-2` and
 /// `payments-2` share a colour and a topic's partitions are told apart.
 pub fn partition_colour(structure: &Structure, partition: PartitionIndex) -> &'static str {
-    let number = structure
-        .partition(partition)
-        .map_or(partition.0, |p| p.number);
+    let number = structure.partition(partition).map_or(partition.0, |p| p.number);
     // Black is kept for text; the seven colours cycle.
     OKABE_ITO[(number % 7) as usize]
 }
@@ -622,11 +489,7 @@ mod tests {
 
     #[test]
     fn topics_get_the_shortest_distinct_prefix() {
-        let names = vec![
-            "orders".to_string(),
-            "payments".to_string(),
-            "payouts".to_string(),
-        ];
+        let names = vec!["orders".to_string(), "payments".to_string(), "payouts".to_string()];
         assert_eq!(short_names(&names), ["o", "paym", "payo"]);
     }
 
@@ -642,21 +505,13 @@ mod tests {
         assert_eq!(cells, 108, "36 partitions × 3 replicas");
         for b in &layout.brokers {
             for (_, c) in &b.cells {
-                assert!(
-                    c.x >= b.rect.x && c.x + c.w <= b.rect.x + b.rect.w + 0.01,
-                    "cell inside broker {}",
-                    b.id
-                );
+                assert!(c.x >= b.rect.x && c.x + c.w <= b.rect.x + b.rect.w + 0.01, "cell inside broker {}", b.id);
                 assert!(c.y >= b.rect.y && c.y + c.h <= b.rect.y + b.rect.h + 0.01);
             }
         }
         for i in 0..structure.consumers.len() as u32 {
             assert!(layout.anchor(Node::Consumer(i), None).is_some());
         }
-        assert!(
-            layout.height < 1000.0,
-            "fits a laptop screen at width 1000 (height {})",
-            layout.height
-        );
+        assert!(layout.height < 1000.0, "fits a laptop screen at width 1000 (height {})", layout.height);
     }
 }

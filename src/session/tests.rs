@@ -25,16 +25,8 @@ fn leader(session: &Session, partition: u32) -> Option<BrokerId> {
 fn assert_same_world(session: &Session, at: Tick) {
     let reference = replay(session.base(), session.learner_actions(), at).unwrap();
     assert_eq!(session.now(), at);
-    assert_eq!(
-        session.world().event_count(),
-        reference.event_count(),
-        "event count at {at:?}"
-    );
-    assert_eq!(
-        session.world().trace_hash(),
-        reference.trace_hash(),
-        "trace hash at {at:?}"
-    );
+    assert_eq!(session.world().event_count(), reference.event_count(), "event count at {at:?}");
+    assert_eq!(session.world().trace_hash(), reference.trace_hash(), "trace hash at {at:?}");
 }
 
 #[test]
@@ -42,61 +34,23 @@ fn a_rewind_anywhere_gives_exactly_the_world_the_learner_saw_there() {
     let mut s = demo();
     play(&mut s, 4_000);
     let old_leader = leader(&s, 0).unwrap();
-    s.act(Action::KillBroker {
-        broker: old_leader.0,
-        lose_page_cache: false,
-    })
-    .unwrap();
+    s.act(Action::KillBroker { broker: old_leader.0, lose_page_cache: false }).unwrap();
     play(&mut s, 6_500);
-    s.act(Action::Produce {
-        producer: "checkout".into(),
-        key: Some("order-42".into()),
-        value: Some("hello".into()),
-        partition: None,
-        count: Some(3),
-    })
-    .unwrap();
-    s.act(Action::SetTopicConfig {
-        topic: "orders".into(),
-        key: "min.insync.replicas".into(),
-        value: ConfigValue::Int(1),
-    })
-    .unwrap();
+    s.act(Action::Produce { producer: "checkout".into(), key: Some("order-42".into()), value: Some("hello".into()), partition: None, count: Some(3) })
+        .unwrap();
+    s.act(Action::SetTopicConfig { topic: "orders".into(), key: "min.insync.replicas".into(), value: ConfigValue::Int(1) }).unwrap();
     play(&mut s, 20_000);
     let hash_at_end = s.world().trace_hash();
     assert_same_world(&s, Tick(20_000));
-    for at in [
-        0, 1, 3_999, 4_000, 4_001, 6_500, 9_999, 13_000, 19_999, 2_500, 20_000,
-    ] {
+    for at in [0, 1, 3_999, 4_000, 4_001, 6_500, 9_999, 13_000, 19_999, 2_500, 20_000] {
         s.seek(Tick(at));
         assert_same_world(&s, Tick(at));
     }
-    assert_eq!(
-        s.world().trace_hash(),
-        hash_at_end,
-        "back at the end, the same run"
-    );
-    assert_eq!(
-        s.learner_actions().len(),
-        3,
-        "rewinding alone keeps the learner's actions"
-    );
+    assert_eq!(s.world().trace_hash(), hash_at_end, "back at the end, the same run");
+    assert_eq!(s.learner_actions().len(), 3, "rewinding alone keeps the learner's actions");
     let definition = s.definition();
-    assert_eq!(
-        definition.actions.len(),
-        3,
-        "the run as one definition: the preset's actions and the learner's, by time"
-    );
-    assert_eq!(
-        definition.actions[0],
-        TimedAction::click(
-            4_000,
-            Action::KillBroker {
-                broker: old_leader.0,
-                lose_page_cache: false
-            }
-        )
-    );
+    assert_eq!(definition.actions.len(), 3, "the run as one definition: the preset's actions and the learner's, by time");
+    assert_eq!(definition.actions[0], TimedAction::click(4_000, Action::KillBroker { broker: old_leader.0, lose_page_cache: false }));
 }
 
 #[test]
@@ -104,11 +58,7 @@ fn killing_the_leader_moves_leadership_with_the_cause_told_and_a_rewind_brings_i
     let mut s = demo();
     play(&mut s, 3_000);
     let old = leader(&s, 0).expect("orders-0 has a leader");
-    s.act(Action::KillBroker {
-        broker: old.0,
-        lose_page_cache: false,
-    })
-    .unwrap();
+    s.act(Action::KillBroker { broker: old.0, lose_page_cache: false }).unwrap();
     let killed_at = s.now();
     play(&mut s, 20_000);
     let new = leader(&s, 0).expect("a new leader from the ISR");
@@ -116,33 +66,15 @@ fn killing_the_leader_moves_leadership_with_the_cause_told_and_a_rewind_brings_i
     let lines = s.narration_now(&[Category::Replication], 200);
     let moved = lines
         .iter()
-        .find(|l| {
-            l.text.starts_with("orders-0's leader moved from broker")
-                && l.partition == Some(PartitionIndex(0))
-        })
+        .find(|l| l.text.starts_with("orders-0's leader moved from broker") && l.partition == Some(PartitionIndex(0)))
         .expect("the move is told")
         .to_owned()
         .clone();
-    assert!(
-        moved
-            .text
-            .contains(&format!("because broker {old} missed its heartbeats for 9")),
-        "{}",
-        moved.text
-    );
+    assert!(moved.text.contains(&format!("because broker {old} missed its heartbeats for 9")), "{}", moved.text);
     assert!(moved.at > killed_at);
     s.seek(Tick(killed_at.ms() - 1));
-    assert_eq!(
-        leader(&s, 0),
-        Some(old),
-        "before the kill, the old leader is back"
-    );
-    assert!(
-        s.narration_now(&[Category::Replication], 200)
-            .iter()
-            .all(|l| l.seq != moved.seq),
-        "the future is not told yet"
-    );
+    assert_eq!(leader(&s, 0), Some(old), "before the kill, the old leader is back");
+    assert!(s.narration_now(&[Category::Replication], 200).iter().all(|l| l.seq != moved.seq), "the future is not told yet");
     s.seek(moved.at);
     assert_eq!(leader(&s, 0), Some(new));
 }
@@ -151,11 +83,7 @@ fn killing_the_leader_moves_leadership_with_the_cause_told_and_a_rewind_brings_i
 fn acting_in_the_past_branches_and_drops_only_the_future() {
     let mut s = demo();
     play(&mut s, 5_000);
-    s.act(Action::KillBroker {
-        broker: 1,
-        lose_page_cache: false,
-    })
-    .unwrap();
+    s.act(Action::KillBroker { broker: 1, lose_page_cache: false }).unwrap();
     play(&mut s, 12_000);
     s.act(Action::RestartBroker { broker: 1 }).unwrap();
     play(&mut s, 30_000);
@@ -164,21 +92,10 @@ fn acting_in_the_past_branches_and_drops_only_the_future() {
     s.seek(Tick(8_000));
     assert_eq!(s.horizon(), Tick(30_000), "a rewind alone keeps the future");
     assert_eq!(s.learner_actions().len(), 2);
-    s.act(Action::StopProducer {
-        producer: "checkout".into(),
-    })
-    .unwrap();
-    assert_eq!(
-        s.horizon(),
-        Tick(8_000),
-        "acting in the past starts a new branch"
-    );
+    s.act(Action::StopProducer { producer: "checkout".into() }).unwrap();
+    assert_eq!(s.horizon(), Tick(8_000), "acting in the past starts a new branch");
     let kept: Vec<u64> = s.learner_actions().iter().map(|a| a.at_ms).collect();
-    assert_eq!(
-        kept,
-        [5_000, 8_000],
-        "the restart at 12 s belonged to the old future"
-    );
+    assert_eq!(kept, [5_000, 8_000], "the restart at 12 s belonged to the old future");
     assert!(s.narration().len() < lines_before);
     assert!(s.charts().last_at().unwrap() <= Tick(8_000));
     play(&mut s, 15_000);
@@ -192,30 +109,10 @@ fn a_refused_action_changes_nothing_and_says_why() {
     let mut s = demo();
     play(&mut s, 2_000);
     let hash = s.world().trace_hash();
-    let error = s
-        .act(Action::SetTopicConfig {
-            topic: "orders".into(),
-            key: "min.insync.replicas".into(),
-            value: ConfigValue::Int(0),
-        })
-        .unwrap_err();
+    let error = s.act(Action::SetTopicConfig { topic: "orders".into(), key: "min.insync.replicas".into(), value: ConfigValue::Int(0) }).unwrap_err();
     assert!(error.0.contains("min.insync.replicas"), "{error}");
-    assert!(
-        s.act(Action::KillBroker {
-            broker: 9,
-            lose_page_cache: false
-        })
-        .unwrap_err()
-        .0
-        .contains("no broker 9")
-    );
-    assert!(
-        s.act(Action::CutNetwork {
-            side_a: vec![NodeRef::Broker(1)],
-            side_b: vec![]
-        })
-        .is_err()
-    );
+    assert!(s.act(Action::KillBroker { broker: 9, lose_page_cache: false }).unwrap_err().0.contains("no broker 9"));
+    assert!(s.act(Action::CutNetwork { side_a: vec![NodeRef::Broker(1)], side_b: vec![] }).is_err());
     assert_eq!(s.world().trace_hash(), hash);
     assert!(s.learner_actions().is_empty());
 }
@@ -225,11 +122,7 @@ fn restart_with_the_same_seed_is_the_same_run_and_a_new_seed_another() {
     let mut s = demo();
     play(&mut s, 5_000);
     let hash = s.world().trace_hash();
-    s.act(Action::KillBroker {
-        broker: 2,
-        lose_page_cache: false,
-    })
-    .unwrap();
+    s.act(Action::KillBroker { broker: 2, lose_page_cache: false }).unwrap();
     s.restart(s.seed()).unwrap();
     assert_eq!(s.now(), Tick::ZERO);
     assert!(s.learner_actions().is_empty());
@@ -247,28 +140,15 @@ fn stepping_goes_to_the_next_event_and_next_narrated_line() {
     let events = s.world().event_count();
     assert!(s.step_event(Tick(60_000)));
     assert!(s.world().event_count() > events);
-    assert!(
-        s.now() > Tick(1_000) && s.now() < Tick(1_100),
-        "the next event is close at hand: {:?}",
-        s.now()
-    );
-    s.act(Action::KillBroker {
-        broker: 3,
-        lose_page_cache: false,
-    })
-    .unwrap();
-    let at = s
-        .step_narrated(&[Category::Brokers], Tick(60_000))
-        .expect("the fencing is told");
+    assert!(s.now() > Tick(1_000) && s.now() < Tick(1_100), "the next event is close at hand: {:?}", s.now());
+    s.act(Action::KillBroker { broker: 3, lose_page_cache: false }).unwrap();
+    let at = s.step_narrated(&[Category::Brokers], Tick(60_000)).expect("the fencing is told");
     let line = s.narration_now(&[Category::Brokers], 1)[0].clone();
     assert_eq!(line.at, at);
     assert!(line.text.contains("fenced broker 3"), "{}", line.text);
     // Rewind and step again: the line is already known, so the session jumps straight to it.
     s.seek(Tick(2_000));
-    assert_eq!(
-        s.step_narrated(&[Category::Brokers], Tick(60_000)),
-        Some(at)
-    );
+    assert_eq!(s.step_narrated(&[Category::Brokers], Tick(60_000)), Some(at));
     assert_eq!(s.now(), at);
 }
 
@@ -276,36 +156,22 @@ fn stepping_goes_to_the_next_event_and_next_narrated_line() {
 fn charts_sample_every_second_and_show_throughput_and_under_replication() {
     let mut s = demo();
     play(&mut s, 10_000);
-    s.act(Action::KillBroker {
-        broker: 2,
-        lose_page_cache: false,
-    })
-    .unwrap();
+    s.act(Action::KillBroker { broker: 2, lose_page_cache: false }).unwrap();
     play(&mut s, 30_000);
     let samples: Vec<&charts::Sample> = s.charts().until(s.now()).collect();
     assert_eq!(samples.len(), 31, "time 0 and every second to 30 s");
     let throughput = s.charts().throughput(s.now());
     let (_, produced, _) = throughput[5];
-    assert!(
-        (2..=8).contains(&produced),
-        "about 4 records/s acknowledged: {produced}"
-    );
+    assert!((2..=8).contains(&produced), "about 4 records/s acknowledged: {produced}");
     assert_eq!(samples[5].under_replicated, 0);
-    assert_eq!(
-        samples[30].under_replicated, 3,
-        "after the fencing every partition lost a replica"
-    );
+    assert_eq!(samples[30].under_replicated, 3, "after the fencing every partition lost a replica");
     assert_eq!(samples[30].lag.len(), 3, "one lag series per consumer");
 }
 
 #[test]
 fn memory_stays_bounded_on_a_long_run() {
     let config = SessionConfig {
-        keyframes: KeyframePolicy {
-            interval_ms: 500,
-            events: 1_000_000,
-            max: 8,
-        },
+        keyframes: KeyframePolicy { interval_ms: 500, events: 1_000_000, max: 8 },
         narration_per_category_max: 5,
         chart_samples_max: 20,
         flights_max: 50,
@@ -314,11 +180,7 @@ fn memory_stays_bounded_on_a_long_run() {
     for k in 0..6 {
         play(&mut s, 10_000 * (k + 1));
         let broker = (k % 3 + 1) as u32;
-        s.act(Action::KillBroker {
-            broker,
-            lose_page_cache: false,
-        })
-        .unwrap();
+        s.act(Action::KillBroker { broker, lose_page_cache: false }).unwrap();
         play(&mut s, 10_000 * (k + 1) + 5_000);
         s.act(Action::RestartBroker { broker }).unwrap();
     }
@@ -346,10 +208,7 @@ fn the_stress_preset_keeps_more_than_500_records_in_flight_while_playing() {
         samples += 1;
     }
     let average = total / samples;
-    assert!(
-        least >= 500,
-        "at least 500 records in flight at every 100 ms sample (least {least}, average {average})"
-    );
+    assert!(least >= 500, "at least 500 records in flight at every 100 ms sample (least {least}, average {average})");
 }
 
 #[test]
@@ -357,17 +216,10 @@ fn keyframes_bound_what_a_rewind_replays() {
     let mut s = demo();
     play(&mut s, 60_000);
     let policy = s.config().keyframes;
-    assert!(
-        s.keyframes().widest_gap_ms(s.horizon()) <= policy.interval_ms,
-        "a quiet run keyframes by time"
-    );
+    assert!(s.keyframes().widest_gap_ms(s.horizon()) <= policy.interval_ms, "a quiet run keyframes by time");
     let mut s = Session::new(presets::stress()).unwrap();
     play(&mut s, 10_000);
-    assert!(
-        s.keyframes().len() >= 4,
-        "a busy run keyframes by events too: {}",
-        s.keyframes().len()
-    );
+    assert!(s.keyframes().len() >= 4, "a busy run keyframes by events too: {}", s.keyframes().len());
 }
 
 /// The native rewind benchmark of the report: a 10-minute run of each preset, then rewinds to moments
@@ -403,3 +255,4 @@ fn rewind_benchmark_ten_minutes() {
         assert!(worst.as_millis() <= 100, "{id}: a rewind took {worst:?}");
     }
 }
+

@@ -53,26 +53,12 @@ pub struct Tracked {
 
 impl Tracked {
     pub fn new(flights_max: usize) -> Tracked {
-        Tracked {
-            flights_max: flights_max.max(1),
-            ..Tracked::default()
-        }
+        Tracked { flights_max: flights_max.max(1), ..Tracked::default() }
     }
 
     pub fn observe(&mut self, event: &Event) {
         match &event.kind {
-            EventKind::MessageSent {
-                id,
-                from,
-                to,
-                kind,
-                sent_at,
-                arrive_at,
-                bytes,
-                records,
-                partition,
-                ..
-            } => {
+            EventKind::MessageSent { id, from, to, kind, sent_at, arrive_at, bytes, records, partition, .. } => {
                 if self.flights.len() >= self.flights_max {
                     let excess = self.flights.len() + 1 - self.flights_max;
                     self.flights.drain(..excess);
@@ -89,17 +75,9 @@ impl Tracked {
                     partition: *partition,
                 });
             }
-            EventKind::NetworkCut {
-                cut,
-                side_a,
-                side_b,
-            } => {
+            EventKind::NetworkCut { cut, side_a, side_b } => {
                 self.cuts.retain(|c| c.id != *cut);
-                self.cuts.push(CutState {
-                    id: *cut,
-                    side_a: side_a.to_vec(),
-                    side_b: side_b.to_vec(),
-                });
+                self.cuts.push(CutState { id: *cut, side_a: side_a.to_vec(), side_b: side_b.to_vec() });
             }
             EventKind::NetworkHealed { cut } => self.cuts.retain(|c| c.id != *cut),
             _ => {}

@@ -9,9 +9,9 @@
 //! page cache loses every dirty byte. Kafka by default never fsyncs a write: it relies on replication.
 
 use super::time::Tick;
-use crate::sim::sorted::SortedMap;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
+use crate::sim::sorted::SortedMap;
 
 /// Costs of one disk, in microseconds (fsync in milliseconds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -74,11 +74,7 @@ fn kib_ceil(bytes: u64) -> u64 {
 
 impl Disk {
     pub fn new(config: DiskConfig) -> Disk {
-        Disk {
-            config,
-            busy_until_us: 0,
-            stats: DiskStats::default(),
-        }
+        Disk { config, busy_until_us: 0, stats: DiskStats::default() }
     }
 
     /// Runs a request costing `cost_us` after everything queued before it; returns when it completes.
@@ -150,11 +146,7 @@ impl PageCache {
     /// The file was flushed (fsync or writeback) up to `end`.
     fn mark_durable(state: &mut FileState, end: u64) {
         state.durable = state.durable.max(end);
-        while state
-            .dirty
-            .front()
-            .is_some_and(|&(pos, _)| pos <= state.durable)
-        {
+        while state.dirty.front().is_some_and(|&(pos, _)| pos <= state.durable) {
             state.dirty.pop_front();
         }
     }
@@ -172,11 +164,7 @@ impl PageCache {
     pub fn writeback(&mut self, now: Tick, dirty_expire_ms: u64) -> Vec<(u64, u64)> {
         let mut moved = Vec::new();
         for (&file, state) in &mut self.files {
-            let expired = state
-                .dirty
-                .iter()
-                .take_while(|&&(_, at)| now.since(at) >= dirty_expire_ms)
-                .last();
+            let expired = state.dirty.iter().take_while(|&&(_, at)| now.since(at) >= dirty_expire_ms).last();
             if let Some(&(end, _)) = expired {
                 Self::mark_durable(state, end);
                 moved.push((file, state.durable));
@@ -201,20 +189,14 @@ impl PageCache {
             state.durable = state.durable.min(end);
             state.dirty.retain(|&(pos, _)| pos <= end);
             if end > state.durable {
-                state
-                    .dirty
-                    .push_back((end, state.dirty.back().map_or(Tick::ZERO, |&(_, at)| at)));
+                state.dirty.push_back((end, state.dirty.back().map_or(Tick::ZERO, |&(_, at)| at)));
             }
         }
     }
 
     /// The machine lost power: every dirty write is gone. Returns each file's surviving position.
     pub fn crash(&mut self) -> SortedMap<u64, u64> {
-        let survivors = self
-            .files
-            .iter()
-            .map(|(&file, state)| (file, state.durable))
-            .collect();
+        let survivors = self.files.iter().map(|(&file, state)| (file, state.durable)).collect();
         for state in self.files.values_mut() {
             state.dirty.clear();
         }
@@ -255,20 +237,10 @@ mod tests {
 
     #[test]
     fn requests_queue_on_the_device_and_a_slow_disk_takes_longer() {
-        let mut disk = Disk::new(DiskConfig {
-            fsync_ms: 5,
-            ..DiskConfig::default()
-        });
+        let mut disk = Disk::new(DiskConfig { fsync_ms: 5, ..DiskConfig::default() });
         assert_eq!(disk.fsync(Tick(10)), Tick(15));
-        assert_eq!(
-            disk.fsync(Tick(10)),
-            Tick(20),
-            "the second fsync waits for the first"
-        );
-        let mut slow = Disk::new(DiskConfig {
-            slowdown_factor: 10,
-            ..DiskConfig::default()
-        });
+        assert_eq!(disk.fsync(Tick(10)), Tick(20), "the second fsync waits for the first");
+        let mut slow = Disk::new(DiskConfig { slowdown_factor: 10, ..DiskConfig::default() });
         assert_eq!(slow.fsync(Tick(0)), Tick(50));
     }
 

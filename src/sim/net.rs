@@ -12,8 +12,8 @@
 
 use super::rng::{Ratio, Rng};
 use super::time::Tick;
-use crate::sim::sorted::{SortedMap, SortedSet};
 use serde::{Deserialize, Serialize};
+use crate::sim::sorted::{SortedMap, SortedSet};
 
 /// A node on the network (a broker, a controller or a client): the Kafka model numbers them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -39,13 +39,7 @@ pub struct LinkConfig {
 impl Default for LinkConfig {
     /// A data-centre LAN: 1 ms one way, up to 1 ms jitter, no loss, 1 Gbit/s (125,000 bytes per ms).
     fn default() -> LinkConfig {
-        LinkConfig {
-            latency_ms: 1,
-            jitter_ms: 1,
-            loss: Ratio::NEVER,
-            drop: Ratio::NEVER,
-            bandwidth_bytes_per_ms: 125_000,
-        }
+        LinkConfig { latency_ms: 1, jitter_ms: 1, loss: Ratio::NEVER, drop: Ratio::NEVER, bandwidth_bytes_per_ms: 125_000 }
     }
 }
 
@@ -53,11 +47,7 @@ impl Default for LinkConfig {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transit {
     /// It arrives at `arrive_at`, after `retransmits` lost transmissions.
-    Arrives {
-        sent_at: Tick,
-        arrive_at: Tick,
-        retransmits: u8,
-    },
+    Arrives { sent_at: Tick, arrive_at: Tick, retransmits: u8 },
     Lost(LossReason),
 }
 
@@ -127,10 +117,7 @@ impl Network {
 
     /// The configuration of the link `from → to`.
     pub fn link(&self, from: NodeId, to: NodeId) -> LinkConfig {
-        self.overrides
-            .get(&(from, to))
-            .copied()
-            .unwrap_or(self.default_link)
+        self.overrides.get(&(from, to)).copied().unwrap_or(self.default_link)
     }
 
     /// Changes one direction of a link (a slow follower, a lossy cable).
@@ -181,10 +168,7 @@ impl Network {
         if from == to {
             return None;
         }
-        self.cuts
-            .iter()
-            .find(|(_, cut)| cut.separates(from, to))
-            .map(|(id, _)| *id)
+        self.cuts.iter().find(|(_, cut)| cut.separates(from, to)).map(|(id, _)| *id)
     }
 
     /// Hands a message of `bytes` bytes to the link `from → to` at `now`.
@@ -194,11 +178,7 @@ impl Network {
     /// arrives before a message sent earlier on the same link.
     pub fn send(&mut self, now: Tick, from: NodeId, to: NodeId, bytes: u64) -> Transit {
         if from == to {
-            return Transit::Arrives {
-                sent_at: now,
-                arrive_at: now,
-                retransmits: 0,
-            };
+            return Transit::Arrives { sent_at: now, arrive_at: now, retransmits: 0 };
         }
         if self.is_cut(from, to) {
             return Transit::Lost(LossReason::Cut);
@@ -217,11 +197,7 @@ impl Network {
             retransmit_delay_ms += RETRANSMIT_TIMEOUT_MS << retransmits;
             retransmits += 1;
         }
-        let jitter_ms = if config.jitter_ms > 0 {
-            self.rng.below(config.jitter_ms + 1)
-        } else {
-            0
-        };
+        let jitter_ms = if config.jitter_ms > 0 { self.rng.below(config.jitter_ms + 1) } else { 0 };
         let state = self.links.entry(link_key(from, to)).or_default();
         let start = now.max(state.busy_until);
         let transmit_ms = match config.bandwidth_bytes_per_ms {
@@ -229,15 +205,9 @@ impl Network {
             bandwidth => bytes / bandwidth,
         };
         state.busy_until = start.plus_ms(transmit_ms);
-        let arrive_at = start
-            .plus_ms(transmit_ms + config.latency_ms + jitter_ms + retransmit_delay_ms)
-            .max(state.last_arrival);
+        let arrive_at = start.plus_ms(transmit_ms + config.latency_ms + jitter_ms + retransmit_delay_ms).max(state.last_arrival);
         state.last_arrival = arrive_at;
-        Transit::Arrives {
-            sent_at: now,
-            arrive_at,
-            retransmits,
-        }
+        Transit::Arrives { sent_at: now, arrive_at, retransmits }
     }
 }
 
@@ -250,13 +220,7 @@ mod tests {
     }
 
     fn quiet_link() -> LinkConfig {
-        LinkConfig {
-            latency_ms: 5,
-            jitter_ms: 0,
-            loss: Ratio::NEVER,
-            drop: Ratio::NEVER,
-            bandwidth_bytes_per_ms: 1_000,
-        }
+        LinkConfig { latency_ms: 5, jitter_ms: 0, loss: Ratio::NEVER, drop: Ratio::NEVER, bandwidth_bytes_per_ms: 1_000 }
     }
 
     #[test]
@@ -264,33 +228,13 @@ mod tests {
         let mut net = Network::new(quiet_link(), Rng::new(1));
         let small = net.send(Tick(0), NodeId(1), NodeId(2), 100);
         let large = net.send(Tick(0), NodeId(3), NodeId(4), 50_000);
-        assert_eq!(
-            small,
-            Transit::Arrives {
-                sent_at: Tick(0),
-                arrive_at: Tick(5),
-                retransmits: 0
-            }
-        );
-        assert_eq!(
-            large,
-            Transit::Arrives {
-                sent_at: Tick(0),
-                arrive_at: Tick(55),
-                retransmits: 0
-            }
-        );
+        assert_eq!(small, Transit::Arrives { sent_at: Tick(0), arrive_at: Tick(5), retransmits: 0 });
+        assert_eq!(large, Transit::Arrives { sent_at: Tick(0), arrive_at: Tick(55), retransmits: 0 });
     }
 
     #[test]
     fn messages_on_one_link_queue_behind_each_other_and_never_overtake() {
-        let mut net = Network::new(
-            LinkConfig {
-                jitter_ms: 20,
-                ..quiet_link()
-            },
-            Rng::new(9),
-        );
+        let mut net = Network::new(LinkConfig { jitter_ms: 20, ..quiet_link() }, Rng::new(9));
         let mut last = Tick::ZERO;
         for i in 0..50 {
             match net.send(Tick(i), NodeId(1), NodeId(2), 2_000) {
@@ -309,37 +253,19 @@ mod tests {
     fn a_partition_cuts_both_directions_between_the_sides_until_healed() {
         let mut net = Network::new(quiet_link(), Rng::new(1));
         let id = net.cut(set(&[1]), set(&[2, 3]));
-        assert_eq!(
-            net.send(Tick(0), NodeId(1), NodeId(2), 10),
-            Transit::Lost(LossReason::Cut)
-        );
-        assert_eq!(
-            net.send(Tick(0), NodeId(3), NodeId(1), 10),
-            Transit::Lost(LossReason::Cut)
-        );
-        assert!(matches!(
-            net.send(Tick(0), NodeId(2), NodeId(3), 10),
-            Transit::Arrives { .. }
-        ));
+        assert_eq!(net.send(Tick(0), NodeId(1), NodeId(2), 10), Transit::Lost(LossReason::Cut));
+        assert_eq!(net.send(Tick(0), NodeId(3), NodeId(1), 10), Transit::Lost(LossReason::Cut));
+        assert!(matches!(net.send(Tick(0), NodeId(2), NodeId(3), 10), Transit::Arrives { .. }));
         assert!(net.heal(id).is_some());
-        assert!(matches!(
-            net.send(Tick(1), NodeId(1), NodeId(2), 10),
-            Transit::Arrives { .. }
-        ));
+        assert!(matches!(net.send(Tick(1), NodeId(1), NodeId(2), 10), Transit::Arrives { .. }));
     }
 
     #[test]
     fn drop_resets_about_the_configured_share() {
-        let dropping = LinkConfig {
-            drop: Ratio::new(1, 10).unwrap(),
-            ..quiet_link()
-        };
+        let dropping = LinkConfig { drop: Ratio::new(1, 10).unwrap(), ..quiet_link() };
         let mut net = Network::new(dropping, Rng::new(4));
         let lost = (0..10_000)
-            .filter(|&i| {
-                net.send(Tick(i * 10), NodeId(1), NodeId(2), 1)
-                    == Transit::Lost(LossReason::ConnectionReset)
-            })
+            .filter(|&i| net.send(Tick(i * 10), NodeId(1), NodeId(2), 1) == Transit::Lost(LossReason::ConnectionReset))
             .count();
         assert!((800..1200).contains(&lost), "{lost}");
     }
@@ -347,20 +273,12 @@ mod tests {
     #[test]
     fn packet_loss_delays_by_retransmission_timeouts_and_blocks_what_follows() {
         // With 1 in 2 transmissions lost, about half the messages need at least one 200 ms retransmit.
-        let lossy = LinkConfig {
-            loss: Ratio::new(1, 2).unwrap(),
-            ..quiet_link()
-        };
+        let lossy = LinkConfig { loss: Ratio::new(1, 2).unwrap(), ..quiet_link() };
         let mut net = Network::new(lossy, Rng::new(9));
         let mut late = 0;
         let mut last = Tick::ZERO;
         for i in 0..1000 {
-            if let Transit::Arrives {
-                arrive_at,
-                retransmits,
-                ..
-            } = net.send(Tick(i * 1000), NodeId(1), NodeId(2), 1)
-            {
+            if let Transit::Arrives { arrive_at, retransmits, .. } = net.send(Tick(i * 1000), NodeId(1), NodeId(2), 1) {
                 assert!(arrive_at >= last, "TCP delivers in order");
                 if retransmits > 0 {
                     late += 1;
@@ -375,43 +293,17 @@ mod tests {
     #[test]
     fn a_slow_link_override_applies_to_one_direction_only() {
         let mut net = Network::new(quiet_link(), Rng::new(1));
-        net.set_link(
-            NodeId(1),
-            NodeId(2),
-            LinkConfig {
-                latency_ms: 500,
-                ..quiet_link()
-            },
-        );
-        assert_eq!(
-            net.send(Tick(0), NodeId(1), NodeId(2), 1),
-            Transit::Arrives {
-                sent_at: Tick(0),
-                arrive_at: Tick(500),
-                retransmits: 0
-            }
-        );
-        assert_eq!(
-            net.send(Tick(0), NodeId(2), NodeId(1), 1),
-            Transit::Arrives {
-                sent_at: Tick(0),
-                arrive_at: Tick(5),
-                retransmits: 0
-            }
-        );
+        net.set_link(NodeId(1), NodeId(2), LinkConfig { latency_ms: 500, ..quiet_link() });
+        assert_eq!(net.send(Tick(0), NodeId(1), NodeId(2), 1), Transit::Arrives { sent_at: Tick(0), arrive_at: Tick(500), retransmits: 0 });
+        assert_eq!(net.send(Tick(0), NodeId(2), NodeId(1), 1), Transit::Arrives { sent_at: Tick(0), arrive_at: Tick(5), retransmits: 0 });
     }
 
     #[test]
     fn the_same_seed_gives_the_same_jitter() {
-        let jittery = LinkConfig {
-            jitter_ms: 50,
-            ..quiet_link()
-        };
+        let jittery = LinkConfig { jitter_ms: 50, ..quiet_link() };
         let run = || {
             let mut net = Network::new(jittery, Rng::new(77));
-            (0..20)
-                .map(|i| net.send(Tick(i * 100), NodeId(1), NodeId(2), 1))
-                .collect::<Vec<_>>()
+            (0..20).map(|i| net.send(Tick(i * 100), NodeId(1), NodeId(2), 1)).collect::<Vec<_>>()
         };
         assert_eq!(run(), run());
     }

@@ -127,10 +127,7 @@ impl<T> EventQueue<T> {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.len += 1;
-        debug_assert!(
-            seq < END_OF_TICK,
-            "sequence numbers stay below the end-of-tick mark"
-        );
+        debug_assert!(seq < END_OF_TICK, "sequence numbers stay below the end-of-tick mark");
         let at = at.0;
         if !end_of_tick && at >= self.base && at - self.base < WINDOW {
             // Sequence numbers only grow, so appending keeps the bucket in order.
@@ -165,11 +162,7 @@ impl<T> EventQueue<T> {
             (None, None) => None,
             (Some((at, _, b)), None) => Some((at, Ok(b))),
             (None, Some(k)) => Some((k.at, Err(()))),
-            (Some((at, seq, b)), Some(k)) => Some(if (at, seq) < (k.at, k.rank) {
-                (at, Ok(b))
-            } else {
-                (k.at, Err(()))
-            }),
+            (Some((at, seq, b)), Some(k)) => Some(if (at, seq) < (k.at, k.rank) { (at, Ok(b)) } else { (k.at, Err(())) }),
         }
     }
 
@@ -249,15 +242,7 @@ mod tests {
         q.push(Tick(11), "at 11");
         q.push(Tick(10), "message at 10, scheduled last");
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, s)| s).collect();
-        assert_eq!(
-            order,
-            [
-                "timer at 10",
-                "message at 10, scheduled last",
-                "click at 10",
-                "at 11"
-            ]
-        );
+        assert_eq!(order, ["timer at 10", "message at 10, scheduled last", "click at 10", "at 11"]);
     }
 
     #[test]
@@ -302,21 +287,13 @@ mod tests {
                 // The payload is the sequence number the push returns (they count up from 0).
                 let id = pending_total;
                 pending_total += 1;
-                let seq = if end_of_tick {
-                    q.push_end_of_tick(at, id)
-                } else {
-                    q.push(at, id)
-                };
+                let seq = if end_of_tick { q.push_end_of_tick(at, id) } else { q.push(at, id) };
                 assert_eq!(seq, id);
                 pending.push((at.0, end_of_tick, seq));
             }
             if rng.below(2) == 0 {
                 pending.sort();
-                let expected = if pending.is_empty() {
-                    None
-                } else {
-                    Some(pending.remove(0))
-                };
+                let expected = if pending.is_empty() { None } else { Some(pending.remove(0)) };
                 assert_eq!(q.peek_time().map(|t| t.0), expected.map(|e| e.0));
                 let got = q.pop().map(|(at, id)| (at.0, id));
                 assert_eq!(got, expected.map(|e| (e.0, e.2)));

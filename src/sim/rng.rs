@@ -18,9 +18,7 @@ pub fn splitmix64(state: &mut u64) -> u64 {
 
 /// FNV-1a over a label, so child seeds depend on a component's name, not on creation order.
 fn label_hash(label: &str) -> u64 {
-    label.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    label.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 /// xoshiro256** (Blackman and Vigna), a small, fast generator with a 2^256 − 1 period.
@@ -33,12 +31,7 @@ pub struct Rng {
 impl Rng {
     pub fn new(seed: u64) -> Rng {
         let mut sm = seed;
-        let s = [
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-        ];
+        let s = [splitmix64(&mut sm), splitmix64(&mut sm), splitmix64(&mut sm), splitmix64(&mut sm)];
         Rng { seed, s }
     }
 
@@ -104,21 +97,12 @@ pub struct Ratio {
 }
 
 impl Ratio {
-    pub const NEVER: Ratio = Ratio {
-        numerator: 0,
-        denominator: 1,
-    };
-    pub const ALWAYS: Ratio = Ratio {
-        numerator: 1,
-        denominator: 1,
-    };
+    pub const NEVER: Ratio = Ratio { numerator: 0, denominator: 1 };
+    pub const ALWAYS: Ratio = Ratio { numerator: 1, denominator: 1 };
 
     /// `numerator / denominator`, or `None` when the denominator is 0 or the ratio exceeds 1.
     pub fn new(numerator: u32, denominator: u32) -> Option<Ratio> {
-        (denominator > 0 && numerator <= denominator).then_some(Ratio {
-            numerator,
-            denominator,
-        })
+        (denominator > 0 && numerator <= denominator).then_some(Ratio { numerator, denominator })
     }
 
     /// `percent / 100`, for percentages 0..=100.
@@ -146,14 +130,7 @@ mod tests {
         // Reference values of SplitMix64 from seed 1234567 (Vigna's splitmix64.c).
         let mut state = 1_234_567;
         let got: Vec<u64> = (0..3).map(|_| splitmix64(&mut state)).collect();
-        assert_eq!(
-            got,
-            [
-                6_457_827_717_110_365_317,
-                3_203_168_211_198_807_973,
-                9_817_491_932_198_370_423
-            ]
-        );
+        assert_eq!(got, [6_457_827_717_110_365_317, 3_203_168_211_198_807_973, 9_817_491_932_198_370_423]);
     }
 
     #[test]
@@ -173,14 +150,8 @@ mod tests {
         for _ in 0..100 {
             drawn.next_u64();
         }
-        assert_eq!(
-            parent.child("net").next_u64(),
-            drawn.child("net").next_u64()
-        );
-        assert_ne!(
-            parent.child("net").next_u64(),
-            parent.child("disk").next_u64()
-        );
+        assert_eq!(parent.child("net").next_u64(), drawn.child("net").next_u64());
+        assert_ne!(parent.child("net").next_u64(), parent.child("disk").next_u64());
     }
 
     #[test]

@@ -30,25 +30,19 @@ pub struct SortedMap<K, V> {
 
 impl<K, V> Default for SortedMap<K, V> {
     fn default() -> Self {
-        SortedMap {
-            entries: Vec::new(),
-        }
+        SortedMap { entries: Vec::new() }
     }
 }
 
 impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for SortedMap<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map()
-            .entries(self.entries.iter().map(|(k, v)| (k, v)))
-            .finish()
+        f.debug_map().entries(self.entries.iter().map(|(k, v)| (k, v))).finish()
     }
 }
 
 impl<K, V> SortedMap<K, V> {
     pub const fn new() -> Self {
-        SortedMap {
-            entries: Vec::new(),
-        }
+        SortedMap { entries: Vec::new() }
     }
 
     pub fn len(&self) -> usize {
@@ -67,9 +61,7 @@ impl<K, V> SortedMap<K, V> {
         self.entries.iter().map(|(k, v)| (k, v))
     }
 
-    pub fn iter_mut(
-        &mut self,
-    ) -> impl DoubleEndedIterator<Item = (&K, &mut V)> + ExactSizeIterator {
+    pub fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = (&K, &mut V)> + ExactSizeIterator {
         self.entries.iter_mut().map(|(k, v)| (&*k, v))
     }
 
@@ -102,11 +94,7 @@ impl<K, V> SortedMap<K, V> {
     }
 
     pub fn pop_first(&mut self) -> Option<(K, V)> {
-        if self.entries.is_empty() {
-            None
-        } else {
-            Some(self.entries.remove(0))
-        }
+        if self.entries.is_empty() { None } else { Some(self.entries.remove(0)) }
     }
 
     pub fn pop_last(&mut self) -> Option<(K, V)> {
@@ -166,9 +154,7 @@ impl<K: Ord, V> SortedMap<K, V> {
     where
         K: Borrow<Q>,
     {
-        self.find(key)
-            .ok()
-            .map(|i| (&self.entries[i].0, &self.entries[i].1))
+        self.find(key).ok().map(|i| (&self.entries[i].0, &self.entries[i].1))
     }
 
     pub fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
@@ -187,15 +173,8 @@ impl<K: Ord, V> SortedMap<K, V> {
 
     pub fn entry(&mut self, key: K) -> Entry<'_, K, V> {
         match self.find(&key) {
-            Ok(index) => Entry::Occupied(OccupiedEntry {
-                entries: &mut self.entries,
-                index,
-            }),
-            Err(index) => Entry::Vacant(VacantEntry {
-                entries: &mut self.entries,
-                index,
-                key,
-            }),
+            Ok(index) => Entry::Occupied(OccupiedEntry { entries: &mut self.entries, index }),
+            Err(index) => Entry::Vacant(VacantEntry { entries: &mut self.entries, index, key }),
         }
     }
 
@@ -216,10 +195,7 @@ impl<K: Ord, V> SortedMap<K, V> {
         (start, end.max(start))
     }
 
-    pub fn range<Q: Ord + ?Sized, R: RangeBounds<Q>>(
-        &self,
-        range: R,
-    ) -> impl DoubleEndedIterator<Item = (&K, &V)> + ExactSizeIterator
+    pub fn range<Q: Ord + ?Sized, R: RangeBounds<Q>>(&self, range: R) -> impl DoubleEndedIterator<Item = (&K, &V)> + ExactSizeIterator
     where
         K: Borrow<Q>,
     {
@@ -227,10 +203,7 @@ impl<K: Ord, V> SortedMap<K, V> {
         self.entries[start..end].iter().map(|(k, v)| (k, v))
     }
 
-    pub fn range_mut<Q: Ord + ?Sized, R: RangeBounds<Q>>(
-        &mut self,
-        range: R,
-    ) -> impl DoubleEndedIterator<Item = (&K, &mut V)> + ExactSizeIterator
+    pub fn range_mut<Q: Ord + ?Sized, R: RangeBounds<Q>>(&mut self, range: R) -> impl DoubleEndedIterator<Item = (&K, &mut V)> + ExactSizeIterator
     where
         K: Borrow<Q>,
     {
@@ -392,8 +365,7 @@ impl<'a, K, V> IntoIterator for &'a SortedMap<K, V> {
 
 impl<'a, K, V> IntoIterator for &'a mut SortedMap<K, V> {
     type Item = (&'a K, &'a mut V);
-    type IntoIter =
-        std::iter::Map<std::slice::IterMut<'a, (K, V)>, fn(&'a mut (K, V)) -> (&'a K, &'a mut V)>;
+    type IntoIter = std::iter::Map<std::slice::IterMut<'a, (K, V)>, fn(&'a mut (K, V)) -> (&'a K, &'a mut V)>;
     fn into_iter(self) -> Self::IntoIter {
         self.entries.iter_mut().map(|(k, v)| (&*k, v))
     }
@@ -413,22 +385,15 @@ impl<K: serde::Serialize, V: serde::Serialize> serde::Serialize for SortedMap<K,
     }
 }
 
-impl<'de, K: serde::Deserialize<'de> + Ord, V: serde::Deserialize<'de>> serde::Deserialize<'de>
-    for SortedMap<K, V>
-{
+impl<'de, K: serde::Deserialize<'de> + Ord, V: serde::Deserialize<'de>> serde::Deserialize<'de> for SortedMap<K, V> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Pairs<K, V>(std::marker::PhantomData<(K, V)>);
-        impl<'de, K: serde::Deserialize<'de> + Ord, V: serde::Deserialize<'de>>
-            serde::de::Visitor<'de> for Pairs<K, V>
-        {
+        impl<'de, K: serde::Deserialize<'de> + Ord, V: serde::Deserialize<'de>> serde::de::Visitor<'de> for Pairs<K, V> {
             type Value = SortedMap<K, V>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a map")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut access: A,
-            ) -> Result<Self::Value, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
                 let mut pairs = Vec::new();
                 while let Some(pair) = access.next_entry()? {
                     pairs.push(pair);
@@ -488,11 +453,7 @@ impl<T> SortedSet<T> {
     }
 
     pub fn pop_first(&mut self) -> Option<T> {
-        if self.items.is_empty() {
-            None
-        } else {
-            Some(self.items.remove(0))
-        }
+        if self.items.is_empty() { None } else { Some(self.items.remove(0)) }
     }
 
     pub fn pop_last(&mut self) -> Option<T> {
@@ -591,11 +552,7 @@ impl<T: Ord> SortedSet<T> {
     }
 
     pub fn union<'a>(&'a self, other: &'a SortedSet<T>) -> impl Iterator<Item = &'a T> {
-        let mut merged: Vec<&T> = self
-            .items
-            .iter()
-            .chain(other.items.iter().filter(|x| !self.contains(*x)))
-            .collect();
+        let mut merged: Vec<&T> = self.items.iter().chain(other.items.iter().filter(|x| !self.contains(*x))).collect();
         sort_by(&mut merged, |a, b| a.cmp(b));
         merged.into_iter()
     }
@@ -701,8 +658,7 @@ mod tests {
     #[test]
     fn collecting_keeps_the_last_value_of_a_repeated_key() {
         let m: SortedMap<u32, &str> = [(2, "a"), (1, "b"), (2, "c")].into_iter().collect();
-        let b: std::collections::BTreeMap<u32, &str> =
-            [(2, "a"), (1, "b"), (2, "c")].into_iter().collect();
+        let b: std::collections::BTreeMap<u32, &str> = [(2, "a"), (1, "b"), (2, "c")].into_iter().collect();
         assert!(m.iter().eq(b.iter()));
     }
 

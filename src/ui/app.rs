@@ -25,25 +25,15 @@ use yew::prelude::*;
 
 /// The value of `preset=` in a URL fragment like `#preset=stress` or `#preset=stress&x=1`.
 pub fn preset_in_fragment(fragment: &str) -> Option<String> {
-    fragment
-        .trim_start_matches('#')
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("preset="))
-        .map(|id| id.trim().to_string())
+    fragment.trim_start_matches('#').split('&').find_map(|pair| pair.strip_prefix("preset=")).map(|id| id.trim().to_string())
 }
 
 fn fragment() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().hash().ok())
-        .unwrap_or_default()
+    web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
 }
 
 fn spec_errors(errors: Vec<crate::kafka::world::SpecError>) -> String {
-    errors
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
+    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }
 
 /// What the app was asked to open.
@@ -69,28 +59,13 @@ impl PartialEq for Source {
 /// A lab for a scenario: its run, its steps and checkpoints.
 fn scenario_lab(scenario: Scenario, origin: Origin, embed: &EmbedOptions) -> Result<Lab, String> {
     let id = scenario.id.clone();
-    Lab::open(
-        scenario.run_definition(),
-        &id,
-        Some(scenario),
-        origin,
-        embed.clone(),
-    )
-    .map_err(spec_errors)
+    Lab::open(scenario.run_definition(), &id, Some(scenario), origin, embed.clone()).map_err(spec_errors)
 }
 
 /// The demo lab with a problem to show over it.
 fn demo_with(problem: String, embed: &EmbedOptions) -> Result<(Lab, Option<String>), String> {
-    let definition = presets::lookup(DEFAULT_PRESET)
-        .ok_or_else(|| format!("the built-in preset '{DEFAULT_PRESET}' is missing"))?;
-    let lab = Lab::open(
-        definition,
-        DEFAULT_PRESET,
-        None,
-        Origin::Builtin,
-        embed.clone(),
-    )
-    .map_err(spec_errors)?;
+    let definition = presets::lookup(DEFAULT_PRESET).ok_or_else(|| format!("the built-in preset '{DEFAULT_PRESET}' is missing"))?;
+    let lab = Lab::open(definition, DEFAULT_PRESET, None, Origin::Builtin, embed.clone()).map_err(spec_errors)?;
     Ok((lab, Some(problem)))
 }
 
@@ -119,28 +94,16 @@ pub fn open_with(fragment: &str, embed: &EmbedOptions) -> Opened {
     };
     // The lab's own built-in runs first (the stress preset the performance budget is measured on).
     if let Some(definition) = presets::lookup(id) {
-        return Opened::Lab(
-            Lab::open(definition, id, None, Origin::Builtin, embed.clone())
-                .map_err(spec_errors)
-                .map(|lab| (lab, None)),
-        );
+        return Opened::Lab(Lab::open(definition, id, None, Origin::Builtin, embed.clone()).map_err(spec_errors).map(|lab| (lab, None)));
     }
     Opened::Lab(match library::preset(id) {
         Ok(scenario) => scenario_lab(scenario, Origin::Lesson, embed).map(|lab| (lab, None)),
         Err(library::LibraryError::NotLoaded { id }) => return Opened::Fetching(id),
         Err(library::LibraryError::UnknownPreset { suggestion, .. }) => {
             let hint = suggestion.map_or(String::new(), |s| format!(" (did you mean '{s}'?)"));
-            demo_with(
-                format!(
-                    "There is no preset '{id}'{hint}. Showing the {DEFAULT_PRESET} lab instead; the Lessons menu lists every lesson."
-                ),
-                embed,
-            )
+            demo_with(format!("There is no preset '{id}'{hint}. Showing the {DEFAULT_PRESET} lab instead; the Lessons menu lists every lesson."), embed)
         }
-        Err(e) => demo_with(
-            format!("Could not open #preset={id}: {e}. Showing the {DEFAULT_PRESET} lab instead."),
-            embed,
-        ),
+        Err(e) => demo_with(format!("Could not open #preset={id}: {e}. Showing the {DEFAULT_PRESET} lab instead."), embed),
     })
 }
 
@@ -161,20 +124,11 @@ async fn fetch_lesson(id: &str) -> Result<String, String> {
     let why = |e: wasm_bindgen::JsValue| js_reason(&e);
     let url = format!("scenarios/{id}.toml");
     let window = web_sys::window().ok_or("there is no window")?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(&url))
-        .await
-        .map_err(why)?
-        .dyn_into()
-        .map_err(why)?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(&url)).await.map_err(why)?.dyn_into().map_err(why)?;
     if !response.ok() {
-        return Err(format!(
-            "the server answered {} for {url}",
-            response.status()
-        ));
+        return Err(format!("the server answered {} for {url}", response.status()));
     }
-    let text = JsFuture::from(response.text().map_err(why)?)
-        .await
-        .map_err(why)?;
+    let text = JsFuture::from(response.text().map_err(why)?).await.map_err(why)?;
     text.as_string().ok_or_else(|| format!("{url} is not text"))
 }
 
@@ -184,43 +138,22 @@ fn open_link(fragment: &str, embed: &EmbedOptions) -> Opened {
     let run = match decode_link(fragment) {
         Ok(run) => run,
         Err(LinkError::LessonNotLoaded { id }) => return Opened::Fetching(id),
-        Err(e) => {
-            return Opened::Lab(demo_with(
-                format!(
-                    "This share link cannot be opened: {e}. Showing the {DEFAULT_PRESET} lab instead."
-                ),
-                embed,
-            ));
-        }
+        Err(e) => return Opened::Lab(demo_with(format!("This share link cannot be opened: {e}. Showing the {DEFAULT_PRESET} lab instead."), embed)),
     };
-    let opened = run
-        .base_scenario()
-        .map_err(|e| e.to_string())
-        .and_then(|mut scenario| {
-            scenario.seed = run.seed;
-            let origin = if matches!(run.source, crate::scenario::RunSource::Preset(_)) {
-                Origin::Lesson
-            } else {
-                Origin::Scenario
-            };
-            let lab = scenario_lab(scenario, origin, embed)?;
-            for click in &run.actions {
-                lab.session_mut().seek(Tick(click.at_ms));
-                lab.session_mut()
-                    .act(click.action.clone())
-                    .map_err(|e| format!("the click at {} ms was refused: {}", click.at_ms, e.0))?;
-            }
-            lab.session_mut().seek(Tick(run.at_ms));
-            Ok(lab)
-        });
+    let opened = run.base_scenario().map_err(|e| e.to_string()).and_then(|mut scenario| {
+        scenario.seed = run.seed;
+        let origin = if matches!(run.source, crate::scenario::RunSource::Preset(_)) { Origin::Lesson } else { Origin::Scenario };
+        let lab = scenario_lab(scenario, origin, embed)?;
+        for click in &run.actions {
+            lab.session_mut().seek(Tick(click.at_ms));
+            lab.session_mut().act(click.action.clone()).map_err(|e| format!("the click at {} ms was refused: {}", click.at_ms, e.0))?;
+        }
+        lab.session_mut().seek(Tick(run.at_ms));
+        Ok(lab)
+    });
     Opened::Lab(match opened {
         Ok(lab) => Ok((lab, None)),
-        Err(e) => demo_with(
-            format!(
-                "This share link cannot be opened: {e}. Showing the {DEFAULT_PRESET} lab instead."
-            ),
-            embed,
-        ),
+        Err(e) => demo_with(format!("This share link cannot be opened: {e}. Showing the {DEFAULT_PRESET} lab instead."), embed),
     })
 }
 
@@ -244,29 +177,19 @@ pub fn app() -> Html {
         });
     }
     let embed = use_memo((), |_| EmbedOptions::parse(&page_query()));
-    let opened = use_memo(
-        ((*source).clone(), (*arrived).clone(), (*failed).clone()),
-        {
-            let embed = embed.clone();
-            move |(source, _, failed)| match source {
-                Source::Fragment(f) => match (open_with(f, &embed.0), failed) {
-                    (Opened::Fetching(id), Some((failed_id, why))) if *failed_id == id => {
-                        Opened::Lab(demo_with(
-                            format!(
-                                "The lesson '{id}' could not be loaded: {why}. Showing the {DEFAULT_PRESET} lab instead."
-                            ),
-                            &embed.0,
-                        ))
-                    }
-                    (opened, _) => opened,
-                },
-                Source::File(scenario, _) => Opened::Lab(
-                    scenario_lab((**scenario).clone(), Origin::Scenario, &embed.0)
-                        .map(|lab| (lab, None)),
-                ),
-            }
-        },
-    );
+    let opened = use_memo(((*source).clone(), (*arrived).clone(), (*failed).clone()), {
+        let embed = embed.clone();
+        move |(source, _, failed)| match source {
+            Source::Fragment(f) => match (open_with(f, &embed.0), failed) {
+                (Opened::Fetching(id), Some((failed_id, why))) if *failed_id == id => Opened::Lab(demo_with(
+                    format!("The lesson '{id}' could not be loaded: {why}. Showing the {DEFAULT_PRESET} lab instead."),
+                    &embed.0,
+                )),
+                (opened, _) => opened,
+            },
+            Source::File(scenario, _) => Opened::Lab(scenario_lab((**scenario).clone(), Origin::Scenario, &embed.0).map(|lab| (lab, None))),
+        }
+    });
     let fetching = match &*opened {
         Opened::Fetching(id) => Some(id.clone()),
         Opened::Lab(_) => None,

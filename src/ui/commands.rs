@@ -56,21 +56,14 @@ pub fn step_narrated(lab: &Lab, dispatch: &Dispatch, categories: &[Category]) {
     let found = lab.session_mut().step_narrated(categories, limit);
     lab.touched();
     if found.is_none() {
-        notify(
-            dispatch,
-            "Nothing new to tell in the next two minutes of the run.",
-        );
+        notify(dispatch, "Nothing new to tell in the next two minutes of the run.");
     }
 }
 
 pub fn restart(lab: &Lab, dispatch: &Dispatch, new_seed: bool) {
     let seed = {
         let session = lab.session();
-        if new_seed {
-            next_seed(session.seed())
-        } else {
-            session.seed()
-        }
+        if new_seed { next_seed(session.seed()) } else { session.seed() }
     };
     let result = lab.session_mut().restart(seed);
     match result {
@@ -79,17 +72,7 @@ pub fn restart(lab: &Lab, dispatch: &Dispatch, new_seed: bool) {
             lab.touched();
             notify(dispatch, format!("Restarted from 0:00 with seed {seed}."));
         }
-        Err(errors) => notify_error(
-            dispatch,
-            format!(
-                "Could not restart: {}",
-                errors
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-        ),
+        Err(errors) => notify_error(dispatch, format!("Could not restart: {}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))),
     }
 }
 

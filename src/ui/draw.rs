@@ -40,58 +40,26 @@ pub struct Transition {
 pub fn transitions_between(old: &Scene, new: &Scene, now_ms: f64) -> Vec<Transition> {
     let mut out = Vec::new();
     for p in &new.structure.partitions {
-        let Some(before) = old.structure.partition(p.index) else {
-            continue;
-        };
+        let Some(before) = old.structure.partition(p.index) else { continue };
         let colour = partition_colour(&new.structure, p.index);
         let label = new.structure.cell_label(p.index);
         match (before.leader, p.leader) {
             (Some(a), Some(b)) if a != b => {
-                if let (Some(from), Some(to)) =
-                    (old.layout.cell(a, p.index), new.layout.cell(b, p.index))
-                {
-                    out.push(Transition {
-                        kind: TransitionKind::LeaderMoved,
-                        from: from.center(),
-                        to: to.center(),
-                        colour,
-                        label,
-                        started_ms: now_ms,
-                    });
+                if let (Some(from), Some(to)) = (old.layout.cell(a, p.index), new.layout.cell(b, p.index)) {
+                    out.push(Transition { kind: TransitionKind::LeaderMoved, from: from.center(), to: to.center(), colour, label, started_ms: now_ms });
                 }
             }
             (Some(a), None) => {
                 if let Some(cell) = old.layout.cell(a, p.index) {
-                    out.push(Transition {
-                        kind: TransitionKind::LeaderLost,
-                        from: cell.center(),
-                        to: cell.center(),
-                        colour,
-                        label,
-                        started_ms: now_ms,
-                    });
+                    out.push(Transition { kind: TransitionKind::LeaderLost, from: cell.center(), to: cell.center(), colour, label, started_ms: now_ms });
                 }
             }
             _ => {}
         }
-        let owners = |s: &Structure| -> Vec<u32> {
-            s.consumers
-                .iter()
-                .filter(|c| c.assignment.contains(&p.index))
-                .map(|c| c.index)
-                .collect()
-        };
+        let owners = |s: &Structure| -> Vec<u32> { s.consumers.iter().filter(|c| c.assignment.contains(&p.index)).map(|c| c.index).collect() };
         let (old_owners, new_owners) = (owners(&old.structure), owners(&new.structure));
-        let gone: Vec<u32> = old_owners
-            .iter()
-            .filter(|c| !new_owners.contains(c))
-            .copied()
-            .collect();
-        let came: Vec<u32> = new_owners
-            .iter()
-            .filter(|c| !old_owners.contains(c))
-            .copied()
-            .collect();
+        let gone: Vec<u32> = old_owners.iter().filter(|c| !new_owners.contains(c)).copied().collect();
+        let came: Vec<u32> = new_owners.iter().filter(|c| !old_owners.contains(c)).copied().collect();
         for (a, b) in gone.iter().zip(&came) {
             if let (Some(from), Some(to)) = (old.layout.consumer(*a), new.layout.consumer(*b)) {
                 out.push(Transition {
@@ -162,8 +130,7 @@ pub fn draw(frame: &Frame<'_>, transitions: &mut Vec<Transition>, scratch: &mut 
     let ctx = frame.ctx;
     ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0).ok();
     ctx.clear_rect(0.0, 0.0, frame.width_px, frame.height_px);
-    ctx.set_transform(frame.scale, 0.0, 0.0, frame.scale, 0.0, 0.0)
-        .ok();
+    ctx.set_transform(frame.scale, 0.0, 0.0, frame.scale, 0.0, 0.0).ok();
     draw_log_marks(frame, scratch);
     let mut drawn = 0;
     if frame.motion {
@@ -182,21 +149,15 @@ fn draw_log_marks(frame: &Frame<'_>, scratch: &mut Scratch) {
     let layout = &frame.scene.layout;
     scratch.marks.clear();
     scratch.max_leo.clear();
-    scratch
-        .max_leo
-        .resize(frame.scene.structure.partitions.len(), 0);
+    scratch.max_leo.resize(frame.scene.structure.partitions.len(), 0);
     for b in &layout.brokers {
         for (p, cell) in &b.cells {
-            let Some(log) = view.log(b.id, *p) else {
-                continue;
-            };
+            let Some(log) = view.log(b.id, *p) else { continue };
             let (leo, hw) = (log.log_end_offset(), log.high_watermark());
             if let Some(m) = scratch.max_leo.get_mut(p.get()) {
                 *m = (*m).max(leo);
             }
-            scratch
-                .marks
-                .push((*p, leo, hw, (cell.x, cell.y, cell.w, cell.h)));
+            scratch.marks.push((*p, leo, hw, (cell.x, cell.y, cell.w, cell.h)));
         }
     }
     // Three passes with one fill style each (background, LEO bar, HW tick): a style change per
@@ -229,23 +190,14 @@ fn draw_log_marks(frame: &Frame<'_>, scratch: &mut Scratch) {
         ctx.set_text_align("center");
         ctx.set_fill_style_str("#1d2329");
         for (_, leo, hw, (x, y, w, _)) in &scratch.marks {
-            ctx.fill_text(&format!("LEO {leo}"), x + w / 2.0, y + 26.0)
-                .ok();
-            ctx.fill_text(&format!("HW {hw}"), x + w / 2.0, y + 36.0)
-                .ok();
+            ctx.fill_text(&format!("LEO {leo}"), x + w / 2.0, y + 26.0).ok();
+            ctx.fill_text(&format!("HW {hw}"), x + w / 2.0, y + 36.0).ok();
         }
     }
 }
 
 fn is_request(kind: MessageKind) -> bool {
-    matches!(
-        kind,
-        MessageKind::Fetch
-            | MessageKind::ReplicaFetch
-            | MessageKind::Metadata
-            | MessageKind::ListOffsets
-            | MessageKind::InitProducerId
-    )
+    matches!(kind, MessageKind::Fetch | MessageKind::ReplicaFetch | MessageKind::Metadata | MessageKind::ListOffsets | MessageKind::InitProducerId)
 }
 
 /// The records on the wire. Messages are drawn colour by colour (control traffic first), so the fill
@@ -259,36 +211,22 @@ fn draw_flights(frame: &Frame<'_>, scratch: &mut Scratch) -> u64 {
     // Each message's colour (an index into OKABE_ITO; CONTROL for requests and empty responses).
     const CONTROL: usize = usize::MAX;
     scratch.colours.clear();
-    scratch.colours.extend(flights.iter().map(|f| {
-        match (f.records, f.partition) {
-            (0, _) | (_, None) => CONTROL,
-            (_, Some(p)) => OKABE_ITO
-                .iter()
-                .position(|c| *c == partition_colour(structure, p))
-                .unwrap_or(CONTROL),
-        }
+    scratch.colours.extend(flights.iter().map(|f| match (f.records, f.partition) {
+        (0, _) | (_, None) => CONTROL,
+        (_, Some(p)) => OKABE_ITO.iter().position(|c| *c == partition_colour(structure, p)).unwrap_or(CONTROL),
     }));
     let mut drawn = 0;
     for colour in std::iter::once(CONTROL).chain(0..OKABE_ITO.len()) {
         if !scratch.colours.contains(&colour) {
             continue;
         }
-        ctx.set_fill_style_str(if colour == CONTROL {
-            CONTROL_COLOUR
-        } else {
-            OKABE_ITO[colour]
-        });
+        ctx.set_fill_style_str(if colour == CONTROL { CONTROL_COLOUR } else { OKABE_ITO[colour] });
         ctx.begin_path();
         for (f, c) in flights.iter().zip(&scratch.colours) {
             if *c != colour {
                 continue;
             }
-            let (Some(from), Some(to)) = (
-                anchor(layout, f.from, f.partition),
-                anchor(layout, f.to, f.partition),
-            ) else {
-                continue;
-            };
+            let (Some(from), Some(to)) = (anchor(layout, f.from, f.partition), anchor(layout, f.to, f.partition)) else { continue };
             let t = f.progress(frame.display_ms);
             let (x, y) = (from.0 + (to.0 - from.0) * t, from.1 + (to.1 - from.1) * t);
             if colour == CONTROL {
@@ -300,8 +238,7 @@ fn draw_flights(frame: &Frame<'_>, scratch: &mut Scratch) -> u64 {
             let n = f.records.min(DOTS_PER_MESSAGE_MAX) as usize;
             for (dx, dy) in &scratch.spiral[..n] {
                 ctx.move_to(x + dx + DOT_RADIUS, y + dy);
-                ctx.arc(x + dx, y + dy, DOT_RADIUS, 0.0, std::f64::consts::TAU)
-                    .ok();
+                ctx.arc(x + dx, y + dy, DOT_RADIUS, 0.0, std::f64::consts::TAU).ok();
             }
             drawn += u64::from(f.records);
         }
@@ -317,10 +254,7 @@ fn draw_transitions(frame: &Frame<'_>, transitions: &mut Vec<Transition>) {
         let k = ((frame.wall_ms - t.started_ms) / TRANSITION_MS).clamp(0.0, 1.0);
         // Ease in and out.
         let e = k * k * (3.0 - 2.0 * k);
-        let (x, y) = (
-            t.from.0 + (t.to.0 - t.from.0) * e,
-            t.from.1 + (t.to.1 - t.from.1) * e,
-        );
+        let (x, y) = (t.from.0 + (t.to.0 - t.from.0) * e, t.from.1 + (t.to.1 - t.from.1) * e);
         ctx.set_global_alpha(1.0 - 0.6 * k);
         match t.kind {
             TransitionKind::LeaderMoved | TransitionKind::PartitionMoved => {
@@ -341,19 +275,14 @@ fn draw_transitions(frame: &Frame<'_>, transitions: &mut Vec<Transition>) {
                 ctx.set_fill_style_str("#1d2329");
                 ctx.set_font("bold 9px system-ui, sans-serif");
                 ctx.set_text_align("center");
-                let mark = if t.kind == TransitionKind::LeaderMoved {
-                    "★"
-                } else {
-                    "▸"
-                };
+                let mark = if t.kind == TransitionKind::LeaderMoved { "★" } else { "▸" };
                 ctx.fill_text(mark, x, y + 3.0).ok();
             }
             TransitionKind::LeaderLost => {
                 ctx.set_stroke_style_str("#D55E00");
                 ctx.set_line_width(3.0);
                 ctx.begin_path();
-                ctx.arc(x, y, 8.0 + 18.0 * e, 0.0, std::f64::consts::TAU)
-                    .ok();
+                ctx.arc(x, y, 8.0 + 18.0 * e, 0.0, std::f64::consts::TAU).ok();
                 ctx.stroke();
             }
         }

@@ -52,22 +52,13 @@ impl EmbedOptions {
             "1" | "true" | "" => true,
             "0" | "false" => false,
             other => {
-                problems.push(format!(
-                    "embed option {name}={other}: use {name}=1 or {name}=0"
-                ));
+                problems.push(format!("embed option {name}={other}: use {name}=1 or {name}=0"));
                 false
             }
         };
-        for pair in query
-            .trim_start_matches('?')
-            .split('&')
-            .filter(|p| !p.is_empty())
-        {
+        for pair in query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let value = js_sys::decode_uri_component(value)
-                .ok()
-                .and_then(|v| v.as_string())
-                .unwrap_or_else(|| value.to_string());
+            let value = js_sys::decode_uri_component(value).ok().and_then(|v| v.as_string()).unwrap_or_else(|| value.to_string());
             match name {
                 "embed" => options.embed = flag(name, &value, &mut problems),
                 "lock" => options.lock = flag(name, &value, &mut problems),
@@ -78,19 +69,14 @@ impl EmbedOptions {
                         if HIDEABLE.contains(&panel) {
                             options.hide.push(panel.to_string());
                         } else {
-                            problems.push(format!(
-                                "embed option hide={panel}: the panels that can be hidden are {}",
-                                HIDEABLE.join(", ")
-                            ));
+                            problems.push(format!("embed option hide={panel}: the panels that can be hidden are {}", HIDEABLE.join(", ")));
                         }
                     }
                 }
                 "at" | "until" => match value.parse::<u64>() {
                     Ok(ms) if name == "at" => options.at_ms = Some(ms),
                     Ok(ms) => options.until_ms = Some(ms),
-                    Err(_) => problems.push(format!(
-                        "embed option {name}={value}: a moment in milliseconds, like {name}=12000"
-                    )),
+                    Err(_) => problems.push(format!("embed option {name}={value}: a moment in milliseconds, like {name}=12000")),
                 },
                 // Other query parameters belong to the hosting page: leave them alone.
                 _ => {}
@@ -142,21 +128,12 @@ impl EmbedOptions {
 
 /// The page's query string.
 pub fn page_query() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default()
+    web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
 }
 
 /// Whether the lab runs inside another page's frame.
 pub fn in_frame() -> bool {
-    web_sys::window()
-        .and_then(|w| {
-            w.parent()
-                .ok()
-                .flatten()
-                .map(|p| !JsValue::from(p).loose_eq(&JsValue::from(w)))
-        })
-        .unwrap_or(false)
+    web_sys::window().and_then(|w| w.parent().ok().flatten().map(|p| !JsValue::from(p).loose_eq(&JsValue::from(w)))).unwrap_or(false)
 }
 
 /// A message value: a string, a number or a boolean.
@@ -168,12 +145,8 @@ pub enum Field<'a> {
 
 /// Posts `{source: "kafka-lab", type, ...fields}` to the parent page, if the lab is in a frame.
 pub fn post(kind: &str, fields: &[(&str, Field)]) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let Ok(Some(parent)) = window.parent() else {
-        return;
-    };
+    let Some(window) = web_sys::window() else { return };
+    let Ok(Some(parent)) = window.parent() else { return };
     if !in_frame() {
         return;
     }
@@ -205,9 +178,6 @@ pub fn read_command(data: &JsValue) -> Option<(String, Option<u64>)> {
         return None;
     }
     let command = get("command")?.as_string()?;
-    let at_ms = get("at_ms")
-        .and_then(|v| v.as_f64())
-        .filter(|v| v.is_finite() && *v >= 0.0)
-        .map(|v| v as u64);
+    let at_ms = get("at_ms").and_then(|v| v.as_f64()).filter(|v| v.is_finite() && *v >= 0.0).map(|v| v as u64);
     Some((command, at_ms))
 }

@@ -26,9 +26,7 @@ impl Submitted {
 
     /// The trimmed value of the field named `name` (empty if there is none).
     pub fn field(&self, name: &str) -> String {
-        let Ok(Some(el)) = self.form.query_selector(&format!("[name=\"{name}\"]")) else {
-            return String::new();
-        };
+        let Ok(Some(el)) = self.form.query_selector(&format!("[name=\"{name}\"]")) else { return String::new() };
         if let Some(input) = el.dyn_ref::<HtmlInputElement>() {
             return input.value().trim().to_string();
         }
@@ -53,21 +51,14 @@ pub fn parse_config_value(text: &str) -> ConfigValue {
     match text {
         "true" => ConfigValue::Bool(true),
         "false" => ConfigValue::Bool(false),
-        _ if text.contains(',') => ConfigValue::List(
-            text.split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect(),
-        ),
+        _ if text.contains(',') => ConfigValue::List(text.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()),
         _ => ConfigValue::Str(text.to_string()),
     }
 }
 
 /// A number typed into a field, or a sentence saying what is wrong with it.
 pub fn parse_number(what: &str, text: &str) -> Result<u64, String> {
-    text.trim()
-        .parse::<u64>()
-        .map_err(|_| format!("{what} must be a whole number (got '{}')", text.trim()))
+    text.trim().parse::<u64>().map_err(|_| format!("{what} must be a whole number (got '{}')", text.trim()))
 }
 
 /// `<option>`s for values (the first is selected unless `selected` names one).
@@ -83,26 +74,17 @@ pub fn options(values: &[String], selected: &str) -> String {
 
 /// A labelled text or number input.
 pub fn input(label: &str, name: &str, kind: &str, value: &str, extra: &str) -> String {
-    format!(
-        r#"<label>{label} <input type="{kind}" name="{name}" value="{}" {extra}></label>"#,
-        escape(value)
-    )
+    format!(r#"<label>{label} <input type="{kind}" name="{name}" value="{}" {extra}></label>"#, escape(value))
 }
 
 /// A labelled select.
 pub fn select(label: &str, name: &str, options: &str) -> String {
-    format!(
-        r#"<label>{label} <select name="{name}" aria-label="{label}">{options}</select></label>"#
-    )
+    format!(r#"<label>{label} <select name="{name}" aria-label="{label}">{options}</select></label>"#)
 }
 
 /// A button that does `act` (read by the panel's delegated click handler).
 pub fn button(act: &str, label: &str, arg: &str) -> String {
-    format!(
-        r#"<button type="button" data-act="{act}" data-arg="{}" data-testid="{act}">{}</button>"#,
-        escape(arg),
-        escape(label)
-    )
+    format!(r#"<button type="button" data-act="{act}" data-arg="{}" data-testid="{act}">{}</button>"#, escape(arg), escape(label))
 }
 
 /// Change one config of something: pick the key, type the value, apply (`data-form="config"`).

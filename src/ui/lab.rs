@@ -7,8 +7,8 @@
 use crate::kafka::world::{Action, RunDefinition, SpecError};
 use crate::scenario::link::{RunSource, SharedRun};
 use crate::scenario::{FORMAT_VERSION, Scenario, Section};
-use crate::session::Session;
 use crate::session::scene::{Layout, Structure};
+use crate::session::Session;
 use crate::ui::embed::EmbedOptions;
 use std::cell::{Ref, RefCell, RefMut};
 use std::rc::Rc;
@@ -22,11 +22,7 @@ pub struct Scene {
 
 impl Scene {
     pub fn of(session: &Session) -> Scene {
-        let structure = Structure::of(
-            &session.view(),
-            session.tracked(),
-            session.world().spec().controllers,
-        );
+        let structure = Structure::of(&session.view(), session.tracked(), session.world().spec().controllers);
         let layout = Layout::of(&structure);
         Scene { structure, layout }
     }
@@ -78,22 +74,10 @@ impl PartialEq for Lab {
 impl Lab {
     /// A lab for one of the built-in runs.
     pub fn new(definition: RunDefinition, preset: &str) -> Result<Lab, Vec<SpecError>> {
-        Lab::open(
-            definition,
-            preset,
-            None,
-            Origin::Builtin,
-            EmbedOptions::default(),
-        )
+        Lab::open(definition, preset, None, Origin::Builtin, EmbedOptions::default())
     }
 
-    pub fn open(
-        definition: RunDefinition,
-        preset: &str,
-        lesson: Option<Scenario>,
-        origin: Origin,
-        embed: EmbedOptions,
-    ) -> Result<Lab, Vec<SpecError>> {
+    pub fn open(definition: RunDefinition, preset: &str, lesson: Option<Scenario>, origin: Origin, embed: EmbedOptions) -> Result<Lab, Vec<SpecError>> {
         let session = Session::new(definition)?;
         let scene = Scene::of(&session);
         Ok(Lab {
@@ -138,12 +122,7 @@ impl Lab {
             Origin::Builtin | Origin::Scenario => RunSource::Inline(Box::new(self.base_scenario())),
         };
         let session = self.session();
-        SharedRun {
-            source,
-            seed: session.seed(),
-            actions: session.learner_actions().to_vec(),
-            at_ms: session.now().ms(),
-        }
+        SharedRun { source, seed: session.seed(), actions: session.learner_actions().to_vec(), at_ms: session.now().ms() }
     }
 
     pub fn session(&self) -> Ref<'_, Session> {
@@ -162,20 +141,13 @@ impl Lab {
     pub fn refresh_scene(&self) -> Option<Rc<Scene>> {
         let structure = {
             let session = self.session.borrow();
-            Structure::of(
-                &session.view(),
-                session.tracked(),
-                session.world().spec().controllers,
-            )
+            Structure::of(&session.view(), session.tracked(), session.world().spec().controllers)
         };
         if structure == self.scene.borrow().structure {
             return None;
         }
         let layout = Layout::of(&structure);
-        let old = std::mem::replace(
-            &mut *self.scene.borrow_mut(),
-            Rc::new(Scene { structure, layout }),
-        );
+        let old = std::mem::replace(&mut *self.scene.borrow_mut(), Rc::new(Scene { structure, layout }));
         Some(old)
     }
 

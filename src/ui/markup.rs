@@ -38,11 +38,7 @@ pub fn num(v: f64) -> String {
     let tenths = (v * 10.0).round() as i64;
     let sign = if tenths < 0 { "-" } else { "" };
     let t = tenths.abs();
-    if t % 10 == 0 {
-        format!("{sign}{}", t / 10)
-    } else {
-        format!("{sign}{}.{}", t / 10, t % 10)
-    }
+    if t % 10 == 0 { format!("{sign}{}", t / 10) } else { format!("{sign}{}.{}", t / 10, t % 10) }
 }
 
 /// Markup as a Yew node.
@@ -53,10 +49,7 @@ pub fn raw(markup: String) -> Html {
 /// A table: a header row, then rows of already-escaped cells (the first cell is a row header).
 pub fn table(class: &str, testid: &str, headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut out = String::new();
-    let _ = write!(
-        out,
-        r#"<table class="grid {class}" data-testid="{testid}"><thead><tr>"#
-    );
+    let _ = write!(out, r#"<table class="grid {class}" data-testid="{testid}"><thead><tr>"#);
     for h in headers {
         let _ = write!(out, "<th>{h}</th>");
     }

@@ -25,11 +25,7 @@ impl Speed {
     /// Simulated milliseconds per wall-clock millisecond.
     pub fn multiplier(self) -> f64 {
         // JavaScript's Math.pow: Rust's powf would ship a libm in the wasm.
-        js_sys::Math::pow(
-            10.0,
-            (self.position.min(SPEED_POSITION_MAX) as f64 - SPEED_POSITION_REAL_TIME as f64)
-                / 100.0,
-        )
+        js_sys::Math::pow(10.0, (self.position.min(SPEED_POSITION_MAX) as f64 - SPEED_POSITION_REAL_TIME as f64) / 100.0)
     }
 
     pub fn label(self) -> String {
@@ -42,11 +38,7 @@ impl Speed {
             format!("1/{}×", (1.0 / m).round() as u64)
         } else if m < 9.95 {
             let tenths = (m * 10.0).round() as u64;
-            if tenths.is_multiple_of(10) {
-                format!("{}×", tenths / 10)
-            } else {
-                format!("{}.{}×", tenths / 10, tenths % 10)
-            }
+            if tenths.is_multiple_of(10) { format!("{}×", tenths / 10) } else { format!("{}.{}×", tenths / 10, tenths % 10) }
         } else {
             format!("{}×", m.round() as u64)
         }
@@ -55,10 +47,7 @@ impl Speed {
 
 impl Default for Speed {
     fn default() -> Self {
-        Speed {
-            position: SPEED_POSITION_REAL_TIME,
-            as_fast_as_possible: false,
-        }
+        Speed { position: SPEED_POSITION_REAL_TIME, as_fast_as_possible: false }
     }
 }
 
@@ -212,13 +201,10 @@ impl Reducible for UiState {
                 s.speed.as_fast_as_possible = false;
             }
             UiAction::NudgeSpeed(delta) => {
-                s.speed.position = (s.speed.position as i64 + delta as i64)
-                    .clamp(0, SPEED_POSITION_MAX as i64) as u32;
+                s.speed.position = (s.speed.position as i64 + delta as i64).clamp(0, SPEED_POSITION_MAX as i64) as u32;
                 s.speed.as_fast_as_possible = false;
             }
-            UiAction::ToggleAsFastAsPossible => {
-                s.speed.as_fast_as_possible = !s.speed.as_fast_as_possible
-            }
+            UiAction::ToggleAsFastAsPossible => s.speed.as_fast_as_possible = !s.speed.as_fast_as_possible,
             UiAction::SetReducedMotion(on) => s.reduced_motion = on,
             UiAction::ToggleReducedMotion => s.reduced_motion = !s.reduced_motion,
             UiAction::Select(selection) => s.selection = selection,
@@ -230,17 +216,7 @@ impl Reducible for UiState {
             UiAction::SetTab(tab) => s.tab = tab,
             UiAction::ToggleCategory(category) => {
                 let on = !s.categories.contains(&category);
-                s.categories = Category::ALL
-                    .iter()
-                    .filter(|c| {
-                        if **c == category {
-                            on
-                        } else {
-                            s.categories.contains(c)
-                        }
-                    })
-                    .copied()
-                    .collect();
+                s.categories = Category::ALL.iter().filter(|c| if **c == category { on } else { s.categories.contains(c) }).copied().collect();
             }
             UiAction::ShowAllCategories => s.categories = Category::ALL.to_vec(),
             UiAction::ToggleHelp => {

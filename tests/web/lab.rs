@@ -16,15 +16,7 @@ async fn mount_lab(lab: Lab) -> (Element, AppHandle<LabView>) {
     let document = gloo::utils::document();
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
-    let handle = yew::Renderer::<LabView>::with_root_and_props(
-        root.clone(),
-        LabViewProps {
-            lab,
-            startup_error: None,
-            on_open_file: Default::default(),
-        },
-    )
-    .render();
+    let handle = yew::Renderer::<LabView>::with_root_and_props(root.clone(), LabViewProps { lab, startup_error: None, on_open_file: Default::default() }).render();
     settle().await;
     (root, handle)
 }
@@ -42,16 +34,11 @@ fn demo_lab() -> Lab {
 
 fn all(root: &Element, selector: &str) -> Vec<Element> {
     let list = root.query_selector_all(selector).unwrap();
-    (0..list.length())
-        .filter_map(|i| list.item(i))
-        .filter_map(|n| n.dyn_into::<Element>().ok())
-        .collect()
+    (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into::<Element>().ok()).collect()
 }
 
 fn one(root: &Element, selector: &str) -> Element {
-    root.query_selector(selector)
-        .unwrap()
-        .unwrap_or_else(|| panic!("nothing matches {selector}"))
+    root.query_selector(selector).unwrap().unwrap_or_else(|| panic!("nothing matches {selector}"))
 }
 
 fn click(root: &Element, selector: &str) {
@@ -62,10 +49,7 @@ fn click(root: &Element, selector: &str) {
             // SVG elements: dispatch a click that bubbles to the picture's delegated handler.
             let init = web_sys::MouseEventInit::new();
             init.set_bubbles(true);
-            el.dispatch_event(
-                &web_sys::MouseEvent::new_with_mouse_event_init_dict("click", &init).unwrap(),
-            )
-            .unwrap();
+            el.dispatch_event(&web_sys::MouseEvent::new_with_mouse_event_init_dict("click", &init).unwrap()).unwrap();
         }
     }
 }
@@ -76,46 +60,20 @@ fn press(key: &str) {
     init.set_bubbles(true);
     init.set_cancelable(true);
     let event = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
-    gloo::utils::document()
-        .body()
-        .unwrap()
-        .dispatch_event(&event)
-        .unwrap();
+    gloo::utils::document().body().unwrap().dispatch_event(&event).unwrap();
 }
 
 #[wasm_bindgen_test]
 async fn the_picture_shows_brokers_replicas_with_leaders_clients_and_the_controller() {
     let (root, handle) = mount_lab(demo_lab()).await;
     assert_eq!(all(&root, "[data-testid^='broker-']").len(), 3);
-    assert_eq!(
-        all(&root, "g.replica").len(),
-        9,
-        "3 partitions × 3 replicas"
-    );
-    assert_eq!(
-        all(&root, "g.replica[data-status='leader']").len(),
-        3,
-        "one leader per partition"
-    );
-    assert!(
-        root.query_selector("[data-testid='controller-0']")
-            .unwrap()
-            .is_some()
-    );
-    assert!(
-        root.query_selector("[data-testid='producer-checkout']")
-            .unwrap()
-            .is_some()
-    );
+    assert_eq!(all(&root, "g.replica").len(), 9, "3 partitions × 3 replicas");
+    assert_eq!(all(&root, "g.replica[data-status='leader']").len(), 3, "one leader per partition");
+    assert!(root.query_selector("[data-testid='controller-0']").unwrap().is_some());
+    assert!(root.query_selector("[data-testid='producer-checkout']").unwrap().is_some());
     assert_eq!(all(&root, "[data-testid^='consumer-']").len(), 3);
     let chip = one(&root, "[data-testid='partition-orders-0']");
-    assert!(
-        chip.get_attribute("data-leader")
-            .unwrap()
-            .parse::<u32>()
-            .is_ok(),
-        "a leader is named"
-    );
+    assert!(chip.get_attribute("data-leader").unwrap().parse::<u32>().is_ok(), "a leader is named");
     handle.destroy();
 }
 
@@ -123,46 +81,20 @@ async fn the_picture_shows_brokers_replicas_with_leaders_clients_and_the_control
 async fn a_killed_leader_shows_down_its_partitions_move_and_a_rewind_brings_it_back() {
     let lab = demo_lab();
     lab.session_mut().advance_to(Tick(3_000));
-    let leader = lab.session().view().metadata().partitions[0]
-        .leader
-        .unwrap();
-    lab.act(Action::KillBroker {
-        broker: leader.0,
-        lose_page_cache: false,
-    })
-    .unwrap();
+    let leader = lab.session().view().metadata().partitions[0].leader.unwrap();
+    lab.act(Action::KillBroker { broker: leader.0, lose_page_cache: false }).unwrap();
     lab.session_mut().advance_to(Tick(20_000));
     let (root, handle) = mount_lab(lab.clone()).await;
-    assert_eq!(
-        one(&root, &format!("[data-testid='broker-{leader}']"))
-            .get_attribute("data-status")
-            .as_deref(),
-        Some("down")
-    );
-    let new_leader = one(&root, "[data-testid='partition-orders-0']")
-        .get_attribute("data-leader")
-        .unwrap();
+    assert_eq!(one(&root, &format!("[data-testid='broker-{leader}']")).get_attribute("data-status").as_deref(), Some("down"));
+    let new_leader = one(&root, "[data-testid='partition-orders-0']").get_attribute("data-leader").unwrap();
     assert_ne!(new_leader, leader.to_string(), "leadership moved");
-    let lines = one(&root, "[data-testid='narration-lines']")
-        .text_content()
-        .unwrap();
-    assert!(
-        lines.contains(&format!("orders-0's leader moved from broker {leader}")),
-        "{lines}"
-    );
+    let lines = one(&root, "[data-testid='narration-lines']").text_content().unwrap();
+    assert!(lines.contains(&format!("orders-0's leader moved from broker {leader}")), "{lines}");
     assert!(lines.contains("missed its heartbeats"), "the cause is told");
     lab.seek(2_000);
     settle().await;
-    assert_eq!(
-        one(&root, "[data-testid='partition-orders-0']").get_attribute("data-leader"),
-        Some(leader.to_string())
-    );
-    assert_eq!(
-        one(&root, &format!("[data-testid='broker-{leader}']"))
-            .get_attribute("data-status")
-            .as_deref(),
-        Some("up")
-    );
+    assert_eq!(one(&root, "[data-testid='partition-orders-0']").get_attribute("data-leader"), Some(leader.to_string()));
+    assert_eq!(one(&root, &format!("[data-testid='broker-{leader}']")).get_attribute("data-status").as_deref(), Some("up"));
     handle.destroy();
 }
 
@@ -174,50 +106,25 @@ async fn the_inspectors_show_a_partitions_log_the_consumers_a_broker_and_the_cha
     click(&root, "[data-testid='partition-orders-1']");
     settle().await;
     let inspector = one(&root, "[data-testid='partition-inspector']");
-    let offsets = one(&inspector, "[data-testid='partition-offsets']")
-        .text_content()
-        .unwrap();
-    assert!(
-        offsets.contains("HW") && offsets.contains("LEO") && offsets.contains("start"),
-        "{offsets}"
-    );
-    assert!(
-        all(&inspector, "[data-testid='records'] tbody tr").len() > 3,
-        "records with offset, key, value, timestamp"
-    );
-    assert!(
-        one(&inspector, "[data-testid='records'] tbody tr")
-            .text_content()
-            .unwrap()
-            .contains("order-"),
-        "keys are shown"
-    );
+    let offsets = one(&inspector, "[data-testid='partition-offsets']").text_content().unwrap();
+    assert!(offsets.contains("HW") && offsets.contains("LEO") && offsets.contains("start"), "{offsets}");
+    assert!(all(&inspector, "[data-testid='records'] tbody tr").len() > 3, "records with offset, key, value, timestamp");
+    assert!(one(&inspector, "[data-testid='records'] tbody tr").text_content().unwrap().contains("order-"), "keys are shown");
     click(&root, "[data-testid='tab-consumers']");
     settle().await;
     let rows = all(&root, "[data-testid^='consumer-row-']");
     assert_eq!(rows.len(), 3);
-    assert!(
-        rows.iter()
-            .all(|r| r.get_attribute("data-status").as_deref() == Some("reading"))
-    );
+    assert!(rows.iter().all(|r| r.get_attribute("data-status").as_deref() == Some("reading")));
     click(&root, "[data-testid='broker-2']");
     settle().await;
     let panel = one(&root, "[data-testid='broker-panel']");
     assert!(panel.text_content().unwrap().contains("Leads:"));
-    assert!(
-        panel
-            .query_selector("[data-testid='page-cache']")
-            .unwrap()
-            .is_some()
-    );
+    assert!(panel.query_selector("[data-testid='page-cache']").unwrap().is_some());
     click(&root, "[data-testid='tab-charts']");
     settle().await;
     for chart in ["chart-throughput", "chart-lag", "chart-isr", "chart-urp"] {
         let figure = one(&root, &format!("[data-testid='{chart}']"));
-        assert!(
-            figure.query_selector("polyline").unwrap().is_some(),
-            "{chart} has a series"
-        );
+        assert!(figure.query_selector("polyline").unwrap().is_some(), "{chart} has a series");
     }
     handle.destroy();
 }
@@ -226,13 +133,7 @@ async fn the_inspectors_show_a_partitions_log_the_consumers_a_broker_and_the_cha
 async fn a_refused_action_shows_why_and_the_lab_keeps_working() {
     let lab = demo_lab();
     let (root, handle) = mount_lab(lab.clone()).await;
-    let error = lab
-        .act(Action::SetTopicConfig {
-            topic: "orders".into(),
-            key: "min.insync.replicas".into(),
-            value: ConfigValue::Int(0),
-        })
-        .unwrap_err();
+    let error = lab.act(Action::SetTopicConfig { topic: "orders".into(), key: "min.insync.replicas".into(), value: ConfigValue::Int(0) }).unwrap_err();
     assert!(error.contains("min.insync.replicas"), "{error}");
     // The same through the UI: the partition inspector's config form.
     click(&root, "[data-testid='partition-orders-0']");
@@ -240,16 +141,10 @@ async fn a_refused_action_shows_why_and_the_lab_keeps_working() {
     let form = one(&root, "[data-testid='topic-config']");
     let value: web_sys::HtmlInputElement = one(&form, "[name='value']").dyn_into().unwrap();
     value.set_value("0");
-    one(&form, "[data-testid='topic-config-apply']")
-        .dyn_into::<HtmlElement>()
-        .unwrap()
-        .click();
+    one(&form, "[data-testid='topic-config-apply']").dyn_into::<HtmlElement>().unwrap().click();
     settle().await;
     let notice = one(&root, "[data-testid='error']").text_content().unwrap();
-    assert!(
-        notice.contains("refused") && notice.contains("min.insync.replicas"),
-        "{notice}"
-    );
+    assert!(notice.contains("refused") && notice.contains("min.insync.replicas"), "{notice}");
     lab.session_mut().advance_to(Tick(2_000));
     assert_eq!(lab.session().now(), Tick(2_000), "the lab still runs");
     handle.destroy();
@@ -266,11 +161,7 @@ async fn keys_open_the_shortcuts_and_reduced_motion_shows_a_step_table() {
     assert!(help.text_content().unwrap().contains("play or pause"));
     press("Escape");
     settle().await;
-    assert!(
-        root.query_selector("[data-testid='help']")
-            .unwrap()
-            .is_none()
-    );
+    assert!(root.query_selector("[data-testid='help']").unwrap().is_none());
     press("m");
     settle().await;
     let table = one(&root, "[data-testid='step-table']");
@@ -282,11 +173,7 @@ async fn keys_open_the_shortcuts_and_reduced_motion_shows_a_step_table() {
 async fn the_stress_preset_keeps_hundreds_of_records_on_the_wire_in_the_browser() {
     let lab = Lab::new(presets::stress(), "stress").unwrap();
     lab.session_mut().advance_to(Tick(5_000));
-    assert!(
-        lab.session().tracked().records_in_flight() >= 500,
-        "{}",
-        lab.session().tracked().records_in_flight()
-    );
+    assert!(lab.session().tracked().records_in_flight() >= 500, "{}", lab.session().tracked().records_in_flight());
 }
 
 /// The browser half of the rewind benchmark: a 10-minute run of each preset, then rewinds spread over
@@ -319,13 +206,7 @@ async fn rewinding_anywhere_in_a_ten_minute_run_takes_at_most_100_ms() {
         if id == "demo" {
             assert!(worst <= 100.0, "{id}: a rewind took {worst} ms");
         }
-        let widest_ms = lab
-            .session()
-            .keyframes()
-            .widest_gap_ms(lab.session().horizon());
-        assert!(
-            widest_ms <= 16_000,
-            "{id}: keyframes at most 16 s apart on a 10-minute run (widest {widest_ms} ms)"
-        );
+        let widest_ms = lab.session().keyframes().widest_gap_ms(lab.session().horizon());
+        assert!(widest_ms <= 16_000, "{id}: keyframes at most 16 s apart on a 10-minute run (widest {widest_ms} ms)");
     }
 }

@@ -15,22 +15,7 @@ pub async fn mount<C: yew::BaseComponent<Properties = ()>>() -> web_sys::Element
 #[wasm_bindgen_test]
 async fn the_shell_shows_title_cluster_area_and_controls() {
     let root = mount::<App>().await;
-    assert_eq!(
-        root.query_selector("header h1")
-            .unwrap()
-            .unwrap()
-            .text_content()
-            .unwrap(),
-        "kafka-lab"
-    );
-    assert!(
-        root.query_selector("[aria-label='Cluster']")
-            .unwrap()
-            .is_some()
-    );
-    assert!(
-        root.query_selector("[aria-label='Controls']")
-            .unwrap()
-            .is_some()
-    );
+    assert_eq!(root.query_selector("header h1").unwrap().unwrap().text_content().unwrap(), "kafka-lab");
+    assert!(root.query_selector("[aria-label='Cluster']").unwrap().is_some());
+    assert!(root.query_selector("[aria-label='Controls']").unwrap().is_some());
 }

@@ -12,12 +12,10 @@ use serde_json::Value;
 
 use super::CaseOutcome;
 use crate::cli::assign::parse_assignment_input;
-use crate::kafka::group::assignor::server_spec::{
-    ServerAssignment, ServerGroupSpec, ServerMember, TopicPartitions,
-};
+use crate::kafka::group::assignor::server_spec::{ServerAssignment, ServerGroupSpec, ServerMember, TopicPartitions};
 use crate::kafka::group::assignor::{
-    self, Assignment, AssignmentInput, AssignorName, Transfers, cooperative_sticky, server_range,
-    server_uniform, sticky,
+    self, Assignment, AssignmentInput, AssignorName, Transfers, cooperative_sticky, server_range, server_uniform,
+    sticky,
 };
 use crate::kafka::ids::TopicPartition;
 
@@ -29,14 +27,9 @@ pub fn check(doc: &Value) -> Vec<CaseOutcome> {
     let mut outcomes = Vec::new();
     for (section, cases) in sections {
         // Keys like `_sorting_rules` hold prose, not cases.
-        let Some(cases) = cases.as_array() else {
-            continue;
-        };
+        let Some(cases) = cases.as_array() else { continue };
         for (index, case) in cases.iter().enumerate() {
-            let name = case
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or("(unnamed)");
+            let name = case.get("name").and_then(Value::as_str).unwrap_or("(unnamed)");
             let label = format!("assignors.{section}[{index}] {name}");
             let verdict = check_case(section, case);
             outcomes.push(match verdict {
@@ -71,9 +64,7 @@ fn compare_mode(case: &Value) -> Result<Compare, String> {
     match case.get("compare").and_then(Value::as_str) {
         None | Some("exact_order") => Ok(Compare::ExactOrder),
         Some("set") => Ok(Compare::Set),
-        Some(other) => Err(format!(
-            "malformed case: compare '{other}' is neither exact_order nor set"
-        )),
+        Some(other) => Err(format!("malformed case: compare '{other}' is neither exact_order nor set")),
     }
 }
 
@@ -90,24 +81,18 @@ fn client_input(case: &Value) -> Result<AssignmentInput, String> {
 fn check_plain(strategy: AssignorName, case: &Value) -> Result<(), String> {
     let input = client_input(case)?;
     let compare = compare_mode(case)?;
-    let got = assignor::assign(strategy, &input)
-        .map_err(|e| format!("the engine refused the case: {e}"))?;
-    let expected =
-        expected_assignment(case, "expected")?.ok_or("malformed case: no \"expected\"")?;
+    let got = assignor::assign(strategy, &input).map_err(|e| format!("the engine refused the case: {e}"))?;
+    let expected = expected_assignment(case, "expected")?.ok_or("malformed case: no \"expected\"")?;
     differences("expected", &expected, &got, compare)
 }
 
 fn check_sticky(case: &Value) -> Result<(), String> {
     let input = client_input(case)?;
     let compare = compare_mode(case)?;
-    let outcome =
-        sticky::assign(&input).map_err(|e| format!("the engine refused the case: {e}"))?;
+    let outcome = sticky::assign(&input).map_err(|e| format!("the engine refused the case: {e}"))?;
     let mut problems = Vec::new();
     if let Some(expected) = expected_assignment(case, "expected")? {
-        collect(
-            &mut problems,
-            differences("expected", &expected, &outcome.assignment, compare),
-        );
+        collect(&mut problems, differences("expected", &expected, &outcome.assignment, compare));
     }
     if let Some(expected) = case.get("expected_partitions_transferring_ownership") {
         // Kafka's general builder leaves the field null; the cooperative assignor then derives the
@@ -115,9 +100,7 @@ fn check_sticky(case: &Value) -> Result<(), String> {
         let got = outcome
             .partitions_transferring_ownership
             .clone()
-            .unwrap_or_else(|| {
-                cooperative_sticky::transfers_from_owned_partitions(&input, &outcome.assignment)
-            });
+            .unwrap_or_else(|| cooperative_sticky::transfers_from_owned_partitions(&input, &outcome.assignment));
         let null_ok = outcome.partitions_transferring_ownership.is_none() || got.is_empty();
         collect(&mut problems, transfer_differences(expected, &got, null_ok));
     }
@@ -127,35 +110,20 @@ fn check_sticky(case: &Value) -> Result<(), String> {
 fn check_cooperative(case: &Value) -> Result<(), String> {
     let input = client_input(case)?;
     let compare = compare_mode(case)?;
-    let round = cooperative_sticky::assign(&input)
-        .map_err(|e| format!("the engine refused the case: {e}"))?;
+    let round = cooperative_sticky::assign(&input).map_err(|e| format!("the engine refused the case: {e}"))?;
     let mut problems = Vec::new();
     for key in ["expected", "expected_first_round"] {
         if let Some(expected) = expected_assignment(case, key)? {
-            collect(
-                &mut problems,
-                differences(key, &expected, &round.assignment, compare),
-            );
+            collect(&mut problems, differences(key, &expected, &round.assignment, compare));
         }
     }
     if let Some(expected) = expected_assignment(case, "expected_converged")? {
         let rebalances = cooperative_sticky::assign_until_converged(&input)
             .map_err(|e| format!("the engine refused the case: {e}"))?;
-        collect(
-            &mut problems,
-            differences(
-                "expected_converged",
-                &expected,
-                &rebalances.converged,
-                compare,
-            ),
-        );
+        collect(&mut problems, differences("expected_converged", &expected, &rebalances.converged, compare));
     }
     if let Some(expected) = case.get("expected_partitions_transferring_ownership") {
-        collect(
-            &mut problems,
-            transfer_differences(expected, &round.partitions_transferring_ownership, true),
-        );
+        collect(&mut problems, transfer_differences(expected, &round.partitions_transferring_ownership, true));
     }
     verdict(problems)
 }
@@ -167,26 +135,16 @@ fn collect(problems: &mut Vec<String>, result: Result<(), String>) {
 }
 
 fn verdict(problems: Vec<String>) -> Result<(), String> {
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("; "))
-    }
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
 }
 
 /// Reads `case[key]` as `{member: [[topic, partition], ...]}`, if present.
 fn expected_assignment(case: &Value, key: &str) -> Result<Option<Assignment>, String> {
-    let Some(value) = case.get(key) else {
-        return Ok(None);
-    };
-    let object = value
-        .as_object()
-        .ok_or_else(|| format!("malformed case: {key} is not an object of member lists"))?;
+    let Some(value) = case.get(key) else { return Ok(None) };
+    let object = value.as_object().ok_or_else(|| format!("malformed case: {key} is not an object of member lists"))?;
     let mut assignment = Assignment::new();
     for (member, list) in object {
-        let items = list
-            .as_array()
-            .ok_or_else(|| format!("malformed case: {key}.{member} is not a list"))?;
+        let items = list.as_array().ok_or_else(|| format!("malformed case: {key}.{member} is not a list"))?;
         let partitions = items
             .iter()
             .map(|item| match item.as_array().map(Vec::as_slice) {
@@ -194,14 +152,8 @@ fn expected_assignment(case: &Value, key: &str) -> Result<Option<Assignment>, St
                     .as_u64()
                     .and_then(|n| u32::try_from(n).ok())
                     .map(|n| TopicPartition::new(topic.as_str(), n))
-                    .ok_or_else(|| {
-                        format!(
-                            "malformed case: {key}.{member} has a bad partition number {number}"
-                        )
-                    }),
-                _ => Err(format!(
-                    "malformed case: {key}.{member} holds {item}, not a [topic, partition] pair"
-                )),
+                    .ok_or_else(|| format!("malformed case: {key}.{member} has a bad partition number {number}")),
+                _ => Err(format!("malformed case: {key}.{member} holds {item}, not a [topic, partition] pair")),
             })
             .collect::<Result<Vec<_>, _>>()?;
         assignment.insert(member.clone(), partitions);
@@ -210,12 +162,7 @@ fn expected_assignment(case: &Value, key: &str) -> Result<Option<Assignment>, St
 }
 
 /// Compares two assignments member by member; a member missing on one side counts as empty.
-fn differences(
-    label: &str,
-    expected: &Assignment,
-    got: &Assignment,
-    compare: Compare,
-) -> Result<(), String> {
+fn differences(label: &str, expected: &Assignment, got: &Assignment, compare: Compare) -> Result<(), String> {
     let members: SortedSet<&String> = expected.keys().chain(got.keys()).collect();
     let mut problems = Vec::new();
     for member in members {
@@ -226,11 +173,7 @@ fn differences(
             Compare::Set => sorted(want) == sorted(have),
         };
         if !same {
-            problems.push(format!(
-                "{label} {member}: want [{}], got [{}]",
-                listing(want),
-                listing(have)
-            ));
+            problems.push(format!("{label} {member}: want [{}], got [{}]", listing(want), listing(have)));
         }
     }
     verdict(problems)
@@ -243,40 +186,23 @@ fn sorted(list: &[TopicPartition]) -> Vec<TopicPartition> {
 }
 
 fn listing(list: &[TopicPartition]) -> String {
-    list.iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+    list.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
 /// Compares `{"topic-p": new_owner}` with the engine's transfers. `null` expects none tracked.
 fn transfer_differences(expected: &Value, got: &Transfers, null_ok: bool) -> Result<(), String> {
-    let got: SortedMap<String, String> = got
-        .iter()
-        .map(|(p, owner)| (p.to_string(), owner.clone()))
-        .collect();
+    let got: SortedMap<String, String> = got.iter().map(|(p, owner)| (p.to_string(), owner.clone())).collect();
     if expected.is_null() {
-        return if null_ok {
-            Ok(())
-        } else {
-            Err(format!("transfers: want null, got {got:?}"))
-        };
+        return if null_ok { Ok(()) } else { Err(format!("transfers: want null, got {got:?}")) };
     }
-    let object = expected
-        .as_object()
-        .ok_or("malformed case: expected_partitions_transferring_ownership is not an object")?;
+    let object =
+        expected.as_object().ok_or("malformed case: expected_partitions_transferring_ownership is not an object")?;
     let want = object
         .iter()
         .map(|(p, owner)| owner.as_str().map(|o| (p.clone(), o.to_string())))
         .collect::<Option<SortedMap<_, _>>>()
-        .ok_or(
-            "malformed case: expected_partitions_transferring_ownership values must be member ids",
-        )?;
-    if want == got {
-        Ok(())
-    } else {
-        Err(format!("transfers: want {want:?}, got {got:?}"))
-    }
+        .ok_or("malformed case: expected_partitions_transferring_ownership values must be member ids")?;
+    if want == got { Ok(()) } else { Err(format!("transfers: want {want:?}, got {got:?}")) }
 }
 
 fn check_server(
@@ -285,26 +211,18 @@ fn check_server(
 ) -> Result<(), String> {
     let spec = server_spec(case)?;
     let got = assign(&spec).map_err(|e| format!("the engine refused the case: {e}"))?;
-    let expected = case
-        .get("expected")
-        .and_then(Value::as_object)
-        .ok_or("malformed case: no \"expected\" object")?;
+    let expected = case.get("expected").and_then(Value::as_object).ok_or("malformed case: no \"expected\" object")?;
     let mut want = ServerAssignment::new();
     for (member, topics) in expected {
-        want.insert(
-            member.clone(),
-            topic_partitions(topics, &format!("expected.{member}"))?,
-        );
+        want.insert(member.clone(), topic_partitions(topics, &format!("expected.{member}"))?);
     }
     let members: SortedSet<&String> = want.keys().chain(got.keys()).collect();
     let empty = TopicPartitions::new();
     let problems: Vec<String> = members
         .into_iter()
         .filter_map(|member| {
-            let (w, g) = (
-                without_empty(want.get(member).unwrap_or(&empty)),
-                without_empty(got.get(member).unwrap_or(&empty)),
-            );
+            let (w, g) =
+                (without_empty(want.get(member).unwrap_or(&empty)), without_empty(got.get(member).unwrap_or(&empty)));
             (w != g).then(|| format!("{member}: want {w:?}, got {g:?}"))
         })
         .collect();
@@ -312,11 +230,7 @@ fn check_server(
 }
 
 fn without_empty(partitions: &TopicPartitions) -> TopicPartitions {
-    partitions
-        .iter()
-        .filter(|(_, set)| !set.is_empty())
-        .map(|(t, set)| (t.clone(), set.clone()))
-        .collect()
+    partitions.iter().filter(|(_, set)| !set.is_empty()).map(|(t, set)| (t.clone(), set.clone())).collect()
 }
 
 fn server_spec(case: &Value) -> Result<ServerGroupSpec, String> {
@@ -325,11 +239,7 @@ fn server_spec(case: &Value) -> Result<ServerGroupSpec, String> {
         .and_then(Value::as_object)
         .ok_or("malformed case: \"topics\" is not an object")?
         .iter()
-        .map(|(t, n)| {
-            n.as_u64()
-                .and_then(|n| u32::try_from(n).ok())
-                .map(|n| (t.clone(), n))
-        })
+        .map(|(t, n)| n.as_u64().and_then(|n| u32::try_from(n).ok()).map(|n| (t.clone(), n)))
         .collect::<Option<SortedMap<_, _>>>()
         .ok_or("malformed case: a partition count is not a non-negative integer")?;
     let members = case
@@ -343,59 +253,38 @@ fn server_spec(case: &Value) -> Result<ServerGroupSpec, String> {
     Ok(ServerGroupSpec {
         topics,
         members,
-        member_iteration_order: string_list(
-            case.get("member_iteration_order"),
-            "member_iteration_order",
-        )?,
-        topic_iteration_order: string_list(
-            case.get("topic_iteration_order"),
-            "topic_iteration_order",
-        )?,
+        member_iteration_order: string_list(case.get("member_iteration_order"), "member_iteration_order")?,
+        topic_iteration_order: string_list(case.get("topic_iteration_order"), "topic_iteration_order")?,
     })
 }
 
 fn server_member(value: &Value, index: usize) -> Result<ServerMember, String> {
     let at = format!("members[{index}]");
-    let member_id = value
-        .get("member_id")
-        .and_then(Value::as_str)
-        .ok_or(format!("malformed case: {at}.member_id"))?;
+    let member_id = value.get("member_id").and_then(Value::as_str).ok_or(format!("malformed case: {at}.member_id"))?;
     let group_instance_id = match value.get("group_instance_id") {
         None | Some(Value::Null) => None,
         Some(Value::String(id)) => Some(id.clone()),
         Some(_) => return Err(format!("malformed case: {at}.group_instance_id")),
     };
-    let topics =
-        string_list(value.get("subscription"), &format!("{at}.subscription"))?.unwrap_or_default();
+    let topics = string_list(value.get("subscription"), &format!("{at}.subscription"))?.unwrap_or_default();
     let current_assignment = match value.get("current_assignment") {
         None | Some(Value::Null) => TopicPartitions::new(),
         Some(v) => topic_partitions(v, &format!("{at}.current_assignment"))?,
     };
-    Ok(ServerMember {
-        member_id: member_id.to_string(),
-        group_instance_id,
-        topics,
-        current_assignment,
-    })
+    Ok(ServerMember { member_id: member_id.to_string(), group_instance_id, topics, current_assignment })
 }
 
 fn topic_partitions(value: &Value, at: &str) -> Result<TopicPartitions, String> {
-    let object = value.as_object().ok_or(format!(
-        "malformed case: {at} is not an object of topic to partitions"
-    ))?;
+    let object = value.as_object().ok_or(format!("malformed case: {at} is not an object of topic to partitions"))?;
     object
         .iter()
         .map(|(topic, ids)| {
             ids.as_array()
                 .and_then(|ids| {
-                    ids.iter()
-                        .map(|p| p.as_u64().and_then(|n| u32::try_from(n).ok()))
-                        .collect::<Option<SortedSet<_>>>()
+                    ids.iter().map(|p| p.as_u64().and_then(|n| u32::try_from(n).ok())).collect::<Option<SortedSet<_>>>()
                 })
                 .map(|set| (topic.clone(), set))
-                .ok_or(format!(
-                    "malformed case: {at}.{topic} is not a list of partition numbers"
-                ))
+                .ok_or(format!("malformed case: {at}.{topic} is not a list of partition numbers"))
         })
         .collect()
 }
@@ -419,34 +308,19 @@ mod tests {
     use serde_json::json;
 
     fn public_vectors() -> Value {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/data/public_vectors.json"
-        );
-        let text =
-            std::fs::read_to_string(path).expect("the public vectors ship with the repository");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/public_vectors.json");
+        let text = std::fs::read_to_string(path).expect("the public vectors ship with the repository");
         serde_json::from_str(&text).expect("the public vectors are JSON")
     }
 
     #[test]
     fn every_public_assignor_vector_passes() {
         let outcomes = check(&public_vectors());
-        let failures: Vec<String> = outcomes
-            .iter()
-            .filter(|o| !o.passed)
-            .map(|o| format!("{}: {}", o.case, o.detail))
-            .collect();
+        let failures: Vec<String> =
+            outcomes.iter().filter(|o| !o.passed).map(|o| format!("{}: {}", o.case, o.detail)).collect();
         assert!(failures.is_empty(), "{}", failures.join("\n"));
-        assert_eq!(
-            outcomes.len(),
-            18,
-            "range 5, roundrobin 4, sticky 7, cooperative 2"
-        );
-        assert!(
-            outcomes
-                .iter()
-                .any(|o| o.case == "assignors.range[0] one_consumer_one_topic")
-        );
+        assert_eq!(outcomes.len(), 18, "range 5, roundrobin 4, sticky 7, cooperative 2");
+        assert!(outcomes.iter().any(|o| o.case == "assignors.range[0] one_consumer_one_topic"));
     }
 
     #[test]
@@ -458,13 +332,7 @@ mod tests {
         }]}});
         let outcomes = check(&doc);
         assert!(!outcomes[0].passed);
-        assert!(
-            outcomes[0]
-                .detail
-                .contains("expected a: want [t-1], got [t-0]"),
-            "{}",
-            outcomes[0].detail
-        );
+        assert!(outcomes[0].detail.contains("expected a: want [t-1], got [t-0]"), "{}", outcomes[0].detail);
     }
 
     #[test]
@@ -500,11 +368,7 @@ mod tests {
         let outcomes = check(&doc);
         assert_eq!(outcomes.len(), 5);
         assert!(outcomes.iter().all(|o| !o.passed), "{outcomes:?}");
-        assert!(
-            outcomes
-                .iter()
-                .any(|o| o.detail.contains("no assignor section 'frobnicate'"))
-        );
+        assert!(outcomes.iter().any(|o| o.detail.contains("no assignor section 'frobnicate'")));
     }
 
     #[test]

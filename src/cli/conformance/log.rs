@@ -12,16 +12,7 @@ use std::rc::Rc;
 /// A single-record batch with value "test" and no key, as in UnifiedLogTest: 72 bytes.
 fn test_batch(base_offset: u64, timestamp_ms: u64) -> Batch {
     let mut b = BatchBuilder::new();
-    b.push(
-        RecordId {
-            producer: 0,
-            sequence: base_offset,
-        },
-        timestamp_ms,
-        None,
-        RecordValue::Text("test".into()),
-        Rc::from([]),
-    );
+    b.push(RecordId { producer: 0, sequence: base_offset }, timestamp_ms, None, RecordValue::Text("test".into()), Rc::from([]));
     let (records, size_bytes, max_timestamp_ms) = b.finish();
     Batch {
         base_offset,
@@ -50,19 +41,10 @@ pub fn check(doc: &Value) -> Vec<CaseOutcome> {
 }
 
 fn check_roll(name: String, case: &Value, s: u64) -> CaseOutcome {
-    let (Some(segment_bytes), Some(appends)) =
-        (size(&case["segment_bytes"], s), case["appends"].as_u64())
-    else {
+    let (Some(segment_bytes), Some(appends)) = (size(&case["segment_bytes"], s), case["appends"].as_u64()) else {
         return CaseOutcome::fail(name, "needs segment_bytes (a size in S) and appends");
     };
-    let mut log = Log::new(
-        LogConfig {
-            segment_bytes,
-            ..LogConfig::default()
-        },
-        Tick(0),
-        Rng::new(0),
-    );
+    let mut log = Log::new(LogConfig { segment_bytes, ..LogConfig::default() }, Tick(0), Rng::new(0));
     for _ in 0..appends {
         let batch = test_batch(log.log_end_offset(), 1000);
         log.append(batch, Tick(1000));
@@ -72,34 +54,22 @@ fn check_roll(name: String, case: &Value, s: u64) -> CaseOutcome {
         let expected: Vec<u64> = expected.iter().filter_map(Value::as_u64).collect();
         return CaseOutcome::compare(name, &bases, &expected);
     }
-    match case["expected_segments_after_append"]
-        .as_u64()
-        .or(case["expected_segments"].as_u64())
-    {
+    match case["expected_segments_after_append"].as_u64().or(case["expected_segments"].as_u64()) {
         Some(expected) => CaseOutcome::compare(name, &(bases.len() as u64), &expected),
         None => CaseOutcome::fail(name, "needs expected_base_offsets or expected_segments"),
     }
 }
 
 fn check_retention(name: String, case: &Value, s: u64) -> CaseOutcome {
-    let Some(sizes) = case["segments_bytes"]
-        .as_array()
-        .and_then(|a| a.iter().map(|v| size(v, s)).collect::<Option<Vec<u64>>>())
+    let Some(sizes) = case["segments_bytes"].as_array().and_then(|a| a.iter().map(|v| size(v, s)).collect::<Option<Vec<u64>>>())
     else {
         return CaseOutcome::fail(name, "segments_bytes must list sizes in S");
     };
     let mut facts = Vec::new();
     let mut offset = 0;
     for (i, &bytes) in sizes.iter().enumerate() {
-        let timestamp = case["segment_largest_timestamps_ms"]
-            .get(i)
-            .and_then(Value::as_u64)
-            .unwrap_or(0);
-        facts.push(SegmentFacts {
-            base_offset: offset,
-            size_bytes: bytes,
-            largest_timestamp_ms: timestamp,
-        });
+        let timestamp = case["segment_largest_timestamps_ms"].get(i).and_then(Value::as_u64).unwrap_or(0);
+        facts.push(SegmentFacts { base_offset: offset, size_bytes: bytes, largest_timestamp_ms: timestamp });
         offset += bytes / s;
     }
     let leo = offset;
@@ -114,9 +84,7 @@ fn check_retention(name: String, case: &Value, s: u64) -> CaseOutcome {
             Value::Null => -1,
             v => size(v, s).map_or(-1, |b| b as i64),
         },
-        delete: case["cleanup_policy"]
-            .as_str()
-            .is_none_or(|p| p.contains("delete")),
+        delete: case["cleanup_policy"].as_str().is_none_or(|p| p.contains("delete")),
     };
     let log = LogFacts {
         log_start_offset: case["log_start_offset"].as_u64().unwrap_or(0),
@@ -126,11 +94,7 @@ fn check_retention(name: String, case: &Value, s: u64) -> CaseOutcome {
     };
     let deleted = retention::plan(&facts, log, policy).len();
     // Deleting every segment leaves the new empty active segment Kafka rolls first.
-    let remaining = if deleted == facts.len() {
-        1
-    } else {
-        (facts.len() - deleted) as u64
-    };
+    let remaining = if deleted == facts.len() { 1 } else { (facts.len() - deleted) as u64 };
     match case["expected_segments_remaining"].as_u64() {
         Some(expected) => CaseOutcome::compare(name, &remaining, &expected),
         None => CaseOutcome::fail(name, "needs expected_segments_remaining"),
@@ -143,11 +107,7 @@ fn size(value: &Value, s: u64) -> Option<u64> {
         Value::Number(n) => n.as_u64(),
         Value::String(text) => {
             let text = text.replace("(active)", "");
-            let mut parser = SizeExpr {
-                chars: text.chars().filter(|c| !c.is_whitespace()).collect(),
-                at: 0,
-                s,
-            };
+            let mut parser = SizeExpr { chars: text.chars().filter(|c| !c.is_whitespace()).collect(), at: 0, s };
             let v = parser.expr()?;
             (parser.at == parser.chars.len() && v >= 0).then_some(v as u64)
         }
@@ -172,11 +132,7 @@ impl SizeExpr {
         while let Some(op @ ('+' | '-')) = self.peek() {
             self.at += 1;
             let rhs = self.term()?;
-            v = if op == '+' {
-                v.checked_add(rhs)?
-            } else {
-                v.checked_sub(rhs)?
-            };
+            v = if op == '+' { v.checked_add(rhs)? } else { v.checked_sub(rhs)? };
         }
         Some(v)
     }
@@ -213,11 +169,7 @@ impl SizeExpr {
                 while self.peek().is_some_and(|c| c.is_ascii_digit()) {
                     self.at += 1;
                 }
-                self.chars[start..self.at]
-                    .iter()
-                    .collect::<String>()
-                    .parse()
-                    .ok()
+                self.chars[start..self.at].iter().collect::<String>().parse().ok()
             }
             _ => None,
         }

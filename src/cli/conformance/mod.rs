@@ -25,27 +25,15 @@ pub struct CaseOutcome {
 
 impl CaseOutcome {
     pub fn pass(case: String) -> CaseOutcome {
-        CaseOutcome {
-            case,
-            passed: true,
-            detail: String::new(),
-        }
+        CaseOutcome { case, passed: true, detail: String::new() }
     }
 
     pub fn fail(case: String, detail: impl Into<String>) -> CaseOutcome {
-        CaseOutcome {
-            case,
-            passed: false,
-            detail: detail.into(),
-        }
+        CaseOutcome { case, passed: false, detail: detail.into() }
     }
 
     /// Passes when `got == expected`, else records both.
-    pub fn compare<T: PartialEq + std::fmt::Debug>(
-        case: String,
-        got: &T,
-        expected: &T,
-    ) -> CaseOutcome {
+    pub fn compare<T: PartialEq + std::fmt::Debug>(case: String, got: &T, expected: &T) -> CaseOutcome {
         if got == expected {
             CaseOutcome::pass(case)
         } else {
@@ -78,10 +66,7 @@ pub(crate) fn named_cases<'a>(array: &'a Value, label: &str) -> Vec<(String, &'a
                 .iter()
                 .enumerate()
                 .map(|(i, case)| {
-                    let name = case["name"]
-                        .as_str()
-                        .or(case["key_utf8"].as_str())
-                        .unwrap_or("");
+                    let name = case["name"].as_str().or(case["key_utf8"].as_str()).unwrap_or("");
                     (format!("{label}[{i}] {name}").trim_end().to_string(), case)
                 })
                 .collect()
@@ -94,10 +79,7 @@ pub(crate) fn hex_bytes(hex: &str) -> Option<Vec<u8>> {
     if hex.len() % 2 != 0 || !hex.is_ascii() {
         return None;
     }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
-        .collect()
+    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok()).collect()
 }
 
 const CONFORMANCE_USAGE: &str = "\
@@ -117,9 +99,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
                 let _ = write!(io.out, "{CONFORMANCE_USAGE}");
                 return 0;
             }
-            Ok(Some(lexopt::Arg::Value(v))) if file.is_none() => {
-                file = Some(v.to_string_lossy().into_owned())
-            }
+            Ok(Some(lexopt::Arg::Value(v))) if file.is_none() => file = Some(v.to_string_lossy().into_owned()),
             Ok(Some(other)) => return io.usage_error(CONFORMANCE_USAGE, other.unexpected()),
             Err(e) => return io.usage_error(CONFORMANCE_USAGE, e),
         }
@@ -141,11 +121,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
             let _ = writeln!(io.out, "FAIL  {}: {}", o.case, o.detail);
         }
     }
-    let _ = writeln!(
-        io.out,
-        "{} passed, {} failed",
-        outcomes.len() - failed,
-        failed
-    );
+    let _ = writeln!(io.out, "{} passed, {} failed", outcomes.len() - failed, failed);
     if failed > 0 { EXIT_CHECK_FAILED } else { 0 }
 }
+

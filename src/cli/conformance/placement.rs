@@ -10,8 +10,8 @@
 use super::CaseOutcome;
 use crate::kafka::BrokerId;
 use crate::kafka::placement::{
-    BrokerMetadata, JavaRandom, JavaUtilRandom, MockRandom, PlacementError, RackList,
-    ReplicaAssignment, StripedReplicaPlacer, UsableBroker, assign_replicas_to_brokers,
+    BrokerMetadata, JavaRandom, JavaUtilRandom, MockRandom, PlacementError, RackList, ReplicaAssignment,
+    StripedReplicaPlacer, UsableBroker, assign_replicas_to_brokers,
 };
 use crate::kafka::replication::election::LeaderRecoveryState;
 use crate::kafka::replication::election::kraft::{
@@ -20,8 +20,8 @@ use crate::kafka::replication::election::kraft::{
 use crate::kafka::replication::election::zk;
 use crate::kafka::replication::epoch_cache::LeaderEpochCache;
 use crate::sim::rng::Rng;
-use crate::sim::sorted::{SortedMap, SortedSet};
 use serde_json::Value;
+use crate::sim::sorted::{SortedMap, SortedSet};
 
 /// Runs every case of the three sections present in `doc`.
 pub fn check(doc: &Value) -> Vec<CaseOutcome> {
@@ -37,29 +37,19 @@ pub fn check(doc: &Value) -> Vec<CaseOutcome> {
                         continue; // Notes such as `_rules`, as other sections carry.
                     }
                     let label = format!("leader_election.{kind}");
-                    check_section(cases, &label, &mut outcomes, |case| {
-                        check_election(kind, case)
-                    });
+                    check_section(cases, &label, &mut outcomes, |case| check_election(kind, case));
                 }
             }
             Value::Array(_) => check_section(section, "leader_election", &mut outcomes, |case| {
-                let kind =
-                    text(case, &["kind", "type", "algorithm", "strategy"]).unwrap_or_default();
+                let kind = text(case, &["kind", "type", "algorithm", "strategy"]).unwrap_or_default();
                 check_election(&kind, case)
             }),
-            _ => outcomes.push(CaseOutcome::fail(
-                "leader_election".into(),
-                "expected an object of kinds, each a list of cases",
-            )),
+            _ => outcomes
+                .push(CaseOutcome::fail("leader_election".into(), "expected an object of kinds, each a list of cases")),
         }
     }
     if let Some(section) = doc.get("leader_epoch_cache") {
-        check_section(
-            section,
-            "leader_epoch_cache",
-            &mut outcomes,
-            check_epoch_cache,
-        );
+        check_section(section, "leader_epoch_cache", &mut outcomes, check_epoch_cache);
     }
     outcomes
 }
@@ -72,28 +62,18 @@ fn check_section(
     outcomes: &mut Vec<CaseOutcome>,
     run: impl Fn(&Value) -> Result<(), String>,
 ) {
-    let suffix_fields: &[&str] = if label == "replica_placement" {
-        &["algorithm", "name"]
-    } else {
-        &["name"]
-    };
+    let suffix_fields: &[&str] = if label == "replica_placement" { &["algorithm", "name"] } else { &["name"] };
     let cases = match section {
         Value::Array(cases) => cases,
         Value::Object(map) => match map.get("cases") {
             Some(Value::Array(cases)) => cases,
             _ => {
-                outcomes.push(CaseOutcome::fail(
-                    label.to_owned(),
-                    "expected a list of cases",
-                ));
+                outcomes.push(CaseOutcome::fail(label.to_owned(), "expected a list of cases"));
                 return;
             }
         },
         _ => {
-            outcomes.push(CaseOutcome::fail(
-                label.to_owned(),
-                "expected a list of cases",
-            ));
+            outcomes.push(CaseOutcome::fail(label.to_owned(), "expected a list of cases"));
             return;
         }
     };
@@ -115,43 +95,29 @@ fn check_section(
 /// The first of `names` present in `case.input`, then in `case` (a present `null` counts as present).
 fn field<'a>(case: &'a Value, names: &[&str]) -> Option<&'a Value> {
     let scopes = [case.get("input"), case.get("inputs"), Some(case)];
-    scopes
-        .into_iter()
-        .flatten()
-        .find_map(|scope| names.iter().find_map(|name| scope.get(*name)))
+    scopes.into_iter().flatten().find_map(|scope| names.iter().find_map(|name| scope.get(*name)))
 }
 
 fn text(case: &Value, names: &[&str]) -> Option<String> {
-    case.is_object()
-        .then(|| {
-            names
-                .iter()
-                .find_map(|n| case.get(*n)?.as_str().map(str::to_owned))
-        })
-        .flatten()
+    case.is_object().then(|| names.iter().find_map(|n| case.get(*n)?.as_str().map(str::to_owned))).flatten()
 }
 
 fn as_int(value: &Value) -> Option<i64> {
-    value
-        .as_i64()
-        .or_else(|| value.as_str()?.trim().parse().ok())
+    value.as_i64().or_else(|| value.as_str()?.trim().parse().ok())
 }
 
 fn int_field(case: &Value, names: &[&str]) -> Result<Option<i64>, String> {
     match field(case, names) {
         None | Some(Value::Null) => Ok(None),
-        Some(value) => as_int(value)
-            .map(Some)
-            .ok_or_else(|| format!("`{}` should be an integer, got {value}", names[0])),
+        Some(value) => {
+            as_int(value).map(Some).ok_or_else(|| format!("`{}` should be an integer, got {value}", names[0]))
+        }
     }
 }
 
 fn i32_field(case: &Value, names: &[&str]) -> Result<Option<i32>, String> {
     int_field(case, names)?
-        .map(|n| {
-            i32::try_from(n)
-                .map_err(|_| format!("`{}` = {n} is outside Java's int range", names[0]))
-        })
+        .map(|n| i32::try_from(n).map_err(|_| format!("`{}` = {n} is outside Java's int range", names[0])))
         .transpose()
 }
 
@@ -160,17 +126,11 @@ fn required_i32(case: &Value, names: &[&str]) -> Result<i32, String> {
 }
 
 fn bool_field(case: &Value, names: &[&str]) -> Option<bool> {
-    field(case, names).and_then(|v| {
-        v.as_bool()
-            .or_else(|| v.as_str().map(|s| s.eq_ignore_ascii_case("true")))
-    })
+    field(case, names).and_then(|v| v.as_bool().or_else(|| v.as_str().map(|s| s.eq_ignore_ascii_case("true"))))
 }
 
 fn broker_id(value: &Value) -> Result<BrokerId, String> {
-    as_int(value)
-        .and_then(|n| u32::try_from(n).ok())
-        .map(BrokerId)
-        .ok_or_else(|| format!("{value} is not a broker id"))
+    as_int(value).and_then(|n| u32::try_from(n).ok()).map(BrokerId).ok_or_else(|| format!("{value} is not a broker id"))
 }
 
 /// A broker that may be absent: `null`, `-1` (Kafka's NO_LEADER) or missing mean none.
@@ -183,20 +143,13 @@ fn optional_broker(value: Option<&Value>) -> Result<Option<BrokerId>, String> {
 }
 
 fn broker_list(value: &Value) -> Result<Vec<BrokerId>, String> {
-    value
-        .as_array()
-        .ok_or_else(|| format!("{value} is not a list of broker ids"))?
-        .iter()
-        .map(broker_id)
-        .collect()
+    value.as_array().ok_or_else(|| format!("{value} is not a list of broker ids"))?.iter().map(broker_id).collect()
 }
 
 fn broker_list_field(case: &Value, names: &[&str]) -> Result<Option<Vec<BrokerId>>, String> {
     match field(case, names) {
         None | Some(Value::Null) => Ok(None),
-        Some(value) => broker_list(value)
-            .map(Some)
-            .map_err(|e| format!("`{}`: {e}", names[0])),
+        Some(value) => broker_list(value).map(Some).map_err(|e| format!("`{}`: {e}", names[0])),
     }
 }
 
@@ -226,16 +179,7 @@ fn matches_error(expected: &Value, exception: &str, message: &str) -> bool {
 
 /// An expected error, wherever the case puts it.
 fn expected_error(case: &Value) -> Option<&Value> {
-    if let Some(e) = field(
-        case,
-        &[
-            "expected_error",
-            "expected_exception",
-            "error",
-            "exception",
-            "throws",
-        ],
-    ) {
+    if let Some(e) = field(case, &["expected_error", "expected_exception", "error", "exception", "throws"]) {
         return Some(e);
     }
     let expected = case.get("expected")?;
@@ -248,17 +192,9 @@ fn expected_error(case: &Value) -> Option<&Value> {
 
 fn compare_error(case: &Value, error: &PlacementError) -> Result<(), String> {
     match expected_error(case) {
-        Some(expected) if matches_error(expected, error.kafka_exception(), &error.to_string()) => {
-            Ok(())
-        }
-        Some(expected) => Err(format!(
-            "expected error {expected}, got {}: {error}",
-            error.kafka_exception()
-        )),
-        None => Err(format!(
-            "Kafka's placement was expected, got {}: {error}",
-            error.kafka_exception()
-        )),
+        Some(expected) if matches_error(expected, error.kafka_exception(), &error.to_string()) => Ok(()),
+        Some(expected) => Err(format!("expected error {expected}, got {}: {error}", error.kafka_exception())),
+        None => Err(format!("Kafka's placement was expected, got {}: {error}", error.kafka_exception())),
     }
 }
 
@@ -268,9 +204,7 @@ fn compare_error(case: &Value, error: &PlacementError) -> Result<(), String> {
 fn check_placement(case: &Value) -> Result<(), String> {
     let algorithm = text(case, &["algorithm"]).ok_or("missing `algorithm`")?;
     match algorithm.as_str() {
-        "admin_utils_rack_unaware" | "admin_utils_rack_aware" | "admin_utils" => {
-            check_admin_utils(case)
-        }
+        "admin_utils_rack_unaware" | "admin_utils_rack_aware" | "admin_utils" => check_admin_utils(case),
         "striped" | "striped_replica_placer" | "kraft_striped" => check_striped(case),
         other => Err(format!(
             "unknown algorithm '{other}' (known: admin_utils_rack_unaware, admin_utils_rack_aware, striped)"
@@ -290,17 +224,12 @@ fn rack_map(case: &Value) -> Result<Option<SortedMap<BrokerId, Option<String>>>,
         "rackInfo",
         "rack_info",
     ];
-    let Some(value) = field(case, &names) else {
-        return Ok(None);
-    };
+    let Some(value) = field(case, &names) else { return Ok(None) };
     let mut map = SortedMap::new();
     match value {
         Value::Object(entries) => {
             for (id, rack) in entries {
-                let id = id
-                    .trim()
-                    .parse::<u32>()
-                    .map_err(|_| format!("rack map key '{id}' is not a broker id"))?;
+                let id = id.trim().parse::<u32>().map_err(|_| format!("rack map key '{id}' is not a broker id"))?;
                 map.insert(BrokerId(id), rack.as_str().map(str::to_owned));
             }
         }
@@ -311,11 +240,7 @@ fn rack_map(case: &Value) -> Result<Option<SortedMap<BrokerId, Option<String>>>,
             }
         }
         Value::Null => return Ok(None),
-        other => {
-            return Err(format!(
-                "`racks` should map broker ids to racks, got {other}"
-            ));
-        }
+        other => return Err(format!("`racks` should map broker ids to racks, got {other}")),
     }
     Ok(Some(map))
 }
@@ -323,10 +248,9 @@ fn rack_map(case: &Value) -> Result<Option<SortedMap<BrokerId, Option<String>>>,
 /// One broker written as `3`, `[3, "rack"]`, `[3, null]` or `{"id": 3, "rack": "rack"}`.
 fn broker_and_rack(value: &Value) -> Result<(BrokerId, Option<String>), String> {
     match value {
-        Value::Array(items) if !items.is_empty() => Ok((
-            broker_id(&items[0])?,
-            items.get(1).and_then(Value::as_str).map(str::to_owned),
-        )),
+        Value::Array(items) if !items.is_empty() => {
+            Ok((broker_id(&items[0])?, items.get(1).and_then(Value::as_str).map(str::to_owned)))
+        }
         Value::Object(map) => {
             let id = ["id", "broker", "broker_id", "brokerId", "node_id", "nodeId"]
                 .iter()
@@ -358,22 +282,13 @@ fn admin_brokers(case: &Value) -> Result<Vec<BrokerMetadata>, String> {
         Some(Value::Object(map)) => map
             .iter()
             .map(|(id, rack)| {
-                let id = id
-                    .trim()
-                    .parse::<u32>()
-                    .map_err(|_| format!("broker key '{id}' is not a broker id"))?;
-                Ok(BrokerMetadata {
-                    id: BrokerId(id),
-                    rack: rack.as_str().map(str::to_owned),
-                })
+                let id = id.trim().parse::<u32>().map_err(|_| format!("broker key '{id}' is not a broker id"))?;
+                Ok(BrokerMetadata { id: BrokerId(id), rack: rack.as_str().map(str::to_owned) })
             })
             .collect::<Result<_, String>>()?,
         Some(other) => return Err(format!("`brokers` should be a list, got {other}")),
         None => match &racks {
-            Some(map) => map
-                .keys()
-                .map(|&id| BrokerMetadata { id, rack: None })
-                .collect(),
+            Some(map) => map.keys().map(|&id| BrokerMetadata { id, rack: None }).collect(),
             None => return Err("missing `brokers`".into()),
         },
     };
@@ -384,41 +299,24 @@ fn admin_brokers(case: &Value) -> Result<Vec<BrokerMetadata>, String> {
             }
         }
     }
-    if let Some(without) = broker_list_field(case, &["brokers_without_rack", "brokersWithoutRack"])?
-    {
-        brokers.extend(
-            without
-                .into_iter()
-                .map(|id| BrokerMetadata { id, rack: None }),
-        );
+    if let Some(without) = broker_list_field(case, &["brokers_without_rack", "brokersWithoutRack"])? {
+        brokers.extend(without.into_iter().map(|id| BrokerMetadata { id, rack: None }));
     }
     Ok(brokers)
 }
 
 /// The expected placement as partition id → replicas, from `{"0": [..]}` or a list (ids from `first`).
-fn expected_placement(
-    expected: &Value,
-    first: i64,
-) -> Result<SortedMap<i64, Vec<BrokerId>>, String> {
+fn expected_placement(expected: &Value, first: i64) -> Result<SortedMap<i64, Vec<BrokerId>>, String> {
     match expected {
         Value::Object(map) => map
             .iter()
             .map(|(p, replicas)| {
-                let p = p
-                    .trim()
-                    .parse::<i64>()
-                    .map_err(|_| format!("expected key '{p}' is not a partition id"))?;
+                let p = p.trim().parse::<i64>().map_err(|_| format!("expected key '{p}' is not a partition id"))?;
                 Ok((p, broker_list(replicas)?))
             })
             .collect(),
-        Value::Array(rows) => rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| Ok((first + i as i64, broker_list(r)?)))
-            .collect(),
-        other => Err(format!(
-            "`expected` should map partitions to replica lists, got {other}"
-        )),
+        Value::Array(rows) => rows.iter().enumerate().map(|(i, r)| Ok((first + i as i64, broker_list(r)?))).collect(),
+        other => Err(format!("`expected` should map partitions to replica lists, got {other}")),
     }
 }
 
@@ -436,11 +334,7 @@ fn compare_placement(
         .take(5)
         .map(|p| {
             let show = |v: Option<&Vec<BrokerId>>| v.map_or("none".to_owned(), |l| ids_text(l));
-            format!(
-                "partition {p}: expected {}, got {}",
-                show(expected.get(p)),
-                show(got.get(p))
-            )
+            format!("partition {p}: expected {}, got {}", show(expected.get(p)), show(got.get(p)))
         })
         .collect();
     Err(diffs.join("; "))
@@ -448,34 +342,14 @@ fn compare_placement(
 
 fn check_admin_utils(case: &Value) -> Result<(), String> {
     let brokers = admin_brokers(case)?;
-    let partitions = required_i32(
-        case,
-        &[
-            "num_partitions",
-            "partitions",
-            "nPartitions",
-            "numPartitions",
-            "partition_count",
-        ],
-    )?;
+    let partitions =
+        required_i32(case, &["num_partitions", "partitions", "nPartitions", "numPartitions", "partition_count"])?;
     let rf = required_i32(case, &["replication_factor", "replicationFactor", "rf"])?;
-    let fixed_start_index = i32_field(
-        case,
-        &["fixed_start_index", "fixedStartIndex", "start_index"],
-    )?
-    .unwrap_or(-1);
-    let start_partition_id =
-        i32_field(case, &["start_partition_id", "startPartitionId"])?.unwrap_or(-1);
+    let fixed_start_index = i32_field(case, &["fixed_start_index", "fixedStartIndex", "start_index"])?.unwrap_or(-1);
+    let start_partition_id = i32_field(case, &["start_partition_id", "startPartitionId"])?.unwrap_or(-1);
     let seed = int_field(case, &["seed"])?.unwrap_or(0) as u64;
     let mut rng = Rng::new(seed).child("placement");
-    match assign_replicas_to_brokers(
-        &brokers,
-        partitions,
-        rf,
-        fixed_start_index,
-        start_partition_id,
-        &mut rng,
-    ) {
+    match assign_replicas_to_brokers(&brokers, partitions, rf, fixed_start_index, start_partition_id, &mut rng) {
         Err(error) => compare_error(case, &error),
         Ok(got) => {
             if let Some(error) = expected_error(case) {
@@ -489,24 +363,18 @@ fn check_admin_utils(case: &Value) -> Result<(), String> {
 }
 
 fn to_i64_keys(assignment: &ReplicaAssignment) -> SortedMap<i64, Vec<BrokerId>> {
-    assignment
-        .iter()
-        .map(|(&p, r)| (i64::from(p), r.clone()))
-        .collect()
+    assignment.iter().map(|(&p, r)| (i64::from(p), r.clone())).collect()
 }
 
 /// The striped placer's brokers: `{"id", "rack", "fenced"}` objects, `[id, rack, fenced]` lists or
 /// plain ids, with optional `fenced` / `racks` lists beside them.
 fn striped_brokers(case: &Value) -> Result<Vec<UsableBroker>, String> {
     let names = ["brokers", "usable_brokers", "usableBrokers", "broker_list"];
-    let items = field(case, &names)
-        .and_then(Value::as_array)
-        .ok_or("missing `brokers` (a list)")?;
-    let fenced_ids: SortedSet<BrokerId> =
-        broker_list_field(case, &["fenced", "fenced_brokers", "fencedBrokers"])?
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
+    let items = field(case, &names).and_then(Value::as_array).ok_or("missing `brokers` (a list)")?;
+    let fenced_ids: SortedSet<BrokerId> = broker_list_field(case, &["fenced", "fenced_brokers", "fencedBrokers"])?
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
     let racks = rack_map(case)?.unwrap_or_default();
     items
         .iter()
@@ -520,11 +388,7 @@ fn striped_brokers(case: &Value) -> Result<Vec<UsableBroker>, String> {
             if let Some(r) = racks.get(&id) {
                 rack = r.clone();
             }
-            Ok(UsableBroker {
-                id,
-                rack,
-                fenced: fenced_flag.unwrap_or(false) || fenced_ids.contains(&id),
-            })
+            Ok(UsableBroker { id, rack, fenced: fenced_flag.unwrap_or(false) || fenced_ids.contains(&id) })
         })
         .collect()
 }
@@ -545,67 +409,39 @@ impl JavaRandom for AnyRandom {
 }
 
 fn striped_random(case: &Value) -> Result<AnyRandom, String> {
-    let kind = field(case, &["random", "rng", "random_kind", "randomKind"])
-        .and_then(Value::as_str)
-        .unwrap_or("MockRandom");
-    let seed = int_field(
-        case,
-        &[
-            "seed",
-            "mock_random_seed",
-            "mockRandomSeed",
-            "random_seed",
-            "randomSeed",
-            "mock_seed",
-        ],
-    )?;
+    let kind =
+        field(case, &["random", "rng", "random_kind", "randomKind"]).and_then(Value::as_str).unwrap_or("MockRandom");
+    let seed =
+        int_field(case, &["seed", "mock_random_seed", "mockRandomSeed", "random_seed", "randomSeed", "mock_seed"])?;
     let kind = kind.to_ascii_lowercase();
     if kind.contains("mock") {
-        Ok(AnyRandom::Mock(MockRandom::with_state(
-            seed.unwrap_or(MockRandom::DEFAULT_STATE),
-        )))
+        Ok(AnyRandom::Mock(MockRandom::with_state(seed.unwrap_or(MockRandom::DEFAULT_STATE))))
     } else if kind.contains("java") || kind == "random" {
         let seed = seed.ok_or("a java.util.Random case needs its `seed`")?;
         Ok(AnyRandom::Java(JavaUtilRandom::new(seed)))
     } else {
-        Err(format!(
-            "unknown random generator '{kind}' (known: MockRandom, java.util.Random)"
-        ))
+        Err(format!("unknown random generator '{kind}' (known: MockRandom, java.util.Random)"))
     }
 }
 
 fn check_striped(case: &Value) -> Result<(), String> {
     let brokers = striped_brokers(case)?;
     let mut random = striped_random(case)?;
-    let calls = field(
-        case,
-        &[
-            "replication_factors",
-            "replicationFactors",
-            "place_calls",
-            "places",
-            "calls",
-        ],
-    );
+    let calls = field(case, &["replication_factors", "replicationFactors", "place_calls", "places", "calls"]);
     let placed: Result<Vec<Result<Vec<BrokerId>, PlacementError>>, PlacementError> = match calls {
         // RackList-level cases: one `place(rf)` per entry on the same rack list, each may fail alone.
         Some(Value::Array(rfs)) => {
             let rfs: Vec<i32> = rfs
                 .iter()
                 .map(|v| {
-                    as_int(v)
-                        .and_then(|n| i32::try_from(n).ok())
-                        .ok_or(format!("{v} is not a replication factor"))
+                    as_int(v).and_then(|n| i32::try_from(n).ok()).ok_or(format!("{v} is not a replication factor"))
                 })
                 .collect::<Result<_, _>>()?;
             let mut racks = match RackList::new(&mut random, &brokers) {
                 Ok(racks) => racks,
                 Err(e) => return compare_error(case, &e),
             };
-            if let Some(names) = field(
-                case,
-                &["expected_rack_names", "expectedRackNames", "rack_names"],
-            ) {
+            if let Some(names) = field(case, &["expected_rack_names", "expectedRackNames", "rack_names"]) {
                 let want: Vec<Option<String>> = names
                     .as_array()
                     .ok_or("`expected_rack_names` should be a list")?
@@ -613,90 +449,43 @@ fn check_striped(case: &Value) -> Result<(), String> {
                     .map(|v| v.as_str().map(str::to_owned))
                     .collect();
                 if racks.rack_names() != want.as_slice() {
-                    return Err(format!(
-                        "expected rack names {want:?}, got {:?}",
-                        racks.rack_names()
-                    ));
+                    return Err(format!("expected rack names {want:?}, got {:?}", racks.rack_names()));
                 }
             }
             Ok(rfs.iter().map(|&rf| racks.place(rf)).collect())
         }
         _ => {
-            let partitions = required_i32(
-                case,
-                &[
-                    "num_partitions",
-                    "partitions",
-                    "numPartitions",
-                    "partition_count",
-                ],
-            )?;
-            let rf = required_i32(
-                case,
-                &[
-                    "replication_factor",
-                    "replicationFactor",
-                    "rf",
-                    "num_replicas",
-                    "numReplicas",
-                ],
-            )?;
+            let partitions = required_i32(case, &["num_partitions", "partitions", "numPartitions", "partition_count"])?;
+            let rf =
+                required_i32(case, &["replication_factor", "replicationFactor", "rf", "num_replicas", "numReplicas"])?;
             let mut placer = StripedReplicaPlacer::new(random);
-            placer
-                .place(&brokers, partitions, rf)
-                .map(|all| all.into_iter().map(Ok).collect())
+            placer.place(&brokers, partitions, rf).map(|all| all.into_iter().map(Ok).collect())
         }
     };
     let placed = match placed {
         Err(error) => return compare_error(case, &error),
         Ok(placed) => placed,
     };
-    if let Some(counts) = field(
-        case,
-        &[
-            "expected_pair_counts",
-            "expected_counts",
-            "expectedCounts",
-            "pair_counts",
-        ],
-    ) {
+    if let Some(counts) = field(case, &["expected_pair_counts", "expected_counts", "expectedCounts", "pair_counts"]) {
         return compare_pair_counts(&placed, counts);
     }
     let expected = case.get("expected").ok_or("missing `expected`")?;
     if let Value::Array(rows) = expected {
         // Per call: a replica list, or an expected error for that call.
         if rows.len() != placed.len() {
-            return Err(format!(
-                "expected {} placements, got {}",
-                rows.len(),
-                placed.len()
-            ));
+            return Err(format!("expected {} placements, got {}", rows.len(), placed.len()));
         }
         for (i, (row, got)) in rows.iter().zip(&placed).enumerate() {
             match (row, got) {
                 (Value::Array(_), Ok(got)) => {
                     let want = broker_list(row)?;
                     if &want != got {
-                        return Err(format!(
-                            "placement {i}: expected {}, got {}",
-                            ids_text(&want),
-                            ids_text(got)
-                        ));
+                        return Err(format!("placement {i}: expected {}, got {}", ids_text(&want), ids_text(got)));
                     }
                 }
                 (_, Err(e)) if matches_error(row, e.kafka_exception(), &e.to_string()) => {}
-                (_, Err(e)) => {
-                    return Err(format!(
-                        "placement {i}: expected {row}, got {}: {e}",
-                        e.kafka_exception()
-                    ));
-                }
-                (_, Ok(got)) => {
-                    return Err(format!(
-                        "placement {i}: expected {row}, got {}",
-                        ids_text(got)
-                    ));
-                }
+                (_, Err(e)) => return Err(format!("placement {i}: expected {row}, got {}: {e}", e.kafka_exception())),
+                (_, Ok(got)) => return Err(format!("placement {i}: expected {row}, got {}", ids_text(got))),
             }
         }
         return Ok(());
@@ -704,55 +493,32 @@ fn check_striped(case: &Value) -> Result<(), String> {
     if let Some(error) = expected_error(case) {
         return Err(format!("expected error {error}, got a placement"));
     }
-    let first = i64::from(
-        i32_field(
-            case,
-            &["start_partition", "startPartition", "start_partition_id"],
-        )?
-        .unwrap_or(0),
-    );
+    let first = i64::from(i32_field(case, &["start_partition", "startPartition", "start_partition_id"])?.unwrap_or(0));
     let mut got = SortedMap::new();
     for (i, replicas) in placed.into_iter().enumerate() {
-        got.insert(
-            first + i as i64,
-            replicas.map_err(|e| format!("partition {i}: {}: {e}", e.kafka_exception()))?,
-        );
+        got.insert(first + i as i64, replicas.map_err(|e| format!("partition {i}: {}: {e}", e.kafka_exception()))?);
     }
     compare_placement(&got, &expected_placement(expected, first)?)
 }
 
 /// `testEvenDistribution`-style expectations: how often each replica list occurs, given as
 /// `{"[0, 1]": 14}` (any key with the ids in order) or `[[[0, 1], 14], ...]`.
-fn compare_pair_counts(
-    placed: &[Result<Vec<BrokerId>, PlacementError>],
-    counts: &Value,
-) -> Result<(), String> {
+fn compare_pair_counts(placed: &[Result<Vec<BrokerId>, PlacementError>], counts: &Value) -> Result<(), String> {
     let mut got: SortedMap<Vec<BrokerId>, u64> = SortedMap::new();
     for replicas in placed {
-        let replicas = replicas
-            .as_ref()
-            .map_err(|e| format!("{}: {e}", e.kafka_exception()))?;
+        let replicas = replicas.as_ref().map_err(|e| format!("{}: {e}", e.kafka_exception()))?;
         *got.entry(replicas.clone()).or_default() += 1;
     }
     let digits = |key: &str| -> Result<Vec<BrokerId>, String> {
         key.split(|c: char| !c.is_ascii_digit())
             .filter(|s| !s.is_empty())
-            .map(|s| {
-                s.parse::<u32>()
-                    .map(BrokerId)
-                    .map_err(|_| format!("'{key}' is not a replica list"))
-            })
+            .map(|s| s.parse::<u32>().map(BrokerId).map_err(|_| format!("'{key}' is not a replica list")))
             .collect()
     };
     let want: SortedMap<Vec<BrokerId>, u64> = match counts {
         Value::Object(map) => map
             .iter()
-            .map(|(k, v)| {
-                Ok((
-                    digits(k)?,
-                    v.as_u64().ok_or(format!("count {v} is not a number"))?,
-                ))
-            })
+            .map(|(k, v)| Ok((digits(k)?, v.as_u64().ok_or(format!("count {v} is not a number"))?)))
             .collect::<Result<_, String>>()?,
         Value::Array(rows) => rows
             .iter()
@@ -760,44 +526,23 @@ fn compare_pair_counts(
                 let (list, count) = match row {
                     Value::Array(pair) if pair.len() == 2 => (&pair[0], &pair[1]),
                     Value::Object(map) => (
-                        map.get("replicas")
-                            .or(map.get("pair"))
-                            .ok_or("count row without `replicas`")?,
+                        map.get("replicas").or(map.get("pair")).ok_or("count row without `replicas`")?,
                         map.get("count").ok_or("count row without `count`")?,
                     ),
                     other => return Err(format!("{other} is not a [replicas, count] row")),
                 };
-                Ok((
-                    broker_list(list)?,
-                    count
-                        .as_u64()
-                        .ok_or(format!("count {count} is not a number"))?,
-                ))
+                Ok((broker_list(list)?, count.as_u64().ok_or(format!("count {count} is not a number"))?))
             })
             .collect::<Result<_, String>>()?,
-        other => {
-            return Err(format!(
-                "pair counts should be an object or a list, got {other}"
-            ));
-        }
+        other => return Err(format!("pair counts should be an object or a list, got {other}")),
     };
     // Kafka's test asserts each listed count; lists it does not mention are not compared.
     let wrong: Vec<String> = want
         .iter()
         .filter(|(list, n)| got.get(*list).copied().unwrap_or(0) != **n)
-        .map(|(list, n)| {
-            format!(
-                "{}: expected {n}, got {}",
-                ids_text(list),
-                got.get(list).copied().unwrap_or(0)
-            )
-        })
+        .map(|(list, n)| format!("{}: expected {n}, got {}", ids_text(list), got.get(list).copied().unwrap_or(0)))
         .collect();
-    if wrong.is_empty() {
-        Ok(())
-    } else {
-        Err(wrong.join("; "))
-    }
+    if wrong.is_empty() { Ok(()) } else { Err(wrong.join("; ")) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -815,33 +560,25 @@ struct ExpectedElection {
 
 fn expected_election(case: &Value) -> Result<ExpectedElection, String> {
     let mut expected = ExpectedElection::default();
-    let from =
-        |scope: &Value, expected: &mut ExpectedElection, prefix: &str| -> Result<(), String> {
-            let key = |name: &str| format!("{prefix}{name}");
-            if let Some(v) = scope.get(key("leader")).or(scope.get(key("new_leader"))) {
-                expected.leader = Some(optional_broker(Some(v))?);
-            }
-            if let Some(v) = scope.get(key("isr")).or(scope.get(key("new_isr"))) {
-                expected.isr = Some(broker_list(v)?);
-            }
-            if let Some(v) = scope
-                .get(key("leader_epoch"))
-                .or(scope.get(key("leaderEpoch")))
-            {
-                expected.leader_epoch =
-                    Some(as_int(v).ok_or(format!("{v} is not a leader epoch"))?);
-            }
-            if let Some(v) = scope
-                .get(key("recovery_state"))
-                .or(scope.get(key("leader_recovery_state")))
-            {
-                expected.recovery_state = v.as_str().map(str::to_ascii_uppercase);
-            }
-            if let Some(v) = scope.get(key("unclean")) {
-                expected.unclean = v.as_bool();
-            }
-            Ok(())
-        };
+    let from = |scope: &Value, expected: &mut ExpectedElection, prefix: &str| -> Result<(), String> {
+        let key = |name: &str| format!("{prefix}{name}");
+        if let Some(v) = scope.get(key("leader")).or(scope.get(key("new_leader"))) {
+            expected.leader = Some(optional_broker(Some(v))?);
+        }
+        if let Some(v) = scope.get(key("isr")).or(scope.get(key("new_isr"))) {
+            expected.isr = Some(broker_list(v)?);
+        }
+        if let Some(v) = scope.get(key("leader_epoch")).or(scope.get(key("leaderEpoch"))) {
+            expected.leader_epoch = Some(as_int(v).ok_or(format!("{v} is not a leader epoch"))?);
+        }
+        if let Some(v) = scope.get(key("recovery_state")).or(scope.get(key("leader_recovery_state"))) {
+            expected.recovery_state = v.as_str().map(str::to_ascii_uppercase);
+        }
+        if let Some(v) = scope.get(key("unclean")) {
+            expected.unclean = v.as_bool();
+        }
+        Ok(())
+    };
     from(case, &mut expected, "expected_")?;
     match case.get("expected") {
         Some(obj @ Value::Object(_)) => from(obj, &mut expected, "")?,
@@ -869,50 +606,29 @@ fn compare_election(expected: &ExpectedElection, got: &ElectionGot) -> Result<()
     if let Some(leader) = expected.leader
         && leader != got.leader
     {
-        wrong.push(format!(
-            "expected leader {}, got {}",
-            show(leader),
-            show(got.leader)
-        ));
+        wrong.push(format!("expected leader {}, got {}", show(leader), show(got.leader)));
     }
     if let Some(isr) = &expected.isr
         && isr != &got.isr
     {
-        wrong.push(format!(
-            "expected ISR {}, got {}",
-            ids_text(isr),
-            ids_text(&got.isr)
-        ));
+        wrong.push(format!("expected ISR {}, got {}", ids_text(isr), ids_text(&got.isr)));
     }
     if let Some(epoch) = expected.leader_epoch
         && epoch != got.leader_epoch
     {
-        wrong.push(format!(
-            "expected leader epoch {epoch}, got {}",
-            got.leader_epoch
-        ));
+        wrong.push(format!("expected leader epoch {epoch}, got {}", got.leader_epoch));
     }
     if let Some(state) = &expected.recovery_state
         && state != got.recovery_state.name()
     {
-        wrong.push(format!(
-            "expected recovery state {state}, got {}",
-            got.recovery_state.name()
-        ));
+        wrong.push(format!("expected recovery state {state}, got {}", got.recovery_state.name()));
     }
     if let Some(unclean) = expected.unclean
         && unclean != got.unclean
     {
-        wrong.push(format!(
-            "expected unclean={unclean}, got unclean={}",
-            got.unclean
-        ));
+        wrong.push(format!("expected unclean={unclean}, got unclean={}", got.unclean));
     }
-    if wrong.is_empty() {
-        Ok(())
-    } else {
-        Err(wrong.join("; "))
-    }
+    if wrong.is_empty() { Ok(()) } else { Err(wrong.join("; ")) }
 }
 
 /// Broker liveness, as a cluster reports it (ZooKeeper: live brokers; KRaft: unfenced brokers).
@@ -940,16 +656,8 @@ const ACCEPTABLE: &[&str] = &[
 /// The builder predicate's complement, as a list.
 const NOT_ACCEPTABLE: &[&str] = &["not_acceptable", "unacceptable"];
 /// Brokers that are down or fenced: everyone else may lead.
-const NOT_LIVE: &[&str] = &[
-    "dead",
-    "offline",
-    "down",
-    "failed",
-    "fenced",
-    "fenced_brokers",
-    "not_acceptable",
-    "unacceptable",
-];
+const NOT_LIVE: &[&str] =
+    &["dead", "offline", "down", "failed", "fenced", "fenced_brokers", "not_acceptable", "unacceptable"];
 const UNCLEAN_FLAG: &[&str] = &[
     "unclean",
     "unclean_enabled",
@@ -959,20 +667,11 @@ const UNCLEAN_FLAG: &[&str] = &[
     "uncleanLeaderElectionEnabled",
     "allow_unclean",
 ];
-const CURRENT_LEADER: &[&str] = &[
-    "leader",
-    "current_leader",
-    "currentLeader",
-    "partition_leader",
-];
+const CURRENT_LEADER: &[&str] = &["leader", "current_leader", "currentLeader", "partition_leader"];
 
 /// Which brokers count as live (ZooKeeper) or acceptable (KRaft): a positive list, a negative list,
 /// a predicate written like Kafka's tests (`"r != 3"`, `"r == 1"`, `true`, `false`), or everyone.
-fn brokers_that_may_lead(
-    case: &Value,
-    positive: &[&str],
-    universe: &[BrokerId],
-) -> Result<SortedSet<BrokerId>, String> {
+fn brokers_that_may_lead(case: &Value, positive: &[&str], universe: &[BrokerId]) -> Result<SortedSet<BrokerId>, String> {
     let everyone: SortedSet<BrokerId> = universe.iter().copied().collect();
     if let Some(value) = field(case, positive) {
         return match value {
@@ -980,17 +679,11 @@ fn brokers_that_may_lead(
             Value::Bool(true) => Ok(everyone),
             Value::Bool(false) => Ok(SortedSet::new()),
             Value::String(expr) => predicate_set(expr, universe),
-            other => Err(format!(
-                "`{}` should be a list of broker ids, got {other}",
-                positive[0]
-            )),
+            other => Err(format!("`{}` should be a list of broker ids, got {other}", positive[0])),
         };
     }
     if let Some(excluded) = broker_list_field(case, NOT_LIVE)? {
-        return Ok(everyone
-            .into_iter()
-            .filter(|b| !excluded.contains(b))
-            .collect());
+        return Ok(everyone.into_iter().filter(|b| !excluded.contains(b)).collect());
     }
     Ok(everyone)
 }
@@ -1000,10 +693,7 @@ fn predicate_set(expr: &str, universe: &[BrokerId]) -> Result<SortedSet<BrokerId
     let expr = expr.trim();
     let number = || -> Result<BrokerId, String> {
         let digits: String = expr.chars().filter(|c| c.is_ascii_digit()).collect();
-        digits
-            .parse::<u32>()
-            .map(BrokerId)
-            .map_err(|_| format!("cannot read predicate '{expr}'"))
+        digits.parse::<u32>().map(BrokerId).map_err(|_| format!("cannot read predicate '{expr}'"))
     };
     let all = universe.iter().copied();
     match expr {
@@ -1014,9 +704,7 @@ fn predicate_set(expr: &str, universe: &[BrokerId]) -> Result<SortedSet<BrokerId
             Ok(all.filter(|&b| b != n).collect())
         }
         _ if expr.contains("==") => Ok(SortedSet::from([number()?])),
-        _ => Err(format!(
-            "cannot read predicate '{expr}' (use a list of broker ids)"
-        )),
+        _ => Err(format!("cannot read predicate '{expr}' (use a list of broker ids)")),
     }
 }
 
@@ -1028,10 +716,7 @@ fn mentioned_brokers(case: &Value) -> Vec<BrokerId> {
             all.extend(list);
         }
     };
-    for scope in [case.get("input"), case.get("inputs"), Some(case)]
-        .into_iter()
-        .flatten()
-    {
+    for scope in [case.get("input"), case.get("inputs"), Some(case)].into_iter().flatten() {
         if let Value::Object(map) = scope {
             for (key, value) in map {
                 if !key.starts_with("expected") {
@@ -1049,17 +734,10 @@ fn check_election(kind: &str, case: &Value) -> Result<(), String> {
     let explicit_election = text(case, &["election", "election_type", "electionType"]);
     // The section's kind decides: `kraft_*` is the KRaft controller, the ZooKeeper-era names are the
     // old controller's algorithms, and only an unnamed kind falls back to a case's own `election`.
-    let zk_kind = [
-        "controlled_shutdown",
-        "controlledshutdown",
-        "shutdown",
-        "reassign",
-        "preferred",
-        "offline",
-        "unclean",
-    ]
-    .into_iter()
-    .find(|k| kind.contains(k));
+    let zk_kind =
+        ["controlled_shutdown", "controlledshutdown", "shutdown", "reassign", "preferred", "offline", "unclean"]
+            .into_iter()
+            .find(|k| kind.contains(k));
     match zk_kind {
         Some(zk_kind) if !kind.contains("kraft") => check_zk_election(zk_kind, case, &expected),
         _ if kind.contains("kraft") || explicit_election.is_some() => {
@@ -1073,44 +751,24 @@ fn check_election(kind: &str, case: &Value) -> Result<(), String> {
     }
 }
 
-fn kraft_election_kind(
-    kind: &str,
-    explicit: Option<&str>,
-    case: &Value,
-) -> Result<Election, String> {
+fn kraft_election_kind(kind: &str, explicit: Option<&str>, case: &Value) -> Result<Election, String> {
     // A case's own `election` is more specific than its section's kind.
-    let name = explicit
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_else(|| kind.to_owned());
+    let name = explicit.map(str::to_ascii_lowercase).unwrap_or_else(|| kind.to_owned());
     if name.contains("preferred") {
         Ok(Election::Preferred)
     } else if name.contains("unclean") || bool_field(case, UNCLEAN_FLAG) == Some(true) {
         Ok(Election::Unclean)
-    } else if name.contains("online")
-        || name.contains("kraft")
-        || name.contains("clean")
-        || name.contains("offline")
-    {
+    } else if name.contains("online") || name.contains("kraft") || name.contains("clean") || name.contains("offline") {
         Ok(Election::Online)
     } else {
-        Err(format!(
-            "unknown KRaft election '{name}' (known: ONLINE, UNCLEAN, PREFERRED)"
-        ))
+        Err(format!("unknown KRaft election '{name}' (known: ONLINE, UNCLEAN, PREFERRED)"))
     }
 }
 
 fn check_zk_election(kind: &str, case: &Value, expected: &ExpectedElection) -> Result<(), String> {
-    let assignment = broker_list_field(
-        case,
-        &[
-            "assignment",
-            "replicas",
-            "reassignment",
-            "target_replicas",
-            "assigned_replicas",
-        ],
-    )?
-    .ok_or("missing `assignment`")?;
+    let assignment =
+        broker_list_field(case, &["assignment", "replicas", "reassignment", "target_replicas", "assigned_replicas"])?
+            .ok_or("missing `assignment`")?;
     let isr = broker_list_field(case, &["isr"])?.ok_or("missing `isr`")?;
     let universe = mentioned_brokers(case);
     let mut positive = LIVE.to_vec();
@@ -1118,12 +776,7 @@ fn check_zk_election(kind: &str, case: &Value, expected: &ExpectedElection) -> R
     let live = brokers_that_may_lead(case, &positive, &universe)?;
     let shutting_down: SortedSet<BrokerId> = broker_list_field(
         case,
-        &[
-            "shutting_down",
-            "shutting_down_brokers",
-            "shuttingDownBrokers",
-            "shutting_down_replicas",
-        ],
+        &["shutting_down", "shutting_down_brokers", "shuttingDownBrokers", "shutting_down_replicas"],
     )?
     .unwrap_or_default()
     .into_iter()
@@ -1136,9 +789,7 @@ fn check_zk_election(kind: &str, case: &Value, expected: &ExpectedElection) -> R
         leader_recovery_state: recovery_state(case)?,
     };
     let elected = match kind {
-        "offline" | "unclean" => {
-            zk::elect_for_offline(&state, &assignment, &live, unclean_enabled, true)
-        }
+        "offline" | "unclean" => zk::elect_for_offline(&state, &assignment, &live, unclean_enabled, true),
         "reassign" => zk::elect_for_reassign(&state, &assignment, &live),
         "preferred" => zk::elect_preferred(&state, &assignment, &live),
         _ => zk::elect_for_controlled_shutdown(&state, &assignment, &live, &shutting_down),
@@ -1164,30 +815,17 @@ fn check_zk_election(kind: &str, case: &Value, expected: &ExpectedElection) -> R
 }
 
 fn recovery_state(case: &Value) -> Result<LeaderRecoveryState, String> {
-    match field(
-        case,
-        &[
-            "leader_recovery_state",
-            "recovery_state",
-            "leaderRecoveryState",
-        ],
-    )
-    .and_then(Value::as_str)
-    {
+    match field(case, &["leader_recovery_state", "recovery_state", "leaderRecoveryState"]).and_then(Value::as_str) {
         None => Ok(LeaderRecoveryState::Recovered),
         Some(s) if s.eq_ignore_ascii_case("recovered") => Ok(LeaderRecoveryState::Recovered),
         Some(s) if s.eq_ignore_ascii_case("recovering") => Ok(LeaderRecoveryState::Recovering),
-        Some(s) => Err(format!(
-            "unknown leader recovery state '{s}' (RECOVERED or RECOVERING)"
-        )),
+        Some(s) => Err(format!("unknown leader recovery state '{s}' (RECOVERED or RECOVERING)")),
     }
 }
 
 /// `"3.5-IV2"`, `"IBP_3_1_IV0"` or `"4.0"` → the behaviours that differ between versions.
 fn metadata_version(case: &Value) -> Result<MetadataVersion, String> {
-    let Some(text) =
-        field(case, &["metadata_version", "metadataVersion", "mv"]).and_then(Value::as_str)
-    else {
+    let Some(text) = field(case, &["metadata_version", "metadataVersion", "mv"]).and_then(Value::as_str) else {
         return Ok(MetadataVersion::V3_6_AND_LATER);
     };
     let numbers: Vec<u32> = text
@@ -1204,31 +842,14 @@ fn metadata_version(case: &Value) -> Result<MetadataVersion, String> {
     }
 }
 
-fn check_kraft_election(
-    case: &Value,
-    election: Election,
-    expected: &ExpectedElection,
-) -> Result<(), String> {
-    if bool_field(
-        case,
-        &[
-            "elr",
-            "elr_enabled",
-            "eligible_leader_replicas_enabled",
-            "eligibleLeaderReplicasEnabled",
-        ],
-    ) == Some(true)
+fn check_kraft_election(case: &Value, election: Election, expected: &ExpectedElection) -> Result<(), String> {
+    if bool_field(case, &["elr", "elr_enabled", "eligible_leader_replicas_enabled", "eligibleLeaderReplicasEnabled"])
+        == Some(true)
     {
-        return Err(
-            "eligible leader replicas (KIP-966) are not modelled; Kafka 4.0 ships with them off"
-                .into(),
-        );
+        return Err("eligible leader replicas (KIP-966) are not modelled; Kafka 4.0 ships with them off".into());
     }
     let replicas = broker_list_field(case, &["replicas", "assignment", "partition_replicas"])?
-        .or(broker_list_field(
-            case,
-            &["target_replicas", "targetReplicas"],
-        )?)
+        .or(broker_list_field(case, &["target_replicas", "targetReplicas"])?)
         .ok_or("missing `replicas`")?;
     let isr = broker_list_field(case, &["isr", "partition_isr"])?.ok_or("missing `isr`")?;
     let universe = mentioned_brokers(case);
@@ -1238,10 +859,8 @@ fn check_kraft_election(
     let partition = PartitionRegistration {
         replicas: replicas.clone(),
         isr: isr.clone(),
-        removing_replicas: broker_list_field(case, &["removing_replicas", "removingReplicas"])?
-            .unwrap_or_default(),
-        adding_replicas: broker_list_field(case, &["adding_replicas", "addingReplicas"])?
-            .unwrap_or_default(),
+        removing_replicas: broker_list_field(case, &["removing_replicas", "removingReplicas"])?.unwrap_or_default(),
+        adding_replicas: broker_list_field(case, &["adding_replicas", "addingReplicas"])?.unwrap_or_default(),
         leader: optional_broker(field(case, CURRENT_LEADER))?,
         leader_recovery_state: recovery_state(case)?,
         leader_epoch: i32_field(case, &["leader_epoch", "leaderEpoch"])?.unwrap_or(0),
@@ -1249,8 +868,7 @@ fn check_kraft_election(
     };
     let is_acceptable = |b: BrokerId| acceptable.contains(&b);
     let mut builder =
-        PartitionChangeBuilder::new(&partition, &is_acceptable, metadata_version(case)?)
-            .with_election(election);
+        PartitionChangeBuilder::new(&partition, &is_acceptable, metadata_version(case)?).with_election(election);
     if let Some(target) = broker_list_field(case, &["target_isr", "targetIsr", "new_isr"])? {
         builder = builder.with_target_isr(target);
     } else if field(case, ACCEPTABLE).is_none()
@@ -1259,12 +877,7 @@ fn check_kraft_election(
     {
         // Brokers described as down or fenced: the controller's fencing path asks for an ISR without them
         // (ReplicationControlManager), which the builder then refuses to write if it would be empty.
-        builder = builder.with_target_isr(
-            isr.iter()
-                .copied()
-                .filter(|b| acceptable.contains(b))
-                .collect(),
-        );
+        builder = builder.with_target_isr(isr.iter().copied().filter(|b| acceptable.contains(b)).collect());
     }
     if let Some(target) = broker_list_field(case, &["target_replicas", "targetReplicas"])? {
         builder = builder.with_target_replicas(target);
@@ -1276,9 +889,7 @@ fn check_kraft_election(
         builder = builder.with_target_adding(target);
     }
     let unclean = builder.elect_leader().unclean;
-    let after = builder
-        .build()
-        .map_or_else(|| partition.clone(), |record| partition.merge(&record));
+    let after = builder.build().map_or_else(|| partition.clone(), |record| partition.merge(&record));
     let got = ElectionGot {
         unclean: unclean && after.leader != partition.leader,
         leader: after.leader,
@@ -1300,9 +911,7 @@ fn epoch_pair(value: &Value, second: &[&str]) -> Result<(i64, i64), String> {
             _ => Err(format!("{value} is not a pair of integers")),
         },
         Value::Object(map) => {
-            let epoch = ["epoch", "requested_epoch", "requestedEpoch", "leader_epoch"]
-                .iter()
-                .find_map(|k| map.get(*k));
+            let epoch = ["epoch", "requested_epoch", "requestedEpoch", "leader_epoch"].iter().find_map(|k| map.get(*k));
             let other = second.iter().find_map(|k| map.get(*k));
             match (epoch.and_then(as_int), other.and_then(as_int)) {
                 (Some(a), Some(b)) => Ok((a, b)),
@@ -1322,82 +931,48 @@ fn as_epoch(n: i64) -> Result<i32, String> {
 
 fn assign_entry(cache: &mut LeaderEpochCache, value: &Value) -> Result<Option<String>, String> {
     let (epoch, start) = epoch_pair(value, START_OFFSET)?;
-    Ok(cache
-        .assign(as_epoch(epoch)?, start)
-        .err()
-        .map(|e| e.to_string()))
+    Ok(cache.assign(as_epoch(epoch)?, start).err().map(|e| e.to_string()))
 }
 
 fn truncations(case: &Value, names: &[&str]) -> Result<Vec<i64>, String> {
     match field(case, names) {
         None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|v| as_int(v).ok_or(format!("{v} is not an offset")))
-            .collect(),
-        Some(v) => as_int(v)
-            .map(|n| vec![n])
-            .ok_or(format!("{v} is not an offset")),
+        Some(Value::Array(items)) => items.iter().map(|v| as_int(v).ok_or(format!("{v} is not an offset"))).collect(),
+        Some(v) => as_int(v).map(|n| vec![n]).ok_or(format!("{v} is not an offset")),
     }
 }
 
 /// One `endOffsetFor` query: `{"epoch", "log_end_offset", "expected": [e, o]}`, `[epoch, leo, [e, o]]`
 /// or `[epoch, leo, e, o]`. A missing log end offset falls back to the case's.
-fn run_query(
-    cache: &LeaderEpochCache,
-    query: &Value,
-    default_leo: Option<i64>,
-) -> Result<(), String> {
+fn run_query(cache: &LeaderEpochCache, query: &Value, default_leo: Option<i64>) -> Result<(), String> {
     let (epoch, leo, expected) = match query {
-        Value::Array(items) if items.len() == 3 => (
-            as_int(&items[0]),
-            as_int(&items[1]),
-            Some(epoch_pair(
-                &items[2],
-                &["offset", "end_offset", "endOffset"],
-            )?),
-        ),
-        Value::Array(items) if items.len() == 4 => (
-            as_int(&items[0]),
-            as_int(&items[1]),
-            as_int(&items[2]).zip(as_int(&items[3])),
-        ),
+        Value::Array(items) if items.len() == 3 => {
+            (as_int(&items[0]), as_int(&items[1]), Some(epoch_pair(&items[2], &["offset", "end_offset", "endOffset"])?))
+        }
+        Value::Array(items) if items.len() == 4 => {
+            (as_int(&items[0]), as_int(&items[1]), as_int(&items[2]).zip(as_int(&items[3])))
+        }
         Value::Object(map) => {
-            let epoch = ["epoch", "requested_epoch", "requestedEpoch"]
-                .iter()
-                .find_map(|k| map.get(*k))
-                .and_then(as_int);
-            let leo = LOG_END_OFFSET
-                .iter()
-                .find_map(|k| map.get(*k))
-                .and_then(as_int)
-                .or(default_leo);
-            let expected = [
-                "expected",
-                "expected_result",
-                "result",
-                "expected_epoch_and_offset",
-                "expected_end_offset",
-            ]
-            .iter()
-            .find_map(|k| map.get(*k))
-            .map(|v| epoch_pair(v, &["offset", "end_offset", "endOffset"]))
-            .transpose()?;
+            let epoch =
+                ["epoch", "requested_epoch", "requestedEpoch"].iter().find_map(|k| map.get(*k)).and_then(as_int);
+            let leo = LOG_END_OFFSET.iter().find_map(|k| map.get(*k)).and_then(as_int).or(default_leo);
+            let expected =
+                ["expected", "expected_result", "result", "expected_epoch_and_offset", "expected_end_offset"]
+                    .iter()
+                    .find_map(|k| map.get(*k))
+                    .map(|v| epoch_pair(v, &["offset", "end_offset", "endOffset"]))
+                    .transpose()?;
             (epoch, leo, expected)
         }
         other => return Err(format!("cannot read query {other}")),
     };
     let (Some(epoch), Some(leo), Some(expected)) = (epoch, leo.or(default_leo), expected) else {
-        return Err(format!(
-            "query {query} needs an epoch, a log end offset and an expected [epoch, offset]"
-        ));
+        return Err(format!("query {query} needs an epoch, a log end offset and an expected [epoch, offset]"));
     };
     let got = cache.end_offset_for(as_epoch(epoch)?, leo);
     let got = (i64::from(got.0), got.1);
     if got != expected {
-        return Err(format!(
-            "endOffsetFor({epoch}, {leo}): expected {expected:?}, got {got:?}"
-        ));
+        return Err(format!("endOffsetFor({epoch}, {leo}): expected {expected:?}, got {got:?}"));
     }
     Ok(())
 }
@@ -1414,17 +989,10 @@ fn run_operations(
 ) -> Result<Vec<String>, String> {
     let mut errors = Vec::new();
     for op in ops {
-        let name = op
-            .get("op")
-            .or(op.get("type"))
-            .or(op.get("action"))
-            .and_then(Value::as_str);
+        let name = op.get("op").or(op.get("type")).or(op.get("action")).and_then(Value::as_str);
         let (name, argument) = match name {
             Some(name) => (name.to_owned(), op),
-            None => match op
-                .as_object()
-                .and_then(|m| m.iter().find(|(k, _)| k.as_str() != "expected"))
-            {
+            None => match op.as_object().and_then(|m| m.iter().find(|(k, _)| k.as_str() != "expected")) {
                 Some((k, v)) => (k.clone(), v),
                 None => return Err(format!("cannot read operation {op}")),
             },
@@ -1432,15 +1000,13 @@ fn run_operations(
         match name.as_str() {
             "assign" => errors.extend(assign_entry(cache, argument)?),
             "truncate_from_end" | "truncateFromEnd" | "truncate_from_end_async_flush" => {
-                let n = as_int(argument)
-                    .or(argument.get("offset").and_then(as_int))
-                    .ok_or(format!("{op}: no offset"))?;
+                let n =
+                    as_int(argument).or(argument.get("offset").and_then(as_int)).ok_or(format!("{op}: no offset"))?;
                 cache.truncate_from_end(n);
             }
             "truncate_from_start" | "truncateFromStart" | "truncate_from_start_async_flush" => {
-                let n = as_int(argument)
-                    .or(argument.get("offset").and_then(as_int))
-                    .ok_or(format!("{op}: no offset"))?;
+                let n =
+                    as_int(argument).or(argument.get("offset").and_then(as_int)).ok_or(format!("{op}: no offset"))?;
                 cache.truncate_from_start(n);
             }
             "clear" | "clear_and_flush" => cache.clear(),
@@ -1448,11 +1014,7 @@ fn run_operations(
                 let query = match argument {
                     Value::Array(items) if items.len() == 2 => {
                         let mut q = items.clone();
-                        q.push(
-                            op.get("expected")
-                                .cloned()
-                                .ok_or(format!("{op}: no `expected`"))?,
-                        );
+                        q.push(op.get("expected").cloned().ok_or(format!("{op}: no `expected`"))?);
                         Value::Array(q)
                     }
                     other => other.clone(),
@@ -1474,8 +1036,7 @@ fn check_epoch_cache(case: &Value) -> Result<(), String> {
     if let Some(ops) = field(case, &["ops", "operations", "steps"]).and_then(Value::as_array) {
         errors.extend(run_operations(&mut cache, ops, default_leo, &mut checked)?);
     } else {
-        let assigns = field(case, &["assign", "assigns", "assignments", "assigned"])
-            .and_then(Value::as_array);
+        let assigns = field(case, &["assign", "assigns", "assignments", "assigned"]).and_then(Value::as_array);
         for entry in assigns.into_iter().flatten() {
             errors.extend(assign_entry(&mut cache, entry)?);
         }
@@ -1489,25 +1050,12 @@ fn check_epoch_cache(case: &Value) -> Result<(), String> {
     match (expected_error(case), errors.first()) {
         (Some(want), Some(got)) if matches_error(want, "IllegalArgumentException", got) => {}
         (Some(want), Some(got)) => return Err(format!("expected error {want}, got {got}")),
-        (Some(want), None) => {
-            return Err(format!(
-                "expected error {want}, but every entry was accepted"
-            ));
-        }
+        (Some(want), None) => return Err(format!("expected error {want}, but every entry was accepted")),
         (None, Some(got)) => return Err(format!("unexpected error: {got}")),
         (None, None) => {}
     }
-    let queries = field(
-        case,
-        &[
-            "queries",
-            "end_offset_for",
-            "endOffsetFor",
-            "end_offset_queries",
-            "lookups",
-            "checks",
-        ],
-    );
+    let queries =
+        field(case, &["queries", "end_offset_for", "endOffsetFor", "end_offset_queries", "lookups", "checks"]);
     for query in queries.and_then(Value::as_array).into_iter().flatten() {
         run_query(&cache, query, default_leo)?;
         checked = true;
@@ -1519,36 +1067,20 @@ fn check_epoch_cache(case: &Value) -> Result<(), String> {
     if !checked && field(case, &["requested_epoch", "requestedEpoch", "epoch"]).is_some() {
         // One query written flat on the case: `requested_epoch`, `log_end_offset`, `expected: [e, o]`.
         let mut flat = serde_json::Map::new();
-        for scope in [Some(case), case.get("input"), case.get("inputs")]
-            .into_iter()
-            .flatten()
-        {
-            flat.extend(
-                scope
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .map(|(k, v)| (k.clone(), v.clone())),
-            );
+        for scope in [Some(case), case.get("input"), case.get("inputs")].into_iter().flatten() {
+            flat.extend(scope.as_object().into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())));
         }
         run_query(&cache, &Value::Object(flat), default_leo)?;
         checked = true;
     }
-    if let Some(entries) = field(
-        case,
-        &["expected_entries", "expectedEntries", "entries_after"],
-    ) {
+    if let Some(entries) = field(case, &["expected_entries", "expectedEntries", "entries_after"]) {
         let want: Vec<(i64, i64)> = entries
             .as_array()
             .ok_or("`expected_entries` should be a list")?
             .iter()
             .map(|e| epoch_pair(e, START_OFFSET))
             .collect::<Result<_, _>>()?;
-        let got: Vec<(i64, i64)> = cache
-            .entries()
-            .iter()
-            .map(|e| (i64::from(e.epoch), e.start_offset))
-            .collect();
+        let got: Vec<(i64, i64)> = cache.entries().iter().map(|e| (i64::from(e.epoch), e.start_offset)).collect();
         if want != got {
             return Err(format!("expected entries {want:?}, got {got:?}"));
         }
@@ -1567,10 +1099,7 @@ fn check_epoch_cache(case: &Value) -> Result<(), String> {
         checked = true;
     }
     if !checked && expected_error(case).is_none() {
-        return Err(
-            "nothing to check: give `queries`, `expected_entries` or `expected_latest_epoch`"
-                .into(),
-        );
+        return Err("nothing to check: give `queries`, `expected_entries` or `expected_latest_epoch`".into());
     }
     Ok(())
 }
@@ -1580,58 +1109,31 @@ mod tests {
     use super::*;
 
     fn load(path: &str) -> Value {
-        let text =
-            std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not JSON: {e}"))
     }
 
     fn failures(outcomes: &[CaseOutcome]) -> Vec<String> {
-        outcomes
-            .iter()
-            .filter(|o| !o.passed)
-            .map(|o| format!("{}: {}", o.case, o.detail))
-            .collect()
+        outcomes.iter().filter(|o| !o.passed).map(|o| format!("{}: {}", o.case, o.detail)).collect()
     }
 
     #[test]
     fn every_public_replica_placement_vector_passes() {
-        let doc = load(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/data/public_vectors.json"
-        ));
+        let doc = load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/public_vectors.json"));
         let outcomes = check(&doc);
-        let placement = outcomes
-            .iter()
-            .filter(|o| o.case.starts_with("replica_placement"))
-            .count();
-        assert_eq!(
-            placement,
-            doc["replica_placement"].as_array().map_or(0, Vec::len)
-        );
+        let placement = outcomes.iter().filter(|o| o.case.starts_with("replica_placement")).count();
+        assert_eq!(placement, doc["replica_placement"].as_array().map_or(0, Vec::len));
         assert!(placement > 0);
-        assert_eq!(
-            outcomes[0].case,
-            "replica_placement[0] admin_utils_rack_unaware"
-        );
+        assert_eq!(outcomes[0].case, "replica_placement[0] admin_utils_rack_unaware");
         assert!(failures(&outcomes).is_empty(), "{:#?}", failures(&outcomes));
     }
 
     #[test]
     fn every_vector_derived_from_kafkas_tests_passes() {
-        let doc = load(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/data/extra_vectors.json"
-        ));
+        let doc = load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/extra_vectors.json"));
         let outcomes = check(&doc);
-        for section in [
-            "replica_placement",
-            "leader_election.",
-            "leader_epoch_cache",
-        ] {
-            assert!(
-                outcomes.iter().any(|o| o.case.starts_with(section)),
-                "no {section} cases ran"
-            );
+        for section in ["replica_placement", "leader_election.", "leader_epoch_cache"] {
+            assert!(outcomes.iter().any(|o| o.case.starts_with(section)), "no {section} cases ran");
         }
         assert!(failures(&outcomes).is_empty(), "{:#?}", failures(&outcomes));
     }
@@ -1648,23 +1150,9 @@ mod tests {
         let outcomes = check(&doc);
         assert_eq!(outcomes.len(), 3);
         assert!(outcomes.iter().all(|o| !o.passed), "{outcomes:?}");
-        assert!(
-            outcomes[0]
-                .detail
-                .contains("partition 0: expected [0, 2], got [0, 1]"),
-            "{}",
-            outcomes[0].detail
-        );
-        assert!(
-            outcomes[1].detail.contains("expected leader 2, got 4"),
-            "{}",
-            outcomes[1].detail
-        );
-        assert!(
-            outcomes[2].detail.contains("expected (2, 6), got (2, 7)"),
-            "{}",
-            outcomes[2].detail
-        );
+        assert!(outcomes[0].detail.contains("partition 0: expected [0, 2], got [0, 1]"), "{}", outcomes[0].detail);
+        assert!(outcomes[1].detail.contains("expected leader 2, got 4"), "{}", outcomes[1].detail);
+        assert!(outcomes[2].detail.contains("expected (2, 6), got (2, 7)"), "{}", outcomes[2].detail);
     }
 
     #[test]
@@ -1675,25 +1163,10 @@ mod tests {
             "leader_epoch_cache": [{"assign": "nope"}, {"ops": [{"op": "explode"}]}]
         });
         let outcomes = check(&doc);
-        assert!(
-            outcomes.iter().all(|o| !o.passed && !o.detail.is_empty()),
-            "{outcomes:#?}"
-        );
-        assert!(
-            outcomes
-                .iter()
-                .any(|o| o.detail.contains("unknown algorithm 'round_robin_magic'"))
-        );
-        assert!(
-            outcomes
-                .iter()
-                .any(|o| o.detail.contains("unknown election kind 'mystery'"))
-        );
-        assert!(
-            outcomes
-                .iter()
-                .any(|o| o.detail.contains("unknown operation 'explode'"))
-        );
+        assert!(outcomes.iter().all(|o| !o.passed && !o.detail.is_empty()), "{outcomes:#?}");
+        assert!(outcomes.iter().any(|o| o.detail.contains("unknown algorithm 'round_robin_magic'")));
+        assert!(outcomes.iter().any(|o| o.detail.contains("unknown election kind 'mystery'")));
+        assert!(outcomes.iter().any(|o| o.detail.contains("unknown operation 'explode'")));
     }
 
     #[test]

@@ -20,91 +20,35 @@ impl Broker {
         self.image.partition_of(topic, partition_for(group, count))
     }
 
-    pub(super) fn on_group_request(
-        &mut self,
-        now: Tick,
-        from: Node,
-        request_id: u64,
-        group: Rc<str>,
-        request: GroupRequest,
-        out: &mut Outbox,
-    ) {
+    pub(super) fn on_group_request(&mut self, now: Tick, from: Node, request_id: u64, group: Rc<str>, request: GroupRequest, out: &mut Outbox) {
         let Some(partition) = self.offsets_partition(&group) else {
             let response = match request {
-                GroupRequest::FindCoordinator => {
-                    GroupResponse::FindCoordinator(Err(KafkaError::CoordinatorNotAvailable))
-                }
+                GroupRequest::FindCoordinator => GroupResponse::FindCoordinator(Err(KafkaError::CoordinatorNotAvailable)),
                 _ => GroupResponse::Heartbeat(Err(KafkaError::CoordinatorNotAvailable)),
             };
-            out.send(
-                self.node(),
-                from,
-                Message::GroupResponse {
-                    request_id,
-                    group,
-                    response: Box::new(response),
-                },
-            );
+            out.send(self.node(), from, Message::GroupResponse { request_id, group, response: Box::new(response) });
             return;
         };
         if request == GroupRequest::FindCoordinator {
-            let leader = self
-                .image
-                .partition(partition)
-                .leader
-                .ok_or(KafkaError::CoordinatorNotAvailable);
-            out.send(
-                self.node(),
-                from,
-                Message::GroupResponse {
-                    request_id,
-                    group,
-                    response: Box::new(GroupResponse::FindCoordinator(leader)),
-                },
-            );
+            let leader = self.image.partition(partition).leader.ok_or(KafkaError::CoordinatorNotAvailable);
+            out.send(self.node(), from, Message::GroupResponse { request_id, group, response: Box::new(GroupResponse::FindCoordinator(leader)) });
             return;
         }
         let client = match from {
             Node::Consumer(c) => format!("consumer-{c}"),
             _ => "client".to_string(),
         };
-        let effects = self
-            .coordinator
-            .handle(now, from, request_id, group, partition, &client, request);
+        let effects = self.coordinator.handle(now, from, request_id, group, partition, &client, request);
         self.apply_group_effects(now, effects, out);
     }
 
     /// Carries out what the coordinator asked for, then re-arms its deadline timer.
-    pub(super) fn apply_group_effects(
-        &mut self,
-        now: Tick,
-        effects: Vec<Effect>,
-        out: &mut Outbox,
-    ) {
+    pub(super) fn apply_group_effects(&mut self, now: Tick, effects: Vec<Effect>, out: &mut Outbox) {
         for effect in effects {
             match effect {
-                Effect::Reply {
-                    to,
-                    request_id,
-                    group,
-                    response,
-                } => out.send(
-                    self.node(),
-                    to,
-                    Message::GroupResponse {
-                        request_id,
-                        group,
-                        response: Box::new(response),
-                    },
-                ),
+                Effect::Reply { to, request_id, group, response } => out.send(self.node(), to, Message::GroupResponse { request_id, group, response: Box::new(response) }),
                 Effect::Event(kind) => out.event(kind),
-                Effect::Persist {
-                    partition,
-                    records,
-                    transactional,
-                    then,
-                    after,
-                } => self.persist(now, partition, records, transactional, then, after, out),
+                Effect::Persist { partition, records, transactional, then, after } => self.persist(now, partition, records, transactional, then, after, out),
             }
         }
         if let Some(at) = self.coordinator.next_deadline() {
@@ -127,41 +71,18 @@ impl Broker {
     ) {
         let mut batch = InternalBatch::text(records);
         if let Some((producer_id, producer_epoch)) = transactional {
-            batch.producer = ProducerStamp {
-                producer_id,
-                producer_epoch,
-                base_sequence: -1,
-            };
+            batch.producer = ProducerStamp { producer_id, producer_epoch, base_sequence: -1 };
             batch.transactional = true;
         }
         match self.append_internal(now, partition, batch, out) {
             Ok((base_offset, required)) => {
                 let parts = vec![(partition, required, base_offset, None)];
                 let timeout_ms = self.config.offsets_commit_timeout_ms;
-                self.park_internal(
-                    now,
-                    self.node(),
-                    0,
-                    parts,
-                    timeout_ms,
-                    Completion::Group {
-                        reply: then,
-                        events: after,
-                    },
-                    out,
-                );
+                self.park_internal(now, self.node(), 0, parts, timeout_ms, Completion::Group { reply: then, events: after }, out);
             }
             Err(_) => {
                 if let Some((to, request_id, group, response)) = then {
-                    out.send(
-                        self.node(),
-                        to,
-                        Message::GroupResponse {
-                            request_id,
-                            group,
-                            response: Box::new(failed(response, KafkaError::NotCoordinator)),
-                        },
-                    );
+                    out.send(self.node(), to, Message::GroupResponse { request_id, group, response: Box::new(failed(response, KafkaError::NotCoordinator)) });
                 }
             }
         }
@@ -169,31 +90,18 @@ impl Broker {
 
     /// The broker became leader of an offsets partition: load its groups from the log.
     pub(super) fn load_groups(&mut self, now: Tick, partition: PartitionIndex, out: &mut Outbox) {
-        let Some(replica) = self.replicas.get(&partition) else {
-            return;
-        };
+        let Some(replica) = self.replicas.get(&partition) else { return };
         let mut records = Vec::new();
         for batch in replica.log.batches() {
             let producer_id = batch.producer.producer_id;
             if let Some(kind) = batch.control {
-                records.push(LoadedRecord::Marker {
-                    producer_id,
-                    commit: kind == ControlKind::Commit,
-                });
+                records.push(LoadedRecord::Marker { producer_id, commit: kind == ControlKind::Commit });
                 continue;
             }
             for r in batch.records.iter() {
                 if let (Some(key), Value::Text(value)) = (&r.key, &r.value) {
                     let (key, value) = (key.clone(), value.clone());
-                    records.push(if batch.transactional {
-                        LoadedRecord::Transactional {
-                            producer_id,
-                            key,
-                            value,
-                        }
-                    } else {
-                        LoadedRecord::Plain { key, value }
-                    });
+                    records.push(if batch.transactional { LoadedRecord::Transactional { producer_id, key, value } } else { LoadedRecord::Plain { key, value } });
                 }
             }
         }

@@ -28,10 +28,7 @@ impl InternalBatch {
     /// Plain (key, value) text records: coordinator state.
     pub fn text(records: Vec<(String, String)>) -> InternalBatch {
         InternalBatch {
-            records: records
-                .into_iter()
-                .map(|(k, v)| (Some(Rc::from(k)), Value::Text(Rc::from(v))))
-                .collect(),
+            records: records.into_iter().map(|(k, v)| (Some(Rc::from(k)), Value::Text(Rc::from(v)))).collect(),
             producer: ProducerStamp::NONE,
             transactional: false,
             control: None,
@@ -43,46 +40,25 @@ impl InternalBatch {
     pub fn marker(producer_id: i64, producer_epoch: i16, commit: bool) -> InternalBatch {
         InternalBatch {
             records: vec![(Some(Rc::from("ctrl")), Value::Opaque(6))],
-            producer: ProducerStamp {
-                producer_id,
-                producer_epoch,
-                base_sequence: -1,
-            },
+            producer: ProducerStamp { producer_id, producer_epoch, base_sequence: -1 },
             transactional: true,
-            control: Some(if commit {
-                ControlKind::Commit
-            } else {
-                ControlKind::Abort
-            }),
+            control: Some(if commit { ControlKind::Commit } else { ControlKind::Abort }),
         }
     }
 }
 
 impl Broker {
     /// Appends `batch` to `partition` as its leader. Returns (base offset, offset after the batch).
-    pub(super) fn append_internal(
-        &mut self,
-        now: Tick,
-        partition: PartitionIndex,
-        batch: InternalBatch,
-        out: &mut Outbox,
-    ) -> Result<(u64, u64), KafkaError> {
+    pub(super) fn append_internal(&mut self, now: Tick, partition: PartitionIndex, batch: InternalBatch, out: &mut Outbox) -> Result<(u64, u64), KafkaError> {
         let broker = self.id;
         let sequence = self.next_key;
         self.next_key += batch.records.len() as u64;
-        let Some(replica) = self
-            .replicas
-            .get_mut(&partition)
-            .filter(|r| matches!(r.role, Role::Leader(_)))
-        else {
+        let Some(replica) = self.replicas.get_mut(&partition).filter(|r| matches!(r.role, Role::Leader(_))) else {
             return Err(KafkaError::NotLeaderOrFollower);
         };
         let mut builder = BatchBuilder::new();
         for (i, (key, value)) in batch.records.into_iter().enumerate() {
-            let id = RecordId {
-                producer: COORDINATOR_PRODUCER,
-                sequence: sequence + i as u64,
-            };
+            let id = RecordId { producer: COORDINATOR_PRODUCER, sequence: sequence + i as u64 };
             builder.push(id, now.ms(), key, value, Rc::from([]));
         }
         let (records, size_bytes, max_timestamp_ms) = builder.finish();
@@ -100,23 +76,11 @@ impl Broker {
         let last_offset = appended.last_offset();
         let leader_epoch = replica.leader_epoch;
         if let Some(reason) = replica.log.append(appended, now) {
-            out.event(EventKind::SegmentRolled {
-                broker,
-                partition,
-                base_offset,
-                reason,
-            });
+            out.event(EventKind::SegmentRolled { broker, partition, base_offset, reason });
         }
         self.page_cache.write(replica.file, last_offset + 1, now);
         self.disk.append(now, u64::from(size_bytes));
-        out.event(EventKind::Appended {
-            broker,
-            partition,
-            base_offset,
-            last_offset,
-            leader_epoch,
-            as_leader: true,
-        });
+        out.event(EventKind::Appended { broker, partition, base_offset, last_offset, leader_epoch, as_leader: true });
         Ok((base_offset, last_offset + 1))
     }
 
@@ -134,28 +98,11 @@ impl Broker {
     ) {
         let key = self.key();
         let deadline = now.plus_ms(timeout_ms);
-        let waiting: Vec<(PartitionIndex, u64)> = parts
-            .iter()
-            .filter(|p| p.3.is_none())
-            .map(|p| (p.0, p.1))
-            .collect();
+        let waiting: Vec<(PartitionIndex, u64)> = parts.iter().filter(|p| p.3.is_none()).map(|p| (p.0, p.1)).collect();
         for &(partition, required) in &waiting {
-            self.waiting_on
-                .entry(partition)
-                .or_default()
-                .push_back((required, key));
+            self.waiting_on.entry(partition).or_default().push_back((required, key));
         }
-        self.parked_produces.insert(
-            key,
-            Box::new(ParkedProduce {
-                from,
-                request_id,
-                parts,
-                pending: waiting.len(),
-                deadline,
-                completion,
-            }),
-        );
+        self.parked_produces.insert(key, Box::new(ParkedProduce { from, request_id, parts, pending: waiting.len(), deadline, completion }));
         if waiting.is_empty() {
             self.respond_parked_produce_if_done(now, key, out);
             return;

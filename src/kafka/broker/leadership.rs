@@ -2,10 +2,7 @@
 //! AlterPartition), and moving the high watermark.
 
 use super::Broker;
-use super::replica::{
-    FollowerState, LeaderState, PendingIsr, Replica, Role, next_high_watermark,
-    out_of_sync_followers,
-};
+use super::replica::{FollowerState, LeaderState, PendingIsr, Replica, Role, next_high_watermark, out_of_sync_followers};
 use crate::kafka::ids::{BrokerId, PartitionIndex};
 use crate::kafka::log::Log;
 use crate::kafka::protocol::{AlterPartitionError, Message};
@@ -16,12 +13,7 @@ use crate::sim::Tick;
 
 impl Broker {
     /// Brings one partition's local replica in line with the metadata image.
-    pub(super) fn reconcile_partition(
-        &mut self,
-        now: Tick,
-        partition: PartitionIndex,
-        out: &mut Outbox,
-    ) {
+    pub(super) fn reconcile_partition(&mut self, now: Tick, partition: PartitionIndex, out: &mut Outbox) {
         let image = self.image.partition(partition).clone();
         if !image.replicas.contains(&self.id) {
             return;
@@ -52,41 +44,16 @@ impl Broker {
             replica.min_insync_replicas = topic_config.min_insync_replicas;
             replica.replicas.clone_from(&image.replicas);
         }
-        let Some(replica) = self.replicas.get(&partition) else {
-            return;
-        };
+        let Some(replica) = self.replicas.get(&partition) else { return };
         let was_leader = replica.is_leader();
         if image.leader == Some(self.id) {
             if !was_leader || image.leader_epoch > replica.leader_epoch {
-                self.become_leader(
-                    now,
-                    partition,
-                    &image.isr,
-                    image.leader_epoch,
-                    image.partition_epoch,
-                    out,
-                );
+                self.become_leader(now, partition, &image.isr, image.leader_epoch, image.partition_epoch, out);
             } else if image.partition_epoch >= replica.partition_epoch {
-                self.commit_isr(
-                    now,
-                    partition,
-                    image.isr.clone(),
-                    image.partition_epoch,
-                    out,
-                );
+                self.commit_isr(now, partition, image.isr.clone(), image.partition_epoch, out);
             }
-        } else if was_leader
-            || image.leader_epoch > replica.leader_epoch
-            || replica.leader(self.id) != image.leader
-        {
-            self.become_follower(
-                now,
-                partition,
-                image.leader,
-                image.leader_epoch,
-                image.partition_epoch,
-                out,
-            );
+        } else if was_leader || image.leader_epoch > replica.leader_epoch || replica.leader(self.id) != image.leader {
+            self.become_follower(now, partition, image.leader, image.leader_epoch, image.partition_epoch, out);
         } else if let Some(replica) = self.replicas.get_mut(&partition) {
             replica.partition_epoch = replica.partition_epoch.max(image.partition_epoch);
         }
@@ -94,35 +61,19 @@ impl Broker {
 
     /// Kafka's `makeLeader`: with a new epoch, record where it starts and reset what the leader knows
     /// of its followers.
-    fn become_leader(
-        &mut self,
-        now: Tick,
-        partition: PartitionIndex,
-        isr: &[BrokerId],
-        epoch: i32,
-        partition_epoch: i32,
-        out: &mut Outbox,
-    ) {
+    fn become_leader(&mut self, now: Tick, partition: PartitionIndex, isr: &[BrokerId], epoch: i32, partition_epoch: i32, out: &mut Outbox) {
         self.stop_following(partition);
         let me = self.id;
-        let Some(replica) = self.replicas.get_mut(&partition) else {
-            return;
-        };
+        let Some(replica) = self.replicas.get_mut(&partition) else { return };
         let is_new_leader = !replica.is_leader();
         let is_new_epoch = epoch > replica.leader_epoch;
         let leo = replica.log.log_end_offset();
-        let mut state = match std::mem::replace(&mut replica.role, Role::Follower { leader: None })
-        {
+        let mut state = match std::mem::replace(&mut replica.role, Role::Follower { leader: None }) {
             Role::Leader(state) => state,
             Role::Follower { .. } => LeaderState {
                 isr: isr.to_vec(),
                 pending: None,
-                followers: replica
-                    .replicas
-                    .iter()
-                    .filter(|b| **b != me)
-                    .map(|b| (*b, FollowerState::default()))
-                    .collect(),
+                followers: replica.replicas.iter().filter(|b| **b != me).map(|b| (*b, FollowerState::default())).collect(),
                 epoch_start_offset: leo,
             },
         };
@@ -131,12 +82,7 @@ impl Broker {
         // Followers follow the assignment (replicas may have changed).
         let mut followers: Vec<(BrokerId, FollowerState)> = Vec::new();
         for b in replica.replicas.iter().filter(|b| **b != me) {
-            let existing = state
-                .followers
-                .iter()
-                .find(|(f, _)| f == b)
-                .map(|(_, s)| *s)
-                .unwrap_or_default();
+            let existing = state.followers.iter().find(|(f, _)| f == b).map(|(_, s)| *s).unwrap_or_default();
             followers.push((*b, existing));
         }
         state.followers = followers;
@@ -148,12 +94,7 @@ impl Broker {
                 follower.reset(now.ms(), leo, is_new_leader, isr.contains(broker));
             }
             replica.leader_epoch = epoch;
-            out.event(EventKind::BecameLeader {
-                broker: me,
-                partition,
-                epoch,
-                log_end_offset: leo,
-            });
+            out.event(EventKind::BecameLeader { broker: me, partition, epoch, log_end_offset: leo });
         }
         replica.partition_epoch = partition_epoch;
         replica.role = Role::Leader(state);
@@ -172,15 +113,7 @@ impl Broker {
     }
 
     /// Kafka's `makeFollower`: follow the new leader; truncation happens through the first fetch.
-    fn become_follower(
-        &mut self,
-        now: Tick,
-        partition: PartitionIndex,
-        leader: Option<BrokerId>,
-        epoch: i32,
-        partition_epoch: i32,
-        out: &mut Outbox,
-    ) {
+    fn become_follower(&mut self, now: Tick, partition: PartitionIndex, leader: Option<BrokerId>, epoch: i32, partition_epoch: i32, out: &mut Outbox) {
         self.stop_following(partition);
         if self.coordinator.led.contains(&partition) {
             self.coordinator.unload(partition);
@@ -188,23 +121,15 @@ impl Broker {
         if self.txn.led.contains(&partition) {
             self.txn.unload(partition);
         }
-        let Some(replica) = self.replicas.get_mut(&partition) else {
-            return;
-        };
+        let Some(replica) = self.replicas.get_mut(&partition) else { return };
         replica.role = Role::Follower { leader };
         // Parked acks=all requests learn that this broker no longer leads.
         self.fail_parked_produces_for(now, partition, out);
-        let Some(replica) = self.replicas.get_mut(&partition) else {
-            return;
-        };
+        let Some(replica) = self.replicas.get_mut(&partition) else { return };
         replica.leader_epoch = replica.leader_epoch.max(epoch);
         replica.partition_epoch = replica.partition_epoch.max(partition_epoch);
         if let Some(leader) = leader.filter(|l| *l != self.id) {
-            self.fetchers
-                .entry(leader)
-                .or_default()
-                .partitions
-                .insert(partition);
+            self.fetchers.entry(leader).or_default().partitions.insert(partition);
             self.schedule_replica_fetch(now, leader, now, out);
         }
         // Requests parked for this partition learn that it moved.
@@ -218,17 +143,8 @@ impl Broker {
     }
 
     /// The controller committed an ISR (through metadata or an AlterPartition answer).
-    pub(super) fn commit_isr(
-        &mut self,
-        now: Tick,
-        partition: PartitionIndex,
-        isr: Vec<BrokerId>,
-        partition_epoch: i32,
-        out: &mut Outbox,
-    ) {
-        let Some(replica) = self.replicas.get_mut(&partition) else {
-            return;
-        };
+    pub(super) fn commit_isr(&mut self, now: Tick, partition: PartitionIndex, isr: Vec<BrokerId>, partition_epoch: i32, out: &mut Outbox) {
+        let Some(replica) = self.replicas.get_mut(&partition) else { return };
         if partition_epoch < replica.partition_epoch {
             return;
         }
@@ -248,15 +164,9 @@ impl Broker {
         let mut proposals = Vec::new();
         for (partition, replica) in self.replicas.iter() {
             if let Role::Leader(state) = &replica.role {
-                let stale =
-                    out_of_sync_followers(state, replica.log.log_end_offset(), now.ms(), lag_ms);
+                let stale = out_of_sync_followers(state, replica.log.log_end_offset(), now.ms(), lag_ms);
                 if !stale.is_empty() {
-                    let new_isr: Vec<BrokerId> = state
-                        .isr
-                        .iter()
-                        .copied()
-                        .filter(|b| !stale.contains(b))
-                        .collect();
+                    let new_isr: Vec<BrokerId> = state.isr.iter().copied().filter(|b| !stale.contains(b)).collect();
                     proposals.push((partition, new_isr));
                 }
             }
@@ -267,31 +177,14 @@ impl Broker {
     }
 
     /// Adds a follower that caught up to the HW within the current epoch (Kafka's `maybeExpandIsr`).
-    pub(super) fn maybe_expand_isr(
-        &mut self,
-        now: Tick,
-        partition: PartitionIndex,
-        follower: BrokerId,
-        out: &mut Outbox,
-    ) {
+    pub(super) fn maybe_expand_isr(&mut self, now: Tick, partition: PartitionIndex, follower: BrokerId, out: &mut Outbox) {
         let eligible = self.image.is_alive(follower);
-        let Some(replica) = self.replicas.get(&partition) else {
-            return;
-        };
-        let Role::Leader(state) = &replica.role else {
-            return;
-        };
+        let Some(replica) = self.replicas.get(&partition) else { return };
+        let Role::Leader(state) = &replica.role else { return };
         if state.pending.is_some() || state.isr.contains(&follower) || !eligible {
             return;
         }
-        let Some(leo) = state
-            .followers
-            .iter()
-            .find(|(b, _)| *b == follower)
-            .and_then(|(_, s)| s.leo)
-        else {
-            return;
-        };
+        let Some(leo) = state.followers.iter().find(|(b, _)| *b == follower).and_then(|(_, s)| s.leo) else { return };
         if leo >= replica.log.high_watermark() && leo >= state.epoch_start_offset {
             let mut new_isr = state.isr.clone();
             new_isr.push(follower);
@@ -299,29 +192,13 @@ impl Broker {
         }
     }
 
-    fn submit_alter_partition(
-        &mut self,
-        now: Tick,
-        partition: PartitionIndex,
-        new_isr: Vec<BrokerId>,
-        expansion: bool,
-        out: &mut Outbox,
-    ) {
+    fn submit_alter_partition(&mut self, now: Tick, partition: PartitionIndex, new_isr: Vec<BrokerId>, expansion: bool, out: &mut Outbox) {
         let request_id = self.request_id();
         let (me, controller, epoch) = (self.node(), self.controller, self.epoch);
         let deadline = now.plus_ms(super::CONTROLLER_REQUEST_TIMEOUT_MS);
-        let Some(replica) = self.replicas.get_mut(&partition) else {
-            return;
-        };
-        let Role::Leader(state) = &mut replica.role else {
-            return;
-        };
-        state.pending = Some(PendingIsr {
-            proposed: new_isr.clone(),
-            request_id,
-            expansion,
-            deadline,
-        });
+        let Some(replica) = self.replicas.get_mut(&partition) else { return };
+        let Role::Leader(state) = &mut replica.role else { return };
+        state.pending = Some(PendingIsr { proposed: new_isr.clone(), request_id, expansion, deadline });
         out.send(
             me,
             controller,
@@ -345,17 +222,9 @@ impl Broker {
         result: Result<(Vec<BrokerId>, i32, i32), AlterPartitionError>,
         out: &mut Outbox,
     ) {
-        let Some(replica) = self.replicas.get_mut(&partition) else {
-            return;
-        };
-        let Role::Leader(state) = &mut replica.role else {
-            return;
-        };
-        if state
-            .pending
-            .as_ref()
-            .is_none_or(|p| p.request_id != request_id)
-        {
+        let Some(replica) = self.replicas.get_mut(&partition) else { return };
+        let Role::Leader(state) = &mut replica.role else { return };
+        if state.pending.as_ref().is_none_or(|p| p.request_id != request_id) {
             return;
         }
         match result {
@@ -368,20 +237,11 @@ impl Broker {
     }
 
     /// Recomputes the leader's HW; when it moves, completes what waited for it.
-    pub(super) fn maybe_increment_hw(
-        &mut self,
-        now: Tick,
-        partition: PartitionIndex,
-        out: &mut Outbox,
-    ) -> bool {
+    pub(super) fn maybe_increment_hw(&mut self, now: Tick, partition: PartitionIndex, out: &mut Outbox) -> bool {
         let lag_ms = self.config.replica_lag_time_max_ms;
         let image = &self.image;
-        let Some(replica) = self.replicas.get_mut(&partition) else {
-            return false;
-        };
-        let Role::Leader(state) = &replica.role else {
-            return false;
-        };
+        let Some(replica) = self.replicas.get_mut(&partition) else { return false };
+        let Role::Leader(state) = &replica.role else { return false };
         let next = next_high_watermark(
             replica.log.high_watermark(),
             replica.log.log_end_offset(),
@@ -395,28 +255,16 @@ impl Broker {
         );
         let Some(hw) = next else { return false };
         replica.log.set_high_watermark(hw);
-        out.event(EventKind::HighWatermark {
-            broker: self.id,
-            partition,
-            offset: hw,
-        });
+        out.event(EventKind::HighWatermark { broker: self.id, partition, offset: hw });
         self.try_complete_parked_produces(now, partition, out);
         self.try_complete_parked_fetches(now, partition, out);
         true
     }
 
     /// Sends the follower's next fetch to `leader` at `at` unless one is in flight or already set.
-    pub(super) fn schedule_replica_fetch(
-        &mut self,
-        now: Tick,
-        leader: BrokerId,
-        at: Tick,
-        out: &mut Outbox,
-    ) {
+    pub(super) fn schedule_replica_fetch(&mut self, now: Tick, leader: BrokerId, at: Tick, out: &mut Outbox) {
         let me = self.node();
-        let Some(fetcher) = self.fetchers.get_mut(&leader) else {
-            return;
-        };
+        let Some(fetcher) = self.fetchers.get_mut(&leader) else { return };
         if fetcher.in_flight.is_some() || fetcher.scheduled || fetcher.partitions.is_empty() {
             return;
         }

@@ -20,10 +20,10 @@ use crate::kafka::protocol::{FetchRequest, Message, ProduceRequest};
 use crate::kafka::runtime::{DeadlineTimer, Outbox, Timer};
 use crate::kafka::world::event::{EventKind, TruncateCause};
 use crate::sim::disk::{Disk, DiskConfig, PageCache};
-use crate::sim::sorted::{SortedMap, SortedSet};
 use crate::sim::{Rng, Tick};
 use replica::Replica;
 use std::collections::VecDeque;
+use crate::sim::sorted::{SortedMap, SortedSet};
 use std::rc::Rc;
 
 /// How often the OS writeback thread looks for expired dirty pages (Linux: every 5 s).
@@ -61,14 +61,9 @@ enum Completion {
     /// Answer the producer's ProduceRequest.
     Produce,
     /// A coordinator write: send its reply (if any) and report its events.
-    Group {
-        reply: Option<(Node, u64, Rc<str>, crate::kafka::protocol::GroupResponse)>,
-        events: Vec<EventKind>,
-    },
+    Group { reply: Option<(Node, u64, Rc<str>, crate::kafka::protocol::GroupResponse)>, events: Vec<EventKind> },
     /// A transaction state write: what the coordinator does once it is replicated.
-    Txn {
-        then: Vec<crate::kafka::txn::coordinator::TxnEffect>,
-    },
+    Txn { then: Vec<crate::kafka::txn::coordinator::TxnEffect> },
     /// Transaction markers: answer the coordinator that asked for them.
     Markers { producer_id: i64, commit: bool },
 }
@@ -79,12 +74,7 @@ struct ParkedProduce {
     from: Node,
     request_id: u64,
     /// Per partition: (partition, required offset, base offset, outcome once known).
-    parts: Vec<(
-        PartitionIndex,
-        u64,
-        u64,
-        Option<Result<u64, crate::kafka::protocol::KafkaError>>,
-    )>,
+    parts: Vec<(PartitionIndex, u64, u64, Option<Result<u64, crate::kafka::protocol::KafkaError>>)>,
     /// Parts still waiting.
     pending: usize,
     deadline: Tick,
@@ -159,15 +149,8 @@ impl Broker {
         controller_ids: Vec<u32>,
         rng: Rng,
     ) -> Broker {
-        let coordinator = crate::kafka::group::coordinator::GroupCoordinator::new(
-            id,
-            config.group_initial_rebalance_delay_ms,
-            rng.child("coordinator"),
-        );
-        let txn = crate::kafka::txn::coordinator::TxnCoordinator::new(
-            id,
-            config.transaction_max_timeout_ms,
-        );
+        let coordinator = crate::kafka::group::coordinator::GroupCoordinator::new(id, config.group_initial_rebalance_delay_ms, rng.child("coordinator"));
+        let txn = crate::kafka::txn::coordinator::TxnCoordinator::new(id, config.transaction_max_timeout_ms);
         Broker {
             id,
             rack,
@@ -229,13 +212,7 @@ impl Broker {
     }
 
     /// Starts a broker that is already registered with `epoch` and knows `image` (a run's first moment).
-    pub fn start_registered(
-        &mut self,
-        now: Tick,
-        epoch: u64,
-        image: Rc<MetadataImage>,
-        out: &mut Outbox,
-    ) {
+    pub fn start_registered(&mut self, now: Tick, epoch: u64, image: Rc<MetadataImage>, out: &mut Outbox) {
         self.up = true;
         self.incarnation += 1;
         self.epoch = epoch;
@@ -254,53 +231,20 @@ impl Broker {
         self.txn_check.reset();
         self.replica_fetch_timeouts.reset();
         let me = self.node();
-        out.timer(
-            now.plus_ms(self.config.broker_heartbeat_interval_ms),
-            me,
-            Timer::BrokerHeartbeat,
-        );
-        out.timer(
-            now.plus_ms((self.config.replica_lag_time_max_ms / 2).max(1)),
-            me,
-            Timer::IsrCheck,
-        );
-        out.timer(
-            now.plus_ms(self.config.log_retention_check_interval_ms),
-            me,
-            Timer::RetentionCheck,
-        );
+        out.timer(now.plus_ms(self.config.broker_heartbeat_interval_ms), me, Timer::BrokerHeartbeat);
+        out.timer(now.plus_ms((self.config.replica_lag_time_max_ms / 2).max(1)), me, Timer::IsrCheck);
+        out.timer(now.plus_ms(self.config.log_retention_check_interval_ms), me, Timer::RetentionCheck);
         out.timer(now.plus_ms(WRITEBACK_INTERVAL_MS), me, Timer::Writeback);
     }
 
     /// The broker process dies. Returns the (client, request id) pairs whose connections it held open,
     /// so the world can tell them the connection was reset.
-    pub fn crash(
-        &mut self,
-        now: Tick,
-        lose_page_cache: bool,
-        out: &mut Outbox,
-    ) -> Vec<(Node, u64)> {
+    pub fn crash(&mut self, now: Tick, lose_page_cache: bool, out: &mut Outbox) -> Vec<(Node, u64)> {
         let mut reset = Vec::new();
-        reset.extend(
-            self.parked_fetches
-                .values()
-                .map(|p| (p.from, p.request.request_id)),
-        );
-        reset.extend(
-            self.parked_produces
-                .values()
-                .map(|p| (p.from, p.request_id)),
-        );
-        reset.extend(
-            self.pending_appends
-                .values()
-                .map(|(from, r)| (*from, r.request_id)),
-        );
-        reset.extend(
-            self.delayed_sends
-                .values()
-                .filter_map(|(to, m)| response_id(m).map(|id| (*to, id))),
-        );
+        reset.extend(self.parked_fetches.values().map(|p| (p.from, p.request.request_id)));
+        reset.extend(self.parked_produces.values().map(|p| (p.from, p.request_id)));
+        reset.extend(self.pending_appends.values().map(|(from, r)| (*from, r.request_id)));
+        reset.extend(self.delayed_sends.values().filter_map(|(to, m)| response_id(m).map(|id| (*to, id))));
         self.parked_fetches.clear();
         self.parked_produces.clear();
         self.waiting_on.clear();
@@ -364,99 +308,28 @@ impl Broker {
                 }
             }
             Message::MetadataRequest { request_id } => {
-                out.send(
-                    self.node(),
-                    from,
-                    Message::MetadataResponse {
-                        request_id,
-                        image: self.image.clone(),
-                    },
-                );
+                out.send(self.node(), from, Message::MetadataResponse { request_id, image: self.image.clone() });
             }
-            Message::ListOffsets {
-                request_id,
-                partition,
-                spec,
-                isolation,
-            } => {
+            Message::ListOffsets { request_id, partition, spec, isolation } => {
                 let result = self.list_offsets(partition, spec, isolation);
-                out.send(
-                    self.node(),
-                    from,
-                    Message::ListOffsetsResponse {
-                        request_id,
-                        partition,
-                        result,
-                    },
-                );
+                out.send(self.node(), from, Message::ListOffsetsResponse { request_id, partition, result });
             }
-            Message::Group {
-                request_id,
-                group,
-                request,
-            } => self.on_group_request(now, from, request_id, group, *request, out),
-            Message::Txn {
-                request_id,
-                transactional_id,
-                request,
-            } => self.on_txn_request(now, from, request_id, transactional_id, *request, out),
-            Message::WriteTxnMarkers {
-                request_id,
-                producer_id,
-                producer_epoch,
-                commit,
-                partitions,
-            } => {
-                self.on_write_txn_markers(
-                    now,
-                    from,
-                    request_id,
-                    producer_id,
-                    producer_epoch,
-                    commit,
-                    &partitions,
-                    out,
-                );
+            Message::Group { request_id, group, request } => self.on_group_request(now, from, request_id, group, *request, out),
+            Message::Txn { request_id, transactional_id, request } => self.on_txn_request(now, from, request_id, transactional_id, *request, out),
+            Message::WriteTxnMarkers { request_id, producer_id, producer_epoch, commit, partitions } => {
+                self.on_write_txn_markers(now, from, request_id, producer_id, producer_epoch, commit, &partitions, out);
             }
-            Message::WriteTxnMarkersResponse {
-                request_id,
-                results,
-            } => self.on_write_txn_markers_response(now, request_id, &results, out),
-            Message::DeleteRecords {
-                request_id,
-                partitions,
-            } => {
-                let results = partitions
-                    .iter()
-                    .map(|&(p, offset)| (p, self.delete_records(p, offset, out)))
-                    .collect();
-                out.send(
-                    self.node(),
-                    from,
-                    Message::DeleteRecordsResponse {
-                        request_id,
-                        results,
-                    },
-                );
+            Message::WriteTxnMarkersResponse { request_id, results } => self.on_write_txn_markers_response(now, request_id, &results, out),
+            Message::DeleteRecords { request_id, partitions } => {
+                let results = partitions.iter().map(|&(p, offset)| (p, self.delete_records(p, offset, out))).collect();
+                out.send(self.node(), from, Message::DeleteRecordsResponse { request_id, results });
             }
             Message::InitProducerId { request_id } => {
                 let producer_id = self.next_producer_id;
                 self.next_producer_id += 1;
-                out.send(
-                    self.node(),
-                    from,
-                    Message::InitProducerIdResponse {
-                        request_id,
-                        producer_id,
-                        producer_epoch: 0,
-                    },
-                );
+                out.send(self.node(), from, Message::InitProducerIdResponse { request_id, producer_id, producer_epoch: 0 });
             }
-            Message::MetadataFetchResponse {
-                request_id,
-                from_offset,
-                records,
-            } => {
+            Message::MetadataFetchResponse { request_id, from_offset, records } => {
                 if self.metadata_fetch_in_flight == Some(request_id) {
                     self.metadata_fetch_in_flight = None;
                     if from_offset == self.image.offset {
@@ -474,19 +347,13 @@ impl Broker {
                         self.registration_in_flight = None;
                         self.registered = true;
                         self.epoch = broker_epoch;
-                        out.event(EventKind::BrokerRegistered {
-                            broker: self.id,
-                            epoch: broker_epoch,
-                        });
+                        out.event(EventKind::BrokerRegistered { broker: self.id, epoch: broker_epoch });
                         self.fetch_metadata(now, out);
                     }
                     // The controller still has a live session for this broker's previous life: the
                     // next heartbeat tick tries again, until that session expires.
                     Err(error) => {
-                        out.event(EventKind::BrokerRegistrationRefused {
-                            broker: self.id,
-                            error,
-                        });
+                        out.event(EventKind::BrokerRegistrationRefused { broker: self.id, error });
                     }
                 }
             }
@@ -497,39 +364,23 @@ impl Broker {
             }
             Message::NotController { request_id, leader } => {
                 match leader {
-                    Some(l) if Node::Controller(l) != self.controller => {
-                        self.controller = Node::Controller(l)
-                    }
+                    Some(l) if Node::Controller(l) != self.controller => self.controller = Node::Controller(l),
                     _ => self.next_controller(),
                 }
                 if self.metadata_fetch_in_flight == Some(request_id) {
                     self.metadata_fetch_in_flight = None;
-                    out.timer(
-                        now.plus_ms(NOT_CONTROLLER_BACKOFF_MS),
-                        self.node(),
-                        Timer::MetadataFetch,
-                    );
+                    out.timer(now.plus_ms(NOT_CONTROLLER_BACKOFF_MS), self.node(), Timer::MetadataFetch);
                 }
                 if self.registration_in_flight == Some(request_id) {
                     self.registration_in_flight = None;
                 }
             }
-            Message::AlterPartitionResponse {
-                request_id,
-                partition,
-                result,
-            } => {
+            Message::AlterPartitionResponse { request_id, partition, result } => {
                 self.on_alter_partition_response(now, request_id, partition, result, out);
             }
             Message::Disconnected { request_id } => {
                 // The controller it knew is gone: look for the active one.
-                if [
-                    self.metadata_fetch_in_flight,
-                    self.registration_in_flight,
-                    self.heartbeat_in_flight,
-                ]
-                .contains(&Some(request_id))
-                {
+                if [self.metadata_fetch_in_flight, self.registration_in_flight, self.heartbeat_in_flight].contains(&Some(request_id)) {
                     self.next_controller();
                 }
                 if self.heartbeat_in_flight == Some(request_id) {
@@ -537,22 +388,14 @@ impl Broker {
                 }
                 if self.metadata_fetch_in_flight == Some(request_id) {
                     self.metadata_fetch_in_flight = None;
-                    out.timer(
-                        now.plus_ms(self.config.replica_fetch_backoff_ms),
-                        self.node(),
-                        Timer::MetadataFetch,
-                    );
+                    out.timer(now.plus_ms(self.config.replica_fetch_backoff_ms), self.node(), Timer::MetadataFetch);
                 }
                 if self.registration_in_flight == Some(request_id) {
                     self.registration_in_flight = None;
                 }
                 self.on_markers_disconnected(request_id);
-                let leaders: Vec<BrokerId> = self
-                    .fetchers
-                    .iter()
-                    .filter(|(_, f)| f.in_flight == Some(request_id))
-                    .map(|(l, _)| *l)
-                    .collect();
+                let leaders: Vec<BrokerId> =
+                    self.fetchers.iter().filter(|(_, f)| f.in_flight == Some(request_id)).map(|(l, _)| *l).collect();
                 for leader in leaders {
                     self.on_replica_fetch_failed(now, leader, out);
                 }
@@ -566,11 +409,7 @@ impl Broker {
         if let Node::Controller(current) = self.controller
             && !self.controller_ids.is_empty()
         {
-            let i = self
-                .controller_ids
-                .iter()
-                .position(|c| *c == current)
-                .map_or(0, |i| i + 1);
+            let i = self.controller_ids.iter().position(|c| *c == current).map_or(0, |i| i + 1);
             self.controller = Node::Controller(self.controller_ids[i % self.controller_ids.len()]);
         }
     }
@@ -579,24 +418,13 @@ impl Broker {
     fn send_registration(&mut self, out: &mut Outbox) {
         let request_id = self.request_id();
         self.registration_in_flight = Some(request_id);
-        out.send(
-            self.node(),
-            self.controller,
-            Message::BrokerRegistration {
-                request_id,
-                incarnation: self.incarnation,
-            },
-        );
+        out.send(self.node(), self.controller, Message::BrokerRegistration { request_id, incarnation: self.incarnation });
     }
 
     pub fn handle_timer(&mut self, now: Tick, timer: Timer, out: &mut Outbox) {
         match timer {
             Timer::BrokerHeartbeat => {
-                out.timer(
-                    now.plus_ms(self.config.broker_heartbeat_interval_ms),
-                    self.node(),
-                    Timer::BrokerHeartbeat,
-                );
+                out.timer(now.plus_ms(self.config.broker_heartbeat_interval_ms), self.node(), Timer::BrokerHeartbeat);
                 if !self.registered {
                     self.send_registration(out);
                     return;
@@ -611,35 +439,19 @@ impl Broker {
                 out.send(
                     self.node(),
                     self.controller,
-                    Message::BrokerHeartbeat {
-                        request_id,
-                        broker_epoch: self.epoch,
-                        metadata_offset: self.image.offset,
-                    },
+                    Message::BrokerHeartbeat { request_id, broker_epoch: self.epoch, metadata_offset: self.image.offset },
                 );
             }
             Timer::IsrCheck => {
-                out.timer(
-                    now.plus_ms((self.config.replica_lag_time_max_ms / 2).max(1)),
-                    self.node(),
-                    Timer::IsrCheck,
-                );
+                out.timer(now.plus_ms((self.config.replica_lag_time_max_ms / 2).max(1)), self.node(), Timer::IsrCheck);
                 self.maybe_shrink_isrs(now, out);
             }
             Timer::RetentionCheck => {
-                out.timer(
-                    now.plus_ms(self.config.log_retention_check_interval_ms),
-                    self.node(),
-                    Timer::RetentionCheck,
-                );
+                out.timer(now.plus_ms(self.config.log_retention_check_interval_ms), self.node(), Timer::RetentionCheck);
                 self.run_retention(now, out);
             }
             Timer::Writeback => {
-                out.timer(
-                    now.plus_ms(WRITEBACK_INTERVAL_MS),
-                    self.node(),
-                    Timer::Writeback,
-                );
+                out.timer(now.plus_ms(WRITEBACK_INTERVAL_MS), self.node(), Timer::Writeback);
                 self.page_cache.writeback(now, self.dirty_expire_ms);
                 self.flush_by_policy(now, out);
             }
@@ -668,22 +480,12 @@ impl Broker {
             }
             Timer::ReplicaFetchTimeouts => {
                 if self.replica_fetch_timeouts.fire(now) {
-                    let expired: Vec<BrokerId> = self
-                        .fetchers
-                        .iter()
-                        .filter(|(_, f)| f.in_flight.is_some() && f.deadline <= now)
-                        .map(|(l, _)| *l)
-                        .collect();
+                    let expired: Vec<BrokerId> =
+                        self.fetchers.iter().filter(|(_, f)| f.in_flight.is_some() && f.deadline <= now).map(|(l, _)| *l).collect();
                     for leader in expired {
                         self.on_replica_fetch_failed(now, leader, out);
                     }
-                    if let Some(next) = self
-                        .fetchers
-                        .values()
-                        .filter(|f| f.in_flight.is_some())
-                        .map(|f| f.deadline)
-                        .min()
-                    {
+                    if let Some(next) = self.fetchers.values().filter(|f| f.in_flight.is_some()).map(|f| f.deadline).min() {
                         self.arm(now, next, Timer::ReplicaFetchTimeouts, out);
                     }
                 }
@@ -695,12 +497,7 @@ impl Broker {
             }
             Timer::FetchExpiries => {
                 if self.fetch_expiry.fire(now) {
-                    let expired: Vec<u64> = self
-                        .parked_fetches
-                        .iter()
-                        .filter(|(_, p)| p.deadline <= now)
-                        .map(|(k, _)| *k)
-                        .collect();
+                    let expired: Vec<u64> = self.parked_fetches.iter().filter(|(_, p)| p.deadline <= now).map(|(k, _)| *k).collect();
                     for key in expired {
                         self.complete_parked_fetch(now, key, true, out);
                     }
@@ -711,12 +508,7 @@ impl Broker {
             }
             Timer::ProduceExpiries => {
                 if self.produce_expiry.fire(now) {
-                    let expired: Vec<u64> = self
-                        .parked_produces
-                        .iter()
-                        .filter(|(_, p)| p.deadline <= now)
-                        .map(|(k, _)| *k)
-                        .collect();
+                    let expired: Vec<u64> = self.parked_produces.iter().filter(|(_, p)| p.deadline <= now).map(|(k, _)| *k).collect();
                     for key in expired {
                         self.expire_parked_produce(now, key, out);
                     }
@@ -759,9 +551,7 @@ impl Broker {
             self.next_controller();
             self.fetch_metadata(now, out);
         }
-        let mut next = self
-            .metadata_fetch_in_flight
-            .map(|_| self.metadata_fetch_deadline);
+        let mut next = self.metadata_fetch_in_flight.map(|_| self.metadata_fetch_deadline);
         for (_, replica) in self.replicas.iter_mut() {
             if let replica::Role::Leader(state) = &mut replica.role
                 && let Some(pending) = &state.pending
@@ -796,22 +586,9 @@ impl Broker {
         }
         let request_id = self.request_id();
         self.metadata_fetch_in_flight = Some(request_id);
-        self.metadata_fetch_deadline =
-            now.plus_ms(METADATA_POLL_MAX_WAIT_MS + CONTROLLER_REQUEST_TIMEOUT_MS);
-        self.arm(
-            now,
-            self.metadata_fetch_deadline,
-            Timer::ControllerRequestTimeouts,
-            out,
-        );
-        out.send(
-            self.node(),
-            self.controller,
-            Message::MetadataFetch {
-                request_id,
-                from_offset: self.image.offset,
-            },
-        );
+        self.metadata_fetch_deadline = now.plus_ms(METADATA_POLL_MAX_WAIT_MS + CONTROLLER_REQUEST_TIMEOUT_MS);
+        self.arm(now, self.metadata_fetch_deadline, Timer::ControllerRequestTimeouts, out);
+        out.send(self.node(), self.controller, Message::MetadataFetch { request_id, from_offset: self.image.offset });
     }
 
     fn apply_metadata(&mut self, now: Tick, records: &[MetadataRecord], out: &mut Outbox) {
@@ -827,9 +604,7 @@ impl Broker {
                 MetadataRecord::PartitionChange { partition, .. } => {
                     changed.insert(*partition);
                 }
-                MetadataRecord::CreatePartitions { .. } | MetadataRecord::TopicConfig { .. } => {
-                    all = true
-                }
+                MetadataRecord::CreatePartitions { .. } | MetadataRecord::TopicConfig { .. } => all = true,
                 // A broker's fencing changes who may join an ISR; leaders re-check on their next fetch.
                 _ => {}
             }
@@ -844,9 +619,7 @@ impl Broker {
     }
 
     fn reconcile_all(&mut self, now: Tick, out: &mut Outbox) {
-        let partitions: Vec<PartitionIndex> = (0..self.image.partitions.len() as u32)
-            .map(PartitionIndex)
-            .collect();
+        let partitions: Vec<PartitionIndex> = (0..self.image.partitions.len() as u32).map(PartitionIndex).collect();
         for partition in partitions {
             self.reconcile_partition(now, partition, out);
         }
@@ -871,24 +644,11 @@ impl Broker {
     /// `flush.ms` and `flush.messages`: fsync the logs that are due.
     fn flush_by_policy(&mut self, now: Tick, out: &mut Outbox) {
         for (partition, replica) in self.replicas.iter_mut() {
-            let config = self
-                .image
-                .topics
-                .get(self.image.partitions[partition.get()].topic.get())
-                .map(|t| t.config.clone());
+            let config = self.image.topics.get(self.image.partitions[partition.get()].topic.get()).map(|t| t.config.clone());
             let Some(config) = config else { continue };
-            let due_by_time = config.flush_ms != i64::MAX
-                && now.ms().saturating_sub(replica.last_flush_ms) >= config.flush_ms as u64;
+            let due_by_time = config.flush_ms != i64::MAX && now.ms().saturating_sub(replica.last_flush_ms) >= config.flush_ms as u64;
             if due_by_time && replica.unflushed_records > 0 {
-                Self::flush_replica(
-                    &mut self.disk,
-                    &mut self.page_cache,
-                    self.id,
-                    partition,
-                    replica,
-                    now,
-                    out,
-                );
+                Self::flush_replica(&mut self.disk, &mut self.page_cache, self.id, partition, replica, now, out);
             }
         }
     }
@@ -906,11 +666,7 @@ impl Broker {
         let offset = page_cache.flush(replica.file);
         replica.unflushed_records = 0;
         replica.last_flush_ms = now.ms();
-        out.event(EventKind::Flushed {
-            broker,
-            partition,
-            offset,
-        });
+        out.event(EventKind::Flushed { broker, partition, offset });
     }
 
     /// Where the page cache holds this broker's copy of `partition`.

@@ -23,52 +23,29 @@ pub struct FollowerState {
 impl FollowerState {
     /// Kafka's `isCaughtUp`: the follower has the leader's LEO, or was caught up within the lag limit.
     pub fn is_caught_up(&self, leader_leo: u64, now_ms: u64, replica_lag_time_max_ms: u64) -> bool {
-        self.leo == Some(leader_leo)
-            || now_ms.saturating_sub(self.last_caught_up_ms) <= replica_lag_time_max_ms
+        self.leo == Some(leader_leo) || now_ms.saturating_sub(self.last_caught_up_ms) <= replica_lag_time_max_ms
     }
 
     /// Kafka's `updateFetchStateOrThrow`: a follower fetched at `fetch_offset` when the leader's LEO
     /// was `leader_leo`.
-    pub fn record_fetch(
-        &mut self,
-        fetch_offset: u64,
-        log_start_offset: u64,
-        now_ms: u64,
-        leader_leo: u64,
-        broker_epoch: u64,
-    ) {
+    pub fn record_fetch(&mut self, fetch_offset: u64, log_start_offset: u64, now_ms: u64, leader_leo: u64, broker_epoch: u64) {
         if fetch_offset >= leader_leo {
             self.last_caught_up_ms = self.last_caught_up_ms.max(now_ms);
-        } else if self
-            .last_fetch_leader_leo
-            .is_some_and(|previous| fetch_offset >= previous)
-        {
+        } else if self.last_fetch_leader_leo.is_some_and(|previous| fetch_offset >= previous) {
             self.last_caught_up_ms = self.last_caught_up_ms.max(self.last_fetch_ms);
         }
         self.leo = Some(fetch_offset);
         self.log_start_offset = Some(log_start_offset);
-        self.last_fetch_leader_leo = Some(
-            self.last_fetch_leader_leo
-                .map_or(leader_leo, |p| p.max(leader_leo)),
-        );
+        self.last_fetch_leader_leo = Some(self.last_fetch_leader_leo.map_or(leader_leo, |p| p.max(leader_leo)));
         self.last_fetch_ms = now_ms;
         self.broker_epoch = Some(broker_epoch);
     }
 
     /// Kafka's `resetReplicaState` when this broker becomes leader (or is re-elected with a new epoch).
-    pub fn reset(
-        &mut self,
-        now_ms: u64,
-        leader_epoch_start_offset: u64,
-        is_new_leader: bool,
-        in_isr: bool,
-    ) {
+    pub fn reset(&mut self, now_ms: u64, leader_epoch_start_offset: u64, is_new_leader: bool, in_isr: bool) {
         let last_caught_up_ms = if in_isr { now_ms } else { 0 };
         if is_new_leader {
-            *self = FollowerState {
-                last_caught_up_ms,
-                ..FollowerState::default()
-            };
+            *self = FollowerState { last_caught_up_ms, ..FollowerState::default() };
         } else {
             self.last_fetch_leader_leo = Some(leader_epoch_start_offset);
             self.last_fetch_ms = if in_isr { now_ms } else { 0 };
@@ -107,10 +84,7 @@ impl LeaderState {
     }
 
     pub fn follower_mut(&mut self, broker: BrokerId) -> Option<&mut FollowerState> {
-        self.followers
-            .iter_mut()
-            .find(|(b, _)| *b == broker)
-            .map(|(_, s)| s)
+        self.followers.iter_mut().find(|(b, _)| *b == broker).map(|(_, s)| s)
     }
 }
 
@@ -118,9 +92,7 @@ impl LeaderState {
 pub enum Role {
     Leader(LeaderState),
     /// Follows `leader` (None: the partition has no leader right now).
-    Follower {
-        leader: Option<BrokerId>,
-    },
+    Follower { leader: Option<BrokerId> },
 }
 
 #[derive(Clone, Debug)]
@@ -165,8 +137,7 @@ pub fn next_high_watermark(
     let mut hw = Some(leader_leo);
     for (broker, state) in followers {
         let waits = maximal_isr.contains(broker)
-            || (state.is_caught_up(leader_leo, now_ms, replica_lag_time_max_ms)
-                && is_eligible(*broker));
+            || (state.is_caught_up(leader_leo, now_ms, replica_lag_time_max_ms) && is_eligible(*broker));
         if waits {
             // An unknown LEO (just after a leader change) holds the HW where it is.
             hw = match (hw, state.leo) {
@@ -180,12 +151,7 @@ pub fn next_high_watermark(
 
 /// Kafka's `checkEnoughReplicasReachOffset` for an acks=all request waiting for `required_offset`:
 /// `None` while it must keep waiting, otherwise its outcome.
-pub fn acks_all_outcome(
-    high_watermark: u64,
-    required_offset: u64,
-    maximal_isr_size: usize,
-    effective_min_isr: usize,
-) -> Option<Result<(), KafkaError>> {
+pub fn acks_all_outcome(high_watermark: u64, required_offset: u64, maximal_isr_size: usize, effective_min_isr: usize) -> Option<Result<(), KafkaError>> {
     if high_watermark < required_offset {
         return None;
     }
@@ -198,21 +164,14 @@ pub fn acks_all_outcome(
 }
 
 /// Kafka's out-of-sync check for the ISR shrink: followers in the committed ISR that are not caught up.
-pub fn out_of_sync_followers(
-    state: &LeaderState,
-    leader_leo: u64,
-    now_ms: u64,
-    replica_lag_time_max_ms: u64,
-) -> Vec<BrokerId> {
+pub fn out_of_sync_followers(state: &LeaderState, leader_leo: u64, now_ms: u64, replica_lag_time_max_ms: u64) -> Vec<BrokerId> {
     if state.pending.is_some() {
         return Vec::new();
     }
     state
         .followers
         .iter()
-        .filter(|(b, s)| {
-            state.isr.contains(b) && !s.is_caught_up(leader_leo, now_ms, replica_lag_time_max_ms)
-        })
+        .filter(|(b, s)| state.isr.contains(b) && !s.is_caught_up(leader_leo, now_ms, replica_lag_time_max_ms))
         .map(|(b, _)| *b)
         .collect()
 }
@@ -252,11 +211,7 @@ mod tests {
     use super::*;
 
     fn follower(leo: u64, caught_up_ms: u64) -> FollowerState {
-        FollowerState {
-            leo: Some(leo),
-            last_caught_up_ms: caught_up_ms,
-            ..FollowerState::default()
-        }
+        FollowerState { leo: Some(leo), last_caught_up_ms: caught_up_ms, ..FollowerState::default() }
     }
 
     const LAG_MS: u64 = 30_000;
@@ -265,86 +220,39 @@ mod tests {
     fn the_high_watermark_is_what_every_isr_member_has() {
         let followers = [(BrokerId(1), follower(7, 0)), (BrokerId(2), follower(9, 0))];
         let isr = [BrokerId(0), BrokerId(1), BrokerId(2)];
-        assert_eq!(
-            next_high_watermark(0, 10, &followers, &isr, 3, 1, 40_000, LAG_MS, |_| true),
-            Some(7)
-        );
+        assert_eq!(next_high_watermark(0, 10, &followers, &isr, 3, 1, 40_000, LAG_MS, |_| true), Some(7));
     }
 
     #[test]
     fn a_follower_outside_the_isr_does_not_hold_the_high_watermark_back_unless_caught_up() {
-        let followers = [
-            (BrokerId(1), follower(10, 0)),
-            (BrokerId(2), follower(3, 0)),
-        ];
+        let followers = [(BrokerId(1), follower(10, 0)), (BrokerId(2), follower(3, 0))];
         let isr = [BrokerId(0), BrokerId(1)];
         // At 40 s, broker 2 last caught up at 0 s: more than replica.lag.time.max.ms ago.
-        assert_eq!(
-            next_high_watermark(0, 10, &followers, &isr, 2, 1, 40_000, LAG_MS, |_| true),
-            Some(10)
-        );
+        assert_eq!(next_high_watermark(0, 10, &followers, &isr, 2, 1, 40_000, LAG_MS, |_| true), Some(10));
         // At 20 s it still counts as caught up, so the leader waits for it to join the ISR.
-        assert_eq!(
-            next_high_watermark(0, 10, &followers, &isr, 2, 1, 20_000, LAG_MS, |_| true),
-            Some(3)
-        );
+        assert_eq!(next_high_watermark(0, 10, &followers, &isr, 2, 1, 20_000, LAG_MS, |_| true), Some(3));
     }
 
     #[test]
     fn the_high_watermark_does_not_advance_while_the_isr_is_below_min_insync_replicas() {
         // PartitionTest#testHighWatermarkAdvanceShouldNotAdvanceWhenUnderMinISR: min.isr 3, ISR [0,1],
         // LEO 10: HW stays 0 even after both followers fetch to 10, until ISR [0,1,2] is committed.
-        let followers = [
-            (BrokerId(1), follower(10, 0)),
-            (BrokerId(2), follower(10, 0)),
-        ];
+        let followers = [(BrokerId(1), follower(10, 0)), (BrokerId(2), follower(10, 0))];
         let maximal = [BrokerId(0), BrokerId(1), BrokerId(2)];
-        assert_eq!(
-            next_high_watermark(0, 10, &followers, &maximal, 2, 3, 40_000, LAG_MS, |_| true),
-            None
-        );
-        assert_eq!(
-            next_high_watermark(0, 10, &followers, &maximal, 3, 3, 40_000, LAG_MS, |_| true),
-            Some(10)
-        );
+        assert_eq!(next_high_watermark(0, 10, &followers, &maximal, 2, 3, 40_000, LAG_MS, |_| true), None);
+        assert_eq!(next_high_watermark(0, 10, &followers, &maximal, 3, 3, 40_000, LAG_MS, |_| true), Some(10));
     }
 
     #[test]
     fn an_unknown_follower_leo_after_a_leader_change_holds_the_high_watermark() {
         let followers = [(BrokerId(1), FollowerState::default())];
-        assert_eq!(
-            next_high_watermark(
-                4,
-                10,
-                &followers,
-                &[BrokerId(0), BrokerId(1)],
-                2,
-                1,
-                0,
-                LAG_MS,
-                |_| true
-            ),
-            None
-        );
+        assert_eq!(next_high_watermark(4, 10, &followers, &[BrokerId(0), BrokerId(1)], 2, 1, 0, LAG_MS, |_| true), None);
     }
 
     #[test]
     fn the_high_watermark_only_moves_forward() {
         let followers = [(BrokerId(1), follower(5, 0))];
-        assert_eq!(
-            next_high_watermark(
-                6,
-                10,
-                &followers,
-                &[BrokerId(0), BrokerId(1)],
-                2,
-                1,
-                0,
-                LAG_MS,
-                |_| true
-            ),
-            None
-        );
+        assert_eq!(next_high_watermark(6, 10, &followers, &[BrokerId(0), BrokerId(1)], 2, 1, 0, LAG_MS, |_| true), None);
     }
 
     #[test]
@@ -354,10 +262,7 @@ mod tests {
         f.record_fetch(0, 0, 1_000, 5, 1);
         assert_eq!(f.last_caught_up_ms, 0);
         f.record_fetch(5, 0, 2_000, 9, 1);
-        assert_eq!(
-            f.last_caught_up_ms, 1_000,
-            "offset 5 reached the LEO seen at the previous fetch"
-        );
+        assert_eq!(f.last_caught_up_ms, 1_000, "offset 5 reached the LEO seen at the previous fetch");
         f.record_fetch(9, 0, 3_000, 9, 1);
         assert_eq!(f.last_caught_up_ms, 3_000);
     }
@@ -366,10 +271,7 @@ mod tests {
     fn acks_all_waits_for_the_high_watermark_and_checks_the_isr_when_it_gets_there() {
         assert_eq!(acks_all_outcome(4, 5, 3, 2), None);
         assert_eq!(acks_all_outcome(5, 5, 3, 2), Some(Ok(())));
-        assert_eq!(
-            acks_all_outcome(5, 5, 1, 2),
-            Some(Err(KafkaError::NotEnoughReplicasAfterAppend))
-        );
+        assert_eq!(acks_all_outcome(5, 5, 1, 2), Some(Err(KafkaError::NotEnoughReplicasAfterAppend)));
     }
 
     #[test]
@@ -377,16 +279,10 @@ mod tests {
         let state = LeaderState {
             isr: vec![BrokerId(0), BrokerId(1), BrokerId(2)],
             pending: None,
-            followers: vec![
-                (BrokerId(1), follower(10, 35_000)),
-                (BrokerId(2), follower(4, 1_000)),
-            ],
+            followers: vec![(BrokerId(1), follower(10, 35_000)), (BrokerId(2), follower(4, 1_000))],
             epoch_start_offset: 0,
         };
-        assert_eq!(
-            out_of_sync_followers(&state, 10, 40_000, LAG_MS),
-            vec![BrokerId(2)]
-        );
+        assert_eq!(out_of_sync_followers(&state, 10, 40_000, LAG_MS), vec![BrokerId(2)]);
         assert_eq!(out_of_sync_followers(&state, 10, 30_000, LAG_MS), vec![]);
     }
 }
@@ -403,10 +299,7 @@ impl ReplicaTable {
         self.slots.get(partition.get()).and_then(Option::as_ref)
     }
 
-    pub fn get_mut(
-        &mut self,
-        partition: &crate::kafka::ids::PartitionIndex,
-    ) -> Option<&mut Replica> {
+    pub fn get_mut(&mut self, partition: &crate::kafka::ids::PartitionIndex) -> Option<&mut Replica> {
         self.slots.get_mut(partition.get()).and_then(Option::as_mut)
     }
 
@@ -422,19 +315,11 @@ impl ReplicaTable {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (crate::kafka::ids::PartitionIndex, &Replica)> {
-        self.slots.iter().enumerate().filter_map(|(i, r)| {
-            r.as_ref()
-                .map(|r| (crate::kafka::ids::PartitionIndex(i as u32), r))
-        })
+        self.slots.iter().enumerate().filter_map(|(i, r)| r.as_ref().map(|r| (crate::kafka::ids::PartitionIndex(i as u32), r)))
     }
 
-    pub fn iter_mut(
-        &mut self,
-    ) -> impl Iterator<Item = (crate::kafka::ids::PartitionIndex, &mut Replica)> {
-        self.slots.iter_mut().enumerate().filter_map(|(i, r)| {
-            r.as_mut()
-                .map(|r| (crate::kafka::ids::PartitionIndex(i as u32), r))
-        })
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (crate::kafka::ids::PartitionIndex, &mut Replica)> {
+        self.slots.iter_mut().enumerate().filter_map(|(i, r)| r.as_mut().map(|r| (crate::kafka::ids::PartitionIndex(i as u32), r)))
     }
 
     pub fn values(&self) -> impl Iterator<Item = &Replica> {
@@ -458,7 +343,6 @@ impl std::ops::Index<&crate::kafka::ids::PartitionIndex> for ReplicaTable {
     type Output = Replica;
     fn index(&self, partition: &crate::kafka::ids::PartitionIndex) -> &Replica {
         // Callers index only partitions they just checked or appended to.
-        self.get(partition)
-            .expect("the broker hosts this partition")
+        self.get(partition).expect("the broker hosts this partition")
     }
 }

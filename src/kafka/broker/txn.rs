@@ -25,8 +25,7 @@ impl Broker {
     fn txn_state_partition(&self, transactional_id: &str) -> Option<PartitionIndex> {
         let topic = self.image.topic_index(TRANSACTION_STATE_TOPIC)?;
         let count = self.image.topics[topic.get()].partitions.len() as u32;
-        self.image
-            .partition_of(topic, partition_for(transactional_id, count))
+        self.image.partition_of(topic, partition_for(transactional_id, count))
     }
 
     pub(super) fn is_txn_state_partition(&self, partition: PartitionIndex) -> bool {
@@ -34,44 +33,16 @@ impl Broker {
         &*self.image.topics[topic.get()].name == TRANSACTION_STATE_TOPIC
     }
 
-    pub(super) fn on_txn_request(
-        &mut self,
-        now: Tick,
-        from: Node,
-        request_id: u64,
-        transactional_id: Rc<str>,
-        request: TxnRequest,
-        out: &mut Outbox,
-    ) {
+    pub(super) fn on_txn_request(&mut self, now: Tick, from: Node, request_id: u64, transactional_id: Rc<str>, request: TxnRequest, out: &mut Outbox) {
         let Some(partition) = self.txn_state_partition(&transactional_id) else {
             let response = TxnResponse::FindCoordinator(Err(KafkaError::CoordinatorNotAvailable));
-            out.send(
-                self.node(),
-                from,
-                Message::TxnResponse {
-                    request_id,
-                    transactional_id,
-                    response: Box::new(response),
-                },
-            );
+            out.send(self.node(), from, Message::TxnResponse { request_id, transactional_id, response: Box::new(response) });
             return;
         };
         // Any broker answers where the coordinator is: the leader of the id's partition.
         if request == TxnRequest::FindCoordinator {
-            let leader = self
-                .image
-                .partition(partition)
-                .leader
-                .ok_or(KafkaError::CoordinatorNotAvailable);
-            out.send(
-                self.node(),
-                from,
-                Message::TxnResponse {
-                    request_id,
-                    transactional_id,
-                    response: Box::new(TxnResponse::FindCoordinator(leader)),
-                },
-            );
+            let leader = self.image.partition(partition).leader.ok_or(KafkaError::CoordinatorNotAvailable);
+            out.send(self.node(), from, Message::TxnResponse { request_id, transactional_id, response: Box::new(TxnResponse::FindCoordinator(leader)) });
             return;
         }
         let image = self.image.clone();
@@ -81,16 +52,7 @@ impl Broker {
             next_producer_id += 1;
             id
         };
-        let effects = self.txn.handle(
-            now,
-            from,
-            request_id,
-            transactional_id,
-            partition,
-            request,
-            &image,
-            &mut allocate,
-        );
+        let effects = self.txn.handle(now, from, request_id, transactional_id, partition, request, &image, &mut allocate);
         self.next_producer_id = next_producer_id;
         self.apply_txn_effects(now, effects, out);
     }
@@ -98,12 +60,7 @@ impl Broker {
     /// Carries out what the transaction coordinator asked for. Events go out at once; state is
     /// appended to `__transaction_state`; answers and markers that follow a state change wait until
     /// it is replicated.
-    pub(super) fn apply_txn_effects(
-        &mut self,
-        now: Tick,
-        effects: Vec<TxnEffect>,
-        out: &mut Outbox,
-    ) {
+    pub(super) fn apply_txn_effects(&mut self, now: Tick, effects: Vec<TxnEffect>, out: &mut Outbox) {
         let mut deferred = Vec::new();
         // The last state record appended: (partition, offset it must be replicated to, its base).
         let mut written: Option<(PartitionIndex, u64, u64)> = None;
@@ -111,140 +68,48 @@ impl Broker {
         for effect in effects {
             match effect {
                 TxnEffect::Event(kind) => out.event(kind),
-                TxnEffect::Persist {
-                    partition,
-                    key,
-                    value,
-                } => match self.append_internal(
-                    now,
-                    partition,
-                    InternalBatch::text(vec![(key, value)]),
-                    out,
-                ) {
+                TxnEffect::Persist { partition, key, value } => match self.append_internal(now, partition, InternalBatch::text(vec![(key, value)]), out) {
                     Ok((base, required)) => written = Some((partition, required, base)),
                     Err(_) => failed = true,
                 },
-                TxnEffect::Reply { .. } | TxnEffect::WriteMarkers { .. }
-                    if written.is_some() || failed =>
-                {
-                    deferred.push(effect)
+                TxnEffect::Reply { .. } | TxnEffect::WriteMarkers { .. } if written.is_some() || failed => deferred.push(effect),
+                TxnEffect::Reply { to, request_id, transactional_id, response } => {
+                    out.send(self.node(), to, Message::TxnResponse { request_id, transactional_id, response: Box::new(response) });
                 }
-                TxnEffect::Reply {
-                    to,
-                    request_id,
-                    transactional_id,
-                    response,
-                } => {
-                    out.send(
-                        self.node(),
-                        to,
-                        Message::TxnResponse {
-                            request_id,
-                            transactional_id,
-                            response: Box::new(response),
-                        },
-                    );
-                }
-                TxnEffect::WriteMarkers {
-                    transactional_id,
-                    leader,
-                    producer_id,
-                    producer_epoch,
-                    commit,
-                    partitions,
-                } => {
+                TxnEffect::WriteMarkers { transactional_id, leader, producer_id, producer_epoch, commit, partitions } => {
                     let request_id = self.request_id();
                     let deadline = now.plus_ms(INTER_BROKER_REQUEST_TIMEOUT_MS);
-                    self.txn
-                        .markers_in_flight
-                        .insert(request_id, (transactional_id, partitions.clone(), deadline));
+                    self.txn.markers_in_flight.insert(request_id, (transactional_id, partitions.clone(), deadline));
                     let partitions: Rc<[PartitionIndex]> = partitions.into();
-                    out.send(
-                        self.node(),
-                        Node::Broker(leader),
-                        Message::WriteTxnMarkers {
-                            request_id,
-                            producer_id,
-                            producer_epoch,
-                            commit,
-                            partitions,
-                        },
-                    );
+                    out.send(self.node(), Node::Broker(leader), Message::WriteTxnMarkers { request_id, producer_id, producer_epoch, commit, partitions });
                 }
             }
         }
         if failed {
             // This broker no longer leads the state partition: the client looks for the new coordinator.
             for effect in deferred {
-                if let TxnEffect::Reply {
-                    to,
-                    request_id,
-                    transactional_id,
-                    response,
-                } = effect
-                {
+                if let TxnEffect::Reply { to, request_id, transactional_id, response } = effect {
                     let response = not_coordinator(response);
-                    out.send(
-                        self.node(),
-                        to,
-                        Message::TxnResponse {
-                            request_id,
-                            transactional_id,
-                            response: Box::new(response),
-                        },
-                    );
+                    out.send(self.node(), to, Message::TxnResponse { request_id, transactional_id, response: Box::new(response) });
                 }
             }
         } else if let Some((partition, required, base)) = written {
             let timeout_ms = INTER_BROKER_REQUEST_TIMEOUT_MS;
-            self.park_internal(
-                now,
-                self.node(),
-                0,
-                vec![(partition, required, base, None)],
-                timeout_ms,
-                Completion::Txn { then: deferred },
-                out,
-            );
+            self.park_internal(now, self.node(), 0, vec![(partition, required, base, None)], timeout_ms, Completion::Txn { then: deferred }, out);
         }
         if self.txn.has_work() || !self.txn.markers_in_flight.is_empty() {
-            self.arm(
-                now,
-                now.plus_ms(TXN_CHECK_INTERVAL_MS),
-                Timer::TxnCheck,
-                out,
-            );
+            self.arm(now, now.plus_ms(TXN_CHECK_INTERVAL_MS), Timer::TxnCheck, out);
         }
     }
 
     /// A state write finished replicating (or failed): what waited on it goes ahead.
-    pub(super) fn complete_txn_write(
-        &mut self,
-        now: Tick,
-        error: Option<KafkaError>,
-        then: Vec<TxnEffect>,
-        out: &mut Outbox,
-    ) {
+    pub(super) fn complete_txn_write(&mut self, now: Tick, error: Option<KafkaError>, then: Vec<TxnEffect>, out: &mut Outbox) {
         match error {
             None => self.apply_txn_effects(now, then, out),
             Some(_) => {
                 for effect in then {
-                    if let TxnEffect::Reply {
-                        to,
-                        request_id,
-                        transactional_id,
-                        response,
-                    } = effect
-                    {
-                        out.send(
-                            self.node(),
-                            to,
-                            Message::TxnResponse {
-                                request_id,
-                                transactional_id,
-                                response: Box::new(not_coordinator(response)),
-                            },
-                        );
+                    if let TxnEffect::Reply { to, request_id, transactional_id, response } = effect {
+                        out.send(self.node(), to, Message::TxnResponse { request_id, transactional_id, response: Box::new(not_coordinator(response)) });
                     }
                 }
             }
@@ -266,37 +131,15 @@ impl Broker {
     ) {
         let mut parts = Vec::with_capacity(partitions.len());
         for &partition in partitions {
-            match self.append_internal(
-                now,
-                partition,
-                InternalBatch::marker(producer_id, producer_epoch, commit),
-                out,
-            ) {
+            match self.append_internal(now, partition, InternalBatch::marker(producer_id, producer_epoch, commit), out) {
                 Ok((offset, required)) => {
-                    out.event(EventKind::MarkerWritten {
-                        broker: self.id,
-                        partition,
-                        offset,
-                        producer_id,
-                        commit,
-                    });
+                    out.event(EventKind::MarkerWritten { broker: self.id, partition, offset, producer_id, commit });
                     parts.push((partition, required, offset, None));
                 }
                 Err(error) => parts.push((partition, 0, 0, Some(Err(error)))),
             }
         }
-        self.park_internal(
-            now,
-            from,
-            request_id,
-            parts,
-            INTER_BROKER_REQUEST_TIMEOUT_MS,
-            Completion::Markers {
-                producer_id,
-                commit,
-            },
-            out,
-        );
+        self.park_internal(now, from, request_id, parts, INTER_BROKER_REQUEST_TIMEOUT_MS, Completion::Markers { producer_id, commit }, out);
     }
 
     /// The markers are replicated (or failed): offsets committed inside the transaction take effect in
@@ -313,29 +156,14 @@ impl Broker {
     ) {
         for (partition, result) in &results {
             if result.is_ok() && self.coordinator.led.contains(partition) {
-                let effects =
-                    self.coordinator
-                        .complete_transaction(*partition, producer_id, commit);
+                let effects = self.coordinator.complete_transaction(*partition, producer_id, commit);
                 self.apply_group_effects(now, effects, out);
             }
         }
-        out.send(
-            self.node(),
-            to,
-            Message::WriteTxnMarkersResponse {
-                request_id,
-                results,
-            },
-        );
+        out.send(self.node(), to, Message::WriteTxnMarkersResponse { request_id, results });
     }
 
-    pub(super) fn on_write_txn_markers_response(
-        &mut self,
-        now: Tick,
-        request_id: u64,
-        results: &[(PartitionIndex, Result<(), KafkaError>)],
-        out: &mut Outbox,
-    ) {
+    pub(super) fn on_write_txn_markers_response(&mut self, now: Tick, request_id: u64, results: &[(PartitionIndex, Result<(), KafkaError>)], out: &mut Outbox) {
         let effects = self.txn.on_markers_written(request_id, results);
         self.apply_txn_effects(now, effects, out);
     }
@@ -352,15 +180,8 @@ impl Broker {
     }
 
     /// The broker became leader of a `__transaction_state` partition: load its transactions.
-    pub(super) fn load_transactions(
-        &mut self,
-        now: Tick,
-        partition: PartitionIndex,
-        out: &mut Outbox,
-    ) {
-        let Some(replica) = self.replicas.get(&partition) else {
-            return;
-        };
+    pub(super) fn load_transactions(&mut self, now: Tick, partition: PartitionIndex, out: &mut Outbox) {
+        let Some(replica) = self.replicas.get(&partition) else { return };
         let records: Vec<(Rc<str>, Rc<str>)> = replica
             .log
             .batches()
@@ -380,9 +201,7 @@ impl Broker {
 fn not_coordinator(response: TxnResponse) -> TxnResponse {
     let e = KafkaError::NotCoordinator;
     match response {
-        TxnResponse::FindCoordinator(_) => {
-            TxnResponse::FindCoordinator(Err(KafkaError::CoordinatorNotAvailable))
-        }
+        TxnResponse::FindCoordinator(_) => TxnResponse::FindCoordinator(Err(KafkaError::CoordinatorNotAvailable)),
         TxnResponse::InitProducerId(_) => TxnResponse::InitProducerId(Err(e)),
         TxnResponse::AddPartitions(_) => TxnResponse::AddPartitions(Err(e)),
         TxnResponse::AddOffsets(_) => TxnResponse::AddOffsets(Err(e)),

@@ -50,37 +50,20 @@ kafka_config! {
 /// Kafka 4.0 raised the floor to 1 MiB for production; the lab keeps the older floor so lessons can
 /// show small segments roll.
 pub fn segment_bytes_rule(v: &u64) -> Result<(), String> {
-    if *v >= 14 {
-        Ok(())
-    } else {
-        Err("must be at least 14 bytes".into())
-    }
+    if *v >= 14 { Ok(()) } else { Err("must be at least 14 bytes".into()) }
 }
 
 pub fn index_bytes_rule(v: &u64) -> Result<(), String> {
-    if *v >= 8 {
-        Ok(())
-    } else {
-        Err("must hold at least one index entry (8 bytes)".into())
-    }
+    if *v >= 8 { Ok(()) } else { Err("must hold at least one index entry (8 bytes)".into()) }
 }
 
 pub fn at_least_1_i64(v: &i64) -> Result<(), String> {
-    if *v >= 1 {
-        Ok(())
-    } else {
-        Err("must be at least 1".into())
-    }
+    if *v >= 1 { Ok(()) } else { Err("must be at least 1".into()) }
 }
 
 pub fn cleanup_policy_rule(v: &Vec<String>) -> Result<(), String> {
-    match v
-        .iter()
-        .find(|p| p.as_str() != "delete" && p.as_str() != "compact")
-    {
-        Some(bad) => Err(format!(
-            "'{bad}' is not a cleanup policy (expected delete, compact or both)"
-        )),
+    match v.iter().find(|p| p.as_str() != "delete" && p.as_str() != "compact") {
+        Some(bad) => Err(format!("'{bad}' is not a cleanup policy (expected delete, compact or both)")),
         None if v.is_empty() => Err("expected delete, compact or both".into()),
         None => Ok(()),
     }

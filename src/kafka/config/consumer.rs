@@ -62,15 +62,9 @@ impl ConfigField for IsolationLevel {
 /// The assignor names a consumer may list, with Kafka's class names mapped to them.
 pub const ASSIGNOR_NAMES: &[(&str, &str)] = &[
     ("range", "org.apache.kafka.clients.consumer.RangeAssignor"),
-    (
-        "roundrobin",
-        "org.apache.kafka.clients.consumer.RoundRobinAssignor",
-    ),
+    ("roundrobin", "org.apache.kafka.clients.consumer.RoundRobinAssignor"),
     ("sticky", "org.apache.kafka.clients.consumer.StickyAssignor"),
-    (
-        "cooperative-sticky",
-        "org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
-    ),
+    ("cooperative-sticky", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor"),
 ];
 
 /// Normalises `partition.assignment.strategy` entries to short names, in order.
@@ -79,19 +73,14 @@ fn strategy_rule(v: &Vec<String>) -> Result<(), String> {
         return Err("list at least one assignor".into());
     }
     match v.iter().find(|name| short_assignor_name(name).is_none()) {
-        Some(bad) => Err(format!(
-            "'{bad}' is not an assignor (expected range, roundrobin, sticky or cooperative-sticky)"
-        )),
+        Some(bad) => Err(format!("'{bad}' is not an assignor (expected range, roundrobin, sticky or cooperative-sticky)")),
         None => Ok(()),
     }
 }
 
 /// `range` for `range` or `org.apache.kafka.clients.consumer.RangeAssignor`, and so on.
 pub fn short_assignor_name(name: &str) -> Option<&'static str> {
-    ASSIGNOR_NAMES
-        .iter()
-        .find(|(short, class)| *short == name || *class == name)
-        .map(|(short, _)| *short)
+    ASSIGNOR_NAMES.iter().find(|(short, class)| *short == name || *class == name).map(|(short, _)| *short)
 }
 
 kafka_config! {
@@ -120,9 +109,6 @@ kafka_config! {
 impl ConsumerConfig {
     /// The assignors in preference order, as short names.
     pub fn assignors(&self) -> Vec<&'static str> {
-        self.partition_assignment_strategy
-            .iter()
-            .filter_map(|n| short_assignor_name(n))
-            .collect()
+        self.partition_assignment_strategy.iter().filter_map(|n| short_assignor_name(n)).collect()
     }
 }

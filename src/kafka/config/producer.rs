@@ -62,11 +62,7 @@ fn partitioner_rule(v: &Option<String>) -> Result<(), String> {
 }
 
 fn in_flight_rule(v: &u32) -> Result<(), String> {
-    if *v >= 1 {
-        Ok(())
-    } else {
-        Err("must be at least 1".into())
-    }
+    if *v >= 1 { Ok(()) } else { Err("must be at least 1".into()) }
 }
 
 kafka_config! {
@@ -100,21 +96,13 @@ impl ProducerConfig {
     /// (acks other than all, more than 5 in flight, retries 0) Kafka quietly turns it off; when the
     /// user set it explicitly, the conflict is an error. `explicit` lists the keys the user set.
     pub fn resolve(&mut self, explicit: &[&str]) -> Result<(), Vec<ConfigError>> {
-        let conflicts = self.acks != Acks::All
-            || self.max_in_flight_requests_per_connection > 5
-            || self.retries == 0;
+        let conflicts = self.acks != Acks::All || self.max_in_flight_requests_per_connection > 5 || self.retries == 0;
         let idempotence_explicit = explicit.contains(&"enable.idempotence");
         let mut errors = Vec::new();
         if self.enable_idempotence && conflicts {
             if idempotence_explicit {
                 if self.acks != Acks::All {
-                    errors.push(ConfigError::conflict(
-                        "acks",
-                        format!(
-                            "must be all when enable.idempotence is true (got {})",
-                            self.acks
-                        ),
-                    ));
+                    errors.push(ConfigError::conflict("acks", format!("must be all when enable.idempotence is true (got {})", self.acks)));
                 }
                 if self.max_in_flight_requests_per_connection > 5 {
                     errors.push(ConfigError::conflict(
@@ -123,20 +111,14 @@ impl ProducerConfig {
                     ));
                 }
                 if self.retries == 0 {
-                    errors.push(ConfigError::conflict(
-                        "retries",
-                        "must be more than 0 when enable.idempotence is true",
-                    ));
+                    errors.push(ConfigError::conflict("retries", "must be more than 0 when enable.idempotence is true"));
                 }
             } else {
                 self.enable_idempotence = false;
             }
         }
         if self.transactional_id.is_some() && !self.enable_idempotence {
-            errors.push(ConfigError::conflict(
-                "transactional.id",
-                "needs enable.idempotence (a transactional producer is idempotent)",
-            ));
+            errors.push(ConfigError::conflict("transactional.id", "needs enable.idempotence (a transactional producer is idempotent)"));
         }
         if self.delivery_timeout_ms < self.linger_ms + self.request_timeout_ms {
             errors.push(ConfigError::conflict(
@@ -147,11 +129,7 @@ impl ProducerConfig {
                 ),
             ));
         }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
     }
 
     pub fn uses_round_robin_partitioner(&self) -> bool {
@@ -166,34 +144,20 @@ mod tests {
     #[test]
     fn acks_accepts_kafkas_spellings_only() {
         let mut c = ProducerConfig::default();
-        for (v, want) in [
-            (ConfigValue::from("all"), Acks::All),
-            (ConfigValue::from(-1), Acks::All),
-            (ConfigValue::from(1), Acks::Leader),
-            (ConfigValue::from("0"), Acks::None),
-        ] {
+        for (v, want) in [(ConfigValue::from("all"), Acks::All), (ConfigValue::from(-1), Acks::All), (ConfigValue::from(1), Acks::Leader), (ConfigValue::from("0"), Acks::None)] {
             c.set("acks", &v).unwrap();
             assert_eq!(c.acks, want);
         }
         let err = c.set("acks", &ConfigValue::from(2)).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "acks: 2 is not allowed: acks must be one of all, -1, 0, 1"
-        );
+        assert_eq!(err.to_string(), "acks: 2 is not allowed: acks must be one of all, -1, 0, 1");
     }
 
     #[test]
     fn acks_1_quietly_turns_default_idempotence_off_but_conflicts_with_explicit_idempotence() {
-        let mut c = ProducerConfig {
-            acks: Acks::Leader,
-            ..ProducerConfig::default()
-        };
+        let mut c = ProducerConfig { acks: Acks::Leader, ..ProducerConfig::default() };
         c.resolve(&["acks"]).unwrap();
         assert!(!c.enable_idempotence);
-        let mut c = ProducerConfig {
-            acks: Acks::Leader,
-            ..ProducerConfig::default()
-        };
+        let mut c = ProducerConfig { acks: Acks::Leader, ..ProducerConfig::default() };
         let errors = c.resolve(&["acks", "enable.idempotence"]).unwrap_err();
         assert_eq!(errors[0].key, "acks");
     }
@@ -201,16 +165,7 @@ mod tests {
     #[test]
     fn kafka_4_defaults() {
         let c = ProducerConfig::default();
-        assert_eq!(
-            (c.acks, c.batch_size, c.linger_ms, c.enable_idempotence),
-            (Acks::All, 16_384, 5, true)
-        );
-        assert_eq!(
-            (
-                c.max_in_flight_requests_per_connection,
-                c.delivery_timeout_ms
-            ),
-            (5, 120_000)
-        );
+        assert_eq!((c.acks, c.batch_size, c.linger_ms, c.enable_idempotence), (Acks::All, 16_384, 5, true));
+        assert_eq!((c.max_in_flight_requests_per_connection, c.delivery_timeout_ms), (5, 120_000));
     }
 }

@@ -1,8 +1,6 @@
 //! Topic configs with Kafka's names; unset ones take the broker's `log.*` defaults.
 
-use super::broker::{
-    BrokerConfig, at_least_1_i64, cleanup_policy_rule, index_bytes_rule, segment_bytes_rule,
-};
+use super::broker::{BrokerConfig, at_least_1_i64, cleanup_policy_rule, index_bytes_rule, segment_bytes_rule};
 use super::rules::*;
 use super::value::kafka_config;
 use crate::kafka::log::LogConfig;

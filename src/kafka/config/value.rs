@@ -51,10 +51,7 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub fn invalid(key: &str, value: &ConfigValue, rule: impl fmt::Display) -> ConfigError {
-        ConfigError {
-            key: key.to_string(),
-            message: format!("{value} is not allowed: {rule}"),
-        }
+        ConfigError { key: key.to_string(), message: format!("{value} is not allowed: {rule}") }
     }
 
     pub fn unknown(key: &str, kind: &str, known: &[&str]) -> ConfigError {
@@ -62,17 +59,11 @@ impl ConfigError {
             Some(close) => format!(" (did you mean '{close}'?)"),
             None => String::new(),
         };
-        ConfigError {
-            key: key.to_string(),
-            message: format!("'{key}' is not a {kind} config{hint}"),
-        }
+        ConfigError { key: key.to_string(), message: format!("'{key}' is not a {kind} config{hint}") }
     }
 
     pub fn conflict(key: &str, message: impl Into<String>) -> ConfigError {
-        ConfigError {
-            key: key.to_string(),
-            message: message.into(),
-        }
+        ConfigError { key: key.to_string(), message: message.into() }
     }
 }
 
@@ -84,12 +75,7 @@ impl fmt::Display for ConfigError {
 
 /// The known name nearest to a misspelt one, if it is close (edit distance at most 3).
 fn closest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
-    known
-        .iter()
-        .map(|k| (edit_distance(key, k), *k))
-        .filter(|(d, _)| *d <= 3)
-        .min()
-        .map(|(_, k)| k)
+    known.iter().map(|k| (edit_distance(key, k), *k)).filter(|(d, _)| *d <= 3).min().map(|(_, k)| k)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -100,9 +86,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, &cb) in b.iter().enumerate() {
             let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != cb));
+            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != cb));
             diagonal = above;
         }
     }
@@ -118,10 +102,7 @@ pub trait ConfigField: Sized {
 fn as_int(value: &ConfigValue) -> Result<i64, String> {
     match value {
         ConfigValue::Int(i) => Ok(*i),
-        ConfigValue::Str(s) => s
-            .trim()
-            .parse()
-            .map_err(|_| "expected a whole number".to_string()),
+        ConfigValue::Str(s) => s.trim().parse().map_err(|_| "expected a whole number".to_string()),
         _ => Err("expected a whole number".to_string()),
     }
 }
@@ -151,10 +132,7 @@ impl ConfigField for u32 {
         if i < 0 {
             return Err("must be at least 0".to_string());
         }
-        u32::try_from(i)
-            .ok()
-            .filter(|&v| v <= i32::MAX as u32)
-            .ok_or_else(|| "must fit in a Java int (at most 2147483647)".to_string())
+        u32::try_from(i).ok().filter(|&v| v <= i32::MAX as u32).ok_or_else(|| "must fit in a Java int (at most 2147483647)".to_string())
     }
     fn render(&self) -> ConfigValue {
         ConfigValue::Int(i64::from(*self))
@@ -205,11 +183,7 @@ impl ConfigField for Vec<String> {
         match value {
             ConfigValue::List(items) => Ok(items.clone()),
             // Kafka's list configs are comma-separated strings too.
-            ConfigValue::Str(s) => Ok(s
-                .split(',')
-                .map(|p| p.trim().to_string())
-                .filter(|p| !p.is_empty())
-                .collect()),
+            ConfigValue::Str(s) => Ok(s.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()),
             _ => Err("expected a list of names".to_string()),
         }
     }
@@ -308,25 +282,13 @@ pub(crate) use kafka_config;
 /// Rules shared by many keys.
 pub mod rules {
     pub fn at_least_1_u32(v: &u32) -> Result<(), String> {
-        if *v >= 1 {
-            Ok(())
-        } else {
-            Err("must be at least 1".into())
-        }
+        if *v >= 1 { Ok(()) } else { Err("must be at least 1".into()) }
     }
     pub fn at_least_1_u64(v: &u64) -> Result<(), String> {
-        if *v >= 1 {
-            Ok(())
-        } else {
-            Err("must be at least 1".into())
-        }
+        if *v >= 1 { Ok(()) } else { Err("must be at least 1".into()) }
     }
     pub fn at_least_minus_1(v: &i64) -> Result<(), String> {
-        if *v >= -1 {
-            Ok(())
-        } else {
-            Err("must be -1 (unlimited) or at least 0".into())
-        }
+        if *v >= -1 { Ok(()) } else { Err("must be -1 (unlimited) or at least 0".into()) }
     }
 }
 
@@ -337,10 +299,7 @@ mod tests {
     #[test]
     fn a_misspelt_key_gets_a_suggestion() {
         let err = ConfigError::unknown("lingr.ms", "producer", &["linger.ms", "batch.size"]);
-        assert_eq!(
-            err.to_string(),
-            "lingr.ms: 'lingr.ms' is not a producer config (did you mean 'linger.ms'?)"
-        );
+        assert_eq!(err.to_string(), "lingr.ms: 'lingr.ms' is not a producer config (did you mean 'linger.ms'?)");
         let err = ConfigError::unknown("colour", "producer", &["linger.ms"]);
         assert!(!err.message.contains("did you mean"));
     }
@@ -348,14 +307,8 @@ mod tests {
     #[test]
     fn numbers_may_be_written_as_strings_as_kafka_allows() {
         assert_eq!(u64::parse(&ConfigValue::Str("1000".into())), Ok(1000));
-        assert_eq!(
-            u64::parse(&ConfigValue::Int(-1)),
-            Err("must be at least 0".to_string())
-        );
+        assert_eq!(u64::parse(&ConfigValue::Int(-1)), Err("must be at least 0".to_string()));
         assert_eq!(bool::parse(&ConfigValue::Str("TRUE".into())), Ok(true));
-        assert_eq!(
-            Vec::<String>::parse(&ConfigValue::Str("range, cooperative-sticky".into())),
-            Ok(vec!["range".into(), "cooperative-sticky".into()])
-        );
+        assert_eq!(Vec::<String>::parse(&ConfigValue::Str("range, cooperative-sticky".into())), Ok(vec!["range".into(), "cooperative-sticky".into()]));
     }
 }

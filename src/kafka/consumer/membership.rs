@@ -4,13 +4,9 @@
 
 use super::Consumer;
 use crate::kafka::config::consumer::short_assignor_name;
-use crate::kafka::group::assignor::{
-    self, AssignmentInput, AssignorName, MemberSubscription, RebalanceProtocol,
-};
+use crate::kafka::group::assignor::{self, AssignmentInput, AssignorName, MemberSubscription, RebalanceProtocol};
 use crate::kafka::ids::{BrokerId, Node, PartitionIndex, TopicPartition};
-use crate::kafka::protocol::{
-    GroupRequest, GroupResponse, JoinResult, KafkaError, Message, Subscription,
-};
+use crate::kafka::protocol::{GroupRequest, GroupResponse, JoinResult, KafkaError, Message, Subscription};
 use crate::kafka::runtime::{Outbox, Timer};
 use crate::kafka::world::event::{EventKind, ResetCause};
 use crate::sim::Tick;
@@ -59,41 +55,20 @@ pub struct Membership {
 impl Consumer {
     fn group_request(&mut self, to: BrokerId, request: GroupRequest, out: &mut Outbox) -> u64 {
         let request_id = self.request_id();
-        let group = self
-            .group
-            .clone()
-            .expect("only consumers in a group send group requests");
-        out.send(
-            self.node(),
-            Node::Broker(to),
-            Message::Group {
-                request_id,
-                group,
-                request: Box::new(request),
-            },
-        );
+        let group = self.group.clone().expect("only consumers in a group send group requests");
+        out.send(self.node(), Node::Broker(to), Message::Group { request_id, group, request: Box::new(request) });
         request_id
     }
 
     /// The rebalance protocol this consumer's assignors share (EAGER unless all are cooperative).
     fn rebalance_protocol(&self) -> RebalanceProtocol {
-        let names: Vec<AssignorName> = self
-            .config
-            .assignors()
-            .into_iter()
-            .filter_map(AssignorName::from_kafka_name)
-            .collect();
+        let names: Vec<AssignorName> = self.config.assignors().into_iter().filter_map(AssignorName::from_kafka_name).collect();
         assignor::rebalance_protocol(&names).unwrap_or(RebalanceProtocol::Eager)
     }
 
     /// Starts (or restarts) group membership: find the coordinator, then join.
     pub(super) fn join_group(&mut self, now: Tick, out: &mut Outbox) {
-        if self.group.is_none()
-            || matches!(
-                self.membership.state,
-                MemberState::FindingCoordinator | MemberState::Joining | MemberState::Syncing
-            )
-        {
+        if self.group.is_none() || matches!(self.membership.state, MemberState::FindingCoordinator | MemberState::Joining | MemberState::Syncing) {
             return;
         }
         let Some(coordinator) = self.membership.coordinator else {
@@ -109,12 +84,7 @@ impl Consumer {
             owned: self.membership.owned.clone(),
             generation: (self.membership.generation > 0).then_some(self.membership.generation),
         };
-        let protocols = self
-            .config
-            .assignors()
-            .into_iter()
-            .map(|name| (Rc::from(name), subscription.clone()))
-            .collect();
+        let protocols = self.config.assignors().into_iter().map(|name| (Rc::from(name), subscription.clone())).collect();
         let request = GroupRequest::JoinGroup {
             member_id: self.membership.member_id.clone(),
             instance_id: self.config.group_instance_id.as_deref().map(Rc::from),
@@ -125,11 +95,7 @@ impl Consumer {
         self.membership.state = MemberState::Joining;
         self.membership.rejoin_needed = false;
         self.membership.request = Some(self.group_request(coordinator, request, out));
-        out.timer(
-            now.plus_ms(self.config.max_poll_interval_ms + self.config.request_timeout_ms),
-            self.node(),
-            Timer::GroupRequestTimeout,
-        );
+        out.timer(now.plus_ms(self.config.max_poll_interval_ms + self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout);
     }
 
     fn find_coordinator(&mut self, now: Tick, out: &mut Outbox) {
@@ -142,13 +108,8 @@ impl Consumer {
         }
         let broker = brokers[self.metadata_cursor % brokers.len()];
         self.membership.state = MemberState::FindingCoordinator;
-        self.membership.request =
-            Some(self.group_request(broker, GroupRequest::FindCoordinator, out));
-        out.timer(
-            now.plus_ms(self.config.request_timeout_ms),
-            self.node(),
-            Timer::GroupRequestTimeout,
-        );
+        self.membership.request = Some(self.group_request(broker, GroupRequest::FindCoordinator, out));
+        out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout);
     }
 
     /// Gives partitions up: commits their positions first when auto-commit is on (Kafka's
@@ -158,88 +119,44 @@ impl Consumer {
             return;
         }
         if self.auto_commit_enabled() {
-            let offsets: Vec<(PartitionIndex, u64)> = partitions
-                .iter()
-                .filter_map(|p| self.position(*p).map(|o| (*p, o)))
-                .collect();
+            let offsets: Vec<(PartitionIndex, u64)> = partitions.iter().filter_map(|p| self.position(*p).map(|o| (*p, o))).collect();
             self.send_commit(now, offsets, false, out);
         }
         let group = self.group.clone().unwrap_or_else(|| Rc::from(""));
-        out.event(EventKind::PartitionsRevoked {
-            consumer: self.index,
-            group,
-            partitions: partitions.as_slice().into(),
-        });
-        let keep: Vec<PartitionIndex> = self
-            .assignment
-            .iter()
-            .copied()
-            .filter(|p| !partitions.contains(p))
-            .collect();
+        out.event(EventKind::PartitionsRevoked { consumer: self.index, group, partitions: partitions.as_slice().into() });
+        let keep: Vec<PartitionIndex> = self.assignment.iter().copied().filter(|p| !partitions.contains(p)).collect();
         self.assign(keep);
         // A revoked partition's records in the current poll are still processed; only new ones stop.
     }
 
     pub(super) fn auto_commit_enabled(&self) -> bool {
-        self.config.enable_auto_commit
-            && self.commit_mode == crate::kafka::world::spec::CommitMode::Auto
+        self.config.enable_auto_commit && self.commit_mode == crate::kafka::world::spec::CommitMode::Auto
     }
 
     /// Sends an OffsetCommit for `offsets`; with `sync` the poll loop waits for the answer.
-    pub(super) fn send_commit(
-        &mut self,
-        now: Tick,
-        offsets: Vec<(PartitionIndex, u64)>,
-        sync: bool,
-        out: &mut Outbox,
-    ) {
-        let Some(coordinator) = self.membership.coordinator else {
-            return;
-        };
+    pub(super) fn send_commit(&mut self, now: Tick, offsets: Vec<(PartitionIndex, u64)>, sync: bool, out: &mut Outbox) {
+        let Some(coordinator) = self.membership.coordinator else { return };
         if offsets.is_empty() {
             return;
         }
-        let offsets_copy = if self.delete_committed {
-            offsets.clone()
-        } else {
-            Vec::new()
-        };
-        let request = GroupRequest::OffsetCommit {
-            generation: self.membership.generation,
-            member_id: self.membership.member_id.clone(),
-            offsets,
-        };
+        let offsets_copy = if self.delete_committed { offsets.clone() } else { Vec::new() };
+        let request = GroupRequest::OffsetCommit { generation: self.membership.generation, member_id: self.membership.member_id.clone(), offsets };
         let request_id = self.group_request(coordinator, request, out);
         if self.delete_committed {
-            self.membership
-                .commits_to_delete
-                .insert(request_id, offsets_copy);
+            self.membership.commits_to_delete.insert(request_id, offsets_copy);
         }
         if sync {
             self.membership.commit_in_flight = Some(request_id);
-            out.timer(
-                now.plus_ms(self.config.request_timeout_ms),
-                self.node(),
-                Timer::GroupRequestTimeout,
-            );
+            out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout);
         }
     }
 
     /// The positions of every assigned partition, for a commit.
     pub(super) fn current_positions(&self) -> Vec<(PartitionIndex, u64)> {
-        self.assignment
-            .iter()
-            .filter_map(|p| self.position(*p).map(|o| (*p, o)))
-            .collect()
+        self.assignment.iter().filter_map(|p| self.position(*p).map(|o| (*p, o))).collect()
     }
 
-    pub(super) fn on_group_response(
-        &mut self,
-        now: Tick,
-        request_id: u64,
-        response: GroupResponse,
-        out: &mut Outbox,
-    ) {
+    pub(super) fn on_group_response(&mut self, now: Tick, request_id: u64, response: GroupResponse, out: &mut Outbox) {
         if let Some(offsets) = self.membership.commits_to_delete.remove(&request_id)
             && response == GroupResponse::OffsetCommit(Ok(()))
         {
@@ -249,11 +166,7 @@ impl Consumer {
             self.membership.commit_in_flight = None;
             if let GroupResponse::OffsetCommit(Err(error)) = &response {
                 let group = self.group.clone().unwrap_or_else(|| Rc::from(""));
-                out.event(EventKind::OffsetCommitFailed {
-                    group,
-                    consumer: self.index,
-                    error: *error,
-                });
+                out.event(EventKind::OffsetCommitFailed { group, consumer: self.index, error: *error });
             }
             self.resume_after_commit(now, out);
             return;
@@ -290,11 +203,7 @@ impl Consumer {
             GroupResponse::FindCoordinator(Err(_)) => {
                 self.membership.state = MemberState::Unjoined;
                 self.metadata_cursor += 1;
-                out.timer(
-                    now.plus_ms(GROUP_RETRY_BACKOFF_MS),
-                    self.node(),
-                    Timer::GroupRetry,
-                );
+                out.timer(now.plus_ms(GROUP_RETRY_BACKOFF_MS), self.node(), Timer::GroupRetry);
             }
             GroupResponse::JoinGroup(Ok(result)) => self.on_joined(now, result, out),
             GroupResponse::JoinGroup(Err((KafkaError::MemberIdRequired, Some(member_id)))) => {
@@ -316,17 +225,12 @@ impl Consumer {
     fn on_group_error(&mut self, now: Tick, error: KafkaError, out: &mut Outbox) {
         match error {
             KafkaError::RebalanceInProgress => self.membership.rejoin_needed = true,
-            KafkaError::UnknownMemberId
-            | KafkaError::IllegalGeneration
-            | KafkaError::FencedInstanceId => {
+            KafkaError::UnknownMemberId | KafkaError::IllegalGeneration | KafkaError::FencedInstanceId => {
                 self.membership.member_id = None;
                 self.membership.generation = 0;
                 self.membership.rejoin_needed = true;
             }
-            KafkaError::NotCoordinator
-            | KafkaError::CoordinatorNotAvailable
-            | KafkaError::NetworkException
-            | KafkaError::RequestTimedOut => {
+            KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable | KafkaError::NetworkException | KafkaError::RequestTimedOut => {
                 self.membership.coordinator = None;
                 self.membership.rejoin_needed = true;
             }
@@ -335,11 +239,7 @@ impl Consumer {
         if self.membership.state == MemberState::Stable {
             self.membership.state = MemberState::Unjoined;
         }
-        out.timer(
-            now.plus_ms(GROUP_RETRY_BACKOFF_MS),
-            self.node(),
-            Timer::GroupRetry,
-        );
+        out.timer(now.plus_ms(GROUP_RETRY_BACKOFF_MS), self.node(), Timer::GroupRetry);
     }
 
     /// JoinGroup answered: the leader computes the assignment; everyone sends SyncGroup.
@@ -348,46 +248,23 @@ impl Consumer {
         self.membership.generation = result.generation;
         self.membership.protocol = Some(result.protocol.clone());
         self.membership.is_leader = result.leader == result.member_id;
-        let assignments = if self.membership.is_leader && !result.members.is_empty() {
-            self.compute_assignment(&result)
-        } else {
-            Vec::new()
-        };
-        let Some(coordinator) = self.membership.coordinator else {
-            return;
-        };
+        let assignments = if self.membership.is_leader && !result.members.is_empty() { self.compute_assignment(&result) } else { Vec::new() };
+        let Some(coordinator) = self.membership.coordinator else { return };
         self.membership.state = MemberState::Syncing;
-        let request = GroupRequest::SyncGroup {
-            generation: result.generation,
-            member_id: result.member_id,
-            assignments,
-        };
+        let request = GroupRequest::SyncGroup { generation: result.generation, member_id: result.member_id, assignments };
         self.membership.request = Some(self.group_request(coordinator, request, out));
-        out.timer(
-            now.plus_ms(self.config.request_timeout_ms),
-            self.node(),
-            Timer::GroupRequestTimeout,
-        );
+        out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout);
     }
 
     /// The leader runs the chosen assignor over every member's subscription.
     fn compute_assignment(&self, result: &JoinResult) -> Vec<(Rc<str>, Vec<TopicPartition>)> {
-        let Some(image) = &self.metadata else {
-            return Vec::new();
-        };
-        let Some(name) =
-            short_assignor_name(&result.protocol).and_then(AssignorName::from_kafka_name)
-        else {
-            return Vec::new();
-        };
+        let Some(image) = &self.metadata else { return Vec::new() };
+        let Some(name) = short_assignor_name(&result.protocol).and_then(AssignorName::from_kafka_name) else { return Vec::new() };
         let mut topics = SortedMap::new();
         for (_, _, subscription) in &result.members {
             for topic in &subscription.topics {
                 if let Some(t) = image.topic_index(topic) {
-                    topics.insert(
-                        topic.to_string(),
-                        image.topics[t.get()].partitions.len() as u32,
-                    );
+                    topics.insert(topic.to_string(), image.topics[t.get()].partitions.len() as u32);
                 }
             }
         }
@@ -404,16 +281,7 @@ impl Consumer {
             .collect();
         let input = AssignmentInput { topics, members };
         match assignor::assign(name, &input) {
-            Ok(assignment) => result
-                .members
-                .iter()
-                .map(|(id, _, _)| {
-                    (
-                        id.clone(),
-                        assignment.get(&id.to_string()).cloned().unwrap_or_default(),
-                    )
-                })
-                .collect(),
+            Ok(assignment) => result.members.iter().map(|(id, _, _)| (id.clone(), assignment.get(&id.to_string()).cloned().unwrap_or_default())).collect(),
             Err(_) => Vec::new(),
         }
     }
@@ -421,26 +289,11 @@ impl Consumer {
     /// SyncGroup answered with this member's partitions.
     fn on_synced(&mut self, now: Tick, assignment: Vec<TopicPartition>, out: &mut Outbox) {
         self.membership.state = MemberState::Stable;
-        let Some(image) = self.metadata.clone() else {
-            return;
-        };
-        let to_index = |tp: &TopicPartition| {
-            image
-                .topic_index(&tp.topic)
-                .and_then(|t| image.partition_of(t, tp.partition))
-        };
+        let Some(image) = self.metadata.clone() else { return };
+        let to_index = |tp: &TopicPartition| image.topic_index(&tp.topic).and_then(|t| image.partition_of(t, tp.partition));
         let assigned: Vec<PartitionIndex> = assignment.iter().filter_map(to_index).collect();
-        let revoked: Vec<PartitionIndex> = self
-            .assignment
-            .iter()
-            .copied()
-            .filter(|p| !assigned.contains(p))
-            .collect();
-        let added: Vec<PartitionIndex> = assigned
-            .iter()
-            .copied()
-            .filter(|p| !self.assignment.contains(p))
-            .collect();
+        let revoked: Vec<PartitionIndex> = self.assignment.iter().copied().filter(|p| !assigned.contains(p)).collect();
+        let added: Vec<PartitionIndex> = assigned.iter().copied().filter(|p| !self.assignment.contains(p)).collect();
         // Cooperative: give up only what moved, then rejoin so it can be handed over.
         if !revoked.is_empty() {
             self.revoke(now, revoked.clone(), out);
@@ -468,56 +321,27 @@ impl Consumer {
     }
 
     /// Asks the coordinator for committed offsets of newly assigned partitions.
-    pub(super) fn fetch_committed(
-        &mut self,
-        now: Tick,
-        partitions: Vec<PartitionIndex>,
-        out: &mut Outbox,
-    ) {
-        let Some(coordinator) = self.membership.coordinator else {
-            return;
-        };
+    pub(super) fn fetch_committed(&mut self, now: Tick, partitions: Vec<PartitionIndex>, out: &mut Outbox) {
+        let Some(coordinator) = self.membership.coordinator else { return };
         for p in &partitions {
             if let Some(state) = self.positions.get_mut(p) {
                 // Held until the committed offset is known.
                 state.resetting = Some(0);
             }
         }
-        let request_id = self.group_request(
-            coordinator,
-            GroupRequest::OffsetFetch {
-                partitions: partitions.clone(),
-            },
-            out,
-        );
+        let request_id = self.group_request(coordinator, GroupRequest::OffsetFetch { partitions: partitions.clone() }, out);
         self.membership.offset_fetch_in_flight = Some((request_id, partitions));
-        out.timer(
-            now.plus_ms(self.config.request_timeout_ms),
-            self.node(),
-            Timer::GroupRequestTimeout,
-        );
+        out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout);
     }
 
-    fn apply_committed(
-        &mut self,
-        now: Tick,
-        partitions: &[PartitionIndex],
-        committed: &[(PartitionIndex, Option<u64>)],
-        out: &mut Outbox,
-    ) {
+    fn apply_committed(&mut self, now: Tick, partitions: &[PartitionIndex], committed: &[(PartitionIndex, Option<u64>)], out: &mut Outbox) {
         for p in partitions {
-            let Some(state) = self.positions.get_mut(p) else {
-                continue;
-            };
+            let Some(state) = self.positions.get_mut(p) else { continue };
             state.resetting = None;
             match committed.iter().find(|(q, _)| q == p).and_then(|(_, o)| *o) {
                 Some(offset) => {
                     state.position = Some(offset);
-                    out.event(EventKind::PositionRestored {
-                        consumer: self.index,
-                        partition: *p,
-                        offset,
-                    });
+                    out.event(EventKind::PositionRestored { consumer: self.index, partition: *p, offset });
                 }
                 None => {
                     state.position = None;
@@ -529,11 +353,7 @@ impl Consumer {
     }
 
     pub(super) fn schedule_heartbeat(&mut self, now: Tick, out: &mut Outbox) {
-        out.timer(
-            now.plus_ms(self.config.heartbeat_interval_ms),
-            self.node(),
-            Timer::GroupHeartbeat,
-        );
+        out.timer(now.plus_ms(self.config.heartbeat_interval_ms), self.node(), Timer::GroupHeartbeat);
     }
 
     /// The heartbeat thread: heartbeats while stable, and leaves the group when the application has
@@ -544,18 +364,10 @@ impl Consumer {
         }
         let member_id = self.membership.member_id.clone();
         if now.since(self.membership.last_poll) > self.config.max_poll_interval_ms
-            && let (Some(coordinator), Some(member_id)) =
-                (self.membership.coordinator, member_id.clone())
+            && let (Some(coordinator), Some(member_id)) = (self.membership.coordinator, member_id.clone())
             && self.membership.state == MemberState::Stable
         {
-            self.group_request(
-                coordinator,
-                GroupRequest::LeaveGroup {
-                    member_id,
-                    reason: Rc::from("poll-timeout"),
-                },
-                out,
-            );
+            self.group_request(coordinator, GroupRequest::LeaveGroup { member_id, reason: Rc::from("poll-timeout") }, out);
             self.membership.member_id = None;
             self.membership.generation = 0;
             self.membership.state = MemberState::Unjoined;
@@ -570,23 +382,14 @@ impl Consumer {
         if let (Some(coordinator), Some(member_id)) = (self.membership.coordinator, member_id)
             && self.membership.heartbeat_in_flight.is_none()
         {
-            let request = GroupRequest::Heartbeat {
-                generation: self.membership.generation,
-                member_id,
-            };
-            self.membership.heartbeat_in_flight =
-                Some(self.group_request(coordinator, request, out));
+            let request = GroupRequest::Heartbeat { generation: self.membership.generation, member_id };
+            self.membership.heartbeat_in_flight = Some(self.group_request(coordinator, request, out));
         }
         self.schedule_heartbeat(now, out);
     }
 
     /// A group request got no answer (or its connection reset): start over from the coordinator.
-    pub(super) fn on_group_request_lost(
-        &mut self,
-        now: Tick,
-        request_id: u64,
-        out: &mut Outbox,
-    ) -> bool {
+    pub(super) fn on_group_request_lost(&mut self, now: Tick, request_id: u64, out: &mut Outbox) -> bool {
         if self.membership.commit_in_flight == Some(request_id) {
             self.membership.commit_in_flight = None;
             self.resume_after_commit(now, out);
@@ -596,17 +399,8 @@ impl Consumer {
             self.membership.heartbeat_in_flight = None;
             return true;
         }
-        if self
-            .membership
-            .offset_fetch_in_flight
-            .as_ref()
-            .is_some_and(|(id, _)| *id == request_id)
-        {
-            let (_, partitions) = self
-                .membership
-                .offset_fetch_in_flight
-                .take()
-                .expect("checked just above");
+        if self.membership.offset_fetch_in_flight.as_ref().is_some_and(|(id, _)| *id == request_id) {
+            let (_, partitions) = self.membership.offset_fetch_in_flight.take().expect("checked just above");
             self.membership.coordinator = None;
             self.apply_committed(now, &partitions, &[], out);
             return true;
@@ -636,19 +430,10 @@ impl Consumer {
             let offsets = self.current_positions();
             self.send_commit(now, offsets, false, out);
         }
-        if let (Some(coordinator), Some(member_id)) = (
-            self.membership.coordinator,
-            self.membership.member_id.clone(),
-        ) && self.config.group_instance_id.is_none()
+        if let (Some(coordinator), Some(member_id)) = (self.membership.coordinator, self.membership.member_id.clone())
+            && self.config.group_instance_id.is_none()
         {
-            self.group_request(
-                coordinator,
-                GroupRequest::LeaveGroup {
-                    member_id,
-                    reason: Rc::from("close"),
-                },
-                out,
-            );
+            self.group_request(coordinator, GroupRequest::LeaveGroup { member_id, reason: Rc::from("close") }, out);
         }
     }
 }

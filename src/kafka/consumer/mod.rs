@@ -9,22 +9,20 @@
 pub mod membership;
 
 use crate::kafka::config::{ConsumerConfig, IsolationLevel, OffsetReset};
+use membership::{MemberState, Membership};
 use crate::kafka::ids::{BrokerId, Node, PartitionIndex};
 use crate::kafka::metadata::MetadataImage;
-use crate::kafka::protocol::{
-    FetchPartition, FetchRequest, FetchResponse, KafkaError, Message, OffsetSpec,
-};
+use crate::kafka::protocol::{FetchPartition, FetchRequest, FetchResponse, KafkaError, Message, OffsetSpec};
 use crate::kafka::record::Batch;
 use crate::kafka::runtime::{DeadlineTimer, Outbox, Timer};
-use crate::kafka::stream::{StreamRecord, Topology};
 use crate::kafka::world::action::SeekTarget;
 use crate::kafka::world::event::{EventKind, ResetCause};
+use crate::kafka::stream::{StreamRecord, Topology};
 use crate::kafka::world::spec::CommitMode;
-use crate::sim::Tick;
-use crate::sim::sorted::SortedMap;
 pub use membership::MemberState as GroupMemberState;
-use membership::{MemberState, Membership};
+use crate::sim::Tick;
 use std::collections::VecDeque;
+use crate::sim::sorted::SortedMap;
 use std::rc::Rc;
 
 /// How long `poll` waits for records when none are buffered (`poll(Duration.ofMillis(100))`).
@@ -138,19 +136,11 @@ pub enum Handoff {
     Results(Vec<StreamRecord>),
     /// With commit = in_transaction, once the records are processed: commit the transaction with
     /// the group's new positions.
-    Commit {
-        group: Rc<str>,
-        offsets: Vec<(PartitionIndex, u64)>,
-    },
+    Commit { group: Rc<str>, offsets: Vec<(PartitionIndex, u64)> },
 }
 
 impl Consumer {
-    pub fn new(
-        index: u32,
-        name: &str,
-        config: ConsumerConfig,
-        bootstrap: Vec<BrokerId>,
-    ) -> Consumer {
+    pub fn new(index: u32, name: &str, config: ConsumerConfig, bootstrap: Vec<BrokerId>) -> Consumer {
         Consumer {
             index,
             name: name.into(),
@@ -204,21 +194,11 @@ impl Consumer {
         self.up = true;
         self.incarnation += 1;
         self.fetch_timeouts.reset();
-        out.event(EventKind::ConsumerStarted {
-            consumer: self.index,
-        });
+        out.event(EventKind::ConsumerStarted { consumer: self.index });
         // A new process: a new member (a static member is recognised by its group.instance.id).
-        self.membership = Membership {
-            last_poll: now,
-            next_auto_commit: now.plus_ms(self.config.auto_commit_interval_ms),
-            ..Membership::default()
-        };
+        self.membership = Membership { last_poll: now, next_auto_commit: now.plus_ms(self.config.auto_commit_interval_ms), ..Membership::default() };
         self.refresh_metadata(now, out);
-        out.timer(
-            now.plus_ms(self.config.metadata_max_age_ms),
-            self.node(),
-            Timer::MetadataRefresh,
-        );
+        out.timer(now.plus_ms(self.config.metadata_max_age_ms), self.node(), Timer::MetadataRefresh);
         self.join_group(now, out);
         self.schedule_poll(now, out);
     }
@@ -244,9 +224,7 @@ impl Consumer {
         if let Some(processor) = &mut self.processor {
             processor.topology.clear_state();
         }
-        out.event(EventKind::ConsumerCrashed {
-            consumer: self.index,
-        });
+        out.event(EventKind::ConsumerCrashed { consumer: self.index });
     }
 
     /// Applies a new assignment; positions of kept partitions stay.
@@ -264,15 +242,8 @@ impl Consumer {
         if self.group.is_some() || self.manual.is_empty() {
             return;
         }
-        let partitions: Vec<PartitionIndex> = self
-            .manual
-            .iter()
-            .filter_map(|(topic, n)| {
-                image
-                    .topic_index(topic)
-                    .and_then(|t| image.partition_of(t, *n))
-            })
-            .collect();
+        let partitions: Vec<PartitionIndex> =
+            self.manual.iter().filter_map(|(topic, n)| image.topic_index(topic).and_then(|t| image.partition_of(t, *n))).collect();
         if partitions != self.assignment {
             self.assign(partitions);
         }
@@ -300,31 +271,20 @@ impl Consumer {
             self.kept_values.extend(done.values);
             for (partition, first_offset, last_offset, records) in done.parts {
                 self.stats.records_processed += u64::from(records);
-                out.event(EventKind::Processed {
-                    consumer: self.index,
-                    partition,
-                    first_offset,
-                    last_offset,
-                    records,
-                });
+                out.event(EventKind::Processed { consumer: self.index, partition, first_offset, last_offset, records });
             }
             if self.processor.is_some() && self.commit_mode == CommitMode::InTransaction {
                 // Kafka Streams' exactly-once loop: the new positions are committed in the same
                 // transaction as the results, and nothing more is polled until it is.
                 let group = self.group.clone().unwrap_or_else(|| Rc::from(""));
-                self.handoffs.push_back(Handoff::Commit {
-                    group,
-                    offsets: self.current_positions(),
-                });
+                self.handoffs.push_back(Handoff::Commit { group, offsets: self.current_positions() });
                 self.waiting_for_transaction = true;
                 return;
             }
             // At-least-once: commit what was processed before polling for more (commitSync waits
             // for the answer, commitAsync does not).
             let sync = self.commit_mode == CommitMode::AfterProcessing;
-            if (sync || self.commit_mode == CommitMode::AfterProcessingAsync)
-                && self.group.is_some()
-            {
+            if (sync || self.commit_mode == CommitMode::AfterProcessingAsync) && self.group.is_some() {
                 let offsets = self.current_positions();
                 if !offsets.is_empty() && self.membership.state == MemberState::Stable {
                     self.send_commit(now, offsets, sync, out);
@@ -335,10 +295,7 @@ impl Consumer {
             }
         }
         if self.group.is_some() {
-            if self.membership.rejoin_needed
-                || self.membership.left_for_poll_timeout
-                || self.membership.state == MemberState::Unjoined
-            {
+            if self.membership.rejoin_needed || self.membership.left_for_poll_timeout || self.membership.state == MemberState::Unjoined {
                 self.membership.left_for_poll_timeout = false;
                 self.join_group(now, out);
             }
@@ -361,29 +318,15 @@ impl Consumer {
         self.waiting_for_data = false;
         let records: u32 = polled.iter().map(|p| p.3).sum();
         // At-most-once: commit the new positions before processing the records.
-        let commit_first = self.commit_mode == CommitMode::BeforeProcessing
-            && self.group.is_some()
-            && self.membership.state == MemberState::Stable;
-        let values = if self.keep_values {
-            self.copies.iter().map(|r| r.value.clone()).collect()
-        } else {
-            Vec::new()
-        };
+        let commit_first = self.commit_mode == CommitMode::BeforeProcessing && self.group.is_some() && self.membership.state == MemberState::Stable;
+        let values = if self.keep_values { self.copies.iter().map(|r| r.value.clone()).collect() } else { Vec::new() };
         if let Some(processor) = &mut self.processor {
             // Each result goes out as its record is processed (modelled as the poll's records
             // being sent at once, while their processing time runs).
-            let results: Vec<StreamRecord> = self
-                .copies
-                .drain(..)
-                .filter_map(|r| processor.topology.process(r))
-                .collect();
+            let results: Vec<StreamRecord> = self.copies.drain(..).filter_map(|r| processor.topology.process(r)).collect();
             self.handoffs.push_back(Handoff::Results(results));
         }
-        self.processing = Some(Processing {
-            parts: polled,
-            values,
-            waiting_for_commit: commit_first,
-        });
+        self.processing = Some(Processing { parts: polled, values, waiting_for_commit: commit_first });
         if commit_first {
             let offsets = self.current_positions();
             self.send_commit(now, offsets, true, out);
@@ -417,12 +360,7 @@ impl Consumer {
         // the partitions after it come next (Kafka hands out completed fetches in the order they
         // arrived, so no partition waits behind another for ever).
         let order: Vec<PartitionIndex> = match self.poll_cursor {
-            Some(from) => self
-                .positions
-                .range(from..)
-                .chain(self.positions.range(..from))
-                .map(|(p, _)| *p)
-                .collect(),
+            Some(from) => self.positions.range(from..).chain(self.positions.range(..from)).map(|(p, _)| *p).collect(),
             None => self.positions.keys().copied().collect(),
         };
         self.poll_cursor = None;
@@ -431,44 +369,24 @@ impl Consumer {
                 self.poll_cursor = Some(partition);
                 break;
             }
-            let Some(state) = self.positions.get_mut(&partition) else {
-                continue;
-            };
+            let Some(state) = self.positions.get_mut(&partition) else { continue };
             let partition = &partition;
-            let Some(mut position) = state.position else {
-                continue;
-            };
+            let Some(mut position) = state.position else { continue };
             let mut run: Option<(u64, u32)> = None;
-            let mut emit = |run: &mut Option<(u64, u32)>,
-                            position: u64,
-                            polled: &mut Vec<_>,
-                            stats: &mut ConsumerStats| {
+            let mut emit = |run: &mut Option<(u64, u32)>, position: u64, polled: &mut Vec<_>, stats: &mut ConsumerStats| {
                 if let Some((first_offset, count)) = run.take() {
                     stats.records_polled += u64::from(count);
-                    out.event(EventKind::Polled {
-                        consumer: self.index,
-                        partition: *partition,
-                        first_offset,
-                        last_offset: position - 1,
-                        records: count,
-                    });
+                    out.event(EventKind::Polled { consumer: self.index, partition: *partition, first_offset, last_offset: position - 1, records: count });
                     polled.push((*partition, first_offset, position - 1, count));
                 }
             };
             while budget > 0 {
-                let Some(batch) = state.buffered.front() else {
-                    break;
-                };
+                let Some(batch) = state.buffered.front() else { break };
                 if batch.next_offset() <= position {
                     state.buffered.pop_front();
                     continue;
                 }
-                if skip_batch(
-                    batch,
-                    read_committed,
-                    &mut state.aborted_ahead,
-                    &mut state.aborted_producers,
-                ) {
+                if skip_batch(batch, read_committed, &mut state.aborted_ahead, &mut state.aborted_producers) {
                     emit(&mut run, position, &mut polled, &mut self.stats);
                     position = batch.next_offset();
                     state.buffered.pop_front();
@@ -477,14 +395,7 @@ impl Consumer {
                 let take = ((batch.next_offset() - position) as u32).min(budget);
                 if collect {
                     let from = (position - batch.base_offset) as usize;
-                    self.copies
-                        .extend(batch.records[from..from + take as usize].iter().map(|r| {
-                            StreamRecord {
-                                key: r.key.clone(),
-                                value: r.value.clone(),
-                                timestamp_ms: r.timestamp_ms,
-                            }
-                        }));
+                    self.copies.extend(batch.records[from..from + take as usize].iter().map(|r| StreamRecord { key: r.key.clone(), value: r.value.clone(), timestamp_ms: r.timestamp_ms }));
                 }
                 let entry = run.get_or_insert((position, 0));
                 entry.1 += take;
@@ -513,14 +424,7 @@ impl Consumer {
         }
         for (leader, partitions) in by_leader {
             let request_id = self.request_id();
-            out.send(
-                self.node(),
-                Node::Broker(leader),
-                Message::DeleteRecords {
-                    request_id,
-                    partitions,
-                },
-            );
+            out.send(self.node(), Node::Broker(leader), Message::DeleteRecords { request_id, partitions });
         }
     }
 
@@ -559,56 +463,31 @@ impl Consumer {
 
     /// Starts ListOffsets for partitions with no position (no committed offset to start from).
     fn reset_missing_positions(&mut self, now: Tick, out: &mut Outbox) {
-        let missing: Vec<PartitionIndex> = self
-            .positions
-            .iter()
-            .filter(|(_, s)| s.position.is_none() && s.resetting.is_none() && s.error.is_none())
-            .map(|(p, _)| *p)
-            .collect();
+        let missing: Vec<PartitionIndex> =
+            self.positions.iter().filter(|(_, s)| s.position.is_none() && s.resetting.is_none() && s.error.is_none()).map(|(p, _)| *p).collect();
         for partition in missing {
             self.reset_position(now, partition, ResetCause::NoCommittedOffset, out);
         }
     }
 
-    fn reset_position(
-        &mut self,
-        now: Tick,
-        partition: PartitionIndex,
-        cause: ResetCause,
-        out: &mut Outbox,
-    ) {
+    fn reset_position(&mut self, now: Tick, partition: PartitionIndex, cause: ResetCause, out: &mut Outbox) {
         let spec = match self.config.auto_offset_reset {
             OffsetReset::Earliest => OffsetSpec::Earliest,
             OffsetReset::Latest => OffsetSpec::Latest,
             OffsetReset::None => {
                 // auto.offset.reset=none: the application gets an exception and this partition stops.
-                let error = if matches!(cause, ResetCause::NoCommittedOffset) {
-                    KafkaError::OffsetOutOfRange
-                } else {
-                    KafkaError::OffsetOutOfRange
-                };
+                let error = if matches!(cause, ResetCause::NoCommittedOffset) { KafkaError::OffsetOutOfRange } else { KafkaError::OffsetOutOfRange };
                 if let Some(state) = self.positions.get_mut(&partition) {
                     state.error = Some(error);
                 }
-                out.event(EventKind::ConsumerError {
-                    consumer: self.index,
-                    partition,
-                    error,
-                });
+                out.event(EventKind::ConsumerError { consumer: self.index, partition, error });
                 return;
             }
         };
         self.list_offsets(now, partition, spec, Some(cause), out);
     }
 
-    fn list_offsets(
-        &mut self,
-        now: Tick,
-        partition: PartitionIndex,
-        spec: OffsetSpec,
-        cause: Option<ResetCause>,
-        out: &mut Outbox,
-    ) {
+    fn list_offsets(&mut self, now: Tick, partition: PartitionIndex, spec: OffsetSpec, cause: Option<ResetCause>, out: &mut Outbox) {
         let Some(leader) = self.leader_of(partition) else {
             self.refresh_metadata(now, out);
             return;
@@ -622,28 +501,12 @@ impl Consumer {
             state.aborted_producers.clear();
         }
         self.list_offsets_in_flight.insert(request_id, partition);
-        out.send(
-            self.node(),
-            Node::Broker(leader),
-            Message::ListOffsets {
-                request_id,
-                partition,
-                spec,
-                isolation: self.config.isolation_level,
-            },
-        );
-        out.timer(
-            now.plus_ms(self.config.request_timeout_ms),
-            self.node(),
-            Timer::ConsumerRequestTimeout { request_id },
-        );
+        out.send(self.node(), Node::Broker(leader), Message::ListOffsets { request_id, partition, spec, isolation: self.config.isolation_level });
+        out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::ConsumerRequestTimeout { request_id });
     }
 
     fn leader_of(&self, partition: PartitionIndex) -> Option<BrokerId> {
-        self.metadata
-            .as_ref()
-            .and_then(|m| m.partitions.get(partition.get()))
-            .and_then(|p| p.leader)
+        self.metadata.as_ref().and_then(|m| m.partitions.get(partition.get())).and_then(|p| p.leader)
     }
 
     /// One fetch per leader for positioned partitions with nothing buffered and no fetch in flight.
@@ -651,26 +514,17 @@ impl Consumer {
         let mut by_leader: SortedMap<BrokerId, Vec<FetchPartition>> = SortedMap::new();
         let mut unknown_leader = false;
         for (partition, state) in &self.positions {
-            let Some(position) = state.position else {
-                continue;
-            };
+            let Some(position) = state.position else { continue };
             if state.error.is_some() || !state.buffered.is_empty() || state.resetting.is_some() {
                 continue;
             }
-            let Some(image) = &self.metadata else {
-                continue;
-            };
+            let Some(image) = &self.metadata else { continue };
             let part = image.partition(*partition);
             let Some(leader) = part.leader else {
                 unknown_leader = true;
                 continue;
             };
-            if self.fetches_in_flight.contains_key(&leader)
-                || self
-                    .reconnect_backoff
-                    .get(&leader)
-                    .is_some_and(|(until, _)| *until > now)
-            {
+            if self.fetches_in_flight.contains_key(&leader) || self.reconnect_backoff.get(&leader).is_some_and(|(until, _)| *until > now) {
                 continue;
             }
             by_leader.entry(leader).or_default().push(FetchPartition {
@@ -686,14 +540,9 @@ impl Consumer {
         }
         for (leader, partitions) in by_leader {
             let request_id = self.request_id();
-            let sent: Vec<(PartitionIndex, u64)> = partitions
-                .iter()
-                .map(|p| (p.partition, p.fetch_offset))
-                .collect();
-            let deadline =
-                now.plus_ms(self.config.request_timeout_ms + self.config.fetch_max_wait_ms);
-            self.fetches_in_flight
-                .insert(leader, (request_id, sent, deadline));
+            let sent: Vec<(PartitionIndex, u64)> = partitions.iter().map(|p| (p.partition, p.fetch_offset)).collect();
+            let deadline = now.plus_ms(self.config.request_timeout_ms + self.config.fetch_max_wait_ms);
+            self.fetches_in_flight.insert(leader, (request_id, sent, deadline));
             self.stats.fetches_sent += 1;
             let request = FetchRequest {
                 request_id,
@@ -705,45 +554,24 @@ impl Consumer {
                 isolation: self.config.isolation_level,
                 partitions,
             };
-            out.send(
-                self.node(),
-                Node::Broker(leader),
-                Message::Fetch(Rc::new(request)),
-            );
+            out.send(self.node(), Node::Broker(leader), Message::Fetch(Rc::new(request)));
             if self.fetch_timeouts.arm(deadline) {
                 out.timer(deadline, self.node(), Timer::FetchTimeouts);
             }
         }
     }
 
-    fn on_fetch_response(
-        &mut self,
-        now: Tick,
-        from: BrokerId,
-        response: FetchResponse,
-        out: &mut Outbox,
-    ) {
+    fn on_fetch_response(&mut self, now: Tick, from: BrokerId, response: FetchResponse, out: &mut Outbox) {
         // Taken, not cloned, once it is known to be this response's fetch.
-        if self
-            .fetches_in_flight
-            .get(&from)
-            .is_none_or(|f| f.0 != response.request_id)
-        {
+        if self.fetches_in_flight.get(&from).is_none_or(|f| f.0 != response.request_id) {
             return;
         }
-        let Some((_, sent, _)) = self.fetches_in_flight.remove(&from) else {
-            return;
-        };
+        let Some((_, sent, _)) = self.fetches_in_flight.remove(&from) else { return };
         self.reconnect_backoff.remove(&from);
         let mut refresh = false;
         for pd in response.partitions {
-            let fetch_offset = sent
-                .iter()
-                .find(|(p, _)| *p == pd.partition)
-                .map(|(_, o)| *o);
-            let Some(state) = self.positions.get_mut(&pd.partition) else {
-                continue;
-            };
+            let fetch_offset = sent.iter().find(|(p, _)| *p == pd.partition).map(|(_, o)| *o);
+            let Some(state) = self.positions.get_mut(&pd.partition) else { continue };
             // A seek or reset since the fetch was sent makes its data stale.
             if state.position != fetch_offset || state.resetting.is_some() {
                 continue;
@@ -751,22 +579,13 @@ impl Consumer {
             match pd.error {
                 Some(KafkaError::OffsetOutOfRange) => {
                     let position = state.position.unwrap_or(0);
-                    self.reset_position(
-                        now,
-                        pd.partition,
-                        ResetCause::OffsetOutOfRange { position },
-                        out,
-                    );
+                    self.reset_position(now, pd.partition, ResetCause::OffsetOutOfRange { position }, out);
                 }
                 Some(_) => refresh = true,
                 None => {
                     if self.config.isolation_level == IsolationLevel::ReadCommitted {
                         let known = state.aborted_ahead.back().map(|a| a.1);
-                        state.aborted_ahead.extend(
-                            pd.aborted_transactions
-                                .iter()
-                                .filter(|a| known.is_none_or(|k| a.1 > k)),
-                        );
+                        state.aborted_ahead.extend(pd.aborted_transactions.iter().filter(|a| known.is_none_or(|k| a.1 > k)));
                     }
                     state.buffered.extend(pd.batches);
                 }
@@ -789,34 +608,18 @@ impl Consumer {
                     self.on_fetch_response(now, broker, response, out);
                 }
             }
-            Message::ListOffsetsResponse {
-                request_id,
-                partition,
-                result,
-            } => {
+            Message::ListOffsetsResponse { request_id, partition, result } => {
                 if self.list_offsets_in_flight.remove(&request_id).is_none() {
                     return;
                 }
                 let policy = self.config.auto_offset_reset;
-                let Some(state) = self
-                    .positions
-                    .get_mut(&partition)
-                    .filter(|s| s.resetting == Some(request_id))
-                else {
-                    return;
-                };
+                let Some(state) = self.positions.get_mut(&partition).filter(|s| s.resetting == Some(request_id)) else { return };
                 state.resetting = None;
                 match result {
                     Ok(Some(offset)) => {
                         state.position = Some(offset);
                         if let Some(cause) = state.reset_cause.take() {
-                            out.event(EventKind::PositionReset {
-                                consumer: self.index,
-                                partition,
-                                offset,
-                                policy,
-                                cause,
-                            });
+                            out.event(EventKind::PositionReset { consumer: self.index, partition, offset, policy, cause });
                         }
                     }
                     // No record at or after the timestamp: seek to the end (Kafka's offsetsForTimes null).
@@ -838,10 +641,7 @@ impl Consumer {
                     let grew = self.membership.is_leader
                         && self.metadata.as_ref().is_some_and(|old| {
                             self.topics.iter().any(|t| {
-                                let count = |m: &MetadataImage| {
-                                    m.topic_index(t)
-                                        .map_or(0, |i| m.topics[i.get()].partitions.len())
-                                };
+                                let count = |m: &MetadataImage| m.topic_index(t).map_or(0, |i| m.topics[i.get()].partitions.len());
                                 count(old) != count(&image)
                             })
                         });
@@ -854,11 +654,7 @@ impl Consumer {
                     self.send_fetches(now, out);
                 }
             }
-            Message::GroupResponse {
-                request_id,
-                response,
-                ..
-            } => self.on_group_response(now, request_id, *response, out),
+            Message::GroupResponse { request_id, response, .. } => self.on_group_response(now, request_id, *response, out),
             Message::Disconnected { request_id } => {
                 if !self.on_group_request_lost(now, request_id, out) {
                     self.on_request_failed(now, request_id, out);
@@ -870,30 +666,16 @@ impl Consumer {
 
     fn on_request_failed(&mut self, now: Tick, request_id: u64, out: &mut Outbox) {
         // A failed connection to a broker is not retried at once (Kafka's reconnect.backoff.ms).
-        let failed_leader = self
-            .fetches_in_flight
-            .iter()
-            .find(|(_, f)| f.0 == request_id)
-            .map(|(l, _)| *l);
+        let failed_leader = self.fetches_in_flight.iter().find(|(_, f)| f.0 == request_id).map(|(l, _)| *l);
         if let Some(leader) = failed_leader {
-            let next = self
-                .reconnect_backoff
-                .get(&leader)
-                .map_or(RECONNECT_BACKOFF_MS, |(_, b)| {
-                    (b * 2).min(RECONNECT_BACKOFF_MAX_MS)
-                });
-            self.reconnect_backoff
-                .insert(leader, (now.plus_ms(next), next));
+            let next = self.reconnect_backoff.get(&leader).map_or(RECONNECT_BACKOFF_MS, |(_, b)| (b * 2).min(RECONNECT_BACKOFF_MAX_MS));
+            self.reconnect_backoff.insert(leader, (now.plus_ms(next), next));
             self.schedule_poll(now.plus_ms(next), out);
         }
         if self.metadata_in_flight == Some(request_id) {
             self.metadata_in_flight = None;
             self.metadata_cursor += 1;
-            out.timer(
-                now.plus_ms(self.config.retry_backoff_ms),
-                self.node(),
-                Timer::MetadataRetry,
-            );
+            out.timer(now.plus_ms(self.config.retry_backoff_ms), self.node(), Timer::MetadataRetry);
             return;
         }
         if let Some(partition) = self.list_offsets_in_flight.remove(&request_id) {
@@ -901,8 +683,7 @@ impl Consumer {
                 state.resetting = None;
             }
         }
-        self.fetches_in_flight
-            .retain(|_, (id, _, _)| *id != request_id);
+        self.fetches_in_flight.retain(|_, (id, _, _)| *id != request_id);
         self.refresh_metadata(now, out);
     }
 
@@ -916,22 +697,14 @@ impl Consumer {
             Timer::ConsumerRequestTimeout { request_id } => {
                 let pending = self.metadata_in_flight == Some(request_id)
                     || self.list_offsets_in_flight.contains_key(&request_id)
-                    || self
-                        .fetches_in_flight
-                        .values()
-                        .any(|(id, _, _)| *id == request_id);
+                    || self.fetches_in_flight.values().any(|(id, _, _)| *id == request_id);
                 if pending {
                     self.on_request_failed(now, request_id, out);
                 }
             }
             Timer::FetchTimeouts => {
                 if self.fetch_timeouts.fire(now) {
-                    let expired: Vec<u64> = self
-                        .fetches_in_flight
-                        .values()
-                        .filter(|f| f.2 <= now)
-                        .map(|f| f.0)
-                        .collect();
+                    let expired: Vec<u64> = self.fetches_in_flight.values().filter(|f| f.2 <= now).map(|f| f.0).collect();
                     for request_id in expired {
                         self.on_request_failed(now, request_id, out);
                     }
@@ -944,11 +717,7 @@ impl Consumer {
             }
             Timer::MetadataRetry => self.refresh_metadata(now, out),
             Timer::MetadataRefresh => {
-                out.timer(
-                    now.plus_ms(self.config.metadata_max_age_ms),
-                    self.node(),
-                    Timer::MetadataRefresh,
-                );
+                out.timer(now.plus_ms(self.config.metadata_max_age_ms), self.node(), Timer::MetadataRefresh);
                 self.refresh_metadata(now, out);
             }
             Timer::GroupHeartbeat => self.on_heartbeat_timer(now, out),
@@ -956,10 +725,7 @@ impl Consumer {
                 // Rejoining happens inside poll(): an application busy with its records rejoins
                 // when it polls next (and revokes, under eager rebalancing, only then).
                 let in_poll = self.processing.is_none();
-                if in_poll
-                    && self.membership.state == MemberState::Unjoined
-                    && (self.membership.rejoin_needed || self.membership.coordinator.is_none())
-                {
+                if in_poll && self.membership.state == MemberState::Unjoined && (self.membership.rejoin_needed || self.membership.coordinator.is_none()) {
                     self.join_group(now, out);
                 }
             }
@@ -971,9 +737,7 @@ impl Consumer {
     /// Moves the position of an assigned partition (Kafka's `seek`, `seekToBeginning`, `seekToEnd`,
     /// `offsetsForTimes` + `seek`).
     pub fn seek(&mut self, now: Tick, partition: PartitionIndex, to: SeekTarget, out: &mut Outbox) {
-        let Some(state) = self.positions.get_mut(&partition) else {
-            return;
-        };
+        let Some(state) = self.positions.get_mut(&partition) else { return };
         state.buffered.clear();
         state.aborted_ahead.clear();
         state.aborted_producers.clear();
@@ -983,13 +747,9 @@ impl Consumer {
                 state.position = Some(offset);
                 state.resetting = None;
             }
-            SeekTarget::Beginning => {
-                self.list_offsets(now, partition, OffsetSpec::Earliest, None, out)
-            }
+            SeekTarget::Beginning => self.list_offsets(now, partition, OffsetSpec::Earliest, None, out),
             SeekTarget::End => self.list_offsets(now, partition, OffsetSpec::Latest, None, out),
-            SeekTarget::Timestamp(t) => {
-                self.list_offsets(now, partition, OffsetSpec::Timestamp(t), None, out)
-            }
+            SeekTarget::Timestamp(t) => self.list_offsets(now, partition, OffsetSpec::Timestamp(t), None, out),
         }
         self.send_fetches(now, out);
     }
@@ -1008,16 +768,8 @@ impl Consumer {
         let broker = known[self.metadata_cursor % known.len()];
         let request_id = self.request_id();
         self.metadata_in_flight = Some(request_id);
-        out.send(
-            self.node(),
-            Node::Broker(broker),
-            Message::MetadataRequest { request_id },
-        );
-        out.timer(
-            now.plus_ms(self.config.request_timeout_ms),
-            self.node(),
-            Timer::ConsumerRequestTimeout { request_id },
-        );
+        out.send(self.node(), Node::Broker(broker), Message::MetadataRequest { request_id });
+        out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::ConsumerRequestTimeout { request_id });
     }
 
     /// The partitions' positions, for the inspector (lag = leader HW − position).
@@ -1029,12 +781,7 @@ impl Consumer {
 /// Kafka's `CompletedFetch` rules for one batch: markers are never returned, and under
 /// read_committed neither are the records of a transaction the leader reported as aborted (from its
 /// first offset until its abort marker).
-fn skip_batch(
-    batch: &Batch,
-    read_committed: bool,
-    aborted_ahead: &mut VecDeque<(i64, u64)>,
-    aborted_producers: &mut crate::sim::sorted::SortedSet<i64>,
-) -> bool {
+fn skip_batch(batch: &Batch, read_committed: bool, aborted_ahead: &mut VecDeque<(i64, u64)>, aborted_producers: &mut crate::sim::sorted::SortedSet<i64>) -> bool {
     if read_committed && batch.producer.is_idempotent() {
         while let Some(&(producer_id, first_offset)) = aborted_ahead.front() {
             if first_offset > batch.last_offset() {
@@ -1045,10 +792,7 @@ fn skip_batch(
         }
         if batch.control == Some(crate::kafka::record::ControlKind::Abort) {
             aborted_producers.remove(&batch.producer.producer_id);
-        } else if batch.transactional
-            && batch.control.is_none()
-            && aborted_producers.contains(&batch.producer.producer_id)
-        {
+        } else if batch.transactional && batch.control.is_none() && aborted_producers.contains(&batch.producer.producer_id) {
             return true;
         }
     }

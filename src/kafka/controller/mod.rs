@@ -15,14 +15,12 @@ use crate::kafka::ids::{BrokerId, Node, PartitionIndex, TopicIndex};
 use crate::kafka::metadata::{ChangeReason, MetadataImage, MetadataRecord, PartitionImage};
 use crate::kafka::protocol::{AlterPartitionError, KafkaError, Message, QuorumFetchResult};
 use crate::kafka::replication::election::LeaderRecoveryState;
-use crate::kafka::replication::election::kraft::{
-    self, Election, MetadataVersion, PartitionRegistration,
-};
+use crate::kafka::replication::election::kraft::{self, Election, MetadataVersion, PartitionRegistration};
 use crate::kafka::runtime::{Outbox, Timer};
 use crate::kafka::world::event::EventKind;
-use crate::sim::sorted::{SortedMap, SortedSet};
 use crate::sim::{Rng, Tick};
 use quorum::QuorumRole;
+use crate::sim::sorted::{SortedMap, SortedSet};
 use std::rc::Rc;
 
 /// How often the controller looks for brokers whose session expired.
@@ -162,17 +160,9 @@ impl Controller {
         self.committed = MetadataImage::default();
         self.high_watermark = 0;
         self.last_leader_contact = now;
-        out.timer(
-            now.plus_ms(SESSION_CHECK_INTERVAL_MS),
-            self.node(),
-            Timer::SessionCheck,
-        );
+        out.timer(now.plus_ms(SESSION_CHECK_INTERVAL_MS), self.node(), Timer::SessionCheck);
         if self.config.auto_leader_rebalance_enable {
-            out.timer(
-                now.plus_ms(self.config.leader_imbalance_check_interval_seconds * 1000),
-                self.node(),
-                Timer::ImbalanceCheck,
-            );
+            out.timer(now.plus_ms(self.config.leader_imbalance_check_interval_seconds * 1000), self.node(), Timer::ImbalanceCheck);
         }
         self.arm_quorum_check(now, out);
     }
@@ -234,14 +224,9 @@ impl Controller {
     /// Moves the quorum high watermark to what a majority holds: newly committed records are
     /// reported and applied to the committed image, and waiting fetches are answered.
     fn advance_high_watermark(&mut self, now: Tick, out: &mut Outbox) {
-        let hw = quorum::high_watermark(
-            self.log.len() as u64,
-            &self.follower_ends,
-            self.voters.len(),
-        );
+        let hw = quorum::high_watermark(self.log.len() as u64, &self.follower_ends, self.voters.len());
         // Raft: only a record of the leader's own epoch commits what comes before it.
-        let own_epoch_committed =
-            hw > 0 && self.log_epochs.get(hw as usize - 1) == Some(&self.epoch);
+        let own_epoch_committed = hw > 0 && self.log_epochs.get(hw as usize - 1) == Some(&self.epoch);
         if hw > self.high_watermark && own_epoch_committed {
             self.apply_committed(now, hw, true, out);
         }
@@ -268,32 +253,13 @@ impl Controller {
     fn report(&self, now: Tick, record: &MetadataRecord, out: &mut Outbox) {
         match record {
             MetadataRecord::FenceBroker { broker, .. } => {
-                let silent_ms = now.since(
-                    self.last_heartbeat
-                        .get(broker)
-                        .copied()
-                        .unwrap_or(Tick::ZERO),
-                );
-                out.event(EventKind::BrokerFenced {
-                    broker: *broker,
-                    silent_ms,
-                });
+                let silent_ms = now.since(self.last_heartbeat.get(broker).copied().unwrap_or(Tick::ZERO));
+                out.event(EventKind::BrokerFenced { broker: *broker, silent_ms });
             }
-            MetadataRecord::UnfenceBroker { broker, .. } => {
-                out.event(EventKind::BrokerUnfenced { broker: *broker })
-            }
-            MetadataRecord::PartitionChange {
-                partition,
-                leader,
-                isr,
-                leader_epoch,
-                reason,
-                ..
-            } => {
+            MetadataRecord::UnfenceBroker { broker, .. } => out.event(EventKind::BrokerUnfenced { broker: *broker }),
+            MetadataRecord::PartitionChange { partition, leader, isr, leader_epoch, reason, .. } => {
                 if let Some(before) = self.committed.partitions.get(partition.get()) {
-                    if before.leader != *leader
-                        || before.leader_epoch != *leader_epoch && before.leader_epoch >= 0
-                    {
+                    if before.leader != *leader || before.leader_epoch != *leader_epoch && before.leader_epoch >= 0 {
                         out.event(EventKind::LeaderChanged {
                             partition: *partition,
                             leader: *leader,
@@ -303,12 +269,7 @@ impl Controller {
                         });
                     }
                     if before.isr != *isr && !before.isr.is_empty() {
-                        out.event(EventKind::IsrChanged {
-                            partition: *partition,
-                            isr: isr.as_slice().into(),
-                            previous: before.isr.as_slice().into(),
-                            reason: reason.clone(),
-                        });
+                        out.event(EventKind::IsrChanged { partition: *partition, isr: isr.as_slice().into(), previous: before.isr.as_slice().into(), reason: reason.clone() });
                     }
                 }
             }
@@ -318,24 +279,12 @@ impl Controller {
 
     /// The run's first moment: every broker registered and unfenced, every topic created with its
     /// preferred replica leading and every replica in sync.
-    pub fn bootstrap(
-        &mut self,
-        now: Tick,
-        brokers: &[(BrokerId, Option<Rc<str>>)],
-        out: &mut Outbox,
-    ) {
+    pub fn bootstrap(&mut self, now: Tick, brokers: &[(BrokerId, Option<Rc<str>>)], out: &mut Outbox) {
         let mut records = Vec::new();
         for (broker, rack) in brokers {
             let epoch = self.log.len() as u64 + records.len() as u64;
-            records.push(MetadataRecord::RegisterBroker {
-                broker: *broker,
-                epoch,
-                rack: rack.clone(),
-            });
-            records.push(MetadataRecord::UnfenceBroker {
-                broker: *broker,
-                epoch,
-            });
+            records.push(MetadataRecord::RegisterBroker { broker: *broker, epoch, rack: rack.clone() });
+            records.push(MetadataRecord::UnfenceBroker { broker: *broker, epoch });
             self.registered_at.insert(*broker, epoch);
             self.incarnations.insert(*broker, 1);
             self.last_heartbeat.insert(*broker, now);
@@ -344,75 +293,35 @@ impl Controller {
     }
 
     /// Creates a topic with explicit replica assignments (placement already decided).
-    pub fn create_topic(
-        &mut self,
-        now: Tick,
-        name: &str,
-        config: TopicConfig,
-        assignments: Vec<Vec<BrokerId>>,
-        out: &mut Outbox,
-    ) -> Result<TopicIndex, NoActiveController> {
+    pub fn create_topic(&mut self, now: Tick, name: &str, config: TopicConfig, assignments: Vec<Vec<BrokerId>>, out: &mut Outbox) -> Result<TopicIndex, NoActiveController> {
         if !self.is_leader() {
             return Err(NoActiveController);
         }
         let topic = TopicIndex(self.image.topics.len() as u32);
         let partitions = assignments.len() as u32;
         let replication_factor = assignments.first().map_or(0, Vec::len) as u32;
-        self.commit(
-            now,
-            vec![MetadataRecord::CreateTopic {
-                name: name.into(),
-                config: Rc::new(config),
-            }],
-            out,
-        );
+        self.commit(now, vec![MetadataRecord::CreateTopic { name: name.into(), config: Rc::new(config) }], out);
         self.add_partitions(now, topic, assignments, out)?;
-        out.event(EventKind::TopicCreated {
-            topic: topic.0,
-            name: name.to_string(),
-            partitions,
-            replication_factor,
-        });
+        out.event(EventKind::TopicCreated { topic: topic.0, name: name.to_string(), partitions, replication_factor });
         Ok(topic)
     }
 
     /// Adds partitions with these assignments to `topic`, each led by its first live replica.
-    pub fn add_partitions(
-        &mut self,
-        now: Tick,
-        topic: TopicIndex,
-        assignments: Vec<Vec<BrokerId>>,
-        out: &mut Outbox,
-    ) -> Result<(), NoActiveController> {
+    pub fn add_partitions(&mut self, now: Tick, topic: TopicIndex, assignments: Vec<Vec<BrokerId>>, out: &mut Outbox) -> Result<(), NoActiveController> {
         if !self.is_leader() {
             return Err(NoActiveController);
         }
         let first = self.image.partitions.len() as u32;
-        self.commit(
-            now,
-            vec![MetadataRecord::CreatePartitions {
-                topic,
-                assignments: assignments.clone(),
-            }],
-            out,
-        );
+        self.commit(now, vec![MetadataRecord::CreatePartitions { topic, assignments: assignments.clone() }], out);
         let mut records = Vec::new();
         for (i, replicas) in assignments.into_iter().enumerate() {
             let partition = PartitionIndex(first + i as u32);
-            let isr: Vec<BrokerId> = replicas
-                .iter()
-                .copied()
-                .filter(|b| self.image.is_alive(*b))
-                .collect();
+            let isr: Vec<BrokerId> = replicas.iter().copied().filter(|b| self.image.is_alive(*b)).collect();
             let leader = isr.first().copied();
             records.push(MetadataRecord::PartitionChange {
                 partition,
                 leader,
-                isr: if isr.is_empty() {
-                    replicas.clone()
-                } else {
-                    isr
-                },
+                isr: if isr.is_empty() { replicas.clone() } else { isr },
                 leader_epoch: 0,
                 partition_epoch: 0,
                 recovering: false,
@@ -423,22 +332,9 @@ impl Controller {
         Ok(())
     }
 
-    pub fn set_topic_config(
-        &mut self,
-        now: Tick,
-        topic: TopicIndex,
-        config: TopicConfig,
-        out: &mut Outbox,
-    ) -> Result<(), NoActiveController> {
+    pub fn set_topic_config(&mut self, now: Tick, topic: TopicIndex, config: TopicConfig, out: &mut Outbox) -> Result<(), NoActiveController> {
         let unclean_now = config.unclean_leader_election_enable;
-        if !self.commit(
-            now,
-            vec![MetadataRecord::TopicConfig {
-                topic,
-                config: Rc::new(config),
-            }],
-            out,
-        ) {
+        if !self.commit(now, vec![MetadataRecord::TopicConfig { topic, config: Rc::new(config) }], out) {
             return Err(NoActiveController);
         }
         if unclean_now {
@@ -452,46 +348,19 @@ impl Controller {
 
     pub fn handle_message(&mut self, now: Tick, from: Node, message: Message, out: &mut Outbox) {
         match message {
-            Message::QuorumFetch {
-                request_id,
-                epoch,
-                fetch_offset,
-                last_fetched_epoch,
-            } => {
-                self.on_quorum_fetch(
-                    now,
-                    from,
-                    request_id,
-                    epoch,
-                    fetch_offset,
-                    last_fetched_epoch,
-                    out,
-                );
+            Message::QuorumFetch { request_id, epoch, fetch_offset, last_fetched_epoch } => {
+                self.on_quorum_fetch(now, from, request_id, epoch, fetch_offset, last_fetched_epoch, out);
                 return;
             }
-            Message::QuorumFetchResponse {
-                request_id,
-                epoch,
-                leader,
-                result,
-            } => {
+            Message::QuorumFetchResponse { request_id, epoch, leader, result } => {
                 self.on_quorum_fetch_response(now, request_id, epoch, leader, result, out);
                 return;
             }
-            Message::Vote {
-                request_id,
-                epoch,
-                last_epoch,
-                last_offset,
-            } => {
+            Message::Vote { request_id, epoch, last_epoch, last_offset } => {
                 self.on_vote(now, from, request_id, epoch, last_epoch, last_offset, out);
                 return;
             }
-            Message::VoteResponse {
-                request_id,
-                epoch,
-                granted,
-            } => {
+            Message::VoteResponse { request_id, epoch, granted } => {
                 self.on_vote_response(now, from, request_id, epoch, granted, out);
                 return;
             }
@@ -508,11 +377,7 @@ impl Controller {
             Message::Disconnected { request_id } => {
                 if self.fetch_in_flight.is_some_and(|(id, _)| id == request_id) {
                     self.fetch_in_flight = None;
-                    out.timer(
-                        now.plus_ms(QUORUM_FETCH_RETRY_MS),
-                        self.node(),
-                        Timer::QuorumFetch,
-                    );
+                    out.timer(now.plus_ms(QUORUM_FETCH_RETRY_MS), self.node(), Timer::QuorumFetch);
                 }
                 return;
             }
@@ -521,69 +386,27 @@ impl Controller {
         // Everything else is for the active controller; a follower points the broker to it.
         if !self.is_leader() {
             if let Some(request_id) = message.request_id() {
-                out.send(
-                    self.node(),
-                    from,
-                    Message::NotController {
-                        request_id,
-                        leader: self.leader(),
-                    },
-                );
+                out.send(self.node(), from, Message::NotController { request_id, leader: self.leader() });
             }
             return;
         }
         match message {
-            Message::MetadataFetch {
-                request_id,
-                from_offset,
-            } => {
+            Message::MetadataFetch { request_id, from_offset } => {
                 let key = self.key();
-                self.parked_polls.insert(
-                    key,
-                    ParkedPoll {
-                        from,
-                        request_id,
-                        from_offset,
-                        quorum: false,
-                    },
-                );
+                self.parked_polls.insert(key, ParkedPoll { from, request_id, from_offset, quorum: false });
                 if !self.answer_poll(now, key, out) {
                     let wait = crate::kafka::broker::METADATA_POLL_MAX_WAIT_MS;
-                    out.timer(
-                        now.plus_ms(wait),
-                        self.node(),
-                        Timer::MetadataPollExpire { key },
-                    );
+                    out.timer(now.plus_ms(wait), self.node(), Timer::MetadataPollExpire { key });
                 }
             }
-            Message::BrokerRegistration {
-                request_id,
-                incarnation,
-            } => {
+            Message::BrokerRegistration { request_id, incarnation } => {
                 let Node::Broker(broker) = from else { return };
                 // Kafka's `registerBroker`: while the previous incarnation's session is still valid, a
                 // different incarnation is refused; it retries until that session expires.
                 let session_valid = self.image.is_alive(broker)
-                    && now.since(
-                        self.last_heartbeat
-                            .get(&broker)
-                            .copied()
-                            .unwrap_or(Tick::ZERO),
-                    ) <= self.config.broker_session_timeout_ms;
-                if session_valid
-                    && self
-                        .incarnations
-                        .get(&broker)
-                        .is_some_and(|i| *i != incarnation)
-                {
-                    out.send(
-                        self.node(),
-                        from,
-                        Message::BrokerRegistrationResponse {
-                            request_id,
-                            result: Err(KafkaError::DuplicateBrokerRegistration),
-                        },
-                    );
+                    && now.since(self.last_heartbeat.get(&broker).copied().unwrap_or(Tick::ZERO)) <= self.config.broker_session_timeout_ms;
+                if session_valid && self.incarnations.get(&broker).is_some_and(|i| *i != incarnation) {
+                    out.send(self.node(), from, Message::BrokerRegistrationResponse { request_id, result: Err(KafkaError::DuplicateBrokerRegistration) });
                     return;
                 }
                 let epoch = self.log.len() as u64;
@@ -596,26 +419,11 @@ impl Controller {
                 if self.image.is_alive(broker) {
                     records.extend(self.fence_records(broker, now));
                 }
-                records.push(MetadataRecord::RegisterBroker {
-                    broker,
-                    epoch,
-                    rack,
-                });
+                records.push(MetadataRecord::RegisterBroker { broker, epoch, rack });
                 self.commit(now, records, out);
-                out.send(
-                    self.node(),
-                    from,
-                    Message::BrokerRegistrationResponse {
-                        request_id,
-                        result: Ok(epoch),
-                    },
-                );
+                out.send(self.node(), from, Message::BrokerRegistrationResponse { request_id, result: Ok(epoch) });
             }
-            Message::BrokerHeartbeat {
-                request_id,
-                broker_epoch,
-                metadata_offset,
-            } => {
+            Message::BrokerHeartbeat { request_id, broker_epoch, metadata_offset } => {
                 let Node::Broker(broker) = from else { return };
                 let current = self.image.brokers.get(&broker).map(|b| b.epoch);
                 if current != Some(broker_epoch) {
@@ -623,47 +431,17 @@ impl Controller {
                 }
                 self.last_heartbeat.insert(broker, now);
                 let fenced = self.image.brokers.get(&broker).is_some_and(|b| b.fenced);
-                let caught_up = self
-                    .registered_at
-                    .get(&broker)
-                    .is_some_and(|&at| metadata_offset > at);
+                let caught_up = self.registered_at.get(&broker).is_some_and(|&at| metadata_offset > at);
                 if fenced && caught_up {
                     self.unfence(now, broker, broker_epoch, out);
                 }
                 let fenced = self.image.brokers.get(&broker).is_some_and(|b| b.fenced);
-                out.send(
-                    self.node(),
-                    from,
-                    Message::BrokerHeartbeatResponse { request_id, fenced },
-                );
+                out.send(self.node(), from, Message::BrokerHeartbeatResponse { request_id, fenced });
             }
-            Message::AlterPartition {
-                request_id,
-                partition,
-                leader_epoch,
-                partition_epoch,
-                new_isr,
-                ..
-            } => {
+            Message::AlterPartition { request_id, partition, leader_epoch, partition_epoch, new_isr, .. } => {
                 let Node::Broker(leader) = from else { return };
-                let result = self.alter_partition(
-                    now,
-                    leader,
-                    partition,
-                    leader_epoch,
-                    partition_epoch,
-                    new_isr,
-                    out,
-                );
-                out.send(
-                    self.node(),
-                    from,
-                    Message::AlterPartitionResponse {
-                        request_id,
-                        partition,
-                        result,
-                    },
-                );
+                let result = self.alter_partition(now, leader, partition, leader_epoch, partition_epoch, new_isr, out);
+                out.send(self.node(), from, Message::AlterPartitionResponse { request_id, partition, result });
             }
             _ => {}
         }
@@ -672,21 +450,13 @@ impl Controller {
     pub fn handle_timer(&mut self, now: Tick, timer: Timer, out: &mut Outbox) {
         match timer {
             Timer::SessionCheck => {
-                out.timer(
-                    now.plus_ms(SESSION_CHECK_INTERVAL_MS),
-                    self.node(),
-                    Timer::SessionCheck,
-                );
+                out.timer(now.plus_ms(SESSION_CHECK_INTERVAL_MS), self.node(), Timer::SessionCheck);
                 if self.is_leader() {
                     self.fence_silent_brokers(now, out);
                 }
             }
             Timer::ImbalanceCheck => {
-                out.timer(
-                    now.plus_ms(self.config.leader_imbalance_check_interval_seconds * 1000),
-                    self.node(),
-                    Timer::ImbalanceCheck,
-                );
+                out.timer(now.plus_ms(self.config.leader_imbalance_check_interval_seconds * 1000), self.node(), Timer::ImbalanceCheck);
                 if self.is_leader() {
                     self.elect_preferred_leaders(now, out);
                 }
@@ -694,22 +464,10 @@ impl Controller {
             Timer::MetadataPollExpire { key } => {
                 if let Some(poll) = self.parked_polls.remove(&key) {
                     let message = if poll.quorum {
-                        let result = QuorumFetchResult::Records {
-                            records: Rc::from([]),
-                            high_watermark: self.high_watermark,
-                        };
-                        Message::QuorumFetchResponse {
-                            request_id: poll.request_id,
-                            epoch: self.epoch,
-                            leader: self.leader(),
-                            result,
-                        }
+                        let result = QuorumFetchResult::Records { records: Rc::from([]), high_watermark: self.high_watermark };
+                        Message::QuorumFetchResponse { request_id: poll.request_id, epoch: self.epoch, leader: self.leader(), result }
                     } else {
-                        Message::MetadataFetchResponse {
-                            request_id: poll.request_id,
-                            from_offset: poll.from_offset,
-                            records: Rc::from([]),
-                        }
+                        Message::MetadataFetchResponse { request_id: poll.request_id, from_offset: poll.from_offset, records: Rc::from([]) }
                     };
                     out.send(self.node(), poll.from, message);
                 }
@@ -723,9 +481,7 @@ impl Controller {
     /// Answers a parked poll if there is something new for it: committed records for a broker; any
     /// records, or a higher high watermark, for a follower controller.
     fn answer_poll(&mut self, _now: Tick, key: u64, out: &mut Outbox) -> bool {
-        let Some(poll) = self.parked_polls.get(&key) else {
-            return false;
-        };
+        let Some(poll) = self.parked_polls.get(&key) else { return false };
         let from = poll.from_offset as usize;
         if poll.quorum {
             let end = self.log.len();
@@ -733,76 +489,41 @@ impl Controller {
                 Node::Controller(c) => c,
                 _ => return false,
             };
-            let follower_hw = self
-                .follower_ends
-                .get(&follower)
-                .copied()
-                .unwrap_or(0)
-                .min(self.high_watermark);
+            let follower_hw = self.follower_ends.get(&follower).copied().unwrap_or(0).min(self.high_watermark);
             if from >= end && self.high_watermark <= follower_hw {
                 return false;
             }
-            let Some(poll) = self.parked_polls.remove(&key) else {
-                return false;
-            };
+            let Some(poll) = self.parked_polls.remove(&key) else { return false };
             let upto = end.min(from + METADATA_FETCH_MAX_RECORDS);
-            let records: Rc<[(u32, MetadataRecord)]> = (from..upto)
-                .map(|i| (self.log_epochs[i], self.log[i].clone()))
-                .collect();
-            let result = QuorumFetchResult::Records {
-                records,
-                high_watermark: self.high_watermark,
-            };
-            out.send(
-                self.node(),
-                poll.from,
-                Message::QuorumFetchResponse {
-                    request_id: poll.request_id,
-                    epoch: self.epoch,
-                    leader: Some(self.id),
-                    result,
-                },
-            );
+            let records: Rc<[(u32, MetadataRecord)]> = (from..upto).map(|i| (self.log_epochs[i], self.log[i].clone())).collect();
+            let result = QuorumFetchResult::Records { records, high_watermark: self.high_watermark };
+            out.send(self.node(), poll.from, Message::QuorumFetchResponse { request_id: poll.request_id, epoch: self.epoch, leader: Some(self.id), result });
             return true;
         }
         let committed = self.high_watermark as usize;
         if from >= committed {
             return false;
         }
-        let Some(poll) = self.parked_polls.remove(&key) else {
-            return false;
-        };
+        let Some(poll) = self.parked_polls.remove(&key) else { return false };
         let end = committed.min(from + METADATA_FETCH_MAX_RECORDS);
         let records: Rc<[MetadataRecord]> = self.log[from..end].into();
-        out.send(
-            self.node(),
-            poll.from,
-            Message::MetadataFetchResponse {
-                request_id: poll.request_id,
-                from_offset: poll.from_offset,
-                records,
-            },
-        );
+        out.send(self.node(), poll.from, Message::MetadataFetchResponse { request_id: poll.request_id, from_offset: poll.from_offset, records });
         true
     }
 
     // The quorum.
 
     fn last_log(&self) -> (u32, u64) {
-        (
-            self.log_epochs.last().copied().unwrap_or(0),
-            self.log.len() as u64,
-        )
+        (self.log_epochs.last().copied().unwrap_or(0), self.log.len() as u64)
     }
 
     fn arm_quorum_check(&mut self, now: Tick, out: &mut Outbox) {
         let at = match self.role {
             QuorumRole::Leader => now.plus_ms(self.config.controller_quorum_fetch_timeout_ms / 2),
             QuorumRole::Candidate { .. } => self.election_deadline,
-            QuorumRole::Follower { .. } | QuorumRole::Unattached => self
-                .last_leader_contact
-                .plus_ms(self.config.controller_quorum_fetch_timeout_ms)
-                .max(now.plus_ms(1)),
+            QuorumRole::Follower { .. } | QuorumRole::Unattached => {
+                self.last_leader_contact.plus_ms(self.config.controller_quorum_fetch_timeout_ms).max(now.plus_ms(1))
+            }
         };
         self.quorum_check_at = at;
         out.timer(at, self.node(), Timer::QuorumCheck);
@@ -817,19 +538,11 @@ impl Controller {
         let fetch_timeout_ms = self.config.controller_quorum_fetch_timeout_ms;
         match self.role {
             QuorumRole::Leader => {
-                let fetching = self
-                    .last_fetch_from
-                    .iter()
-                    .filter(|(v, at)| **v != self.id && now.since(**at) < fetch_timeout_ms)
-                    .count()
-                    + 1;
+                let fetching = self.last_fetch_from.iter().filter(|(v, at)| **v != self.id && now.since(**at) < fetch_timeout_ms).count() + 1;
                 if fetching < quorum::majority(self.voters.len()) {
                     self.role = QuorumRole::Unattached;
                     self.last_leader_contact = now;
-                    out.event(EventKind::ControllerResigned {
-                        controller: self.id,
-                        epoch: self.epoch,
-                    });
+                    out.event(EventKind::ControllerResigned { controller: self.id, epoch: self.epoch });
                 }
             }
             QuorumRole::Candidate { .. } => {
@@ -853,14 +566,9 @@ impl Controller {
         self.epoch += 1;
         self.voted_for = Some(self.id);
         self.fetch_in_flight = None;
-        self.role = QuorumRole::Candidate {
-            votes: [self.id].into(),
-        };
-        let backoff = self
-            .rng
-            .below(self.config.controller_quorum_election_backoff_max_ms + 1);
-        self.election_deadline =
-            now.plus_ms(self.config.controller_quorum_election_timeout_ms + backoff);
+        self.role = QuorumRole::Candidate { votes: [self.id].into() };
+        let backoff = self.rng.below(self.config.controller_quorum_election_backoff_max_ms + 1);
+        self.election_deadline = now.plus_ms(self.config.controller_quorum_election_timeout_ms + backoff);
         if quorum::majority(self.voters.len()) == 1 {
             self.become_leader(now, out);
             return;
@@ -871,22 +579,10 @@ impl Controller {
             if voter != self.id {
                 let request_id = self.key();
                 self.vote_requests.insert(request_id);
-                out.send(
-                    self.node(),
-                    Node::Controller(voter),
-                    Message::Vote {
-                        request_id,
-                        epoch: self.epoch,
-                        last_epoch,
-                        last_offset,
-                    },
-                );
+                out.send(self.node(), Node::Controller(voter), Message::Vote { request_id, epoch: self.epoch, last_epoch, last_offset });
             }
         }
-        out.event(EventKind::ControllerElectionStarted {
-            controller: self.id,
-            epoch: self.epoch,
-        });
+        out.event(EventKind::ControllerElectionStarted { controller: self.id, epoch: self.epoch });
         self.arm_quorum_check(now, out);
     }
 
@@ -897,29 +593,14 @@ impl Controller {
         // The new active controller gives every broker a fresh session and learns registrations
         // from the log.
         self.last_heartbeat = self.image.brokers.keys().map(|b| (*b, now)).collect();
-        self.registered_at = self
-            .image
-            .brokers
-            .iter()
-            .map(|(id, b)| (*id, b.epoch))
-            .collect();
-        out.event(EventKind::ControllerElected {
-            controller: self.id,
-            epoch: self.epoch,
-        });
+        self.registered_at = self.image.brokers.iter().map(|(id, b)| (*id, b.epoch)).collect();
+        out.event(EventKind::ControllerElected { controller: self.id, epoch: self.epoch });
         for voter in self.voters.clone() {
             if voter != self.id {
-                out.send(
-                    self.node(),
-                    Node::Controller(voter),
-                    Message::BeginQuorumEpoch { epoch: self.epoch },
-                );
+                out.send(self.node(), Node::Controller(voter), Message::BeginQuorumEpoch { epoch: self.epoch });
             }
         }
-        let record = MetadataRecord::LeaderChange {
-            controller: self.id,
-            epoch: self.epoch,
-        };
+        let record = MetadataRecord::LeaderChange { controller: self.id, epoch: self.epoch };
         self.commit(now, vec![record], out);
         self.arm_quorum_check(now, out);
     }
@@ -931,18 +612,9 @@ impl Controller {
         self.fetch_in_flight = None;
         if was_leader {
             // Brokers and followers waiting on this controller go and find the new leader.
-            let polls: Vec<ParkedPoll> = std::mem::take(&mut self.parked_polls)
-                .into_values()
-                .collect();
+            let polls: Vec<ParkedPoll> = std::mem::take(&mut self.parked_polls).into_values().collect();
             for poll in polls {
-                out.send(
-                    self.node(),
-                    poll.from,
-                    Message::NotController {
-                        request_id: poll.request_id,
-                        leader: Some(leader),
-                    },
-                );
+                out.send(self.node(), poll.from, Message::NotController { request_id: poll.request_id, leader: Some(leader) });
             }
         }
         self.send_quorum_fetch(now, out);
@@ -962,9 +634,7 @@ impl Controller {
     }
 
     fn send_quorum_fetch(&mut self, now: Tick, out: &mut Outbox) {
-        let QuorumRole::Follower { leader } = self.role else {
-            return;
-        };
+        let QuorumRole::Follower { leader } = self.role else { return };
         if self.fetch_in_flight.is_some() || !self.up {
             return;
         }
@@ -972,97 +642,37 @@ impl Controller {
         let deadline = now.plus_ms(self.config.controller_quorum_fetch_timeout_ms);
         self.fetch_in_flight = Some((request_id, deadline));
         let (last_fetched_epoch, fetch_offset) = self.last_log();
-        out.send(
-            self.node(),
-            Node::Controller(leader),
-            Message::QuorumFetch {
-                request_id,
-                epoch: self.epoch,
-                fetch_offset,
-                last_fetched_epoch,
-            },
-        );
+        out.send(self.node(), Node::Controller(leader), Message::QuorumFetch { request_id, epoch: self.epoch, fetch_offset, last_fetched_epoch });
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn on_quorum_fetch(
-        &mut self,
-        now: Tick,
-        from: Node,
-        request_id: u64,
-        epoch: u32,
-        fetch_offset: u64,
-        last_fetched_epoch: u32,
-        out: &mut Outbox,
-    ) {
-        let Node::Controller(follower) = from else {
-            return;
-        };
+    fn on_quorum_fetch(&mut self, now: Tick, from: Node, request_id: u64, epoch: u32, fetch_offset: u64, last_fetched_epoch: u32, out: &mut Outbox) {
+        let Node::Controller(follower) = from else { return };
         if epoch > self.epoch {
             self.observe_epoch(now, epoch, None, out);
         }
         if !self.is_leader() || epoch < self.epoch {
             let result = QuorumFetchResult::NotLeader;
-            out.send(
-                self.node(),
-                from,
-                Message::QuorumFetchResponse {
-                    request_id,
-                    epoch: self.epoch,
-                    leader: self.leader(),
-                    result,
-                },
-            );
+            out.send(self.node(), from, Message::QuorumFetchResponse { request_id, epoch: self.epoch, leader: self.leader(), result });
             return;
         }
         self.last_fetch_from.insert(follower, now);
-        if let Some(truncate_to) =
-            quorum::divergence(&self.log_epochs, fetch_offset, last_fetched_epoch)
-        {
+        if let Some(truncate_to) = quorum::divergence(&self.log_epochs, fetch_offset, last_fetched_epoch) {
             let result = QuorumFetchResult::Diverging { truncate_to };
-            out.send(
-                self.node(),
-                from,
-                Message::QuorumFetchResponse {
-                    request_id,
-                    epoch: self.epoch,
-                    leader: Some(self.id),
-                    result,
-                },
-            );
+            out.send(self.node(), from, Message::QuorumFetchResponse { request_id, epoch: self.epoch, leader: Some(self.id), result });
             return;
         }
         let fetch_offset = fetch_offset.min(self.log.len() as u64);
         self.follower_ends.insert(follower, fetch_offset);
         let key = self.key();
-        self.parked_polls.insert(
-            key,
-            ParkedPoll {
-                from,
-                request_id,
-                from_offset: fetch_offset,
-                quorum: true,
-            },
-        );
+        self.parked_polls.insert(key, ParkedPoll { from, request_id, from_offset: fetch_offset, quorum: true });
         self.advance_high_watermark(now, out);
         if self.parked_polls.contains_key(&key) {
-            out.timer(
-                now.plus_ms(QUORUM_FETCH_MAX_WAIT_MS),
-                self.node(),
-                Timer::MetadataPollExpire { key },
-            );
+            out.timer(now.plus_ms(QUORUM_FETCH_MAX_WAIT_MS), self.node(), Timer::MetadataPollExpire { key });
         }
     }
 
-    fn on_quorum_fetch_response(
-        &mut self,
-        now: Tick,
-        request_id: u64,
-        epoch: u32,
-        leader: Option<u32>,
-        result: QuorumFetchResult,
-        out: &mut Outbox,
-    ) {
+    fn on_quorum_fetch_response(&mut self, now: Tick, request_id: u64, epoch: u32, leader: Option<u32>, result: QuorumFetchResult, out: &mut Outbox) {
         if self.fetch_in_flight.map(|(id, _)| id) != Some(request_id) {
             return;
         }
@@ -1078,9 +688,7 @@ impl Controller {
             }
             QuorumFetchResult::Diverging { truncate_to } => {
                 // Records a deposed leader wrote that the quorum never committed: gone.
-                let keep = (truncate_to as usize)
-                    .max(self.high_watermark as usize)
-                    .min(self.log.len());
+                let keep = (truncate_to as usize).max(self.high_watermark as usize).min(self.log.len());
                 self.log.truncate(keep);
                 self.log_epochs.truncate(keep);
                 self.image = MetadataImage::default();
@@ -1088,10 +696,7 @@ impl Controller {
                     self.image.apply(record);
                 }
             }
-            QuorumFetchResult::Records {
-                records,
-                high_watermark,
-            } => {
+            QuorumFetchResult::Records { records, high_watermark } => {
                 for (record_epoch, record) in records.iter() {
                     self.image.apply(record);
                     self.log.push(record.clone());
@@ -1105,55 +710,22 @@ impl Controller {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn on_vote(
-        &mut self,
-        now: Tick,
-        from: Node,
-        request_id: u64,
-        epoch: u32,
-        last_epoch: u32,
-        last_offset: u64,
-        out: &mut Outbox,
-    ) {
-        let Node::Controller(candidate) = from else {
-            return;
-        };
+    fn on_vote(&mut self, now: Tick, from: Node, request_id: u64, epoch: u32, last_epoch: u32, last_offset: u64, out: &mut Outbox) {
+        let Node::Controller(candidate) = from else { return };
         if epoch > self.epoch {
             self.observe_epoch(now, epoch, None, out);
         }
-        let granted = quorum::may_grant_vote(
-            self.epoch,
-            self.voted_for,
-            self.last_log(),
-            candidate,
-            epoch,
-            (last_epoch, last_offset),
-        ) && !matches!(self.role, QuorumRole::Leader | QuorumRole::Follower { .. });
+        let granted = quorum::may_grant_vote(self.epoch, self.voted_for, self.last_log(), candidate, epoch, (last_epoch, last_offset))
+            && !matches!(self.role, QuorumRole::Leader | QuorumRole::Follower { .. });
         if granted {
             self.voted_for = Some(candidate);
             // Voting restarts the wait before standing itself.
             self.last_leader_contact = now;
         }
-        out.send(
-            self.node(),
-            from,
-            Message::VoteResponse {
-                request_id,
-                epoch: self.epoch,
-                granted,
-            },
-        );
+        out.send(self.node(), from, Message::VoteResponse { request_id, epoch: self.epoch, granted });
     }
 
-    fn on_vote_response(
-        &mut self,
-        now: Tick,
-        from: Node,
-        request_id: u64,
-        epoch: u32,
-        granted: bool,
-        out: &mut Outbox,
-    ) {
+    fn on_vote_response(&mut self, now: Tick, from: Node, request_id: u64, epoch: u32, granted: bool, out: &mut Outbox) {
         if !self.vote_requests.remove(&request_id) {
             return;
         }
@@ -1161,9 +733,7 @@ impl Controller {
             self.observe_epoch(now, epoch, None, out);
             return;
         }
-        let Node::Controller(voter) = from else {
-            return;
-        };
+        let Node::Controller(voter) = from else { return };
         let majority = quorum::majority(self.voters.len());
         if let QuorumRole::Candidate { votes } = &mut self.role
             && granted
@@ -1191,28 +761,20 @@ impl Controller {
             })
             .collect();
         for (broker, silent_ms) in silent {
-            let records =
-                self.fence_records_with(broker, ChangeReason::BrokerFenced { broker, silent_ms });
+            let records = self.fence_records_with(broker, ChangeReason::BrokerFenced { broker, silent_ms });
             self.commit(now, records, out);
         }
     }
 
     fn fence_records(&self, broker: BrokerId, now: Tick) -> Vec<MetadataRecord> {
-        let silent_ms = now.since(
-            self.last_heartbeat
-                .get(&broker)
-                .copied()
-                .unwrap_or(Tick::ZERO),
-        );
+        let silent_ms = now.since(self.last_heartbeat.get(&broker).copied().unwrap_or(Tick::ZERO));
         self.fence_records_with(broker, ChangeReason::BrokerFenced { broker, silent_ms })
     }
 
     /// Kafka's `handleBrokerFenced`: the fence record, then leader and ISR updates for every
     /// partition whose ISR holds the broker.
     fn fence_records_with(&self, broker: BrokerId, reason: ChangeReason) -> Vec<MetadataRecord> {
-        let Some(epoch) = self.image.brokers.get(&broker).map(|b| b.epoch) else {
-            return Vec::new();
-        };
+        let Some(epoch) = self.image.brokers.get(&broker).map(|b| b.epoch) else { return Vec::new() };
         let mut records = vec![MetadataRecord::FenceBroker { broker, epoch }];
         let affected: Vec<PartitionIndex> = self
             .image
@@ -1237,25 +799,14 @@ impl Controller {
             .map(|(i, _)| PartitionIndex(i as u32))
             .collect();
         let mut records = vec![MetadataRecord::UnfenceBroker { broker, epoch }];
-        records.extend(self.elections(
-            &leaderless,
-            None,
-            Some(broker),
-            ChangeReason::BrokerUnfenced { broker },
-        ));
+        records.extend(self.elections(&leaderless, None, Some(broker), ChangeReason::BrokerUnfenced { broker }));
         self.commit(now, records, out);
     }
 
     /// Kafka's `generateLeaderAndIsrUpdates`: for each partition, an ONLINE election (UNCLEAN when the
     /// topic allows it) with `remove` taken out of the ISR and never acceptable, `add` acceptable even
     /// though the image still shows it fenced.
-    fn elections(
-        &self,
-        partitions: &[PartitionIndex],
-        remove: Option<BrokerId>,
-        add: Option<BrokerId>,
-        reason: ChangeReason,
-    ) -> Vec<MetadataRecord> {
+    fn elections(&self, partitions: &[PartitionIndex], remove: Option<BrokerId>, add: Option<BrokerId>, reason: ChangeReason) -> Vec<MetadataRecord> {
         let acceptable: SortedSet<BrokerId> = self
             .image
             .brokers
@@ -1266,38 +817,12 @@ impl Controller {
         let mut records = Vec::new();
         for &partition in partitions {
             let image = self.image.partition(partition);
-            let unclean_allowed = self.image.topics[image.topic.get()]
-                .config
-                .unclean_leader_election_enable;
-            let election = if unclean_allowed {
-                Election::Unclean
-            } else {
-                Election::Online
-            };
-            let target_isr: Vec<BrokerId> = image
-                .isr
-                .iter()
-                .copied()
-                .filter(|b| Some(*b) != remove)
-                .collect();
+            let unclean_allowed = self.image.topics[image.topic.get()].config.unclean_leader_election_enable;
+            let election = if unclean_allowed { Election::Unclean } else { Election::Online };
+            let target_isr: Vec<BrokerId> = image.isr.iter().copied().filter(|b| Some(*b) != remove).collect();
             let registration = registration_of(image);
-            let outcome = kraft::elect(
-                &registration,
-                election,
-                target_isr,
-                &acceptable,
-                MetadataVersion::V3_6_AND_LATER,
-            );
-            if let Some(record) = change_record(
-                partition,
-                image,
-                &outcome.partition,
-                if outcome.unclean {
-                    ChangeReason::UncleanElection
-                } else {
-                    reason.clone()
-                },
-            ) {
+            let outcome = kraft::elect(&registration, election, target_isr, &acceptable, MetadataVersion::V3_6_AND_LATER);
+            if let Some(record) = change_record(partition, image, &outcome.partition, if outcome.unclean { ChangeReason::UncleanElection } else { reason.clone() }) {
                 records.push(record);
             }
         }
@@ -1307,13 +832,7 @@ impl Controller {
     /// Preferred leader election: leadership goes back to the first assigned replica where it is
     /// alive and in sync.
     pub fn elect_preferred_leaders(&mut self, now: Tick, out: &mut Outbox) {
-        let acceptable: SortedSet<BrokerId> = self
-            .image
-            .brokers
-            .iter()
-            .filter(|(_, b)| !b.fenced)
-            .map(|(id, _)| *id)
-            .collect();
+        let acceptable: SortedSet<BrokerId> = self.image.brokers.iter().filter(|(_, b)| !b.fenced).map(|(id, _)| *id).collect();
         let mut records = Vec::new();
         for (i, image) in self.image.partitions.iter().enumerate() {
             let preferred = image.replicas.first().copied();
@@ -1321,20 +840,9 @@ impl Controller {
                 continue;
             }
             let registration = registration_of(image);
-            let outcome = kraft::elect(
-                &registration,
-                Election::Preferred,
-                image.isr.clone(),
-                &acceptable,
-                MetadataVersion::V3_6_AND_LATER,
-            );
+            let outcome = kraft::elect(&registration, Election::Preferred, image.isr.clone(), &acceptable, MetadataVersion::V3_6_AND_LATER);
             if outcome.partition.leader == preferred
-                && let Some(record) = change_record(
-                    PartitionIndex(i as u32),
-                    image,
-                    &outcome.partition,
-                    ChangeReason::PreferredElection,
-                )
+                && let Some(record) = change_record(PartitionIndex(i as u32), image, &outcome.partition, ChangeReason::PreferredElection)
             {
                 records.push(record);
             }
@@ -1354,19 +862,14 @@ impl Controller {
         new_isr: Vec<BrokerId>,
         out: &mut Outbox,
     ) -> Result<(Vec<BrokerId>, i32, i32), AlterPartitionError> {
-        let Some(image) = self.image.partitions.get(partition.get()) else {
-            return Err(AlterPartitionError::InvalidUpdateVersion);
-        };
+        let Some(image) = self.image.partitions.get(partition.get()) else { return Err(AlterPartitionError::InvalidUpdateVersion) };
         if image.leader != Some(leader) || leader_epoch != image.leader_epoch {
             return Err(AlterPartitionError::FencedLeaderEpoch);
         }
         if partition_epoch != image.partition_epoch {
             return Err(AlterPartitionError::InvalidUpdateVersion);
         }
-        if new_isr
-            .iter()
-            .any(|b| !image.isr.contains(b) && !self.image.is_alive(*b))
-        {
+        if new_isr.iter().any(|b| !image.isr.contains(b) && !self.image.is_alive(*b)) {
             return Err(AlterPartitionError::IneligibleReplica);
         }
         if new_isr == image.isr {
@@ -1379,9 +882,7 @@ impl Controller {
             leader_epoch: image.leader_epoch,
             partition_epoch: image.partition_epoch + 1,
             recovering: image.recovering,
-            reason: ChangeReason::AlterPartition {
-                requested_by: leader,
-            },
+            reason: ChangeReason::AlterPartition { requested_by: leader },
         };
         let epochs = (image.leader_epoch, image.partition_epoch + 1);
         self.commit(now, vec![record], out);
@@ -1390,12 +891,7 @@ impl Controller {
 
     /// Brokers currently registered and unfenced.
     pub fn live_brokers(&self) -> Vec<BrokerId> {
-        self.image
-            .brokers
-            .iter()
-            .filter(|(_, b)| !b.fenced)
-            .map(|(id, _)| *id)
-            .collect()
+        self.image.brokers.iter().filter(|(_, b)| !b.fenced).map(|(id, _)| *id).collect()
     }
 }
 
@@ -1406,29 +902,16 @@ fn registration_of(image: &PartitionImage) -> PartitionRegistration {
         removing_replicas: Vec::new(),
         adding_replicas: Vec::new(),
         leader: image.leader,
-        leader_recovery_state: if image.recovering {
-            LeaderRecoveryState::Recovering
-        } else {
-            LeaderRecoveryState::Recovered
-        },
+        leader_recovery_state: if image.recovering { LeaderRecoveryState::Recovering } else { LeaderRecoveryState::Recovered },
         leader_epoch: image.leader_epoch,
         partition_epoch: image.partition_epoch,
     }
 }
 
 /// The metadata record for an election's outcome, or `None` when nothing changed.
-fn change_record(
-    partition: PartitionIndex,
-    before: &PartitionImage,
-    after: &PartitionRegistration,
-    reason: ChangeReason,
-) -> Option<MetadataRecord> {
+fn change_record(partition: PartitionIndex, before: &PartitionImage, after: &PartitionRegistration, reason: ChangeReason) -> Option<MetadataRecord> {
     let recovering = after.leader_recovery_state == LeaderRecoveryState::Recovering;
-    if after.leader == before.leader
-        && after.isr == before.isr
-        && after.leader_epoch == before.leader_epoch
-        && recovering == before.recovering
-    {
+    if after.leader == before.leader && after.isr == before.isr && after.leader_epoch == before.leader_epoch && recovering == before.recovering {
         return None;
     }
     Some(MetadataRecord::PartitionChange {

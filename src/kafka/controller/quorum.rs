@@ -13,12 +13,8 @@ use crate::sim::sorted::{SortedMap, SortedSet};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum QuorumRole {
     Leader,
-    Follower {
-        leader: u32,
-    },
-    Candidate {
-        votes: SortedSet<u32>,
-    },
+    Follower { leader: u32 },
+    Candidate { votes: SortedSet<u32> },
     /// Knows of no leader in its epoch (after a restart, or after voting for another candidate).
     Unattached,
 }
@@ -31,14 +27,7 @@ pub fn majority(voters: usize) -> usize {
 /// Raft's vote rule: a voter grants its vote for `candidate_epoch` if it has not voted for someone
 /// else in that epoch and the candidate's log ends at least where its own does, comparing the last
 /// record's epoch first, then the log length.
-pub fn may_grant_vote(
-    my_epoch: u32,
-    voted_for: Option<u32>,
-    my_last: (u32, u64),
-    candidate: u32,
-    candidate_epoch: u32,
-    candidate_last: (u32, u64),
-) -> bool {
+pub fn may_grant_vote(my_epoch: u32, voted_for: Option<u32>, my_last: (u32, u64), candidate: u32, candidate_epoch: u32, candidate_last: (u32, u64)) -> bool {
     if candidate_epoch < my_epoch {
         return false;
     }
@@ -57,11 +46,7 @@ pub fn high_watermark(leader_end: u64, follower_ends: &SortedMap<u32, u64>, vote
 /// Where a follower fetching at `fetch_offset`, whose last record has epoch `last_fetched_epoch`,
 /// must truncate to match the leader whose records have epochs `leader_epochs`. `None`: the logs
 /// agree up to `fetch_offset`.
-pub fn divergence(
-    leader_epochs: &[u32],
-    fetch_offset: u64,
-    last_fetched_epoch: u32,
-) -> Option<u64> {
+pub fn divergence(leader_epochs: &[u32], fetch_offset: u64, last_fetched_epoch: u32) -> Option<u64> {
     if fetch_offset == 0 {
         return None;
     }
@@ -71,10 +56,7 @@ pub fn divergence(
     }
     // The leader's end offset for the follower's last epoch: after its last record of an epoch no
     // later than that one.
-    let end = leader_epochs
-        .iter()
-        .rposition(|e| *e <= last_fetched_epoch)
-        .map_or(0, |i| i as u64 + 1);
+    let end = leader_epochs.iter().rposition(|e| *e <= last_fetched_epoch).map_or(0, |i| i as u64 + 1);
     Some(end.min(fetch_offset - 1))
 }
 
@@ -92,39 +74,19 @@ mod tests {
     #[test]
     fn a_record_is_committed_once_a_majority_has_it() {
         let followers: SortedMap<u32, u64> = [(1, 7), (2, 3)].into();
-        assert_eq!(
-            high_watermark(10, &followers, 3),
-            7,
-            "leader and controller 1 have 7 records"
-        );
+        assert_eq!(high_watermark(10, &followers, 3), 7, "leader and controller 1 have 7 records");
         let lagging: SortedMap<u32, u64> = [(1, 2), (2, 3)].into();
         assert_eq!(high_watermark(10, &lagging, 3), 3);
-        assert_eq!(
-            high_watermark(10, &SortedMap::new(), 1),
-            10,
-            "a quorum of one commits at once"
-        );
+        assert_eq!(high_watermark(10, &SortedMap::new(), 1), 10, "a quorum of one commits at once");
     }
 
     #[test]
     fn a_vote_goes_only_to_a_candidate_whose_log_is_at_least_as_complete() {
         assert!(may_grant_vote(3, None, (3, 10), 1, 4, (3, 10)));
-        assert!(
-            !may_grant_vote(3, None, (3, 10), 1, 4, (3, 9)),
-            "shorter log of the same epoch"
-        );
-        assert!(
-            may_grant_vote(3, None, (2, 10), 1, 4, (3, 5)),
-            "a later last epoch wins over length"
-        );
-        assert!(
-            !may_grant_vote(4, Some(2), (3, 10), 1, 4, (3, 10)),
-            "already voted for 2 in epoch 4"
-        );
-        assert!(
-            !may_grant_vote(5, None, (3, 10), 1, 4, (3, 10)),
-            "a stale epoch"
-        );
+        assert!(!may_grant_vote(3, None, (3, 10), 1, 4, (3, 9)), "shorter log of the same epoch");
+        assert!(may_grant_vote(3, None, (2, 10), 1, 4, (3, 5)), "a later last epoch wins over length");
+        assert!(!may_grant_vote(4, Some(2), (3, 10), 1, 4, (3, 10)), "already voted for 2 in epoch 4");
+        assert!(!may_grant_vote(5, None, (3, 10), 1, 4, (3, 10)), "a stale epoch");
     }
 
     #[test]

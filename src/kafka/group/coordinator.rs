@@ -14,9 +14,9 @@ use crate::kafka::ids::{BrokerId, Node, PartitionIndex, TopicPartition};
 use crate::kafka::java::string_hash_code;
 use crate::kafka::protocol::{GroupRequest, GroupResponse, JoinResult, KafkaError, Subscription};
 use crate::kafka::world::event::{EventKind, RebalanceReason};
-use crate::sim::sorted::{SortedMap, SortedSet};
 use crate::sim::{Rng, Tick};
 use serde::{Deserialize, Serialize};
+use crate::sim::sorted::{SortedMap, SortedSet};
 use std::rc::Rc;
 
 /// The internal topic committed offsets and group metadata live in.
@@ -26,11 +26,7 @@ pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
 pub fn partition_for(group: &str, partitions: u32) -> u32 {
     let hash = string_hash_code(group);
     // Utils.abs maps Integer.MIN_VALUE to 0.
-    let abs = if hash == i32::MIN {
-        0
-    } else {
-        hash.unsigned_abs()
-    };
+    let abs = if hash == i32::MIN { 0 } else { hash.unsigned_abs() };
     abs % partitions.max(1)
 }
 
@@ -65,10 +61,7 @@ impl Member {
     }
 
     fn subscription(&self, protocol: &str) -> Option<&Subscription> {
-        self.protocols
-            .iter()
-            .find(|(name, _)| &**name == protocol)
-            .map(|(_, s)| s)
+        self.protocols.iter().find(|(name, _)| &**name == protocol).map(|(_, s)| s)
     }
 }
 
@@ -101,53 +94,28 @@ pub struct Group {
 /// What the broker must do for the coordinator.
 #[derive(Clone, Debug)]
 pub enum Effect {
-    Reply {
-        to: Node,
-        request_id: u64,
-        group: Rc<str>,
-        response: GroupResponse,
-    },
+    Reply { to: Node, request_id: u64, group: Rc<str>, response: GroupResponse },
     /// Append these (key, value) records to the group's offsets partition; once they are committed
     /// (replicated), send `then` (or, if the append fails, its request's error).
     /// `transactional`: the producer (id, epoch) whose transaction the records belong to.
-    Persist {
-        partition: PartitionIndex,
-        records: Vec<(String, String)>,
-        transactional: Option<(i64, i16)>,
-        then: Option<(Node, u64, Rc<str>, GroupResponse)>,
-        after: Vec<EventKind>,
-    },
+    Persist { partition: PartitionIndex, records: Vec<(String, String)>, transactional: Option<(i64, i16)>, then: Option<(Node, u64, Rc<str>, GroupResponse)>, after: Vec<EventKind> },
     Event(EventKind),
 }
 
 /// A record of an offsets partition, as a new coordinator reads it back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LoadedRecord {
-    Plain {
-        key: Rc<str>,
-        value: Rc<str>,
-    },
+    Plain { key: Rc<str>, value: Rc<str> },
     /// Written by TxnOffsetCommit inside a producer's transaction.
-    Transactional {
-        producer_id: i64,
-        key: Rc<str>,
-        value: Rc<str>,
-    },
+    Transactional { producer_id: i64, key: Rc<str>, value: Rc<str> },
     /// A commit or abort marker for a producer's transaction.
-    Marker {
-        producer_id: i64,
-        commit: bool,
-    },
+    Marker { producer_id: i64, commit: bool },
 }
 
 /// `offset/<group>/<partition>` → (group, partition, offset).
 fn parse_offset(key: &str, value: &str) -> Option<(Rc<str>, PartitionIndex, u64)> {
     let (group, p) = key.strip_prefix("offset/")?.rsplit_once('/')?;
-    Some((
-        Rc::from(group),
-        PartitionIndex(p.parse().ok()?),
-        value.parse().ok()?,
-    ))
+    Some((Rc::from(group), PartitionIndex(p.parse().ok()?), value.parse().ok()?))
 }
 
 /// The group record written to `__consumer_offsets` (what a new coordinator loads).
@@ -198,13 +166,7 @@ fn consumer_of(node: Node) -> u32 {
 
 impl GroupCoordinator {
     pub fn new(broker: BrokerId, initial_rebalance_delay_ms: u64, rng: Rng) -> GroupCoordinator {
-        GroupCoordinator {
-            broker,
-            groups: SortedMap::new(),
-            led: SortedSet::new(),
-            initial_rebalance_delay_ms,
-            rng,
-        }
+        GroupCoordinator { broker, groups: SortedMap::new(), led: SortedSet::new(), initial_rebalance_delay_ms, rng }
     }
 
     /// `clientId-UUID`, as Kafka names classic members (so dynamic members sort effectively at random).
@@ -226,16 +188,8 @@ impl GroupCoordinator {
         let mut next: Option<Tick> = None;
         let mut consider = |t: Tick| next = Some(next.map_or(t, |n: Tick| n.min(t)));
         for group in self.groups.values() {
-            group
-                .join_deadline
-                .into_iter()
-                .chain(group.sync_deadline)
-                .for_each(&mut consider);
-            group
-                .pending_members
-                .values()
-                .copied()
-                .for_each(&mut consider);
+            group.join_deadline.into_iter().chain(group.sync_deadline).for_each(&mut consider);
+            group.pending_members.values().copied().for_each(&mut consider);
             for m in group.members.values() {
                 if m.awaiting_join.is_none() && m.awaiting_sync.is_none() {
                     consider(m.session_deadline());
@@ -246,156 +200,72 @@ impl GroupCoordinator {
     }
 
     /// Handles one group request from `from`.
-    pub fn handle(
-        &mut self,
-        now: Tick,
-        from: Node,
-        request_id: u64,
-        group_id: Rc<str>,
-        partition: PartitionIndex,
-        client: &str,
-        request: GroupRequest,
-    ) -> Vec<Effect> {
+    pub fn handle(&mut self, now: Tick, from: Node, request_id: u64, group_id: Rc<str>, partition: PartitionIndex, client: &str, request: GroupRequest) -> Vec<Effect> {
         let mut fx = Vec::new();
         if !self.led.contains(&partition) {
-            fx.push(Effect::Reply {
-                to: from,
-                request_id,
-                group: group_id,
-                response: not_coordinator(&request),
-            });
+            fx.push(Effect::Reply { to: from, request_id, group: group_id, response: not_coordinator(&request) });
             return fx;
         }
-        let group = self
-            .groups
-            .entry(group_id.clone())
-            .or_insert_with(|| Group {
-                id: group_id.clone(),
-                partition,
-                state: GroupState::Empty,
-                generation: 0,
-                protocol: None,
-                leader: None,
-                members: SortedMap::new(),
-                pending_members: SortedMap::new(),
-                join_deadline: None,
-                initial_delay: None,
-                members_at_initial_delay: 0,
-                sync_deadline: None,
-                offsets: SortedMap::new(),
-                pending_transactional: SortedMap::new(),
-                rebalance_reason: None,
-            });
-        let reply = |fx: &mut Vec<Effect>, response| {
-            fx.push(Effect::Reply {
-                to: from,
-                request_id,
-                group: group_id.clone(),
-                response,
-            })
-        };
+        let group = self.groups.entry(group_id.clone()).or_insert_with(|| Group {
+            id: group_id.clone(),
+            partition,
+            state: GroupState::Empty,
+            generation: 0,
+            protocol: None,
+            leader: None,
+            members: SortedMap::new(),
+            pending_members: SortedMap::new(),
+            join_deadline: None,
+            initial_delay: None,
+            members_at_initial_delay: 0,
+            sync_deadline: None,
+            offsets: SortedMap::new(),
+            pending_transactional: SortedMap::new(),
+            rebalance_reason: None,
+        });
+        let reply = |fx: &mut Vec<Effect>, response| fx.push(Effect::Reply { to: from, request_id, group: group_id.clone(), response });
         match request {
-            GroupRequest::FindCoordinator => {
-                reply(&mut fx, GroupResponse::FindCoordinator(Ok(self.broker)))
-            }
-            GroupRequest::JoinGroup {
-                member_id,
-                instance_id,
-                session_timeout_ms,
-                rebalance_timeout_ms,
-                protocols,
-            } => {
-                let join = JoinRequest {
-                    from,
-                    request_id,
-                    instance_id,
-                    session_timeout_ms,
-                    rebalance_timeout_ms,
-                    protocols,
-                };
+            GroupRequest::FindCoordinator => reply(&mut fx, GroupResponse::FindCoordinator(Ok(self.broker))),
+            GroupRequest::JoinGroup { member_id, instance_id, session_timeout_ms, rebalance_timeout_ms, protocols } => {
+                let join = JoinRequest { from, request_id, instance_id, session_timeout_ms, rebalance_timeout_ms, protocols };
                 match member_id {
                     None => self.join_new_member(now, &group_id, client, join, &mut fx),
-                    Some(member_id) => {
-                        self.join_existing_member(now, &group_id, member_id, join, &mut fx)
-                    }
+                    Some(member_id) => self.join_existing_member(now, &group_id, member_id, join, &mut fx),
                 }
             }
-            GroupRequest::SyncGroup {
-                generation,
-                member_id,
-                assignments,
-            } => self.sync(
-                now,
-                &group_id,
-                from,
-                request_id,
-                generation,
-                member_id,
-                assignments,
-                &mut fx,
-            ),
-            GroupRequest::Heartbeat {
-                generation,
-                member_id,
-            } => {
+            GroupRequest::SyncGroup { generation, member_id, assignments } => self.sync(now, &group_id, from, request_id, generation, member_id, assignments, &mut fx),
+            GroupRequest::Heartbeat { generation, member_id } => {
                 let result = match group.members.get_mut(&member_id) {
                     None => Err(KafkaError::UnknownMemberId),
                     Some(_) if generation != group.generation => Err(KafkaError::IllegalGeneration),
                     Some(member) => {
                         member.last_heartbeat = now;
-                        if group.state == GroupState::PreparingRebalance {
-                            Err(KafkaError::RebalanceInProgress)
-                        } else {
-                            Ok(())
-                        }
+                        if group.state == GroupState::PreparingRebalance { Err(KafkaError::RebalanceInProgress) } else { Ok(()) }
                     }
                 };
                 reply(&mut fx, GroupResponse::Heartbeat(result));
             }
             GroupRequest::LeaveGroup { member_id, reason } => {
                 let known = group.members.contains_key(&member_id);
-                reply(
-                    &mut fx,
-                    GroupResponse::LeaveGroup(if known {
-                        Ok(())
-                    } else {
-                        Err(KafkaError::UnknownMemberId)
-                    }),
-                );
+                reply(&mut fx, GroupResponse::LeaveGroup(if known { Ok(()) } else { Err(KafkaError::UnknownMemberId) }));
                 if known {
                     let consumer = group.members[&member_id].consumer;
-                    let why = if &*reason == "poll-timeout" {
-                        RebalanceReason::PollTimeout { consumer }
-                    } else {
-                        RebalanceReason::MemberLeft { consumer }
-                    };
+                    let why = if &*reason == "poll-timeout" { RebalanceReason::PollTimeout { consumer } } else { RebalanceReason::MemberLeft { consumer } };
                     self.remove_member(now, &group_id, &member_id, why, &mut fx);
                 }
             }
-            GroupRequest::OffsetCommit {
-                generation,
-                member_id,
-                offsets,
-            } => {
+            GroupRequest::OffsetCommit { generation, member_id, offsets } => {
                 let valid = match &member_id {
                     // A consumer without group management commits with no member and generation -1.
                     None if generation < 0 => {
-                        if group.state == GroupState::Empty {
-                            Ok(())
-                        } else {
-                            Err(KafkaError::UnknownMemberId)
-                        }
+                        if group.state == GroupState::Empty { Ok(()) } else { Err(KafkaError::UnknownMemberId) }
                     }
                     None => Err(KafkaError::UnknownMemberId),
                     Some(id) => match group.members.get(id) {
                         None => Err(KafkaError::UnknownMemberId),
-                        Some(_) if generation != group.generation => {
-                            Err(KafkaError::IllegalGeneration)
-                        }
+                        Some(_) if generation != group.generation => Err(KafkaError::IllegalGeneration),
                         // Members may commit while a rebalance is prepared (eager revocation commits).
-                        Some(_) if group.state == GroupState::CompletingRebalance => {
-                            Err(KafkaError::RebalanceInProgress)
-                        }
+                        Some(_) if group.state == GroupState::CompletingRebalance => Err(KafkaError::RebalanceInProgress),
                         Some(_) => Ok(()),
                     },
                 };
@@ -405,90 +275,45 @@ impl GroupCoordinator {
                         for (p, offset) in &offsets {
                             group.offsets.insert(*p, *offset);
                         }
-                        let records = offsets
-                            .iter()
-                            .map(|(p, o)| (offset_key(&group_id, *p), o.to_string()))
-                            .collect();
-                        let committed = EventKind::OffsetsCommitted {
-                            group: group_id.clone(),
-                            consumer: Some(consumer_of(from)).filter(|c| *c != u32::MAX),
-                            offsets: offsets.into(),
-                        };
+                        let records = offsets.iter().map(|(p, o)| (offset_key(&group_id, *p), o.to_string())).collect();
+                        let committed = EventKind::OffsetsCommitted { group: group_id.clone(), consumer: Some(consumer_of(from)).filter(|c| *c != u32::MAX), offsets: offsets.into() };
                         fx.push(Effect::Persist {
                             partition,
                             records,
                             transactional: None,
-                            then: Some((
-                                from,
-                                request_id,
-                                group_id.clone(),
-                                GroupResponse::OffsetCommit(Ok(())),
-                            )),
+                            then: Some((from, request_id, group_id.clone(), GroupResponse::OffsetCommit(Ok(())))),
                             after: vec![committed],
                         });
                     }
                 }
             }
-            GroupRequest::TxnOffsetCommit {
-                producer_id,
-                producer_epoch,
-                offsets,
-            } => {
+            GroupRequest::TxnOffsetCommit { producer_id, producer_epoch, offsets } => {
                 // Written now as part of the producer's transaction; they count once its commit
                 // marker reaches this partition (`complete_transaction`).
-                group
-                    .pending_transactional
-                    .entry(producer_id)
-                    .or_default()
-                    .extend(offsets.iter().copied());
-                let records = offsets
-                    .iter()
-                    .map(|(p, o)| (offset_key(&group_id, *p), o.to_string()))
-                    .collect();
+                group.pending_transactional.entry(producer_id).or_default().extend(offsets.iter().copied());
+                let records = offsets.iter().map(|(p, o)| (offset_key(&group_id, *p), o.to_string())).collect();
                 fx.push(Effect::Persist {
                     partition,
                     records,
                     transactional: Some((producer_id, producer_epoch)),
-                    then: Some((
-                        from,
-                        request_id,
-                        group_id.clone(),
-                        GroupResponse::TxnOffsetCommit(Ok(())),
-                    )),
+                    then: Some((from, request_id, group_id.clone(), GroupResponse::TxnOffsetCommit(Ok(())))),
                     after: Vec::new(),
                 });
             }
             GroupRequest::OffsetFetch { partitions } => {
-                let committed = partitions
-                    .iter()
-                    .map(|p| (*p, group.offsets.get(p).copied()))
-                    .collect();
+                let committed = partitions.iter().map(|p| (*p, group.offsets.get(p).copied())).collect();
                 reply(&mut fx, GroupResponse::OffsetFetch(Ok(committed)));
             }
         }
         fx
     }
 
-    fn join_new_member(
-        &mut self,
-        now: Tick,
-        group_id: &Rc<str>,
-        client: &str,
-        join: JoinRequest,
-        fx: &mut Vec<Effect>,
-    ) {
+    fn join_new_member(&mut self, now: Tick, group_id: &Rc<str>, client: &str, join: JoinRequest, fx: &mut Vec<Effect>) {
         let new_id = self.new_member_id(join.instance_id.as_deref().unwrap_or(client));
-        let group = self
-            .groups
-            .get_mut(group_id)
-            .expect("the group was just created or found");
+        let group = self.groups.get_mut(group_id).expect("the group was just created or found");
         if let Some(instance) = join.instance_id.clone() {
             // A static member replaces its previous member id; if nothing changed, no rebalance.
-            let existing = group
-                .members
-                .values()
-                .find(|m| m.instance_id.as_ref() == Some(&instance))
-                .map(|m| m.member_id.clone());
+            let existing = group.members.values().find(|m| m.instance_id.as_ref() == Some(&instance)).map(|m| m.member_id.clone());
             if let Some(old) = existing {
                 let mut member = group.members.remove(&old).expect("found just above");
                 let unchanged = member.protocols == join.protocols;
@@ -507,41 +332,23 @@ impl GroupCoordinator {
                         members: Vec::new(),
                     };
                     group.members.insert(new_id, member);
-                    fx.push(Effect::Reply {
-                        to: join.from,
-                        request_id: join.request_id,
-                        group: group_id.clone(),
-                        response: GroupResponse::JoinGroup(Ok(result)),
-                    });
+                    fx.push(Effect::Reply { to: join.from, request_id: join.request_id, group: group_id.clone(), response: GroupResponse::JoinGroup(Ok(result)) });
                     let record = group_record(group);
-                    fx.push(Effect::Persist {
-                        partition: group.partition,
-                        records: vec![(group_key(group_id), record)],
-                        transactional: None,
-                        then: None,
-                        after: Vec::new(),
-                    });
+                    fx.push(Effect::Persist { partition: group.partition, records: vec![(group_key(group_id), record)], transactional: None, then: None, after: Vec::new() });
                     return;
                 }
                 member.protocols = join.protocols;
                 member.awaiting_join = Some(join.request_id);
                 let consumer = member.consumer;
                 group.members.insert(new_id, member);
-                self.maybe_rebalance(
-                    now,
-                    group_id,
-                    RebalanceReason::MemberJoined { consumer },
-                    fx,
-                );
+                self.maybe_rebalance(now, group_id, RebalanceReason::MemberJoined { consumer }, fx);
                 return;
             }
             self.add_member(now, group_id, new_id, join, fx);
             return;
         }
         // KIP-394: a new dynamic member is told its id and rejoins with it.
-        group
-            .pending_members
-            .insert(new_id.clone(), now.plus_ms(join.session_timeout_ms));
+        group.pending_members.insert(new_id.clone(), now.plus_ms(join.session_timeout_ms));
         fx.push(Effect::Reply {
             to: join.from,
             request_id: join.request_id,
@@ -550,18 +357,8 @@ impl GroupCoordinator {
         });
     }
 
-    fn join_existing_member(
-        &mut self,
-        now: Tick,
-        group_id: &Rc<str>,
-        member_id: Rc<str>,
-        join: JoinRequest,
-        fx: &mut Vec<Effect>,
-    ) {
-        let group = self
-            .groups
-            .get_mut(group_id)
-            .expect("the group was just created or found");
+    fn join_existing_member(&mut self, now: Tick, group_id: &Rc<str>, member_id: Rc<str>, join: JoinRequest, fx: &mut Vec<Effect>) {
+        let group = self.groups.get_mut(group_id).expect("the group was just created or found");
         if group.pending_members.remove(&member_id).is_some() {
             self.add_member(now, group_id, member_id, join, fx);
             return;
@@ -594,30 +391,13 @@ impl GroupCoordinator {
                     leader: group.leader.clone().unwrap_or_else(|| Rc::from("")),
                     members: Vec::new(),
                 };
-                fx.push(Effect::Reply {
-                    to: join.from,
-                    request_id: join.request_id,
-                    group: group_id.clone(),
-                    response: GroupResponse::JoinGroup(Ok(result)),
-                });
+                fx.push(Effect::Reply { to: join.from, request_id: join.request_id, group: group_id.clone(), response: GroupResponse::JoinGroup(Ok(result)) });
             }
-            _ => self.maybe_rebalance(
-                now,
-                group_id,
-                RebalanceReason::SubscriptionChanged { consumer },
-                fx,
-            ),
+            _ => self.maybe_rebalance(now, group_id, RebalanceReason::SubscriptionChanged { consumer }, fx),
         }
     }
 
-    fn add_member(
-        &mut self,
-        now: Tick,
-        group_id: &Rc<str>,
-        member_id: Rc<str>,
-        join: JoinRequest,
-        fx: &mut Vec<Effect>,
-    ) {
+    fn add_member(&mut self, now: Tick, group_id: &Rc<str>, member_id: Rc<str>, join: JoinRequest, fx: &mut Vec<Effect>) {
         let group = self.groups.get_mut(group_id).expect("the group exists");
         let consumer = consumer_of(join.from);
         group.members.insert(
@@ -635,22 +415,11 @@ impl GroupCoordinator {
                 last_heartbeat: now,
             },
         );
-        self.maybe_rebalance(
-            now,
-            group_id,
-            RebalanceReason::MemberJoined { consumer },
-            fx,
-        );
+        self.maybe_rebalance(now, group_id, RebalanceReason::MemberJoined { consumer }, fx);
     }
 
     /// Kafka's `maybePrepareRebalanceOrCompleteJoin`.
-    fn maybe_rebalance(
-        &mut self,
-        now: Tick,
-        group_id: &Rc<str>,
-        reason: RebalanceReason,
-        fx: &mut Vec<Effect>,
-    ) {
+    fn maybe_rebalance(&mut self, now: Tick, group_id: &Rc<str>, reason: RebalanceReason, fx: &mut Vec<Effect>) {
         let group = self.groups.get_mut(group_id).expect("the group exists");
         match group.state {
             GroupState::PreparingRebalance => self.maybe_complete_join(now, group_id, fx),
@@ -659,22 +428,11 @@ impl GroupCoordinator {
     }
 
     fn rebalance_timeout_ms(group: &Group) -> u64 {
-        group
-            .members
-            .values()
-            .map(|m| m.rebalance_timeout_ms)
-            .max()
-            .unwrap_or(0)
+        group.members.values().map(|m| m.rebalance_timeout_ms).max().unwrap_or(0)
     }
 
     /// Kafka's `prepareRebalance`: members must rejoin; an empty group first waits a little for more.
-    fn prepare_rebalance(
-        &mut self,
-        now: Tick,
-        group_id: &Rc<str>,
-        reason: RebalanceReason,
-        fx: &mut Vec<Effect>,
-    ) {
+    fn prepare_rebalance(&mut self, now: Tick, group_id: &Rc<str>, reason: RebalanceReason, fx: &mut Vec<Effect>) {
         let initial_delay_ms = self.initial_rebalance_delay_ms;
         let broker = self.broker;
         let group = self.groups.get_mut(group_id).expect("the group exists");
@@ -705,12 +463,7 @@ impl GroupCoordinator {
             group.initial_delay = None;
             group.join_deadline = Some(now.plus_ms(timeout));
         }
-        fx.push(Effect::Event(EventKind::RebalanceStarted {
-            group: group_id.clone(),
-            coordinator: broker,
-            generation: group.generation,
-            reason,
-        }));
+        fx.push(Effect::Event(EventKind::RebalanceStarted { group: group_id.clone(), coordinator: broker, generation: group.generation, reason }));
         self.maybe_complete_join(now, group_id, fx);
     }
 
@@ -720,9 +473,7 @@ impl GroupCoordinator {
         if group.state != GroupState::PreparingRebalance || group.initial_delay.is_some() {
             return;
         }
-        if group.members.values().all(|m| m.awaiting_join.is_some())
-            && group.pending_members.is_empty()
-        {
+        if group.members.values().all(|m| m.awaiting_join.is_some()) && group.pending_members.is_empty() {
             self.complete_join(now, group_id, fx);
         }
     }
@@ -733,35 +484,15 @@ impl GroupCoordinator {
         let group = self.groups.get_mut(group_id).expect("the group exists");
         group.join_deadline = None;
         group.initial_delay = None;
-        let laggards: Vec<Rc<str>> = group
-            .members
-            .values()
-            .filter(|m| m.awaiting_join.is_none() && m.instance_id.is_none())
-            .map(|m| m.member_id.clone())
-            .collect();
+        let laggards: Vec<Rc<str>> = group.members.values().filter(|m| m.awaiting_join.is_none() && m.instance_id.is_none()).map(|m| m.member_id.clone()).collect();
         for id in laggards {
             if let Some(m) = group.members.remove(&id) {
-                fx.push(Effect::Event(EventKind::MemberRemoved {
-                    group: group_id.clone(),
-                    consumer: m.consumer,
-                    reason: RebalanceReason::RejoinTimeout {
-                        consumer: m.consumer,
-                    },
-                }));
+                fx.push(Effect::Event(EventKind::MemberRemoved { group: group_id.clone(), consumer: m.consumer, reason: RebalanceReason::RejoinTimeout { consumer: m.consumer } }));
             }
         }
         // The leader is kept if it rejoined; otherwise the first rejoined member leads.
-        if group.leader.as_ref().is_none_or(|l| {
-            group
-                .members
-                .get(l)
-                .is_none_or(|m| m.awaiting_join.is_none())
-        }) {
-            group.leader = group
-                .members
-                .values()
-                .find(|m| m.awaiting_join.is_some())
-                .map(|m| m.member_id.clone());
+        if group.leader.as_ref().is_none_or(|l| group.members.get(l).is_none_or(|m| m.awaiting_join.is_none())) {
+            group.leader = group.members.values().find(|m| m.awaiting_join.is_some()).map(|m| m.member_id.clone());
         }
         group.generation += 1;
         if group.members.is_empty() {
@@ -769,13 +500,7 @@ impl GroupCoordinator {
             group.protocol = None;
             group.leader = None;
             let record = group_record(group);
-            fx.push(Effect::Persist {
-                partition: group.partition,
-                records: vec![(group_key(group_id), record)],
-                transactional: None,
-                then: None,
-                after: Vec::new(),
-            });
+            fx.push(Effect::Persist { partition: group.partition, records: vec![(group_key(group_id), record)], transactional: None, then: None, after: Vec::new() });
             return;
         }
         group.protocol = select_protocol(group);
@@ -785,17 +510,7 @@ impl GroupCoordinator {
         let everyone: Vec<(Rc<str>, Option<Rc<str>>, Subscription)> = group
             .members
             .values()
-            .map(|m| {
-                (
-                    m.member_id.clone(),
-                    m.instance_id.clone(),
-                    m.subscription(&protocol).cloned().unwrap_or(Subscription {
-                        topics: Vec::new(),
-                        owned: Vec::new(),
-                        generation: None,
-                    }),
-                )
-            })
+            .map(|m| (m.member_id.clone(), m.instance_id.clone(), m.subscription(&protocol).cloned().unwrap_or(Subscription { topics: Vec::new(), owned: Vec::new(), generation: None })))
             .collect();
         let leader_consumer = group.members.get(&leader).map(|m| m.consumer);
         let members: Vec<u32> = group.members.values().map(|m| m.consumer).collect();
@@ -807,75 +522,39 @@ impl GroupCoordinator {
             members: members.into(),
         }));
         for m in group.members.values_mut() {
-            let Some(request_id) = m.awaiting_join.take() else {
-                continue;
-            };
+            let Some(request_id) = m.awaiting_join.take() else { continue };
             m.last_heartbeat = now;
             let result = JoinResult {
                 member_id: m.member_id.clone(),
                 generation: group.generation,
                 protocol: protocol.clone(),
                 leader: leader.clone(),
-                members: if m.member_id == leader {
-                    everyone.clone()
-                } else {
-                    Vec::new()
-                },
+                members: if m.member_id == leader { everyone.clone() } else { Vec::new() },
             };
-            fx.push(Effect::Reply {
-                to: Node::Consumer(m.consumer),
-                request_id,
-                group: group_id.clone(),
-                response: GroupResponse::JoinGroup(Ok(result)),
-            });
+            fx.push(Effect::Reply { to: Node::Consumer(m.consumer), request_id, group: group_id.clone(), response: GroupResponse::JoinGroup(Ok(result)) });
         }
         group.sync_deadline = Some(now.plus_ms(Self::rebalance_timeout_ms(group)));
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn sync(
-        &mut self,
-        now: Tick,
-        group_id: &Rc<str>,
-        from: Node,
-        request_id: u64,
-        generation: i32,
-        member_id: Rc<str>,
-        assignments: Vec<(Rc<str>, Vec<TopicPartition>)>,
-        fx: &mut Vec<Effect>,
-    ) {
+    fn sync(&mut self, now: Tick, group_id: &Rc<str>, from: Node, request_id: u64, generation: i32, member_id: Rc<str>, assignments: Vec<(Rc<str>, Vec<TopicPartition>)>, fx: &mut Vec<Effect>) {
         let group = self.groups.get_mut(group_id).expect("the group exists");
         let error = match group.members.get(&member_id) {
             None => Some(KafkaError::UnknownMemberId),
             Some(_) if generation != group.generation => Some(KafkaError::IllegalGeneration),
-            Some(_) if group.state == GroupState::PreparingRebalance => {
-                Some(KafkaError::RebalanceInProgress)
-            }
+            Some(_) if group.state == GroupState::PreparingRebalance => Some(KafkaError::RebalanceInProgress),
             _ => None,
         };
         if let Some(error) = error {
-            fx.push(Effect::Reply {
-                to: from,
-                request_id,
-                group: group_id.clone(),
-                response: GroupResponse::SyncGroup(Err(error)),
-            });
+            fx.push(Effect::Reply { to: from, request_id, group: group_id.clone(), response: GroupResponse::SyncGroup(Err(error)) });
             return;
         }
         if group.state == GroupState::Stable {
             let assignment = group.members[&member_id].assignment.clone();
-            fx.push(Effect::Reply {
-                to: from,
-                request_id,
-                group: group_id.clone(),
-                response: GroupResponse::SyncGroup(Ok(assignment)),
-            });
+            fx.push(Effect::Reply { to: from, request_id, group: group_id.clone(), response: GroupResponse::SyncGroup(Ok(assignment)) });
             return;
         }
-        let member = group
-            .members
-            .get_mut(&member_id)
-            .expect("checked just above");
+        let member = group.members.get_mut(&member_id).expect("checked just above");
         member.awaiting_sync = Some(request_id);
         member.last_heartbeat = now;
         if group.leader.as_ref() != Some(&member_id) {
@@ -883,64 +562,31 @@ impl GroupCoordinator {
         }
         // The leader's assignment: everyone waiting gets theirs, the group becomes stable.
         for m in group.members.values_mut() {
-            m.assignment = assignments
-                .iter()
-                .find(|(id, _)| *id == m.member_id)
-                .map(|(_, a)| a.clone())
-                .unwrap_or_default();
+            m.assignment = assignments.iter().find(|(id, _)| *id == m.member_id).map(|(_, a)| a.clone()).unwrap_or_default();
         }
         group.state = GroupState::Stable;
         group.sync_deadline = None;
-        fx.push(Effect::Event(EventKind::GroupStable {
-            group: group_id.clone(),
-            generation: group.generation,
-        }));
+        fx.push(Effect::Event(EventKind::GroupStable { group: group_id.clone(), generation: group.generation }));
         let mut replies = Vec::new();
         for m in group.members.values_mut() {
             if let Some(request_id) = m.awaiting_sync.take() {
-                replies.push(Effect::Reply {
-                    to: Node::Consumer(m.consumer),
-                    request_id,
-                    group: group_id.clone(),
-                    response: GroupResponse::SyncGroup(Ok(m.assignment.clone())),
-                });
+                replies.push(Effect::Reply { to: Node::Consumer(m.consumer), request_id, group: group_id.clone(), response: GroupResponse::SyncGroup(Ok(m.assignment.clone())) });
             }
         }
         let record = group_record(group);
-        fx.push(Effect::Persist {
-            partition: group.partition,
-            records: vec![(group_key(group_id), record)],
-            transactional: None,
-            then: None,
-            after: Vec::new(),
-        });
+        fx.push(Effect::Persist { partition: group.partition, records: vec![(group_key(group_id), record)], transactional: None, then: None, after: Vec::new() });
         fx.extend(replies);
     }
 
-    fn remove_member(
-        &mut self,
-        now: Tick,
-        group_id: &Rc<str>,
-        member_id: &Rc<str>,
-        reason: RebalanceReason,
-        fx: &mut Vec<Effect>,
-    ) {
+    fn remove_member(&mut self, now: Tick, group_id: &Rc<str>, member_id: &Rc<str>, reason: RebalanceReason, fx: &mut Vec<Effect>) {
         let group = self.groups.get_mut(group_id).expect("the group exists");
-        let Some(member) = group.members.remove(member_id) else {
-            return;
-        };
-        fx.push(Effect::Event(EventKind::MemberRemoved {
-            group: group_id.clone(),
-            consumer: member.consumer,
-            reason: reason.clone(),
-        }));
+        let Some(member) = group.members.remove(member_id) else { return };
+        fx.push(Effect::Event(EventKind::MemberRemoved { group: group_id.clone(), consumer: member.consumer, reason: reason.clone() }));
         if group.leader.as_ref() == Some(member_id) {
             group.leader = None;
         }
         match group.state {
-            GroupState::Stable | GroupState::CompletingRebalance => {
-                self.prepare_rebalance(now, group_id, reason, fx)
-            }
+            GroupState::Stable | GroupState::CompletingRebalance => self.prepare_rebalance(now, group_id, reason, fx),
             GroupState::PreparingRebalance => self.maybe_complete_join(now, group_id, fx),
             GroupState::Empty => {}
         }
@@ -952,42 +598,22 @@ impl GroupCoordinator {
         let mut fx = Vec::new();
         let ids: Vec<Rc<str>> = self.groups.keys().cloned().collect();
         for group_id in ids {
-            let Some(group) = self.groups.get_mut(&group_id) else {
-                continue;
-            };
+            let Some(group) = self.groups.get_mut(&group_id) else { continue };
             group.pending_members.retain(|_, deadline| *deadline > now);
             let expired: Vec<(Rc<str>, u32, u64)> = group
                 .members
                 .values()
-                .filter(|m| {
-                    m.awaiting_join.is_none()
-                        && m.awaiting_sync.is_none()
-                        && m.session_deadline() <= now
-                })
+                .filter(|m| m.awaiting_join.is_none() && m.awaiting_sync.is_none() && m.session_deadline() <= now)
                 .map(|m| (m.member_id.clone(), m.consumer, now.since(m.last_heartbeat)))
                 .collect();
             for (member_id, consumer, silent_ms) in expired {
-                self.remove_member(
-                    now,
-                    &group_id,
-                    &member_id,
-                    RebalanceReason::SessionTimeout {
-                        consumer,
-                        silent_ms,
-                    },
-                    &mut fx,
-                );
+                self.remove_member(now, &group_id, &member_id, RebalanceReason::SessionTimeout { consumer, silent_ms }, &mut fx);
             }
-            let Some(group) = self.groups.get_mut(&group_id) else {
-                continue;
-            };
+            let Some(group) = self.groups.get_mut(&group_id) else { continue };
             if group.join_deadline.is_some_and(|d| d <= now) {
                 match group.initial_delay {
                     // New members arrived during the initial delay: wait once more (up to the timeout).
-                    Some((delay, remaining))
-                        if group.members.len() > group.members_at_initial_delay
-                            && remaining > 0 =>
-                    {
+                    Some((delay, remaining)) if group.members.len() > group.members_at_initial_delay && remaining > 0 => {
                         let next = delay.min(remaining);
                         group.initial_delay = Some((delay, remaining - next));
                         group.members_at_initial_delay = group.members.len();
@@ -996,23 +622,13 @@ impl GroupCoordinator {
                     _ => self.complete_join(now, &group_id, &mut fx),
                 }
             }
-            let Some(group) = self.groups.get_mut(&group_id) else {
-                continue;
-            };
-            if group.sync_deadline.is_some_and(|d| d <= now)
-                && group.state == GroupState::CompletingRebalance
-            {
+            let Some(group) = self.groups.get_mut(&group_id) else { continue };
+            if group.sync_deadline.is_some_and(|d| d <= now) && group.state == GroupState::CompletingRebalance {
                 // The leader never sent the assignment: start over.
                 let leader = group.leader.clone();
                 if let Some(leader) = leader {
                     let consumer = group.members.get(&leader).map_or(u32::MAX, |m| m.consumer);
-                    self.remove_member(
-                        now,
-                        &group_id,
-                        &leader,
-                        RebalanceReason::RejoinTimeout { consumer },
-                        &mut fx,
-                    );
+                    self.remove_member(now, &group_id, &leader, RebalanceReason::RejoinTimeout { consumer }, &mut fx);
                 }
             }
         }
@@ -1021,12 +637,7 @@ impl GroupCoordinator {
 
     /// This broker now leads `partition` of `__consumer_offsets`: load its groups from `records`
     /// ((key, value) in log order).
-    pub fn load(
-        &mut self,
-        now: Tick,
-        partition: PartitionIndex,
-        records: Vec<LoadedRecord>,
-    ) -> Vec<Effect> {
+    pub fn load(&mut self, now: Tick, partition: PartitionIndex, records: Vec<LoadedRecord>) -> Vec<Effect> {
         self.led.insert(partition);
         let mut offsets: SortedMap<Rc<str>, SortedMap<PartitionIndex, u64>> = SortedMap::new();
         let mut groups: SortedMap<Rc<str>, GroupRecord> = SortedMap::new();
@@ -1035,20 +646,13 @@ impl GroupCoordinator {
         for record in records {
             let (key, value) = match record {
                 LoadedRecord::Plain { key, value } => (key, value),
-                LoadedRecord::Transactional {
-                    producer_id,
-                    key,
-                    value,
-                } => {
+                LoadedRecord::Transactional { producer_id, key, value } => {
                     if let Some((group, p, o)) = parse_offset(&key, &value) {
                         open.entry(producer_id).or_default().push((group, p, o));
                     }
                     continue;
                 }
-                LoadedRecord::Marker {
-                    producer_id,
-                    commit,
-                } => {
+                LoadedRecord::Marker { producer_id, commit } => {
                     let written = open.remove(&producer_id).unwrap_or_default();
                     if commit {
                         for (group, p, o) in written {
@@ -1068,24 +672,13 @@ impl GroupCoordinator {
         }
         let mut fx = Vec::new();
         // Per group, the offsets of transactions still open (their markers have not arrived).
-        let mut pending: SortedMap<Rc<str>, SortedMap<i64, SortedMap<PartitionIndex, u64>>> =
-            SortedMap::new();
+        let mut pending: SortedMap<Rc<str>, SortedMap<i64, SortedMap<PartitionIndex, u64>>> = SortedMap::new();
         for (producer_id, written) in open {
             for (group, p, o) in written {
-                pending
-                    .entry(group)
-                    .or_default()
-                    .entry(producer_id)
-                    .or_default()
-                    .insert(p, o);
+                pending.entry(group).or_default().entry(producer_id).or_default().insert(p, o);
             }
         }
-        let names: SortedSet<Rc<str>> = offsets
-            .keys()
-            .chain(groups.keys())
-            .chain(pending.keys())
-            .cloned()
-            .collect();
+        let names: SortedSet<Rc<str>> = offsets.keys().chain(groups.keys()).chain(pending.keys()).cloned().collect();
         for name in names {
             let record = groups.remove(&name);
             let members: SortedMap<Rc<str>, Member> = record
@@ -1095,11 +688,7 @@ impl GroupCoordinator {
                         .iter()
                         .map(|m| {
                             let id: Rc<str> = Rc::from(m.member_id.as_str());
-                            let subscription = Subscription {
-                                topics: m.topics.iter().map(|t| Rc::from(t.as_str())).collect(),
-                                owned: Vec::new(),
-                                generation: Some(r.generation),
-                            };
+                            let subscription = Subscription { topics: m.topics.iter().map(|t| Rc::from(t.as_str())).collect(), owned: Vec::new(), generation: Some(r.generation) };
                             (
                                 id.clone(),
                                 Member {
@@ -1108,16 +697,8 @@ impl GroupCoordinator {
                                     consumer: m.consumer,
                                     session_timeout_ms: m.session_timeout_ms,
                                     rebalance_timeout_ms: m.rebalance_timeout_ms,
-                                    protocols: m
-                                        .protocol
-                                        .iter()
-                                        .map(|p| (Rc::from(p.as_str()), subscription.clone()))
-                                        .collect(),
-                                    assignment: m
-                                        .assignment
-                                        .iter()
-                                        .map(|(t, p)| TopicPartition::new(t.as_str(), *p))
-                                        .collect(),
+                                    protocols: m.protocol.iter().map(|p| (Rc::from(p.as_str()), subscription.clone())).collect(),
+                                    assignment: m.assignment.iter().map(|(t, p)| TopicPartition::new(t.as_str(), *p)).collect(),
                                     awaiting_join: None,
                                     awaiting_sync: None,
                                     // A loaded member's session starts again now.
@@ -1129,16 +710,8 @@ impl GroupCoordinator {
                 })
                 .unwrap_or_default();
             let generation = record.as_ref().map_or(0, |r| r.generation);
-            let state = if members.is_empty() {
-                GroupState::Empty
-            } else {
-                GroupState::Stable
-            };
-            fx.push(Effect::Event(EventKind::CoordinatorLoaded {
-                group: name.clone(),
-                coordinator: self.broker,
-                generation,
-            }));
+            let state = if members.is_empty() { GroupState::Empty } else { GroupState::Stable };
+            fx.push(Effect::Event(EventKind::CoordinatorLoaded { group: name.clone(), coordinator: self.broker, generation }));
             self.groups.insert(
                 name.clone(),
                 Group {
@@ -1146,12 +719,8 @@ impl GroupCoordinator {
                     partition,
                     state,
                     generation,
-                    protocol: record
-                        .as_ref()
-                        .and_then(|r| r.protocol.as_deref().map(Rc::from)),
-                    leader: record
-                        .as_ref()
-                        .and_then(|r| r.leader.as_deref().map(Rc::from)),
+                    protocol: record.as_ref().and_then(|r| r.protocol.as_deref().map(Rc::from)),
+                    leader: record.as_ref().and_then(|r| r.leader.as_deref().map(Rc::from)),
                     members,
                     pending_members: SortedMap::new(),
                     join_deadline: None,
@@ -1169,32 +738,17 @@ impl GroupCoordinator {
 
     /// A transaction marker reached `partition` (of `__consumer_offsets`): the producer's pending
     /// transactional offsets in its groups become committed offsets, or are dropped.
-    pub fn complete_transaction(
-        &mut self,
-        partition: PartitionIndex,
-        producer_id: i64,
-        commit: bool,
-    ) -> Vec<Effect> {
+    pub fn complete_transaction(&mut self, partition: PartitionIndex, producer_id: i64, commit: bool) -> Vec<Effect> {
         let mut fx = Vec::new();
-        for (group_id, group) in self
-            .groups
-            .iter_mut()
-            .filter(|(_, g)| g.partition == partition)
-        {
-            let Some(offsets) = group.pending_transactional.remove(&producer_id) else {
-                continue;
-            };
+        for (group_id, group) in self.groups.iter_mut().filter(|(_, g)| g.partition == partition) {
+            let Some(offsets) = group.pending_transactional.remove(&producer_id) else { continue };
             if !commit {
                 continue;
             }
             // The offsets are already in the log, before the marker that now commits them.
             group.offsets.extend(offsets.iter().map(|(p, o)| (*p, *o)));
             let committed: Vec<(PartitionIndex, u64)> = offsets.into_iter().collect();
-            fx.push(Effect::Event(EventKind::OffsetsCommitted {
-                group: group_id.clone(),
-                consumer: None,
-                offsets: committed.into(),
-            }));
+            fx.push(Effect::Event(EventKind::OffsetsCommitted { group: group_id.clone(), consumer: None, offsets: committed.into() }));
         }
         fx
     }
@@ -1218,9 +772,7 @@ struct JoinRequest {
 fn not_coordinator(request: &GroupRequest) -> GroupResponse {
     let e = KafkaError::NotCoordinator;
     match request {
-        GroupRequest::FindCoordinator => {
-            GroupResponse::FindCoordinator(Err(KafkaError::CoordinatorNotAvailable))
-        }
+        GroupRequest::FindCoordinator => GroupResponse::FindCoordinator(Err(KafkaError::CoordinatorNotAvailable)),
         GroupRequest::JoinGroup { .. } => GroupResponse::JoinGroup(Err((e, None))),
         GroupRequest::SyncGroup { .. } => GroupResponse::SyncGroup(Err(e)),
         GroupRequest::Heartbeat { .. } => GroupResponse::Heartbeat(Err(e)),
@@ -1252,10 +804,7 @@ fn select_protocol(group: &Group) -> Option<Rc<str>> {
             }
         }
     }
-    votes
-        .iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then(std::cmp::Ordering::Greater))
-        .map(|(n, _)| n.clone())
+    votes.iter().max_by(|a, b| a.1.cmp(&b.1).then(std::cmp::Ordering::Greater)).map(|(n, _)| n.clone())
 }
 
 fn group_record(group: &Group) -> String {
@@ -1273,17 +822,8 @@ fn group_record(group: &Group) -> String {
                 session_timeout_ms: m.session_timeout_ms,
                 rebalance_timeout_ms: m.rebalance_timeout_ms,
                 protocol: group.protocol.as_deref().map(str::to_string),
-                topics: group
-                    .protocol
-                    .as_deref()
-                    .and_then(|p| m.subscription(p))
-                    .map(|s| s.topics.iter().map(|t| t.to_string()).collect())
-                    .unwrap_or_default(),
-                assignment: m
-                    .assignment
-                    .iter()
-                    .map(|tp| (tp.topic.clone(), tp.partition))
-                    .collect(),
+                topics: group.protocol.as_deref().and_then(|p| m.subscription(p)).map(|s| s.topics.iter().map(|t| t.to_string()).collect()).unwrap_or_default(),
+                assignment: m.assignment.iter().map(|tp| (tp.topic.clone(), tp.partition)).collect(),
             })
             .collect(),
     };

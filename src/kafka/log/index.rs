@@ -23,20 +23,12 @@ impl OffsetIndex {
     pub const ENTRY_BYTES: u64 = 8;
 
     pub fn new(segment_index_bytes: u64) -> OffsetIndex {
-        let max_entries =
-            usize::try_from(segment_index_bytes / Self::ENTRY_BYTES).unwrap_or(usize::MAX);
-        OffsetIndex {
-            entries: Vec::new(),
-            max_entries,
-        }
+        let max_entries = usize::try_from(segment_index_bytes / Self::ENTRY_BYTES).unwrap_or(usize::MAX);
+        OffsetIndex { entries: Vec::new(), max_entries }
     }
 
     pub fn append(&mut self, entry: OffsetIndexEntry) {
-        debug_assert!(
-            self.entries
-                .last()
-                .is_none_or(|last| last.offset < entry.offset)
-        );
+        debug_assert!(self.entries.last().is_none_or(|last| last.offset < entry.offset));
         self.entries.push(entry);
     }
 
@@ -78,21 +70,13 @@ impl TimeIndex {
     pub const ENTRY_BYTES: u64 = 12;
 
     pub fn new(segment_index_bytes: u64) -> TimeIndex {
-        let max_entries =
-            usize::try_from(segment_index_bytes / Self::ENTRY_BYTES).unwrap_or(usize::MAX);
-        TimeIndex {
-            entries: Vec::new(),
-            max_entries,
-        }
+        let max_entries = usize::try_from(segment_index_bytes / Self::ENTRY_BYTES).unwrap_or(usize::MAX);
+        TimeIndex { entries: Vec::new(), max_entries }
     }
 
     /// Appends only when the timestamp grew (Kafka's `maybeAppend`).
     pub fn maybe_append(&mut self, entry: TimeIndexEntry) {
-        if self
-            .entries
-            .last()
-            .is_none_or(|last| entry.timestamp_ms > last.timestamp_ms)
-        {
+        if self.entries.last().is_none_or(|last| entry.timestamp_ms > last.timestamp_ms) {
             self.entries.push(entry);
         }
     }
@@ -103,9 +87,7 @@ impl TimeIndex {
 
     /// The entry with the largest timestamp at or below `timestamp_ms`, if any.
     pub fn lookup(&self, timestamp_ms: u64) -> Option<TimeIndexEntry> {
-        let after = self
-            .entries
-            .partition_point(|e| e.timestamp_ms <= timestamp_ms);
+        let after = self.entries.partition_point(|e| e.timestamp_ms <= timestamp_ms);
         after.checked_sub(1).map(|i| self.entries[i])
     }
 
@@ -125,21 +107,9 @@ mod tests {
     #[test]
     fn offset_lookup_finds_the_nearest_entry_at_or_below() {
         let mut index = OffsetIndex::new(1024);
-        index.append(OffsetIndexEntry {
-            offset: 9,
-            position: 4200,
-            batch: 9,
-        });
-        index.append(OffsetIndexEntry {
-            offset: 19,
-            position: 8500,
-            batch: 19,
-        });
-        assert_eq!(
-            index.lookup(5),
-            None,
-            "below the first entry: scan from the segment start"
-        );
+        index.append(OffsetIndexEntry { offset: 9, position: 4200, batch: 9 });
+        index.append(OffsetIndexEntry { offset: 19, position: 8500, batch: 19 });
+        assert_eq!(index.lookup(5), None, "below the first entry: scan from the segment start");
         assert_eq!(index.lookup(9).map(|e| e.position), Some(4200));
         assert_eq!(index.lookup(18).map(|e| e.position), Some(4200));
         assert_eq!(index.lookup(500).map(|e| e.position), Some(8500));
@@ -148,43 +118,20 @@ mod tests {
     #[test]
     fn an_index_is_full_at_segment_index_bytes() {
         let mut index = OffsetIndex::new(16);
-        index.append(OffsetIndexEntry {
-            offset: 1,
-            position: 0,
-            batch: 0,
-        });
+        index.append(OffsetIndexEntry { offset: 1, position: 0, batch: 0 });
         assert!(!index.is_full());
-        index.append(OffsetIndexEntry {
-            offset: 2,
-            position: 10,
-            batch: 1,
-        });
+        index.append(OffsetIndexEntry { offset: 2, position: 10, batch: 1 });
         assert!(index.is_full());
     }
 
     #[test]
     fn the_time_index_only_grows() {
         let mut index = TimeIndex::new(1200);
-        index.maybe_append(TimeIndexEntry {
-            timestamp_ms: 100,
-            offset: 3,
-        });
-        index.maybe_append(TimeIndexEntry {
-            timestamp_ms: 90,
-            offset: 7,
-        });
-        index.maybe_append(TimeIndexEntry {
-            timestamp_ms: 150,
-            offset: 9,
-        });
+        index.maybe_append(TimeIndexEntry { timestamp_ms: 100, offset: 3 });
+        index.maybe_append(TimeIndexEntry { timestamp_ms: 90, offset: 7 });
+        index.maybe_append(TimeIndexEntry { timestamp_ms: 150, offset: 9 });
         assert_eq!(index.entries().len(), 2);
-        assert_eq!(
-            index.lookup(120),
-            Some(TimeIndexEntry {
-                timestamp_ms: 100,
-                offset: 3
-            })
-        );
+        assert_eq!(index.lookup(120), Some(TimeIndexEntry { timestamp_ms: 100, offset: 3 }));
         assert_eq!(index.lookup(50), None);
     }
 }

@@ -11,11 +11,11 @@ pub mod retention;
 pub mod segment;
 
 use crate::kafka::record::Batch;
-use crate::sim::sorted::SortedMap;
 use crate::sim::{Rng, Tick};
 use retention::{LogFacts, RetentionPolicy, RetentionReason, SegmentFacts};
-pub use segment::{RollLimits, RollReason, Segment};
+pub use segment::{RollReason, RollLimits, Segment};
 use std::collections::VecDeque;
+use crate::sim::sorted::SortedMap;
 
 /// The topic configs a log obeys, with Kafka's names in the docs and Kafka's defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -187,23 +187,14 @@ impl Log {
 
     fn active(&self) -> &Segment {
         // A log always keeps at least one (possibly empty) segment: see `new` and `delete_old_segments`.
-        self.segments
-            .back()
-            .expect("a log always has an active segment")
+        self.segments.back().expect("a log always has an active segment")
     }
 
     /// Appends a batch whose base offset is this log's end offset. Rolls first when the active segment
     /// should roll, and says why.
     pub fn append(&mut self, batch: Batch, now: Tick) -> Option<RollReason> {
-        debug_assert_eq!(
-            batch.base_offset,
-            self.log_end_offset(),
-            "appends are contiguous"
-        );
-        let limits = RollLimits {
-            segment_bytes: self.config.segment_bytes,
-            segment_ms: self.config.segment_ms,
-        };
+        debug_assert_eq!(batch.base_offset, self.log_end_offset(), "appends are contiguous");
+        let limits = RollLimits { segment_bytes: self.config.segment_bytes, segment_ms: self.config.segment_ms };
         let roll = self.active().should_roll(
             limits,
             u64::from(batch.size_bytes),
@@ -217,10 +208,7 @@ impl Log {
         self.producer_state.on_append(&batch);
         self.track_transaction(&batch);
         // Just rolled or already present: the active segment exists.
-        self.segments
-            .back_mut()
-            .expect("a log always has an active segment")
-            .append(batch, interval);
+        self.segments.back_mut().expect("a log always has an active segment").append(batch, interval);
         self.refresh_log_end_offset();
         roll
     }
@@ -233,8 +221,7 @@ impl Log {
             Some(kind) => {
                 if let Some(first) = self.ongoing_transactions.remove(&pid) {
                     if kind == crate::kafka::record::ControlKind::Abort {
-                        self.aborted_transactions
-                            .push((pid, first, batch.base_offset));
+                        self.aborted_transactions.push((pid, first, batch.base_offset));
                     }
                     if batch.base_offset >= self.high_watermark {
                         self.completed_unreplicated.push((first, batch.base_offset));
@@ -242,9 +229,7 @@ impl Log {
                 }
             }
             None if batch.transactional => {
-                self.ongoing_transactions
-                    .entry(pid)
-                    .or_insert(batch.base_offset);
+                self.ongoing_transactions.entry(pid).or_insert(batch.base_offset);
             }
             None => {}
         }
@@ -254,16 +239,8 @@ impl Log {
     /// read_committed consumer reads only up to here.
     pub fn last_stable_offset(&self) -> u64 {
         let hw = self.high_watermark;
-        let unreplicated = self
-            .completed_unreplicated
-            .iter()
-            .filter(|(_, marker)| *marker >= hw)
-            .map(|(first, _)| *first);
-        self.ongoing_transactions
-            .values()
-            .copied()
-            .chain(unreplicated)
-            .fold(hw, u64::min)
+        let unreplicated = self.completed_unreplicated.iter().filter(|(_, marker)| *marker >= hw).map(|(first, _)| *first);
+        self.ongoing_transactions.values().copied().chain(unreplicated).fold(hw, u64::min)
     }
 
     /// Aborted transactions that overlap `[from, to)` (sent with read_committed fetches).
@@ -271,10 +248,7 @@ impl Log {
         self.aborted_transactions
             .iter()
             .filter(|(_, first, marker)| *first < to && *marker >= from)
-            .map(|&(producer_id, first_offset, _)| AbortedTransaction {
-                producer_id,
-                first_offset,
-            })
+            .map(|&(producer_id, first_offset, _)| AbortedTransaction { producer_id, first_offset })
             .collect()
     }
 
@@ -299,35 +273,19 @@ impl Log {
     /// Whole batches starting with the one that holds `from`, up to `max_bytes` (at least one batch),
     /// ending below `upper_bound` (the high watermark for consumers, the LEO for followers).
     /// Offsets below the log start or past the end are out of range; at or past the bound is empty.
-    pub fn read(
-        &self,
-        from: u64,
-        max_bytes: u64,
-        upper_bound: u64,
-    ) -> Result<Vec<Batch>, OffsetOutOfRange> {
+    pub fn read(&self, from: u64, max_bytes: u64, upper_bound: u64) -> Result<Vec<Batch>, OffsetOutOfRange> {
         let leo = self.log_end_offset();
         if from < self.log_start_offset || from > leo {
-            return Err(OffsetOutOfRange {
-                requested: from,
-                log_start_offset: self.log_start_offset,
-                log_end_offset: leo,
-            });
+            return Err(OffsetOutOfRange { requested: from, log_start_offset: self.log_start_offset, log_end_offset: leo });
         }
         let mut out = Vec::new();
         if from >= upper_bound.min(leo) {
             return Ok(out);
         }
-        let first_segment = self
-            .segments
-            .partition_point(|s| s.base_offset() <= from)
-            .saturating_sub(1);
+        let first_segment = self.segments.partition_point(|s| s.base_offset() <= from).saturating_sub(1);
         let mut bytes = 0u64;
         for segment in self.segments.range(first_segment..) {
-            let start = if out.is_empty() {
-                segment.find_batch(from)
-            } else {
-                Some(0)
-            };
+            let start = if out.is_empty() { segment.find_batch(from) } else { Some(0) };
             let Some(start) = start else { continue };
             // Find how far this segment's batches go, then copy them in one go.
             let batches = &segment.batches()[start..];
@@ -335,9 +293,7 @@ impl Log {
             let mut stop = false;
             for batch in batches {
                 let first = out.is_empty() && end == 0;
-                if batch.next_offset() > upper_bound
-                    || (!first && bytes + u64::from(batch.size_bytes) > max_bytes)
-                {
+                if batch.next_offset() > upper_bound || (!first && bytes + u64::from(batch.size_bytes) > max_bytes) {
                     stop = true;
                     break;
                 }
@@ -359,26 +315,12 @@ impl Log {
 
     /// Batches from the one holding `offset` to the end, oldest first (found through the index).
     pub fn batches_from(&self, offset: u64) -> impl Iterator<Item = &Batch> {
-        let first = self
-            .segments
-            .partition_point(|s| s.base_offset() <= offset)
-            .saturating_sub(1);
-        let start_slot = self
-            .segments
-            .get(first)
-            .and_then(|s| s.find_batch(offset))
-            .unwrap_or(usize::MAX);
-        self.segments
-            .range(first..)
-            .enumerate()
-            .flat_map(move |(i, s)| {
-                let skip = if i == 0 {
-                    start_slot.min(s.batches().len())
-                } else {
-                    0
-                };
-                s.batches()[skip..].iter()
-            })
+        let first = self.segments.partition_point(|s| s.base_offset() <= offset).saturating_sub(1);
+        let start_slot = self.segments.get(first).and_then(|s| s.find_batch(offset)).unwrap_or(usize::MAX);
+        self.segments.range(first..).enumerate().flat_map(move |(i, s)| {
+            let skip = if i == 0 { start_slot.min(s.batches().len()) } else { 0 };
+            s.batches()[skip..].iter()
+        })
     }
 
     /// The batch holding `offset`, if the log has it.
@@ -386,14 +328,9 @@ impl Log {
         if offset < self.log_start_offset || offset >= self.log_end_offset() {
             return None;
         }
-        let i = self
-            .segments
-            .partition_point(|s| s.base_offset() <= offset)
-            .checked_sub(1)?;
+        let i = self.segments.partition_point(|s| s.base_offset() <= offset).checked_sub(1)?;
         let segment = &self.segments[i];
-        segment
-            .find_batch(offset)
-            .map(|slot| &segment.batches()[slot])
+        segment.find_batch(offset).map(|slot| &segment.batches()[slot])
     }
 
     /// The first offset with a timestamp at or after `timestamp_ms` (`offsetsForTimes`), through the
@@ -413,12 +350,7 @@ impl Log {
             return Vec::new();
         }
         let mut removed = Vec::new();
-        while self.segments.len() > 1
-            && self
-                .segments
-                .back()
-                .is_some_and(|s| s.base_offset() >= offset)
-        {
+        while self.segments.len() > 1 && self.segments.back().is_some_and(|s| s.base_offset() >= offset) {
             if let Some(segment) = self.segments.pop_back() {
                 removed.splice(0..0, segment.batches().iter().cloned());
             }
@@ -443,8 +375,7 @@ impl Log {
         self.ongoing_transactions.clear();
         self.completed_unreplicated.clear();
         let start = self.log_start_offset;
-        self.aborted_transactions
-            .retain(|(_, first, _)| *first < start);
+        self.aborted_transactions.retain(|(_, first, _)| *first < start);
         for batch in remaining {
             self.track_transaction(batch);
         }
@@ -472,8 +403,7 @@ impl Log {
         self.high_watermark = hw.min(self.log_end_offset());
         if !self.completed_unreplicated.is_empty() {
             let hw = self.high_watermark;
-            self.completed_unreplicated
-                .retain(|(_, marker)| *marker >= hw);
+            self.completed_unreplicated.retain(|(_, marker)| *marker >= hw);
         }
     }
 
@@ -523,10 +453,7 @@ impl Log {
         let mut deleted = Vec::with_capacity(reasons.len());
         for reason in reasons {
             // `plan` never names more segments than exist.
-            let segment = self
-                .segments
-                .pop_front()
-                .expect("retention deletes existing segments");
+            let segment = self.segments.pop_front().expect("retention deletes existing segments");
             deleted.push(DeletedSegment {
                 base_offset: segment.base_offset(),
                 next_offset: segment.next_offset(),
@@ -539,14 +466,10 @@ impl Log {
             }
         }
         self.refresh_log_end_offset();
-        let first_base = self
-            .segments
-            .front()
-            .map_or(self.log_end_offset(), Segment::base_offset);
+        let first_base = self.segments.front().map_or(self.log_end_offset(), Segment::base_offset);
         self.log_start_offset = self.log_start_offset.max(first_base);
         let start = self.log_start_offset;
-        self.aborted_transactions
-            .retain(|(_, _, marker)| *marker >= start);
+        self.aborted_transactions.retain(|(_, _, marker)| *marker >= start);
         deleted
     }
 }

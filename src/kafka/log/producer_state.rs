@@ -8,8 +8,8 @@
 
 use crate::kafka::protocol::KafkaError;
 use crate::kafka::record::{Batch, ProducerStamp};
-use crate::sim::sorted::SortedMap;
 use std::collections::VecDeque;
+use crate::sim::sorted::SortedMap;
 
 /// Kafka keeps the metadata of this many recent batches per producer for duplicate detection.
 pub const BATCHES_KEPT: usize = 5;
@@ -38,9 +38,7 @@ impl ProducerEntry {
 pub enum SequenceCheck {
     Append,
     /// Already written at this base offset: acknowledge again, write nothing.
-    Duplicate {
-        base_offset: u64,
-    },
+    Duplicate { base_offset: u64 },
 }
 
 /// Sequence numbers wrap at `i32::MAX` like Kafka's.
@@ -50,11 +48,7 @@ fn next_seq(seq: i32) -> i32 {
 
 fn last_seq_of(stamp: &ProducerStamp, records: u32) -> i32 {
     let last = i64::from(stamp.base_sequence) + i64::from(records) - 1;
-    if last > i64::from(i32::MAX) {
-        (last - i64::from(i32::MAX) - 1) as i32
-    } else {
-        last as i32
-    }
+    if last > i64::from(i32::MAX) { (last - i64::from(i32::MAX) - 1) as i32 } else { last as i32 }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -78,19 +72,11 @@ impl ProducerStateManager {
             return Err(KafkaError::InvalidProducerEpoch);
         }
         if stamp.producer_epoch == entry.epoch {
-            if let Some(dup) = entry
-                .batches
-                .iter()
-                .find(|b| b.first_seq == first_seq && b.last_seq == last_seq)
-            {
-                return Ok(SequenceCheck::Duplicate {
-                    base_offset: dup.base_offset,
-                });
+            if let Some(dup) = entry.batches.iter().find(|b| b.first_seq == first_seq && b.last_seq == last_seq) {
+                return Ok(SequenceCheck::Duplicate { base_offset: dup.base_offset });
             }
             match entry.last_seq() {
-                Some(last) if next_seq(last) != first_seq => {
-                    Err(KafkaError::OutOfOrderSequenceNumber)
-                }
+                Some(last) if next_seq(last) != first_seq => Err(KafkaError::OutOfOrderSequenceNumber),
                 _ => Ok(SequenceCheck::Append),
             }
         } else if first_seq != 0 {
@@ -121,11 +107,7 @@ impl ProducerStateManager {
             entry.epoch = stamp.producer_epoch;
             entry.batches.clear();
         }
-        entry.batches.push_back(BatchMetadata {
-            first_seq: stamp.base_sequence,
-            last_seq: last_seq_of(&stamp, batch.record_count()),
-            base_offset: batch.base_offset,
-        });
+        entry.batches.push_back(BatchMetadata { first_seq: stamp.base_sequence, last_seq: last_seq_of(&stamp, batch.record_count()), base_offset: batch.base_offset });
         while entry.batches.len() > BATCHES_KEPT {
             entry.batches.pop_front();
         }
@@ -146,8 +128,7 @@ impl ProducerStateManager {
         for (pid, entry) in rebuilt.producers {
             self.producers.insert(pid, entry);
         }
-        self.producers
-            .retain(|_, e| !e.batches.is_empty() || e.epoch >= 0);
+        self.producers.retain(|_, e| !e.batches.is_empty() || e.epoch >= 0);
     }
 
     pub fn entry(&self, producer_id: i64) -> Option<&ProducerEntry> {
@@ -165,19 +146,12 @@ mod tests {
     use std::rc::Rc;
 
     fn stamp(seq: i32) -> ProducerStamp {
-        ProducerStamp {
-            producer_id: 7,
-            producer_epoch: 0,
-            base_sequence: seq,
-        }
+        ProducerStamp { producer_id: 7, producer_epoch: 0, base_sequence: seq }
     }
 
     fn batch(base_offset: u64, seq: i32, records: usize) -> Batch {
         let record = crate::kafka::record::Record {
-            id: crate::kafka::record::RecordId {
-                producer: 0,
-                sequence: 0,
-            },
+            id: crate::kafka::record::RecordId { producer: 0, sequence: 0 },
             timestamp_ms: 0,
             key: None,
             value: crate::kafka::record::Value::Opaque(1),
@@ -201,10 +175,7 @@ mod tests {
         let mut state = ProducerStateManager::default();
         assert_eq!(state.check(&stamp(0), 3), Ok(SequenceCheck::Append));
         state.on_append(&batch(40, 0, 3));
-        assert_eq!(
-            state.check(&stamp(0), 3),
-            Ok(SequenceCheck::Duplicate { base_offset: 40 })
-        );
+        assert_eq!(state.check(&stamp(0), 3), Ok(SequenceCheck::Duplicate { base_offset: 40 }));
         assert_eq!(state.check(&stamp(3), 2), Ok(SequenceCheck::Append));
     }
 
@@ -212,36 +183,21 @@ mod tests {
     fn a_gap_in_sequences_is_out_of_order() {
         let mut state = ProducerStateManager::default();
         state.on_append(&batch(0, 0, 3));
-        assert_eq!(
-            state.check(&stamp(5), 1),
-            Err(KafkaError::OutOfOrderSequenceNumber)
-        );
+        assert_eq!(state.check(&stamp(5), 1), Err(KafkaError::OutOfOrderSequenceNumber));
     }
 
     #[test]
     fn an_older_epoch_is_fenced_and_a_new_one_restarts_at_zero() {
         let mut state = ProducerStateManager::default();
         state.on_append(&batch(0, 0, 3));
-        let newer = ProducerStamp {
-            producer_epoch: 1,
-            ..stamp(4)
-        };
-        assert_eq!(
-            state.check(&newer, 1),
-            Err(KafkaError::OutOfOrderSequenceNumber)
-        );
-        let newer = ProducerStamp {
-            producer_epoch: 1,
-            ..stamp(0)
-        };
+        let newer = ProducerStamp { producer_epoch: 1, ..stamp(4) };
+        assert_eq!(state.check(&newer, 1), Err(KafkaError::OutOfOrderSequenceNumber));
+        let newer = ProducerStamp { producer_epoch: 1, ..stamp(0) };
         assert_eq!(state.check(&newer, 1), Ok(SequenceCheck::Append));
         let mut b = batch(3, 0, 1);
         b.producer = newer;
         state.on_append(&b);
-        assert_eq!(
-            state.check(&stamp(3), 1),
-            Err(KafkaError::InvalidProducerEpoch)
-        );
+        assert_eq!(state.check(&stamp(3), 1), Err(KafkaError::InvalidProducerEpoch));
     }
 
     #[test]
@@ -250,15 +206,8 @@ mod tests {
         for i in 0..7 {
             state.on_append(&batch(i as u64, i, 1));
         }
-        assert_eq!(
-            state.check(&stamp(6), 1),
-            Ok(SequenceCheck::Duplicate { base_offset: 6 })
-        );
-        assert_eq!(
-            state.check(&stamp(0), 1),
-            Err(KafkaError::OutOfOrderSequenceNumber),
-            "too old to recognise"
-        );
+        assert_eq!(state.check(&stamp(6), 1), Ok(SequenceCheck::Duplicate { base_offset: 6 }));
+        assert_eq!(state.check(&stamp(0), 1), Err(KafkaError::OutOfOrderSequenceNumber), "too old to recognise");
     }
 
     #[test]
@@ -269,10 +218,6 @@ mod tests {
             state.on_append(b);
         }
         state.rebuild(2, batches[..2].iter());
-        assert_eq!(
-            state.check(&stamp(2), 1),
-            Ok(SequenceCheck::Append),
-            "sequence 2 is expected again"
-        );
+        assert_eq!(state.check(&stamp(2), 1), Ok(SequenceCheck::Append), "sequence 2 is expected again");
     }
 }

@@ -46,20 +46,11 @@ pub enum RetentionReason {
 }
 
 /// The reasons for deleting segments `0..n` (the oldest n), in order. Empty when nothing qualifies.
-pub fn plan(
-    segments: &[SegmentFacts],
-    log: LogFacts,
-    policy: RetentionPolicy,
-) -> Vec<RetentionReason> {
+pub fn plan(segments: &[SegmentFacts], log: LogFacts, policy: RetentionPolicy) -> Vec<RetentionReason> {
     let mut reasons = Vec::new();
     // Pass 1: the log start offset breach.
-    let deleted = deletable(segments, log, |_, next| {
-        next.is_some_and(|base| base <= log.log_start_offset)
-    });
-    reasons.extend(std::iter::repeat_n(
-        RetentionReason::LogStartOffset,
-        deleted,
-    ));
+    let deleted = deletable(segments, log, |_, next| next.is_some_and(|base| base <= log.log_start_offset));
+    reasons.extend(std::iter::repeat_n(RetentionReason::LogStartOffset, deleted));
     if !policy.delete {
         return reasons;
     }
@@ -76,10 +67,7 @@ pub fn plan(
                 false
             }
         });
-        reasons.extend(std::iter::repeat_n(
-            RetentionReason::RetentionBytes,
-            deleted,
-        ));
+        reasons.extend(std::iter::repeat_n(RetentionReason::RetentionBytes, deleted));
     }
     // Pass 3: retention.ms, over what passes 1 and 2 left.
     if policy.retention_ms >= 0 {
@@ -124,113 +112,54 @@ mod tests {
         sizes
             .iter()
             .enumerate()
-            .map(|(i, &size)| SegmentFacts {
-                base_offset: i as u64 * records_each,
-                size_bytes: size,
-                largest_timestamp_ms: 0,
-            })
+            .map(|(i, &size)| SegmentFacts { base_offset: i as u64 * records_each, size_bytes: size, largest_timestamp_ms: 0 })
             .collect()
     }
 
     fn at_end(leo: u64) -> LogFacts {
-        LogFacts {
-            log_start_offset: 0,
-            log_end_offset: leo,
-            high_watermark: leo,
-            now_ms: 0,
-        }
+        LogFacts { log_start_offset: 0, log_end_offset: leo, high_watermark: leo, now_ms: 0 }
     }
 
-    const KEEP_FOREVER: RetentionPolicy = RetentionPolicy {
-        retention_ms: -1,
-        retention_bytes: -1,
-        delete: true,
-    };
+    const KEEP_FOREVER: RetentionPolicy = RetentionPolicy { retention_ms: -1, retention_bytes: -1, delete: true };
 
     #[test]
     fn retention_bytes_deletes_whole_old_segments_and_may_stay_above_the_limit() {
         // UnifiedLogTest#shouldDeleteSizeBasedSegments: three 5S segments, retention.bytes 10S → 2 remain.
-        let policy = RetentionPolicy {
-            retention_bytes: (10 * S) as i64,
-            ..KEEP_FOREVER
-        };
-        assert_eq!(
-            plan(&segments(&[5 * S, 5 * S, 5 * S], 5), at_end(15), policy),
-            vec![RetentionBytes]
-        );
+        let policy = RetentionPolicy { retention_bytes: (10 * S) as i64, ..KEEP_FOREVER };
+        assert_eq!(plan(&segments(&[5 * S, 5 * S, 5 * S], 5), at_end(15), policy), vec![RetentionBytes]);
         // 12S allowed: 15S - 12S = 3S is less than a segment, so nothing goes and the log stays above.
-        let policy = RetentionPolicy {
-            retention_bytes: (12 * S) as i64,
-            ..KEEP_FOREVER
-        };
-        assert_eq!(
-            plan(&segments(&[5 * S, 5 * S, 5 * S], 5), at_end(15), policy),
-            vec![]
-        );
+        let policy = RetentionPolicy { retention_bytes: (12 * S) as i64, ..KEEP_FOREVER };
+        assert_eq!(plan(&segments(&[5 * S, 5 * S, 5 * S], 5), at_end(15), policy), vec![]);
     }
 
     #[test]
     fn retention_bytes_not_breached_deletes_nothing() {
         // UnifiedLogTest#shouldNotDeleteSizeBasedSegmentsWhenUnderRetentionSize.
-        let policy = RetentionPolicy {
-            retention_bytes: (15 * S) as i64,
-            ..KEEP_FOREVER
-        };
-        assert_eq!(
-            plan(&segments(&[5 * S, 5 * S, 5 * S], 5), at_end(15), policy),
-            vec![]
-        );
+        let policy = RetentionPolicy { retention_bytes: (15 * S) as i64, ..KEEP_FOREVER };
+        assert_eq!(plan(&segments(&[5 * S, 5 * S, 5 * S], 5), at_end(15), policy), vec![]);
     }
 
     #[test]
     fn expired_segments_go_including_the_non_empty_active_one() {
         // UnifiedLogTest#shouldDeleteTimeBasedSegmentsReadyToBeDeleted: all three expired, HW = LEO.
-        let policy = RetentionPolicy {
-            retention_ms: 10_000,
-            ..KEEP_FOREVER
-        };
-        let log = LogFacts {
-            now_ms: 20_000,
-            ..at_end(15)
-        };
-        assert_eq!(
-            plan(&segments(&[5 * S, 5 * S, 5 * S], 5), log, policy),
-            vec![RetentionMs; 3]
-        );
+        let policy = RetentionPolicy { retention_ms: 10_000, ..KEEP_FOREVER };
+        let log = LogFacts { now_ms: 20_000, ..at_end(15) };
+        assert_eq!(plan(&segments(&[5 * S, 5 * S, 5 * S], 5), log, policy), vec![RetentionMs; 3]);
     }
 
     #[test]
     fn nothing_at_or_above_the_high_watermark_is_deleted() {
-        let policy = RetentionPolicy {
-            retention_ms: 10_000,
-            ..KEEP_FOREVER
-        };
+        let policy = RetentionPolicy { retention_ms: 10_000, ..KEEP_FOREVER };
         // The HW sits inside the second segment: only the first may go.
-        let log = LogFacts {
-            high_watermark: 7,
-            now_ms: 20_000,
-            ..at_end(15)
-        };
-        assert_eq!(
-            plan(&segments(&[5 * S, 5 * S, 5 * S], 5), log, policy),
-            vec![RetentionMs]
-        );
+        let log = LogFacts { high_watermark: 7, now_ms: 20_000, ..at_end(15) };
+        assert_eq!(plan(&segments(&[5 * S, 5 * S, 5 * S], 5), log, policy), vec![RetentionMs]);
     }
 
     #[test]
     fn an_empty_last_segment_is_never_deleted() {
-        let policy = RetentionPolicy {
-            retention_ms: 0,
-            ..KEEP_FOREVER
-        };
-        let log = LogFacts {
-            now_ms: 20_000,
-            ..at_end(10)
-        };
-        assert_eq!(
-            plan(&segments(&[5 * S, 5 * S, 0], 5), log, policy),
-            vec![RetentionMs, RetentionMs]
-        );
+        let policy = RetentionPolicy { retention_ms: 0, ..KEEP_FOREVER };
+        let log = LogFacts { now_ms: 20_000, ..at_end(10) };
+        assert_eq!(plan(&segments(&[5 * S, 5 * S, 0], 5), log, policy), vec![RetentionMs, RetentionMs]);
     }
 
     #[test]
@@ -239,32 +168,16 @@ mod tests {
         segs[0].largest_timestamp_ms = 0;
         segs[1].largest_timestamp_ms = 19_000; // young
         segs[2].largest_timestamp_ms = 0; // old again, but behind a young one
-        let policy = RetentionPolicy {
-            retention_ms: 10_000,
-            ..KEEP_FOREVER
-        };
-        let log = LogFacts {
-            now_ms: 20_000,
-            ..at_end(3)
-        };
+        let policy = RetentionPolicy { retention_ms: 10_000, ..KEEP_FOREVER };
+        let log = LogFacts { now_ms: 20_000, ..at_end(3) };
         assert_eq!(plan(&segs, log, policy), vec![RetentionMs]);
     }
 
     #[test]
     fn a_moved_log_start_offset_deletes_segments_wholly_below_it_even_without_delete_policy() {
-        let compact_only = RetentionPolicy {
-            retention_ms: 0,
-            retention_bytes: 0,
-            delete: false,
-        };
-        let log = LogFacts {
-            log_start_offset: 10,
-            ..at_end(15)
-        };
-        assert_eq!(
-            plan(&segments(&[5 * S, 5 * S, 5 * S], 5), log, compact_only),
-            vec![LogStartOffset, LogStartOffset]
-        );
+        let compact_only = RetentionPolicy { retention_ms: 0, retention_bytes: 0, delete: false };
+        let log = LogFacts { log_start_offset: 10, ..at_end(15) };
+        assert_eq!(plan(&segments(&[5 * S, 5 * S, 5 * S], 5), log, compact_only), vec![LogStartOffset, LogStartOffset]);
     }
 
     #[test]
@@ -273,21 +186,10 @@ mod tests {
         for (i, s) in segs.iter_mut().enumerate() {
             s.largest_timestamp_ms = i as u64 * 1000;
         }
-        let policy = RetentionPolicy {
-            retention_ms: 18_500,
-            retention_bytes: (10 * S) as i64,
-            delete: true,
-        };
-        let log = LogFacts {
-            log_start_offset: 5,
-            now_ms: 20_000,
-            ..at_end(20)
-        };
+        let policy = RetentionPolicy { retention_ms: 18_500, retention_bytes: (10 * S) as i64, delete: true };
+        let log = LogFacts { log_start_offset: 5, now_ms: 20_000, ..at_end(20) };
         // Segment 0 is below the log start; then 15S remain over 10S: one more goes by size;
         // then segment 2 (newest record at 2 s, 18 s old) is within 18.5 s and stays.
-        assert_eq!(
-            plan(&segs, log, policy),
-            vec![LogStartOffset, RetentionBytes]
-        );
+        assert_eq!(plan(&segs, log, policy), vec![LogStartOffset, RetentionBytes]);
     }
 }

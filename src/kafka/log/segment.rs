@@ -41,12 +41,7 @@ pub struct Segment {
 }
 
 impl Segment {
-    pub fn new(
-        base_offset: u64,
-        created_at: Tick,
-        segment_index_bytes: u64,
-        roll_jitter_ms: u64,
-    ) -> Segment {
+    pub fn new(base_offset: u64, created_at: Tick, segment_index_bytes: u64, roll_jitter_ms: u64) -> Segment {
         Segment {
             base_offset,
             batches: Vec::new(),
@@ -104,9 +99,7 @@ impl Segment {
 
     /// The offset after the segment's last batch (its base offset when empty).
     pub fn next_offset(&self) -> u64 {
-        self.batches
-            .last()
-            .map_or(self.base_offset, Batch::next_offset)
+        self.batches.last().map_or(self.base_offset, Batch::next_offset)
     }
 
     /// The largest record timestamp in the segment; retention.ms compares against it.
@@ -152,20 +145,13 @@ impl Segment {
     /// last entry (the first batch of a segment is never indexed).
     pub fn append(&mut self, batch: Batch, index_interval_bytes: u64) {
         let position = self.size_bytes;
-        if self
-            .max_timestamp_ms
-            .is_none_or(|max| batch.max_timestamp_ms > max)
-        {
+        if self.max_timestamp_ms.is_none_or(|max| batch.max_timestamp_ms > max) {
             self.max_timestamp_ms = Some(batch.max_timestamp_ms);
             self.offset_of_max_timestamp = batch.last_offset();
         }
         if self.bytes_since_last_index_entry > index_interval_bytes {
             let slot = u32::try_from(self.batches.len()).unwrap_or(u32::MAX);
-            self.offset_index.append(OffsetIndexEntry {
-                offset: batch.last_offset(),
-                position,
-                batch: slot,
-            });
+            self.offset_index.append(OffsetIndexEntry { offset: batch.last_offset(), position, batch: slot });
             self.time_index.maybe_append(TimeIndexEntry {
                 timestamp_ms: self.largest_timestamp_ms(),
                 offset: self.offset_of_max_timestamp,
@@ -181,10 +167,7 @@ impl Segment {
     /// Called when the segment stops being the active one: the time index gets its final entry.
     pub fn on_become_inactive(&mut self) {
         if let Some(max) = self.max_timestamp_ms {
-            self.time_index.maybe_append(TimeIndexEntry {
-                timestamp_ms: max,
-                offset: self.offset_of_max_timestamp,
-            });
+            self.time_index.maybe_append(TimeIndexEntry { timestamp_ms: max, offset: self.offset_of_max_timestamp });
         }
     }
 
@@ -202,32 +185,19 @@ impl Segment {
                 return Some(i);
             }
         }
-        let start = self
-            .offset_index
-            .lookup(target)
-            .map_or(0, |e| e.batch as usize);
+        let start = self.offset_index.lookup(target).map_or(0, |e| e.batch as usize);
         (start..n).find(|&i| self.batches[i].last_offset() >= target)
     }
 
     /// The first offset whose record has a timestamp at or after `timestamp_ms`, found through the time
     /// index, then the offset index, then a scan (Kafka's `findOffsetByTimestamp`).
     pub fn find_offset_by_timestamp(&self, timestamp_ms: u64) -> Option<u64> {
-        let from_offset = self
-            .time_index
-            .lookup(timestamp_ms)
-            .map_or(self.base_offset, |e| e.offset);
-        let start = self
-            .offset_index
-            .lookup(from_offset)
-            .map_or(0, |e| e.batch as usize);
+        let from_offset = self.time_index.lookup(timestamp_ms).map_or(self.base_offset, |e| e.offset);
+        let start = self.offset_index.lookup(from_offset).map_or(0, |e| e.batch as usize);
         self.batches[start..]
             .iter()
             .filter(|b| b.max_timestamp_ms >= timestamp_ms)
-            .find_map(|b| {
-                b.iter()
-                    .find(|(_, r)| r.timestamp_ms >= timestamp_ms)
-                    .map(|(offset, _)| offset)
-            })
+            .find_map(|b| b.iter().find(|(_, r)| r.timestamp_ms >= timestamp_ms).map(|(offset, _)| offset))
     }
 
     /// Removes every batch that ends at or after `offset`; Kafka truncates at batch boundaries.
@@ -237,8 +207,7 @@ impl Segment {
         let removed: Vec<Batch> = self.batches.drain(keep..).collect();
         if !removed.is_empty() {
             self.size_bytes = self.batches.iter().map(|b| u64::from(b.size_bytes)).sum();
-            self.offset_index
-                .truncate_to_batch(u32::try_from(keep).unwrap_or(u32::MAX));
+            self.offset_index.truncate_to_batch(u32::try_from(keep).unwrap_or(u32::MAX));
             self.time_index.truncate_to_offset(self.next_offset());
             self.max_timestamp_ms = self.batches.iter().map(|b| b.max_timestamp_ms).max();
             self.offset_of_max_timestamp = self

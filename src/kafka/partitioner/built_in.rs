@@ -16,10 +16,7 @@ pub struct PartitionLoadStats {
 
 /// Builds the load statistics from queue sizes (Kafka's `updatePartitionLoadStats`). `None` means
 /// "choose uniformly": fewer than two partitions, or all queues equal.
-pub fn partition_load_stats(
-    queue_sizes: &[u32],
-    partition_ids: &[u32],
-) -> Option<PartitionLoadStats> {
+pub fn partition_load_stats(queue_sizes: &[u32], partition_ids: &[u32]) -> Option<PartitionLoadStats> {
     debug_assert_eq!(queue_sizes.len(), partition_ids.len());
     if queue_sizes.is_empty() || partition_ids.len() < 2 {
         return None;
@@ -36,10 +33,7 @@ pub fn partition_load_stats(
             running
         })
         .collect();
-    Some(PartitionLoadStats {
-        cumulative_frequency,
-        partition_ids: partition_ids.to_vec(),
-    })
+    Some(PartitionLoadStats { cumulative_frequency, partition_ids: partition_ids.to_vec() })
 }
 
 /// `Utils.toPositive(ThreadLocalRandom.nextInt())`, from the run's own PRNG.
@@ -64,9 +58,7 @@ impl BuiltInPartitioner {
                 let total = *stats.cumulative_frequency.last().unwrap_or(&1);
                 let weighted = random % total.max(1);
                 // The first index whose cumulative frequency is greater than the weighted draw.
-                let index = stats
-                    .cumulative_frequency
-                    .partition_point(|&c| c <= weighted);
+                let index = stats.cumulative_frequency.partition_point(|&c| c <= weighted);
                 stats.partition_ids[index.min(stats.partition_ids.len() - 1)]
             }
             None if !available.is_empty() => available[(random % available.len() as u32) as usize],
@@ -76,12 +68,7 @@ impl BuiltInPartitioner {
 
     /// The partition keyless records go to now, choosing one if there is none yet.
     /// `available` lists the partitions that have a leader, in partition order.
-    pub fn current_partition(
-        &mut self,
-        rng: &mut Rng,
-        available: &[u32],
-        num_partitions: u32,
-    ) -> u32 {
+    pub fn current_partition(&mut self, rng: &mut Rng, available: &[u32], num_partitions: u32) -> u32 {
         match self.sticky_partition {
             Some(p) => p,
             None => {
@@ -137,16 +124,8 @@ mod tests {
         // BuiltInPartitionerTest#adaptivePartitionsTest: queues [5,0,3,0,1] → weights [1,6,3,6,5].
         let stats = partition_load_stats(&[5, 0, 3, 0, 1], &[0, 1, 2, 3, 4]).unwrap();
         assert_eq!(stats.cumulative_frequency, vec![1, 7, 10, 16, 21]);
-        assert_eq!(
-            partition_load_stats(&[2, 2, 2], &[0, 1, 2]),
-            None,
-            "equal queues: uniform"
-        );
-        assert_eq!(
-            partition_load_stats(&[4], &[0]),
-            None,
-            "one partition: uniform"
-        );
+        assert_eq!(partition_load_stats(&[2, 2, 2], &[0, 1, 2]), None, "equal queues: uniform");
+        assert_eq!(partition_load_stats(&[4], &[0]), None, "one partition: uniform");
     }
 
     #[test]
@@ -157,21 +136,12 @@ mod tests {
         let first = p.current_partition(&mut rng, &available, 3);
         // 15 records of 1,000 bytes with batch.size 16,384: no switch yet.
         for _ in 0..15 {
-            assert_eq!(
-                p.record_appended(1000, true, 16_384, &mut rng, &available, 3),
-                None
-            );
+            assert_eq!(p.record_appended(1000, true, 16_384, &mut rng, &available, 3), None);
             assert_eq!(p.current_partition(&mut rng, &available, 3), first);
         }
         // The 17th kilobyte passes batch.size with no incomplete batch queued: switch.
-        assert_eq!(
-            p.record_appended(1000, true, 16_384, &mut rng, &available, 3),
-            None
-        );
-        assert!(
-            p.record_appended(1000, true, 16_384, &mut rng, &available, 3)
-                .is_some()
-        );
+        assert_eq!(p.record_appended(1000, true, 16_384, &mut rng, &available, 3), None);
+        assert!(p.record_appended(1000, true, 16_384, &mut rng, &available, 3).is_some());
     }
 
     #[test]
@@ -180,15 +150,9 @@ mod tests {
         let mut p = BuiltInPartitioner::default();
         p.current_partition(&mut rng, &[0, 1], 2);
         for _ in 0..31 {
-            assert_eq!(
-                p.record_appended(1024, false, 16_384, &mut rng, &[0, 1], 2),
-                None
-            );
+            assert_eq!(p.record_appended(1024, false, 16_384, &mut rng, &[0, 1], 2), None);
         }
-        assert!(
-            p.record_appended(1024, false, 16_384, &mut rng, &[0, 1], 2)
-                .is_some()
-        );
+        assert!(p.record_appended(1024, false, 16_384, &mut rng, &[0, 1], 2).is_some());
     }
 
     #[test]

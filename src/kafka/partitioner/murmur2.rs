@@ -57,10 +57,7 @@ mod tests {
         assert_eq!(murmur2(b"foobar"), -790_332_482);
         assert_eq!(murmur2(b"a-little-bit-long-string"), -985_981_536);
         assert_eq!(murmur2(b"a-little-bit-longer-string"), -1_486_304_829);
-        assert_eq!(
-            murmur2(b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8"),
-            -58_897_971
-        );
+        assert_eq!(murmur2(b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8"), -58_897_971);
         assert_eq!(murmur2(b"abc"), 479_470_107);
     }
 
@@ -81,9 +78,6 @@ mod tests {
     fn the_same_key_always_lands_in_the_same_partition_and_utf8_keys_hash_their_bytes() {
         assert_eq!(partition_for_key(b"key0", 3), 1);
         assert_eq!(partition_for_key(b"key0", 12), 10);
-        assert_eq!(
-            partition_for_key("日本語".as_bytes(), 3),
-            partition_for_key("日本語".as_bytes(), 3)
-        );
+        assert_eq!(partition_for_key("日本語".as_bytes(), 3), partition_for_key("日本語".as_bytes(), 3));
     }
 }

@@ -23,10 +23,7 @@ pub struct BrokerMetadata {
 
 impl BrokerMetadata {
     pub fn new(id: u32, rack: Option<&str>) -> BrokerMetadata {
-        BrokerMetadata {
-            id: BrokerId(id),
-            rack: rack.map(str::to_owned),
-        }
+        BrokerMetadata { id: BrokerId(id), rack: rack.map(str::to_owned) }
     }
 }
 
@@ -59,35 +56,21 @@ pub fn assign_replicas_to_brokers(
         return Err(PlacementError::ReplicationFactorNotPositive);
     }
     if replication_factor as usize > brokers.len() {
-        return Err(PlacementError::ReplicationFactorAboveBrokers {
-            replication_factor,
-            brokers: brokers.len(),
-        });
+        return Err(PlacementError::ReplicationFactorAboveBrokers { replication_factor, brokers: brokers.len() });
     }
     check_distinct(brokers.iter().map(|b| b.id))?;
     let first_partition = start_partition_id.max(0);
     if i64::from(first_partition) + i64::from(partitions) - 1 > i64::from(i32::MAX) {
-        return Err(PlacementError::PartitionIdOverflow {
-            start_partition_id,
-            partitions,
-        });
+        return Err(PlacementError::PartitionIdOverflow { start_partition_id, partitions });
     }
-    let plan = Plan {
-        partitions,
-        replication_factor: replication_factor as usize,
-        fixed_start_index,
-        first_partition,
-    };
+    let plan = Plan { partitions, replication_factor: replication_factor as usize, fixed_start_index, first_partition };
     if brokers.iter().all(|b| b.rack.is_none()) {
         let list: Vec<BrokerId> = brokers.iter().map(|b| b.id).collect();
         Ok(assign_rack_unaware(&plan, &list, rng))
     } else {
         let mut rack_of = SortedMap::new();
         for broker in brokers {
-            let rack = broker
-                .rack
-                .clone()
-                .ok_or(PlacementError::MissingRackInformation)?;
+            let rack = broker.rack.clone().ok_or(PlacementError::MissingRackInformation)?;
             rack_of.insert(broker.id, rack);
         }
         assign_rack_aware(&plan, &rack_of, rng)
@@ -118,11 +101,7 @@ impl Plan {
 
     /// The partition ids in order, with the follower shift in force for each: the shift grows by one
     /// each time the id reaches a multiple of the broker count (other than 0).
-    fn partitions_with_shift(
-        &self,
-        brokers: usize,
-        mut shift: i64,
-    ) -> impl Iterator<Item = (i64, i64)> {
+    fn partitions_with_shift(&self, brokers: usize, mut shift: i64) -> impl Iterator<Item = (i64, i64)> {
         let first = i64::from(self.first_partition);
         let brokers = brokers as i64;
         (first..first + i64::from(self.partitions)).map(move |partition| {
@@ -136,12 +115,7 @@ impl Plan {
 
 /// `AdminUtils.replicaIndex`: the list position of the `replica_index`-th follower candidate after the
 /// leader at `first_replica_index`. The leader's own position is never produced, so `brokers` ≥ 2.
-fn replica_index(
-    first_replica_index: i64,
-    second_replica_shift: i64,
-    replica_index: i64,
-    brokers: i64,
-) -> usize {
+fn replica_index(first_replica_index: i64, second_replica_shift: i64, replica_index: i64, brokers: i64) -> usize {
     let shift = 1 + (second_replica_shift + replica_index) % (brokers - 1);
     // Every operand is non-negative, so the remainder is a valid index below `brokers`.
     ((first_replica_index + shift) % brokers) as usize
@@ -173,10 +147,8 @@ pub fn rack_alternated_broker_list(rack_of: &SortedMap<BrokerId, String>) -> Vec
     for (broker, rack) in rack_of {
         by_rack.entry(rack.as_str()).or_default().push(*broker);
     }
-    let mut racks: Vec<(&str, std::vec::IntoIter<BrokerId>)> = by_rack
-        .into_iter()
-        .map(|(rack, brokers)| (rack, brokers.into_iter()))
-        .collect();
+    let mut racks: Vec<(&str, std::vec::IntoIter<BrokerId>)> =
+        by_rack.into_iter().map(|(rack, brokers)| (rack, brokers.into_iter())).collect();
     // Kafka sorts rack names with `Arrays.sort` on Java strings (UTF-16 order).
     crate::sim::sorted::sort_by(&mut racks, |a, b| compare_strings(a.0, b.0));
     let mut alternated = Vec::with_capacity(rack_of.len());
@@ -216,10 +188,8 @@ fn assign_rack_aware(
                 let broker = brokers[replica_index(first, shift * rack_count, k, n as i64)];
                 k += 1;
                 let rack = &rack_of[&broker];
-                let rack_ok = !racks_with_replicas.contains(rack)
-                    || racks_with_replicas.len() as i64 == rack_count;
-                let broker_ok =
-                    !brokers_with_replicas.contains(&broker) || brokers_with_replicas.len() == n;
+                let rack_ok = !racks_with_replicas.contains(rack) || racks_with_replicas.len() as i64 == rack_count;
+                let broker_ok = !brokers_with_replicas.contains(&broker) || brokers_with_replicas.len() == n;
                 if rack_ok && broker_ok {
                     racks_with_replicas.insert(rack);
                     brokers_with_replicas.insert(broker);
@@ -243,21 +213,15 @@ mod tests {
     }
 
     fn unracked(ids: impl IntoIterator<Item = u32>) -> Vec<BrokerMetadata> {
-        ids.into_iter()
-            .map(|id| BrokerMetadata::new(id, None))
-            .collect()
+        ids.into_iter().map(|id| BrokerMetadata::new(id, None)).collect()
     }
 
     fn racked(map: &[(u32, &str)]) -> Vec<BrokerMetadata> {
-        map.iter()
-            .map(|&(id, rack)| BrokerMetadata::new(id, Some(rack)))
-            .collect()
+        map.iter().map(|&(id, rack)| BrokerMetadata::new(id, Some(rack))).collect()
     }
 
     fn rack_map(map: &[(u32, &str)]) -> SortedMap<BrokerId, String> {
-        map.iter()
-            .map(|&(id, rack)| (BrokerId(id), rack.to_owned()))
-            .collect()
+        map.iter().map(|&(id, rack)| (BrokerId(id), rack.to_owned())).collect()
     }
 
     fn place(
@@ -267,21 +231,12 @@ mod tests {
         start: i32,
         start_partition: i32,
     ) -> ReplicaAssignment {
-        assign_replicas_to_brokers(
-            brokers,
-            partitions,
-            rf,
-            start,
-            start_partition,
-            &mut Rng::new(0),
-        )
-        .expect("a valid placement")
+        assign_replicas_to_brokers(brokers, partitions, rf, start, start_partition, &mut Rng::new(0))
+            .expect("a valid placement")
     }
 
     fn expected(rows: &[(u32, &[u32])]) -> ReplicaAssignment {
-        rows.iter()
-            .map(|&(p, replicas)| (p, ids(replicas)))
-            .collect()
+        rows.iter().map(|&(p, replicas)| (p, ids(replicas))).collect()
     }
 
     /// `RackAwareTest.checkReplicaDistribution`: no broker twice in a partition; optionally every
@@ -293,11 +248,7 @@ mod tests {
         replicas_even: bool,
     }
 
-    const ALL: Distribution = Distribution {
-        rack_aware: true,
-        leaders_even: true,
-        replicas_even: true,
-    };
+    const ALL: Distribution = Distribution { rack_aware: true, leaders_even: true, replicas_even: true };
 
     fn check_distribution(
         assignment: &ReplicaAssignment,
@@ -328,19 +279,11 @@ mod tests {
         let brokers = rack.len();
         if check.leaders_even {
             assert_eq!(leader_count.len(), brokers);
-            assert!(
-                leader_count.values().all(|&n| n == partitions / brokers),
-                "{leader_count:?}"
-            );
+            assert!(leader_count.values().all(|&n| n == partitions / brokers), "{leader_count:?}");
         }
         if check.replicas_even {
             assert_eq!(replica_count.len(), brokers);
-            assert!(
-                replica_count
-                    .values()
-                    .all(|&n| n == partitions * rf / brokers),
-                "{replica_count:?}"
-            );
+            assert!(replica_count.values().all(|&n| n == partitions * rf / brokers), "{replica_count:?}");
         }
     }
 
@@ -377,16 +320,10 @@ mod tests {
         let mut rng = Rng::new(0);
         let zero = assign_replicas_to_brokers(&brokers, 10, 0, -1, -1, &mut rng).unwrap_err();
         assert_eq!(zero.kafka_exception(), "InvalidReplicationFactorException");
-        assert_eq!(
-            zero.to_string(),
-            "Replication factor must be larger than 0."
-        );
+        assert_eq!(zero.to_string(), "Replication factor must be larger than 0.");
         let six = assign_replicas_to_brokers(&brokers, 10, 6, -1, -1, &mut rng).unwrap_err();
         assert_eq!(six.kafka_exception(), "InvalidReplicationFactorException");
-        assert_eq!(
-            six.to_string(),
-            "Replication factor: 6 larger than available brokers: 5."
-        );
+        assert_eq!(six.to_string(), "Replication factor: 6 larger than available brokers: 5.");
     }
 
     #[test]
@@ -395,26 +332,13 @@ mod tests {
         let mut brokers = racked(&[(0, "rack1"), (1, "rack3"), (2, "rack3"), (3, "rack2")]);
         brokers.push(BrokerMetadata::new(4, None));
         let mut rng = Rng::new(0);
-        let mut attempt = |partitions, rf| {
-            assign_replicas_to_brokers(&brokers, partitions, rf, -1, -1, &mut rng).unwrap_err()
-        };
+        let mut attempt =
+            |partitions, rf| assign_replicas_to_brokers(&brokers, partitions, rf, -1, -1, &mut rng).unwrap_err();
         let no_partitions = attempt(0, 0);
-        assert_eq!(
-            no_partitions.kafka_exception(),
-            "InvalidPartitionsException"
-        );
-        assert_eq!(
-            no_partitions.to_string(),
-            "Number of partitions must be larger than 0."
-        );
-        assert_eq!(
-            attempt(10, 0).kafka_exception(),
-            "InvalidReplicationFactorException"
-        );
-        assert_eq!(
-            attempt(10, 6).kafka_exception(),
-            "InvalidReplicationFactorException"
-        );
+        assert_eq!(no_partitions.kafka_exception(), "InvalidPartitionsException");
+        assert_eq!(no_partitions.to_string(), "Number of partitions must be larger than 0.");
+        assert_eq!(attempt(10, 0).kafka_exception(), "InvalidReplicationFactorException");
+        assert_eq!(attempt(10, 6).kafka_exception(), "InvalidReplicationFactorException");
         let partial_racks = attempt(10, 5);
         assert_eq!(partial_racks.kafka_exception(), "AdminOperationException");
         assert_eq!(
@@ -426,36 +350,16 @@ mod tests {
     #[test]
     fn the_rack_alternated_list_takes_one_broker_from_each_sorted_rack_in_turn() {
         // AdminRackAwareTest#testGetRackAlternatedBrokerListAndAssignReplicasToBrokers, list half.
-        let racks = [
-            (0, "rack1"),
-            (1, "rack3"),
-            (2, "rack3"),
-            (3, "rack2"),
-            (4, "rack2"),
-            (5, "rack1"),
-        ];
-        assert_eq!(
-            rack_alternated_broker_list(&rack_map(&racks)),
-            ids(&[0, 3, 1, 5, 4, 2])
-        );
-        assert_eq!(
-            rack_alternated_broker_list(&rack_map(&racks[..5])),
-            ids(&[0, 3, 1, 4, 2])
-        );
+        let racks = [(0, "rack1"), (1, "rack3"), (2, "rack3"), (3, "rack2"), (4, "rack2"), (5, "rack1")];
+        assert_eq!(rack_alternated_broker_list(&rack_map(&racks)), ids(&[0, 3, 1, 5, 4, 2]));
+        assert_eq!(rack_alternated_broker_list(&rack_map(&racks[..5])), ids(&[0, 3, 1, 4, 2]));
     }
 
     #[test]
     fn rack_aware_followers_shift_by_the_rack_count_after_the_first_lap() {
         // AdminRackAwareTest#testGetRackAlternatedBrokerListAndAssignReplicasToBrokers, assignment half:
         // partition 6 starts a second lap and gets [0, 4, 2] instead of repeating partition 0's [0, 3, 1].
-        let racks = racked(&[
-            (0, "rack1"),
-            (1, "rack3"),
-            (2, "rack3"),
-            (3, "rack2"),
-            (4, "rack2"),
-            (5, "rack1"),
-        ]);
+        let racks = racked(&[(0, "rack1"), (1, "rack3"), (2, "rack3"), (3, "rack2"), (4, "rack2"), (5, "rack1")]);
         let want = expected(&[
             (0, &[0, 3, 1]),
             (1, &[3, 1, 5]),
@@ -468,14 +372,8 @@ mod tests {
         assert_eq!(place(&racks, 7, 3, 0, 0), want);
     }
 
-    const SIX_ON_THREE_RACKS: [(u32, &str); 6] = [
-        (0, "rack1"),
-        (1, "rack2"),
-        (2, "rack2"),
-        (3, "rack3"),
-        (4, "rack3"),
-        (5, "rack1"),
-    ];
+    const SIX_ON_THREE_RACKS: [(u32, &str); 6] =
+        [(0, "rack1"), (1, "rack2"), (2, "rack2"), (3, "rack3"), (4, "rack3"), (5, "rack1")];
 
     #[test]
     fn three_replicas_on_three_even_racks_land_on_three_racks_with_even_leaders_and_replicas() {
@@ -492,31 +390,16 @@ mod tests {
     fn thirteen_partitions_on_six_brokers_still_put_each_partition_on_three_racks() {
         // AdminRackAwareTest#testAssignmentWithRackAwareWithUnevenReplicas.
         let got = place(&racked(&SIX_ON_THREE_RACKS), 13, 3, 0, 0);
-        let only_racks = Distribution {
-            rack_aware: true,
-            leaders_even: false,
-            replicas_even: false,
-        };
+        let only_racks = Distribution { rack_aware: true, leaders_even: false, replicas_even: false };
         check_distribution(&got, &SIX_ON_THREE_RACKS, 13, 3, only_racks);
     }
 
     #[test]
     fn uneven_racks_keep_rack_spread_and_even_leaders() {
         // AdminRackAwareTest#testAssignmentWithRackAwareWithUnevenRacks.
-        let racks = [
-            (0, "rack1"),
-            (1, "rack1"),
-            (2, "rack2"),
-            (3, "rack3"),
-            (4, "rack3"),
-            (5, "rack1"),
-        ];
+        let racks = [(0, "rack1"), (1, "rack1"), (2, "rack2"), (3, "rack3"), (4, "rack3"), (5, "rack1")];
         let brokers = racked(&racks);
-        let check = Distribution {
-            rack_aware: true,
-            leaders_even: true,
-            replicas_even: false,
-        };
+        let check = Distribution { rack_aware: true, leaders_even: true, replicas_even: false };
         for_many_start_indexes(|rng| {
             let got = assign_replicas_to_brokers(&brokers, 12, 3, -1, -1, rng).unwrap();
             check_distribution(&got, &racks, 12, 3, check);
@@ -538,21 +421,11 @@ mod tests {
     #[test]
     fn adding_partitions_continues_from_the_start_partition_id() {
         // AdminRackAwareTest#testRackAwareExpansion: partitions 12..24 on brokers 6..11.
-        let racks = [
-            (6, "rack1"),
-            (7, "rack2"),
-            (8, "rack2"),
-            (9, "rack3"),
-            (10, "rack3"),
-            (11, "rack1"),
-        ];
+        let racks = [(6, "rack1"), (7, "rack2"), (8, "rack2"), (9, "rack3"), (10, "rack3"), (11, "rack1")];
         let brokers = racked(&racks);
         for_many_start_indexes(|rng| {
             let got = assign_replicas_to_brokers(&brokers, 12, 2, -1, 12, rng).unwrap();
-            assert_eq!(
-                got.keys().copied().collect::<Vec<_>>(),
-                (12..24).collect::<Vec<u32>>()
-            );
+            assert_eq!(got.keys().copied().collect::<Vec<_>>(), (12..24).collect::<Vec<u32>>());
             check_distribution(&got, &racks, 12, 2, ALL);
         });
     }
@@ -595,27 +468,13 @@ mod tests {
     #[test]
     fn more_replicas_than_racks_still_touch_every_rack() {
         // AdminRackAwareTest#testMoreReplicasThanRacks.
-        let racks = [
-            (0, "rack1"),
-            (1, "rack2"),
-            (2, "rack2"),
-            (3, "rack3"),
-            (4, "rack3"),
-            (5, "rack2"),
-        ];
+        let racks = [(0, "rack1"), (1, "rack2"), (2, "rack2"), (3, "rack3"), (4, "rack3"), (5, "rack2")];
         let rack_of = rack_map(&racks);
         for_many_start_indexes(|rng| {
             let got = assign_replicas_to_brokers(&racked(&racks), 6, 5, -1, -1, rng).unwrap();
             for replicas in got.values() {
                 assert_eq!(replicas.len(), 5);
-                assert_eq!(
-                    replicas
-                        .iter()
-                        .map(|b| &rack_of[b])
-                        .collect::<SortedSet<_>>()
-                        .len(),
-                    3
-                );
+                assert_eq!(replicas.iter().map(|b| &rack_of[b]).collect::<SortedSet<_>>().len(), 3);
             }
         });
     }
@@ -623,26 +482,12 @@ mod tests {
     #[test]
     fn fewer_replicas_than_racks_never_share_a_rack() {
         // AdminRackAwareTest#testLessReplicasThanRacks.
-        let racks = [
-            (0, "rack1"),
-            (1, "rack2"),
-            (2, "rack2"),
-            (3, "rack3"),
-            (4, "rack3"),
-            (5, "rack2"),
-        ];
+        let racks = [(0, "rack1"), (1, "rack2"), (2, "rack2"), (3, "rack3"), (4, "rack3"), (5, "rack2")];
         let rack_of = rack_map(&racks);
         for_many_start_indexes(|rng| {
             let got = assign_replicas_to_brokers(&racked(&racks), 6, 2, -1, -1, rng).unwrap();
             for replicas in got.values() {
-                assert_eq!(
-                    replicas
-                        .iter()
-                        .map(|b| &rack_of[b])
-                        .collect::<SortedSet<_>>()
-                        .len(),
-                    2
-                );
+                assert_eq!(replicas.iter().map(|b| &rack_of[b]).collect::<SortedSet<_>>().len(), 2);
             }
         });
     }
@@ -664,11 +509,7 @@ mod tests {
         // AdminRackAwareTest#testSkipBrokerWithReplicaAlreadyAssigned: 4 replicas over 3 racks.
         let racks = [(0, "a"), (1, "b"), (2, "c"), (3, "a"), (4, "a")];
         let got = place(&racked(&racks), 6, 4, 2, -1);
-        let none = Distribution {
-            rack_aware: false,
-            leaders_even: false,
-            replicas_even: false,
-        };
+        let none = Distribution { rack_aware: false, leaders_even: false, replicas_even: false };
         check_distribution(&got, &racks, 6, 4, none);
     }
 
@@ -680,11 +521,7 @@ mod tests {
         assert_eq!(a, b);
         // The first draw is the leader start index, as Kafka's first `RAND.nextInt` is.
         let start = Rng::new(9).below(5) as u32;
-        assert_eq!(
-            a[&0][0],
-            BrokerId(start),
-            "leader of partition 0 sits at the drawn start index"
-        );
+        assert_eq!(a[&0][0], BrokerId(start), "leader of partition 0 sits at the drawn start index");
     }
 
     #[test]
@@ -696,18 +533,15 @@ mod tests {
 
     #[test]
     fn a_broker_listed_twice_is_refused_instead_of_holding_two_replicas() {
-        let err = assign_replicas_to_brokers(&unracked([0, 1, 1]), 1, 2, 0, -1, &mut Rng::new(0))
-            .unwrap_err();
+        let err = assign_replicas_to_brokers(&unracked([0, 1, 1]), 1, 2, 0, -1, &mut Rng::new(0)).unwrap_err();
         assert_eq!(err, PlacementError::DuplicateBroker(BrokerId(1)));
     }
 
     #[test]
     fn partition_ids_past_javas_largest_int_are_refused() {
-        let err = assign_replicas_to_brokers(&unracked(0..3), 2, 1, 0, i32::MAX, &mut Rng::new(0))
-            .unwrap_err();
+        let err = assign_replicas_to_brokers(&unracked(0..3), 2, 1, 0, i32::MAX, &mut Rng::new(0)).unwrap_err();
         assert!(matches!(err, PlacementError::PartitionIdOverflow { .. }));
-        let last = assign_replicas_to_brokers(&unracked(0..3), 1, 1, 0, i32::MAX, &mut Rng::new(0))
-            .unwrap();
+        let last = assign_replicas_to_brokers(&unracked(0..3), 1, 1, 0, i32::MAX, &mut Rng::new(0)).unwrap();
         assert_eq!(last.keys().copied().collect::<Vec<_>>(), [i32::MAX as u32]);
     }
 }

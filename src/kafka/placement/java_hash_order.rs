@@ -33,10 +33,8 @@ pub fn iteration_order(hash_codes: &[i32]) -> Vec<usize> {
     for inserted in 0..spread_codes.len() {
         let bucket = |capacity: usize, code: u32| code as usize & (capacity - 1);
         let new_bucket = bucket(capacity, spread_codes[inserted]);
-        let bucket_length = 1 + spread_codes[..inserted]
-            .iter()
-            .filter(|&&code| bucket(capacity, code) == new_bucket)
-            .count();
+        let bucket_length =
+            1 + spread_codes[..inserted].iter().filter(|&&code| bucket(capacity, code) == new_bucket).count();
         if bucket_length >= TREEIFY_BUCKET_LENGTH && capacity < MIN_TREEIFY_CAPACITY {
             capacity *= 2;
         }
@@ -47,10 +45,7 @@ pub fn iteration_order(hash_codes: &[i32]) -> Vec<usize> {
     }
     let mut order: Vec<usize> = (0..spread_codes.len()).collect();
     // A stable sort keeps insertion order inside each bucket.
-    crate::sim::sorted::sort_by(&mut order, |&a, &b| {
-        (spread_codes[a] as usize & (capacity - 1))
-            .cmp(&(spread_codes[b] as usize & (capacity - 1)))
-    });
+    crate::sim::sorted::sort_by(&mut order, |&a, &b| (spread_codes[a] as usize & (capacity - 1)).cmp(&(spread_codes[b] as usize & (capacity - 1))));
     order
 }
 
@@ -61,10 +56,7 @@ mod tests {
 
     fn java_order<'a>(keys: &[&'a str]) -> Vec<&'a str> {
         let codes: Vec<i32> = keys.iter().map(|k| string_hash_code(k)).collect();
-        iteration_order(&codes)
-            .into_iter()
-            .map(|i| keys[i])
-            .collect()
+        iteration_order(&codes).into_iter().map(|i| keys[i]).collect()
     }
 
     // Expected orders were printed by a Java 17 program of our own that fills a Java hash map with the
@@ -72,29 +64,8 @@ mod tests {
 
     #[test]
     fn rack_names_come_out_in_bucket_order_not_name_order() {
-        let keys = [
-            "rack-b",
-            "rack-a",
-            "zone1",
-            "us-east-1a",
-            "us-east-1b",
-            "r3",
-            "r1",
-            "r2",
-        ];
-        assert_eq!(
-            java_order(&keys),
-            [
-                "r2",
-                "rack-b",
-                "r3",
-                "rack-a",
-                "us-east-1a",
-                "us-east-1b",
-                "zone1",
-                "r1"
-            ]
-        );
+        let keys = ["rack-b", "rack-a", "zone1", "us-east-1a", "us-east-1b", "r3", "r1", "r2"];
+        assert_eq!(java_order(&keys), ["r2", "rack-b", "r3", "rack-a", "us-east-1a", "us-east-1b", "zone1", "r1"]);
     }
 
     #[test]

@@ -68,9 +68,7 @@ impl JavaUtilRandom {
 
     /// `new Random(seed)`: the seed is scrambled with the multiplier before the first draw.
     pub fn new(seed: i64) -> JavaUtilRandom {
-        JavaUtilRandom {
-            seed: (seed ^ Self::MULTIPLIER) & Self::MASK,
-        }
+        JavaUtilRandom { seed: (seed ^ Self::MULTIPLIER) & Self::MASK }
     }
 
     /// `Random.nextInt()`: 32 random bits.
@@ -81,11 +79,7 @@ impl JavaUtilRandom {
 
 impl JavaRandom for JavaUtilRandom {
     fn next(&mut self, bits: u32) -> i32 {
-        self.seed = self
-            .seed
-            .wrapping_mul(Self::MULTIPLIER)
-            .wrapping_add(Self::ADDEND)
-            & Self::MASK;
+        self.seed = self.seed.wrapping_mul(Self::MULTIPLIER).wrapping_add(Self::ADDEND) & Self::MASK;
         // The masked seed is non-negative, so the shift brings in zeros like Java's `>>>`.
         (self.seed >> (48 - bits)) as i32
     }
@@ -121,10 +115,7 @@ impl Default for MockRandom {
 
 impl JavaRandom for MockRandom {
     fn next(&mut self, bits: u32) -> i32 {
-        self.state = self
-            .state
-            .wrapping_mul(2_862_933_555_777_941_757)
-            .wrapping_add(3_037_000_493);
+        self.state = self.state.wrapping_mul(2_862_933_555_777_941_757).wrapping_add(3_037_000_493);
         // `>>>` is a logical shift: do it on the unsigned bit pattern, then keep the low 32 bits as Java's cast does.
         ((self.state as u64) >> (64 - bits)) as i32
     }
@@ -156,16 +147,7 @@ mod tests {
             random.next(32);
         }
         let got: Vec<i32> = (0..5).map(|_| random.next_int((1 << 30) + 1)).collect();
-        assert_eq!(
-            got,
-            [
-                819_572_292,
-                592_164_476,
-                995_688_456,
-                326_327_863,
-                937_357_226
-            ]
-        );
+        assert_eq!(got, [819_572_292, 592_164_476, 995_688_456, 326_327_863, 937_357_226]);
     }
 
     #[test]

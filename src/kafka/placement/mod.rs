@@ -12,9 +12,7 @@ mod java_hash_order;
 pub mod java_random;
 mod striped;
 
-pub use admin_utils::{
-    BrokerMetadata, ReplicaAssignment, assign_replicas_to_brokers, rack_alternated_broker_list,
-};
+pub use admin_utils::{BrokerMetadata, ReplicaAssignment, assign_replicas_to_brokers, rack_alternated_broker_list};
 pub use error::PlacementError;
 pub use java_random::{JavaRandom, JavaUtilRandom, MockRandom};
 pub use striped::{RackList, StripedReplicaPlacer, UsableBroker};

@@ -16,8 +16,8 @@ use super::java_hash_order::iteration_order;
 use super::java_random::JavaRandom;
 use crate::kafka::BrokerId;
 use crate::kafka::java::{compare_strings, string_hash_code};
-use crate::sim::sorted::SortedMap;
 use std::cmp::Ordering;
+use crate::sim::sorted::SortedMap;
 
 /// A broker the placer may use: its id, its rack if `broker.rack` is set, and whether it is fenced
 /// (registered but not currently allowed to lead).
@@ -30,11 +30,7 @@ pub struct UsableBroker {
 
 impl UsableBroker {
     pub fn new(id: u32, rack: Option<&str>, fenced: bool) -> UsableBroker {
-        UsableBroker {
-            id: BrokerId(id),
-            rack: rack.map(str::to_owned),
-            fenced,
-        }
+        UsableBroker { id: BrokerId(id), rack: rack.map(str::to_owned), fenced }
     }
 }
 
@@ -116,9 +112,7 @@ struct Rack {
 
 impl Rack {
     fn next(&mut self, epoch: i64) -> Option<BrokerId> {
-        self.unfenced
-            .next(epoch)
-            .or_else(|| self.fenced.next(epoch))
+        self.unfenced.next(epoch).or_else(|| self.fenced.next(epoch))
     }
 }
 
@@ -143,10 +137,7 @@ pub struct RackList<'r, R: JavaRandom> {
 impl<'r, R: JavaRandom> RackList<'r, R> {
     /// Groups `brokers` by rack and draws the starting offsets: for each rack in Java hash-map order
     /// the fenced list's offset then the unfenced list's, and finally the rack offset.
-    pub fn new(
-        random: &'r mut R,
-        brokers: &[UsableBroker],
-    ) -> Result<RackList<'r, R>, PlacementError> {
+    pub fn new(random: &'r mut R, brokers: &[UsableBroker]) -> Result<RackList<'r, R>, PlacementError> {
         check_distinct(brokers.iter().map(|b| b.id))?;
         let mut racks: SortedMap<Option<String>, Rack> = SortedMap::new();
         let mut rack_names: Vec<Option<String>> = Vec::new();
@@ -165,10 +156,8 @@ impl<'r, R: JavaRandom> RackList<'r, R> {
         }
         // `rack_names` still holds the racks in first-seen order, which is the hash map's insertion order.
         let hash_codes: Vec<i32> = rack_names.iter().map(rack_hash_code).collect();
-        let hash_order: Vec<Option<String>> = iteration_order(&hash_codes)
-            .into_iter()
-            .map(|i| rack_names[i].clone())
-            .collect();
+        let hash_order: Vec<Option<String>> =
+            iteration_order(&hash_codes).into_iter().map(|i| rack_names[i].clone()).collect();
         for name in &hash_order {
             // Every name was inserted into `racks` above; the error only stands in for a panic.
             let rack = racks.get_mut(name).ok_or(PlacementError::NoBrokerLeft)?;
@@ -176,11 +165,7 @@ impl<'r, R: JavaRandom> RackList<'r, R> {
             rack.unfenced.initialize(random);
         }
         crate::sim::sorted::sort_by(&mut rack_names, compare_racks);
-        let offset = if rack_names.is_empty() {
-            0
-        } else {
-            draw_index(random, rack_names.len())
-        };
+        let offset = if rack_names.is_empty() { 0 } else { draw_index(random, rack_names.len()) };
         Ok(RackList {
             random,
             racks,
@@ -304,10 +289,7 @@ fn check_some_unfenced(unfenced_brokers: usize) -> Result<(), PlacementError> {
 
 fn check_enough_brokers(replication_factor: i32, registered: usize) -> Result<(), PlacementError> {
     if replication_factor as usize > registered {
-        return Err(PlacementError::TooFewRegisteredBrokers {
-            replication_factor,
-            registered,
-        });
+        return Err(PlacementError::TooFewRegisteredBrokers { replication_factor, registered });
     }
     Ok(())
 }
@@ -344,9 +326,7 @@ impl<R: JavaRandom> StripedReplicaPlacer<R> {
         check_positive(replication_factor)?;
         check_some_unfenced(rack_list.unfenced_brokers())?;
         check_enough_brokers(replication_factor, rack_list.total_brokers())?;
-        (0..partitions.max(0))
-            .map(|_| rack_list.place(replication_factor))
-            .collect()
+        (0..partitions.max(0)).map(|_| rack_list.place(replication_factor)).collect()
     }
 }
 
@@ -373,11 +353,7 @@ mod tests {
         assert_eq!(empty.brokers.len(), 0);
         assert_eq!(empty.next(1), None);
         let mut brokers = BrokerList::default();
-        brokers
-            .add(BrokerId(0))
-            .add(BrokerId(1))
-            .add(BrokerId(2))
-            .add(BrokerId(3));
+        brokers.add(BrokerId(0)).add(BrokerId(1)).add(BrokerId(2)).add(BrokerId(3));
         assert_eq!(brokers.brokers.len(), 4);
         let epoch0: Vec<Option<BrokerId>> = (0..6).map(|_| brokers.next(0)).collect();
         let b = |id| Some(BrokerId(id));
@@ -415,25 +391,16 @@ mod tests {
     fn three_partitions_on_a_single_unfenced_broker_all_go_to_it() {
         // testMultiPartitionTopicPlacementOnSingleUnfencedBroker.
         let mut placer = StripedReplicaPlacer::new(MockRandom::new());
-        let brokers = [
-            UsableBroker::new(0, None, false),
-            UsableBroker::new(1, None, true),
-        ];
-        assert_eq!(
-            placer.place(&brokers, 3, 1).unwrap(),
-            [ids(&[0]), ids(&[0]), ids(&[0])]
-        );
+        let brokers = [UsableBroker::new(0, None, false), UsableBroker::new(1, None, true)];
+        assert_eq!(placer.place(&brokers, 3, 1).unwrap(), [ids(&[0]), ids(&[0]), ids(&[0])]);
     }
 
     #[test]
     fn a_fenced_broker_becomes_a_follower_when_the_replication_factor_needs_it() {
         // testPlacementOnFencedReplicaOnSingleRack.
         let mut random = MockRandom::new();
-        let brokers = [
-            UsableBroker::new(3, None, false),
-            UsableBroker::new(1, None, true),
-            UsableBroker::new(2, None, false),
-        ];
+        let brokers =
+            [UsableBroker::new(3, None, false), UsableBroker::new(1, None, true), UsableBroker::new(2, None, false)];
         let mut racks = RackList::new(&mut random, &brokers).unwrap();
         assert_eq!((racks.total_brokers(), racks.unfenced_brokers()), (3, 2));
         assert_eq!(racks.rack_names(), [None]);
@@ -479,10 +446,7 @@ mod tests {
         ];
         let mut racks = RackList::new(&mut random, &brokers).unwrap();
         assert_eq!((racks.total_brokers(), racks.unfenced_brokers()), (8, 3));
-        assert_eq!(
-            racks.rack_names(),
-            [rack("1"), rack("2"), rack("3"), rack("4")]
-        );
+        assert_eq!(racks.rack_names(), [rack("1"), rack("2"), rack("3"), rack("4")]);
         assert_eq!(racks.place(4).unwrap(), ids(&[41, 11, 21, 30]));
         assert_eq!(racks.place(4).unwrap(), ids(&[10, 20, 31, 41]));
         assert_eq!(racks.place(4).unwrap(), ids(&[41, 21, 30, 11]));
@@ -492,42 +456,27 @@ mod tests {
     fn placing_on_a_cluster_where_every_broker_is_fenced_is_refused() {
         // testAllBrokersFenced and testRackListAllBrokersFenced.
         let mut placer = StripedReplicaPlacer::new(MockRandom::new());
-        let brokers = [
-            UsableBroker::new(11, Some("1"), true),
-            UsableBroker::new(10, Some("1"), true),
-        ];
+        let brokers = [UsableBroker::new(11, Some("1"), true), UsableBroker::new(10, Some("1"), true)];
         let err = placer.place(&brokers, 1, 1).unwrap_err();
         assert_eq!(err.to_string(), "All brokers are currently fenced.");
         assert_eq!(err.kafka_exception(), "InvalidReplicationFactorException");
 
         let mut random = MockRandom::new();
-        let brokers = [
-            UsableBroker::new(0, None, true),
-            UsableBroker::new(1, None, true),
-            UsableBroker::new(2, None, true),
-        ];
+        let brokers =
+            [UsableBroker::new(0, None, true), UsableBroker::new(1, None, true), UsableBroker::new(2, None, true)];
         let mut racks = RackList::new(&mut random, &brokers).unwrap();
         assert_eq!((racks.total_brokers(), racks.unfenced_brokers()), (3, 0));
         assert_eq!(racks.rack_names(), [None]);
-        assert_eq!(
-            racks.place(3).unwrap_err().to_string(),
-            "All brokers are currently fenced."
-        );
+        assert_eq!(racks.place(3).unwrap_err().to_string(), "All brokers are currently fenced.");
     }
 
     #[test]
     fn more_replicas_than_registered_brokers_is_refused() {
         // testNotEnoughBrokers and testRackListNotEnoughBrokers.
-        let brokers = [
-            UsableBroker::new(11, Some("1"), false),
-            UsableBroker::new(10, Some("1"), false),
-        ];
+        let brokers = [UsableBroker::new(11, Some("1"), false), UsableBroker::new(10, Some("1"), false)];
         let message = "The target replication factor of 3 cannot be reached because only 2 broker(s) are registered.";
         let mut placer = StripedReplicaPlacer::new(MockRandom::new());
-        assert_eq!(
-            placer.place(&brokers, 1, 3).unwrap_err().to_string(),
-            message
-        );
+        assert_eq!(placer.place(&brokers, 1, 3).unwrap_err().to_string(), message);
         let mut random = MockRandom::new();
         let mut racks = RackList::new(&mut random, &brokers).unwrap();
         assert_eq!(racks.place(3).unwrap_err().to_string(), message);
@@ -536,10 +485,7 @@ mod tests {
     #[test]
     fn a_replication_factor_below_one_is_refused() {
         // testNonPositiveReplicationFactor and testRackListNonPositiveReplicationFactor.
-        let brokers = [
-            UsableBroker::new(11, Some("1"), false),
-            UsableBroker::new(10, Some("1"), false),
-        ];
+        let brokers = [UsableBroker::new(11, Some("1"), false), UsableBroker::new(10, Some("1"), false)];
         let mut placer = StripedReplicaPlacer::new(MockRandom::new());
         assert_eq!(
             placer.place(&brokers, 1, 0).unwrap_err().to_string(),
@@ -564,25 +510,14 @@ mod tests {
             UsableBroker::new(1, None, false),
         ];
         let got = placer.place(&brokers, 5, 3).unwrap();
-        assert_eq!(
-            got,
-            [
-                ids(&[2, 3, 0]),
-                ids(&[3, 0, 1]),
-                ids(&[0, 1, 2]),
-                ids(&[1, 2, 3]),
-                ids(&[1, 0, 2])
-            ]
-        );
+        assert_eq!(got, [ids(&[2, 3, 0]), ids(&[3, 0, 1]), ids(&[0, 1, 2]), ids(&[1, 2, 3]), ids(&[1, 0, 2])]);
     }
 
     #[test]
     fn two_hundred_partitions_spread_over_every_ordered_pair_of_four_brokers() {
         // testEvenDistribution: the exact pair counts, which depend on every shuffle along the way.
         let mut placer = StripedReplicaPlacer::new(MockRandom::new());
-        let brokers: Vec<UsableBroker> = (0..4)
-            .map(|id| UsableBroker::new(id, None, false))
-            .collect();
+        let brokers: Vec<UsableBroker> = (0..4).map(|id| UsableBroker::new(id, None, false)).collect();
         let mut counts: SortedMap<Vec<BrokerId>, u32> = SortedMap::new();
         for replicas in placer.place(&brokers, 200, 2).unwrap() {
             *counts.entry(replicas).or_default() += 1;
@@ -601,22 +536,15 @@ mod tests {
             ([3, 1], 19),
             ([3, 2], 11),
         ];
-        let want: SortedMap<Vec<BrokerId>, u32> =
-            want.iter().map(|(pair, n)| (ids(pair), *n)).collect();
+        let want: SortedMap<Vec<BrokerId>, u32> = want.iter().map(|(pair, n)| (ids(pair), *n)).collect();
         assert_eq!(counts, want);
     }
 
     #[test]
     fn a_broker_listed_twice_is_refused() {
         let mut random = MockRandom::new();
-        let brokers = [
-            UsableBroker::new(1, None, false),
-            UsableBroker::new(1, Some("a"), false),
-        ];
-        assert_eq!(
-            RackList::new(&mut random, &brokers).unwrap_err(),
-            PlacementError::DuplicateBroker(BrokerId(1))
-        );
+        let brokers = [UsableBroker::new(1, None, false), UsableBroker::new(1, Some("a"), false)];
+        assert_eq!(RackList::new(&mut random, &brokers).unwrap_err(), PlacementError::DuplicateBroker(BrokerId(1)));
     }
 
     #[test]
@@ -637,18 +565,13 @@ mod tests {
         let mut placer = StripedReplicaPlacer::new(MockRandom::new());
         for brokers_count in 1..8u32 {
             let brokers: Vec<UsableBroker> = (0..brokers_count)
-                .map(|id| {
-                    UsableBroker::new(id, Some(["x", "y", "z"][(id % 3) as usize]), id % 4 == 3)
-                })
+                .map(|id| UsableBroker::new(id, Some(["x", "y", "z"][(id % 3) as usize]), id % 4 == 3))
                 .collect();
             for rf in 1..=brokers_count as i32 {
                 let placed = placer.place(&brokers, 30, rf).unwrap();
                 for replicas in placed {
                     assert_eq!(replicas.len(), rf as usize);
-                    assert_eq!(
-                        replicas.iter().collect::<SortedSet<_>>().len(),
-                        replicas.len()
-                    );
+                    assert_eq!(replicas.iter().collect::<SortedSet<_>>().len(), replicas.len());
                     assert!(!brokers.iter().find(|b| b.id == replicas[0]).unwrap().fenced);
                 }
             }

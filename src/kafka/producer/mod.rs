@@ -12,22 +12,19 @@ pub mod workload;
 use crate::kafka::config::{Acks, ProducerConfig};
 use crate::kafka::ids::{BrokerId, Node, PartitionIndex, TopicIndex};
 use crate::kafka::metadata::MetadataImage;
-use crate::kafka::partitioner::built_in::partition_load_stats;
 use crate::kafka::partitioner::{BuiltInPartitioner, RoundRobinPartitioner, partition_for_key};
-use crate::kafka::protocol::{
-    GroupRequest, GroupResponse, KafkaError, Message, ProduceBatch, ProduceRequest,
-    ProduceResponse, TxnRequest, TxnResponse,
-};
+use crate::kafka::partitioner::built_in::partition_load_stats;
+use crate::kafka::protocol::{GroupRequest, GroupResponse, KafkaError, Message, ProduceBatch, ProduceRequest, ProduceResponse, TxnRequest, TxnResponse};
 use crate::kafka::record::{BatchBuilder, Header, ProducerStamp, Record, RecordId, Value};
 use crate::kafka::runtime::{DeadlineTimer, Fact, Outbox, Timer};
 use crate::kafka::world::event::EventKind;
-pub use crate::kafka::world::spec::TransactionPlan;
-use crate::sim::sorted::SortedMap;
 use crate::sim::{Rng, Tick};
 use std::collections::VecDeque;
+use crate::sim::sorted::SortedMap;
 use std::rc::Rc;
 use transaction::{TransactionManager, TxnAnswer, TxnCall, TxnOutcome, TxnPhase};
 use workload::WorkloadState;
+pub use crate::kafka::world::spec::TransactionPlan;
 
 /// Emptied batch builders, and emptied request batch lists, a producer keeps for reuse: at most
 /// this many of each (a few cover what a producer has in flight at once).
@@ -166,15 +163,7 @@ pub struct Producer {
 }
 
 impl Producer {
-    pub fn new(
-        index: u32,
-        name: &str,
-        topic: &str,
-        config: ProducerConfig,
-        workload: Option<WorkloadState>,
-        bootstrap: Vec<BrokerId>,
-        rng: Rng,
-    ) -> Producer {
+    pub fn new(index: u32, name: &str, topic: &str, config: ProducerConfig, workload: Option<WorkloadState>, bootstrap: Vec<BrokerId>, rng: Rng) -> Producer {
         let mut producer = Producer {
             index,
             name: name.into(),
@@ -227,10 +216,7 @@ impl Producer {
     }
 
     fn new_transaction_manager(&self) -> Option<TransactionManager> {
-        self.config
-            .transactional_id
-            .as_deref()
-            .map(|id| TransactionManager::new(Rc::from(id), self.config.transaction_timeout_ms))
+        self.config.transactional_id.as_deref().map(|id| TransactionManager::new(Rc::from(id), self.config.transaction_timeout_ms))
     }
 
     pub fn node(&self) -> Node {
@@ -245,17 +231,8 @@ impl Producer {
 
     /// Records waiting in the accumulator or in flight (for the inspector).
     pub fn records_queued(&self) -> u64 {
-        self.accumulator
-            .iter()
-            .flatten()
-            .map(|b| u64::from(b.record_count()))
-            .sum::<u64>()
-            + self
-                .in_flight
-                .values()
-                .flat_map(|f| &f.batches)
-                .map(|b| u64::from(b.record_count()))
-                .sum::<u64>()
+        self.accumulator.iter().flatten().map(|b| u64::from(b.record_count())).sum::<u64>()
+            + self.in_flight.values().flat_map(|f| &f.batches).map(|b| u64::from(b.record_count())).sum::<u64>()
             + self.pending.len() as u64
     }
 
@@ -274,11 +251,7 @@ impl Producer {
         self.next_sequence.clear();
         self.refresh_metadata(now, out);
         self.schedule_generate(now, out);
-        out.timer(
-            now.plus_ms(self.config.metadata_max_age_ms),
-            self.node(),
-            Timer::MetadataRefresh,
-        );
+        out.timer(now.plus_ms(self.config.metadata_max_age_ms), self.node(), Timer::MetadataRefresh);
     }
 
     /// The producer's process dies: whatever it had not sent is gone, and so are its requests.
@@ -295,52 +268,27 @@ impl Producer {
         self.wake_at = None;
         self.generate_at = None;
         self.txn_ended = None;
-        out.event(EventKind::ProducerCrashed {
-            producer: self.index,
-            records_lost: lost,
-        });
+        out.event(EventKind::ProducerCrashed { producer: self.index, records_lost: lost });
     }
 
     /// The application sends one record (Kafka's `send`).
-    pub fn send(
-        &mut self,
-        now: Tick,
-        key: Option<Rc<str>>,
-        value: Value,
-        partition: Option<u32>,
-        out: &mut Outbox,
-    ) {
-        self.pending.push_back(PendingSend {
-            key,
-            value,
-            partition,
-            created_at: now,
-        });
+    pub fn send(&mut self, now: Tick, key: Option<Rc<str>>, value: Value, partition: Option<u32>, out: &mut Outbox) {
+        self.pending.push_back(PendingSend { key, value, partition, created_at: now });
         self.drain_pending();
         self.run_sender(now, out);
     }
 
     /// Sends records that were waiting for metadata, in order.
     fn drain_pending(&mut self) {
-        let Some(image) = self.metadata.clone() else {
-            return;
-        };
-        let Some(topic) = image.topic_index(&self.topic_name) else {
-            return;
-        };
+        let Some(image) = self.metadata.clone() else { return };
+        let Some(topic) = image.topic_index(&self.topic_name) else { return };
         // Partitions with a leader, worked out once per metadata version (the keyless partitioners
         // skip the others).
         let available = self
             .available
             .entry(topic)
             .or_insert_with(|| {
-                image.topics[topic.get()]
-                    .partitions
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, p)| image.partition(**p).leader.is_some())
-                    .map(|(i, _)| i as u32)
-                    .collect()
+                image.topics[topic.get()].partitions.iter().enumerate().filter(|(_, p)| image.partition(**p).leader.is_some()).map(|(i, _)| i as u32).collect()
             })
             .clone();
         while !self.pending.is_empty() {
@@ -355,28 +303,20 @@ impl Producer {
                     txn.begin();
                 }
                 // A processor's results all belong to the transaction it is committing.
-                let open = txn.phase == TxnPhase::InTransaction
-                    || (self.processor.is_some() && txn.phase == TxnPhase::Committing);
+                let open = txn.phase == TxnPhase::InTransaction || (self.processor.is_some() && txn.phase == TxnPhase::Committing);
                 if !open {
                     break;
                 }
             }
-            let Some(send) = self.pending.pop_front() else {
-                break;
-            };
+            let Some(send) = self.pending.pop_front() else { break };
             let partition = self.append(&image, topic, &available, send);
             if let Some(txn) = &mut self.txn {
                 txn.on_record(partition);
                 self.sender_dirty = true;
                 let plan = self.txn_plan;
-                if self.processor.is_none()
-                    && txn.records_in_transaction >= u64::from(plan.records_per_transaction.max(1))
-                {
+                if self.processor.is_none() && txn.records_in_transaction >= u64::from(plan.records_per_transaction.max(1)) {
                     let number = txn.committed + txn.aborted + 1;
-                    if plan
-                        .abort_every
-                        .is_some_and(|k| k > 0 && number % u64::from(k) == 0)
-                    {
+                    if plan.abort_every.is_some_and(|k| k > 0 && number % u64::from(k) == 0) {
                         txn.abort(true);
                     } else {
                         txn.commit();
@@ -390,12 +330,7 @@ impl Producer {
     /// one if needed); a commit adds the processor's positions (sendOffsetsToTransaction) and
     /// commits. Returns false while the producer cannot take it yet (its id is not known, or the
     /// previous transaction is still ending): the processor hands it over again later.
-    pub fn accept_handoff(
-        &mut self,
-        now: Tick,
-        handoff: &crate::kafka::consumer::Handoff,
-        out: &mut Outbox,
-    ) -> bool {
+    pub fn accept_handoff(&mut self, now: Tick, handoff: &crate::kafka::consumer::Handoff, out: &mut Outbox) -> bool {
         use crate::kafka::consumer::Handoff;
         match (handoff, &mut self.txn) {
             (Handoff::Results(records), txn) => {
@@ -411,12 +346,7 @@ impl Producer {
                     }
                 }
                 for record in records {
-                    self.pending.push_back(PendingSend {
-                        key: record.key.clone(),
-                        value: record.value.clone(),
-                        partition: None,
-                        created_at: now,
-                    });
+                    self.pending.push_back(PendingSend { key: record.key.clone(), value: record.value.clone(), partition: None, created_at: now });
                 }
                 self.drain_pending();
             }
@@ -453,11 +383,7 @@ impl Producer {
     }
 
     /// `sendOffsetsToTransaction`: the consumer's positions become part of the open transaction.
-    pub fn send_offsets_to_transaction(
-        &mut self,
-        group: Rc<str>,
-        offsets: Vec<(PartitionIndex, u64)>,
-    ) {
+    pub fn send_offsets_to_transaction(&mut self, group: Rc<str>, offsets: Vec<(PartitionIndex, u64)>) {
         if let Some(txn) = &mut self.txn {
             txn.send_offsets(group, offsets);
             self.sender_dirty = true;
@@ -465,74 +391,45 @@ impl Producer {
     }
 
     /// Picks the partition and appends to the accumulator (Kafka's `doSend` and `RecordAccumulator.append`).
-    fn append(
-        &mut self,
-        image: &MetadataImage,
-        topic: TopicIndex,
-        available: &[u32],
-        send: PendingSend,
-    ) -> PartitionIndex {
+    fn append(&mut self, image: &MetadataImage, topic: TopicIndex, available: &[u32], send: PendingSend) -> PartitionIndex {
         let partitions = &image.topics[topic.get()].partitions;
         let count = partitions.len() as u32;
-        let id = RecordId {
-            producer: self.index,
-            sequence: self.next_record,
-        };
+        let id = RecordId { producer: self.index, sequence: self.next_record };
         self.next_record += 1;
         self.stats.records_sent += 1;
         let headers = self.no_headers.clone();
         let explicit = send.partition.filter(|p| *p < count);
-        let keyed = send
-            .key
-            .as_ref()
-            .filter(|_| !self.config.partitioner_ignore_keys);
+        let keyed = send.key.as_ref().filter(|_| !self.config.partitioner_ignore_keys);
         let number = if let Some(p) = explicit {
             p
         } else if self.config.uses_round_robin_partitioner() {
-            let first = self
-                .round_robin
-                .entry(topic)
-                .or_default()
-                .partition(&available, count);
+            let first = self.round_robin.entry(topic).or_default().partition(&available, count);
             // Kafka calls a custom partitioner again when the record would start a new batch
             // (abortOnNewBatch), so round-robin skips a partition at every new batch.
             if self.needs_new_batch(partitions[first as usize], send.created_at.ms(), &send) {
-                self.round_robin
-                    .entry(topic)
-                    .or_default()
-                    .partition(&available, count)
+                self.round_robin.entry(topic).or_default().partition(&available, count)
             } else {
                 first
             }
         } else if let Some(key) = keyed {
             partition_for_key(key.as_bytes(), count)
         } else {
-            self.built_in.entry(topic).or_default().current_partition(
-                &mut self.rng,
-                &available,
-                count,
-            )
+            self.built_in.entry(topic).or_default().current_partition(&mut self.rng, &available, count)
         };
         let partition = partitions[number as usize];
         let timestamp = send.created_at.ms();
         let batch_size = self.config.batch_size;
         if self.accumulator.len() <= partition.get() {
-            self.accumulator
-                .resize_with(partition.get() + 1, VecDeque::new);
+            self.accumulator.resize_with(partition.get() + 1, VecDeque::new);
             self.ever_batched.resize(partition.get() + 1, false);
             self.last_batch_records.resize(partition.get() + 1, 0);
         }
         self.ever_batched[partition.get()] = true;
         let deque = &mut self.accumulator[partition.get()];
         let open = deque.back().filter(|b| b.sealed.is_none() && !b.full);
-        let size_in_open = open.map(|b| {
-            b.builder
-                .next_record_size(timestamp, send.key.as_deref(), &send.value, &headers)
-        });
+        let size_in_open = open.map(|b| b.builder.next_record_size(timestamp, send.key.as_deref(), &send.value, &headers));
         let fits = match (open, size_in_open) {
-            (Some(b), Some(size)) => {
-                b.builder.is_empty() || b.builder.size_bytes() + size <= batch_size
-            }
+            (Some(b), Some(size)) => b.builder.is_empty() || b.builder.size_bytes() + size <= batch_size,
             _ => false,
         };
         if !fits {
@@ -546,10 +443,7 @@ impl Producer {
             }
             // Room for as many records as this partition's last batch held: batches of a steady
             // workload are alike, so the builder rarely grows.
-            let capacity = self
-                .last_batch_records
-                .get(partition.get())
-                .map_or(4, |n| *n as usize + 1);
+            let capacity = self.last_batch_records.get(partition.get()).map_or(4, |n| *n as usize + 1);
             let builder = match self.spare_builders.pop() {
                 Some(spare) => spare.reuse(capacity),
                 None => BatchBuilder::with_capacity(capacity),
@@ -567,19 +461,13 @@ impl Producer {
                 full: false,
             });
         }
-        let last = deque
-            .back_mut()
-            .expect("a batch was just ensured at the back");
+        let last = deque.back_mut().expect("a batch was just ensured at the back");
         let size = match size_in_open {
             Some(size) if fits => size,
-            _ => {
-                last.builder
-                    .next_record_size(timestamp, send.key.as_deref(), &send.value, &headers)
-            }
+            _ => last.builder.next_record_size(timestamp, send.key.as_deref(), &send.value, &headers),
         };
         let before = last.builder.size_bytes();
-        last.builder
-            .push_sized(id, timestamp, send.key.clone(), send.value, headers, size);
+        last.builder.push_sized(id, timestamp, send.key.clone(), send.value, headers, size);
         let appended = last.builder.size_bytes() - if fits { before } else { 0 };
         if last.builder.size_bytes() >= batch_size {
             last.full = true;
@@ -589,34 +477,19 @@ impl Producer {
         // The built-in partitioner switches after batch.size bytes when no batch is incomplete.
         if explicit.is_none() && keyed.is_none() && !self.config.uses_round_robin_partitioner() {
             let enable_switch = deque.back().is_none_or(|b| b.full);
-            self.built_in.entry(topic).or_default().record_appended(
-                appended,
-                enable_switch,
-                batch_size,
-                &mut self.rng,
-                &available,
-                count,
-            );
+            self.built_in.entry(topic).or_default().record_appended(appended, enable_switch, batch_size, &mut self.rng, &available, count);
         }
         partition
     }
 
     /// Would this record start a new batch on `partition`?
-    fn needs_new_batch(
-        &self,
-        partition: PartitionIndex,
-        timestamp: u64,
-        send: &PendingSend,
-    ) -> bool {
+    fn needs_new_batch(&self, partition: PartitionIndex, timestamp: u64, send: &PendingSend) -> bool {
         match self.accumulator.get(partition.get()).and_then(|d| d.back()) {
             None => true,
             Some(b) => {
                 b.sealed.is_some()
                     || b.full
-                    || (!b.builder.is_empty()
-                        && b.builder
-                            .size_with(timestamp, send.key.as_deref(), &send.value, &[])
-                            > self.config.batch_size)
+                    || (!b.builder.is_empty() && b.builder.size_with(timestamp, send.key.as_deref(), &send.value, &[]) > self.config.batch_size)
             }
         }
     }
@@ -634,12 +507,7 @@ impl Producer {
         };
         if self.txn.is_some() {
             self.drive_transaction(now, &image, out);
-            if self.producer_id.is_none()
-                || self
-                    .txn
-                    .as_ref()
-                    .is_some_and(|t| t.phase == TxnPhase::Fenced)
-            {
+            if self.producer_id.is_none() || self.txn.as_ref().is_some_and(|t| t.phase == TxnPhase::Fenced) {
                 return;
             }
         } else if self.config.enable_idempotence && self.producer_id.is_none() {
@@ -705,12 +573,7 @@ impl Producer {
         let mut queue_sizes: SortedMap<TopicIndex, (Vec<u32>, Vec<u32>)> = SortedMap::new();
         // Kafka's batches map has an entry for every partition that ever had a batch (entries are
         // never removed), and only those count.
-        for (index, deque) in self
-            .accumulator
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| self.ever_batched.get(*i).copied().unwrap_or(false))
-        {
+        for (index, deque) in self.accumulator.iter().enumerate().filter(|(i, _)| self.ever_batched.get(*i).copied().unwrap_or(false)) {
             let part = image.partition(PartitionIndex(index as u32));
             if part.leader.is_some() && self.built_in.contains_key(&part.topic) {
                 let sizes = queue_sizes.entry(part.topic).or_default();
@@ -720,22 +583,13 @@ impl Producer {
         }
         for (topic, (sizes, ids)) in queue_sizes {
             if sizes.len() >= image.topics[topic.get()].partitions.len() {
-                self.built_in
-                    .entry(topic)
-                    .or_default()
-                    .set_load_stats(partition_load_stats(&sizes, &ids));
+                self.built_in.entry(topic).or_default().set_load_stats(partition_load_stats(&sizes, &ids));
             }
         }
     }
 
     /// Collects at most one batch per ready partition for `broker`, up to max.request.size, and sends.
-    fn drain_and_send(
-        &mut self,
-        now: Tick,
-        broker: BrokerId,
-        partitions: &[PartitionIndex],
-        out: &mut Outbox,
-    ) {
+    fn drain_and_send(&mut self, now: Tick, broker: BrokerId, partitions: &[PartitionIndex], out: &mut Outbox) {
         let in_flight = self.in_flight_per_broker.get(&broker).copied().unwrap_or(0);
         if in_flight >= self.config.max_in_flight_requests_per_connection {
             return;
@@ -749,19 +603,12 @@ impl Producer {
             let partition = partitions[(start + i) % partitions.len()];
             // With one request in flight, Kafka keeps a partition muted while its batch is out.
             if self.config.max_in_flight_requests_per_connection == 1
-                && self
-                    .in_flight
-                    .values()
-                    .any(|f| f.batches.iter().any(|b| b.partition == partition))
+                && self.in_flight.values().any(|f| f.batches.iter().any(|b| b.partition == partition))
             {
                 continue;
             }
-            let Some(deque) = self.accumulator.get_mut(partition.get()) else {
-                continue;
-            };
-            let Some(first) = deque.front_mut() else {
-                continue;
-            };
+            let Some(deque) = self.accumulator.get_mut(partition.get()) else { continue };
+            let Some(first) = deque.front_mut() else { continue };
             if first.retry_at.is_some_and(|at| at > now) {
                 continue;
             }
@@ -773,9 +620,7 @@ impl Producer {
             if !batches.is_empty() && bytes + first.size_bytes > self.config.max_request_size {
                 break;
             }
-            let Some(mut batch) = deque.pop_front() else {
-                continue;
-            };
+            let Some(mut batch) = deque.pop_front() else { continue };
             if self.config.enable_idempotence && batch.base_sequence.is_none() {
                 let next = self.next_sequence.entry(partition).or_insert(0);
                 batch.base_sequence = Some(*next);
@@ -790,11 +635,7 @@ impl Producer {
             return;
         }
         let stamp = |b: &ProducerBatch, pid: Option<(i64, i16)>| match (pid, b.base_sequence) {
-            (Some((producer_id, producer_epoch)), Some(base_sequence)) => ProducerStamp {
-                producer_id,
-                producer_epoch,
-                base_sequence,
-            },
+            (Some((producer_id, producer_epoch)), Some(base_sequence)) => ProducerStamp { producer_id, producer_epoch, base_sequence },
             _ => ProducerStamp::NONE,
         };
         let request_id = self.request_id();
@@ -821,25 +662,14 @@ impl Producer {
             // Fire and forget: the batch is done the moment it is on the wire.
             for batch in batches {
                 self.buffer_used = self.buffer_used.saturating_sub(u64::from(batch.size_bytes));
-                out.event(EventKind::ProduceSentNoAck {
-                    producer: self.index,
-                    partition: batch.partition,
-                    records: batch.record_count(),
-                });
+                out.event(EventKind::ProduceSentNoAck { producer: self.index, partition: batch.partition, records: batch.record_count() });
             }
             self.drain_pending();
             return;
         }
         *self.in_flight_per_broker.entry(broker).or_default() += 1;
         let deadline = now.plus_ms(self.config.request_timeout_ms);
-        self.in_flight.insert(
-            request_id,
-            InFlight {
-                broker,
-                batches,
-                deadline,
-            },
-        );
+        self.in_flight.insert(request_id, InFlight { broker, batches, deadline });
         if self.timeouts.arm(deadline) {
             out.timer(deadline, self.node(), Timer::ProduceTimeouts);
         }
@@ -854,10 +684,7 @@ impl Producer {
         let timeout = self.config.delivery_timeout_ms;
         let mut expired = Vec::new();
         for deque in &mut self.accumulator {
-            while deque
-                .front()
-                .is_some_and(|b| now.since(b.created_at) >= timeout)
-            {
+            while deque.front().is_some_and(|b| now.since(b.created_at) >= timeout) {
                 if let Some(batch) = deque.pop_front() {
                     expired.push(batch);
                 }
@@ -866,12 +693,7 @@ impl Producer {
         for batch in expired {
             self.fail_batch(batch, KafkaError::DeliveryTimeout, out);
         }
-        self.expiry_check_at = self
-            .accumulator
-            .iter()
-            .filter_map(|d| d.front())
-            .map(|b| b.created_at.plus_ms(timeout))
-            .min();
+        self.expiry_check_at = self.accumulator.iter().filter_map(|d| d.front()).map(|b| b.created_at.plus_ms(timeout)).min();
     }
 
     fn fail_batch(&mut self, batch: ProducerBatch, error: KafkaError, out: &mut Outbox) {
@@ -886,49 +708,25 @@ impl Producer {
             }
         }
         self.stats.records_failed += u64::from(records);
-        self.buffer_used = self
-            .buffer_used
-            .saturating_sub(u64::from(batch.size_bytes.max(batch.builder.size_bytes())));
-        out.event(EventKind::ProduceFailed {
-            producer: self.index,
-            partition: batch.partition,
-            records,
-            error,
-            retrying: false,
-        });
+        self.buffer_used = self.buffer_used.saturating_sub(u64::from(batch.size_bytes.max(batch.builder.size_bytes())));
+        out.event(EventKind::ProduceFailed { producer: self.index, partition: batch.partition, records, error, retrying: false });
         self.drain_pending();
     }
 
     /// Puts a failed batch back for a retry after retry.backoff.ms, in sequence order at the front.
-    fn reenqueue(
-        &mut self,
-        now: Tick,
-        mut batch: ProducerBatch,
-        error: KafkaError,
-        out: &mut Outbox,
-    ) {
+    fn reenqueue(&mut self, now: Tick, mut batch: ProducerBatch, error: KafkaError, out: &mut Outbox) {
         batch.attempts += 1;
         batch.retry_at = Some(now.plus_ms(self.config.retry_backoff_ms));
         self.stats.retries += 1;
         // An older batch is queued again: its delivery deadline may come first.
         self.expiry_check_at = None;
-        out.event(EventKind::ProduceFailed {
-            producer: self.index,
-            partition: batch.partition,
-            records: batch.record_count(),
-            error,
-            retrying: true,
-        });
+        out.event(EventKind::ProduceFailed { producer: self.index, partition: batch.partition, records: batch.record_count(), error, retrying: true });
         if self.accumulator.len() <= batch.partition.get() {
-            self.accumulator
-                .resize_with(batch.partition.get() + 1, VecDeque::new);
+            self.accumulator.resize_with(batch.partition.get() + 1, VecDeque::new);
         }
         let deque = &mut self.accumulator[batch.partition.get()];
         let at = match batch.base_sequence {
-            Some(seq) => deque
-                .iter()
-                .take_while(|b| b.base_sequence.is_some_and(|s| s < seq))
-                .count(),
+            Some(seq) => deque.iter().take_while(|b| b.base_sequence.is_some_and(|s| s < seq)).count(),
             None => 0,
         };
         deque.insert(at, batch);
@@ -944,61 +742,33 @@ impl Producer {
     }
 
     fn on_produce_response(&mut self, now: Tick, response: ProduceResponse, out: &mut Outbox) {
-        let Some(flight) = self.complete_request(response.request_id) else {
-            return;
-        };
+        let Some(flight) = self.complete_request(response.request_id) else { return };
         let mut refresh = false;
         let mut batches = flight.batches;
         for batch in batches.drain(..) {
-            let result = response
-                .results
-                .iter()
-                .find(|r| r.partition == batch.partition)
-                .map_or(Err(KafkaError::NetworkException), |r| r.result);
+            let result = response.results.iter().find(|r| r.partition == batch.partition).map_or(Err(KafkaError::NetworkException), |r| r.result);
             match result {
                 Ok(base_offset) => {
                     let records = batch.record_count();
                     let latency_ms = now.since(batch.created_at);
                     self.stats.records_acked += u64::from(records);
                     // Each record waited from its own send (its timestamp) until this acknowledgement.
-                    self.stats.latency_ms_total += batch.sealed.as_ref().map_or(0, |rs| {
-                        rs.iter()
-                            .map(|r| now.ms().saturating_sub(r.timestamp_ms))
-                            .sum::<u64>()
-                    });
+                    self.stats.latency_ms_total += batch.sealed.as_ref().map_or(0, |rs| rs.iter().map(|r| now.ms().saturating_sub(r.timestamp_ms)).sum::<u64>());
                     self.stats.latency_ms_max = self.stats.latency_ms_max.max(latency_ms);
                     self.buffer_used = self.buffer_used.saturating_sub(u64::from(batch.size_bytes));
-                    let fact = Fact::Acked {
-                        partition: batch.partition,
-                        base_offset,
-                        records: batch.sealed.clone().unwrap_or_else(|| Rc::from([])),
-                    };
-                    out.event_with_fact(
-                        EventKind::ProduceAcked {
-                            producer: self.index,
-                            partition: batch.partition,
-                            base_offset,
-                            records,
-                            latency_ms,
-                        },
-                        fact,
-                    );
+                    let fact = Fact::Acked { partition: batch.partition, base_offset, records: batch.sealed.clone().unwrap_or_else(|| Rc::from([])) };
+                    out.event_with_fact(EventKind::ProduceAcked { producer: self.index, partition: batch.partition, base_offset, records, latency_ms }, fact);
                     if self.spare_builders.len() < SPARES_MAX {
                         self.spare_builders.push(batch.builder);
                     }
                 }
-                Err(KafkaError::InvalidProducerEpoch | KafkaError::ProducerFenced)
-                    if self.txn.is_some() =>
-                {
+                Err(KafkaError::InvalidProducerEpoch | KafkaError::ProducerFenced) if self.txn.is_some() => {
                     // A newer instance (or the coordinator, on a timeout) bumped the epoch.
                     self.fail_batch(batch, KafkaError::ProducerFenced, out);
                     self.fence(out);
                 }
                 Err(error) => {
-                    refresh |= matches!(
-                        error,
-                        KafkaError::NotLeaderOrFollower | KafkaError::UnknownTopicOrPartition
-                    );
+                    refresh |= matches!(error, KafkaError::NotLeaderOrFollower | KafkaError::UnknownTopicOrPartition);
                     self.retry_or_fail(now, batch, error, out);
                 }
             }
@@ -1014,25 +784,12 @@ impl Producer {
         self.run_sender(now, out);
     }
 
-    fn retry_or_fail(
-        &mut self,
-        now: Tick,
-        batch: ProducerBatch,
-        error: KafkaError,
-        out: &mut Outbox,
-    ) {
+    fn retry_or_fail(&mut self, now: Tick, batch: ProducerBatch, error: KafkaError, out: &mut Outbox) {
         let within_delivery = now.since(batch.created_at) < self.config.delivery_timeout_ms;
-        if error.is_retriable_for_produce()
-            && batch.attempts < self.config.retries
-            && within_delivery
-        {
+        if error.is_retriable_for_produce() && batch.attempts < self.config.retries && within_delivery {
             self.reenqueue(now, batch, error, out);
         } else {
-            let error = if within_delivery {
-                error
-            } else {
-                KafkaError::DeliveryTimeout
-            };
+            let error = if within_delivery { error } else { KafkaError::DeliveryTimeout };
             self.fail_batch(batch, error, out);
         }
     }
@@ -1040,9 +797,7 @@ impl Producer {
     /// The request got no answer in request.timeout.ms, or the connection reset: every batch in it
     /// is retried (it may still have been written: that is how duplicates happen without idempotence).
     fn fail_request(&mut self, now: Tick, request_id: u64, error: KafkaError, out: &mut Outbox) {
-        let Some(flight) = self.complete_request(request_id) else {
-            return;
-        };
+        let Some(flight) = self.complete_request(request_id) else { return };
         for batch in flight.batches {
             self.retry_or_fail(now, batch, error, out);
         }
@@ -1053,30 +808,15 @@ impl Producer {
     pub fn handle_message(&mut self, now: Tick, _from: Node, message: Message, out: &mut Outbox) {
         match message {
             Message::ProduceResponse(response) => self.on_produce_response(now, response, out),
-            Message::TxnResponse {
-                request_id,
-                response,
-                ..
-            } => {
+            Message::TxnResponse { request_id, response, .. } => {
                 let result = match *response {
                     TxnResponse::FindCoordinator(r) => r.map(TxnAnswer::Coordinator),
-                    TxnResponse::InitProducerId(r) => {
-                        r.map(|(producer_id, producer_epoch)| TxnAnswer::ProducerId {
-                            producer_id,
-                            producer_epoch,
-                        })
-                    }
-                    TxnResponse::AddPartitions(r)
-                    | TxnResponse::AddOffsets(r)
-                    | TxnResponse::EndTxn(r) => r.map(|()| TxnAnswer::Done),
+                    TxnResponse::InitProducerId(r) => r.map(|(producer_id, producer_epoch)| TxnAnswer::ProducerId { producer_id, producer_epoch }),
+                    TxnResponse::AddPartitions(r) | TxnResponse::AddOffsets(r) | TxnResponse::EndTxn(r) => r.map(|()| TxnAnswer::Done),
                 };
                 self.on_txn_answer(now, request_id, result, out);
             }
-            Message::GroupResponse {
-                request_id,
-                response,
-                ..
-            } => {
+            Message::GroupResponse { request_id, response, .. } => {
                 let result = match *response {
                     GroupResponse::FindCoordinator(r) => r.map(TxnAnswer::Coordinator),
                     GroupResponse::TxnOffsetCommit(r) => r.map(|()| TxnAnswer::Done),
@@ -1087,10 +827,7 @@ impl Producer {
             Message::MetadataResponse { request_id, image } => {
                 if self.metadata_in_flight == Some(request_id) {
                     self.metadata_in_flight = None;
-                    let grew = self
-                        .metadata
-                        .as_ref()
-                        .is_some_and(|m| m.partitions.len() != image.partitions.len());
+                    let grew = self.metadata.as_ref().is_some_and(|m| m.partitions.len() != image.partitions.len());
                     if grew {
                         // New partitions: keyed records may map elsewhere; the sticky choice restarts.
                         for p in self.built_in.values_mut() {
@@ -1103,11 +840,7 @@ impl Producer {
                     self.run_sender(now, out);
                 }
             }
-            Message::InitProducerIdResponse {
-                request_id,
-                producer_id,
-                producer_epoch,
-            } => {
+            Message::InitProducerIdResponse { request_id, producer_id, producer_epoch } => {
                 if self.init_pid_in_flight == Some(request_id) {
                     self.init_pid_in_flight = None;
                     self.producer_id = Some((producer_id, producer_epoch));
@@ -1118,24 +851,12 @@ impl Producer {
                 if self.metadata_in_flight == Some(request_id) {
                     self.metadata_in_flight = None;
                     self.metadata_cursor += 1;
-                    out.timer(
-                        now.plus_ms(self.config.retry_backoff_ms),
-                        self.node(),
-                        Timer::MetadataRetry,
-                    );
+                    out.timer(now.plus_ms(self.config.retry_backoff_ms), self.node(), Timer::MetadataRetry);
                 } else if self.init_pid_in_flight == Some(request_id) {
                     self.init_pid_in_flight = None;
                     self.metadata_cursor += 1;
-                    out.timer(
-                        now.plus_ms(self.config.retry_backoff_ms),
-                        self.node(),
-                        Timer::SenderWake,
-                    );
-                } else if self
-                    .txn
-                    .as_ref()
-                    .is_some_and(|t| t.in_flight.as_ref().is_some_and(|f| f.0 == request_id))
-                {
+                    out.timer(now.plus_ms(self.config.retry_backoff_ms), self.node(), Timer::SenderWake);
+                } else if self.txn.as_ref().is_some_and(|t| t.in_flight.as_ref().is_some_and(|f| f.0 == request_id)) {
                     self.metadata_cursor += 1;
                     self.on_txn_answer(now, request_id, Err(KafkaError::NetworkException), out);
                 } else {
@@ -1163,12 +884,7 @@ impl Producer {
             }
             Timer::ProduceTimeouts => {
                 if self.timeouts.fire(now) {
-                    let expired: Vec<u64> = self
-                        .in_flight
-                        .iter()
-                        .filter(|(_, f)| f.deadline <= now)
-                        .map(|(id, _)| *id)
-                        .collect();
+                    let expired: Vec<u64> = self.in_flight.iter().filter(|(_, f)| f.deadline <= now).map(|(id, _)| *id).collect();
                     for request_id in expired {
                         self.fail_request(now, request_id, KafkaError::RequestTimedOut, out);
                     }
@@ -1180,16 +896,10 @@ impl Producer {
                 }
             }
             Timer::RequestTimeout { request_id } => {
-                if self
-                    .txn
-                    .as_ref()
-                    .is_some_and(|t| t.in_flight.as_ref().is_some_and(|f| f.0 == request_id))
-                {
+                if self.txn.as_ref().is_some_and(|t| t.in_flight.as_ref().is_some_and(|f| f.0 == request_id)) {
                     self.metadata_cursor += 1;
                     self.on_txn_answer(now, request_id, Err(KafkaError::RequestTimedOut), out);
-                } else if self.metadata_in_flight == Some(request_id)
-                    || self.init_pid_in_flight == Some(request_id)
-                {
+                } else if self.metadata_in_flight == Some(request_id) || self.init_pid_in_flight == Some(request_id) {
                     self.metadata_in_flight = None;
                     self.init_pid_in_flight = None;
                     self.metadata_cursor += 1;
@@ -1200,11 +910,7 @@ impl Producer {
             // metadata.max.age.ms: even with nothing wrong, metadata is refreshed (new partitions,
             // moved leaders).
             Timer::MetadataRefresh => {
-                out.timer(
-                    now.plus_ms(self.config.metadata_max_age_ms),
-                    self.node(),
-                    Timer::MetadataRefresh,
-                );
+                out.timer(now.plus_ms(self.config.metadata_max_age_ms), self.node(), Timer::MetadataRefresh);
                 self.refresh_metadata(now, out);
             }
             _ => {}
@@ -1219,16 +925,9 @@ impl Producer {
             let due = workload.due(now);
             let partition = workload.spec.partition;
             for _ in 0..due {
-                let Some(workload) = &mut self.workload else {
-                    break;
-                };
+                let Some(workload) = &mut self.workload else { break };
                 let (key, value) = workload.next_record();
-                self.pending.push_back(PendingSend {
-                    key,
-                    value,
-                    partition,
-                    created_at: now,
-                });
+                self.pending.push_back(PendingSend { key, value, partition, created_at: now });
             }
             self.drain_pending();
             // Records joining a batch that is neither full nor due change nothing the sender sees.
@@ -1243,15 +942,9 @@ impl Producer {
         if !self.running {
             return;
         }
-        let Some(at) = self.workload.as_ref().and_then(|w| w.next_due(now)) else {
-            return;
-        };
+        let Some(at) = self.workload.as_ref().and_then(|w| w.next_due(now)) else { return };
         // The application is blocked while buffer.memory is full: it tries again a little later.
-        let at = if self.buffer_used >= self.config.buffer_memory {
-            at.max(now.plus_ms(1))
-        } else {
-            at
-        };
+        let at = if self.buffer_used >= self.config.buffer_memory { at.max(now.plus_ms(1)) } else { at };
         if self.generate_at.is_none_or(|t| at < t) {
             self.generate_at = Some(at);
             out.timer(at, self.node(), Timer::Generate);
@@ -1299,44 +992,23 @@ impl Producer {
         let broker = known[self.metadata_cursor % known.len()];
         let request_id = self.request_id();
         self.metadata_in_flight = Some(request_id);
-        out.send(
-            self.node(),
-            Node::Broker(broker),
-            Message::MetadataRequest { request_id },
-        );
-        out.timer(
-            now.plus_ms(self.config.request_timeout_ms),
-            self.node(),
-            Timer::RequestTimeout { request_id },
-        );
+        out.send(self.node(), Node::Broker(broker), Message::MetadataRequest { request_id });
+        out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::RequestTimeout { request_id });
     }
 
     fn init_producer_id(&mut self, now: Tick, image: &MetadataImage, out: &mut Outbox) {
         if self.init_pid_in_flight.is_some() {
             return;
         }
-        let live: Vec<BrokerId> = image
-            .brokers
-            .iter()
-            .filter(|(_, b)| !b.fenced)
-            .map(|(id, _)| *id)
-            .collect();
+        let live: Vec<BrokerId> = image.brokers.iter().filter(|(_, b)| !b.fenced).map(|(id, _)| *id).collect();
         if live.is_empty() {
             return;
         }
         let broker = live[self.metadata_cursor % live.len()];
         let request_id = self.request_id();
         self.init_pid_in_flight = Some(request_id);
-        out.send(
-            self.node(),
-            Node::Broker(broker),
-            Message::InitProducerId { request_id },
-        );
-        out.timer(
-            now.plus_ms(self.config.request_timeout_ms),
-            self.node(),
-            Timer::RequestTimeout { request_id },
-        );
+        out.send(self.node(), Node::Broker(broker), Message::InitProducerId { request_id });
+        out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::RequestTimeout { request_id });
     }
 
     /// Sends the transaction manager's next request, if it has one (one at a time, like Kafka's).
@@ -1349,11 +1021,7 @@ impl Producer {
         let Some(txn) = &self.txn else { return };
         if txn.drops_unsent() {
             // abortTransaction: what was not sent yet never will be.
-            let dropped: Vec<ProducerBatch> = self
-                .accumulator
-                .iter_mut()
-                .flat_map(|d| d.drain(..))
-                .collect();
+            let dropped: Vec<ProducerBatch> = self.accumulator.iter_mut().flat_map(|d| d.drain(..)).collect();
             for batch in dropped {
                 self.fail_batch(batch, KafkaError::TransactionAborted, out);
             }
@@ -1361,88 +1029,32 @@ impl Producer {
         let in_flight_produce = !self.in_flight.is_empty();
         // A processor's pending results are part of the transaction; a plan's are the next one's.
         let pending_in_transaction = self.processor.is_some() && !self.pending.is_empty();
-        let unfinished = in_flight_produce
-            || pending_in_transaction
-            || self.accumulator.iter().any(|d| !d.is_empty());
+        let unfinished = in_flight_produce || pending_in_transaction || self.accumulator.iter().any(|d| !d.is_empty());
         let Some(txn) = &mut self.txn else { return };
         if let Some(at) = txn.retry_at.filter(|at| *at > now) {
             self.schedule_wake(at, out);
             return;
         }
-        let Some(call) = txn.next_call(now, unfinished, in_flight_produce) else {
-            return;
-        };
+        let Some(call) = txn.next_call(now, unfinished, in_flight_produce) else { return };
         let transactional_id = txn.transactional_id.clone();
         let (producer_id, producer_epoch) = self.producer_id.unwrap_or((-1, -1));
-        let live: Vec<BrokerId> = image
-            .brokers
-            .iter()
-            .filter(|(_, b)| !b.fenced)
-            .map(|(id, _)| *id)
-            .collect();
+        let live: Vec<BrokerId> = image.brokers.iter().filter(|(_, b)| !b.fenced).map(|(id, _)| *id).collect();
         let any_broker = (!live.is_empty()).then(|| live[self.metadata_cursor % live.len()]);
         let coordinator = txn.coordinator;
         let request_id = self.request_id();
-        let txn_message = |request: TxnRequest| Message::Txn {
-            request_id,
-            transactional_id: transactional_id.clone(),
-            request: Box::new(request),
-        };
+        let txn_message = |request: TxnRequest| Message::Txn { request_id, transactional_id: transactional_id.clone(), request: Box::new(request) };
         let (to, message) = match &call {
             TxnCall::FindCoordinator => (any_broker, txn_message(TxnRequest::FindCoordinator)),
-            TxnCall::InitProducerId => (
-                coordinator,
-                txn_message(TxnRequest::InitProducerId {
-                    timeout_ms: self.config.transaction_timeout_ms,
-                }),
-            ),
-            TxnCall::AddPartitions(partitions) => (
-                coordinator,
-                txn_message(TxnRequest::AddPartitions {
-                    producer_id,
-                    producer_epoch,
-                    partitions: partitions.clone(),
-                }),
-            ),
-            TxnCall::AddOffsets { group } => (
-                coordinator,
-                txn_message(TxnRequest::AddOffsets {
-                    producer_id,
-                    producer_epoch,
-                    group: group.clone(),
-                }),
-            ),
-            TxnCall::EndTxn { commit } => (
-                coordinator,
-                txn_message(TxnRequest::EndTxn {
-                    producer_id,
-                    producer_epoch,
-                    commit: *commit,
-                }),
-            ),
-            TxnCall::FindGroupCoordinator { group } => (
-                any_broker,
-                Message::Group {
-                    request_id,
-                    group: group.clone(),
-                    request: Box::new(GroupRequest::FindCoordinator),
-                },
-            ),
-            TxnCall::TxnOffsetCommit {
-                group,
-                coordinator,
-                offsets,
-            } => (
+            TxnCall::InitProducerId => (coordinator, txn_message(TxnRequest::InitProducerId { timeout_ms: self.config.transaction_timeout_ms })),
+            TxnCall::AddPartitions(partitions) => (coordinator, txn_message(TxnRequest::AddPartitions { producer_id, producer_epoch, partitions: partitions.clone() })),
+            TxnCall::AddOffsets { group } => (coordinator, txn_message(TxnRequest::AddOffsets { producer_id, producer_epoch, group: group.clone() })),
+            TxnCall::EndTxn { commit } => (coordinator, txn_message(TxnRequest::EndTxn { producer_id, producer_epoch, commit: *commit })),
+            TxnCall::FindGroupCoordinator { group } => {
+                (any_broker, Message::Group { request_id, group: group.clone(), request: Box::new(GroupRequest::FindCoordinator) })
+            }
+            TxnCall::TxnOffsetCommit { group, coordinator, offsets } => (
                 Some(*coordinator),
-                Message::Group {
-                    request_id,
-                    group: group.clone(),
-                    request: Box::new(GroupRequest::TxnOffsetCommit {
-                        producer_id,
-                        producer_epoch,
-                        offsets: offsets.clone(),
-                    }),
-                },
+                Message::Group { request_id, group: group.clone(), request: Box::new(GroupRequest::TxnOffsetCommit { producer_id, producer_epoch, offsets: offsets.clone() }) },
             ),
         };
         let Some(to) = to else { return };
@@ -1454,24 +1066,13 @@ impl Producer {
     }
 
     /// A coordinator answered the transaction manager (or the request failed).
-    fn on_txn_answer(
-        &mut self,
-        now: Tick,
-        request_id: u64,
-        result: Result<TxnAnswer, KafkaError>,
-        out: &mut Outbox,
-    ) {
+    fn on_txn_answer(&mut self, now: Tick, request_id: u64, result: Result<TxnAnswer, KafkaError>, out: &mut Outbox) {
         let backoff = self.config.retry_backoff_ms;
         let Some(txn) = &mut self.txn else { return };
-        let Some((_, call, _)) = txn.in_flight.take_if(|f| f.0 == request_id) else {
-            return;
-        };
+        let Some((_, call, _)) = txn.in_flight.take_if(|f| f.0 == request_id) else { return };
         match txn.on_answer(now, &call, result, backoff) {
             TxnOutcome::Continue => {}
-            TxnOutcome::Initialized {
-                producer_id,
-                producer_epoch,
-            } => {
+            TxnOutcome::Initialized { producer_id, producer_epoch } => {
                 self.producer_id = Some((producer_id, producer_epoch));
                 self.next_sequence.clear();
             }
@@ -1492,15 +1093,8 @@ impl Producer {
             return;
         }
         let epoch = self.producer_id.map_or(-1, |p| p.1);
-        out.event(EventKind::ProducerFenced {
-            producer: self.index,
-            producer_epoch: epoch,
-        });
-        let queued: Vec<ProducerBatch> = self
-            .accumulator
-            .iter_mut()
-            .flat_map(|d| d.drain(..))
-            .collect();
+        out.event(EventKind::ProducerFenced { producer: self.index, producer_epoch: epoch });
+        let queued: Vec<ProducerBatch> = self.accumulator.iter_mut().flat_map(|d| d.drain(..)).collect();
         for batch in queued {
             self.fail_batch(batch, KafkaError::ProducerFenced, out);
         }

@@ -38,21 +38,11 @@ pub enum TxnCall {
     FindCoordinator,
     InitProducerId,
     AddPartitions(Vec<PartitionIndex>),
-    AddOffsets {
-        group: Rc<str>,
-    },
+    AddOffsets { group: Rc<str> },
     /// Where is the group's coordinator (for TxnOffsetCommit)?
-    FindGroupCoordinator {
-        group: Rc<str>,
-    },
-    TxnOffsetCommit {
-        group: Rc<str>,
-        coordinator: BrokerId,
-        offsets: Vec<(PartitionIndex, u64)>,
-    },
-    EndTxn {
-        commit: bool,
-    },
+    FindGroupCoordinator { group: Rc<str> },
+    TxnOffsetCommit { group: Rc<str>, coordinator: BrokerId, offsets: Vec<(PartitionIndex, u64)> },
+    EndTxn { commit: bool },
 }
 
 /// Offsets handed to `sendOffsetsToTransaction`.
@@ -97,10 +87,7 @@ pub struct TransactionManager {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TxnAnswer {
     Coordinator(BrokerId),
-    ProducerId {
-        producer_id: i64,
-        producer_epoch: i16,
-    },
+    ProducerId { producer_id: i64, producer_epoch: i16 },
     Done,
 }
 
@@ -110,10 +97,7 @@ pub enum TxnOutcome {
     /// Nothing for the producer to do beyond sending the next call.
     Continue,
     /// The producer has its id and epoch.
-    Initialized {
-        producer_id: i64,
-        producer_epoch: i16,
-    },
+    Initialized { producer_id: i64, producer_epoch: i16 },
     /// The transaction ended; `committed` says how.
     Ended { committed: bool },
     /// This instance was fenced.
@@ -160,8 +144,7 @@ impl TransactionManager {
 
     /// May a batch for `partition` be sent now? Only once the partition is part of the transaction.
     pub fn may_send(&self, partition: PartitionIndex) -> bool {
-        let sending = matches!(self.phase, TxnPhase::InTransaction | TxnPhase::Committing)
-            || (self.phase == TxnPhase::Aborting && self.flush_before_abort);
+        let sending = matches!(self.phase, TxnPhase::InTransaction | TxnPhase::Committing) || (self.phase == TxnPhase::Aborting && self.flush_before_abort);
         sending && self.added.contains(&partition)
     }
 
@@ -191,26 +174,14 @@ impl TransactionManager {
                 pending.offsets.extend(offsets);
                 pending.written = false;
             }
-            _ => {
-                self.offsets = Some(PendingOffsets {
-                    group,
-                    offsets: offsets.into_iter().collect(),
-                    added: false,
-                    group_coordinator: None,
-                    written: false,
-                })
-            }
+            _ => self.offsets = Some(PendingOffsets { group, offsets: offsets.into_iter().collect(), added: false, group_coordinator: None, written: false }),
         }
     }
 
     /// `commitTransaction` (or abort, when a send in the transaction failed).
     pub fn commit(&mut self) {
         if self.phase == TxnPhase::InTransaction {
-            self.phase = if self.abort_only {
-                TxnPhase::Aborting
-            } else {
-                TxnPhase::Committing
-            };
+            self.phase = if self.abort_only { TxnPhase::Aborting } else { TxnPhase::Committing };
         }
     }
 
@@ -230,24 +201,14 @@ impl TransactionManager {
 
     /// The next request to send, given whether the producer still has batches of the transaction
     /// queued or in flight (`unfinished`) and requests in flight (`in_flight_produce`).
-    pub fn next_call(
-        &self,
-        now: Tick,
-        unfinished: bool,
-        in_flight_produce: bool,
-    ) -> Option<TxnCall> {
-        if self.in_flight.is_some()
-            || self.retry_at.is_some_and(|at| at > now)
-            || self.phase == TxnPhase::Fenced
-        {
+    pub fn next_call(&self, now: Tick, unfinished: bool, in_flight_produce: bool) -> Option<TxnCall> {
+        if self.in_flight.is_some() || self.retry_at.is_some_and(|at| at > now) || self.phase == TxnPhase::Fenced {
             return None;
         }
         let flushing_abort = self.phase == TxnPhase::Aborting && self.flush_before_abort;
         let needs_coordinator = match self.phase {
             TxnPhase::Uninitialized => true,
-            TxnPhase::InTransaction | TxnPhase::Committing => {
-                !self.to_add.is_empty() || self.offsets.as_ref().is_some_and(|o| !o.added)
-            }
+            TxnPhase::InTransaction | TxnPhase::Committing => !self.to_add.is_empty() || self.offsets.as_ref().is_some_and(|o| !o.added),
             TxnPhase::Aborting => true,
             _ => false,
         };
@@ -258,21 +219,15 @@ impl TransactionManager {
             TxnPhase::Uninitialized => Some(TxnCall::InitProducerId),
             TxnPhase::InTransaction | TxnPhase::Committing => {
                 if !self.to_add.is_empty() {
-                    return Some(TxnCall::AddPartitions(
-                        self.to_add.iter().copied().collect(),
-                    ));
+                    return Some(TxnCall::AddPartitions(self.to_add.iter().copied().collect()));
                 }
                 if let Some(pending) = &self.offsets {
                     if !pending.added {
-                        return Some(TxnCall::AddOffsets {
-                            group: pending.group.clone(),
-                        });
+                        return Some(TxnCall::AddOffsets { group: pending.group.clone() });
                     }
                     if !pending.written {
                         return Some(match pending.group_coordinator {
-                            None => TxnCall::FindGroupCoordinator {
-                                group: pending.group.clone(),
-                            },
+                            None => TxnCall::FindGroupCoordinator { group: pending.group.clone() },
                             Some(coordinator) => TxnCall::TxnOffsetCommit {
                                 group: pending.group.clone(),
                                 coordinator,
@@ -282,15 +237,12 @@ impl TransactionManager {
                     }
                 }
                 // commitTransaction flushes first: every batch acknowledged, then EndTxn.
-                (self.phase == TxnPhase::Committing && !unfinished)
-                    .then_some(TxnCall::EndTxn { commit: true })
+                (self.phase == TxnPhase::Committing && !unfinished).then_some(TxnCall::EndTxn { commit: true })
             }
             // Flushing first: partitions still join, and every batch is answered before EndTxn.
             TxnPhase::Aborting if flushing_abort => {
                 if !self.to_add.is_empty() {
-                    return Some(TxnCall::AddPartitions(
-                        self.to_add.iter().copied().collect(),
-                    ));
+                    return Some(TxnCall::AddPartitions(self.to_add.iter().copied().collect()));
                 }
                 (!unfinished).then_some(TxnCall::EndTxn { commit: false })
             }
@@ -301,13 +253,7 @@ impl TransactionManager {
     }
 
     /// The answer to the call in flight (or its failure: `Err` with the error the connection gave).
-    pub fn on_answer(
-        &mut self,
-        now: Tick,
-        call: &TxnCall,
-        result: Result<TxnAnswer, KafkaError>,
-        retry_backoff_ms: u64,
-    ) -> TxnOutcome {
+    pub fn on_answer(&mut self, now: Tick, call: &TxnCall, result: Result<TxnAnswer, KafkaError>, retry_backoff_ms: u64) -> TxnOutcome {
         self.in_flight = None;
         let error = match result {
             Ok(answer) => {
@@ -321,15 +267,9 @@ impl TransactionManager {
                         TxnOutcome::Continue
                     }
                     TxnCall::InitProducerId => match answer {
-                        TxnAnswer::ProducerId {
-                            producer_id,
-                            producer_epoch,
-                        } => {
+                        TxnAnswer::ProducerId { producer_id, producer_epoch } => {
                             self.phase = TxnPhase::Ready;
-                            TxnOutcome::Initialized {
-                                producer_id,
-                                producer_epoch,
-                            }
+                            TxnOutcome::Initialized { producer_id, producer_epoch }
                         }
                         _ => TxnOutcome::Continue,
                     },
@@ -371,10 +311,7 @@ impl TransactionManager {
                 self.phase = TxnPhase::Fenced;
                 TxnOutcome::Fenced
             }
-            KafkaError::NotCoordinator
-            | KafkaError::CoordinatorNotAvailable
-            | KafkaError::NetworkException
-            | KafkaError::RequestTimedOut => {
+            KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable | KafkaError::NetworkException | KafkaError::RequestTimedOut => {
                 // Look for the coordinator again.
                 match call {
                     TxnCall::TxnOffsetCommit { .. } | TxnCall::FindGroupCoordinator { .. } => {
@@ -427,10 +364,7 @@ mod tests {
         let mut t = ready();
         assert!(t.begin());
         t.on_record(PartitionIndex(3));
-        assert!(
-            !t.may_send(PartitionIndex(3)),
-            "not yet part of the transaction"
-        );
+        assert!(!t.may_send(PartitionIndex(3)), "not yet part of the transaction");
         let call = t.next_call(Tick(0), true, false).unwrap();
         assert_eq!(call, TxnCall::AddPartitions(vec![PartitionIndex(3)]));
         t.in_flight = Some((1, call.clone(), Tick(30_000)));
@@ -446,15 +380,8 @@ mod tests {
         t.to_add.clear();
         t.added.insert(PartitionIndex(0));
         t.commit();
-        assert_eq!(
-            t.next_call(Tick(0), true, true),
-            None,
-            "a batch is still unacknowledged"
-        );
-        assert_eq!(
-            t.next_call(Tick(0), false, false),
-            Some(TxnCall::EndTxn { commit: true })
-        );
+        assert_eq!(t.next_call(Tick(0), true, true), None, "a batch is still unacknowledged");
+        assert_eq!(t.next_call(Tick(0), false, false), Some(TxnCall::EndTxn { commit: true }));
     }
 
     #[test]
@@ -463,30 +390,13 @@ mod tests {
         t.begin();
         t.send_offsets(Rc::from("g"), vec![(PartitionIndex(0), 42)]);
         let add = t.next_call(Tick(0), false, false).unwrap();
-        assert_eq!(
-            add,
-            TxnCall::AddOffsets {
-                group: Rc::from("g")
-            }
-        );
+        assert_eq!(add, TxnCall::AddOffsets { group: Rc::from("g") });
         t.on_answer(Tick(1), &add, Ok(TxnAnswer::Done), 100);
         let find = t.next_call(Tick(1), false, false).unwrap();
-        assert_eq!(
-            find,
-            TxnCall::FindGroupCoordinator {
-                group: Rc::from("g")
-            }
-        );
+        assert_eq!(find, TxnCall::FindGroupCoordinator { group: Rc::from("g") });
         t.on_answer(Tick(2), &find, Ok(TxnAnswer::Coordinator(BrokerId(2))), 100);
         let write = t.next_call(Tick(2), false, false).unwrap();
-        assert_eq!(
-            write,
-            TxnCall::TxnOffsetCommit {
-                group: Rc::from("g"),
-                coordinator: BrokerId(2),
-                offsets: vec![(PartitionIndex(0), 42)]
-            }
-        );
+        assert_eq!(write, TxnCall::TxnOffsetCommit { group: Rc::from("g"), coordinator: BrokerId(2), offsets: vec![(PartitionIndex(0), 42)] });
     }
 
     #[test]
@@ -495,10 +405,7 @@ mod tests {
         t.begin();
         t.commit();
         let end = TxnCall::EndTxn { commit: true };
-        assert_eq!(
-            t.on_answer(Tick(0), &end, Err(KafkaError::ProducerFenced), 100),
-            TxnOutcome::Fenced
-        );
+        assert_eq!(t.on_answer(Tick(0), &end, Err(KafkaError::ProducerFenced), 100), TxnOutcome::Fenced);
         assert_eq!(t.next_call(Tick(1_000), false, false), None);
     }
 
@@ -509,9 +416,6 @@ mod tests {
         t.abort_only = true;
         t.commit();
         assert_eq!(t.phase, TxnPhase::Aborting);
-        assert_eq!(
-            t.next_call(Tick(0), true, false),
-            Some(TxnCall::EndTxn { commit: false })
-        );
+        assert_eq!(t.next_call(Tick(0), true, false), Some(TxnCall::EndTxn { commit: false }));
     }
 }

@@ -25,26 +25,16 @@ impl WorkloadState {
     pub fn new(spec: Workload, rng: Rng) -> WorkloadState {
         let keys: Vec<Rc<str>> = match &spec.keys {
             KeyPattern::None => Vec::new(),
-            KeyPattern::Cycle { prefix, count }
-            | KeyPattern::Random { prefix, count }
-            | KeyPattern::Hot { prefix, count, .. } => (0..*count)
-                .map(|i| Rc::from(format!("{prefix}{i}")))
-                .collect(),
+            KeyPattern::Cycle { prefix, count } | KeyPattern::Random { prefix, count } | KeyPattern::Hot { prefix, count, .. } => {
+                (0..*count).map(|i| Rc::from(format!("{prefix}{i}"))).collect()
+            }
             KeyPattern::List { keys } => keys.iter().map(|k| Rc::from(k.as_str())).collect(),
         };
         let values = match &spec.values {
             ValuePattern::List { values } => values.iter().map(|v| Rc::from(v.as_str())).collect(),
             _ => Vec::new(),
         };
-        WorkloadState {
-            epoch_start: Tick(spec.start_ms),
-            generated_before_epoch: 0,
-            generated: 0,
-            spec,
-            keys,
-            values,
-            rng,
-        }
+        WorkloadState { epoch_start: Tick(spec.start_ms), generated_before_epoch: 0, generated: 0, spec, keys, values, rng }
     }
 
     /// Changes the rate from `now` on.
@@ -81,9 +71,7 @@ impl WorkloadState {
         }
         let index_in_epoch = self.generated - self.generated_before_epoch;
         let rate = u64::from(self.spec.rate_per_sec);
-        let at = self
-            .epoch_start
-            .plus_ms((index_in_epoch * 1000).div_ceil(rate));
+        let at = self.epoch_start.plus_ms((index_in_epoch * 1000).div_ceil(rate));
         if self.spec.stop_ms.is_some_and(|s| at.ms() >= s) {
             return None;
         }
@@ -96,19 +84,12 @@ impl WorkloadState {
         self.generated += 1;
         let key = match &self.spec.keys {
             KeyPattern::None => None,
-            KeyPattern::Cycle { .. } | KeyPattern::List { .. } => self
-                .keys
-                .get((n % self.keys.len().max(1) as u64) as usize)
-                .cloned(),
+            KeyPattern::Cycle { .. } | KeyPattern::List { .. } => self.keys.get((n % self.keys.len().max(1) as u64) as usize).cloned(),
             KeyPattern::Random { .. } => {
                 let i = self.rng.below(self.keys.len() as u64) as usize;
                 self.keys.get(i).cloned()
             }
-            KeyPattern::Hot {
-                hot_key,
-                hot_percent,
-                ..
-            } => {
+            KeyPattern::Hot { hot_key, hot_percent, .. } => {
                 if self.rng.below(100) < u64::from(*hot_percent) {
                     Some(Rc::from(hot_key.as_str()))
                 } else {
@@ -119,14 +100,8 @@ impl WorkloadState {
         };
         let value = match &self.spec.values {
             ValuePattern::Bytes { size } => Value::Opaque(*size),
-            ValuePattern::List { .. } => self
-                .values
-                .get((n % self.values.len().max(1) as u64) as usize)
-                .cloned()
-                .map_or(Value::Null, Value::Text),
-            ValuePattern::Numbered { prefix } => {
-                Value::Text(Rc::from(format!("{prefix}{}", n + 1)))
-            }
+            ValuePattern::List { .. } => self.values.get((n % self.values.len().max(1) as u64) as usize).cloned().map_or(Value::Null, Value::Text),
+            ValuePattern::Numbered { prefix } => Value::Text(Rc::from(format!("{prefix}{}", n + 1))),
         };
         (key, value)
     }
@@ -137,13 +112,7 @@ mod tests {
     use super::*;
 
     fn workload(rate_per_sec: u32) -> WorkloadState {
-        WorkloadState::new(
-            Workload {
-                rate_per_sec,
-                ..Workload::default()
-            },
-            Rng::new(1),
-        )
+        WorkloadState::new(Workload { rate_per_sec, ..Workload::default() }, Rng::new(1))
     }
 
     #[test]
@@ -164,11 +133,7 @@ mod tests {
         for _ in 0..6 {
             fast.next_record();
         }
-        assert_eq!(
-            fast.next_due(Tick(0)),
-            Some(Tick(2)),
-            "5 records per ms: the 7th is due at 2 ms"
-        );
+        assert_eq!(fast.next_due(Tick(0)), Some(Tick(2)), "5 records per ms: the 7th is due at 2 ms");
     }
 
     #[test]
@@ -185,17 +150,9 @@ mod tests {
 
     #[test]
     fn cycling_keys_repeat_in_order() {
-        let spec = Workload {
-            keys: KeyPattern::Cycle {
-                prefix: "order-".into(),
-                count: 2,
-            },
-            ..Workload::default()
-        };
+        let spec = Workload { keys: KeyPattern::Cycle { prefix: "order-".into(), count: 2 }, ..Workload::default() };
         let mut w = WorkloadState::new(spec, Rng::new(1));
-        let keys: Vec<String> = (0..3)
-            .map(|_| w.next_record().0.unwrap().to_string())
-            .collect();
+        let keys: Vec<String> = (0..3).map(|_| w.next_record().0.unwrap().to_string()).collect();
         assert_eq!(keys, ["order-0", "order-1", "order-0"]);
     }
 }

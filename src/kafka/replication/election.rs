@@ -47,12 +47,7 @@ pub mod zk {
 
     impl LeaderAndIsr {
         /// A new leader always means a new leader epoch, even when the same broker is re-elected.
-        fn with_leader(
-            &self,
-            leader: BrokerId,
-            isr: Vec<BrokerId>,
-            recovery: LeaderRecoveryState,
-        ) -> LeaderAndIsr {
+        fn with_leader(&self, leader: BrokerId, isr: Vec<BrokerId>, recovery: LeaderRecoveryState) -> LeaderAndIsr {
             LeaderAndIsr {
                 leader: Some(leader),
                 leader_epoch: self.leader_epoch + 1,
@@ -71,15 +66,8 @@ pub mod zk {
         live: &SortedSet<BrokerId>,
         unclean_leader_election_enabled: bool,
     ) -> Option<BrokerId> {
-        let clean = assignment
-            .iter()
-            .find(|id| live.contains(id) && isr.contains(id));
-        let unclean = || {
-            assignment
-                .iter()
-                .find(|id| live.contains(id))
-                .filter(|_| unclean_leader_election_enabled)
-        };
+        let clean = assignment.iter().find(|id| live.contains(id) && isr.contains(id));
+        let unclean = || assignment.iter().find(|id| live.contains(id)).filter(|_| unclean_leader_election_enabled);
         clean.or_else(unclean).copied()
     }
 
@@ -90,10 +78,7 @@ pub mod zk {
         isr: &[BrokerId],
         live: &SortedSet<BrokerId>,
     ) -> Option<BrokerId> {
-        reassignment
-            .iter()
-            .find(|id| live.contains(id) && isr.contains(id))
-            .copied()
+        reassignment.iter().find(|id| live.contains(id) && isr.contains(id)).copied()
     }
 
     /// Preferred leader election: only the head of the assignment, and only if it is alive and in the
@@ -103,10 +88,7 @@ pub mod zk {
         isr: &[BrokerId],
         live: &SortedSet<BrokerId>,
     ) -> Option<BrokerId> {
-        assignment
-            .first()
-            .filter(|id| live.contains(id) && isr.contains(id))
-            .copied()
+        assignment.first().filter(|id| live.contains(id) && isr.contains(id)).copied()
     }
 
     /// The leader when brokers shut down politely: the first replica that is alive, in the ISR and not
@@ -117,10 +99,7 @@ pub mod zk {
         live: &SortedSet<BrokerId>,
         shutting_down: &SortedSet<BrokerId>,
     ) -> Option<BrokerId> {
-        assignment
-            .iter()
-            .find(|id| live.contains(id) && isr.contains(id) && !shutting_down.contains(id))
-            .copied()
+        assignment.iter().find(|id| live.contains(id) && isr.contains(id) && !shutting_down.contains(id)).copied()
     }
 
     /// The whole state change for an offline partition (`Election.leaderForOffline`). `None` means no
@@ -135,31 +114,14 @@ pub mod zk {
         unclean_leader_election_enabled: bool,
         leader_recovery_supported: bool,
     ) -> Option<LeaderAndIsr> {
-        let live_replicas: SortedSet<BrokerId> = assignment
-            .iter()
-            .filter(|id| live.contains(id))
-            .copied()
-            .collect();
-        let leader = offline_partition_leader(
-            assignment,
-            &state.isr,
-            &live_replicas,
-            unclean_leader_election_enabled,
-        )?;
+        let live_replicas: SortedSet<BrokerId> = assignment.iter().filter(|id| live.contains(id)).copied().collect();
+        let leader = offline_partition_leader(assignment, &state.isr, &live_replicas, unclean_leader_election_enabled)?;
         if state.isr.contains(&leader) {
-            let isr = state
-                .isr
-                .iter()
-                .filter(|id| live.contains(id))
-                .copied()
-                .collect();
+            let isr = state.isr.iter().filter(|id| live.contains(id)).copied().collect();
             Some(state.with_leader(leader, isr, state.leader_recovery_state))
         } else {
-            let recovery = if leader_recovery_supported {
-                LeaderRecoveryState::Recovering
-            } else {
-                state.leader_recovery_state
-            };
+            let recovery =
+                if leader_recovery_supported { LeaderRecoveryState::Recovering } else { state.leader_recovery_state };
             Some(state.with_leader(leader, vec![leader], recovery))
         }
     }
@@ -193,12 +155,7 @@ pub mod zk {
         shutting_down: &SortedSet<BrokerId>,
     ) -> Option<LeaderAndIsr> {
         let leader = controlled_shutdown_leader(assignment, &state.isr, live, shutting_down)?;
-        let isr = state
-            .isr
-            .iter()
-            .filter(|id| !shutting_down.contains(id))
-            .copied()
-            .collect();
+        let isr = state.isr.iter().filter(|id| !shutting_down.contains(id)).copied().collect();
         Some(state.with_leader(leader, isr, state.leader_recovery_state))
     }
 
@@ -224,13 +181,9 @@ pub mod zk {
         }
 
         #[test]
-        fn offline_election_without_unclean_leaves_the_partition_leaderless_when_the_last_isr_member_is_down()
-         {
+        fn offline_election_without_unclean_leaves_the_partition_leaderless_when_the_last_isr_member_is_down() {
             // testOfflinePartitionLeaderElectionLastIsrOfflineUncleanLeaderElectionDisabled.
-            assert_eq!(
-                offline_partition_leader(&ids(&[2, 4]), &ids(&[2]), &set(&[4]), false),
-                None
-            );
+            assert_eq!(offline_partition_leader(&ids(&[2, 4]), &ids(&[2]), &set(&[4]), false), None);
         }
 
         #[test]
@@ -243,92 +196,64 @@ pub mod zk {
         #[test]
         fn reassignment_election_picks_the_first_live_isr_member_of_the_new_replicas() {
             // testReassignPartitionLeaderElection.
-            assert_eq!(
-                reassign_partition_leader(&ids(&[2, 4]), &ids(&[2, 4]), &set(&[4])),
-                Some(BrokerId(4))
-            );
+            assert_eq!(reassign_partition_leader(&ids(&[2, 4]), &ids(&[2, 4]), &set(&[4])), Some(BrokerId(4)));
         }
 
         #[test]
         fn reassignment_election_fails_with_no_live_isr_member() {
             // testReassignPartitionLeaderElectionWithNoLiveIsr.
-            assert_eq!(
-                reassign_partition_leader(&ids(&[2, 4]), &ids(&[2]), &set(&[])),
-                None
-            );
+            assert_eq!(reassign_partition_leader(&ids(&[2, 4]), &ids(&[2]), &set(&[])), None);
         }
 
         #[test]
         fn reassignment_election_fails_with_an_empty_isr() {
             // testReassignPartitionLeaderElectionWithEmptyIsr.
-            assert_eq!(
-                reassign_partition_leader(&ids(&[2, 4]), &ids(&[]), &set(&[2])),
-                None
-            );
+            assert_eq!(reassign_partition_leader(&ids(&[2, 4]), &ids(&[]), &set(&[2])), None);
         }
 
         #[test]
         fn preferred_election_restores_the_head_of_the_assignment() {
             // testPreferredReplicaPartitionLeaderElection.
-            assert_eq!(
-                preferred_replica_leader(&ids(&[2, 4]), &ids(&[2, 4]), &set(&[2, 4])),
-                Some(BrokerId(2))
-            );
+            assert_eq!(preferred_replica_leader(&ids(&[2, 4]), &ids(&[2, 4]), &set(&[2, 4])), Some(BrokerId(2)));
         }
 
         #[test]
         fn preferred_election_does_nothing_when_the_preferred_replica_is_down() {
             // testPreferredReplicaPartitionLeaderElectionPreferredReplicaInIsrNotLive.
-            assert_eq!(
-                preferred_replica_leader(&ids(&[2, 4]), &ids(&[2]), &set(&[])),
-                None
-            );
+            assert_eq!(preferred_replica_leader(&ids(&[2, 4]), &ids(&[2]), &set(&[])), None);
         }
 
         #[test]
         fn preferred_election_does_nothing_when_the_preferred_replica_is_out_of_sync() {
             // testPreferredReplicaPartitionLeaderElectionPreferredReplicaNotInIsrLive: it never falls
             // back to another replica, even a live in-sync one.
-            assert_eq!(
-                preferred_replica_leader(&ids(&[2, 4]), &ids(&[4]), &set(&[2, 4])),
-                None
-            );
+            assert_eq!(preferred_replica_leader(&ids(&[2, 4]), &ids(&[4]), &set(&[2, 4])), None);
         }
 
         #[test]
         fn preferred_election_does_nothing_when_the_preferred_replica_is_down_and_out_of_sync() {
             // testPreferredReplicaPartitionLeaderElectionPreferredReplicaNotInIsrNotLive.
-            assert_eq!(
-                preferred_replica_leader(&ids(&[2, 4]), &ids(&[]), &set(&[])),
-                None
-            );
+            assert_eq!(preferred_replica_leader(&ids(&[2, 4]), &ids(&[]), &set(&[])), None);
         }
 
         #[test]
         fn controlled_shutdown_moves_leadership_to_an_isr_member_that_stays() {
             // testControlledShutdownPartitionLeaderElection.
-            let leader =
-                controlled_shutdown_leader(&ids(&[2, 4]), &ids(&[2, 4]), &set(&[2, 4]), &set(&[2]));
+            let leader = controlled_shutdown_leader(&ids(&[2, 4]), &ids(&[2, 4]), &set(&[2, 4]), &set(&[2]));
             assert_eq!(leader, Some(BrokerId(4)));
         }
 
         #[test]
         fn controlled_shutdown_of_the_last_isr_member_finds_no_leader() {
             // testControlledShutdownPartitionLeaderElectionLastIsrShuttingDown.
-            let leader =
-                controlled_shutdown_leader(&ids(&[2, 4]), &ids(&[2]), &set(&[2, 4]), &set(&[2]));
+            let leader = controlled_shutdown_leader(&ids(&[2, 4]), &ids(&[2]), &set(&[2, 4]), &set(&[2]));
             assert_eq!(leader, None);
         }
 
         #[test]
         fn controlled_shutdown_of_every_isr_member_at_once_finds_no_leader() {
             // testControlledShutdownPartitionLeaderElectionAllIsrSimultaneouslyShutdown.
-            let leader = controlled_shutdown_leader(
-                &ids(&[2, 4]),
-                &ids(&[2, 4]),
-                &set(&[2, 4]),
-                &set(&[2, 4]),
-            );
+            let leader = controlled_shutdown_leader(&ids(&[2, 4]), &ids(&[2, 4]), &set(&[2, 4]), &set(&[2, 4]));
             assert_eq!(leader, None);
         }
 
@@ -344,59 +269,38 @@ pub mod zk {
         #[test]
         fn a_clean_offline_election_bumps_the_epoch_and_drops_dead_brokers_from_the_isr() {
             let before = state(1, 7, &[1, 2, 3]);
-            let after =
-                elect_for_offline(&before, &ids(&[1, 2, 3]), &set(&[2, 3]), false, true).unwrap();
+            let after = elect_for_offline(&before, &ids(&[1, 2, 3]), &set(&[2, 3]), false, true).unwrap();
             assert_eq!(after, state(2, 8, &[2, 3]));
         }
 
         #[test]
         fn an_unclean_offline_election_makes_the_new_leader_the_whole_isr_and_recovering() {
             let before = state(1, 7, &[1]);
-            let after =
-                elect_for_offline(&before, &ids(&[1, 2, 3]), &set(&[3]), true, true).unwrap();
+            let after = elect_for_offline(&before, &ids(&[1, 2, 3]), &set(&[3]), true, true).unwrap();
             assert_eq!(after.leader, Some(BrokerId(3)));
             assert_eq!(after.isr, ids(&[3]));
             assert_eq!(after.leader_epoch, 8);
             assert_eq!(after.leader_recovery_state, LeaderRecoveryState::Recovering);
             // Before metadata version 3.2 there is no recovery state to set.
-            let old =
-                elect_for_offline(&before, &ids(&[1, 2, 3]), &set(&[3]), true, false).unwrap();
+            let old = elect_for_offline(&before, &ids(&[1, 2, 3]), &set(&[3]), true, false).unwrap();
             assert_eq!(old.leader_recovery_state, LeaderRecoveryState::Recovered);
         }
 
         #[test]
         fn a_controlled_shutdown_removes_the_departing_brokers_from_the_isr() {
             let before = state(2, 3, &[2, 4, 5]);
-            let after = elect_for_controlled_shutdown(
-                &before,
-                &ids(&[2, 4, 5]),
-                &set(&[2, 4, 5]),
-                &set(&[2]),
-            )
-            .unwrap();
-            assert_eq!(
-                (after.leader, after.leader_epoch, after.isr),
-                (Some(BrokerId(4)), 4, ids(&[4, 5]))
-            );
+            let after = elect_for_controlled_shutdown(&before, &ids(&[2, 4, 5]), &set(&[2, 4, 5]), &set(&[2])).unwrap();
+            assert_eq!((after.leader, after.leader_epoch, after.isr), (Some(BrokerId(4)), 4, ids(&[4, 5])));
         }
 
         #[test]
         fn preferred_and_reassign_elections_keep_the_isr() {
             let before = state(4, 3, &[2, 4]);
             let preferred = elect_preferred(&before, &ids(&[2, 4]), &set(&[2, 4])).unwrap();
-            assert_eq!(
-                (preferred.leader, preferred.leader_epoch, preferred.isr),
-                (Some(BrokerId(2)), 4, ids(&[2, 4]))
-            );
+            assert_eq!((preferred.leader, preferred.leader_epoch, preferred.isr), (Some(BrokerId(2)), 4, ids(&[2, 4])));
             let reassigned = elect_for_reassign(&before, &ids(&[4, 2]), &set(&[2, 4])).unwrap();
-            assert_eq!(
-                (reassigned.leader, reassigned.isr),
-                (Some(BrokerId(4)), ids(&[2, 4]))
-            );
-            assert_eq!(
-                reassigned.leader_epoch, 4,
-                "even re-electing the same broker starts a new epoch"
-            );
+            assert_eq!((reassigned.leader, reassigned.isr), (Some(BrokerId(4)), ids(&[2, 4])));
+            assert_eq!(reassigned.leader_epoch, 4, "even re-electing the same broker starts a new epoch");
         }
     }
 }
@@ -432,23 +336,12 @@ pub mod kraft {
                 LeaderChange::To(leader) => (leader, self.leader_epoch + 1),
             };
             PartitionRegistration {
-                replicas: record
-                    .replicas
-                    .clone()
-                    .unwrap_or_else(|| self.replicas.clone()),
+                replicas: record.replicas.clone().unwrap_or_else(|| self.replicas.clone()),
                 isr: record.isr.clone().unwrap_or_else(|| self.isr.clone()),
-                removing_replicas: record
-                    .removing_replicas
-                    .clone()
-                    .unwrap_or_else(|| self.removing_replicas.clone()),
-                adding_replicas: record
-                    .adding_replicas
-                    .clone()
-                    .unwrap_or_else(|| self.adding_replicas.clone()),
+                removing_replicas: record.removing_replicas.clone().unwrap_or_else(|| self.removing_replicas.clone()),
+                adding_replicas: record.adding_replicas.clone().unwrap_or_else(|| self.adding_replicas.clone()),
                 leader,
-                leader_recovery_state: record
-                    .leader_recovery_state
-                    .unwrap_or(self.leader_recovery_state),
+                leader_recovery_state: record.leader_recovery_state.unwrap_or(self.leader_recovery_state),
                 leader_epoch,
                 partition_epoch: self.partition_epoch + 1,
             }
@@ -514,20 +407,14 @@ pub mod kraft {
 
     impl MetadataVersion {
         /// Metadata versions 3.0 and 3.1.
-        pub const V3_1: MetadataVersion = MetadataVersion {
-            leader_recovery_supported: false,
-            leader_epoch_bump_on_isr_shrink: true,
-        };
+        pub const V3_1: MetadataVersion =
+            MetadataVersion { leader_recovery_supported: false, leader_epoch_bump_on_isr_shrink: true };
         /// Metadata versions 3.2 up to 3.5.
-        pub const V3_5: MetadataVersion = MetadataVersion {
-            leader_recovery_supported: true,
-            leader_epoch_bump_on_isr_shrink: true,
-        };
+        pub const V3_5: MetadataVersion =
+            MetadataVersion { leader_recovery_supported: true, leader_epoch_bump_on_isr_shrink: true };
         /// Metadata version 3.6 and later, including Kafka 4.0.
-        pub const V3_6_AND_LATER: MetadataVersion = MetadataVersion {
-            leader_recovery_supported: true,
-            leader_epoch_bump_on_isr_shrink: false,
-        };
+        pub const V3_6_AND_LATER: MetadataVersion =
+            MetadataVersion { leader_recovery_supported: true, leader_epoch_bump_on_isr_shrink: false };
     }
 
     /// The winner of an election and whether it came from outside the ISR.
@@ -584,18 +471,12 @@ pub mod kraft {
             self
         }
 
-        pub fn with_target_replicas(
-            mut self,
-            replicas: Vec<BrokerId>,
-        ) -> PartitionChangeBuilder<'a> {
+        pub fn with_target_replicas(mut self, replicas: Vec<BrokerId>) -> PartitionChangeBuilder<'a> {
             self.target_replicas = replicas;
             self
         }
 
-        pub fn with_target_removing(
-            mut self,
-            removing: Vec<BrokerId>,
-        ) -> PartitionChangeBuilder<'a> {
+        pub fn with_target_removing(mut self, removing: Vec<BrokerId>) -> PartitionChangeBuilder<'a> {
             self.target_removing = removing;
             self
         }
@@ -605,10 +486,7 @@ pub mod kraft {
             self
         }
 
-        pub fn with_target_leader_recovery_state(
-            mut self,
-            state: LeaderRecoveryState,
-        ) -> PartitionChangeBuilder<'a> {
+        pub fn with_target_leader_recovery_state(mut self, state: LeaderRecoveryState) -> PartitionChangeBuilder<'a> {
             self.target_leader_recovery_state = state;
             self
         }
@@ -625,10 +503,7 @@ pub mod kraft {
         /// lead (no needless failover), else the first replica in order that can. UNCLEAN then falls
         /// back to the first acceptable replica even outside the ISR.
         pub fn elect_leader(&self) -> ElectionResult {
-            let clean = |leader: Option<BrokerId>| ElectionResult {
-                leader,
-                unclean: false,
-            };
+            let clean = |leader: Option<BrokerId>| ElectionResult { leader, unclean: false };
             let replicas = &self.target_replicas;
             if self.election == Election::Preferred {
                 // Kafka reads the first target replica unconditionally; an empty list simply has none.
@@ -639,33 +514,19 @@ pub mod kraft {
                 if self.is_valid_new_leader(self.partition.leader) {
                     return clean(self.partition.leader);
                 }
-                let other = replicas
-                    .iter()
-                    .skip(1)
-                    .copied()
-                    .find(|&r| self.is_valid_new_leader(Some(r)));
+                let other = replicas.iter().skip(1).copied().find(|&r| self.is_valid_new_leader(Some(r)));
                 return clean(other);
             }
             if self.is_valid_new_leader(self.partition.leader) {
                 return clean(self.partition.leader);
             }
-            if let Some(online) = replicas
-                .iter()
-                .copied()
-                .find(|&r| self.is_valid_new_leader(Some(r)))
-            {
+            if let Some(online) = replicas.iter().copied().find(|&r| self.is_valid_new_leader(Some(r))) {
                 return clean(Some(online));
             }
             if self.election == Election::Unclean
-                && let Some(unclean) = replicas
-                    .iter()
-                    .copied()
-                    .find(|&r| (self.is_acceptable_leader)(r))
+                && let Some(unclean) = replicas.iter().copied().find(|&r| (self.is_acceptable_leader)(r))
             {
-                return ElectionResult {
-                    leader: Some(unclean),
-                    unclean: true,
-                };
+                return ElectionResult { leader: Some(unclean), unclean: true };
             }
             clean(None)
         }
@@ -718,10 +579,7 @@ pub mod kraft {
 
         /// Replicas leaving the partition must stop acting on the old epoch, so a replica list that drops
         /// any old replica starts a new leader epoch even when the leader stays.
-        pub(crate) fn trigger_leader_epoch_bump_for_replica_reassignment(
-            &self,
-            record: &mut PartitionChangeRecord,
-        ) {
+        pub(crate) fn trigger_leader_epoch_bump_for_replica_reassignment(&self, record: &mut PartitionChangeRecord) {
             if record.leader != LeaderChange::Unchanged {
                 return;
             }
@@ -731,13 +589,8 @@ pub mod kraft {
         }
 
         /// Before metadata version 3.6, an ISR that lost a member also started a new leader epoch.
-        pub(crate) fn trigger_leader_epoch_bump_for_isr_shrink(
-            &self,
-            record: &mut PartitionChangeRecord,
-        ) {
-            if !self.metadata_version.leader_epoch_bump_on_isr_shrink
-                || record.leader != LeaderChange::Unchanged
-            {
+        pub(crate) fn trigger_leader_epoch_bump_for_isr_shrink(&self, record: &mut PartitionChangeRecord) {
+            if !self.metadata_version.leader_epoch_bump_on_isr_shrink || record.leader != LeaderChange::Unchanged {
                 return;
             }
             let Some(isr) = &record.isr else { return };
@@ -756,10 +609,7 @@ pub mod kraft {
             self.complete_reassignment_if_needed();
             self.try_election(&mut record);
             self.trigger_leader_epoch_bump_for_replica_reassignment(&mut record);
-            if record.isr.is_none()
-                && !self.target_isr.is_empty()
-                && self.target_isr != self.partition.isr
-            {
+            if record.isr.is_none() && !self.target_isr.is_empty() && self.target_isr != self.partition.isr {
                 record.isr = Some(self.target_isr.clone());
             }
             self.trigger_leader_epoch_bump_for_isr_shrink(&mut record);
@@ -811,9 +661,7 @@ pub mod kraft {
             .with_election(election)
             .with_target_isr(target_isr);
         let unclean = builder.elect_leader().unclean;
-        let after = builder
-            .build()
-            .map_or_else(|| partition.clone(), |record| partition.merge(&record));
+        let after = builder.build().map_or_else(|| partition.clone(), |record| partition.merge(&record));
         ElectionOutcome {
             unclean: unclean && after.leader != partition.leader,
             leader_epoch_bumped: after.leader_epoch != partition.leader_epoch,
@@ -829,11 +677,7 @@ pub mod kraft {
             list.iter().map(|&id| BrokerId(id)).collect()
         }
 
-        fn registration(
-            replicas: &[u32],
-            isr: &[u32],
-            leader: Option<u32>,
-        ) -> PartitionRegistration {
+        fn registration(replicas: &[u32], isr: &[u32], leader: Option<u32>) -> PartitionRegistration {
             PartitionRegistration {
                 replicas: ids(replicas),
                 isr: ids(isr),
@@ -878,10 +722,7 @@ pub mod kraft {
         const LATEST: MetadataVersion = MetadataVersion::V3_6_AND_LATER;
 
         fn result(leader: Option<u32>, unclean: bool) -> ElectionResult {
-            ElectionResult {
-                leader: leader.map(BrokerId),
-                unclean,
-            }
+            ElectionResult { leader: leader.map(BrokerId), unclean }
         }
 
         fn record() -> PartitionChangeRecord {
@@ -899,53 +740,21 @@ pub mod kraft {
                     None => b,
                 }
             };
-            assert_eq!(
-                build(Election::Preferred, None).elect_leader(),
-                result(Some(2), false)
-            );
-            assert_eq!(
-                build(Election::Online, None).elect_leader(),
-                result(Some(1), false)
-            );
-            assert_eq!(
-                build(Election::Unclean, None).elect_leader(),
-                result(Some(1), false)
-            );
-            assert_eq!(
-                build(Election::Online, Some(&[1, 3])).elect_leader(),
-                result(Some(1), false)
-            );
-            assert_eq!(
-                build(Election::Unclean, Some(&[1, 3])).elect_leader(),
-                result(Some(1), false)
-            );
-            assert_eq!(
-                build(Election::Online, Some(&[3])).elect_leader(),
-                result(None, false)
-            );
-            assert_eq!(
-                build(Election::Unclean, Some(&[3])).elect_leader(),
-                result(Some(2), true)
-            );
-            let new_replica =
-                build(Election::Unclean, Some(&[4])).with_target_replicas(ids(&[2, 1, 3, 4]));
+            assert_eq!(build(Election::Preferred, None).elect_leader(), result(Some(2), false));
+            assert_eq!(build(Election::Online, None).elect_leader(), result(Some(1), false));
+            assert_eq!(build(Election::Unclean, None).elect_leader(), result(Some(1), false));
+            assert_eq!(build(Election::Online, Some(&[1, 3])).elect_leader(), result(Some(1), false));
+            assert_eq!(build(Election::Unclean, Some(&[1, 3])).elect_leader(), result(Some(1), false));
+            assert_eq!(build(Election::Online, Some(&[3])).elect_leader(), result(None, false));
+            assert_eq!(build(Election::Unclean, Some(&[3])).elect_leader(), result(Some(2), true));
+            let new_replica = build(Election::Unclean, Some(&[4])).with_target_replicas(ids(&[2, 1, 3, 4]));
             assert_eq!(new_replica.elect_leader(), result(Some(4), false));
 
             let baz = baz();
-            let build =
-                |election| PartitionChangeBuilder::new(&baz, ANY, LATEST).with_election(election);
-            assert_eq!(
-                build(Election::Preferred).elect_leader(),
-                result(Some(3), false)
-            );
-            assert_eq!(
-                build(Election::Online).elect_leader(),
-                result(Some(3), false)
-            );
-            assert_eq!(
-                build(Election::Unclean).elect_leader(),
-                result(Some(3), false)
-            );
+            let build = |election| PartitionChangeBuilder::new(&baz, ANY, LATEST).with_election(election);
+            assert_eq!(build(Election::Preferred).elect_leader(), result(Some(3), false));
+            assert_eq!(build(Election::Online).elect_leader(), result(Some(3), false));
+            assert_eq!(build(Election::Unclean).elect_leader(), result(Some(3), false));
         }
 
         /// testTriggerLeaderEpochBumpIfNeeded's helper: both bump triggers, with the target ISR as the record's.
@@ -962,10 +771,7 @@ pub mod kraft {
             // testNoLeaderEpochBumpIfNothingChanged.
             let foo = foo();
             for version in [MetadataVersion::V3_5, LATEST] {
-                assert_eq!(
-                    bump_triggers(&PartitionChangeBuilder::new(&foo, NOT_3, version)),
-                    LeaderChange::Unchanged
-                );
+                assert_eq!(bump_triggers(&PartitionChangeBuilder::new(&foo, NOT_3, version)), LeaderChange::Unchanged);
             }
         }
 
@@ -973,14 +779,9 @@ pub mod kraft {
         fn an_isr_shrink_bumps_the_leader_epoch_only_before_metadata_version_3_6() {
             // testNoLeaderEpochBumpOnIsrShrink and testLeaderEpochBumpOnIsrShrink (KAFKA-15021).
             let foo = foo();
-            let shrink = |version| {
-                PartitionChangeBuilder::new(&foo, NOT_3, version).with_target_isr(ids(&[2, 1]))
-            };
+            let shrink = |version| PartitionChangeBuilder::new(&foo, NOT_3, version).with_target_isr(ids(&[2, 1]));
             assert_eq!(bump_triggers(&shrink(LATEST)), LeaderChange::Unchanged);
-            assert_eq!(
-                bump_triggers(&shrink(MetadataVersion::V3_5)),
-                LeaderChange::To(Some(BrokerId(1)))
-            );
+            assert_eq!(bump_triggers(&shrink(MetadataVersion::V3_5)), LeaderChange::To(Some(BrokerId(1))));
         }
 
         #[test]
@@ -988,8 +789,7 @@ pub mod kraft {
             // testNoLeaderEpochBumpOnIsrExpansion.
             let foo = foo();
             for version in [MetadataVersion::V3_5, LATEST] {
-                let grow = PartitionChangeBuilder::new(&foo, NOT_3, version)
-                    .with_target_isr(ids(&[2, 1, 3, 4]));
+                let grow = PartitionChangeBuilder::new(&foo, NOT_3, version).with_target_isr(ids(&[2, 1, 3, 4]));
                 assert_eq!(bump_triggers(&grow), LeaderChange::Unchanged);
             }
         }
@@ -999,8 +799,7 @@ pub mod kraft {
             // testLeaderEpochBumpOnNewReplicaSetDisjoint.
             let foo = foo();
             for version in [MetadataVersion::V3_5, LATEST] {
-                let moved = PartitionChangeBuilder::new(&foo, NOT_3, version)
-                    .with_target_replicas(ids(&[2, 1, 4]));
+                let moved = PartitionChangeBuilder::new(&foo, NOT_3, version).with_target_replicas(ids(&[2, 1, 4]));
                 assert_eq!(bump_triggers(&moved), LeaderChange::To(Some(BrokerId(1))));
             }
         }
@@ -1010,8 +809,7 @@ pub mod kraft {
             // testNoLeaderEpochBumpOnEmptyTargetIsr (KAFKA-16624).
             let partition = registration(&[2], &[2], Some(2));
             for version in [MetadataVersion::V3_5, LATEST] {
-                let builder = PartitionChangeBuilder::new(&partition, ANY, version)
-                    .with_target_replicas(Vec::new());
+                let builder = PartitionChangeBuilder::new(&partition, ANY, version).with_target_replicas(Vec::new());
                 let mut record = record();
                 builder.trigger_leader_epoch_bump_for_isr_shrink(&mut record);
                 assert_eq!(record.leader, LeaderChange::Unchanged);
@@ -1022,57 +820,26 @@ pub mod kraft {
         fn a_partition_that_already_matches_its_targets_needs_no_record() {
             // testNoChange.
             let (foo, bar, baz) = (foo(), bar(), baz());
-            assert_eq!(
-                PartitionChangeBuilder::new(&foo, NOT_3, LATEST).build(),
-                None
-            );
-            assert_eq!(
-                PartitionChangeBuilder::new(&foo, NOT_3, LATEST)
-                    .with_election(Election::Unclean)
-                    .build(),
-                None
-            );
-            assert_eq!(
-                PartitionChangeBuilder::new(&bar, NOT_3, LATEST).build(),
-                None
-            );
-            assert_eq!(
-                PartitionChangeBuilder::new(&bar, NOT_3, LATEST)
-                    .with_election(Election::Unclean)
-                    .build(),
-                None
-            );
-            assert_eq!(
-                PartitionChangeBuilder::new(&baz, ANY, LATEST)
-                    .with_election(Election::Preferred)
-                    .build(),
-                None
-            );
+            assert_eq!(PartitionChangeBuilder::new(&foo, NOT_3, LATEST).build(), None);
+            assert_eq!(PartitionChangeBuilder::new(&foo, NOT_3, LATEST).with_election(Election::Unclean).build(), None);
+            assert_eq!(PartitionChangeBuilder::new(&bar, NOT_3, LATEST).build(), None);
+            assert_eq!(PartitionChangeBuilder::new(&bar, NOT_3, LATEST).with_election(Election::Unclean).build(), None);
+            assert_eq!(PartitionChangeBuilder::new(&baz, ANY, LATEST).with_election(Election::Preferred).build(), None);
         }
 
         #[test]
         fn an_isr_change_alone_does_not_bump_the_leader_epoch() {
             // testIsrChangeDoesntBumpLeaderEpoch.
             let foo = foo();
-            let got = PartitionChangeBuilder::new(&foo, NOT_3, LATEST)
-                .with_target_isr(ids(&[2, 1]))
-                .build();
-            assert_eq!(
-                got,
-                Some(PartitionChangeRecord {
-                    isr: Some(ids(&[2, 1])),
-                    ..record()
-                })
-            );
+            let got = PartitionChangeBuilder::new(&foo, NOT_3, LATEST).with_target_isr(ids(&[2, 1])).build();
+            assert_eq!(got, Some(PartitionChangeRecord { isr: Some(ids(&[2, 1])), ..record() }));
         }
 
         #[test]
         fn a_leader_leaving_the_isr_hands_leadership_to_the_first_replica_still_in_it() {
             // testIsrChangeAndLeaderChange.
             let foo = foo();
-            let got = PartitionChangeBuilder::new(&foo, NOT_3, LATEST)
-                .with_target_isr(ids(&[2, 3]))
-                .build();
+            let got = PartitionChangeBuilder::new(&foo, NOT_3, LATEST).with_target_isr(ids(&[2, 3])).build();
             let want = PartitionChangeRecord {
                 isr: Some(ids(&[2, 3])),
                 leader: LeaderChange::To(Some(BrokerId(2))),
@@ -1085,25 +852,15 @@ pub mod kraft {
         fn reordering_replicas_changes_only_the_replica_list() {
             // testReassignmentRearrangesReplicas.
             let foo = foo();
-            let got = PartitionChangeBuilder::new(&foo, NOT_3, LATEST)
-                .with_target_replicas(ids(&[3, 2, 1]))
-                .build();
-            assert_eq!(
-                got,
-                Some(PartitionChangeRecord {
-                    replicas: Some(ids(&[3, 2, 1])),
-                    ..record()
-                })
-            );
+            let got = PartitionChangeBuilder::new(&foo, NOT_3, LATEST).with_target_replicas(ids(&[3, 2, 1])).build();
+            assert_eq!(got, Some(PartitionChangeRecord { replicas: Some(ids(&[3, 2, 1])), ..record() }));
         }
 
         #[test]
         fn an_isr_holding_every_target_replica_completes_the_reassignment_and_moves_leadership() {
             // testIsrEnlargementCompletesReassignment.
             let bar = bar();
-            let got = PartitionChangeBuilder::new(&bar, NOT_3, LATEST)
-                .with_target_isr(ids(&[1, 2, 3, 4]))
-                .build();
+            let got = PartitionChangeBuilder::new(&bar, NOT_3, LATEST).with_target_isr(ids(&[1, 2, 3, 4])).build();
             let want = PartitionChangeRecord {
                 replicas: Some(ids(&[2, 3, 4])),
                 isr: Some(ids(&[2, 3, 4])),
@@ -1184,9 +941,7 @@ pub mod kraft {
                 .build();
             assert_eq!(got, Some(recovering(2)));
             let offline = offline();
-            let got = PartitionChangeBuilder::new(&offline, ONLY_1, LATEST)
-                .with_election(Election::Unclean)
-                .build();
+            let got = PartitionChangeBuilder::new(&offline, ONLY_1, LATEST).with_election(Election::Unclean).build();
             assert_eq!(got, Some(recovering(1)));
             let got = PartitionChangeBuilder::new(&offline, ONLY_1, LATEST)
                 .with_election(Election::Unclean)
@@ -1204,32 +959,22 @@ pub mod kraft {
                     ..registration(&[1, 2, 3], &[1], Some(1))
                 };
                 // The leader goes offline: the target ISR is empty, which is never written.
-                let change = PartitionChangeBuilder::new(&partition, NONE, version)
-                    .with_target_isr(Vec::new())
-                    .build();
+                let change = PartitionChangeBuilder::new(&partition, NONE, version).with_target_isr(Vec::new()).build();
                 let change = change.expect("the leader changes to none");
                 assert_eq!(change.leader_recovery_state, None);
                 assert_eq!(change.leader, LeaderChange::To(None));
                 partition = partition.merge(&change);
                 assert_eq!(partition.leader, None);
                 assert_eq!(partition.isr, ids(&[1]), "the ISR keeps its last member");
-                assert_eq!(
-                    partition.leader_recovery_state,
-                    LeaderRecoveryState::Recovering
-                );
+                assert_eq!(partition.leader_recovery_state, LeaderRecoveryState::Recovering);
 
                 // It comes back: the only ISR member leads again, still recovering.
-                let change = PartitionChangeBuilder::new(&partition, ANY, version)
-                    .build()
-                    .expect("a new leader");
+                let change = PartitionChangeBuilder::new(&partition, ANY, version).build().expect("a new leader");
                 assert_eq!(change.leader_recovery_state, None);
                 partition = partition.merge(&change);
                 assert_eq!(partition.leader, Some(BrokerId(1)));
                 assert_eq!(partition.isr, ids(&[1]));
-                assert_eq!(
-                    partition.leader_recovery_state,
-                    LeaderRecoveryState::Recovering
-                );
+                assert_eq!(partition.leader_recovery_state, LeaderRecoveryState::Recovering);
             }
         }
 
@@ -1248,10 +993,7 @@ pub mod kraft {
                 assert_eq!(change.leader, LeaderChange::To(Some(BrokerId(1))));
                 assert_eq!(change.isr, Some(ids(&[1])));
                 let after = partition.merge(&change);
-                assert_eq!(
-                    (after.leader, after.isr.clone()),
-                    (Some(BrokerId(1)), ids(&[1]))
-                );
+                assert_eq!((after.leader, after.isr.clone()), (Some(BrokerId(1)), ids(&[1])));
                 assert_eq!(after.leader_recovery_state, expected);
             }
         }
@@ -1284,32 +1026,17 @@ pub mod kraft {
         fn fencing_the_last_isr_member_leaves_no_leader_and_an_isr_of_that_member() {
             let partition = registration(&[1, 2, 3], &[1], Some(1));
             let acceptable: SortedSet<BrokerId> = ids(&[2, 3]).into_iter().collect();
-            let outcome = elect(
-                &partition,
-                Election::Online,
-                Vec::new(),
-                &acceptable,
-                LATEST,
-            );
+            let outcome = elect(&partition, Election::Online, Vec::new(), &acceptable, LATEST);
             assert_eq!(outcome.partition.leader, None);
             assert_eq!(outcome.partition.isr, ids(&[1]));
             assert!(outcome.leader_epoch_bumped);
             assert_eq!(outcome.partition.leader_epoch, 101);
 
             // With unclean election on, an out-of-sync survivor takes over and data may be lost.
-            let unclean = elect(
-                &partition,
-                Election::Unclean,
-                Vec::new(),
-                &acceptable,
-                LATEST,
-            );
+            let unclean = elect(&partition, Election::Unclean, Vec::new(), &acceptable, LATEST);
             assert_eq!(unclean.partition.leader, Some(BrokerId(2)));
             assert_eq!(unclean.partition.isr, ids(&[2]));
-            assert_eq!(
-                unclean.partition.leader_recovery_state,
-                LeaderRecoveryState::Recovering
-            );
+            assert_eq!(unclean.partition.leader_recovery_state, LeaderRecoveryState::Recovering);
             assert!(unclean.unclean);
         }
 
@@ -1317,28 +1044,10 @@ pub mod kraft {
         fn a_healthy_leader_is_kept_even_when_it_is_not_the_preferred_replica() {
             let partition = registration(&[1, 2, 3], &[1, 2, 3], Some(3));
             let everyone: SortedSet<BrokerId> = ids(&[1, 2, 3]).into_iter().collect();
-            let online = elect(
-                &partition,
-                Election::Online,
-                ids(&[1, 2, 3]),
-                &everyone,
-                LATEST,
-            );
-            assert_eq!(
-                (online.partition.leader, online.leader_epoch_bumped),
-                (Some(BrokerId(3)), false)
-            );
-            let preferred = elect(
-                &partition,
-                Election::Preferred,
-                ids(&[1, 2, 3]),
-                &everyone,
-                LATEST,
-            );
-            assert_eq!(
-                (preferred.partition.leader, preferred.leader_epoch_bumped),
-                (Some(BrokerId(1)), true)
-            );
+            let online = elect(&partition, Election::Online, ids(&[1, 2, 3]), &everyone, LATEST);
+            assert_eq!((online.partition.leader, online.leader_epoch_bumped), (Some(BrokerId(3)), false));
+            let preferred = elect(&partition, Election::Preferred, ids(&[1, 2, 3]), &everyone, LATEST);
+            assert_eq!((preferred.partition.leader, preferred.leader_epoch_bumped), (Some(BrokerId(1)), true));
         }
     }
 }

@@ -24,20 +24,13 @@ pub struct EpochEntry {
 
 impl EpochEntry {
     pub fn new(epoch: i32, start_offset: i64) -> EpochEntry {
-        EpochEntry {
-            epoch,
-            start_offset,
-        }
+        EpochEntry { epoch, start_offset }
     }
 }
 
 impl fmt::Display for EpochEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "EpochEntry(epoch={}, startOffset={})",
-            self.epoch, self.start_offset
-        )
+        write!(f, "EpochEntry(epoch={}, startOffset={})", self.epoch, self.start_offset)
     }
 }
 
@@ -47,11 +40,7 @@ pub struct InvalidEpochEntry(pub EpochEntry);
 
 impl fmt::Display for InvalidEpochEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Received invalid partition leader epoch entry {}",
-            self.0
-        )
+        write!(f, "Received invalid partition leader epoch entry {}", self.0)
     }
 }
 
@@ -83,9 +72,8 @@ impl LeaderEpochCache {
         if epoch < 0 || start_offset < 0 {
             return Err(InvalidEpochEntry(entry));
         }
-        let update_needed = self
-            .latest_entry()
-            .is_none_or(|latest| epoch != latest.epoch || start_offset < latest.start_offset);
+        let update_needed =
+            self.latest_entry().is_none_or(|latest| epoch != latest.epoch || start_offset < latest.start_offset);
         if !update_needed {
             return Ok(false);
         }
@@ -102,10 +90,7 @@ impl LeaderEpochCache {
 
     /// Every entry, oldest epoch first.
     pub fn entries(&self) -> Vec<EpochEntry> {
-        self.epochs
-            .iter()
-            .map(|(&epoch, &start)| EpochEntry::new(epoch, start))
-            .collect()
+        self.epochs.iter().map(|(&epoch, &start)| EpochEntry::new(epoch, start)).collect()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -113,15 +98,11 @@ impl LeaderEpochCache {
     }
 
     pub fn latest_entry(&self) -> Option<EpochEntry> {
-        self.epochs
-            .last_key_value()
-            .map(|(&epoch, &start)| EpochEntry::new(epoch, start))
+        self.epochs.last_key_value().map(|(&epoch, &start)| EpochEntry::new(epoch, start))
     }
 
     pub fn earliest_entry(&self) -> Option<EpochEntry> {
-        self.epochs
-            .first_key_value()
-            .map(|(&epoch, &start)| EpochEntry::new(epoch, start))
+        self.epochs.first_key_value().map(|(&epoch, &start)| EpochEntry::new(epoch, start))
     }
 
     /// The epoch the log is being written in: the largest one cached.
@@ -131,8 +112,7 @@ impl LeaderEpochCache {
 
     /// The epoch before the latest one.
     pub fn previous_epoch_of_latest(&self) -> Option<i32> {
-        self.latest_epoch()
-            .and_then(|latest| self.previous_epoch(latest))
+        self.latest_epoch().and_then(|latest| self.previous_epoch(latest))
     }
 
     /// The largest cached epoch below `epoch`.
@@ -142,10 +122,7 @@ impl LeaderEpochCache {
 
     /// The entry of the largest cached epoch below `epoch`.
     pub fn previous_entry(&self, epoch: i32) -> Option<EpochEntry> {
-        self.epochs
-            .range(..epoch)
-            .next_back()
-            .map(|(&e, &start)| EpochEntry::new(e, start))
+        self.epochs.range(..epoch).next_back().map(|(&e, &start)| EpochEntry::new(e, start))
     }
 
     /// The smallest cached epoch above `epoch`.
@@ -155,25 +132,17 @@ impl LeaderEpochCache {
 
     /// The entry for exactly `epoch`.
     pub fn epoch_entry(&self, epoch: i32) -> Option<EpochEntry> {
-        self.epochs
-            .get(&epoch)
-            .map(|&start| EpochEntry::new(epoch, start))
+        self.epochs.get(&epoch).map(|&start| EpochEntry::new(epoch, start))
     }
 
     fn higher_entry(&self, epoch: i32) -> Option<EpochEntry> {
         // `epoch + 1..` is "strictly above"; for i32::MAX nothing can be above.
         let above = epoch.checked_add(1)?;
-        self.epochs
-            .range(above..)
-            .next()
-            .map(|(&e, &start)| EpochEntry::new(e, start))
+        self.epochs.range(above..).next().map(|(&e, &start)| EpochEntry::new(e, start))
     }
 
     fn floor_entry(&self, epoch: i32) -> Option<EpochEntry> {
-        self.epochs
-            .range(..=epoch)
-            .next_back()
-            .map(|(&e, &start)| EpochEntry::new(e, start))
+        self.epochs.range(..=epoch).next_back().map(|(&e, &start)| EpochEntry::new(e, start))
     }
 
     /// The answer to OffsetsForLeaderEpoch: `(epoch, end offset)` for `requested_epoch`.
@@ -221,11 +190,7 @@ impl LeaderEpochCache {
     /// it, newest first. A negative offset (undefined) changes nothing. Returns the removed entries.
     pub fn truncate_from_end(&mut self, end_offset: i64) -> Vec<EpochEntry> {
         let mut removed = Vec::new();
-        if end_offset < 0
-            || self
-                .latest_entry()
-                .is_none_or(|latest| latest.start_offset < end_offset)
-        {
+        if end_offset < 0 || self.latest_entry().is_none_or(|latest| latest.start_offset < end_offset) {
             return removed;
         }
         while let Some(latest) = self.latest_entry() {
@@ -276,9 +241,7 @@ mod tests {
     }
 
     fn entries(list: &[(i32, i64)]) -> Vec<EpochEntry> {
-        list.iter()
-            .map(|&(epoch, start)| EpochEntry::new(epoch, start))
-            .collect()
+        list.iter().map(|&(epoch, start)| EpochEntry::new(epoch, start)).collect()
     }
 
     const UNKNOWN: (i32, i64) = (UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET);

@@ -8,8 +8,8 @@
 //! counting again from its committed position.
 
 use crate::kafka::record::Value;
-use crate::sim::sorted::SortedMap;
 use serde::Serialize;
+use crate::sim::sorted::SortedMap;
 use std::rc::Rc;
 
 /// One operator of the topology, as a scenario file writes it.
@@ -60,10 +60,7 @@ pub struct Topology {
 
 impl Topology {
     pub fn new(steps: Vec<Step>) -> Topology {
-        Topology {
-            steps,
-            counts: SortedMap::new(),
-        }
+        Topology { steps, counts: SortedMap::new() }
     }
 
     /// Runs one record through every step; `None` when a step drops it.
@@ -84,11 +81,7 @@ impl Topology {
                 Step::MapValues { uppercase, prefix } => {
                     let value = match record.value {
                         Value::Text(text) => {
-                            let body = if *uppercase {
-                                text.to_ascii_uppercase()
-                            } else {
-                                text.to_string()
-                            };
+                            let body = if *uppercase { text.to_ascii_uppercase() } else { text.to_string() };
                             Value::Text(Rc::from(format!("{prefix}{body}")))
                         }
                         Value::Opaque(size) => Value::Opaque(size + prefix.len() as u32),
@@ -102,11 +95,7 @@ impl Topology {
                     let start = record.timestamp_ms - record.timestamp_ms % window_ms;
                     let count = self.counts.entry((index, key.clone(), start)).or_insert(0);
                     *count += 1;
-                    StreamRecord {
-                        key: Some(Rc::from(format!("{key}@{start}"))),
-                        value: Value::Text(Rc::from(count.to_string())),
-                        timestamp_ms: record.timestamp_ms,
-                    }
+                    StreamRecord { key: Some(Rc::from(format!("{key}@{start}"))), value: Value::Text(Rc::from(count.to_string())), timestamp_ms: record.timestamp_ms }
                 }
             };
         }
@@ -124,11 +113,7 @@ mod tests {
     use super::*;
 
     fn record(key: &str, value: &str, timestamp_ms: u64) -> StreamRecord {
-        StreamRecord {
-            key: Some(Rc::from(key)),
-            value: Value::Text(Rc::from(value)),
-            timestamp_ms,
-        }
+        StreamRecord { key: Some(Rc::from(key)), value: Value::Text(Rc::from(value)), timestamp_ms }
     }
 
     fn text(r: &StreamRecord) -> (String, String) {
@@ -141,32 +126,19 @@ mod tests {
 
     #[test]
     fn uppercase_changes_the_letters_a_to_z_only() {
-        let mut t = Topology::new(vec![Step::MapValues {
-            uppercase: true,
-            prefix: String::new(),
-        }]);
-        let out = t
-            .process(record("u1", "café click #7", 0))
-            .map(|r| text(&r));
+        let mut t = Topology::new(vec![Step::MapValues { uppercase: true, prefix: String::new() }]);
+        let out = t.process(record("u1", "café click #7", 0)).map(|r| text(&r));
         assert_eq!(out, Some(("u1".to_string(), "CAFé CLICK #7".to_string())));
     }
 
     #[test]
     fn filter_then_map_keeps_matching_records_and_rewrites_their_values() {
         let mut t = Topology::new(vec![
-            Step::Filter {
-                value_contains: "click".into(),
-            },
-            Step::MapValues {
-                uppercase: true,
-                prefix: "seen:".into(),
-            },
+            Step::Filter { value_contains: "click".into() },
+            Step::MapValues { uppercase: true, prefix: "seen:".into() },
         ]);
         assert_eq!(t.process(record("u1", "view /home", 0)), None);
-        assert_eq!(
-            text(&t.process(record("u1", "click /buy", 0)).unwrap()),
-            ("u1".into(), "seen:CLICK /BUY".into())
-        );
+        assert_eq!(text(&t.process(record("u1", "click /buy", 0)).unwrap()), ("u1".into(), "seen:CLICK /BUY".into()));
     }
 
     #[test]
@@ -176,23 +148,12 @@ mod tests {
             .iter()
             .map(|(k, ts)| text(&t.process(record(k, "x", *ts)).unwrap()))
             .collect();
-        assert_eq!(
-            out,
-            [("a@0", "1"), ("a@0", "2"), ("b@0", "1"), ("a@1000", "1")]
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-        );
+        assert_eq!(out, [("a@0", "1"), ("a@0", "2"), ("b@0", "1"), ("a@1000", "1")].map(|(k, v)| (k.to_string(), v.to_string())));
     }
 
     #[test]
     fn counting_drops_records_without_a_key() {
         let mut t = Topology::new(vec![Step::CountByKey { window_ms: 1_000 }]);
-        assert_eq!(
-            t.process(StreamRecord {
-                key: None,
-                value: Value::Text(Rc::from("x")),
-                timestamp_ms: 0
-            }),
-            None
-        );
+        assert_eq!(t.process(StreamRecord { key: None, value: Value::Text(Rc::from("x")), timestamp_ms: 0 }), None);
     }
 }

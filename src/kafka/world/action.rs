@@ -33,11 +33,7 @@ impl fmt::Display for NodeRef {
 impl TryFrom<String> for NodeRef {
     type Error = String;
     fn try_from(text: String) -> Result<Self, String> {
-        let problem = || {
-            format!(
-                "'{text}' names no node: write broker:ID, controller:ID, producer:NAME or consumer:NAME"
-            )
-        };
+        let problem = || format!("'{text}' names no node: write broker:ID, controller:ID, producer:NAME or consumer:NAME");
         let (kind, name) = text.split_once(':').ok_or_else(problem)?;
         match kind {
             "broker" => name.parse().map(NodeRef::Broker).map_err(|_| problem()),
@@ -107,83 +103,35 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         count: Option<u32>,
     },
-    StartProducer {
-        producer: String,
-    },
-    StopProducer {
-        producer: String,
-    },
-    SetProducerRate {
-        producer: String,
-        rate_per_sec: u32,
-    },
-    SetProducerConfig {
-        producer: String,
-        key: String,
-        value: ConfigValue,
-    },
-    AddProducer {
-        spec: ProducerSpec,
-    },
+    StartProducer { producer: String },
+    StopProducer { producer: String },
+    SetProducerRate { producer: String, rate_per_sec: u32 },
+    SetProducerConfig { producer: String, key: String, value: ConfigValue },
+    AddProducer { spec: ProducerSpec },
     /// The producer's process dies: what it had not sent is lost; a transaction it had open stays
     /// open until a new instance starts or the transaction times out.
-    CrashProducer {
-        producer: String,
-    },
+    CrashProducer { producer: String },
     /// A new instance of the producer starts (with a transactional.id it fences the old one).
-    RestartProducer {
-        producer: String,
-    },
+    RestartProducer { producer: String },
     /// The transactional producer's application commits its open transaction now.
-    CommitTransaction {
-        producer: String,
-    },
+    CommitTransaction { producer: String },
     /// The transactional producer's application aborts its open transaction now.
-    AbortTransaction {
-        producer: String,
-    },
+    AbortTransaction { producer: String },
     /// A controller's process dies (its metadata log is on disk). If it led the quorum, the others
     /// elect a new leader once they stop hearing from it.
-    KillController {
-        controller: u32,
-    },
-    RestartController {
-        controller: u32,
-    },
+    KillController { controller: u32 },
+    RestartController { controller: u32 },
     /// The consumer's application subscribes to these topics instead (its group rebalances).
-    Subscribe {
-        consumer: String,
-        topics: Vec<String>,
-    },
-    AddConsumer {
-        spec: ConsumerSpec,
-    },
+    Subscribe { consumer: String, topics: Vec<String> },
+    AddConsumer { spec: ConsumerSpec },
     /// The consumer closes cleanly (it leaves its group at once).
-    StopConsumer {
-        consumer: String,
-    },
+    StopConsumer { consumer: String },
     /// The consumer's process dies: no goodbye, its group notices only after session.timeout.ms.
-    CrashConsumer {
-        consumer: String,
-    },
-    RestartConsumer {
-        consumer: String,
-    },
-    SetConsumerConfig {
-        consumer: String,
-        key: String,
-        value: ConfigValue,
-    },
-    SetProcessingTime {
-        consumer: String,
-        processing_ms_per_record: u64,
-    },
-    Seek {
-        consumer: String,
-        topic: String,
-        partition: u32,
-        to: SeekTarget,
-    },
+    CrashConsumer { consumer: String },
+    RestartConsumer { consumer: String },
+    SetConsumerConfig { consumer: String, key: String, value: ConfigValue },
+    SetProcessingTime { consumer: String, processing_ms_per_record: u64 },
+    Seek { consumer: String, topic: String, partition: u32, to: SeekTarget },
     AddBroker {
         id: u32,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -195,14 +143,9 @@ pub enum Action {
         #[serde(default)]
         lose_page_cache: bool,
     },
-    RestartBroker {
-        broker: u32,
-    },
+    RestartBroker { broker: u32 },
     /// A network partition: nothing crosses between the two sides until healed.
-    CutNetwork {
-        side_a: Vec<NodeRef>,
-        side_b: Vec<NodeRef>,
-    },
+    CutNetwork { side_a: Vec<NodeRef>, side_b: Vec<NodeRef> },
     /// Heals one cut by its number, or all of them.
     HealNetwork {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -222,23 +165,11 @@ pub enum Action {
         drop_percent: Option<u32>,
     },
     /// Multiplies the broker's disk costs (1 restores it).
-    SlowDisk {
-        broker: u32,
-        factor: u64,
-    },
-    CreateTopic {
-        spec: TopicSpec,
-    },
+    SlowDisk { broker: u32, factor: u64 },
+    CreateTopic { spec: TopicSpec },
     /// Grows the topic to `total` partitions; existing records stay where they are.
-    AddPartitions {
-        topic: String,
-        total: u32,
-    },
-    SetTopicConfig {
-        topic: String,
-        key: String,
-        value: ConfigValue,
-    },
+    AddPartitions { topic: String, total: u32 },
+    SetTopicConfig { topic: String, key: String, value: ConfigValue },
     /// Moves leadership back to each partition's preferred replica where it is in sync.
     ElectPreferredLeaders,
 }
@@ -284,19 +215,9 @@ mod tests {
 
     #[test]
     fn node_refs_read_and_write_as_kind_colon_name() {
-        assert_eq!(
-            NodeRef::try_from("broker:2".to_string()),
-            Ok(NodeRef::Broker(2))
-        );
-        assert_eq!(
-            NodeRef::try_from("consumer:c1".to_string()),
-            Ok(NodeRef::Consumer("c1".into()))
-        );
-        assert!(
-            NodeRef::try_from("broker:two".to_string())
-                .unwrap_err()
-                .contains("names no node")
-        );
+        assert_eq!(NodeRef::try_from("broker:2".to_string()), Ok(NodeRef::Broker(2)));
+        assert_eq!(NodeRef::try_from("consumer:c1".to_string()), Ok(NodeRef::Consumer("c1".into())));
+        assert!(NodeRef::try_from("broker:two".to_string()).unwrap_err().contains("names no node"));
         assert_eq!(NodeRef::Producer("p".into()).to_string(), "producer:p");
     }
 
@@ -304,13 +225,7 @@ mod tests {
     fn actions_are_tagged_by_name_in_scenario_files() {
         let json = r#"{"action": "kill_broker", "broker": 2}"#;
         let action: Action = serde_json::from_str(json).unwrap();
-        assert_eq!(
-            action,
-            Action::KillBroker {
-                broker: 2,
-                lose_page_cache: false
-            }
-        );
+        assert_eq!(action, Action::KillBroker { broker: 2, lose_page_cache: false });
         let bad = serde_json::from_str::<Action>(r#"{"action": "kill_broker", "brokr": 2}"#);
         assert!(bad.is_err());
     }
@@ -334,20 +249,12 @@ pub struct TimedAction {
 impl TimedAction {
     /// A scripted action at `at_ms`.
     pub fn at(at_ms: u64, action: Action) -> TimedAction {
-        TimedAction {
-            at_ms,
-            click: false,
-            action,
-        }
+        TimedAction { at_ms, click: false, action }
     }
 
     /// A learner's click at `at_ms`.
     pub fn click(at_ms: u64, action: Action) -> TimedAction {
-        TimedAction {
-            at_ms,
-            click: true,
-            action,
-        }
+        TimedAction { at_ms, click: true, action }
     }
 }
 
@@ -390,11 +297,7 @@ impl<'de> serde::de::Visitor<'de> for TimedActionVisitor {
         let action = crate::kafka::tagged::tagged_from_fields(&Action::TAGGED, rest)
             .and_then(Action::from_tagged)
             .map_err(M::Error::custom)?;
-        Ok(TimedAction {
-            at_ms,
-            click: click.unwrap_or(false),
-            action,
-        })
+        Ok(TimedAction { at_ms, click: click.unwrap_or(false), action })
     }
 }
 

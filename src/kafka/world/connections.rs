@@ -59,9 +59,7 @@ impl Connections {
     /// May a response to `request_id` be sent? Not when its request belonged to a connection that
     /// has reset since.
     pub fn is_open(&self, requester: Node, server: Node, request_id: u64) -> bool {
-        self.map
-            .get(&pair_key(requester, server))
-            .is_some_and(|c| c.outstanding.contains(&request_id))
+        self.map.get(&pair_key(requester, server)).is_some_and(|c| c.outstanding.contains(&request_id))
     }
 
     /// The requester got its answer, or learned the request failed some other way (the server was
@@ -82,9 +80,7 @@ impl Connections {
 
     /// Was message `id` sent on the connection before it last reset?
     pub fn is_stale(&self, requester: Node, server: Node, id: u64) -> bool {
-        self.map
-            .get(&pair_key(requester, server))
-            .is_some_and(|c| id < c.first_valid_id)
+        self.map.get(&pair_key(requester, server)).is_some_and(|c| id < c.first_valid_id)
     }
 }
 
@@ -103,10 +99,7 @@ mod tests {
         assert!(c.is_open(p, b, 1));
         c.forget(p, b, 1);
         assert_eq!(c.reset(p, b, 100), vec![2, 3]);
-        assert!(
-            !c.is_open(p, b, 2),
-            "the answer to a request of the dead connection is not sent"
-        );
+        assert!(!c.is_open(p, b, 2), "the answer to a request of the dead connection is not sent");
         assert!(c.is_stale(p, b, 99));
         assert!(!c.is_stale(p, b, 100));
     }

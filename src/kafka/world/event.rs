@@ -85,340 +85,104 @@ pub enum EventKind {
         /// Lost transmissions TCP repaired on the way (each cost a retransmission timeout).
         retransmits: u8,
     },
-    MessageDropped {
-        id: u64,
-        from: Node,
-        to: Node,
-        kind: MessageKind,
-        reason: DropReason,
-    },
+    MessageDropped { id: u64, from: Node, to: Node, kind: MessageKind, reason: DropReason },
     /// A network partition holds the message (TCP keeps retransmitting); it moves on when healed.
-    MessageHeld {
-        id: u64,
-        from: Node,
-        to: Node,
-        kind: MessageKind,
-        cut: u32,
-    },
-    NetworkCut {
-        cut: u32,
-        side_a: Rc<[Node]>,
-        side_b: Rc<[Node]>,
-    },
-    NetworkHealed {
-        cut: u32,
-    },
-    LinkChanged {
-        from: Node,
-        to: Node,
-        latency_ms: u64,
-        loss_percent: u32,
-        drop_percent: u32,
-    },
-    DiskSlowed {
-        broker: BrokerId,
-        factor: u64,
-    },
+    MessageHeld { id: u64, from: Node, to: Node, kind: MessageKind, cut: u32 },
+    NetworkCut { cut: u32, side_a: Rc<[Node]>, side_b: Rc<[Node]> },
+    NetworkHealed { cut: u32 },
+    LinkChanged { from: Node, to: Node, latency_ms: u64, loss_percent: u32, drop_percent: u32 },
+    DiskSlowed { broker: BrokerId, factor: u64 },
 
     // Brokers and the controller.
-    BrokerStopped {
-        broker: BrokerId,
-        lost_page_cache: bool,
-    },
-    BrokerStarted {
-        broker: BrokerId,
-    },
-    BrokerRegistered {
-        broker: BrokerId,
-        epoch: u64,
-    },
-    BrokerRegistrationRefused {
-        broker: BrokerId,
-        error: KafkaError,
-    },
-    BrokerFenced {
-        broker: BrokerId,
-        silent_ms: u64,
-    },
-    BrokerUnfenced {
-        broker: BrokerId,
-    },
-    TopicCreated {
-        topic: u32,
-        name: String,
-        partitions: u32,
-        replication_factor: u32,
-    },
-    PartitionsAdded {
-        topic: u32,
-        from: u32,
-        to: u32,
-    },
-    ConfigChanged {
-        target: String,
-        key: String,
-        value: String,
-    },
-    LeaderChanged {
-        partition: PartitionIndex,
-        leader: Option<BrokerId>,
-        previous: Option<BrokerId>,
-        epoch: i32,
-        reason: ChangeReason,
-    },
-    IsrChanged {
-        partition: PartitionIndex,
-        isr: Rc<[BrokerId]>,
-        previous: Rc<[BrokerId]>,
-        reason: ChangeReason,
-    },
+    BrokerStopped { broker: BrokerId, lost_page_cache: bool },
+    BrokerStarted { broker: BrokerId },
+    BrokerRegistered { broker: BrokerId, epoch: u64 },
+    BrokerRegistrationRefused { broker: BrokerId, error: KafkaError },
+    BrokerFenced { broker: BrokerId, silent_ms: u64 },
+    BrokerUnfenced { broker: BrokerId },
+    TopicCreated { topic: u32, name: String, partitions: u32, replication_factor: u32 },
+    PartitionsAdded { topic: u32, from: u32, to: u32 },
+    ConfigChanged { target: String, key: String, value: String },
+    LeaderChanged { partition: PartitionIndex, leader: Option<BrokerId>, previous: Option<BrokerId>, epoch: i32, reason: ChangeReason },
+    IsrChanged { partition: PartitionIndex, isr: Rc<[BrokerId]>, previous: Rc<[BrokerId]>, reason: ChangeReason },
     /// A broker took leadership (it learned of its election): from here its log is the partition's.
-    BecameLeader {
-        broker: BrokerId,
-        partition: PartitionIndex,
-        epoch: i32,
-        log_end_offset: u64,
-    },
+    BecameLeader { broker: BrokerId, partition: PartitionIndex, epoch: i32, log_end_offset: u64 },
 
     // Logs.
-    Appended {
-        broker: BrokerId,
-        partition: PartitionIndex,
-        base_offset: u64,
-        last_offset: u64,
-        leader_epoch: i32,
-        as_leader: bool,
-    },
-    HighWatermark {
-        broker: BrokerId,
-        partition: PartitionIndex,
-        offset: u64,
-    },
-    SegmentRolled {
-        broker: BrokerId,
-        partition: PartitionIndex,
-        base_offset: u64,
-        reason: RollReason,
-    },
-    SegmentDeleted {
-        broker: BrokerId,
-        partition: PartitionIndex,
-        base_offset: u64,
-        next_offset: u64,
-        reason: RetentionReason,
-        log_start_offset: u64,
-    },
-    Truncated {
-        broker: BrokerId,
-        partition: PartitionIndex,
-        to_offset: u64,
-        removed_records: u64,
-        cause: TruncateCause,
-    },
-    Flushed {
-        broker: BrokerId,
-        partition: PartitionIndex,
-        offset: u64,
-    },
+    Appended { broker: BrokerId, partition: PartitionIndex, base_offset: u64, last_offset: u64, leader_epoch: i32, as_leader: bool },
+    HighWatermark { broker: BrokerId, partition: PartitionIndex, offset: u64 },
+    SegmentRolled { broker: BrokerId, partition: PartitionIndex, base_offset: u64, reason: RollReason },
+    SegmentDeleted { broker: BrokerId, partition: PartitionIndex, base_offset: u64, next_offset: u64, reason: RetentionReason, log_start_offset: u64 },
+    Truncated { broker: BrokerId, partition: PartitionIndex, to_offset: u64, removed_records: u64, cause: TruncateCause },
+    Flushed { broker: BrokerId, partition: PartitionIndex, offset: u64 },
 
     // Producers.
-    ProduceAcked {
-        producer: u32,
-        partition: PartitionIndex,
-        base_offset: u64,
-        records: u32,
-        latency_ms: u64,
-    },
-    ProduceFailed {
-        producer: u32,
-        partition: PartitionIndex,
-        records: u32,
-        error: KafkaError,
-        retrying: bool,
-    },
+    ProduceAcked { producer: u32, partition: PartitionIndex, base_offset: u64, records: u32, latency_ms: u64 },
+    ProduceFailed { producer: u32, partition: PartitionIndex, records: u32, error: KafkaError, retrying: bool },
     /// An acks=0 batch left the producer: it counts as sent, with no offset known.
-    ProduceSentNoAck {
-        producer: u32,
-        partition: PartitionIndex,
-        records: u32,
-    },
+    ProduceSentNoAck { producer: u32, partition: PartitionIndex, records: u32 },
 
     // Consumers.
-    Polled {
-        consumer: u32,
-        partition: PartitionIndex,
-        first_offset: u64,
-        last_offset: u64,
-        records: u32,
-    },
-    Processed {
-        consumer: u32,
-        partition: PartitionIndex,
-        first_offset: u64,
-        last_offset: u64,
-        records: u32,
-    },
-    PositionReset {
-        consumer: u32,
-        partition: PartitionIndex,
-        offset: u64,
-        policy: OffsetReset,
-        cause: ResetCause,
-    },
-    ConsumerError {
-        consumer: u32,
-        partition: PartitionIndex,
-        error: KafkaError,
-    },
-    ConsumerCrashed {
-        consumer: u32,
-    },
-    ConsumerStarted {
-        consumer: u32,
-    },
+    Polled { consumer: u32, partition: PartitionIndex, first_offset: u64, last_offset: u64, records: u32 },
+    Processed { consumer: u32, partition: PartitionIndex, first_offset: u64, last_offset: u64, records: u32 },
+    PositionReset { consumer: u32, partition: PartitionIndex, offset: u64, policy: OffsetReset, cause: ResetCause },
+    ConsumerError { consumer: u32, partition: PartitionIndex, error: KafkaError },
+    ConsumerCrashed { consumer: u32 },
+    ConsumerStarted { consumer: u32 },
 
     // The guarantee ledger.
     /// A guarantee broke: `records` records from `offset` on, because of event `caused_by`.
-    Violation {
-        kind: ViolationKind,
-        partition: PartitionIndex,
-        offset: u64,
-        records: u32,
-        record: Option<RecordId>,
-        caused_by: u64,
-    },
+    Violation { kind: ViolationKind, partition: PartitionIndex, offset: u64, records: u32, record: Option<RecordId>, caused_by: u64 },
 
     // New variants go last: a variant's position is part of every event's trace hash.
     // Consumer groups.
     /// The coordinator starts a rebalance of `group` (its generation so far, and why).
-    RebalanceStarted {
-        group: Rc<str>,
-        coordinator: BrokerId,
-        generation: i32,
-        reason: RebalanceReason,
-    },
+    RebalanceStarted { group: Rc<str>, coordinator: BrokerId, generation: i32, reason: RebalanceReason },
     /// The join phase completed: a new generation with its protocol, leader and members (consumers).
-    GenerationStarted {
-        group: Rc<str>,
-        generation: i32,
-        protocol: Rc<str>,
-        leader: Option<u32>,
-        members: Rc<[u32]>,
-    },
+    GenerationStarted { group: Rc<str>, generation: i32, protocol: Rc<str>, leader: Option<u32>, members: Rc<[u32]> },
     /// The leader's assignment arrived: the group is stable in this generation.
-    GroupStable {
-        group: Rc<str>,
-        generation: i32,
-    },
+    GroupStable { group: Rc<str>, generation: i32 },
     /// The coordinator removed a member.
-    MemberRemoved {
-        group: Rc<str>,
-        consumer: u32,
-        reason: RebalanceReason,
-    },
+    MemberRemoved { group: Rc<str>, consumer: u32, reason: RebalanceReason },
     /// A consumer's partitions changed (eager: everything first revoked; cooperative: only what moves).
-    AssignmentChanged {
-        consumer: u32,
-        group: Rc<str>,
-        generation: i32,
-        assigned: Rc<[PartitionIndex]>,
-        revoked: Rc<[PartitionIndex]>,
-        added: Rc<[PartitionIndex]>,
-    },
+    AssignmentChanged { consumer: u32, group: Rc<str>, generation: i32, assigned: Rc<[PartitionIndex]>, revoked: Rc<[PartitionIndex]>, added: Rc<[PartitionIndex]> },
     /// A consumer gave up partitions (onPartitionsRevoked) before rejoining.
-    PartitionsRevoked {
-        consumer: u32,
-        group: Rc<str>,
-        partitions: Rc<[PartitionIndex]>,
-    },
+    PartitionsRevoked { consumer: u32, group: Rc<str>, partitions: Rc<[PartitionIndex]> },
     /// The coordinator stored committed offsets (durable in `__consumer_offsets`).
-    OffsetsCommitted {
-        group: Rc<str>,
-        consumer: Option<u32>,
-        offsets: Rc<[(PartitionIndex, u64)]>,
-    },
-    OffsetCommitFailed {
-        group: Rc<str>,
-        consumer: u32,
-        error: KafkaError,
-    },
+    OffsetsCommitted { group: Rc<str>, consumer: Option<u32>, offsets: Rc<[(PartitionIndex, u64)]> },
+    OffsetCommitFailed { group: Rc<str>, consumer: u32, error: KafkaError },
     /// A consumer resumes a partition at its group's committed offset.
-    PositionRestored {
-        consumer: u32,
-        partition: PartitionIndex,
-        offset: u64,
-    },
+    PositionRestored { consumer: u32, partition: PartitionIndex, offset: u64 },
     /// A broker took over as a group's coordinator and loaded its state from `__consumer_offsets`.
-    CoordinatorLoaded {
-        group: Rc<str>,
-        coordinator: BrokerId,
-        generation: i32,
-    },
+    CoordinatorLoaded { group: Rc<str>, coordinator: BrokerId, generation: i32 },
 
     // Transactions.
     /// A transaction moved on (Ongoing, PrepareCommit/Abort, CompleteCommit/Abort) at its coordinator.
-    TransactionStateChanged {
-        transactional_id: Rc<str>,
-        producer: Option<u32>,
-        state: crate::kafka::txn::coordinator::TxnState,
-    },
+    TransactionStateChanged { transactional_id: Rc<str>, producer: Option<u32>, state: crate::kafka::txn::coordinator::TxnState },
     /// A commit or abort marker was written into a partition (a control record).
-    MarkerWritten {
-        broker: BrokerId,
-        partition: PartitionIndex,
-        offset: u64,
-        producer_id: i64,
-        commit: bool,
-    },
+    MarkerWritten { broker: BrokerId, partition: PartitionIndex, offset: u64, producer_id: i64, commit: bool },
     /// A transactional producer learned a newer instance (or a timeout) bumped its epoch: it stops.
-    ProducerFenced {
-        producer: u32,
-        producer_epoch: i16,
-    },
+    ProducerFenced { producer: u32, producer_epoch: i16 },
     /// A producer's process died with these records unsent or unacknowledged.
-    ProducerCrashed {
-        producer: u32,
-        records_lost: u64,
-    },
-    ProducerStarted {
-        producer: u32,
-    },
+    ProducerCrashed { producer: u32, records_lost: u64 },
+    ProducerStarted { producer: u32 },
 
     // The controller quorum.
     /// A controller's wait for its leader ran out: it stands for election in a new epoch.
-    ControllerElectionStarted {
-        controller: u32,
-        epoch: u32,
-    },
+    ControllerElectionStarted { controller: u32, epoch: u32 },
     /// A controller won a majority of votes: it is the active controller for `epoch`.
-    ControllerElected {
-        controller: u32,
-        epoch: u32,
-    },
+    ControllerElected { controller: u32, epoch: u32 },
     /// A leader no longer fetched from by a majority steps down (check-quorum).
-    ControllerResigned {
-        controller: u32,
-        epoch: u32,
-    },
-    ControllerStopped {
-        controller: u32,
-    },
-    ControllerStarted {
-        controller: u32,
-    },
+    ControllerResigned { controller: u32, epoch: u32 },
+    ControllerStopped { controller: u32 },
+    ControllerStarted { controller: u32 },
     /// DeleteRecords moved the partition's log start on its leader: the records below are gone for
     /// every reader.
-    RecordsDeleted {
-        broker: BrokerId,
-        partition: PartitionIndex,
-        log_start_offset: u64,
-    },
+    RecordsDeleted { broker: BrokerId, partition: PartitionIndex, log_start_offset: u64 },
 }
 
 /// The guarantees the ledger watches (see `src/kafka/invariants.rs`).
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ViolationKind {
     /// A record the producer was told was written is gone from the partition.

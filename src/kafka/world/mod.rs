@@ -23,22 +23,22 @@ use crate::kafka::config::{BrokerConfig, ConsumerConfig, ProducerConfig, TopicCo
 use crate::kafka::consumer::Consumer;
 use crate::kafka::controller::Controller;
 use crate::kafka::ids::{BrokerId, Node, PartitionIndex};
-use crate::kafka::invariants::{Breach, Ledger, State as LedgerState};
 use crate::kafka::placement::{BrokerMetadata, assign_replicas_to_brokers};
 use crate::kafka::producer::Producer;
 use crate::kafka::producer::workload::WorkloadState;
 use crate::kafka::protocol::Message;
 use crate::kafka::record::Value;
+use crate::kafka::invariants::{Breach, Ledger, State as LedgerState};
 use crate::kafka::runtime::{Fact, Outbox, Timer};
 use crate::sim::net::{LinkConfig, Network, Transit};
 use crate::sim::queue::EventQueue;
-use crate::sim::sorted::{SortedMap, SortedSet};
 use crate::sim::trace::TraceHasher;
 use crate::sim::{Ratio, Rng, Tick};
 pub use action::{Action, NodeRef, RunDefinition, SeekTarget, TimedAction};
 pub use event::{DropReason, Event, EventKind, ViolationKind};
 pub use spec::{ClusterSpec, ConsumerSpec, ProducerSpec, TopicSpec};
 use std::collections::VecDeque;
+use crate::sim::sorted::{SortedMap, SortedSet};
 use std::rc::Rc;
 pub use validate::SpecError;
 pub use view::View;
@@ -49,17 +49,8 @@ pub const EVENT_BUFFER_MAX: usize = 1 << 20;
 
 #[derive(Clone, Debug)]
 enum Scheduled {
-    Deliver {
-        id: u64,
-        from: Node,
-        to: Node,
-        message: Message,
-    },
-    Timer {
-        node: Node,
-        incarnation: u64,
-        timer: Timer,
-    },
+    Deliver { id: u64, from: Node, to: Node, message: Message },
+    Timer { node: Node, incarnation: u64, timer: Timer },
     Start(Node),
     /// Boxed: actions are large and rare, queue entries small and many.
     Action(Box<Action>),
@@ -120,17 +111,7 @@ impl World {
             brokers: SortedMap::new(),
             controllers: {
                 let voters: Vec<u32> = (0..spec.controllers.max(1)).collect();
-                voters
-                    .iter()
-                    .map(|id| {
-                        Controller::new(
-                            *id,
-                            voters.clone(),
-                            broker_config.clone(),
-                            rng.child(&format!("controller/{id}")),
-                        )
-                    })
-                    .collect()
+                voters.iter().map(|id| Controller::new(*id, voters.clone(), broker_config.clone(), rng.child(&format!("controller/{id}")))).collect()
             },
             producers: Vec::new(),
             consumers: Vec::new(),
@@ -154,23 +135,10 @@ impl World {
             let id = BrokerId(b.id);
             let rack = b.rack.as_deref().map(Rc::from);
             let rng = world.rng.child(&format!("broker/{}", b.id));
-            let broker = Broker::new(
-                id,
-                rack,
-                broker_config.clone(),
-                spec.disk,
-                spec.page_cache_dirty_expire_ms,
-                controller,
-                controller_ids.clone(),
-                rng,
-            );
+            let broker = Broker::new(id, rack, broker_config.clone(), spec.disk, spec.page_cache_dirty_expire_ms, controller, controller_ids.clone(), rng);
             world.brokers.insert(id, broker);
         }
-        let registrations: Vec<(BrokerId, Option<Rc<str>>)> = world
-            .brokers
-            .values()
-            .map(|b| (b.id, b.rack.clone()))
-            .collect();
+        let registrations: Vec<(BrokerId, Option<Rc<str>>)> = world.brokers.values().map(|b| (b.id, b.rack.clone())).collect();
         for c in &mut world.controllers {
             c.start(Tick::ZERO, &mut out);
         }
@@ -178,34 +146,13 @@ impl World {
         world.controllers[0].bootstrap(Tick::ZERO, &registrations, &mut out);
         for topic in &spec.topics {
             // Validation checked every topic, so creation cannot fail here.
-            world.create_topic(topic, &mut out).map_err(|e| {
-                vec![SpecError {
-                    path: format!("topics.{}", topic.name),
-                    message: e.0,
-                }]
-            })?;
+            world.create_topic(topic, &mut out).map_err(|e| vec![SpecError { path: format!("topics.{}", topic.name), message: e.0 }])?;
         }
         if spec.consumers.iter().any(|c| c.group.is_some()) {
-            world.ensure_offsets_topic(&mut out).map_err(|e| {
-                vec![SpecError {
-                    path: "broker_config".into(),
-                    message: e.0,
-                }]
-            })?;
+            world.ensure_offsets_topic(&mut out).map_err(|e| vec![SpecError { path: "broker_config".into(), message: e.0 }])?;
         }
-        if spec
-            .producers
-            .iter()
-            .any(|p| p.config.contains_key("transactional.id"))
-        {
-            world
-                .ensure_transaction_state_topic(&mut out)
-                .map_err(|e| {
-                    vec![SpecError {
-                        path: "broker_config".into(),
-                        message: e.0,
-                    }]
-                })?;
+        if spec.producers.iter().any(|p| p.config.contains_key("transactional.id")) {
+            world.ensure_transaction_state_topic(&mut out).map_err(|e| vec![SpecError { path: "broker_config".into(), message: e.0 }])?;
         }
         // The other voters start with the leader's log, and the leader knows they have it.
         let leader = world.controllers[0].clone();
@@ -214,26 +161,15 @@ impl World {
         }
         world.controllers[0].bootstrap_followers_caught_up(Tick::ZERO, &mut out);
         let image = Rc::new(world.controllers[0].committed.clone());
-        let epochs: SortedMap<BrokerId, u64> =
-            image.brokers.iter().map(|(id, b)| (*id, b.epoch)).collect();
+        let epochs: SortedMap<BrokerId, u64> = image.brokers.iter().map(|(id, b)| (*id, b.epoch)).collect();
         for broker in world.brokers.values_mut() {
             broker.start_registered(Tick::ZERO, epochs[&broker.id], image.clone(), &mut out);
         }
         for producer in &spec.producers {
-            world.add_producer(producer, &mut out).map_err(|e| {
-                vec![SpecError {
-                    path: format!("producers.{}", producer.name),
-                    message: e.0,
-                }]
-            })?;
+            world.add_producer(producer, &mut out).map_err(|e| vec![SpecError { path: format!("producers.{}", producer.name), message: e.0 }])?;
         }
         for consumer in &spec.consumers {
-            world.add_consumer(consumer, &mut out).map_err(|e| {
-                vec![SpecError {
-                    path: format!("consumers.{}", consumer.name),
-                    message: e.0,
-                }]
-            })?;
+            world.add_consumer(consumer, &mut out).map_err(|e| vec![SpecError { path: format!("consumers.{}", consumer.name), message: e.0 }])?;
         }
         world.flush(out);
         Ok(world)
@@ -295,16 +231,14 @@ impl World {
     /// Schedules an action for `at` (a lesson's timed actions): it runs before the other work due at
     /// `at`, as a script's action at that moment should.
     pub fn schedule(&mut self, at: Tick, action: Action) {
-        self.queue
-            .push(at.max(self.now), Scheduled::Action(Box::new(action)));
+        self.queue.push(at.max(self.now), Scheduled::Action(Box::new(action)));
     }
 
     /// Schedules a learner's click for `at` (a share link replaying it): it runs after everything else
     /// due at `at`, exactly where the click landed in the lab (the session applies clicks once the
     /// tick's work is done), so the replayed run is the run the learner saw.
     pub fn schedule_click(&mut self, at: Tick, action: Action) {
-        self.queue
-            .push_end_of_tick(at.max(self.now), Scheduled::Action(Box::new(action)));
+        self.queue.push_end_of_tick(at.max(self.now), Scheduled::Action(Box::new(action)));
     }
 
     /// Runs every scheduled item due at or before `until`, then sets the clock to `until`.
@@ -324,9 +258,7 @@ impl World {
     pub fn step(&mut self, limit: Tick) -> bool {
         let before = self.next_event_seq;
         while self.next_event_seq == before {
-            let Some((at, item)) = self.queue.pop_until(limit) else {
-                return false;
-            };
+            let Some((at, item)) = self.queue.pop_until(limit) else { return false };
             self.dispatch(at, item);
         }
         true
@@ -336,20 +268,11 @@ impl World {
         self.now = at;
         let mut out = std::mem::take(&mut self.outbox);
         match item {
-            Scheduled::Deliver {
-                id,
-                from,
-                to,
-                message,
-            } => {
+            Scheduled::Deliver { id, from, to, message } => {
                 self.deliver(id, from, to, message, &mut out);
                 self.link_processor(to, &mut out);
             }
-            Scheduled::Timer {
-                node,
-                incarnation,
-                timer,
-            } => {
+            Scheduled::Timer { node, incarnation, timer } => {
                 if self.incarnation(node) == Some(incarnation) {
                     self.handle_timer(node, timer, &mut out);
                     self.link_processor(node, &mut out);
@@ -371,31 +294,16 @@ impl World {
         let kind = message.kind();
         if let Some(cut) = self.net.separating_cut(from.net_id(), to.net_id()) {
             // Cut while in flight: TCP keeps it, and it arrives after the partition heals.
-            out.event(EventKind::MessageHeld {
-                id,
-                from,
-                to,
-                kind,
-                cut,
-            });
+            out.event(EventKind::MessageHeld { id, from, to, kind, cut });
             let incarnation = self.incarnation(from).unwrap_or(0);
-            self.held
-                .entry(cut)
-                .or_default()
-                .push((id, from, incarnation, to, message));
+            self.held.entry(cut).or_default().push((id, from, incarnation, to, message));
             return;
         }
         // Sent on a connection that has reset since: it never arrives.
         if let Some((requester, server)) = connection_of(from, to, &message)
             && self.connections.is_stale(requester, server, id)
         {
-            out.event(EventKind::MessageDropped {
-                id,
-                from,
-                to,
-                kind,
-                reason: DropReason::Network(crate::sim::net::LossReason::ConnectionReset),
-            });
+            out.event(EventKind::MessageDropped { id, from, to, kind, reason: DropReason::Network(crate::sim::net::LossReason::ConnectionReset) });
             return;
         }
         if let Some(request_id) = message.response_to()
@@ -404,13 +312,7 @@ impl World {
             self.connections.forget(to, from, request_id);
         }
         if self.incarnation(to).is_none() {
-            out.event(EventKind::MessageDropped {
-                id,
-                from,
-                to,
-                kind,
-                reason: DropReason::NodeDown,
-            });
+            out.event(EventKind::MessageDropped { id, from, to, kind, reason: DropReason::NodeDown });
             // The dead process's machine refuses the connection: the sender hears of it at once.
             if let Some(request_id) = message.request_id() {
                 self.connections.forget(from, to, request_id);
@@ -474,37 +376,20 @@ impl World {
     fn link_processor(&mut self, node: Node, out: &mut Outbox) {
         let now = self.now;
         let consumer = match node {
-            Node::Consumer(c)
-                if self
-                    .consumers
-                    .get(c as usize)
-                    .is_some_and(|x| !x.handoffs.is_empty()) =>
-            {
-                c as usize
-            }
+            Node::Consumer(c) if self.consumers.get(c as usize).is_some_and(|x| !x.handoffs.is_empty()) => c as usize,
             Node::Producer(p) => match self.producers.get(p as usize).and_then(|x| x.processor) {
                 Some(c) => c as usize,
                 None => return,
             },
             _ => return,
         };
-        let Some(producer) = self.consumers[consumer]
-            .processor
-            .as_ref()
-            .map(|p| p.producer as usize)
-        else {
-            return;
-        };
+        let Some(producer) = self.consumers[consumer].processor.as_ref().map(|p| p.producer as usize) else { return };
         loop {
             if let Some(committed) = self.producers[producer].txn_ended.take() {
                 self.consumers[consumer].on_transaction_ended(now, committed, out);
             }
-            let Some(handoff) = self.consumers[consumer].handoffs.front() else {
-                break;
-            };
-            if !self.producers[producer].up
-                || !self.producers[producer].accept_handoff(now, handoff, out)
-            {
+            let Some(handoff) = self.consumers[consumer].handoffs.front() else { break };
+            if !self.producers[producer].up || !self.producers[producer].accept_handoff(now, handoff, out) {
                 break;
             }
             self.consumers[consumer].handoffs.pop_front();
@@ -515,21 +400,9 @@ impl World {
     fn incarnation(&self, node: Node) -> Option<u64> {
         match node {
             Node::Broker(b) => self.brokers.get(&b).filter(|x| x.up).map(|x| x.incarnation),
-            Node::Controller(c) => self
-                .controllers
-                .get(c as usize)
-                .filter(|x| x.up)
-                .map(|x| x.incarnation),
-            Node::Producer(p) => self
-                .producers
-                .get(p as usize)
-                .filter(|x| x.up)
-                .map(|x| x.incarnation),
-            Node::Consumer(c) => self
-                .consumers
-                .get(c as usize)
-                .filter(|x| x.up)
-                .map(|x| x.incarnation),
+            Node::Controller(c) => self.controllers.get(c as usize).filter(|x| x.up).map(|x| x.incarnation),
+            Node::Producer(p) => self.producers.get(p as usize).filter(|x| x.up).map(|x| x.incarnation),
+            Node::Consumer(c) => self.consumers.get(c as usize).filter(|x| x.up).map(|x| x.incarnation),
         }
     }
 
@@ -568,14 +441,7 @@ impl World {
         }
         for (at, node, timer) in out.timers.drain(..) {
             if let Some(incarnation) = self.incarnation(node) {
-                self.queue.push(
-                    at.max(self.now),
-                    Scheduled::Timer {
-                        node,
-                        incarnation,
-                        timer,
-                    },
-                );
+                self.queue.push(at.max(self.now), Scheduled::Timer { node, incarnation, timer });
             }
         }
         self.outbox = out;
@@ -595,13 +461,7 @@ impl World {
             && !self.connections.is_open(to, from, request_id)
         {
             // Its request came on a connection that has reset: there is no one to answer.
-            self.emit(EventKind::MessageDropped {
-                id,
-                from,
-                to,
-                kind,
-                reason: DropReason::Network(crate::sim::net::LossReason::ConnectionReset),
-            });
+            self.emit(EventKind::MessageDropped { id, from, to, kind, reason: DropReason::Network(crate::sim::net::LossReason::ConnectionReset) });
             return;
         }
         if let Some(request_id) = message.request_id()
@@ -610,27 +470,14 @@ impl World {
             self.connections.on_request(from, to, request_id);
         }
         if let Some(cut) = self.net.separating_cut(from.net_id(), to.net_id()) {
-            self.emit(EventKind::MessageHeld {
-                id,
-                from,
-                to,
-                kind,
-                cut,
-            });
+            self.emit(EventKind::MessageHeld { id, from, to, kind, cut });
             let incarnation = self.incarnation(from).unwrap_or(0);
-            self.held
-                .entry(cut)
-                .or_default()
-                .push((id, from, incarnation, to, message));
+            self.held.entry(cut).or_default().push((id, from, incarnation, to, message));
             return;
         }
         let bytes = message.size_bytes();
         match self.net.send(self.now, from.net_id(), to.net_id(), bytes) {
-            Transit::Arrives {
-                sent_at,
-                arrive_at,
-                retransmits,
-            } => {
+            Transit::Arrives { sent_at, arrive_at, retransmits } => {
                 self.emit(EventKind::MessageSent {
                     id,
                     from,
@@ -643,43 +490,19 @@ impl World {
                     partition: message.first_partition(),
                     retransmits,
                 });
-                self.queue.push(
-                    arrive_at,
-                    Scheduled::Deliver {
-                        id,
-                        from,
-                        to,
-                        message,
-                    },
-                );
+                self.queue.push(arrive_at, Scheduled::Deliver { id, from, to, message });
             }
             Transit::Lost(reason) => {
-                self.emit(EventKind::MessageDropped {
-                    id,
-                    from,
-                    to,
-                    kind,
-                    reason: DropReason::Network(reason),
-                });
+                self.emit(EventKind::MessageDropped { id, from, to, kind, reason: DropReason::Network(reason) });
                 // The connection reset: both ends learn of it after a round trip, and every request
                 // outstanding on it fails with a network error at its requester.
                 if let Some((requester, server)) = connection_of(from, to, &message) {
                     let rtt = 2 * self.net.link(from.net_id(), to.net_id()).latency_ms.max(1);
-                    let failed = self
-                        .connections
-                        .reset(requester, server, self.next_message_id);
+                    let failed = self.connections.reset(requester, server, self.next_message_id);
                     for request_id in failed {
                         let reset_id = self.next_message_id;
                         self.next_message_id += 1;
-                        self.queue.push(
-                            self.now.plus_ms(rtt),
-                            Scheduled::Deliver {
-                                id: reset_id,
-                                from: server,
-                                to: requester,
-                                message: Message::Disconnected { request_id },
-                            },
-                        );
+                        self.queue.push(self.now.plus_ms(rtt), Scheduled::Deliver { id: reset_id, from: server, to: requester, message: Message::Disconnected { request_id } });
                     }
                 }
             }
@@ -689,9 +512,7 @@ impl World {
     /// A healed cut lets what it held move on, in the order it was sent. A message whose sender died
     /// meanwhile is gone (its connection died with it); one still separated by another cut stays held.
     fn release_held(&mut self, cut: u32, out: &mut Outbox) {
-        let Some(held) = self.held.remove(&cut) else {
-            return;
-        };
+        let Some(held) = self.held.remove(&cut) else { return };
         // Events first (the heal), then the released messages, in order.
         let pending = std::mem::take(&mut out.events);
         for kind in pending {
@@ -699,13 +520,7 @@ impl World {
         }
         for (id, from, incarnation, to, message) in held {
             if self.incarnation(from) != Some(incarnation) {
-                self.emit(EventKind::MessageDropped {
-                    id,
-                    from,
-                    to,
-                    kind: message.kind(),
-                    reason: DropReason::SenderDied,
-                });
+                self.emit(EventKind::MessageDropped { id, from, to, kind: message.kind(), reason: DropReason::SenderDied });
                 continue;
             }
             self.transmit_as(id, from, to, message);
@@ -714,11 +529,7 @@ impl World {
 
     fn emit(&mut self, kind: EventKind) -> u64 {
         let seq = self.next_event_seq;
-        let event = Event {
-            seq,
-            at: self.now,
-            kind,
-        };
+        let event = Event { seq, at: self.now, kind };
         self.next_event_seq += 1;
         self.trace.add(&event);
         self.events.push_back(event);
@@ -727,44 +538,23 @@ impl World {
 
     /// Runs the guarantee ledger on the event just emitted (as `seq`).
     fn check_last_event(&mut self, seq: u64) {
-        let Some(event) = self.events.back() else {
-            return;
-        };
-        let state = LedgerState {
-            brokers: &self.brokers,
-            producers: &self.producers,
-        };
+        let Some(event) = self.events.back() else { return };
+        let state = LedgerState { brokers: &self.brokers, producers: &self.producers };
         let breaches = self.ledger.on_event(&event.kind, &state);
         self.report(breaches, seq);
     }
 
     fn check_fact(&mut self, seq: u64, fact: Fact) {
-        let state = LedgerState {
-            brokers: &self.brokers,
-            producers: &self.producers,
-        };
+        let state = LedgerState { brokers: &self.brokers, producers: &self.producers };
         let breaches = match fact {
-            Fact::Acked {
-                partition,
-                base_offset,
-                records,
-            } => self
-                .ledger
-                .on_acked(partition, base_offset, &records, &state),
+            Fact::Acked { partition, base_offset, records } => self.ledger.on_acked(partition, base_offset, &records, &state),
         };
         self.report(breaches, seq);
     }
 
     fn report(&mut self, breaches: Vec<Breach>, caused_by: u64) {
         for b in breaches {
-            self.emit(EventKind::Violation {
-                kind: b.kind,
-                partition: b.partition,
-                offset: b.offset,
-                records: b.records,
-                record: b.record,
-                caused_by,
-            });
+            self.emit(EventKind::Violation { kind: b.kind, partition: b.partition, offset: b.offset, records: b.records, record: b.record, caused_by });
         }
     }
 
@@ -790,11 +580,7 @@ impl World {
             .iter()
             .filter(|c| c.is_leader())
             .max_by_key(|c| c.epoch)
-            .or_else(|| {
-                self.controllers
-                    .iter()
-                    .max_by_key(|c| (c.high_watermark, c.epoch))
-            });
+            .or_else(|| self.controllers.iter().max_by_key(|c| (c.high_watermark, c.epoch)));
         // There is always at least one controller (validation requires 1 to 5).
         &best.expect("a run has at least one controller").committed
     }
@@ -802,52 +588,24 @@ impl World {
     /// Creates a topic: Kafka's placement (start index drawn from the seed) unless assigned by hand.
     fn create_topic(&mut self, spec: &TopicSpec, out: &mut Outbox) -> Result<(), ActionError> {
         let now = self.now;
-        if self
-            .active_controller()?
-            .image
-            .topic_index(&spec.name)
-            .is_some()
-        {
+        if self.active_controller()?.image.topic_index(&spec.name).is_some() {
             return Err(ActionError(format!("topic '{}' already exists", spec.name)));
         }
         let mut config = TopicConfig::from_broker(&self.broker_config);
-        config
-            .apply_pairs(&spec.config)
-            .map_err(|e| ActionError(join_errors(&e)))?;
+        config.apply_pairs(&spec.config).map_err(|e| ActionError(join_errors(&e)))?;
         let partitions = spec.partitions.unwrap_or(self.broker_config.num_partitions);
-        let replication_factor = spec
-            .replication_factor
-            .unwrap_or(self.broker_config.default_replication_factor);
+        let replication_factor = spec.replication_factor.unwrap_or(self.broker_config.default_replication_factor);
         let assignments = match &spec.assignment {
-            Some(manual) => manual
-                .iter()
-                .map(|r| r.iter().map(|b| BrokerId(*b)).collect())
-                .collect(),
+            Some(manual) => manual.iter().map(|r| r.iter().map(|b| BrokerId(*b)).collect()).collect(),
             None => {
-                let brokers: Vec<BrokerMetadata> = self
-                    .brokers
-                    .values()
-                    .map(|b| BrokerMetadata {
-                        id: b.id,
-                        rack: b.rack.as_deref().map(str::to_string),
-                    })
-                    .collect();
+                let brokers: Vec<BrokerMetadata> = self.brokers.values().map(|b| BrokerMetadata { id: b.id, rack: b.rack.as_deref().map(str::to_string) }).collect();
                 let mut rng = self.rng.child(&format!("placement/{}", spec.name));
-                let placed = assign_replicas_to_brokers(
-                    &brokers,
-                    partitions as i32,
-                    replication_factor as i32,
-                    -1,
-                    -1,
-                    &mut rng,
-                )
-                .map_err(|e| ActionError(e.to_string()))?;
+                let placed = assign_replicas_to_brokers(&brokers, partitions as i32, replication_factor as i32, -1, -1, &mut rng)
+                    .map_err(|e| ActionError(e.to_string()))?;
                 placed.into_values().collect()
             }
         };
-        self.active_controller()?
-            .create_topic(now, &spec.name, config, assignments, out)
-            .map_err(|_| ActionError("no active controller".into()))?;
+        self.active_controller()?.create_topic(now, &spec.name, config, assignments, out).map_err(|_| ActionError("no active controller".into()))?;
         Ok(())
     }
 
@@ -855,12 +613,7 @@ impl World {
     /// FindCoordinator): `offsets.topic.num.partitions` partitions, `offsets.topic.replication.factor`
     /// replicas, compacted.
     fn ensure_offsets_topic(&mut self, out: &mut Outbox) -> Result<(), ActionError> {
-        if self
-            .active_controller()?
-            .image
-            .topic_index(crate::kafka::group::coordinator::OFFSETS_TOPIC)
-            .is_some()
-        {
+        if self.active_controller()?.image.topic_index(crate::kafka::group::coordinator::OFFSETS_TOPIC).is_some() {
             return Ok(());
         }
         let config = &self.broker_config;
@@ -868,11 +621,7 @@ impl World {
             name: crate::kafka::group::coordinator::OFFSETS_TOPIC.into(),
             partitions: Some(config.offsets_topic_num_partitions),
             replication_factor: Some(config.offsets_topic_replication_factor),
-            config: [(
-                "cleanup.policy".to_string(),
-                crate::kafka::config::ConfigValue::from("compact"),
-            )]
-            .into(),
+            config: [("cleanup.policy".to_string(), crate::kafka::config::ConfigValue::from("compact"))].into(),
             ..TopicSpec::default()
         };
         self.create_topic(&spec, out)
@@ -884,28 +633,18 @@ impl World {
     fn ensure_transaction_state_topic(&mut self, out: &mut Outbox) -> Result<(), ActionError> {
         use crate::kafka::config::ConfigValue;
         use crate::kafka::txn::coordinator::TRANSACTION_STATE_TOPIC;
-        if self
-            .active_controller()?
-            .image
-            .topic_index(TRANSACTION_STATE_TOPIC)
-            .is_some()
-        {
+        if self.active_controller()?.image.topic_index(TRANSACTION_STATE_TOPIC).is_some() {
             return Ok(());
         }
         let config = &self.broker_config;
-        let min_isr = config
-            .transaction_state_log_min_isr
-            .min(config.transaction_state_log_replication_factor);
+        let min_isr = config.transaction_state_log_min_isr.min(config.transaction_state_log_replication_factor);
         let spec = TopicSpec {
             name: TRANSACTION_STATE_TOPIC.into(),
             partitions: Some(config.transaction_state_log_num_partitions),
             replication_factor: Some(config.transaction_state_log_replication_factor),
             config: [
                 ("cleanup.policy".to_string(), ConfigValue::from("compact")),
-                (
-                    "min.insync.replicas".to_string(),
-                    ConfigValue::from(i64::from(min_isr)),
-                ),
+                ("min.insync.replicas".to_string(), ConfigValue::from(i64::from(min_isr))),
             ]
             .into(),
             ..TopicSpec::default()
@@ -915,55 +654,32 @@ impl World {
 
     fn add_producer(&mut self, spec: &ProducerSpec, out: &mut Outbox) -> Result<(), ActionError> {
         if self.producers.iter().any(|p| *p.name == *spec.name) {
-            return Err(ActionError(format!(
-                "a producer named '{}' already exists",
-                spec.name
-            )));
+            return Err(ActionError(format!("a producer named '{}' already exists", spec.name)));
         }
         let config = producer_config(spec)?;
         let index = self.producers.len() as u32;
         let rng = self.rng.child(&format!("producer/{}", spec.name));
-        let workload = spec
-            .workload
-            .clone()
-            .map(|w| WorkloadState::new(w, rng.child("workload")));
+        let workload = spec.workload.clone().map(|w| WorkloadState::new(w, rng.child("workload")));
         let bootstrap: Vec<BrokerId> = self.brokers.keys().copied().collect();
-        let mut producer = Producer::new(
-            index,
-            &spec.name,
-            &spec.topic,
-            config,
-            workload,
-            bootstrap,
-            rng,
-        );
+        let mut producer = Producer::new(index, &spec.name, &spec.topic, config, workload, bootstrap, rng);
         producer.txn_plan = spec.transactions.unwrap_or_default();
         self.producers.push(producer);
         let _ = out;
-        self.queue
-            .push(self.now, Scheduled::Start(Node::Producer(index)));
+        self.queue.push(self.now, Scheduled::Start(Node::Producer(index)));
         Ok(())
     }
 
     fn add_consumer(&mut self, spec: &ConsumerSpec, out: &mut Outbox) -> Result<(), ActionError> {
         if self.consumers.iter().any(|c| *c.name == *spec.name) {
-            return Err(ActionError(format!(
-                "a consumer named '{}' already exists",
-                spec.name
-            )));
+            return Err(ActionError(format!("a consumer named '{}' already exists", spec.name)));
         }
-        let config =
-            ConsumerConfig::from_pairs(&spec.config).map_err(|e| ActionError(join_errors(&e)))?;
+        let config = ConsumerConfig::from_pairs(&spec.config).map_err(|e| ActionError(join_errors(&e)))?;
         let index = self.consumers.len() as u32;
         let bootstrap: Vec<BrokerId> = self.brokers.keys().copied().collect();
         let mut consumer = Consumer::new(index, &spec.name, config, bootstrap);
         consumer.group = spec.group.as_deref().map(Rc::from);
         consumer.topics = spec.topics.iter().map(|t| Rc::from(t.as_str())).collect();
-        consumer.manual = spec
-            .assign
-            .iter()
-            .map(|(t, p)| (Rc::from(t.as_str()), *p))
-            .collect();
+        consumer.manual = spec.assign.iter().map(|(t, p)| (Rc::from(t.as_str()), *p)).collect();
         consumer.processing_ms_per_record = spec.processing_ms_per_record;
         consumer.processing_ms_per_poll = spec.processing_ms_per_poll;
         consumer.commit_mode = spec.commit;
@@ -972,10 +688,7 @@ impl World {
         if let Some(process) = &spec.process {
             let producer = self.producer_index(&process.output)?;
             if self.producers[producer].processor.is_some() {
-                return Err(ActionError(format!(
-                    "producer '{}' already writes another processor's results",
-                    process.output
-                )));
+                return Err(ActionError(format!("producer '{}' already writes another processor's results", process.output)));
             }
             let transactional = self.producers[producer].config.transactional_id.is_some();
             if transactional != (spec.commit == spec::CommitMode::InTransaction) {
@@ -985,43 +698,27 @@ impl World {
                 )));
             }
             self.producers[producer].processor = Some(index);
-            consumer.processor = Some(crate::kafka::consumer::Processor {
-                topology: crate::kafka::stream::Topology::new(process.steps.clone()),
-                producer: producer as u32,
-            });
+            consumer.processor = Some(crate::kafka::consumer::Processor { topology: crate::kafka::stream::Topology::new(process.steps.clone()), producer: producer as u32 });
         }
         self.consumers.push(consumer);
         let _ = out;
-        self.queue.push(
-            self.now.max(Tick(spec.start_ms)),
-            Scheduled::Start(Node::Consumer(index)),
-        );
+        self.queue.push(self.now.max(Tick(spec.start_ms)), Scheduled::Start(Node::Consumer(index)));
         Ok(())
     }
 
     fn producer_index(&self, name: &str) -> Result<usize, ActionError> {
-        self.producers
-            .iter()
-            .position(|p| &*p.name == name)
-            .ok_or_else(|| ActionError(format!("no producer named '{name}'")))
+        self.producers.iter().position(|p| &*p.name == name).ok_or_else(|| ActionError(format!("no producer named '{name}'")))
     }
 
     fn consumer_index(&self, name: &str) -> Result<usize, ActionError> {
-        self.consumers
-            .iter()
-            .position(|c| &*c.name == name)
-            .ok_or_else(|| ActionError(format!("no consumer named '{name}'")))
+        self.consumers.iter().position(|c| &*c.name == name).ok_or_else(|| ActionError(format!("no consumer named '{name}'")))
     }
 
     fn node_of(&self, node: &NodeRef) -> Result<Node, ActionError> {
         match node {
-            NodeRef::Broker(id) if self.brokers.contains_key(&BrokerId(*id)) => {
-                Ok(Node::Broker(BrokerId(*id)))
-            }
+            NodeRef::Broker(id) if self.brokers.contains_key(&BrokerId(*id)) => Ok(Node::Broker(BrokerId(*id))),
             NodeRef::Broker(id) => Err(ActionError(format!("no broker {id}"))),
-            NodeRef::Controller(id) if (*id as usize) < self.controllers.len() => {
-                Ok(Node::Controller(*id))
-            }
+            NodeRef::Controller(id) if (*id as usize) < self.controllers.len() => Ok(Node::Controller(*id)),
             NodeRef::Controller(id) => Err(ActionError(format!("no controller {id}"))),
             NodeRef::Producer(name) => self.producer_index(name).map(|i| Node::Producer(i as u32)),
             NodeRef::Consumer(name) => self.consumer_index(name).map(|i| Node::Consumer(i as u32)),
@@ -1030,12 +727,8 @@ impl World {
 
     fn partition_of(&self, topic: &str, number: u32) -> Result<PartitionIndex, ActionError> {
         let image = self.metadata();
-        let t = image
-            .topic_index(topic)
-            .ok_or_else(|| ActionError(format!("no topic named '{topic}'")))?;
-        image
-            .partition_of(t, number)
-            .ok_or_else(|| ActionError(format!("topic '{topic}' has no partition {number}")))
+        let t = image.topic_index(topic).ok_or_else(|| ActionError(format!("no topic named '{topic}'")))?;
+        image.partition_of(t, number).ok_or_else(|| ActionError(format!("topic '{topic}' has no partition {number}")))
     }
 
     fn apply_action(&mut self, action: Action, out: &mut Outbox) -> Result<(), ActionError> {
@@ -1043,13 +736,7 @@ impl World {
         self.actions_applied += 1;
         let commit_action = matches!(action, Action::CommitTransaction { .. });
         match action {
-            Action::Produce {
-                producer,
-                key,
-                value,
-                partition,
-                count,
-            } => {
+            Action::Produce { producer, key, value, partition, count } => {
                 let i = self.producer_index(&producer)?;
                 let count = count.unwrap_or(1).max(1);
                 let p = &mut self.producers[i];
@@ -1070,44 +757,27 @@ impl World {
                 let i = self.producer_index(&producer)?;
                 self.producers[i].set_running(now, false, out);
             }
-            Action::SetProducerRate {
-                producer,
-                rate_per_sec,
-            } => {
+            Action::SetProducerRate { producer, rate_per_sec } => {
                 let i = self.producer_index(&producer)?;
                 self.producers[i].set_rate(now, rate_per_sec, out);
             }
-            Action::SetProducerConfig {
-                producer,
-                key,
-                value,
-            } => {
+            Action::SetProducerConfig { producer, key, value } => {
                 let i = self.producer_index(&producer)?;
                 let mut config = self.producers[i].config.clone();
-                config
-                    .set(&key, &value)
-                    .map_err(|e| ActionError(e.to_string()))?;
-                config
-                    .resolve(&[key.as_str()])
-                    .map_err(|e| ActionError(join_errors(&e)))?;
+                config.set(&key, &value).map_err(|e| ActionError(e.to_string()))?;
+                config.resolve(&[key.as_str()]).map_err(|e| ActionError(join_errors(&e)))?;
                 self.producers[i].config = config;
-                out.event(EventKind::ConfigChanged {
-                    target: format!("producer:{producer}"),
-                    key,
-                    value: value.to_string(),
-                });
+                out.event(EventKind::ConfigChanged { target: format!("producer:{producer}"), key, value: value.to_string() });
             }
             Action::AddProducer { spec } => {
-                validate::producer(&spec, &self.metadata())
-                    .map_err(|e| ActionError(join_spec_errors(&e)))?;
+                validate::producer(&spec, &self.metadata()).map_err(|e| ActionError(join_spec_errors(&e)))?;
                 if spec.config.contains_key("transactional.id") {
                     self.ensure_transaction_state_topic(out)?;
                 }
                 self.add_producer(&spec, out)?;
             }
             Action::AddConsumer { spec } => {
-                validate::consumer(&spec, &self.metadata())
-                    .map_err(|e| ActionError(join_spec_errors(&e)))?;
+                validate::consumer(&spec, &self.metadata()).map_err(|e| ActionError(join_spec_errors(&e)))?;
                 if spec.group.is_some() {
                     self.ensure_offsets_topic(out)?;
                 }
@@ -1136,9 +806,7 @@ impl World {
                 let commit = commit_action;
                 let i = self.producer_index(&producer)?;
                 if self.producers[i].txn.is_none() {
-                    return Err(ActionError(format!(
-                        "producer '{producer}' is not transactional: give it a transactional.id"
-                    )));
+                    return Err(ActionError(format!("producer '{producer}' is not transactional: give it a transactional.id")));
                 }
                 self.producers[i].end_transaction(now, commit, out);
             }
@@ -1148,10 +816,7 @@ impl World {
                     self.consumers[i].crash(out);
                 }
                 // A stream processor's producer is the same process.
-                if let Some(p) = self.consumers[i]
-                    .processor
-                    .as_ref()
-                    .map(|p| p.producer as usize)
+                if let Some(p) = self.consumers[i].processor.as_ref().map(|p| p.producer as usize)
                     && self.producers[p].up
                 {
                     self.producers[p].crash(out);
@@ -1159,10 +824,7 @@ impl World {
             }
             Action::RestartConsumer { consumer } => {
                 let i = self.consumer_index(&consumer)?;
-                if let Some(p) = self.consumers[i]
-                    .processor
-                    .as_ref()
-                    .map(|p| p.producer as usize)
+                if let Some(p) = self.consumers[i].processor.as_ref().map(|p| p.producer as usize)
                     && !self.producers[p].up
                 {
                     out.event(EventKind::ProducerStarted { producer: p as u32 });
@@ -1172,35 +834,16 @@ impl World {
                     self.consumers[i].start(now, out);
                 }
             }
-            Action::SetConsumerConfig {
-                consumer,
-                key,
-                value,
-            } => {
+            Action::SetConsumerConfig { consumer, key, value } => {
                 let i = self.consumer_index(&consumer)?;
-                self.consumers[i]
-                    .config
-                    .set(&key, &value)
-                    .map_err(|e| ActionError(e.to_string()))?;
-                out.event(EventKind::ConfigChanged {
-                    target: format!("consumer:{consumer}"),
-                    key,
-                    value: value.to_string(),
-                });
+                self.consumers[i].config.set(&key, &value).map_err(|e| ActionError(e.to_string()))?;
+                out.event(EventKind::ConfigChanged { target: format!("consumer:{consumer}"), key, value: value.to_string() });
             }
-            Action::SetProcessingTime {
-                consumer,
-                processing_ms_per_record,
-            } => {
+            Action::SetProcessingTime { consumer, processing_ms_per_record } => {
                 let i = self.consumer_index(&consumer)?;
                 self.consumers[i].processing_ms_per_record = processing_ms_per_record;
             }
-            Action::Seek {
-                consumer,
-                topic,
-                partition,
-                to,
-            } => {
+            Action::Seek { consumer, topic, partition, to } => {
                 let i = self.consumer_index(&consumer)?;
                 let p = self.partition_of(&topic, partition)?;
                 self.consumers[i].seek(now, p, to, out);
@@ -1210,11 +853,7 @@ impl World {
                     return Err(ActionError(format!("broker {id} already exists")));
                 }
                 let controller_ids: Vec<u32> = self.controllers.iter().map(|c| c.id).collect();
-                let active = self
-                    .controllers
-                    .iter()
-                    .find(|c| c.is_leader())
-                    .map_or(0, |c| c.id);
+                let active = self.controllers.iter().find(|c| c.is_leader()).map_or(0, |c| c.id);
                 let mut broker = Broker::new(
                     BrokerId(id),
                     rack.as_deref().map(Rc::from),
@@ -1227,75 +866,40 @@ impl World {
                 );
                 broker.restart(now, out);
                 self.brokers.insert(BrokerId(id), broker);
-                out.event(EventKind::BrokerStarted {
-                    broker: BrokerId(id),
-                });
+                out.event(EventKind::BrokerStarted { broker: BrokerId(id) });
             }
-            Action::KillBroker {
-                broker,
-                lose_page_cache,
-            } => {
+            Action::KillBroker { broker, lose_page_cache } => {
                 let id = BrokerId(broker);
-                let b = self
-                    .brokers
-                    .get_mut(&id)
-                    .ok_or_else(|| ActionError(format!("no broker {broker}")))?;
+                let b = self.brokers.get_mut(&id).ok_or_else(|| ActionError(format!("no broker {broker}")))?;
                 if b.up {
                     let resets = b.crash(now, lose_page_cache, out);
-                    out.event(EventKind::BrokerStopped {
-                        broker: id,
-                        lost_page_cache: lose_page_cache,
-                    });
+                    out.event(EventKind::BrokerStopped { broker: id, lost_page_cache: lose_page_cache });
                     for (client, request_id) in resets {
-                        out.send(
-                            Node::Broker(id),
-                            client,
-                            Message::Disconnected { request_id },
-                        );
+                        out.send(Node::Broker(id), client, Message::Disconnected { request_id });
                     }
                 }
             }
             Action::RestartBroker { broker } => {
                 let id = BrokerId(broker);
-                let b = self
-                    .brokers
-                    .get_mut(&id)
-                    .ok_or_else(|| ActionError(format!("no broker {broker}")))?;
+                let b = self.brokers.get_mut(&id).ok_or_else(|| ActionError(format!("no broker {broker}")))?;
                 if !b.up {
                     b.restart(now, out);
                     out.event(EventKind::BrokerStarted { broker: id });
                 }
             }
             Action::CutNetwork { side_a, side_b } => {
-                let a: Vec<Node> = side_a
-                    .iter()
-                    .map(|n| self.node_of(n))
-                    .collect::<Result<_, _>>()?;
-                let b: Vec<Node> = side_b
-                    .iter()
-                    .map(|n| self.node_of(n))
-                    .collect::<Result<_, _>>()?;
+                let a: Vec<Node> = side_a.iter().map(|n| self.node_of(n)).collect::<Result<_, _>>()?;
+                let b: Vec<Node> = side_b.iter().map(|n| self.node_of(n)).collect::<Result<_, _>>()?;
                 if a.is_empty() || b.is_empty() {
-                    return Err(ActionError(
-                        "a network cut needs at least one node on each side".into(),
-                    ));
+                    return Err(ActionError("a network cut needs at least one node on each side".into()));
                 }
-                let cut = self.net.cut(
-                    a.iter().map(|n| n.net_id()).collect::<SortedSet<_>>(),
-                    b.iter().map(|n| n.net_id()).collect::<SortedSet<_>>(),
-                );
-                out.event(EventKind::NetworkCut {
-                    cut,
-                    side_a: a.into(),
-                    side_b: b.into(),
-                });
+                let cut = self.net.cut(a.iter().map(|n| n.net_id()).collect::<SortedSet<_>>(), b.iter().map(|n| n.net_id()).collect::<SortedSet<_>>());
+                out.event(EventKind::NetworkCut { cut, side_a: a.into(), side_b: b.into() });
             }
             Action::HealNetwork { cut } => {
                 let cuts: Vec<u32> = match cut {
                     Some(cut) => {
-                        self.net
-                            .heal(cut)
-                            .ok_or_else(|| ActionError(format!("there is no network cut {cut}")))?;
+                        self.net.heal(cut).ok_or_else(|| ActionError(format!("there is no network cut {cut}")))?;
                         vec![cut]
                     }
                     None => {
@@ -1309,32 +913,17 @@ impl World {
                     self.release_held(cut, out);
                 }
             }
-            Action::SetLink {
-                from,
-                to,
-                latency_ms,
-                loss_percent,
-                drop_percent,
-            } => {
+            Action::SetLink { from, to, latency_ms, loss_percent, drop_percent } => {
                 let (a, b) = (self.node_of(&from)?, self.node_of(&to)?);
                 let loss = match loss_percent {
-                    Some(p) => Ratio::percent(p).ok_or_else(|| {
-                        ActionError(format!("loss_percent {p} must be between 0 and 100"))
-                    })?,
+                    Some(p) => Ratio::percent(p).ok_or_else(|| ActionError(format!("loss_percent {p} must be between 0 and 100")))?,
                     None => self.default_link.loss,
                 };
                 let drop = match drop_percent {
-                    Some(p) => Ratio::percent(p).ok_or_else(|| {
-                        ActionError(format!("drop_percent {p} must be between 0 and 100"))
-                    })?,
+                    Some(p) => Ratio::percent(p).ok_or_else(|| ActionError(format!("drop_percent {p} must be between 0 and 100")))?,
                     None => self.default_link.drop,
                 };
-                let link = LinkConfig {
-                    latency_ms: latency_ms.unwrap_or(self.default_link.latency_ms),
-                    loss,
-                    drop,
-                    ..self.default_link
-                };
+                let link = LinkConfig { latency_ms: latency_ms.unwrap_or(self.default_link.latency_ms), loss, drop, ..self.default_link };
                 self.net.set_link(a.net_id(), b.net_id(), link);
                 self.net.set_link(b.net_id(), a.net_id(), link);
                 out.event(EventKind::LinkChanged {
@@ -1347,57 +936,32 @@ impl World {
             }
             Action::SlowDisk { broker, factor } => {
                 let id = BrokerId(broker);
-                let b = self
-                    .brokers
-                    .get_mut(&id)
-                    .ok_or_else(|| ActionError(format!("no broker {broker}")))?;
+                let b = self.brokers.get_mut(&id).ok_or_else(|| ActionError(format!("no broker {broker}")))?;
                 if factor == 0 {
-                    return Err(ActionError(
-                        "a disk slowdown factor is at least 1 (1 restores it)".into(),
-                    ));
+                    return Err(ActionError("a disk slowdown factor is at least 1 (1 restores it)".into()));
                 }
                 b.disk.config.slowdown_factor = factor;
                 out.event(EventKind::DiskSlowed { broker: id, factor });
             }
             Action::CreateTopic { spec } => {
-                validate::topic(
-                    &spec,
-                    &self.broker_config,
-                    self.brokers.len() as u32,
-                    "topic",
-                )
-                .map_err(|e| ActionError(join_spec_errors(&e)))?;
+                validate::topic(&spec, &self.broker_config, self.brokers.len() as u32, "topic").map_err(|e| ActionError(join_spec_errors(&e)))?;
                 self.create_topic(&spec, out)?;
             }
             Action::AddPartitions { topic, total } => self.add_partitions(&topic, total, out)?,
             Action::SetTopicConfig { topic, key, value } => {
                 let controller = self.active_controller()?;
                 let image = &controller.image;
-                let t = image
-                    .topic_index(&topic)
-                    .ok_or_else(|| ActionError(format!("no topic named '{topic}'")))?;
+                let t = image.topic_index(&topic).ok_or_else(|| ActionError(format!("no topic named '{topic}'")))?;
                 let mut config = (*image.topics[t.get()].config).clone();
-                config
-                    .set(&key, &value)
-                    .map_err(|e| ActionError(e.to_string()))?;
-                controller
-                    .set_topic_config(now, t, config, out)
-                    .map_err(|_| ActionError("no active controller".into()))?;
-                out.event(EventKind::ConfigChanged {
-                    target: format!("topic:{topic}"),
-                    key,
-                    value: value.to_string(),
-                });
+                config.set(&key, &value).map_err(|e| ActionError(e.to_string()))?;
+                controller.set_topic_config(now, t, config, out).map_err(|_| ActionError("no active controller".into()))?;
+                out.event(EventKind::ConfigChanged { target: format!("topic:{topic}"), key, value: value.to_string() });
             }
-            Action::ElectPreferredLeaders => {
-                self.active_controller()?.elect_preferred_leaders(now, out)
-            }
+            Action::ElectPreferredLeaders => self.active_controller()?.elect_preferred_leaders(now, out),
             Action::Subscribe { consumer, topics } => {
                 let i = self.consumer_index(&consumer)?;
                 if self.consumers[i].group.is_none() {
-                    return Err(ActionError(format!(
-                        "consumer '{consumer}' has no group: only a group member subscribes (give it a group)"
-                    )));
+                    return Err(ActionError(format!("consumer '{consumer}' has no group: only a group member subscribes (give it a group)")));
                 }
                 if topics.is_empty() {
                     return Err(ActionError("subscribe to at least one topic".into()));
@@ -1405,20 +969,14 @@ impl World {
                 self.consumers[i].subscribe(topics.iter().map(|t| Rc::from(t.as_str())).collect());
             }
             Action::KillController { controller } => {
-                let c = self
-                    .controllers
-                    .get_mut(controller as usize)
-                    .ok_or_else(|| ActionError(format!("no controller {controller}")))?;
+                let c = self.controllers.get_mut(controller as usize).ok_or_else(|| ActionError(format!("no controller {controller}")))?;
                 if c.up {
                     c.crash();
                     out.event(EventKind::ControllerStopped { controller });
                 }
             }
             Action::RestartController { controller } => {
-                let c = self
-                    .controllers
-                    .get_mut(controller as usize)
-                    .ok_or_else(|| ActionError(format!("no controller {controller}")))?;
+                let c = self.controllers.get_mut(controller as usize).ok_or_else(|| ActionError(format!("no controller {controller}")))?;
                 if !c.up {
                     out.event(EventKind::ControllerStarted { controller });
                     c.start(now, out);
@@ -1430,53 +988,23 @@ impl World {
 
     /// Grows a topic to `total` partitions, placing the new ones as Kafka's AdminUtils would (they
     /// continue the existing pattern from the next partition id).
-    fn add_partitions(
-        &mut self,
-        topic: &str,
-        total: u32,
-        out: &mut Outbox,
-    ) -> Result<(), ActionError> {
+    fn add_partitions(&mut self, topic: &str, total: u32, out: &mut Outbox) -> Result<(), ActionError> {
         let now = self.now;
         let image = self.metadata();
-        let t = image
-            .topic_index(topic)
-            .ok_or_else(|| ActionError(format!("no topic named '{topic}'")))?;
+        let t = image.topic_index(topic).ok_or_else(|| ActionError(format!("no topic named '{topic}'")))?;
         let existing = image.topics[t.get()].partitions.len() as u32;
         if total <= existing {
             return Err(ActionError(format!(
                 "topic '{topic}' already has {existing} partitions: Kafka can only add partitions (InvalidPartitionsException)"
             )));
         }
-        let replication_factor = image
-            .partition(image.topics[t.get()].partitions[0])
-            .replicas
-            .len();
-        let brokers: Vec<BrokerMetadata> = self
-            .brokers
-            .values()
-            .map(|b| BrokerMetadata {
-                id: b.id,
-                rack: b.rack.as_deref().map(str::to_string),
-            })
-            .collect();
+        let replication_factor = image.partition(image.topics[t.get()].partitions[0]).replicas.len();
+        let brokers: Vec<BrokerMetadata> = self.brokers.values().map(|b| BrokerMetadata { id: b.id, rack: b.rack.as_deref().map(str::to_string) }).collect();
         let mut rng = self.rng.child(&format!("placement/{topic}/{existing}"));
-        let placed = assign_replicas_to_brokers(
-            &brokers,
-            (total - existing) as i32,
-            replication_factor as i32,
-            -1,
-            existing as i32,
-            &mut rng,
-        )
-        .map_err(|e| ActionError(e.to_string()))?;
-        self.active_controller()?
-            .add_partitions(now, t, placed.into_values().collect(), out)
-            .map_err(|_| ActionError("no active controller".into()))?;
-        out.event(EventKind::PartitionsAdded {
-            topic: t.0,
-            from: existing,
-            to: total,
-        });
+        let placed = assign_replicas_to_brokers(&brokers, (total - existing) as i32, replication_factor as i32, -1, existing as i32, &mut rng)
+            .map_err(|e| ActionError(e.to_string()))?;
+        self.active_controller()?.add_partitions(now, t, placed.into_values().collect(), out).map_err(|_| ActionError("no active controller".into()))?;
+        out.event(EventKind::PartitionsAdded { topic: t.0, from: existing, to: total });
         Ok(())
     }
 }
@@ -1504,34 +1032,23 @@ fn expects_response(message: &Message) -> bool {
 }
 
 fn producer_config(spec: &ProducerSpec) -> Result<ProducerConfig, ActionError> {
-    let mut config =
-        ProducerConfig::from_pairs(&spec.config).map_err(|e| ActionError(join_errors(&e)))?;
+    let mut config = ProducerConfig::from_pairs(&spec.config).map_err(|e| ActionError(join_errors(&e)))?;
     let explicit: Vec<&str> = spec.config.keys().map(String::as_str).collect();
-    config
-        .resolve(&explicit)
-        .map_err(|e| ActionError(join_errors(&e)))?;
+    config.resolve(&explicit).map_err(|e| ActionError(join_errors(&e)))?;
     Ok(config)
 }
 
 fn join_errors(errors: &[crate::kafka::config::ConfigError]) -> String {
-    errors
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
+    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }
 
 fn join_spec_errors(errors: &[SpecError]) -> String {
-    errors
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
+    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }
 
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
-mod tests_quorum;
-#[cfg(test)]
 mod tests_transactions;
+#[cfg(test)]
+mod tests_quorum;

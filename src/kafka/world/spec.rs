@@ -6,8 +6,8 @@
 use crate::kafka::config::ConfigValue;
 use crate::sim::disk::DiskConfig;
 use crate::sim::net::LinkConfig;
-use crate::sim::sorted::SortedMap;
 use serde::{Deserialize, Serialize};
+use crate::sim::sorted::SortedMap;
 
 /// Configs as written: Kafka's key names to values.
 pub type ConfigMap = SortedMap<String, ConfigValue>;
@@ -87,12 +87,7 @@ pub enum KeyPattern {
     /// A uniformly random key among `prefix0` … `prefix{count-1}`.
     Random { prefix: String, count: u32 },
     /// `hot_key` for `hot_percent` of records, otherwise a random `prefix{n}`: a hot partition.
-    Hot {
-        prefix: String,
-        count: u32,
-        hot_key: String,
-        hot_percent: u32,
-    },
+    Hot { prefix: String, count: u32, hot_key: String, hot_percent: u32 },
 }
 
 crate::tagged_enum_de! {
@@ -189,10 +184,7 @@ pub struct TransactionPlan {
 
 impl Default for TransactionPlan {
     fn default() -> Self {
-        TransactionPlan {
-            records_per_transaction: 10,
-            abort_every: None,
-        }
+        TransactionPlan { records_per_transaction: 10, abort_every: None }
     }
 }
 

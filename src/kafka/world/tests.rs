@@ -4,26 +4,12 @@ use super::*;
 use crate::kafka::config::ConfigValue;
 use crate::kafka::world::spec::{CommitMode, KeyPattern, Workload};
 
-fn spec_with(
-    topics: Vec<TopicSpec>,
-    producers: Vec<ProducerSpec>,
-    consumers: Vec<ConsumerSpec>,
-) -> ClusterSpec {
-    ClusterSpec {
-        topics,
-        producers,
-        consumers,
-        ..ClusterSpec::default()
-    }
+fn spec_with(topics: Vec<TopicSpec>, producers: Vec<ProducerSpec>, consumers: Vec<ConsumerSpec>) -> ClusterSpec {
+    ClusterSpec { topics, producers, consumers, ..ClusterSpec::default() }
 }
 
 fn topic(name: &str, partitions: u32, rf: u32) -> TopicSpec {
-    TopicSpec {
-        name: name.into(),
-        partitions: Some(partitions),
-        replication_factor: Some(rf),
-        ..TopicSpec::default()
-    }
+    TopicSpec { name: name.into(), partitions: Some(partitions), replication_factor: Some(rf), ..TopicSpec::default() }
 }
 
 fn producer(name: &str, topic: &str, rate: u32) -> ProducerSpec {
@@ -31,14 +17,7 @@ fn producer(name: &str, topic: &str, rate: u32) -> ProducerSpec {
         transactions: None,
         name: name.into(),
         topic: topic.into(),
-        workload: Some(Workload {
-            rate_per_sec: rate,
-            keys: KeyPattern::Cycle {
-                prefix: "key".into(),
-                count: 10,
-            },
-            ..Workload::default()
-        }),
+        workload: Some(Workload { rate_per_sec: rate, keys: KeyPattern::Cycle { prefix: "key".into(), count: 10 }, ..Workload::default() }),
         ..ProducerSpec::default()
     }
 }
@@ -47,11 +26,7 @@ fn reader(name: &str, topic: &str, partitions: &[u32]) -> ConsumerSpec {
     ConsumerSpec {
         name: name.into(),
         assign: partitions.iter().map(|p| (topic.to_string(), *p)).collect(),
-        config: [(
-            "auto.offset.reset".to_string(),
-            ConfigValue::from("earliest"),
-        )]
-        .into(),
+        config: [("auto.offset.reset".to_string(), ConfigValue::from("earliest"))].into(),
         commit: CommitMode::Never,
         ..ConsumerSpec::default()
     }
@@ -63,50 +38,22 @@ fn drain(world: &mut World) -> Vec<Event> {
 
 #[test]
 fn a_producer_writes_and_a_consumer_reads_every_record() {
-    let spec = spec_with(
-        vec![topic("orders", 3, 3)],
-        vec![producer("p1", "orders", 100)],
-        vec![reader("c1", "orders", &[0, 1, 2])],
-    );
+    let spec = spec_with(vec![topic("orders", 3, 3)], vec![producer("p1", "orders", 100)], vec![reader("c1", "orders", &[0, 1, 2])]);
     let mut world = World::new(&spec, 7).unwrap();
     world.run_until(Tick(10_000));
     let events = drain(&mut world);
-    let acked: u64 = events
-        .iter()
-        .filter_map(|e| match e.kind {
-            EventKind::ProduceAcked { records, .. } => Some(u64::from(records)),
-            _ => None,
-        })
-        .sum();
-    let polled: u64 = events
-        .iter()
-        .filter_map(|e| match e.kind {
-            EventKind::Polled { records, .. } => Some(u64::from(records)),
-            _ => None,
-        })
-        .sum();
+    let acked: u64 = events.iter().filter_map(|e| match e.kind { EventKind::ProduceAcked { records, .. } => Some(u64::from(records)), _ => None }).sum();
+    let polled: u64 = events.iter().filter_map(|e| match e.kind { EventKind::Polled { records, .. } => Some(u64::from(records)), _ => None }).sum();
     assert!(acked >= 990, "acked {acked}");
-    assert!(
-        polled >= 980 && polled <= acked,
-        "polled {polled} of {acked}"
-    );
+    assert!(polled >= 980 && polled <= acked, "polled {polled} of {acked}");
 }
 
 #[test]
 fn a_timed_action_reads_flat_in_a_scenario_file() {
-    let timed: action::TimedAction =
-        serde_json::from_str(r#"{"at_ms": 5000, "action": "kill_broker", "broker": 1}"#).unwrap();
+    let timed: action::TimedAction = serde_json::from_str(r#"{"at_ms": 5000, "action": "kill_broker", "broker": 1}"#).unwrap();
     assert_eq!(timed.at_ms, 5000);
-    assert_eq!(
-        timed.action,
-        Action::KillBroker {
-            broker: 1,
-            lose_page_cache: false
-        }
-    );
-    let typo = serde_json::from_str::<action::TimedAction>(
-        r#"{"at_ms": 5000, "action": "kill_broker", "brokr": 1}"#,
-    );
+    assert_eq!(timed.action, Action::KillBroker { broker: 1, lose_page_cache: false });
+    let typo = serde_json::from_str::<action::TimedAction>(r#"{"at_ms": 5000, "action": "kill_broker", "brokr": 1}"#);
     assert!(typo.is_err(), "a misspelt field is refused, not ignored");
 }
 
@@ -114,11 +61,7 @@ fn a_timed_action_reads_flat_in_a_scenario_file() {
 fn replicated_run(acks: &str) -> ClusterSpec {
     let mut p = producer("p1", "orders", 200);
     p.config.insert("acks".into(), ConfigValue::from(acks));
-    spec_with(
-        vec![topic("orders", 3, 3)],
-        vec![p],
-        vec![reader("c1", "orders", &[0, 1, 2])],
-    )
+    spec_with(vec![topic("orders", 3, 3)], vec![p], vec![reader("c1", "orders", &[0, 1, 2])])
 }
 
 fn leader(world: &World, topic: &str, partition: u32) -> Option<BrokerId> {
@@ -131,13 +74,7 @@ fn leader(world: &World, topic: &str, partition: u32) -> Option<BrokerId> {
 fn the_same_spec_seed_and_actions_give_the_same_run_twice() {
     let run = || {
         let mut world = World::new(&replicated_run("all"), 11).unwrap();
-        world.schedule(
-            Tick(3_000),
-            Action::KillBroker {
-                broker: 2,
-                lose_page_cache: false,
-            },
-        );
+        world.schedule(Tick(3_000), Action::KillBroker { broker: 2, lose_page_cache: false });
         world.schedule(Tick(9_000), Action::RestartBroker { broker: 2 });
         world.run_until(Tick(20_000));
         let events = drain(&mut world);
@@ -164,27 +101,14 @@ fn a_network_partition_isolating_a_leader_moves_leadership_after_the_session_tim
     // Just after the heartbeat sent at 2 s has arrived: the controller last heard from it then.
     world.run_until(Tick(2_500));
     let old = leader(&world, "orders", 0).unwrap();
-    let others: Vec<NodeRef> = [1, 2, 3]
-        .into_iter()
-        .filter(|b| *b != old.0)
-        .map(NodeRef::Broker)
-        .collect();
+    let others: Vec<NodeRef> = [1, 2, 3].into_iter().filter(|b| *b != old.0).map(NodeRef::Broker).collect();
     let mut rest = others.clone();
     rest.push(NodeRef::Controller(0));
     rest.push(NodeRef::Producer("p1".into()));
     rest.push(NodeRef::Consumer("c1".into()));
-    world
-        .apply(Action::CutNetwork {
-            side_a: vec![NodeRef::Broker(old.0)],
-            side_b: rest,
-        })
-        .unwrap();
+    world.apply(Action::CutNetwork { side_a: vec![NodeRef::Broker(old.0)], side_b: rest }).unwrap();
     world.run_until(Tick(11_000));
-    assert_eq!(
-        leader(&world, "orders", 0),
-        Some(old),
-        "within the session timeout nothing moves"
-    );
+    assert_eq!(leader(&world, "orders", 0), Some(old), "within the session timeout nothing moves");
     world.run_until(Tick(13_000));
     let new = leader(&world, "orders", 0).unwrap();
     assert_ne!(new, old);
@@ -193,19 +117,13 @@ fn a_network_partition_isolating_a_leader_moves_leadership_after_the_session_tim
         EventKind::BrokerFenced { broker, silent_ms } if broker == old => Some(silent_ms),
         _ => None,
     });
-    assert!(
-        fenced.is_some_and(|ms| ms > 9_000),
-        "fenced after missing heartbeats for more than 9 s: {fenced:?}"
-    );
+    assert!(fenced.is_some_and(|ms| ms > 9_000), "fenced after missing heartbeats for more than 9 s: {fenced:?}");
     // Healed, the old leader comes back as a follower and catches up: it rejoins the ISR.
     world.apply(Action::HealNetwork { cut: None }).unwrap();
     world.run_until(Tick(25_000));
     let view = world.view();
     let p = view.partition_index("orders", 0).unwrap();
-    assert!(
-        view.metadata().partition(p).isr.contains(&old),
-        "the old leader rejoined the ISR"
-    );
+    assert!(view.metadata().partition(p).isr.contains(&old), "the old leader rejoined the ISR");
     assert_eq!(
         view.log(old, p).unwrap().log_end_offset(),
         view.leader_log(p).unwrap().log_end_offset(),
@@ -220,49 +138,27 @@ fn a_power_loss_drops_writes_still_in_the_page_cache_and_the_broker_catches_up_a
     let mut world = World::new(&replicated_run("all"), 5).unwrap();
     world.run_until(Tick(20_000));
     drain(&mut world);
-    world
-        .apply(Action::KillBroker {
-            broker: 3,
-            lose_page_cache: true,
-        })
-        .unwrap();
+    world.apply(Action::KillBroker { broker: 3, lose_page_cache: true }).unwrap();
     let truncated: u64 = drain(&mut world)
         .iter()
         .filter_map(|e| match e.kind {
-            EventKind::Truncated {
-                broker,
-                removed_records,
-                cause: event::TruncateCause::LostPageCache,
-                ..
-            } if broker == BrokerId(3) => Some(removed_records),
+            EventKind::Truncated { broker, removed_records, cause: event::TruncateCause::LostPageCache, .. } if broker == BrokerId(3) => {
+                Some(removed_records)
+            }
             _ => None,
         })
         .sum();
-    assert!(
-        truncated > 0,
-        "unflushed records were lost with the page cache"
-    );
+    assert!(truncated > 0, "unflushed records were lost with the page cache");
     world.apply(Action::RestartBroker { broker: 3 }).unwrap();
     world.run_until(Tick(40_000));
     // Stop producing, so followers and leaders settle on the same log end offset.
-    world
-        .apply(Action::StopProducer {
-            producer: "p1".into(),
-        })
-        .unwrap();
+    world.apply(Action::StopProducer { producer: "p1".into() }).unwrap();
     world.run_until(Tick(45_000));
     let view = world.view();
     for n in 0..3 {
         let p = view.partition_index("orders", n).unwrap();
-        assert_eq!(
-            view.log(BrokerId(3), p).unwrap().log_end_offset(),
-            view.leader_log(p).unwrap().log_end_offset(),
-            "orders-{n} caught up"
-        );
-        assert!(
-            view.metadata().partition(p).isr.contains(&BrokerId(3)),
-            "orders-{n}: broker 3 is back in sync"
-        );
+        assert_eq!(view.log(BrokerId(3), p).unwrap().log_end_offset(), view.leader_log(p).unwrap().log_end_offset(), "orders-{n} caught up");
+        assert!(view.metadata().partition(p).isr.contains(&BrokerId(3)), "orders-{n}: broker 3 is back in sync");
     }
 }
 
@@ -272,18 +168,10 @@ fn a_process_crash_keeps_the_page_cache() {
     let mut world = World::new(&replicated_run("all"), 5).unwrap();
     world.run_until(Tick(10_000));
     drain(&mut world);
-    world
-        .apply(Action::KillBroker {
-            broker: 3,
-            lose_page_cache: false,
-        })
-        .unwrap();
-    assert!(
-        !drain(&mut world)
-            .iter()
-            .any(|e| matches!(e.kind, EventKind::Truncated { .. }))
-    );
+    world.apply(Action::KillBroker { broker: 3, lose_page_cache: false }).unwrap();
+    assert!(!drain(&mut world).iter().any(|e| matches!(e.kind, EventKind::Truncated { .. })));
 }
+
 
 #[test]
 fn a_restarted_broker_waits_for_its_old_session_to_expire_before_registering_again() {
@@ -291,68 +179,23 @@ fn a_restarted_broker_waits_for_its_old_session_to_expire_before_registering_aga
     // (DuplicateBrokerRegistrationException); the broker retries until broker.session.timeout.ms passed.
     let mut world = World::new(&replicated_run("all"), 5).unwrap();
     world.run_until(Tick(5_000));
-    world
-        .apply(Action::KillBroker {
-            broker: 3,
-            lose_page_cache: false,
-        })
-        .unwrap();
+    world.apply(Action::KillBroker { broker: 3, lose_page_cache: false }).unwrap();
     world.apply(Action::RestartBroker { broker: 3 }).unwrap();
     world.run_until(Tick(30_000));
     let events = drain(&mut world);
-    let refused = events
-        .iter()
-        .filter(|e| {
-            matches!(
-                e.kind,
-                EventKind::BrokerRegistrationRefused {
-                    broker: BrokerId(3),
-                    ..
-                }
-            )
-        })
-        .count();
-    let fenced_at = events
-        .iter()
-        .find(|e| {
-            matches!(
-                e.kind,
-                EventKind::BrokerFenced {
-                    broker: BrokerId(3),
-                    ..
-                }
-            )
-        })
-        .map(|e| e.at);
-    let registered_at = events
-        .iter()
-        .find(|e| {
-            matches!(
-                e.kind,
-                EventKind::BrokerRegistered {
-                    broker: BrokerId(3),
-                    ..
-                }
-            )
-        })
-        .map(|e| e.at);
+    let refused = events.iter().filter(|e| matches!(e.kind, EventKind::BrokerRegistrationRefused { broker: BrokerId(3), .. })).count();
+    let fenced_at = events.iter().find(|e| matches!(e.kind, EventKind::BrokerFenced { broker: BrokerId(3), .. })).map(|e| e.at);
+    let registered_at = events.iter().find(|e| matches!(e.kind, EventKind::BrokerRegistered { broker: BrokerId(3), .. })).map(|e| e.at);
     assert!(refused >= 1, "refused while the old session lived");
-    assert!(
-        fenced_at.is_some_and(|f| registered_at.is_some_and(|r| f <= r)),
-        "fenced at {fenced_at:?}, registered at {registered_at:?}"
-    );
+    assert!(fenced_at.is_some_and(|f| registered_at.is_some_and(|r| f <= r)), "fenced at {fenced_at:?}, registered at {registered_at:?}");
 }
+
 
 fn violations(events: &[Event]) -> Vec<(ViolationKind, PartitionIndex, u64)> {
     events
         .iter()
         .filter_map(|e| match e.kind {
-            EventKind::Violation {
-                kind,
-                partition,
-                offset,
-                ..
-            } => Some((kind, partition, offset)),
+            EventKind::Violation { kind, partition, offset, .. } => Some((kind, partition, offset)),
             _ => None,
         })
         .collect()
@@ -361,79 +204,36 @@ fn violations(events: &[Event]) -> Vec<(ViolationKind, PartitionIndex, u64)> {
 #[test]
 fn acks_all_with_min_insync_2_loses_nothing_through_crashes_and_partitions() {
     let mut spec = replicated_run("all");
-    spec.broker_config
-        .insert("min.insync.replicas".into(), ConfigValue::Int(2));
+    spec.broker_config.insert("min.insync.replicas".into(), ConfigValue::Int(2));
     let mut world = World::new(&spec, 21).unwrap();
-    world.schedule(
-        Tick(4_000),
-        Action::KillBroker {
-            broker: 1,
-            lose_page_cache: true,
-        },
-    );
+    world.schedule(Tick(4_000), Action::KillBroker { broker: 1, lose_page_cache: true });
     world.schedule(Tick(15_000), Action::RestartBroker { broker: 1 });
-    world.schedule(
-        Tick(30_000),
-        Action::CutNetwork {
-            side_a: vec![NodeRef::Broker(2)],
-            side_b: vec![
-                NodeRef::Broker(1),
-                NodeRef::Broker(3),
-                NodeRef::Controller(0),
-            ],
-        },
-    );
+    world.schedule(Tick(30_000), Action::CutNetwork { side_a: vec![NodeRef::Broker(2)], side_b: vec![NodeRef::Broker(1), NodeRef::Broker(3), NodeRef::Controller(0)] });
     world.schedule(Tick(45_000), Action::HealNetwork { cut: None });
     world.run_until(Tick(70_000));
     let events = drain(&mut world);
     assert_eq!(violations(&events), vec![]);
-    assert!(
-        events
-            .iter()
-            .any(|e| matches!(e.kind, EventKind::LeaderChanged { .. })),
-        "leadership did move"
-    );
+    assert!(events.iter().any(|e| matches!(e.kind, EventKind::LeaderChanged { .. })), "leadership did move");
 }
 
 #[test]
-fn acks_1_leader_dies_before_its_followers_fetch_and_the_acknowledged_records_are_gone_after_failover()
- {
+fn acks_1_leader_dies_before_its_followers_fetch_and_the_acknowledged_records_are_gone_after_failover() {
     // The followers of orders-0 fetch over a slow link, so the leader acknowledges records (acks=1)
     // that only it has. It dies; a follower becomes leader without them: the ledger sees the loss.
     let mut world = World::new(&replicated_run("1"), 8).unwrap();
     world.run_until(Tick(3_000));
     let old = leader(&world, "orders", 0).unwrap();
     for follower in [1, 2, 3].into_iter().filter(|b| *b != old.0) {
-        world
-            .apply(Action::SetLink {
-                from: NodeRef::Broker(old.0),
-                to: NodeRef::Broker(follower),
-                latency_ms: Some(3_000),
-                loss_percent: None,
-                drop_percent: None,
-            })
-            .unwrap();
+        world.apply(Action::SetLink { from: NodeRef::Broker(old.0), to: NodeRef::Broker(follower), latency_ms: Some(3_000), loss_percent: None, drop_percent: None }).unwrap();
     }
     world.run_until(Tick(5_000));
-    world
-        .apply(Action::KillBroker {
-            broker: old.0,
-            lose_page_cache: false,
-        })
-        .unwrap();
+    world.apply(Action::KillBroker { broker: old.0, lose_page_cache: false }).unwrap();
     world.run_until(Tick(20_000));
     let events = drain(&mut world);
-    let lost: Vec<_> = violations(&events)
-        .into_iter()
-        .filter(|(k, _, _)| *k == ViolationKind::AckedRecordLost)
-        .collect();
-    assert!(
-        !lost.is_empty(),
-        "acknowledged records vanished with the leader"
-    );
+    let lost: Vec<_> = violations(&events).into_iter().filter(|(k, _, _)| *k == ViolationKind::AckedRecordLost).collect();
+    assert!(!lost.is_empty(), "acknowledged records vanished with the leader");
     let p = world.view().partition_index("orders", 0).unwrap();
-    assert!(lost.iter().all(|(_, partition, _)| *partition == p
-        || world.view().metadata().partition(*partition).replicas[0] == old));
+    assert!(lost.iter().all(|(_, partition, _)| *partition == p || world.view().metadata().partition(*partition).replicas[0] == old));
 }
 
 fn member(name: &str, group: &str, topic: &str) -> ConsumerSpec {
@@ -441,11 +241,7 @@ fn member(name: &str, group: &str, topic: &str) -> ConsumerSpec {
         name: name.into(),
         group: Some(group.into()),
         topics: vec![topic.into()],
-        config: [(
-            "auto.offset.reset".to_string(),
-            ConfigValue::from("earliest"),
-        )]
-        .into(),
+        config: [("auto.offset.reset".to_string(), ConfigValue::from("earliest"))].into(),
         ..ConsumerSpec::default()
     }
 }
@@ -454,15 +250,7 @@ fn assignments(world: &World) -> Vec<(String, Vec<u32>)> {
     let view = world.view();
     view.consumers()
         .iter()
-        .map(|c| {
-            (
-                c.name.to_string(),
-                c.assignment
-                    .iter()
-                    .map(|p| view.metadata().partition(*p).number)
-                    .collect(),
-            )
-        })
+        .map(|c| (c.name.to_string(), c.assignment.iter().map(|p| view.metadata().partition(*p).number).collect()))
         .collect()
 }
 
@@ -471,32 +259,19 @@ fn three_consumers_in_a_group_share_three_partitions_one_each() {
     let spec = spec_with(
         vec![topic("orders", 3, 3)],
         vec![producer("p1", "orders", 50)],
-        vec![
-            member("c1", "billing", "orders"),
-            member("c2", "billing", "orders"),
-            member("c3", "billing", "orders"),
-        ],
+        vec![member("c1", "billing", "orders"), member("c2", "billing", "orders"), member("c3", "billing", "orders")],
     );
     let mut world = World::new(&spec, 9).unwrap();
     world.run_until(Tick(15_000));
     let events = drain(&mut world);
-    let stable = events
-        .iter()
-        .filter(|e| matches!(e.kind, EventKind::GroupStable { .. }))
-        .count();
+    let stable = events.iter().filter(|e| matches!(e.kind, EventKind::GroupStable { .. })).count();
     assert!(stable >= 1, "the group became stable");
     let a = assignments(&world);
     assert!(a.iter().all(|(_, parts)| parts.len() == 1), "{a:?}");
     let mut all: Vec<u32> = a.iter().flat_map(|(_, p)| p.clone()).collect();
     all.sort();
     assert_eq!(all, vec![0, 1, 2]);
-    let polled: u64 = events
-        .iter()
-        .filter_map(|e| match e.kind {
-            EventKind::Polled { records, .. } => Some(u64::from(records)),
-            _ => None,
-        })
-        .sum();
+    let polled: u64 = events.iter().filter_map(|e| match e.kind { EventKind::Polled { records, .. } => Some(u64::from(records)), _ => None }).sum();
     assert!(polled > 400, "records flowed to the group: {polled}");
 }
 
@@ -505,10 +280,7 @@ fn members(names: &[&str], group: &str, topic: &str, session_timeout_ms: i64) ->
         .iter()
         .map(|n| {
             let mut m = member(n, group, topic);
-            m.config.insert(
-                "session.timeout.ms".into(),
-                ConfigValue::Int(session_timeout_ms),
-            );
+            m.config.insert("session.timeout.ms".into(), ConfigValue::Int(session_timeout_ms));
             m
         })
         .collect()
@@ -519,13 +291,7 @@ fn polled_offsets(events: &[Event]) -> Vec<(u32, PartitionIndex, u64)> {
     events
         .iter()
         .filter_map(|e| match e.kind {
-            EventKind::Polled {
-                consumer,
-                partition,
-                first_offset,
-                last_offset,
-                ..
-            } => Some((consumer, partition, first_offset, last_offset)),
+            EventKind::Polled { consumer, partition, first_offset, last_offset, .. } => Some((consumer, partition, first_offset, last_offset)),
             _ => None,
         })
         .flat_map(|(c, p, first, last)| (first..=last).map(move |o| (c, p, o)))
@@ -534,11 +300,7 @@ fn polled_offsets(events: &[Event]) -> Vec<(u32, PartitionIndex, u64)> {
 
 #[test]
 fn one_consumer_in_a_group_reads_all_three_partitions() {
-    let spec = spec_with(
-        vec![topic("orders", 3, 3)],
-        vec![producer("p1", "orders", 30)],
-        members(&["c1"], "g", "orders", 10_000),
-    );
+    let spec = spec_with(vec![topic("orders", 3, 3)], vec![producer("p1", "orders", 30)], members(&["c1"], "g", "orders", 10_000));
     let mut world = World::new(&spec, 2).unwrap();
     world.run_until(Tick(10_000));
     assert_eq!(assignments(&world), vec![("c1".to_string(), vec![0, 1, 2])]);
@@ -546,65 +308,28 @@ fn one_consumer_in_a_group_reads_all_three_partitions() {
 
 #[test]
 fn five_consumers_three_partitions_two_idle_standbys_take_over_when_an_active_one_crashes() {
-    let spec = spec_with(
-        vec![topic("orders", 3, 3)],
-        vec![producer("p1", "orders", 20)],
-        members(&["c1", "c2", "c3", "c4", "c5"], "g", "orders", 10_000),
-    );
+    let spec = spec_with(vec![topic("orders", 3, 3)], vec![producer("p1", "orders", 20)], members(&["c1", "c2", "c3", "c4", "c5"], "g", "orders", 10_000));
     let mut world = World::new(&spec, 9).unwrap();
     world.run_until(Tick(8_000));
     let before = assignments(&world);
-    assert_eq!(
-        before.iter().filter(|(_, p)| p.is_empty()).count(),
-        2,
-        "two idle standbys: {before:?}"
-    );
-    let crashed = before
-        .iter()
-        .find(|(_, p)| !p.is_empty())
-        .unwrap()
-        .0
-        .clone();
-    world
-        .apply(Action::CrashConsumer {
-            consumer: crashed.clone(),
-        })
-        .unwrap();
+    assert_eq!(before.iter().filter(|(_, p)| p.is_empty()).count(), 2, "two idle standbys: {before:?}");
+    let crashed = before.iter().find(|(_, p)| !p.is_empty()).unwrap().0.clone();
+    world.apply(Action::CrashConsumer { consumer: crashed.clone() }).unwrap();
     // Its last heartbeat was about 6 s in: removed at about 16 s.
     world.run_until(Tick(17_000));
     let removed = drain(&mut world).iter().any(|e| matches!(&e.kind, EventKind::MemberRemoved { reason: event::RebalanceReason::SessionTimeout { silent_ms, .. }, .. } if *silent_ms >= 10_000));
-    assert!(
-        removed,
-        "the coordinator removed the silent member after session.timeout.ms"
-    );
+    assert!(removed, "the coordinator removed the silent member after session.timeout.ms");
     world.run_until(Tick(25_000));
     let after = assignments(&world);
-    let mut covered: Vec<u32> = after
-        .iter()
-        .filter(|(n, _)| *n != crashed)
-        .flat_map(|(_, p)| p.clone())
-        .collect();
+    let mut covered: Vec<u32> = after.iter().filter(|(n, _)| *n != crashed).flat_map(|(_, p)| p.clone()).collect();
     covered.sort();
-    assert_eq!(
-        covered,
-        vec![0, 1, 2],
-        "the survivors cover every partition: {after:?}"
-    );
-    assert_eq!(
-        after
-            .iter()
-            .filter(|(n, p)| *n != crashed && p.is_empty())
-            .count(),
-        1,
-        "one standby is still idle"
-    );
+    assert_eq!(covered, vec![0, 1, 2], "the survivors cover every partition: {after:?}");
+    assert_eq!(after.iter().filter(|(n, p)| *n != crashed && p.is_empty()).count(), 1, "one standby is still idle");
 }
 
 #[test]
 fn five_groups_of_one_each_receive_every_record_with_independent_offsets() {
-    let consumers: Vec<ConsumerSpec> = (1..=5)
-        .map(|i| member(&format!("c{i}"), &format!("group-{i}"), "orders"))
-        .collect();
+    let consumers: Vec<ConsumerSpec> = (1..=5).map(|i| member(&format!("c{i}"), &format!("group-{i}"), "orders")).collect();
     let mut p = producer("p1", "orders", 50);
     p.workload.as_mut().unwrap().count = Some(100);
     let spec = spec_with(vec![topic("orders", 3, 3)], vec![p], consumers);
@@ -612,132 +337,66 @@ fn five_groups_of_one_each_receive_every_record_with_independent_offsets() {
     world.run_until(Tick(15_000));
     let polled = polled_offsets(&drain(&mut world));
     for c in 0..5 {
-        let mine: crate::sim::sorted::SortedSet<(PartitionIndex, u64)> = polled
-            .iter()
-            .filter(|x| x.0 == c)
-            .map(|x| (x.1, x.2))
-            .collect();
+        let mine: crate::sim::sorted::SortedSet<(PartitionIndex, u64)> = polled.iter().filter(|x| x.0 == c).map(|x| (x.1, x.2)).collect();
         assert_eq!(mine.len(), 100, "consumer {c} read every record");
     }
 }
 
 #[test]
 fn scaling_a_group_from_two_to_five_rebalances_and_leaves_the_extra_consumer_idle() {
-    let spec = spec_with(
-        vec![topic("orders", 4, 3)],
-        vec![producer("p1", "orders", 20)],
-        members(&["c1", "c2"], "g", "orders", 10_000),
-    );
+    let spec = spec_with(vec![topic("orders", 4, 3)], vec![producer("p1", "orders", 20)], members(&["c1", "c2"], "g", "orders", 10_000));
     let mut world = World::new(&spec, 5).unwrap();
     world.run_until(Tick(10_000));
     assert!(assignments(&world).iter().all(|(_, p)| p.len() == 2));
     for name in ["c3", "c4", "c5"] {
-        world
-            .apply(Action::AddConsumer {
-                spec: members(&[name], "g", "orders", 10_000).remove(0),
-            })
-            .unwrap();
+        world.apply(Action::AddConsumer { spec: members(&[name], "g", "orders", 10_000).remove(0) }).unwrap();
     }
     world.run_until(Tick(30_000));
     let after = assignments(&world);
-    assert_eq!(
-        after.iter().filter(|(_, p)| p.len() == 1).count(),
-        4,
-        "{after:?}"
-    );
-    assert_eq!(
-        after.iter().filter(|(_, p)| p.is_empty()).count(),
-        1,
-        "{after:?}"
-    );
+    assert_eq!(after.iter().filter(|(_, p)| p.len() == 1).count(), 4, "{after:?}");
+    assert_eq!(after.iter().filter(|(_, p)| p.is_empty()).count(), 1, "{after:?}");
 }
 
 /// The partitions consumers gave up during the scale-out from 3 to 4 members.
 fn revocations_during_scale_out(strategy: &str) -> (usize, usize) {
     let mut consumers = members(&["c1", "c2", "c3"], "g", "orders", 10_000);
     for c in &mut consumers {
-        c.config.insert(
-            "partition.assignment.strategy".into(),
-            ConfigValue::from(strategy),
-        );
+        c.config.insert("partition.assignment.strategy".into(), ConfigValue::from(strategy));
     }
-    let spec = spec_with(
-        vec![topic("orders", 6, 3)],
-        vec![producer("p1", "orders", 20)],
-        consumers,
-    );
+    let spec = spec_with(vec![topic("orders", 6, 3)], vec![producer("p1", "orders", 20)], consumers);
     let mut world = World::new(&spec, 6).unwrap();
     world.run_until(Tick(10_000));
     drain(&mut world);
     let mut newcomer = members(&["c4"], "g", "orders", 10_000).remove(0);
-    newcomer.config.insert(
-        "partition.assignment.strategy".into(),
-        ConfigValue::from(strategy),
-    );
+    newcomer.config.insert("partition.assignment.strategy".into(), ConfigValue::from(strategy));
     world.apply(Action::AddConsumer { spec: newcomer }).unwrap();
     world.run_until(Tick(30_000));
     let events = drain(&mut world);
-    let revoked: usize = events
-        .iter()
-        .map(|e| match &e.kind {
-            EventKind::PartitionsRevoked { partitions, .. } => partitions.len(),
-            _ => 0,
-        })
-        .sum();
-    let generations = events
-        .iter()
-        .filter(|e| matches!(e.kind, EventKind::GenerationStarted { .. }))
-        .count();
-    assert_eq!(
-        assignments(&world)
-            .iter()
-            .map(|(_, p)| p.len())
-            .sum::<usize>(),
-        6
-    );
+    let revoked: usize = events.iter().map(|e| match &e.kind { EventKind::PartitionsRevoked { partitions, .. } => partitions.len(), _ => 0 }).sum();
+    let generations = events.iter().filter(|e| matches!(e.kind, EventKind::GenerationStarted { .. })).count();
+    assert_eq!(assignments(&world).iter().map(|(_, p)| p.len()).sum::<usize>(), 6);
     (revoked, generations)
 }
 
 #[test]
-fn eager_rebalancing_revokes_everything_while_cooperative_revokes_only_what_moves_over_two_rounds()
-{
+fn eager_rebalancing_revokes_everything_while_cooperative_revokes_only_what_moves_over_two_rounds() {
     let (eager_revoked, eager_generations) = revocations_during_scale_out("range");
-    let (cooperative_revoked, cooperative_generations) =
-        revocations_during_scale_out("cooperative-sticky");
-    assert_eq!(
-        eager_revoked, 6,
-        "eager: every member gives up all six partitions before rejoining"
-    );
+    let (cooperative_revoked, cooperative_generations) = revocations_during_scale_out("cooperative-sticky");
+    assert_eq!(eager_revoked, 6, "eager: every member gives up all six partitions before rejoining");
     assert_eq!(eager_generations, 1);
-    assert!(
-        cooperative_revoked >= 1 && cooperative_revoked < 6,
-        "cooperative: only what moves ({cooperative_revoked})"
-    );
-    assert_eq!(
-        cooperative_generations, 2,
-        "cooperative: a follow-up rebalance hands the revoked partitions over"
-    );
+    assert!(cooperative_revoked >= 1 && cooperative_revoked < 6, "cooperative: only what moves ({cooperative_revoked})");
+    assert_eq!(cooperative_generations, 2, "cooperative: a follow-up rebalance hands the revoked partitions over");
 }
 
 #[test]
 fn records_a_crashed_consumer_processed_but_never_committed_are_redelivered() {
-    let spec = spec_with(
-        vec![topic("orders", 1, 3)],
-        vec![producer("p1", "orders", 50)],
-        members(&["c1", "c2"], "g", "orders", 10_000),
-    );
+    let spec = spec_with(vec![topic("orders", 1, 3)], vec![producer("p1", "orders", 50)], members(&["c1", "c2"], "g", "orders", 10_000));
     let mut world = World::new(&spec, 12).unwrap();
     world.run_until(Tick(12_000));
-    let owner = assignments(&world)
-        .into_iter()
-        .find(|(_, p)| !p.is_empty())
-        .unwrap()
-        .0;
+    let owner = assignments(&world).into_iter().find(|(_, p)| !p.is_empty()).unwrap().0;
     // 12 s: the last auto commit (every 5 s) was at about 11 s; crash before the next one.
     world.run_until(Tick(14_000));
-    world
-        .apply(Action::CrashConsumer { consumer: owner })
-        .unwrap();
+    world.apply(Action::CrashConsumer { consumer: owner }).unwrap();
     world.run_until(Tick(40_000));
     let polled = polled_offsets(&drain(&mut world));
     let mut seen = crate::sim::sorted::SortedMap::new();
@@ -745,50 +404,26 @@ fn records_a_crashed_consumer_processed_but_never_committed_are_redelivered() {
         *seen.entry((p, o)).or_insert(0) += 1;
     }
     let duplicates = seen.values().filter(|n| **n > 1).count();
-    assert!(
-        duplicates > 0,
-        "at-least-once: some records were read twice"
-    );
+    assert!(duplicates > 0, "at-least-once: some records were read twice");
 }
 
 #[test]
-fn a_static_member_restarting_within_the_session_timeout_keeps_its_partitions_without_a_rebalance()
-{
+fn a_static_member_restarting_within_the_session_timeout_keeps_its_partitions_without_a_rebalance() {
     let mut consumers = members(&["c1", "c2"], "g", "orders", 20_000);
     for (i, c) in consumers.iter_mut().enumerate() {
-        c.config.insert(
-            "group.instance.id".into(),
-            ConfigValue::from(format!("instance-{i}").as_str()),
-        );
+        c.config.insert("group.instance.id".into(), ConfigValue::from(format!("instance-{i}").as_str()));
     }
-    let spec = spec_with(
-        vec![topic("orders", 4, 3)],
-        vec![producer("p1", "orders", 20)],
-        consumers,
-    );
+    let spec = spec_with(vec![topic("orders", 4, 3)], vec![producer("p1", "orders", 20)], consumers);
     let mut world = World::new(&spec, 3).unwrap();
     world.run_until(Tick(10_000));
     let before = assignments(&world);
     drain(&mut world);
-    world
-        .apply(Action::CrashConsumer {
-            consumer: "c1".into(),
-        })
-        .unwrap();
+    world.apply(Action::CrashConsumer { consumer: "c1".into() }).unwrap();
     world.run_until(Tick(15_000));
-    world
-        .apply(Action::RestartConsumer {
-            consumer: "c1".into(),
-        })
-        .unwrap();
+    world.apply(Action::RestartConsumer { consumer: "c1".into() }).unwrap();
     world.run_until(Tick(25_000));
     let events = drain(&mut world);
-    assert!(
-        !events
-            .iter()
-            .any(|e| matches!(e.kind, EventKind::RebalanceStarted { .. })),
-        "no rebalance"
-    );
+    assert!(!events.iter().any(|e| matches!(e.kind, EventKind::RebalanceStarted { .. })), "no rebalance");
     assert_eq!(assignments(&world), before, "c1 got its partitions back");
 }
 
@@ -796,38 +431,24 @@ fn a_static_member_restarting_within_the_session_timeout_keeps_its_partitions_wi
 fn a_consumer_too_slow_between_polls_leaves_the_group_and_its_partitions_move() {
     let mut consumers = members(&["fast", "slow"], "g", "orders", 10_000);
     for c in &mut consumers {
-        c.config
-            .insert("max.poll.interval.ms".into(), ConfigValue::Int(5_000));
-        c.config
-            .insert("max.poll.records".into(), ConfigValue::Int(100));
+        c.config.insert("max.poll.interval.ms".into(), ConfigValue::Int(5_000));
+        c.config.insert("max.poll.records".into(), ConfigValue::Int(100));
     }
-    let spec = spec_with(
-        vec![topic("orders", 2, 3)],
-        vec![producer("p1", "orders", 50)],
-        consumers,
-    );
+    let spec = spec_with(vec![topic("orders", 2, 3)], vec![producer("p1", "orders", 50)], consumers);
     let mut world = World::new(&spec, 8).unwrap();
     world.run_until(Tick(10_000));
     // 100 records at 100 ms each: 10 s between polls, more than max.poll.interval.ms.
-    world
-        .apply(Action::SetProcessingTime {
-            consumer: "slow".into(),
-            processing_ms_per_record: 100,
-        })
-        .unwrap();
+    world.apply(Action::SetProcessingTime { consumer: "slow".into(), processing_ms_per_record: 100 }).unwrap();
     world.run_until(Tick(40_000));
     let events = drain(&mut world);
-    let slow = world
-        .view()
-        .consumers()
-        .iter()
-        .position(|c| &*c.name == "slow")
-        .unwrap() as u32;
+    let slow = world.view().consumers().iter().position(|c| &*c.name == "slow").unwrap() as u32;
     assert!(
         events.iter().any(|e| matches!(&e.kind, EventKind::MemberRemoved { reason: event::RebalanceReason::PollTimeout { consumer }, .. } if *consumer == slow)),
         "the slow consumer left: poll timeout"
     );
 }
+
+
 
 #[test]
 fn a_queue_deletes_what_was_acknowledged_so_a_later_group_cannot_replay_it_while_a_log_can() {
@@ -835,11 +456,7 @@ fn a_queue_deletes_what_was_acknowledged_so_a_later_group_cannot_replay_it_while
         name: name.into(),
         group: Some(group.into()),
         topics: vec![topic.into()],
-        config: [(
-            "auto.offset.reset".to_string(),
-            ConfigValue::from("earliest"),
-        )]
-        .into(),
+        config: [("auto.offset.reset".to_string(), ConfigValue::from("earliest"))].into(),
         commit: CommitMode::AfterProcessing,
         delete_committed: delete,
         start_ms,
@@ -847,10 +464,7 @@ fn a_queue_deletes_what_was_acknowledged_so_a_later_group_cannot_replay_it_while
     };
     let mut spec = spec_with(
         vec![topic("log", 1, 3), topic("queue", 1, 3)],
-        vec![
-            producer("p-log", "log", 20),
-            producer("p-queue", "queue", 20),
-        ],
+        vec![producer("p-log", "log", 20), producer("p-queue", "queue", 20)],
         vec![
             worker("billing", "billing", "log", false, 0),
             worker("worker", "workers", "queue", true, 0),
@@ -858,94 +472,40 @@ fn a_queue_deletes_what_was_acknowledged_so_a_later_group_cannot_replay_it_while
             worker("analytics-queue", "analytics-queue", "queue", false, 10_000),
         ],
     );
-    spec.broker_config.insert(
-        "group.initial.rebalance.delay.ms".into(),
-        ConfigValue::from(0),
-    );
+    spec.broker_config.insert("group.initial.rebalance.delay.ms".into(), ConfigValue::from(0));
     let mut world = World::new(&spec, 8).unwrap();
     world.run_until(Tick(20_000));
     let view = world.view();
     let queue = view.partition_index("queue", 0).unwrap();
     let start = view.leader_log(queue).unwrap().log_start_offset();
-    assert!(
-        start > 150,
-        "the queue's log start followed the commits: {start}"
-    );
-    let processed = |name: &str| {
-        view.consumers()
-            .iter()
-            .find(|c| &*c.name == name)
-            .unwrap()
-            .stats
-            .records_processed
-    };
-    assert!(
-        processed("analytics-log") >= 380,
-        "a new group on the log replays from the start: {}",
-        processed("analytics-log")
-    );
-    assert!(
-        processed("analytics-queue") < processed("analytics-log") - 150,
-        "on the queue the acknowledged records are gone"
-    );
+    assert!(start > 150, "the queue's log start followed the commits: {start}");
+    let processed = |name: &str| view.consumers().iter().find(|c| &*c.name == name).unwrap().stats.records_processed;
+    assert!(processed("analytics-log") >= 380, "a new group on the log replays from the start: {}", processed("analytics-log"));
+    assert!(processed("analytics-queue") < processed("analytics-log") - 150, "on the queue the acknowledged records are gone");
 }
 
 #[test]
 fn a_member_that_changes_its_subscription_makes_the_group_rebalance() {
-    let mut spec = spec_with(
-        vec![topic("orders", 2, 1), topic("payments", 2, 1)],
-        vec![],
-        members(&["a", "b"], "g", "orders", 10_000),
-    );
-    spec.broker_config.insert(
-        "group.initial.rebalance.delay.ms".into(),
-        ConfigValue::from(0),
-    );
+    let mut spec = spec_with(vec![topic("orders", 2, 1), topic("payments", 2, 1)], vec![], members(&["a", "b"], "g", "orders", 10_000));
+    spec.broker_config.insert("group.initial.rebalance.delay.ms".into(), ConfigValue::from(0));
     let mut world = World::new(&spec, 3).unwrap();
     world.run_until(Tick(3_000));
-    assert_eq!(
-        assignments(&world),
-        vec![("a".to_string(), vec![0]), ("b".to_string(), vec![1])]
-    );
-    world
-        .apply(Action::Subscribe {
-            consumer: "b".into(),
-            topics: vec!["orders".into(), "payments".into()],
-        })
-        .unwrap();
+    assert_eq!(assignments(&world), vec![("a".to_string(), vec![0]), ("b".to_string(), vec![1])]);
+    world.apply(Action::Subscribe { consumer: "b".into(), topics: vec!["orders".into(), "payments".into()] }).unwrap();
     // a hears of the rebalance at its next heartbeat (heartbeat.interval.ms, 3 s) and rejoins.
     world.run_until(Tick(10_000));
     let events = drain(&mut world);
-    assert!(
-        events
-            .iter()
-            .any(|e| matches!(e.kind, EventKind::GenerationStarted { generation: 2, .. })),
-        "the new subscription started a new generation"
-    );
-    let b = world
-        .view()
-        .consumers()
-        .iter()
-        .find(|c| &*c.name == "b")
-        .unwrap();
-    let topics: SortedSet<String> = b
-        .assignment
-        .iter()
-        .map(|p| world.view().topic_partition(*p).topic.to_string())
-        .collect();
-    assert!(
-        topics.contains("payments"),
-        "b now reads payments too: {topics:?}"
-    );
+    assert!(events.iter().any(|e| matches!(e.kind, EventKind::GenerationStarted { generation: 2, .. })), "the new subscription started a new generation");
+    let b = world.view().consumers().iter().find(|c| &*c.name == "b").unwrap();
+    let topics: SortedSet<String> = b.assignment.iter().map(|p| world.view().topic_partition(*p).topic.to_string()).collect();
+    assert!(topics.contains("payments"), "b now reads payments too: {topics:?}");
 }
 
 #[test]
-fn an_idempotent_producer_retrying_after_lost_responses_writes_no_duplicates_and_a_plain_one_does()
-{
+fn an_idempotent_producer_retrying_after_lost_responses_writes_no_duplicates_and_a_plain_one_does() {
     let run = |idempotent: bool| {
         let mut p = producer("p", "orders", 200);
-        p.config
-            .insert("enable.idempotence".into(), ConfigValue::from(idempotent));
+        p.config.insert("enable.idempotence".into(), ConfigValue::from(idempotent));
         p.config.insert("acks".into(), ConfigValue::from("all"));
         p.workload.as_mut().unwrap().count = Some(2_000);
         let spec = spec_with(vec![topic("orders", 1, 3)], vec![p], vec![]);
@@ -954,32 +514,17 @@ fn an_idempotent_producer_retrying_after_lost_responses_writes_no_duplicates_and
         // sometimes after the broker had already written them.
         let leader = leader(&world, "orders", 0).unwrap();
         world
-            .apply(Action::SetLink {
-                from: NodeRef::Producer("p".into()),
-                to: NodeRef::Broker(leader.0),
-                latency_ms: None,
-                loss_percent: None,
-                drop_percent: Some(20),
-            })
+            .apply(Action::SetLink { from: NodeRef::Producer("p".into()), to: NodeRef::Broker(leader.0), latency_ms: None, loss_percent: None, drop_percent: Some(20) })
             .unwrap();
         world.run_until(Tick(30_000));
         let log = world.view().leader_log(PartitionIndex(0)).unwrap();
-        let ids: Vec<crate::kafka::record::RecordId> = log
-            .batches()
-            .flat_map(|b| b.records.iter().map(|r| r.id))
-            .collect();
+        let ids: Vec<crate::kafka::record::RecordId> = log.batches().flat_map(|b| b.records.iter().map(|r| r.id)).collect();
         let distinct: SortedSet<_> = ids.iter().copied().collect();
         (ids.len(), distinct.len())
     };
     let (written, distinct) = run(true);
-    assert_eq!(
-        written, distinct,
-        "idempotent: every retry was recognised (PID + sequence)"
-    );
+    assert_eq!(written, distinct, "idempotent: every retry was recognised (PID + sequence)");
     assert_eq!(distinct, 2_000);
     let (written, distinct) = run(false);
-    assert!(
-        written > distinct,
-        "without idempotence a retried batch is written twice ({written} written, {distinct} distinct)"
-    );
+    assert!(written > distinct, "without idempotence a retried batch is written twice ({written} written, {distinct} distinct)");
 }

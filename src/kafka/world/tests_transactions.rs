@@ -3,40 +3,22 @@
 
 use super::*;
 use crate::kafka::config::ConfigValue;
-use crate::kafka::world::spec::{
-    self, CommitMode, KeyPattern, TransactionPlan, ValuePattern, Workload,
-};
+use crate::kafka::world::spec::{self, CommitMode, KeyPattern, TransactionPlan, ValuePattern, Workload};
 use crate::sim::sorted::SortedMap;
 
-fn transactional(
-    name: &str,
-    topic: &str,
-    records: u32,
-    abort_every: Option<u32>,
-    count: u64,
-) -> ProducerSpec {
+fn transactional(name: &str, topic: &str, records: u32, abort_every: Option<u32>, count: u64) -> ProducerSpec {
     ProducerSpec {
         name: name.into(),
         topic: topic.into(),
-        config: [(
-            "transactional.id".to_string(),
-            ConfigValue::from(format!("{name}-tx").as_str()),
-        )]
-        .into(),
+        config: [("transactional.id".to_string(), ConfigValue::from(format!("{name}-tx").as_str()))].into(),
         workload: Some(Workload {
             rate_per_sec: 100,
-            keys: KeyPattern::Cycle {
-                prefix: "k".into(),
-                count: 4,
-            },
+            keys: KeyPattern::Cycle { prefix: "k".into(), count: 4 },
             values: ValuePattern::Numbered { prefix: "v".into() },
             count: Some(count),
             ..Workload::default()
         }),
-        transactions: Some(TransactionPlan {
-            records_per_transaction: records,
-            abort_every,
-        }),
+        transactions: Some(TransactionPlan { records_per_transaction: records, abort_every }),
     }
 }
 
@@ -45,10 +27,7 @@ fn reader(name: &str, topic: &str, partitions: u32, isolation: &str) -> Consumer
         name: name.into(),
         assign: (0..partitions).map(|p| (topic.to_string(), p)).collect(),
         config: [
-            (
-                "auto.offset.reset".to_string(),
-                ConfigValue::from("earliest"),
-            ),
+            ("auto.offset.reset".to_string(), ConfigValue::from("earliest")),
             ("isolation.level".to_string(), ConfigValue::from(isolation)),
         ]
         .into(),
@@ -59,12 +38,7 @@ fn reader(name: &str, topic: &str, partitions: u32, isolation: &str) -> Consumer
 
 fn spec(producers: Vec<ProducerSpec>, consumers: Vec<ConsumerSpec>) -> ClusterSpec {
     ClusterSpec {
-        topics: vec![TopicSpec {
-            name: "orders".into(),
-            partitions: Some(3),
-            replication_factor: Some(3),
-            ..TopicSpec::default()
-        }],
+        topics: vec![TopicSpec { name: "orders".into(), partitions: Some(3), replication_factor: Some(3), ..TopicSpec::default() }],
         producers,
         consumers,
         ..ClusterSpec::default()
@@ -72,17 +46,7 @@ fn spec(producers: Vec<ProducerSpec>, consumers: Vec<ConsumerSpec>) -> ClusterSp
 }
 
 fn processed(events: &[Event], consumer: u32) -> u64 {
-    events
-        .iter()
-        .filter_map(|e| match e.kind {
-            EventKind::Processed {
-                consumer: c,
-                records,
-                ..
-            } if c == consumer => Some(u64::from(records)),
-            _ => None,
-        })
-        .sum()
+    events.iter().filter_map(|e| match e.kind { EventKind::Processed { consumer: c, records, .. } if c == consumer => Some(u64::from(records)), _ => None }).sum()
 }
 
 fn drain(world: &mut World) -> Vec<Event> {
@@ -90,57 +54,21 @@ fn drain(world: &mut World) -> Vec<Event> {
 }
 
 #[test]
-fn read_committed_sees_committed_transactions_only_while_read_uncommitted_sees_aborted_records_too()
-{
+fn read_committed_sees_committed_transactions_only_while_read_uncommitted_sees_aborted_records_too() {
     // 40 records in transactions of 5; every second transaction aborts: 20 committed, 20 aborted.
     let spec = spec(
         vec![transactional("p", "orders", 5, Some(2), 40)],
-        vec![
-            reader("committed", "orders", 3, "read_committed"),
-            reader("uncommitted", "orders", 3, "read_uncommitted"),
-        ],
+        vec![reader("committed", "orders", 3, "read_committed"), reader("uncommitted", "orders", 3, "read_uncommitted")],
     );
     let mut world = World::new(&spec, 3).unwrap();
     world.run_until(Tick(20_000));
     let events = drain(&mut world);
-    let states: Vec<TxnState> = events
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::TransactionStateChanged { state, .. } => Some(*state),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(
-        states
-            .iter()
-            .filter(|s| **s == TxnState::CompleteCommit)
-            .count(),
-        4,
-        "{states:?}"
-    );
-    assert_eq!(
-        states
-            .iter()
-            .filter(|s| **s == TxnState::CompleteAbort)
-            .count(),
-        4,
-        "{states:?}"
-    );
-    assert!(
-        events
-            .iter()
-            .any(|e| matches!(e.kind, EventKind::MarkerWritten { commit: false, .. }))
-    );
-    assert_eq!(
-        processed(&events, 0),
-        20,
-        "read_committed: only the committed transactions' records"
-    );
-    assert_eq!(
-        processed(&events, 1),
-        40,
-        "read_uncommitted: every record, aborted ones included"
-    );
+    let states: Vec<TxnState> = events.iter().filter_map(|e| match &e.kind { EventKind::TransactionStateChanged { state, .. } => Some(*state), _ => None }).collect();
+    assert_eq!(states.iter().filter(|s| **s == TxnState::CompleteCommit).count(), 4, "{states:?}");
+    assert_eq!(states.iter().filter(|s| **s == TxnState::CompleteAbort).count(), 4, "{states:?}");
+    assert!(events.iter().any(|e| matches!(e.kind, EventKind::MarkerWritten { commit: false, .. })));
+    assert_eq!(processed(&events, 0), 20, "read_committed: only the committed transactions' records");
+    assert_eq!(processed(&events, 1), 40, "read_uncommitted: every record, aborted ones included");
     assert!(world.violations().is_empty(), "{:?}", world.violations());
 }
 
@@ -149,115 +77,52 @@ fn an_open_transaction_holds_read_committed_consumers_back_at_the_last_stable_of
     // 3 records in a transaction of 10 that never fills: it stays open.
     let spec = spec(
         vec![transactional("p", "orders", 10, None, 3)],
-        vec![
-            reader("committed", "orders", 3, "read_committed"),
-            reader("uncommitted", "orders", 3, "read_uncommitted"),
-        ],
+        vec![reader("committed", "orders", 3, "read_committed"), reader("uncommitted", "orders", 3, "read_uncommitted")],
     );
     let mut world = World::new(&spec, 5).unwrap();
     world.run_until(Tick(5_000));
     let events = drain(&mut world);
-    assert_eq!(
-        processed(&events, 0),
-        0,
-        "nothing is stable while the transaction is open"
-    );
+    assert_eq!(processed(&events, 0), 0, "nothing is stable while the transaction is open");
     assert_eq!(processed(&events, 1), 3);
-    world
-        .apply(Action::CommitTransaction {
-            producer: "p".into(),
-        })
-        .unwrap();
+    world.apply(Action::CommitTransaction { producer: "p".into() }).unwrap();
     world.run_until(Tick(8_000));
     let events = drain(&mut world);
-    assert_eq!(
-        processed(&events, 0),
-        3,
-        "the commit marker makes them readable"
-    );
+    assert_eq!(processed(&events, 0), 3, "the commit marker makes them readable");
 }
 
 #[test]
 fn a_restarted_transactional_producer_fences_its_old_instance_and_aborts_the_open_transaction() {
-    let spec = spec(
-        vec![transactional("p", "orders", 10, None, 3)],
-        vec![reader("committed", "orders", 3, "read_committed")],
-    );
+    let spec = spec(vec![transactional("p", "orders", 10, None, 3)], vec![reader("committed", "orders", 3, "read_committed")]);
     let mut world = World::new(&spec, 9).unwrap();
     world.run_until(Tick(3_000));
-    world
-        .apply(Action::CrashProducer {
-            producer: "p".into(),
-        })
-        .unwrap();
-    world
-        .apply(Action::RestartProducer {
-            producer: "p".into(),
-        })
-        .unwrap();
+    world.apply(Action::CrashProducer { producer: "p".into() }).unwrap();
+    world.apply(Action::RestartProducer { producer: "p".into() }).unwrap();
     world.run_until(Tick(10_000));
     let events = drain(&mut world);
-    let aborted = events.iter().any(|e| {
-        matches!(
-            &e.kind,
-            EventKind::TransactionStateChanged {
-                state: TxnState::CompleteAbort,
-                ..
-            }
-        )
-    });
-    assert!(
-        aborted,
-        "the new instance's InitProducerId aborts the old instance's open transaction"
-    );
-    assert_eq!(
-        processed(&events, 0),
-        0,
-        "the aborted records are never read_committed"
-    );
+    let aborted = events.iter().any(|e| matches!(&e.kind, EventKind::TransactionStateChanged { state: TxnState::CompleteAbort, .. }));
+    assert!(aborted, "the new instance's InitProducerId aborts the old instance's open transaction");
+    assert_eq!(processed(&events, 0), 0, "the aborted records are never read_committed");
 }
 
 use crate::kafka::txn::coordinator::TxnState;
 
 #[test]
 fn transactions_carry_on_after_their_coordinator_broker_dies_and_stay_all_or_nothing() {
-    let spec = spec(
-        vec![transactional("p", "orders", 5, Some(3), 200)],
-        vec![reader("committed", "orders", 3, "read_committed")],
-    );
+    let spec = spec(vec![transactional("p", "orders", 5, Some(3), 200)], vec![reader("committed", "orders", 3, "read_committed")]);
     let mut world = World::new(&spec, 11).unwrap();
     world.run_until(Tick(700));
     // The coordinator is the leader of the transactional id's __transaction_state partition.
     let number = crate::kafka::txn::coordinator::partition_for("p-tx", 50);
-    let partition = world
-        .view()
-        .partition_index("__transaction_state", number)
-        .unwrap();
+    let partition = world.view().partition_index("__transaction_state", number).unwrap();
     let coordinator = world.view().metadata().partition(partition).leader.unwrap();
-    world
-        .apply(Action::KillBroker {
-            broker: coordinator.0,
-            lose_page_cache: false,
-        })
-        .unwrap();
+    world.apply(Action::KillBroker { broker: coordinator.0, lose_page_cache: false }).unwrap();
     world.run_until(Tick(30_000));
     let events = drain(&mut world);
     let txn = world.producers[0].txn.clone().unwrap();
-    assert!(
-        txn.committed + txn.aborted >= 30,
-        "transactions went on after the failover: {txn:?}"
-    );
+    assert!(txn.committed + txn.aborted >= 30, "transactions went on after the failover: {txn:?}");
     let read = processed(&events, 0);
-    assert_eq!(
-        read % 5,
-        0,
-        "read_committed sees whole transactions only ({read})"
-    );
-    assert_eq!(
-        read,
-        5 * txn.committed,
-        "exactly the committed transactions' records"
-    );
+    assert_eq!(read % 5, 0, "read_committed sees whole transactions only ({read})");
+    assert_eq!(read, 5 * txn.committed, "exactly the committed transactions' records");
     assert!(world.violations().is_empty(), "{:?}", world.violations());
 }
 
@@ -265,27 +130,17 @@ fn transactions_carry_on_after_their_coordinator_broker_dies_and_stay_all_or_not
 /// reader of the output. `exactly_once`: the processor commits its positions inside its producer's
 /// transactions; otherwise it auto-commits and its producer is plain.
 fn pipeline(exactly_once: bool) -> ClusterSpec {
-    let mut sink = ProducerSpec {
-        name: "sink".into(),
-        topic: "output".into(),
-        ..ProducerSpec::default()
-    };
+    let mut sink = ProducerSpec { name: "sink".into(), topic: "output".into(), ..ProducerSpec::default() };
     if exactly_once {
-        sink.config
-            .insert("transactional.id".into(), ConfigValue::from("sink-tx"));
+        sink.config.insert("transactional.id".into(), ConfigValue::from("sink-tx"));
     }
     let source = ProducerSpec {
         name: "source".into(),
         topic: "input".into(),
         workload: Some(Workload {
             rate_per_sec: 50,
-            keys: KeyPattern::Cycle {
-                prefix: "k".into(),
-                count: 6,
-            },
-            values: ValuePattern::Numbered {
-                prefix: "order-".into(),
-            },
+            keys: KeyPattern::Cycle { prefix: "k".into(), count: 6 },
+            values: ValuePattern::Numbered { prefix: "order-".into() },
             count: Some(200),
             ..Workload::default()
         }),
@@ -296,47 +151,25 @@ fn pipeline(exactly_once: bool) -> ClusterSpec {
         group: Some("pipeline".into()),
         topics: vec!["input".into()],
         config: [
-            (
-                "auto.offset.reset".to_string(),
-                ConfigValue::from("earliest"),
-            ),
+            ("auto.offset.reset".to_string(), ConfigValue::from("earliest")),
             ("session.timeout.ms".to_string(), ConfigValue::from(6_000)),
-            (
-                "heartbeat.interval.ms".to_string(),
-                ConfigValue::from(2_000),
-            ),
+            ("heartbeat.interval.ms".to_string(), ConfigValue::from(2_000)),
         ]
         .into(),
         processing_ms_per_record: 20,
-        commit: if exactly_once {
-            CommitMode::InTransaction
-        } else {
-            CommitMode::Auto
-        },
+        commit: if exactly_once { CommitMode::InTransaction } else { CommitMode::Auto },
         process: Some(spec::ProcessorSpec {
             output: "sink".into(),
-            steps: vec![crate::kafka::stream::Step::MapValues {
-                uppercase: false,
-                prefix: "processed:".into(),
-            }],
+            steps: vec![crate::kafka::stream::Step::MapValues { uppercase: false, prefix: "processed:".into() }],
         }),
         ..ConsumerSpec::default()
     };
-    let topic = |name: &str| TopicSpec {
-        name: name.into(),
-        partitions: Some(3),
-        replication_factor: Some(3),
-        ..TopicSpec::default()
-    };
+    let topic = |name: &str| TopicSpec { name: name.into(), partitions: Some(3), replication_factor: Some(3), ..TopicSpec::default() };
     ClusterSpec {
         topics: vec![topic("input"), topic("output")],
         producers: vec![source, sink],
         consumers: vec![processor, reader("reader", "output", 3, "read_committed")],
-        broker_config: [(
-            "group.initial.rebalance.delay.ms".to_string(),
-            ConfigValue::from(0),
-        )]
-        .into(),
+        broker_config: [("group.initial.rebalance.delay.ms".to_string(), ConfigValue::from(0))].into(),
         ..ClusterSpec::default()
     }
 }
@@ -345,19 +178,11 @@ fn pipeline(exactly_once: bool) -> ClusterSpec {
 fn read_values(world: &World, events: &[Event]) -> SortedMap<String, u32> {
     let mut seen = SortedMap::new();
     for e in events {
-        if let EventKind::Processed {
-            consumer: 1,
-            partition,
-            first_offset,
-            last_offset,
-            ..
-        } = e.kind
-        {
+        if let EventKind::Processed { consumer: 1, partition, first_offset, last_offset, .. } = e.kind {
             let log = world.view().leader_log(partition).unwrap();
             for offset in first_offset..=last_offset {
                 let batch = log.batch_at(offset).unwrap();
-                if let Value::Text(v) = &batch.records[(offset - batch.base_offset) as usize].value
-                {
+                if let Value::Text(v) = &batch.records[(offset - batch.base_offset) as usize].value {
                     *seen.entry(v.to_string()).or_insert(0) += 1;
                 }
             }
@@ -368,18 +193,8 @@ fn read_values(world: &World, events: &[Event]) -> SortedMap<String, u32> {
 
 fn crash_midway(exactly_once: bool) -> (World, Vec<Event>) {
     let mut world = World::new(&pipeline(exactly_once), 21).unwrap();
-    world.schedule(
-        Tick(2_300),
-        Action::CrashConsumer {
-            consumer: "proc".into(),
-        },
-    );
-    world.schedule(
-        Tick(3_000),
-        Action::RestartConsumer {
-            consumer: "proc".into(),
-        },
-    );
+    world.schedule(Tick(2_300), Action::CrashConsumer { consumer: "proc".into() });
+    world.schedule(Tick(3_000), Action::RestartConsumer { consumer: "proc".into() });
     world.run_until(Tick(40_000));
     let events = drain(&mut world);
     (world, events)
@@ -390,25 +205,9 @@ fn exactly_once_a_processor_that_crashes_mid_transaction_writes_each_result_once
     let (world, events) = crash_midway(true);
     let seen = read_values(&world, &events);
     assert_eq!(seen.len(), 200, "every input record has its result");
-    assert!(
-        seen.values().all(|n| *n == 1),
-        "no result twice: {:?}",
-        seen.iter()
-            .filter(|(_, n)| **n > 1)
-            .take(5)
-            .collect::<Vec<_>>()
-    );
+    assert!(seen.values().all(|n| *n == 1), "no result twice: {:?}", seen.iter().filter(|(_, n)| **n > 1).take(5).collect::<Vec<_>>());
     assert!(seen.keys().all(|v| v.starts_with("processed:order-")));
-    assert!(
-        events.iter().any(|e| matches!(
-            e.kind,
-            EventKind::TransactionStateChanged {
-                state: TxnState::CompleteAbort,
-                ..
-            }
-        )),
-        "the crashed instance's open transaction was aborted"
-    );
+    assert!(events.iter().any(|e| matches!(e.kind, EventKind::TransactionStateChanged { state: TxnState::CompleteAbort, .. })), "the crashed instance's open transaction was aborted");
 }
 
 #[test]
@@ -416,10 +215,7 @@ fn at_least_once_the_same_crash_writes_some_results_twice() {
     let (world, events) = crash_midway(false);
     let seen = read_values(&world, &events);
     assert_eq!(seen.len(), 200, "nothing is lost");
-    assert!(
-        seen.values().any(|n| *n > 1),
-        "results processed after the last commit are written again"
-    );
+    assert!(seen.values().any(|n| *n > 1), "results processed after the last commit are written again");
 }
 
 #[test]
@@ -427,24 +223,13 @@ fn a_small_topology_filters_maps_and_counts_per_key_into_another_topic() {
     let mut spec = pipeline(true);
     spec.producers[0].workload = Some(Workload {
         rate_per_sec: 20,
-        keys: KeyPattern::List {
-            keys: vec!["ann".into(), "bob".into()],
-        },
-        values: ValuePattern::List {
-            values: vec![
-                "click".into(),
-                "view".into(),
-                "click".into(),
-                "click".into(),
-            ],
-        },
+        keys: KeyPattern::List { keys: vec!["ann".into(), "bob".into()] },
+        values: ValuePattern::List { values: vec!["click".into(), "view".into(), "click".into(), "click".into()] },
         count: Some(8),
         ..Workload::default()
     });
     spec.consumers[0].process.as_mut().unwrap().steps = vec![
-        crate::kafka::stream::Step::Filter {
-            value_contains: "click".into(),
-        },
+        crate::kafka::stream::Step::Filter { value_contains: "click".into() },
         crate::kafka::stream::Step::CountByKey { window_ms: 60_000 },
     ];
     let mut world = World::new(&spec, 4).unwrap();
@@ -453,14 +238,6 @@ fn a_small_topology_filters_maps_and_counts_per_key_into_another_topic() {
     let seen = read_values(&world, &events);
     // Keys alternate ann, bob; values cycle click, view, click, click: ann clicks 4 times, bob
     // twice, so the counts emitted are ann 1..4 and bob 1..2.
-    assert_eq!(
-        seen.values().sum::<u32>(),
-        6,
-        "six clicks pass the filter: {seen:?}"
-    );
-    assert_eq!(
-        seen.keys().max().map(String::as_str),
-        Some("4"),
-        "ann's fourth click in the window"
-    );
+    assert_eq!(seen.values().sum::<u32>(), 6, "six clicks pass the filter: {seen:?}");
+    assert_eq!(seen.keys().max().map(String::as_str), Some("4"), "ann's fourth click in the window");
 }

@@ -1,12 +1,8 @@
 //! Checks a cluster spec before a run starts: every problem, with the path a scenario file uses and
 //! the rule it breaks, and nothing repaired silently.
 
-use super::spec::{
-    ClusterSpec, CommitMode, ConsumerSpec, KeyPattern, ProducerSpec, TopicSpec, ValuePattern,
-};
-use crate::kafka::config::{
-    BrokerConfig, ConfigError, ConsumerConfig, ProducerConfig, TopicConfig,
-};
+use super::spec::{ClusterSpec, CommitMode, ConsumerSpec, KeyPattern, ProducerSpec, TopicSpec, ValuePattern};
+use crate::kafka::config::{BrokerConfig, ConfigError, ConsumerConfig, ProducerConfig, TopicConfig};
 use crate::kafka::metadata::MetadataImage;
 use crate::sim::sorted::SortedSet;
 use std::fmt;
@@ -25,16 +21,11 @@ impl fmt::Display for SpecError {
 }
 
 fn error(path: impl Into<String>, message: impl Into<String>) -> SpecError {
-    SpecError {
-        path: path.into(),
-        message: message.into(),
-    }
+    SpecError { path: path.into(), message: message.into() }
 }
 
 fn config_errors(prefix: &str, errors: Vec<ConfigError>) -> impl Iterator<Item = SpecError> + '_ {
-    errors
-        .into_iter()
-        .map(move |e| error(format!("{prefix}.\"{}\"", e.key), e.message))
+    errors.into_iter().map(move |e| error(format!("{prefix}.\"{}\"", e.key), e.message))
 }
 
 /// Limits that keep a run bounded (TigerBeetle's "put a limit on everything").
@@ -53,18 +44,10 @@ pub fn topic_name_problem(name: &str) -> Option<String> {
         return Some(format!("'{name}' is not a legal topic name"));
     }
     if name.len() > 249 {
-        return Some(format!(
-            "a topic name is at most 249 characters (this one has {})",
-            name.len()
-        ));
+        return Some(format!("a topic name is at most 249 characters (this one has {})", name.len()));
     }
-    if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
-    {
-        return Some(format!(
-            "'{name}' contains '{c}': topic names use only letters, digits, '.', '_' and '-'"
-        ));
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
+        return Some(format!("'{name}' contains '{c}': topic names use only letters, digits, '.', '_' and '-'"));
     }
     None
 }
@@ -76,49 +59,26 @@ pub fn validate(spec: &ClusterSpec) -> Result<BrokerConfig, Vec<SpecError>> {
         errors.push(error("brokers", "a cluster needs at least one broker"));
     }
     if spec.brokers.len() > BROKERS_MAX {
-        errors.push(error(
-            "brokers",
-            format!("at most {BROKERS_MAX} brokers (got {})", spec.brokers.len()),
-        ));
+        errors.push(error("brokers", format!("at most {BROKERS_MAX} brokers (got {})", spec.brokers.len())));
     }
     let mut ids = SortedSet::new();
     for (i, b) in spec.brokers.iter().enumerate() {
         if !ids.insert(b.id) {
-            errors.push(error(
-                format!("brokers[{i}].id"),
-                format!("broker id {} is used twice", b.id),
-            ));
+            errors.push(error(format!("brokers[{i}].id"), format!("broker id {} is used twice", b.id)));
         }
         if b.id >= 1_000_000 {
-            errors.push(error(
-                format!("brokers[{i}].id"),
-                "broker ids are below 1000000",
-            ));
+            errors.push(error(format!("brokers[{i}].id"), "broker ids are below 1000000"));
         }
     }
     let racked = spec.brokers.iter().filter(|b| b.rack.is_some()).count();
     if racked > 0 && racked < spec.brokers.len() {
-        errors.push(error(
-            "brokers",
-            "either every broker has a rack or none does (Kafka: AdminOperationException)",
-        ));
+        errors.push(error("brokers", "either every broker has a rack or none does (Kafka: AdminOperationException)"));
     }
     if spec.controllers == 0 || spec.controllers > 5 {
-        errors.push(error(
-            "controllers",
-            format!(
-                "a controller quorum has 1 to 5 controllers (got {})",
-                spec.controllers
-            ),
-        ));
+        errors.push(error("controllers", format!("a controller quorum has 1 to 5 controllers (got {})", spec.controllers)));
     }
-    if spec.network.loss.denominator == 0
-        || spec.network.loss.numerator > spec.network.loss.denominator
-    {
-        errors.push(error(
-            "network.loss",
-            "a loss ratio is numerator/denominator with 0 <= numerator <= denominator",
-        ));
+    if spec.network.loss.denominator == 0 || spec.network.loss.numerator > spec.network.loss.denominator {
+        errors.push(error("network.loss", "a loss ratio is numerator/denominator with 0 <= numerator <= denominator"));
     }
     if spec.disk.slowdown_factor == 0 {
         errors.push(error("disk.slowdown_factor", "must be at least 1"));
@@ -135,10 +95,7 @@ pub fn validate(spec: &ClusterSpec) -> Result<BrokerConfig, Vec<SpecError>> {
     for (i, topic) in spec.topics.iter().enumerate() {
         let path = format!("topics[{i}]");
         if !names.insert(topic.name.as_str()) {
-            errors.push(error(
-                format!("{path}.name"),
-                format!("topic '{}' is defined twice", topic.name),
-            ));
+            errors.push(error(format!("{path}.name"), format!("topic '{}' is defined twice", topic.name)));
         }
         if let Err(e) = self::topic(topic, &broker_config, spec.brokers.len() as u32, &path) {
             errors.extend(e);
@@ -149,44 +106,27 @@ pub fn validate(spec: &ClusterSpec) -> Result<BrokerConfig, Vec<SpecError>> {
             config: std::rc::Rc::new(TopicConfig::default()),
         });
         let t = crate::kafka::ids::TopicIndex(i as u32);
-        image.apply(&crate::kafka::metadata::MetadataRecord::CreatePartitions {
-            topic: t,
-            assignments: vec![Vec::new(); partitions.min(PARTITIONS_MAX) as usize],
-        });
+        image.apply(&crate::kafka::metadata::MetadataRecord::CreatePartitions { topic: t, assignments: vec![Vec::new(); partitions.min(PARTITIONS_MAX) as usize] });
     }
     let mut producer_names = SortedSet::new();
     for (i, p) in spec.producers.iter().enumerate() {
         if !producer_names.insert(p.name.as_str()) {
-            errors.push(error(
-                format!("producers[{i}].name"),
-                format!("producer '{}' is defined twice", p.name),
-            ));
+            errors.push(error(format!("producers[{i}].name"), format!("producer '{}' is defined twice", p.name)));
         }
         if let Err(e) = producer(p, &image) {
-            errors.extend(
-                e.into_iter()
-                    .map(|e| error(format!("producers[{i}].{}", e.path), e.message)),
-            );
+            errors.extend(e.into_iter().map(|e| error(format!("producers[{i}].{}", e.path), e.message)));
         }
     }
     let mut consumer_names = SortedSet::new();
     for (i, c) in spec.consumers.iter().enumerate() {
         if !consumer_names.insert(c.name.as_str()) {
-            errors.push(error(
-                format!("consumers[{i}].name"),
-                format!("consumer '{}' is defined twice", c.name),
-            ));
+            errors.push(error(format!("consumers[{i}].name"), format!("consumer '{}' is defined twice", c.name)));
         }
         if let Err(e) = consumer(c, &image) {
-            errors.extend(
-                e.into_iter()
-                    .map(|e| error(format!("consumers[{i}].{}", e.path), e.message)),
-            );
+            errors.extend(e.into_iter().map(|e| error(format!("consumers[{i}].{}", e.path), e.message)));
         }
     }
-    if spec.consumers.iter().any(|c| c.group.is_some())
-        && broker_config.offsets_topic_replication_factor as usize > spec.brokers.len()
-    {
+    if spec.consumers.iter().any(|c| c.group.is_some()) && broker_config.offsets_topic_replication_factor as usize > spec.brokers.len() {
         errors.push(error(
             "broker_config.\"offsets.topic.replication.factor\"",
             format!(
@@ -202,13 +142,8 @@ pub fn validate(spec: &ClusterSpec) -> Result<BrokerConfig, Vec<SpecError>> {
             errors.push(error(format!("consumers[{i}].{}", e.path), e.message));
         }
     }
-    let transactional = spec
-        .producers
-        .iter()
-        .any(|p| p.config.contains_key("transactional.id"));
-    if transactional
-        && broker_config.transaction_state_log_replication_factor as usize > spec.brokers.len()
-    {
+    let transactional = spec.producers.iter().any(|p| p.config.contains_key("transactional.id"));
+    if transactional && broker_config.transaction_state_log_replication_factor as usize > spec.brokers.len() {
         errors.push(error(
             "broker_config.\"transaction.state.log.replication.factor\"",
             format!(
@@ -220,84 +155,44 @@ pub fn validate(spec: &ClusterSpec) -> Result<BrokerConfig, Vec<SpecError>> {
         ));
     }
     if spec.producers.len() + spec.consumers.len() > CLIENTS_MAX {
-        errors.push(error(
-            "producers",
-            format!("at most {CLIENTS_MAX} producers and consumers together"),
-        ));
+        errors.push(error("producers", format!("at most {CLIENTS_MAX} producers and consumers together")));
     }
-    if errors.is_empty() {
-        Ok(broker_config)
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(broker_config) } else { Err(errors) }
 }
 
 /// Checks one topic against the cluster (`path` prefixes every problem).
-pub fn topic(
-    topic: &TopicSpec,
-    broker: &BrokerConfig,
-    broker_count: u32,
-    path: &str,
-) -> Result<(), Vec<SpecError>> {
+pub fn topic(topic: &TopicSpec, broker: &BrokerConfig, broker_count: u32, path: &str) -> Result<(), Vec<SpecError>> {
     let mut errors = Vec::new();
     if let Some(problem) = topic_name_problem(&topic.name) {
         errors.push(error(format!("{path}.name"), problem));
     }
     let partitions = topic.partitions.unwrap_or(broker.num_partitions);
     if partitions == 0 {
-        errors.push(error(
-            format!("{path}.partitions"),
-            "a topic has at least 1 partition (Kafka: InvalidPartitionsException)",
-        ));
+        errors.push(error(format!("{path}.partitions"), "a topic has at least 1 partition (Kafka: InvalidPartitionsException)"));
     }
     if partitions > PARTITIONS_MAX {
-        errors.push(error(
-            format!("{path}.partitions"),
-            format!("at most {PARTITIONS_MAX} partitions per topic in the lab (got {partitions})"),
-        ));
+        errors.push(error(format!("{path}.partitions"), format!("at most {PARTITIONS_MAX} partitions per topic in the lab (got {partitions})")));
     }
-    let rf = topic
-        .replication_factor
-        .unwrap_or(broker.default_replication_factor);
+    let rf = topic.replication_factor.unwrap_or(broker.default_replication_factor);
     if rf == 0 {
-        errors.push(error(
-            format!("{path}.replication_factor"),
-            "must be at least 1 (Kafka: InvalidReplicationFactorException)",
-        ));
+        errors.push(error(format!("{path}.replication_factor"), "must be at least 1 (Kafka: InvalidReplicationFactorException)"));
     } else if rf > broker_count && topic.assignment.is_none() {
         errors.push(error(
             format!("{path}.replication_factor"),
-            format!(
-                "{rf} exceeds the {broker_count} brokers (Kafka: InvalidReplicationFactorException)"
-            ),
+            format!("{rf} exceeds the {broker_count} brokers (Kafka: InvalidReplicationFactorException)"),
         ));
     }
     if let Some(assignment) = &topic.assignment {
         if assignment.len() as u32 != partitions {
-            errors.push(error(
-                format!("{path}.assignment"),
-                format!(
-                    "lists {} partitions but the topic has {partitions}",
-                    assignment.len()
-                ),
-            ));
+            errors.push(error(format!("{path}.assignment"), format!("lists {} partitions but the topic has {partitions}", assignment.len())));
         }
         for (p, replicas) in assignment.iter().enumerate() {
             let unique: SortedSet<&u32> = replicas.iter().collect();
             if replicas.is_empty() || unique.len() != replicas.len() {
-                errors.push(error(
-                    format!("{path}.assignment[{p}]"),
-                    "lists each replica's broker once, and at least one",
-                ));
+                errors.push(error(format!("{path}.assignment[{p}]"), "lists each replica's broker once, and at least one"));
             }
             if replicas.len() as u32 != rf && topic.replication_factor.is_some() {
-                errors.push(error(
-                    format!("{path}.assignment[{p}]"),
-                    format!(
-                        "has {} replicas but replication_factor is {rf}",
-                        replicas.len()
-                    ),
-                ));
+                errors.push(error(format!("{path}.assignment[{p}]"), format!("has {} replicas but replication_factor is {rf}", replicas.len())));
             }
         }
     }
@@ -305,11 +200,7 @@ pub fn topic(
     if let Err(e) = config.apply_pairs(&topic.config) {
         errors.extend(config_errors(&format!("{path}.config"), e));
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 
 /// Checks a producer against the topics (`image`); paths are relative to the producer.
@@ -333,39 +224,21 @@ pub fn producer(p: &ProducerSpec, image: &MetadataImage) -> Result<(), Vec<SpecE
     }
     if let Some(w) = &p.workload {
         if w.rate_per_sec > RATE_PER_SEC_MAX {
-            errors.push(error(
-                "workload.rate_per_sec",
-                format!("at most {RATE_PER_SEC_MAX} records per second"),
-            ));
+            errors.push(error("workload.rate_per_sec", format!("at most {RATE_PER_SEC_MAX} records per second")));
         }
         match &w.keys {
-            KeyPattern::Cycle { count, .. } | KeyPattern::Random { count, .. }
-                if *count == 0 || *count > KEYS_MAX =>
-            {
-                errors.push(error(
-                    "workload.keys.count",
-                    format!("between 1 and {KEYS_MAX} keys"),
-                ));
+            KeyPattern::Cycle { count, .. } | KeyPattern::Random { count, .. } if *count == 0 || *count > KEYS_MAX => {
+                errors.push(error("workload.keys.count", format!("between 1 and {KEYS_MAX} keys")));
             }
-            KeyPattern::Hot {
-                count, hot_percent, ..
-            } => {
+            KeyPattern::Hot { count, hot_percent, .. } => {
                 if *count == 0 || *count > KEYS_MAX {
-                    errors.push(error(
-                        "workload.keys.count",
-                        format!("between 1 and {KEYS_MAX} keys"),
-                    ));
+                    errors.push(error("workload.keys.count", format!("between 1 and {KEYS_MAX} keys")));
                 }
                 if *hot_percent > 100 {
-                    errors.push(error(
-                        "workload.keys.hot_percent",
-                        "a percentage is between 0 and 100",
-                    ));
+                    errors.push(error("workload.keys.hot_percent", "a percentage is between 0 and 100"));
                 }
             }
-            KeyPattern::List { keys } if keys.is_empty() => {
-                errors.push(error("workload.keys.keys", "list at least one key"))
-            }
+            KeyPattern::List { keys } if keys.is_empty() => errors.push(error("workload.keys.keys", "list at least one key")),
             _ => {}
         }
         if let ValuePattern::List { values } = &w.values
@@ -376,14 +249,7 @@ pub fn producer(p: &ProducerSpec, image: &MetadataImage) -> Result<(), Vec<SpecE
         if let (Some(p), Some(t)) = (w.partition, topic) {
             let count = image.topics[t.get()].partitions.len() as u32;
             if p >= count {
-                errors.push(error(
-                    "workload.partition",
-                    format!(
-                        "topic '{}' has partitions 0 to {}",
-                        image.topics[t.get()].name,
-                        count.saturating_sub(1)
-                    ),
-                ));
+                errors.push(error("workload.partition", format!("topic '{}' has partitions 0 to {}", image.topics[t.get()].name, count.saturating_sub(1))));
             }
         }
         if let Some(stop) = w.stop_ms
@@ -394,36 +260,20 @@ pub fn producer(p: &ProducerSpec, image: &MetadataImage) -> Result<(), Vec<SpecE
     }
     if let Some(plan) = &p.transactions {
         if !p.config.contains_key("transactional.id") {
-            errors.push(error(
-                "transactions",
-                "transactions need a transactional.id in config",
-            ));
+            errors.push(error("transactions", "transactions need a transactional.id in config"));
         }
         if plan.records_per_transaction == 0 {
-            errors.push(error(
-                "transactions.records_per_transaction",
-                "at least 1 record per transaction",
-            ));
+            errors.push(error("transactions.records_per_transaction", "at least 1 record per transaction"));
         }
         if plan.abort_every == Some(0) {
-            errors.push(error(
-                "transactions.abort_every",
-                "at least 1 (1 aborts every transaction), or leave it out to commit them all",
-            ));
+            errors.push(error("transactions.abort_every", "at least 1 (1 aborts every transaction), or leave it out to commit them all"));
         }
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 
 /// Checks a stream processor's link to its output producer; paths are relative to the consumer.
-pub fn processor<'a>(
-    c: &ConsumerSpec,
-    producer: impl Fn(&str) -> Option<&'a ProducerSpec>,
-) -> Vec<SpecError> {
+pub fn processor<'a>(c: &ConsumerSpec, producer: impl Fn(&str) -> Option<&'a ProducerSpec>) -> Vec<SpecError> {
     let mut errors = Vec::new();
     let Some(process) = &c.process else {
         if c.commit == CommitMode::InTransaction {
@@ -433,13 +283,7 @@ pub fn processor<'a>(
     };
     let transactional = match producer(&process.output) {
         None => {
-            errors.push(error(
-                "process.output",
-                format!(
-                    "no producer named '{}' to write the results",
-                    process.output
-                ),
-            ));
+            errors.push(error("process.output", format!("no producer named '{}' to write the results", process.output)));
             return errors;
         }
         Some(p) => {
@@ -455,22 +299,13 @@ pub fn processor<'a>(
         _ => {}
     }
     if c.group.is_none() && c.commit == CommitMode::InTransaction {
-        errors.push(error(
-            "group",
-            "offsets are committed for a group: give the processor a group",
-        ));
+        errors.push(error("group", "offsets are committed for a group: give the processor a group"));
     }
     for (i, step) in process.steps.iter().enumerate() {
         match step {
-            crate::kafka::stream::Step::CountByKey { window_ms: 0 } => errors.push(error(
-                format!("process.steps[{i}].window_ms"),
-                "a window lasts at least 1 ms",
-            )),
+            crate::kafka::stream::Step::CountByKey { window_ms: 0 } => errors.push(error(format!("process.steps[{i}].window_ms"), "a window lasts at least 1 ms")),
             crate::kafka::stream::Step::Filter { value_contains } if value_contains.is_empty() => {
-                errors.push(error(
-                    format!("process.steps[{i}].value_contains"),
-                    "give the text records must contain",
-                ))
+                errors.push(error(format!("process.steps[{i}].value_contains"), "give the text records must contain"))
             }
             _ => {}
         }
@@ -487,60 +322,30 @@ pub fn consumer(c: &ConsumerSpec, image: &MetadataImage) -> Result<(), Vec<SpecE
     if let Err(e) = ConsumerConfig::from_pairs(&c.config) {
         errors.extend(config_errors("config", e));
     }
-    if c.delete_committed
-        && (c.group.is_none() || matches!(c.commit, CommitMode::Never | CommitMode::InTransaction))
-    {
+    if c.delete_committed && (c.group.is_none() || matches!(c.commit, CommitMode::Never | CommitMode::InTransaction)) {
         errors.push(error("delete_committed", "deleting what was committed needs a group that commits (commit = auto, after_processing or before_processing)"));
     }
     match (&c.group, c.topics.is_empty(), c.assign.is_empty()) {
-        (Some(_), true, _) => errors.push(error(
-            "topics",
-            "a consumer in a group subscribes to at least one topic",
-        )),
-        (Some(_), false, false) => errors.push(error(
-            "assign",
-            "a consumer in a group gets its partitions from the group: remove assign",
-        )),
-        (None, _, true) => errors.push(error(
-            "assign",
-            "a consumer without a group needs partitions to read (assign) or a group",
-        )),
-        (None, false, false) => errors.push(error(
-            "topics",
-            "a consumer without a group reads assigned partitions: remove topics or add a group",
-        )),
+        (Some(_), true, _) => errors.push(error("topics", "a consumer in a group subscribes to at least one topic")),
+        (Some(_), false, false) => errors.push(error("assign", "a consumer in a group gets its partitions from the group: remove assign")),
+        (None, _, true) => errors.push(error("assign", "a consumer without a group needs partitions to read (assign) or a group")),
+        (None, false, false) => errors.push(error("topics", "a consumer without a group reads assigned partitions: remove topics or add a group")),
         _ => {}
     }
     for (i, topic) in c.topics.iter().enumerate() {
         if image.topic_index(topic).is_none() {
-            errors.push(error(
-                format!("topics[{i}]"),
-                format!("no topic named '{topic}'"),
-            ));
+            errors.push(error(format!("topics[{i}]"), format!("no topic named '{topic}'")));
         }
     }
     for (i, (topic, partition)) in c.assign.iter().enumerate() {
         match image.topic_index(topic) {
-            None => errors.push(error(
-                format!("assign[{i}]"),
-                format!("no topic named '{topic}'"),
-            )),
+            None => errors.push(error(format!("assign[{i}]"), format!("no topic named '{topic}'"))),
             Some(t) if image.partition_of(t, *partition).is_none() => {
                 let count = image.topics[t.get()].partitions.len();
-                errors.push(error(
-                    format!("assign[{i}]"),
-                    format!(
-                        "topic '{topic}' has partitions 0 to {}",
-                        count.saturating_sub(1)
-                    ),
-                ));
+                errors.push(error(format!("assign[{i}]"), format!("topic '{topic}' has partitions 0 to {}", count.saturating_sub(1))));
             }
             _ => {}
         }
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
 }

@@ -48,11 +48,7 @@ impl<'a> View<'a> {
     /// The group as its coordinator holds it (the broker leading its `__consumer_offsets`
     /// partition), if a live coordinator has it loaded.
     pub fn group(&self, name: &str) -> Option<&'a crate::kafka::group::coordinator::Group> {
-        self.world
-            .brokers
-            .values()
-            .filter(|b| b.up)
-            .find_map(|b| b.coordinator.groups.get(name))
+        self.world.brokers.values().filter(|b| b.up).find_map(|b| b.coordinator.groups.get(name))
     }
 
     pub fn producers(&self) -> &'a [Producer] {
@@ -65,12 +61,7 @@ impl<'a> View<'a> {
 
     /// A broker's copy of a partition's log.
     pub fn log(&self, broker: BrokerId, partition: PartitionIndex) -> Option<&'a Log> {
-        self.world
-            .brokers
-            .get(&broker)?
-            .replicas
-            .get(&partition)
-            .map(|r| &r.log)
+        self.world.brokers.get(&broker)?.replicas.get(&partition).map(|r| &r.log)
     }
 
     /// The current leader's log of a partition.

@@ -22,37 +22,15 @@ pub struct BrokerPanelProps {
 pub fn everyone_but(lab: &Lab, node: Node) -> Vec<NodeRef> {
     let session = lab.session();
     let view = session.view();
-    let mut nodes: Vec<NodeRef> = view
-        .brokers()
-        .filter(|b| Node::Broker(b.id) != node)
-        .map(|b| NodeRef::Broker(b.id.0))
-        .collect();
-    nodes.extend(
-        (0..session.world().spec().controllers.max(1))
-            .filter(|c| Node::Controller(*c) != node)
-            .map(NodeRef::Controller),
-    );
-    nodes.extend(
-        view.producers()
-            .iter()
-            .filter(|p| Node::Producer(p.index) != node)
-            .map(|p| NodeRef::Producer(p.name.to_string())),
-    );
-    nodes.extend(
-        view.consumers()
-            .iter()
-            .filter(|c| Node::Consumer(c.index) != node)
-            .map(|c| NodeRef::Consumer(c.name.to_string())),
-    );
+    let mut nodes: Vec<NodeRef> = view.brokers().filter(|b| Node::Broker(b.id) != node).map(|b| NodeRef::Broker(b.id.0)).collect();
+    nodes.extend((0..session.world().spec().controllers.max(1)).filter(|c| Node::Controller(*c) != node).map(NodeRef::Controller));
+    nodes.extend(view.producers().iter().filter(|p| Node::Producer(p.index) != node).map(|p| NodeRef::Producer(p.name.to_string())));
+    nodes.extend(view.consumers().iter().filter(|c| Node::Consumer(c.index) != node).map(|c| NodeRef::Consumer(c.name.to_string())));
     nodes
 }
 
 fn list(names: &[String]) -> String {
-    if names.is_empty() {
-        "nothing".into()
-    } else {
-        escape(&names.join(", "))
-    }
+    if names.is_empty() { "nothing".into() } else { escape(&names.join(", ")) }
 }
 
 #[function_component(BrokerPanel)]
@@ -68,15 +46,8 @@ pub fn broker_panel(props: &BrokerPanelProps) -> Html {
     let (mut led, mut in_sync, mut out_of_sync) = (Vec::new(), Vec::new(), Vec::new());
     let mut cache_rows = Vec::new();
     for (p, r) in broker.replicas.iter() {
-        let name = s
-            .partition(p)
-            .map_or_else(|| format!("#{}", p.0), |x| x.name.clone());
-        cache_rows.push(vec![
-            escape(&name),
-            r.log.log_end_offset().to_string(),
-            broker.page_cache.durable(r.file).to_string(),
-            broker.page_cache.dirty_writes(r.file).to_string(),
-        ]);
+        let name = s.partition(p).map_or_else(|| format!("#{}", p.0), |x| x.name.clone());
+        cache_rows.push(vec![escape(&name), r.log.log_end_offset().to_string(), broker.page_cache.durable(r.file).to_string(), broker.page_cache.dirty_writes(r.file).to_string()]);
         match s.replica_status(props.broker, p) {
             ReplicaStatus::Leader => led.push(name),
             ReplicaStatus::InSync => in_sync.push(name),
@@ -85,19 +56,10 @@ pub fn broker_panel(props: &BrokerPanelProps) -> Html {
     }
     let d = &broker.disk.stats;
     let id = props.broker.0;
-    let status = if !broker.up {
-        "down"
-    } else if fenced {
-        "up, fenced by the controller"
-    } else {
-        "up"
-    };
+    let status = if !broker.up { "down" } else if fenced { "up, fenced by the controller" } else { "up" };
     let facts = format!(
         r#"<h3>Broker {id}</h3><p class="facts">{status}{}</p><p><strong>Leads:</strong> {}</p><p><strong>Follows in sync:</strong> {}</p><p><strong>Out of sync:</strong> {}</p><h4>Disk</h4><p class="facts">{} appends ({} bytes) · {} reads ({} bytes, {} from the page cache) · {} fsyncs · busy {} ms · slowdown ×{}</p><h4>Page cache</h4>{}"#,
-        broker
-            .rack
-            .as_deref()
-            .map_or(String::new(), |r| format!(" · rack {}", escape(r))),
+        broker.rack.as_deref().map_or(String::new(), |r| format!(" · rack {}", escape(r))),
         list(&led),
         list(&in_sync),
         list(&out_of_sync),
@@ -109,12 +71,7 @@ pub fn broker_panel(props: &BrokerPanelProps) -> Html {
         d.fsyncs,
         d.busy_us / 1000,
         broker.disk.config.slowdown_factor,
-        table(
-            "",
-            "page-cache",
-            &["replica", "LEO", "flushed to", "dirty writes"],
-            &cache_rows
-        )
+        table("", "page-cache", &["replica", "LEO", "flushed to", "dirty writes"], &cache_rows)
     );
     let buttons = format!(
         r#"<h4>Act on it</h4><div class="buttons">{}{}{}{}{}{}{}</div>"#,
@@ -128,31 +85,14 @@ pub fn broker_panel(props: &BrokerPanelProps) -> Html {
     );
     let (lab, d) = (props.lab.clone(), props.dispatch.clone());
     let onclick = Callback::from(move |e: MouseEvent| {
-        let Some((_, act)) = closest_attr(&e, "data-act") else {
-            return;
-        };
+        let Some((_, act)) = closest_attr(&e, "data-act") else { return };
         let action = match act.as_str() {
-            "kill-broker" => Action::KillBroker {
-                broker: id,
-                lose_page_cache: false,
-            },
-            "kill-broker-power" => Action::KillBroker {
-                broker: id,
-                lose_page_cache: true,
-            },
+            "kill-broker" => Action::KillBroker { broker: id, lose_page_cache: false },
+            "kill-broker-power" => Action::KillBroker { broker: id, lose_page_cache: true },
             "restart-broker" => Action::RestartBroker { broker: id },
-            "slow-disk" => Action::SlowDisk {
-                broker: id,
-                factor: 10,
-            },
-            "normal-disk" => Action::SlowDisk {
-                broker: id,
-                factor: 1,
-            },
-            "isolate-broker" => Action::CutNetwork {
-                side_a: vec![NodeRef::Broker(id)],
-                side_b: everyone_but(&lab, Node::Broker(BrokerId(id))),
-            },
+            "slow-disk" => Action::SlowDisk { broker: id, factor: 10 },
+            "normal-disk" => Action::SlowDisk { broker: id, factor: 1 },
+            "isolate-broker" => Action::CutNetwork { side_a: vec![NodeRef::Broker(id)], side_b: everyone_but(&lab, Node::Broker(BrokerId(id))) },
             "heal-network" => Action::HealNetwork { cut: None },
             _ => return,
         };

@@ -32,12 +32,7 @@ struct Series {
 }
 
 fn chart(out: &mut String, title: &str, testid: &str, series: &[Series], from_ms: u64, to_ms: u64) {
-    let max = series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.1))
-        .max()
-        .unwrap_or(0)
-        .max(1);
+    let max = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).max().unwrap_or(0).max(1);
     let span = (to_ms.saturating_sub(from_ms)).max(1) as f64;
     let _ = write!(
         out,
@@ -46,11 +41,7 @@ fn chart(out: &mut String, title: &str, testid: &str, series: &[Series], from_ms
         clock(Tick(to_ms))
     );
     for s in series {
-        let _ = write!(
-            out,
-            r#"<polyline fill="none" stroke="{}" stroke-width="1.8" vector-effect="non-scaling-stroke" points=""#,
-            s.colour
-        );
+        let _ = write!(out, r#"<polyline fill="none" stroke="{}" stroke-width="1.8" vector-effect="non-scaling-stroke" points=""#, s.colour);
         for (t, v) in &s.points {
             let x = t.saturating_sub(from_ms) as f64 / span * W;
             let y = H - *v as f64 / max as f64 * (H - 4.0);
@@ -61,12 +52,7 @@ fn chart(out: &mut String, title: &str, testid: &str, series: &[Series], from_ms
     out.push_str(r#"</svg><div class="chart-legend">"#);
     for s in series {
         let last = s.points.last().map_or(0, |p| p.1);
-        let _ = write!(
-            out,
-            r#"<span class="series"><span class="swatch" style="background:{}"></span>{} {last}</span>"#,
-            s.colour,
-            escape(&s.name)
-        );
+        let _ = write!(out, r#"<span class="series"><span class="swatch" style="background:{}"></span>{} {last}</span>"#, s.colour, escape(&s.name));
     }
     out.push_str("</div></figure>");
 }
@@ -79,27 +65,12 @@ pub fn charts(props: &ChartsProps) -> Html {
     let samples: Vec<&Sample> = session.charts().until(now).collect();
     let start = samples.len().saturating_sub(WINDOW_SECONDS + 1);
     let window = &samples[start..];
-    let (from_ms, to_ms) = (
-        window.first().map_or(0, |s| s.at.ms()),
-        window.last().map_or(1, |s| s.at.ms()).max(1),
-    );
+    let (from_ms, to_ms) = (window.first().map_or(0, |s| s.at.ms()), window.last().map_or(1, |s| s.at.ms()).max(1));
     let throughput = session.charts().throughput(now);
     let throughput = &throughput[throughput.len().saturating_sub(WINDOW_SECONDS)..];
-    let series = |name: &str, colour: &'static str, f: &dyn Fn(&Sample) -> u64| Series {
-        name: name.into(),
-        colour,
-        points: window.iter().map(|s| (s.at.ms(), f(s))).collect(),
-    };
-    let produced = Series {
-        name: "produced/s".into(),
-        colour: OKABE_ITO[4],
-        points: throughput.iter().map(|(t, p, _)| (t.ms(), *p)).collect(),
-    };
-    let consumed = Series {
-        name: "consumed/s".into(),
-        colour: OKABE_ITO[5],
-        points: throughput.iter().map(|(t, _, c)| (t.ms(), *c)).collect(),
-    };
+    let series = |name: &str, colour: &'static str, f: &dyn Fn(&Sample) -> u64| Series { name: name.into(), colour, points: window.iter().map(|s| (s.at.ms(), f(s))).collect() };
+    let produced = Series { name: "produced/s".into(), colour: OKABE_ITO[4], points: throughput.iter().map(|(t, p, _)| (t.ms(), *p)).collect() };
+    let consumed = Series { name: "consumed/s".into(), colour: OKABE_ITO[5], points: throughput.iter().map(|(t, _, c)| (t.ms(), *c)).collect() };
     // Lag summed per group, in the order the picture shows them.
     let scene = props.lab.scene();
     let lag: Vec<Series> = scene
@@ -107,42 +78,16 @@ pub fn charts(props: &ChartsProps) -> Html {
         .groups
         .iter()
         .enumerate()
-        .map(|(i, g)| {
-            series(&g.name, OKABE_ITO[i % 7], &|s: &Sample| {
-                g.members
-                    .iter()
-                    .map(|c| s.lag.get(*c as usize).copied().unwrap_or(0))
-                    .sum()
-            })
-        })
+        .map(|(i, g)| series(&g.name, OKABE_ITO[i % 7], &|s: &Sample| g.members.iter().map(|c| s.lag.get(*c as usize).copied().unwrap_or(0)).sum()))
         .collect();
     let mut out = String::new();
-    chart(
-        &mut out,
-        "Throughput (records/s)",
-        "chart-throughput",
-        &[produced, consumed],
-        from_ms,
-        to_ms,
-    );
-    chart(
-        &mut out,
-        "Lag per group (records)",
-        "chart-lag",
-        &lag,
-        from_ms,
-        to_ms,
-    );
+    chart(&mut out, "Throughput (records/s)", "chart-throughput", &[produced, consumed], from_ms, to_ms);
+    chart(&mut out, "Lag per group (records)", "chart-lag", &lag, from_ms, to_ms);
     chart(
         &mut out,
         "Replicas in sync",
         "chart-isr",
-        &[
-            series("in ISRs", OKABE_ITO[2], &|s: &Sample| {
-                u64::from(s.isr_members)
-            }),
-            series("replicas", "#8a949e", &|s: &Sample| u64::from(s.replicas)),
-        ],
+        &[series("in ISRs", OKABE_ITO[2], &|s: &Sample| u64::from(s.isr_members)), series("replicas", "#8a949e", &|s: &Sample| u64::from(s.replicas))],
         from_ms,
         to_ms,
     );
@@ -150,29 +95,15 @@ pub fn charts(props: &ChartsProps) -> Html {
         &mut out,
         "Partitions under-replicated / offline",
         "chart-urp",
-        &[
-            series("under-replicated", OKABE_ITO[5], &|s: &Sample| {
-                u64::from(s.under_replicated)
-            }),
-            series("offline", "#000000", &|s: &Sample| u64::from(s.offline)),
-        ],
+        &[series("under-replicated", OKABE_ITO[5], &|s: &Sample| u64::from(s.under_replicated)), series("offline", "#000000", &|s: &Sample| u64::from(s.offline))],
         from_ms,
         to_ms,
     );
     let (lab, d) = (props.lab.clone(), props.dispatch.clone());
     let onclick = Callback::from(move |e: MouseEvent| {
-        let Some((figure, from)) = closest_attr(&e, "data-from-ms") else {
-            return;
-        };
-        let (Ok(from), Some(Ok(to))) = (
-            from.parse::<u64>(),
-            figure.get_attribute("data-to-ms").map(|t| t.parse::<u64>()),
-        ) else {
-            return;
-        };
-        let Some(svg) = figure.query_selector("svg").ok().flatten() else {
-            return;
-        };
+        let Some((figure, from)) = closest_attr(&e, "data-from-ms") else { return };
+        let (Ok(from), Some(Ok(to))) = (from.parse::<u64>(), figure.get_attribute("data-to-ms").map(|t| t.parse::<u64>())) else { return };
+        let Some(svg) = figure.query_selector("svg").ok().flatten() else { return };
         let r = svg.get_bounding_client_rect();
         let fraction = ((e.client_x() as f64 - r.left()) / r.width().max(1.0)).clamp(0.0, 1.0);
         d.dispatch(UiAction::SetPlaying(false));

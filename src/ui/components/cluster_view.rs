@@ -25,35 +25,15 @@ pub struct ClusterViewProps {
 }
 
 fn rect(out: &mut String, r: &Rect, class: &str, rx: u32) {
-    let _ = write!(
-        out,
-        r#"<rect class="{class}" x="{}" y="{}" width="{}" height="{}" rx="{rx}"/>"#,
-        num(r.x),
-        num(r.y),
-        num(r.w),
-        num(r.h)
-    );
+    let _ = write!(out, r#"<rect class="{class}" x="{}" y="{}" width="{}" height="{}" rx="{rx}"/>"#, num(r.x), num(r.y), num(r.w), num(r.h));
 }
 
 fn text(out: &mut String, class: &str, x: f64, y: f64, anchor: &str, content: &str) {
-    let _ = write!(
-        out,
-        r#"<text class="{class}" x="{}" y="{}" text-anchor="{anchor}">{}</text>"#,
-        num(x),
-        num(y),
-        escape(content)
-    );
+    let _ = write!(out, r#"<text class="{class}" x="{}" y="{}" text-anchor="{anchor}">{}</text>"#, num(x), num(y), escape(content));
 }
 
 /// Opens a selectable node: focusable, a button to assistive technology, named for tests.
-fn open_node(
-    out: &mut String,
-    classes: &str,
-    target: Selection,
-    testid: &str,
-    label: &str,
-    extra: &str,
-) {
+fn open_node(out: &mut String, classes: &str, target: Selection, testid: &str, label: &str, extra: &str) {
     let _ = write!(
         out,
         r#"<g class="node {classes}" data-select="{}" data-testid="{}" role="button" tabindex="0" aria-label="{}" {extra}>"#,
@@ -72,80 +52,25 @@ pub fn picture(scene: &Scene) -> String {
     out.push_str(r##"<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#D55E00" stroke-width="2"/></pattern></defs>"##);
     for (i, r) in l.controllers.iter().enumerate() {
         let i = i as u32;
-        let cut = if s.is_cut_off(Node::Controller(i)) {
-            " cut"
-        } else {
-            ""
-        };
-        let label = format!(
-            "Controller {i}{}: holds the cluster metadata and elects leaders",
-            if i == 0 { " (active)" } else { "" }
-        );
-        open_node(
-            &mut out,
-            &format!("controller{cut}"),
-            Selection::Controller(i),
-            &format!("controller-{i}"),
-            &label,
-            "",
-        );
+        let cut = if s.is_cut_off(Node::Controller(i)) { " cut" } else { "" };
+        let label = format!("Controller {i}{}: holds the cluster metadata and elects leaders", if i == 0 { " (active)" } else { "" });
+        open_node(&mut out, &format!("controller{cut}"), Selection::Controller(i), &format!("controller-{i}"), &label, "");
         rect(&mut out, r, "box", 6);
-        let title = if i == 0 {
-            "◆ controller (active)".to_string()
-        } else {
-            format!("controller {i}")
-        };
-        text(
-            &mut out,
-            "title",
-            r.x + r.w / 2.0,
-            r.y + 21.0,
-            "middle",
-            &title,
-        );
+        let title = if i == 0 { "◆ controller (active)".to_string() } else { format!("controller {i}") };
+        text(&mut out, "title", r.x + r.w / 2.0, r.y + 21.0, "middle", &title);
         out.push_str("</g>");
     }
     for b in &l.brokers {
-        let Some(state) = s.broker(b.id) else {
-            continue;
-        };
-        let leads = s
-            .partitions
-            .iter()
-            .filter(|p| p.leader == Some(b.id))
-            .count();
-        let status = if !state.up {
-            "down"
-        } else if state.fenced {
-            "fenced"
-        } else {
-            "up"
-        };
+        let Some(state) = s.broker(b.id) else { continue };
+        let leads = s.partitions.iter().filter(|p| p.leader == Some(b.id)).count();
+        let status = if !state.up { "down" } else if state.fenced { "fenced" } else { "up" };
         let cut = s.is_cut_off(Node::Broker(b.id));
-        let label = format!(
-            "Broker {}, {status}, leads {leads} partition{}",
-            b.id,
-            if leads == 1 { "" } else { "s" }
-        );
+        let label = format!("Broker {}, {status}, leads {leads} partition{}", b.id, if leads == 1 { "" } else { "s" });
         let classes = format!("broker {status}{}", if cut { " cut" } else { "" });
-        open_node(
-            &mut out,
-            &classes,
-            Selection::Broker(b.id),
-            &format!("broker-{}", b.id),
-            &label,
-            &format!(r#"data-status="{status}""#),
-        );
+        open_node(&mut out, &classes, Selection::Broker(b.id), &format!("broker-{}", b.id), &label, &format!(r#"data-status="{status}""#));
         let r = &b.rect;
         rect(&mut out, r, "box", 6);
-        text(
-            &mut out,
-            "title",
-            r.x + 8.0,
-            r.y + 18.0,
-            "start",
-            &format!("Broker {}", b.id),
-        );
+        text(&mut out, "title", r.x + 8.0, r.y + 18.0, "start", &format!("Broker {}", b.id));
         let mut note = match status {
             "down" => "✕ down".to_string(),
             "fenced" => "fenced".to_string(),
@@ -164,125 +89,38 @@ pub fn picture(scene: &Scene) -> String {
         out.push_str("</g>");
     }
     for (i, r) in l.producers.iter().enumerate() {
-        let Some(p) = s.producers.get(i) else {
-            continue;
-        };
+        let Some(p) = s.producers.get(i) else { continue };
         let state = if p.running { "running" } else { "stopped" };
-        let rate = p
-            .rate_per_sec
-            .map_or_else(String::new, |r| format!(" · {r}/s"));
-        let label = format!(
-            "Producer {}, {state}, writes to {}, acks={}{rate}",
-            p.name, p.topic, p.acks
-        );
+        let rate = p.rate_per_sec.map_or_else(String::new, |r| format!(" · {r}/s"));
+        let label = format!("Producer {}, {state}, writes to {}, acks={}{rate}", p.name, p.topic, p.acks);
         let extra = format!(r#"data-running="{}""#, p.running);
-        open_node(
-            &mut out,
-            &format!("producer {state}"),
-            Selection::Producer(p.index),
-            &format!("producer-{}", p.name),
-            &label,
-            &extra,
-        );
+        open_node(&mut out, &format!("producer {state}"), Selection::Producer(p.index), &format!("producer-{}", p.name), &label, &extra);
         rect(&mut out, r, "box", 6);
-        text(
-            &mut out,
-            "title",
-            r.x + 8.0,
-            r.y + 18.0,
-            "start",
-            &format!("▶ {}", p.name),
-        );
-        text(
-            &mut out,
-            "note",
-            r.x + 8.0,
-            r.y + 34.0,
-            "start",
-            &format!("→ {} · acks={}{rate}", p.topic, p.acks),
-        );
-        text(
-            &mut out,
-            "note",
-            r.x + 8.0,
-            r.y + 46.0,
-            "start",
-            if p.running { "sending" } else { "stopped" },
-        );
+        text(&mut out, "title", r.x + 8.0, r.y + 18.0, "start", &format!("▶ {}", p.name));
+        text(&mut out, "note", r.x + 8.0, r.y + 34.0, "start", &format!("→ {} · acks={}{rate}", p.topic, p.acks));
+        text(&mut out, "note", r.x + 8.0, r.y + 46.0, "start", if p.running { "sending" } else { "stopped" });
         out.push_str("</g>");
     }
     for g in &l.groups {
-        let _ = write!(
-            out,
-            r#"<g class="group" data-testid="group-{}">"#,
-            escape(&g.name)
-        );
+        let _ = write!(out, r#"<g class="group" data-testid="group-{}">"#, escape(&g.name));
         rect(&mut out, &g.rect, "group-box", 8);
-        text(
-            &mut out,
-            "title",
-            g.rect.x + 8.0,
-            g.rect.y + 15.0,
-            "start",
-            &format!("◎ {}", g.name),
-        );
+        text(&mut out, "title", g.rect.x + 8.0, g.rect.y + 15.0, "start", &format!("◎ {}", g.name));
         for (c, row) in &g.members {
-            let Some(consumer) = s.consumers.get(*c as usize) else {
-                continue;
-            };
-            let status = if !consumer.up {
-                "down"
-            } else if consumer.idle() {
-                "idle"
-            } else {
-                "reading"
-            };
-            let chips: Vec<String> = consumer
-                .assignment
-                .iter()
-                .map(|p| s.cell_label(*p))
-                .collect();
+            let Some(consumer) = s.consumers.get(*c as usize) else { continue };
+            let status = if !consumer.up { "down" } else if consumer.idle() { "idle" } else { "reading" };
+            let chips: Vec<String> = consumer.assignment.iter().map(|p| s.cell_label(*p)).collect();
             let summary = match status {
                 "down" => "✕ stopped".to_string(),
                 "idle" => "idle: no partitions".to_string(),
                 _ if chips.len() > 4 => format!("{} partitions", chips.len()),
                 _ => chips.join(" "),
             };
-            let label = format!(
-                "Consumer {}, {status}, assigned {}",
-                consumer.name,
-                if chips.is_empty() {
-                    "nothing".to_string()
-                } else {
-                    chips.join(", ")
-                }
-            );
+            let label = format!("Consumer {}, {status}, assigned {}", consumer.name, if chips.is_empty() { "nothing".to_string() } else { chips.join(", ") });
             let extra = format!(r#"data-status="{status}""#);
-            open_node(
-                &mut out,
-                &format!("consumer {status}"),
-                Selection::Consumer(consumer.index),
-                &format!("consumer-{}", consumer.name),
-                &label,
-                &extra,
-            );
+            open_node(&mut out, &format!("consumer {status}"), Selection::Consumer(consumer.index), &format!("consumer-{}", consumer.name), &label, &extra);
             rect(&mut out, row, "box", 4);
-            text(
-                &mut out,
-                "member",
-                row.x + 6.0,
-                row.y + 11.0,
-                "start",
-                &consumer.name,
-            );
-            text(
-                &mut out,
-                "note",
-                row.x + 6.0,
-                row.y + 22.0,
-                "start",
-                &summary,
-            );
+            text(&mut out, "member", row.x + 6.0, row.y + 11.0, "start", &consumer.name);
+            text(&mut out, "note", row.x + 6.0, row.y + 22.0, "start", &summary);
             out.push_str("</g>");
         }
         out.push_str("</g>");
@@ -290,29 +128,16 @@ pub fn picture(scene: &Scene) -> String {
     out
 }
 
-fn cell(
-    out: &mut String,
-    s: &Structure,
-    big: bool,
-    broker: BrokerId,
-    p: crate::kafka::ids::PartitionIndex,
-    c: &Rect,
-) {
+fn cell(out: &mut String, s: &Structure, big: bool, broker: BrokerId, p: crate::kafka::ids::PartitionIndex, c: &Rect) {
     let status = s.replica_status(broker, p);
-    let name = s
-        .partition(p)
-        .map_or_else(|| "?".to_string(), |x| x.name.clone());
+    let name = s.partition(p).map_or_else(|| "?".to_string(), |x| x.name.clone());
     let target = Selection::Partition(p);
     let fill = match status {
         ReplicaStatus::Leader | ReplicaStatus::InSync => partition_colour(s, p),
         ReplicaStatus::OutOfSync => "url(#hatch)",
         ReplicaStatus::Offline => "#c9ced3",
     };
-    let opacity = if status == ReplicaStatus::InSync {
-        "0.45"
-    } else {
-        "1"
-    };
+    let opacity = if status == ReplicaStatus::InSync { "0.45" } else { "1" };
     let mark = match status {
         ReplicaStatus::Leader => "★",
         ReplicaStatus::InSync => "",
@@ -329,23 +154,9 @@ fn cell(
         escape(&name),
         status.label()
     );
-    let _ = write!(
-        out,
-        r#"<rect class="cell" x="{}" y="{}" width="{}" height="{}" rx="3" fill="{fill}" fill-opacity="{opacity}"/>"#,
-        num(c.x),
-        num(c.y),
-        num(c.w),
-        num(c.h)
-    );
+    let _ = write!(out, r#"<rect class="cell" x="{}" y="{}" width="{}" height="{}" rx="3" fill="{fill}" fill-opacity="{opacity}"/>"#, num(c.x), num(c.y), num(c.w), num(c.h));
     let text_y = c.y + if big { 14.0 } else { 10.0 };
-    text(
-        out,
-        "cell-label",
-        c.x + 3.0,
-        text_y,
-        "start",
-        &s.cell_label(p),
-    );
+    text(out, "cell-label", c.x + 3.0, text_y, "start", &s.cell_label(p));
     text(out, "cell-mark", c.x + c.w - 3.0, text_y, "end", mark);
     out.push_str("</g>");
 }
@@ -353,9 +164,7 @@ fn cell(
 #[function_component(ClusterView)]
 pub fn cluster_view(props: &ClusterViewProps) -> Html {
     let scene = props.lab.scene();
-    let markup = use_memo((props.structure_version, scene.clone()), |(_, scene)| {
-        picture(scene)
-    });
+    let markup = use_memo((props.structure_version, scene.clone()), |(_, scene)| picture(scene));
     let svg = use_node_ref();
     // Rebuilding the picture (a structural change) drops keyboard focus: put it back where it was.
     let last_focus = use_mut_ref(|| None::<String>);
@@ -363,19 +172,14 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         let (svg, last_focus) = (svg.clone(), last_focus.clone());
         use_effect_with(markup.clone(), move |_| {
             let document = gloo::utils::document();
-            let lost = document
-                .active_element()
-                .is_none_or(|a| a.tag_name().eq_ignore_ascii_case("body"));
+            let lost = document.active_element().is_none_or(|a| a.tag_name().eq_ignore_ascii_case("body"));
             // Copy it out first: focusing fires focusin, whose handler writes it.
             let remembered = last_focus.borrow().clone();
-            if let (true, Some(select), Some(svg)) =
-                (lost, remembered, svg.cast::<web_sys::Element>())
+            if let (true, Some(select), Some(svg)) = (lost, remembered, svg.cast::<web_sys::Element>())
                 && let Ok(Some(el)) = svg.query_selector(&format!("[data-select=\"{select}\"]"))
             {
                 // An SVG element: focus() through JavaScript (web-sys would need SvgElement).
-                let focus = js_sys::Reflect::get(&el, &"focus".into())
-                    .ok()
-                    .and_then(|f| wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(f).ok());
+                let focus = js_sys::Reflect::get(&el, &"focus".into()).ok().and_then(|f| wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(f).ok());
                 if let Some(focus) = focus {
                     focus.call0(&el).ok();
                 }
@@ -400,17 +204,11 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     let oncontextmenu = Callback::from(move |e: MouseEvent| {
         e.prevent_default();
         let target = selection_of(&e).map_or(Selection::None, |(_, s)| s);
-        d.dispatch(UiAction::OpenMenu(Menu {
-            target,
-            x: e.client_x() as f64,
-            y: e.client_y() as f64,
-        }));
+        d.dispatch(UiAction::OpenMenu(Menu { target, x: e.client_x() as f64, y: e.client_y() as f64 }));
     });
     let d = props.dispatch.clone();
     let onkeydown = Callback::from(move |e: KeyboardEvent| {
-        let Some((element, target)) = selection_of(&e) else {
-            return;
-        };
+        let Some((element, target)) = selection_of(&e) else { return };
         let key = e.key();
         if key == "Enter" || key == " " {
             e.prevent_default();
@@ -418,11 +216,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         } else if key == "ContextMenu" || (key == "F10" && e.shift_key()) {
             e.prevent_default();
             let r = element.get_bounding_client_rect();
-            d.dispatch(UiAction::OpenMenu(Menu {
-                target,
-                x: r.left() + r.width() / 2.0,
-                y: r.top() + r.height() / 2.0,
-            }));
+            d.dispatch(UiAction::OpenMenu(Menu { target, x: r.left() + r.width() / 2.0, y: r.top() + r.height() / 2.0 }));
         }
     });
     let l = &scene.layout;

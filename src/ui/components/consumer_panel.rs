@@ -17,16 +17,8 @@ pub struct ConsumerPanelProps {
     pub dispatch: Dispatch,
 }
 
-pub const CONSUMER_CONFIG_KEYS: &[&str] = &[
-    "auto.offset.reset",
-    "max.poll.records",
-    "fetch.max.wait.ms",
-    "fetch.min.bytes",
-    "session.timeout.ms",
-    "partition.assignment.strategy",
-    "isolation.level",
-    "enable.auto.commit",
-];
+pub const CONSUMER_CONFIG_KEYS: &[&str] =
+    &["auto.offset.reset", "max.poll.records", "fetch.max.wait.ms", "fetch.min.bytes", "session.timeout.ms", "partition.assignment.strategy", "isolation.level", "enable.auto.commit"];
 
 #[function_component(ConsumerPanel)]
 pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
@@ -42,32 +34,15 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
         .assignment
         .iter()
         .map(|p| {
-            let pname = s
-                .partition(*p)
-                .map_or_else(|| format!("#{}", p.0), |x| escape(&x.name));
-            vec![
-                pname,
-                c.position(*p).map_or("unknown".into(), |x| x.to_string()),
-                partition_lag(&view, c, *p).to_string(),
-            ]
+            let pname = s.partition(*p).map_or_else(|| format!("#{}", p.0), |x| escape(&x.name));
+            vec![pname, c.position(*p).map_or("unknown".into(), |x| x.to_string()), partition_lag(&view, c, *p).to_string()]
         })
         .collect();
-    let status = if !c.up {
-        "stopped"
-    } else if c.assignment.is_empty() {
-        "idle: nothing assigned"
-    } else {
-        "reading"
-    };
+    let status = if !c.up { "stopped" } else if c.assignment.is_empty() { "idle: nothing assigned" } else { "reading" };
     let facts = format!(
         r#"<h3>Consumer {}</h3><p class="facts">{status} · {} · processes each record in {} ms · polled {} · processed {}</p>{}"#,
         escape(&name),
-        c.group
-            .as_deref()
-            .map_or("manual assignment".to_string(), |g| format!(
-                "group {}",
-                escape(g)
-            )),
+        c.group.as_deref().map_or("manual assignment".to_string(), |g| format!("group {}", escape(g))),
         c.processing_ms_per_record,
         c.stats.records_polled,
         c.stats.records_processed,
@@ -80,61 +55,30 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
         button("restart-consumer", "Restart", ""),
         button("seek-beginning", "Seek to beginning", ""),
         button("seek-end", "Seek to end", ""),
-        input(
-            "processing ms/record",
-            "ms",
-            "number",
-            "",
-            r#"min="0" class="narrow""#
-        ),
+        input("processing ms/record", "ms", "number", "", r#"min="0" class="narrow""#),
         config_form("consumer-config", CONSUMER_CONFIG_KEYS, "")
     );
     let (lab, d, consumer) = (props.lab.clone(), props.dispatch.clone(), name.clone());
     let onsubmit = Callback::from(move |e: SubmitEvent| {
-        let Some(form) = Submitted::of(&e) else {
-            return;
-        };
+        let Some(form) = Submitted::of(&e) else { return };
         let action = match form.name.as_str() {
             "processing" => match parse_number("processing time", &form.field("ms")) {
-                Ok(ms) => Action::SetProcessingTime {
-                    consumer: consumer.clone(),
-                    processing_ms_per_record: ms,
-                },
+                Ok(ms) => Action::SetProcessingTime { consumer: consumer.clone(), processing_ms_per_record: ms },
                 Err(why) => return commands::notify_error(&d, why),
             },
-            "config" => Action::SetConsumerConfig {
-                consumer: consumer.clone(),
-                key: form.field("key"),
-                value: parse_config_value(&form.field("value")),
-            },
+            "config" => Action::SetConsumerConfig { consumer: consumer.clone(), key: form.field("key"), value: parse_config_value(&form.field("value")) },
             _ => return,
         };
         commands::act(&lab, &d, action);
     });
-    let partitions: Vec<(String, u32)> = c
-        .assignment
-        .iter()
-        .filter_map(|p| s.partition(*p))
-        .map(|p| (s.topics[p.topic].name.clone(), p.number))
-        .collect();
+    let partitions: Vec<(String, u32)> = c.assignment.iter().filter_map(|p| s.partition(*p)).map(|p| (s.topics[p.topic].name.clone(), p.number)).collect();
     let (lab, d, consumer) = (props.lab.clone(), props.dispatch.clone(), name);
     let onclick = Callback::from(move |e: MouseEvent| {
-        let Some((_, act)) = closest_attr(&e, "data-act") else {
-            return;
-        };
+        let Some((_, act)) = closest_attr(&e, "data-act") else { return };
         let consumer = consumer.clone();
         let seek = |to: SeekTarget| {
             for (topic, partition) in &partitions {
-                if !commands::act(
-                    &lab,
-                    &d,
-                    Action::Seek {
-                        consumer: consumer.clone(),
-                        topic: topic.clone(),
-                        partition: *partition,
-                        to,
-                    },
-                ) {
+                if !commands::act(&lab, &d, Action::Seek { consumer: consumer.clone(), topic: topic.clone(), partition: *partition, to }) {
                     break;
                 }
             }
@@ -142,11 +86,7 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
         match act.as_str() {
             "crash-consumer" => drop(commands::act(&lab, &d, Action::CrashConsumer { consumer })),
             "stop-consumer" => drop(commands::act(&lab, &d, Action::StopConsumer { consumer })),
-            "restart-consumer" => drop(commands::act(
-                &lab,
-                &d,
-                Action::RestartConsumer { consumer },
-            )),
+            "restart-consumer" => drop(commands::act(&lab, &d, Action::RestartConsumer { consumer })),
             "seek-beginning" => seek(SeekTarget::Beginning),
             "seek-end" => seek(SeekTarget::End),
             _ => {}

@@ -23,33 +23,12 @@ pub fn consumer_table(props: &ConsumerTableProps) -> Html {
     let s = &scene.structure;
     let session = props.lab.session();
     let view = session.view();
-    let mut out = String::from(
-        r#"<table class="grid"><thead><tr><th>consumer</th><th>state</th><th>assignment: partition @position (lag)</th><th>lag</th></tr></thead>"#,
-    );
+    let mut out = String::from(r#"<table class="grid"><thead><tr><th>consumer</th><th>state</th><th>assignment: partition @position (lag)</th><th>lag</th></tr></thead>"#);
     for g in &s.groups {
-        let title = if g.in_group {
-            format!("group {}", g.name)
-        } else {
-            format!("{} (manual assignment)", g.name)
-        };
-        let _ = write!(
-            out,
-            r#"<tbody data-testid="group-rows-{}"><tr class="group-head"><th colspan="4">{}</th></tr>"#,
-            escape(&g.name),
-            escape(&title)
-        );
-        for c in g
-            .members
-            .iter()
-            .filter_map(|i| view.consumers().get(*i as usize))
-        {
-            let status = if !c.up {
-                "stopped"
-            } else if c.assignment.is_empty() {
-                "idle"
-            } else {
-                "reading"
-            };
+        let title = if g.in_group { format!("group {}", g.name) } else { format!("{} (manual assignment)", g.name) };
+        let _ = write!(out, r#"<tbody data-testid="group-rows-{}"><tr class="group-head"><th colspan="4">{}</th></tr>"#, escape(&g.name), escape(&title));
+        for c in g.members.iter().filter_map(|i| view.consumers().get(*i as usize)) {
+            let status = if !c.up { "stopped" } else if c.assignment.is_empty() { "idle" } else { "reading" };
             let name = escape(&c.name);
             let _ = write!(
                 out,
@@ -57,21 +36,11 @@ pub fn consumer_table(props: &ConsumerTableProps) -> Html {
                 select_attr(Selection::Consumer(c.index))
             );
             for p in &c.assignment {
-                let pname = s
-                    .partition(*p)
-                    .map_or_else(|| format!("#{}", p.0), |x| escape(&x.name));
+                let pname = s.partition(*p).map_or_else(|| format!("#{}", p.0), |x| escape(&x.name));
                 let position = c.position(*p).map_or("?".into(), |x| x.to_string());
-                let _ = write!(
-                    out,
-                    "<li>{pname} @{position} (lag {})</li>",
-                    partition_lag(&view, c, *p)
-                );
+                let _ = write!(out, "<li>{pname} @{position} (lag {})</li>", partition_lag(&view, c, *p));
             }
-            let _ = write!(
-                out,
-                r#"</ul></td><td class="num">{}</td></tr>"#,
-                consumer_lag(&view, c)
-            );
+            let _ = write!(out, r#"</ul></td><td class="num">{}</td></tr>"#, consumer_lag(&view, c));
         }
         out.push_str("</tbody>");
     }

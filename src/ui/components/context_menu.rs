@@ -7,8 +7,8 @@ use crate::ui::commands::{self, Dispatch};
 use crate::ui::components::broker_panel::everyone_but;
 use crate::ui::lab::Lab;
 use crate::ui::markup::{closest_attr, raw};
-use crate::ui::state::{Menu, Selection, Tab, UiAction};
 use std::fmt::Write as _;
+use crate::ui::state::{Menu, Selection, Tab, UiAction};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
@@ -33,14 +33,7 @@ fn kill_leader(lab: &Lab, d: &Dispatch, target: Selection) {
         let leader = lab.scene().structure.partition(p).and_then(|x| x.leader);
         match leader {
             Some(b) => {
-                commands::act(
-                    lab,
-                    d,
-                    Action::KillBroker {
-                        broker: b.0,
-                        lose_page_cache: false,
-                    },
-                );
+                commands::act(lab, d, Action::KillBroker { broker: b.0, lose_page_cache: false });
             }
             None => commands::notify_error(d, "This partition has no leader to kill."),
         }
@@ -62,14 +55,7 @@ fn isolate(lab: &Lab, d: &Dispatch, target: Selection) {
         _ => return,
     };
     let others = everyone_but(lab, node);
-    commands::act(
-        lab,
-        d,
-        Action::CutNetwork {
-            side_a: vec![side_a],
-            side_b: others,
-        },
-    );
+    commands::act(lab, d, Action::CutNetwork { side_a: vec![side_a], side_b: others });
 }
 
 fn produce_keyed(lab: &Lab, d: &Dispatch, target: Selection) {
@@ -83,44 +69,21 @@ fn produce_keyed(lab: &Lab, d: &Dispatch, target: Selection) {
 
 fn produce_to(lab: &Lab, d: &Dispatch, p: PartitionIndex) {
     let scene = lab.scene();
-    let Some(part) = scene.structure.partition(p) else {
-        return;
-    };
+    let Some(part) = scene.structure.partition(p) else { return };
     let topic = scene.structure.topics[part.topic].name.clone();
-    let producer = scene
-        .structure
-        .producers
-        .iter()
-        .find(|x| x.topic == topic)
-        .map(|x| x.name.clone());
+    let producer = scene.structure.producers.iter().find(|x| x.topic == topic).map(|x| x.name.clone());
     match producer {
         Some(producer) => {
-            commands::act(
-                lab,
-                d,
-                Action::Produce {
-                    producer,
-                    key: None,
-                    value: None,
-                    partition: Some(part.number),
-                    count: None,
-                },
-            );
+            commands::act(lab, d, Action::Produce { producer, key: None, value: None, partition: Some(part.number), count: None });
         }
-        None => commands::notify_error(
-            d,
-            "No producer writes to this topic: add one in the Act tab.",
-        ),
+        None => commands::notify_error(d, "No producer writes to this topic: add one in the Act tab."),
     }
 }
 
 /// Focuses an element by id once Yew has rendered it.
 pub fn focus_later(id: &'static str) {
     gloo::timers::callback::Timeout::new(30, move || {
-        if let Some(el) = gloo::utils::document()
-            .get_element_by_id(id)
-            .and_then(|e| e.dyn_into::<HtmlElement>().ok())
-        {
+        if let Some(el) = gloo::utils::document().get_element_by_id(id).and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
             el.focus().ok();
         }
     })
@@ -135,42 +98,15 @@ fn items(lab: &Lab, target: Selection) -> Vec<Item> {
             let up = view.broker(b).is_some_and(|x| x.up);
             let mut items = vec![Item::Inspect("Inspect", target)];
             if up {
-                items.push(Item::Act(
-                    "Kill",
-                    Action::KillBroker {
-                        broker: b.0,
-                        lose_page_cache: false,
-                    },
-                ));
-                items.push(Item::Act(
-                    "Kill with power loss",
-                    Action::KillBroker {
-                        broker: b.0,
-                        lose_page_cache: true,
-                    },
-                ));
+                items.push(Item::Act("Kill", Action::KillBroker { broker: b.0, lose_page_cache: false }));
+                items.push(Item::Act("Kill with power loss", Action::KillBroker { broker: b.0, lose_page_cache: true }));
             } else {
                 items.push(Item::Act("Restart", Action::RestartBroker { broker: b.0 }));
             }
-            items.push(Item::Act(
-                "Slow its disk ×10",
-                Action::SlowDisk {
-                    broker: b.0,
-                    factor: 10,
-                },
-            ));
-            items.push(Item::Act(
-                "Normal disk",
-                Action::SlowDisk {
-                    broker: b.0,
-                    factor: 1,
-                },
-            ));
+            items.push(Item::Act("Slow its disk ×10", Action::SlowDisk { broker: b.0, factor: 10 }));
+            items.push(Item::Act("Normal disk", Action::SlowDisk { broker: b.0, factor: 1 }));
             items.push(Item::Run("Cut it off the network", isolate));
-            items.push(Item::Act(
-                "Heal every cut",
-                Action::HealNetwork { cut: None },
-            ));
+            items.push(Item::Act("Heal every cut", Action::HealNetwork { cut: None }));
             items
         }
         Selection::Partition(_) => vec![
@@ -180,118 +116,37 @@ fn items(lab: &Lab, target: Selection) -> Vec<Item> {
             Item::Act("Elect preferred leaders", Action::ElectPreferredLeaders),
         ],
         Selection::Producer(i) => {
-            let Some(p) = view.producers().get(i as usize) else {
-                return vec![];
-            };
+            let Some(p) = view.producers().get(i as usize) else { return vec![] };
             let name = p.name.to_string();
             let rate = p.workload.as_ref().map_or(0, |w| w.spec.rate_per_sec);
             vec![
                 Item::Inspect("Inspect and configure", target),
                 Item::Run("Produce a record with a key…", produce_keyed),
-                if p.running {
-                    Item::Act(
-                        "Stop sending",
-                        Action::StopProducer {
-                            producer: name.clone(),
-                        },
-                    )
-                } else {
-                    Item::Act(
-                        "Start sending",
-                        Action::StartProducer {
-                            producer: name.clone(),
-                        },
-                    )
-                },
-                Item::Act(
-                    "Double the rate",
-                    Action::SetProducerRate {
-                        producer: name.clone(),
-                        rate_per_sec: (rate.max(1)).saturating_mul(2),
-                    },
-                ),
-                Item::Act(
-                    "Halve the rate",
-                    Action::SetProducerRate {
-                        producer: name.clone(),
-                        rate_per_sec: rate / 2,
-                    },
-                ),
-                Item::Act(
-                    "acks=all",
-                    Action::SetProducerConfig {
-                        producer: name.clone(),
-                        key: "acks".into(),
-                        value: "all".into(),
-                    },
-                ),
-                Item::Act(
-                    "acks=1",
-                    Action::SetProducerConfig {
-                        producer: name.clone(),
-                        key: "acks".into(),
-                        value: 1i64.into(),
-                    },
-                ),
-                Item::Act(
-                    "acks=0",
-                    Action::SetProducerConfig {
-                        producer: name.clone(),
-                        key: "acks".into(),
-                        value: 0i64.into(),
-                    },
-                ),
+                if p.running { Item::Act("Stop sending", Action::StopProducer { producer: name.clone() }) } else { Item::Act("Start sending", Action::StartProducer { producer: name.clone() }) },
+                Item::Act("Double the rate", Action::SetProducerRate { producer: name.clone(), rate_per_sec: (rate.max(1)).saturating_mul(2) }),
+                Item::Act("Halve the rate", Action::SetProducerRate { producer: name.clone(), rate_per_sec: rate / 2 }),
+                Item::Act("acks=all", Action::SetProducerConfig { producer: name.clone(), key: "acks".into(), value: "all".into() }),
+                Item::Act("acks=1", Action::SetProducerConfig { producer: name.clone(), key: "acks".into(), value: 1i64.into() }),
+                Item::Act("acks=0", Action::SetProducerConfig { producer: name.clone(), key: "acks".into(), value: 0i64.into() }),
                 Item::Run("Cut it off the network", isolate),
             ]
         }
         Selection::Consumer(i) => {
-            let Some(c) = view.consumers().get(i as usize) else {
-                return vec![];
-            };
+            let Some(c) = view.consumers().get(i as usize) else { return vec![] };
             let name = c.name.to_string();
             let mut items = vec![Item::Inspect("Inspect", target)];
             if c.up {
-                items.push(Item::Act(
-                    "Crash",
-                    Action::CrashConsumer {
-                        consumer: name.clone(),
-                    },
-                ));
-                items.push(Item::Act(
-                    "Stop (close cleanly)",
-                    Action::StopConsumer {
-                        consumer: name.clone(),
-                    },
-                ));
+                items.push(Item::Act("Crash", Action::CrashConsumer { consumer: name.clone() }));
+                items.push(Item::Act("Stop (close cleanly)", Action::StopConsumer { consumer: name.clone() }));
             } else {
-                items.push(Item::Act(
-                    "Restart",
-                    Action::RestartConsumer {
-                        consumer: name.clone(),
-                    },
-                ));
+                items.push(Item::Act("Restart", Action::RestartConsumer { consumer: name.clone() }));
             }
-            items.push(Item::Act(
-                "Slow processing (+20 ms a record)",
-                Action::SetProcessingTime {
-                    consumer: name.clone(),
-                    processing_ms_per_record: c.processing_ms_per_record + 20,
-                },
-            ));
-            items.push(Item::Act(
-                "Normal processing",
-                Action::SetProcessingTime {
-                    consumer: name.clone(),
-                    processing_ms_per_record: 0,
-                },
-            ));
+            items.push(Item::Act("Slow processing (+20 ms a record)", Action::SetProcessingTime { consumer: name.clone(), processing_ms_per_record: c.processing_ms_per_record + 20 }));
+            items.push(Item::Act("Normal processing", Action::SetProcessingTime { consumer: name.clone(), processing_ms_per_record: 0 }));
             items.push(Item::Run("Cut it off the network", isolate));
             items
         }
-        Selection::Controller(_) => vec![
-            Item::Inspect("What does it do?", target),
-            Item::Run("Cut it off the network", isolate),
-        ],
+        Selection::Controller(_) => vec![Item::Inspect("What does it do?", target), Item::Run("Cut it off the network", isolate)],
         Selection::None => vec![
             Item::Tab("Add a broker, consumer or producer…", Tab::Act),
             Item::Act("Heal every network cut", Action::HealNetwork { cut: None }),
@@ -308,25 +163,14 @@ pub fn context_menu(props: &ContextMenuProps) -> Html {
     let mut entries = String::new();
     for (i, item) in items(&props.lab, target).iter().enumerate() {
         let label = match item {
-            Item::Act(label, _)
-            | Item::Inspect(label, _)
-            | Item::Tab(label, _)
-            | Item::Run(label, _) => label,
+            Item::Act(label, _) | Item::Inspect(label, _) | Item::Tab(label, _) | Item::Run(label, _) => label,
         };
-        let _ = write!(
-            entries,
-            r#"<li role="none"><button type="button" role="menuitem" data-index="{i}">{label}</button></li>"#
-        );
+        let _ = write!(entries, r#"<li role="none"><button type="button" role="menuitem" data-index="{i}">{label}</button></li>"#);
     }
     let (lab, d) = (props.lab.clone(), props.dispatch.clone());
     let run = Callback::from(move |e: MouseEvent| {
-        let Some(index) = closest_attr(&e, "data-index").and_then(|(_, i)| i.parse::<usize>().ok())
-        else {
-            return;
-        };
-        let Some(item) = items(&lab, target).into_iter().nth(index) else {
-            return;
-        };
+        let Some(index) = closest_attr(&e, "data-index").and_then(|(_, i)| i.parse::<usize>().ok()) else { return };
+        let Some(item) = items(&lab, target).into_iter().nth(index) else { return };
         match item {
             Item::Act(_, action) => {
                 d.dispatch(UiAction::Escape);
@@ -351,37 +195,16 @@ pub fn context_menu(props: &ContextMenuProps) -> Html {
         };
         e.prevent_default();
         e.stop_propagation();
-        let Some(current) = gloo::utils::document().active_element() else {
-            return;
-        };
-        let Some(li) = current.parent_element() else {
-            return;
-        };
-        let sibling = if step > 0 {
-            li.next_element_sibling()
-        } else {
-            li.previous_element_sibling()
-        };
-        if let Some(button) = sibling
-            .and_then(|s| s.first_element_child())
-            .and_then(|b| b.dyn_into::<HtmlElement>().ok())
-        {
+        let Some(current) = gloo::utils::document().active_element() else { return };
+        let Some(li) = current.parent_element() else { return };
+        let sibling = if step > 0 { li.next_element_sibling() } else { li.previous_element_sibling() };
+        if let Some(button) = sibling.and_then(|s| s.first_element_child()).and_then(|b| b.dyn_into::<HtmlElement>().ok()) {
             button.focus().ok();
         }
     });
     let d = props.dispatch.clone();
     let close = Callback::from(move |_| d.dispatch(UiAction::Escape));
-    let (width, height) = gloo::utils::window()
-        .inner_width()
-        .ok()
-        .and_then(|w| w.as_f64())
-        .zip(
-            gloo::utils::window()
-                .inner_height()
-                .ok()
-                .and_then(|h| h.as_f64()),
-        )
-        .unwrap_or((1280.0, 720.0));
+    let (width, height) = gloo::utils::window().inner_width().ok().and_then(|w| w.as_f64()).zip(gloo::utils::window().inner_height().ok().and_then(|h| h.as_f64())).unwrap_or((1280.0, 720.0));
     let x = props.menu.x.min(width - 240.0).max(0.0);
     let y = props.menu.y.min(height - 300.0).max(0.0);
     html! {

@@ -22,9 +22,7 @@ pub struct ControlsProps {
 
 fn button(act: &str, label: &str, title: &str, pressed: Option<bool>, class: &str) -> String {
     let pressed = pressed.map_or(String::new(), |p| format!(r#" aria-pressed="{p}""#));
-    format!(
-        r#"<button type="button" class="{class}" data-act="{act}" data-testid="{act}" title="{title}"{pressed}>{label}</button>"#
-    )
+    format!(r#"<button type="button" class="{class}" data-act="{act}" data-testid="{act}" title="{title}"{pressed}>{label}</button>"#)
 }
 
 /// A view function (not a component): it renders whenever the lab view does, and saves the wasm a
@@ -52,15 +50,9 @@ pub fn controls(props: &ControlsProps) -> Html {
         r#"<button type="button" data-act="help" data-testid="help-button" title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">?</button>"#.to_string(),
     ]
     .concat();
-    let (lab, d, categories) = (
-        props.lab.clone(),
-        props.dispatch.clone(),
-        props.categories.clone(),
-    );
+    let (lab, d, categories) = (props.lab.clone(), props.dispatch.clone(), props.categories.clone());
     let onclick = Callback::from(move |e: MouseEvent| {
-        let Some((_, act)) = closest_attr(&e, "data-act") else {
-            return;
-        };
+        let Some((_, act)) = closest_attr(&e, "data-act") else { return };
         match act.as_str() {
             "play" => d.dispatch(UiAction::TogglePlay),
             "step" => commands::step_event(&lab, &d),
@@ -75,12 +67,7 @@ pub fn controls(props: &ControlsProps) -> Html {
     });
     let d = props.dispatch.clone();
     let oninput = Callback::from(move |e: InputEvent| {
-        let Some(input) = e
-            .target()
-            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
-        else {
-            return;
-        };
+        let Some(input) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) else { return };
         let value = input.value_as_number();
         if input.get_attribute("data-act").as_deref() == Some("speed") && value.is_finite() {
             d.dispatch(UiAction::SetSpeedPosition(value as u32));

@@ -16,12 +16,7 @@ pub struct HelpOverlayProps {
 pub fn help_overlay(props: &HelpOverlayProps) -> Html {
     let d = props.dispatch.clone();
     let close = Callback::from(move |_| d.dispatch(UiAction::ToggleHelp));
-    let rows: String = SHORTCUTS
-        .iter()
-        .map(|(keys, what, _)| {
-            format!(r#"<tr><th scope="row"><kbd>{keys}</kbd></th><td>{what}</td></tr>"#)
-        })
-        .collect();
+    let rows: String = SHORTCUTS.iter().map(|(keys, what, _)| format!(r#"<tr><th scope="row"><kbd>{keys}</kbd></th><td>{what}</td></tr>"#)).collect();
     // The whole table as markup: rows alone would be parsed outside a table and lose their cells.
     let table = format!(r#"<table class="grid shortcuts"><tbody>{rows}</tbody></table>"#);
     let stop = Callback::from(|e: MouseEvent| e.stop_propagation());

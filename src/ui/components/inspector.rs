@@ -11,8 +11,8 @@ use crate::ui::components::partition_inspector::PartitionInspector;
 use crate::ui::components::producer_panel::ProducerPanel;
 use crate::ui::lab::Lab;
 use crate::ui::markup::{closest_attr, raw};
-use crate::ui::state::{Selection, Tab, UiAction};
 use std::fmt::Write as _;
+use crate::ui::state::{Selection, Tab, UiAction};
 use yew::prelude::*;
 
 #[derive(PartialEq)]
@@ -47,11 +47,7 @@ pub fn inspector(props: &InspectorProps) -> Html {
             d.dispatch(UiAction::SetTab(*tab));
         }
     });
-    let (lab, v, d) = (
-        props.lab.clone(),
-        props.data_version,
-        props.dispatch.clone(),
-    );
+    let (lab, v, d) = (props.lab.clone(), props.data_version, props.dispatch.clone());
     let body = match props.tab {
         Tab::Inspect => match props.selection {
             Selection::None => html! {
@@ -60,18 +56,10 @@ pub fn inspector(props: &InspectorProps) -> Html {
                     <p>{ "Right-click anything, or press the context-menu key, for what you can do to it." }</p>
                 </div>
             },
-            Selection::Partition(p) => {
-                html! { <PartitionInspector {lab} partition={p} data_version={v} dispatch={d} /> }
-            }
-            Selection::Broker(b) => {
-                html! { <BrokerPanel {lab} broker={b} data_version={v} dispatch={d} /> }
-            }
-            Selection::Producer(i) => {
-                html! { <ProducerPanel {lab} producer={i} data_version={v} dispatch={d} /> }
-            }
-            Selection::Consumer(i) => {
-                html! { <ConsumerPanel {lab} consumer={i} data_version={v} dispatch={d} /> }
-            }
+            Selection::Partition(p) => html! { <PartitionInspector {lab} partition={p} data_version={v} dispatch={d} /> },
+            Selection::Broker(b) => html! { <BrokerPanel {lab} broker={b} data_version={v} dispatch={d} /> },
+            Selection::Producer(i) => html! { <ProducerPanel {lab} producer={i} data_version={v} dispatch={d} /> },
+            Selection::Consumer(i) => html! { <ConsumerPanel {lab} consumer={i} data_version={v} dispatch={d} /> },
             Selection::Controller(i) => html! {
                 <section class="inspector" data-testid="controller-panel">
                     <h3>{ format!("Controller {i}") }</h3>
@@ -80,17 +68,9 @@ pub fn inspector(props: &InspectorProps) -> Html {
                 </section>
             },
         },
-        Tab::Consumers => consumer_table(&ConsumerTableProps {
-            lab,
-            data_version: v,
-            dispatch: d,
-        }),
+        Tab::Consumers => consumer_table(&ConsumerTableProps { lab, data_version: v, dispatch: d }),
         Tab::Act => html! { <ActionsPanel {lab} data_version={v} dispatch={d} /> },
-        Tab::Charts => charts(&ChartsProps {
-            lab,
-            data_version: v,
-            dispatch: d,
-        }),
+        Tab::Charts => charts(&ChartsProps { lab, data_version: v, dispatch: d }),
     };
     html! {
         <aside class="side" aria-label="Inspector">

@@ -4,19 +4,19 @@
 
 use crate::scenario::{Scenario, Section, library};
 use crate::session::presets::PRESET_IDS;
+use crate::ui::components::lesson_player::LessonPlayer;
+use crate::ui::components::share_dialog::ShareDialog;
+use crate::ui::embed::{self, Field, LOOP_MS_DEFAULT};
 use crate::ui::components::cluster_view::ClusterView;
 use crate::ui::components::context_menu::{ContextMenuProps, context_menu};
 use crate::ui::components::controls::{ControlsProps, controls};
 use crate::ui::components::help_overlay::{HelpOverlayProps, help_overlay};
 use crate::ui::components::inspector::{InspectorProps, inspector};
-use crate::ui::components::lesson_player::LessonPlayer;
 use crate::ui::components::narration::{NarrationProps, narration};
 use crate::ui::components::notices::notices;
 use crate::ui::components::partition_list::PartitionList;
-use crate::ui::components::share_dialog::ShareDialog;
 use crate::ui::components::step_table::step_table;
 use crate::ui::components::timeline::{TimelineProps, timeline};
-use crate::ui::embed::{self, Field, LOOP_MS_DEFAULT};
 use crate::ui::hooks::use_frame_loop::{LoopControl, LoopRefs, use_frame_loop};
 use crate::ui::hooks::use_keyboard::use_keyboard;
 use crate::ui::hooks::use_reduced_motion::use_reduced_motion;
@@ -61,60 +61,39 @@ fn use_embed(lab: Lab, dispatch: crate::ui::commands::Dispatch) {
         }
         if o.loop_run {
             let start = o.at_ms.unwrap_or(0);
-            let end = o
-                .until_ms
-                .or(lab.lesson.as_ref().map(|l| l.duration_ms))
-                .unwrap_or(LOOP_MS_DEFAULT)
-                .max(start + 1);
+            let end = o.until_ms.or(lab.lesson.as_ref().map(|l| l.duration_ms)).unwrap_or(LOOP_MS_DEFAULT).max(start + 1);
             lab.signals.borrow_mut().loop_ms = Some((start, end));
         }
         if o.play || o.lock || o.loop_run {
             dispatch.dispatch(UiAction::SetPlaying(true));
         }
         let seed = lab.session().seed();
-        embed::post(
-            "ready",
-            &[
-                ("preset", Field::Text(&lab.preset)),
-                ("seed", Field::Number(seed as f64)),
-            ],
-        );
+        embed::post("ready", &[("preset", Field::Text(&lab.preset)), ("seed", Field::Number(seed as f64))]);
         let (lab, d) = (lab.clone(), dispatch.clone());
-        let listener =
-            gloo::events::EventListener::new(&gloo::utils::window(), "message", move |e| {
-                let Some(e) = wasm_bindgen::JsCast::dyn_ref::<web_sys::MessageEvent>(e) else {
-                    return;
-                };
-                let Some((command, at_ms)) = embed::read_command(&e.data()) else {
-                    return;
-                };
-                match (command.as_str(), at_ms) {
-                    ("play", _) => d.dispatch(UiAction::SetPlaying(true)),
-                    ("pause", _) => d.dispatch(UiAction::SetPlaying(false)),
-                    ("seek", Some(at)) => {
-                        d.dispatch(UiAction::SetPlaying(false));
-                        crate::ui::commands::seek(&lab, &d, at);
-                    }
-                    ("continue" | "back", _) => {
-                        let testid = if command == "back" {
-                            "lesson-back"
-                        } else {
-                            "lesson-continue"
-                        };
-                        if let Some(el) = gloo::utils::document()
-                            .query_selector(&format!("[data-testid={testid}]"))
-                            .ok()
-                            .flatten()
-                            .and_then(|e| {
-                                wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok()
-                            })
-                        {
-                            el.click();
-                        }
-                    }
-                    _ => {}
+        let listener = gloo::events::EventListener::new(&gloo::utils::window(), "message", move |e| {
+            let Some(e) = wasm_bindgen::JsCast::dyn_ref::<web_sys::MessageEvent>(e) else { return };
+            let Some((command, at_ms)) = embed::read_command(&e.data()) else { return };
+            match (command.as_str(), at_ms) {
+                ("play", _) => d.dispatch(UiAction::SetPlaying(true)),
+                ("pause", _) => d.dispatch(UiAction::SetPlaying(false)),
+                ("seek", Some(at)) => {
+                    d.dispatch(UiAction::SetPlaying(false));
+                    crate::ui::commands::seek(&lab, &d, at);
                 }
-            });
+                ("continue" | "back", _) => {
+                    let testid = if command == "back" { "lesson-back" } else { "lesson-continue" };
+                    if let Some(el) = gloo::utils::document()
+                        .query_selector(&format!("[data-testid={testid}]"))
+                        .ok()
+                        .flatten()
+                        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+                    {
+                        el.click();
+                    }
+                }
+                _ => {}
+            }
+        });
         move || drop(listener)
     });
 }
@@ -144,20 +123,10 @@ pub fn lab_view(props: &LabViewProps) -> Html {
         });
     }
     let control = use_mut_ref(LoopControl::default);
-    *control.borrow_mut() = LoopControl {
-        playing: state.playing,
-        speed: state.speed,
-        reduced_motion: state.reduced_motion,
-    };
+    *control.borrow_mut() = LoopControl { playing: state.playing, speed: state.speed, reduced_motion: state.reduced_motion };
     let latest = use_mut_ref(|| Rc::new(UiState::default()));
     *latest.borrow_mut() = Rc::new((*state).clone());
-    let refs = LoopRefs {
-        canvas: use_node_ref(),
-        picture: use_node_ref(),
-        clock: use_node_ref(),
-        timeline: use_node_ref(),
-        horizon: use_node_ref(),
-    };
+    let refs = LoopRefs { canvas: use_node_ref(), picture: use_node_ref(), clock: use_node_ref(), timeline: use_node_ref(), horizon: use_node_ref() };
     use_frame_loop(props.lab.clone(), dispatch.clone(), control, refs.clone());
     use_keyboard(props.lab.clone(), dispatch.clone(), latest);
     use_reduced_motion(dispatch.clone());
@@ -171,13 +140,7 @@ pub fn lab_view(props: &LabViewProps) -> Html {
             let mut n = 0;
             for (at, what) in session.violations() {
                 if n >= *posted.borrow() {
-                    embed::post(
-                        "violation",
-                        &[
-                            ("at_ms", Field::Number(at.ms() as f64)),
-                            ("text", Field::Text(what)),
-                        ],
-                    );
+                    embed::post("violation", &[("at_ms", Field::Number(at.ms() as f64)), ("text", Field::Text(what))]);
                 }
                 n += 1;
             }
@@ -188,19 +151,9 @@ pub fn lab_view(props: &LabViewProps) -> Html {
     let lessons_open = use_state(|| false);
     // An opened menu or dialog takes the focus (its first item; the dialog's close button).
     use_effect_with((state.menu, state.help_open), |(menu, help)| {
-        let selector = if menu.is_some() {
-            "[data-testid=context-menu] button"
-        } else if *help {
-            "[data-testid=help-close]"
-        } else {
-            ""
-        };
+        let selector = if menu.is_some() { "[data-testid=context-menu] button" } else if *help { "[data-testid=help-close]" } else { "" };
         if !selector.is_empty()
-            && let Some(el) = gloo::utils::document()
-                .query_selector(selector)
-                .ok()
-                .flatten()
-                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+            && let Some(el) = gloo::utils::document().query_selector(selector).ok().flatten().and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
         {
             el.focus().ok();
         }
@@ -209,21 +162,13 @@ pub fn lab_view(props: &LabViewProps) -> Html {
     let lab = props.lab.clone();
     let on_lessons = {
         let lessons_open = lessons_open.clone();
-        Callback::from(move |e: Event| {
-            lessons_open.set(
-                e.target_unchecked_into::<web_sys::HtmlDetailsElement>()
-                    .open(),
-            )
-        })
+        Callback::from(move |e: Event| lessons_open.set(e.target_unchecked_into::<web_sys::HtmlDetailsElement>().open()))
     };
     let d = dispatch.clone();
     let on_share = Callback::from(move |_: MouseEvent| d.dispatch(UiAction::SetShareOpen(true)));
     let d = dispatch.clone();
     let on_share_close = Callback::from(move |_: ()| d.dispatch(UiAction::SetShareOpen(false)));
-    let lesson = lab
-        .lesson
-        .clone()
-        .filter(|l| !l.steps.is_empty() && !lab.embed.hides("lesson"));
+    let lesson = lab.lesson.clone().filter(|l| !l.steps.is_empty() && !lab.embed.hides("lesson"));
     let presets = PRESET_IDS.iter().map(|id| {
         let current = *id == &*lab.preset;
         html! { <a href={format!("#preset={id}")} aria-current={current.then_some("page")} class={classes!(current.then_some("on"))}>{ *id }</a> }

@@ -52,9 +52,7 @@ struct Answer {
 /// wait for Continue.
 fn follow(lesson: &Scenario, current: usize, now_ms: u64) -> usize {
     let steps = &lesson.steps;
-    let Some(reached) = step_reached(steps, now_ms) else {
-        return 0;
-    };
+    let Some(reached) = step_reached(steps, now_ms) else { return 0 };
     let current_at = steps.get(current).map_or(0, |s| s.at_ms);
     if now_ms < current_at {
         return reached;
@@ -62,9 +60,7 @@ fn follow(lesson: &Scenario, current: usize, now_ms: u64) -> usize {
     if reached <= current {
         return current;
     }
-    let mut later = (current + 1..=reached)
-        .filter(|&j| steps[j].at_ms > current_at)
-        .peekable();
+    let mut later = (current + 1..=reached).filter(|&j| steps[j].at_ms > current_at).peekable();
     if later.peek().is_none() {
         return current;
     }
@@ -103,11 +99,7 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
         use_effect_with((*current, now_ms), move |(current, now_ms)| {
             // A locked or looping embed plays through: nobody is there to press Continue.
             let plays_through = lab.embed.lock || lab.embed.loop_run;
-            lab.signals.borrow_mut().pause_at_ms = if plays_through {
-                None
-            } else {
-                next_stop_ms(&lesson.steps, Some(*current), *now_ms)
-            };
+            lab.signals.borrow_mut().pause_at_ms = if plays_through { None } else { next_stop_ms(&lesson.steps, Some(*current), *now_ms) };
         });
     }
     // A course page hears of a checkpoint the learner moved past without answering (or that a locked
@@ -118,32 +110,15 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
         use_effect_with(*current, move |current| {
             let (from, reported) = &mut *left.borrow_mut();
             for i in *from..*current {
-                if let Some(c) = &lesson.steps[i].checkpoint
-                    && answers[i].revealed.is_none()
-                    && !reported[i]
-                {
+                if let Some(c) = &lesson.steps[i].checkpoint && answers[i].revealed.is_none() && !reported[i] {
                     reported[i] = true;
-                    embed::post(
-                        "checkpoint",
-                        &[
-                            ("step", Field::Number(i as f64)),
-                            ("question", Field::Text(&c.question)),
-                            ("correct", Field::Bool(false)),
-                            ("skipped", Field::Bool(true)),
-                        ],
-                    );
+                    let fields = [("step", Field::Number(i as f64)), ("question", Field::Text(&c.question)), ("correct", Field::Bool(false)), ("skipped", Field::Bool(true))];
+                    embed::post("checkpoint", &fields);
                 }
             }
             *from = *current;
             if let Some(step) = lesson.steps.get(*current) {
-                embed::post(
-                    "step",
-                    &[
-                        ("index", Field::Number(*current as f64)),
-                        ("at_ms", Field::Number(step.at_ms as f64)),
-                        ("text", Field::Text(&step.text)),
-                    ],
-                );
+                embed::post("step", &[("index", Field::Number(*current as f64)), ("at_ms", Field::Number(step.at_ms as f64)), ("text", Field::Text(&step.text))]);
             }
         });
     }
@@ -155,12 +130,7 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
     let next_at = lesson.steps.get(*current + 1).map(|s| s.at_ms);
 
     let on_back = {
-        let (current, lab, d, lesson) = (
-            current.clone(),
-            props.lab.clone(),
-            props.dispatch.clone(),
-            lesson.clone(),
-        );
+        let (current, lab, d, lesson) = (current.clone(), props.lab.clone(), props.dispatch.clone(), lesson.clone());
         Callback::from(move |_: MouseEvent| {
             if *current > 0 {
                 let to = *current - 1;
@@ -183,12 +153,7 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
         })
     };
     let on_menu = {
-        let (current, lab, d, lesson) = (
-            current.clone(),
-            props.lab.clone(),
-            props.dispatch.clone(),
-            lesson.clone(),
-        );
+        let (current, lab, d, lesson) = (current.clone(), props.lab.clone(), props.dispatch.clone(), lesson.clone());
         Callback::from(move |e: Event| {
             let select = e.target_unchecked_into::<HtmlSelectElement>();
             if let Ok(to) = select.value().parse::<usize>()
@@ -203,12 +168,7 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
 
     let options = lesson.steps.iter().enumerate().map(|(i, s)| {
         let mark = if s.checkpoint.is_some() { " ?" } else { "" };
-        let label = format!(
-            "{}. {} — {}{mark}",
-            i + 1,
-            clock(Tick(s.at_ms)),
-            short(&s.text, 60)
-        );
+        let label = format!("{}. {} — {}{mark}", i + 1, clock(Tick(s.at_ms)), short(&s.text, 60));
         html! { <option value={i.to_string()} selected={i == *current}>{ label }</option> }
     });
 

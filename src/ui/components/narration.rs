@@ -41,9 +41,7 @@ pub fn narration(props: &NarrationProps) -> Html {
     filters.push_str(r#"<button type="button" class="filter" data-category="all">All</button>"#);
     let d = props.dispatch.clone();
     let filter = Callback::from(move |e: MouseEvent| {
-        let Some((_, id)) = closest_attr(&e, "data-category") else {
-            return;
-        };
+        let Some((_, id)) = closest_attr(&e, "data-category") else { return };
         match Category::ALL.iter().find(|c| c.id() == id) {
             Some(c) => d.dispatch(UiAction::ToggleCategory(*c)),
             None => d.dispatch(UiAction::ShowAllCategories),
@@ -51,14 +49,8 @@ pub fn narration(props: &NarrationProps) -> Html {
     });
     let mut items = String::new();
     for line in lines.iter().rev() {
-        let warning = if line.severity == Severity::Warning {
-            " warning"
-        } else {
-            ""
-        };
-        let select = line.partition.map_or_else(String::new, |p| {
-            format!(r#" data-partition="partition:{}""#, p.0)
-        });
+        let warning = if line.severity == Severity::Warning { " warning" } else { "" };
+        let select = line.partition.map_or_else(String::new, |p| format!(r#" data-partition="partition:{}""#, p.0));
         let _ = write!(
             items,
             r#"<li class="line {0}{warning}" data-category="{0}"><button type="button" data-seq="{1}" data-at-ms="{2}"{select} title="Jump the timeline here"><time>{3}</time><span class="category">{4}</span><span class="text">{5}</span>"#,
@@ -76,16 +68,11 @@ pub fn narration(props: &NarrationProps) -> Html {
     }
     let (lab, d) = (props.lab.clone(), props.dispatch.clone());
     let jump = Callback::from(move |e: MouseEvent| {
-        let Some((element, at)) = closest_attr(&e, "data-at-ms") else {
-            return;
-        };
+        let Some((element, at)) = closest_attr(&e, "data-at-ms") else { return };
         let Ok(at) = at.parse::<u64>() else { return };
         d.dispatch(UiAction::SetPlaying(false));
         commands::seek(&lab, &d, at);
-        if let Some(target) = element
-            .get_attribute("data-partition")
-            .and_then(|p| parse_select(&p))
-        {
+        if let Some(target) = element.get_attribute("data-partition").and_then(|p| parse_select(&p)) {
             d.dispatch(UiAction::Select(target));
         }
     });

@@ -18,15 +18,8 @@ use yew::prelude::*;
 /// Records listed at most (the newest).
 const RECORDS_SHOWN: usize = 40;
 
-pub const TOPIC_CONFIG_KEYS: &[&str] = &[
-    "min.insync.replicas",
-    "retention.ms",
-    "retention.bytes",
-    "segment.bytes",
-    "segment.ms",
-    "unclean.leader.election.enable",
-    "max.message.bytes",
-];
+pub const TOPIC_CONFIG_KEYS: &[&str] =
+    &["min.insync.replicas", "retention.ms", "retention.bytes", "segment.bytes", "segment.ms", "unclean.leader.election.enable", "max.message.bytes"];
 
 #[derive(Properties, PartialEq)]
 pub struct PartitionInspectorProps {
@@ -45,11 +38,7 @@ pub fn value_text(value: &Value) -> String {
 }
 
 fn ids(brokers: &[crate::kafka::ids::BrokerId]) -> String {
-    brokers
-        .iter()
-        .map(|b| b.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
+    brokers.iter().map(|b| b.to_string()).collect::<Vec<_>>().join(", ")
 }
 
 #[function_component(PartitionInspector)]
@@ -73,9 +62,7 @@ pub fn partition_inspector(props: &PartitionInspectorProps) -> Html {
                     r.log.log_end_offset().to_string(),
                     r.log.high_watermark().to_string(),
                     r.log.log_start_offset().to_string(),
-                    broker
-                        .map_or(0, |x| x.page_cache.durable(r.file))
-                        .to_string(),
+                    broker.map_or(0, |x| x.page_cache.durable(r.file)).to_string(),
                 ]),
                 None => row.push("no replica yet".into()),
             }
@@ -83,9 +70,7 @@ pub fn partition_inspector(props: &PartitionInspectorProps) -> Html {
         })
         .collect();
     let leader_log = view.leader_log(p.index);
-    let (hw, leo, log_start) = leader_log.map_or((0, 0, 0), |l| {
-        (l.high_watermark(), l.log_end_offset(), l.log_start_offset())
-    });
+    let (hw, leo, log_start) = leader_log.map_or((0, 0, 0), |l| (l.high_watermark(), l.log_end_offset(), l.log_start_offset()));
     let mut markup = format!(
         r#"<h3>Partition {}</h3><p class="facts">Leader: {} · leader epoch {} · ISR [{}] · replicas [{}] (broker {} preferred)</p><p class="facts" data-testid="partition-offsets">Leader's log: start {log_start} · HW {hw} · LEO {leo}</p>"#,
         escape(&p.name),
@@ -95,24 +80,12 @@ pub fn partition_inspector(props: &PartitionInspectorProps) -> Html {
         ids(&p.replicas),
         p.replicas.first().map_or("?".into(), |b| b.to_string())
     );
-    markup.push_str(&table(
-        "replicas",
-        "replica-rows",
-        &["replica", "state", "LEO", "HW", "start", "flushed"],
-        &replica_rows,
-    ));
+    markup.push_str(&table("replicas", "replica-rows", &["replica", "state", "LEO", "HW", "start", "flushed"], &replica_rows));
     markup.push_str(r#"<h4>Segments (leader)</h4><ul class="segments">"#);
     match leader_log {
         Some(log) => {
             for seg in log.segments() {
-                let _ = write!(
-                    markup,
-                    "<li>[{} – {}) · {} bytes · {} batches</li>",
-                    seg.base_offset(),
-                    seg.next_offset(),
-                    seg.size_bytes(),
-                    seg.batches().len()
-                );
+                let _ = write!(markup, "<li>[{} – {}) · {} bytes · {} batches</li>", seg.base_offset(), seg.next_offset(), seg.size_bytes(), seg.batches().len());
             }
         }
         None => markup.push_str("<li>no leader: no log to show</li>"),
@@ -128,11 +101,7 @@ pub fn partition_inspector(props: &PartitionInspectorProps) -> Html {
                     escape(&value_text(&record.value)),
                     clock(Tick(record.timestamp_ms)),
                     batch.partition_leader_epoch.to_string(),
-                    if offset < hw {
-                        "✓".into()
-                    } else {
-                        "not yet".into()
-                    },
+                    if offset < hw { "✓".into() } else { "not yet".into() },
                 ]);
                 if newest.len() > RECORDS_SHOWN {
                     newest.pop_front();
@@ -141,74 +110,33 @@ pub fn partition_inspector(props: &PartitionInspectorProps) -> Html {
         }
     }
     let records: Vec<Vec<String>> = newest.into_iter().rev().collect();
-    markup.push_str(&table(
-        "records",
-        "records",
-        &["offset", "key", "value", "time", "epoch", "committed"],
-        &records,
-    ));
+    markup.push_str(&table("records", "records", &["offset", "key", "value", "time", "epoch", "committed"], &records));
     markup.push_str("<h4>Read by</h4><ul>");
-    for c in view
-        .consumers()
-        .iter()
-        .filter(|c| c.assignment.contains(&p.index))
-    {
-        let position = c
-            .position(p.index)
-            .map_or("unknown".into(), |x| x.to_string());
-        let _ = write!(
-            markup,
-            "<li>{}: position {position}, lag {}</li>",
-            escape(&c.name),
-            partition_lag(&view, c, p.index)
-        );
+    for c in view.consumers().iter().filter(|c| c.assignment.contains(&p.index)) {
+        let position = c.position(p.index).map_or("unknown".into(), |x| x.to_string());
+        let _ = write!(markup, "<li>{}: position {position}, lag {}</li>", escape(&c.name), partition_lag(&view, c, p.index));
     }
     markup.push_str("</ul>");
     let forms = format!(
         r#"<h4>Act on it</h4><form class="inline" data-form="produce">{}<button type="submit">Produce to P{}</button></form>{}<div class="buttons">{}</div>"#,
-        input(
-            "key",
-            "key",
-            "text",
-            "",
-            r#"size="10" aria-label="Record key""#
-        ),
+        input("key", "key", "text", "", r#"size="10" aria-label="Record key""#),
         p.number,
         config_form("topic-config", TOPIC_CONFIG_KEYS, ""),
         button("elect-preferred", "Elect preferred leaders", "")
     );
-    let producer = view
-        .producers()
-        .iter()
-        .find(|x| *x.topic_name == *topic)
-        .map(|x| x.name.to_string());
+    let producer = view.producers().iter().find(|x| *x.topic_name == *topic).map(|x| x.name.to_string());
     let (lab, d, number) = (props.lab.clone(), props.dispatch.clone(), p.number);
     let onsubmit = Callback::from(move |e: SubmitEvent| {
-        let Some(form) = Submitted::of(&e) else {
-            return;
-        };
+        let Some(form) = Submitted::of(&e) else { return };
         let action = match form.name.as_str() {
             "produce" => {
                 let Some(producer) = producer.clone() else {
-                    return commands::notify_error(
-                        &d,
-                        "No producer writes to this topic: add one in the Act tab.",
-                    );
+                    return commands::notify_error(&d, "No producer writes to this topic: add one in the Act tab.");
                 };
                 let key = form.field("key");
-                Action::Produce {
-                    producer,
-                    key: (!key.is_empty()).then_some(key),
-                    value: None,
-                    partition: Some(number),
-                    count: None,
-                }
+                Action::Produce { producer, key: (!key.is_empty()).then_some(key), value: None, partition: Some(number), count: None }
             }
-            "config" => Action::SetTopicConfig {
-                topic: topic.clone(),
-                key: form.field("key"),
-                value: parse_config_value(&form.field("value")),
-            },
+            "config" => Action::SetTopicConfig { topic: topic.clone(), key: form.field("key"), value: parse_config_value(&form.field("value")) },
             _ => return,
         };
         commands::act(&lab, &d, action);

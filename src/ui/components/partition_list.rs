@@ -24,15 +24,9 @@ pub fn partition_list(props: &PartitionListProps) -> Html {
     let s = &scene.structure;
     let mut out = String::new();
     for t in &s.topics {
-        let _ = write!(
-            out,
-            r#"<li class="topic" data-testid="topic-{0}"><span class="topic-name">{0}</span><span class="chips">"#,
-            escape(&t.name)
-        );
+        let _ = write!(out, r#"<li class="topic" data-testid="topic-{0}"><span class="topic-name">{0}</span><span class="chips">"#, escape(&t.name));
         for p in t.partitions.iter().filter_map(|p| s.partition(*p)) {
-            let leader = p
-                .leader
-                .map_or_else(|| "none".to_string(), |b| b.to_string());
+            let leader = p.leader.map_or_else(|| "none".to_string(), |b| b.to_string());
             let isr: Vec<String> = p.isr.iter().map(|b| b.to_string()).collect();
             let mut class = String::from("partition-chip");
             if p.isr.len() < p.replicas.len() {
@@ -51,11 +45,7 @@ pub fn partition_list(props: &PartitionListProps) -> Html {
                 p.replicas.len(),
                 partition_colour(s, p.index),
                 p.number,
-                if p.leader.is_none() {
-                    "no leader".to_string()
-                } else {
-                    format!("★{leader}")
-                },
+                if p.leader.is_none() { "no leader".to_string() } else { format!("★{leader}") },
                 p.isr.len(),
                 p.replicas.len()
             );
@@ -72,11 +62,7 @@ pub fn partition_list(props: &PartitionListProps) -> Html {
     let oncontextmenu = Callback::from(move |e: MouseEvent| {
         if let Some((_, target)) = selection_of(&e) {
             e.prevent_default();
-            d.dispatch(UiAction::OpenMenu(Menu {
-                target,
-                x: e.client_x() as f64,
-                y: e.client_y() as f64,
-            }));
+            d.dispatch(UiAction::OpenMenu(Menu { target, x: e.client_x() as f64, y: e.client_y() as f64 }));
         }
     });
     let d = props.dispatch.clone();
@@ -86,11 +72,7 @@ pub fn partition_list(props: &PartitionListProps) -> Html {
         {
             e.prevent_default();
             let r = element.get_bounding_client_rect();
-            d.dispatch(UiAction::OpenMenu(Menu {
-                target,
-                x: r.left(),
-                y: r.bottom(),
-            }));
+            d.dispatch(UiAction::OpenMenu(Menu { target, x: r.left(), y: r.bottom() }));
         }
     });
     html! {

@@ -16,17 +16,8 @@ pub struct ProducerPanelProps {
     pub dispatch: Dispatch,
 }
 
-pub const PRODUCER_CONFIG_KEYS: &[&str] = &[
-    "acks",
-    "linger.ms",
-    "batch.size",
-    "enable.idempotence",
-    "max.in.flight.requests.per.connection",
-    "retries",
-    "delivery.timeout.ms",
-    "request.timeout.ms",
-    "partitioner.class",
-];
+pub const PRODUCER_CONFIG_KEYS: &[&str] =
+    &["acks", "linger.ms", "batch.size", "enable.idempotence", "max.in.flight.requests.per.connection", "retries", "delivery.timeout.ms", "request.timeout.ms", "partitioner.class"];
 
 #[function_component(ProducerPanel)]
 pub fn producer_panel(props: &ProducerPanelProps) -> Html {
@@ -37,37 +28,20 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
     };
     let name = p.name.to_string();
     let st = &p.stats;
-    let average = if st.records_acked > 0 {
-        st.latency_ms_total / st.records_acked.max(1)
-    } else {
-        0
-    };
+    let average = if st.records_acked > 0 { st.latency_ms_total / st.records_acked.max(1) } else { 0 };
     let scene = props.lab.scene();
-    let keys = scene
-        .structure
-        .producers
-        .iter()
-        .find(|x| x.index == props.producer)
-        .map(|x| x.keys.clone())
-        .unwrap_or_default();
+    let keys = scene.structure.producers.iter().find(|x| x.index == props.producer).map(|x| x.keys.clone()).unwrap_or_default();
     let facts = format!(
         r#"<h3>Producer {}</h3><p class="facts">writes to {} · {} · {}</p><p class="facts">keys: {}</p><p class="facts">acks={} · linger.ms={} · batch.size={} · idempotence {}</p><p class="facts" data-testid="producer-stats">sent {} · acknowledged {} · failed {} · retries {} · queued {} · mean latency {} ms (max {} ms)</p>"#,
         escape(&name),
         escape(&p.topic_name),
         if p.running { "running" } else { "stopped" },
-        p.workload.as_ref().map_or(
-            "no workload: records only when you produce".into(),
-            |w| format!("{} records/s", w.spec.rate_per_sec)
-        ),
+        p.workload.as_ref().map_or("no workload: records only when you produce".into(), |w| format!("{} records/s", w.spec.rate_per_sec)),
         escape(&keys),
         p.config.acks,
         p.config.linger_ms,
         p.config.batch_size,
-        if p.config.enable_idempotence {
-            "on"
-        } else {
-            "off"
-        },
+        if p.config.enable_idempotence { "on" } else { "off" },
         st.records_sent,
         st.records_acked,
         st.records_failed,
@@ -78,74 +52,31 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
     );
     let forms = format!(
         r#"<form class="inline" data-form="produce" data-testid="produce-form">{}{}{}<button type="submit" data-testid="produce">Produce</button></form><div class="buttons">{}</div><form class="inline" data-form="rate">{}<button type="submit">Set rate/s</button></form>{}<p class="note">The key pattern of a running workload cannot change yet: add a producer with another pattern in the Act tab, or produce keyed records here.</p>"#,
-        input(
-            "key",
-            "key",
-            "text",
-            "",
-            r#"id="produce-key" size="10" data-testid="produce-key""#
-        ),
+        input("key", "key", "text", "", r#"id="produce-key" size="10" data-testid="produce-key""#),
         input("value", "value", "text", "", r#"size="10""#),
-        input(
-            "×",
-            "count",
-            "number",
-            "1",
-            r#"min="1" max="10000" class="narrow" aria-label="How many records""#
-        ),
-        button(
-            "toggle-producer",
-            if p.running {
-                "Stop sending"
-            } else {
-                "Start sending"
-            },
-            ""
-        ),
-        input(
-            "rate",
-            "rate",
-            "number",
-            "",
-            r#"min="0" class="narrow" aria-label="Records per second""#
-        ),
+        input("×", "count", "number", "1", r#"min="1" max="10000" class="narrow" aria-label="How many records""#),
+        button("toggle-producer", if p.running { "Stop sending" } else { "Start sending" }, ""),
+        input("rate", "rate", "number", "", r#"min="0" class="narrow" aria-label="Records per second""#),
         config_form("producer-config", PRODUCER_CONFIG_KEYS, "")
     );
     let (lab, d, producer) = (props.lab.clone(), props.dispatch.clone(), name.clone());
     let onsubmit = Callback::from(move |e: SubmitEvent| {
-        let Some(form) = Submitted::of(&e) else {
-            return;
-        };
+        let Some(form) = Submitted::of(&e) else { return };
         let action = match form.name.as_str() {
             "produce" => {
                 let count = match parse_number("count", &form.field("count")) {
                     Ok(n) if (1..=10_000).contains(&n) => n as u32,
-                    Ok(_) => {
-                        return commands::notify_error(&d, "count must be between 1 and 10000");
-                    }
+                    Ok(_) => return commands::notify_error(&d, "count must be between 1 and 10000"),
                     Err(why) => return commands::notify_error(&d, why),
                 };
                 let (key, value) = (form.field("key"), form.field("value"));
-                Action::Produce {
-                    producer: producer.clone(),
-                    key: (!key.is_empty()).then_some(key),
-                    value: (!value.is_empty()).then_some(value),
-                    partition: None,
-                    count: Some(count),
-                }
+                Action::Produce { producer: producer.clone(), key: (!key.is_empty()).then_some(key), value: (!value.is_empty()).then_some(value), partition: None, count: Some(count) }
             }
             "rate" => match parse_number("rate", &form.field("rate")) {
-                Ok(r) => Action::SetProducerRate {
-                    producer: producer.clone(),
-                    rate_per_sec: r.min(u64::from(u32::MAX)) as u32,
-                },
+                Ok(r) => Action::SetProducerRate { producer: producer.clone(), rate_per_sec: r.min(u64::from(u32::MAX)) as u32 },
                 Err(why) => return commands::notify_error(&d, why),
             },
-            "config" => Action::SetProducerConfig {
-                producer: producer.clone(),
-                key: form.field("key"),
-                value: parse_config_value(&form.field("value")),
-            },
+            "config" => Action::SetProducerConfig { producer: producer.clone(), key: form.field("key"), value: parse_config_value(&form.field("value")) },
             _ => return,
         };
         commands::act(&lab, &d, action);
@@ -153,15 +84,7 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
     let (lab, d, producer, running) = (props.lab.clone(), props.dispatch.clone(), name, p.running);
     let onclick = Callback::from(move |e: MouseEvent| {
         if closest_attr(&e, "data-act").is_some_and(|(_, act)| act == "toggle-producer") {
-            let action = if running {
-                Action::StopProducer {
-                    producer: producer.clone(),
-                }
-            } else {
-                Action::StartProducer {
-                    producer: producer.clone(),
-                }
-            };
+            let action = if running { Action::StopProducer { producer: producer.clone() } } else { Action::StartProducer { producer: producer.clone() } };
             commands::act(&lab, &d, action);
         }
     });

@@ -22,31 +22,18 @@ pub struct ShareDialogProps {
 
 /// The page's address without query and fragment: where links and frames point.
 fn page_base() -> String {
-    let Some(location) = web_sys::window().map(|w| w.location()) else {
-        return String::new();
-    };
-    format!(
-        "{}{}",
-        location.origin().unwrap_or_default(),
-        location.pathname().unwrap_or_default()
-    )
+    let Some(location) = web_sys::window().map(|w| w.location()) else { return String::new() };
+    format!("{}{}", location.origin().unwrap_or_default(), location.pathname().unwrap_or_default())
 }
 
 /// Offers `text` as a file download.
 fn download(name: &str, text: &str) -> Result<(), String> {
     let document = gloo::utils::document();
-    let a = document
-        .create_element("a")
-        .map_err(|_| "the browser refused to create a link".to_string())?;
-    let href = format!(
-        "data:text/plain;charset=utf-8,{}",
-        String::from(js_sys::encode_uri_component(text))
-    );
+    let a = document.create_element("a").map_err(|_| "the browser refused to create a link".to_string())?;
+    let href = format!("data:text/plain;charset=utf-8,{}", String::from(js_sys::encode_uri_component(text)));
     a.set_attribute("href", &href).ok();
     a.set_attribute("download", name).ok();
-    let a: web_sys::HtmlElement = a
-        .dyn_into()
-        .map_err(|_| "the browser refused to create a link".to_string())?;
+    let a: web_sys::HtmlElement = a.dyn_into().map_err(|_| "the browser refused to create a link".to_string())?;
     a.click();
     Ok(())
 }
@@ -57,25 +44,18 @@ async fn read_text(file: &web_sys::File) -> Result<String, String> {
     // A file's size is a whole number of bytes, which the browser gives as a double.
     let bytes = file.size() as u64;
     if bytes > SCENARIO_TEXT_MAX_BYTES as u64 {
-        return Err(format!(
-            "it is {bytes} bytes; a scenario file is at most {SCENARIO_TEXT_MAX_BYTES} bytes"
-        ));
+        return Err(format!("it is {bytes} bytes; a scenario file is at most {SCENARIO_TEXT_MAX_BYTES} bytes"));
     }
-    let text = wasm_bindgen_futures::JsFuture::from(file.text())
-        .await
-        .map_err(|e| format!("the browser could not read it ({})", js_reason(&e)))?;
-    text.as_string()
-        .ok_or_else(|| "the browser did not read it as text".to_string())
+    let text = wasm_bindgen_futures::JsFuture::from(file.text()).await.map_err(|e| format!("the browser could not read it ({})", js_reason(&e)))?;
+    text.as_string().ok_or_else(|| "the browser did not read it as text".to_string())
 }
 
 /// Copies `text` with the asynchronous clipboard API, where the browser offers it.
 fn copy(text: &str) {
     let window: JsValue = gloo::utils::window().into();
-    let clipboard = Reflect::get(&window, &"navigator".into())
-        .and_then(|n| Reflect::get(&n, &"clipboard".into()));
+    let clipboard = Reflect::get(&window, &"navigator".into()).and_then(|n| Reflect::get(&n, &"clipboard".into()));
     if let Ok(clipboard) = clipboard
-        && let Ok(write) =
-            Reflect::get(&clipboard, &"writeText".into()).and_then(|f| f.dyn_into::<Function>())
+        && let Ok(write) = Reflect::get(&clipboard, &"writeText".into()).and_then(|f| f.dyn_into::<Function>())
     {
         let _ = write.call1(&clipboard, &JsValue::from_str(text));
     }
@@ -83,28 +63,16 @@ fn copy(text: &str) {
 
 #[function_component(ShareDialog)]
 pub fn share_dialog(props: &ShareDialogProps) -> Html {
-    let options = use_state(|| EmbedOptions {
-        embed: true,
-        ..EmbedOptions::default()
-    });
+    let options = use_state(|| EmbedOptions { embed: true, ..EmbedOptions::default() });
     let problem = use_state(|| None::<String>);
     let lab = &props.lab;
     let run = lab.shared_run();
     let base = page_base();
     let plain = lab.origin == Origin::Lesson && run.actions.is_empty() && run.at_ms == 0;
-    let link = if plain {
-        preset_link(&lab.preset, &base)
-    } else {
-        encode_link(&run, &base)
-    };
+    let link = if plain { preset_link(&lab.preset, &base) } else { encode_link(&run, &base) };
     let too_long = link.len() > LINK_DOWNLOAD_THRESHOLD;
-    let fragment = link
-        .split_once('#')
-        .map_or(String::new(), |(_, f)| format!("#{f}"));
-    let title = lab
-        .lesson
-        .as_ref()
-        .map_or_else(|| format!("the {} lab", lab.preset), |l| l.title.clone());
+    let fragment = link.split_once('#').map_or(String::new(), |(_, f)| format!("#{f}"));
+    let title = lab.lesson.as_ref().map_or_else(|| format!("the {} lab", lab.preset), |l| l.title.clone());
     let snippet = format!(
         r#"<iframe src="{base}{}{fragment}" width="100%" height="640" style="border:0" loading="lazy" title="kafka-lab: {}" allow="clipboard-write"></iframe>"#,
         options.query(),
@@ -143,11 +111,7 @@ pub fn share_dialog(props: &ShareDialogProps) -> Html {
     let on_export = {
         let (lab, problem) = (lab.clone(), problem.clone());
         Callback::from(move |_: MouseEvent| {
-            let written = lab
-                .shared_run()
-                .scenario()
-                .map_err(|e| e.to_string())
-                .and_then(|s| to_toml(&s).map(|t| (s.id, t)));
+            let written = lab.shared_run().scenario().map_err(|e| e.to_string()).and_then(|s| to_toml(&s).map(|t| (s.id, t)));
             match written.and_then(|(id, text)| download(&format!("{id}.toml"), &text)) {
                 Ok(()) => problem.set(None),
                 Err(e) => problem.set(Some(format!("Could not write the run as a file: {e}"))),
@@ -158,18 +122,13 @@ pub fn share_dialog(props: &ShareDialogProps) -> Html {
         let (open, problem) = (props.on_open_file.clone(), problem.clone());
         Callback::from(move |e: Event| {
             let input = e.target_unchecked_into::<HtmlInputElement>();
-            let Some(file) = input.files().and_then(|f| f.get(0)) else {
-                return;
-            };
+            let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
             // Emptied, so that choosing the same file again (once it is fixed) is a change too.
             input.set_value("");
             let (open, problem) = (open.clone(), problem.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let name = file.name();
-                match read_text(&file)
-                    .await
-                    .and_then(|text| parse_scenario(&text).map_err(|p| p.to_string()))
-                {
+                match read_text(&file).await.and_then(|text| parse_scenario(&text).map_err(|p| p.to_string())) {
                     Ok(scenario) => {
                         problem.set(None);
                         open.emit(scenario);
@@ -190,10 +149,7 @@ pub fn share_dialog(props: &ShareDialogProps) -> Html {
     let close = props.on_close.reform(|_: MouseEvent| ());
     let backdrop = close.clone();
     let stop = Callback::from(|e: MouseEvent| e.stop_propagation());
-    let checkbox = |name: &'static str,
-                    label: &'static str,
-                    checked: bool,
-                    onchange: Callback<Event>| {
+    let checkbox = |name: &'static str, label: &'static str, checked: bool, onchange: Callback<Event>| {
         html! { <label class="option"><input type="checkbox" data-testid={format!("embed-{name}")} {checked} {onchange} />{ label }</label> }
     };
     html! {

@@ -24,10 +24,7 @@ pub fn step_table(lab: &Lab) -> Html {
         .iter()
         .take(ROWS_MAX)
         .map(|f| {
-            let partition = f
-                .partition
-                .and_then(|p| scene.structure.partition(p))
-                .map_or_else(String::new, |p| escape(&p.name));
+            let partition = f.partition.and_then(|p| scene.structure.partition(p)).map_or_else(String::new, |p| escape(&p.name));
             vec![
                 escape(&node_name(&view, f.from)),
                 escape(&node_name(&view, f.to)),
@@ -39,33 +36,13 @@ pub fn step_table(lab: &Lab) -> Html {
             ]
         })
         .collect();
-    let more = if total > ROWS_MAX {
-        format!(
-            r#"<p class="note">and {} more arriving later</p>"#,
-            total - ROWS_MAX
-        )
-    } else {
-        String::new()
-    };
+    let more = if total > ROWS_MAX { format!(r#"<p class="note">and {} more arriving later</p>"#, total - ROWS_MAX) } else { String::new() };
     let markup = format!(
         "<h3>On the wire at {}: {total} message{} carrying {records} record{}</h3>{}{more}",
         clock(Tick(session.now().ms())),
         if total == 1 { "" } else { "s" },
         if records == 1 { "" } else { "s" },
-        table(
-            "",
-            "step-rows",
-            &[
-                "from",
-                "to",
-                "what",
-                "records",
-                "partition",
-                "sent",
-                "arrives"
-            ],
-            &rows
-        )
+        table("", "step-rows", &["from", "to", "what", "records", "partition", "sent", "arrives"], &rows)
     );
     html! { <section class="step-table" data-testid="step-table" aria-label="Messages on the wire">{ raw(markup) }</section> }
 }

@@ -31,9 +31,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
     let (now, horizon) = (session.now().ms(), session.horizon().ms());
     let (lab, d) = (props.lab.clone(), props.dispatch.clone());
     let oninput = Callback::from(move |e: InputEvent| {
-        let value = e
-            .target_unchecked_into::<HtmlInputElement>()
-            .value_as_number();
+        let value = e.target_unchecked_into::<HtmlInputElement>().value_as_number();
         if value.is_finite() {
             d.dispatch(UiAction::SetPlaying(false));
             commands::seek(&lab, &d, value.max(0.0) as u64);
@@ -53,41 +51,17 @@ pub fn timeline(props: &TimelineProps) -> Html {
     for (at, text) in warnings.iter().step_by(step) {
         let permille = at.saturating_mul(1000) / span;
         let title = format!("{}: {}", clock(Tick(*at)), escape(text));
-        let _ = write!(
-            marks,
-            r#"<button type="button" class="mark" style="left:{}.{}%" data-at-ms="{at}" title="{title}" aria-label="Jump to {title}" tabindex="-1"></button>"#,
-            permille / 10,
-            permille % 10
-        );
+        let _ = write!(marks, r#"<button type="button" class="mark" style="left:{}.{}%" data-at-ms="{at}" title="{title}" aria-label="Jump to {title}" tabindex="-1"></button>"#, permille / 10, permille % 10);
     }
     // Lesson steps, numbered as the player numbers them; only those on the part of the run played.
-    for (i, step) in props
-        .lab
-        .lesson
-        .iter()
-        .flat_map(|l| l.steps.iter())
-        .enumerate()
-        .filter(|(_, s)| s.at_ms <= horizon)
-    {
+    for (i, step) in props.lab.lesson.iter().flat_map(|l| l.steps.iter()).enumerate().filter(|(_, s)| s.at_ms <= horizon) {
         let permille = step.at_ms.saturating_mul(1000) / span;
-        let title = format!(
-            "Step {} at {}: {}",
-            i + 1,
-            clock(Tick(step.at_ms)),
-            escape(&step.text)
-        );
-        let _ = write!(
-            marks,
-            r#"<button type="button" class="mark step" style="left:{}.{}%" data-at-ms="{}" data-testid="step-mark" title="{title}" aria-label="Jump to {title}" tabindex="-1"></button>"#,
-            permille / 10,
-            permille % 10,
-            step.at_ms
-        );
+        let title = format!("Step {} at {}: {}", i + 1, clock(Tick(step.at_ms)), escape(&step.text));
+        let _ = write!(marks, r#"<button type="button" class="mark step" style="left:{}.{}%" data-at-ms="{}" data-testid="step-mark" title="{title}" aria-label="Jump to {title}" tabindex="-1"></button>"#, permille / 10, permille % 10, step.at_ms);
     }
     let (lab, d) = (props.lab.clone(), props.dispatch.clone());
     let jump = Callback::from(move |e: MouseEvent| {
-        if let Some(at) = closest_attr(&e, "data-at-ms").and_then(|(_, at)| at.parse::<u64>().ok())
-        {
+        if let Some(at) = closest_attr(&e, "data-at-ms").and_then(|(_, at)| at.parse::<u64>().ok()) {
             d.dispatch(UiAction::SetPlaying(false));
             commands::seek(&lab, &d, at);
         }

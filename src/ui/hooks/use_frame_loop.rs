@@ -61,9 +61,7 @@ struct LoopState {
 }
 
 fn performance_now() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
 /// The one closure requestAnimationFrame calls, frame after frame.
@@ -71,12 +69,7 @@ type FrameClosure = Closure<dyn FnMut(f64)>;
 
 /// Runs the loop while the component that calls it is mounted.
 #[hook]
-pub fn use_frame_loop(
-    lab: Lab,
-    dispatcher: UseReducerDispatcher<UiState>,
-    control: Rc<RefCell<LoopControl>>,
-    refs: LoopRefs,
-) {
+pub fn use_frame_loop(lab: Lab, dispatcher: UseReducerDispatcher<UiState>, control: Rc<RefCell<LoopControl>>, refs: LoopRefs) {
     use_effect_with(lab, move |lab| {
         let lab = lab.clone();
         let state = RefCell::new(LoopState {
@@ -99,28 +92,13 @@ pub fn use_frame_loop(
             if !alive_in.get() {
                 return;
             }
-            frame(
-                ts,
-                &lab,
-                &dispatcher,
-                &control.borrow(),
-                &refs,
-                &mut state.borrow_mut(),
-            );
+            frame(ts, &lab, &dispatcher, &control.borrow(), &refs, &mut state.borrow_mut());
             if let (Some(window), Some(closure)) = (web_sys::window(), next.borrow().as_ref()) {
-                handle_in.set(
-                    window
-                        .request_animation_frame(closure.as_ref().unchecked_ref())
-                        .unwrap_or(0),
-                );
+                handle_in.set(window.request_animation_frame(closure.as_ref().unchecked_ref()).unwrap_or(0));
             }
         }));
         if let (Some(window), Some(closure)) = (web_sys::window(), cell.borrow().as_ref()) {
-            handle.set(
-                window
-                    .request_animation_frame(closure.as_ref().unchecked_ref())
-                    .unwrap_or(0),
-            );
+            handle.set(window.request_animation_frame(closure.as_ref().unchecked_ref()).unwrap_or(0));
         }
         move || {
             alive.set(false);
@@ -133,14 +111,7 @@ pub fn use_frame_loop(
     });
 }
 
-fn frame(
-    ts: f64,
-    lab: &Lab,
-    dispatcher: &UseReducerDispatcher<UiState>,
-    control: &LoopControl,
-    refs: &LoopRefs,
-    st: &mut LoopState,
-) {
+fn frame(ts: f64, lab: &Lab, dispatcher: &UseReducerDispatcher<UiState>, control: &LoopControl, refs: &LoopRefs, st: &mut LoopState) {
     let dt = st.last_ts.map_or(0.0, |last| (ts - last).clamp(0.0, 100.0));
     st.last_ts = Some(ts);
     let changed = std::mem::take(&mut lab.signals.borrow_mut().changed);
@@ -150,11 +121,7 @@ fn frame(
         moved = true;
         let (now, pause_at, loop_ms) = {
             let signals = lab.signals.borrow();
-            (
-                lab.session().now().ms(),
-                signals.pause_at_ms,
-                signals.loop_ms,
-            )
+            (lab.session().now().ms(), signals.pause_at_ms, signals.loop_ms)
         };
         if let Some((start, end)) = loop_ms
             && now >= end
@@ -175,16 +142,12 @@ fn frame(
         }
     }
     let structural = lab.session_mut().take_structure_changed();
-    if changed
-        || structural
-        || (control.playing && ts - st.last_structure_check >= STRUCTURE_CHECK_MS)
-    {
+    if changed || structural || (control.playing && ts - st.last_structure_check >= STRUCTURE_CHECK_MS) {
         st.last_structure_check = ts;
         if let Some(old) = lab.refresh_scene() {
             if !control.reduced_motion {
                 let new = lab.scene();
-                st.transitions
-                    .extend(draw::transitions_between(&old, &new, ts));
+                st.transitions.extend(draw::transitions_between(&old, &new, ts));
             }
             dispatcher.dispatch(UiAction::StructureChanged);
             st.last_panel_refresh = ts;
@@ -209,12 +172,7 @@ fn advance(lab: &Lab, speed: Speed, dt: f64) {
     let mut session = lab.session_mut();
     let mut signals = lab.signals.borrow_mut();
     // Never past the lesson's next stop or the loop's end.
-    let limit = signals
-        .pause_at_ms
-        .into_iter()
-        .chain(signals.loop_ms.map(|(_, end)| end))
-        .min()
-        .unwrap_or(u64::MAX);
+    let limit = signals.pause_at_ms.into_iter().chain(signals.loop_ms.map(|(_, end)| end)).min().unwrap_or(u64::MAX);
     if speed.as_fast_as_possible {
         loop {
             let next = (session.now().ms() + SLICE_MS).min(limit.max(session.now().ms()));
@@ -229,8 +187,7 @@ fn advance(lab: &Lab, speed: Speed, dt: f64) {
         signals.display_ms = session.now().ms() as f64;
         return;
     }
-    let target = (signals.display_ms.max(session.now().ms() as f64) + dt * speed.multiplier())
-        .min(limit as f64);
+    let target = (signals.display_ms.max(session.now().ms() as f64) + dt * speed.multiplier()).min(limit as f64);
     let target_tick = target.floor() as u64;
     while session.now().ms() < target_tick {
         let next = (session.now().ms() + SLICE_MS).min(target_tick);
@@ -240,11 +197,7 @@ fn advance(lab: &Lab, speed: Speed, dt: f64) {
         }
     }
     // Fell behind (the run is too heavy for this speed): show where the run is.
-    signals.display_ms = if session.now().ms() >= target_tick {
-        target
-    } else {
-        session.now().ms() as f64
-    };
+    signals.display_ms = if session.now().ms() >= target_tick { target } else { session.now().ms() as f64 };
 }
 
 fn show_clock(lab: &Lab, refs: &LoopRefs, st: &mut LoopState) {
@@ -259,8 +212,7 @@ fn show_clock(lab: &Lab, refs: &LoopRefs, st: &mut LoopState) {
     if let Some(el) = refs.clock.cast::<HtmlElement>() {
         el.set_text_content(Some(&clock(Tick(now))));
         el.set_attribute("data-now-ms", &now.to_string()).ok();
-        el.set_attribute("data-horizon-ms", &horizon.to_string())
-            .ok();
+        el.set_attribute("data-horizon-ms", &horizon.to_string()).ok();
     }
     if let Some(el) = refs.horizon.cast::<HtmlElement>() {
         el.set_text_content(Some(&clock(Tick(horizon))));
@@ -270,49 +222,25 @@ fn show_clock(lab: &Lab, refs: &LoopRefs, st: &mut LoopState) {
         if !input.matches(":active").unwrap_or(false) {
             input.set_max(&horizon.max(1).to_string());
             input.set_value_as_number(now as f64);
-            input
-                .set_attribute(
-                    "aria-valuetext",
-                    &format!("{} of {}", clock(Tick(now)), clock(Tick(horizon))),
-                )
-                .ok();
+            input.set_attribute("aria-valuetext", &format!("{} of {}", clock(Tick(now)), clock(Tick(horizon)))).ok();
         }
     }
 }
 
 fn draw_canvas(lab: &Lab, control: &LoopControl, refs: &LoopRefs, st: &mut LoopState, ts: f64) {
-    let (Some(canvas), Some(picture)) = (
-        refs.canvas.cast::<HtmlCanvasElement>(),
-        refs.picture.cast::<HtmlElement>(),
-    ) else {
-        return;
-    };
-    let ratio = web_sys::window()
-        .map_or(1.0, |w| w.device_pixel_ratio())
-        .max(1.0);
-    let (css_w, css_h) = (
-        picture.client_width().max(1) as f64,
-        picture.client_height().max(1) as f64,
-    );
-    let size = (
-        (css_w * ratio).round() as u32,
-        (css_h * ratio).round() as u32,
-    );
+    let (Some(canvas), Some(picture)) = (refs.canvas.cast::<HtmlCanvasElement>(), refs.picture.cast::<HtmlElement>()) else { return };
+    let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).max(1.0);
+    let (css_w, css_h) = (picture.client_width().max(1) as f64, picture.client_height().max(1) as f64);
+    let size = ((css_w * ratio).round() as u32, (css_h * ratio).round() as u32);
     if size != st.canvas_size {
         st.canvas_size = size;
         canvas.set_width(size.0);
         canvas.set_height(size.1);
     }
     if st.context.is_none() {
-        st.context = canvas
-            .get_context("2d")
-            .ok()
-            .flatten()
-            .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok());
+        st.context = canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok());
     }
-    let Some(ctx) = st.context.as_ref() else {
-        return;
-    };
+    let Some(ctx) = st.context.as_ref() else { return };
     let scene = lab.scene();
     let session = lab.session();
     let display_ms = lab.signals.borrow().display_ms;
@@ -328,7 +256,5 @@ fn draw_canvas(lab: &Lab, control: &LoopControl, refs: &LoopRefs, st: &mut LoopS
         motion: !control.reduced_motion,
     };
     let drawn = draw::draw(&frame, &mut st.transitions, &mut st.scratch);
-    canvas
-        .set_attribute("data-records-drawn", &drawn.to_string())
-        .ok();
+    canvas.set_attribute("data-records-drawn", &drawn.to_string()).ok();
 }

@@ -24,56 +24,31 @@ pub fn use_keyboard(lab: Lab, dispatch: Dispatch, latest: Rc<RefCell<Rc<UiState>
         let lab = lab.clone();
         // Not passive: shortcuts prevent the browser's default (Space scrolling the page).
         let options = EventListenerOptions::enable_prevent_default();
-        let listener = EventListener::new_with_options(
-            &gloo::utils::document(),
-            "keydown",
-            options,
-            move |e| {
-                let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
-                    return;
-                };
-                let key = e.key();
-                let target = e.target().and_then(|t| t.dyn_into::<Element>().ok());
-                let tag = target
-                    .as_ref()
-                    .map(|t| t.tag_name().to_ascii_lowercase())
-                    .unwrap_or_default();
-                let typing = matches!(tag.as_str(), "input" | "textarea" | "select")
-                    || target
-                        .as_ref()
-                        .is_some_and(|t| t.has_attribute("contenteditable"));
-                if typing && key != "Escape" {
-                    return;
-                }
-                let on_button = tag == "button"
-                    || target.as_ref().is_some_and(|t| {
-                        t.get_attribute("role")
-                            .is_some_and(|r| r == "button" || r == "menuitem" || r == "tab")
-                    });
-                if on_button && (key == " " || key == "Enter") {
-                    return;
-                }
-                let Some(command) = command_for(
-                    &key,
-                    e.shift_key(),
-                    e.ctrl_key() || e.alt_key() || e.meta_key(),
-                ) else {
-                    return;
-                };
-                let state = latest.borrow().clone();
-                if (state.help_open || state.share_open)
-                    && !matches!(command, Command::Help | Command::Escape)
-                {
-                    return;
-                }
-                // A locked embed plays by itself: keys may open help, nothing else.
-                if lab.embed.lock && !matches!(command, Command::Help | Command::Escape) {
-                    return;
-                }
-                e.prevent_default();
-                run(command, &lab, &dispatch, &state);
-            },
-        );
+        let listener = EventListener::new_with_options(&gloo::utils::document(), "keydown", options, move |e| {
+            let Some(e) = e.dyn_ref::<KeyboardEvent>() else { return };
+            let key = e.key();
+            let target = e.target().and_then(|t| t.dyn_into::<Element>().ok());
+            let tag = target.as_ref().map(|t| t.tag_name().to_ascii_lowercase()).unwrap_or_default();
+            let typing = matches!(tag.as_str(), "input" | "textarea" | "select") || target.as_ref().is_some_and(|t| t.has_attribute("contenteditable"));
+            if typing && key != "Escape" {
+                return;
+            }
+            let on_button = tag == "button" || target.as_ref().is_some_and(|t| t.get_attribute("role").is_some_and(|r| r == "button" || r == "menuitem" || r == "tab"));
+            if on_button && (key == " " || key == "Enter") {
+                return;
+            }
+            let Some(command) = command_for(&key, e.shift_key(), e.ctrl_key() || e.alt_key() || e.meta_key()) else { return };
+            let state = latest.borrow().clone();
+            if (state.help_open || state.share_open) && !matches!(command, Command::Help | Command::Escape) {
+                return;
+            }
+            // A locked embed plays by itself: keys may open help, nothing else.
+            if lab.embed.lock && !matches!(command, Command::Help | Command::Escape) {
+                return;
+            }
+            e.prevent_default();
+            run(command, &lab, &dispatch, &state);
+        });
         move || drop(listener)
     });
 }
@@ -115,32 +90,15 @@ fn run(command: Command, lab: &Lab, d: &Dispatch, state: &UiState) {
                 None => commands::notify_error(d, "There is no producer: add one in the Act tab."),
             }
         }
-        Command::KillSelected | Command::KillSelectedPowerLoss => {
-            match selected_broker(lab, state.selection) {
-                Some(b) => {
-                    commands::act(
-                        lab,
-                        d,
-                        Action::KillBroker {
-                            broker: b.0,
-                            lose_page_cache: command == Command::KillSelectedPowerLoss,
-                        },
-                    );
-                }
-                None => commands::notify_error(
-                    d,
-                    "Select a broker (or a partition, to kill its leader) first: click it, or Tab to it and press Enter.",
-                ),
+        Command::KillSelected | Command::KillSelectedPowerLoss => match selected_broker(lab, state.selection) {
+            Some(b) => {
+                commands::act(lab, d, Action::KillBroker { broker: b.0, lose_page_cache: command == Command::KillSelectedPowerLoss });
             }
-        }
+            None => commands::notify_error(d, "Select a broker (or a partition, to kill its leader) first: click it, or Tab to it and press Enter."),
+        },
         Command::RestartSelected => match state.selection {
             Selection::Consumer(i) => {
-                let name = lab
-                    .session()
-                    .view()
-                    .consumers()
-                    .get(i as usize)
-                    .map(|c| c.name.to_string());
+                let name = lab.session().view().consumers().get(i as usize).map(|c| c.name.to_string());
                 if let Some(consumer) = name {
                     commands::act(lab, d, Action::RestartConsumer { consumer });
                 }
@@ -152,30 +110,15 @@ fn run(command: Command, lab: &Lab, d: &Dispatch, state: &UiState) {
         },
         Command::CrashSelectedConsumer => match state.selection {
             Selection::Consumer(i) => {
-                let name = lab
-                    .session()
-                    .view()
-                    .consumers()
-                    .get(i as usize)
-                    .map(|c| c.name.to_string());
+                let name = lab.session().view().consumers().get(i as usize).map(|c| c.name.to_string());
                 if let Some(consumer) = name {
                     commands::act(lab, d, Action::CrashConsumer { consumer });
                 }
             }
-            _ => commands::notify_error(
-                d,
-                "Select a consumer first: click it, or Tab to it and press Enter.",
-            ),
+            _ => commands::notify_error(d, "Select a consumer first: click it, or Tab to it and press Enter."),
         },
         Command::AddBroker => {
-            let id = lab
-                .session()
-                .view()
-                .brokers()
-                .map(|b| b.id.0)
-                .max()
-                .unwrap_or(0)
-                + 1;
+            let id = lab.session().view().brokers().map(|b| b.id.0).max().unwrap_or(0) + 1;
             commands::act(lab, d, Action::AddBroker { id, rack: None });
         }
         Command::HealNetwork => {

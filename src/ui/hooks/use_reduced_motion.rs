@@ -16,9 +16,7 @@ pub fn use_reduced_motion(dispatch: Dispatch) {
                 dispatch.dispatch(UiAction::SetReducedMotion(true));
             }
             let query = list.clone();
-            EventListener::new(&list, "change", move |_| {
-                dispatch.dispatch(UiAction::SetReducedMotion(query.matches()))
-            })
+            EventListener::new(&list, "change", move |_| dispatch.dispatch(UiAction::SetReducedMotion(query.matches())))
         });
         move || drop(listener)
     });

@@ -43,38 +43,20 @@ pub fn assign(input: &AssignmentInput) -> Result<CooperativeRound, AssignError> 
     };
     let mut assignment = outcome.assignment;
     withhold(&mut assignment, &transfers);
-    Ok(CooperativeRound {
-        assignment,
-        partitions_transferring_ownership: transfers,
-        path: outcome.path,
-    })
+    Ok(CooperativeRound { assignment, partitions_transferring_ownership: transfers, path: outcome.path })
 }
 
 /// `computePartitionsTransferringOwnership`, used after the general builder: partitions that some
 /// member gains and some member (by its own report) loses.
-pub fn transfers_from_owned_partitions(
-    input: &AssignmentInput,
-    assignment: &Assignment,
-) -> Transfers {
+pub fn transfers_from_owned_partitions(input: &AssignmentInput, assignment: &Assignment) -> Transfers {
     let mut added = Transfers::new();
     let mut revoked = crate::sim::sorted::SortedSet::new();
     for member in &input.members {
-        let assigned = assignment
-            .get(&member.member_id)
-            .map_or(&[][..], Vec::as_slice);
-        for partition in assigned
-            .iter()
-            .filter(|p| !member.owned_partitions.contains(p))
-        {
+        let assigned = assignment.get(&member.member_id).map_or(&[][..], Vec::as_slice);
+        for partition in assigned.iter().filter(|p| !member.owned_partitions.contains(p)) {
             added.insert(partition.clone(), member.member_id.clone());
         }
-        revoked.extend(
-            member
-                .owned_partitions
-                .iter()
-                .filter(|p| !assigned.contains(p))
-                .cloned(),
-        );
+        revoked.extend(member.owned_partitions.iter().filter(|p| !assigned.contains(p)).cloned());
     }
     added.retain(|partition, _| revoked.contains(partition));
     added
@@ -94,20 +76,14 @@ fn withhold(assignment: &mut Assignment, transfers: &Transfers) {
 /// Whether any member must revoke something it owned: then it rejoins and triggers a follow-up.
 fn anything_revoked(input: &AssignmentInput, assignment: &Assignment) -> bool {
     input.members.iter().any(|member| {
-        let assigned = assignment
-            .get(&member.member_id)
-            .map_or(&[][..], Vec::as_slice);
+        let assigned = assignment.get(&member.member_id).map_or(&[][..], Vec::as_slice);
         !revoked_by(&member.owned_partitions, assigned).is_empty()
     })
 }
 
 /// The next rebalance's input: each member now owns what the last round gave it, all in the new
 /// generation.
-pub fn follow_up_input(
-    input: &AssignmentInput,
-    round: &Assignment,
-    generation: i32,
-) -> AssignmentInput {
+pub fn follow_up_input(input: &AssignmentInput, round: &Assignment, generation: i32) -> AssignmentInput {
     let mut next = input.clone();
     for member in &mut next.members {
         member.owned_partitions = round.get(&member.member_id).cloned().unwrap_or_default();
@@ -120,16 +96,9 @@ pub fn follow_up_input(
 /// round revokes nothing. The first round is always followed by one more, which is where withheld
 /// partitions reach their new owners (and where each member reports its partitions again, which
 /// settles their order).
-pub fn assign_until_converged(
-    input: &AssignmentInput,
-) -> Result<CooperativeRebalances, AssignError> {
+pub fn assign_until_converged(input: &AssignmentInput) -> Result<CooperativeRebalances, AssignError> {
     let first_round = assign(input)?;
-    let mut generation = input
-        .members
-        .iter()
-        .filter_map(|m| m.generation)
-        .max()
-        .unwrap_or(-1);
+    let mut generation = input.members.iter().filter_map(|m| m.generation).max().unwrap_or(-1);
     let mut current_input = input.clone();
     let mut last = first_round.assignment.clone();
     for rebalance_count in 2..=REBALANCE_COUNT_MAX {
@@ -140,31 +109,18 @@ pub fn assign_until_converged(
         last = round.assignment;
         current_input = next_input;
         if !revoked {
-            return Ok(CooperativeRebalances {
-                first_round,
-                converged: last,
-                rebalance_count,
-            });
+            return Ok(CooperativeRebalances { first_round, converged: last, rebalance_count });
         }
     }
     Err(AssignError::KafkaThrows {
         assignor: "cooperative-sticky",
-        reason: format!(
-            "members were still revoking partitions after {REBALANCE_COUNT_MAX} rebalances"
-        ),
+        reason: format!("members were still revoking partitions after {REBALANCE_COUNT_MAX} rebalances"),
     })
 }
 
 /// The partitions a member gives up in a round: owned before, not assigned now.
-pub fn revoked_by(
-    member_owned: &[TopicPartition],
-    assigned: &[TopicPartition],
-) -> Vec<TopicPartition> {
-    member_owned
-        .iter()
-        .filter(|p| !assigned.contains(p))
-        .cloned()
-        .collect()
+pub fn revoked_by(member_owned: &[TopicPartition], assigned: &[TopicPartition]) -> Vec<TopicPartition> {
+    member_owned.iter().filter(|p| !assigned.contains(p)).cloned().collect()
 }
 
 #[cfg(test)]

@@ -53,10 +53,7 @@ impl<K: PartialEq> JavaHashOrder<K> {
     }
 
     fn with_buckets(capacity: usize) -> JavaHashOrder<K> {
-        JavaHashOrder {
-            buckets: (0..capacity).map(|_| Vec::new()).collect(),
-            len: 0,
-        }
+        JavaHashOrder { buckets: (0..capacity).map(|_| Vec::new()).collect(), len: 0 }
     }
 
     pub fn len(&self) -> usize {
@@ -82,10 +79,7 @@ impl<K: PartialEq> JavaHashOrder<K> {
     pub fn insert(&mut self, hash_code: i32, key: K) -> bool {
         let spread_hash = spread(hash_code);
         let bucket = self.bucket_of(spread_hash);
-        if self.buckets[bucket]
-            .iter()
-            .any(|(h, k)| *h == spread_hash && *k == key)
-        {
+        if self.buckets[bucket].iter().any(|(h, k)| *h == spread_hash && *k == key) {
             return false;
         }
         let chain_length_before = self.buckets[bucket].len();
@@ -107,10 +101,7 @@ impl<K: PartialEq> JavaHashOrder<K> {
         let spread_hash = spread(hash_code);
         let bucket = self.bucket_of(spread_hash);
         let chain = &mut self.buckets[bucket];
-        match chain
-            .iter()
-            .position(|(h, k)| *h == spread_hash && k == key)
-        {
+        match chain.iter().position(|(h, k)| *h == spread_hash && k == key) {
             Some(at) => {
                 chain.remove(at);
                 self.len -= 1;
@@ -122,16 +113,12 @@ impl<K: PartialEq> JavaHashOrder<K> {
 
     pub fn contains(&self, hash_code: i32, key: &K) -> bool {
         let spread_hash = spread(hash_code);
-        self.buckets[self.bucket_of(spread_hash)]
-            .iter()
-            .any(|(h, k)| *h == spread_hash && k == key)
+        self.buckets[self.bucket_of(spread_hash)].iter().any(|(h, k)| *h == spread_hash && k == key)
     }
 
     /// The keys in the order a Java iterator returns them.
     pub fn iter(&self) -> impl Iterator<Item = &K> {
-        self.buckets
-            .iter()
-            .flat_map(|chain| chain.iter().map(|(_, k)| k))
+        self.buckets.iter().flat_map(|chain| chain.iter().map(|(_, k)| k))
     }
 
     /// What `iterator().next()` returns.
@@ -141,11 +128,7 @@ impl<K: PartialEq> JavaHashOrder<K> {
 
     /// Java resizes when the size exceeds `capacity * 0.75`, computed in integers here.
     fn threshold(&self) -> usize {
-        if self.capacity() >= CAPACITY_MAX {
-            usize::MAX
-        } else {
-            self.capacity() / 4 * 3
-        }
+        if self.capacity() >= CAPACITY_MAX { usize::MAX } else { self.capacity() / 4 * 3 }
     }
 
     /// Doubles the table the way Java's `resize` does: each chain splits into the keys whose hash has
@@ -158,11 +141,7 @@ impl<K: PartialEq> JavaHashOrder<K> {
         let mut buckets: Vec<Vec<(u32, K)>> = (0..capacity_old * 2).map(|_| Vec::new()).collect();
         for (index, chain) in std::mem::take(&mut self.buckets).into_iter().enumerate() {
             for (hash, key) in chain {
-                let target = if (hash as usize) & capacity_old == 0 {
-                    index
-                } else {
-                    index + capacity_old
-                };
+                let target = if (hash as usize) & capacity_old == 0 { index } else { index + capacity_old };
                 buckets[target].push((hash, key));
             }
         }
@@ -181,10 +160,7 @@ fn spread(hash_code: i32) -> u32 {
 pub fn topic_partition_hash_code(partition: &TopicPartition) -> i32 {
     // Partition numbers are below 2^31 (validated input), so the cast keeps the Java int value.
     let partition_number = partition.partition as i32;
-    31i32
-        .wrapping_add(partition_number)
-        .wrapping_mul(31)
-        .wrapping_add(string_hash_code(&partition.topic))
+    31i32.wrapping_add(partition_number).wrapping_mul(31).wrapping_add(string_hash_code(&partition.topic))
 }
 
 /// The order a fresh Java hash map with string keys iterates `keys` in after they were put in the given
@@ -222,10 +198,7 @@ mod tests {
 
     #[test]
     fn topic1_comes_before_topic2() {
-        assert_eq!(
-            strings_in_hash_order(["topic2", "topic1"]),
-            vec!["topic1", "topic2"]
-        );
+        assert_eq!(strings_in_hash_order(["topic2", "topic1"]), vec!["topic1", "topic2"]);
     }
 
     #[test]
@@ -255,10 +228,7 @@ mod tests {
             table.insert(5, i);
         }
         assert_eq!(table.capacity(), 32);
-        assert_eq!(
-            table.iter().copied().collect::<Vec<_>>(),
-            (0..9).collect::<Vec<_>>()
-        );
+        assert_eq!(table.iter().copied().collect::<Vec<_>>(), (0..9).collect::<Vec<_>>());
     }
 
     #[test]
@@ -284,19 +254,10 @@ mod tests {
             set.insert(topic_partition_hash_code(&p), p);
         };
         for i in 0..20 {
-            add(
-                &mut set,
-                tp(if i % 2 == 0 { "orders" } else { "payments" }, i),
-            );
+            add(&mut set, tp(if i % 2 == 0 { "orders" } else { "payments" }, i));
         }
-        set.remove(
-            topic_partition_hash_code(&tp("payments", 3)),
-            &tp("payments", 3),
-        );
-        set.remove(
-            topic_partition_hash_code(&tp("payments", 7)),
-            &tp("payments", 7),
-        );
+        set.remove(topic_partition_hash_code(&tp("payments", 3)), &tp("payments", 3));
+        set.remove(topic_partition_hash_code(&tp("payments", 7)), &tp("payments", 7));
         add(&mut set, tp("payments", 3));
         let order: Vec<String> = set.iter().map(ToString::to_string).collect();
         assert_eq!(

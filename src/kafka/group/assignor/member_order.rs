@@ -37,17 +37,11 @@ mod tests {
     use super::*;
 
     fn dynamic(member_id: &str) -> MemberInfo<'_> {
-        MemberInfo {
-            member_id,
-            group_instance_id: None,
-        }
+        MemberInfo { member_id, group_instance_id: None }
     }
 
     fn static_member<'a>(member_id: &'a str, instance: &'a str) -> MemberInfo<'a> {
-        MemberInfo {
-            member_id,
-            group_instance_id: Some(instance),
-        }
+        MemberInfo { member_id, group_instance_id: Some(instance) }
     }
 
     fn sorted_ids<'a>(mut members: Vec<MemberInfo<'a>>) -> Vec<&'a str> {
@@ -60,31 +54,20 @@ mod tests {
         // AbstractPartitionAssignorTest#testMemberInfoSortingWithoutGroupInstanceId
         let members = vec![dynamic("a"), dynamic("c"), dynamic("b")];
         assert_eq!(sorted_ids(members), vec!["a", "b", "c"]);
-        assert_eq!(
-            sorted_ids(vec![dynamic("consumer2"), dynamic("consumer10")]),
-            vec!["consumer10", "consumer2"]
-        );
+        assert_eq!(sorted_ids(vec![dynamic("consumer2"), dynamic("consumer10")]), vec!["consumer10", "consumer2"]);
     }
 
     #[test]
     fn static_members_sort_by_instance_id_not_member_id() {
         // AbstractPartitionAssignorTest#testMemberInfoSortingWithAllGroupInstanceId
-        let members = vec![
-            static_member("a", "y"),
-            static_member("b", "z"),
-            static_member("c", "x"),
-        ];
+        let members = vec![static_member("a", "y"), static_member("b", "z"), static_member("c", "x")];
         assert_eq!(sorted_ids(members), vec!["c", "a", "b"]);
     }
 
     #[test]
     fn static_members_come_before_dynamic_ones() {
         // AbstractPartitionAssignorTest#testMemberInfoSortingSomeGroupInstanceId
-        let members = vec![
-            dynamic("a"),
-            static_member("b", "y"),
-            static_member("c", "x"),
-        ];
+        let members = vec![dynamic("a"), static_member("b", "y"), static_member("c", "x")];
         assert_eq!(sorted_ids(members), vec!["c", "b", "a"]);
     }
 
@@ -93,39 +76,17 @@ mod tests {
         // AbstractPartitionAssignorTest#testMergeSortManyMemberInfo: 30 static members (instance
         // ids "instance" + i, member ids "id" + i) and 30 dynamic ones; statics come first in
         // instance-id order, then dynamics in member-id order.
-        let ids: Vec<(String, Option<String>)> = (0..60)
-            .map(|i| {
-                (
-                    format!("id{i}"),
-                    (i % 2 == 0).then(|| format!("instance{i}")),
-                )
-            })
-            .collect();
+        let ids: Vec<(String, Option<String>)> =
+            (0..60).map(|i| (format!("id{i}"), (i % 2 == 0).then(|| format!("instance{i}")))).collect();
         let members: Vec<MemberInfo> = ids
             .iter()
             .rev()
-            .map(|(id, instance)| MemberInfo {
-                member_id: id,
-                group_instance_id: instance.as_deref(),
-            })
+            .map(|(id, instance)| MemberInfo { member_id: id, group_instance_id: instance.as_deref() })
             .collect();
         let sorted = sorted_ids(members);
-        let mut statics: Vec<&str> = ids
-            .iter()
-            .filter(|(_, i)| i.is_some())
-            .map(|(id, _)| id.as_str())
-            .collect();
-        crate::sim::sorted::sort_by(&mut statics, |a, b| {
-            compare_strings(
-                &format!("instance{}", &a[2..]),
-                &format!("instance{}", &b[2..]),
-            )
-        });
-        let mut dynamics: Vec<&str> = ids
-            .iter()
-            .filter(|(_, i)| i.is_none())
-            .map(|(id, _)| id.as_str())
-            .collect();
+        let mut statics: Vec<&str> = ids.iter().filter(|(_, i)| i.is_some()).map(|(id, _)| id.as_str()).collect();
+        crate::sim::sorted::sort_by(&mut statics, |a, b| compare_strings(&format!("instance{}", &a[2..]), &format!("instance{}", &b[2..])));
+        let mut dynamics: Vec<&str> = ids.iter().filter(|(_, i)| i.is_none()).map(|(id, _)| id.as_str()).collect();
         crate::sim::sorted::sort_by(&mut dynamics, |a, b| compare_strings(a, b));
         assert_eq!(sorted, [statics, dynamics].concat());
     }

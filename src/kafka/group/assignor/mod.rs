@@ -63,24 +63,14 @@ impl MemberSubscription {
     }
 
     /// The same member, reporting that it owned `partitions` in `generation`.
-    pub fn owning(
-        mut self,
-        partitions: &[(&str, u32)],
-        generation: Option<i32>,
-    ) -> MemberSubscription {
-        self.owned_partitions = partitions
-            .iter()
-            .map(|(t, p)| TopicPartition::new(*t, *p))
-            .collect();
+    pub fn owning(mut self, partitions: &[(&str, u32)], generation: Option<i32>) -> MemberSubscription {
+        self.owned_partitions = partitions.iter().map(|(t, p)| TopicPartition::new(*t, *p)).collect();
         self.generation = generation;
         self
     }
 
     fn info(&self) -> member_order::MemberInfo<'_> {
-        member_order::MemberInfo {
-            member_id: &self.member_id,
-            group_instance_id: self.group_instance_id.as_deref(),
-        }
+        member_order::MemberInfo { member_id: &self.member_id, group_instance_id: self.group_instance_id.as_deref() }
     }
 }
 
@@ -126,12 +116,8 @@ pub const DEFAULT_PARTITION_ASSIGNMENT_STRATEGY: [AssignorName; 2] =
     [AssignorName::Range, AssignorName::CooperativeSticky];
 
 impl AssignorName {
-    pub const ALL: [AssignorName; 4] = [
-        AssignorName::Range,
-        AssignorName::RoundRobin,
-        AssignorName::Sticky,
-        AssignorName::CooperativeSticky,
-    ];
+    pub const ALL: [AssignorName; 4] =
+        [AssignorName::Range, AssignorName::RoundRobin, AssignorName::Sticky, AssignorName::CooperativeSticky];
 
     /// The name Kafka's assignor reports (`name()`), which is also what the CLI accepts.
     pub fn kafka_name(self) -> &'static str {
@@ -145,17 +131,13 @@ impl AssignorName {
 
     /// The assignor Kafka calls `name`, if there is one.
     pub fn from_kafka_name(name: &str) -> Option<AssignorName> {
-        AssignorName::ALL
-            .into_iter()
-            .find(|a| a.kafka_name() == name)
+        AssignorName::ALL.into_iter().find(|a| a.kafka_name() == name)
     }
 
     /// `supportedProtocols()`: only cooperative-sticky supports COOPERATIVE.
     pub fn supported_protocols(self) -> &'static [RebalanceProtocol] {
         match self {
-            AssignorName::CooperativeSticky => {
-                &[RebalanceProtocol::Cooperative, RebalanceProtocol::Eager]
-            }
+            AssignorName::CooperativeSticky => &[RebalanceProtocol::Cooperative, RebalanceProtocol::Eager],
             _ => &[RebalanceProtocol::Eager],
         }
     }
@@ -185,38 +167,19 @@ pub enum AssignError {
     /// Two members share a member id; the coordinator never lets that happen.
     DuplicateMemberId { member_id: String },
     /// Two members share a `group.instance.id`; the coordinator fences the older one instead.
-    DuplicateGroupInstanceId {
-        group_instance_id: String,
-        member_ids: [String; 2],
-    },
+    DuplicateGroupInstanceId { group_instance_id: String, member_ids: [String; 2] },
     /// A member lists the same topic twice in its subscription.
     TopicSubscribedTwice { member_id: String, topic: String },
     /// A member claims a partition number its (existing) topic does not have.
-    OwnedPartitionDoesNotExist {
-        member_id: String,
-        partition: TopicPartition,
-        partition_count: u32,
-    },
+    OwnedPartitionDoesNotExist { member_id: String, partition: TopicPartition, partition_count: u32 },
     /// A member claims the same partition twice.
-    OwnedPartitionListedTwice {
-        member_id: String,
-        partition: TopicPartition,
-    },
+    OwnedPartitionListedTwice { member_id: String, partition: TopicPartition },
     /// A partition number Kafka cannot represent (partitions are Java ints).
-    PartitionNumberTooLarge {
-        member_id: String,
-        partition: TopicPartition,
-    },
+    PartitionNumberTooLarge { member_id: String, partition: TopicPartition },
     /// Two members' current assignments share a partition; a target assignment never does.
-    PartitionInTwoAssignments {
-        partition: TopicPartition,
-        member_ids: [String; 2],
-    },
+    PartitionInTwoAssignments { partition: TopicPartition, member_ids: [String; 2] },
     /// Kafka's own assignor throws on this input, so there is no answer to give.
-    KafkaThrows {
-        assignor: &'static str,
-        reason: String,
-    },
+    KafkaThrows { assignor: &'static str, reason: String },
     /// A part of Kafka this lab does not simulate.
     NotPorted { what: &'static str },
 }
@@ -225,66 +188,38 @@ impl fmt::Display for AssignError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AssignError::DuplicateMemberId { member_id } => {
-                write!(
-                    f,
-                    "member id '{member_id}' appears twice; every member of a group has its own member.id"
-                )
+                write!(f, "member id '{member_id}' appears twice; every member of a group has its own member.id")
             }
-            AssignError::DuplicateGroupInstanceId {
-                group_instance_id,
-                member_ids: [a, b],
-            } => write!(
+            AssignError::DuplicateGroupInstanceId { group_instance_id, member_ids: [a, b] } => write!(
                 f,
                 "members '{a}' and '{b}' both use group.instance.id '{group_instance_id}'; the coordinator keeps \
                  only the newest member with a given instance id, so give each static member its own"
             ),
             AssignError::TopicSubscribedTwice { member_id, topic } => {
-                write!(
-                    f,
-                    "member '{member_id}' subscribes to topic '{topic}' twice; list each topic once"
-                )
+                write!(f, "member '{member_id}' subscribes to topic '{topic}' twice; list each topic once")
             }
-            AssignError::OwnedPartitionDoesNotExist {
-                member_id,
-                partition,
-                partition_count,
-            } => write!(
+            AssignError::OwnedPartitionDoesNotExist { member_id, partition, partition_count } => write!(
                 f,
                 "member '{member_id}' claims partition {partition}, but topic '{}' has {partition_count} partition(s), \
                  numbered 0 to {}",
                 partition.topic,
                 partition_count.saturating_sub(1)
             ),
-            AssignError::OwnedPartitionListedTwice {
-                member_id,
-                partition,
-            } => {
-                write!(
-                    f,
-                    "member '{member_id}' claims partition {partition} twice; list each owned partition once"
-                )
+            AssignError::OwnedPartitionListedTwice { member_id, partition } => {
+                write!(f, "member '{member_id}' claims partition {partition} twice; list each owned partition once")
             }
-            AssignError::PartitionNumberTooLarge {
-                member_id,
-                partition,
-            } => write!(
+            AssignError::PartitionNumberTooLarge { member_id, partition } => write!(
                 f,
                 "member '{member_id}' claims partition {partition}; Kafka partition numbers are at most {}",
                 i32::MAX
             ),
-            AssignError::PartitionInTwoAssignments {
-                partition,
-                member_ids: [a, b],
-            } => write!(
+            AssignError::PartitionInTwoAssignments { partition, member_ids: [a, b] } => write!(
                 f,
                 "partition {partition} is in the current assignment of both '{a}' and '{b}'; the coordinator gives \
                  each partition to one member at a time"
             ),
             AssignError::KafkaThrows { assignor, reason } => {
-                write!(
-                    f,
-                    "Kafka's {assignor} assignor fails on this input: {reason}"
-                )
+                write!(f, "Kafka's {assignor} assignor fails on this input: {reason}")
             }
             AssignError::NotPorted { what } => write!(f, "kafka-lab does not simulate {what} yet"),
         }
@@ -302,9 +237,7 @@ impl AssignmentInput {
         let mut instance_owners: SortedMap<&str, &str> = SortedMap::new();
         for member in &self.members {
             if !member_ids.insert(member.member_id.as_str()) {
-                return Err(AssignError::DuplicateMemberId {
-                    member_id: member.member_id.clone(),
-                });
+                return Err(AssignError::DuplicateMemberId { member_id: member.member_id.clone() });
             }
             if let Some(instance) = member.group_instance_id.as_deref()
                 && let Some(other) = instance_owners.insert(instance, &member.member_id)
@@ -359,14 +292,9 @@ impl AssignmentInput {
     /// The members in the order Kafka's leader iterates its `Map<String, Subscription>`: a Java hash
     /// map filled in JoinGroup order. Kafka's sticky and range results can depend on it.
     fn members_in_subscription_order(&self) -> Vec<&MemberSubscription> {
-        let by_id: SortedMap<&str, &MemberSubscription> = self
-            .members
-            .iter()
-            .map(|m| (m.member_id.as_str(), m))
-            .collect();
-        let ids = java_hash_order::strings_in_hash_order(
-            self.members.iter().map(|m| m.member_id.as_str()),
-        );
+        let by_id: SortedMap<&str, &MemberSubscription> =
+            self.members.iter().map(|m| (m.member_id.as_str(), m)).collect();
+        let ids = java_hash_order::strings_in_hash_order(self.members.iter().map(|m| m.member_id.as_str()));
         ids.iter().filter_map(|id| by_id.get(id).copied()).collect()
     }
 
@@ -377,10 +305,7 @@ impl AssignmentInput {
 
     /// An assignment with an empty list for every member, as every Kafka assignor starts.
     fn empty_assignment(&self) -> Assignment {
-        self.members
-            .iter()
-            .map(|m| (m.member_id.clone(), Vec::new()))
-            .collect()
+        self.members.iter().map(|m| (m.member_id.clone(), Vec::new())).collect()
     }
 }
 
@@ -392,9 +317,7 @@ pub fn assign(strategy: AssignorName, input: &AssignmentInput) -> Result<Assignm
         AssignorName::Range => range::assign(input),
         AssignorName::RoundRobin => round_robin::assign(input),
         AssignorName::Sticky => sticky::assign(input).map(|outcome| outcome.assignment),
-        AssignorName::CooperativeSticky => {
-            cooperative_sticky::assign(input).map(|round| round.assignment)
-        }
+        AssignorName::CooperativeSticky => cooperative_sticky::assign(input).map(|round| round.assignment),
     }
 }
 
@@ -405,14 +328,8 @@ mod tests {
     #[test]
     fn assignor_names_are_kafkas() {
         let names: Vec<&str> = AssignorName::ALL.iter().map(|a| a.kafka_name()).collect();
-        assert_eq!(
-            names,
-            vec!["range", "roundrobin", "sticky", "cooperative-sticky"]
-        );
-        assert_eq!(
-            AssignorName::from_kafka_name("cooperative-sticky"),
-            Some(AssignorName::CooperativeSticky)
-        );
+        assert_eq!(names, vec!["range", "roundrobin", "sticky", "cooperative-sticky"]);
+        assert_eq!(AssignorName::from_kafka_name("cooperative-sticky"), Some(AssignorName::CooperativeSticky));
         assert_eq!(AssignorName::from_kafka_name("RangeAssignor"), None);
     }
 
@@ -420,26 +337,14 @@ mod tests {
     fn the_default_strategy_list_runs_range_with_the_eager_protocol() {
         // ConsumerConfig default [RangeAssignor, CooperativeStickyAssignor]: the only protocol both
         // support is EAGER, and every member's first choice is range.
-        assert_eq!(
-            DEFAULT_PARTITION_ASSIGNMENT_STRATEGY[0],
-            AssignorName::Range
-        );
-        assert_eq!(
-            rebalance_protocol(&DEFAULT_PARTITION_ASSIGNMENT_STRATEGY),
-            Some(RebalanceProtocol::Eager)
-        );
+        assert_eq!(DEFAULT_PARTITION_ASSIGNMENT_STRATEGY[0], AssignorName::Range);
+        assert_eq!(rebalance_protocol(&DEFAULT_PARTITION_ASSIGNMENT_STRATEGY), Some(RebalanceProtocol::Eager));
     }
 
     #[test]
     fn only_cooperative_sticky_alone_gives_the_cooperative_protocol() {
-        assert_eq!(
-            rebalance_protocol(&[AssignorName::CooperativeSticky]),
-            Some(RebalanceProtocol::Cooperative)
-        );
-        assert_eq!(
-            rebalance_protocol(&[AssignorName::Sticky]),
-            Some(RebalanceProtocol::Eager)
-        );
+        assert_eq!(rebalance_protocol(&[AssignorName::CooperativeSticky]), Some(RebalanceProtocol::Cooperative));
+        assert_eq!(rebalance_protocol(&[AssignorName::Sticky]), Some(RebalanceProtocol::Eager));
         assert_eq!(rebalance_protocol(&[]), None);
     }
 
@@ -454,16 +359,8 @@ mod tests {
             error.to_string(),
             "member 'c1' claims partition t-5, but topic 't' has 3 partition(s), numbered 0 to 2"
         );
-        input.members = vec![
-            MemberSubscription::new("c1", &["t"]),
-            MemberSubscription::new("c1", &["t"]),
-        ];
-        assert_eq!(
-            input.validate(),
-            Err(AssignError::DuplicateMemberId {
-                member_id: "c1".to_string()
-            })
-        );
+        input.members = vec![MemberSubscription::new("c1", &["t"]), MemberSubscription::new("c1", &["t"])];
+        assert_eq!(input.validate(), Err(AssignError::DuplicateMemberId { member_id: "c1".to_string() }));
     }
 
     #[test]

@@ -22,17 +22,10 @@ pub fn assign(input: &AssignmentInput) -> Result<Assignment, AssignError> {
     for topic in topics_in_kafka_order(input) {
         // The topic exists: topics_in_kafka_order only yields topics with partitions.
         let partition_count = input.partition_count(topic).unwrap_or(0);
-        let mut subscribers: Vec<MemberInfo> = input
-            .members
-            .iter()
-            .filter(|m| m.topics.iter().any(|t| t == topic))
-            .map(|m| m.info())
-            .collect();
+        let mut subscribers: Vec<MemberInfo> =
+            input.members.iter().filter(|m| m.topics.iter().any(|t| t == topic)).map(|m| m.info()).collect();
         member_order::sort(&mut subscribers);
-        for (member, range) in subscribers
-            .iter()
-            .zip(ranges(partition_count, subscribers.len()))
-        {
+        for (member, range) in subscribers.iter().zip(ranges(partition_count, subscribers.len())) {
             if let Some(list) = assignment.get_mut(member.member_id) {
                 list.extend(range.map(|p| TopicPartition::new(topic, p)));
             }
@@ -46,16 +39,8 @@ pub fn assign(input: &AssignmentInput) -> Result<Assignment, AssignError> {
 /// metadata into the `partitionsPerTopic` Java hash map.
 fn topics_in_kafka_order(input: &AssignmentInput) -> Vec<&str> {
     let members = input.members_in_subscription_order();
-    let subscribed = strings_in_hash_order(
-        members
-            .iter()
-            .flat_map(|m| m.topics.iter().map(String::as_str)),
-    );
-    strings_in_hash_order(
-        subscribed
-            .into_iter()
-            .filter(|t| input.partition_count(t).is_some()),
-    )
+    let subscribed = strings_in_hash_order(members.iter().flat_map(|m| m.topics.iter().map(String::as_str)));
+    strings_in_hash_order(subscribed.into_iter().filter(|t| input.partition_count(t).is_some()))
 }
 
 /// The contiguous range each of `member_count` subscribers takes from `partition_count` partitions:
@@ -109,52 +94,31 @@ mod tests {
     #[test]
     fn one_consumer_takes_every_partition_of_its_topic() {
         // RangeAssignorTest#testOneConsumerOneTopic
-        let result = assign(&input(
-            &[("topic1", 3)],
-            vec![Member::new("consumer1", &["topic1"])],
-        ))
-        .unwrap();
-        assert_eq!(
-            result["consumer1"],
-            tps(&[("topic1", 0), ("topic1", 1), ("topic1", 2)])
-        );
+        let result = assign(&input(&[("topic1", 3)], vec![Member::new("consumer1", &["topic1"])])).unwrap();
+        assert_eq!(result["consumer1"], tps(&[("topic1", 0), ("topic1", 1), ("topic1", 2)]));
     }
 
     #[test]
     fn topics_nobody_subscribes_to_are_left_alone() {
         // RangeAssignorTest#testOnlyAssignsPartitionsFromSubscribedTopics
-        let result = assign(&input(
-            &[("topic1", 3), ("other", 3)],
-            vec![Member::new("consumer1", &["topic1"])],
-        ))
-        .unwrap();
-        assert_eq!(
-            result["consumer1"],
-            tps(&[("topic1", 0), ("topic1", 1), ("topic1", 2)])
-        );
+        let result =
+            assign(&input(&[("topic1", 3), ("other", 3)], vec![Member::new("consumer1", &["topic1"])])).unwrap();
+        assert_eq!(result["consumer1"], tps(&[("topic1", 0), ("topic1", 1), ("topic1", 2)]));
     }
 
     #[test]
     fn one_consumer_takes_all_its_topics() {
         // RangeAssignorTest#testOneConsumerMultipleTopics
-        let result = assign(&input(
-            &[("topic1", 1), ("topic2", 2)],
-            vec![Member::new("consumer1", &["topic1", "topic2"])],
-        ))
-        .unwrap();
-        assert_eq!(
-            result["consumer1"],
-            tps(&[("topic1", 0), ("topic2", 0), ("topic2", 1)])
-        );
+        let result =
+            assign(&input(&[("topic1", 1), ("topic2", 2)], vec![Member::new("consumer1", &["topic1", "topic2"])]))
+                .unwrap();
+        assert_eq!(result["consumer1"], tps(&[("topic1", 0), ("topic2", 0), ("topic2", 1)]));
     }
 
     #[test]
     fn two_consumers_one_partition_the_second_gets_nothing() {
         // RangeAssignorTest#testTwoConsumersOneTopicOnePartition
-        let members = vec![
-            Member::new("consumer1", &["topic1"]),
-            Member::new("consumer2", &["topic1"]),
-        ];
+        let members = vec![Member::new("consumer1", &["topic1"]), Member::new("consumer2", &["topic1"])];
         let result = assign(&input(&[("topic1", 1)], members)).unwrap();
         assert_eq!(result["consumer1"], tps(&[("topic1", 0)]));
         assert_eq!(result["consumer2"], vec![]);
@@ -163,10 +127,7 @@ mod tests {
     #[test]
     fn two_consumers_two_partitions_one_each() {
         // RangeAssignorTest#testTwoConsumersOneTopicTwoPartitions
-        let members = vec![
-            Member::new("consumer1", &["topic1"]),
-            Member::new("consumer2", &["topic1"]),
-        ];
+        let members = vec![Member::new("consumer1", &["topic1"]), Member::new("consumer2", &["topic1"])];
         let result = assign(&input(&[("topic1", 2)], members)).unwrap();
         assert_eq!(result["consumer1"], tps(&[("topic1", 0)]));
         assert_eq!(result["consumer2"], tps(&[("topic1", 1)]));
@@ -182,10 +143,7 @@ mod tests {
         ];
         let result = assign(&input(&[("topic1", 3), ("topic2", 2)], members)).unwrap();
         assert_eq!(result["consumer1"], tps(&[("topic1", 0)]));
-        assert_eq!(
-            set(&result["consumer2"]),
-            tps(&[("topic1", 1), ("topic2", 0), ("topic2", 1)])
-        );
+        assert_eq!(set(&result["consumer2"]), tps(&[("topic1", 1), ("topic2", 0), ("topic2", 1)]));
         assert_eq!(result["consumer3"], tps(&[("topic1", 2)]));
     }
 
@@ -193,15 +151,10 @@ mod tests {
     fn two_consumers_two_topics_three_partitions_each_the_first_gets_both_extras() {
         // RangeAssignorTest#testTwoConsumersTwoTopicsSixPartitions: the lesson of range. Each topic's
         // odd partition goes to the same first member.
-        let members = vec![
-            Member::new("consumer1", &["topic1", "topic2"]),
-            Member::new("consumer2", &["topic1", "topic2"]),
-        ];
+        let members =
+            vec![Member::new("consumer1", &["topic1", "topic2"]), Member::new("consumer2", &["topic1", "topic2"])];
         let result = assign(&input(&[("topic1", 3), ("topic2", 3)], members)).unwrap();
-        assert_eq!(
-            result["consumer1"],
-            tps(&[("topic1", 0), ("topic1", 1), ("topic2", 0), ("topic2", 1)])
-        );
+        assert_eq!(result["consumer1"], tps(&[("topic1", 0), ("topic1", 1), ("topic2", 0), ("topic2", 1)]));
         assert_eq!(result["consumer2"], tps(&[("topic1", 2), ("topic2", 2)]));
     }
 
@@ -213,10 +166,7 @@ mod tests {
             Member::new("consumer-a", &["topic1", "topic2"]).with_instance_id("instance2"),
         ];
         let result = assign(&input(&[("topic1", 3), ("topic2", 3)], members)).unwrap();
-        assert_eq!(
-            result["consumer-b"],
-            tps(&[("topic1", 0), ("topic1", 1), ("topic2", 0), ("topic2", 1)])
-        );
+        assert_eq!(result["consumer-b"], tps(&[("topic1", 0), ("topic1", 1), ("topic2", 0), ("topic2", 1)]));
         assert_eq!(result["consumer-a"], tps(&[("topic1", 2), ("topic2", 2)]));
     }
 
@@ -228,10 +178,7 @@ mod tests {
             Member::new("consumer-a", &["topic1", "topic2"]),
         ];
         let result = assign(&input(&[("topic1", 3), ("topic2", 3)], members)).unwrap();
-        assert_eq!(
-            result["consumer-b"],
-            tps(&[("topic1", 0), ("topic1", 1), ("topic2", 0), ("topic2", 1)])
-        );
+        assert_eq!(result["consumer-b"], tps(&[("topic1", 0), ("topic1", 1), ("topic2", 0), ("topic2", 1)]));
         assert_eq!(result["consumer-a"], tps(&[("topic1", 2), ("topic2", 2)]));
     }
 
@@ -239,22 +186,13 @@ mod tests {
     fn static_members_keep_their_ranges_when_a_dynamic_member_is_replaced() {
         // RangeAssignorTest#testStaticMemberRangeAssignmentPersistent (exact lists: Kafka compares
         // the whole map, so the order topic1 then topic2 comes from the Java hash map).
-        let statics = [
-            ("consumer1", "instance1"),
-            ("consumer2", "instance2"),
-            ("consumer3", "instance3"),
-        ];
-        let mut members: Vec<Member> = statics
-            .iter()
-            .map(|(m, i)| Member::new(m, &["topic1", "topic2"]).with_instance_id(i))
-            .collect();
+        let statics = [("consumer1", "instance1"), ("consumer2", "instance2"), ("consumer3", "instance3")];
+        let mut members: Vec<Member> =
+            statics.iter().map(|(m, i)| Member::new(m, &["topic1", "topic2"]).with_instance_id(i)).collect();
         members.push(Member::new("consumer4", &["topic1", "topic2"]));
         let topics = [("topic1", 5), ("topic2", 4)];
         let result = assign(&input(&topics, members.clone())).unwrap();
-        assert_eq!(
-            result["consumer1"],
-            tps(&[("topic1", 0), ("topic1", 1), ("topic2", 0)])
-        );
+        assert_eq!(result["consumer1"], tps(&[("topic1", 0), ("topic1", 1), ("topic2", 0)]));
         assert_eq!(result["consumer2"], tps(&[("topic1", 2), ("topic2", 1)]));
         assert_eq!(result["consumer3"], tps(&[("topic1", 3), ("topic2", 2)]));
         assert_eq!(result["consumer4"], tps(&[("topic1", 4), ("topic2", 3)]));
@@ -262,10 +200,7 @@ mod tests {
         members.pop();
         members.push(Member::new("consumer5", &["topic1", "topic2"]));
         let result = assign(&input(&topics, members)).unwrap();
-        assert_eq!(
-            result["consumer1"],
-            tps(&[("topic1", 0), ("topic1", 1), ("topic2", 0)])
-        );
+        assert_eq!(result["consumer1"], tps(&[("topic1", 0), ("topic1", 1), ("topic2", 0)]));
         assert_eq!(result["consumer5"], tps(&[("topic1", 4), ("topic2", 3)]));
     }
 
@@ -277,12 +212,7 @@ mod tests {
             let result = assign(&input(&topics, members.clone())).unwrap();
             members
                 .iter()
-                .map(|m| {
-                    (
-                        m.group_instance_id.clone().unwrap_or_default(),
-                        set(&result[&m.member_id]),
-                    )
-                })
+                .map(|m| (m.group_instance_id.clone().unwrap_or_default(), set(&result[&m.member_id])))
                 .collect::<SortedMap<_, _>>()
         };
         let before = by_instance(vec![
@@ -290,14 +220,8 @@ mod tests {
             Member::new("consumer2", &["topic1", "topic2"]).with_instance_id("instance2"),
             Member::new("consumer3", &["topic1", "topic2"]).with_instance_id("instance3"),
         ]);
-        assert_eq!(
-            before["instance1"],
-            tps(&[("topic1", 0), ("topic1", 1), ("topic2", 0), ("topic2", 1)])
-        );
-        assert_eq!(
-            before["instance2"],
-            tps(&[("topic1", 2), ("topic1", 3), ("topic2", 2), ("topic2", 3)])
-        );
+        assert_eq!(before["instance1"], tps(&[("topic1", 0), ("topic1", 1), ("topic2", 0), ("topic2", 1)]));
+        assert_eq!(before["instance2"], tps(&[("topic1", 2), ("topic1", 3), ("topic2", 2), ("topic2", 3)]));
         assert_eq!(before["instance3"], tps(&[("topic1", 4), ("topic2", 4)]));
         let after = by_instance(vec![
             Member::new("consumer1", &["topic1", "topic2"]).with_instance_id("instance1"),
@@ -308,15 +232,9 @@ mod tests {
     }
 
     /// Runs Kafka's rack-test layout without racks: members consumer0.., each with its topics.
-    fn rack_test_layout(
-        topics: &[(&str, u32)],
-        subscriptions: &[&[&str]],
-    ) -> SortedMap<String, String> {
-        let members = subscriptions
-            .iter()
-            .enumerate()
-            .map(|(i, topics)| Member::new(&format!("consumer{i}"), topics))
-            .collect();
+    fn rack_test_layout(topics: &[(&str, u32)], subscriptions: &[&[&str]]) -> SortedMap<String, String> {
+        let members =
+            subscriptions.iter().enumerate().map(|(i, topics)| Member::new(&format!("consumer{i}"), topics)).collect();
         sorted_strings(&assign(&input(topics, members)).unwrap())
     }
 
@@ -324,12 +242,7 @@ mod tests {
         lists
             .iter()
             .enumerate()
-            .map(|(i, l)| {
-                (
-                    format!("consumer{i}"),
-                    super::super::test_support::sorted_string(&parse(l)),
-                )
-            })
+            .map(|(i, l)| (format!("consumer{i}"), super::super::test_support::sorted_string(&parse(l))))
             .collect()
     }
 
@@ -340,11 +253,7 @@ mod tests {
         let got = rack_test_layout(&[("t1", 6), ("t2", 7), ("t3", 2)], &[all, all, all]);
         assert_eq!(
             got,
-            expect(&[
-                "t1-0, t1-1, t2-0, t2-1, t2-2, t3-0",
-                "t1-2, t1-3, t2-3, t2-4, t3-1",
-                "t1-4, t1-5, t2-5, t2-6"
-            ])
+            expect(&["t1-0, t1-1, t2-0, t2-1, t2-2, t3-0", "t1-2, t1-3, t2-3, t2-4, t3-1", "t1-4, t1-5, t2-5, t2-6"])
         );
     }
 
@@ -352,15 +261,9 @@ mod tests {
     fn without_racks_a_member_missing_a_topic_leaves_it_to_the_others() {
         // RangeAssignorTest#testRackAwareAssignmentWithNonEqualSubscription, non-rack-aware part.
         let all: &[&str] = &["t1", "t2", "t3"];
-        let got = rack_test_layout(
-            &[("t1", 6), ("t2", 7), ("t3", 2)],
-            &[all, all, &["t1", "t3"]],
-        );
-        let want = expect(&[
-            "t1-0, t1-1, t2-0, t2-1, t2-2, t2-3, t3-0",
-            "t1-2, t1-3, t2-4, t2-5, t2-6, t3-1",
-            "t1-4, t1-5",
-        ]);
+        let got = rack_test_layout(&[("t1", 6), ("t2", 7), ("t3", 2)], &[all, all, &["t1", "t3"]]);
+        let want =
+            expect(&["t1-0, t1-1, t2-0, t2-1, t2-2, t2-3, t3-0", "t1-2, t1-3, t2-4, t2-5, t2-6, t3-1", "t1-4, t1-5"]);
         assert_eq!(got, want);
     }
 
@@ -372,23 +275,12 @@ mod tests {
         let got = rack_test_layout(&[("t1", 5), ("t2", 5), ("t3", 5)], &[all, all, all]);
         assert_eq!(
             got,
-            expect(&[
-                "t1-0, t1-1, t2-0, t2-1, t3-0, t3-1",
-                "t1-2, t1-3, t2-2, t2-3, t3-2, t3-3",
-                "t1-4, t2-4, t3-4"
-            ])
+            expect(&["t1-0, t1-1, t2-0, t2-1, t3-0, t3-1", "t1-2, t1-3, t2-2, t2-3, t3-2, t3-3", "t1-4, t2-4, t3-4"])
         );
-        let got = rack_test_layout(
-            &[("t1", 5), ("t2", 5), ("t3", 5)],
-            &[all, all, &["t1", "t3"]],
-        );
+        let got = rack_test_layout(&[("t1", 5), ("t2", 5), ("t3", 5)], &[all, all, &["t1", "t3"]]);
         assert_eq!(
             got,
-            expect(&[
-                "t1-0, t1-1, t2-0, t2-1, t2-2, t3-0, t3-1",
-                "t1-2, t1-3, t2-3, t2-4, t3-2, t3-3",
-                "t1-4, t3-4"
-            ])
+            expect(&["t1-0, t1-1, t2-0, t2-1, t2-2, t3-0, t3-1", "t1-2, t1-3, t2-3, t2-4, t3-2, t3-3", "t1-4, t3-4"])
         );
     }
 
@@ -396,10 +288,7 @@ mod tests {
     fn co_partitioning_holds_for_groups_with_disjoint_subscriptions() {
         // RangeAssignorTest#testRackAwareAssignmentWithCoPartitioning, non-rack-aware parts.
         let topics = [("t1", 6), ("t2", 6), ("t3", 2), ("t4", 2)];
-        let got = rack_test_layout(
-            &topics,
-            &[&["t1", "t2"], &["t1", "t2"], &["t3", "t4"], &["t3", "t4"]],
-        );
+        let got = rack_test_layout(&topics, &[&["t1", "t2"], &["t1", "t2"], &["t3", "t4"], &["t3", "t4"]]);
         assert_eq!(
             got,
             expect(&[
@@ -426,14 +315,7 @@ mod tests {
     fn subscribed_topics_missing_from_metadata_do_not_shift_the_others() {
         // RangeAssignorTest#testCoPartitionedAssignmentWithSameSubscription, non-rack-aware part:
         // t7..t9 do not exist.
-        let topics = [
-            ("t1", 6),
-            ("t2", 6),
-            ("t3", 2),
-            ("t4", 2),
-            ("t5", 4),
-            ("t6", 4),
-        ];
+        let topics = [("t1", 6), ("t2", 6), ("t3", 2), ("t4", 2), ("t5", 4), ("t6", 4)];
         let all: &[&str] = &["t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8", "t9"];
         let got = rack_test_layout(&topics, &[all, all, all]);
         let want = expect(&[

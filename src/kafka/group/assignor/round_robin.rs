@@ -21,27 +21,17 @@ pub fn assign(input: &AssignmentInput) -> Result<Assignment, AssignError> {
     if members.is_empty() {
         return Ok(assignment);
     }
-    let topics_by_member: SortedMap<&str, SortedSet<&str>> = input
-        .members
-        .iter()
-        .map(|m| {
-            (
-                m.member_id.as_str(),
-                m.topics.iter().map(String::as_str).collect(),
-            )
-        })
-        .collect();
+    let topics_by_member: SortedMap<&str, SortedSet<&str>> =
+        input.members.iter().map(|m| (m.member_id.as_str(), m.topics.iter().map(String::as_str).collect())).collect();
     let subscribed = |member: &MemberInfo, topic: &str| {
-        topics_by_member
-            .get(member.member_id)
-            .is_some_and(|topics| topics.contains(topic))
+        topics_by_member.get(member.member_id).is_some_and(|topics| topics.contains(topic))
     };
     // The circle: the index of the member whose turn is next.
     let mut next = 0;
     for partition in all_partitions_sorted(input) {
         // Some member subscribes to every listed topic, so this finds one within one lap.
-        let Some(offset) = (0..members.len())
-            .find(|k| subscribed(&members[(next + k) % members.len()], &partition.topic))
+        let Some(offset) =
+            (0..members.len()).find(|k| subscribed(&members[(next + k) % members.len()], &partition.topic))
         else {
             continue;
         };
@@ -57,19 +47,12 @@ pub fn assign(input: &AssignmentInput) -> Result<Assignment, AssignError> {
 /// Every partition of every subscribed topic that exists: topics in Java string order (a TreeSet),
 /// partitions ascending.
 fn all_partitions_sorted(input: &AssignmentInput) -> Vec<TopicPartition> {
-    let topics: SortedSet<&str> = input
-        .members
-        .iter()
-        .flat_map(|m| m.topics.iter().map(String::as_str))
-        .collect();
+    let topics: SortedSet<&str> = input.members.iter().flat_map(|m| m.topics.iter().map(String::as_str)).collect();
     let mut topics: Vec<&str> = topics.into_iter().collect();
     crate::sim::sorted::sort_by(&mut topics, |a, b| compare_strings(a, b));
     topics
         .into_iter()
-        .flat_map(|topic| {
-            (0..input.partition_count(topic).unwrap_or(0))
-                .map(move |p| TopicPartition::new(topic, p))
-        })
+        .flat_map(|topic| (0..input.partition_count(topic).unwrap_or(0)).map(move |p| TopicPartition::new(topic, p)))
         .collect()
 }
 
@@ -97,52 +80,30 @@ mod tests {
     #[test]
     fn one_consumer_takes_every_partition_in_order() {
         // RoundRobinAssignorTest#testOneConsumerOneTopic
-        let result = assign(&input(
-            &[("topic", 3)],
-            vec![Member::new("consumer", &["topic"])],
-        ))
-        .unwrap();
-        assert_eq!(
-            result["consumer"],
-            tps(&[("topic", 0), ("topic", 1), ("topic", 2)])
-        );
+        let result = assign(&input(&[("topic", 3)], vec![Member::new("consumer", &["topic"])])).unwrap();
+        assert_eq!(result["consumer"], tps(&[("topic", 0), ("topic", 1), ("topic", 2)]));
     }
 
     #[test]
     fn topics_nobody_subscribes_to_are_left_alone() {
         // RoundRobinAssignorTest#testOnlyAssignsPartitionsFromSubscribedTopics
-        let result = assign(&input(
-            &[("topic", 3), ("other", 3)],
-            vec![Member::new("consumer", &["topic"])],
-        ))
-        .unwrap();
-        assert_eq!(
-            result["consumer"],
-            tps(&[("topic", 0), ("topic", 1), ("topic", 2)])
-        );
+        let result = assign(&input(&[("topic", 3), ("other", 3)], vec![Member::new("consumer", &["topic"])])).unwrap();
+        assert_eq!(result["consumer"], tps(&[("topic", 0), ("topic", 1), ("topic", 2)]));
     }
 
     #[test]
     fn one_consumer_takes_topics_in_name_order() {
         // RoundRobinAssignorTest#testOneConsumerMultipleTopics
-        let result = assign(&input(
-            &[("topic1", 1), ("topic2", 2)],
-            vec![Member::new("consumer", &["topic2", "topic1"])],
-        ))
-        .unwrap();
-        assert_eq!(
-            result["consumer"],
-            tps(&[("topic1", 0), ("topic2", 0), ("topic2", 1)])
-        );
+        let result =
+            assign(&input(&[("topic1", 1), ("topic2", 2)], vec![Member::new("consumer", &["topic2", "topic1"])]))
+                .unwrap();
+        assert_eq!(result["consumer"], tps(&[("topic1", 0), ("topic2", 0), ("topic2", 1)]));
     }
 
     #[test]
     fn two_consumers_one_partition_the_first_in_order_takes_it() {
         // RoundRobinAssignorTest#testTwoConsumersOneTopicOnePartition
-        let members = vec![
-            Member::new("consumer1", &["topic"]),
-            Member::new("consumer2", &["topic"]),
-        ];
+        let members = vec![Member::new("consumer1", &["topic"]), Member::new("consumer2", &["topic"])];
         let result = assign(&input(&[("topic", 1)], members)).unwrap();
         assert_eq!(result["consumer1"], tps(&[("topic", 0)]));
         assert_eq!(result["consumer2"], vec![]);
@@ -151,10 +112,7 @@ mod tests {
     #[test]
     fn two_consumers_two_partitions_one_each() {
         // RoundRobinAssignorTest#testTwoConsumersOneTopicTwoPartitions
-        let members = vec![
-            Member::new("consumer1", &["topic"]),
-            Member::new("consumer2", &["topic"]),
-        ];
+        let members = vec![Member::new("consumer1", &["topic"]), Member::new("consumer2", &["topic"])];
         let result = assign(&input(&[("topic", 2)], members)).unwrap();
         assert_eq!(result["consumer1"], tps(&[("topic", 0)]));
         assert_eq!(result["consumer2"], tps(&[("topic", 1)]));
@@ -170,29 +128,18 @@ mod tests {
         ];
         let result = assign(&input(&[("topic1", 3), ("topic2", 2)], members)).unwrap();
         assert_eq!(result["consumer1"], tps(&[("topic1", 0)]));
-        assert_eq!(
-            result["consumer2"],
-            tps(&[("topic1", 1), ("topic2", 0), ("topic2", 1)])
-        );
+        assert_eq!(result["consumer2"], tps(&[("topic1", 1), ("topic2", 0), ("topic2", 1)]));
         assert_eq!(result["consumer3"], tps(&[("topic1", 2)]));
     }
 
     #[test]
     fn two_consumers_two_topics_alternate_across_topic_boundaries() {
         // RoundRobinAssignorTest#testTwoDynamicConsumersTwoTopicsSixPartitions
-        let members = vec![
-            Member::new("consumer1", &["topic1", "topic2"]),
-            Member::new("consumer2", &["topic1", "topic2"]),
-        ];
+        let members =
+            vec![Member::new("consumer1", &["topic1", "topic2"]), Member::new("consumer2", &["topic1", "topic2"])];
         let result = assign(&input(&[("topic1", 3), ("topic2", 3)], members)).unwrap();
-        assert_eq!(
-            result["consumer1"],
-            tps(&[("topic1", 0), ("topic1", 2), ("topic2", 1)])
-        );
-        assert_eq!(
-            result["consumer2"],
-            tps(&[("topic1", 1), ("topic2", 0), ("topic2", 2)])
-        );
+        assert_eq!(result["consumer1"], tps(&[("topic1", 0), ("topic1", 2), ("topic2", 1)]));
+        assert_eq!(result["consumer2"], tps(&[("topic1", 1), ("topic2", 0), ("topic2", 2)]));
     }
 
     #[test]
@@ -203,14 +150,8 @@ mod tests {
             Member::new("consumer-a", &["topic1", "topic2"]).with_instance_id("instance2"),
         ];
         let result = assign(&input(&[("topic1", 3), ("topic2", 3)], members)).unwrap();
-        assert_eq!(
-            result["consumer-b"],
-            tps(&[("topic1", 0), ("topic1", 2), ("topic2", 1)])
-        );
-        assert_eq!(
-            result["consumer-a"],
-            tps(&[("topic1", 1), ("topic2", 0), ("topic2", 2)])
-        );
+        assert_eq!(result["consumer-b"], tps(&[("topic1", 0), ("topic1", 2), ("topic2", 1)]));
+        assert_eq!(result["consumer-a"], tps(&[("topic1", 1), ("topic2", 0), ("topic2", 2)]));
     }
 
     #[test]
@@ -221,28 +162,16 @@ mod tests {
             Member::new("consumer-a", &["topic1", "topic2"]),
         ];
         let result = assign(&input(&[("topic1", 3), ("topic2", 3)], members)).unwrap();
-        assert_eq!(
-            result["consumer-b"],
-            tps(&[("topic1", 0), ("topic1", 2), ("topic2", 1)])
-        );
-        assert_eq!(
-            result["consumer-a"],
-            tps(&[("topic1", 1), ("topic2", 0), ("topic2", 2)])
-        );
+        assert_eq!(result["consumer-b"], tps(&[("topic1", 0), ("topic1", 2), ("topic2", 1)]));
+        assert_eq!(result["consumer-a"], tps(&[("topic1", 1), ("topic2", 0), ("topic2", 2)]));
     }
 
     #[test]
     fn static_members_keep_their_turns_when_a_dynamic_member_is_replaced() {
         // RoundRobinAssignorTest#testStaticMemberRoundRobinAssignmentPersistent
-        let statics = [
-            ("consumer1", "instance1"),
-            ("consumer2", "instance2"),
-            ("consumer3", "instance3"),
-        ];
-        let mut members: Vec<Member> = statics
-            .iter()
-            .map(|(m, i)| Member::new(m, &["topic1", "topic2"]).with_instance_id(i))
-            .collect();
+        let statics = [("consumer1", "instance1"), ("consumer2", "instance2"), ("consumer3", "instance3")];
+        let mut members: Vec<Member> =
+            statics.iter().map(|(m, i)| Member::new(m, &["topic1", "topic2"]).with_instance_id(i)).collect();
         members.push(Member::new("consumer4", &["topic1", "topic2"]));
         let topics = [("topic1", 3), ("topic2", 3)];
         let result = assign(&input(&topics, members.clone())).unwrap();
@@ -265,12 +194,7 @@ mod tests {
             let result = assign(&input(&topics, members.clone())).unwrap();
             members
                 .iter()
-                .map(|m| {
-                    (
-                        m.group_instance_id.clone().unwrap_or_default(),
-                        result[&m.member_id].clone(),
-                    )
-                })
+                .map(|m| (m.group_instance_id.clone().unwrap_or_default(), result[&m.member_id].clone()))
                 .collect::<SortedMap<_, _>>()
         };
         let before = by_instance(vec![
@@ -278,18 +202,9 @@ mod tests {
             Member::new("consumer2", &["topic1", "topic2"]).with_instance_id("instance2"),
             Member::new("consumer3", &["topic1", "topic2"]).with_instance_id("instance3"),
         ]);
-        assert_eq!(
-            before["instance1"],
-            tps(&[("topic1", 0), ("topic1", 3), ("topic2", 1), ("topic2", 4)])
-        );
-        assert_eq!(
-            before["instance2"],
-            tps(&[("topic1", 1), ("topic1", 4), ("topic2", 2)])
-        );
-        assert_eq!(
-            before["instance3"],
-            tps(&[("topic1", 2), ("topic2", 0), ("topic2", 3)])
-        );
+        assert_eq!(before["instance1"], tps(&[("topic1", 0), ("topic1", 3), ("topic2", 1), ("topic2", 4)]));
+        assert_eq!(before["instance2"], tps(&[("topic1", 1), ("topic1", 4), ("topic2", 2)]));
+        assert_eq!(before["instance3"], tps(&[("topic1", 2), ("topic2", 0), ("topic2", 3)]));
         let after = by_instance(vec![
             Member::new("consumer1", &["topic1", "topic2"]).with_instance_id("instance1"),
             Member::new("consumer5", &["topic1", "topic2"]).with_instance_id("instance2"),
@@ -301,10 +216,7 @@ mod tests {
     #[test]
     fn the_javadoc_example_two_consumers_two_topics() {
         // RoundRobinAssignor javadoc: C0 [t0p0, t0p2, t1p1], C1 [t0p1, t1p0, t1p2].
-        let members = vec![
-            Member::new("C0", &["t0", "t1"]),
-            Member::new("C1", &["t0", "t1"]),
-        ];
+        let members = vec![Member::new("C0", &["t0", "t1"]), Member::new("C1", &["t0", "t1"])];
         let result = assign(&input(&[("t0", 3), ("t1", 3)], members)).unwrap();
         assert_eq!(result["C0"], tps(&[("t0", 0), ("t0", 2), ("t1", 1)]));
         assert_eq!(result["C1"], tps(&[("t0", 1), ("t1", 0), ("t1", 2)]));
@@ -315,12 +227,7 @@ mod tests {
         // RoundRobinAssignor javadoc: without static membership, new member ids after a rolling
         // bounce (C0 -> C5, C1 -> C3, C2 -> C4) reshuffle every assignment.
         let topics = [("t0", 3), ("t1", 3)];
-        let ids = |names: [&str; 3]| {
-            names
-                .iter()
-                .map(|n| Member::new(n, &["t0", "t1"]))
-                .collect::<Vec<_>>()
-        };
+        let ids = |names: [&str; 3]| names.iter().map(|n| Member::new(n, &["t0", "t1"])).collect::<Vec<_>>();
         let before = assign(&input(&topics, ids(["C0", "C1", "C2"]))).unwrap();
         assert_eq!(before["C0"], tps(&[("t0", 0), ("t1", 0)]));
         assert_eq!(before["C1"], tps(&[("t0", 1), ("t1", 1)]));
@@ -335,17 +242,11 @@ mod tests {
     fn the_javadoc_example_with_uneven_subscriptions() {
         // RoundRobinAssignor javadoc: C0 subscribes t0; C1 t0, t1; C2 t0, t1, t2, each topic with
         // 1, 2 and 3 partitions.
-        let members = vec![
-            Member::new("C0", &["t0"]),
-            Member::new("C1", &["t0", "t1"]),
-            Member::new("C2", &["t0", "t1", "t2"]),
-        ];
+        let members =
+            vec![Member::new("C0", &["t0"]), Member::new("C1", &["t0", "t1"]), Member::new("C2", &["t0", "t1", "t2"])];
         let result = assign(&input(&[("t0", 1), ("t1", 2), ("t2", 3)], members)).unwrap();
         assert_eq!(result["C0"], tps(&[("t0", 0)]));
         assert_eq!(result["C1"], tps(&[("t1", 0)]));
-        assert_eq!(
-            result["C2"],
-            tps(&[("t1", 1), ("t2", 0), ("t2", 1), ("t2", 2)])
-        );
+        assert_eq!(result["C2"], tps(&[("t1", 1), ("t2", 0), ("t2", 1), ("t2", 2)]));
     }
 }

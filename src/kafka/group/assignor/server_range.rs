@@ -20,30 +20,18 @@ pub fn assign(spec: &ServerGroupSpec) -> Result<ServerAssignment, AssignError> {
     let sorted = spec.members_sorted();
     let mut subscriber_count: SortedMap<&str, usize> = SortedMap::new();
     for member in &sorted {
-        for topic in member
-            .topics
-            .iter()
-            .filter(|t| spec.partition_count(t).is_some())
-        {
+        for topic in member.topics.iter().filter(|t| spec.partition_count(t).is_some()) {
             *subscriber_count.entry(topic).or_default() += 1;
         }
     }
     // Each topic hands out its ranges in member order, one per subscriber.
-    let mut next_range: SortedMap<&str, std::vec::IntoIter<std::ops::Range<u32>>> =
-        subscriber_count
-            .iter()
-            .map(|(topic, count)| {
-                (
-                    *topic,
-                    ranges(spec.partition_count(topic).unwrap_or(0), *count).into_iter(),
-                )
-            })
-            .collect();
+    let mut next_range: SortedMap<&str, std::vec::IntoIter<std::ops::Range<u32>>> = subscriber_count
+        .iter()
+        .map(|(topic, count)| (*topic, ranges(spec.partition_count(topic).unwrap_or(0), *count).into_iter()))
+        .collect();
     for member in sorted {
         for topic in &member.topics {
-            let Some(range) = next_range.get_mut(topic.as_str()).and_then(Iterator::next) else {
-                continue;
-            };
+            let Some(range) = next_range.get_mut(topic.as_str()).and_then(Iterator::next) else { continue };
             if !range.is_empty()
                 && let Some(target) = assignment.get_mut(&member.member_id)
             {
@@ -68,10 +56,7 @@ mod tests {
     }
 
     fn partitions(entries: &[(&str, &[u32])]) -> TopicPartitions {
-        entries
-            .iter()
-            .map(|(t, ps)| (t.to_string(), ps.iter().copied().collect()))
-            .collect()
+        entries.iter().map(|(t, ps)| (t.to_string(), ps.iter().copied().collect())).collect()
     }
 
     #[test]
@@ -86,30 +71,17 @@ mod tests {
         // RangeAssignorTest (server)#testOneMemberSubscribedToNonExistentTopic throws when handed a
         // topic id missing from metadata. Members subscribe by name, and the coordinator only turns
         // names that exist into ids, so a name without metadata simply contributes nothing.
-        let result = assign(&spec(
-            &[("topic1", 3)],
-            vec![Member::new("memberA", &["topic2"])],
-        ))
-        .unwrap();
+        let result = assign(&spec(&[("topic1", 3)], vec![Member::new("memberA", &["topic2"])])).unwrap();
         assert_eq!(result["memberA"], TopicPartitions::new());
     }
 
     #[test]
     fn two_members_two_topics_the_first_takes_the_extras() {
         // RangeAssignorTest (server)#testFirstAssignmentTwoMembersTwoTopicsSameSubscriptions
-        let members = vec![
-            Member::new("A", &["topic1", "topic3"]),
-            Member::new("B", &["topic1", "topic3"]),
-        ];
+        let members = vec![Member::new("A", &["topic1", "topic3"]), Member::new("B", &["topic1", "topic3"])];
         let result = assign(&spec(&[("topic1", 3), ("topic3", 2)], members)).unwrap();
-        assert_eq!(
-            result["A"],
-            partitions(&[("topic1", &[0, 1]), ("topic3", &[0])])
-        );
-        assert_eq!(
-            result["B"],
-            partitions(&[("topic1", &[2]), ("topic3", &[1])])
-        );
+        assert_eq!(result["A"], partitions(&[("topic1", &[0, 1]), ("topic3", &[0])]));
+        assert_eq!(result["B"], partitions(&[("topic1", &[2]), ("topic3", &[1])]));
     }
 
     #[test]
@@ -120,40 +92,20 @@ mod tests {
             Member::new("B", &["topic3"]),
             Member::new("C", &["topic2", "topic3"]),
         ];
-        let result = assign(&spec(
-            &[("topic1", 3), ("topic2", 3), ("topic3", 2)],
-            members,
-        ))
-        .unwrap();
-        assert_eq!(
-            result["A"],
-            partitions(&[("topic1", &[0, 1, 2]), ("topic2", &[0, 1])])
-        );
+        let result = assign(&spec(&[("topic1", 3), ("topic2", 3), ("topic3", 2)], members)).unwrap();
+        assert_eq!(result["A"], partitions(&[("topic1", &[0, 1, 2]), ("topic2", &[0, 1])]));
         assert_eq!(result["B"], partitions(&[("topic3", &[0])]));
-        assert_eq!(
-            result["C"],
-            partitions(&[("topic2", &[2]), ("topic3", &[1])])
-        );
+        assert_eq!(result["C"], partitions(&[("topic2", &[2]), ("topic3", &[1])]));
     }
 
     #[test]
     fn more_members_than_partitions_leaves_the_last_member_short() {
         // RangeAssignorTest (server)#testFirstAssignmentNumMembersGreaterThanNumPartitions
         let all = ["topic1", "topic3"];
-        let members = vec![
-            Member::new("A", &all),
-            Member::new("B", &all),
-            Member::new("C", &all),
-        ];
+        let members = vec![Member::new("A", &all), Member::new("B", &all), Member::new("C", &all)];
         let result = assign(&spec(&[("topic1", 3), ("topic3", 2)], members)).unwrap();
-        assert_eq!(
-            result["A"],
-            partitions(&[("topic1", &[0]), ("topic3", &[0])])
-        );
-        assert_eq!(
-            result["B"],
-            partitions(&[("topic1", &[1]), ("topic3", &[1])])
-        );
+        assert_eq!(result["A"], partitions(&[("topic1", &[0]), ("topic3", &[0])]));
+        assert_eq!(result["B"], partitions(&[("topic1", &[1]), ("topic3", &[1])]));
         assert_eq!(result["C"], partitions(&[("topic1", &[2])]));
     }
 
@@ -216,23 +168,13 @@ mod tests {
         // RangeAssignorTest (server)#testReassignmentNumMembersGreaterThanNumPartitionsWhenOneMemberAdded
         let all = ["topic1", "topic2"];
         let members = vec![
-            Member::new("A", &all)
-                .assigned("topic1", &[0])
-                .assigned("topic2", &[0]),
-            Member::new("B", &all)
-                .assigned("topic1", &[1])
-                .assigned("topic2", &[1]),
+            Member::new("A", &all).assigned("topic1", &[0]).assigned("topic2", &[0]),
+            Member::new("B", &all).assigned("topic1", &[1]).assigned("topic2", &[1]),
             Member::new("C", &all),
         ];
         let result = assign(&spec(&[("topic1", 2), ("topic2", 2)], members)).unwrap();
-        assert_eq!(
-            result["A"],
-            partitions(&[("topic1", &[0]), ("topic2", &[0])])
-        );
-        assert_eq!(
-            result["B"],
-            partitions(&[("topic1", &[1]), ("topic2", &[1])])
-        );
+        assert_eq!(result["A"], partitions(&[("topic1", &[0]), ("topic2", &[0])]));
+        assert_eq!(result["B"], partitions(&[("topic1", &[1]), ("topic2", &[1])]));
         assert_eq!(result["C"], TopicPartitions::new());
     }
 
@@ -241,22 +183,12 @@ mod tests {
         // RangeAssignorTest (server)#testReassignmentWhenOnePartitionAddedForTwoMembersTwoTopics
         let all = ["topic1", "topic2"];
         let members = vec![
-            Member::new("A", &all)
-                .assigned("topic1", &[0, 1])
-                .assigned("topic2", &[0, 1]),
-            Member::new("B", &all)
-                .assigned("topic1", &[2])
-                .assigned("topic2", &[2]),
+            Member::new("A", &all).assigned("topic1", &[0, 1]).assigned("topic2", &[0, 1]),
+            Member::new("B", &all).assigned("topic1", &[2]).assigned("topic2", &[2]),
         ];
         let result = assign(&spec(&[("topic1", 4), ("topic2", 4)], members)).unwrap();
-        assert_eq!(
-            result["A"],
-            partitions(&[("topic1", &[0, 1]), ("topic2", &[0, 1])])
-        );
-        assert_eq!(
-            result["B"],
-            partitions(&[("topic1", &[2, 3]), ("topic2", &[2, 3])])
-        );
+        assert_eq!(result["A"], partitions(&[("topic1", &[0, 1]), ("topic2", &[0, 1])]));
+        assert_eq!(result["B"], partitions(&[("topic1", &[2, 3]), ("topic2", &[2, 3])]));
     }
 
     #[test]
@@ -264,90 +196,49 @@ mod tests {
         // RangeAssignorTest (server)#testReassignmentWhenOneMemberAddedAfterInitialAssignmentWithTwoMembersTwoTopics
         let all = ["topic1", "topic2"];
         let members = vec![
-            Member::new("A", &all)
-                .assigned("topic1", &[0, 1])
-                .assigned("topic2", &[0, 1]),
-            Member::new("B", &all)
-                .assigned("topic1", &[2])
-                .assigned("topic2", &[2]),
+            Member::new("A", &all).assigned("topic1", &[0, 1]).assigned("topic2", &[0, 1]),
+            Member::new("B", &all).assigned("topic1", &[2]).assigned("topic2", &[2]),
             Member::new("C", &all),
         ];
         let result = assign(&spec(&[("topic1", 3), ("topic2", 3)], members)).unwrap();
-        assert_eq!(
-            result["A"],
-            partitions(&[("topic1", &[0]), ("topic2", &[0])])
-        );
-        assert_eq!(
-            result["B"],
-            partitions(&[("topic1", &[1]), ("topic2", &[1])])
-        );
-        assert_eq!(
-            result["C"],
-            partitions(&[("topic1", &[2]), ("topic2", &[2])])
-        );
+        assert_eq!(result["A"], partitions(&[("topic1", &[0]), ("topic2", &[0])]));
+        assert_eq!(result["B"], partitions(&[("topic1", &[1]), ("topic2", &[1])]));
+        assert_eq!(result["C"], partitions(&[("topic1", &[2]), ("topic2", &[2])]));
     }
 
     #[test]
     fn an_added_member_and_partition() {
         // RangeAssignorTest (server)#testReassignmentWhenOneMemberAddedAndOnePartitionAfterInitialAssignmentWithTwoMembersTwoTopics
         let members = vec![
-            Member::new("A", &["topic1", "topic2"])
-                .assigned("topic1", &[0, 1])
-                .assigned("topic2", &[0, 1]),
-            Member::new("B", &["topic1", "topic2"])
-                .assigned("topic1", &[2])
-                .assigned("topic2", &[2]),
+            Member::new("A", &["topic1", "topic2"]).assigned("topic1", &[0, 1]).assigned("topic2", &[0, 1]),
+            Member::new("B", &["topic1", "topic2"]).assigned("topic1", &[2]).assigned("topic2", &[2]),
             Member::new("C", &["topic1"]),
         ];
         let result = assign(&spec(&[("topic1", 4), ("topic2", 3)], members)).unwrap();
-        assert_eq!(
-            result["A"],
-            partitions(&[("topic1", &[0, 1]), ("topic2", &[0, 1])])
-        );
-        assert_eq!(
-            result["B"],
-            partitions(&[("topic1", &[2]), ("topic2", &[2])])
-        );
+        assert_eq!(result["A"], partitions(&[("topic1", &[0, 1]), ("topic2", &[0, 1])]));
+        assert_eq!(result["B"], partitions(&[("topic1", &[2]), ("topic2", &[2])]));
         assert_eq!(result["C"], partitions(&[("topic1", &[3])]));
     }
 
     #[test]
     fn a_removed_member_leaves_everything_to_the_other() {
         // RangeAssignorTest (server)#testReassignmentWhenOneMemberRemovedAfterInitialAssignmentWithTwoMembersTwoTopics
-        let members = vec![
-            Member::new("B", &["topic1", "topic2"])
-                .assigned("topic1", &[2])
-                .assigned("topic2", &[2]),
-        ];
+        let members = vec![Member::new("B", &["topic1", "topic2"]).assigned("topic1", &[2]).assigned("topic2", &[2])];
         let result = assign(&spec(&[("topic1", 3), ("topic2", 3)], members)).unwrap();
-        assert_eq!(
-            result["B"],
-            partitions(&[("topic1", &[0, 1, 2]), ("topic2", &[0, 1, 2])])
-        );
+        assert_eq!(result["B"], partitions(&[("topic1", &[0, 1, 2]), ("topic2", &[0, 1, 2])]));
     }
 
     #[test]
     fn changed_subscriptions_recompute_every_range() {
         // RangeAssignorTest (server)#testReassignmentWhenMultipleSubscriptionsRemovedAfterInitialAssignmentWithThreeMembersTwoTopics
         let members = vec![
-            Member::new("A", &["topic1"])
-                .assigned("topic1", &[0, 1, 2])
-                .assigned("topic2", &[0]),
+            Member::new("A", &["topic1"]).assigned("topic1", &[0, 1, 2]).assigned("topic2", &[0]),
             Member::new("B", &["topic1", "topic2", "topic3"]).assigned("topic2", &[1]),
-            Member::new("C", &["topic2"])
-                .assigned("topic2", &[2])
-                .assigned("topic3", &[0, 1]),
+            Member::new("C", &["topic2"]).assigned("topic2", &[2]).assigned("topic3", &[0, 1]),
         ];
-        let result = assign(&spec(
-            &[("topic1", 3), ("topic2", 3), ("topic3", 2)],
-            members,
-        ))
-        .unwrap();
+        let result = assign(&spec(&[("topic1", 3), ("topic2", 3), ("topic3", 2)], members)).unwrap();
         assert_eq!(result["A"], partitions(&[("topic1", &[0, 1])]));
-        assert_eq!(
-            result["B"],
-            partitions(&[("topic1", &[2]), ("topic2", &[0, 1]), ("topic3", &[0, 1])])
-        );
+        assert_eq!(result["B"], partitions(&[("topic1", &[2]), ("topic2", &[0, 1]), ("topic3", &[0, 1])]));
         assert_eq!(result["C"], partitions(&[("topic2", &[2])]));
     }
 }

@@ -42,10 +42,7 @@ impl ServerMember {
 
     /// The same member, currently assigned these partitions of `topic`.
     pub fn assigned(mut self, topic: &str, partitions: &[u32]) -> ServerMember {
-        self.current_assignment
-            .entry(topic.to_string())
-            .or_default()
-            .extend(partitions.iter().copied());
+        self.current_assignment.entry(topic.to_string()).or_default().extend(partitions.iter().copied());
         self
     }
 }
@@ -103,41 +100,27 @@ impl ServerGroupSpec {
         let mut infos: Vec<MemberInfo> = self
             .members
             .iter()
-            .map(|m| MemberInfo {
-                member_id: &m.member_id,
-                group_instance_id: m.group_instance_id.as_deref(),
-            })
+            .map(|m| MemberInfo { member_id: &m.member_id, group_instance_id: m.group_instance_id.as_deref() })
             .collect();
         member_order::sort(&mut infos);
-        infos
-            .iter()
-            .filter_map(|info| self.member(info.member_id))
-            .collect()
+        infos.iter().filter_map(|info| self.member(info.member_id)).collect()
     }
 
     /// Members in `groupSpec.memberIds()` order: the given order, else sorted by member id.
     pub fn members_in_iteration_order(&self) -> Vec<&ServerMember> {
         match &self.member_iteration_order {
             Some(order) => {
-                let mut members: Vec<&ServerMember> =
-                    order.iter().filter_map(|id| self.member(id)).collect();
+                let mut members: Vec<&ServerMember> = order.iter().filter_map(|id| self.member(id)).collect();
                 // Members the order does not mention follow, sorted, so none is lost.
-                let mut rest: Vec<&ServerMember> = self
-                    .members
-                    .iter()
-                    .filter(|m| !order.contains(&m.member_id))
-                    .collect();
-                crate::sim::sorted::sort_by(&mut rest, |a, b| {
-                    compare_strings(&a.member_id, &b.member_id)
-                });
+                let mut rest: Vec<&ServerMember> =
+                    self.members.iter().filter(|m| !order.contains(&m.member_id)).collect();
+                crate::sim::sorted::sort_by(&mut rest, |a, b| compare_strings(&a.member_id, &b.member_id));
                 members.extend(rest);
                 members
             }
             None => {
                 let mut members: Vec<&ServerMember> = self.members.iter().collect();
-                crate::sim::sorted::sort_by(&mut members, |a, b| {
-                    compare_strings(&a.member_id, &b.member_id)
-                });
+                crate::sim::sorted::sort_by(&mut members, |a, b| compare_strings(&a.member_id, &b.member_id));
                 members
             }
         }
@@ -148,16 +131,8 @@ impl ServerGroupSpec {
         let Some(order) = &self.topic_iteration_order else {
             return topics.to_vec();
         };
-        let mut ordered: Vec<&str> = order
-            .iter()
-            .filter_map(|t| topics.iter().copied().find(|x| x == t))
-            .collect();
-        ordered.extend(
-            topics
-                .iter()
-                .copied()
-                .filter(|t| !order.iter().any(|o| o == t)),
-        );
+        let mut ordered: Vec<&str> = order.iter().filter_map(|t| topics.iter().copied().find(|x| x == t)).collect();
+        ordered.extend(topics.iter().copied().filter(|t| !order.iter().any(|o| o == t)));
         ordered
     }
 
@@ -176,23 +151,15 @@ impl ServerGroupSpec {
         for topic in self.members.iter().flat_map(|m| m.topics.iter()) {
             *subscribers.entry(topic).or_default() += 1;
         }
-        subscribers
-            .values()
-            .all(|count| *count == self.members.len())
+        subscribers.values().all(|count| *count == self.members.len())
     }
 
     /// An empty assignment for every member of the group, ready to fill.
     pub fn empty_assignment(&self) -> ServerAssignment {
-        self.members
-            .iter()
-            .map(|m| (m.member_id.clone(), TopicPartitions::new()))
-            .collect()
+        self.members.iter().map(|m| (m.member_id.clone(), TopicPartitions::new())).collect()
     }
 }
 
 fn owned_list(assignment: &TopicPartitions) -> Vec<TopicPartition> {
-    assignment
-        .iter()
-        .flat_map(|(t, ps)| ps.iter().map(move |p| TopicPartition::new(t.as_str(), *p)))
-        .collect()
+    assignment.iter().flat_map(|(t, ps)| ps.iter().map(move |p| TopicPartition::new(t.as_str(), *p))).collect()
 }

@@ -31,12 +31,8 @@ pub fn assign(spec: &ServerGroupSpec) -> Result<ServerAssignment, AssignError> {
     let Some(first) = members.first() else {
         return Ok(assignment);
     };
-    let existing: Vec<&str> = first
-        .topics
-        .iter()
-        .map(String::as_str)
-        .filter(|t| spec.partition_count(t).is_some())
-        .collect();
+    let existing: Vec<&str> =
+        first.topics.iter().map(String::as_str).filter(|t| spec.partition_count(t).is_some()).collect();
     let subscribed: SortedSet<&str> = existing.iter().copied().collect();
     if subscribed.is_empty() {
         return Ok(assignment);
@@ -45,9 +41,7 @@ pub fn assign(spec: &ServerGroupSpec) -> Result<ServerAssignment, AssignError> {
         .members
         .iter()
         .flat_map(|m| {
-            m.current_assignment
-                .iter()
-                .flat_map(|(t, ps)| ps.iter().map(move |p| TopicPartition::new(t.as_str(), *p)))
+            m.current_assignment.iter().flat_map(|(t, ps)| ps.iter().map(move |p| TopicPartition::new(t.as_str(), *p)))
         })
         .collect();
     let mut unassigned = Vec::new();
@@ -55,11 +49,7 @@ pub fn assign(spec: &ServerGroupSpec) -> Result<ServerAssignment, AssignError> {
     for topic in spec.in_topic_order(&existing) {
         let count = spec.partition_count(topic).unwrap_or(0);
         partition_total += count as usize;
-        unassigned.extend(
-            (0..count)
-                .map(|p| TopicPartition::new(topic, p))
-                .filter(|p| !held.contains(p)),
-        );
+        unassigned.extend((0..count).map(|p| TopicPartition::new(topic, p)).filter(|p| !held.contains(p)));
     }
 
     let min_quota = partition_total / members.len();
@@ -99,14 +89,9 @@ pub fn assign(spec: &ServerGroupSpec) -> Result<ServerAssignment, AssignError> {
 
     let mut next = unassigned.iter();
     for (member, quota) in unfilled {
-        let Some(target) = assignment.get_mut(member) else {
-            continue;
-        };
+        let Some(target) = assignment.get_mut(member) else { continue };
         for partition in next.by_ref().take(quota) {
-            target
-                .entry(partition.topic.clone())
-                .or_default()
-                .insert(partition.partition);
+            target.entry(partition.topic.clone()).or_default().insert(partition.partition);
         }
     }
     if next.next().is_some() {
@@ -134,10 +119,7 @@ mod tests {
     }
 
     fn partitions(entries: &[(&str, &[u32])]) -> TopicPartitions {
-        entries
-            .iter()
-            .map(|(t, ps)| (t.to_string(), ps.iter().copied().collect()))
-            .collect()
+        entries.iter().map(|(t, ps)| (t.to_string(), ps.iter().copied().collect())).collect()
     }
 
     #[test]
@@ -152,26 +134,17 @@ mod tests {
         // OptimizedUniformAssignmentBuilderTest#testFirstAssignmentTwoMembersTwoTopicsNoMemberRacks:
         // topic3 comes before topic1, and A (first in member order) has the extra slot.
         let all = ["topic1", "topic3"];
-        let result = assign(&spec(
-            &[("topic1", 3), ("topic3", 2)],
-            vec![Member::new("A", &all), Member::new("B", &all)],
-        ))
-        .unwrap();
-        assert_eq!(
-            result["A"],
-            partitions(&[("topic1", &[0]), ("topic3", &[0, 1])])
-        );
+        let result =
+            assign(&spec(&[("topic1", 3), ("topic3", 2)], vec![Member::new("A", &all), Member::new("B", &all)]))
+                .unwrap();
+        assert_eq!(result["A"], partitions(&[("topic1", &[0]), ("topic3", &[0, 1])]));
         assert_eq!(result["B"], partitions(&[("topic1", &[1, 2])]));
     }
 
     #[test]
     fn more_members_than_partitions_leaves_the_last_member_empty() {
         // OptimizedUniformAssignmentBuilderTest#testFirstAssignmentNumMembersGreaterThanTotalNumPartitions
-        let members = vec![
-            Member::new("A", &["topic3"]),
-            Member::new("B", &["topic3"]),
-            Member::new("C", &["topic3"]),
-        ];
+        let members = vec![Member::new("A", &["topic3"]), Member::new("B", &["topic3"]), Member::new("C", &["topic3"])];
         let result = assign(&spec(&[("topic3", 2)], members)).unwrap();
         assert_eq!(result["A"], partitions(&[("topic3", &[0])]));
         assert_eq!(result["B"], partitions(&[("topic3", &[1])]));
@@ -183,22 +156,12 @@ mod tests {
         // OptimizedUniformAssignmentBuilderTest#testReassignmentForTwoMembersTwoTopicsGivenUnbalancedPrevAssignment
         let all = ["topic1", "topic2"];
         let members = vec![
-            Member::new("A", &all)
-                .assigned("topic1", &[0, 1])
-                .assigned("topic2", &[0, 1]),
-            Member::new("B", &all)
-                .assigned("topic1", &[2])
-                .assigned("topic2", &[2]),
+            Member::new("A", &all).assigned("topic1", &[0, 1]).assigned("topic2", &[0, 1]),
+            Member::new("B", &all).assigned("topic1", &[2]).assigned("topic2", &[2]),
         ];
         let result = assign(&spec(&[("topic1", 3), ("topic2", 3)], members)).unwrap();
-        assert_eq!(
-            result["A"],
-            partitions(&[("topic1", &[0, 1]), ("topic2", &[0])])
-        );
-        assert_eq!(
-            result["B"],
-            partitions(&[("topic1", &[2]), ("topic2", &[1, 2])])
-        );
+        assert_eq!(result["A"], partitions(&[("topic1", &[0, 1]), ("topic2", &[0])]));
+        assert_eq!(result["B"], partitions(&[("topic1", &[2]), ("topic2", &[1, 2])]));
     }
 
     #[test]
@@ -206,22 +169,12 @@ mod tests {
         // OptimizedUniformAssignmentBuilderTest#testReassignmentWhenPartitionsAreAddedForTwoMembersTwoTopics
         let all = ["topic1", "topic2"];
         let members = vec![
-            Member::new("A", &all)
-                .assigned("topic1", &[0, 2])
-                .assigned("topic2", &[0]),
-            Member::new("B", &all)
-                .assigned("topic1", &[1])
-                .assigned("topic2", &[1, 2]),
+            Member::new("A", &all).assigned("topic1", &[0, 2]).assigned("topic2", &[0]),
+            Member::new("B", &all).assigned("topic1", &[1]).assigned("topic2", &[1, 2]),
         ];
         let result = assign(&spec(&[("topic1", 6), ("topic2", 5)], members)).unwrap();
-        assert_eq!(
-            result["A"],
-            partitions(&[("topic1", &[0, 2, 3]), ("topic2", &[0, 3, 4])])
-        );
-        assert_eq!(
-            result["B"],
-            partitions(&[("topic1", &[1, 4, 5]), ("topic2", &[1, 2])])
-        );
+        assert_eq!(result["A"], partitions(&[("topic1", &[0, 2, 3]), ("topic2", &[0, 3, 4])]));
+        assert_eq!(result["B"], partitions(&[("topic1", &[1, 4, 5]), ("topic2", &[1, 2])]));
     }
 
     #[test]
@@ -229,20 +182,13 @@ mod tests {
         // OptimizedUniformAssignmentBuilderTest#testReassignmentWhenOneMemberAddedAfterInitialAssignmentWithTwoMembersTwoTopics
         let all = ["topic1", "topic2"];
         let members = vec![
-            Member::new("A", &all)
-                .assigned("topic1", &[0, 2])
-                .assigned("topic2", &[0]),
-            Member::new("B", &all)
-                .assigned("topic1", &[1])
-                .assigned("topic2", &[1, 2]),
+            Member::new("A", &all).assigned("topic1", &[0, 2]).assigned("topic2", &[0]),
+            Member::new("B", &all).assigned("topic1", &[1]).assigned("topic2", &[1, 2]),
             Member::new("C", &all),
         ];
         let result = assign(&spec(&[("topic1", 3), ("topic2", 3)], members)).unwrap();
         assert_eq!(result["A"], partitions(&[("topic1", &[0, 2])]));
-        assert_eq!(
-            result["B"],
-            partitions(&[("topic1", &[1]), ("topic2", &[1])])
-        );
+        assert_eq!(result["B"], partitions(&[("topic1", &[1]), ("topic2", &[1])]));
         assert_eq!(result["C"], partitions(&[("topic2", &[0, 2])]));
     }
 
@@ -251,34 +197,20 @@ mod tests {
         // OptimizedUniformAssignmentBuilderTest#testReassignmentWhenOneMemberRemovedAfterInitialAssignmentWithThreeMembersTwoTopics
         let all = ["topic1", "topic2"];
         let members = vec![
-            Member::new("A", &all)
-                .assigned("topic1", &[0])
-                .assigned("topic2", &[0]),
-            Member::new("B", &all)
-                .assigned("topic1", &[1])
-                .assigned("topic2", &[1]),
+            Member::new("A", &all).assigned("topic1", &[0]).assigned("topic2", &[0]),
+            Member::new("B", &all).assigned("topic1", &[1]).assigned("topic2", &[1]),
         ];
         let result = assign(&spec(&[("topic1", 3), ("topic2", 3)], members)).unwrap();
-        assert_eq!(
-            result["A"],
-            partitions(&[("topic1", &[0]), ("topic2", &[0, 2])])
-        );
-        assert_eq!(
-            result["B"],
-            partitions(&[("topic1", &[1, 2]), ("topic2", &[1])])
-        );
+        assert_eq!(result["A"], partitions(&[("topic1", &[0]), ("topic2", &[0, 2])]));
+        assert_eq!(result["B"], partitions(&[("topic1", &[1, 2]), ("topic2", &[1])]));
     }
 
     #[test]
     fn an_unsubscribed_topic_is_dropped_entirely() {
         // OptimizedUniformAssignmentBuilderTest#testReassignmentWhenOneSubscriptionRemovedAfterInitialAssignmentWithTwoMembersTwoTopics
         let members = vec![
-            Member::new("A", &["topic2"])
-                .assigned("topic1", &[0])
-                .assigned("topic2", &[0]),
-            Member::new("B", &["topic2"])
-                .assigned("topic1", &[1])
-                .assigned("topic2", &[1]),
+            Member::new("A", &["topic2"]).assigned("topic1", &[0]).assigned("topic2", &[0]),
+            Member::new("B", &["topic2"]).assigned("topic1", &[1]).assigned("topic2", &[1]),
         ];
         let result = assign(&spec(&[("topic1", 2), ("topic2", 2)], members)).unwrap();
         assert_eq!(result["A"], partitions(&[("topic2", &[0])]));
@@ -291,9 +223,7 @@ mod tests {
         // 3 partitions, 49 members; every partition assigned once, loads differ by at most one.
         let topics: Vec<(String, u32)> = (1..100).map(|i| (format!("topic{i}"), 3)).collect();
         let names: Vec<&str> = topics.iter().map(|(t, _)| t.as_str()).collect();
-        let members: Vec<Member> = (1..50)
-            .map(|i| Member::new(&format!("member{i}"), &names))
-            .collect();
+        let members: Vec<Member> = (1..50).map(|i| Member::new(&format!("member{i}"), &names)).collect();
         let spec = ServerGroupSpec {
             topics: topics.iter().cloned().collect(),
             members,
@@ -301,18 +231,12 @@ mod tests {
             topic_iteration_order: None,
         };
         let result = assign(&spec).unwrap();
-        let loads: Vec<usize> = result
-            .values()
-            .map(|a| a.values().map(SortedSet::len).sum())
-            .collect();
+        let loads: Vec<usize> = result.values().map(|a| a.values().map(SortedSet::len).sum()).collect();
         assert_eq!(loads.iter().sum::<usize>(), 297);
         assert!(loads.iter().max().unwrap() - loads.iter().min().unwrap() <= 1);
         let all: SortedSet<(String, u32)> = result
             .values()
-            .flat_map(|a| {
-                a.iter()
-                    .flat_map(|(t, ps)| ps.iter().map(move |p| (t.clone(), *p)))
-            })
+            .flat_map(|a| a.iter().flat_map(|(t, ps)| ps.iter().map(move |p| (t.clone(), *p))))
             .collect();
         assert_eq!(all.len(), 297);
     }
@@ -320,9 +244,6 @@ mod tests {
     #[test]
     fn different_subscriptions_are_not_simulated() {
         let members = vec![Member::new("A", &["topic1"]), Member::new("B", &["topic2"])];
-        assert!(matches!(
-            assign(&spec(&[("topic1", 1), ("topic2", 1)], members)),
-            Err(AssignError::NotPorted { .. })
-        ));
+        assert!(matches!(assign(&spec(&[("topic1", 1), ("topic2", 1)], members)), Err(AssignError::NotPorted { .. })));
     }
 }

@@ -100,19 +100,12 @@ pub fn run(input: &AssignmentInput, flavor: StickyFlavor) -> Result<StickyOutcom
             sticky: true,
         });
     }
-    let member_data: Vec<MemberData> = subscriptions
-        .iter()
-        .map(|m| member_data(m, flavor))
-        .collect();
-    let with_data: Vec<(&MemberSubscription, &MemberData)> =
-        subscriptions.iter().copied().zip(&member_data).collect();
+    let member_data: Vec<MemberData> = subscriptions.iter().map(|m| member_data(m, flavor)).collect();
+    let with_data: Vec<(&MemberSubscription, &MemberData)> = subscriptions.iter().copied().zip(&member_data).collect();
     let claims = validate_claims(&with_data, &partitions_per_topic);
     if claims.all_subscriptions_equal {
-        let (assignment, transfers) = constrained::build(
-            &partitions_per_topic,
-            &claims.owned,
-            &claims.multiple_previous_owners,
-        )?;
+        let (assignment, transfers) =
+            constrained::build(&partitions_per_topic, &claims.owned, &claims.multiple_previous_owners)?;
         return Ok(StickyOutcome {
             assignment,
             partitions_transferring_ownership: Some(transfers),
@@ -152,10 +145,7 @@ pub fn member_data(member: &MemberSubscription, flavor: StickyFlavor) -> MemberD
         StickyFlavor::Eager => grouped_by_topic_as_user_data(&member.owned_partitions),
     };
     // Kafka's `Subscription` treats a negative generation id as no generation at all.
-    MemberData {
-        partitions,
-        generation: member.generation.filter(|g| *g >= 0),
-    }
+    MemberData { partitions, generation: member.generation.filter(|g| *g >= 0) }
 }
 
 /// The eager assignor serializes its previous assignment per topic, walking a Java hash map of
@@ -163,15 +153,7 @@ pub fn member_data(member: &MemberSubscription, flavor: StickyFlavor) -> MemberD
 /// the order the member listed them.
 fn grouped_by_topic_as_user_data(partitions: &[TopicPartition]) -> Vec<TopicPartition> {
     let topics = strings_in_hash_order(partitions.iter().map(|p| p.topic.as_str()));
-    topics
-        .iter()
-        .flat_map(|topic| {
-            partitions
-                .iter()
-                .filter(move |p| p.topic == *topic)
-                .cloned()
-        })
-        .collect()
+    topics.iter().flat_map(|topic| partitions.iter().filter(move |p| p.topic == *topic).cloned()).collect()
 }
 
 /// Kafka's `allSubscriptionsEqual`, which also settles the claims: members are visited in the
@@ -196,30 +178,20 @@ pub fn validate_claims<'a>(
             first_topics.extend(member.topics.iter().map(String::as_str));
         } else if all_subscriptions_equal
             && !(member.topics.len() == first_topics.len()
-                && member
-                    .topics
-                    .iter()
-                    .all(|t| first_topics.contains(t.as_str())))
+                && member.topics.iter().all(|t| first_topics.contains(t.as_str())))
         {
             all_subscriptions_equal = false;
         }
         let generation = data.generation.unwrap_or(GENERATION_DEFAULT);
         max_generation = max_generation.max(generation);
         owned.push((member.member_id.as_str(), Vec::new()));
-        for partition in data
-            .partitions
-            .iter()
-            .filter(|p| topics_that_exist.contains_key(p.topic.as_str()))
-        {
+        for partition in data.partitions.iter().filter(|p| topics_that_exist.contains_key(p.topic.as_str())) {
             let Some(&other) = claimant.get(partition) else {
                 owned[index].1.push(partition.clone());
                 claimant.insert(partition.clone(), index);
                 continue;
             };
-            let other_generation = subscriptions[other]
-                .1
-                .generation
-                .unwrap_or(GENERATION_DEFAULT);
+            let other_generation = subscriptions[other].1.generation.unwrap_or(GENERATION_DEFAULT);
             if generation >= other_generation {
                 if generation == other_generation {
                     multiple_previous_owners.insert(partition.clone());
@@ -231,12 +203,7 @@ pub fn validate_claims<'a>(
             }
         }
     }
-    Claims {
-        all_subscriptions_equal,
-        owned,
-        multiple_previous_owners,
-        max_generation,
-    }
+    Claims { all_subscriptions_equal, owned, multiple_previous_owners, max_generation }
 }
 
 fn remove_first(list: &mut Vec<TopicPartition>, partition: &TopicPartition) {

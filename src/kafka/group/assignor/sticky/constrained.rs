@@ -14,8 +14,8 @@
 //! A partition dealt to someone other than the member that held it is "transferring ownership":
 //! the cooperative protocol withholds it for one rebalance.
 
-use crate::sim::sorted::{SortedMap, SortedSet};
 use std::collections::VecDeque;
+use crate::sim::sorted::{SortedMap, SortedSet};
 
 use crate::kafka::group::assignor::{AssignError, Assignment, Transfers};
 use crate::kafka::ids::TopicPartition;
@@ -49,10 +49,7 @@ pub fn build(
         max_quota: partition_total.div_ceil(member_count),
         expected_members_over_min_quota: partition_total % member_count,
         current_members_over_min_quota: 0,
-        assignment: owned
-            .iter()
-            .map(|(member, _)| (*member, Vec::new()))
-            .collect(),
+        assignment: owned.iter().map(|(member, _)| (*member, Vec::new())).collect(),
         maybe_revoked: SortedMap::new(),
         multiple_previous_owners,
         transfers: Transfers::new(),
@@ -63,30 +60,19 @@ pub fn build(
     crate::sim::sorted::sort_by(at_min_quota.make_contiguous(), |a, b| compare_strings(a, b));
     let still_unfilled = builder.deal_round_robin(&unassigned, under_min_quota, at_min_quota)?;
     builder.verify_unfilled_members(&still_unfilled)?;
-    let assignment = builder
-        .assignment
-        .into_iter()
-        .map(|(m, list)| (m.to_string(), list))
-        .collect();
+    let assignment = builder.assignment.into_iter().map(|(m, list)| (m.to_string(), list)).collect();
     Ok((assignment, builder.transfers))
 }
 
 impl<'a> Builder<'a> {
     /// Step 1. Returns the members still under minQuota and those at exactly minQuota that may
     /// still take one more.
-    fn keep_owned_partitions(
-        &mut self,
-        owned: &[(&'a str, Vec<TopicPartition>)],
-    ) -> (Vec<&'a str>, VecDeque<&'a str>) {
+    fn keep_owned_partitions(&mut self, owned: &[(&'a str, Vec<TopicPartition>)]) -> (Vec<&'a str>, VecDeque<&'a str>) {
         let mut under_min_quota = Vec::new();
         let mut at_min_quota = VecDeque::new();
         for (member, partitions) in owned {
             let mut partitions = partitions.clone();
-            crate::sim::sorted::sort_by(&mut partitions, |a, b| {
-                a.partition
-                    .cmp(&b.partition)
-                    .then_with(|| compare_strings(&a.topic, &b.topic))
-            });
+            crate::sim::sorted::sort_by(&mut partitions, |a, b| a.partition.cmp(&b.partition).then_with(|| compare_strings(&a.topic, &b.topic)));
             // Claimed by two members of the same generation: nobody keeps it.
             partitions.retain(|p| !self.multiple_previous_owners.contains(p));
             let keep = if partitions.len() < self.min_quota {
@@ -117,13 +103,9 @@ impl<'a> Builder<'a> {
     }
 
     /// Every partition nobody kept, topics in Java string order, partitions ascending.
-    fn unassigned_partitions(
-        &self,
-        partitions_per_topic: &SortedMap<&str, u32>,
-    ) -> Vec<TopicPartition> {
+    fn unassigned_partitions(&self, partitions_per_topic: &SortedMap<&str, u32>) -> Vec<TopicPartition> {
         let kept: SortedSet<&TopicPartition> = self.assignment.values().flatten().collect();
-        let mut topics: Vec<(&str, u32)> =
-            partitions_per_topic.iter().map(|(t, n)| (*t, *n)).collect();
+        let mut topics: Vec<(&str, u32)> = partitions_per_topic.iter().map(|(t, n)| (*t, *n)).collect();
         crate::sim::sorted::sort_by(&mut topics, |a, b| compare_strings(a.0, b.0));
         topics
             .into_iter()
@@ -155,8 +137,7 @@ impl<'a> Builder<'a> {
             } else {
                 return Err(AssignError::KafkaThrows {
                     assignor: "sticky",
-                    reason: "no more unfilled consumers to be assigned (IllegalStateException)"
-                        .to_string(),
+                    reason: "no more unfilled consumers to be assigned (IllegalStateException)".to_string(),
                 });
             };
             let count = self.assign_new_partition(partition, member);
@@ -172,10 +153,7 @@ impl<'a> Builder<'a> {
     }
 
     fn assign_new_partition(&mut self, partition: &TopicPartition, member: &'a str) -> usize {
-        let moved_from_another_owner = self
-            .maybe_revoked
-            .get(partition)
-            .is_some_and(|owner| *owner != member);
+        let moved_from_another_owner = self.maybe_revoked.get(partition).is_some_and(|owner| *owner != member);
         if moved_from_another_owner || self.multiple_previous_owners.contains(partition) {
             self.transfers.insert(partition.clone(), member.to_string());
         }
@@ -194,20 +172,13 @@ impl<'a> Builder<'a> {
         if still_unfilled.is_empty() {
             return Ok(());
         }
-        let reason = if self.current_members_over_min_quota != self.expected_members_over_min_quota
-        {
+        let reason = if self.current_members_over_min_quota != self.expected_members_over_min_quota {
             "members over minQuota fell short of the expected number with no partitions left (IllegalStateException)"
-        } else if still_unfilled
-            .iter()
-            .any(|m| self.assignment.get(m).map_or(0, Vec::len) != self.min_quota)
-        {
+        } else if still_unfilled.iter().any(|m| self.assignment.get(m).map_or(0, Vec::len) != self.min_quota) {
             "a consumer did not reach minQuota partitions and none are left (IllegalStateException)"
         } else {
             return Ok(());
         };
-        Err(AssignError::KafkaThrows {
-            assignor: "sticky",
-            reason: reason.to_string(),
-        })
+        Err(AssignError::KafkaThrows { assignor: "sticky", reason: reason.to_string() })
     }
 }

@@ -14,8 +14,8 @@
 //! A move that would reverse an earlier one of the same topic moves the earlier partition back
 //! instead ([`super::partition_movements`]).
 
-use crate::sim::sorted::{SortedMap, SortedSet};
 use std::cmp::Ordering;
+use crate::sim::sorted::{SortedMap, SortedSet};
 
 use super::MemberData;
 use super::partition_movements::PartitionMovements;
@@ -55,9 +55,7 @@ struct ByLoad<'a> {
 
 impl Ord for ByLoad<'_> {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.count
-            .cmp(&other.count)
-            .then_with(|| compare_strings(self.member, other.member))
+        self.count.cmp(&other.count).then_with(|| compare_strings(self.member, other.member))
     }
 }
 
@@ -99,10 +97,7 @@ struct Builder<'a> {
 
 /// Kafka's `NullPointerException`s, which its balancer hits on a few inputs it did not expect.
 fn kafka_throws(reason: &str) -> AssignError {
-    AssignError::KafkaThrows {
-        assignor: "sticky",
-        reason: reason.to_string(),
-    }
+    AssignError::KafkaThrows { assignor: "sticky", reason: reason.to_string() }
 }
 
 /// Builds the assignment.
@@ -117,11 +112,7 @@ pub fn build(input: GeneralInput) -> Result<GeneralOutcome, AssignError> {
     }
     builder.balance(&previous_owners, unassigned)?;
     let sticky = builder.movements.is_sticky();
-    let assignment = builder
-        .current
-        .into_iter()
-        .map(|(m, list)| (m.to_string(), list))
-        .collect();
+    let assignment = builder.current.into_iter().map(|(m, list)| (m.to_string(), list)).collect();
     Ok(GeneralOutcome { assignment, sticky })
 }
 
@@ -137,17 +128,9 @@ fn previous_owners<'a>(input: &GeneralInput<'a>) -> SortedMap<TopicPartition, Pr
             _ => continue,
         };
         for partition in &data.partitions {
-            let newer = owners
-                .get(partition)
-                .is_none_or(|owner| generation > owner.generation);
+            let newer = owners.get(partition).is_none_or(|owner| generation > owner.generation);
             if newer {
-                owners.insert(
-                    partition.clone(),
-                    PreviousOwner {
-                        member: &member.member_id,
-                        generation,
-                    },
-                );
+                owners.insert(partition.clone(), PreviousOwner { member: &member.member_id, generation });
             }
         }
     }
@@ -156,11 +139,8 @@ fn previous_owners<'a>(input: &GeneralInput<'a>) -> SortedMap<TopicPartition, Pr
 
 impl<'a> Builder<'a> {
     fn new(input: &GeneralInput<'a>) -> Builder<'a> {
-        let mut topic_consumers: SortedMap<&str, Vec<&str>> = input
-            .partitions_per_topic
-            .keys()
-            .map(|t| (*t, Vec::new()))
-            .collect();
+        let mut topic_consumers: SortedMap<&str, Vec<&str>> =
+            input.partitions_per_topic.keys().map(|t| (*t, Vec::new())).collect();
         let mut consumer_topics = SortedMap::new();
         let mut subscribed = SortedMap::new();
         for (member, _) in &input.subscriptions {
@@ -175,24 +155,13 @@ impl<'a> Builder<'a> {
             consumer_topics.insert(id, topics);
             subscribed.insert(id, member.topics.iter().map(String::as_str).collect());
         }
-        let current: SortedMap<&str, Vec<TopicPartition>> = input
-            .owned
-            .iter()
-            .map(|(m, list)| (*m, list.clone()))
-            .collect();
-        let partition_owner = current
-            .iter()
-            .flat_map(|(m, list)| list.iter().map(move |p| (p.clone(), *m)))
-            .collect();
-        let sorted_all_partitions =
-            sorted_all_partitions(input.partitions_per_topic, &topic_consumers);
+        let current: SortedMap<&str, Vec<TopicPartition>> =
+            input.owned.iter().map(|(m, list)| (*m, list.clone())).collect();
+        let partition_owner = current.iter().flat_map(|(m, list)| list.iter().map(move |p| (p.clone(), *m))).collect();
+        let sorted_all_partitions = sorted_all_partitions(input.partitions_per_topic, &topic_consumers);
         Builder {
             partitions_per_topic: input.partitions_per_topic,
-            partition_total: input
-                .partitions_per_topic
-                .values()
-                .map(|n| *n as usize)
-                .sum(),
+            partition_total: input.partitions_per_topic.values().map(|n| *n as usize).sum(),
             subscribed,
             topic_consumers,
             consumer_topics,
@@ -207,17 +176,15 @@ impl<'a> Builder<'a> {
     }
 
     fn count(&self, member: &str) -> Result<usize, AssignError> {
-        self.current.get(member).map(Vec::len).ok_or_else(|| {
-            kafka_throws("a member left out of balancing was looked up (NullPointerException)")
-        })
+        self.current
+            .get(member)
+            .map(Vec::len)
+            .ok_or_else(|| kafka_throws("a member left out of balancing was looked up (NullPointerException)"))
     }
 
     fn insert_by_load(&mut self, member: &'a str) {
         if let Some(list) = self.current.get(member) {
-            self.by_load.insert(ByLoad {
-                count: list.len(),
-                member,
-            });
+            self.by_load.insert(ByLoad { count: list.len(), member });
         }
     }
 
@@ -232,9 +199,7 @@ impl<'a> Builder<'a> {
     fn keep_owned_partitions(&mut self) -> Vec<TopicPartition> {
         let mut kept = Vec::new();
         for (member, list) in self.current.iter_mut() {
-            let Some(subscribed) = self.subscribed.get(member) else {
-                continue;
-            };
+            let Some(subscribed) = self.subscribed.get(member) else { continue };
             let mut index = 0;
             while index < list.len() {
                 let partition = &list[index];
@@ -257,57 +222,36 @@ impl<'a> Builder<'a> {
     /// The partitions nobody kept, in `sortedAllPartitions` order.
     fn unassigned_partitions(&self, assigned: &[TopicPartition]) -> Vec<TopicPartition> {
         let assigned: SortedSet<&TopicPartition> = assigned.iter().collect();
-        self.sorted_all_partitions
-            .iter()
-            .filter(|p| !assigned.contains(p))
-            .cloned()
-            .collect()
+        self.sorted_all_partitions.iter().filter(|p| !assigned.contains(p)).cloned().collect()
     }
 
     fn max_assignment_size(&self, topics: &[&str]) -> usize {
         if topics.len() == self.partitions_per_topic.len() {
             self.partition_total
         } else {
-            topics
-                .iter()
-                .map(|t| self.partitions_per_topic.get(t).map_or(0, |n| *n as usize))
-                .sum()
+            topics.iter().map(|t| self.partitions_per_topic.get(t).map_or(0, |n| *n as usize)).sum()
         }
     }
 
     fn topic_can_move(&self, topic: &str) -> bool {
-        self.topic_consumers
-            .get(topic)
-            .is_some_and(|consumers| consumers.len() >= 2)
+        self.topic_consumers.get(topic).is_some_and(|consumers| consumers.len() >= 2)
     }
 
     /// `canConsumerParticipateInReassignment`: a member that could take more, or holds a partition
     /// of a topic someone else could take.
     fn member_can_move(&self, member: &str) -> bool {
-        let Some(list) = self.current.get(member) else {
-            return false;
-        };
-        let topics = self
-            .consumer_topics
-            .get(member)
-            .map_or(&[][..], Vec::as_slice);
-        list.len() < self.max_assignment_size(topics)
-            || list.iter().any(|p| self.topic_can_move(&p.topic))
+        let Some(list) = self.current.get(member) else { return false };
+        let topics = self.consumer_topics.get(member).map_or(&[][..], Vec::as_slice);
+        list.len() < self.max_assignment_size(topics) || list.iter().any(|p| self.topic_can_move(&p.topic))
     }
 
     fn subscribes(&self, member: &str, topic: &str) -> bool {
-        self.consumer_topics
-            .get(member)
-            .is_some_and(|topics| topics.contains(&topic))
+        self.consumer_topics.get(member).is_some_and(|topics| topics.contains(&topic))
     }
 
     /// `maybeAssignPartition`: the least-loaded member subscribed to the partition's topic takes it.
     fn assign_to_least_loaded(&mut self, partition: &TopicPartition) -> Result<(), AssignError> {
-        let Some(taker) = self
-            .by_load
-            .iter()
-            .map(|entry| entry.member)
-            .find(|m| self.subscribes(m, &partition.topic))
+        let Some(taker) = self.by_load.iter().map(|entry| entry.member).find(|m| self.subscribes(m, &partition.topic))
         else {
             return Ok(());
         };
@@ -330,25 +274,16 @@ impl<'a> Builder<'a> {
             None => true,
         };
         for partition in &unassigned {
-            if self
-                .topic_consumers
-                .get(partition.topic.as_str())
-                .is_some_and(|c| !c.is_empty())
-            {
+            if self.topic_consumers.get(partition.topic.as_str()).is_some_and(|c| !c.is_empty()) {
                 self.assign_to_least_loaded(partition)?;
             }
         }
 
         // Partitions of topics only one member subscribes to cannot move, and members holding
         // nothing movable (and all they could hold) sit out.
-        let fixed_topics: SortedSet<&str> = self
-            .topic_consumers
-            .keys()
-            .copied()
-            .filter(|t| !self.topic_can_move(t))
-            .collect();
-        self.sorted_all_partitions
-            .retain(|p| !fixed_topics.contains(p.topic.as_str()));
+        let fixed_topics: SortedSet<&str> =
+            self.topic_consumers.keys().copied().filter(|t| !self.topic_can_move(t)).collect();
+        self.sorted_all_partitions.retain(|p| !fixed_topics.contains(p.topic.as_str()));
         unassigned.retain(|p| !fixed_topics.contains(p.topic.as_str()));
         let members: Vec<&'a str> = self.consumer_topics.keys().copied().collect();
         let mut fixed_members = Vec::new();
@@ -367,10 +302,7 @@ impl<'a> Builder<'a> {
         }
         let sorted_all_partitions = self.sorted_all_partitions.clone();
         let reassigned = self.perform_reassignments(&sorted_all_partitions, previous_owners)?;
-        if !initializing
-            && reassigned
-            && balance_score(&self.current) >= balance_score(&before_balancing.0)
-        {
+        if !initializing && reassigned && balance_score(&self.current) >= balance_score(&before_balancing.0) {
             (self.current, self.partition_owner) = before_balancing;
         }
         self.current.extend(fixed_members);
@@ -391,9 +323,10 @@ impl<'a> Builder<'a> {
                 if self.is_balanced()? {
                     break;
                 }
-                let owner = *self.partition_owner.get(partition).ok_or_else(|| {
-                    kafka_throws("a partition to balance has no owner (NullPointerException)")
-                })?;
+                let owner = *self
+                    .partition_owner
+                    .get(partition)
+                    .ok_or_else(|| kafka_throws("a partition to balance has no owner (NullPointerException)"))?;
                 if let Some(previous) = previous_owners.get(partition)
                     && self.count(owner)? > self.count(previous.member)? + 1
                 {
@@ -402,11 +335,7 @@ impl<'a> Builder<'a> {
                     modified = true;
                     continue;
                 }
-                let consumers = self
-                    .topic_consumers
-                    .get(partition.topic.as_str())
-                    .cloned()
-                    .unwrap_or_default();
+                let consumers = self.topic_consumers.get(partition.topic.as_str()).cloned().unwrap_or_default();
                 for other in consumers {
                     if self.count(owner)? > self.count(other)? + 1 {
                         self.reassign_partition(partition)?;
@@ -431,18 +360,12 @@ impl<'a> Builder<'a> {
         if self.count(least.member)? + 1 >= self.count(most.member)? {
             return Ok(true);
         }
-        let owners: SortedMap<&TopicPartition, &str> = self
-            .current
-            .iter()
-            .flat_map(|(m, list)| list.iter().map(move |p| (p, *m)))
-            .collect();
+        let owners: SortedMap<&TopicPartition, &str> =
+            self.current.iter().flat_map(|(m, list)| list.iter().map(move |p| (p, *m))).collect();
         for entry in &self.by_load {
             let member = entry.member;
             let count = self.count(member)?;
-            let topics = self
-                .consumer_topics
-                .get(member)
-                .map_or(&[][..], Vec::as_slice);
+            let topics = self.consumer_topics.get(member).map_or(&[][..], Vec::as_slice);
             if count == self.max_assignment_size(topics) {
                 continue;
             }
@@ -454,9 +377,7 @@ impl<'a> Builder<'a> {
                         continue;
                     }
                     let owner = owner.ok_or_else(|| {
-                        kafka_throws(
-                            "a partition has no owner while balancing (NullPointerException)",
-                        )
+                        kafka_throws("a partition has no owner while balancing (NullPointerException)")
                     })?;
                     if count + 1 < self.count(owner)? {
                         return Ok(false);
@@ -474,9 +395,7 @@ impl<'a> Builder<'a> {
             .iter()
             .map(|entry| entry.member)
             .find(|m| self.subscribes(m, &partition.topic))
-            .ok_or_else(|| {
-                kafka_throws("no member can take a partition being balanced (NullPointerException)")
-            })?;
+            .ok_or_else(|| kafka_throws("no member can take a partition being balanced (NullPointerException)"))?;
         self.reassign_partition_to(partition, taker)
     }
 
@@ -484,51 +403,43 @@ impl<'a> Builder<'a> {
     /// but a move redirected to an earlier partition need not. A partition moving more often than
     /// there are members means it is going round in circles.
     fn moves_max(&self) -> usize {
-        self.partition_total
-            .saturating_mul(self.subscribed.len() + 1)
-            .max(64)
+        self.partition_total.saturating_mul(self.subscribed.len() + 1).max(64)
     }
 
-    fn reassign_partition_to(
-        &mut self,
-        partition: &TopicPartition,
-        taker: &'a str,
-    ) -> Result<(), AssignError> {
+    fn reassign_partition_to(&mut self, partition: &TopicPartition, taker: &'a str) -> Result<(), AssignError> {
         self.moves += 1;
         if self.moves > self.moves_max() {
-            return Err(kafka_throws(
-                "balancing keeps moving partitions without settling",
-            ));
+            return Err(kafka_throws("balancing keeps moving partitions without settling"));
         }
-        let owner = *self.partition_owner.get(partition).ok_or_else(|| {
-            kafka_throws("a partition to move has no owner (NullPointerException)")
-        })?;
+        let owner = *self
+            .partition_owner
+            .get(partition)
+            .ok_or_else(|| kafka_throws("a partition to move has no owner (NullPointerException)"))?;
         let partition_to_move = self.movements.partition_to_move(partition, owner, taker);
         self.process_partition_movement(&partition_to_move, taker)
     }
 
     /// `processPartitionMovement`: the partition leaves its owner's list and goes to the end of the
     /// taker's.
-    fn process_partition_movement(
-        &mut self,
-        partition: &TopicPartition,
-        taker: &'a str,
-    ) -> Result<(), AssignError> {
-        let owner = *self.partition_owner.get(partition).ok_or_else(|| {
-            kafka_throws("a partition to move has no owner (NullPointerException)")
-        })?;
+    fn process_partition_movement(&mut self, partition: &TopicPartition, taker: &'a str) -> Result<(), AssignError> {
+        let owner = *self
+            .partition_owner
+            .get(partition)
+            .ok_or_else(|| kafka_throws("a partition to move has no owner (NullPointerException)"))?;
         self.remove_by_load(owner)?;
         self.remove_by_load(taker)?;
         self.movements.move_partition(partition, owner, taker);
-        let from = self.current.get_mut(owner).ok_or_else(|| {
-            kafka_throws("moving from a member left out of balancing (NullPointerException)")
-        })?;
+        let from = self
+            .current
+            .get_mut(owner)
+            .ok_or_else(|| kafka_throws("moving from a member left out of balancing (NullPointerException)"))?;
         if let Some(at) = from.iter().position(|p| p == partition) {
             from.remove(at);
         }
-        let to = self.current.get_mut(taker).ok_or_else(|| {
-            kafka_throws("moving to a member left out of balancing (NullPointerException)")
-        })?;
+        let to = self
+            .current
+            .get_mut(taker)
+            .ok_or_else(|| kafka_throws("moving to a member left out of balancing (NullPointerException)"))?;
         to.push(partition.clone());
         self.partition_owner.insert(partition.clone(), taker);
         self.insert_by_load(taker);
@@ -544,11 +455,7 @@ fn sorted_all_partitions(
 ) -> Vec<TopicPartition> {
     let mut topics: Vec<&str> = partitions_per_topic.keys().copied().collect();
     let consumer_count = |t: &str| topic_consumers.get(t).map_or(0, Vec::len);
-    crate::sim::sorted::sort_by(&mut topics, |a, b| {
-        consumer_count(a)
-            .cmp(&consumer_count(b))
-            .then_with(|| compare_strings(a, b))
-    });
+    crate::sim::sorted::sort_by(&mut topics, |a, b| consumer_count(a).cmp(&consumer_count(b)).then_with(|| compare_strings(a, b)));
     topics
         .into_iter()
         .flat_map(|topic| {
@@ -561,9 +468,5 @@ fn sorted_all_partitions(
 /// `getBalanceScore`: the sum of load differences over every pair of members; 0 is perfectly even.
 fn balance_score(assignment: &SortedMap<&str, Vec<TopicPartition>>) -> usize {
     let counts: Vec<usize> = assignment.values().map(Vec::len).collect();
-    counts
-        .iter()
-        .enumerate()
-        .flat_map(|(i, a)| counts[i + 1..].iter().map(move |b| a.abs_diff(*b)))
-        .sum()
+    counts.iter().enumerate().flat_map(|(i, a)| counts[i + 1..].iter().map(move |b| a.abs_diff(*b))).sum()
 }

@@ -19,10 +19,7 @@ pub struct ConsumerPair {
 
 impl ConsumerPair {
     fn new(src: &str, dst: &str) -> ConsumerPair {
-        ConsumerPair {
-            src: src.to_string(),
-            dst: dst.to_string(),
-        }
+        ConsumerPair { src: src.to_string(), dst: dst.to_string() }
     }
 }
 
@@ -65,12 +62,7 @@ impl PartitionMovements {
 
     /// Records that `partition` moves from `old_consumer` to `new_consumer`. A partition moving back
     /// to where it started has no net move left.
-    pub fn move_partition(
-        &mut self,
-        partition: &TopicPartition,
-        old_consumer: &str,
-        new_consumer: &str,
-    ) {
+    pub fn move_partition(&mut self, partition: &TopicPartition, old_consumer: &str, new_consumer: &str) {
         match self.remove_record(partition) {
             Some(existing) => {
                 if existing.src != new_consumer {
@@ -93,10 +85,7 @@ impl PartitionMovements {
             return partition.clone();
         };
         // A partition that already moved counts from where it started.
-        let old_consumer = self
-            .by_partition
-            .get(partition)
-            .map_or(old_consumer, |pair| pair.src.as_str());
+        let old_consumer = self.by_partition.get(partition).map_or(old_consumer, |pair| pair.src.as_str());
         let reverse = ConsumerPair::new(new_consumer, old_consumer);
         match pairs.get(&reverse).and_then(JavaHashOrder::first) {
             Some(earlier) => earlier.clone(),
@@ -107,11 +96,9 @@ impl PartitionMovements {
     /// Kafka's `isSticky()`: no topic saw partitions move both ways between the same two consumers.
     /// (Kafka also looks for longer cycles but only fails on these two-consumer ones.)
     pub fn is_sticky(&self) -> bool {
-        self.by_topic.values().all(|pairs| {
-            pairs
-                .keys()
-                .all(|pair| !pairs.contains_key(&ConsumerPair::new(&pair.dst, &pair.src)))
-        })
+        self.by_topic
+            .values()
+            .all(|pairs| pairs.keys().all(|pair| !pairs.contains_key(&ConsumerPair::new(&pair.dst, &pair.src))))
     }
 }
 
@@ -137,10 +124,7 @@ mod tests {
         let mut movements = PartitionMovements::default();
         movements.move_partition(&tp("t", 0), "a", "b");
         movements.move_partition(&tp("t", 0), "b", "c");
-        assert_eq!(
-            movements.by_partition[&tp("t", 0)],
-            ConsumerPair::new("a", "c")
-        );
+        assert_eq!(movements.by_partition[&tp("t", 0)], ConsumerPair::new("a", "c"));
     }
 
     #[test]
@@ -148,14 +132,8 @@ mod tests {
         // t-1 moved a -> b. Now t-5 should move b -> a: Kafka moves t-1 back instead.
         let mut movements = PartitionMovements::default();
         movements.move_partition(&tp("t", 1), "a", "b");
-        assert_eq!(
-            movements.partition_to_move(&tp("t", 5), "b", "a"),
-            tp("t", 1)
-        );
-        assert_eq!(
-            movements.partition_to_move(&tp("u", 5), "b", "a"),
-            tp("u", 5)
-        );
+        assert_eq!(movements.partition_to_move(&tp("t", 5), "b", "a"), tp("t", 1));
+        assert_eq!(movements.partition_to_move(&tp("u", 5), "b", "a"), tp("u", 5));
         assert!(movements.is_sticky());
         movements.move_partition(&tp("t", 5), "b", "a");
         assert!(!movements.is_sticky());
