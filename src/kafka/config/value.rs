@@ -198,12 +198,7 @@ pub type Rule<T> = fn(&T) -> Result<(), String>;
 /// Sets one key's field: parses the written value, checks the key's rule, then stores it. One copy per
 /// field type rather than one per key: the parse and both errors written out in every key's arm of
 /// `set` weighed 2 KB of the page's gzip budget.
-pub fn set_field<T: ConfigField>(
-    field: &mut T,
-    key: &str,
-    value: &ConfigValue,
-    rule: Option<Rule<T>>,
-) -> Result<(), ConfigError> {
+pub fn set_field<T: ConfigField>(field: &mut T, key: &str, value: &ConfigValue, rule: Option<Rule<T>>) -> Result<(), ConfigError> {
     let parsed = T::parse(value).map_err(|rule| ConfigError::invalid(key, value, rule))?;
     if let Some(rule) = rule {
         rule(&parsed).map_err(|rule| ConfigError::invalid(key, value, rule))?;
