@@ -112,8 +112,7 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
             for i in *from..*current {
                 if let Some(c) = &lesson.steps[i].checkpoint && answers[i].revealed.is_none() && !reported[i] {
                     reported[i] = true;
-                    let fields = [("step", Field::Number(i as f64)), ("question", Field::Text(&c.question)), ("correct", Field::Bool(false)), ("skipped", Field::Bool(true))];
-                    embed::post("checkpoint", &fields);
+                    embed::post("checkpoint", &[("step", Field::Number(i as f64)), ("question", Field::Text(&c.question)), ("correct", Field::Bool(false)), ("skipped", Field::Bool(true))]);
                 }
             }
             *from = *current;
