@@ -29,8 +29,10 @@ fn trace_hash(run_output: &Output) -> String {
     json["trace_hash"].as_str().unwrap().to_string()
 }
 
+/// Writes a scratch file under cargo's per-target temp folder, so test runs leave nothing in /tmp
+/// (file names are unique per test, and one folder serves every run).
 fn scratch(name: &str, contents: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("kafka-lab-scenario-cli-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("scenario-cli");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, contents).unwrap();
