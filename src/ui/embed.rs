@@ -15,8 +15,10 @@
 //! `source: "kafka-lab"` and a `type`:
 //! - `ready` `{preset, seed}`: the lab opened a run;
 //! - `step` `{index, at_ms, text}`: the lesson reached a step;
-//! - `checkpoint` `{step, question, answer, actual, correct}`: the learner answered a checkpoint and
-//!   saw the reveal;
+//! - `checkpoint` `{step, question, answer, actual, correct, skipped: false}`: the learner answered a
+//!   checkpoint and saw the reveal;
+//! - `checkpoint` `{step, question, correct: false, skipped: true}`: the player moved past a checkpoint
+//!   that was left unanswered (posted once per checkpoint);
 //! - `violation` `{at_ms, text}`: the guarantee ledger caught a broken guarantee.
 //!
 //! Messages the lab obeys from its parent: `{target: "kafka-lab", command: "play" | "pause" |
