@@ -111,3 +111,39 @@ fn explore_reports_runs_violations_by_kind_and_refuses_an_unknown_profile() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--profile"));
 }
+
+#[test]
+fn a_flag_given_twice_is_refused_by_name_in_every_command() {
+    // A course author's CI script that says `--preset a ... --preset b` must not quietly run b.
+    let cases: [&[&str]; 7] = [
+        &["partition", "--partitions", "3", "-n", "4", "k"],
+        &["run", "--preset", "leader-failover", "--preset", "acks-0-1-all"],
+        &["run", "--preset", "leader-failover", "--until-ms", "10", "--until-ms", "20"],
+        &["link", "--preset", "leader-failover", "--at-ms", "1", "--at-ms", "2"],
+        &["explore", "--seeds", "1", "--seeds", "2"],
+        &["bench", "--seconds", "1", "--seconds", "2"],
+        &["place", "--partitions", "3", "--partitions", "4", "--replication-factor", "1", "--brokers", "0,1"],
+    ];
+    for args in cases {
+        let out = kafka_lab(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("was given twice"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?} ran anyway");
+    }
+}
+
+#[test]
+fn out_of_range_numbers_name_the_range_they_missed() {
+    // Too large is not "at least 1 partition", and a 20-digit number is still a whole number.
+    let out = kafka_lab(&["partition", "--partitions", "99999999999", "k"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at most 2147483647"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = kafka_lab(&["explore", "--seeds", "99999999999999999999"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("from 1 to 1000000"), "{}", String::from_utf8_lossy(&out.stderr));
+    // The last seed of a sweep must exist: u64::MAX + 1 would wrap or run fewer seeds than it says.
+    let out = kafka_lab(&["explore", "--seeds", "2", "--start-seed", "18446744073709551615"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("goes past the last seed"));
+    let out = kafka_lab(&["explore", "--seeds", "1", "--start-seed", "18446744073709551615", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}

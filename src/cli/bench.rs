@@ -19,15 +19,23 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
     let mut json = false;
     let mut seconds = bench::REFERENCE_DURATION_MS / 1000;
     let mut parser = lexopt::Parser::from_args(args);
+    let mut seen = super::FlagsSeen::default();
     loop {
-        match parser.next() {
+        let arg = match parser.next() {
+            Ok(Some(arg)) => arg,
             Ok(None) => break,
-            Ok(Some(Arg::Long("help") | Arg::Short('h'))) => {
+            Err(e) => return io.usage_error(BENCH_USAGE, e),
+        };
+        if let Err(twice) = seen.first(&arg) {
+            return io.usage_error(BENCH_USAGE, twice);
+        }
+        match arg {
+            Arg::Long("help") | Arg::Short('h') => {
                 let _ = write!(io.out, "{BENCH_USAGE}");
                 return 0;
             }
-            Ok(Some(Arg::Long("json"))) => json = true,
-            Ok(Some(Arg::Long("seconds"))) => {
+            Arg::Long("json") => json = true,
+            Arg::Long("seconds") => {
                 let value = match parser.value() {
                     Ok(v) => v.to_string_lossy().into_owned(),
                     Err(e) => return io.usage_error(BENCH_USAGE, e),
@@ -37,8 +45,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
                     _ => return io.usage_error(BENCH_USAGE, format!("--seconds: '{value}' is not a whole number of seconds from 1 to 3600")),
                 }
             }
-            Ok(Some(other)) => return io.usage_error(BENCH_USAGE, other.unexpected()),
-            Err(e) => return io.usage_error(BENCH_USAGE, e),
+            other => return io.usage_error(BENCH_USAGE, other.unexpected()),
         }
     }
     // Wall-clock time belongs to this front end, never to the engine.

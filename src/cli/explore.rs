@@ -25,29 +25,40 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
     let mut profile = Profile::Durable;
     let mut json = false;
     let mut parser = lexopt::Parser::from_args(args);
-    let number = |parser: &mut lexopt::Parser, flag: &str| -> Result<u64, String> {
+    // One message for every bad value, too large ones included: the flag and its range.
+    let number = |parser: &mut lexopt::Parser, flag: &str, range: std::ops::RangeInclusive<u64>| -> Result<u64, String> {
         let value = parser.value().map_err(|e| e.to_string())?;
         let text = value.to_string_lossy().into_owned();
-        text.parse::<u64>().map_err(|_| format!("{flag}: '{text}' is not a whole number"))
+        match text.parse::<u64>() {
+            Ok(n) if range.contains(&n) => Ok(n),
+            _ => Err(format!("{flag}: '{text}' is not a whole number from {} to {}", range.start(), range.end())),
+        }
     };
+    let mut seen = super::FlagsSeen::default();
     loop {
-        match parser.next() {
+        let arg = match parser.next() {
+            Ok(Some(arg)) => arg,
             Ok(None) => break,
-            Ok(Some(Arg::Long("help") | Arg::Short('h'))) => {
+            Err(e) => return io.usage_error(EXPLORE_USAGE, e),
+        };
+        if let Err(twice) = seen.first(&arg) {
+            return io.usage_error(EXPLORE_USAGE, twice);
+        }
+        match arg {
+            Arg::Long("help") | Arg::Short('h') => {
                 let _ = write!(io.out, "{EXPLORE_USAGE}");
                 return 0;
             }
-            Ok(Some(Arg::Long("json"))) => json = true,
-            Ok(Some(Arg::Long("seeds"))) => match number(&mut parser, "--seeds") {
-                Ok(n) if (1..=1_000_000).contains(&n) => seeds = Some(n),
-                Ok(n) => return io.usage_error(EXPLORE_USAGE, format!("--seeds: {n} is not between 1 and 1000000")),
+            Arg::Long("json") => json = true,
+            Arg::Long("seeds") => match number(&mut parser, "--seeds", 1..=1_000_000) {
+                Ok(n) => seeds = Some(n),
                 Err(e) => return io.usage_error(EXPLORE_USAGE, e),
             },
-            Ok(Some(Arg::Long("start-seed"))) => match number(&mut parser, "--start-seed") {
+            Arg::Long("start-seed") => match number(&mut parser, "--start-seed", 0..=u64::MAX) {
                 Ok(n) => start = n,
                 Err(e) => return io.usage_error(EXPLORE_USAGE, e),
             },
-            Ok(Some(Arg::Long("profile"))) => {
+            Arg::Long("profile") => {
                 let value = match parser.value() {
                     Ok(v) => v.to_string_lossy().into_owned(),
                     Err(e) => return io.usage_error(EXPLORE_USAGE, e),
@@ -57,17 +68,20 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
                     None => return io.usage_error(EXPLORE_USAGE, format!("--profile: '{value}' is not durable or lossy")),
                 }
             }
-            Ok(Some(other)) => return io.usage_error(EXPLORE_USAGE, other.unexpected()),
-            Err(e) => return io.usage_error(EXPLORE_USAGE, e),
+            other => return io.usage_error(EXPLORE_USAGE, other.unexpected()),
         }
     }
     let Some(seeds) = seeds else {
         return io.usage_error(EXPLORE_USAGE, "--seeds N is required");
     };
+    // The sweep runs seeds start ..= last; a last seed past u64's end would silently run fewer.
+    let Some(last) = start.checked_add(seeds - 1) else {
+        return io.usage_error(EXPLORE_USAGE, format!("--start-seed {start} with --seeds {seeds} goes past the last seed, {}", u64::MAX));
+    };
     let mut by_kind: SortedMap<&'static str, u64> = SortedMap::new();
     let mut failing_seeds = 0u64;
     let mut first_failure = None;
-    for seed in start..start.saturating_add(seeds) {
+    for seed in start..=last {
         let outcome = explore::run_seed(seed, profile);
         if !outcome.violations.is_empty() {
             failing_seeds += 1;
@@ -103,7 +117,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
         let _ = writeln!(io.out, "{report}");
     } else {
         let _ = writeln!(io.out, "profile     {}", profile.name());
-        let _ = writeln!(io.out, "runs        {seeds} (seeds {start} to {})", start + seeds - 1);
+        let _ = writeln!(io.out, "runs        {seeds} (seeds {start} to {last})");
         let _ = writeln!(io.out, "failing     {failing_seeds}");
         let _ = writeln!(io.out, "violations  {total}");
         for (kind, n) in &by_kind {

@@ -24,6 +24,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
     let mut decode: Option<String> = None;
     let mut json = false;
     let mut at_ms = 0u64;
+    let mut seen = super::FlagsSeen::default();
     let mut parser = lexopt::Parser::from_args(args);
     loop {
         let arg = match parser.next() {
@@ -31,6 +32,9 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
             Ok(None) => break,
             Err(e) => return io.usage_error(LINK_USAGE, e),
         };
+        if let Err(twice) = seen.first(&arg) {
+            return io.usage_error(LINK_USAGE, twice);
+        }
         let value = |parser: &mut lexopt::Parser| parser.value().map(|v| v.to_string_lossy().into_owned());
         match arg {
             Arg::Long("help") | Arg::Short('h') => {

@@ -65,6 +65,31 @@ impl Io<'_> {
     }
 }
 
+/// The message for a flag given twice: a command never lets the last one silently win.
+pub fn given_twice(flag: &str) -> String {
+    format!("{flag} was given twice.")
+}
+
+/// Remembers the flags a command has read, so that a repeated one is refused by name.
+#[derive(Default)]
+pub struct FlagsSeen(Vec<String>);
+
+impl FlagsSeen {
+    /// `Err(message)` when `arg` is a flag this command has already read; values pass.
+    pub fn first(&mut self, arg: &lexopt::Arg) -> Result<(), String> {
+        let flag = match arg {
+            lexopt::Arg::Long(name) => format!("--{name}"),
+            lexopt::Arg::Short(letter) => format!("-{letter}"),
+            lexopt::Arg::Value(_) => return Ok(()),
+        };
+        if self.0.contains(&flag) {
+            return Err(given_twice(&flag));
+        }
+        self.0.push(flag);
+        Ok(())
+    }
+}
+
 /// Runs the CLI with `args` (without the program name) and returns the exit code.
 pub fn run(args: Vec<OsString>, stdin: &mut dyn BufRead, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let mut io = Io { stdin, out, err };

@@ -18,6 +18,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
     let mut partitions: Option<u32> = None;
     let mut json = false;
     let mut keys: Vec<String> = Vec::new();
+    let mut seen = super::FlagsSeen::default();
     let mut parser = lexopt::Parser::from_args(args);
     loop {
         let arg = match parser.next() {
@@ -25,12 +26,19 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
             Ok(None) => break,
             Err(e) => return io.usage_error(PARTITION_USAGE, e),
         };
+        if let Err(twice) = seen.first(&arg) {
+            return io.usage_error(PARTITION_USAGE, twice);
+        }
         match arg {
             Arg::Long("help") | Arg::Short('h') => {
                 let _ = write!(io.out, "{PARTITION_USAGE}");
                 return 0;
             }
             Arg::Long("json") => json = true,
+            // `-n` and `--partitions` are one flag: the second of them is refused too.
+            Arg::Long("partitions") | Arg::Short('n') if partitions.is_some() => {
+                return io.usage_error(PARTITION_USAGE, super::given_twice("--partitions"));
+            }
             Arg::Long("partitions") | Arg::Short('n') => {
                 let value = match parser.value() {
                     Ok(v) => v.to_string_lossy().into_owned(),
@@ -38,10 +46,16 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
                 };
                 match value.trim().parse::<i64>() {
                     Ok(n) if n >= 1 && n <= i64::from(i32::MAX) => partitions = Some(n as u32),
-                    Ok(n) => {
+                    Ok(n) if n < 1 => {
                         return io.usage_error(
                             PARTITION_USAGE,
                             format!("--partitions: {n} is not allowed: a topic has at least 1 partition"),
+                        );
+                    }
+                    Ok(n) => {
+                        return io.usage_error(
+                            PARTITION_USAGE,
+                            format!("--partitions: {n} is not allowed: Kafka counts partitions in a 32-bit int, so at most {}", i32::MAX),
                         );
                     }
                     Err(_) => {

@@ -85,7 +85,7 @@ fn parse_racks(value: &str) -> Result<Vec<BrokerMetadata>, FlagError> {
 
 fn set_once<T>(slot: &mut Option<T>, flag: &str, value: T) -> Result<(), FlagError> {
     if slot.is_some() {
-        return Err(format!("{flag} was given twice."));
+        return Err(super::given_twice(flag));
     }
     *slot = Some(value);
     Ok(())
@@ -131,7 +131,7 @@ fn parse_args(args: Vec<OsString>) -> Result<Parsed, FlagError> {
                 };
                 if let Some(earlier) = &parsed.brokers {
                     return Err(if earlier.flag == flag {
-                        format!("{flag} was given twice.")
+                        super::given_twice(flag)
                     } else {
                         "give the brokers with --brokers or with --racks, not both.".to_owned()
                     });

@@ -51,6 +51,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
     let mut until_ms: Option<u64> = None;
     let mut json = false;
     let mut events = false;
+    let mut seen = super::FlagsSeen::default();
     let mut parser = lexopt::Parser::from_args(args);
     loop {
         let arg = match parser.next() {
@@ -58,6 +59,9 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
             Ok(None) => break,
             Err(e) => return io.usage_error(RUN_USAGE, e),
         };
+        if let Err(twice) = seen.first(&arg) {
+            return io.usage_error(RUN_USAGE, twice);
+        }
         match arg {
             Arg::Long("help") | Arg::Short('h') => {
                 let _ = write!(io.out, "{RUN_USAGE}");
