@@ -140,6 +140,9 @@ fn out_of_range_numbers_name_the_range_they_missed() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("at most 2147483647"), "{}", String::from_utf8_lossy(&out.stderr));
     let out = kafka_lab(&["explore", "--seeds", "99999999999999999999"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("from 1 to 1000000"), "{}", String::from_utf8_lossy(&out.stderr));
+    // A link's moment is checked as a flag, not reported later as the run's duration.
+    let out = kafka_lab(&["link", "--preset", "leader-failover", "--at-ms", "99999999999999"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--at-ms: '99999999999999' is not a moment from 0 to 3600000 ms"), "{}", String::from_utf8_lossy(&out.stderr));
     // The last seed of a sweep must exist: u64::MAX + 1 would wrap or run fewer seeds than it says.
     let out = kafka_lab(&["explore", "--seeds", "2", "--start-seed", "18446744073709551615"]);
     assert_eq!(out.status.code(), Some(2));

@@ -3,6 +3,7 @@
 use super::run::ScenarioSource;
 use super::{EXIT_USAGE, Io};
 use crate::scenario::link::{DEFAULT_BASE_URL, LINK_DOWNLOAD_THRESHOLD, RunSource, SharedRun, decode_link, encode_link};
+use crate::scenario::validate::DURATION_MS_MAX;
 use crate::scenario::{to_json, to_toml};
 use lexopt::Arg;
 use std::ffi::OsString;
@@ -56,8 +57,8 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
             },
             Arg::Long("at-ms") => match value(&mut parser) {
                 Ok(v) => match v.trim().parse::<u64>() {
-                    Ok(t) => at_ms = t,
-                    Err(_) => return io.usage_error(LINK_USAGE, format!("--at-ms: '{v}' is not a moment in milliseconds")),
+                    Ok(t) if t <= DURATION_MS_MAX => at_ms = t,
+                    _ => return io.usage_error(LINK_USAGE, format!("--at-ms: '{v}' is not a moment from 0 to {DURATION_MS_MAX} ms")),
                 },
                 Err(e) => return io.usage_error(LINK_USAGE, e),
             },
