@@ -18,7 +18,7 @@
 
 use crate::sim::sorted::{SortedMap, SortedSet};
 
-use super::java_hash_order::strings_in_hash_order;
+use super::java_hash_order::strings_in_compute_if_absent_order;
 use super::{AssignError, Assignment, AssignmentInput, MemberSubscription, Transfers};
 use crate::kafka::ids::TopicPartition;
 
@@ -150,9 +150,10 @@ pub fn member_data(member: &MemberSubscription, flavor: StickyFlavor) -> MemberD
 
 /// The eager assignor serializes its previous assignment per topic, walking a Java hash map of
 /// topic names, and reads it back in that order: topics in hash order, each topic's partitions in
-/// the order the member listed them.
+/// the order the member listed them. The map is filled with `computeIfAbsent`
+/// (`CollectionUtils.groupPartitionsByTopic`), which puts colliding topics in reverse order.
 fn grouped_by_topic_as_user_data(partitions: &[TopicPartition]) -> Vec<TopicPartition> {
-    let topics = strings_in_hash_order(partitions.iter().map(|p| p.topic.as_str()));
+    let topics = strings_in_compute_if_absent_order(partitions.iter().map(|p| p.topic.as_str()));
     topics.iter().flat_map(|topic| partitions.iter().filter(move |p| p.topic == *topic).cloned()).collect()
 }
 

@@ -505,6 +505,22 @@ fn the_eager_assignor_reads_owned_partitions_grouped_by_topic() {
     assert_eq!(data.partitions, owned);
 }
 
+#[test]
+fn the_eager_assignor_reads_colliding_topics_back_to_front() {
+    // Kafka's user data groups partitions with computeIfAbsent, which puts a new topic at the front
+    // of its hash bucket: "topic3" and "topic10" share bucket 6 of 16, so the member's report starts
+    // with topic10 although it listed topic3 first, and the general builder keeps that order.
+    // Kafka 4.0 (through the real StickyAssignor) gives consumer1 [topic10-1, topic3-0, topic10-0].
+    let members = vec![
+        owning("consumer1", &["topic3", "topic10"], &tps(&[("topic3", 0), ("topic10", 1)]), GENERATION),
+        owning("consumer2", &["orders"], &[], GENERATION),
+    ];
+    let outcome = checked_eager(&input(&[("topic3", 1), ("topic10", 2), ("orders", 1)], members));
+    assert_eq!(outcome.path, BuilderPath::General);
+    assert_eq!(outcome.assignment["consumer1"], tps(&[("topic10", 1), ("topic3", 0), ("topic10", 0)]));
+    assert_eq!(outcome.assignment["consumer2"], tps(&[("orders", 0)]));
+}
+
 // ---- Different subscriptions (general path) --------------------------------------------------
 
 #[test]
