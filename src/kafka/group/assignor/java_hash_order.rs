@@ -9,16 +9,22 @@
 //! replays the bucket layout of a Java hash table (JDK 8 and later) key by key:
 //!
 //! * a key's bucket is `spread(hashCode) & (capacity - 1)`, where `spread(h) = h ^ (h >>> 16)`;
-//! * a new key goes to the end of its bucket's chain; replacing an existing key changes nothing;
+//! * `put`/`add` appends a new key to the end of its bucket's chain; replacing an existing key
+//!   changes nothing;
 //! * the table starts at 16 buckets and doubles when the size passes 3/4 of the capacity, or when one
 //!   chain grows past 8 keys while the table is smaller than 64 buckets (Java resizes instead of
 //!   turning that chain into a tree);
+//! * `computeIfAbsent` is the exception ([`JavaHashOrder::compute_if_absent`]): it puts a new key at
+//!   the front of its chain, asks for a tree once the chain reaches 8 keys, and checks the size
+//!   before inserting rather than after, so a table that just passed 3/4 full doubles on the next
+//!   call, even one that finds its key;
 //! * doubling splits each chain into a low and a high half, each keeping its relative order;
 //! * iteration walks the buckets in index order and each chain front to back.
 //!
-//! Not replayed: a chain turned into a red-black tree (9 or more colliding keys in one bucket of a
-//! table with 64 or more buckets), whose iteration order also depends on tree rotations. Inputs a
-//! learner types never get there; such a bucket here iterates in insertion order.
+//! Not replayed: a chain turned into a red-black tree (9 or more colliding keys, 8 through
+//! `computeIfAbsent`, in one bucket of a table with 64 or more buckets), whose iteration order also
+//! depends on tree rotations. Inputs a learner types never get there; such a bucket here iterates as
+//! the chain would.
 
 use crate::kafka::ids::TopicPartition;
 use crate::kafka::java::string_hash_code;
@@ -93,6 +99,30 @@ impl<K: PartialEq> JavaHashOrder<K> {
         if self.len > self.threshold() {
             self.double();
         }
+        true
+    }
+
+    /// Adds `key` like `computeIfAbsent` does when the key is new, which is not how `put` does it:
+    /// the size check comes first (a table already past 3/4 full doubles now, whether or not `key` is
+    /// new), the new key goes to the front of its chain, and a chain that already held 7 keys asks
+    /// for a tree, which below 64 buckets means doubling. Returns false when the key was present.
+    /// Kafka groups partitions by topic this way (`CollectionUtils.groupPartitionsByTopic`), so two
+    /// colliding topics come out in the reverse of the order they were met.
+    pub fn compute_if_absent(&mut self, hash_code: i32, key: K) -> bool {
+        if self.len > self.threshold() {
+            self.double();
+        }
+        let spread_hash = spread(hash_code);
+        let bucket = self.bucket_of(spread_hash);
+        if self.buckets[bucket].iter().any(|(h, k)| *h == spread_hash && *k == key) {
+            return false;
+        }
+        let chain_length_before = self.buckets[bucket].len();
+        self.buckets[bucket].insert(0, (spread_hash, key));
+        if chain_length_before >= CHAIN_LENGTH_TREEIFY - 1 && self.capacity() < CAPACITY_TREEIFY_MIN {
+            self.double();
+        }
+        self.len += 1;
         true
     }
 
@@ -176,6 +206,19 @@ where
     table.iter().copied().collect()
 }
 
+/// The order a fresh Java hash map with string keys iterates `keys` in when each was added with
+/// `computeIfAbsent` (repeated keys change nothing but may trigger a pending resize).
+pub fn strings_in_compute_if_absent_order<'a, I>(keys: I) -> Vec<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let mut table = JavaHashOrder::new();
+    for key in keys {
+        table.compute_if_absent(string_hash_code(key), key);
+    }
+    table.iter().copied().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,6 +272,46 @@ mod tests {
         }
         assert_eq!(table.capacity(), 32);
         assert_eq!(table.iter().copied().collect::<Vec<_>>(), (0..9).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn compute_if_absent_puts_a_colliding_key_in_front() {
+        // Orders printed by Java 17 for keys added with computeIfAbsent, as Kafka's
+        // CollectionUtils.groupPartitionsByTopic adds topics: "topic1" and "\u{FB00}" share bucket 0 of
+        // 16, and the later one comes first, where put keeps them in the order they came.
+        assert_eq!(strings_in_compute_if_absent_order(["topic1", "\u{FB00}"]), vec!["\u{FB00}", "topic1"]);
+        assert_eq!(strings_in_hash_order(["topic1", "\u{FB00}"]), vec!["topic1", "\u{FB00}"]);
+        let aa_bb = strings_in_compute_if_absent_order(["BB", "x", "Aa", "AaAa", "BBBB", "AaBB", "BBAa"]);
+        assert_eq!(aa_bb, vec!["Aa", "BB", "x", "BBAa", "AaBB", "BBBB", "AaAa"]);
+    }
+
+    #[test]
+    fn compute_if_absent_doubles_a_full_table_on_the_next_call() {
+        // Java 17: thirteen keys leave 16 buckets past 3/4 full without a resize; the next
+        // computeIfAbsent, even for a key already there, doubles the table first and so reorders them.
+        let keys: Vec<String> = (0..13).map(|i| format!("t{i}")).collect();
+        let order = strings_in_compute_if_absent_order(keys.iter().map(String::as_str));
+        assert_eq!(order.join(" "), "t4 t5 t10 t6 t7 t12 t8 t11 t9 t0 t1 t2 t3");
+        let order = strings_in_compute_if_absent_order(keys.iter().map(String::as_str).chain(["t0"]));
+        assert_eq!(order.join(" "), "t4 t5 t6 t7 t8 t9 t10 t12 t11 t0 t1 t2 t3");
+    }
+
+    #[test]
+    fn compute_if_absent_doubles_a_small_table_when_a_chain_reaches_eight() {
+        // The eight strings of three "Aa"/"BB" pairs share one hash code. Java 17 keeps seven in one
+        // chain of a 16-bucket table; the eighth asks for a tree, so the table doubles instead. Each
+        // came in at the front, so the chain reads back to front.
+        let keys = ["AaAaAa", "AaAaBB", "AaBBAa", "AaBBBB", "BBAaAa", "BBAaBB", "BBBBAa", "BBBBBB"];
+        let mut table = JavaHashOrder::new();
+        for key in &keys[..7] {
+            table.compute_if_absent(string_hash_code(key), *key);
+        }
+        assert_eq!(table.capacity(), 16);
+        table.compute_if_absent(string_hash_code(keys[7]), keys[7]);
+        assert_eq!(table.capacity(), 32);
+        assert!(!table.compute_if_absent(string_hash_code(keys[0]), keys[0]));
+        let back_to_front: Vec<&str> = keys.iter().rev().copied().collect();
+        assert_eq!(table.iter().copied().collect::<Vec<_>>(), back_to_front);
     }
 
     #[test]

@@ -18,7 +18,7 @@
 
 use crate::sim::sorted::{SortedMap, SortedSet};
 
-use super::java_hash_order::strings_in_hash_order;
+use super::java_hash_order::strings_in_compute_if_absent_order;
 use super::{AssignError, Assignment, AssignmentInput, MemberSubscription, Transfers};
 use crate::kafka::ids::TopicPartition;
 
@@ -140,26 +140,39 @@ fn subscribed_topics_that_exist(input: &AssignmentInput) -> SortedMap<&str, u32>
 
 /// What each assignor reads as the member's previous ownership.
 pub fn member_data(member: &MemberSubscription, flavor: StickyFlavor) -> MemberData {
-    let partitions = match flavor {
-        StickyFlavor::Cooperative => member.owned_partitions.clone(),
-        StickyFlavor::Eager => grouped_by_topic_as_user_data(&member.owned_partitions),
-    };
-    // Kafka's `Subscription` treats a negative generation id as no generation at all.
-    MemberData { partitions, generation: member.generation.filter(|g| *g >= 0) }
+    match flavor {
+        StickyFlavor::Cooperative => {
+            MemberData { partitions: member.owned_partitions.clone(), generation: subscription_generation(member) }
+        }
+        // StickyAssignor reads the generation from its own user data, which keeps the number as the
+        // member wrote it, negative or not. (No generation and -1 behave alike everywhere.)
+        StickyFlavor::Eager => MemberData {
+            partitions: grouped_by_topic_as_user_data(&member.owned_partitions),
+            generation: member.generation,
+        },
+    }
+}
+
+/// The generation the member's `Subscription` carries: Kafka's `Subscription` treats a negative
+/// generation id as no generation at all.
+fn subscription_generation(member: &MemberSubscription) -> Option<i32> {
+    member.generation.filter(|g| *g >= 0)
 }
 
 /// The eager assignor serializes its previous assignment per topic, walking a Java hash map of
 /// topic names, and reads it back in that order: topics in hash order, each topic's partitions in
-/// the order the member listed them.
+/// the order the member listed them. The map is filled with `computeIfAbsent`
+/// (`CollectionUtils.groupPartitionsByTopic`), which puts colliding topics in reverse order.
 fn grouped_by_topic_as_user_data(partitions: &[TopicPartition]) -> Vec<TopicPartition> {
-    let topics = strings_in_hash_order(partitions.iter().map(|p| p.topic.as_str()));
+    let topics = strings_in_compute_if_absent_order(partitions.iter().map(|p| p.topic.as_str()));
     topics.iter().flat_map(|topic| partitions.iter().filter(move |p| p.topic == *topic).cloned()).collect()
 }
 
 /// Kafka's `allSubscriptionsEqual`, which also settles the claims: members are visited in the
 /// leader's hash-map order, and a partition already claimed goes to the claimant with the higher
-/// generation; equal generations void both claims. (Kafka reads the other member's generation from
-/// its subscription rather than its member data; the two carry the same number here.)
+/// generation; equal generations void both claims. Kafka reads the other member's generation from
+/// its subscription rather than its member data: for the eager assignor the two differ when a
+/// generation is negative (user data keeps it, the subscription drops it).
 pub fn validate_claims<'a>(
     subscriptions: &[(&'a MemberSubscription, &MemberData)],
     topics_that_exist: &SortedMap<&str, u32>,
@@ -191,7 +204,7 @@ pub fn validate_claims<'a>(
                 claimant.insert(partition.clone(), index);
                 continue;
             };
-            let other_generation = subscriptions[other].1.generation.unwrap_or(GENERATION_DEFAULT);
+            let other_generation = subscription_generation(subscriptions[other].0).unwrap_or(GENERATION_DEFAULT);
             if generation >= other_generation {
                 if generation == other_generation {
                     multiple_previous_owners.insert(partition.clone());

@@ -505,6 +505,40 @@ fn the_eager_assignor_reads_owned_partitions_grouped_by_topic() {
     assert_eq!(data.partitions, owned);
 }
 
+#[test]
+fn the_eager_assignor_reads_colliding_topics_back_to_front() {
+    // Kafka's user data groups partitions with computeIfAbsent, which puts a new topic at the front
+    // of its hash bucket: "topic3" and "topic10" share bucket 6 of 16, so the member's report starts
+    // with topic10 although it listed topic3 first, and the general builder keeps that order.
+    // Kafka 4.0 (through the real StickyAssignor) gives consumer1 [topic10-1, topic3-0, topic10-0].
+    let members = vec![
+        owning("consumer1", &["topic3", "topic10"], &tps(&[("topic3", 0), ("topic10", 1)]), GENERATION),
+        owning("consumer2", &["orders"], &[], GENERATION),
+    ];
+    let outcome = checked_eager(&input(&[("topic3", 1), ("topic10", 2), ("orders", 1)], members));
+    assert_eq!(outcome.path, BuilderPath::General);
+    assert_eq!(outcome.assignment["consumer1"], tps(&[("topic10", 1), ("topic3", 0), ("topic10", 0)]));
+    assert_eq!(outcome.assignment["consumer2"], tps(&[("orders", 0)]));
+}
+
+#[test]
+fn the_eager_assignor_keeps_a_negative_generation_from_its_user_data() {
+    // StickyAssignor takes a member's generation from its user data, where -3 stays -3, but compares
+    // a claim with the earlier claimant's subscription, whose missing generation counts as -1. The
+    // leader meets c1 before c2 (hash order c3, c1, c2), so c2's older claim on t-0 loses to c1
+    // instead of voiding both, as it would if -3 were read as no generation. Kafka's own
+    // StickyAssignor gives c1 [t-0, t-1], c2 [t-2], c3 [u-0].
+    let members = vec![
+        owning("c1", &["t"], &tps(&[("t", 0), ("t", 1)]), None),
+        owning("c2", &["t"], &tps(&[("t", 0)]), Some(-3)),
+        owning("c3", &["t", "u"], &[], None),
+    ];
+    let outcome = checked_eager(&input(&[("t", 3), ("u", 1)], members));
+    assert_eq!(outcome.assignment["c1"], tps(&[("t", 0), ("t", 1)]));
+    assert_eq!(outcome.assignment["c2"], tps(&[("t", 2)]));
+    assert_eq!(outcome.assignment["c3"], tps(&[("u", 0)]));
+}
+
 // ---- Different subscriptions (general path) --------------------------------------------------
 
 #[test]
