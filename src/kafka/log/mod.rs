@@ -258,6 +258,17 @@ impl Log {
     }
 
     fn roll(&mut self, base_offset: u64, now: Tick) {
+        // Kafka's LocalLog.roll: an empty active segment already at this base offset is replaced by a
+        // fresh one, not left behind it. This happens when a time index of segment.index.bytes < 12
+        // holds no entry and so is always full (KAFKA-6388): every append rolls, the first one too.
+        if self.segments.back().is_some_and(|active| active.is_empty() && active.base_offset() == base_offset) {
+            let fresh = self.new_segment(base_offset, now);
+            if let Some(active) = self.segments.back_mut() {
+                let old = std::mem::replace(active, fresh);
+                active.use_batch_buffer(old.into_batch_buffer());
+            }
+            return;
+        }
         if let Some(active) = self.segments.back_mut() {
             active.on_become_inactive();
         }

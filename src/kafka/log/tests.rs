@@ -164,6 +164,17 @@ fn truncation_removes_whole_batches_from_the_end_across_segments() {
 }
 
 #[test]
+fn an_index_with_no_room_rolls_every_append_without_leaving_an_empty_segment_behind() {
+    // segment.index.bytes = 8: the time index (12-byte entries) holds none, so it is always full and
+    // LogSegment.shouldRoll holds even for the empty first segment. LocalLog.roll then recreates that
+    // segment at the same base offset (KAFKA-6388) instead of adding a second one: one batch per segment.
+    let mut log = log_with(LogConfig { segment_index_bytes: 8, ..LogConfig::default() });
+    append_n(&mut log, 3, 1000);
+    assert_eq!(base_offsets(&log), vec![0, 1, 2]);
+    assert!(log.segments().all(|s| !s.is_empty()));
+}
+
+#[test]
 fn seek_by_timestamp_finds_the_first_record_at_or_after_it() {
     let mut log = log_with(LogConfig { index_interval_bytes: S, segment_bytes: 4 * S, ..LogConfig::default() });
     for t in 0..12 {
