@@ -265,7 +265,9 @@ impl Broker {
             // Power loss: only what reached the disk survives. Log recovery truncates the rest.
             let durable = self.page_cache.crash();
             for (partition, replica) in self.replicas.iter_mut() {
-                let keep = durable.get(&replica.file).copied().unwrap_or(0);
+                // Recovery cannot go below the oldest segment: its file, named by its base offset, survives.
+                let oldest = replica.log.segments().next().map_or(0, crate::kafka::log::Segment::base_offset);
+                let keep = durable.get(&replica.file).copied().unwrap_or(0).max(oldest);
                 let removed = replica.log.truncate_to(keep, now);
                 if !removed.is_empty() {
                     replica.epoch_cache.truncate_from_end(keep as i64);

@@ -355,13 +355,19 @@ impl Log {
     }
 
     /// Removes every batch at or after `offset` (a follower truncating to its new leader's epoch end),
-    /// and returns them: records the log lost.
+    /// and returns them: records the log lost. As Kafka's `UnifiedLog.truncateTo`: segments starting
+    /// after `offset` go, a segment starting exactly at it stays as the empty active one, and the log
+    /// start offset comes down to `offset` if it was above. Below the first segment nothing of the log
+    /// can stay, so it restarts empty at `offset`.
     pub fn truncate_to(&mut self, offset: u64, now: Tick) -> Vec<Batch> {
         if offset >= self.log_end_offset() {
             return Vec::new();
         }
+        if self.segments.front().is_some_and(|first| first.base_offset() > offset) {
+            return self.truncate_fully_and_start_at(offset, now);
+        }
         let mut removed = Vec::new();
-        while self.segments.len() > 1 && self.segments.back().is_some_and(|s| s.base_offset() >= offset) {
+        while self.segments.len() > 1 && self.segments.back().is_some_and(|s| s.base_offset() > offset) {
             if let Some(segment) = self.segments.pop_back() {
                 removed.splice(0..0, segment.batches().iter().cloned());
             }
@@ -378,6 +384,7 @@ impl Log {
             self.producer_state.rebuild(offset, remaining.iter());
             self.rebuild_transactions(&remaining);
         }
+        self.log_start_offset = self.log_start_offset.min(offset);
         removed
     }
 

@@ -175,6 +175,46 @@ fn an_index_with_no_room_rolls_every_append_without_leaving_an_empty_segment_beh
 }
 
 #[test]
+fn truncating_to_a_segments_base_offset_keeps_that_segment_as_the_empty_active_one() {
+    // LocalLog.truncateTo deletes only segments starting after the target; the one starting at it is
+    // truncated to nothing and takes the next append, so the segment before it stays closed.
+    let mut log = log_with(LogConfig { segment_bytes: 5 * S, ..LogConfig::default() });
+    append_n(&mut log, 12, 1000);
+    log.truncate_to(5, Tick(5000));
+    assert_eq!(base_offsets(&log), vec![0, 5]);
+    assert_eq!(log.log_end_offset(), 5);
+    append_n(&mut log, 1, 6000);
+    assert_eq!(base_offsets(&log), vec![0, 5]);
+    assert_eq!(log.segments().map(Segment::size_bytes).collect::<Vec<_>>(), vec![5 * S, S]);
+}
+
+#[test]
+fn truncating_below_the_first_segment_restarts_the_log_empty_at_the_target() {
+    // UnifiedLog.truncateTo: below the first segment's base nothing can stay, so Kafka truncates fully
+    // and starts at the target (log start, end and high watermark all there).
+    let mut log = log_with(LogConfig { segment_bytes: 5 * S, retention_bytes: (2 * S) as i64, ..LogConfig::default() });
+    append_n(&mut log, 12, 1000);
+    log.set_high_watermark(12);
+    log.delete_old_segments(Tick(2000));
+    assert_eq!(base_offsets(&log), vec![10]);
+    let removed = log.truncate_to(3, Tick(3000));
+    assert_eq!(removed.len(), 2);
+    assert_eq!(base_offsets(&log), vec![3]);
+    assert_eq!((log.log_start_offset(), log.log_end_offset(), log.high_watermark()), (3, 3, 3));
+}
+
+#[test]
+fn truncating_below_the_log_start_offset_brings_it_down_to_the_target() {
+    // UnifiedLog.truncateTo: logStartOffset = min(target, logStartOffset).
+    let mut log = log_with(LogConfig::default());
+    append_n(&mut log, 10, 1000);
+    log.set_high_watermark(10);
+    log.maybe_increment_log_start_offset(8);
+    log.truncate_to(6, Tick(2000));
+    assert_eq!((log.log_start_offset(), log.log_end_offset(), log.high_watermark()), (6, 6, 6));
+}
+
+#[test]
 fn seek_by_timestamp_finds_the_first_record_at_or_after_it() {
     let mut log = log_with(LogConfig { index_interval_bytes: S, segment_bytes: 4 * S, ..LogConfig::default() });
     for t in 0..12 {
