@@ -44,20 +44,51 @@ fn check_roll(name: String, case: &Value, s: u64) -> CaseOutcome {
     let (Some(segment_bytes), Some(appends)) = (size(&case["segment_bytes"], s), case["appends"].as_u64()) else {
         return CaseOutcome::fail(name, "needs segment_bytes (a size in S) and appends");
     };
+    // Kafka's tests give the records one timestamp (`singletonRecords(..., timestamp = 10)`).
+    let timestamp = case["record_timestamp_ms"].as_u64().or(case["timestamp_ms"].as_u64()).unwrap_or(1000);
     let mut log = Log::new(LogConfig { segment_bytes, ..LogConfig::default() }, Tick(0), Rng::new(0));
     for _ in 0..appends {
-        let batch = test_batch(log.log_end_offset(), 1000);
+        let batch = test_batch(log.log_end_offset(), timestamp);
         log.append(batch, Tick(1000));
     }
     let bases: Vec<u64> = log.segments().map(Segment::base_offset).collect();
-    if let Some(expected) = case["expected_base_offsets"].as_array() {
+    let rolled = if let Some(expected) = case["expected_base_offsets"].as_array() {
         let expected: Vec<u64> = expected.iter().filter_map(Value::as_u64).collect();
-        return CaseOutcome::compare(name, &bases, &expected);
+        Some(CaseOutcome::compare(name.clone(), &bases, &expected))
+    } else {
+        case["expected_segments_after_append"]
+            .as_u64()
+            .or(case["expected_segments"].as_u64())
+            .map(|expected| CaseOutcome::compare(name.clone(), &(bases.len() as u64), &expected))
+    };
+    match (rolled, case["expected_segments_remaining"].as_u64()) {
+        (Some(outcome), _) if !outcome.passed => outcome,
+        (_, Some(expected)) => retention_after_appends(name, case, s, log, expected),
+        (Some(outcome), None) => outcome,
+        (None, None) => CaseOutcome::fail(name, "needs expected_base_offsets, expected_segments or expected_segments_remaining"),
     }
-    match case["expected_segments_after_append"].as_u64().or(case["expected_segments"].as_u64()) {
-        Some(expected) => CaseOutcome::compare(name, &(bases.len() as u64), &expected),
-        None => CaseOutcome::fail(name, "needs expected_base_offsets or expected_segments"),
+}
+
+/// A case that appends and then runs retention once, as UnifiedLogTest's shouldDelete* tests do: the
+/// high watermark moves to the log end first (or to `hw`), the log start to `log_start_offset` if given.
+fn retention_after_appends(name: String, case: &Value, s: u64, mut log: Log, expected: u64) -> CaseOutcome {
+    let leo = log.log_end_offset();
+    log.set_high_watermark(case["hw"].as_u64().unwrap_or(leo));
+    if let Some(start) = case["log_start_offset"].as_u64() {
+        log.maybe_increment_log_start_offset(start);
     }
+    let config = LogConfig {
+        retention_ms: case["retention_ms"].as_i64().unwrap_or(-1),
+        retention_bytes: match &case["retention_bytes"] {
+            Value::Null => -1,
+            v => size(v, s).map_or(-1, |b| b as i64),
+        },
+        cleanup_delete: case["cleanup_policy"].as_str().is_none_or(|p| p.contains("delete")),
+        ..*log.config()
+    };
+    log.set_config(config);
+    log.delete_old_segments(Tick(case["now_ms"].as_u64().unwrap_or(1000)));
+    CaseOutcome::compare(name, &(log.segments().len() as u64), &expected)
 }
 
 fn check_retention(name: String, case: &Value, s: u64) -> CaseOutcome {
@@ -179,6 +210,25 @@ impl SizeExpr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_case_that_appends_then_runs_retention_counts_the_segments_retention_leaves() {
+        // UnifiedLogTest#shouldDeleteSizeBasedSegments written as one case: three 5S segments, 10S kept.
+        let doc = serde_json::json!({"log": [
+            {"name": "size", "segment_bytes": "5*S", "appends": 15, "expected_segments_after_append": 3,
+             "retention_bytes": "10S", "expected_segments_remaining": 2},
+            // shouldDeleteTimeBasedSegmentsReadyToBeDeleted: records at 10 ms, 10 s retention, checked later.
+            {"name": "time", "segment_bytes": "15*S", "appends": 15, "record_timestamp_ms": 10,
+             "retention_ms": 10000, "now_ms": 20000, "expected_segments_remaining": 1},
+            {"name": "compact", "segment_bytes": "5*S", "appends": 15, "retention_bytes": 0,
+             "cleanup_policy": "compact", "expected_segments_remaining": 3}
+        ]});
+        let outcomes = check(&doc);
+        assert_eq!(outcomes.len(), 3);
+        assert!(outcomes.iter().all(|o| o.passed), "{outcomes:#?}");
+        let wrong = serde_json::json!({"log": [{"segment_bytes": "5*S", "appends": 15, "retention_bytes": "10S", "expected_segments_remaining": 3}]});
+        assert!(!check(&wrong)[0].passed);
+    }
 
     #[test]
     fn sizes_in_s_evaluate() {
