@@ -230,22 +230,25 @@ impl<'r, R: JavaRandom> RackList<'r, R> {
         let mut skip_rack = Some(leader_rack);
         let mut rack_index = self.offset;
         for _ in 1..replication_factor {
-            let mut misses = 0;
+            // Racks that came up empty while looking for this follower. A rack's lists stay empty for
+            // the rest of the epoch, so once every rack is here Kafka would loop forever. A lap of
+            // misses is not enough: the leader's rack is passed over (not asked) the first time, and
+            // it may still hold a fenced broker.
+            let mut spent = vec![false; racks];
             loop {
                 let mut follower = None;
                 if skip_rack == Some(rack_index) {
                     skip_rack = None;
                 } else {
                     follower = self.rack_at(rack_index)?.next(epoch);
+                    spent[rack_index] = follower.is_none();
                 }
                 rack_index = (rack_index + 1) % racks;
                 if let Some(follower) = follower {
                     replicas.push(follower);
                     break;
                 }
-                misses += 1;
-                // One skip plus a full lap of empty racks means every list is spent for this epoch.
-                if misses > racks {
+                if spent.iter().all(|&empty| empty) {
                     return Err(PlacementError::NoBrokerLeft);
                 }
             }
@@ -333,7 +336,7 @@ impl<R: JavaRandom> StripedReplicaPlacer<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kafka::placement::java_random::MockRandom;
+    use crate::kafka::placement::java_random::{JavaUtilRandom, MockRandom};
     use crate::sim::sorted::SortedSet;
 
     fn ids(list: &[u32]) -> Vec<BrokerId> {
@@ -385,6 +388,26 @@ mod tests {
         assert_eq!(racks.place(4).unwrap(), ids(&[2, 3, 4, 0]));
         // The fifth partition starts a new round: the lists were shuffled.
         assert_eq!(racks.place(4).unwrap(), ids(&[0, 4, 3, 2]));
+    }
+
+    #[test]
+    fn a_follower_can_come_from_the_leaders_rack_after_a_lap_of_empty_racks() {
+        // Found by differential testing against Kafka: in the third placement (a new round, epoch 0
+        // again) rack "2" is spent and rack "4" gives its one fenced broker to the second replica.
+        // The third replica's search passes over the leader's rack "1" (the one skip), finds racks "2"
+        // and "4" empty, and only then asks rack "1", whose fenced broker 2 is still free. A search
+        // that gave up after one skip plus a lap of misses reported no broker left.
+        let mut random = JavaUtilRandom::new(17);
+        let brokers = [
+            UsableBroker::new(0, Some("1"), false),
+            UsableBroker::new(1, Some("2"), false),
+            UsableBroker::new(2, Some("1"), true),
+            UsableBroker::new(3, Some("4"), true),
+        ];
+        let mut racks = RackList::new(&mut random, &brokers).unwrap();
+        assert_eq!(racks.place(2).unwrap(), ids(&[1, 3]));
+        assert_eq!(racks.place(2).unwrap(), ids(&[0, 3]));
+        assert_eq!(racks.place(3).unwrap(), ids(&[0, 3, 2]));
     }
 
     #[test]
