@@ -40,6 +40,8 @@ pub type ReplicaAssignment = SortedMap<u32, Vec<BrokerId>>;
 ///   Kafka draws from an unseeded `java.util.Random`.
 /// * Partition ids start at `max(0, start_partition_id)`; adding partitions to a topic passes its
 ///   current partition count so the new ones continue the pattern.
+/// * Index arithmetic is Java's `int` arithmetic, overflow included: a partition id plus a start index
+///   past 2147483647 wraps, and where Kafka's list lookup then throws, so does this.
 pub fn assign_replicas_to_brokers(
     brokers: &[BrokerMetadata],
     partitions: i32,
@@ -66,7 +68,7 @@ pub fn assign_replicas_to_brokers(
     let plan = Plan { partitions, replication_factor: replication_factor as usize, fixed_start_index, first_partition };
     if brokers.iter().all(|b| b.rack.is_none()) {
         let list: Vec<BrokerId> = brokers.iter().map(|b| b.id).collect();
-        Ok(assign_rack_unaware(&plan, &list, rng))
+        assign_rack_unaware(&plan, &list, rng)
     } else {
         let mut rack_of = SortedMap::new();
         for broker in brokers {
@@ -87,55 +89,68 @@ struct Plan {
 
 impl Plan {
     /// Kafka's `startIndex` and initial `nextReplicaShift`: both the fixed index, or two fresh draws.
-    fn start_and_shift(&self, brokers: usize, rng: &mut Rng) -> (i64, i64) {
+    fn start_and_shift(&self, brokers: usize, rng: &mut Rng) -> (i32, i32) {
         if self.fixed_start_index >= 0 {
-            let fixed = i64::from(self.fixed_start_index);
-            (fixed, fixed)
+            (self.fixed_start_index, self.fixed_start_index)
         } else {
-            // `below` returns less than the broker count, which is far below i64::MAX.
-            let start = rng.below(brokers as u64) as i64;
-            let shift = rng.below(brokers as u64) as i64;
+            // `below` returns less than the broker count, and Kafka's count is a Java `int`.
+            let start = rng.below(brokers as u64) as i32;
+            let shift = rng.below(brokers as u64) as i32;
             (start, shift)
         }
     }
 
     /// The partition ids in order, with the follower shift in force for each: the shift grows by one
-    /// each time the id reaches a multiple of the broker count (other than 0).
-    fn partitions_with_shift(&self, brokers: usize, mut shift: i64) -> impl Iterator<Item = (i64, i64)> {
+    /// each time the id reaches a multiple of the broker count (other than 0), as a Java `int`.
+    fn partitions_with_shift(&self, brokers: usize, mut shift: i32) -> impl Iterator<Item = (i32, i32)> {
         let first = i64::from(self.first_partition);
         let brokers = brokers as i64;
+        // The last id was checked to stay within i32, so every id fits.
         (first..first + i64::from(self.partitions)).map(move |partition| {
             if partition > 0 && partition % brokers == 0 {
-                shift += 1;
+                shift = shift.wrapping_add(1);
             }
-            (partition, shift)
+            (partition as i32, shift)
         })
     }
 }
 
-/// `AdminUtils.replicaIndex`: the list position of the `replica_index`-th follower candidate after the
-/// leader at `first_replica_index`. The leader's own position is never produced, so `brokers` ≥ 2.
-fn replica_index(first_replica_index: i64, second_replica_shift: i64, replica_index: i64, brokers: i64) -> usize {
-    let shift = 1 + (second_replica_shift + replica_index) % (brokers - 1);
-    // Every operand is non-negative, so the remainder is a valid index below `brokers`.
-    ((first_replica_index + shift) % brokers) as usize
+/// A list position as Kafka computes it, or the `IndexOutOfBoundsException` its `List.get` throws when
+/// Java `int` arithmetic wrapped the position negative.
+fn checked_index(index: i64, brokers: usize) -> Result<usize, PlacementError> {
+    usize::try_from(index).map_err(|_| PlacementError::IndexOutOfBounds { index, length: brokers })
 }
 
-fn assign_rack_unaware(plan: &Plan, brokers: &[BrokerId], rng: &mut Rng) -> ReplicaAssignment {
+/// `(currentPartitionId + startIndex) % brokers`: the leader's list position. Java adds as `int`s, so a
+/// partition id plus the start index past 2147483647 wraps negative and Kafka fails instead of placing.
+fn first_replica_index(partition: i32, start_index: i32, brokers: usize) -> Result<usize, PlacementError> {
+    checked_index(i64::from(partition.wrapping_add(start_index) % brokers as i32), brokers)
+}
+
+/// `AdminUtils.replicaIndex`: the list position of the `replica_index`-th follower candidate after the
+/// leader at `first_replica_index`; only called with followers to place, so `brokers` ≥ 2. Java adds the
+/// shift and the candidate number as `int`s, the rest as `long`s. While that `int` sum is non-negative the
+/// leader's own position is never produced; a sum wrapped negative can produce it, or a negative position.
+fn replica_index(first_replica_index: usize, second_replica_shift: i32, replica_index: i32, brokers: usize) -> Result<usize, PlacementError> {
+    let shift = 1 + i64::from(second_replica_shift.wrapping_add(replica_index) % (brokers as i32 - 1));
+    checked_index((first_replica_index as i64 + shift) % brokers as i64, brokers)
+}
+
+fn assign_rack_unaware(plan: &Plan, brokers: &[BrokerId], rng: &mut Rng) -> Result<ReplicaAssignment, PlacementError> {
     let n = brokers.len();
     let (start_index, shift) = plan.start_and_shift(n, rng);
     let mut assignment = ReplicaAssignment::new();
     for (partition, shift) in plan.partitions_with_shift(n, shift) {
-        let first = (partition + start_index) % n as i64;
+        let first = first_replica_index(partition, start_index, n)?;
         let mut replicas = Vec::with_capacity(plan.replication_factor);
-        replicas.push(brokers[first as usize]);
-        for j in 0..plan.replication_factor as i64 - 1 {
-            replicas.push(brokers[replica_index(first, shift, j, n as i64)]);
+        replicas.push(brokers[first]);
+        for j in 0..plan.replication_factor as i32 - 1 {
+            replicas.push(brokers[replica_index(first, shift, j, n)?]);
         }
-        // Partition ids were checked to stay within i32, so they fit u32.
+        // Partition ids were checked to stay within i32, and start at 0 or above, so they fit u32.
         assignment.insert(partition as u32, replicas);
     }
-    assignment
+    Ok(assignment)
 }
 
 /// `AdminUtils.getRackAlternatedBrokerList`: racks in Java string order, brokers of each rack by id,
@@ -165,36 +180,52 @@ fn assign_rack_aware(
     rack_of: &SortedMap<BrokerId, String>,
     rng: &mut Rng,
 ) -> Result<ReplicaAssignment, PlacementError> {
-    let rack_count = rack_of.values().collect::<SortedSet<_>>().len() as i64;
+    let rack_count = rack_of.values().collect::<SortedSet<_>>().len();
     let brokers = rack_alternated_broker_list(rack_of);
     let n = brokers.len();
     let (start_index, shift) = plan.start_and_shift(n, rng);
     let mut assignment = ReplicaAssignment::new();
     for (partition, shift) in plan.partitions_with_shift(n, shift) {
-        let first = (partition + start_index) % n as i64;
-        let leader = brokers[first as usize];
+        let first = first_replica_index(partition, start_index, n)?;
+        let leader = brokers[first];
         // Indexing `rack_of` cannot miss: the alternated list holds exactly its keys.
         let mut replicas = vec![leader];
         let mut racks_with_replicas = SortedSet::from([&rack_of[&leader]]);
         let mut brokers_with_replicas = SortedSet::from([leader]);
         // `k` runs on across followers: each follower resumes the scan where the previous one stopped.
-        let mut k = 0i64;
+        let mut k = 0i32;
+        // Java multiplies the shift by the rack count as `int`s.
+        let second_shift = shift.wrapping_mul(rack_count as i32);
         for _ in 1..plan.replication_factor {
-            // Any n - 1 consecutive values of k visit every broker but the leader once, and one of them
-            // always qualifies (an unused broker exists, in an unused rack if one exists), so the scan
-            // never needs more than n - 1 steps.
+            // The candidate depends on `second_shift + k` (a Java `int`, which wraps) through its remainder
+            // by n - 1, so while that sum keeps its sign, candidates repeat every n - 1 steps. With a
+            // non-negative sum, n - 1 steps visit every broker but the leader once, and one of them always
+            // qualifies (an unused broker exists, in an unused rack if one exists). A negative sum (only
+            // a start index near 2^31 makes one) may keep missing: Kafka then loops for up to 2^31 steps
+            // until the sum reaches 0, so after n - 1 misses we jump there, to where Kafka ends up.
             let mut chosen = None;
-            for _ in 0..n - 1 {
-                let broker = brokers[replica_index(first, shift * rack_count, k, n as i64)];
-                k += 1;
+            let mut misses = 0;
+            while chosen.is_none() {
+                let sum = second_shift.wrapping_add(k);
+                let broker = brokers[replica_index(first, second_shift, k, n)?];
+                k = k.wrapping_add(1);
                 let rack = &rack_of[&broker];
-                let rack_ok = !racks_with_replicas.contains(rack) || racks_with_replicas.len() as i64 == rack_count;
+                let rack_ok = !racks_with_replicas.contains(rack) || racks_with_replicas.len() == rack_count;
                 let broker_ok = !brokers_with_replicas.contains(&broker) || brokers_with_replicas.len() == n;
                 if rack_ok && broker_ok {
                     racks_with_replicas.insert(rack);
                     brokers_with_replicas.insert(broker);
                     chosen = Some(broker);
-                    break;
+                    continue;
+                }
+                let next = second_shift.wrapping_add(k);
+                misses = if (next < 0) == (sum < 0) { misses + 1 } else { 0 };
+                if misses == n - 1 {
+                    if sum >= 0 {
+                        break; // Unreachable, as argued above.
+                    }
+                    k = k.wrapping_sub(next);
+                    misses = 0;
                 }
             }
             replicas.push(chosen.ok_or(PlacementError::NoBrokerLeft)?);
@@ -535,6 +566,34 @@ mod tests {
     fn a_broker_listed_twice_is_refused_instead_of_holding_two_replicas() {
         let err = assign_replicas_to_brokers(&unracked([0, 1, 1]), 1, 2, 0, -1, &mut Rng::new(0)).unwrap_err();
         assert_eq!(err, PlacementError::DuplicateBroker(BrokerId(1)));
+    }
+
+    #[test]
+    fn a_partition_id_plus_start_index_past_javas_largest_int_wraps_like_kafkas_int_sum() {
+        // Kafka adds them as `int`s: 2147483646 + 2 wraps to -2147483648, whose remainder by 3 is -2,
+        // and `List.get(-2)` throws. Only when the wrapped remainder is 0 does Kafka place the partition.
+        let err = assign_replicas_to_brokers(&unracked(0..3), 1, 2, 2, i32::MAX - 1, &mut Rng::new(0)).unwrap_err();
+        assert_eq!(err.kafka_exception(), "IndexOutOfBoundsException");
+        assert_eq!(err.to_string(), "Index -2 out of bounds for length 3");
+        let wrapped_to_zero = place(&unracked(0..3), 1, 2, 3, i32::MAX);
+        assert_eq!(wrapped_to_zero, expected(&[(i32::MAX as u32, &[0, 2])]));
+    }
+
+    #[test]
+    fn a_follower_shift_times_the_rack_count_past_javas_largest_int_wraps_negative_and_can_offer_the_leader() {
+        // 1431655765 × 3 racks wraps to -1: the first candidate's shift is 1 + (-1 % 2) = 0, the leader
+        // itself, which the rack check skips; the next candidate is broker 2. Kafka gives [1, 2].
+        let got = place(&racked(&[(0, "a"), (1, "b"), (2, "c")]), 1, 2, 1431655765, -1);
+        assert_eq!(got, expected(&[(0, &[1, 2])]));
+    }
+
+    #[test]
+    fn a_follower_scan_missing_on_a_wrapped_negative_shift_ends_where_kafkas_long_loop_does() {
+        // 1073741825 × 2 racks wraps to -2147483646: candidates alternate between the leader (broker 1,
+        // rack a) and broker 0 (rack a again) until shift + k reaches 0, about 2^31 steps later in
+        // Kafka (seconds of looping); then broker 2 on rack b qualifies. Kafka gives [1, 2].
+        let got = place(&racked(&[(0, "a"), (1, "a"), (2, "b")]), 1, 2, 1073741825, 0);
+        assert_eq!(got, expected(&[(0, &[1, 2])]));
     }
 
     #[test]

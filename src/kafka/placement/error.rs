@@ -26,6 +26,9 @@ pub enum PlacementError {
     DuplicateBroker(BrokerId),
     /// The partition ids would pass Java's largest `int`. Kafka's own loop would overflow and fail.
     PartitionIdOverflow { start_partition_id: i32, partitions: i32 },
+    /// `AdminUtils`: Java `int` arithmetic wrapped a broker list position negative (a partition id plus
+    /// the start index, or a follower shift, passed 2147483647), and `List.get` refused it.
+    IndexOutOfBounds { index: i64, length: usize },
     /// A placement loop found no broker to take. Kafka has no message for this because its loop would
     /// never end; the algorithms make it unreachable, and this error stands where that endless loop would be.
     NoBrokerLeft,
@@ -45,6 +48,7 @@ impl PlacementError {
             PlacementError::DuplicateBroker(_) | PlacementError::PartitionIdOverflow { .. } => {
                 "IllegalArgumentException"
             }
+            PlacementError::IndexOutOfBounds { .. } => "IndexOutOfBoundsException",
             PlacementError::NoBrokerLeft => "IllegalStateException",
         }
     }
@@ -78,6 +82,7 @@ impl fmt::Display for PlacementError {
                 "Partition ids from {start_partition_id} for {partitions} partitions would pass 2147483647, \
                  the largest partition id Kafka can hold."
             ),
+            PlacementError::IndexOutOfBounds { index, length } => write!(f, "Index {index} out of bounds for length {length}"),
             PlacementError::NoBrokerLeft => {
                 write!(f, "No broker is left to place this replica on (Kafka would loop forever here).")
             }
