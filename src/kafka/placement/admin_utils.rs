@@ -50,6 +50,33 @@ pub fn assign_replicas_to_brokers(
     start_partition_id: i32,
     rng: &mut Rng,
 ) -> Result<ReplicaAssignment, PlacementError> {
+    assign(brokers, partitions, replication_factor, fixed_start_index, None, start_partition_id, rng)
+}
+
+/// The placement Kafka makes with `fixedStartIndex` -1 when its two `RAND.nextInt(brokers)` calls return
+/// `start_index` (the leader start) and then `first_shift` (the first follower shift). Kafka's draws are
+/// unseeded, so a placement it made that way is only reproducible by trying every pair of draws.
+pub fn assign_replicas_with_draws(
+    brokers: &[BrokerMetadata],
+    partitions: i32,
+    replication_factor: i32,
+    start_index: i32,
+    first_shift: i32,
+    start_partition_id: i32,
+) -> Result<ReplicaAssignment, PlacementError> {
+    let draws = Some((start_index, first_shift));
+    assign(brokers, partitions, replication_factor, -1, draws, start_partition_id, &mut Rng::new(0))
+}
+
+fn assign(
+    brokers: &[BrokerMetadata],
+    partitions: i32,
+    replication_factor: i32,
+    fixed_start_index: i32,
+    draws: Option<(i32, i32)>,
+    start_partition_id: i32,
+    rng: &mut Rng,
+) -> Result<ReplicaAssignment, PlacementError> {
     // Kafka's own checks, in Kafka's order.
     if partitions <= 0 {
         return Err(PlacementError::PartitionsNotPositive);
@@ -65,7 +92,8 @@ pub fn assign_replicas_to_brokers(
     if i64::from(first_partition) + i64::from(partitions) - 1 > i64::from(i32::MAX) {
         return Err(PlacementError::PartitionIdOverflow { start_partition_id, partitions });
     }
-    let plan = Plan { partitions, replication_factor: replication_factor as usize, fixed_start_index, first_partition };
+    let plan =
+        Plan { partitions, replication_factor: replication_factor as usize, fixed_start_index, draws, first_partition };
     if brokers.iter().all(|b| b.rack.is_none()) {
         let list: Vec<BrokerId> = brokers.iter().map(|b| b.id).collect();
         assign_rack_unaware(&plan, &list, rng)
@@ -84,14 +112,18 @@ struct Plan {
     partitions: i32,
     replication_factor: usize,
     fixed_start_index: i32,
+    /// What Kafka's two draws returned, when a caller replays them instead of drawing from `rng`.
+    draws: Option<(i32, i32)>,
     first_partition: i32,
 }
 
 impl Plan {
-    /// Kafka's `startIndex` and initial `nextReplicaShift`: both the fixed index, or two fresh draws.
+    /// Kafka's `startIndex` and initial `nextReplicaShift`: both the fixed index, or two draws.
     fn start_and_shift(&self, brokers: usize, rng: &mut Rng) -> (i32, i32) {
         if self.fixed_start_index >= 0 {
             (self.fixed_start_index, self.fixed_start_index)
+        } else if let Some(draws) = self.draws {
+            draws
         } else {
             // `below` returns less than the broker count, and Kafka's count is a Java `int`.
             let start = rng.below(brokers as u64) as i32;

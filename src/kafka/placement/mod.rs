@@ -12,7 +12,9 @@ mod java_hash_order;
 pub mod java_random;
 mod striped;
 
-pub use admin_utils::{BrokerMetadata, ReplicaAssignment, assign_replicas_to_brokers, rack_alternated_broker_list};
+pub use admin_utils::{
+    BrokerMetadata, ReplicaAssignment, assign_replicas_to_brokers, assign_replicas_with_draws, rack_alternated_broker_list,
+};
 pub use error::PlacementError;
 pub use java_random::{JavaRandom, JavaUtilRandom, MockRandom};
 pub use striped::{RackList, StripedReplicaPlacer, UsableBroker};
