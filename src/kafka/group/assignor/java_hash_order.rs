@@ -58,6 +58,13 @@ impl<K: PartialEq> JavaHashOrder<K> {
         JavaHashOrder::with_buckets(CAPACITY_DEFAULT)
     }
 
+    /// An empty table as Java 17's hash-set copy constructor builds it for `expected` keys: the next
+    /// power of two of at least `expected / 0.75 + 1` and 16 buckets, so copying the keys in never
+    /// passes 3/4 full (a long chain can still double it).
+    pub fn for_copy_of(expected: usize) -> JavaHashOrder<K> {
+        JavaHashOrder::with_buckets((expected * 4 / 3 + 1).max(CAPACITY_DEFAULT).next_power_of_two().min(CAPACITY_MAX))
+    }
+
     fn with_buckets(capacity: usize) -> JavaHashOrder<K> {
         JavaHashOrder { buckets: (0..capacity).map(|_| Vec::new()).collect(), len: 0 }
     }
@@ -199,11 +206,7 @@ pub fn strings_in_hash_order<'a, I>(keys: I) -> Vec<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
-    let mut table = JavaHashOrder::new();
-    for key in keys {
-        table.insert(string_hash_code(key), key);
-    }
-    table.iter().copied().collect()
+    strings_added_with(keys, JavaHashOrder::insert)
 }
 
 /// The order a fresh Java hash map with string keys iterates `keys` in when each was added with
@@ -212,9 +215,15 @@ pub fn strings_in_compute_if_absent_order<'a, I>(keys: I) -> Vec<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
+    strings_added_with(keys, JavaHashOrder::compute_if_absent)
+}
+
+/// The iteration order of a fresh Java hash map of strings after `add` (`put` or `computeIfAbsent`)
+/// took each of `keys` in turn.
+fn strings_added_with<'a>(keys: impl IntoIterator<Item = &'a str>, add: fn(&mut JavaHashOrder<&'a str>, i32, &'a str) -> bool) -> Vec<&'a str> {
     let mut table = JavaHashOrder::new();
     for key in keys {
-        table.compute_if_absent(string_hash_code(key), key);
+        add(&mut table, string_hash_code(key), key);
     }
     table.iter().copied().collect()
 }

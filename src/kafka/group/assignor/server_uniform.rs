@@ -20,6 +20,7 @@
 use crate::sim::sorted::{SortedMap, SortedSet};
 
 use super::AssignError;
+use super::java_hash_order::JavaHashOrder;
 use super::server_spec::{ServerAssignment, ServerGroupSpec};
 use crate::kafka::ids::TopicPartition;
 use crate::kafka::java::compare_strings;
@@ -386,44 +387,17 @@ impl Balancer {
     }
 }
 
-/// The order Java iterates a member's current partitions of one topic. Kafka holds them in a
-/// `HashSet<Integer>` built from the ascending list (`new HashSet<>(partitions)`, as its tests and
-/// records do), which sizes its table to the next power of two of at least `n / 0.75 + 1` and 16.
-/// An `Integer` hashes to itself, folded as `h ^ (h >>> 16)`; ids come out bucket by bucket, in
-/// insertion (ascending) order within a bucket. So {1, 3, 17} iterates 1, 17, 3.
-///
-/// A bucket reaching nine ids while the table is under 64 buckets doubles the table instead of
-/// becoming a tree; a tree bucket (nine ids sharing their low six bits in a table of 64 or more) is
-/// still read in ascending order here.
+/// The order Java iterates a member's current partitions of one topic. Kafka holds them in a Java
+/// hash set of Integers made by copying the ascending list (the copy constructor, as its tests and
+/// records do), and an Integer's hash code is its value: ids come out bucket by bucket, ascending
+/// within a bucket. So {1, 3, 17} iterates 1, 17, 3.
 fn java_hash_set_order(partitions: &SortedSet<u32>) -> Vec<u32> {
-    let spread = |p: u32| (p ^ (p >> 16)) as usize;
-    let mut capacity = (partitions.len() * 4 / 3 + 1).max(16).next_power_of_two();
-    let mut bucket_lengths = vec![0usize; capacity];
-    for (inserted, &partition) in partitions.iter().enumerate() {
-        let bucket = spread(partition) & (capacity - 1);
-        bucket_lengths[bucket] += 1;
-        if bucket_lengths[bucket] >= 9 && capacity < 64 {
-            capacity *= 2;
-            bucket_lengths = vec![0; capacity];
-            for &earlier in partitions.iter().take(inserted + 1) {
-                bucket_lengths[spread(earlier) & (capacity - 1)] += 1;
-            }
-        }
-    }
-    // Bucket by bucket; filling each bucket's slots in ascending order keeps the insertion order.
-    let mut next_slot = Vec::with_capacity(capacity);
-    let mut slots = 0;
-    for length in &bucket_lengths {
-        next_slot.push(slots);
-        slots += length;
-    }
-    let mut order = vec![0; partitions.len()];
+    let mut set = JavaHashOrder::for_copy_of(partitions.len());
     for &partition in partitions {
-        let bucket = spread(partition) & (capacity - 1);
-        order[next_slot[bucket]] = partition;
-        next_slot[bucket] += 1;
+        // `as i32` keeps the bits, which is all the bucket index reads.
+        set.insert(partition as i32, partition);
     }
-    order
+    set.iter().copied().collect()
 }
 
 #[cfg(test)]
@@ -567,7 +541,7 @@ mod tests {
     #[test]
     fn an_over_quota_member_keeps_the_partitions_its_java_hash_set_hands_back_first() {
         // Found by differential testing against Kafka: A holds 7 of topic1's 17 partitions with a quota
-        // of 6. Its HashSet<Integer> (16 buckets) iterates 0, 16, 1, 2, 3, 4, 5, so Kafka keeps 16 and
+        // of 6. Its Java hash set (16 buckets) iterates 0, 16, 1, 2, 3, 4, 5, so Kafka keeps 16 and
         // gives up 5, not 16.
         let members = vec![
             Member::new("A", &["topic1"]).assigned("topic1", &[0, 1, 2, 3, 4, 5, 16]),
