@@ -77,13 +77,11 @@ fn retention_after_appends(name: String, case: &Value, s: u64, mut log: Log, exp
     if let Some(start) = case["log_start_offset"].as_u64() {
         log.maybe_increment_log_start_offset(start);
     }
+    let policy = retention_policy(case, s);
     let config = LogConfig {
-        retention_ms: case["retention_ms"].as_i64().unwrap_or(-1),
-        retention_bytes: match &case["retention_bytes"] {
-            Value::Null => -1,
-            v => size(v, s).map_or(-1, |b| b as i64),
-        },
-        cleanup_delete: case["cleanup_policy"].as_str().is_none_or(|p| p.contains("delete")),
+        retention_ms: policy.retention_ms,
+        retention_bytes: policy.retention_bytes,
+        cleanup_delete: policy.delete,
         ..*log.config()
     };
     log.set_config(config);
@@ -109,14 +107,7 @@ fn check_retention(name: String, case: &Value, s: u64) -> CaseOutcome {
         Value::Number(n) => n.as_u64().unwrap_or(leo),
         _ => leo,
     };
-    let policy = RetentionPolicy {
-        retention_ms: case["retention_ms"].as_i64().unwrap_or(-1),
-        retention_bytes: match &case["retention_bytes"] {
-            Value::Null => -1,
-            v => size(v, s).map_or(-1, |b| b as i64),
-        },
-        delete: case["cleanup_policy"].as_str().is_none_or(|p| p.contains("delete")),
-    };
+    let policy = retention_policy(case, s);
     let log = LogFacts {
         log_start_offset: case["log_start_offset"].as_u64().unwrap_or(0),
         log_end_offset: leo,
@@ -129,6 +120,19 @@ fn check_retention(name: String, case: &Value, s: u64) -> CaseOutcome {
     match case["expected_segments_remaining"].as_u64() {
         Some(expected) => CaseOutcome::compare(name, &remaining, &expected),
         None => CaseOutcome::fail(name, "needs expected_segments_remaining"),
+    }
+}
+
+/// The case's `retention_ms`, `retention_bytes` (a size in S) and `cleanup_policy`; what a case leaves
+/// out keeps Kafka's "keep forever" (-1) and the delete policy.
+fn retention_policy(case: &Value, s: u64) -> RetentionPolicy {
+    RetentionPolicy {
+        retention_ms: case["retention_ms"].as_i64().unwrap_or(-1),
+        retention_bytes: match &case["retention_bytes"] {
+            Value::Null => -1,
+            v => size(v, s).map_or(-1, |b| b as i64),
+        },
+        delete: case["cleanup_policy"].as_str().is_none_or(|p| p.contains("delete")),
     }
 }
 
