@@ -248,7 +248,7 @@ fn assign_rack_aware(
                     racks_with_replicas.insert(rack);
                     brokers_with_replicas.insert(broker);
                     chosen = Some(broker);
-                    continue;
+                    break;
                 }
                 let next = second_shift.wrapping_add(k);
                 misses = if (next < 0) == (sum < 0) { misses + 1 } else { 0 };
