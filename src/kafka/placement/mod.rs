@@ -8,7 +8,6 @@
 
 mod admin_utils;
 mod error;
-mod java_hash_order;
 pub mod java_random;
 mod striped;
 

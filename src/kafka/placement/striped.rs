@@ -12,7 +12,7 @@
 
 use super::PlacementError;
 use super::error::check_distinct;
-use super::java_hash_order::iteration_order;
+use crate::kafka::java::hash_order::JavaHashOrder;
 use super::java_random::JavaRandom;
 use crate::kafka::BrokerId;
 use crate::kafka::java::{compare_strings, string_hash_code};
@@ -155,9 +155,11 @@ impl<'r, R: JavaRandom> RackList<'r, R> {
             }
         }
         // `rack_names` still holds the racks in first-seen order, which is the hash map's insertion order.
-        let hash_codes: Vec<i32> = rack_names.iter().map(rack_hash_code).collect();
-        let hash_order: Vec<Option<String>> =
-            iteration_order(&hash_codes).into_iter().map(|i| rack_names[i].clone()).collect();
+        let mut rack_map = JavaHashOrder::new();
+        for name in &rack_names {
+            rack_map.insert(rack_hash_code(name), name.clone());
+        }
+        let hash_order: Vec<Option<String>> = rack_map.iter().cloned().collect();
         for name in &hash_order {
             // Every name was inserted into `racks` above; the error only stands in for a panic.
             let rack = racks.get_mut(name).ok_or(PlacementError::NoBrokerLeft)?;

@@ -18,7 +18,6 @@ use std::fmt;
 use crate::kafka::ids::TopicPartition;
 
 pub mod cooperative_sticky;
-pub mod java_hash_order;
 pub mod member_order;
 pub mod range;
 pub mod round_robin;
@@ -294,7 +293,7 @@ impl AssignmentInput {
     fn members_in_subscription_order(&self) -> Vec<&MemberSubscription> {
         let by_id: SortedMap<&str, &MemberSubscription> =
             self.members.iter().map(|m| (m.member_id.as_str(), m)).collect();
-        let ids = java_hash_order::strings_in_hash_order(self.members.iter().map(|m| m.member_id.as_str()));
+        let ids = crate::kafka::java::hash_order::strings_in_hash_order(self.members.iter().map(|m| m.member_id.as_str()));
         ids.iter().filter_map(|id| by_id.get(id).copied()).collect()
     }
 

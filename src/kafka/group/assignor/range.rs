@@ -10,7 +10,7 @@
 
 use std::ops::Range;
 
-use super::java_hash_order::strings_in_hash_order;
+use crate::kafka::java::hash_order::strings_in_hash_order;
 use super::member_order::{self, MemberInfo};
 use super::{AssignError, Assignment, AssignmentInput};
 use crate::kafka::ids::TopicPartition;

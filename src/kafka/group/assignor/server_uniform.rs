@@ -20,7 +20,7 @@
 use crate::sim::sorted::{SortedMap, SortedSet};
 
 use super::AssignError;
-use super::java_hash_order::JavaHashOrder;
+use crate::kafka::java::hash_order::JavaHashOrder;
 use super::server_spec::{ServerAssignment, ServerGroupSpec};
 use crate::kafka::ids::TopicPartition;
 use crate::kafka::java::compare_strings;

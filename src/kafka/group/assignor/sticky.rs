@@ -18,7 +18,7 @@
 
 use crate::sim::sorted::{SortedMap, SortedSet};
 
-use super::java_hash_order::strings_in_compute_if_absent_order;
+use crate::kafka::java::hash_order::strings_in_compute_if_absent_order;
 use super::{AssignError, Assignment, AssignmentInput, MemberSubscription, Transfers};
 use crate::kafka::ids::TopicPartition;
 

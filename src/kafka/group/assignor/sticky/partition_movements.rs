@@ -7,7 +7,7 @@
 
 use crate::sim::sorted::SortedMap;
 
-use crate::kafka::group::assignor::java_hash_order::{JavaHashOrder, topic_partition_hash_code};
+use crate::kafka::java::hash_order::{JavaHashOrder, topic_partition_hash_code};
 use crate::kafka::ids::TopicPartition;
 
 /// A move of one partition from `src` to `dst` (`ConsumerPair`).

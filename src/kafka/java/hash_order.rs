@@ -1,12 +1,16 @@
-//! The iteration order of Java's hash map and hash set, for the few places where Kafka's assignor
-//! result depends on it.
+//! The iteration order of Java's hash map and hash set, for the few places where Kafka's result
+//! depends on it.
 //!
-//! Kafka's assignors keep members, topics and partitions in Java hash maps and sets. Most of the time
-//! the order they iterate in does not change the answer, but in a few places it does: which
-//! over-quota sticky member keeps its extra partition, the order of topics in a range member's list,
-//! the order an eager sticky member reports its previous partitions in, and which partition the
-//! sticky balancer picks to undo an earlier move. To get Kafka's exact answer there, this module
-//! replays the bucket layout of a Java hash table (JDK 8 and later) key by key:
+//! Kafka keeps members, topics, partitions and racks in Java hash maps and sets. Most of the time the
+//! order they iterate in does not change the answer, but in a few places it does:
+//! - in the assignors: which over-quota sticky member keeps its extra partition, the order of topics
+//!   in a range member's list, the order an eager sticky member reports its previous partitions in,
+//!   and which partition the sticky balancer picks to undo an earlier move;
+//! - in `StripedReplicaPlacer`: which rack gets which of the random draws, because they are drawn
+//!   while walking its rack map.
+//!
+//! To get Kafka's exact answer there, this module replays the bucket layout of a Java hash table
+//! (JDK 8 and later) key by key:
 //!
 //! * a key's bucket is `spread(hashCode) & (capacity - 1)`, where `spread(h) = h ^ (h >>> 16)`;
 //! * `put`/`add` appends a new key to the end of its bucket's chain; replacing an existing key
@@ -23,7 +27,8 @@
 //!
 //! Not replayed: a chain turned into a red-black tree (9 or more colliding keys, 8 through
 //! `computeIfAbsent`, in one bucket of a table with 64 or more buckets), whose iteration order also
-//! depends on tree rotations. Inputs a learner types never get there; such a bucket here iterates as
+//! depends on tree rotations. That takes nine keys sharing their low six hash bits, which inputs a
+//! learner types (member, topic and rack names) practically never do; such a bucket here iterates as
 //! the chain would.
 
 use crate::kafka::ids::TopicPartition;
@@ -358,6 +363,23 @@ mod tests {
              orders-16, payments-13, orders-18, payments-9, payments-19, payments-15, payments-17, orders-0, \
              orders-2, orders-4, orders-6"
         );
+    }
+
+    #[test]
+    fn rack_names_come_out_in_bucket_order_not_name_order() {
+        // Printed by Java 17 for a Java hash map filled with these rack names in this order.
+        let keys = ["rack-b", "rack-a", "zone1", "us-east-1a", "us-east-1b", "r3", "r1", "r2"];
+        assert_eq!(strings_in_hash_order(keys), ["r2", "rack-b", "r3", "rack-a", "us-east-1a", "us-east-1b", "zone1", "r1"]);
+    }
+
+    #[test]
+    fn forty_racks_grow_the_table_twice_and_follow_the_larger_buckets() {
+        // Printed by Java 17, as above: the table doubles to 32 and then to 64 buckets.
+        let names: Vec<String> = (0..40).map(|i| format!("rack{}", i * 7 % 40)).collect();
+        let expected = "rack3 rack4 rack5 rack6 rack0 rack1 rack2 rack28 rack27 rack29 rack24 rack23 rack26 rack25 \
+                        rack20 rack22 rack21 rack39 rack17 rack16 rack38 rack19 rack18 rack7 rack35 rack13 rack34 \
+                        rack8 rack12 rack9 rack37 rack15 rack14 rack36 rack31 rack30 rack11 rack33 rack32 rack10";
+        assert_eq!(strings_in_hash_order(names.iter().map(String::as_str)).join(" "), expected);
     }
 
     const JAVA_ORDER_40_MEMBERS: &str = "c31,c30,c11,c33,c10,c32,c13,c35,c12,c34,c15,c37,c14,c36,c17,c39,c16,\

@@ -1,6 +1,9 @@
-//! Java semantics that Kafka's results depend on: string order and `String.hashCode`.
+//! Java semantics that Kafka's results depend on: string order, `String.hashCode`, and (in
+//! [`hash_order`]) the order Java's hash maps and sets iterate in.
 
 use std::cmp::Ordering;
+
+pub mod hash_order;
 
 /// Java's `String.compareTo`: lexicographic over UTF-16 code units. It differs from Rust's byte order
 /// only when a supplementary character (4 UTF-8 bytes) meets one in U+E000..=U+FFFF.
