@@ -2,7 +2,7 @@
 //! AlterPartition), and moving the high watermark.
 
 use super::Broker;
-use super::replica::{FollowerState, LeaderState, PendingIsr, Replica, Role, next_high_watermark, out_of_sync_followers};
+use super::replica::{FollowerState, LeaderState, PendingIsr, Replica, Role, can_join_isr, next_high_watermark, out_of_sync_followers};
 use crate::kafka::ids::{BrokerId, PartitionIndex};
 use crate::kafka::log::Log;
 use crate::kafka::protocol::{AlterPartitionError, Message};
@@ -185,7 +185,7 @@ impl Broker {
             return;
         }
         let Some(leo) = state.followers.iter().find(|(b, _)| *b == follower).and_then(|(_, s)| s.leo) else { return };
-        if leo >= replica.log.high_watermark() && leo >= state.epoch_start_offset {
+        if can_join_isr(leo, replica.log.high_watermark(), state.epoch_start_offset) {
             let mut new_isr = state.isr.clone();
             new_isr.push(follower);
             self.submit_alter_partition(now, partition, new_isr, true, out);

@@ -149,6 +149,13 @@ pub fn next_high_watermark(
     hw.filter(|&h| h > current_hw)
 }
 
+/// Kafka's `isFollowerInSync`, the test for joining the ISR: the follower has reached the high
+/// watermark and everything this leader's epoch started with (so it holds no record of an older
+/// epoch that the leader might have truncated away).
+pub fn can_join_isr(follower_leo: u64, high_watermark: u64, epoch_start_offset: u64) -> bool {
+    follower_leo >= high_watermark && follower_leo >= epoch_start_offset
+}
+
 /// Kafka's `checkEnoughReplicasReachOffset` for an acks=all request waiting for `required_offset`:
 /// `None` while it must keep waiting, otherwise its outcome.
 pub fn acks_all_outcome(high_watermark: u64, required_offset: u64, maximal_isr_size: usize, effective_min_isr: usize) -> Option<Result<(), KafkaError>> {
@@ -272,6 +279,14 @@ mod tests {
         assert_eq!(acks_all_outcome(4, 5, 3, 2), None);
         assert_eq!(acks_all_outcome(5, 5, 3, 2), Some(Ok(())));
         assert_eq!(acks_all_outcome(5, 5, 1, 2), Some(Err(KafkaError::NotEnoughReplicasAfterAppend)));
+    }
+
+    #[test]
+    fn a_follower_joins_the_isr_only_once_it_has_the_high_watermark_and_the_epoch_start() {
+        // Kafka's PartitionTest: a follower at offset 10 joins a leader whose epoch began at 10.
+        assert!(can_join_isr(10, 0, 10));
+        assert!(!can_join_isr(9, 0, 10), "short of the epoch start: it may hold an older epoch's records");
+        assert!(!can_join_isr(10, 11, 0), "behind the high watermark");
     }
 
     #[test]
