@@ -34,8 +34,9 @@ pub fn check(doc: &Value) -> Vec<CaseOutcome> {
             out.push(check_roll(name, case, s));
         } else if case.get("segments_bytes").is_some() {
             out.push(check_retention(name, case, s));
+        } else {
+            out.push(CaseOutcome::skip(name, "states a rule with no appends or segments to run it on"));
         }
-        // Cases that state only a rule (no parameters) have nothing to run.
     }
     out
 }
