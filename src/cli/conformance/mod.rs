@@ -82,6 +82,7 @@ const KNOWN_SECTIONS: &[&str] = &[
     "leader_epoch_cache",
     "produce_acks",
     "high_watermark",
+    "replica_isr_state",
 ];
 
 /// One skipped line for each section the runner has no check for (keys starting with `_` are notes).
