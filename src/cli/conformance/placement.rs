@@ -579,6 +579,11 @@ struct ExpectedElection {
     leader_epoch: Option<i64>,
     recovery_state: Option<String>,
     unclean: Option<bool>,
+    /// The partition epoch after the step: it tells a written record (one more) from none.
+    partition_epoch: Option<i64>,
+    replicas: Option<Vec<BrokerId>>,
+    removing_replicas: Option<Vec<BrokerId>>,
+    adding_replicas: Option<Vec<BrokerId>>,
 }
 
 fn expected_election(case: &Value) -> Result<ExpectedElection, String> {
@@ -599,6 +604,18 @@ fn expected_election(case: &Value) -> Result<ExpectedElection, String> {
         }
         if let Some(v) = scope.get(key("unclean")) {
             expected.unclean = v.as_bool();
+        }
+        if let Some(v) = scope.get(key("partition_epoch")).or(scope.get(key("partitionEpoch"))) {
+            expected.partition_epoch = Some(as_int(v).ok_or(format!("{v} is not a partition epoch"))?);
+        }
+        if let Some(v) = scope.get(key("replicas")) {
+            expected.replicas = Some(broker_list(v)?);
+        }
+        if let Some(v) = scope.get(key("removing_replicas")).or(scope.get(key("removingReplicas"))) {
+            expected.removing_replicas = Some(broker_list(v)?);
+        }
+        if let Some(v) = scope.get(key("adding_replicas")).or(scope.get(key("addingReplicas"))) {
+            expected.adding_replicas = Some(broker_list(v)?);
         }
         Ok(())
     };
@@ -621,6 +638,8 @@ struct ElectionGot {
     leader_epoch: i64,
     recovery_state: LeaderRecoveryState,
     unclean: bool,
+    /// Only the KRaft builder keeps these; the ZooKeeper-era algorithms leave them `None` (not compared).
+    partition: Option<PartitionRegistration>,
 }
 
 fn compare_election(expected: &ExpectedElection, got: &ElectionGot) -> Result<(), String> {
@@ -650,6 +669,25 @@ fn compare_election(expected: &ExpectedElection, got: &ElectionGot) -> Result<()
         && unclean != got.unclean
     {
         wrong.push(format!("expected unclean={unclean}, got unclean={}", got.unclean));
+    }
+    if let Some(partition) = &got.partition {
+        if let Some(epoch) = expected.partition_epoch
+            && epoch != i64::from(partition.partition_epoch)
+        {
+            wrong.push(format!("expected partition epoch {epoch}, got {}", partition.partition_epoch));
+        }
+        let lists = [
+            ("replicas", &expected.replicas, &partition.replicas),
+            ("removing replicas", &expected.removing_replicas, &partition.removing_replicas),
+            ("adding replicas", &expected.adding_replicas, &partition.adding_replicas),
+        ];
+        for (what, want, got) in lists {
+            if let Some(want) = want
+                && want != got
+            {
+                wrong.push(format!("expected {what} {}, got {}", ids_text(want), ids_text(got)));
+            }
+        }
     }
     if wrong.is_empty() { Ok(()) } else { Err(wrong.join("; ")) }
 }
@@ -825,6 +863,7 @@ fn check_zk_election(kind: &str, case: &Value, expected: &ExpectedElection) -> R
             isr: after.isr,
             leader_epoch: i64::from(after.leader_epoch),
             recovery_state: after.leader_recovery_state,
+            partition: None,
         },
         None => ElectionGot {
             leader: None,
@@ -832,13 +871,22 @@ fn check_zk_election(kind: &str, case: &Value, expected: &ExpectedElection) -> R
             leader_epoch: i64::from(state.leader_epoch),
             recovery_state: state.leader_recovery_state,
             unclean: false,
+            partition: None,
         },
     };
     compare_election(expected, &got)
 }
 
 fn recovery_state(case: &Value) -> Result<LeaderRecoveryState, String> {
-    match field(case, &["leader_recovery_state", "recovery_state", "leaderRecoveryState"]).and_then(Value::as_str) {
+    recovery_state_of(case, &["leader_recovery_state", "recovery_state", "leaderRecoveryState"])
+}
+
+/// The recovery state a change asks for (the builder's target; AlterPartition sets it when the leader
+/// reports it has recovered).
+const TARGET_RECOVERY_STATE: &[&str] = &["target_leader_recovery_state", "targetLeaderRecoveryState"];
+
+fn recovery_state_of(case: &Value, names: &[&str]) -> Result<LeaderRecoveryState, String> {
+    match field(case, names).and_then(Value::as_str) {
         None => Ok(LeaderRecoveryState::Recovered),
         Some(s) if s.eq_ignore_ascii_case("recovered") => Ok(LeaderRecoveryState::Recovered),
         Some(s) if s.eq_ignore_ascii_case("recovering") => Ok(LeaderRecoveryState::Recovering),
@@ -911,14 +959,18 @@ fn check_kraft_election(case: &Value, election: Election, expected: &ExpectedEle
     if let Some(target) = broker_list_field(case, &["target_adding", "targetAdding"])? {
         builder = builder.with_target_adding(target);
     }
+    if field(case, TARGET_RECOVERY_STATE).is_some() {
+        builder = builder.with_target_leader_recovery_state(recovery_state_of(case, TARGET_RECOVERY_STATE)?);
+    }
     let unclean = builder.elect_leader().unclean;
     let after = builder.build().map_or_else(|| partition.clone(), |record| partition.merge(&record));
     let got = ElectionGot {
         unclean: unclean && after.leader != partition.leader,
         leader: after.leader,
-        isr: after.isr,
+        isr: after.isr.clone(),
         leader_epoch: i64::from(after.leader_epoch),
         recovery_state: after.leader_recovery_state,
+        partition: Some(after),
     };
     compare_election(expected, &got)
 }
@@ -1207,6 +1259,27 @@ mod tests {
         assert!(outcomes.iter().any(|o| o.detail.contains("unknown algorithm 'round_robin_magic'")));
         assert!(outcomes.iter().any(|o| o.detail.contains("unknown election kind 'mystery'")));
         assert!(outcomes.iter().any(|o| o.detail.contains("unknown operation 'explode'")));
+    }
+
+    #[test]
+    fn a_kraft_case_can_ask_for_a_recovery_state_and_check_the_whole_registration() {
+        // A leader reporting it has recovered: the record sets only the recovery state, so the leader
+        // epoch stays and the partition epoch moves on by one. Without reading the target the runner
+        // would see no change at all.
+        let recovered = serde_json::json!({"replicas": [1, 2], "isr": [1], "leader": 1, "leader_epoch": 4,
+            "partition_epoch": 9, "leader_recovery_state": "RECOVERING", "acceptable": [1, 2],
+            "target_leader_recovery_state": "RECOVERED", "expected_leader": 1, "expected_leader_epoch": 4,
+            "expected_partition_epoch": 10, "expected_recovery_state": "RECOVERED", "expected_replicas": [1, 2],
+            "expected_removing_replicas": [], "expected_adding_replicas": []});
+        let mut wrong = recovered.clone();
+        wrong["expected_partition_epoch"] = serde_json::json!(9);
+        wrong["expected_replicas"] = serde_json::json!([2, 1]);
+        let doc = serde_json::json!({"leader_election": {"kraft_online": [recovered, wrong]}});
+        let outcomes = check(&doc);
+        assert!(outcomes[0].passed, "{}", outcomes[0].detail);
+        assert!(!outcomes[1].passed);
+        assert!(outcomes[1].detail.contains("expected partition epoch 9, got 10"), "{}", outcomes[1].detail);
+        assert!(outcomes[1].detail.contains("expected replicas [2, 1], got [1, 2]"), "{}", outcomes[1].detail);
     }
 
     #[test]
