@@ -15,7 +15,7 @@ use crate::kafka::placement::{
 };
 use crate::kafka::replication::election::LeaderRecoveryState;
 use crate::kafka::replication::election::kraft::{
-    Election, MetadataVersion, PartitionChangeBuilder, PartitionRegistration,
+    Election, ElrSettings, MetadataVersion, PartitionChangeBuilder, PartitionRegistration,
 };
 use crate::kafka::replication::election::zk;
 use crate::kafka::replication::epoch_cache::LeaderEpochCache;
@@ -151,6 +151,12 @@ fn broker_list_field(case: &Value, names: &[&str]) -> Result<Option<Vec<BrokerId
         None | Some(Value::Null) => Ok(None),
         Some(value) => broker_list(value).map(Some).map_err(|e| format!("`{}`: {e}", names[0])),
     }
+}
+
+/// A list of brokers in which `null` or -1 stands for Kafka's "no leader" (the last known ELR can hold it).
+fn optional_broker_list(value: &Value) -> Result<Vec<Option<BrokerId>>, String> {
+    let list = value.as_array().ok_or_else(|| format!("{value} is not a list of broker ids"))?;
+    list.iter().map(|v| optional_broker(Some(v))).collect()
 }
 
 fn ids_text(list: &[BrokerId]) -> String {
@@ -579,6 +585,13 @@ struct ExpectedElection {
     leader_epoch: Option<i64>,
     recovery_state: Option<String>,
     unclean: Option<bool>,
+    /// The partition epoch after the step: it tells a written record (one more) from none.
+    partition_epoch: Option<i64>,
+    replicas: Option<Vec<BrokerId>>,
+    removing_replicas: Option<Vec<BrokerId>>,
+    adding_replicas: Option<Vec<BrokerId>>,
+    elr: Option<Vec<BrokerId>>,
+    last_known_elr: Option<Vec<Option<BrokerId>>>,
 }
 
 fn expected_election(case: &Value) -> Result<ExpectedElection, String> {
@@ -599,6 +612,24 @@ fn expected_election(case: &Value) -> Result<ExpectedElection, String> {
         }
         if let Some(v) = scope.get(key("unclean")) {
             expected.unclean = v.as_bool();
+        }
+        if let Some(v) = scope.get(key("partition_epoch")).or(scope.get(key("partitionEpoch"))) {
+            expected.partition_epoch = Some(as_int(v).ok_or(format!("{v} is not a partition epoch"))?);
+        }
+        if let Some(v) = scope.get(key("replicas")) {
+            expected.replicas = Some(broker_list(v)?);
+        }
+        if let Some(v) = scope.get(key("removing_replicas")).or(scope.get(key("removingReplicas"))) {
+            expected.removing_replicas = Some(broker_list(v)?);
+        }
+        if let Some(v) = scope.get(key("adding_replicas")).or(scope.get(key("addingReplicas"))) {
+            expected.adding_replicas = Some(broker_list(v)?);
+        }
+        if let Some(v) = ELR_LIST.iter().chain(&["elr"]).find_map(|name| scope.get(key(name))) {
+            expected.elr = Some(broker_list(v)?);
+        }
+        if let Some(v) = LAST_KNOWN_ELR.iter().find_map(|name| scope.get(key(name))) {
+            expected.last_known_elr = Some(optional_broker_list(v)?);
         }
         Ok(())
     };
@@ -621,6 +652,8 @@ struct ElectionGot {
     leader_epoch: i64,
     recovery_state: LeaderRecoveryState,
     unclean: bool,
+    /// Only the KRaft builder keeps these; the ZooKeeper-era algorithms leave them `None` (not compared).
+    partition: Option<PartitionRegistration>,
 }
 
 fn compare_election(expected: &ExpectedElection, got: &ElectionGot) -> Result<(), String> {
@@ -650,6 +683,35 @@ fn compare_election(expected: &ExpectedElection, got: &ElectionGot) -> Result<()
         && unclean != got.unclean
     {
         wrong.push(format!("expected unclean={unclean}, got unclean={}", got.unclean));
+    }
+    if let Some(partition) = &got.partition {
+        if let Some(epoch) = expected.partition_epoch
+            && epoch != i64::from(partition.partition_epoch)
+        {
+            wrong.push(format!("expected partition epoch {epoch}, got {}", partition.partition_epoch));
+        }
+        let lists = [
+            ("replicas", &expected.replicas, &partition.replicas),
+            ("removing replicas", &expected.removing_replicas, &partition.removing_replicas),
+            ("adding replicas", &expected.adding_replicas, &partition.adding_replicas),
+            ("ELR", &expected.elr, &partition.elr),
+        ];
+        for (what, want, got) in lists {
+            if let Some(want) = want
+                && want != got
+            {
+                wrong.push(format!("expected {what} {}, got {}", ids_text(want), ids_text(got)));
+            }
+        }
+        if let Some(want) = &expected.last_known_elr
+            && want != &partition.last_known_elr
+        {
+            let show = |list: &[Option<BrokerId>]| {
+                let ids: Vec<String> = list.iter().map(|b| b.map_or("-1".to_owned(), |b| b.to_string())).collect();
+                format!("[{}]", ids.join(", "))
+            };
+            wrong.push(format!("expected last known ELR {}, got {}", show(want), show(&partition.last_known_elr)));
+        }
     }
     if wrong.is_empty() { Ok(()) } else { Err(wrong.join("; ")) }
 }
@@ -690,6 +752,9 @@ const UNCLEAN_FLAG: &[&str] = &[
     "uncleanLeaderElectionEnabled",
     "allow_unclean",
 ];
+/// The partition's eligible leader replicas (KIP-966); `elr` itself is the switch that turns them on.
+const ELR_LIST: &[&str] = &["eligible_leader_replicas", "elr_replicas", "eligibleLeaderReplicas"];
+const LAST_KNOWN_ELR: &[&str] = &["last_known_elr", "lastKnownElr"];
 const CURRENT_LEADER: &[&str] = &["leader", "current_leader", "currentLeader", "partition_leader"];
 
 /// Which brokers count as live (ZooKeeper) or acceptable (KRaft): a positive list, a negative list,
@@ -825,6 +890,7 @@ fn check_zk_election(kind: &str, case: &Value, expected: &ExpectedElection) -> R
             isr: after.isr,
             leader_epoch: i64::from(after.leader_epoch),
             recovery_state: after.leader_recovery_state,
+            partition: None,
         },
         None => ElectionGot {
             leader: None,
@@ -832,13 +898,22 @@ fn check_zk_election(kind: &str, case: &Value, expected: &ExpectedElection) -> R
             leader_epoch: i64::from(state.leader_epoch),
             recovery_state: state.leader_recovery_state,
             unclean: false,
+            partition: None,
         },
     };
     compare_election(expected, &got)
 }
 
 fn recovery_state(case: &Value) -> Result<LeaderRecoveryState, String> {
-    match field(case, &["leader_recovery_state", "recovery_state", "leaderRecoveryState"]).and_then(Value::as_str) {
+    recovery_state_of(case, &["leader_recovery_state", "recovery_state", "leaderRecoveryState"])
+}
+
+/// The recovery state a change asks for (the builder's target; AlterPartition sets it when the leader
+/// reports it has recovered).
+const TARGET_RECOVERY_STATE: &[&str] = &["target_leader_recovery_state", "targetLeaderRecoveryState"];
+
+fn recovery_state_of(case: &Value, names: &[&str]) -> Result<LeaderRecoveryState, String> {
+    match field(case, names).and_then(Value::as_str) {
         None => Ok(LeaderRecoveryState::Recovered),
         Some(s) if s.eq_ignore_ascii_case("recovered") => Ok(LeaderRecoveryState::Recovered),
         Some(s) if s.eq_ignore_ascii_case("recovering") => Ok(LeaderRecoveryState::Recovering),
@@ -866,11 +941,14 @@ fn metadata_version(case: &Value) -> Result<MetadataVersion, String> {
 }
 
 fn check_kraft_election(case: &Value, election: Election, expected: &ExpectedElection) -> Result<(), String> {
-    if bool_field(case, &["elr", "elr_enabled", "eligible_leader_replicas_enabled", "eligibleLeaderReplicasEnabled"])
-        == Some(true)
-    {
-        return Err("eligible leader replicas (KIP-966) are not modelled; Kafka 4.0 ships with them off".into());
-    }
+    let elr_settings = ElrSettings {
+        enabled: bool_field(case, &["elr", "elr_enabled", "eligible_leader_replicas_enabled", "eligibleLeaderReplicasEnabled"])
+            == Some(true),
+        min_isr: i32_field(case, &["min_isr", "minIsr", "minISR", "min_insync_replicas"])?.unwrap_or(1),
+        use_last_known_leader: bool_field(case, &["use_last_known_leader", "useLastKnownLeaderInBalancedRecovery"])
+            .unwrap_or(true),
+        unclean_shutdown_replicas: broker_list_field(case, &["unclean_shutdown_replicas", "uncleanShutdownReplicas"])?,
+    };
     let replicas = broker_list_field(case, &["replicas", "assignment", "partition_replicas"])?
         .or(broker_list_field(case, &["target_replicas", "targetReplicas"])?)
         .ok_or("missing `replicas`")?;
@@ -888,10 +966,13 @@ fn check_kraft_election(case: &Value, election: Election, expected: &ExpectedEle
         leader_recovery_state: recovery_state(case)?,
         leader_epoch: i32_field(case, &["leader_epoch", "leaderEpoch"])?.unwrap_or(0),
         partition_epoch: i32_field(case, &["partition_epoch", "partitionEpoch"])?.unwrap_or(0),
+        elr: broker_list_field(case, ELR_LIST)?.unwrap_or_default(),
+        last_known_elr: field(case, LAST_KNOWN_ELR).map(optional_broker_list).transpose()?.unwrap_or_default(),
     };
     let is_acceptable = |b: BrokerId| acceptable.contains(&b);
-    let mut builder =
-        PartitionChangeBuilder::new(&partition, &is_acceptable, metadata_version(case)?).with_election(election);
+    let mut builder = PartitionChangeBuilder::new(&partition, &is_acceptable, metadata_version(case)?)
+        .with_election(election)
+        .with_eligible_leader_replicas(elr_settings);
     if let Some(target) = broker_list_field(case, &["target_isr", "targetIsr", "new_isr"])? {
         builder = builder.with_target_isr(target);
     } else if field(case, ACCEPTABLE).is_none()
@@ -911,14 +992,18 @@ fn check_kraft_election(case: &Value, election: Election, expected: &ExpectedEle
     if let Some(target) = broker_list_field(case, &["target_adding", "targetAdding"])? {
         builder = builder.with_target_adding(target);
     }
+    if field(case, TARGET_RECOVERY_STATE).is_some() {
+        builder = builder.with_target_leader_recovery_state(recovery_state_of(case, TARGET_RECOVERY_STATE)?);
+    }
     let unclean = builder.elect_leader().unclean;
     let after = builder.build().map_or_else(|| partition.clone(), |record| partition.merge(&record));
     let got = ElectionGot {
         unclean: unclean && after.leader != partition.leader,
         leader: after.leader,
-        isr: after.isr,
+        isr: after.isr.clone(),
         leader_epoch: i64::from(after.leader_epoch),
         recovery_state: after.leader_recovery_state,
+        partition: Some(after),
     };
     compare_election(expected, &got)
 }
@@ -1207,6 +1292,44 @@ mod tests {
         assert!(outcomes.iter().any(|o| o.detail.contains("unknown algorithm 'round_robin_magic'")));
         assert!(outcomes.iter().any(|o| o.detail.contains("unknown election kind 'mystery'")));
         assert!(outcomes.iter().any(|o| o.detail.contains("unknown operation 'explode'")));
+    }
+
+    #[test]
+    fn a_kraft_case_can_ask_for_a_recovery_state_and_check_the_whole_registration() {
+        // A leader reporting it has recovered: the record sets only the recovery state, so the leader
+        // epoch stays and the partition epoch moves on by one. Without reading the target the runner
+        // would see no change at all.
+        let recovered = serde_json::json!({"replicas": [1, 2], "isr": [1], "leader": 1, "leader_epoch": 4,
+            "partition_epoch": 9, "leader_recovery_state": "RECOVERING", "acceptable": [1, 2],
+            "target_leader_recovery_state": "RECOVERED", "expected_leader": 1, "expected_leader_epoch": 4,
+            "expected_partition_epoch": 10, "expected_recovery_state": "RECOVERED", "expected_replicas": [1, 2],
+            "expected_removing_replicas": [], "expected_adding_replicas": []});
+        let mut wrong = recovered.clone();
+        wrong["expected_partition_epoch"] = serde_json::json!(9);
+        wrong["expected_replicas"] = serde_json::json!([2, 1]);
+        let doc = serde_json::json!({"leader_election": {"kraft_online": [recovered, wrong]}});
+        let outcomes = check(&doc);
+        assert!(outcomes[0].passed, "{}", outcomes[0].detail);
+        assert!(!outcomes[1].passed);
+        assert!(outcomes[1].detail.contains("expected partition epoch 9, got 10"), "{}", outcomes[1].detail);
+        assert!(outcomes[1].detail.contains("expected replicas [2, 1], got [1, 2]"), "{}", outcomes[1].detail);
+    }
+
+    #[test]
+    fn an_elr_case_runs_with_eligible_leader_replicas_on() {
+        // Every replica fenced, leader already gone: the ISR empties, all of it becomes eligible, and
+        // Kafka remembers "no leader" (-1) as the last known leader, which the case may write as -1.
+        let case = serde_json::json!({"replicas": [1, 2, 3], "isr": [1, 2], "leader": -1, "acceptable": [],
+            "target_isr": [], "elr": true, "min_isr": 2, "eligible_leader_replicas": [], "last_known_elr": [],
+            "expected_leader": null, "expected_isr": [], "expected_elr": [1, 2], "expected_last_known_elr": [-1]});
+        let mut off = case.clone();
+        off["elr"] = serde_json::json!(false);
+        let outcomes = check(&serde_json::json!({"leader_election": {"kraft_online": [case, off]}}));
+        assert!(outcomes[0].passed, "{}", outcomes[0].detail);
+        // With ELR off the ISR keeps its members and nothing is eligible.
+        assert!(!outcomes[1].passed);
+        assert!(outcomes[1].detail.contains("expected ISR [], got [1, 2]"), "{}", outcomes[1].detail);
+        assert!(outcomes[1].detail.contains("expected ELR [1, 2], got []"), "{}", outcomes[1].detail);
     }
 
     #[test]

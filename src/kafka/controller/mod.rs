@@ -905,6 +905,9 @@ fn registration_of(image: &PartitionImage) -> PartitionRegistration {
         leader_recovery_state: if image.recovering { LeaderRecoveryState::Recovering } else { LeaderRecoveryState::Recovered },
         leader_epoch: image.leader_epoch,
         partition_epoch: image.partition_epoch,
+        // The simulation runs with eligible leader replicas off, as Kafka 4.0 ships.
+        elr: Vec::new(),
+        last_known_elr: Vec::new(),
     }
 }
 

@@ -5,7 +5,8 @@
 //! - [`zk`]: the ZooKeeper-era controller's `PartitionLeaderElectionAlgorithms` and the state changes
 //!   its `Election` object made (offline, reassign, preferred, controlled shutdown).
 //! - [`kraft`]: the KRaft controller's `PartitionChangeBuilder` (ONLINE, UNCLEAN, PREFERRED), the
-//!   default in Kafka 4.0, with eligible leader replicas (KIP-966) off as 4.0 ships.
+//!   default in Kafka 4.0. Eligible leader replicas (KIP-966) are an option of the builder; the
+//!   simulation keeps them off, as Kafka 4.0 ships.
 //!
 //! Both always walk replicas in assignment order: the new leader is the first suitable replica in
 //! the partition's replica list, never the most up-to-date one. That is why an acks=1 write the old
@@ -305,11 +306,20 @@ pub mod zk {
     }
 }
 
-/// The KRaft controller's partition changes (`PartitionChangeBuilder`), with eligible leader replicas
-/// (KIP-966) disabled, which is Kafka 4.0's default.
+/// The KRaft controller's partition changes (`PartitionChangeBuilder`). Eligible leader replicas
+/// (KIP-966) can be switched on per builder ([`PartitionChangeBuilder::with_eligible_leader_replicas`]);
+/// they are off by default, which is Kafka 4.0's default.
+///
+/// Eligible leader replicas in short: when the ISR falls below `min.insync.replicas`, the members that
+/// left it but still hold every committed record (they left only because the ISR could no longer
+/// commit without them) are kept in the ELR, and may lead when the ISR is empty. The "last known ELR"
+/// remembers brokers that might still have the data; by default Kafka uses it only to remember the last
+/// leader of a partition whose ISR emptied, and elects that leader again (as an unclean election) if it
+/// is the only hope.
 pub mod kraft {
     use super::LeaderRecoveryState;
     use crate::kafka::BrokerId;
+    use crate::kafka::group::assignor::java_hash_order::JavaHashOrder;
     use crate::sim::sorted::SortedSet;
 
     /// A partition's registration in the controller's metadata (the fields elections touch).
@@ -324,6 +334,12 @@ pub mod kraft {
         pub leader_recovery_state: LeaderRecoveryState,
         pub leader_epoch: i32,
         pub partition_epoch: i32,
+        /// Eligible leader replicas (KIP-966): left the ISR while it was below min ISR, still clean.
+        pub elr: Vec<BrokerId>,
+        /// Brokers that may still have the data although they are in neither the ISR nor the ELR; by
+        /// default only the partition's last leader. `None` is Kafka's "no leader" (-1), which Kafka
+        /// writes here when a partition that already had no leader loses its last ISR member.
+        pub last_known_elr: Vec<Option<BrokerId>>,
     }
 
     impl PartitionRegistration {
@@ -333,7 +349,7 @@ pub mod kraft {
         pub fn merge(&self, record: &PartitionChangeRecord) -> PartitionRegistration {
             let (leader, leader_epoch) = match record.leader {
                 LeaderChange::Unchanged => (self.leader, self.leader_epoch),
-                LeaderChange::To(leader) => (leader, self.leader_epoch + 1),
+                LeaderChange::To(leader) => (leader, self.leader_epoch.wrapping_add(1)),
             };
             PartitionRegistration {
                 replicas: record.replicas.clone().unwrap_or_else(|| self.replicas.clone()),
@@ -343,7 +359,10 @@ pub mod kraft {
                 leader,
                 leader_recovery_state: record.leader_recovery_state.unwrap_or(self.leader_recovery_state),
                 leader_epoch,
-                partition_epoch: self.partition_epoch + 1,
+                // Java's int arithmetic: an epoch at the int maximum wraps to the minimum.
+                partition_epoch: self.partition_epoch.wrapping_add(1),
+                elr: record.elr.clone().unwrap_or_else(|| self.elr.clone()),
+                last_known_elr: record.last_known_elr.clone().unwrap_or_else(|| self.last_known_elr.clone()),
             }
         }
     }
@@ -366,6 +385,8 @@ pub mod kraft {
         pub removing_replicas: Option<Vec<BrokerId>>,
         pub adding_replicas: Option<Vec<BrokerId>>,
         pub leader_recovery_state: Option<LeaderRecoveryState>,
+        pub elr: Option<Vec<BrokerId>>,
+        pub last_known_elr: Option<Vec<Option<BrokerId>>>,
     }
 
     impl PartitionChangeRecord {
@@ -377,6 +398,8 @@ pub mod kraft {
                 removing_replicas: None,
                 adding_replicas: None,
                 leader_recovery_state: None,
+                elr: None,
+                last_known_elr: None,
             }
         }
 
@@ -424,6 +447,29 @@ pub mod kraft {
         pub unclean: bool,
     }
 
+    /// How a builder treats eligible leader replicas (KIP-966). The default is Kafka 4.0's: off.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct ElrSettings {
+        pub enabled: bool,
+        /// The topic's `min.insync.replicas`: an ISR smaller than this keeps its leavers in the ELR,
+        /// an ISR at least this big needs no ELR.
+        pub min_isr: i32,
+        /// Kafka's default (on): the last known ELR remembers only the last leader of a partition whose
+        /// ISR emptied, and that leader may be elected again. Off, it holds every broker that left while
+        /// the ISR was short (for a different kind of unclean recovery). Kafka reads this flag even
+        /// with ELR off.
+        pub use_last_known_leader: bool,
+        /// Brokers that came back from an unclean shutdown (they may have lost records), which can never
+        /// be eligible. `None` when the event does not say.
+        pub unclean_shutdown_replicas: Option<Vec<BrokerId>>,
+    }
+
+    impl Default for ElrSettings {
+        fn default() -> ElrSettings {
+            ElrSettings { enabled: false, min_isr: 1, use_last_known_leader: true, unclean_shutdown_replicas: None }
+        }
+    }
+
     /// Works out the change record for a partition from its registration and the targets a controller
     /// event sets (a new ISR from AlterPartition or a fenced broker, new replicas from a reassignment,
     /// the election kind from the topic's `unclean.leader.election.enable`).
@@ -439,6 +485,9 @@ pub mod kraft {
         pub target_removing: Vec<BrokerId>,
         pub target_adding: Vec<BrokerId>,
         pub target_leader_recovery_state: LeaderRecoveryState,
+        pub elr_settings: ElrSettings,
+        target_elr: Vec<BrokerId>,
+        target_last_known_elr: Vec<Option<BrokerId>>,
     }
 
     impl<'a> PartitionChangeBuilder<'a> {
@@ -458,6 +507,9 @@ pub mod kraft {
                 target_removing: partition.removing_replicas.clone(),
                 target_adding: partition.adding_replicas.clone(),
                 target_leader_recovery_state: partition.leader_recovery_state,
+                elr_settings: ElrSettings::default(),
+                target_elr: partition.elr.clone(),
+                target_last_known_elr: partition.last_known_elr.clone(),
             }
         }
 
@@ -491,17 +543,41 @@ pub mod kraft {
             self
         }
 
-        /// A replica may become leader if it is in the target ISR and acceptable.
+        pub fn with_eligible_leader_replicas(mut self, settings: ElrSettings) -> PartitionChangeBuilder<'a> {
+            self.elr_settings = settings;
+            self
+        }
+
+        /// A replica may become leader if it is acceptable and in the target ISR, or, when the target
+        /// ISR is empty, in the target ELR. (Kafka consults the ELR here even with ELR switched off,
+        /// so a registration still carrying one from before can elect from it.)
         fn is_valid_new_leader(&self, replica: Option<BrokerId>) -> bool {
-            replica.is_some_and(|r| self.target_isr.contains(&r) && (self.is_acceptable_leader)(r))
+            replica.is_some_and(|r| {
+                let eligible = self.target_isr.contains(&r) || (self.target_isr.is_empty() && self.target_elr.contains(&r));
+                eligible && (self.is_acceptable_leader)(r)
+            })
+        }
+
+        /// With ELR on and both the ISR and the ELR empty, the partition's last leader (kept as the only
+        /// member of the last known ELR) may lead again. Kafka does not ask whether that broker is
+        /// acceptable here (it only logs it), so neither do we.
+        fn last_known_leader(&self) -> Option<Option<BrokerId>> {
+            let settings = &self.elr_settings;
+            let usable = settings.enabled
+                && settings.use_last_known_leader
+                && self.target_elr.is_empty()
+                && self.target_isr.is_empty()
+                && self.partition.last_known_elr.len() == 1;
+            usable.then(|| self.partition.last_known_elr[0])
         }
 
         /// Runs the election the builder is set up for, without building a record.
         ///
         /// PREFERRED: the first replica if it can lead, else the current leader if it still can, else
         /// the next replica in order that can. ONLINE and UNCLEAN: the current leader if it still can
-        /// lead (no needless failover), else the first replica in order that can. UNCLEAN then falls
-        /// back to the first acceptable replica even outside the ISR.
+        /// lead (no needless failover), else the first replica in order that can. Then, with ELR on,
+        /// the last known leader (counted as unclean). UNCLEAN then falls back to the first acceptable
+        /// replica even outside the ISR.
         pub fn elect_leader(&self) -> ElectionResult {
             let clean = |leader: Option<BrokerId>| ElectionResult { leader, unclean: false };
             let replicas = &self.target_replicas;
@@ -514,14 +590,22 @@ pub mod kraft {
                 if self.is_valid_new_leader(self.partition.leader) {
                     return clean(self.partition.leader);
                 }
-                let other = replicas.iter().skip(1).copied().find(|&r| self.is_valid_new_leader(Some(r)));
-                return clean(other);
+                if let Some(other) = replicas.iter().skip(1).copied().find(|&r| self.is_valid_new_leader(Some(r))) {
+                    return clean(Some(other));
+                }
+                if let Some(last) = self.last_known_leader() {
+                    return ElectionResult { leader: last, unclean: true };
+                }
+                return clean(None);
             }
             if self.is_valid_new_leader(self.partition.leader) {
                 return clean(self.partition.leader);
             }
             if let Some(online) = replicas.iter().copied().find(|&r| self.is_valid_new_leader(Some(r))) {
                 return clean(Some(online));
+            }
+            if let Some(last) = self.last_known_leader() {
+                return ElectionResult { leader: last, unclean: true };
             }
             if self.election == Election::Unclean
                 && let Some(unclean) = replicas.iter().copied().find(|&r| (self.is_acceptable_leader)(r))
@@ -560,15 +644,64 @@ pub mod kraft {
             self.target_adding = Vec::new();
         }
 
-        fn try_election(&self, record: &mut PartitionChangeRecord) {
+        /// With ELR on, before the election: an ISR at min ISR or above needs no ELR and no last known
+        /// ELR. A shorter one keeps as eligible every broker that was in the ISR or the ELR and is not
+        /// in the new ISR (minus brokers back from an unclean shutdown), and as last known ELR whatever
+        /// else it knew of that is in neither.
+        ///
+        /// Kafka gathers both from a Java hash set of broker ids, so the lists come out in that set's
+        /// iteration order (ascending for small ids, bucket order for large ones), which we replay.
+        fn populate_target_elr(&mut self) {
+            if !self.elr_settings.enabled {
+                return;
+            }
+            // Java compares the list's size, an int, with the int min ISR.
+            if i64::try_from(self.target_isr.len()).unwrap_or(i64::MAX) >= i64::from(self.elr_settings.min_isr) {
+                self.target_elr = Vec::new();
+                self.target_last_known_elr = Vec::new();
+                return;
+            }
+            let in_new_isr: SortedSet<BrokerId> = self.target_isr.iter().copied().collect();
+            let mut candidates: JavaHashOrder<Option<BrokerId>> = JavaHashOrder::for_copy_of(self.target_elr.len());
+            for &r in self.target_elr.iter().chain(&self.partition.isr) {
+                candidates.insert(java_hash_code(Some(r)), Some(r));
+            }
+            let unclean_shutdown = self.elr_settings.unclean_shutdown_replicas.as_deref().unwrap_or(&[]);
+            self.target_elr = candidates
+                .iter()
+                .flatten()
+                .copied()
+                .filter(|r| !in_new_isr.contains(r) && !unclean_shutdown.contains(r))
+                .collect();
+            for &r in &self.target_last_known_elr {
+                candidates.insert(java_hash_code(r), r);
+            }
+            let target_elr = &self.target_elr;
+            self.target_last_known_elr = candidates
+                .iter()
+                .copied()
+                .filter(|r| r.is_none_or(|r| !in_new_isr.contains(&r) && !target_elr.contains(&r)))
+                .collect();
+        }
+
+        fn try_election(&mut self, record: &mut PartitionChangeRecord) {
             let result = self.elect_leader();
             if result.leader == self.partition.leader {
                 return;
             }
+            if let Some(leader) = result.leader
+                && self.target_elr.contains(&leader)
+            {
+                // An eligible replica takes over an empty ISR: it alone is the ISR now, and no longer ELR.
+                self.target_isr = vec![leader];
+                self.target_elr.retain(|&r| r != leader);
+            }
             record.leader = LeaderChange::To(result.leader);
-            if let (true, Some(leader)) = (result.unclean, result.leader) {
-                // The new leader was not in sync: it alone is the ISR now, and data may be lost.
-                record.isr = Some(vec![leader]);
+            if result.unclean {
+                // The new leader was not in sync: it alone is the ISR now, and data may be lost. (Kafka
+                // writes an ISR of [-1] if the last known leader it re-elects is "no leader"; that needs
+                // a last known ELR of [-1] on a partition that has a leader, which Kafka never writes.)
+                record.isr = Some(result.leader.into_iter().collect());
                 if self.partition.leader_recovery_state != LeaderRecoveryState::Recovering
                     && self.metadata_version.leader_recovery_supported
                 {
@@ -599,20 +732,72 @@ pub mod kraft {
             }
         }
 
+        /// Writes the ELR into the record. An unclean election (the record's ISR already set) or ELR
+        /// off clears both lists. With the last-known-leader mode, a partition left (or staying)
+        /// without a leader keeps its remembered leader, and the last known ELR is written later by
+        /// [`Self::update_last_known_leader`].
+        fn update_record_elr(&mut self, record: &mut PartitionChangeRecord) {
+            let clean_election = record.isr.is_none();
+            if !clean_election || !self.elr_settings.enabled {
+                self.target_elr = Vec::new();
+                self.target_last_known_elr = Vec::new();
+            }
+            if self.target_elr != self.partition.elr {
+                record.elr = Some(self.target_elr.clone());
+            }
+            let use_last_known_leader = self.elr_settings.use_last_known_leader;
+            let leaderless = record.leader == LeaderChange::To(None)
+                || (record.leader == LeaderChange::Unchanged && self.partition.leader.is_none());
+            if use_last_known_leader && self.partition.last_known_elr.len() == 1 && leaderless {
+                self.target_last_known_elr = self.partition.last_known_elr.clone();
+            }
+            if use_last_known_leader {
+                return;
+            }
+            if self.target_last_known_elr != self.partition.last_known_elr {
+                record.last_known_elr = Some(self.target_last_known_elr.clone());
+            }
+        }
+
+        /// With ELR on and the last-known-leader mode: the first time the ISR is emptied, remember the
+        /// leader it had (Kafka's "no leader" included); once the partition has, or keeps, a leader,
+        /// forget it.
+        fn update_last_known_leader(&self, record: &mut PartitionChangeRecord) {
+            if !self.elr_settings.use_last_known_leader || !self.elr_settings.enabled {
+                return;
+            }
+            let partition = self.partition;
+            let isr_emptied = record.isr.as_ref().is_some_and(Vec::is_empty);
+            let already_remembered =
+                partition.last_known_elr.len() == 1 && partition.last_known_elr[0] == partition.leader;
+            let has_leader = matches!(record.leader, LeaderChange::To(Some(_)))
+                || (partition.leader.is_some() && record.leader != LeaderChange::To(None));
+            if isr_emptied && !already_remembered {
+                record.last_known_elr = Some(vec![partition.leader]);
+            } else if has_leader && !partition.last_known_elr.is_empty() {
+                record.last_known_elr = Some(Vec::new());
+            }
+        }
+
         /// The change record, or `None` when nothing changes.
         ///
-        /// The ISR is never set empty (eligible leader replicas are off): when the last ISR member goes,
-        /// the record leaves the ISR alone, so it keeps that member while the partition has no leader.
-        /// That member's return then makes it leader again without data loss.
+        /// With ELR off, the ISR is never set empty: when the last ISR member goes, the record leaves
+        /// the ISR alone, so it keeps that member while the partition has no leader. That member's
+        /// return then makes it leader again without data loss. With ELR on, the ISR may empty, and
+        /// the ELR says who may lead without loss.
         pub fn build(mut self) -> Option<PartitionChangeRecord> {
             let mut record = PartitionChangeRecord::empty();
             self.complete_reassignment_if_needed();
+            self.populate_target_elr();
             self.try_election(&mut record);
             self.trigger_leader_epoch_bump_for_replica_reassignment(&mut record);
-            if record.isr.is_none() && !self.target_isr.is_empty() && self.target_isr != self.partition.isr {
+            self.update_record_elr(&mut record);
+            let isr_may_be_set = !self.target_isr.is_empty() || self.elr_settings.enabled;
+            if record.isr.is_none() && isr_may_be_set && self.target_isr != self.partition.isr {
                 record.isr = Some(self.target_isr.clone());
             }
             self.trigger_leader_epoch_bump_for_isr_shrink(&mut record);
+            self.update_last_known_leader(&mut record);
             let partition = self.partition;
             if !self.target_replicas.is_empty() && self.target_replicas != partition.replicas {
                 record.replicas = Some(self.target_replicas.clone());
@@ -628,6 +813,12 @@ pub mod kraft {
             }
             (!record.is_no_op()).then_some(record)
         }
+    }
+
+    /// Java's `Integer.hashCode` of a broker id, with Kafka's "no leader" as -1.
+    fn java_hash_code(broker: Option<BrokerId>) -> i32 {
+        // Broker ids are Java ints in Kafka, so the id's bits are the hash code.
+        broker.map_or(-1, |b| b.0 as i32)
     }
 
     /// Kafka's `Replicas.contains(a, b)`: does `a` hold every member of `b`?
@@ -687,6 +878,8 @@ pub mod kraft {
                 leader_recovery_state: LeaderRecoveryState::Recovered,
                 leader_epoch: 100,
                 partition_epoch: 200,
+                elr: Vec::new(),
+                last_known_elr: Vec::new(),
             }
         }
 
@@ -1048,6 +1241,203 @@ pub mod kraft {
             assert_eq!((online.partition.leader, online.leader_epoch_bumped), (Some(BrokerId(3)), false));
             let preferred = elect(&partition, Election::Preferred, ids(&[1, 2, 3]), &everyone, LATEST);
             assert_eq!((preferred.partition.leader, preferred.leader_epoch_bumped), (Some(BrokerId(1)), true));
+        }
+
+        #[test]
+        fn epochs_at_the_java_int_maximum_wrap_to_the_minimum_as_in_kafka() {
+            // Kafka adds one to a Java int; a debug build of ours would otherwise panic here.
+            let partition = PartitionRegistration {
+                leader_epoch: i32::MAX,
+                partition_epoch: i32::MAX,
+                ..registration(&[1, 2], &[1, 2], Some(1))
+            };
+            let after = partition.merge(&PartitionChangeRecord { leader: LeaderChange::To(Some(BrokerId(2))), ..record() });
+            assert_eq!((after.leader_epoch, after.partition_epoch), (i32::MIN, i32::MIN));
+        }
+
+        // Eligible leader replicas (KIP-966), from the ELR cases of PartitionChangeBuilderTest.
+
+        fn elr_on(min_isr: i32, use_last_known_leader: bool) -> ElrSettings {
+            ElrSettings { enabled: true, min_isr, use_last_known_leader, unclean_shutdown_replicas: None }
+        }
+
+        fn with_elr(partition: PartitionRegistration, elr: &[u32], last_known_elr: &[u32]) -> PartitionRegistration {
+            PartitionRegistration {
+                elr: ids(elr),
+                last_known_elr: ids(last_known_elr).into_iter().map(Some).collect(),
+                ..partition
+            }
+        }
+
+        #[test]
+        fn an_isr_shrinking_below_min_isr_keeps_the_leavers_eligible() {
+            // testEligibleLeaderReplicas_IsrShrinkBelowMinISR: min ISR 3, ISR [1,2,3,4] → [1,2]. The two
+            // that left still have every committed record, so they may lead if the ISR empties.
+            let partition = registration(&[1, 2, 3, 4], &[1, 2, 3, 4], Some(1));
+            let got = PartitionChangeBuilder::new(&partition, NOT_3, LATEST)
+                .with_election(Election::Preferred)
+                .with_eligible_leader_replicas(elr_on(3, false))
+                .with_target_isr(ids(&[1, 2]))
+                .build();
+            let want = PartitionChangeRecord { isr: Some(ids(&[1, 2])), elr: Some(ids(&[3, 4])), ..record() };
+            assert_eq!(got, Some(want));
+        }
+
+        #[test]
+        fn an_isr_back_at_min_isr_clears_both_eligible_lists() {
+            // testEligibleLeaderReplicas_IsrExpandAboveMinISR.
+            let partition = with_elr(registration(&[1, 2, 3, 4], &[1, 2], Some(1)), &[3], &[4]);
+            let got = PartitionChangeBuilder::new(&partition, NOT_3, LATEST)
+                .with_election(Election::Preferred)
+                .with_eligible_leader_replicas(elr_on(3, false))
+                .with_target_isr(ids(&[1, 2, 3]))
+                .build();
+            let want = PartitionChangeRecord {
+                isr: Some(ids(&[1, 2, 3])),
+                elr: Some(Vec::new()),
+                last_known_elr: Some(Vec::new()),
+                ..record()
+            };
+            assert_eq!(got, Some(want));
+        }
+
+        #[test]
+        fn a_replica_joining_a_short_isr_leaves_the_eligible_lists_alone() {
+            // testEligibleLeaderReplicas_IsrAddNewMemberNotInELR: ISR [1] → [1,4], still below min ISR 3.
+            let partition = with_elr(registration(&[1, 2, 3, 4], &[1], Some(1)), &[3], &[2]);
+            let got = PartitionChangeBuilder::new(&partition, NOT_3, LATEST)
+                .with_election(Election::Preferred)
+                .with_eligible_leader_replicas(elr_on(3, false))
+                .with_target_isr(ids(&[1, 4]))
+                .build();
+            assert_eq!(got, Some(PartitionChangeRecord { isr: Some(ids(&[1, 4])), ..record() }));
+        }
+
+        #[test]
+        fn a_replica_back_from_an_unclean_shutdown_is_no_longer_eligible() {
+            // testEligibleLeaderReplicas_RemoveUncleanShutdownReplicasFromElr: it may have lost records,
+            // so it leaves the ELR and is only remembered in the last known ELR.
+            let partition = with_elr(registration(&[1, 2, 3, 4], &[1], Some(1)), &[2, 3], &[]);
+            let settings = ElrSettings { unclean_shutdown_replicas: Some(ids(&[3])), ..elr_on(3, false) };
+            let got = PartitionChangeBuilder::new(&partition, NOT_3, LATEST)
+                .with_election(Election::Preferred)
+                .with_eligible_leader_replicas(settings)
+                .build();
+            let want =
+                PartitionChangeRecord { elr: Some(ids(&[2])), last_known_elr: Some(vec![Some(BrokerId(3))]), ..record() };
+            assert_eq!(got, Some(want));
+        }
+
+        #[test]
+        fn an_eligible_replica_leads_when_the_isr_empties() {
+            // testEligibleLeaderReplicas_ElrCanBeElected: leader 1 goes offline and the ISR empties; ELR
+            // member 3 becomes leader and the whole ISR, and 1 becomes eligible in its place.
+            for use_last_known_leader in [true, false] {
+                let last_known: &[u32] = if use_last_known_leader { &[] } else { &[2] };
+                let partition = with_elr(registration(&[1, 2, 3, 4], &[1], Some(1)), &[3], last_known);
+                let got = PartitionChangeBuilder::new(&partition, &|r| r != BrokerId(1), LATEST)
+                    .with_election(Election::Preferred)
+                    .with_eligible_leader_replicas(elr_on(3, use_last_known_leader))
+                    .with_target_isr(Vec::new())
+                    .build();
+                let want = PartitionChangeRecord {
+                    isr: Some(ids(&[3])),
+                    elr: Some(ids(&[1])),
+                    leader: LeaderChange::To(Some(BrokerId(3))),
+                    ..record()
+                };
+                assert_eq!(got, Some(want));
+            }
+        }
+
+        #[test]
+        fn an_isr_may_empty_with_elr_on_and_the_last_leader_is_remembered() {
+            // testEligibleLeaderReplicas_IsrCanShrinkToZero: every replica offline. The ISR is written
+            // empty (with ELR off it would keep its last member), everyone is eligible, and in the
+            // last-known-leader mode leader 1 is remembered.
+            for use_last_known_leader in [true, false] {
+                let partition = registration(&[1, 2, 3, 4], &[1, 2, 3, 4], Some(1));
+                let got = PartitionChangeBuilder::new(&partition, NONE, LATEST)
+                    .with_election(Election::Preferred)
+                    .with_eligible_leader_replicas(elr_on(3, use_last_known_leader))
+                    .with_target_isr(Vec::new())
+                    .build();
+                let want = PartitionChangeRecord {
+                    isr: Some(Vec::new()),
+                    leader: LeaderChange::To(None),
+                    elr: Some(ids(&[1, 2, 3, 4])),
+                    last_known_elr: use_last_known_leader.then(|| vec![Some(BrokerId(1))]),
+                    ..record()
+                };
+                assert_eq!(got, Some(want.clone()));
+                if use_last_known_leader {
+                    // A later event does not write the remembered leader again.
+                    let after = partition.merge(&want);
+                    let settings = ElrSettings { unclean_shutdown_replicas: Some(ids(&[2])), ..elr_on(3, true) };
+                    let next = PartitionChangeBuilder::new(&after, NONE, LATEST)
+                        .with_election(Election::Preferred)
+                        .with_eligible_leader_replicas(settings)
+                        .build()
+                        .expect("broker 2 leaves the ELR");
+                    assert_eq!(next.last_known_elr, None);
+                }
+            }
+        }
+
+        #[test]
+        fn the_last_known_leader_is_elected_again_as_an_unclean_leader() {
+            // testEligibleLeaderReplicas_ElectLastKnownLeader: empty ISR and ELR, last leader 1.
+            let partition = PartitionRegistration {
+                leader_epoch: 100,
+                ..with_elr(registration(&[1, 2, 3, 4], &[], None), &[], &[1])
+            };
+            let got = PartitionChangeBuilder::new(&partition, ANY, LATEST)
+                .with_election(Election::Preferred)
+                .with_eligible_leader_replicas(elr_on(3, true))
+                .with_target_isr(Vec::new())
+                .build();
+            let want = PartitionChangeRecord {
+                isr: Some(ids(&[1])),
+                leader: LeaderChange::To(Some(BrokerId(1))),
+                leader_recovery_state: Some(LeaderRecoveryState::Recovering),
+                last_known_elr: Some(Vec::new()),
+                ..record()
+            };
+            assert_eq!(got, Some(want));
+        }
+
+        #[test]
+        fn the_last_known_leader_waits_while_an_eligible_replica_exists() {
+            // testEligibleLeaderReplicas_ElectLastKnownLeaderShouldFail: ELR [3] (not acceptable) blocks it.
+            let partition = with_elr(registration(&[1, 2, 3, 4], &[], None), &[3], &[1]);
+            let got = PartitionChangeBuilder::new(&partition, NOT_3, LATEST)
+                .with_election(Election::Preferred)
+                .with_eligible_leader_replicas(elr_on(3, true))
+                .with_target_isr(Vec::new())
+                .build();
+            assert_eq!(got, None);
+        }
+
+        #[test]
+        fn eligible_replicas_come_out_in_java_hash_set_order() {
+            // Kafka collects the ELR in a Java hash set of 16 buckets: 17 and 1 share bucket 1 and keep
+            // the order they were added in (the old ISR's), so the ELR is [17, 1], not sorted.
+            let partition = registration(&[17, 1, 5], &[17, 1, 5], Some(5));
+            let got = PartitionChangeBuilder::new(&partition, ANY, LATEST)
+                .with_eligible_leader_replicas(elr_on(2, true))
+                .with_target_isr(ids(&[5]))
+                .build()
+                .expect("an ISR shrink");
+            assert_eq!(got.elr, Some(ids(&[17, 1])));
+        }
+
+        #[test]
+        fn with_elr_off_a_leftover_elr_is_cleared_but_the_last_known_leader_kept() {
+            // A registration from when ELR was on: Kafka drops its ELR at the next change, but in the
+            // default last-known-leader mode never writes the last known ELR while ELR is off.
+            let partition = with_elr(registration(&[1, 2, 3], &[1], Some(1)), &[2], &[3]);
+            let got = PartitionChangeBuilder::new(&partition, ANY, LATEST).build();
+            assert_eq!(got, Some(PartitionChangeRecord { elr: Some(Vec::new()), ..record() }));
         }
     }
 }
