@@ -319,7 +319,7 @@ pub mod zk {
 pub mod kraft {
     use super::LeaderRecoveryState;
     use crate::kafka::BrokerId;
-    use crate::kafka::group::assignor::java_hash_order::JavaHashOrder;
+    use crate::kafka::java::hash_order::JavaHashOrder;
     use crate::sim::sorted::SortedSet;
 
     /// A partition's registration in the controller's metadata (the fields elections touch).
