@@ -165,3 +165,9 @@ impl MetadataImage {
         self.brokers.get(&broker).is_some_and(|b| !b.fenced)
     }
 }
+
+/// Kafka's `Topic.isInternal`: the topics Kafka creates for itself, where consumer groups keep their
+/// committed offsets and transaction coordinators their state.
+pub fn is_internal_topic(name: &str) -> bool {
+    name == crate::kafka::group::coordinator::OFFSETS_TOPIC || name == crate::kafka::txn::coordinator::TRANSACTION_STATE_TOPIC
+}

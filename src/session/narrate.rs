@@ -13,7 +13,7 @@ use crate::kafka::config::OffsetReset;
 use crate::kafka::ids::{BrokerId, Node, PartitionIndex};
 use crate::kafka::log::RollReason;
 use crate::kafka::log::retention::RetentionReason;
-use crate::kafka::metadata::ChangeReason;
+use crate::kafka::metadata::{ChangeReason, is_internal_topic};
 use crate::kafka::protocol::MessageKind;
 use crate::kafka::world::event::{DropReason, Event, EventKind, ResetCause, TruncateCause};
 use crate::kafka::world::View;
@@ -297,6 +297,24 @@ pub fn message_kind_label(kind: MessageKind) -> &'static str {
     message_kind(kind)
 }
 
+fn is_internal(view: &View<'_>, partition: PartitionIndex) -> bool {
+    view.metadata().partitions.get(partition.get()).is_some() && is_internal_topic(&view.topic_partition(partition).topic)
+}
+
+/// Leadership and ISR changes of an internal topic's partitions fold into one line per cause: when a
+/// broker dies, 50 partitions of `__consumer_offsets` move with the learner's 3, and a line each
+/// would bury the ones the learner is watching. Their first leaders at creation are not told at all:
+/// the topic's creation line says it.
+fn internal_change(view: &View<'_>, partition: PartitionIndex, reason: &ChangeReason) -> Option<Draft> {
+    if matches!(reason, ChangeReason::Created) {
+        return None;
+    }
+    let topic = view.topic_partition(partition).topic;
+    let why = why_changed(reason);
+    let text = format!("Partitions of the internal topic {topic} changed leader or ISR too, because {why}.");
+    Some(Draft::new(Category::Replication, Severity::Info, text).about(partition).folding(format!("internal {topic}: {why}")))
+}
+
 fn why_changed(reason: &ChangeReason) -> String {
     match reason {
         ChangeReason::Created => "the partition was just created".into(),
@@ -421,6 +439,9 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
             Draft::new(Config, Info, format!("{who} now has {key} = {}.", value.trim_matches('"')))
         }
 
+        EventKind::LeaderChanged { partition, reason, .. } | EventKind::IsrChanged { partition, reason, .. } if is_internal(view, *partition) => {
+            return internal_change(view, *partition, reason);
+        }
         EventKind::LeaderChanged { partition, leader, previous, epoch, reason } => {
             let p = partition_name(view, *partition);
             let severity = if leader.is_none() || matches!(reason, ChangeReason::UncleanElection) { Warning } else { Info };

@@ -4,7 +4,7 @@
 //! - `demo`: the smallest cluster that shows everything at once: 3 brokers, one topic of 3 partitions
 //!   on all 3 brokers, a producer sending keyed records, and two sets of consumers.
 //! - `stress`: the performance preset: 6 brokers, 3 topics × 12 partitions with replication factor 3,
-//!   4 sets of consumers that together read every partition 4 times over, producers fast enough and a
+//!   4 consumer groups of 3 members that together read every partition 4 times over, producers fast enough and a
 //!   network slow enough (50 ms one way) that more than 500 records are in flight while it plays.
 
 use crate::kafka::config::ConfigValue;
@@ -30,19 +30,23 @@ fn config(pairs: &[(&str, ConfigValue)]) -> ConfigMap {
     pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
 }
 
-fn reader(name: &str, assign: Vec<(String, u32)>) -> ConsumerSpec {
+/// A member of consumer group `group` subscribed to `topics`, reading from the earliest offset when
+/// the group has committed none, and committing automatically (Kafka's default, every 5 s).
+fn member(name: &str, group: &str, topics: &[&str]) -> ConsumerSpec {
     ConsumerSpec {
         name: name.into(),
-        assign,
+        group: Some(group.into()),
+        topics: topics.iter().map(|t| t.to_string()).collect(),
         config: config(&[("auto.offset.reset", ConfigValue::from("earliest"))]),
-        commit: CommitMode::Never,
+        commit: CommitMode::Auto,
         ..ConsumerSpec::default()
     }
 }
 
 /// 3 brokers; topic `orders` with 3 partitions on all 3 brokers (min.insync.replicas 2); the producer
-/// `checkout` sends 4 keyed records a second with acks=all; `shipping-1` and `shipping-2` share the
-/// partitions between them, `audit-1` reads all three. The network takes 40 ms (plus up to 20 ms) one
+/// `checkout` sends 4 keyed records a second with acks=all; consumer group `shipping` (`shipping-1`
+/// and `shipping-2`) shares the partitions between its two members, group `audit` (`audit-1`) reads
+/// all three. They are real groups, so adding, stopping or crashing a member rebalances its group. The network takes 40 ms (plus up to 20 ms) one
 /// way, slower than a data centre, so each message is seen travelling.
 pub fn demo() -> RunDefinition {
     let mut spec = ClusterSpec {
@@ -68,9 +72,9 @@ pub fn demo() -> RunDefinition {
             }),
         }],
         consumers: vec![
-            reader("shipping-1", vec![("orders".into(), 0), ("orders".into(), 1)]),
-            reader("shipping-2", vec![("orders".into(), 2)]),
-            reader("audit-1", (0..3).map(|p| ("orders".to_string(), p)).collect()),
+            member("shipping-1", "shipping", &["orders"]),
+            member("shipping-2", "shipping", &["orders"]),
+            member("audit-1", "audit", &["orders"]),
         ],
         ..ClusterSpec::default()
     };
@@ -93,13 +97,18 @@ pub const STRESS_JITTER_MS: u64 = 40;
 
 /// 6 brokers, 3 topics × 12 partitions with replication factor 3, one keyed producer per topic at
 /// 700 records a second (acks=all; linger.ms 60, 67 and 74, so their batches do not leave in step),
-/// and 4 sets of consumers ("groups", by manual
-/// assignment until the engine's groups land): each set has one consumer per topic reading all 12 of
-/// its partitions. Retention keeps about 5 seconds, so a long run (and every keyframe of it) stays small.
+/// and 4 consumer groups of 3 members, each subscribed to all three topics, so every group reads
+/// all 36 partitions (12 per member). Retention keeps about 5 seconds, so a long run (and every keyframe of it) stays small.
 pub fn stress() -> RunDefinition {
     let mut spec = ClusterSpec {
         brokers: (1..=STRESS_BROKERS).map(|id| BrokerSpec { id, rack: None }).collect(),
-        broker_config: config(&[("min.insync.replicas", ConfigValue::Int(2)), ("log.retention.check.interval.ms", ConfigValue::Int(1_000))]),
+        // The groups form at once instead of after Kafka's 3 s initial rebalance delay, so the
+        // readers are busy from the first second.
+        broker_config: config(&[
+            ("min.insync.replicas", ConfigValue::Int(2)),
+            ("log.retention.check.interval.ms", ConfigValue::Int(1_000)),
+            ("group.initial.rebalance.delay.ms", ConfigValue::Int(0)),
+        ]),
         ..ClusterSpec::default()
     };
     spec.network.latency_ms = STRESS_LATENCY_MS;
@@ -129,9 +138,8 @@ pub fn stress() -> RunDefinition {
         });
     }
     for group in STRESS_GROUPS {
-        for (i, topic) in STRESS_TOPICS.iter().enumerate() {
-            let assign = (0..STRESS_PARTITIONS).map(|p| (topic.to_string(), p)).collect();
-            spec.consumers.push(reader(&format!("{group}-{}", i + 1), assign));
+        for i in 1..=STRESS_TOPICS.len() {
+            spec.consumers.push(member(&format!("{group}-{i}"), group, STRESS_TOPICS));
         }
     }
     RunDefinition { spec, seed: 7, actions: Vec::new() }

@@ -8,6 +8,9 @@
 
 use super::tracked::{CutState, Tracked};
 use crate::kafka::ids::{BrokerId, Node, PartitionIndex};
+// Internal topics have 50 partitions each by default; drawn like the learner's topics they would bury
+// them, so the picture folds them into one line per broker.
+use crate::kafka::metadata::is_internal_topic;
 use crate::kafka::world::View;
 use crate::kafka::world::spec::KeyPattern;
 
@@ -19,8 +22,11 @@ pub struct BrokerState {
     /// The controller has it fenced (or never saw it): it leads nothing and is in no ISR.
     pub fenced: bool,
     pub rack: Option<String>,
-    /// Partitions with a replica assigned here, by index.
+    /// Partitions of the learner's topics with a replica assigned here, by index.
     pub hosts: Vec<PartitionIndex>,
+    /// Replicas of Kafka's internal topics here (`__consumer_offsets`, `__transaction_state`), drawn
+    /// as one line rather than 50 cells: `(replicas, of which leaders)`.
+    pub internal_hosts: (usize, usize),
     /// The disk's slowdown factor (1 = healthy).
     pub disk_slowdown: u64,
 }
@@ -28,6 +34,8 @@ pub struct BrokerState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TopicState {
     pub name: String,
+    /// One of Kafka's internal topics, which the picture folds away.
+    pub internal: bool,
     /// A short label for replica cells (`o` for orders; longer when two topics share a letter).
     pub short: String,
     pub partitions: Vec<PartitionIndex>,
@@ -171,13 +179,18 @@ fn short_names(names: &[String]) -> Vec<String> {
 impl Structure {
     pub fn of(view: &View<'_>, tracked: &Tracked, controllers: u32) -> Structure {
         let metadata = view.metadata();
-        let topic_names: Vec<String> = metadata.topics.iter().map(|t| t.name.to_string()).collect();
-        let shorts = if topic_names.len() == 1 { vec![String::new()] } else { short_names(&topic_names) };
+        // Cell labels tell apart the topics the picture draws; internal topics are folded away, so
+        // with one topic of the learner's its cells read P0, P1, … as if it were alone.
+        let topic_names: Vec<String> = metadata.topics.iter().filter(|t| !is_internal_topic(&t.name)).map(|t| t.name.to_string()).collect();
+        let mut shorts = if topic_names.len() == 1 { vec![String::new()] } else { short_names(&topic_names) }.into_iter();
         let topics = metadata
             .topics
             .iter()
-            .zip(shorts)
-            .map(|(t, short)| TopicState { name: t.name.to_string(), short, partitions: t.partitions.clone() })
+            .map(|t| {
+                let internal = is_internal_topic(&t.name);
+                let short = if internal { t.name.to_string() } else { shorts.next().unwrap_or_default() };
+                TopicState { name: t.name.to_string(), internal, short, partitions: t.partitions.clone() }
+            })
             .collect();
         let partitions: Vec<PartitionState> = metadata
             .partitions
@@ -194,15 +207,21 @@ impl Structure {
                 leader_epoch: p.leader_epoch,
             })
             .collect();
+        let internal = |p: &PartitionState| is_internal_topic(&metadata.topics[p.topic].name);
         let brokers = view
             .brokers()
-            .map(|b| BrokerState {
-                id: b.id,
-                up: b.up,
-                fenced: metadata.brokers.get(&b.id).is_none_or(|r| r.fenced),
-                rack: b.rack.as_deref().map(str::to_string),
-                hosts: partitions.iter().filter(|p| p.replicas.contains(&b.id)).map(|p| p.index).collect(),
-                disk_slowdown: b.disk.config.slowdown_factor,
+            .map(|b| {
+                let (internal_here, hosts): (Vec<&PartitionState>, Vec<&PartitionState>) =
+                    partitions.iter().filter(|p| p.replicas.contains(&b.id)).partition(|p| internal(p));
+                BrokerState {
+                    id: b.id,
+                    up: b.up,
+                    fenced: metadata.brokers.get(&b.id).is_none_or(|r| r.fenced),
+                    rack: b.rack.as_deref().map(str::to_string),
+                    hosts: hosts.iter().map(|p| p.index).collect(),
+                    internal_hosts: (internal_here.len(), internal_here.iter().filter(|p| p.leader == Some(b.id)).count()),
+                    disk_slowdown: b.disk.config.slowdown_factor,
+                }
             })
             .collect();
         let producers = view
@@ -255,6 +274,11 @@ impl Structure {
 
     pub fn partition(&self, index: PartitionIndex) -> Option<&PartitionState> {
         self.partitions.get(index.get())
+    }
+
+    /// Whether the partition belongs to one of Kafka's internal topics.
+    pub fn is_internal(&self, index: PartitionIndex) -> bool {
+        self.partition(index).and_then(|p| self.topics.get(p.topic)).is_some_and(|t| t.internal)
     }
 
     pub fn broker(&self, id: BrokerId) -> Option<&BrokerState> {
@@ -313,6 +337,9 @@ pub struct BrokerBox {
     pub rect: Rect,
     /// Replica cells, in partition order.
     pub cells: Vec<(PartitionIndex, Rect)>,
+    /// The line under the cells that stands for the broker's internal-topic replicas, if it has any;
+    /// their messages start and end there.
+    pub internal: Option<Rect>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -350,6 +377,7 @@ const PRODUCER_H: f64 = 50.0;
 const GROUP_TITLE_H: f64 = 22.0;
 const MEMBER_H: f64 = 30.0;
 const CONTROLLER_H: f64 = 32.0;
+const INTERNAL_H: f64 = 14.0;
 
 impl Layout {
     pub fn of(structure: &Structure) -> Layout {
@@ -377,7 +405,9 @@ impl Layout {
         let (cell_w, cell_h) = if small { (58.0, 46.0) } else { (27.0, 22.0) };
         let per_row = (((broker_w - 2.0 * 6.0 + CELL_GAP) / (cell_w + CELL_GAP)).floor() as usize).max(1);
         let rows_of_cells = most_replicas.div_ceil(per_row).max(1);
-        let broker_h = BROKER_TITLE_H + rows_of_cells as f64 * (cell_h + CELL_GAP) + 6.0;
+        let any_internal = structure.brokers.iter().any(|b| b.internal_hosts.0 > 0);
+        let internal_h = if any_internal { INTERNAL_H } else { 0.0 };
+        let broker_h = BROKER_TITLE_H + rows_of_cells as f64 * (cell_h + CELL_GAP) + internal_h + 6.0;
         let brokers_top = MARGIN + CONTROLLER_H + 22.0;
         let brokers: Vec<BrokerBox> = structure
             .brokers
@@ -404,7 +434,13 @@ impl Layout {
                         (*p, cell)
                     })
                     .collect();
-                BrokerBox { id: b.id, rect, cells }
+                let internal = (b.internal_hosts.0 > 0).then(|| Rect {
+                    x: rect.x + 6.0,
+                    y: rect.y + rect.h - 6.0 - internal_h,
+                    w: rect.w - 12.0,
+                    h: internal_h,
+                });
+                BrokerBox { id: b.id, rect, cells, internal }
             })
             .collect();
         let brokers_bottom = brokers.iter().map(|b| b.rect.y + b.rect.h).fold(brokers_top, f64::max);
@@ -455,7 +491,12 @@ impl Layout {
                 if let Some(cell) = partition.and_then(|p| self.cell(b, p)) {
                     return Some(cell.center());
                 }
-                self.broker(b).map(|x| (x.rect.x + x.rect.w / 2.0, x.rect.y + BROKER_TITLE_H / 2.0))
+                let broker = self.broker(b)?;
+                // A partition without a cell is an internal topic's: its line stands for it.
+                if let (Some(_), Some(line)) = (partition, broker.internal) {
+                    return Some(line.center());
+                }
+                Some((broker.rect.x + broker.rect.w / 2.0, broker.rect.y + BROKER_TITLE_H / 2.0))
             }
             Node::Controller(c) => self.controllers.get(c as usize).map(|r| (r.x + r.w / 2.0, r.y + r.h)),
             Node::Producer(p) => self.producers.get(p as usize).map(|r| (r.x + r.w, r.y + r.h / 2.0)),
@@ -494,11 +535,34 @@ mod tests {
     }
 
     #[test]
+    fn internal_topics_fold_into_one_line_per_broker_so_the_learners_topics_stay_in_view() {
+        // The demo's groups make Kafka create __consumer_offsets with its default 50 partitions.
+        let mut world = presets::demo().start().unwrap();
+        world.run_until(crate::sim::Tick(5_000));
+        let structure = Structure::of(&world.view(), &Tracked::default(), 1);
+        assert!(structure.topics.iter().any(|t| t.internal && t.name == "__consumer_offsets"));
+        let orders_0 = structure.topics.iter().find(|t| t.name == "orders").unwrap().partitions[0];
+        assert_eq!(structure.cell_label(orders_0), "P0", "orders is the only topic drawn, so its cells need no topic letter");
+        let layout = Layout::of(&structure);
+        for b in &layout.brokers {
+            assert_eq!(b.cells.len(), 3, "only orders-0..2 get cells on broker {}", b.id);
+            let line = b.internal.expect("each broker holds __consumer_offsets replicas");
+            assert!(line.y + line.h <= b.rect.y + b.rect.h, "the line sits inside broker {}", b.id);
+        }
+        let (replicas, _) = structure.brokers[0].internal_hosts;
+        assert_eq!(replicas, 50, "replication factor 3 on 3 brokers: every broker holds all 50");
+        let offsets = structure.topics.iter().find(|t| t.internal).unwrap().partitions[0];
+        let leader = structure.partition(offsets).unwrap().leader.unwrap();
+        let line = layout.broker(leader).unwrap().internal.unwrap();
+        assert_eq!(layout.anchor(Node::Broker(leader), Some(offsets)), Some(line.center()), "commits fly to the line");
+    }
+
+    #[test]
     fn the_stress_picture_places_every_replica_inside_its_broker_and_every_client() {
         let world = presets::stress().start().unwrap();
         let structure = Structure::of(&world.view(), &Tracked::default(), 1);
         assert_eq!(structure.brokers.len(), 6);
-        assert_eq!(structure.partitions.len(), 36);
+        assert_eq!(structure.partitions.iter().filter(|p| !structure.is_internal(p.index)).count(), 36);
         assert_eq!(structure.groups.len(), 4);
         let layout = Layout::of(&structure);
         let cells: usize = layout.brokers.iter().map(|b| b.cells.len()).sum();

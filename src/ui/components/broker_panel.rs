@@ -8,6 +8,7 @@ use crate::ui::commands::{self, Dispatch};
 use crate::ui::form::button;
 use crate::ui::lab::Lab;
 use crate::ui::markup::{closest_attr, escape, raw, table};
+use std::fmt::Write as _;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -29,8 +30,18 @@ pub fn everyone_but(lab: &Lab, node: Node) -> Vec<NodeRef> {
     nodes
 }
 
-fn list(names: &[String]) -> String {
-    if names.is_empty() { "nothing".into() } else { escape(&names.join(", ")) }
+/// One line of partitions: the learner's by name, then internal topics' replicas folded into a count
+/// that opens to their names (a broker can hold 50 of `__consumer_offsets`).
+fn replica_line(title: &str, names: &[(String, bool)]) -> String {
+    let own: Vec<&str> = names.iter().filter(|(_, internal)| !internal).map(|(n, _)| n.as_str()).collect();
+    let internal: Vec<&str> = names.iter().filter(|(_, internal)| *internal).map(|(n, _)| n.as_str()).collect();
+    let mut out = format!(r#"<div class="replica-line"><strong>{title}:</strong> "#);
+    out.push_str(&if own.is_empty() && internal.is_empty() { "nothing".to_string() } else { escape(&own.join(", ")) });
+    if !internal.is_empty() {
+        let _ = write!(out, r#" <details><summary>+{} internal</summary>{}</details>"#, internal.len(), escape(&internal.join(", ")));
+    }
+    out.push_str("</div>");
+    out
 }
 
 #[function_component(BrokerPanel)]
@@ -44,25 +55,37 @@ pub fn broker_panel(props: &BrokerPanelProps) -> Html {
     let s = &scene.structure;
     let fenced = s.broker(props.broker).is_some_and(|b| b.fenced);
     let (mut led, mut in_sync, mut out_of_sync) = (Vec::new(), Vec::new(), Vec::new());
-    let mut cache_rows = Vec::new();
+    let (mut cache_rows, mut internal_cache_rows) = (Vec::new(), Vec::new());
     for (p, r) in broker.replicas.iter() {
         let name = s.partition(p).map_or_else(|| format!("#{}", p.0), |x| x.name.clone());
-        cache_rows.push(vec![escape(&name), r.log.log_end_offset().to_string(), broker.page_cache.durable(r.file).to_string(), broker.page_cache.dirty_writes(r.file).to_string()]);
+        let internal = s.is_internal(p);
+        let row = vec![escape(&name), r.log.log_end_offset().to_string(), broker.page_cache.durable(r.file).to_string(), broker.page_cache.dirty_writes(r.file).to_string()];
+        if internal { internal_cache_rows.push(row) } else { cache_rows.push(row) }
         match s.replica_status(props.broker, p) {
-            ReplicaStatus::Leader => led.push(name),
-            ReplicaStatus::InSync => in_sync.push(name),
-            ReplicaStatus::OutOfSync | ReplicaStatus::Offline => out_of_sync.push(name),
+            ReplicaStatus::Leader => led.push((name, internal)),
+            ReplicaStatus::InSync => in_sync.push((name, internal)),
+            ReplicaStatus::OutOfSync | ReplicaStatus::Offline => out_of_sync.push((name, internal)),
         }
+    }
+    let columns = ["replica", "LEO", "flushed to", "dirty writes"];
+    let mut cache = table("", "page-cache", &columns, &cache_rows);
+    if !internal_cache_rows.is_empty() {
+        let _ = write!(
+            cache,
+            "<details><summary>Internal topics' replicas ({})</summary>{}</details>",
+            internal_cache_rows.len(),
+            table("", "page-cache", &columns, &internal_cache_rows)
+        );
     }
     let d = &broker.disk.stats;
     let id = props.broker.0;
     let status = if !broker.up { "down" } else if fenced { "up, fenced by the controller" } else { "up" };
     let facts = format!(
-        r#"<h3>Broker {id}</h3><p class="facts">{status}{}</p><p><strong>Leads:</strong> {}</p><p><strong>Follows in sync:</strong> {}</p><p><strong>Out of sync:</strong> {}</p><h4>Disk</h4><p class="facts">{} appends ({} bytes) · {} reads ({} bytes, {} from the page cache) · {} fsyncs · busy {} ms · slowdown ×{}</p><h4>Page cache</h4>{}"#,
+        r#"<h3>Broker {id}</h3><p class="facts">{status}{}</p>{}{}{}<h4>Disk</h4><p class="facts">{} appends ({} bytes) · {} reads ({} bytes, {} from the page cache) · {} fsyncs · busy {} ms · slowdown ×{}</p><h4>Page cache</h4>{}"#,
         broker.rack.as_deref().map_or(String::new(), |r| format!(" · rack {}", escape(r))),
-        list(&led),
-        list(&in_sync),
-        list(&out_of_sync),
+        replica_line("Leads", &led),
+        replica_line("Follows in sync", &in_sync),
+        replica_line("Out of sync", &out_of_sync),
         d.append_requests,
         d.appended_bytes,
         d.read_requests,
@@ -71,7 +94,7 @@ pub fn broker_panel(props: &BrokerPanelProps) -> Html {
         d.fsyncs,
         d.busy_us / 1000,
         broker.disk.config.slowdown_factor,
-        table("", "page-cache", &["replica", "LEO", "flushed to", "dirty writes"], &cache_rows)
+        cache
     );
     let buttons = format!(
         r#"<h4>Act on it</h4><div class="buttons">{}{}{}{}{}{}{}</div>"#,

@@ -62,7 +62,8 @@ pub fn picture(scene: &Scene) -> String {
     }
     for b in &l.brokers {
         let Some(state) = s.broker(b.id) else { continue };
-        let leads = s.partitions.iter().filter(|p| p.leader == Some(b.id)).count();
+        // The learner's partitions; internal topics' leaderships are told on their own line below.
+        let leads = s.partitions.iter().filter(|p| p.leader == Some(b.id) && !s.is_internal(p.index)).count();
         let status = if !state.up { "down" } else if state.fenced { "fenced" } else { "up" };
         let cut = s.is_cut_off(Node::Broker(b.id));
         let label = format!("Broker {}, {status}, leads {leads} partition{}", b.id, if leads == 1 { "" } else { "s" });
@@ -85,6 +86,18 @@ pub fn picture(scene: &Scene) -> String {
         text(&mut out, "note", r.x + r.w - 8.0, r.y + 18.0, "end", &note);
         for (p, c) in &b.cells {
             cell(&mut out, s, scene.layout.cell_h >= 30.0, b.id, *p, c);
+        }
+        if let Some(line) = &b.internal {
+            let (replicas, led) = state.internal_hosts;
+            let names: Vec<&str> = s.topics.iter().filter(|t| t.internal).map(|t| t.name.as_str()).collect();
+            let words = format!("+{replicas} internal · leads {led}");
+            let _ = write!(out, r#"<g class="internal" data-testid="internal-b{}"><title>{}</title>"#, b.id, escape(&format!(
+                "Broker {} also holds {replicas} replicas of Kafka's internal topics ({}) and leads {led} of them. They are folded into this line; the topic list below has them.",
+                b.id,
+                names.join(", ")
+            )));
+            text(&mut out, "note", line.x, line.y + line.h - 3.0, "start", &words);
+            out.push_str("</g>");
         }
         out.push_str("</g>");
     }

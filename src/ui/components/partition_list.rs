@@ -24,7 +24,19 @@ pub fn partition_list(props: &PartitionListProps) -> Html {
     let s = &scene.structure;
     let mut out = String::new();
     for t in &s.topics {
-        let _ = write!(out, r#"<li class="topic" data-testid="topic-{0}"><span class="topic-name">{0}</span><span class="chips">"#, escape(&t.name));
+        // Internal topics (50 partitions each by default) start folded, so they do not push the
+        // learner's topics out of view; their summary says what they are.
+        if t.internal {
+            let _ = write!(
+                out,
+                r#"<li class="topic internal" data-testid="topic-{0}"><details><summary><span class="topic-name">{0}</span> {1} partitions, internal: {2}</summary><span class="chips">"#,
+                escape(&t.name),
+                t.partitions.len(),
+                if t.name.contains("offsets") { "where consumer groups keep their committed offsets" } else { "where transaction coordinators keep their state" }
+            );
+        } else {
+            let _ = write!(out, r#"<li class="topic" data-testid="topic-{0}"><span class="topic-name">{0}</span><span class="chips">"#, escape(&t.name));
+        }
         for p in t.partitions.iter().filter_map(|p| s.partition(*p)) {
             let leader = p.leader.map_or_else(|| "none".to_string(), |b| b.to_string());
             let isr: Vec<String> = p.isr.iter().map(|b| b.to_string()).collect();
@@ -50,7 +62,7 @@ pub fn partition_list(props: &PartitionListProps) -> Html {
                 p.replicas.len()
             );
         }
-        out.push_str("</span></li>");
+        out.push_str(if t.internal { "</span></details></li>" } else { "</span></li>" });
     }
     let d = props.dispatch.clone();
     let onclick = Callback::from(move |e: MouseEvent| {
