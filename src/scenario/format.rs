@@ -191,6 +191,19 @@ impl ProbeValue {
     }
 }
 
+impl ProbeValue {
+    /// The value as a learner reads it on a lesson's answer buttons: names without quotes, a list as
+    /// names separated by commas, an empty list as "none". (`Display` keeps the file's own spelling.)
+    pub fn for_learner(&self) -> String {
+        match self {
+            ProbeValue::Text(s) => s.clone(),
+            ProbeValue::List(items) if items.is_empty() => "none".to_string(),
+            ProbeValue::List(items) => items.iter().map(ProbeValue::for_learner).collect::<Vec<_>>().join(", "),
+            other => other.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for ProbeValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -432,5 +445,20 @@ impl Probe {
             Probe::ProducerFenced { .. } => ValueKind::Bool,
             _ => ValueKind::Int,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ProbeValue;
+
+    #[test]
+    fn answers_read_as_names_not_as_file_syntax() {
+        let owns = |names: &[&str]| ProbeValue::List(names.iter().map(|n| ProbeValue::Text(n.to_string())).collect());
+        assert_eq!(owns(&[]).for_learner(), "none", "an idle consumer owns nothing");
+        assert_eq!(owns(&["order-events-0", "order-events-2"]).for_learner(), "order-events-0, order-events-2");
+        assert_eq!(ProbeValue::List(vec![ProbeValue::Int(1), ProbeValue::Int(2)]).for_learner(), "1, 2");
+        assert_eq!(ProbeValue::Text("NOT_ENOUGH_REPLICAS".into()).for_learner(), "NOT_ENOUGH_REPLICAS");
+        assert_eq!(owns(&["a"]).to_string(), r#"["a"]"#, "the file's spelling is kept for data-value and the CLI");
     }
 }

@@ -109,15 +109,15 @@ pub fn picture(scene: &Scene) -> String {
         let extra = format!(r#"data-running="{}""#, p.running);
         open_node(&mut out, &format!("producer {state}"), Selection::Producer(p.index), &format!("producer-{}", p.name), &label, &extra);
         rect(&mut out, r, "box", 6);
-        text(&mut out, "title", r.x + 8.0, r.y + 18.0, "start", &format!("▶ {}", p.name));
+        text(&mut out, "title", r.x + 8.0, r.y + 18.0, "start", &format!("▶ {}", fit(&p.name, 16)));
         text(&mut out, "note", r.x + 8.0, r.y + 34.0, "start", &format!("→ {} · acks={}{rate}", p.topic, p.acks));
         text(&mut out, "note", r.x + 8.0, r.y + 46.0, "start", if p.running { "sending" } else { "stopped" });
         out.push_str("</g>");
     }
     for g in &l.groups {
-        let _ = write!(out, r#"<g class="group" data-testid="group-{}">"#, escape(&g.name));
+        let _ = write!(out, r#"<g class="group" data-testid="group-{0}"><title>{0}</title>"#, escape(&g.name));
         rect(&mut out, &g.rect, "group-box", 8);
-        text(&mut out, "title", g.rect.x + 8.0, g.rect.y + 15.0, "start", &format!("◎ {}", g.name));
+        text(&mut out, "title", g.rect.x + 8.0, g.rect.y + 15.0, "start", &format!("◎ {}", fit(&g.name, 17)));
         for (c, row) in &g.members {
             let Some(consumer) = s.consumers.get(*c as usize) else { continue };
             let status = if !consumer.up { "down" } else if consumer.idle() { "idle" } else { "reading" };
@@ -132,13 +132,19 @@ pub fn picture(scene: &Scene) -> String {
             let extra = format!(r#"data-status="{status}""#);
             open_node(&mut out, &format!("consumer {status}"), Selection::Consumer(consumer.index), &format!("consumer-{}", consumer.name), &label, &extra);
             rect(&mut out, row, "box", 4);
-            text(&mut out, "member", row.x + 6.0, row.y + 11.0, "start", &consumer.name);
+            text(&mut out, "member", row.x + 6.0, row.y + 11.0, "start", &fit(&consumer.name, 20));
             text(&mut out, "note", row.x + 6.0, row.y + 22.0, "start", &summary);
             out.push_str("</g>");
         }
         out.push_str("</g>");
     }
     out
+}
+
+/// A name cut to `max_chars` with an ellipsis, so it stays inside its box (the full name is in the
+/// element's title and accessible label).
+fn fit(name: &str, max_chars: usize) -> String {
+    if name.chars().count() <= max_chars { name.to_string() } else { format!("{}…", name.chars().take(max_chars - 1).collect::<String>()) }
 }
 
 fn cell(out: &mut String, s: &Structure, big: bool, broker: BrokerId, p: crate::kafka::ids::PartitionIndex, c: &Rect) {

@@ -243,7 +243,7 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
                     let pressed = answer.chosen.as_ref() == Some(v);
                     html! {
                         <button type="button" class={classes!("choice", pressed.then_some("on"))} data-testid="checkpoint-choice" data-value={v.to_string()}
-                                aria-pressed={pressed.to_string()} disabled={revealed} onclick={choose(v.clone())}>{ v.to_string() }</button>
+                                aria-pressed={pressed.to_string()} disabled={revealed} onclick={choose(v.clone())}>{ v.for_learner() }</button>
                     }
                 })
                 .collect::<Html>()
@@ -253,12 +253,12 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
             let given = answer.chosen.clone();
             let correct = r.actual.is_some() && r.actual == given;
             let engine = match (&r.actual, &r.error) {
-                (Some(v), _) => format!("The engine's state at {} says: {v}.", clock(Tick(r.at_ms))),
+                (Some(v), _) => format!("The engine's state at {} says: {}.", clock(Tick(r.at_ms)), v.for_learner()),
                 (None, Some(e)) => format!("The engine could not answer at {}: {e}.", clock(Tick(r.at_ms))),
                 (None, None) => String::new(),
             };
             let scripted = if r.actual.as_ref() != Some(&r.expected) {
-                format!(" (The lesson expected {}: your run went differently.)", r.expected)
+                format!(" (The lesson expected {}: your run went differently.)", r.expected.for_learner())
             } else {
                 String::new()
             };
