@@ -33,9 +33,10 @@ use serde_json::Value;
 /// Kafka's default `replica.lag.time.max.ms`.
 const REPLICA_LAG_TIME_MAX_MS_DEFAULT: u64 = 30_000;
 
-/// Runs the `high_watermark` section, and the cases of `replica_isr_state` that are written as
-/// steps in the same shape (ISR expansion and shrink are the same leader state); a
-/// `replica_isr_state` case without steps is skipped.
+/// Runs the `high_watermark` section, and the cases of `replica_isr_state`: written as steps in the
+/// same shape (ISR expansion and shrink are the same leader state), or as one follower's offsets and
+/// times with an expected in-sync answer (Kafka's `isCaughtUp`). Any other `replica_isr_state` case
+/// is skipped.
 pub fn check(doc: &Value) -> Vec<CaseOutcome> {
     let mut outcomes = Vec::new();
     for section in ["high_watermark", "replica_isr_state"] {
@@ -48,7 +49,11 @@ pub fn check(doc: &Value) -> Vec<CaseOutcome> {
         for (i, case) in list.iter().enumerate() {
             let label = format!("{section}[{i}] {}", case_name(case)).trim_end().to_owned();
             outcomes.push(if section == "replica_isr_state" && case.get("steps").is_none() {
-                CaseOutcome::skip(label, "no `steps` to replay; kafka-lab checks ISR cases written as steps")
+                match caught_up_case(case) {
+                    Some(Ok(())) => CaseOutcome::pass(label),
+                    Some(Err(detail)) => CaseOutcome::fail(label, detail),
+                    None => CaseOutcome::skip(label, "neither `steps` to replay nor a follower's offsets and times with an expected in-sync answer"),
+                }
             } else {
                 match check_case(case) {
                     Ok(()) => CaseOutcome::pass(label),
@@ -306,6 +311,40 @@ impl Partition {
     }
 }
 
+/// A single out-of-sync question (Kafka's `isCaughtUp`): a follower at `follower_leo`, last caught up
+/// at `last_caught_up_ms`, asked at `now_ms` against the leader's `leader_leo`. `None` when the case
+/// does not have that shape.
+fn caught_up_case(case: &Value) -> Option<Result<(), String>> {
+    let field = |names: &[&str]| names.iter().find_map(|n| case.get(*n));
+    let expected_in_sync = match field(&["expected_caught_up", "expected_is_caught_up", "expected_in_sync"]) {
+        Some(v) => v.as_bool(),
+        None => field(&["expected_out_of_sync", "expected_is_out_of_sync"]).and_then(Value::as_bool).map(|out| !out),
+    }?;
+    let number = |names: &[&str]| -> Result<Option<u64>, String> {
+        field(names).map(|v| v.as_u64().ok_or(format!("`{}` should be a whole number, got {v}", names[0]))).transpose()
+    };
+    let read = || -> Result<bool, String> {
+        let leader_leo = number(&["leader_leo", "leader_log_end_offset"])?.ok_or("missing `leader_leo`")?;
+        let follower_leo = number(&["follower_leo", "follower_log_end_offset", "log_end_offset"])?;
+        let last_caught_up_ms = number(&["last_caught_up_ms", "last_caught_up_time_ms"])?.ok_or("missing `last_caught_up_ms`")?;
+        let now_ms = number(&["now_ms", "current_time_ms", "time_ms"])?.ok_or("missing `now_ms`")?;
+        let lag_ms = number(&["replica_lag_time_max_ms"])?.unwrap_or(REPLICA_LAG_TIME_MAX_MS_DEFAULT);
+        let follower = FollowerState { leo: follower_leo, last_caught_up_ms, ..FollowerState::default() };
+        Ok(follower.is_caught_up(leader_leo, now_ms, lag_ms))
+    };
+    Some(read().and_then(|caught_up| {
+        if caught_up == expected_in_sync {
+            Ok(())
+        } else {
+            Err(format!("expected the follower {}, the leader finds it {}", in_sync_words(expected_in_sync), in_sync_words(caught_up)))
+        }
+    }))
+}
+
+fn in_sync_words(caught_up: bool) -> &'static str {
+    if caught_up { "caught up (in sync)" } else { "out of sync" }
+}
+
 fn check_case(case: &Value) -> Result<(), String> {
     let mut partition = Partition::from_case(case)?;
     let steps = case.get("steps").and_then(Value::as_array).ok_or("missing `steps` (a list of events with expectations)")?;
@@ -477,6 +516,19 @@ mod tests {
             }));
             assert!(o.passed, "{state}: {o:?}");
         }
+    }
+
+    #[test]
+    fn a_follower_is_out_of_sync_once_it_has_not_caught_up_for_longer_than_the_lag_time() {
+        let doc = json!({"replica_isr_state": [
+            {"leader_leo": 10, "follower_leo": 8, "last_caught_up_ms": 0, "now_ms": 30000, "expected_out_of_sync": false},
+            {"leader_leo": 10, "follower_leo": 8, "last_caught_up_ms": 0, "now_ms": 30001, "expected_out_of_sync": true},
+            {"leader_leo": 10, "follower_leo": 10, "last_caught_up_ms": 0, "now_ms": 90000, "expected_caught_up": true},
+            {"leader_leo": 10, "follower_leo": 8, "last_caught_up_ms": 0, "now_ms": 30001, "expected_in_sync": true}
+        ]});
+        let outcomes = check(&doc);
+        assert!(outcomes[..3].iter().all(|o| o.passed), "{outcomes:#?}");
+        assert!(outcomes[3].failed() && outcomes[3].detail.contains("out of sync"), "{:?}", outcomes[3]);
     }
 
     #[test]
