@@ -85,7 +85,8 @@ pub fn charts(props: &ChartsProps) -> Html {
     chart(&mut out, "Lag per group (records)", "chart-lag", &lag, from_ms, to_ms);
     chart(
         &mut out,
-        "Replicas in sync",
+        // Kafka's broker metrics count every topic, internal ones (__consumer_offsets) included.
+        "Replicas in sync (all topics, internal ones too)",
         "chart-isr",
         &[series("in ISRs", OKABE_ITO[2], &|s: &Sample| u64::from(s.isr_members)), series("replicas", "#8a949e", &|s: &Sample| u64::from(s.replicas))],
         from_ms,
@@ -93,7 +94,7 @@ pub fn charts(props: &ChartsProps) -> Html {
     );
     chart(
         &mut out,
-        "Partitions under-replicated / offline",
+        "Partitions under-replicated / offline (all topics, internal ones too)",
         "chart-urp",
         &[series("under-replicated", OKABE_ITO[5], &|s: &Sample| u64::from(s.under_replicated)), series("offline", "#000000", &|s: &Sample| u64::from(s.offline))],
         from_ms,
