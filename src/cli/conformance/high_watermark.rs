@@ -33,10 +33,10 @@ use serde_json::Value;
 /// Kafka's default `replica.lag.time.max.ms`.
 const REPLICA_LAG_TIME_MAX_MS_DEFAULT: u64 = 30_000;
 
-/// Runs the `high_watermark` section, and the cases of `replica_isr_state`: written as steps in the
-/// same shape (ISR expansion and shrink are the same leader state), or as one follower's offsets and
-/// times with an expected in-sync answer (Kafka's `isCaughtUp`). Any other `replica_isr_state` case
-/// is skipped.
+/// Runs the `high_watermark` section, and the cases of `replica_isr_state`: one follower's fetch
+/// state in `ReplicaTest`'s shape (see `replica_state`), partition-level steps in the shape above (ISR
+/// expansion and shrink are the same leader state), or one follower's offsets and times with an
+/// expected in-sync answer (Kafka's `isCaughtUp`). Any other `replica_isr_state` case is skipped.
 pub fn check(doc: &Value) -> Vec<CaseOutcome> {
     let mut outcomes = Vec::new();
     for section in ["high_watermark", "replica_isr_state"] {
@@ -48,7 +48,12 @@ pub fn check(doc: &Value) -> Vec<CaseOutcome> {
         };
         for (i, case) in list.iter().enumerate() {
             let label = format!("{section}[{i}] {}", case_name(case)).trim_end().to_owned();
-            outcomes.push(if section == "replica_isr_state" && case.get("steps").is_none() {
+            outcomes.push(if section == "replica_isr_state" && super::replica_state::is_replica_case(case) {
+                match super::replica_state::check_case(case) {
+                    Ok(()) => CaseOutcome::pass(label),
+                    Err(detail) => CaseOutcome::fail(label, detail),
+                }
+            } else if section == "replica_isr_state" && case.get("steps").is_none() {
                 match caught_up_case(case) {
                     Some(Ok(())) => CaseOutcome::pass(label),
                     Some(Err(detail)) => CaseOutcome::fail(label, detail),

@@ -15,6 +15,7 @@ mod log;
 mod partitioner;
 mod placement;
 mod produce;
+mod replica_state;
 
 /// One case's verdict.
 #[derive(Clone, Debug, PartialEq, Eq)]
