@@ -16,6 +16,7 @@ mod partitioner;
 mod placement;
 mod produce;
 mod replica_state;
+mod replication;
 
 /// One case's verdict.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,6 +67,7 @@ pub fn check_document(doc: &Value) -> Vec<CaseOutcome> {
     outcomes.extend(placement::check(doc));
     outcomes.extend(produce::check(doc));
     outcomes.extend(high_watermark::check(doc));
+    outcomes.extend(replication::check(doc));
     outcomes.extend(unknown_sections(doc));
     outcomes
 }
@@ -84,6 +86,7 @@ const KNOWN_SECTIONS: &[&str] = &[
     "produce_acks",
     "high_watermark",
     "replica_isr_state",
+    "replication_scenarios",
 ];
 
 /// One skipped line for each section the runner has no check for (keys starting with `_` are notes).
