@@ -18,10 +18,13 @@ pub fn stops_at(step: &Step) -> bool {
     step.pause || step.checkpoint.is_some()
 }
 
-/// The moment playing stops next: the first step after `current` that stops and lies after `now_ms`.
-pub fn next_stop_ms(steps: &[Step], current: Option<usize>, now_ms: u64) -> Option<u64> {
+/// The moment playing stops next: the first step after `current` that stops and lies after `now_ms`,
+/// else the lesson's end (`duration_ms`), where its last step's words stop being true. Pressing Play
+/// after the end plays on, for a learner who wants to keep experimenting.
+pub fn next_stop_ms(lesson: &Scenario, current: Option<usize>, now_ms: u64) -> Option<u64> {
     let from = current.map_or(0, |c| c + 1);
-    steps.iter().skip(from).find(|s| stops_at(s) && s.at_ms > now_ms).map(|s| s.at_ms)
+    let step = lesson.steps.iter().skip(from).find(|s| stops_at(s) && s.at_ms > now_ms).map(|s| s.at_ms);
+    step.or((lesson.duration_ms > now_ms).then_some(lesson.duration_ms))
 }
 
 /// A typed answer read as the kind of value the question expects: `2`, `true`, `orders-4`, or a list
@@ -94,10 +97,17 @@ mod tests {
         assert_eq!(step_reached(steps, 0), Some(0));
         assert_eq!(step_reached(steps, 3_999), Some(0));
         let first_question = steps.iter().position(|s| s.checkpoint.is_some()).unwrap();
-        assert_eq!(next_stop_ms(steps, Some(0), 0), Some(steps[first_question].at_ms));
-        // Past the last stop, playing runs to the end.
+        assert_eq!(next_stop_ms(&lesson, Some(0), 0), Some(steps[first_question].at_ms));
+        // Past the last stop, playing runs to the lesson's end and stops there; after it, it plays on.
         let last = steps.len() - 1;
-        assert_eq!(next_stop_ms(steps, Some(last), steps[last].at_ms), None);
+        let kafka_vs_queue = preset("kafka-vs-queue").unwrap();
+        let (last_step, end) = (kafka_vs_queue.steps.len() - 1, kafka_vs_queue.duration_ms);
+        // Its last step neither pauses nor asks: playing still stops at the end, not an hour later.
+        assert!(!stops_at(&kafka_vs_queue.steps[last_step]));
+        let before_last = last_step - 1;
+        assert_eq!(next_stop_ms(&kafka_vs_queue, Some(before_last), kafka_vs_queue.steps[before_last].at_ms), Some(end));
+        assert_eq!(next_stop_ms(&lesson, Some(last), steps[last].at_ms), None);
+        assert_eq!(next_stop_ms(&lesson, Some(last), lesson.duration_ms), None);
     }
 
     #[test]

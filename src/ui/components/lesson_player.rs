@@ -99,7 +99,7 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
         use_effect_with((*current, now_ms), move |(current, now_ms)| {
             // A locked or looping embed plays through: nobody is there to press Continue.
             let plays_through = lab.embed.lock || lab.embed.loop_run;
-            lab.signals.borrow_mut().pause_at_ms = if plays_through { None } else { next_stop_ms(&lesson.steps, Some(*current), *now_ms) };
+            lab.signals.borrow_mut().pause_at_ms = if plays_through { None } else { next_stop_ms(&lesson, Some(*current), *now_ms) };
         });
     }
     // A course page hears of a checkpoint the learner moved past without answering (or that a locked

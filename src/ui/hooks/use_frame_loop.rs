@@ -6,7 +6,8 @@ use crate::session::narrate::clock;
 use crate::sim::Tick;
 use crate::ui::draw::{self, Frame, Scratch, Transition};
 use crate::ui::lab::Lab;
-use crate::ui::state::{Speed, UiAction, UiState};
+use crate::scenario::validate::DURATION_MS_MAX;
+use crate::ui::state::{NoticeKind, Speed, UiAction, UiState};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -132,6 +133,15 @@ fn frame(ts: f64, lab: &Lab, dispatcher: &UseReducerDispatcher<UiState>, control
             lab.signals.borrow_mut().pause_at_ms = None;
             dispatcher.dispatch(UiAction::SetPlaying(false));
             lab.touched();
+        } else if now >= DURATION_MS_MAX {
+            // A run is at most an hour, as scenario files and links are: beyond it the keyframes that
+            // make rewinding instant would outgrow the browser's memory.
+            dispatcher.dispatch(UiAction::SetPlaying(false));
+            dispatcher.dispatch(UiAction::Notify(
+                NoticeKind::Info,
+                "A run lasts at most one hour of simulated time. Rewind to look back, or restart to play again.".into(),
+            ));
+            lab.touched();
         }
     } else {
         let now = lab.session().now().ms() as f64;
@@ -172,7 +182,7 @@ fn advance(lab: &Lab, speed: Speed, dt: f64) {
     let mut session = lab.session_mut();
     let mut signals = lab.signals.borrow_mut();
     // Never past the lesson's next stop or the loop's end.
-    let limit = signals.pause_at_ms.into_iter().chain(signals.loop_ms.map(|(_, end)| end)).min().unwrap_or(u64::MAX);
+    let limit = signals.pause_at_ms.into_iter().chain(signals.loop_ms.map(|(_, end)| end)).chain([DURATION_MS_MAX]).min().unwrap_or(DURATION_MS_MAX);
     if speed.as_fast_as_possible {
         loop {
             let next = (session.now().ms() + SLICE_MS).min(limit.max(session.now().ms()));
