@@ -137,6 +137,9 @@ pub struct GroupState {
 pub struct Structure {
     pub brokers: Vec<BrokerState>,
     pub controllers: u32,
+    /// Each controller of the quorum, by id: (running, the active one). At most one is active: the
+    /// leader of the highest epoch; none while the quorum has no leader.
+    pub controller_states: Vec<(bool, bool)>,
     pub topics: Vec<TopicState>,
     pub partitions: Vec<PartitionState>,
     pub producers: Vec<ProducerState>,
@@ -260,9 +263,14 @@ impl Structure {
                 None => groups.push(GroupState { name: c.group.clone(), in_group: c.in_group, members: vec![c.index] }),
             }
         }
+        let active = view.controllers().iter().filter(|c| c.is_leader()).max_by_key(|c| c.epoch).map(|c| c.id);
+        let controller_states = (0..controllers.max(1))
+            .map(|id| view.controllers().iter().find(|c| c.id == id).map_or((false, false), |c| (c.up, active == Some(id))))
+            .collect();
         Structure {
             brokers,
             controllers: controllers.max(1),
+            controller_states,
             topics,
             partitions,
             producers,
@@ -555,6 +563,20 @@ mod tests {
         let leader = structure.partition(offsets).unwrap().leader.unwrap();
         let line = layout.broker(leader).unwrap().internal.unwrap();
         assert_eq!(layout.anchor(Node::Broker(leader), Some(offsets)), Some(line.center()), "commits fly to the line");
+    }
+
+    #[test]
+    fn the_picture_marks_the_controller_the_quorum_elected_not_always_the_first() {
+        // The KRaft lesson kills controller 0 at 3 s; by 10 s another controller leads the quorum.
+        let mut world = crate::scenario::preset("kraft-metadata").unwrap().run_definition().start().unwrap();
+        let at_start = Structure::of(&world.view(), &Tracked::default(), 3);
+        assert_eq!(at_start.controller_states.iter().filter(|(_, active)| *active).count(), 1);
+        world.run_until(crate::sim::Tick(10_000));
+        let structure = Structure::of(&world.view(), &Tracked::default(), 3);
+        assert_eq!(structure.controller_states[0], (false, false), "controller 0 is down and leads nothing");
+        let active: Vec<usize> = structure.controller_states.iter().enumerate().filter(|(_, (_, a))| *a).map(|(i, _)| i).collect();
+        assert_eq!(active.len(), 1, "{:?}", structure.controller_states);
+        assert_ne!(active[0], 0);
     }
 
     #[test]

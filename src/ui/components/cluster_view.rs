@@ -51,12 +51,24 @@ pub fn picture(scene: &Scene) -> String {
     let mut out = String::with_capacity(16 * 1024);
     out.push_str(r##"<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#D55E00" stroke-width="2"/></pattern></defs>"##);
     for (i, r) in l.controllers.iter().enumerate() {
+        let (up, active) = s.controller_states.get(i).copied().unwrap_or((true, false));
         let i = i as u32;
         let cut = if s.is_cut_off(Node::Controller(i)) { " cut" } else { "" };
-        let label = format!("Controller {i}{}: holds the cluster metadata and elects leaders", if i == 0 { " (active)" } else { "" });
-        open_node(&mut out, &format!("controller{cut}"), Selection::Controller(i), &format!("controller-{i}"), &label, "");
+        let status = if !up { "down" } else if active { "active" } else { "standby" };
+        let label = match status {
+            "active" => format!("Controller {i} (active): holds the cluster metadata and elects leaders"),
+            "down" => format!("Controller {i}, down"),
+            _ => format!("Controller {i}, standby: follows the active controller's metadata log"),
+        };
+        open_node(&mut out, &format!("controller {status}{cut}"), Selection::Controller(i), &format!("controller-{i}"), &label, &format!(r#"data-status="{status}""#));
         rect(&mut out, r, "box", 6);
-        let title = if i == 0 { "◆ controller (active)".to_string() } else { format!("controller {i}") };
+        // With one controller there is nothing to tell apart: it is "the controller".
+        let name = if l.controllers.len() == 1 { "controller".to_string() } else { format!("controller {i}") };
+        let title = match status {
+            "active" => format!("◆ {name} (active)"),
+            "down" => format!("{name} ✕ down"),
+            _ => name,
+        };
         text(&mut out, "title", r.x + r.w / 2.0, r.y + 21.0, "middle", &title);
         out.push_str("</g>");
     }
