@@ -37,11 +37,13 @@ pub struct LabViewProps {
     pub on_open_file: Callback<Scenario>,
 }
 
-/// The lesson index: every lesson of the library by topic (read when the menu first opens).
+/// The lesson index: every lesson of the library by topic (read when the menu first opens). A
+/// library file whose id is also a lab preset (`stress`, the CLI's benchmark) is left out: the link
+/// `#preset=<id>` opens the lab preset, so the entry would open no lesson.
 fn lesson_index(current: &str) -> Html {
     let index = library::presets();
     let sections = Section::ALL.iter().map(|section| {
-        let items = index.iter().filter(|p| p.section == *section).map(|p| {
+        let items = index.iter().filter(|p| p.section == *section && !PRESET_IDS.contains(&p.id)).map(|p| {
             let on = p.id == current;
             html! { <li><a href={format!("#preset={}", p.id)} aria-current={on.then_some("page")} title={p.summary.clone()}>{ &p.title }</a></li> }
         });
