@@ -4,7 +4,7 @@
 //! is true.
 
 use super::checkpoint::CheckpointResult;
-use super::format::{ProbeValue, Scenario, Step, ValueKind};
+use super::format::{Probe, ProbeValue, Scenario, Step, ValueKind};
 use super::run::ScenarioRun;
 use crate::kafka::world::RunDefinition;
 
@@ -54,6 +54,34 @@ pub fn parse_answer(text: &str, kind: ValueKind) -> Result<ProbeValue, String> {
     }
 }
 
+/// Whether a learner's answer is the engine's: letters in any case, and for answers that are sets in
+/// Kafka (an ISR, a group's members, a consumer's assignment) in any order; the log prints an ISR as
+/// `[3, 2]`, and a learner copying it is right.
+pub fn answer_matches(probe: &Probe, given: &ProbeValue, actual: &ProbeValue) -> bool {
+    let as_set = matches!(probe, Probe::Isr { .. } | Probe::GroupMembers { .. } | Probe::ConsumerAssignment { .. });
+    same(given, actual, as_set)
+}
+
+fn same(a: &ProbeValue, b: &ProbeValue, as_set: bool) -> bool {
+    match (a, b) {
+        (ProbeValue::Text(x), ProbeValue::Text(y)) => x.eq_ignore_ascii_case(y),
+        (ProbeValue::List(xs), ProbeValue::List(ys)) if xs.len() == ys.len() => {
+            if !as_set {
+                return xs.iter().zip(ys).all(|(x, y)| same(x, y, false));
+            }
+            let key = |v: &ProbeValue| match v {
+                ProbeValue::Text(t) => ProbeValue::Text(t.to_ascii_lowercase()),
+                other => other.clone(),
+            };
+            let (mut xs, mut ys): (Vec<ProbeValue>, Vec<ProbeValue>) = (xs.iter().map(key).collect(), ys.iter().map(key).collect());
+            xs.sort();
+            ys.sort();
+            xs == ys
+        }
+        _ => a == b,
+    }
+}
+
 /// The checkpoint of `step` evaluated in the learner's run: the lesson's cluster and steps with the
 /// run's seed and actions (the lesson's own and the learner's clicks), run headless to the step's
 /// moment. `None` when the step has no checkpoint or the run cannot start.
@@ -88,6 +116,18 @@ mod tests {
         assert_eq!(parse_answer("[]", ValueKind::IntList), Ok(ProbeValue::List(vec![])));
         assert_eq!(parse_answer("two", ValueKind::Int), Err("'two' is not a whole number".to_string()));
         assert_eq!(parse_answer("  ", ValueKind::Bool), Err("type an answer: true or false".to_string()));
+    }
+
+    #[test]
+    fn an_isr_typed_in_another_order_or_case_is_still_right() {
+        let isr = Probe::Isr { topic: "orders".into(), partition: 0 };
+        let engine = ProbeValue::List(vec![ProbeValue::Int(2), ProbeValue::Int(3)]);
+        assert!(answer_matches(&isr, &parse_answer("3, 2", ValueKind::IntList).unwrap(), &engine));
+        let replicas = Probe::Replicas { topic: "orders".into(), partition: 0 };
+        assert!(!answer_matches(&replicas, &parse_answer("3, 2", ValueKind::IntList).unwrap(), &engine), "replica order is the preferred leader's: it counts");
+        let error = Probe::LastProduceError { producer: "bank".into() };
+        assert!(answer_matches(&error, &ProbeValue::Text("not_enough_replicas".into()), &ProbeValue::Text("NOT_ENOUGH_REPLICAS".into())));
+        assert!(!answer_matches(&error, &ProbeValue::Text("none".into()), &ProbeValue::Text("NOT_ENOUGH_REPLICAS".into())));
     }
 
     #[test]

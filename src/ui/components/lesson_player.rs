@@ -5,7 +5,7 @@
 //! Playing stops at each step that pauses or asks a question (the frame loop reads `pause_at_ms`).
 
 use crate::scenario::checkpoint::CheckpointResult;
-use crate::scenario::player::{next_stop_ms, parse_answer, reveal, step_reached, stops_at};
+use crate::scenario::player::{answer_matches, next_stop_ms, parse_answer, reveal, step_reached, stops_at};
 use crate::scenario::{ProbeValue, Scenario};
 use crate::session::narrate::clock;
 use crate::sim::Tick;
@@ -208,7 +208,8 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
                         let definition = lab.session().definition();
                         let result = reveal(&lesson, &definition, i);
                         if let Some(r) = &result {
-                            let correct = r.actual.as_ref() == Some(&value);
+                            let probe = lesson.steps[i].checkpoint.as_ref().map(|c| &c.probe);
+                            let correct = r.actual.as_ref().zip(probe).is_some_and(|(actual, probe)| answer_matches(probe, &value, actual));
                             let actual = r.actual.as_ref().map_or(String::from("no answer"), ToString::to_string);
                             embed::post(
                                 "checkpoint",
@@ -251,7 +252,7 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
         let has_answer = answer.chosen.is_some() || !answer.typed.trim().is_empty();
         let outcome = answer.revealed.as_ref().map(|r| {
             let given = answer.chosen.clone();
-            let correct = r.actual.is_some() && r.actual == given;
+            let correct = r.actual.as_ref().zip(given.as_ref()).is_some_and(|(actual, given)| answer_matches(&c.probe, given, actual));
             let engine = match (&r.actual, &r.error) {
                 (Some(v), _) => format!("The engine's state at {} says: {}.", clock(Tick(r.at_ms)), v.for_learner()),
                 (None, Some(e)) => format!("The engine could not answer at {}: {e}.", clock(Tick(r.at_ms))),
