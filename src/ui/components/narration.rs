@@ -62,7 +62,14 @@ pub fn narration(props: &NarrationProps) -> Html {
             escape(&line.text)
         );
         if line.repeats > 1 {
-            let _ = write!(items, r#"<span class="repeats">×{}</span>"#, line.repeats);
+            // Folded lines are events of one kind within a second (36 partitions rolling a segment),
+            // not one event repeated: the line shows the first, and says how many more there were.
+            let more = line.repeats - 1;
+            let _ = write!(
+                items,
+                r#"<span class="repeats" title="{} events of this kind within a second, folded into one line: the first is shown">+{more} like it</span>"#,
+                line.repeats
+            );
         }
         items.push_str("</button></li>");
     }
