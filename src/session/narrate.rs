@@ -555,7 +555,7 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
                 // Why the leader refused it is told by the epoch bump that follows, when it is a loss.
                 (KafkaError::OutOfOrderSequenceNumber, true) => "its sequence numbers do not follow the last ones the leader holds for this producer; it will retry",
                 (KafkaError::OutOfOrderSequenceNumber, false) if producer_is_transactional(view, *producer) => {
-                    "the leader no longer holds records this producer had acknowledged, and a transaction cannot renumber its batches: these records are lost and the transaction must abort"
+                    "the leader's log does not continue where this producer's sequence numbers do, and a transaction cannot renumber its batches: these records are lost and the transaction must abort"
                 }
                 (_, true) => "it will retry",
                 (_, false) => "it gave up: these records are lost",

@@ -833,6 +833,9 @@ impl Producer {
         if retriable && may_try_again {
             self.reenqueue(now, batch, error, out);
         } else {
+            if error == KafkaError::OutOfOrderSequenceNumber && self.txn.is_some() && batch.attempts < self.config.retries {
+                self.give_back_sequences(&batch);
+            }
             let error = if within_delivery { error } else { KafkaError::DeliveryTimeout };
             self.fail_batch(batch, error, out);
         }
@@ -856,6 +859,24 @@ impl Producer {
             self.epoch_bump_for.push(batch.partition);
         }
         answer != OutOfOrderAnswer::Fail
+    }
+
+    /// Kafka's `adjustSequencesDueToFailedBatch`, for a transactional producer whose batch failed and
+    /// will not be sent again: its sequence numbers are handed back, and the partition's later batches
+    /// move down to close the gap (the next of them is then the next sequence, and fails at once
+    /// instead of being retried as if an earlier batch were still on its way).
+    fn give_back_sequences(&mut self, failed: &ProducerBatch) {
+        let (Some(base), Some(sequences)) = (failed.base_sequence, self.sequences.get_mut(&failed.partition)) else { return };
+        let count = failed.record_count() as i32;
+        // Kafka treats a sequence going below 0 as a bug; it cannot, as the failed batch was numbered
+        // from this partition's sequences.
+        sequences.next_sequence = (sequences.next_sequence - count).max(0);
+        let partition = failed.partition;
+        for batch in self.accumulator.get_mut(partition.get()).into_iter().flatten().chain(self.in_flight.values_mut().flat_map(|f| f.batches.iter_mut())) {
+            if batch.partition == partition && let Some(later) = batch.base_sequence.filter(|s| *s >= base) {
+                batch.base_sequence = Some((later - count).max(0));
+            }
+        }
     }
 
     /// Kafka's `bumpIdempotentEpochAndResetIdIfNeeded`: the idempotent producer raises its epoch by
