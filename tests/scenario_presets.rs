@@ -30,7 +30,7 @@ const GOLDEN_TRACE_HASHES: &[(&str, &str)] = &[
     ("leader-failover", "6407b74c9e937211"),
     ("acks1-data-loss", "e0f480810b3ba838"),
     ("min-insync-replicas", "27399c9a8307e923"),
-    ("unclean-election", "8d35f1afde5165a2"),
+    ("unclean-election", "87e5993bd7e9eb4d"),
     ("auto-commit-duplicates", "ce526f76c12e615a"),
     ("delivery-semantics", "41b5ea460d33af5f"),
     ("idempotent-producer", "88904f8f2592bea4"),

@@ -113,7 +113,9 @@ impl KafkaError {
         }
     }
 
-    /// Whether a producer retries a batch that failed with this error.
+    /// Whether a producer retries a batch that failed with this error. OUT_OF_ORDER_SEQUENCE_NUMBER
+    /// is not, by itself: whether that batch is retried depends on the producer's sequence state
+    /// (`producer::sequence::out_of_order_answer`).
     pub fn is_retriable_for_produce(self) -> bool {
         matches!(
             self,
@@ -123,7 +125,6 @@ impl KafkaError {
                 | KafkaError::RequestTimedOut
                 | KafkaError::NetworkException
                 | KafkaError::UnknownTopicOrPartition
-                | KafkaError::OutOfOrderSequenceNumber
         )
     }
 }

@@ -14,7 +14,7 @@ use crate::kafka::ids::{BrokerId, Node, PartitionIndex};
 use crate::kafka::log::RollReason;
 use crate::kafka::log::retention::RetentionReason;
 use crate::kafka::metadata::{ChangeReason, is_internal_topic};
-use crate::kafka::protocol::MessageKind;
+use crate::kafka::protocol::{KafkaError, MessageKind};
 use crate::kafka::world::event::{DropReason, Event, EventKind, ResetCause, TruncateCause};
 use crate::kafka::world::View;
 use crate::sim::Tick;
@@ -240,6 +240,10 @@ pub fn node_name(view: &View<'_>, node: Node) -> String {
 
 fn producer_name(view: &View<'_>, index: u32) -> String {
     view.producers().get(index as usize).map_or_else(|| format!("producer #{index}"), |p| p.name.to_string())
+}
+
+fn producer_is_transactional(view: &View<'_>, index: u32) -> bool {
+    view.producers().get(index as usize).is_some_and(|p| p.txn.is_some())
 }
 
 fn consumer_name(view: &View<'_>, index: u32) -> String {
@@ -547,7 +551,15 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
         EventKind::ProduceFailed { producer, partition, records: n, error, retrying } => {
             let name = producer_name(view, *producer);
             let p = partition_name(view, *partition);
-            let what = if *retrying { "it will retry" } else { "it gave up: these records are lost" };
+            let what = match (error, retrying) {
+                // Why the leader refused it is told by the epoch bump that follows, when it is a loss.
+                (KafkaError::OutOfOrderSequenceNumber, true) => "its sequence numbers do not follow the last ones the leader holds for this producer; it will retry",
+                (KafkaError::OutOfOrderSequenceNumber, false) if producer_is_transactional(view, *producer) => {
+                    "the leader's log does not continue where this producer's sequence numbers do, and a transaction cannot renumber its batches: these records are lost and the transaction must abort"
+                }
+                (_, true) => "it will retry",
+                (_, false) => "it gave up: these records are lost",
+            };
             Draft::new(Producers, Warning, format!("{name}'s batch of {} for {p} failed with {}; {what}.", records(u64::from(*n)), error.kafka_name()))
                 .about(*partition)
                 .folding(format!("fail {producer} {} {retrying}", error.kafka_name()))
@@ -662,6 +674,18 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
             Warning,
             format!("{} was fenced: a newer instance with the same transactional.id (or a transaction timeout) bumped the epoch past {producer_epoch}. It can write nothing more.", producer_name(view, *producer)),
         ),
+        EventKind::ProducerEpochBumped { producer, producer_epoch, partitions } => {
+            let names: Vec<String> = partitions.iter().map(|p| partition_name(view, *p)).collect();
+            Draft::new(
+                Producers,
+                Warning,
+                format!(
+                    "{} learned that the leader of {} no longer holds records it had sent and been told were written: the leader refused the very next batch as out of order. It bumps its producer epoch to {producer_epoch} and numbers its unacknowledged batches there from 0 again, which the leader takes as a fresh start; the lost records stay lost.",
+                    producer_name(view, *producer),
+                    names.join(", ")
+                ),
+            )
+        }
         EventKind::ProducerCrashed { producer, records_lost } => Draft::new(
             Producers,
             Warning,

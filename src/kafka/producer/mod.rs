@@ -6,6 +6,7 @@
 //! `max.in.flight.requests.per.connection` at a time, and retries retriable failures after
 //! `retry.backoff.ms` until `delivery.timeout.ms`.
 
+pub mod sequence;
 pub mod transaction;
 pub mod workload;
 
@@ -22,6 +23,7 @@ use crate::sim::{Rng, Tick};
 use std::collections::VecDeque;
 use crate::sim::sorted::SortedMap;
 use std::rc::Rc;
+use sequence::{OutOfOrderAnswer, PartitionSequences, out_of_order_answer};
 use transaction::{TransactionManager, TxnAnswer, TxnCall, TxnOutcome, TxnPhase};
 use workload::WorkloadState;
 pub use crate::kafka::world::spec::TransactionPlan;
@@ -43,6 +45,11 @@ struct ProducerBatch {
     attempts: u32,
     retry_at: Option<Tick>,
     base_sequence: Option<i32>,
+    /// The producer id and epoch the batch's sequence belongs to (set with `base_sequence`): a batch
+    /// is sent again with the pair it was numbered under, unless an epoch bump renumbers it.
+    producer_id_epoch: Option<(i64, i16)>,
+    /// An epoch bump renumbered the batch after it was first sent (Kafka's `sequenceHasBeenReset`).
+    sequence_reset: bool,
     /// The batch reached batch.size (or a record did not fit): it is ready at once.
     full: bool,
 }
@@ -124,7 +131,11 @@ pub struct Producer {
     round_robin: SortedMap<TopicIndex, RoundRobinPartitioner>,
     producer_id: Option<(i64, i16)>,
     init_pid_in_flight: Option<u64>,
-    next_sequence: SortedMap<PartitionIndex, i32>,
+    /// Per partition, its sequence numbers (only with enable.idempotence).
+    sequences: SortedMap<PartitionIndex, PartitionSequences>,
+    /// Partitions whose leader lost acknowledged records: the idempotent producer bumps its epoch
+    /// and numbers their unfinished batches again from 0 at the sender's next run.
+    epoch_bump_for: Vec<PartitionIndex>,
     drain_index: SortedMap<BrokerId, usize>,
     buffer_used: u64,
     next_record: u64,
@@ -188,7 +199,8 @@ impl Producer {
             round_robin: SortedMap::new(),
             producer_id: None,
             init_pid_in_flight: None,
-            next_sequence: SortedMap::new(),
+            sequences: SortedMap::new(),
+            epoch_bump_for: Vec::new(),
             drain_index: SortedMap::new(),
             buffer_used: 0,
             next_record: 0,
@@ -248,7 +260,8 @@ impl Producer {
         // the previous instance).
         self.txn = self.new_transaction_manager();
         self.producer_id = None;
-        self.next_sequence.clear();
+        self.sequences.clear();
+        self.epoch_bump_for.clear();
         self.refresh_metadata(now, out);
         self.schedule_generate(now, out);
         out.timer(now.plus_ms(self.config.metadata_max_age_ms), self.node(), Timer::MetadataRefresh);
@@ -458,6 +471,8 @@ impl Producer {
                 attempts: 0,
                 retry_at: None,
                 base_sequence: None,
+                producer_id_epoch: None,
+                sequence_reset: false,
                 full: false,
             });
         }
@@ -510,9 +525,12 @@ impl Producer {
             if self.producer_id.is_none() || self.txn.as_ref().is_some_and(|t| t.phase == TxnPhase::Fenced) {
                 return;
             }
-        } else if self.config.enable_idempotence && self.producer_id.is_none() {
-            self.init_producer_id(now, &image, out);
-            return;
+        } else if self.config.enable_idempotence {
+            self.bump_epoch_if_needed(out);
+            if self.producer_id.is_none() {
+                self.init_producer_id(now, &image, out);
+                return;
+            }
         }
         let linger_ms = self.config.linger_ms;
         let mut ready = std::mem::take(&mut self.ready_scratch);
@@ -607,6 +625,15 @@ impl Producer {
             {
                 continue;
             }
+            // After an epoch bump, a partition still finishing batches numbered under the old epoch
+            // starts no new batch: numbered 0 in the new epoch, it could land before them.
+            if self.config.enable_idempotence
+                && self.accumulator.get(partition.get()).and_then(|d| d.front()).is_some_and(|b| b.base_sequence.is_none())
+                && self.sequences.get(&partition).is_some_and(|s| Some(s.producer_id_epoch) != self.producer_id)
+                && self.in_flight.values().any(|f| f.batches.iter().any(|b| b.partition == partition && b.base_sequence.is_some()))
+            {
+                continue;
+            }
             let Some(deque) = self.accumulator.get_mut(partition.get()) else { continue };
             let Some(first) = deque.front_mut() else { continue };
             if first.retry_at.is_some_and(|at| at > now) {
@@ -622,9 +649,17 @@ impl Producer {
             }
             let Some(mut batch) = deque.pop_front() else { continue };
             if self.config.enable_idempotence && batch.base_sequence.is_none() {
-                let next = self.next_sequence.entry(partition).or_insert(0);
-                batch.base_sequence = Some(*next);
-                *next = next.wrapping_add(batch.record_count() as i32);
+                // run_sender drains only once the producer has its id; (-1, -1) is never stamped.
+                let current = self.producer_id.unwrap_or((-1, -1));
+                let sequences = self.sequences.entry(partition).or_insert_with(|| PartitionSequences::fresh(current));
+                if sequences.producer_id_epoch != current {
+                    // Numbered under an older epoch and with nothing of it left in flight (checked
+                    // above): the partition starts again at 0 in the current one.
+                    *sequences = PartitionSequences::fresh(current);
+                }
+                batch.base_sequence = Some(sequences.next_sequence);
+                batch.producer_id_epoch = Some(current);
+                sequences.next_sequence = sequences.next_sequence.wrapping_add(batch.record_count() as i32);
             }
             bytes += batch.size_bytes;
             batches.push(batch);
@@ -634,7 +669,8 @@ impl Producer {
             self.spare_batch_lists.push(batches);
             return;
         }
-        let stamp = |b: &ProducerBatch, pid: Option<(i64, i16)>| match (pid, b.base_sequence) {
+        // Each batch goes out under the id and epoch it was numbered with.
+        let stamp = |b: &ProducerBatch| match (b.producer_id_epoch, b.base_sequence) {
             (Some((producer_id, producer_epoch)), Some(base_sequence)) => ProducerStamp { producer_id, producer_epoch, base_sequence },
             _ => ProducerStamp::NONE,
         };
@@ -647,7 +683,7 @@ impl Producer {
                 .iter_mut()
                 .map(|b| ProduceBatch {
                     partition: b.partition,
-                    producer: stamp(b, self.producer_id),
+                    producer: stamp(b),
                     transactional: self.txn.is_some(),
                     records: b.seal(),
                     size_bytes: b.size_bytes,
@@ -756,6 +792,9 @@ impl Producer {
                     self.stats.latency_ms_total += batch.sealed.as_ref().map_or(0, |rs| rs.iter().map(|r| now.ms().saturating_sub(r.timestamp_ms)).sum::<u64>());
                     self.stats.latency_ms_max = self.stats.latency_ms_max.max(latency_ms);
                     self.buffer_used = self.buffer_used.saturating_sub(u64::from(batch.size_bytes));
+                    if let (Some(base), Some(sequences)) = (batch.base_sequence, self.sequences.get_mut(&batch.partition)) {
+                        sequences.acked(base.wrapping_add(records as i32 - 1));
+                    }
                     let fact = Fact::Acked { partition: batch.partition, base_offset, records: batch.sealed.clone().unwrap_or_else(|| Rc::from([])) };
                     out.event_with_fact(EventKind::ProduceAcked { producer: self.index, partition: batch.partition, base_offset, records, latency_ms }, fact);
                     if self.spare_builders.len() < SPARES_MAX {
@@ -786,12 +825,103 @@ impl Producer {
 
     fn retry_or_fail(&mut self, now: Tick, batch: ProducerBatch, error: KafkaError, out: &mut Outbox) {
         let within_delivery = now.since(batch.created_at) < self.config.delivery_timeout_ms;
-        if error.is_retriable_for_produce() && batch.attempts < self.config.retries && within_delivery {
+        let may_try_again = batch.attempts < self.config.retries && within_delivery;
+        let retriable = match error {
+            KafkaError::OutOfOrderSequenceNumber => self.on_out_of_order_sequence(&batch, may_try_again),
+            _ => error.is_retriable_for_produce(),
+        };
+        if retriable && may_try_again {
             self.reenqueue(now, batch, error, out);
         } else {
+            if error == KafkaError::OutOfOrderSequenceNumber && self.txn.is_some() && batch.attempts < self.config.retries {
+                self.give_back_sequences(&batch);
+            }
             let error = if within_delivery { error } else { KafkaError::DeliveryTimeout };
             self.fail_batch(batch, error, out);
         }
+    }
+
+    /// A leader refused `batch` with OUT_OF_ORDER_SEQUENCE_NUMBER: whether it is tried again, and, when
+    /// the leader has lost records the producer had acknowledged, an epoch bump for its partition.
+    fn on_out_of_order_sequence(&mut self, batch: &ProducerBatch, may_try_again: bool) -> bool {
+        let transactional = self.txn.is_some();
+        let answer = match (batch.base_sequence, self.sequences.get(&batch.partition)) {
+            // The engine does not keep Kafka's unresolved sequences (batches that expired after they
+            // were sent): none is ever pending here.
+            (Some(base), Some(sequences)) if may_try_again => out_of_order_answer(sequences, base, batch.sequence_reset, None, transactional),
+            // Un-numbered by a new producer id: it is numbered afresh when sent again.
+            (None, _) if may_try_again => OutOfOrderAnswer::Retry,
+            _ => OutOfOrderAnswer::Fail,
+        };
+        // An idempotent producer bumps even when the batch is out of retries or time: the gap is in
+        // the leader's log either way (Kafka's handleFailedBatch).
+        if !transactional && matches!(answer, OutOfOrderAnswer::BumpEpochAndRetry | OutOfOrderAnswer::Fail) && !self.epoch_bump_for.contains(&batch.partition) {
+            self.epoch_bump_for.push(batch.partition);
+        }
+        answer != OutOfOrderAnswer::Fail
+    }
+
+    /// Kafka's `adjustSequencesDueToFailedBatch`, for a transactional producer whose batch failed and
+    /// will not be sent again: its sequence numbers are handed back, and the partition's later batches
+    /// move down to close the gap (the next of them is then the next sequence, and fails at once
+    /// instead of being retried as if an earlier batch were still on its way).
+    fn give_back_sequences(&mut self, failed: &ProducerBatch) {
+        let (Some(base), Some(sequences)) = (failed.base_sequence, self.sequences.get_mut(&failed.partition)) else { return };
+        let count = failed.record_count() as i32;
+        // Kafka treats a sequence going below 0 as a bug; it cannot, as the failed batch was numbered
+        // from this partition's sequences.
+        sequences.next_sequence = (sequences.next_sequence - count).max(0);
+        let partition = failed.partition;
+        for batch in self.accumulator.get_mut(partition.get()).into_iter().flatten().chain(self.in_flight.values_mut().flat_map(|f| f.batches.iter_mut())) {
+            if batch.partition == partition && let Some(later) = batch.base_sequence.filter(|s| *s >= base) {
+                batch.base_sequence = Some((later - count).max(0));
+            }
+        }
+    }
+
+    /// Kafka's `bumpIdempotentEpochAndResetIdIfNeeded`: the idempotent producer raises its epoch by
+    /// one itself (no request: a leader takes any higher epoch that starts at sequence 0) and numbers
+    /// the unfinished batches of the partitions that lost records from 0 again, in their order.
+    fn bump_epoch_if_needed(&mut self, out: &mut Outbox) {
+        if self.epoch_bump_for.is_empty() {
+            return;
+        }
+        let partitions = std::mem::take(&mut self.epoch_bump_for);
+        // Without an id there is nothing to bump: the id InitProducerId brings starts every partition at 0.
+        let Some((producer_id, epoch)) = self.producer_id else { return };
+        if epoch == i16::MAX {
+            // The epoch is used up: Kafka asks for a new producer id instead. Every batch is numbered
+            // afresh under it when next sent.
+            self.producer_id = None;
+            self.sequences.clear();
+            for batch in self.accumulator.iter_mut().flatten().chain(self.in_flight.values_mut().flat_map(|f| f.batches.iter_mut())) {
+                batch.base_sequence = None;
+                batch.producer_id_epoch = None;
+            }
+            return;
+        }
+        let bumped = (producer_id, epoch + 1);
+        self.producer_id = Some(bumped);
+        for &partition in &partitions {
+            let mut numbered: Vec<&mut ProducerBatch> = self
+                .accumulator
+                .get_mut(partition.get())
+                .into_iter()
+                .flatten()
+                .chain(self.in_flight.values_mut().flat_map(|f| f.batches.iter_mut()))
+                .filter(|b| b.partition == partition && b.base_sequence.is_some())
+                .collect();
+            crate::sim::sorted::sort_by(&mut numbered, |a, b| (a.producer_id_epoch, a.base_sequence).cmp(&(b.producer_id_epoch, b.base_sequence)));
+            let mut next_sequence = 0i32;
+            for batch in numbered {
+                batch.base_sequence = Some(next_sequence);
+                batch.producer_id_epoch = Some(bumped);
+                batch.sequence_reset = true;
+                next_sequence = next_sequence.wrapping_add(batch.record_count() as i32);
+            }
+            self.sequences.insert(partition, PartitionSequences { producer_id_epoch: bumped, next_sequence, last_acked_sequence: None });
+        }
+        out.event(EventKind::ProducerEpochBumped { producer: self.index, producer_epoch: bumped.1, partitions: partitions.into() });
     }
 
     /// The request got no answer in request.timeout.ms, or the connection reset: every batch in it
@@ -1074,7 +1204,7 @@ impl Producer {
             TxnOutcome::Continue => {}
             TxnOutcome::Initialized { producer_id, producer_epoch } => {
                 self.producer_id = Some((producer_id, producer_epoch));
-                self.next_sequence.clear();
+                self.sequences.clear();
             }
             TxnOutcome::Ended { committed } => self.txn_ended = Some(committed),
             TxnOutcome::Fenced => self.fence(out),

@@ -179,6 +179,9 @@ pub enum EventKind {
     /// DeleteRecords moved the partition's log start on its leader: the records below are gone for
     /// every reader.
     RecordsDeleted { broker: BrokerId, partition: PartitionIndex, log_start_offset: u64 },
+    /// An idempotent producer found that leaders of `partitions` lost records it had acknowledged: it
+    /// raised its epoch to `producer_epoch` and numbers their unfinished batches from 0 again.
+    ProducerEpochBumped { producer: u32, producer_epoch: i16, partitions: Rc<[PartitionIndex]> },
 }
 
 /// The guarantees the ledger watches (see `src/kafka/invariants.rs`).
