@@ -167,6 +167,16 @@ fn keys_in_words(keys: &KeyPattern) -> String {
 }
 
 fn short_names(names: &[String]) -> Vec<String> {
+    // Initials first ("orders-log" o+l → "ol", "click-counts" → "cc"): two letters fit a small cell
+    // where "orders-l0★" ran into its mark. Only when two topics share initials, prefixes instead.
+    let initials: Vec<String> = names
+        .iter()
+        .map(|n| n.split(['-', '_', '.']).filter_map(|word| word.chars().next()).collect())
+        .collect();
+    let distinct = initials.iter().enumerate().all(|(i, a)| !a.is_empty() && initials.iter().enumerate().all(|(j, b)| i == j || a != b));
+    if distinct {
+        return initials;
+    }
     (0..names.len())
         .map(|i| {
             let name: Vec<char> = names[i].chars().collect();
@@ -540,6 +550,14 @@ mod tests {
     fn topics_get_the_shortest_distinct_prefix() {
         let names = vec!["orders".to_string(), "payments".to_string(), "payouts".to_string()];
         assert_eq!(short_names(&names), ["o", "paym", "payo"]);
+    }
+
+    #[test]
+    fn topics_with_distinct_initials_get_their_initials() {
+        let names: Vec<String> = ["orders-log", "orders-queue"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(short_names(&names), ["ol", "oq"]);
+        let names: Vec<String> = ["page-events", "clicks", "click-counts"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(short_names(&names), ["pe", "c", "cc"]);
     }
 
     #[test]
