@@ -66,10 +66,12 @@ pub fn picture(scene: &Scene) -> String {
         let name = if l.controllers.len() == 1 { "controller".to_string() } else { format!("controller {i}") };
         let title = match status {
             "active" => format!("◆ {name} (active)"),
-            "down" => format!("{name} ✕ down"),
+            "down" => format!("✕ {name} (down)"),
             _ => name,
         };
-        text(&mut out, "title", r.x + r.w / 2.0, r.y + 21.0, "middle", &title);
+        // Three controllers share the row above the brokers: their titles use a smaller size to fit.
+        let class = if l.controllers.len() == 1 { "title" } else { "title compact" };
+        text(&mut out, class, r.x + r.w / 2.0, r.y + 21.0, "middle", &title);
         out.push_str("</g>");
     }
     for b in &l.brokers {
