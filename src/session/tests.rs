@@ -97,6 +97,23 @@ fn a_dead_brokers_internal_partitions_fold_into_one_line_so_the_learners_stay_re
 }
 
 #[test]
+fn consumers_find_their_new_coordinator_when_its_broker_dies() {
+    // Broker 1 coordinates both demo groups; it dies at 6 s, in the middle of shipping's first
+    // rebalance. Kafka's consumers hear the connection break, look the coordinator up again and
+    // carry on: none stays idle, none keeps talking to the dead broker.
+    let mut s = demo();
+    play(&mut s, 6_000);
+    s.act(Action::KillBroker { broker: 1, lose_page_cache: false }).unwrap();
+    play(&mut s, 60_000);
+    for c in s.view().consumers() {
+        assert!(!c.assignment.is_empty(), "{} reads something again after the coordinator moved", c.name);
+    }
+    let lines = s.narration_now(&[Category::Network], 200);
+    let late_to_dead = lines.iter().filter(|l| l.at > Tick(40_000) && l.text.contains("group coordinator message") && l.text.contains("broker 1")).count();
+    assert_eq!(late_to_dead, 0, "no group request still goes to the dead broker half a minute later");
+}
+
+#[test]
 fn acting_in_the_past_branches_and_drops_only_the_future() {
     let mut s = demo();
     play(&mut s, 5_000);

@@ -245,6 +245,7 @@ impl Broker {
         reset.extend(self.parked_produces.values().map(|p| (p.from, p.request_id)));
         reset.extend(self.pending_appends.values().map(|(from, r)| (*from, r.request_id)));
         reset.extend(self.delayed_sends.values().filter_map(|(to, m)| response_id(m).map(|id| (*to, id))));
+        reset.extend(self.coordinator.parked_requests().into_iter().map(|(consumer, id)| (Node::Consumer(consumer), id)));
         self.parked_fetches.clear();
         self.parked_produces.clear();
         self.waiting_on.clear();

@@ -107,7 +107,10 @@ impl Consumer {
             return;
         }
         let broker = brokers[self.metadata_cursor % brokers.len()];
-        self.membership.state = MemberState::FindingCoordinator;
+        // A stable member looking its coordinator up again stays stable (and keeps its partitions).
+        if self.membership.state != MemberState::Stable {
+            self.membership.state = MemberState::FindingCoordinator;
+        }
         self.membership.request = Some(self.group_request(broker, GroupRequest::FindCoordinator, out));
         out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout);
     }
@@ -195,10 +198,18 @@ impl Consumer {
         }
         self.membership.request = None;
         match response {
+            GroupResponse::FindCoordinator(Ok(broker)) if self.membership.state == MemberState::Stable => {
+                // Found again while stable: heartbeats go there from the next one on.
+                self.membership.coordinator = Some(broker);
+            }
             GroupResponse::FindCoordinator(Ok(broker)) => {
                 self.membership.coordinator = Some(broker);
                 self.membership.state = MemberState::Unjoined;
                 self.join_group(now, out);
+            }
+            GroupResponse::FindCoordinator(Err(_)) if self.membership.state == MemberState::Stable => {
+                // The next heartbeat tick asks another broker.
+                self.metadata_cursor += 1;
             }
             GroupResponse::FindCoordinator(Err(_)) => {
                 self.membership.state = MemberState::Unjoined;
@@ -379,6 +390,9 @@ impl Consumer {
         if self.membership.state != MemberState::Stable {
             return;
         }
+        if self.membership.coordinator.is_none() && self.membership.request.is_none() {
+            self.find_coordinator(now, out);
+        }
         if let (Some(coordinator), Some(member_id)) = (self.membership.coordinator, member_id)
             && self.membership.heartbeat_in_flight.is_none()
         {
@@ -396,7 +410,10 @@ impl Consumer {
             return true;
         }
         if self.membership.heartbeat_in_flight == Some(request_id) {
+            // Kafka's heartbeat thread marks the coordinator unknown on a broken connection or a
+            // timeout and looks it up again; the member keeps its generation and partitions.
             self.membership.heartbeat_in_flight = None;
+            self.membership.coordinator = None;
             return true;
         }
         if self.membership.offset_fetch_in_flight.as_ref().is_some_and(|(id, _)| *id == request_id) {
@@ -407,6 +424,17 @@ impl Consumer {
         }
         if self.membership.request == Some(request_id) {
             self.membership.request = None;
+            if self.membership.state == MemberState::Stable {
+                // A stable member's coordinator lookup: the next heartbeat tick asks another broker.
+                self.metadata_cursor += 1;
+                return true;
+            }
+            // The lookup, join or sync under way is over: start again, from finding the coordinator,
+            // and ask another broker than the one that just failed (Kafka picks a connected node).
+            if self.membership.state == MemberState::FindingCoordinator {
+                self.metadata_cursor += 1;
+            }
+            self.membership.state = MemberState::Unjoined;
             self.on_group_error(now, KafkaError::NetworkException, out);
             return true;
         }

@@ -754,6 +754,17 @@ impl GroupCoordinator {
     }
 
     /// This broker no longer leads `partition`: its groups go (their members find the new coordinator).
+    /// JoinGroup and SyncGroup requests parked here, by the consumer that sent each: when this broker
+    /// dies their connections break, and each consumer hears of it at once (and looks for the new
+    /// coordinator) instead of waiting out max.poll.interval.ms.
+    pub fn parked_requests(&self) -> Vec<(u32, u64)> {
+        self.groups
+            .values()
+            .flat_map(|g| g.members.values())
+            .flat_map(|m| m.awaiting_join.into_iter().chain(m.awaiting_sync).map(|id| (m.consumer, id)))
+            .collect()
+    }
+
     pub fn unload(&mut self, partition: PartitionIndex) {
         self.led.remove(&partition);
         self.groups.retain(|_, g| g.partition != partition);
