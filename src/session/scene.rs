@@ -196,7 +196,7 @@ impl Structure {
         // with one topic of the learner's its cells read P0, P1, … as if it were alone.
         let topic_names: Vec<String> = metadata.topics.iter().filter(|t| !is_internal_topic(&t.name)).map(|t| t.name.to_string()).collect();
         let mut shorts = if topic_names.len() == 1 { vec![String::new()] } else { short_names(&topic_names) }.into_iter();
-        let topics = metadata
+        let topics: Vec<TopicState> = metadata
             .topics
             .iter()
             .map(|t| {
@@ -220,7 +220,7 @@ impl Structure {
                 leader_epoch: p.leader_epoch,
             })
             .collect();
-        let internal = |p: &PartitionState| is_internal_topic(&metadata.topics[p.topic].name);
+        let internal = |p: &PartitionState| topics.get(p.topic).is_some_and(|t: &TopicState| t.internal);
         let brokers = view
             .brokers()
             .map(|b| {

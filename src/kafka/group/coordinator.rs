@@ -753,7 +753,6 @@ impl GroupCoordinator {
         fx
     }
 
-    /// This broker no longer leads `partition`: its groups go (their members find the new coordinator).
     /// JoinGroup and SyncGroup requests parked here, by the consumer that sent each: when this broker
     /// dies their connections break, and each consumer hears of it at once (and looks for the new
     /// coordinator) instead of waiting out max.poll.interval.ms.
@@ -765,6 +764,7 @@ impl GroupCoordinator {
             .collect()
     }
 
+    /// This broker no longer leads `partition`: its groups go (their members find the new coordinator).
     pub fn unload(&mut self, partition: PartitionIndex) {
         self.led.remove(&partition);
         self.groups.retain(|_, g| g.partition != partition);
