@@ -1,5 +1,6 @@
-//! Conformance sections `high_watermark` and `replica_isr_state`: how a partition leader moves its
-//! high watermark and its ISR as followers fetch, step by step, in the shape of Kafka's `PartitionTest`.
+//! Conformance section `high_watermark` (and partition-level `replica_isr_state` cases, which
+//! `replica_state` hands here): how a partition leader moves its high watermark and its ISR as
+//! followers fetch, step by step, in the shape of Kafka's `PartitionTest`.
 //!
 //! A case gives the partition (`replicas`, leader first unless `leader` says otherwise; the committed
 //! `isr`; `min_insync_replicas`; the leader's `leader_leo`; optionally `hw` and
@@ -22,7 +23,8 @@
 //! bookkeeping, `can_join_isr`, `out_of_sync_followers` and `next_high_watermark`, which the
 //! simulated brokers use. An event this runner cannot read fails the case.
 
-use super::CaseOutcome;
+use super::fields::{broker_id, broker_list_field};
+use super::{CaseOutcome, section_cases};
 use crate::kafka::BrokerId;
 use crate::kafka::broker::replica::{
     FollowerState, LeaderState, PendingIsr, can_join_isr, effective_min_isr, next_high_watermark, out_of_sync_followers,
@@ -30,48 +32,32 @@ use crate::kafka::broker::replica::{
 use crate::sim::Tick;
 use serde_json::Value;
 
-/// Kafka's default `replica.lag.time.max.ms`.
-const REPLICA_LAG_TIME_MAX_MS_DEFAULT: u64 = 30_000;
+/// Kafka's default `replica.lag.time.max.ms`, as the engine's broker config has it.
+pub(super) fn replica_lag_time_max_ms_default() -> u64 {
+    crate::kafka::config::BrokerConfig::default().replica_lag_time_max_ms
+}
 
-/// Runs the `high_watermark` section, and the cases of `replica_isr_state`: one follower's fetch
-/// state in `ReplicaTest`'s shape (see `replica_state`), partition-level steps in the shape above (ISR
-/// expansion and shrink are the same leader state), or one follower's offsets and times with an
-/// expected in-sync answer (Kafka's `isCaughtUp`). Any other `replica_isr_state` case is skipped.
+/// Runs the `high_watermark` section.
 pub fn check(doc: &Value) -> Vec<CaseOutcome> {
-    let mut outcomes = Vec::new();
-    for section in ["high_watermark", "replica_isr_state"] {
-        let Some(value) = doc.get(section) else { continue };
-        // The public file wraps its cases with the rule they follow: `{"rule": ..., "cases": [...]}`.
-        let Some(list) = value.get("cases").unwrap_or(value).as_array() else {
-            outcomes.push(CaseOutcome::fail(section.into(), "expected a list of cases, or an object with `cases`"));
-            continue;
-        };
-        for (i, case) in list.iter().enumerate() {
-            let label = format!("{section}[{i}] {}", case_name(case)).trim_end().to_owned();
-            outcomes.push(if section == "replica_isr_state" && super::replica_state::is_replica_case(case) {
-                match super::replica_state::check_case(case) {
-                    Ok(()) => CaseOutcome::pass(label),
-                    Err(detail) => CaseOutcome::fail(label, detail),
-                }
-            } else if section == "replica_isr_state" && case.get("steps").is_none() {
-                match caught_up_case(case) {
-                    Some(Ok(())) => CaseOutcome::pass(label),
-                    Some(Err(detail)) => CaseOutcome::fail(label, detail),
-                    None => CaseOutcome::skip(label, "neither `steps` to replay nor a follower's offsets and times with an expected in-sync answer"),
-                }
-            } else {
-                match check_case(case) {
-                    Ok(()) => CaseOutcome::pass(label),
-                    Err(detail) => CaseOutcome::fail(label, detail),
-                }
-            });
-        }
-    }
-    outcomes
+    let Some(section) = doc.get("high_watermark") else { return Vec::new() };
+    let Some(cases) = section_cases(section) else {
+        return vec![CaseOutcome::fail("high_watermark".into(), "expected a list of cases, or an object with `cases`")];
+    };
+    cases
+        .iter()
+        .enumerate()
+        .map(|(i, case)| {
+            let label = format!("high_watermark[{i}] {}", case_name(case)).trim_end().to_owned();
+            match check_case(case) {
+                Ok(()) => CaseOutcome::pass(label),
+                Err(detail) => CaseOutcome::fail(label, detail),
+            }
+        })
+        .collect()
 }
 
 /// The case's `name`, or the test its `source` names (`...PartitionTest.scala#testFoo` → `testFoo`).
-fn case_name(case: &Value) -> &str {
+pub(super) fn case_name(case: &Value) -> &str {
     case.get("name")
         .and_then(Value::as_str)
         .or_else(|| case.get("source").and_then(Value::as_str).and_then(|s| s.rsplit('#').next()))
@@ -95,27 +81,21 @@ struct Partition {
 
 impl Partition {
     fn from_case(case: &Value) -> Result<Partition, String> {
-        let replicas = brokers(case.get("replicas").or(case.get("assignment")), "replicas")?.ok_or("missing `replicas`")?;
+        let replicas = broker_list_field(case, &["replicas", "assignment"])?.ok_or("missing `replicas`")?;
         let leader = match case.get("leader") {
-            Some(v) => broker(v).ok_or(format!("`leader` should be a broker id, got {v}"))?,
+            Some(v) => broker_id(v).map_err(|e| format!("`leader`: {e}"))?,
             None => *replicas.first().ok_or("`replicas` is empty")?,
         };
         if !replicas.contains(&leader) {
             return Err(format!("the leader {} is not one of the replicas", leader.0));
         }
-        let isr = brokers(case.get("isr"), "isr")?.unwrap_or_else(|| replicas.clone());
+        let isr = broker_list_field(case, &["isr"])?.unwrap_or_else(|| replicas.clone());
         let number = |field: &str| -> Result<Option<u64>, String> {
             case.get(field).map(|v| v.as_u64().ok_or(format!("`{field}` should be a whole number, got {v}"))).transpose()
         };
         let min_insync_replicas = number("min_insync_replicas")?.or(number("min.insync.replicas")?).unwrap_or(1);
-        let ineligible = [case.get("fenced"), case.get("shutting_down")]
-            .into_iter()
-            .map(|v| brokers(v, "fenced/shutting_down"))
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .flatten()
-            .flatten()
-            .collect();
+        let mut ineligible = broker_list_field(case, &["fenced"])?.unwrap_or_default();
+        ineligible.extend(broker_list_field(case, &["shutting_down"])?.unwrap_or_default());
         let leader_leo = number("leader_leo")?.or(number("log_end_offset")?).unwrap_or(0);
         Ok(Partition {
             replication_factor: replicas.len(),
@@ -123,7 +103,7 @@ impl Partition {
             leader_leo,
             high_watermark: number("hw")?.or(number("high_watermark")?).unwrap_or(0),
             now_ms: number("now_ms")?.unwrap_or(0),
-            replica_lag_time_max_ms: number("replica_lag_time_max_ms")?.unwrap_or(REPLICA_LAG_TIME_MAX_MS_DEFAULT),
+            replica_lag_time_max_ms: number("replica_lag_time_max_ms")?.unwrap_or_else(replica_lag_time_max_ms_default),
             ineligible,
             leading: false,
             state: LeaderState {
@@ -316,41 +296,7 @@ impl Partition {
     }
 }
 
-/// A single out-of-sync question (Kafka's `isCaughtUp`): a follower at `follower_leo`, last caught up
-/// at `last_caught_up_ms`, asked at `now_ms` against the leader's `leader_leo`. `None` when the case
-/// does not have that shape.
-fn caught_up_case(case: &Value) -> Option<Result<(), String>> {
-    let field = |names: &[&str]| names.iter().find_map(|n| case.get(*n));
-    let expected_in_sync = match field(&["expected_caught_up", "expected_is_caught_up", "expected_in_sync"]) {
-        Some(v) => v.as_bool(),
-        None => field(&["expected_out_of_sync", "expected_is_out_of_sync"]).and_then(Value::as_bool).map(|out| !out),
-    }?;
-    let number = |names: &[&str]| -> Result<Option<u64>, String> {
-        field(names).map(|v| v.as_u64().ok_or(format!("`{}` should be a whole number, got {v}", names[0]))).transpose()
-    };
-    let read = || -> Result<bool, String> {
-        let leader_leo = number(&["leader_leo", "leader_log_end_offset"])?.ok_or("missing `leader_leo`")?;
-        let follower_leo = number(&["follower_leo", "follower_log_end_offset", "log_end_offset"])?;
-        let last_caught_up_ms = number(&["last_caught_up_ms", "last_caught_up_time_ms"])?.ok_or("missing `last_caught_up_ms`")?;
-        let now_ms = number(&["now_ms", "current_time_ms", "time_ms"])?.ok_or("missing `now_ms`")?;
-        let lag_ms = number(&["replica_lag_time_max_ms"])?.unwrap_or(REPLICA_LAG_TIME_MAX_MS_DEFAULT);
-        let follower = FollowerState { leo: follower_leo, last_caught_up_ms, ..FollowerState::default() };
-        Ok(follower.is_caught_up(leader_leo, now_ms, lag_ms))
-    };
-    Some(read().and_then(|caught_up| {
-        if caught_up == expected_in_sync {
-            Ok(())
-        } else {
-            Err(format!("expected the follower {}, the leader finds it {}", in_sync_words(expected_in_sync), in_sync_words(caught_up)))
-        }
-    }))
-}
-
-fn in_sync_words(caught_up: bool) -> &'static str {
-    if caught_up { "caught up (in sync)" } else { "out of sync" }
-}
-
-fn check_case(case: &Value) -> Result<(), String> {
+pub(super) fn check_case(case: &Value) -> Result<(), String> {
     let mut partition = Partition::from_case(case)?;
     let steps = case.get("steps").and_then(Value::as_array).ok_or("missing `steps` (a list of events with expectations)")?;
     for (i, step) in steps.iter().enumerate() {
@@ -376,18 +322,6 @@ fn sorted(value: &Value) -> Value {
             numbers.into_iter().map(Value::from).collect()
         }
         other => other.clone(),
-    }
-}
-
-fn broker(v: &Value) -> Option<BrokerId> {
-    v.as_u64().and_then(|n| u32::try_from(n).ok()).map(BrokerId)
-}
-
-fn brokers(v: Option<&Value>, field: &str) -> Result<Option<Vec<BrokerId>>, String> {
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(items)) => items.iter().map(|i| broker(i).ok_or(format!("`{field}` holds {i}, not a broker id"))).collect::<Result<_, _>>().map(Some),
-        Some(other) => Err(format!("`{field}` should be a list of broker ids, got {other}")),
     }
 }
 
@@ -524,36 +458,12 @@ mod tests {
     }
 
     #[test]
-    fn a_follower_is_out_of_sync_once_it_has_not_caught_up_for_longer_than_the_lag_time() {
-        let doc = json!({"replica_isr_state": [
-            {"leader_leo": 10, "follower_leo": 8, "last_caught_up_ms": 0, "now_ms": 30000, "expected_out_of_sync": false},
-            {"leader_leo": 10, "follower_leo": 8, "last_caught_up_ms": 0, "now_ms": 30001, "expected_out_of_sync": true},
-            {"leader_leo": 10, "follower_leo": 10, "last_caught_up_ms": 0, "now_ms": 90000, "expected_caught_up": true},
-            {"leader_leo": 10, "follower_leo": 8, "last_caught_up_ms": 0, "now_ms": 30001, "expected_in_sync": true}
-        ]});
-        let outcomes = check(&doc);
-        assert!(outcomes[..3].iter().all(|o| o.passed), "{outcomes:#?}");
-        assert!(outcomes[3].failed() && outcomes[3].detail.contains("out of sync"), "{:?}", outcomes[3]);
-    }
-
-    #[test]
     fn isrs_compare_as_sets_as_kafkas_tests_assert_them() {
         let o = run(json!({
             "replicas": [0, 1, 2], "isr": [0, 2], "leader_leo": 4,
             "steps": ["become leader", {"event": "follower 1 fetches at 4", "expect_maximal_isr": [0, 1, 2]}, {"event": "ISR expansion committed", "expect_isr": [2, 1, 0]}]
         }));
         assert!(o.passed, "{o:?}");
-    }
-
-    #[test]
-    fn isr_cases_written_as_steps_run_and_others_are_skipped() {
-        let doc = json!({"replica_isr_state": [
-            {"replicas": [0, 1], "isr": [0], "leader_leo": 5, "steps": ["become leader", {"event": "follower 1 fetches at 5", "expect_maximal_isr": [0, 1]}]},
-            {"rule": "a follower is out of sync after replica.lag.time.max.ms without catching up"}
-        ]});
-        let outcomes = check(&doc);
-        assert!(outcomes[0].passed, "{outcomes:?}");
-        assert!(outcomes[1].skipped && !outcomes[1].passed, "{outcomes:?}");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use serde_json::Value;
 use std::ffi::OsString;
 
 mod assignors;
+mod fields;
 mod high_watermark;
 mod log;
 mod partitioner;
@@ -67,6 +68,7 @@ pub fn check_document(doc: &Value) -> Vec<CaseOutcome> {
     outcomes.extend(placement::check(doc));
     outcomes.extend(produce::check(doc));
     outcomes.extend(high_watermark::check(doc));
+    outcomes.extend(replica_state::check(doc));
     outcomes.extend(replication::check(doc));
     outcomes.extend(unknown_sections(doc));
     outcomes
@@ -106,6 +108,12 @@ fn unknown_sections(doc: &Value) -> Vec<CaseOutcome> {
             CaseOutcome::skip(name.clone(), format!("kafka-lab has no check for this section ({count} cases not run)"))
         })
         .collect()
+}
+
+/// A section's cases: the section itself when it is a list, or its `cases` list when it is an object
+/// that also states its rule (`{"rule": ..., "cases": [...]}`, as the public file writes some).
+pub(crate) fn section_cases(section: &Value) -> Option<&Vec<Value>> {
+    section.as_array().or_else(|| section.get("cases")?.as_array())
 }
 
 /// The cases of a top-level section (an array), named `section[i] name`.

@@ -7,7 +7,11 @@
 //! itself. A case whose shape is not understood fails with a detail saying what was missing; it never
 //! panics and never passes silently.
 
-use super::CaseOutcome;
+use super::{CaseOutcome, section_cases};
+use super::fields::{
+    as_int, bool_field, broker_id, broker_list, broker_list_field, field, i32_field, ids_text, int_field, optional_broker,
+    optional_broker_list, required_i32, text,
+};
 use crate::kafka::BrokerId;
 use crate::kafka::placement::{
     BrokerMetadata, JavaRandom, JavaUtilRandom, MockRandom, PlacementError, RackList, ReplicaAssignment,
@@ -63,19 +67,9 @@ fn check_section(
     run: impl Fn(&Value) -> Result<(), String>,
 ) {
     let suffix_fields: &[&str] = if label == "replica_placement" { &["algorithm", "name"] } else { &["name"] };
-    let cases = match section {
-        Value::Array(cases) => cases,
-        Value::Object(map) => match map.get("cases") {
-            Some(Value::Array(cases)) => cases,
-            _ => {
-                outcomes.push(CaseOutcome::fail(label.to_owned(), "expected a list of cases"));
-                return;
-            }
-        },
-        _ => {
-            outcomes.push(CaseOutcome::fail(label.to_owned(), "expected a list of cases"));
-            return;
-        }
+    let Some(cases) = section_cases(section) else {
+        outcomes.push(CaseOutcome::fail(label.to_owned(), "expected a list of cases"));
+        return;
     };
     for (index, case) in cases.iter().enumerate() {
         let mut name = format!("{label}[{index}]");
@@ -87,81 +81,6 @@ fn check_section(
             Err(detail) => CaseOutcome::fail(name, detail),
         });
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Lenient field access
-
-/// The first of `names` present in `case.input`, then in `case` (a present `null` counts as present).
-fn field<'a>(case: &'a Value, names: &[&str]) -> Option<&'a Value> {
-    let scopes = [case.get("input"), case.get("inputs"), Some(case)];
-    scopes.into_iter().flatten().find_map(|scope| names.iter().find_map(|name| scope.get(*name)))
-}
-
-fn text(case: &Value, names: &[&str]) -> Option<String> {
-    case.is_object().then(|| names.iter().find_map(|n| case.get(*n)?.as_str().map(str::to_owned))).flatten()
-}
-
-fn as_int(value: &Value) -> Option<i64> {
-    value.as_i64().or_else(|| value.as_str()?.trim().parse().ok())
-}
-
-fn int_field(case: &Value, names: &[&str]) -> Result<Option<i64>, String> {
-    match field(case, names) {
-        None | Some(Value::Null) => Ok(None),
-        Some(value) => {
-            as_int(value).map(Some).ok_or_else(|| format!("`{}` should be an integer, got {value}", names[0]))
-        }
-    }
-}
-
-fn i32_field(case: &Value, names: &[&str]) -> Result<Option<i32>, String> {
-    int_field(case, names)?
-        .map(|n| i32::try_from(n).map_err(|_| format!("`{}` = {n} is outside Java's int range", names[0])))
-        .transpose()
-}
-
-fn required_i32(case: &Value, names: &[&str]) -> Result<i32, String> {
-    i32_field(case, names)?.ok_or_else(|| format!("missing `{}`", names[0]))
-}
-
-fn bool_field(case: &Value, names: &[&str]) -> Option<bool> {
-    field(case, names).and_then(|v| v.as_bool().or_else(|| v.as_str().map(|s| s.eq_ignore_ascii_case("true"))))
-}
-
-fn broker_id(value: &Value) -> Result<BrokerId, String> {
-    as_int(value).and_then(|n| u32::try_from(n).ok()).map(BrokerId).ok_or_else(|| format!("{value} is not a broker id"))
-}
-
-/// A broker that may be absent: `null`, `-1` (Kafka's NO_LEADER) or missing mean none.
-fn optional_broker(value: Option<&Value>) -> Result<Option<BrokerId>, String> {
-    match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) if as_int(v) == Some(-1) => Ok(None),
-        Some(v) => broker_id(v).map(Some),
-    }
-}
-
-fn broker_list(value: &Value) -> Result<Vec<BrokerId>, String> {
-    value.as_array().ok_or_else(|| format!("{value} is not a list of broker ids"))?.iter().map(broker_id).collect()
-}
-
-fn broker_list_field(case: &Value, names: &[&str]) -> Result<Option<Vec<BrokerId>>, String> {
-    match field(case, names) {
-        None | Some(Value::Null) => Ok(None),
-        Some(value) => broker_list(value).map(Some).map_err(|e| format!("`{}`: {e}", names[0])),
-    }
-}
-
-/// A list of brokers in which `null` or -1 stands for Kafka's "no leader" (the last known ELR can hold it).
-fn optional_broker_list(value: &Value) -> Result<Vec<Option<BrokerId>>, String> {
-    let list = value.as_array().ok_or_else(|| format!("{value} is not a list of broker ids"))?;
-    list.iter().map(|v| optional_broker(Some(v))).collect()
-}
-
-fn ids_text(list: &[BrokerId]) -> String {
-    let ids: Vec<String> = list.iter().map(|b| b.to_string()).collect();
-    format!("[{}]", ids.join(", "))
 }
 
 /// Checks an expected error: the expectation may name Kafka's exception or quote (part of) its message.

@@ -14,12 +14,77 @@
 //! Kafka's test clock (MockTime) starts at the wall clock, far above `replica.lag.time.max.ms`, and
 //! "not caught up at first" relies on that; without `start_time_ms` the clock starts at 1,000,000 ms.
 
+use super::high_watermark::{self, case_name, replica_lag_time_max_ms_default};
+use super::{CaseOutcome, section_cases};
 use crate::kafka::broker::replica::FollowerState;
 use serde_json::{Map, Value};
 
-/// Kafka's `ReplicaLagTimeMaxMs` in `ReplicaTest`, and the broker default.
-const REPLICA_LAG_TIME_MAX_MS_DEFAULT: u64 = 30_000;
 const START_TIME_MS_DEFAULT: u64 = 1_000_000;
+
+/// Runs the `replica_isr_state` section. A case is one follower's fetch state in `ReplicaTest`'s
+/// shape (this module), partition-level steps (the `high_watermark` replayer: ISR expansion and
+/// shrink are the same leader state), or one isCaughtUp question; any other case is skipped.
+pub fn check(doc: &Value) -> Vec<CaseOutcome> {
+    let Some(section) = doc.get("replica_isr_state") else { return Vec::new() };
+    let Some(cases) = section_cases(section) else {
+        return vec![CaseOutcome::fail("replica_isr_state".into(), "expected a list of cases, or an object with `cases`")];
+    };
+    let verdict = |label: String, result: Result<(), String>| match result {
+        Ok(()) => CaseOutcome::pass(label),
+        Err(detail) => CaseOutcome::fail(label, detail),
+    };
+    cases
+        .iter()
+        .enumerate()
+        .map(|(i, case)| {
+            let label = format!("replica_isr_state[{i}] {}", case_name(case)).trim_end().to_owned();
+            if is_replica_case(case) {
+                verdict(label, check_case(case))
+            } else if case.get("steps").is_some() {
+                verdict(label, high_watermark::check_case(case))
+            } else {
+                match caught_up_case(case) {
+                    Some(result) => verdict(label, result),
+                    None => CaseOutcome::skip(label, "neither `steps` to replay nor a follower's offsets and times with an expected in-sync answer"),
+                }
+            }
+        })
+        .collect()
+}
+
+/// A single out-of-sync question (Kafka's `isCaughtUp`): a follower at `follower_leo`, last caught up
+/// at `last_caught_up_ms`, asked at `now_ms` against the leader's `leader_leo`. `None` when the case
+/// does not have that shape.
+fn caught_up_case(case: &Value) -> Option<Result<(), String>> {
+    let field = |names: &[&str]| names.iter().find_map(|n| case.get(*n));
+    let expected_in_sync = match field(&["expected_caught_up", "expected_is_caught_up", "expected_in_sync"]) {
+        Some(v) => v.as_bool(),
+        None => field(&["expected_out_of_sync", "expected_is_out_of_sync"]).and_then(Value::as_bool).map(|out| !out),
+    }?;
+    let number = |names: &[&str]| -> Result<Option<u64>, String> {
+        field(names).map(|v| v.as_u64().ok_or(format!("`{}` should be a whole number, got {v}", names[0]))).transpose()
+    };
+    let read = || -> Result<bool, String> {
+        let leader_leo = number(&["leader_leo", "leader_log_end_offset"])?.ok_or("missing `leader_leo`")?;
+        let follower_leo = number(&["follower_leo", "follower_log_end_offset", "log_end_offset"])?;
+        let last_caught_up_ms = number(&["last_caught_up_ms", "last_caught_up_time_ms"])?.ok_or("missing `last_caught_up_ms`")?;
+        let now_ms = number(&["now_ms", "current_time_ms", "time_ms"])?.ok_or("missing `now_ms`")?;
+        let lag_ms = number(&["replica_lag_time_max_ms"])?.unwrap_or_else(replica_lag_time_max_ms_default);
+        let follower = FollowerState { leo: follower_leo, last_caught_up_ms, ..FollowerState::default() };
+        Ok(follower.is_caught_up(leader_leo, now_ms, lag_ms))
+    };
+    Some(read().and_then(|caught_up| {
+        if caught_up == expected_in_sync {
+            Ok(())
+        } else {
+            Err(format!("expected the follower {}, the leader finds it {}", in_sync_words(expected_in_sync), in_sync_words(caught_up)))
+        }
+    }))
+}
+
+fn in_sync_words(caught_up: bool) -> &'static str {
+    if caught_up { "caught up (in sync)" } else { "out of sync" }
+}
 
 /// `followerFetchOffset`, `follower_fetch_offset` and `Follower Fetch Offset` all read as
 /// `followerfetchoffset`.
@@ -36,7 +101,7 @@ fn operation(step: &Value) -> Option<String> {
 }
 
 /// Whether a case is written as `ReplicaTest` steps (rather than partition-level events).
-pub fn is_replica_case(case: &Value) -> bool {
+fn is_replica_case(case: &Value) -> bool {
     case.get("steps").and_then(Value::as_array).is_some_and(|steps| {
         steps.iter().filter_map(operation).any(|op| {
             ["updatefetchstate", "resetreplicastate", "iscaughtup", "followerfetchoffset", "leaderendoffset"].iter().any(|k| op.contains(k))
@@ -148,10 +213,10 @@ fn first_number(text: &str) -> Option<i64> {
 }
 
 /// Checks a `ReplicaTest`-shaped case.
-pub fn check_case(case: &Value) -> Result<(), String> {
+fn check_case(case: &Value) -> Result<(), String> {
     let top = parameters(case);
     let now_ms = number(&top, &["starttimems", "mocktimems", "timems", "nowms"]).map_or(START_TIME_MS_DEFAULT, |n| n.max(0) as u64);
-    let lag_ms = number(&top, &["replicalagtimemaxms"]).map_or(REPLICA_LAG_TIME_MAX_MS_DEFAULT, |n| n.max(0) as u64);
+    let lag_ms = number(&top, &["replicalagtimemaxms"]).map_or_else(replica_lag_time_max_ms_default, |n| n.max(0) as u64);
     let mut follower = Follower { state: FollowerState::default(), now_ms, lag_ms, reset_by_new_leader: false };
     let steps = case.get("steps").and_then(Value::as_array).ok_or("missing `steps`")?;
     for (i, step) in steps.iter().enumerate() {
@@ -230,6 +295,30 @@ mod tests {
              "expected": {"logStartOffset": -1, "logEndOffset": -1, "lastCaughtUpTimeMs": 1030001, "lastFetchLeaderLogEndOffset": -1, "lastFetchTimeMs": 0}}
         ]});
         check_case(&case).unwrap();
+    }
+
+    #[test]
+    fn a_follower_is_out_of_sync_once_it_has_not_caught_up_for_longer_than_the_lag_time() {
+        let doc = json!({"replica_isr_state": [
+            {"leader_leo": 10, "follower_leo": 8, "last_caught_up_ms": 0, "now_ms": 30000, "expected_out_of_sync": false},
+            {"leader_leo": 10, "follower_leo": 8, "last_caught_up_ms": 0, "now_ms": 30001, "expected_out_of_sync": true},
+            {"leader_leo": 10, "follower_leo": 10, "last_caught_up_ms": 0, "now_ms": 90000, "expected_caught_up": true},
+            {"leader_leo": 10, "follower_leo": 8, "last_caught_up_ms": 0, "now_ms": 30001, "expected_in_sync": true}
+        ]});
+        let outcomes = check(&doc);
+        assert!(outcomes[..3].iter().all(|o| o.passed), "{outcomes:#?}");
+        assert!(outcomes[3].failed() && outcomes[3].detail.contains("out of sync"), "{:?}", outcomes[3]);
+    }
+
+    #[test]
+    fn isr_cases_written_as_steps_run_and_others_are_skipped() {
+        let doc = json!({"replica_isr_state": [
+            {"replicas": [0, 1], "isr": [0], "leader_leo": 5, "steps": ["become leader", {"event": "follower 1 fetches at 5", "expect_maximal_isr": [0, 1]}]},
+            {"rule": "a follower is out of sync after replica.lag.time.max.ms without catching up"}
+        ]});
+        let outcomes = check(&doc);
+        assert!(outcomes[0].passed, "{outcomes:?}");
+        assert!(outcomes[1].skipped && !outcomes[1].passed, "{outcomes:?}");
     }
 
     #[test]

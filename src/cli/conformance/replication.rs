@@ -17,6 +17,7 @@
 //! `expected_lost` / `expected_lost_offsets` (a count or the offsets), `expected_acked_lost`,
 //! `expected_truncated_to` (`{broker: offset}`), `expected_unclean`, `expected_consumers_saw_lost`.
 
+use super::fields::{broker_id, broker_list, field, optional_broker};
 use super::{CaseOutcome, named_cases};
 use crate::kafka::BrokerId;
 use crate::kafka::replication::election::LeaderRecoveryState;
@@ -33,7 +34,7 @@ pub fn check(doc: &Value) -> Vec<CaseOutcome> {
     named_cases(cases, "replication_scenarios")
         .into_iter()
         .map(|(label, case)| {
-            if !has_any(case, LEOS) {
+            if field(case, LEOS).is_none() {
                 return CaseOutcome::skip(label, "no replica log end offsets (`leos`) to run the failure on");
             }
             match check_case(case) {
@@ -46,32 +47,11 @@ pub fn check(doc: &Value) -> Vec<CaseOutcome> {
 
 const LEOS: &[&str] = &["leos", "log_end_offsets", "leo", "replica_leos", "logEndOffsets"];
 
-fn has_any(case: &Value, names: &[&str]) -> bool {
-    names.iter().any(|n| case.get(*n).is_some())
-}
-
-fn field<'a>(case: &'a Value, names: &[&str]) -> Option<&'a Value> {
-    names.iter().find_map(|n| case.get(*n)).or_else(|| {
-        // Inputs may sit in an `input` object, as other sections write them.
-        case.get("input").and_then(|input| names.iter().find_map(|n| input.get(*n)))
-    })
-}
-
-fn broker_of(v: &Value) -> Result<Option<BrokerId>, String> {
-    match v {
-        Value::Null => Ok(None),
-        _ => match v.as_i64() {
-            Some(-1) => Ok(None),
-            Some(n) => u32::try_from(n).map(|n| Some(BrokerId(n))).map_err(|_| format!("{v} is not a broker id")),
-            None => v.as_str().and_then(|s| s.parse::<u32>().ok()).map(|n| Some(BrokerId(n))).ok_or(format!("{v} is not a broker id")),
-        },
-    }
-}
-
+/// One broker or a list of them (`"fail": 1` or `"fail": [1, 2]`).
 fn brokers(v: &Value) -> Result<Vec<BrokerId>, String> {
     match v {
-        Value::Array(items) => items.iter().map(|i| broker_of(i)?.ok_or(format!("{i} is not a broker id"))).collect(),
-        single => Ok(broker_of(single)?.into_iter().collect()),
+        Value::Array(_) => broker_list(v),
+        single => Ok(optional_broker(Some(single))?.into_iter().collect()),
     }
 }
 
@@ -92,7 +72,7 @@ fn check_case(case: &Value) -> Result<(), String> {
     let replicas = brokers(field(case, &["replicas", "assignment"]).ok_or("missing `replicas`")?)?;
     let isr = field(case, &["isr"]).map(brokers).transpose()?.unwrap_or_else(|| replicas.clone());
     let leader = match field(case, &["leader", "old_leader", "current_leader"]) {
-        Some(v) => broker_of(v)?,
+        Some(v) => optional_broker(Some(v))?,
         None => isr.first().copied(),
     };
     let leos = leos(field(case, LEOS).ok_or("missing `leos`")?, &replicas)?;
@@ -155,7 +135,7 @@ fn check_case(case: &Value) -> Result<(), String> {
     let ids = |list: &[BrokerId]| Value::from(list.iter().map(|b| b.0).collect::<Vec<_>>());
     if let Some(v) = field(case, &["expected_leader", "expected_new_leader"]) {
         let as_value = |b: Option<BrokerId>| b.map_or(Value::Null, |b| Value::from(b.0));
-        compare("leader (null: none)", &as_value(broker_of(v)?), as_value(new_leader));
+        compare("leader (null: none)", &as_value(optional_broker(Some(v))?), as_value(new_leader));
     }
     if let Some(v) = field(case, &["expected_isr", "expected_new_isr"]) {
         let mut expected = brokers(v)?;
@@ -176,7 +156,7 @@ fn check_case(case: &Value) -> Result<(), String> {
     }
     if let Some(Value::Object(expected)) = field(case, &["expected_truncated_to", "expected_truncation", "expected_leos_after", "expected_truncate_to"]) {
         for (broker, offset) in expected {
-            let b = broker_of(&Value::from(broker.as_str()))?.ok_or(format!("'{broker}' is not a broker id"))?;
+            let b = broker_id(&Value::from(broker.as_str()))?;
             compare(&format!("broker {broker}'s log end after truncation"), offset, truncated.get(&b).copied().map_or(Value::Null, Value::from));
         }
     }
