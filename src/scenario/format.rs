@@ -133,7 +133,7 @@ pub struct Step {
     pub at_ms: u64,
     pub text: String,
     /// The player stops here until the learner continues. Every step stops now (see
-    /// `player::stops_at`); the field is kept so files that say it stay valid.
+    /// `player::next_stop_ms`); the field is kept so files that say it stay valid.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pause: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]

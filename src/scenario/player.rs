@@ -13,19 +13,14 @@ pub fn step_reached(steps: &[Step], now_ms: u64) -> Option<usize> {
     steps.iter().rposition(|s| s.at_ms <= now_ms)
 }
 
-/// Whether playing stops at this step: every step does. A step that played on was unreadable at
-/// Max speed, and one 16 ms before the next showed for 16 ms, while such steps often tell the lesson's
-/// key event ("The invoicer dies in the middle of that transaction."). `pause` is still accepted.
-pub fn stops_at(_step: &Step) -> bool {
-    true
-}
-
-/// The moment playing stops next: the first step after `current` that stops and lies after `now_ms`,
-/// else the lesson's end (`duration_ms`), where its last step's words stop being true. Pressing Play
-/// after the end plays on, for a learner who wants to keep experimenting.
+/// The moment playing stops next: the first step after `current` that lies after `now_ms`, else the
+/// lesson's end (`duration_ms`), where its last step's words stop being true. Every step stops: one
+/// that played on was unreadable at Max speed, and one 16 ms before the next showed for 16 ms, while
+/// such steps often tell the lesson's key event. Pressing Play after the end plays on, for a learner
+/// who wants to keep experimenting.
 pub fn next_stop_ms(lesson: &Scenario, current: Option<usize>, now_ms: u64) -> Option<u64> {
     let from = current.map_or(0, |c| c + 1);
-    let step = lesson.steps.iter().skip(from).find(|s| stops_at(s) && s.at_ms > now_ms).map(|s| s.at_ms);
+    let step = lesson.steps.iter().skip(from).find(|s| s.at_ms > now_ms).map(|s| s.at_ms);
     step.or((lesson.duration_ms > now_ms).then_some(lesson.duration_ms))
 }
 

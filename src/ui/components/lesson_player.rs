@@ -5,7 +5,7 @@
 //! Playing stops at each step that pauses or asks a question (the frame loop reads `pause_at_ms`).
 
 use crate::scenario::checkpoint::CheckpointResult;
-use crate::scenario::player::{answer_matches, next_stop_ms, parse_answer, reveal, step_reached, stops_at};
+use crate::scenario::player::{answer_matches, next_stop_ms, parse_answer, reveal, step_reached};
 use crate::scenario::{ProbeValue, Scenario};
 use crate::session::narrate::clock;
 use crate::sim::Tick;
@@ -47,9 +47,8 @@ struct Answer {
     revealed: Option<CheckpointResult>,
 }
 
-/// The step to show after the run moved from `current` to `now_ms`: forward, the first step that
-/// stops (or the last reached); back, the last step reached. Steps at the current step's own moment
-/// wait for Continue.
+/// The step to show after the run moved from `current` to `now_ms`: forward, the next step (every
+/// step stops); back, the last step reached. Steps at the current step's own moment wait for Continue.
 fn follow(lesson: &Scenario, current: usize, now_ms: u64) -> usize {
     let steps = &lesson.steps;
     let Some(reached) = step_reached(steps, now_ms) else { return 0 };
@@ -60,11 +59,7 @@ fn follow(lesson: &Scenario, current: usize, now_ms: u64) -> usize {
     if reached <= current {
         return current;
     }
-    let mut later = (current + 1..=reached).filter(|&j| steps[j].at_ms > current_at).peekable();
-    if later.peek().is_none() {
-        return current;
-    }
-    later.find(|&j| stops_at(&steps[j])).unwrap_or(reached)
+    (current + 1..=reached).find(|&j| steps[j].at_ms > current_at).unwrap_or(current)
 }
 
 fn short(text: &str, max_chars: usize) -> String {
