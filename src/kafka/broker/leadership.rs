@@ -116,7 +116,8 @@ impl Broker {
     fn become_follower(&mut self, now: Tick, partition: PartitionIndex, leader: Option<BrokerId>, epoch: i32, partition_epoch: i32, out: &mut Outbox) {
         self.stop_following(partition);
         if self.coordinator.led.contains(&partition) {
-            self.coordinator.unload(partition);
+            let replies = self.coordinator.unload(partition);
+            self.apply_group_effects(now, replies, out);
         }
         if self.txn.led.contains(&partition) {
             self.txn.unload(partition);

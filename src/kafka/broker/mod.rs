@@ -250,7 +250,8 @@ impl Broker {
         self.parked_produces.clear();
         self.waiting_on.clear();
         for partition in self.coordinator.led.clone() {
-            self.coordinator.unload(partition);
+            // No replies from a dead broker: the parked requests' connections are reset above.
+            let _unanswered = self.coordinator.unload(partition);
         }
         for partition in self.txn.led.clone() {
             self.txn.unload(partition);

@@ -38,6 +38,19 @@ pub enum GroupState {
     Stable,
 }
 
+impl GroupState {
+    /// The state's name as Kafka prints it (`kafka-consumer-groups --describe --state`), which is
+    /// what a lesson's question about a group's state expects.
+    pub fn name(self) -> &'static str {
+        match self {
+            GroupState::Empty => "Empty",
+            GroupState::PreparingRebalance => "PreparingRebalance",
+            GroupState::CompletingRebalance => "CompletingRebalance",
+            GroupState::Stable => "Stable",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Member {
     pub member_id: Rc<str>,
@@ -765,9 +778,25 @@ impl GroupCoordinator {
     }
 
     /// This broker no longer leads `partition`: its groups go (their members find the new coordinator).
-    pub fn unload(&mut self, partition: PartitionIndex) {
+    /// As Kafka's `onGroupUnloaded` does, the JoinGroup and SyncGroup requests parked here are answered
+    /// NOT_COORDINATOR, so their members look for the new coordinator at once instead of waiting out
+    /// their request timeout. (When the broker crashes instead, their connections break.)
+    pub fn unload(&mut self, partition: PartitionIndex) -> Vec<Effect> {
         self.led.remove(&partition);
+        let mut fx = Vec::new();
+        for (group_id, group) in self.groups.iter().filter(|(_, g)| g.partition == partition) {
+            for m in group.members.values() {
+                let reply = |request_id, response| Effect::Reply { to: Node::Consumer(m.consumer), request_id, group: group_id.clone(), response };
+                if let Some(request_id) = m.awaiting_join {
+                    fx.push(reply(request_id, GroupResponse::JoinGroup(Err((KafkaError::NotCoordinator, None)))));
+                }
+                if let Some(request_id) = m.awaiting_sync {
+                    fx.push(reply(request_id, GroupResponse::SyncGroup(Err(KafkaError::NotCoordinator))));
+                }
+            }
+        }
         self.groups.retain(|_, g| g.partition != partition);
+        fx
     }
 }
 
