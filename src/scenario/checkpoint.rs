@@ -228,7 +228,7 @@ pub fn evaluate(probe: &Probe, view: &View, tally: &Tally) -> Result<ProbeValue,
             ProbeValue::List(names.into_iter().map(ProbeValue::Text).collect())
         }
         Probe::GroupGeneration { group } => ProbeValue::int(group_of(view, group)?.generation),
-        Probe::GroupState { group } => ProbeValue::Text(format!("{:?}", group_of(view, group)?.state)),
+        Probe::GroupState { group } => ProbeValue::Text(group_of(view, group)?.state.name().to_string()),
         Probe::PartitionsRevoked { consumer } => {
             let index = consumer_of(view, consumer, "consumer")?;
             ProbeValue::int(tally.partitions_revoked(index as u32))
