@@ -252,6 +252,17 @@ impl ValueKind {
             ValueKind::TextList => "a list of strings",
         }
     }
+
+    /// How a typed answer of this kind looks, shown in the empty answer box.
+    pub fn example(self) -> &'static str {
+        match self {
+            ValueKind::Bool => "true or false",
+            ValueKind::Int => "e.g. 3",
+            ValueKind::Text => "e.g. orders-0",
+            ValueKind::IntList => "e.g. 1, 2, 3",
+            ValueKind::TextList => "items separated by commas",
+        }
+    }
 }
 
 /// A typed question about the simulated state, evaluated at a step's moment

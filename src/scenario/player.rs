@@ -43,7 +43,11 @@ pub fn parse_answer(text: &str, kind: ValueKind) -> Result<ProbeValue, String> {
         ValueKind::Text => Ok(word(text)),
         ValueKind::IntList | ValueKind::TextList => {
             let inner = text.trim_start_matches('[').trim_end_matches(']');
-            let items = inner.split(',').map(str::trim).filter(|t| !t.is_empty());
+            // Numbers never hold a space, so `1 2 3` is a list too. Text items can ("dave: lamp",
+            // "<commit marker>"): a text list typed without commas is split later, by
+            // `answer_matches`, only when the engine's own items have no spaces.
+            let separators: &[char] = if kind == ValueKind::IntList { &[',', ' ', '\t'] } else { &[','] };
+            let items = inner.split(separators).map(str::trim).filter(|t| !t.is_empty());
             let list: Result<Vec<ProbeValue>, String> =
                 if kind == ValueKind::IntList { items.map(int).collect() } else { Ok(items.map(word).collect()) };
             list.map(ProbeValue::List)
@@ -54,9 +58,23 @@ pub fn parse_answer(text: &str, kind: ValueKind) -> Result<ProbeValue, String> {
 /// Whether a learner's answer is the engine's: letters in any case, and for answers that are sets in
 /// Kafka (an ISR, a group's members, a consumer's assignment) in any order; the log prints an ISR as
 /// `[3, 2]`, and a learner copying it is right.
+/// A text list typed with spaces instead of commas (`M2 M5`) reads as a list when none of the engine's
+/// items holds a space, so splitting on spaces cannot cut one of them in two.
 pub fn answer_matches(probe: &Probe, given: &ProbeValue, actual: &ProbeValue) -> bool {
     let as_set = matches!(probe, Probe::Isr { .. } | Probe::GroupMembers { .. } | Probe::ConsumerAssignment { .. });
-    same(given, actual, as_set)
+    same(given, actual, as_set) || split_on_spaces(given, actual).is_some_and(|given| same(&given, actual, as_set))
+}
+
+/// `given` as a list split on spaces, when it is one typed text item with spaces and the engine's
+/// answer is a list of texts without any.
+fn split_on_spaces(given: &ProbeValue, actual: &ProbeValue) -> Option<ProbeValue> {
+    let (ProbeValue::List(given), ProbeValue::List(actual)) = (given, actual) else { return None };
+    let [ProbeValue::Text(typed)] = given.as_slice() else { return None };
+    let spaced = |v: &ProbeValue| matches!(v, ProbeValue::Text(t) if t.contains(' '));
+    if !typed.contains(' ') || actual.iter().any(spaced) {
+        return None;
+    }
+    Some(ProbeValue::List(typed.split_whitespace().map(|t| ProbeValue::Text(t.to_string())).collect()))
 }
 
 fn same(a: &ProbeValue, b: &ProbeValue, as_set: bool) -> bool {
@@ -125,6 +143,22 @@ mod tests {
         let error = Probe::LastProduceError { producer: "bank".into() };
         assert!(answer_matches(&error, &ProbeValue::Text("not_enough_replicas".into()), &ProbeValue::Text("NOT_ENOUGH_REPLICAS".into())));
         assert!(!answer_matches(&error, &ProbeValue::Text("none".into()), &ProbeValue::Text("NOT_ENOUGH_REPLICAS".into())));
+    }
+
+    #[test]
+    fn a_list_typed_with_spaces_instead_of_commas_is_still_read_as_a_list() {
+        let isr = Probe::Isr { topic: "orders".into(), partition: 0 };
+        let engine = ProbeValue::List(vec![ProbeValue::Int(2), ProbeValue::Int(3)]);
+        assert!(answer_matches(&isr, &parse_answer("3 2", ValueKind::IntList).unwrap(), &engine));
+        // round-robin-no-key asks which values a partition holds: `M2 M5` is the list M2, M5.
+        let values = Probe::RecordValues { topic: "orders".into(), partition: 1, broker: None };
+        let texts = |items: &[&str]| ProbeValue::List(items.iter().map(|t| ProbeValue::Text(t.to_string())).collect());
+        let typed = |t: &str| parse_answer(t, ValueKind::TextList).unwrap();
+        assert!(answer_matches(&values, &typed("M2 M5"), &texts(&["M2", "M5"])));
+        assert!(!answer_matches(&values, &typed("M5 M2"), &texts(&["M2", "M5"])), "a partition's records keep their offset order");
+        // When the engine's items hold spaces, only commas separate: "dave: lamp" stays one record.
+        assert!(answer_matches(&values, &typed("dave: lamp, frank: desk"), &texts(&["dave: lamp", "frank: desk"])));
+        assert!(!answer_matches(&values, &typed("dave: lamp frank: desk"), &texts(&["dave: lamp", "frank: desk"])));
     }
 
     #[test]

@@ -45,6 +45,8 @@ struct Answer {
     typed: String,
     problem: Option<String>,
     revealed: Option<CheckpointResult>,
+    /// Whether the answer was the engine's, decided once when it was checked.
+    correct: bool,
 }
 
 /// The step to show after the run moved from `current` to `now_ms`: forward, the next step (every
@@ -202,9 +204,9 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
                     Ok(value) => {
                         let definition = lab.session().definition();
                         let result = reveal(&lesson, &definition, i);
+                        let probe = lesson.steps[i].checkpoint.as_ref().map(|c| &c.probe);
+                        let correct = result.as_ref().and_then(|r| r.actual.as_ref()).zip(probe).is_some_and(|(actual, probe)| answer_matches(probe, &value, actual));
                         if let Some(r) = &result {
-                            let probe = lesson.steps[i].checkpoint.as_ref().map(|c| &c.probe);
-                            let correct = r.actual.as_ref().zip(probe).is_some_and(|(actual, probe)| answer_matches(probe, &value, actual));
                             let actual = r.actual.as_ref().map_or(String::from("no answer"), ToString::to_string);
                             embed::post(
                                 "checkpoint",
@@ -220,6 +222,7 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
                         }
                         all[i].chosen = Some(value);
                         all[i].revealed = result;
+                        all[i].correct = correct;
                     }
                 }
                 answers.set(all);
@@ -229,7 +232,8 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
         let input = if c.choices.is_empty() {
             html! {
                 <label class="typed">{ format!("Your answer ({}): ", kind.describe()) }
-                    <input type="text" data-testid="checkpoint-answer" value={answer.typed.clone()} oninput={on_type} disabled={revealed} />
+                    <input type="text" data-testid="checkpoint-answer" value={answer.typed.clone()} oninput={on_type} disabled={revealed}
+                           placeholder={kind.example()} />
                 </label>
             }
         } else {
@@ -246,8 +250,7 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
         };
         let has_answer = answer.chosen.is_some() || !answer.typed.trim().is_empty();
         let outcome = answer.revealed.as_ref().map(|r| {
-            let given = answer.chosen.clone();
-            let correct = r.actual.as_ref().zip(given.as_ref()).is_some_and(|(actual, given)| answer_matches(&c.probe, given, actual));
+            let correct = answer.correct;
             let engine = match (&r.actual, &r.error) {
                 (Some(v), _) => format!("The engine's state at {} says: {}.", clock(Tick(r.at_ms)), v.for_learner()),
                 (None, Some(e)) => format!("The engine could not answer at {}: {e}.", clock(Tick(r.at_ms))),
