@@ -119,6 +119,19 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
         });
     }
 
+    // The engine's answer comes into view when it appears: the lesson box scrolls on a small screen,
+    // and the answer appeared below its edge (1280×720, a question with long choices).
+    let result_ref = use_node_ref();
+    {
+        let result_ref = result_ref.clone();
+        let shown = answers.get(*current).is_some_and(|a| a.revealed.is_some());
+        use_effect_with((*current, shown), move |_| {
+            if let Some(result) = result_ref.cast::<web_sys::Element>() {
+                result.scroll_into_view_with_bool(false);
+            }
+        });
+    }
+
     let Some(step) = lesson.steps.get(*current) else {
         return html! { <section class="lesson" aria-label="Lesson" data-testid="lesson"><p>{ &lesson.title }</p></section> };
     };
@@ -262,7 +275,7 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
                 String::new()
             };
             html! {
-                <div class={classes!("reveal", if correct { "right" } else { "wrong" })} role="status" data-testid="checkpoint-result" data-correct={correct.to_string()}>
+                <div ref={result_ref.clone()} class={classes!("reveal", if correct { "right" } else { "wrong" })} role="status" data-testid="checkpoint-result" data-correct={correct.to_string()}>
                     <strong>{ if correct { "✓ Right." } else { "✗ Not quite." } }</strong>{ " " }{ engine }{ scripted }
                     { for r.explain.as_ref().map(|x| html! { <p class="explain">{ x }</p> }) }
                 </div>
