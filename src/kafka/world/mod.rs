@@ -915,6 +915,9 @@ impl World {
             }
             Action::SetLink { from, to, latency_ms, loss_percent, drop_percent } => {
                 let (a, b) = (self.node_of(&from)?, self.node_of(&to)?);
+                if latency_ms == Some(0) {
+                    return Err(ActionError(format!("latency_ms {}", validate::LATENCY_RULE)));
+                }
                 let loss = match loss_percent {
                     Some(p) => Ratio::percent(p).ok_or_else(|| ActionError(format!("loss_percent {p} must be between 0 and 100")))?,
                     None => self.default_link.loss,

@@ -36,6 +36,11 @@ pub const RATE_PER_SEC_MAX: u32 = 1_000_000;
 pub const KEYS_MAX: u32 = 100_000;
 
 /// Kafka's topic name rule: 1 to 249 of `[a-zA-Z0-9._-]`, and not `.` or `..`.
+/// Why a link's latency is at least 1 ms: the simulated clock ticks in whole milliseconds, and a reply
+/// arriving in the same tick as its request would let a client that retries without backoff loop
+/// for ever while no time passes (the page would freeze).
+pub const LATENCY_RULE: &str = "must be at least 1 ms (the simulated clock ticks in whole milliseconds; a message takes at least one tick)";
+
 pub fn topic_name_problem(name: &str) -> Option<String> {
     if name.is_empty() {
         return Some("a topic needs a name".into());
@@ -79,6 +84,9 @@ pub fn validate(spec: &ClusterSpec) -> Result<BrokerConfig, Vec<SpecError>> {
     }
     if spec.network.loss.denominator == 0 || spec.network.loss.numerator > spec.network.loss.denominator {
         errors.push(error("network.loss", "a loss ratio is numerator/denominator with 0 <= numerator <= denominator"));
+    }
+    if spec.network.latency_ms == 0 {
+        errors.push(error("network.latency_ms", LATENCY_RULE));
     }
     if spec.disk.slowdown_factor == 0 {
         errors.push(error("disk.slowdown_factor", "must be at least 1"));
