@@ -10,6 +10,7 @@ pub mod invariants;
 pub mod java;
 pub mod log;
 pub mod metadata;
+pub mod metadata_refresh;
 pub mod partitioner;
 pub mod placement;
 pub mod producer;

@@ -88,6 +88,8 @@ pub struct Consumer {
     pub membership: Membership,
     metadata: Option<Rc<MetadataImage>>,
     metadata_in_flight: Option<u64>,
+    /// retry.backoff.ms between metadata requests (Kafka's `Metadata.timeToAllowUpdate`).
+    metadata_backoff: crate::kafka::metadata_refresh::RefreshBackoff,
     metadata_cursor: usize,
     bootstrap: Vec<BrokerId>,
     /// Per leader: (request id, (partition, fetch offset) sent, deadline).
@@ -140,6 +142,10 @@ pub enum Handoff {
 }
 
 impl Consumer {
+    fn metadata_refresh_interval_ms(&self) -> u64 {
+        crate::kafka::config::metadata_refresh_interval_ms(self.config.metadata_max_age_ms, self.config.retry_backoff_ms)
+    }
+
     pub fn new(index: u32, name: &str, config: ConsumerConfig, bootstrap: Vec<BrokerId>) -> Consumer {
         Consumer {
             index,
@@ -159,6 +165,7 @@ impl Consumer {
             membership: Membership::default(),
             metadata: None,
             metadata_in_flight: None,
+            metadata_backoff: Default::default(),
             metadata_cursor: 0,
             bootstrap,
             fetches_in_flight: SortedMap::new(),
@@ -198,7 +205,7 @@ impl Consumer {
         // A new process: a new member (a static member is recognised by its group.instance.id).
         self.membership = Membership { last_poll: now, next_auto_commit: now.plus_ms(self.config.auto_commit_interval_ms), ..Membership::default() };
         self.refresh_metadata(now, out);
-        out.timer(now.plus_ms(self.config.metadata_max_age_ms), self.node(), Timer::MetadataRefresh);
+        out.timer(now.plus_ms(self.metadata_refresh_interval_ms()), self.node(), Timer::MetadataRefresh);
         self.join_group(now, out);
         self.schedule_poll(now, out);
     }
@@ -216,6 +223,7 @@ impl Consumer {
         self.fetches_in_flight.clear();
         self.list_offsets_in_flight.clear();
         self.metadata_in_flight = None;
+        self.metadata_backoff = Default::default();
         self.poll_at = None;
         self.positions.clear();
         self.assignment.clear();
@@ -637,6 +645,7 @@ impl Consumer {
             Message::MetadataResponse { request_id, image } => {
                 if self.metadata_in_flight == Some(request_id) {
                     self.metadata_in_flight = None;
+                    self.metadata_backoff.refreshed(now);
                     // The leader notices subscribed topics gaining partitions and rebalances.
                     let grew = self.membership.is_leader
                         && self.metadata.as_ref().is_some_and(|old| {
@@ -674,6 +683,7 @@ impl Consumer {
         }
         if self.metadata_in_flight == Some(request_id) {
             self.metadata_in_flight = None;
+            self.metadata_backoff.refreshed(now);
             self.metadata_cursor += 1;
             out.timer(now.plus_ms(self.config.retry_backoff_ms), self.node(), Timer::MetadataRetry);
             return;
@@ -717,7 +727,7 @@ impl Consumer {
             }
             Timer::MetadataRetry => self.refresh_metadata(now, out),
             Timer::MetadataRefresh => {
-                out.timer(now.plus_ms(self.config.metadata_max_age_ms), self.node(), Timer::MetadataRefresh);
+                out.timer(now.plus_ms(self.metadata_refresh_interval_ms()), self.node(), Timer::MetadataRefresh);
                 self.refresh_metadata(now, out);
             }
             Timer::GroupHeartbeat => self.on_heartbeat_timer(now, out),
@@ -756,6 +766,12 @@ impl Consumer {
 
     fn refresh_metadata(&mut self, now: Tick, out: &mut Outbox) {
         if self.metadata_in_flight.is_some() || !self.up {
+            return;
+        }
+        if let Some((at, arm)) = self.metadata_backoff.wait(now, self.config.retry_backoff_ms) {
+            if arm {
+                out.timer(at, self.node(), Timer::MetadataRetry);
+            }
             return;
         }
         let known: Vec<BrokerId> = match &self.metadata {

@@ -116,6 +116,8 @@ pub struct Producer {
     pub stats: ProducerStats,
     metadata: Option<Rc<MetadataImage>>,
     metadata_in_flight: Option<u64>,
+    /// retry.backoff.ms between metadata requests (Kafka's `Metadata.timeToAllowUpdate`).
+    metadata_backoff: crate::kafka::metadata_refresh::RefreshBackoff,
     metadata_cursor: usize,
     bootstrap: Vec<BrokerId>,
     /// The record accumulator: per partition (by index), its queue of batches.
@@ -174,6 +176,10 @@ pub struct Producer {
 }
 
 impl Producer {
+    fn metadata_refresh_interval_ms(&self) -> u64 {
+        crate::kafka::config::metadata_refresh_interval_ms(self.config.metadata_max_age_ms, self.config.retry_backoff_ms)
+    }
+
     pub fn new(index: u32, name: &str, topic: &str, config: ProducerConfig, workload: Option<WorkloadState>, bootstrap: Vec<BrokerId>, rng: Rng) -> Producer {
         let mut producer = Producer {
             index,
@@ -187,6 +193,7 @@ impl Producer {
             stats: ProducerStats::default(),
             metadata: None,
             metadata_in_flight: None,
+            metadata_backoff: Default::default(),
             metadata_cursor: 0,
             bootstrap,
             accumulator: Vec::new(),
@@ -264,7 +271,7 @@ impl Producer {
         self.epoch_bump_for.clear();
         self.refresh_metadata(now, out);
         self.schedule_generate(now, out);
-        out.timer(now.plus_ms(self.config.metadata_max_age_ms), self.node(), Timer::MetadataRefresh);
+        out.timer(now.plus_ms(self.metadata_refresh_interval_ms()), self.node(), Timer::MetadataRefresh);
     }
 
     /// The producer's process dies: whatever it had not sent is gone, and so are its requests.
@@ -277,6 +284,7 @@ impl Producer {
         self.in_flight_per_broker.clear();
         self.buffer_used = 0;
         self.metadata_in_flight = None;
+        self.metadata_backoff = Default::default();
         self.init_pid_in_flight = None;
         self.wake_at = None;
         self.generate_at = None;
@@ -957,6 +965,7 @@ impl Producer {
             Message::MetadataResponse { request_id, image } => {
                 if self.metadata_in_flight == Some(request_id) {
                     self.metadata_in_flight = None;
+                    self.metadata_backoff.refreshed(now);
                     let grew = self.metadata.as_ref().is_some_and(|m| m.partitions.len() != image.partitions.len());
                     if grew {
                         // New partitions: keyed records may map elsewhere; the sticky choice restarts.
@@ -980,6 +989,7 @@ impl Producer {
             Message::Disconnected { request_id } => {
                 if self.metadata_in_flight == Some(request_id) {
                     self.metadata_in_flight = None;
+                    self.metadata_backoff.refreshed(now);
                     self.metadata_cursor += 1;
                     out.timer(now.plus_ms(self.config.retry_backoff_ms), self.node(), Timer::MetadataRetry);
                 } else if self.init_pid_in_flight == Some(request_id) {
@@ -1030,6 +1040,9 @@ impl Producer {
                     self.metadata_cursor += 1;
                     self.on_txn_answer(now, request_id, Err(KafkaError::RequestTimedOut), out);
                 } else if self.metadata_in_flight == Some(request_id) || self.init_pid_in_flight == Some(request_id) {
+                    if self.metadata_in_flight == Some(request_id) {
+                        self.metadata_backoff.refreshed(now);
+                    }
                     self.metadata_in_flight = None;
                     self.init_pid_in_flight = None;
                     self.metadata_cursor += 1;
@@ -1040,7 +1053,7 @@ impl Producer {
             // metadata.max.age.ms: even with nothing wrong, metadata is refreshed (new partitions,
             // moved leaders).
             Timer::MetadataRefresh => {
-                out.timer(now.plus_ms(self.config.metadata_max_age_ms), self.node(), Timer::MetadataRefresh);
+                out.timer(now.plus_ms(self.metadata_refresh_interval_ms()), self.node(), Timer::MetadataRefresh);
                 self.refresh_metadata(now, out);
             }
             _ => {}
@@ -1110,6 +1123,12 @@ impl Producer {
     /// Asks a broker for metadata, cycling through the brokers it knows.
     fn refresh_metadata(&mut self, now: Tick, out: &mut Outbox) {
         if self.metadata_in_flight.is_some() {
+            return;
+        }
+        if let Some((at, arm)) = self.metadata_backoff.wait(now, self.config.retry_backoff_ms) {
+            if arm {
+                out.timer(at, self.node(), Timer::MetadataRetry);
+            }
             return;
         }
         let known: Vec<BrokerId> = match &self.metadata {
