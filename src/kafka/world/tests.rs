@@ -560,3 +560,23 @@ fn after_an_unclean_election_loses_acknowledged_records_an_idempotent_producer_b
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "records in the order sent, each once");
     assert!(events.iter().all(|e| !matches!(e.kind, EventKind::ProduceFailed { retrying: false, .. })), "no record was given up on");
 }
+
+#[test]
+fn a_producer_whose_partition_has_no_leader_asks_for_metadata_once_per_retry_backoff() {
+    // Kafka's Metadata.timeToAllowUpdate: however urgently the producer wants a leader, it asks
+    // again at most every retry.backoff.ms (100 ms), not the moment each answer arrives.
+    let spec = spec_with(vec![topic("orders", 1, 1)], vec![producer("p1", "orders", 100)], vec![]);
+    let mut world = World::new(&spec, 7).unwrap();
+    world.run_until(Tick(2_000));
+    let only = leader(&world, "orders", 0).expect("orders-0 has a leader");
+    world.apply(Action::KillBroker { broker: only.0, lose_page_cache: false }).unwrap();
+    drain(&mut world);
+    // Fenced after broker.session.timeout.ms (9 s): from then on orders-0 has no leader at all.
+    world.run_until(Tick(22_000));
+    let asked = drain(&mut world)
+        .iter()
+        .filter(|e| e.at >= Tick(12_000))
+        .filter(|e| matches!(e.kind, EventKind::MessageSent { from: Node::Producer(0), kind: crate::kafka::protocol::MessageKind::Metadata, .. }))
+        .count();
+    assert!((80..=110).contains(&asked), "10 s without a leader: about one metadata request per 100 ms, got {asked}");
+}
