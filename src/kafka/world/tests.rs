@@ -580,3 +580,17 @@ fn a_producer_whose_partition_has_no_leader_asks_for_metadata_once_per_retry_bac
         .count();
     assert!((80..=110).contains(&asked), "10 s without a leader: about one metadata request per 100 ms, got {asked}");
 }
+
+#[test]
+fn a_link_without_latency_is_refused_with_the_rule() {
+    // A message takes at least one tick of the simulated clock; at 0 ms a client retrying without
+    // backoff looped for ever while no time passed.
+    let mut spec = spec_with(vec![topic("orders", 1, 1)], vec![], vec![]);
+    spec.network.latency_ms = 0;
+    let errors = World::new(&spec, 7).err().expect("latency 0 is refused");
+    assert!(errors.iter().any(|e| e.path == "network.latency_ms" && e.message.contains("at least 1 ms")), "{errors:?}");
+    spec.network.latency_ms = 1;
+    let mut world = World::new(&spec, 7).unwrap();
+    let zero = Action::SetLink { from: NodeRef::Broker(1), to: NodeRef::Broker(2), latency_ms: Some(0), loss_percent: None, drop_percent: None };
+    assert!(world.apply(zero).unwrap_err().0.contains("at least 1 ms"));
+}
