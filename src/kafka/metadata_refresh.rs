@@ -1,29 +1,64 @@
 //! When a client (producer or consumer) may ask for cluster metadata again.
 //!
 //! Kafka's `Metadata.timeToAllowUpdate`: however urgently a client wants fresh metadata (a partition
-//! without a leader, a leader that moved), it asks again at the earliest retry.backoff.ms after its
-//! last answer or failure. Without it, a producer whose partition has no leader asks in a tight loop.
+//! without a leader, a leader that moved), it waits an exponential backoff after its last answer or
+//! failure (KIP-580): counted over the requests that failed in a row, and over the answers in a row
+//! that brought nothing new (no leader epoch advanced). Without it, a producer whose partition has no
+//! leader asks in a tight loop.
 
-use crate::sim::Tick;
+use crate::kafka::backoff::ExponentialBackoff;
+use crate::kafka::metadata::MetadataImage;
+use crate::sim::{Rng, Tick};
 
 #[derive(Clone, Debug, Default)]
 pub struct RefreshBackoff {
     /// When the last metadata answer (or failure) arrived: Kafka's `lastRefreshMs`.
     last_refresh: Option<Tick>,
+    /// Requests failed since the last answer: Kafka's `attempts`.
+    failed_in_a_row: u32,
+    /// Answers in a row that advanced no leader epoch: Kafka's `equivalentResponseCount`.
+    equivalent_in_a_row: u32,
+    /// The moment the next request is allowed, drawn once per wait (the backoff has jitter).
+    allowed_at: Option<Tick>,
     /// The moment a retry timer is already set for, so each wait arms one timer.
     timer_at: Option<Tick>,
 }
 
 impl RefreshBackoff {
-    /// A metadata answer arrived, or the request failed.
-    pub fn refreshed(&mut self, now: Tick) {
+    /// An answer arrived. `progressed`: it told of a partition or a leader epoch not seen before.
+    pub fn answered(&mut self, now: Tick, progressed: bool) {
         self.last_refresh = Some(now);
+        self.failed_in_a_row = 0;
+        self.equivalent_in_a_row = if progressed { 0 } else { self.equivalent_in_a_row + 1 };
+        self.allowed_at = None;
+    }
+
+    /// The request failed (no answer, a broken connection).
+    pub fn failed(&mut self, now: Tick) {
+        self.last_refresh = Some(now);
+        self.failed_in_a_row += 1;
+        self.equivalent_in_a_row = 0;
+        self.allowed_at = None;
+    }
+
+    /// metadata.max.age.ms passed: a periodic refresh is not a sign of being stuck, so answers that
+    /// bring nothing new stop counting (Kafka resets `equivalentResponseCount` when metadata expires).
+    pub fn expired(&mut self) {
+        if self.equivalent_in_a_row > 0 {
+            self.equivalent_in_a_row = 0;
+            self.allowed_at = None;
+        }
     }
 
     /// `None`: the client may ask now. `Some((at, arm))`: it waits until `at`; `arm` says whether
     /// the caller must set a timer for that moment (false when one is already set).
-    pub fn wait(&mut self, now: Tick, retry_backoff_ms: u64) -> Option<(Tick, bool)> {
-        let at = self.last_refresh?.plus_ms(retry_backoff_ms);
+    pub fn wait(&mut self, now: Tick, backoff: ExponentialBackoff, rng: &mut Rng) -> Option<(Tick, bool)> {
+        let last = self.last_refresh?;
+        let at = *self.allowed_at.get_or_insert_with(|| {
+            let for_failures = backoff.backoff_ms(self.failed_in_a_row.saturating_sub(1), rng);
+            let for_equivalent = if self.equivalent_in_a_row > 0 { backoff.backoff_ms(self.equivalent_in_a_row - 1, rng) } else { 0 };
+            last.plus_ms(for_failures.max(for_equivalent))
+        });
         if at <= now {
             return None;
         }
@@ -33,17 +68,48 @@ impl RefreshBackoff {
     }
 }
 
+/// Whether `new` tells of something `old` did not: a partition not seen before, or a leader epoch
+/// that advanced (Kafka's `Metadata.updateLatestMetadata`).
+pub fn progressed(old: Option<&MetadataImage>, new: &MetadataImage) -> bool {
+    let Some(old) = old else { return true };
+    new.partitions.len() > old.partitions.len() || new.partitions.iter().zip(&old.partitions).any(|(n, o)| n.leader_epoch > o.leader_epoch)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const RETRY: ExponentialBackoff = ExponentialBackoff::DEFAULT_CLIENT;
+
     #[test]
-    fn a_client_asks_for_metadata_again_only_after_retry_backoff_ms() {
-        let mut backoff = RefreshBackoff::default();
-        assert_eq!(backoff.wait(Tick(0), 100), None, "the first request goes at once");
-        backoff.refreshed(Tick(10));
-        assert_eq!(backoff.wait(Tick(12), 100), Some((Tick(110), true)), "too soon: wait, and set one timer");
-        assert_eq!(backoff.wait(Tick(50), 100), Some((Tick(110), false)), "the timer is already set");
-        assert_eq!(backoff.wait(Tick(110), 100), None, "the backoff has passed");
+    fn a_client_asks_for_metadata_again_only_after_the_backoff() {
+        let (mut backoff, mut rng) = (RefreshBackoff::default(), Rng::new(1));
+        assert_eq!(backoff.wait(Tick(0), RETRY, &mut rng), None, "the first request goes at once");
+        backoff.answered(Tick(10), true);
+        let (at, arm) = backoff.wait(Tick(12), RETRY, &mut rng).expect("too soon");
+        assert!(arm && (90..=130).contains(&at.ms()), "about retry.backoff.ms after the answer: {at:?}");
+        assert_eq!(backoff.wait(Tick(50), RETRY, &mut rng), Some((at, false)), "one timer per wait");
+        assert_eq!(backoff.wait(at, RETRY, &mut rng), None, "the backoff has passed");
+    }
+
+    #[test]
+    fn answers_that_bring_nothing_new_double_the_wait_up_to_retry_backoff_max_ms() {
+        // A partition without a leader: every answer says the same, so the client asks less and less often.
+        let (mut backoff, mut rng) = (RefreshBackoff::default(), Rng::new(2));
+        let mut now = Tick(0);
+        let mut waits = Vec::new();
+        for _ in 0..7 {
+            backoff.answered(now, false);
+            let (at, _) = backoff.wait(now, RETRY, &mut rng).expect("a wait");
+            waits.push(at.since(now));
+            now = at;
+        }
+        for (wait, term) in waits.iter().zip([100, 200, 400, 800, 1000, 1000, 1000]) {
+            assert!(*wait >= term * 8 / 10 && *wait <= (term * 12 / 10).min(1000), "{waits:?}");
+        }
+        backoff.expired();
+        backoff.answered(now, true);
+        let (at, _) = backoff.wait(now, RETRY, &mut rng).unwrap();
+        assert!(at.since(now) <= 120, "news resets the count: {}", at.since(now));
     }
 }

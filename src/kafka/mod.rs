@@ -1,5 +1,6 @@
 //! The Kafka model, following `shared/kafka/SEMANTICS.md`.
 
+pub mod backoff;
 pub mod broker;
 pub mod config;
 pub mod consumer;

@@ -102,6 +102,7 @@ kafka_config! {
         "isolation.level" => isolation_level: IsolationLevel = IsolationLevel::ReadUncommitted;
         "request.timeout.ms" => request_timeout_ms: u64 = 30_000, rule at_least_1_u64;
         "retry.backoff.ms" => retry_backoff_ms: u64 = 100;
+        "retry.backoff.max.ms" => retry_backoff_max_ms: u64 = 1000;
         "metadata.max.age.ms" => metadata_max_age_ms: u64 = 300_000;
     }
 }

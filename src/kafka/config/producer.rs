@@ -75,6 +75,7 @@ kafka_config! {
         "max.in.flight.requests.per.connection" => max_in_flight_requests_per_connection: u32 = 5, rule in_flight_rule;
         "retries" => retries: u32 = 2_147_483_647;
         "retry.backoff.ms" => retry_backoff_ms: u64 = 100;
+        "retry.backoff.max.ms" => retry_backoff_max_ms: u64 = 1000;
         "request.timeout.ms" => request_timeout_ms: u64 = 30_000, rule at_least_1_u64;
         "delivery.timeout.ms" => delivery_timeout_ms: u64 = 120_000, rule at_least_1_u64;
         "enable.idempotence" => enable_idempotence: bool = true;

@@ -90,6 +90,8 @@ pub struct Consumer {
     metadata_in_flight: Option<u64>,
     /// retry.backoff.ms between metadata requests (Kafka's `Metadata.timeToAllowUpdate`).
     metadata_backoff: crate::kafka::metadata_refresh::RefreshBackoff,
+    /// Draws the retry backoff's jitter.
+    retry_rng: crate::sim::Rng,
     metadata_cursor: usize,
     bootstrap: Vec<BrokerId>,
     /// Per leader: (request id, (partition, fetch offset) sent, deadline).
@@ -146,7 +148,7 @@ impl Consumer {
         crate::kafka::config::metadata_refresh_interval_ms(self.config.metadata_max_age_ms, self.config.retry_backoff_ms)
     }
 
-    pub fn new(index: u32, name: &str, config: ConsumerConfig, bootstrap: Vec<BrokerId>) -> Consumer {
+    pub fn new(index: u32, name: &str, config: ConsumerConfig, bootstrap: Vec<BrokerId>, retry_rng: crate::sim::Rng) -> Consumer {
         Consumer {
             index,
             name: name.into(),
@@ -166,6 +168,7 @@ impl Consumer {
             metadata: None,
             metadata_in_flight: None,
             metadata_backoff: Default::default(),
+            retry_rng,
             metadata_cursor: 0,
             bootstrap,
             fetches_in_flight: SortedMap::new(),
@@ -645,7 +648,7 @@ impl Consumer {
             Message::MetadataResponse { request_id, image } => {
                 if self.metadata_in_flight == Some(request_id) {
                     self.metadata_in_flight = None;
-                    self.metadata_backoff.refreshed(now);
+                    self.metadata_backoff.answered(now, crate::kafka::metadata_refresh::progressed(self.metadata.as_deref(), &image));
                     // The leader notices subscribed topics gaining partitions and rebalances.
                     let grew = self.membership.is_leader
                         && self.metadata.as_ref().is_some_and(|old| {
@@ -683,7 +686,7 @@ impl Consumer {
         }
         if self.metadata_in_flight == Some(request_id) {
             self.metadata_in_flight = None;
-            self.metadata_backoff.refreshed(now);
+            self.metadata_backoff.failed(now);
             self.metadata_cursor += 1;
             out.timer(now.plus_ms(self.config.retry_backoff_ms), self.node(), Timer::MetadataRetry);
             return;
@@ -728,6 +731,7 @@ impl Consumer {
             Timer::MetadataRetry => self.refresh_metadata(now, out),
             Timer::MetadataRefresh => {
                 out.timer(now.plus_ms(self.metadata_refresh_interval_ms()), self.node(), Timer::MetadataRefresh);
+                self.metadata_backoff.expired();
                 self.refresh_metadata(now, out);
             }
             Timer::GroupHeartbeat => self.on_heartbeat_timer(now, out),
@@ -768,7 +772,8 @@ impl Consumer {
         if self.metadata_in_flight.is_some() || !self.up {
             return;
         }
-        if let Some((at, arm)) = self.metadata_backoff.wait(now, self.config.retry_backoff_ms) {
+        let backoff = crate::kafka::backoff::ExponentialBackoff::new(self.config.retry_backoff_ms, self.config.retry_backoff_max_ms);
+        if let Some((at, arm)) = self.metadata_backoff.wait(now, backoff, &mut self.retry_rng) {
             if arm {
                 out.timer(at, self.node(), Timer::MetadataRetry);
             }

@@ -19,6 +19,7 @@ use crate::kafka::protocol::{GroupRequest, GroupResponse, KafkaError, Message, P
 use crate::kafka::record::{BatchBuilder, Header, ProducerStamp, Record, RecordId, Value};
 use crate::kafka::runtime::{DeadlineTimer, Fact, Outbox, Timer};
 use crate::kafka::world::event::EventKind;
+use crate::kafka::backoff::ExponentialBackoff;
 use crate::sim::{Rng, Tick};
 use std::collections::VecDeque;
 use crate::sim::sorted::SortedMap;
@@ -145,6 +146,8 @@ pub struct Producer {
     wake_at: Option<Tick>,
     generate_at: Option<Tick>,
     rng: Rng,
+    /// Draws the retry backoff's jitter: its own stream, so retries never shift the partitioner's.
+    retry_rng: Rng,
     /// Per topic, the partition numbers that have a leader (rebuilt when metadata arrives).
     available: SortedMap<TopicIndex, Rc<[u32]>>,
     /// Every record shares this empty header list.
@@ -214,6 +217,7 @@ impl Producer {
             next_request_id: 1,
             wake_at: None,
             generate_at: None,
+            retry_rng: rng.child("retry-backoff"),
             rng,
             available: SortedMap::new(),
             no_headers: Rc::from([]),
@@ -757,10 +761,15 @@ impl Producer {
         self.drain_pending();
     }
 
-    /// Puts a failed batch back for a retry after retry.backoff.ms, in sequence order at the front.
+    /// Puts a failed batch back, in sequence order at the front, for a retry after an exponential
+    /// backoff: Kafka's `RecordAccumulator` waits `retryBackoff.backoff(batch.attempts() - 1)`, about
+    /// retry.backoff.ms after the first failure and twice as long after each next one, up to
+    /// retry.backoff.max.ms (KIP-580).
     fn reenqueue(&mut self, now: Tick, mut batch: ProducerBatch, error: KafkaError, out: &mut Outbox) {
         batch.attempts += 1;
-        batch.retry_at = Some(now.plus_ms(self.config.retry_backoff_ms));
+        let backoff = ExponentialBackoff::new(self.config.retry_backoff_ms, self.config.retry_backoff_max_ms);
+        let retry_at = now.plus_ms(backoff.backoff_ms(batch.attempts - 1, &mut self.retry_rng));
+        batch.retry_at = Some(retry_at);
         self.stats.retries += 1;
         // An older batch is queued again: its delivery deadline may come first.
         self.expiry_check_at = None;
@@ -774,7 +783,7 @@ impl Producer {
             None => 0,
         };
         deque.insert(at, batch);
-        self.schedule_wake(now.plus_ms(self.config.retry_backoff_ms), out);
+        self.schedule_wake(retry_at, out);
     }
 
     fn complete_request(&mut self, request_id: u64) -> Option<InFlight> {
@@ -965,7 +974,7 @@ impl Producer {
             Message::MetadataResponse { request_id, image } => {
                 if self.metadata_in_flight == Some(request_id) {
                     self.metadata_in_flight = None;
-                    self.metadata_backoff.refreshed(now);
+                    self.metadata_backoff.answered(now, crate::kafka::metadata_refresh::progressed(self.metadata.as_deref(), &image));
                     let grew = self.metadata.as_ref().is_some_and(|m| m.partitions.len() != image.partitions.len());
                     if grew {
                         // New partitions: keyed records may map elsewhere; the sticky choice restarts.
@@ -989,7 +998,7 @@ impl Producer {
             Message::Disconnected { request_id } => {
                 if self.metadata_in_flight == Some(request_id) {
                     self.metadata_in_flight = None;
-                    self.metadata_backoff.refreshed(now);
+                    self.metadata_backoff.failed(now);
                     self.metadata_cursor += 1;
                     out.timer(now.plus_ms(self.config.retry_backoff_ms), self.node(), Timer::MetadataRetry);
                 } else if self.init_pid_in_flight == Some(request_id) {
@@ -1041,7 +1050,7 @@ impl Producer {
                     self.on_txn_answer(now, request_id, Err(KafkaError::RequestTimedOut), out);
                 } else if self.metadata_in_flight == Some(request_id) || self.init_pid_in_flight == Some(request_id) {
                     if self.metadata_in_flight == Some(request_id) {
-                        self.metadata_backoff.refreshed(now);
+                        self.metadata_backoff.failed(now);
                     }
                     self.metadata_in_flight = None;
                     self.init_pid_in_flight = None;
@@ -1054,6 +1063,7 @@ impl Producer {
             // moved leaders).
             Timer::MetadataRefresh => {
                 out.timer(now.plus_ms(self.metadata_refresh_interval_ms()), self.node(), Timer::MetadataRefresh);
+                self.metadata_backoff.expired();
                 self.refresh_metadata(now, out);
             }
             _ => {}
@@ -1125,7 +1135,8 @@ impl Producer {
         if self.metadata_in_flight.is_some() {
             return;
         }
-        if let Some((at, arm)) = self.metadata_backoff.wait(now, self.config.retry_backoff_ms) {
+        let backoff = ExponentialBackoff::new(self.config.retry_backoff_ms, self.config.retry_backoff_max_ms);
+        if let Some((at, arm)) = self.metadata_backoff.wait(now, backoff, &mut self.retry_rng) {
             if arm {
                 out.timer(at, self.node(), Timer::MetadataRetry);
             }

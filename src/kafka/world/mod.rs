@@ -676,7 +676,8 @@ impl World {
         let config = ConsumerConfig::from_pairs(&spec.config).map_err(|e| ActionError(join_errors(&e)))?;
         let index = self.consumers.len() as u32;
         let bootstrap: Vec<BrokerId> = self.brokers.keys().copied().collect();
-        let mut consumer = Consumer::new(index, &spec.name, config, bootstrap);
+        let retry_rng = self.rng.child(&format!("consumer/{}/retry-backoff", spec.name));
+        let mut consumer = Consumer::new(index, &spec.name, config, bootstrap, retry_rng);
         consumer.group = spec.group.as_deref().map(Rc::from);
         consumer.topics = spec.topics.iter().map(|t| Rc::from(t.as_str())).collect();
         consumer.manual = spec.assign.iter().map(|(t, p)| (Rc::from(t.as_str()), *p)).collect();
