@@ -24,9 +24,6 @@ pub enum MemberState {
     Stable,
 }
 
-/// Kafka's client retries coordinator lookups and failed joins after this long (retry.backoff.ms).
-const GROUP_RETRY_BACKOFF_MS: u64 = 100;
-
 #[derive(Clone, Debug, Default)]
 pub struct Membership {
     pub state: MemberState,
@@ -214,7 +211,10 @@ impl Consumer {
             GroupResponse::FindCoordinator(Err(_)) => {
                 self.membership.state = MemberState::Unjoined;
                 self.metadata_cursor += 1;
-                out.timer(now.plus_ms(GROUP_RETRY_BACKOFF_MS), self.node(), Timer::GroupRetry);
+                // Kafka's ensureCoordinatorReady backs off exponentially only within one poll() call,
+                // and a consumer polls again soon: each lookup here waits its first step,
+                // retry.backoff.ms (without the jitter).
+                out.timer(now.plus_ms(self.config.retry_backoff_ms), self.node(), Timer::GroupRetry);
             }
             GroupResponse::JoinGroup(Ok(result)) => self.on_joined(now, result, out),
             GroupResponse::JoinGroup(Err((KafkaError::MemberIdRequired, Some(member_id)))) => {
@@ -250,7 +250,8 @@ impl Consumer {
         if self.membership.state == MemberState::Stable {
             self.membership.state = MemberState::Unjoined;
         }
-        out.timer(now.plus_ms(GROUP_RETRY_BACKOFF_MS), self.node(), Timer::GroupRetry);
+        // A failed join or sync waits retry.backoff.ms, without growth (Kafka's joinGroupIfNeeded).
+        out.timer(now.plus_ms(self.config.retry_backoff_ms), self.node(), Timer::GroupRetry);
     }
 
     /// JoinGroup answered: the leader computes the assignment; everyone sends SyncGroup.
