@@ -24,7 +24,7 @@ pub struct NodeId(pub u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LinkConfig {
-    /// One-way propagation delay.
+    /// One-way propagation delay; at least 1 ms in a scenario (the world's validation says why).
     pub latency_ms: u64,
     /// Extra delay drawn uniformly from `[0, jitter_ms]` per message.
     pub jitter_ms: u64,
