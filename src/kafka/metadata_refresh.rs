@@ -14,6 +14,8 @@ use crate::sim::{Rng, Tick};
 pub struct RefreshBackoff {
     /// When the last metadata answer (or failure) arrived: Kafka's `lastRefreshMs`.
     last_refresh: Option<Tick>,
+    /// When the last answer arrived: Kafka's `lastSuccessfulRefreshMs`.
+    last_answer: Option<Tick>,
     /// Requests failed since the last answer: Kafka's `attempts`.
     failed_in_a_row: u32,
     /// Answers in a row that advanced no leader epoch: Kafka's `equivalentResponseCount`.
@@ -28,6 +30,7 @@ impl RefreshBackoff {
     /// An answer arrived. `progressed`: it told of a partition or a leader epoch not seen before.
     pub fn answered(&mut self, now: Tick, progressed: bool) {
         self.last_refresh = Some(now);
+        self.last_answer = Some(now);
         self.failed_in_a_row = 0;
         self.equivalent_in_a_row = if progressed { 0 } else { self.equivalent_in_a_row + 1 };
         self.allowed_at = None;
@@ -41,19 +44,16 @@ impl RefreshBackoff {
         self.allowed_at = None;
     }
 
-    /// metadata.max.age.ms passed: a periodic refresh is not a sign of being stuck, so answers that
-    /// bring nothing new stop counting (Kafka resets `equivalentResponseCount` when metadata expires).
-    pub fn expired(&mut self) {
-        if self.equivalent_in_a_row > 0 {
+    /// `None`: the client may ask now. `Some((at, arm))`: it waits until `at`; `arm` says whether
+    /// the caller must set a timer for that moment (false when one is already set).
+    pub fn wait(&mut self, now: Tick, backoff: ExponentialBackoff, metadata_max_age_ms: u64, rng: &mut Rng) -> Option<(Tick, bool)> {
+        let last = self.last_refresh?;
+        // Kafka: once the metadata has expired (no answer for metadata.max.age.ms), answers that
+        // brought nothing new stop counting; a periodic refresh is not a sign of being stuck.
+        if self.equivalent_in_a_row > 0 && self.last_answer.is_some_and(|a| a.plus_ms(metadata_max_age_ms) <= now) {
             self.equivalent_in_a_row = 0;
             self.allowed_at = None;
         }
-    }
-
-    /// `None`: the client may ask now. `Some((at, arm))`: it waits until `at`; `arm` says whether
-    /// the caller must set a timer for that moment (false when one is already set).
-    pub fn wait(&mut self, now: Tick, backoff: ExponentialBackoff, rng: &mut Rng) -> Option<(Tick, bool)> {
-        let last = self.last_refresh?;
         let at = *self.allowed_at.get_or_insert_with(|| {
             let for_failures = backoff.backoff_ms(self.failed_in_a_row.saturating_sub(1), rng);
             let for_equivalent = if self.equivalent_in_a_row > 0 { backoff.backoff_ms(self.equivalent_in_a_row - 1, rng) } else { 0 };
@@ -80,16 +80,17 @@ mod tests {
     use super::*;
 
     const RETRY: ExponentialBackoff = ExponentialBackoff::DEFAULT_CLIENT;
+    const MAX_AGE: u64 = 300_000;
 
     #[test]
     fn a_client_asks_for_metadata_again_only_after_the_backoff() {
         let (mut backoff, mut rng) = (RefreshBackoff::default(), Rng::new(1));
-        assert_eq!(backoff.wait(Tick(0), RETRY, &mut rng), None, "the first request goes at once");
+        assert_eq!(backoff.wait(Tick(0), RETRY, MAX_AGE, &mut rng), None, "the first request goes at once");
         backoff.answered(Tick(10), true);
-        let (at, arm) = backoff.wait(Tick(12), RETRY, &mut rng).expect("too soon");
+        let (at, arm) = backoff.wait(Tick(12), RETRY, MAX_AGE, &mut rng).expect("too soon");
         assert!(arm && (90..=130).contains(&at.ms()), "about retry.backoff.ms after the answer: {at:?}");
-        assert_eq!(backoff.wait(Tick(50), RETRY, &mut rng), Some((at, false)), "one timer per wait");
-        assert_eq!(backoff.wait(at, RETRY, &mut rng), None, "the backoff has passed");
+        assert_eq!(backoff.wait(Tick(50), RETRY, MAX_AGE, &mut rng), Some((at, false)), "one timer per wait");
+        assert_eq!(backoff.wait(at, RETRY, MAX_AGE, &mut rng), None, "the backoff has passed");
     }
 
     #[test]
@@ -100,16 +101,22 @@ mod tests {
         let mut waits = Vec::new();
         for _ in 0..7 {
             backoff.answered(now, false);
-            let (at, _) = backoff.wait(now, RETRY, &mut rng).expect("a wait");
+            let (at, _) = backoff.wait(now, RETRY, MAX_AGE, &mut rng).expect("a wait");
             waits.push(at.since(now));
             now = at;
         }
         for (wait, term) in waits.iter().zip([100, 200, 400, 800, 1000, 1000, 1000]) {
             assert!(*wait >= term * 8 / 10 && *wait <= (term * 12 / 10).min(1000), "{waits:?}");
         }
-        backoff.expired();
         backoff.answered(now, true);
-        let (at, _) = backoff.wait(now, RETRY, &mut rng).unwrap();
+        let (at, _) = backoff.wait(now, RETRY, MAX_AGE, &mut rng).unwrap();
         assert!(at.since(now) <= 120, "news resets the count: {}", at.since(now));
+        // Answers keep the metadata fresh, so only metadata.max.age.ms without any answer resets it.
+        backoff.answered(now, false);
+        backoff.answered(now, false);
+        let (at, _) = backoff.wait(now, RETRY, MAX_AGE, &mut rng).unwrap();
+        assert!(at.since(now) >= 160, "two answers with nothing new: {}", at.since(now));
+        backoff.failed(now.plus_ms(MAX_AGE));
+        assert!(backoff.wait(now.plus_ms(MAX_AGE), RETRY, MAX_AGE, &mut rng).is_some(), "a failure waits retry.backoff.ms");
     }
 }

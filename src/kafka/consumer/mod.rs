@@ -731,7 +731,6 @@ impl Consumer {
             Timer::MetadataRetry => self.refresh_metadata(now, out),
             Timer::MetadataRefresh => {
                 out.timer(now.plus_ms(self.metadata_refresh_interval_ms()), self.node(), Timer::MetadataRefresh);
-                self.metadata_backoff.expired();
                 self.refresh_metadata(now, out);
             }
             Timer::GroupHeartbeat => self.on_heartbeat_timer(now, out),
@@ -773,7 +772,7 @@ impl Consumer {
             return;
         }
         let backoff = crate::kafka::backoff::ExponentialBackoff::new(self.config.retry_backoff_ms, self.config.retry_backoff_max_ms);
-        if let Some((at, arm)) = self.metadata_backoff.wait(now, backoff, &mut self.retry_rng) {
+        if let Some((at, arm)) = self.metadata_backoff.wait(now, backoff, self.config.metadata_max_age_ms, &mut self.retry_rng) {
             if arm {
                 out.timer(at, self.node(), Timer::MetadataRetry);
             }
