@@ -31,11 +31,7 @@ pub fn check(doc: &Value) -> Vec<CaseOutcome> {
         for (index, case) in cases.iter().enumerate() {
             let name = case.get("name").and_then(Value::as_str).unwrap_or("(unnamed)");
             let label = format!("assignors.{section}[{index}] {name}");
-            let verdict = check_case(section, case);
-            outcomes.push(match verdict {
-                Ok(()) => CaseOutcome::pass(label),
-                Err(detail) => CaseOutcome::fail(label, detail),
-            });
+            outcomes.push(CaseOutcome::of(label, check_case(section, case)));
         }
     }
     outcomes

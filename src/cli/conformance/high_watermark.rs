@@ -24,7 +24,7 @@
 //! simulated brokers use. An event this runner cannot read fails the case.
 
 use super::fields::{broker_id, broker_list_field};
-use super::{CaseOutcome, section_cases};
+use super::{CaseOutcome, section_list};
 use crate::kafka::BrokerId;
 use crate::kafka::broker::replica::{
     FollowerState, LeaderState, PendingIsr, can_join_isr, effective_min_isr, next_high_watermark, out_of_sync_followers,
@@ -39,19 +39,17 @@ pub(super) fn replica_lag_time_max_ms_default() -> u64 {
 
 /// Runs the `high_watermark` section.
 pub fn check(doc: &Value) -> Vec<CaseOutcome> {
-    let Some(section) = doc.get("high_watermark") else { return Vec::new() };
-    let Some(cases) = section_cases(section) else {
-        return vec![CaseOutcome::fail("high_watermark".into(), "expected a list of cases, or an object with `cases`")];
+    let cases = match section_list(doc, "high_watermark") {
+        None => return Vec::new(),
+        Some(Err(unreadable)) => return vec![unreadable],
+        Some(Ok(cases)) => cases,
     };
     cases
         .iter()
         .enumerate()
         .map(|(i, case)| {
             let label = format!("high_watermark[{i}] {}", case_name(case)).trim_end().to_owned();
-            match check_case(case) {
-                Ok(()) => CaseOutcome::pass(label),
-                Err(detail) => CaseOutcome::fail(label, detail),
-            }
+            CaseOutcome::of(label, check_case(case))
         })
         .collect()
 }

@@ -49,6 +49,14 @@ impl CaseOutcome {
         !self.passed && !self.skipped
     }
 
+    /// Passes on `Ok`, fails with the `Err`'s account of what differed.
+    pub fn of(case: String, result: Result<(), String>) -> CaseOutcome {
+        match result {
+            Ok(()) => CaseOutcome::pass(case),
+            Err(detail) => CaseOutcome::fail(case, detail),
+        }
+    }
+
     /// Passes when `got == expected`, else records both.
     pub fn compare<T: PartialEq + std::fmt::Debug>(case: String, got: &T, expected: &T) -> CaseOutcome {
         if got == expected {
@@ -116,6 +124,13 @@ pub(crate) fn section_cases(section: &Value) -> Option<&Vec<Value>> {
     section.as_array().or_else(|| section.get("cases")?.as_array())
 }
 
+/// The cases of a top-level section written either way [`section_cases`] reads: `None` when the
+/// document has no such section, one failed outcome when it is neither a list nor has a `cases` list.
+pub(crate) fn section_list<'a>(doc: &'a Value, section: &str) -> Option<Result<&'a Vec<Value>, CaseOutcome>> {
+    let value = doc.get(section)?;
+    Some(section_cases(value).ok_or_else(|| CaseOutcome::fail(section.into(), "expected a list of cases, or an object with `cases`")))
+}
+
 /// The cases of a top-level section (an array), named `section[i] name`.
 pub(crate) fn cases<'a>(doc: &'a Value, section: &str) -> Vec<(String, &'a Value)> {
     named_cases(&doc[section], section)
@@ -123,19 +138,19 @@ pub(crate) fn cases<'a>(doc: &'a Value, section: &str) -> Vec<(String, &'a Value
 
 /// The cases of an array found anywhere, named `label[i] name`.
 pub(crate) fn named_cases<'a>(array: &'a Value, label: &str) -> Vec<(String, &'a Value)> {
-    array
-        .as_array()
-        .map(|cases| {
-            cases
-                .iter()
-                .enumerate()
-                .map(|(i, case)| {
-                    let name = case["name"].as_str().or(case["key_utf8"].as_str()).unwrap_or("");
-                    (format!("{label}[{i}] {name}").trim_end().to_string(), case)
-                })
-                .collect()
+    array.as_array().map(|cases| name_cases(cases, label)).unwrap_or_default()
+}
+
+/// `cases`, named `label[i] name` (the case's `name`, else its `key_utf8`).
+pub(crate) fn name_cases<'a>(cases: &'a [Value], label: &str) -> Vec<(String, &'a Value)> {
+    cases
+        .iter()
+        .enumerate()
+        .map(|(i, case)| {
+            let name = case["name"].as_str().or(case["key_utf8"].as_str()).unwrap_or("");
+            (format!("{label}[{i}] {name}").trim_end().to_string(), case)
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 /// Decodes lowercase or uppercase hex ("6b6579" → b"key").

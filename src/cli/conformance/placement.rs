@@ -76,10 +76,7 @@ fn check_section(
         if let Some(suffix) = text(case, suffix_fields) {
             name = format!("{name} {suffix}");
         }
-        outcomes.push(match run(case) {
-            Ok(()) => CaseOutcome::pass(name),
-            Err(detail) => CaseOutcome::fail(name, detail),
-        });
+        outcomes.push(CaseOutcome::of(name, run(case)));
     }
 }
 

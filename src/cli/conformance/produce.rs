@@ -37,10 +37,7 @@ pub fn check(doc: &Value) -> Vec<CaseOutcome> {
                 Some(acks) if case.get("name").is_none() => format!("{name} acks={acks}"),
                 _ => name,
             };
-            match check_case(case) {
-                Ok(()) => CaseOutcome::pass(label),
-                Err(detail) => CaseOutcome::fail(label, detail),
-            }
+            CaseOutcome::of(label, check_case(case))
         })
         .collect()
 }

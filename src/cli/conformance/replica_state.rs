@@ -15,7 +15,7 @@
 //! "not caught up at first" relies on that; without `start_time_ms` the clock starts at 1,000,000 ms.
 
 use super::high_watermark::{self, case_name, replica_lag_time_max_ms_default};
-use super::{CaseOutcome, section_cases};
+use super::{CaseOutcome, section_list};
 use crate::kafka::broker::replica::FollowerState;
 use serde_json::{Map, Value};
 
@@ -25,13 +25,10 @@ const START_TIME_MS_DEFAULT: u64 = 1_000_000;
 /// shape (this module), partition-level steps (the `high_watermark` replayer: ISR expansion and
 /// shrink are the same leader state), or one isCaughtUp question; any other case is skipped.
 pub fn check(doc: &Value) -> Vec<CaseOutcome> {
-    let Some(section) = doc.get("replica_isr_state") else { return Vec::new() };
-    let Some(cases) = section_cases(section) else {
-        return vec![CaseOutcome::fail("replica_isr_state".into(), "expected a list of cases, or an object with `cases`")];
-    };
-    let verdict = |label: String, result: Result<(), String>| match result {
-        Ok(()) => CaseOutcome::pass(label),
-        Err(detail) => CaseOutcome::fail(label, detail),
+    let cases = match section_list(doc, "replica_isr_state") {
+        None => return Vec::new(),
+        Some(Err(unreadable)) => return vec![unreadable],
+        Some(Ok(cases)) => cases,
     };
     cases
         .iter()
@@ -39,12 +36,12 @@ pub fn check(doc: &Value) -> Vec<CaseOutcome> {
         .map(|(i, case)| {
             let label = format!("replica_isr_state[{i}] {}", case_name(case)).trim_end().to_owned();
             if is_replica_case(case) {
-                verdict(label, check_case(case))
+                CaseOutcome::of(label, check_case(case))
             } else if case.get("steps").is_some() {
-                verdict(label, high_watermark::check_case(case))
+                CaseOutcome::of(label, high_watermark::check_case(case))
             } else {
                 match caught_up_case(case) {
-                    Some(result) => verdict(label, result),
+                    Some(result) => CaseOutcome::of(label, result),
                     None => CaseOutcome::skip(label, "neither `steps` to replay nor a follower's offsets and times with an expected in-sync answer"),
                 }
             }

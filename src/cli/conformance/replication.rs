@@ -18,7 +18,7 @@
 //! `expected_truncated_to` (`{broker: offset}`), `expected_unclean`, `expected_consumers_saw_lost`.
 
 use super::fields::{broker_id, broker_list, field, optional_broker};
-use super::{CaseOutcome, named_cases};
+use super::{CaseOutcome, name_cases, section_list};
 use crate::kafka::BrokerId;
 use crate::kafka::replication::election::LeaderRecoveryState;
 use crate::kafka::replication::election::kraft::{self, Election, MetadataVersion, PartitionRegistration};
@@ -26,21 +26,18 @@ use crate::sim::sorted::{SortedMap, SortedSet};
 use serde_json::Value;
 
 pub fn check(doc: &Value) -> Vec<CaseOutcome> {
-    let Some(section) = doc.get("replication_scenarios") else { return Vec::new() };
-    let cases = section.get("cases").unwrap_or(section);
-    if !cases.is_array() {
-        return vec![CaseOutcome::fail("replication_scenarios".into(), "expected a list of cases, or an object with `cases`")];
-    }
-    named_cases(cases, "replication_scenarios")
+    let cases = match section_list(doc, "replication_scenarios") {
+        None => return Vec::new(),
+        Some(Err(unreadable)) => return vec![unreadable],
+        Some(Ok(cases)) => cases,
+    };
+    name_cases(cases, "replication_scenarios")
         .into_iter()
         .map(|(label, case)| {
             if field(case, LEOS).is_none() {
                 return CaseOutcome::skip(label, "no replica log end offsets (`leos`) to run the failure on");
             }
-            match check_case(case) {
-                Ok(()) => CaseOutcome::pass(label),
-                Err(detail) => CaseOutcome::fail(label, detail),
-            }
+            CaseOutcome::of(label, check_case(case))
         })
         .collect()
 }
