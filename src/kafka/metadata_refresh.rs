@@ -7,8 +7,18 @@
 //! leader asks in a tight loop.
 
 use crate::kafka::backoff::ExponentialBackoff;
+use crate::kafka::ids::Node;
 use crate::kafka::metadata::MetadataImage;
+use crate::kafka::runtime::{Outbox, Timer};
 use crate::sim::{Rng, Tick};
+
+/// How long a client waits between its periodic metadata refreshes: Kafka's
+/// `Metadata.timeToNextUpdate`, the larger of metadata.max.age.ms and the refresh backoff
+/// (retry.backoff.ms), so `metadata.max.age.ms = 0`, which Kafka accepts, refreshes once per backoff.
+/// At least 1 ms: a simulated timer that rearms itself at the same moment would never let time pass.
+pub fn refresh_interval_ms(metadata_max_age_ms: u64, retry_backoff_ms: u64) -> u64 {
+    metadata_max_age_ms.max(retry_backoff_ms).max(1)
+}
 
 #[derive(Clone, Debug, Default)]
 pub struct RefreshBackoff {
@@ -42,6 +52,16 @@ impl RefreshBackoff {
         self.failed_in_a_row += 1;
         self.equivalent_in_a_row = 0;
         self.allowed_at = None;
+    }
+
+    /// Whether `node` must wait before asking; when it must, a `MetadataRetry` timer is set for the
+    /// moment it may (once per wait).
+    pub fn holds(&mut self, now: Tick, backoff: ExponentialBackoff, metadata_max_age_ms: u64, rng: &mut Rng, node: Node, out: &mut Outbox) -> bool {
+        let Some((at, arm)) = self.wait(now, backoff, metadata_max_age_ms, rng) else { return false };
+        if arm {
+            out.timer(at, node, Timer::MetadataRetry);
+        }
+        true
     }
 
     /// `None`: the client may ask now. `Some((at, arm))`: it waits until `at`; `arm` says whether
@@ -81,6 +101,13 @@ mod tests {
 
     const RETRY: ExponentialBackoff = ExponentialBackoff::DEFAULT_CLIENT;
     const MAX_AGE: u64 = 300_000;
+
+    #[test]
+    fn metadata_max_age_zero_refreshes_once_per_backoff_and_time_still_passes() {
+        assert_eq!(refresh_interval_ms(300_000, 100), 300_000);
+        assert_eq!(refresh_interval_ms(0, 100), 100);
+        assert_eq!(refresh_interval_ms(0, 0), 1);
+    }
 
     #[test]
     fn a_client_asks_for_metadata_again_only_after_the_backoff() {

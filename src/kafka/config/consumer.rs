@@ -108,6 +108,11 @@ kafka_config! {
 }
 
 impl ConsumerConfig {
+    /// retry.backoff.ms growing to retry.backoff.max.ms (KIP-580).
+    pub fn retry_backoff(&self) -> crate::kafka::backoff::ExponentialBackoff {
+        crate::kafka::backoff::ExponentialBackoff::new(self.retry_backoff_ms, self.retry_backoff_max_ms)
+    }
+
     /// The assignors in preference order, as short names.
     pub fn assignors(&self) -> Vec<&'static str> {
         self.partition_assignment_strategy.iter().filter_map(|n| short_assignor_name(n)).collect()

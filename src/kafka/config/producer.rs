@@ -91,6 +91,11 @@ kafka_config! {
 }
 
 impl ProducerConfig {
+    /// retry.backoff.ms growing to retry.backoff.max.ms (KIP-580).
+    pub fn retry_backoff(&self) -> crate::kafka::backoff::ExponentialBackoff {
+        crate::kafka::backoff::ExponentialBackoff::new(self.retry_backoff_ms, self.retry_backoff_max_ms)
+    }
+
     /// Kafka's cross-key checks (`ProducerConfig.postProcessAndValidateIdempotenceConfigs`).
     ///
     /// Idempotence is on by default, but when the user did not set it and chose conflicting settings

@@ -145,7 +145,7 @@ pub enum Handoff {
 
 impl Consumer {
     fn metadata_refresh_interval_ms(&self) -> u64 {
-        crate::kafka::config::metadata_refresh_interval_ms(self.config.metadata_max_age_ms, self.config.retry_backoff_ms)
+        crate::kafka::metadata_refresh::refresh_interval_ms(self.config.metadata_max_age_ms, self.config.retry_backoff_ms)
     }
 
     pub fn new(index: u32, name: &str, config: ConsumerConfig, bootstrap: Vec<BrokerId>, retry_rng: crate::sim::Rng) -> Consumer {
@@ -771,11 +771,8 @@ impl Consumer {
         if self.metadata_in_flight.is_some() || !self.up {
             return;
         }
-        let backoff = crate::kafka::backoff::ExponentialBackoff::new(self.config.retry_backoff_ms, self.config.retry_backoff_max_ms);
-        if let Some((at, arm)) = self.metadata_backoff.wait(now, backoff, self.config.metadata_max_age_ms, &mut self.retry_rng) {
-            if arm {
-                out.timer(at, self.node(), Timer::MetadataRetry);
-            }
+        let node = self.node();
+        if self.metadata_backoff.holds(now, self.config.retry_backoff(), self.config.metadata_max_age_ms, &mut self.retry_rng, node, out) {
             return;
         }
         let known: Vec<BrokerId> = match &self.metadata {

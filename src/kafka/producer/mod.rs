@@ -19,7 +19,6 @@ use crate::kafka::protocol::{GroupRequest, GroupResponse, KafkaError, Message, P
 use crate::kafka::record::{BatchBuilder, Header, ProducerStamp, Record, RecordId, Value};
 use crate::kafka::runtime::{DeadlineTimer, Fact, Outbox, Timer};
 use crate::kafka::world::event::EventKind;
-use crate::kafka::backoff::ExponentialBackoff;
 use crate::sim::{Rng, Tick};
 use std::collections::VecDeque;
 use crate::sim::sorted::SortedMap;
@@ -180,7 +179,7 @@ pub struct Producer {
 
 impl Producer {
     fn metadata_refresh_interval_ms(&self) -> u64 {
-        crate::kafka::config::metadata_refresh_interval_ms(self.config.metadata_max_age_ms, self.config.retry_backoff_ms)
+        crate::kafka::metadata_refresh::refresh_interval_ms(self.config.metadata_max_age_ms, self.config.retry_backoff_ms)
     }
 
     pub fn new(index: u32, name: &str, topic: &str, config: ProducerConfig, workload: Option<WorkloadState>, bootstrap: Vec<BrokerId>, rng: Rng) -> Producer {
@@ -767,8 +766,7 @@ impl Producer {
     /// retry.backoff.max.ms (KIP-580).
     fn reenqueue(&mut self, now: Tick, mut batch: ProducerBatch, error: KafkaError, out: &mut Outbox) {
         batch.attempts += 1;
-        let backoff = ExponentialBackoff::new(self.config.retry_backoff_ms, self.config.retry_backoff_max_ms);
-        let retry_at = now.plus_ms(backoff.backoff_ms(batch.attempts - 1, &mut self.retry_rng));
+        let retry_at = now.plus_ms(self.config.retry_backoff().backoff_ms(batch.attempts - 1, &mut self.retry_rng));
         batch.retry_at = Some(retry_at);
         self.stats.retries += 1;
         // An older batch is queued again: its delivery deadline may come first.
@@ -878,6 +876,12 @@ impl Producer {
         answer != OutOfOrderAnswer::Fail
     }
 
+    /// The batches neither acknowledged nor failed yet: queued in the accumulator (in partition order)
+    /// and in flight.
+    fn unfinished_batches_mut(&mut self) -> impl Iterator<Item = &mut ProducerBatch> {
+        self.accumulator.iter_mut().flatten().chain(self.in_flight.values_mut().flat_map(|f| f.batches.iter_mut()))
+    }
+
     /// Kafka's `adjustSequencesDueToFailedBatch`, for a transactional producer whose batch failed and
     /// will not be sent again: its sequence numbers are handed back, and the partition's later batches
     /// move down to close the gap (the next of them is then the next sequence, and fails at once
@@ -889,7 +893,7 @@ impl Producer {
         // from this partition's sequences.
         sequences.next_sequence = (sequences.next_sequence - count).max(0);
         let partition = failed.partition;
-        for batch in self.accumulator.get_mut(partition.get()).into_iter().flatten().chain(self.in_flight.values_mut().flat_map(|f| f.batches.iter_mut())) {
+        for batch in self.unfinished_batches_mut() {
             if batch.partition == partition && let Some(later) = batch.base_sequence.filter(|s| *s >= base) {
                 batch.base_sequence = Some((later - count).max(0));
             }
@@ -911,7 +915,7 @@ impl Producer {
             // afresh under it when next sent.
             self.producer_id = None;
             self.sequences.clear();
-            for batch in self.accumulator.iter_mut().flatten().chain(self.in_flight.values_mut().flat_map(|f| f.batches.iter_mut())) {
+            for batch in self.unfinished_batches_mut() {
                 batch.base_sequence = None;
                 batch.producer_id_epoch = None;
             }
@@ -920,14 +924,8 @@ impl Producer {
         let bumped = (producer_id, epoch + 1);
         self.producer_id = Some(bumped);
         for &partition in &partitions {
-            let mut numbered: Vec<&mut ProducerBatch> = self
-                .accumulator
-                .get_mut(partition.get())
-                .into_iter()
-                .flatten()
-                .chain(self.in_flight.values_mut().flat_map(|f| f.batches.iter_mut()))
-                .filter(|b| b.partition == partition && b.base_sequence.is_some())
-                .collect();
+            let mut numbered: Vec<&mut ProducerBatch> =
+                self.unfinished_batches_mut().filter(|b| b.partition == partition && b.base_sequence.is_some()).collect();
             crate::sim::sorted::sort_by(&mut numbered, |a, b| (a.producer_id_epoch, a.base_sequence).cmp(&(b.producer_id_epoch, b.base_sequence)));
             let mut next_sequence = 0i32;
             for batch in numbered {
@@ -1134,11 +1132,8 @@ impl Producer {
         if self.metadata_in_flight.is_some() {
             return;
         }
-        let backoff = ExponentialBackoff::new(self.config.retry_backoff_ms, self.config.retry_backoff_max_ms);
-        if let Some((at, arm)) = self.metadata_backoff.wait(now, backoff, self.config.metadata_max_age_ms, &mut self.retry_rng) {
-            if arm {
-                out.timer(at, self.node(), Timer::MetadataRetry);
-            }
+        let node = self.node();
+        if self.metadata_backoff.holds(now, self.config.retry_backoff(), self.config.metadata_max_age_ms, &mut self.retry_rng, node, out) {
             return;
         }
         let known: Vec<BrokerId> = match &self.metadata {
