@@ -688,7 +688,8 @@ impl Consumer {
             self.metadata_in_flight = None;
             self.metadata_backoff.failed(now);
             self.metadata_cursor += 1;
-            out.timer(now.plus_ms(self.config.retry_backoff_ms), self.node(), Timer::MetadataRetry);
+            // Asks the next broker once the backoff for a failed request has passed.
+            self.refresh_metadata(now, out);
             return;
         }
         if let Some(partition) = self.list_offsets_in_flight.remove(&request_id) {

@@ -6,6 +6,7 @@
 //! `max.in.flight.requests.per.connection` at a time, and retries retriable failures after
 //! `retry.backoff.ms` until `delivery.timeout.ms`.
 
+pub mod retry;
 pub mod sequence;
 pub mod transaction;
 pub mod workload;
@@ -23,6 +24,7 @@ use crate::sim::{Rng, Tick};
 use std::collections::VecDeque;
 use crate::sim::sorted::SortedMap;
 use std::rc::Rc;
+use retry::BatchRetry;
 use sequence::{OutOfOrderAnswer, PartitionSequences, out_of_order_answer};
 use transaction::{TransactionManager, TxnAnswer, TxnCall, TxnOutcome, TxnPhase};
 use workload::WorkloadState;
@@ -42,8 +44,7 @@ struct ProducerBatch {
     size_bytes: u32,
     max_timestamp_ms: u64,
     created_at: Tick,
-    attempts: u32,
-    retry_at: Option<Tick>,
+    retry: BatchRetry,
     base_sequence: Option<i32>,
     /// The producer id and epoch the batch's sequence belongs to (set with `base_sequence`): a batch
     /// is sent again with the pair it was numbered under, unless an epoch bump renumbers it.
@@ -479,8 +480,7 @@ impl Producer {
                 size_bytes: 0,
                 max_timestamp_ms: 0,
                 created_at: send.created_at,
-                attempts: 0,
-                retry_at: None,
+                retry: BatchRetry::default(),
                 base_sequence: None,
                 producer_id_epoch: None,
                 sequence_reset: false,
@@ -548,22 +548,26 @@ impl Producer {
         ready.clear();
         let mut next_check: Option<Tick> = None;
         let mut unknown_leader = false;
-        for (index, deque) in self.accumulator.iter().enumerate() {
-            let Some(first) = deque.front() else { continue };
+        for (index, deque) in self.accumulator.iter_mut().enumerate() {
+            let deque_len = deque.len();
+            let Some(first) = deque.front_mut() else { continue };
             let partition = &PartitionIndex(index as u32);
             if self.txn.as_ref().is_some_and(|t| !t.may_send(*partition)) {
                 continue;
             }
-            let Some(leader) = image.partition(*partition).leader else {
+            let part = image.partition(*partition);
+            let Some(leader) = part.leader else {
                 unknown_leader = true;
                 continue;
             };
-            let wait_until = match first.retry_at {
-                Some(at) => at,
+            first.retry.note_leader_epoch(part.leader_epoch);
+            let backing_off = first.retry.backing_off(now);
+            let wait_until = match first.retry.retry_at {
+                Some(at) if backing_off => at,
+                Some(_) => now,
                 None => first.created_at.plus_ms(linger_ms),
             };
-            let full = deque.len() > 1 || first.full;
-            let backing_off = first.retry_at.is_some_and(|at| at > now);
+            let full = deque_len > 1 || first.full;
             if !backing_off && (full || wait_until <= now) {
                 ready.push((leader, *partition));
             } else {
@@ -647,7 +651,7 @@ impl Producer {
             }
             let Some(deque) = self.accumulator.get_mut(partition.get()) else { continue };
             let Some(first) = deque.front_mut() else { continue };
-            if first.retry_at.is_some_and(|at| at > now) {
+            if first.retry.backing_off(now) {
                 continue;
             }
             first.seal();
@@ -760,14 +764,10 @@ impl Producer {
         self.drain_pending();
     }
 
-    /// Puts a failed batch back, in sequence order at the front, for a retry after an exponential
-    /// backoff: Kafka's `RecordAccumulator` waits `retryBackoff.backoff(batch.attempts() - 1)`, about
-    /// retry.backoff.ms after the first failure and twice as long after each next one, up to
-    /// retry.backoff.max.ms (KIP-580).
+    /// Puts a failed batch back, in sequence order at the front, for a retry after its backoff
+    /// (see `retry`).
     fn reenqueue(&mut self, now: Tick, mut batch: ProducerBatch, error: KafkaError, out: &mut Outbox) {
-        batch.attempts += 1;
-        let retry_at = now.plus_ms(self.config.retry_backoff().backoff_ms(batch.attempts - 1, &mut self.retry_rng));
-        batch.retry_at = Some(retry_at);
+        let retry_at = batch.retry.failed(now, self.config.retry_backoff(), &mut self.retry_rng);
         self.stats.retries += 1;
         // An older batch is queued again: its delivery deadline may come first.
         self.expiry_check_at = None;
@@ -840,7 +840,7 @@ impl Producer {
 
     fn retry_or_fail(&mut self, now: Tick, batch: ProducerBatch, error: KafkaError, out: &mut Outbox) {
         let within_delivery = now.since(batch.created_at) < self.config.delivery_timeout_ms;
-        let may_try_again = batch.attempts < self.config.retries && within_delivery;
+        let may_try_again = batch.retry.attempts < self.config.retries && within_delivery;
         let retriable = match error {
             KafkaError::OutOfOrderSequenceNumber => self.on_out_of_order_sequence(&batch, may_try_again),
             _ => error.is_retriable_for_produce(),
@@ -848,7 +848,7 @@ impl Producer {
         if retriable && may_try_again {
             self.reenqueue(now, batch, error, out);
         } else {
-            if error == KafkaError::OutOfOrderSequenceNumber && self.txn.is_some() && batch.attempts < self.config.retries {
+            if error == KafkaError::OutOfOrderSequenceNumber && self.txn.is_some() && batch.retry.attempts < self.config.retries {
                 self.give_back_sequences(&batch);
             }
             let error = if within_delivery { error } else { KafkaError::DeliveryTimeout };
@@ -998,7 +998,8 @@ impl Producer {
                     self.metadata_in_flight = None;
                     self.metadata_backoff.failed(now);
                     self.metadata_cursor += 1;
-                    out.timer(now.plus_ms(self.config.retry_backoff_ms), self.node(), Timer::MetadataRetry);
+                    // Asks the next broker once the backoff for a failed request has passed.
+                    self.refresh_metadata(now, out);
                 } else if self.init_pid_in_flight == Some(request_id) {
                     self.init_pid_in_flight = None;
                     self.metadata_cursor += 1;

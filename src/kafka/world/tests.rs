@@ -598,3 +598,45 @@ fn a_link_without_latency_is_refused_with_the_rule() {
     let zero = Action::SetLink { from: NodeRef::Broker(1), to: NodeRef::Broker(2), latency_ms: Some(0), loss_percent: None, drop_percent: None };
     assert!(world.apply(zero).unwrap_err().0.contains("at least 1 ms"));
 }
+
+#[test]
+fn after_a_failover_a_retried_batch_goes_to_the_new_leader_as_soon_as_the_producer_hears_of_it() {
+    // KIP-951: the retry backoff is for the old leader. A batch that failed a dozen times against a
+    // dead broker waits up to retry.backoff.max.ms (1 s) between attempts; once the producer's
+    // metadata names a new leader, the batch goes at once instead of sitting out that second.
+    use crate::kafka::protocol::MessageKind;
+    let mut p = producer("p", "orders", 50);
+    p.config.insert("acks".into(), ConfigValue::from("all"));
+    let spec = spec_with(vec![topic("orders", 1, 3)], vec![p], vec![]);
+    let mut world = World::new(&spec, 11).unwrap();
+    world.run_until(Tick(2_000));
+    let old = leader(&world, "orders", 0).unwrap();
+    world.apply(Action::KillBroker { broker: old.0, lose_page_cache: false }).unwrap();
+    world.run_until(Tick(20_000));
+    let new = leader(&world, "orders", 0).expect("a new leader after the session timeout");
+    assert_ne!(new, old);
+    let events = drain(&mut world);
+    let first_to_new = events
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::MessageSent { from: Node::Producer(0), to: Node::Broker(b), kind: MessageKind::Produce, .. } if b == new))
+        .expect("the producer wrote to the new leader");
+    let last_failure = events
+        .iter()
+        .filter(|e| e.at < first_to_new.at && matches!(e.kind, EventKind::ProduceFailed { retrying: true, .. }))
+        .last()
+        .expect("batches failed against the dead leader");
+    let metadata_answer = events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::MessageSent { to: Node::Producer(0), kind: MessageKind::Metadata, arrive_at, .. } if arrive_at <= first_to_new.at => Some(arrive_at),
+            _ => None,
+        })
+        .last()
+        .expect("the producer asked for metadata");
+    assert_eq!(first_to_new.at, metadata_answer, "sent the moment the metadata named the new leader");
+    assert!(
+        first_to_new.at.ms() - last_failure.at.ms() < 800,
+        "well inside the backoff of a batch that had failed many times ({} ms after its last failure)",
+        first_to_new.at.ms() - last_failure.at.ms()
+    );
+}
