@@ -39,7 +39,9 @@ pub fn controls(props: &ControlsProps) -> Html {
             speed.position,
             speed.label(),
             if speed.as_fast_as_possible { " disabled" } else { "" },
-            speed.label()
+            // "max" beside the pressed ▶▶ Max button: "as fast as possible" (still the slider's
+            // aria-valuetext) was 150 px of the bar, enough to wrap it to two rows at 1024 px.
+            if speed.as_fast_as_possible { "max".into() } else { speed.label() }
         ),
         button("as-fast", "▶▶ Max", "As fast as possible (f)", Some(speed.as_fast_as_possible), ""),
         r#"<span class="spacer"></span>"#.to_string(),
