@@ -514,7 +514,8 @@ impl Layout {
                 if let (Some(_), Some(line)) = (partition, broker.internal) {
                     return Some(line.center());
                 }
-                Some((broker.rect.x + broker.rect.w / 2.0, broker.rect.y + BROKER_TITLE_H / 2.0))
+                // The top edge, not the title bar's middle: a dot resting there hid the broker's number.
+                Some((broker.rect.x + broker.rect.w / 2.0, broker.rect.y))
             }
             Node::Controller(c) => self.controllers.get(c as usize).map(|r| (r.x + r.w / 2.0, r.y + r.h)),
             Node::Producer(p) => self.producers.get(p as usize).map(|r| (r.x + r.w, r.y + r.h / 2.0)),

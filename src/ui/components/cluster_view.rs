@@ -32,6 +32,23 @@ fn text(out: &mut String, class: &str, x: f64, y: f64, anchor: &str, content: &s
     let _ = write!(out, r#"<text class="{class}" x="{}" y="{}" text-anchor="{anchor}">{}</text>"#, num(x), num(y), escape(content));
 }
 
+/// Left-aligned text that must stay inside `room` px: squeezed to fit when its characters, at about
+/// `char_w` px each, would run past (a name or rate the layout did not measure).
+fn text_within(out: &mut String, class: &str, x: f64, y: f64, content: &str, room: f64, char_w: f64) {
+    if content.chars().count() as f64 * char_w > room {
+        let _ = write!(
+            out,
+            r#"<text class="{class}" x="{}" y="{}" textLength="{}" lengthAdjust="spacingAndGlyphs">{}</text>"#,
+            num(x),
+            num(y),
+            num(room),
+            escape(content)
+        );
+    } else {
+        text(out, class, x, y, "start", content);
+    }
+}
+
 /// Opens a selectable node: focusable, a button to assistive technology, named for tests.
 fn open_node(out: &mut String, classes: &str, target: Selection, testid: &str, label: &str, extra: &str) {
     let _ = write!(
@@ -124,7 +141,8 @@ pub fn picture(scene: &Scene) -> String {
         open_node(&mut out, &format!("producer {state}"), Selection::Producer(p.index), &format!("producer-{}", p.name), &label, &extra);
         rect(&mut out, r, "box", 6);
         text(&mut out, "title", r.x + 8.0, r.y + 18.0, "start", &format!("▶ {}", fit(&p.name, 16)));
-        text(&mut out, "note", r.x + 8.0, r.y + 34.0, "start", &format!("→ {} · acks={}{rate}", p.topic, p.acks));
+        // 5.6 px: a 10 px character, on average.
+        text_within(&mut out, "note", r.x + 8.0, r.y + 34.0, &format!("→ {} · acks={}{rate}", p.topic, p.acks), r.w - 14.0, 5.6);
         text(&mut out, "note", r.x + 8.0, r.y + 46.0, "start", if p.running { "sending" } else { "stopped" });
         out.push_str("</g>");
     }
@@ -193,18 +211,7 @@ fn cell(out: &mut String, s: &Structure, big: bool, broker: BrokerId, p: crate::
     // A label that would run into the mark ("o10★" in the stress preset's small cells) is squeezed
     // into the room left of it. 5.4 px: a 9 px bold character, on average.
     let room = c.w - 6.0 - if mark.is_empty() { 0.0 } else { 9.0 };
-    if label.chars().count() as f64 * 5.4 > room {
-        let _ = write!(
-            out,
-            r#"<text class="cell-label" x="{}" y="{}" textLength="{}" lengthAdjust="spacingAndGlyphs">{}</text>"#,
-            num(c.x + 3.0),
-            num(text_y),
-            num(room),
-            escape(&label)
-        );
-    } else {
-        text(out, "cell-label", c.x + 3.0, text_y, "start", &label);
-    }
+    text_within(out, "cell-label", c.x + 3.0, text_y, &label, room, 5.4);
     text(out, "cell-mark", c.x + c.w - 3.0, text_y, "end", mark);
     out.push_str("</g>");
 }

@@ -306,12 +306,15 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
             <div class="lesson-head">
                 <span class="lesson-section">{ lesson.section.title() }</span>
                 <h2 class="lesson-title">{ &lesson.title }</h2>
-                <label class="lesson-steps">{ "Step " }
-                    <select data-testid="lesson-steps" onchange={on_menu} aria-label="Go to a step">{ for options }</select>
-                    { format!(" of {steps_len}") }
-                </label>
-                <button type="button" data-testid="lesson-back" onclick={on_back} disabled={*current == 0}>{ "◂ Back" }</button>
-                <button type="button" class="primary" data-testid="lesson-continue" onclick={on_continue} disabled={next_at.is_none()}>{ continue_label }</button>
+                // One group, so a long title never leaves Continue alone on a row of its own.
+                <div class="lesson-nav">
+                    <label class="lesson-steps">{ "Step " }
+                        <select data-testid="lesson-steps" onchange={on_menu} aria-label="Go to a step">{ for options }</select>
+                        { format!(" of {steps_len}") }
+                    </label>
+                    <button type="button" data-testid="lesson-back" onclick={on_back} disabled={*current == 0}>{ "◂ Back" }</button>
+                    <button type="button" class="primary" data-testid="lesson-continue" onclick={on_continue} disabled={next_at.is_none()}>{ continue_label }</button>
+                </div>
             </div>
             <p class="lesson-text" data-testid="lesson-step-text" aria-live="polite">
                 <span class="at">{ clock(Tick(step.at_ms)) }</span>{ " " }{ &step.text }
