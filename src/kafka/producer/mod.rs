@@ -654,6 +654,15 @@ impl Producer {
             if first.retry.backing_off(now) {
                 continue;
             }
+            // A retried batch goes again only as its partition's lowest unanswered sequence: while an
+            // idempotent producer retries, one batch per partition is out at a time, so the leader
+            // gets them in order. Kafka then drains nothing more for this leader in this round
+            // (`shouldStopDrainBatchesForPartition`).
+            if let Some(seq) = first.base_sequence
+                && self.in_flight.values().any(|f| f.batches.iter().any(|b| b.partition == partition && b.base_sequence.is_some_and(|s| s < seq)))
+            {
+                break;
+            }
             first.seal();
             let sealed_records = first.record_count();
             if let Some(hint) = self.last_batch_records.get_mut(partition.get()) {
@@ -1048,12 +1057,16 @@ impl Producer {
                     self.metadata_cursor += 1;
                     self.on_txn_answer(now, request_id, Err(KafkaError::RequestTimedOut), out);
                 } else if self.metadata_in_flight == Some(request_id) || self.init_pid_in_flight == Some(request_id) {
-                    if self.metadata_in_flight == Some(request_id) {
-                        self.metadata_backoff.failed(now);
-                    }
+                    let metadata = self.metadata_in_flight == Some(request_id);
                     self.metadata_in_flight = None;
                     self.init_pid_in_flight = None;
                     self.metadata_cursor += 1;
+                    if metadata {
+                        // Still wanted: asked again of the next broker after the backoff, as after a
+                        // lost connection (Kafka's failedUpdate keeps the update requested).
+                        self.metadata_backoff.failed(now);
+                        self.refresh_metadata(now, out);
+                    }
                     self.run_sender(now, out);
                 }
             }

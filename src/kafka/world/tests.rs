@@ -640,3 +640,39 @@ fn after_a_failover_a_retried_batch_goes_to_the_new_leader_as_soon_as_the_produc
         first_to_new.at.ms() - last_failure.at.ms()
     );
 }
+
+#[test]
+fn after_a_failover_an_idempotent_producer_resends_its_retried_batches_one_at_a_time_in_order() {
+    // Kafka's shouldStopDrainBatchesForPartition: while retrying, an idempotent producer keeps one
+    // batch per partition in flight, the lowest unanswered sequence, so the new leader gets them in
+    // order instead of refusing the later ones as out of sequence.
+    use crate::kafka::protocol::MessageKind;
+    let mut p = producer("p", "orders", 400);
+    p.config.insert("acks".into(), ConfigValue::from("all"));
+    // Three partitions: answers for the others wake the sender while orders-0's retry is out.
+    let spec = spec_with(vec![topic("orders", 3, 3)], vec![p], vec![]);
+    let mut world = World::new(&spec, 11).unwrap();
+    world.run_until(Tick(2_000));
+    let old = leader(&world, "orders", 0).unwrap();
+    world.apply(Action::KillBroker { broker: old.0, lose_page_cache: false }).unwrap();
+    world.run_until(Tick(20_000));
+    let new = leader(&world, "orders", 0).expect("a new leader after the session timeout");
+    let events = drain(&mut world);
+    let sends: Vec<Tick> = events
+        .iter()
+        .filter(|e| {
+            matches!(e.kind, EventKind::MessageSent { from: Node::Producer(0), to: Node::Broker(b), kind: MessageKind::Produce, partition: Some(PartitionIndex(0)), .. } if b == new)
+        })
+        .map(|e| e.at)
+        .collect();
+    let acks: Vec<Tick> = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::ProduceAcked { producer: 0, partition: PartitionIndex(0), .. }))
+        .map(|e| e.at)
+        .filter(|at| *at >= sends[0])
+        .collect();
+    assert!(sends.len() > 1 && !acks.is_empty());
+    // Several batches failed against the dead leader; the second goes only once the first is answered.
+    assert!(sends[1] >= acks[0], "the second retry went at {:?}, before the answer to the first at {:?}", sends[1], acks[0]);
+    assert!(events.iter().all(|e| !matches!(e.kind, EventKind::ProduceFailed { error: crate::kafka::protocol::KafkaError::OutOfOrderSequenceNumber, .. })));
+}
