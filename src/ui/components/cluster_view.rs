@@ -141,9 +141,10 @@ pub fn picture(scene: &Scene) -> String {
         open_node(&mut out, &format!("producer {state}"), Selection::Producer(p.index), &format!("producer-{}", p.name), &label, &extra);
         rect(&mut out, r, "box", 6);
         text(&mut out, "title", r.x + 8.0, r.y + 18.0, "start", &format!("▶ {}", fit(&p.name, 16)));
-        // 5.6 px: a 10 px character, on average.
-        text_within(&mut out, "note", r.x + 8.0, r.y + 34.0, &format!("→ {} · acks={}{rate}", p.topic, p.acks), r.w - 14.0, 5.6);
-        text(&mut out, "note", r.x + 8.0, r.y + 46.0, "start", if p.running { "sending" } else { "stopped" });
+        // The rate goes on the state's line, so this one stretches only for a long topic name, and
+        // is squeezed then (5.6 px: a 10 px character, on average).
+        text_within(&mut out, "note", r.x + 8.0, r.y + 34.0, &format!("→ {} · acks={}", p.topic, p.acks), r.w - 14.0, 5.6);
+        text(&mut out, "note", r.x + 8.0, r.y + 46.0, "start", &format!("{}{rate}", if p.running { "sending" } else { "stopped" }));
         out.push_str("</g>");
     }
     for g in &l.groups {
