@@ -35,12 +35,12 @@ pub const CLIENTS_MAX: usize = 200;
 pub const RATE_PER_SEC_MAX: u32 = 1_000_000;
 pub const KEYS_MAX: u32 = 100_000;
 
-/// Kafka's topic name rule: 1 to 249 of `[a-zA-Z0-9._-]`, and not `.` or `..`.
 /// Why a link's latency is at least 1 ms: the simulated clock ticks in whole milliseconds, and a reply
 /// arriving in the same tick as its request would let a client that retries without backoff loop
 /// for ever while no time passes (the page would freeze).
 pub const LATENCY_RULE: &str = "must be at least 1 ms (the simulated clock ticks in whole milliseconds; a message takes at least one tick)";
 
+/// Kafka's topic name rule: 1 to 249 of `[a-zA-Z0-9._-]`, and not `.` or `..`.
 pub fn topic_name_problem(name: &str) -> Option<String> {
     if name.is_empty() {
         return Some("a topic needs a name".into());
