@@ -1004,11 +1004,7 @@ impl Producer {
             }
             Message::Disconnected { request_id } => {
                 if self.metadata_in_flight == Some(request_id) {
-                    self.metadata_in_flight = None;
-                    self.metadata_backoff.failed(now);
-                    self.metadata_cursor += 1;
-                    // Asks the next broker once the backoff for a failed request has passed.
-                    self.refresh_metadata(now, out);
+                    self.metadata_request_failed(now, out);
                 } else if self.init_pid_in_flight == Some(request_id) {
                     self.init_pid_in_flight = None;
                     self.metadata_cursor += 1;
@@ -1057,15 +1053,12 @@ impl Producer {
                     self.metadata_cursor += 1;
                     self.on_txn_answer(now, request_id, Err(KafkaError::RequestTimedOut), out);
                 } else if self.metadata_in_flight == Some(request_id) || self.init_pid_in_flight == Some(request_id) {
-                    let metadata = self.metadata_in_flight == Some(request_id);
-                    self.metadata_in_flight = None;
                     self.init_pid_in_flight = None;
-                    self.metadata_cursor += 1;
-                    if metadata {
-                        // Still wanted: asked again of the next broker after the backoff, as after a
-                        // lost connection (Kafka's failedUpdate keeps the update requested).
-                        self.metadata_backoff.failed(now);
-                        self.refresh_metadata(now, out);
+                    if self.metadata_in_flight == Some(request_id) {
+                        self.metadata_request_failed(now, out);
+                    } else {
+                        self.metadata_in_flight = None;
+                        self.metadata_cursor += 1;
                     }
                     self.run_sender(now, out);
                 }
@@ -1139,6 +1132,16 @@ impl Producer {
             self.wake_at = Some(at);
             out.timer(at, self.node(), Timer::SenderWake);
         }
+    }
+
+    /// The metadata request got no answer (a lost connection, a timeout). The update is still wanted
+    /// (Kafka's failedUpdate keeps it requested): the next broker is asked once the backoff for a
+    /// failed request has passed.
+    fn metadata_request_failed(&mut self, now: Tick, out: &mut Outbox) {
+        self.metadata_in_flight = None;
+        self.metadata_backoff.failed(now);
+        self.metadata_cursor += 1;
+        self.refresh_metadata(now, out);
     }
 
     /// Asks a broker for metadata, cycling through the brokers it knows.
