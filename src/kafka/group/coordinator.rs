@@ -770,11 +770,19 @@ impl GroupCoordinator {
     /// dies their connections break, and each consumer hears of it at once (and looks for the new
     /// coordinator) instead of waiting out max.poll.interval.ms.
     pub fn parked_requests(&self) -> Vec<(u32, u64)> {
-        self.groups
-            .values()
-            .flat_map(|g| g.members.values())
-            .flat_map(|m| m.awaiting_join.into_iter().chain(m.awaiting_sync).map(|id| (m.consumer, id)))
-            .collect()
+        self.parked().map(|(_, _, m, request_id, _)| (m.consumer, request_id)).collect()
+    }
+
+    /// Each JoinGroup and SyncGroup request parked here: its group, member, request id, and whether it
+    /// is a join (a member's join comes before its sync).
+    fn parked(&self) -> impl Iterator<Item = (&Rc<str>, &Group, &Member, u64, bool)> {
+        self.groups.iter().flat_map(|(group_id, g)| {
+            g.members.values().flat_map(move |m| {
+                let join = m.awaiting_join.map(|request_id| (request_id, true));
+                let sync = m.awaiting_sync.map(|request_id| (request_id, false));
+                join.into_iter().chain(sync).map(move |(request_id, is_join)| (group_id, g, m, request_id, is_join))
+            })
+        })
     }
 
     /// This broker no longer leads `partition`: its groups go (their members find the new coordinator).
@@ -783,18 +791,18 @@ impl GroupCoordinator {
     /// their request timeout. (When the broker crashes instead, their connections break.)
     pub fn unload(&mut self, partition: PartitionIndex) -> Vec<Effect> {
         self.led.remove(&partition);
-        let mut fx = Vec::new();
-        for (group_id, group) in self.groups.iter().filter(|(_, g)| g.partition == partition) {
-            for m in group.members.values() {
-                let reply = |request_id, response| Effect::Reply { to: Node::Consumer(m.consumer), request_id, group: group_id.clone(), response };
-                if let Some(request_id) = m.awaiting_join {
-                    fx.push(reply(request_id, GroupResponse::JoinGroup(Err((KafkaError::NotCoordinator, None)))));
-                }
-                if let Some(request_id) = m.awaiting_sync {
-                    fx.push(reply(request_id, GroupResponse::SyncGroup(Err(KafkaError::NotCoordinator))));
-                }
-            }
-        }
+        let fx = self
+            .parked()
+            .filter(|(_, g, ..)| g.partition == partition)
+            .map(|(group_id, _, m, request_id, is_join)| {
+                let response = if is_join {
+                    GroupResponse::JoinGroup(Err((KafkaError::NotCoordinator, None)))
+                } else {
+                    GroupResponse::SyncGroup(Err(KafkaError::NotCoordinator))
+                };
+                Effect::Reply { to: Node::Consumer(m.consumer), request_id, group: group_id.clone(), response }
+            })
+            .collect();
         self.groups.retain(|_, g| g.partition != partition);
         fx
     }
