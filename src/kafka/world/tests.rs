@@ -599,15 +599,13 @@ fn a_link_without_latency_is_refused_with_the_rule() {
     assert!(world.apply(zero).unwrap_err().0.contains("at least 1 ms"));
 }
 
-#[test]
-fn after_a_failover_a_retried_batch_goes_to_the_new_leader_as_soon_as_the_producer_hears_of_it() {
-    // KIP-951: the retry backoff is for the old leader. A batch that failed a dozen times against a
-    // dead broker waits up to retry.backoff.max.ms (1 s) between attempts; once the producer's
-    // metadata names a new leader, the batch goes at once instead of sitting out that second.
-    use crate::kafka::protocol::MessageKind;
-    let mut p = producer("p", "orders", 50);
+/// An acks=all producer writing `rate` records a second to `orders` (`partitions` partitions, three
+/// replicas each); at 2 s orders-0's leader dies, and the run goes on to 20 s. The events from the
+/// start, and orders-0's new leader.
+fn failover_of_orders_0(rate: u32, partitions: u32) -> (Vec<Event>, BrokerId) {
+    let mut p = producer("p", "orders", rate);
     p.config.insert("acks".into(), ConfigValue::from("all"));
-    let spec = spec_with(vec![topic("orders", 1, 3)], vec![p], vec![]);
+    let spec = spec_with(vec![topic("orders", partitions, 3)], vec![p], vec![]);
     let mut world = World::new(&spec, 11).unwrap();
     world.run_until(Tick(2_000));
     let old = leader(&world, "orders", 0).unwrap();
@@ -615,7 +613,16 @@ fn after_a_failover_a_retried_batch_goes_to_the_new_leader_as_soon_as_the_produc
     world.run_until(Tick(20_000));
     let new = leader(&world, "orders", 0).expect("a new leader after the session timeout");
     assert_ne!(new, old);
-    let events = drain(&mut world);
+    (drain(&mut world), new)
+}
+
+#[test]
+fn after_a_failover_a_retried_batch_goes_to_the_new_leader_as_soon_as_the_producer_hears_of_it() {
+    // KIP-951: the retry backoff is for the old leader. A batch that failed a dozen times against a
+    // dead broker waits up to retry.backoff.max.ms (1 s) between attempts; once the producer's
+    // metadata names a new leader, the batch goes at once instead of sitting out that second.
+    use crate::kafka::protocol::MessageKind;
+    let (events, new) = failover_of_orders_0(50, 1);
     let first_to_new = events
         .iter()
         .find(|e| matches!(e.kind, EventKind::MessageSent { from: Node::Producer(0), to: Node::Broker(b), kind: MessageKind::Produce, .. } if b == new))
@@ -647,17 +654,8 @@ fn after_a_failover_an_idempotent_producer_resends_its_retried_batches_one_at_a_
     // batch per partition in flight, the lowest unanswered sequence, so the new leader gets them in
     // order instead of refusing the later ones as out of sequence.
     use crate::kafka::protocol::MessageKind;
-    let mut p = producer("p", "orders", 400);
-    p.config.insert("acks".into(), ConfigValue::from("all"));
     // Three partitions: answers for the others wake the sender while orders-0's retry is out.
-    let spec = spec_with(vec![topic("orders", 3, 3)], vec![p], vec![]);
-    let mut world = World::new(&spec, 11).unwrap();
-    world.run_until(Tick(2_000));
-    let old = leader(&world, "orders", 0).unwrap();
-    world.apply(Action::KillBroker { broker: old.0, lose_page_cache: false }).unwrap();
-    world.run_until(Tick(20_000));
-    let new = leader(&world, "orders", 0).expect("a new leader after the session timeout");
-    let events = drain(&mut world);
+    let (events, new) = failover_of_orders_0(400, 3);
     let sends: Vec<Tick> = events
         .iter()
         .filter(|e| {
