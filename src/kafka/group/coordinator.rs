@@ -770,19 +770,27 @@ impl GroupCoordinator {
     /// dies their connections break, and each consumer hears of it at once (and looks for the new
     /// coordinator) instead of waiting out max.poll.interval.ms.
     pub fn parked_requests(&self) -> Vec<(u32, u64)> {
-        self.parked().map(|(_, _, m, request_id, _)| (m.consumer, request_id)).collect()
+        self.parked(None).into_iter().map(|(_, consumer, request_id, _)| (consumer, request_id)).collect()
     }
 
-    /// Each JoinGroup and SyncGroup request parked here: its group, member, request id, and whether it
-    /// is a join (a member's join comes before its sync).
-    fn parked(&self) -> impl Iterator<Item = (&Rc<str>, &Group, &Member, u64, bool)> {
-        self.groups.iter().flat_map(|(group_id, g)| {
-            g.members.values().flat_map(move |m| {
-                let join = m.awaiting_join.map(|request_id| (request_id, true));
-                let sync = m.awaiting_sync.map(|request_id| (request_id, false));
-                join.into_iter().chain(sync).map(move |(request_id, is_join)| (group_id, g, m, request_id, is_join))
-            })
-        })
+    /// Each JoinGroup and SyncGroup request parked here, in the groups of `partition` (or all):
+    /// (group id, consumer, request id, whether it is a join); a member's join comes before its sync.
+    fn parked(&self, partition: Option<PartitionIndex>) -> Vec<(Rc<str>, u32, u64, bool)> {
+        let mut parked = Vec::new();
+        for (group_id, g) in &self.groups {
+            if partition.is_some_and(|p| p != g.partition) {
+                continue;
+            }
+            for m in g.members.values() {
+                if let Some(request_id) = m.awaiting_join {
+                    parked.push((group_id.clone(), m.consumer, request_id, true));
+                }
+                if let Some(request_id) = m.awaiting_sync {
+                    parked.push((group_id.clone(), m.consumer, request_id, false));
+                }
+            }
+        }
+        parked
     }
 
     /// This broker no longer leads `partition`: its groups go (their members find the new coordinator).
@@ -792,15 +800,15 @@ impl GroupCoordinator {
     pub fn unload(&mut self, partition: PartitionIndex) -> Vec<Effect> {
         self.led.remove(&partition);
         let fx = self
-            .parked()
-            .filter(|(_, g, ..)| g.partition == partition)
-            .map(|(group_id, _, m, request_id, is_join)| {
+            .parked(Some(partition))
+            .into_iter()
+            .map(|(group, consumer, request_id, is_join)| {
                 let response = if is_join {
                     GroupResponse::JoinGroup(Err((KafkaError::NotCoordinator, None)))
                 } else {
                     GroupResponse::SyncGroup(Err(KafkaError::NotCoordinator))
                 };
-                Effect::Reply { to: Node::Consumer(m.consumer), request_id, group: group_id.clone(), response }
+                Effect::Reply { to: Node::Consumer(consumer), request_id, group, response }
             })
             .collect();
         self.groups.retain(|_, g| g.partition != partition);
