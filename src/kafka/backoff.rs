@@ -21,10 +21,11 @@ impl ExponentialBackoff {
     /// The clients' defaults: retry.backoff.ms 100, retry.backoff.max.ms 1000.
     pub const DEFAULT_CLIENT: ExponentialBackoff = ExponentialBackoff { initial_ms: 100, max_ms: 1000 };
 
-    /// `retry.backoff.ms` and `retry.backoff.max.ms`. As in Kafka, a maximum below the initial
+    /// The first wait and the longest (retry.backoff.ms and retry.backoff.max.ms; reconnect.backoff.ms and
+    /// reconnect.backoff.max.ms). As in Kafka, a maximum below the initial
     /// interval caps it, and then every wait is that maximum.
-    pub fn new(retry_backoff_ms: u64, retry_backoff_max_ms: u64) -> ExponentialBackoff {
-        ExponentialBackoff { initial_ms: retry_backoff_ms.min(retry_backoff_max_ms), max_ms: retry_backoff_max_ms }
+    pub const fn new(initial_ms: u64, max_ms: u64) -> ExponentialBackoff {
+        ExponentialBackoff { initial_ms: if initial_ms < max_ms { initial_ms } else { max_ms }, max_ms }
     }
 
     /// How long to wait before attempt `attempts + 1` (0: the first retry).

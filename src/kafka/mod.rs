@@ -16,6 +16,7 @@ pub mod partitioner;
 pub mod placement;
 pub mod producer;
 pub mod protocol;
+pub mod reconnect;
 pub mod record;
 pub mod replication;
 pub mod runtime;

@@ -237,8 +237,14 @@ pub enum Message {
     ListOffsetsResponse { request_id: u64, partition: PartitionIndex, result: Result<Option<u64>, KafkaError> },
     InitProducerId { request_id: u64 },
     InitProducerIdResponse { request_id: u64, producer_id: i64, producer_epoch: i16 },
-    /// The peer's process died while this request was outstanding: the connection was reset.
-    Disconnected { request_id: u64 },
+    /// The request failed with its connection. `refused`: the peer's process was already dead when
+    /// the request was sent, so a real client's connection attempt was refused and the request never
+    /// left it (otherwise the peer died while the request was outstanding: the connection reset).
+    Disconnected { request_id: u64, refused: bool },
+    /// An acks=0 produce request whose connection was refused (see `Disconnected`): the producer
+    /// keeps no copy of what it sends without acknowledgement, so the refusal hands the request back.
+    /// In Kafka the request never left the client, and its batches are still the producer's.
+    ProduceRefused(ProduceRequest),
     BrokerRegistration { request_id: u64, incarnation: u64 },
     /// The new broker epoch, or why registration was refused.
     BrokerRegistrationResponse { request_id: u64, result: Result<u64, KafkaError> },
@@ -449,7 +455,7 @@ impl Message {
             Message::FetchResponse(_) => MessageKind::FetchResponse,
             Message::ListOffsets { .. } | Message::ListOffsetsResponse { .. } => MessageKind::ListOffsets,
             Message::InitProducerId { .. } | Message::InitProducerIdResponse { .. } => MessageKind::InitProducerId,
-            Message::Disconnected { .. } => MessageKind::Disconnected,
+            Message::Disconnected { .. } | Message::ProduceRefused(_) => MessageKind::Disconnected,
             Message::Group { .. } | Message::GroupResponse { .. } => MessageKind::Group,
             Message::Txn { .. } | Message::TxnResponse { .. } | Message::WriteTxnMarkers { .. } | Message::WriteTxnMarkersResponse { .. } => MessageKind::Transaction,
             Message::QuorumFetch { .. } | Message::QuorumFetchResponse { .. } | Message::Vote { .. } | Message::VoteResponse { .. } | Message::BeginQuorumEpoch { .. } => MessageKind::Quorum,

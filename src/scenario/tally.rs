@@ -138,6 +138,7 @@ impl Tally {
             }
             EventKind::ProduceAcked { records, .. } => m.records_acked += u64::from(*records),
             EventKind::ProduceSentNoAck { records, .. } => m.records_sent_without_ack += u64::from(*records),
+            EventKind::ProduceUnsent { records, .. } => m.records_sent_without_ack = m.records_sent_without_ack.saturating_sub(u64::from(*records)),
             EventKind::ProduceFailed { producer, records, error, retrying, .. } => {
                 let name = error_name(*error);
                 *m.produce_errors.entry(name.to_string()).or_default() += 1;

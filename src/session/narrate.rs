@@ -351,6 +351,7 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
         | EventKind::Flushed { .. }
         | EventKind::ProduceAcked { .. }
         | EventKind::ProduceSentNoAck { .. }
+        | EventKind::ProduceUnsent { .. }
         | EventKind::Polled { .. }
         | EventKind::Processed { .. } => return None,
 
@@ -362,10 +363,15 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
                 DropReason::SenderDied => (format!("{from_name} died before the network could deliver it"), Info),
                 // The consequence of a stopped process, told once when it stopped: not a warning again.
                 DropReason::NodeDown => (format!("{to_name} is down"), Info),
+                // Not lost: the sender keeps it. Told once a second per client, as it keeps trying.
+                DropReason::Refused => (format!("refused {}", from.net_id().0), Info),
+            };
+            let text = match reason {
+                DropReason::Refused => format!("{from_name} could not connect to {to_name}, which is down: its {} was not sent.", message_kind(*kind)),
+                _ => format!("A {} from {from_name} to {to_name} was lost: {why}.", message_kind(*kind)),
             };
             // Everything lost on the way to one node for one reason within a second is one line.
-            Draft::new(Network, severity, format!("A {} from {from_name} to {to_name} was lost: {why}.", message_kind(*kind)))
-                .folding(format!("drop {} {why}", to.net_id().0))
+            Draft::new(Network, severity, text).folding(format!("drop {} {why}", to.net_id().0))
         }
         EventKind::NetworkCut { cut, side_a, side_b } => {
             let a: Vec<String> = side_a.iter().map(|n| node_name(view, *n)).collect();

@@ -80,6 +80,21 @@ fn killing_the_leader_moves_leadership_with_the_cause_told_and_a_rewind_brings_i
 }
 
 #[test]
+fn a_client_that_cannot_connect_to_a_dead_broker_is_told_as_a_request_not_sent_not_one_lost() {
+    // After a crash the dead machine refuses connections: what a client then tries to send never
+    // leaves it. Only what was on its way when the broker died is lost.
+    let mut s = demo();
+    play(&mut s, 3_000);
+    s.act(Action::KillBroker { broker: 1, lose_page_cache: false }).unwrap();
+    play(&mut s, 8_000);
+    let lines = s.narration_now(&[Category::Network], 200);
+    let refused = lines.iter().find(|l| l.text.contains("could not connect to broker 1, which is down: its produce request was not sent"));
+    assert!(refused.is_some(), "{lines:#?}");
+    let lost_later = lines.iter().filter(|l| l.at > Tick(3_100) && l.text.contains("produce request") && l.text.contains("was lost")).count();
+    assert_eq!(lost_later, 0, "no produce request is lost once the crash is known");
+}
+
+#[test]
 fn a_dead_brokers_internal_partitions_fold_into_one_line_so_the_learners_stay_readable() {
     // The demo's groups keep offsets in __consumer_offsets: 50 partitions that all lose a replica,
     // and a third of them their leader, when a broker dies.

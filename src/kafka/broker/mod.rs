@@ -382,7 +382,7 @@ impl Broker {
             Message::AlterPartitionResponse { request_id, partition, result } => {
                 self.on_alter_partition_response(now, request_id, partition, result, out);
             }
-            Message::Disconnected { request_id } => {
+            Message::Disconnected { request_id, .. } => {
                 // The controller it knew is gone: look for the active one.
                 if [self.metadata_fetch_in_flight, self.registration_in_flight, self.heartbeat_in_flight].contains(&Some(request_id)) {
                     self.next_controller();

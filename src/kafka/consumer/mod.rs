@@ -667,7 +667,7 @@ impl Consumer {
                 }
             }
             Message::GroupResponse { request_id, response, .. } => self.on_group_response(now, request_id, *response, out),
-            Message::Disconnected { request_id } => {
+            Message::Disconnected { request_id, .. } => {
                 if !self.on_group_request_lost(now, request_id, out) {
                     self.on_request_failed(now, request_id, out);
                 }

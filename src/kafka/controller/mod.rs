@@ -374,7 +374,7 @@ impl Controller {
                 }
                 return;
             }
-            Message::Disconnected { request_id } => {
+            Message::Disconnected { request_id, .. } => {
                 if self.fetch_in_flight.is_some_and(|(id, _)| id == request_id) {
                     self.fetch_in_flight = None;
                     out.timer(now.plus_ms(QUORUM_FETCH_RETRY_MS), self.node(), Timer::QuorumFetch);

@@ -17,6 +17,7 @@ use crate::kafka::metadata::MetadataImage;
 use crate::kafka::partitioner::{BuiltInPartitioner, RoundRobinPartitioner, partition_for_key};
 use crate::kafka::partitioner::built_in::partition_load_stats;
 use crate::kafka::protocol::{GroupRequest, GroupResponse, KafkaError, Message, ProduceBatch, ProduceRequest, ProduceResponse, TxnRequest, TxnResponse};
+use crate::kafka::reconnect::{Blocked, Reconnect};
 use crate::kafka::record::{BatchBuilder, Header, ProducerStamp, Record, RecordId, Value};
 use crate::kafka::runtime::{DeadlineTimer, Fact, Outbox, Timer};
 use crate::kafka::world::event::EventKind;
@@ -148,6 +149,8 @@ pub struct Producer {
     rng: Rng,
     /// Draws the retry backoff's jitter: its own stream, so retries never shift the partitioner's.
     retry_rng: Rng,
+    /// Brokers whose connection failed, blacked out for the reconnect backoff.
+    reconnect: Reconnect,
     /// Per topic, the partition numbers that have a leader (rebuilt when metadata arrives).
     available: SortedMap<TopicIndex, Rc<[u32]>>,
     /// Every record shares this empty header list.
@@ -218,6 +221,7 @@ impl Producer {
             wake_at: None,
             generate_at: None,
             retry_rng: rng.child("retry-backoff"),
+            reconnect: Reconnect::new(rng.child("reconnect-backoff")),
             rng,
             available: SortedMap::new(),
             no_headers: Rc::from([]),
@@ -561,6 +565,16 @@ impl Producer {
                 continue;
             };
             first.retry.note_leader_epoch(part.leader_epoch);
+            // Kafka's sender leaves out a leader it cannot connect to yet (`client.ready`).
+            match self.reconnect.blocked(leader, now) {
+                Some(Blocked::Until(until)) => {
+                    next_check = Some(next_check.map_or(until, |t: Tick| t.min(until)));
+                    continue;
+                }
+                // The answer or the refusal wakes the sender.
+                Some(Blocked::Connecting) => continue,
+                None => {}
+            }
             let backing_off = first.retry.backing_off(now);
             let wait_until = match first.retry.retry_at {
                 Some(at) if backing_off => at,
@@ -725,8 +739,14 @@ impl Producer {
                 out.event(EventKind::ProduceSentNoAck { producer: self.index, partition: batch.partition, records: batch.record_count() });
             }
             self.drain_pending();
+            // No answer will wake the sender: a backlog (records held while a leader was out of
+            // reach) goes on at once, as Kafka's sender loop drains again straight away.
+            if partitions.iter().any(|p| self.accumulator.get(p.get()).is_some_and(|d| !d.is_empty())) {
+                self.schedule_wake(now, out);
+            }
             return;
         }
+        self.reconnect.sent(broker);
         *self.in_flight_per_broker.entry(broker).or_default() += 1;
         let deadline = now.plus_ms(self.config.request_timeout_ms);
         self.in_flight.insert(request_id, InFlight { broker, batches, deadline });
@@ -959,9 +979,77 @@ impl Producer {
         self.run_sender(now, out);
     }
 
-    pub fn handle_message(&mut self, now: Tick, _from: Node, message: Message, out: &mut Outbox) {
+    /// The broker's process was dead when `request_id` went out: a real client's connection attempt
+    /// was refused and the request never left it. Its batches go back to the accumulator as they
+    /// were (no attempt counted, no error for the application), each in its place among the batches
+    /// queued since, to be sent once a connection works.
+    fn requeue_unsent(&mut self, now: Tick, request_id: u64, out: &mut Outbox) {
+        let Some(flight) = self.complete_request(request_id) else { return };
+        self.requeue(now, flight.batches, out);
+    }
+
+    /// An acks=0 request refused the same way: the producer kept no copy, so its batches are made
+    /// again from the request the refusal handed back. They hold the buffer memory they gave up when
+    /// they went out.
+    fn requeue_refused(&mut self, now: Tick, request: ProduceRequest, out: &mut Outbox) {
+        let batches = request
+            .batches
+            .into_iter()
+            .map(|b| {
+                self.buffer_used += u64::from(b.size_bytes);
+                out.event(EventKind::ProduceUnsent { producer: self.index, partition: b.partition, records: b.records.len() as u32 });
+                ProducerBatch {
+                    partition: b.partition,
+                    builder: BatchBuilder::new(),
+                    // A record's timestamp is its send time: the first is when the batch was made.
+                    created_at: Tick(b.records.first().map_or(now.ms(), |r| r.timestamp_ms)),
+                    sealed: Some(b.records),
+                    size_bytes: b.size_bytes,
+                    max_timestamp_ms: b.max_timestamp_ms,
+                    retry: BatchRetry::default(),
+                    base_sequence: None,
+                    producer_id_epoch: None,
+                    sequence_reset: false,
+                    full: true,
+                }
+            })
+            .collect();
+        self.requeue(now, batches, out);
+    }
+
+    fn requeue(&mut self, now: Tick, batches: Vec<ProducerBatch>, out: &mut Outbox) {
+        for batch in batches {
+            if self.accumulator.len() <= batch.partition.get() {
+                self.accumulator.resize_with(batch.partition.get() + 1, VecDeque::new);
+            }
+            let deque = &mut self.accumulator[batch.partition.get()];
+            let at = match batch.base_sequence {
+                Some(seq) => deque.iter().take_while(|b| b.base_sequence.is_some_and(|s| s < seq)).count(),
+                None => deque.iter().take_while(|b| b.created_at <= batch.created_at).count(),
+            };
+            deque.insert(at, batch);
+        }
+        self.expiry_check_at = None;
+        self.sender_dirty = true;
+        self.run_sender(now, out);
+    }
+
+    pub fn handle_message(&mut self, now: Tick, from: Node, message: Message, out: &mut Outbox) {
+        if let Node::Broker(broker) = from {
+            match message {
+                // The connection failed: the client stays away from the broker for a while.
+                Message::Disconnected { .. } | Message::ProduceRefused(_) => {
+                    self.reconnect.disconnected(broker, now);
+                }
+                _ => self.reconnect.connected(broker),
+            }
+        }
         match message {
             Message::ProduceResponse(response) => self.on_produce_response(now, response, out),
+            Message::ProduceRefused(request) => {
+                self.requeue_refused(now, request, out);
+                self.refresh_metadata(now, out);
+            }
             Message::TxnResponse { request_id, response, .. } => {
                 let result = match *response {
                     TxnResponse::FindCoordinator(r) => r.map(TxnAnswer::Coordinator),
@@ -1002,7 +1090,7 @@ impl Producer {
                     self.run_sender(now, out);
                 }
             }
-            Message::Disconnected { request_id } => {
+            Message::Disconnected { request_id, refused } => {
                 if self.metadata_in_flight == Some(request_id) {
                     self.metadata_request_failed(now, out);
                 } else if self.init_pid_in_flight == Some(request_id) {
@@ -1012,6 +1100,9 @@ impl Producer {
                 } else if self.txn.as_ref().is_some_and(|t| t.in_flight.as_ref().is_some_and(|f| f.0 == request_id)) {
                     self.metadata_cursor += 1;
                     self.on_txn_answer(now, request_id, Err(KafkaError::NetworkException), out);
+                } else if refused {
+                    self.requeue_unsent(now, request_id, out);
+                    self.refresh_metadata(now, out);
                 } else {
                     self.fail_request(now, request_id, KafkaError::NetworkException, out);
                     // Kafka's client asks for fresh metadata on any disconnect (an acks=0 request
@@ -1160,7 +1251,10 @@ impl Producer {
         if known.is_empty() {
             return;
         }
-        let broker = known[self.metadata_cursor % known.len()];
+        // Kafka's leastLoadedNode passes over a broker it may not connect to yet.
+        let start = self.metadata_cursor;
+        let at = |i: usize| known[(start + i) % known.len()];
+        let broker = (0..known.len()).map(at).find(|b| self.reconnect.blocked(*b, now).is_none()).unwrap_or(at(0));
         let request_id = self.request_id();
         self.metadata_in_flight = Some(request_id);
         out.send(self.node(), Node::Broker(broker), Message::MetadataRequest { request_id });

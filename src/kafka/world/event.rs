@@ -26,8 +26,11 @@ pub struct Event {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DropReason {
     Network(LossReason),
-    /// The receiving process was down.
+    /// The receiving process died while the message was on its way.
     NodeDown,
+    /// A request to a process already dead: its machine refused the connection, and the request was
+    /// never sent (the sender hears so and keeps it, see `Message::Disconnected`).
+    Refused,
     /// The sending process died while a network partition held its message.
     SenderDied,
 }
@@ -182,6 +185,11 @@ pub enum EventKind {
     /// An idempotent producer found that leaders of `partitions` lost records it had acknowledged: it
     /// raised its epoch to `producer_epoch` and numbers their unfinished batches from 0 again.
     ProducerEpochBumped { producer: u32, producer_epoch: i16, partitions: Rc<[PartitionIndex]> },
+    // Added after the kinds above: a new kind goes last, so that runs without it keep their trace
+    // hashes (the derived Hash numbers kinds in declaration order).
+    /// An acks=0 batch came back: its leader's machine refused the connection, so it never left the
+    /// producer after all and waits to be sent again.
+    ProduceUnsent { producer: u32, partition: PartitionIndex, records: u32 },
 }
 
 /// The guarantees the ledger watches (see `src/kafka/invariants.rs`).

@@ -19,7 +19,7 @@ mod validate;
 pub mod view;
 
 use crate::kafka::broker::Broker;
-use crate::kafka::config::{BrokerConfig, ConsumerConfig, ProducerConfig, TopicConfig};
+use crate::kafka::config::{Acks, BrokerConfig, ConsumerConfig, ProducerConfig, TopicConfig};
 use crate::kafka::consumer::Consumer;
 use crate::kafka::controller::Controller;
 use crate::kafka::ids::{BrokerId, Node, PartitionIndex};
@@ -90,6 +90,10 @@ pub struct World {
     held: SortedMap<u32, Vec<(u64, Node, u64, Node, Message)>>,
     ledger: Ledger,
     connections: connections::Connections,
+    /// For each broker or controller process that died: the first message id sent after it died.
+    /// A request sent later found no process to connect to; one sent earlier was on a connection
+    /// that reset (see `Message::Disconnected`).
+    died_before_message: SortedMap<Node, u64>,
     /// Consumers (by name) that keep their processed values.
     keep_values: SortedSet<String>,
 }
@@ -124,6 +128,7 @@ impl World {
             held: SortedMap::new(),
             ledger: Ledger::default(),
             connections: connections::Connections::default(),
+            died_before_message: SortedMap::new(),
             keep_values: SortedSet::new(),
             rng,
         };
@@ -312,11 +317,18 @@ impl World {
             self.connections.forget(to, from, request_id);
         }
         if self.incarnation(to).is_none() {
-            out.event(EventKind::MessageDropped { id, from, to, kind, reason: DropReason::NodeDown });
+            // A request sent after the process died found no one to connect to; anything else was on
+            // its way when it died.
+            let refused = message.request_id().is_some() && self.died_before_message.get(&to).is_none_or(|first_after| id >= *first_after);
+            out.event(EventKind::MessageDropped { id, from, to, kind, reason: if refused { DropReason::Refused } else { DropReason::NodeDown } });
             // The dead process's machine refuses the connection: the sender hears of it at once.
             if let Some(request_id) = message.request_id() {
                 self.connections.forget(from, to, request_id);
-                out.send(to, from, Message::Disconnected { request_id });
+                let reply = match message {
+                    Message::Produce(request) if refused && request.acks == Acks::None => Message::ProduceRefused(request),
+                    _ => Message::Disconnected { request_id, refused },
+                };
+                out.send(to, from, reply);
             }
             return;
         }
@@ -502,7 +514,7 @@ impl World {
                     for request_id in failed {
                         let reset_id = self.next_message_id;
                         self.next_message_id += 1;
-                        self.queue.push(self.now.plus_ms(rtt), Scheduled::Deliver { id: reset_id, from: server, to: requester, message: Message::Disconnected { request_id } });
+                        self.queue.push(self.now.plus_ms(rtt), Scheduled::Deliver { id: reset_id, from: server, to: requester, message: Message::Disconnected { request_id, refused: false } });
                     }
                 }
             }
@@ -873,10 +885,11 @@ impl World {
                 let id = BrokerId(broker);
                 let b = self.brokers.get_mut(&id).ok_or_else(|| ActionError(format!("no broker {broker}")))?;
                 if b.up {
+                    self.died_before_message.insert(Node::Broker(id), self.next_message_id);
                     let resets = b.crash(now, lose_page_cache, out);
                     out.event(EventKind::BrokerStopped { broker: id, lost_page_cache: lose_page_cache });
                     for (client, request_id) in resets {
-                        out.send(Node::Broker(id), client, Message::Disconnected { request_id });
+                        out.send(Node::Broker(id), client, Message::Disconnected { request_id, refused: false });
                     }
                 }
             }
@@ -975,6 +988,7 @@ impl World {
             Action::KillController { controller } => {
                 let c = self.controllers.get_mut(controller as usize).ok_or_else(|| ActionError(format!("no controller {controller}")))?;
                 if c.up {
+                    self.died_before_message.insert(Node::Controller(controller), self.next_message_id);
                     c.crash();
                     out.event(EventKind::ControllerStopped { controller });
                 }

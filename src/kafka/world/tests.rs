@@ -599,39 +599,62 @@ fn a_link_without_latency_is_refused_with_the_rule() {
     assert!(world.apply(zero).unwrap_err().0.contains("at least 1 ms"));
 }
 
+/// Produce requests producer 0 has sent to `broker` whose answers have not arrived by `now`.
+fn produce_requests_awaiting_answers(events: &[Event], broker: BrokerId, now: Tick) -> usize {
+    use crate::kafka::protocol::MessageKind;
+    let mut awaiting = 0;
+    for e in events {
+        if let EventKind::MessageSent { from, to, kind, arrive_at, .. } = e.kind {
+            if from == Node::Producer(0) && to == Node::Broker(broker) && kind == MessageKind::Produce {
+                awaiting += 1;
+            } else if from == Node::Broker(broker) && to == Node::Producer(0) && kind == MessageKind::ProduceResponse && arrive_at <= now {
+                awaiting -= 1;
+            }
+        }
+    }
+    awaiting
+}
+
 /// An acks=all producer writing `rate` records a second to `orders` (`partitions` partitions, three
-/// replicas each); at 2 s orders-0's leader dies, and the run goes on to 20 s. The events from the
-/// start, and orders-0's new leader.
-fn failover_of_orders_0(rate: u32, partitions: u32) -> (Vec<Event>, BrokerId) {
+/// replicas each); from 2 s on, orders-0's leader dies the first moment `unanswered` produce requests
+/// to it await their answers, and the run goes on to 20 s. The events from the start, the crash's
+/// time, and orders-0's new leader.
+fn failover_of_orders_0(rate: u32, partitions: u32, unanswered: usize) -> (Vec<Event>, Tick, BrokerId) {
     let mut p = producer("p", "orders", rate);
     p.config.insert("acks".into(), ConfigValue::from("all"));
     let spec = spec_with(vec![topic("orders", partitions, 3)], vec![p], vec![]);
     let mut world = World::new(&spec, 11).unwrap();
     world.run_until(Tick(2_000));
     let old = leader(&world, "orders", 0).unwrap();
+    let mut events = drain(&mut world);
+    let mut now = Tick(2_000);
+    while produce_requests_awaiting_answers(&events, old, now) < unanswered {
+        assert!(now < Tick(4_000), "never {unanswered} produce requests awaiting answers");
+        now = now.plus_ms(1);
+        world.run_until(now);
+        events.extend(drain(&mut world));
+    }
     world.apply(Action::KillBroker { broker: old.0, lose_page_cache: false }).unwrap();
     world.run_until(Tick(20_000));
     let new = leader(&world, "orders", 0).expect("a new leader after the session timeout");
     assert_ne!(new, old);
-    (drain(&mut world), new)
+    events.extend(drain(&mut world));
+    (events, now, new)
 }
 
 #[test]
-fn after_a_failover_a_retried_batch_goes_to_the_new_leader_as_soon_as_the_producer_hears_of_it() {
-    // KIP-951: the retry backoff is for the old leader. A batch that failed a dozen times against a
-    // dead broker waits up to retry.backoff.max.ms (1 s) between attempts; once the producer's
-    // metadata names a new leader, the batch goes at once instead of sitting out that second.
-    use crate::kafka::protocol::MessageKind;
-    let (events, new) = failover_of_orders_0(50, 1);
+fn after_a_failover_the_held_records_go_to_the_new_leader_as_soon_as_the_producer_hears_of_it() {
+    // A dead broker's machine refuses connections: the producer holds the records for it, unsent
+    // (Kafka's client.ready), trying to connect again after reconnect.backoff.ms, doubling to 1 s.
+    // Only the request the leader had not answered at the crash fails, and it is retried. Once the
+    // producer's metadata names a new leader, everything held goes there at once (for the retried
+    // batch, KIP-951: its retry backoff was for the old leader).
+    use crate::kafka::protocol::{KafkaError, MessageKind};
+    let (events, crash, new) = failover_of_orders_0(50, 1, 1);
     let first_to_new = events
         .iter()
         .find(|e| matches!(e.kind, EventKind::MessageSent { from: Node::Producer(0), to: Node::Broker(b), kind: MessageKind::Produce, .. } if b == new))
         .expect("the producer wrote to the new leader");
-    let last_failure = events
-        .iter()
-        .filter(|e| e.at < first_to_new.at && matches!(e.kind, EventKind::ProduceFailed { retrying: true, .. }))
-        .last()
-        .expect("batches failed against the dead leader");
     let metadata_answer = events
         .iter()
         .filter_map(|e| match e.kind {
@@ -641,11 +664,20 @@ fn after_a_failover_a_retried_batch_goes_to_the_new_leader_as_soon_as_the_produc
         .last()
         .expect("the producer asked for metadata");
     assert_eq!(first_to_new.at, metadata_answer, "sent the moment the metadata named the new leader");
+    let failures: Vec<&Event> = events.iter().filter(|e| e.at >= crash && matches!(e.kind, EventKind::ProduceFailed { .. })).collect();
     assert!(
-        first_to_new.at.ms() - last_failure.at.ms() < 800,
-        "well inside the backoff of a batch that had failed many times ({} ms after its last failure)",
-        first_to_new.at.ms() - last_failure.at.ms()
+        failures.len() == 1 && matches!(failures[0].kind, EventKind::ProduceFailed { error: KafkaError::NetworkException, retrying: true, .. }),
+        "only the unanswered request failed, and it was retried: {failures:?}"
     );
+    // Tries to connect again about 50, 100, 200, 400, 800 ms and then 1 s apart, not once a batch.
+    let attempts = events
+        .iter()
+        .filter(|e| e.at > crash && e.at < first_to_new.at && matches!(e.kind, EventKind::MessageSent { from: Node::Producer(0), kind: MessageKind::Produce, .. }))
+        .count() as u64;
+    let held_s = (first_to_new.at.ms() - crash.ms()) / 1_000;
+    assert!(attempts <= held_s + 6, "{attempts} attempts in {held_s} s");
+    let acked: u32 = events.iter().filter_map(|e| match e.kind { EventKind::ProduceAcked { records, .. } => Some(records), _ => None }).sum();
+    assert!(acked >= 900, "nothing held was lost: {acked} of about 950 acknowledged");
 }
 
 #[test]
@@ -655,7 +687,7 @@ fn after_a_failover_an_idempotent_producer_resends_its_retried_batches_one_at_a_
     // order instead of refusing the later ones as out of sequence.
     use crate::kafka::protocol::MessageKind;
     // Three partitions: answers for the others wake the sender while orders-0's retry is out.
-    let (events, new) = failover_of_orders_0(400, 3);
+    let (events, _, new) = failover_of_orders_0(400, 3, 2);
     let sends: Vec<Tick> = events
         .iter()
         .filter(|e| {
@@ -673,4 +705,54 @@ fn after_a_failover_an_idempotent_producer_resends_its_retried_batches_one_at_a_
     // Several batches failed against the dead leader; the second goes only once the first is answered.
     assert!(sends[1] >= acks[0], "the second retry went at {:?}, before the answer to the first at {:?}", sends[1], acks[0]);
     assert!(events.iter().all(|e| !matches!(e.kind, EventKind::ProduceFailed { error: crate::kafka::protocol::KafkaError::OutOfOrderSequenceNumber, .. })));
+}
+
+#[test]
+fn an_acks_0_producer_loses_what_was_on_the_wire_when_its_leader_died_and_holds_the_rest() {
+    // acks=0 never hears back, but Kafka's client does not write to a broker it cannot connect to:
+    // after a crash the dead machine refuses, and the producer keeps its records until the metadata
+    // names a new leader. What is lost, and never told, is what was already on the wire and what the
+    // leader had not yet passed on to its followers.
+    use crate::kafka::protocol::MessageKind;
+    let mut p = producer("p", "orders", 50);
+    p.config.insert("acks".into(), ConfigValue::from(0i64));
+    if let Some(w) = p.workload.as_mut() {
+        w.count = Some(300);
+    }
+    let spec = spec_with(vec![topic("orders", 1, 3)], vec![p], vec![]);
+    let mut world = World::new(&spec, 5).unwrap();
+    world.run_until(Tick(2_000));
+    let old = leader(&world, "orders", 0).unwrap();
+    let mut events = drain(&mut world);
+    let mut now = Tick(2_000);
+    let on_the_wire = |events: &[Event], now: Tick| -> u32 {
+        events
+            .iter()
+            .filter_map(|e| match e.kind {
+                EventKind::MessageSent { from: Node::Producer(0), to: Node::Broker(b), kind: MessageKind::Produce, arrive_at, records, .. } if b == old && arrive_at > now => Some(records),
+                _ => None,
+            })
+            .sum()
+    };
+    while on_the_wire(&events, now) == 0 {
+        assert!(now < Tick(4_000), "a produce request is on its way at some moment");
+        now = now.plus_ms(1);
+        world.run_until(now);
+        events.extend(drain(&mut world));
+    }
+    let lost_on_the_wire = on_the_wire(&events, now);
+    let p0 = world.view().partition_index("orders", 0).unwrap();
+    let leader_had = world.view().log(old, p0).unwrap().log_end_offset();
+    let followers_had: Vec<(BrokerId, u64)> = [1, 2, 3].map(BrokerId).into_iter().filter(|b| *b != old).map(|b| (b, world.view().log(b, p0).unwrap().log_end_offset())).collect();
+    world.apply(Action::KillBroker { broker: old.0, lose_page_cache: false }).unwrap();
+    world.run_until(Tick(20_000));
+    events.extend(drain(&mut world));
+    let new = leader(&world, "orders", 0).expect("a new leader");
+    let new_had = followers_had.iter().find(|(b, _)| *b == new).map(|(_, leo)| *leo).unwrap();
+    let unreplicated = leader_had - new_had;
+    let unsent: u32 = events.iter().filter_map(|e| match e.kind { EventKind::ProduceUnsent { records, .. } => Some(records), _ => None }).sum();
+    assert!(unsent > 0, "requests the dead machine refused came back to the producer");
+    let log_end = world.view().log(new, p0).unwrap().log_end_offset();
+    assert_eq!(300 - log_end, u64::from(lost_on_the_wire) + unreplicated, "lost: {lost_on_the_wire} on the wire and {unreplicated} unreplicated, nothing else");
+    assert!(events.iter().all(|e| !matches!(e.kind, EventKind::ProduceFailed { .. })), "and the producer was never told");
 }

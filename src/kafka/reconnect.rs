@@ -1,0 +1,107 @@
+//! When a client may connect to a broker again after a connection failed: Kafka's
+//! `ClusterConnectionStates`. Each failure blacks the broker out for an exponential backoff from
+//! reconnect.backoff.ms (50 ms) up to reconnect.backoff.max.ms (1 s), ±20%; a connection that
+//! works resets it. While a broker is blacked out the client sends it nothing: its batches wait in
+//! the accumulator, unsent, instead of failing against a dead process over and over.
+
+use crate::kafka::backoff::ExponentialBackoff;
+use crate::kafka::ids::BrokerId;
+use crate::sim::sorted::SortedMap;
+use crate::sim::{Rng, Tick};
+
+/// Kafka's defaults for reconnect.backoff.ms and reconnect.backoff.max.ms.
+pub const RECONNECT_BACKOFF: ExponentialBackoff = ExponentialBackoff::new(50, 1_000);
+
+#[derive(Clone, Debug)]
+pub struct Reconnect {
+    /// Per broker whose last connection failed: the end of its blackout, the failures in a row, when
+    /// the last one happened, and whether a request after the blackout is out (the attempt to connect
+    /// again, in the simulation a request that the broker answers or the dead machine refuses).
+    failed: SortedMap<BrokerId, (Tick, u32, Tick, bool)>,
+    /// Draws the backoff's jitter: the client's own stream for it, so that reconnecting never shifts
+    /// the draws of its other backoffs.
+    rng: Rng,
+}
+
+/// Why a client may not send to a broker now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Blocked {
+    /// Blacked out until then.
+    Until(Tick),
+    /// Trying to connect again: nothing more until that attempt succeeds or fails.
+    Connecting,
+}
+
+impl Reconnect {
+    pub fn new(rng: Rng) -> Reconnect {
+        Reconnect { failed: SortedMap::new(), rng }
+    }
+
+    /// The connection to `broker` failed (refused, or reset): returns the end of its blackout.
+    /// Several requests failing at the same moment are one broken connection: counted once.
+    pub fn disconnected(&mut self, broker: BrokerId, now: Tick) -> Tick {
+        let failures = match self.failed.get(&broker) {
+            Some((until, _, at, _)) if *at == now => return *until,
+            Some((_, n, _, _)) => *n,
+            None => 0,
+        };
+        let until = now.plus_ms(RECONNECT_BACKOFF.backoff_ms(failures, &mut self.rng));
+        self.failed.insert(broker, (until, failures + 1, now, false));
+        until
+    }
+
+    /// `broker` answered: the connection works.
+    pub fn connected(&mut self, broker: BrokerId) {
+        self.failed.remove(&broker);
+    }
+
+    /// Whether `broker` is out of reach now, and until when.
+    pub fn blocked(&self, broker: BrokerId, now: Tick) -> Option<Blocked> {
+        match self.failed.get(&broker) {
+            Some((until, ..)) if *until > now => Some(Blocked::Until(*until)),
+            Some((.., true)) => Some(Blocked::Connecting),
+            _ => None,
+        }
+    }
+
+    /// A request that will be answered went to `broker`: after a blackout, it is the attempt to
+    /// connect again, and nothing else goes until it is answered or refused.
+    pub fn sent(&mut self, broker: BrokerId) {
+        if let Some(entry) = self.failed.get_mut(&broker) {
+            entry.3 = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_refused_connection_doubles_the_blackout_up_to_a_second() {
+        let mut reconnect = Reconnect::new(Rng::new(4));
+        let waits: Vec<u64> = (0..7).map(|n| reconnect.disconnected(BrokerId(1), Tick(n * 2_000)).ms() - n * 2_000).collect();
+        let nominal = [50, 100, 200, 400, 800, 1_000, 1_000];
+        for (wait, nominal) in waits.iter().zip(nominal) {
+            assert!(*wait >= nominal * 8 / 10 && *wait <= nominal.min(1_000) * 12 / 10, "{waits:?}");
+            assert!(*wait <= 1_000, "never past reconnect.backoff.max.ms: {waits:?}");
+        }
+    }
+
+    #[test]
+    fn a_broker_is_blacked_out_until_its_backoff_ends_and_an_answer_clears_it() {
+        let mut reconnect = Reconnect::new(Rng::new(4));
+        let until = reconnect.disconnected(BrokerId(2), Tick(1_000));
+        assert_eq!(reconnect.blocked(BrokerId(2), Tick(1_000)), Some(Blocked::Until(until)));
+        assert_eq!(reconnect.disconnected(BrokerId(2), Tick(1_000)), until, "a second request failing with the same connection");
+        assert_eq!(reconnect.blocked(BrokerId(2), until), None);
+        assert_eq!(reconnect.blocked(BrokerId(3), Tick(1_000)), None, "other brokers are not affected");
+        reconnect.sent(BrokerId(2));
+        assert_eq!(reconnect.blocked(BrokerId(2), until), Some(Blocked::Connecting), "one attempt to connect at a time");
+        reconnect.disconnected(BrokerId(2), until);
+        reconnect.connected(BrokerId(2));
+        assert_eq!(reconnect.blocked(BrokerId(2), until), None);
+        let again = reconnect.disconnected(BrokerId(2), Tick(5_000));
+        assert!(again.ms() - 5_000 <= 60, "after a working connection the backoff starts again at 50 ms");
+    }
+}
