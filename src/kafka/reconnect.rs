@@ -14,22 +14,11 @@ pub const RECONNECT_BACKOFF: ExponentialBackoff = ExponentialBackoff::new(50, 1_
 
 #[derive(Clone, Debug)]
 pub struct Reconnect {
-    /// Per broker whose last connection failed: the end of its blackout, the failures in a row, when
-    /// the last one happened, and whether a request after the blackout is out (the attempt to connect
-    /// again, in the simulation a request that the broker answers or the dead machine refuses).
-    failed: SortedMap<BrokerId, (Tick, u32, Tick, bool)>,
+    /// Per broker whose last connection failed: the end of its blackout and the failures in a row.
+    failed: SortedMap<BrokerId, (Tick, u32)>,
     /// Draws the backoff's jitter: the client's own stream for it, so that reconnecting never shifts
     /// the draws of its other backoffs.
     rng: Rng,
-}
-
-/// Why a client may not send to a broker now.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Blocked {
-    /// Blacked out until then.
-    Until(Tick),
-    /// Trying to connect again: nothing more until that attempt succeeds or fails.
-    Connecting,
 }
 
 impl Reconnect {
@@ -37,16 +26,17 @@ impl Reconnect {
         Reconnect { failed: SortedMap::new(), rng }
     }
 
-    /// The connection to `broker` failed (refused, or reset): returns the end of its blackout.
-    /// Several requests failing at the same moment are one broken connection: counted once.
+    /// A request to `broker` failed with its connection (refused, or reset): returns the end of its
+    /// blackout. Requests that were on one connection fail one after another; like Kafka, which
+    /// counts one failure per connection, a failure heard during the blackout adds nothing.
     pub fn disconnected(&mut self, broker: BrokerId, now: Tick) -> Tick {
         let failures = match self.failed.get(&broker) {
-            Some((until, _, at, _)) if *at == now => return *until,
-            Some((_, n, _, _)) => *n,
+            Some((until, _)) if *until > now => return *until,
+            Some((_, n)) => *n,
             None => 0,
         };
         let until = now.plus_ms(RECONNECT_BACKOFF.backoff_ms(failures, &mut self.rng));
-        self.failed.insert(broker, (until, failures + 1, now, false));
+        self.failed.insert(broker, (until, failures + 1));
         until
     }
 
@@ -55,21 +45,14 @@ impl Reconnect {
         self.failed.remove(&broker);
     }
 
-    /// Whether `broker` is out of reach now, and until when.
-    pub fn blocked(&self, broker: BrokerId, now: Tick) -> Option<Blocked> {
-        match self.failed.get(&broker) {
-            Some((until, ..)) if *until > now => Some(Blocked::Until(*until)),
-            Some((.., true)) => Some(Blocked::Connecting),
-            _ => None,
-        }
+    /// The end of `broker`'s blackout, if it lasts past `now`.
+    pub fn blocked_until(&self, broker: BrokerId, now: Tick) -> Option<Tick> {
+        self.failed.get(&broker).map(|(until, _)| *until).filter(|until| *until > now)
     }
 
-    /// A request that will be answered went to `broker`: after a blackout, it is the attempt to
-    /// connect again, and nothing else goes until it is answered or refused.
-    pub fn sent(&mut self, broker: BrokerId) {
-        if let Some(entry) = self.failed.get_mut(&broker) {
-            entry.3 = true;
-        }
+    /// The client's process died: a new one starts with no connections and no failures.
+    pub fn forget(&mut self) {
+        self.failed.clear();
     }
 }
 
@@ -92,15 +75,15 @@ mod tests {
     fn a_broker_is_blacked_out_until_its_backoff_ends_and_an_answer_clears_it() {
         let mut reconnect = Reconnect::new(Rng::new(4));
         let until = reconnect.disconnected(BrokerId(2), Tick(1_000));
-        assert_eq!(reconnect.blocked(BrokerId(2), Tick(1_000)), Some(Blocked::Until(until)));
+        assert_eq!(reconnect.blocked_until(BrokerId(2), Tick(1_000)), Some(until));
         assert_eq!(reconnect.disconnected(BrokerId(2), Tick(1_000)), until, "a second request failing with the same connection");
-        assert_eq!(reconnect.blocked(BrokerId(2), until), None);
-        assert_eq!(reconnect.blocked(BrokerId(3), Tick(1_000)), None, "other brokers are not affected");
-        reconnect.sent(BrokerId(2));
-        assert_eq!(reconnect.blocked(BrokerId(2), until), Some(Blocked::Connecting), "one attempt to connect at a time");
-        reconnect.disconnected(BrokerId(2), until);
+        assert_eq!(reconnect.disconnected(BrokerId(2), Tick(1_002)), until, "and a third, heard a moment later: one failure");
+        assert_eq!(reconnect.blocked_until(BrokerId(2), until), None);
+        assert_eq!(reconnect.blocked_until(BrokerId(3), Tick(1_000)), None, "other brokers are not affected");
+        let next = reconnect.disconnected(BrokerId(2), until);
+        assert!(next.ms() - until.ms() >= 80, "the second failure doubles the wait");
         reconnect.connected(BrokerId(2));
-        assert_eq!(reconnect.blocked(BrokerId(2), until), None);
+        assert_eq!(reconnect.blocked_until(BrokerId(2), until), None);
         let again = reconnect.disconnected(BrokerId(2), Tick(5_000));
         assert!(again.ms() - 5_000 <= 60, "after a working connection the backoff starts again at 50 ms");
     }

@@ -17,7 +17,7 @@ use crate::kafka::metadata::MetadataImage;
 use crate::kafka::partitioner::{BuiltInPartitioner, RoundRobinPartitioner, partition_for_key};
 use crate::kafka::partitioner::built_in::partition_load_stats;
 use crate::kafka::protocol::{GroupRequest, GroupResponse, KafkaError, Message, ProduceBatch, ProduceRequest, ProduceResponse, TxnRequest, TxnResponse};
-use crate::kafka::reconnect::{Blocked, Reconnect};
+use crate::kafka::reconnect::Reconnect;
 use crate::kafka::record::{BatchBuilder, Header, ProducerStamp, Record, RecordId, Value};
 use crate::kafka::runtime::{DeadlineTimer, Fact, Outbox, Timer};
 use crate::kafka::world::event::EventKind;
@@ -143,6 +143,8 @@ pub struct Producer {
     drain_index: SortedMap<BrokerId, usize>,
     buffer_used: u64,
     next_record: u64,
+    /// The first request id of the running process: a refusal of an earlier one is ignored.
+    first_request_id: u64,
     next_request_id: u64,
     wake_at: Option<Tick>,
     generate_at: Option<Tick>,
@@ -218,6 +220,7 @@ impl Producer {
             buffer_used: 0,
             next_record: 0,
             next_request_id: 1,
+            first_request_id: 0,
             wake_at: None,
             generate_at: None,
             retry_rng: rng.child("retry-backoff"),
@@ -297,6 +300,8 @@ impl Producer {
         self.wake_at = None;
         self.generate_at = None;
         self.txn_ended = None;
+        self.reconnect.forget();
+        self.first_request_id = self.next_request_id;
         out.event(EventKind::ProducerCrashed { producer: self.index, records_lost: lost });
     }
 
@@ -566,14 +571,9 @@ impl Producer {
             };
             first.retry.note_leader_epoch(part.leader_epoch);
             // Kafka's sender leaves out a leader it cannot connect to yet (`client.ready`).
-            match self.reconnect.blocked(leader, now) {
-                Some(Blocked::Until(until)) => {
-                    next_check = Some(next_check.map_or(until, |t: Tick| t.min(until)));
-                    continue;
-                }
-                // The answer or the refusal wakes the sender.
-                Some(Blocked::Connecting) => continue,
-                None => {}
+            if let Some(until) = self.reconnect.blocked_until(leader, now) {
+                next_check = Some(next_check.map_or(until, |t: Tick| t.min(until)));
+                continue;
             }
             let backing_off = first.retry.backing_off(now);
             let wait_until = match first.retry.retry_at {
@@ -746,7 +746,6 @@ impl Producer {
             }
             return;
         }
-        self.reconnect.sent(broker);
         *self.in_flight_per_broker.entry(broker).or_default() += 1;
         let deadline = now.plus_ms(self.config.request_timeout_ms);
         self.in_flight.insert(request_id, InFlight { broker, batches, deadline });
@@ -1046,6 +1045,8 @@ impl Producer {
         }
         match message {
             Message::ProduceResponse(response) => self.on_produce_response(now, response, out),
+            // Refused while an earlier process of this producer ran: those records died with it.
+            Message::ProduceRefused(request) if request.request_id < self.first_request_id => {}
             Message::ProduceRefused(request) => {
                 self.requeue_refused(now, request, out);
                 self.refresh_metadata(now, out);
@@ -1254,7 +1255,7 @@ impl Producer {
         // Kafka's leastLoadedNode passes over a broker it may not connect to yet.
         let start = self.metadata_cursor;
         let at = |i: usize| known[(start + i) % known.len()];
-        let broker = (0..known.len()).map(at).find(|b| self.reconnect.blocked(*b, now).is_none()).unwrap_or(at(0));
+        let broker = (0..known.len()).map(at).find(|b| self.reconnect.blocked_until(*b, now).is_none()).unwrap_or(at(0));
         let request_id = self.request_id();
         self.metadata_in_flight = Some(request_id);
         out.send(self.node(), Node::Broker(broker), Message::MetadataRequest { request_id });

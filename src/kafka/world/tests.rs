@@ -756,3 +756,35 @@ fn an_acks_0_producer_loses_what_was_on_the_wire_when_its_leader_died_and_holds_
     assert_eq!(300 - log_end, u64::from(lost_on_the_wire) + unreplicated, "lost: {lost_on_the_wire} on the wire and {unreplicated} unreplicated, nothing else");
     assert!(events.iter().all(|e| !matches!(e.kind, EventKind::ProduceFailed { .. })), "and the producer was never told");
 }
+
+#[test]
+fn a_refusal_that_reaches_a_restarted_producer_does_not_bring_back_the_dead_process_records() {
+    // The records of an acks=0 request die with the producer process that sent it. If the dead
+    // broker's refusal arrives after the producer restarted, the new process must not queue them.
+    use crate::kafka::protocol::MessageKind;
+    let mut p = producer("p", "orders", 200);
+    p.config.insert("acks".into(), ConfigValue::from(0i64));
+    let spec = spec_with(vec![topic("orders", 1, 3)], vec![p], vec![]);
+    let mut world = World::new(&spec, 5).unwrap();
+    world.run_until(Tick(2_000));
+    let old = leader(&world, "orders", 0).unwrap();
+    world.apply(Action::KillBroker { broker: old.0, lose_page_cache: false }).unwrap();
+    let mut now = Tick(2_000);
+    loop {
+        assert!(now < Tick(4_000), "the producer writes to the dead leader");
+        now = now.plus_ms(1);
+        world.run_until(now);
+        // Refused at this tick: the refusal, with the request in it, is on its way back.
+        let refused_on_its_way = drain(&mut world)
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::MessageDropped { from: Node::Producer(0), kind: MessageKind::Produce, reason: DropReason::Refused, .. }));
+        if refused_on_its_way {
+            break;
+        }
+    }
+    world.apply(Action::CrashProducer { producer: "p".into() }).unwrap();
+    world.apply(Action::RestartProducer { producer: "p".into() }).unwrap();
+    world.run_until(now.plus_ms(50));
+    let back: Vec<Event> = drain(&mut world).into_iter().filter(|e| matches!(e.kind, EventKind::ProduceUnsent { .. })).collect();
+    assert!(back.is_empty(), "records of the old process came back: {back:?}");
+}
