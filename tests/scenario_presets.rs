@@ -27,7 +27,7 @@ const GOLDEN_TRACE_HASHES: &[(&str, &str)] = &[
     ("offsets-commit-replay", "1ba1161055092628"),
     ("replication-leaders-followers", "572b3ea1c08736d2"),
     ("acks-0-1-all", "5b5a0ab4bac5538e"),
-    ("leader-failover", "577f924eabb78b9c"),
+    ("leader-failover", "7842de71786b3801"),
     ("acks1-data-loss", "64982e69d42c9314"),
     ("min-insync-replicas", "fc8f1aa6cacf3698"),
     ("unclean-election", "a7cfd599b0d466fa"),

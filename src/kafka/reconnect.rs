@@ -50,6 +50,13 @@ impl Reconnect {
         self.failed.get(&broker).map(|(until, _)| *until).filter(|until| *until > now)
     }
 
+    /// The broker to ask for metadata: the first of `known`, counting round from `start`, that is not
+    /// blacked out (Kafka's leastLoadedNode passes over those), or the one at `start` if all are.
+    pub fn pick(&self, known: &[BrokerId], start: usize, now: Tick) -> BrokerId {
+        let at = |i: usize| known[(start + i) % known.len()];
+        (0..known.len()).map(at).find(|b| self.blocked_until(*b, now).is_none()).unwrap_or(at(0))
+    }
+
     /// The client's process died: a new one starts with no connections and no failures.
     pub fn forget(&mut self) {
         self.failed.clear();

@@ -8,6 +8,7 @@
 
 pub mod membership;
 
+use crate::kafka::reconnect::Reconnect;
 use crate::kafka::config::{ConsumerConfig, IsolationLevel, OffsetReset};
 use membership::{MemberState, Membership};
 use crate::kafka::ids::{BrokerId, Node, PartitionIndex};
@@ -27,9 +28,6 @@ use std::rc::Rc;
 
 /// How long `poll` waits for records when none are buffered (`poll(Duration.ofMillis(100))`).
 pub const POLL_TIMEOUT_MS: u64 = 100;
-/// Kafka's `reconnect.backoff.ms` and `reconnect.backoff.max.ms` defaults.
-pub const RECONNECT_BACKOFF_MS: u64 = 50;
-pub const RECONNECT_BACKOFF_MAX_MS: u64 = 1_000;
 
 /// The fetch position of one assigned partition.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -97,9 +95,8 @@ pub struct Consumer {
     /// Per leader: (request id, (partition, fetch offset) sent, deadline).
     fetches_in_flight: SortedMap<BrokerId, (u64, Vec<(PartitionIndex, u64)>, Tick)>,
     fetch_timeouts: DeadlineTimer,
-    /// Brokers this client may not reconnect to yet (`reconnect.backoff.ms`, doubling to 1 s), with
-    /// the backoff to use next.
-    reconnect_backoff: SortedMap<BrokerId, (Tick, u64)>,
+    /// Brokers this client may not connect to yet (reconnect.backoff.ms, as the producer).
+    reconnect: Reconnect,
     list_offsets_in_flight: SortedMap<u64, PartitionIndex>,
     processing: Option<Processing>,
     poll_at: Option<Tick>,
@@ -168,12 +165,12 @@ impl Consumer {
             metadata: None,
             metadata_in_flight: None,
             metadata_backoff: Default::default(),
+            reconnect: Reconnect::new(retry_rng.child("reconnect-backoff")),
             retry_rng,
             metadata_cursor: 0,
             bootstrap,
             fetches_in_flight: SortedMap::new(),
             fetch_timeouts: DeadlineTimer::default(),
-            reconnect_backoff: SortedMap::new(),
             list_offsets_in_flight: SortedMap::new(),
             processing: None,
             poll_at: None,
@@ -225,6 +222,7 @@ impl Consumer {
         self.processing = None;
         self.fetches_in_flight.clear();
         self.list_offsets_in_flight.clear();
+        self.reconnect.forget();
         self.metadata_in_flight = None;
         self.metadata_backoff = Default::default();
         self.poll_at = None;
@@ -535,7 +533,7 @@ impl Consumer {
                 unknown_leader = true;
                 continue;
             };
-            if self.fetches_in_flight.contains_key(&leader) || self.reconnect_backoff.get(&leader).is_some_and(|(until, _)| *until > now) {
+            if self.fetches_in_flight.contains_key(&leader) || self.reconnect.blocked_until(leader, now).is_some() {
                 continue;
             }
             by_leader.entry(leader).or_default().push(FetchPartition {
@@ -578,7 +576,7 @@ impl Consumer {
             return;
         }
         let Some((_, sent, _)) = self.fetches_in_flight.remove(&from) else { return };
-        self.reconnect_backoff.remove(&from);
+        self.reconnect.connected(from);
         let mut refresh = false;
         for pd in response.partitions {
             let fetch_offset = sent.iter().find(|(p, _)| *p == pd.partition).map(|(_, o)| *o);
@@ -668,6 +666,10 @@ impl Consumer {
             }
             Message::GroupResponse { request_id, response, .. } => self.on_group_response(now, request_id, *response, out),
             Message::Disconnected { request_id, .. } => {
+                // The connection failed, whatever the request: the client stays away for a while.
+                if let Node::Broker(broker) = from {
+                    self.reconnect.disconnected(broker, now);
+                }
                 if !self.on_group_request_lost(now, request_id, out) {
                     self.on_request_failed(now, request_id, out);
                 }
@@ -680,9 +682,8 @@ impl Consumer {
         // A failed connection to a broker is not retried at once (Kafka's reconnect.backoff.ms).
         let failed_leader = self.fetches_in_flight.iter().find(|(_, f)| f.0 == request_id).map(|(l, _)| *l);
         if let Some(leader) = failed_leader {
-            let next = self.reconnect_backoff.get(&leader).map_or(RECONNECT_BACKOFF_MS, |(_, b)| (b * 2).min(RECONNECT_BACKOFF_MAX_MS));
-            self.reconnect_backoff.insert(leader, (now.plus_ms(next), next));
-            self.schedule_poll(now.plus_ms(next), out);
+            let until = self.reconnect.disconnected(leader, now);
+            self.schedule_poll(until, out);
         }
         if self.metadata_in_flight == Some(request_id) {
             self.metadata_in_flight = None;
@@ -783,7 +784,7 @@ impl Consumer {
         if known.is_empty() {
             return;
         }
-        let broker = known[self.metadata_cursor % known.len()];
+        let broker = self.reconnect.pick(&known, self.metadata_cursor, now);
         let request_id = self.request_id();
         self.metadata_in_flight = Some(request_id);
         out.send(self.node(), Node::Broker(broker), Message::MetadataRequest { request_id });

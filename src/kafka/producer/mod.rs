@@ -1252,10 +1252,7 @@ impl Producer {
         if known.is_empty() {
             return;
         }
-        // Kafka's leastLoadedNode passes over a broker it may not connect to yet.
-        let start = self.metadata_cursor;
-        let at = |i: usize| known[(start + i) % known.len()];
-        let broker = (0..known.len()).map(at).find(|b| self.reconnect.blocked_until(*b, now).is_none()).unwrap_or(at(0));
+        let broker = self.reconnect.pick(&known, self.metadata_cursor, now);
         let request_id = self.request_id();
         self.metadata_in_flight = Some(request_id);
         out.send(self.node(), Node::Broker(broker), Message::MetadataRequest { request_id });
