@@ -817,3 +817,36 @@ fn a_consumer_stays_away_from_a_dead_leader_for_longer_each_time_and_asks_live_b
     assert!(gaps.iter().all(|g| *g >= 38 && *g <= 1_210), "between 50 ms and 1 s, give or take 20%: {gaps:?}");
     assert!(to_dead(MessageKind::Metadata).len() <= 1, "metadata comes from live brokers: {:?}", to_dead(MessageKind::Metadata));
 }
+
+#[test]
+fn a_metadata_request_that_times_out_is_asked_again_after_the_backoff_not_at_the_next_refresh() {
+    // Kafka's Metadata.failedUpdate keeps the update requested: a metadata request that got no answer
+    // in request.timeout.ms is asked again (of the next broker) once the retry backoff has passed,
+    // not only when metadata.max.age.ms comes round again.
+    use crate::kafka::protocol::MessageKind;
+    let mut p = ProducerSpec { name: "p".into(), topic: "orders".into(), ..ProducerSpec::default() };
+    p.config.insert("metadata.max.age.ms".into(), ConfigValue::from(3_000i64));
+    p.config.insert("request.timeout.ms".into(), ConfigValue::from(1_000i64));
+    let spec = spec_with(vec![topic("orders", 1, 3)], vec![p], vec![]);
+    let mut world = World::new(&spec, 9).unwrap();
+    world.run_until(Tick(1_000));
+    // Behind the cut every request is held (TCP keeps it): none is answered, none is refused.
+    let brokers = [1, 2, 3].map(NodeRef::Broker).to_vec();
+    world.apply(Action::CutNetwork { side_a: vec![NodeRef::Producer("p".into())], side_b: brokers }).unwrap();
+    world.run_until(Tick(8_000));
+    let asked: Vec<u64> = drain(&mut world)
+        .iter()
+        .filter(|e| {
+            e.at > Tick(1_000)
+                && matches!(
+                    e.kind,
+                    EventKind::MessageSent { from: Node::Producer(0), kind: MessageKind::Metadata, .. } | EventKind::MessageHeld { from: Node::Producer(0), kind: MessageKind::Metadata, .. }
+                )
+        })
+        .map(|e| e.at.ms())
+        .collect();
+    assert!(asked.len() >= 3, "the periodic refresh, then again after each timeout: {asked:?}");
+    let gaps: Vec<u64> = asked.windows(2).map(|w| w[1] - w[0]).collect();
+    // Each gap: the 1 s timeout, then a backoff of at most retry.backoff.max.ms (1 s) plus jitter.
+    assert!(gaps.iter().all(|g| *g > 1_000 && *g <= 2_200), "asked again after timeout and backoff, not every 3 s: {asked:?}");
+}
