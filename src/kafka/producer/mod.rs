@@ -792,6 +792,23 @@ impl Producer {
         self.drain_pending();
     }
 
+    /// Puts `batch` back in its partition's queue, after the batches with lower sequence numbers. One
+    /// without a sequence goes first (a retry: Kafka's addFirst), or, `by_creation`, after the
+    /// batches made no later than it (a refused batch, which was never sent).
+    fn put_back(&mut self, batch: ProducerBatch, by_creation: bool) {
+        let partition = batch.partition.get();
+        if self.accumulator.len() <= partition {
+            self.accumulator.resize_with(partition + 1, VecDeque::new);
+        }
+        let deque = &mut self.accumulator[partition];
+        let at = match batch.base_sequence {
+            Some(seq) => deque.iter().take_while(|b| b.base_sequence.is_some_and(|s| s < seq)).count(),
+            None if by_creation => deque.iter().take_while(|b| b.created_at <= batch.created_at).count(),
+            None => 0,
+        };
+        deque.insert(at, batch);
+    }
+
     /// Puts a failed batch back, in sequence order at the front, for a retry after its backoff
     /// (see `retry`).
     fn reenqueue(&mut self, now: Tick, mut batch: ProducerBatch, error: KafkaError, out: &mut Outbox) {
@@ -800,15 +817,7 @@ impl Producer {
         // An older batch is queued again: its delivery deadline may come first.
         self.expiry_check_at = None;
         out.event(EventKind::ProduceFailed { producer: self.index, partition: batch.partition, records: batch.record_count(), error, retrying: true });
-        if self.accumulator.len() <= batch.partition.get() {
-            self.accumulator.resize_with(batch.partition.get() + 1, VecDeque::new);
-        }
-        let deque = &mut self.accumulator[batch.partition.get()];
-        let at = match batch.base_sequence {
-            Some(seq) => deque.iter().take_while(|b| b.base_sequence.is_some_and(|s| s < seq)).count(),
-            None => 0,
-        };
-        deque.insert(at, batch);
+        self.put_back(batch, false);
         self.schedule_wake(retry_at, out);
     }
 
@@ -1018,15 +1027,7 @@ impl Producer {
 
     fn requeue(&mut self, now: Tick, batches: Vec<ProducerBatch>, out: &mut Outbox) {
         for batch in batches {
-            if self.accumulator.len() <= batch.partition.get() {
-                self.accumulator.resize_with(batch.partition.get() + 1, VecDeque::new);
-            }
-            let deque = &mut self.accumulator[batch.partition.get()];
-            let at = match batch.base_sequence {
-                Some(seq) => deque.iter().take_while(|b| b.base_sequence.is_some_and(|s| s < seq)).count(),
-                None => deque.iter().take_while(|b| b.created_at <= batch.created_at).count(),
-            };
-            deque.insert(at, batch);
+            self.put_back(batch, true);
         }
         self.expiry_check_at = None;
         self.sender_dirty = true;
