@@ -79,14 +79,21 @@ fn killing_the_leader_moves_leadership_with_the_cause_told_and_a_rewind_brings_i
     assert_eq!(leader(&s, 0), Some(new));
 }
 
+/// The demo played to `kill_ms`, broker 1 killed there (its process: the page cache survives), then
+/// played on to `until_ms`.
+fn demo_with_broker_1_killed(kill_ms: u64, until_ms: u64) -> Session {
+    let mut s = demo();
+    play(&mut s, kill_ms);
+    s.act(Action::KillBroker { broker: 1, lose_page_cache: false }).unwrap();
+    play(&mut s, until_ms);
+    s
+}
+
 #[test]
 fn a_client_that_cannot_connect_to_a_dead_broker_is_told_as_a_request_not_sent_not_one_lost() {
     // After a crash the dead machine refuses connections: what a client then tries to send never
     // leaves it. Only what was on its way when the broker died is lost.
-    let mut s = demo();
-    play(&mut s, 3_000);
-    s.act(Action::KillBroker { broker: 1, lose_page_cache: false }).unwrap();
-    play(&mut s, 8_000);
+    let s = demo_with_broker_1_killed(3_000, 8_000);
     let lines = s.narration_now(&[Category::Network], 200);
     let refused = lines.iter().find(|l| l.text.contains("could not connect to broker 1, which is down: its produce request was not sent"));
     assert!(refused.is_some(), "{lines:#?}");
@@ -98,10 +105,7 @@ fn a_client_that_cannot_connect_to_a_dead_broker_is_told_as_a_request_not_sent_n
 fn a_dead_brokers_internal_partitions_fold_into_one_line_so_the_learners_stay_readable() {
     // The demo's groups keep offsets in __consumer_offsets: 50 partitions that all lose a replica,
     // and a third of them their leader, when a broker dies.
-    let mut s = demo();
-    play(&mut s, 3_000);
-    s.act(Action::KillBroker { broker: 1, lose_page_cache: false }).unwrap();
-    play(&mut s, 20_000);
+    let s = demo_with_broker_1_killed(3_000, 20_000);
     let lines = s.narration_now(&[Category::Replication], 200);
     let internal: Vec<_> = lines.iter().filter(|l| l.text.contains("__consumer_offsets")).collect();
     assert_eq!(internal.len(), 1, "{internal:#?}");
@@ -116,10 +120,7 @@ fn consumers_find_their_new_coordinator_when_its_broker_dies() {
     // Broker 1 coordinates both demo groups; it dies at 6 s, in the middle of shipping's first
     // rebalance. Kafka's consumers hear the connection break, look the coordinator up again and
     // carry on: none stays idle, none keeps talking to the dead broker.
-    let mut s = demo();
-    play(&mut s, 6_000);
-    s.act(Action::KillBroker { broker: 1, lose_page_cache: false }).unwrap();
-    play(&mut s, 60_000);
+    let s = demo_with_broker_1_killed(6_000, 60_000);
     for c in s.view().consumers() {
         assert!(!c.assignment.is_empty(), "{} reads something again after the coordinator moved", c.name);
     }
