@@ -2,6 +2,7 @@
 
 pub mod backoff;
 pub mod broker;
+pub mod client_metadata;
 pub mod config;
 pub mod consumer;
 pub mod controller;

@@ -646,6 +646,8 @@ impl Consumer {
             Message::MetadataResponse { request_id, image } => {
                 if self.metadata_in_flight == Some(request_id) {
                     self.metadata_in_flight = None;
+                    // A lagging broker's answer does not take back a leader the client already knows.
+                    let image = crate::kafka::client_metadata::update(self.metadata.as_deref(), image);
                     self.metadata_backoff.answered(now, crate::kafka::metadata_refresh::progressed(self.metadata.as_deref(), &image));
                     // The leader notices subscribed topics gaining partitions and rebalances.
                     let grew = self.membership.is_leader

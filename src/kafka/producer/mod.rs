@@ -1071,6 +1071,8 @@ impl Producer {
             Message::MetadataResponse { request_id, image } => {
                 if self.metadata_in_flight == Some(request_id) {
                     self.metadata_in_flight = None;
+                    // A lagging broker's answer does not take back a leader the client already knows.
+                    let image = crate::kafka::client_metadata::update(self.metadata.as_deref(), image);
                     self.metadata_backoff.answered(now, crate::kafka::metadata_refresh::progressed(self.metadata.as_deref(), &image));
                     let grew = self.metadata.as_ref().is_some_and(|m| m.partitions.len() != image.partitions.len());
                     if grew {
