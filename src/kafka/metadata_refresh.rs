@@ -64,6 +64,15 @@ impl RefreshBackoff {
         true
     }
 
+    /// Every broker the client knows refused it lately: it asks again at `at`, when the first
+    /// blackout ends (one timer per wait, like `holds`).
+    pub fn wait_for_connection(&mut self, at: Tick, node: Node, out: &mut Outbox) {
+        if self.timer_at != Some(at) {
+            self.timer_at = Some(at);
+            out.timer(at, node, Timer::MetadataRetry);
+        }
+    }
+
     /// `None`: the client may ask now. `Some((at, arm))`: it waits until `at`; `arm` says whether
     /// the caller must set a timer for that moment (false when one is already set).
     pub fn wait(&mut self, now: Tick, backoff: ExponentialBackoff, metadata_max_age_ms: u64, rng: &mut Rng) -> Option<(Tick, bool)> {

@@ -51,13 +51,22 @@ impl Reconnect {
     }
 
     /// The broker to ask for metadata: the first of `known`, counting round from `start`, that is not
-    /// blacked out (Kafka's leastLoadedNode passes over those), or the one at `start` if all are.
-    pub fn pick(&self, known: &[BrokerId], start: usize, now: Tick) -> BrokerId {
+    /// blacked out (Kafka's leastLoadedNode passes over those). `Err`: every one is, and this is when
+    /// the first blackout ends. Kafka's client then sends nothing and looks again later: asking a
+    /// broker it may not connect to would only be refused.
+    pub fn pick(&self, known: &[BrokerId], start: usize, now: Tick) -> Result<BrokerId, Tick> {
         let at = |i: usize| known[(start + i) % known.len()];
-        (0..known.len()).map(at).find(|b| self.blocked_until(*b, now).is_none()).unwrap_or(at(0))
+        let mut first_free = None;
+        for broker in (0..known.len()).map(at) {
+            match self.blocked_until(broker, now) {
+                None => return Ok(broker),
+                Some(until) => first_free = Some(first_free.map_or(until, |t: Tick| t.min(until))),
+            }
+        }
+        // An empty `known` has no blackout to wait for: the caller's own check keeps it from asking.
+        Err(first_free.unwrap_or(now))
     }
 
-    /// The client's process died: a new one starts with no connections and no failures.
     pub fn forget(&mut self) {
         self.failed.clear();
     }
@@ -76,6 +85,20 @@ mod tests {
             assert!(*wait >= nominal * 8 / 10 && *wait <= nominal.min(1_000) * 12 / 10, "{waits:?}");
             assert!(*wait <= 1_000, "never past reconnect.backoff.max.ms: {waits:?}");
         }
+    }
+
+    #[test]
+    fn metadata_goes_to_a_broker_the_client_may_connect_to_or_waits_for_the_first_blackout_to_end() {
+        let mut reconnect = Reconnect::new(Rng::new(4));
+        let known = [BrokerId(1), BrokerId(2), BrokerId(3)];
+        assert_eq!(reconnect.pick(&known, 0, Tick(0)), Ok(BrokerId(1)));
+        let one = reconnect.disconnected(BrokerId(1), Tick(0));
+        assert_eq!(reconnect.pick(&known, 0, Tick(0)), Ok(BrokerId(2)), "passes over the blacked-out broker");
+        assert_eq!(reconnect.pick(&known, 4, Tick(0)), Ok(BrokerId(2)), "counting round from the cursor");
+        let two = reconnect.disconnected(BrokerId(2), Tick(10));
+        let three = reconnect.disconnected(BrokerId(3), Tick(20));
+        assert_eq!(reconnect.pick(&known, 0, Tick(20)), Err(one.min(two).min(three)), "all refused lately: wait, do not ask");
+        assert_eq!(reconnect.pick(&known, 0, one), Ok(BrokerId(1)), "broker 1's blackout is over first");
     }
 
     #[test]

@@ -1255,7 +1255,10 @@ impl Producer {
         if known.is_empty() {
             return;
         }
-        let broker = self.reconnect.pick(&known, self.metadata_cursor, now);
+        let broker = match self.reconnect.pick(&known, self.metadata_cursor, now) {
+            Ok(broker) => broker,
+            Err(at) => return self.metadata_backoff.wait_for_connection(at, node, out),
+        };
         let request_id = self.request_id();
         self.metadata_in_flight = Some(request_id);
         out.send(self.node(), Node::Broker(broker), Message::MetadataRequest { request_id });
