@@ -1,6 +1,6 @@
 //! When a client may connect to a broker again after a connection failed: Kafka's
 //! `ClusterConnectionStates`. Each failure blacks the broker out for an exponential backoff from
-//! reconnect.backoff.ms (50 ms) up to reconnect.backoff.max.ms (1 s), ±20%; a connection that
+//! reconnect.backoff.ms (50 ms by default) up to reconnect.backoff.max.ms (1 s), ±20%; a connection that
 //! works resets it. While a broker is blacked out the client sends it nothing: its batches wait in
 //! the accumulator, unsent, instead of failing against a dead process over and over.
 
@@ -8,9 +8,6 @@ use crate::kafka::backoff::ExponentialBackoff;
 use crate::kafka::ids::BrokerId;
 use crate::sim::sorted::SortedMap;
 use crate::sim::{Rng, Tick};
-
-/// Kafka's defaults for reconnect.backoff.ms and reconnect.backoff.max.ms.
-pub const RECONNECT_BACKOFF: ExponentialBackoff = ExponentialBackoff::new(50, 1_000);
 
 #[derive(Clone, Debug)]
 pub struct Reconnect {
@@ -29,13 +26,14 @@ impl Reconnect {
     /// A request to `broker` failed with its connection (refused, or reset): returns the end of its
     /// blackout. Requests that were on one connection fail one after another; like Kafka, which
     /// counts one failure per connection, a failure heard during the blackout adds nothing.
-    pub fn disconnected(&mut self, broker: BrokerId, now: Tick) -> Tick {
+    /// `backoff`: the client's reconnect.backoff.ms and reconnect.backoff.max.ms, as configured now.
+    pub fn disconnected(&mut self, broker: BrokerId, now: Tick, backoff: ExponentialBackoff) -> Tick {
         let failures = match self.failed.get(&broker) {
             Some((until, _)) if *until > now => return *until,
             Some((_, n)) => *n,
             None => 0,
         };
-        let until = now.plus_ms(RECONNECT_BACKOFF.backoff_ms(failures, &mut self.rng));
+        let until = now.plus_ms(backoff.backoff_ms(failures, &mut self.rng));
         self.failed.insert(broker, (until, failures + 1));
         until
     }
@@ -76,10 +74,13 @@ impl Reconnect {
 mod tests {
     use super::*;
 
+    /// Kafka's defaults: reconnect.backoff.ms 50, reconnect.backoff.max.ms 1000.
+    const DEFAULT: ExponentialBackoff = ExponentialBackoff::new(50, 1_000);
+
     #[test]
     fn each_refused_connection_doubles_the_blackout_up_to_a_second() {
         let mut reconnect = Reconnect::new(Rng::new(4));
-        let waits: Vec<u64> = (0..7).map(|n| reconnect.disconnected(BrokerId(1), Tick(n * 2_000)).ms() - n * 2_000).collect();
+        let waits: Vec<u64> = (0..7).map(|n| reconnect.disconnected(BrokerId(1), Tick(n * 2_000), DEFAULT).ms() - n * 2_000).collect();
         let nominal = [50, 100, 200, 400, 800, 1_000, 1_000];
         for (wait, nominal) in waits.iter().zip(nominal) {
             assert!(*wait >= nominal * 8 / 10 && *wait <= nominal.min(1_000) * 12 / 10, "{waits:?}");
@@ -92,11 +93,11 @@ mod tests {
         let mut reconnect = Reconnect::new(Rng::new(4));
         let known = [BrokerId(1), BrokerId(2), BrokerId(3)];
         assert_eq!(reconnect.pick(&known, 0, Tick(0)), Ok(BrokerId(1)));
-        let one = reconnect.disconnected(BrokerId(1), Tick(0));
+        let one = reconnect.disconnected(BrokerId(1), Tick(0), DEFAULT);
         assert_eq!(reconnect.pick(&known, 0, Tick(0)), Ok(BrokerId(2)), "passes over the blacked-out broker");
         assert_eq!(reconnect.pick(&known, 4, Tick(0)), Ok(BrokerId(2)), "counting round from the cursor");
-        let two = reconnect.disconnected(BrokerId(2), Tick(10));
-        let three = reconnect.disconnected(BrokerId(3), Tick(20));
+        let two = reconnect.disconnected(BrokerId(2), Tick(10), DEFAULT);
+        let three = reconnect.disconnected(BrokerId(3), Tick(20), DEFAULT);
         assert_eq!(reconnect.pick(&known, 0, Tick(20)), Err(one.min(two).min(three)), "all refused lately: wait, do not ask");
         assert_eq!(reconnect.pick(&known, 0, one), Ok(BrokerId(1)), "broker 1's blackout is over first");
     }
@@ -104,17 +105,17 @@ mod tests {
     #[test]
     fn a_broker_is_blacked_out_until_its_backoff_ends_and_an_answer_clears_it() {
         let mut reconnect = Reconnect::new(Rng::new(4));
-        let until = reconnect.disconnected(BrokerId(2), Tick(1_000));
+        let until = reconnect.disconnected(BrokerId(2), Tick(1_000), DEFAULT);
         assert_eq!(reconnect.blocked_until(BrokerId(2), Tick(1_000)), Some(until));
-        assert_eq!(reconnect.disconnected(BrokerId(2), Tick(1_000)), until, "a second request failing with the same connection");
-        assert_eq!(reconnect.disconnected(BrokerId(2), Tick(1_002)), until, "and a third, heard a moment later: one failure");
+        assert_eq!(reconnect.disconnected(BrokerId(2), Tick(1_000), DEFAULT), until, "a second request failing with the same connection");
+        assert_eq!(reconnect.disconnected(BrokerId(2), Tick(1_002), DEFAULT), until, "and a third, heard a moment later: one failure");
         assert_eq!(reconnect.blocked_until(BrokerId(2), until), None);
         assert_eq!(reconnect.blocked_until(BrokerId(3), Tick(1_000)), None, "other brokers are not affected");
-        let next = reconnect.disconnected(BrokerId(2), until);
+        let next = reconnect.disconnected(BrokerId(2), until, DEFAULT);
         assert!(next.ms() - until.ms() >= 80, "the second failure doubles the wait");
         reconnect.connected(BrokerId(2));
         assert_eq!(reconnect.blocked_until(BrokerId(2), until), None);
-        let again = reconnect.disconnected(BrokerId(2), Tick(5_000));
+        let again = reconnect.disconnected(BrokerId(2), Tick(5_000), DEFAULT);
         assert!(again.ms() - 5_000 <= 60, "after a working connection the backoff starts again at 50 ms");
     }
 }

@@ -103,6 +103,8 @@ kafka_config! {
         "request.timeout.ms" => request_timeout_ms: u64 = 30_000, rule at_least_1_u64;
         "retry.backoff.ms" => retry_backoff_ms: u64 = 100;
         "retry.backoff.max.ms" => retry_backoff_max_ms: u64 = 1000;
+        "reconnect.backoff.ms" => reconnect_backoff_ms: u64 = 50;
+        "reconnect.backoff.max.ms" => reconnect_backoff_max_ms: u64 = 1000;
         "metadata.max.age.ms" => metadata_max_age_ms: u64 = 300_000;
     }
 }
@@ -111,6 +113,12 @@ impl ConsumerConfig {
     /// retry.backoff.ms growing to retry.backoff.max.ms (KIP-580).
     pub fn retry_backoff(&self) -> crate::kafka::backoff::ExponentialBackoff {
         crate::kafka::backoff::ExponentialBackoff::new(self.retry_backoff_ms, self.retry_backoff_max_ms)
+    }
+
+    /// How long the client stays away from a broker whose connection failed: reconnect.backoff.ms
+    /// growing to reconnect.backoff.max.ms.
+    pub fn reconnect_backoff(&self) -> crate::kafka::backoff::ExponentialBackoff {
+        crate::kafka::backoff::ExponentialBackoff::new(self.reconnect_backoff_ms, self.reconnect_backoff_max_ms)
     }
 
     /// The assignors in preference order, as short names.

@@ -76,6 +76,8 @@ kafka_config! {
         "retries" => retries: u32 = 2_147_483_647;
         "retry.backoff.ms" => retry_backoff_ms: u64 = 100;
         "retry.backoff.max.ms" => retry_backoff_max_ms: u64 = 1000;
+        "reconnect.backoff.ms" => reconnect_backoff_ms: u64 = 50;
+        "reconnect.backoff.max.ms" => reconnect_backoff_max_ms: u64 = 1000;
         "request.timeout.ms" => request_timeout_ms: u64 = 30_000, rule at_least_1_u64;
         "delivery.timeout.ms" => delivery_timeout_ms: u64 = 120_000, rule at_least_1_u64;
         "enable.idempotence" => enable_idempotence: bool = true;
@@ -94,6 +96,12 @@ impl ProducerConfig {
     /// retry.backoff.ms growing to retry.backoff.max.ms (KIP-580).
     pub fn retry_backoff(&self) -> crate::kafka::backoff::ExponentialBackoff {
         crate::kafka::backoff::ExponentialBackoff::new(self.retry_backoff_ms, self.retry_backoff_max_ms)
+    }
+
+    /// How long the client stays away from a broker whose connection failed: reconnect.backoff.ms
+    /// growing to reconnect.backoff.max.ms.
+    pub fn reconnect_backoff(&self) -> crate::kafka::backoff::ExponentialBackoff {
+        crate::kafka::backoff::ExponentialBackoff::new(self.reconnect_backoff_ms, self.reconnect_backoff_max_ms)
     }
 
     /// Kafka's cross-key checks (`ProducerConfig.postProcessAndValidateIdempotenceConfigs`).

@@ -670,7 +670,7 @@ impl Consumer {
             Message::Disconnected { request_id, .. } => {
                 // The connection failed, whatever the request: the client stays away for a while.
                 if let Node::Broker(broker) = from {
-                    self.reconnect.disconnected(broker, now);
+                    self.reconnect.disconnected(broker, now, self.config.reconnect_backoff());
                 }
                 if !self.on_group_request_lost(now, request_id, out) {
                     self.on_request_failed(now, request_id, out);
@@ -684,7 +684,7 @@ impl Consumer {
         // A failed connection to a broker is not retried at once (Kafka's reconnect.backoff.ms).
         let failed_leader = self.fetches_in_flight.iter().find(|(_, f)| f.0 == request_id).map(|(l, _)| *l);
         if let Some(leader) = failed_leader {
-            let until = self.reconnect.disconnected(leader, now);
+            let until = self.reconnect.disconnected(leader, now, self.config.reconnect_backoff());
             self.schedule_poll(until, out);
         }
         if self.metadata_in_flight == Some(request_id) {

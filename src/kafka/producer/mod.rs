@@ -1039,7 +1039,7 @@ impl Producer {
             match message {
                 // The connection failed: the client stays away from the broker for a while.
                 Message::Disconnected { .. } | Message::ProduceRefused(_) => {
-                    self.reconnect.disconnected(broker, now);
+                    self.reconnect.disconnected(broker, now, self.config.reconnect_backoff());
                 }
                 _ => self.reconnect.connected(broker),
             }

@@ -789,33 +789,52 @@ fn a_refusal_that_reaches_a_restarted_producer_does_not_bring_back_the_dead_proc
     assert!(back.is_empty(), "records of the old process came back: {back:?}");
 }
 
-#[test]
-fn a_consumer_stays_away_from_a_dead_leader_for_longer_each_time_and_asks_live_brokers_for_metadata() {
-    // Kafka's reconnect.backoff.ms: after a refused connection the consumer waits 50 ms, doubling to
-    // 1 s (±20%), before it tries the broker again, and meanwhile asks another broker for metadata.
-    use crate::kafka::protocol::MessageKind;
-    let spec = spec_with(vec![topic("orders", 1, 3)], vec![producer("p", "orders", 20)], vec![reader("c", "orders", &[0])]);
+/// The moments consumer `c` (reading orders-0) sends `kind` to the partition's leader, over the 8 s
+/// after that leader's process dies.
+fn sent_to_a_dead_leader(c: ConsumerSpec, kind: crate::kafka::protocol::MessageKind) -> Vec<u64> {
+    let spec = spec_with(vec![topic("orders", 1, 3)], vec![producer("p", "orders", 20)], vec![c]);
     let mut world = World::new(&spec, 3).unwrap();
     world.run_until(Tick(2_000));
     let old = leader(&world, "orders", 0).unwrap();
     drain(&mut world);
     world.apply(Action::KillBroker { broker: old.0, lose_page_cache: false }).unwrap();
     world.run_until(Tick(10_000));
-    let events = drain(&mut world);
-    let to_dead = |kind: MessageKind| -> Vec<u64> {
-        events
-            .iter()
-            .filter_map(|e| match e.kind {
-                EventKind::MessageSent { from: Node::Consumer(0), to: Node::Broker(b), kind: k, .. } if b == old && k == kind => Some(e.at.ms()),
-                _ => None,
-            })
-            .collect()
-    };
-    let fetches = to_dead(MessageKind::Fetch);
+    drain(&mut world)
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::MessageSent { from: Node::Consumer(0), to: Node::Broker(b), kind: k, .. } if b == old && k == kind => Some(e.at.ms()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_consumer_stays_away_from_a_dead_leader_for_longer_each_time_and_asks_live_brokers_for_metadata() {
+    // Kafka's reconnect.backoff.ms: after a refused connection the consumer waits 50 ms, doubling to
+    // 1 s (±20%), before it tries the broker again, and meanwhile asks another broker for metadata.
+    use crate::kafka::protocol::MessageKind;
+    let fetches = sent_to_a_dead_leader(reader("c", "orders", &[0]), MessageKind::Fetch);
     let gaps: Vec<u64> = fetches.windows(2).map(|w| w[1] - w[0]).collect();
     assert!(gaps.len() >= 5 && gaps.windows(2).take(4).all(|w| w[1] > w[0]), "the waits grow: {gaps:?}");
     assert!(gaps.iter().all(|g| *g >= 38 && *g <= 1_210), "between 50 ms and 1 s, give or take 20%: {gaps:?}");
-    assert!(to_dead(MessageKind::Metadata).len() <= 1, "metadata comes from live brokers: {:?}", to_dead(MessageKind::Metadata));
+    let metadata = sent_to_a_dead_leader(reader("c", "orders", &[0]), MessageKind::Metadata);
+    assert!(metadata.len() <= 1, "metadata comes from live brokers: {metadata:?}");
+}
+
+#[test]
+fn reconnect_backoff_ms_sets_how_long_a_client_stays_away_from_a_broker_that_refused_it() {
+    // With reconnect.backoff.ms = reconnect.backoff.max.ms = 2000 the wait neither grows nor jitters
+    // (Kafka's ExponentialBackoff), and it is twice the default's longest: the consumer tries again
+    // at its first poll (every 100 ms while it waits for records) 2 s after the refusal.
+    use crate::kafka::protocol::MessageKind;
+    let mut c = reader("c", "orders", &[0]);
+    c.config.insert("reconnect.backoff.ms".into(), ConfigValue::from(2_000i64));
+    c.config.insert("reconnect.backoff.max.ms".into(), ConfigValue::from(2_000i64));
+    let fetches = sent_to_a_dead_leader(c, MessageKind::Fetch);
+    let gaps: Vec<u64> = fetches.windows(2).map(|w| w[1] - w[0]).collect();
+    // The fetch awaiting its answer at the crash (2 s) is the first failure: nothing is tried for 2 s.
+    assert!(fetches.first().is_some_and(|t| *t >= 4_000) && gaps.len() >= 2, "a try every 2 s or so: {fetches:?}");
+    assert!(gaps.iter().all(|g| (2_000..=2_110).contains(g)), "2 s, then the next poll: {gaps:?}");
 }
 
 #[test]
