@@ -217,6 +217,12 @@ impl<T> EventQueue<T> {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+
+    /// Everything queued, in no particular order: for tests that look at what is on its way.
+    #[cfg(test)]
+    pub fn items(&self) -> impl Iterator<Item = &T> {
+        self.slots.iter().flatten()
+    }
 }
 
 #[cfg(test)]

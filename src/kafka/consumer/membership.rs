@@ -103,7 +103,13 @@ impl Consumer {
         if brokers.is_empty() {
             return;
         }
-        let broker = brokers[self.metadata_cursor % brokers.len()];
+        // Any broker can name the coordinator: Kafka asks its least loaded node, never one it may not
+        // connect to yet. If every broker refused it lately, it asks once the first blackout ends
+        // (the retry finds the member unjoined; a stable member's next heartbeat tick asks anyway).
+        let broker = match self.reconnect.pick(&brokers, self.metadata_cursor, now) {
+            Ok(broker) => broker,
+            Err(at) => return out.timer(at, self.node(), Timer::GroupRetry),
+        };
         // A stable member looking its coordinator up again stays stable (and keeps its partitions).
         if self.membership.state != MemberState::Stable {
             self.membership.state = MemberState::FindingCoordinator;

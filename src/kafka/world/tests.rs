@@ -869,3 +869,38 @@ fn a_metadata_request_that_times_out_is_asked_again_after_the_backoff_not_at_the
     // Each gap: the 1 s timeout, then a backoff of at most retry.backoff.max.ms (1 s) plus jitter.
     assert!(gaps.iter().all(|g| *g > 1_000 && *g <= 2_200), "asked again after timeout and backoff, not every 3 s: {asked:?}");
 }
+
+#[test]
+fn a_member_whose_coordinator_died_never_asks_the_dead_broker_where_the_coordinator_is_now() {
+    // Kafka's consumer looks its coordinator up through its least loaded node, never a broker it may
+    // not connect to yet, however its cursor stands. A reconnect backoff of a minute keeps the dead
+    // broker out of reach for the whole run once a request to it has failed. (Until the controller
+    // fences the dead broker, an answer may still name it: metadata changes only then.) The member
+    // ends up in the group, coordinated by a live broker.
+    use crate::kafka::protocol::GroupRequest;
+    let mut c = member("c", "g", "orders");
+    c.config.insert("reconnect.backoff.ms".into(), ConfigValue::from(60_000i64));
+    c.config.insert("reconnect.backoff.max.ms".into(), ConfigValue::from(60_000i64));
+    let spec = spec_with(vec![topic("orders", 3, 3)], vec![producer("p", "orders", 20)], vec![c]);
+    for seed in 1..=12 {
+        let mut world = World::new(&spec, seed).unwrap();
+        world.run_until(Tick(5_000));
+        let coordinator = world.brokers.iter().find(|(_, b)| b.up && b.coordinator.groups.get("g").is_some()).map(|(id, _)| *id).unwrap();
+        world.apply(Action::KillBroker { broker: coordinator.0, lose_page_cache: false }).unwrap();
+        let mut lookups = 0;
+        for ms in 5_001..=20_000 {
+            world.run_until(Tick(ms));
+            for item in world.queue.items() {
+                if let Scheduled::Deliver { from: Node::Consumer(0), to, message: Message::Group { request, .. }, .. } = item
+                    && matches!(**request, GroupRequest::FindCoordinator)
+                {
+                    lookups += 1;
+                    assert_ne!(*to, Node::Broker(coordinator), "seed {seed}, at {ms} ms: asked the dead coordinator where the coordinator is");
+                }
+            }
+        }
+        assert!(lookups > 0, "seed {seed}: the member looked its coordinator up again");
+        let group = world.view().group("g").expect("a live broker coordinates the group");
+        assert_eq!(group.members.len(), 1, "seed {seed}: the member is still in the group");
+    }
+}
