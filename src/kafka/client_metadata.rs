@@ -1,14 +1,126 @@
-//! How a client (producer or consumer) takes in a metadata answer: Kafka's `Metadata.update`.
+//! A client's metadata (a producer's or a consumer's): how it asks for it, and how it takes in an
+//! answer.
 //!
-//! Brokers learn of a new leader by reading the controller's log, some sooner than others. After a
-//! failover a client may ask a broker that has not read the change yet and hear of the old leader,
-//! after it already knew of the new one. Kafka's client remembers the newest leader epoch it has seen
-//! per partition (`lastSeenLeaderEpochs`) and keeps what it knew for a partition whose answer carries
-//! an older epoch (`updateLatestMetadata`); everything else comes from the answer. Without this, a
-//! producer would send its records back to a leader that has lost its leadership, or is dead.
+//! Asking: one request at a time, after the refresh backoff (`metadata_refresh`), to a broker it may
+//! connect to (`reconnect`), counting round the brokers it knows so that a failed request is asked
+//! again of another.
+//!
+//! Taking in, Kafka's `Metadata.update`: brokers learn of a new leader by reading the controller's
+//! log, some sooner than others. After a failover a client may ask a broker that has not read the
+//! change yet and hear of the old leader, after it already knew of the new one. Kafka's client
+//! remembers the newest leader epoch it has seen per partition (`lastSeenLeaderEpochs`) and keeps what
+//! it knew for a partition whose answer carries an older epoch (`updateLatestMetadata`); everything
+//! else comes from the answer. Without this, a producer would send its records back to a leader that
+//! has lost its leadership, or is dead.
 
+use crate::kafka::backoff::ExponentialBackoff;
+use crate::kafka::ids::{BrokerId, Node};
 use crate::kafka::metadata::MetadataImage;
+use crate::kafka::metadata_refresh::{RefreshBackoff, progressed};
+use crate::kafka::reconnect::Reconnect;
+use crate::kafka::runtime::Outbox;
+use crate::sim::{Rng, Tick};
 use std::rc::Rc;
+
+/// What a client knows of the cluster, and its metadata requests.
+#[derive(Clone, Debug, Default)]
+pub struct ClientMetadata {
+    /// The metadata it goes on with; none before its first answer.
+    pub image: Option<Rc<MetadataImage>>,
+    /// The brokers it knows before any answer: its bootstrap.servers.
+    bootstrap: Vec<BrokerId>,
+    in_flight: Option<u64>,
+    /// retry.backoff.ms between requests (Kafka's `Metadata.timeToAllowUpdate`).
+    backoff: RefreshBackoff,
+    /// Where the round of known brokers starts; moved on after a failure, so the next request goes
+    /// to another broker. The client's other lookups (a coordinator, a producer id) share it.
+    pub cursor: usize,
+}
+
+/// How often a client refreshes its metadata: its retry.backoff.ms and retry.backoff.max.ms, and its
+/// metadata.max.age.ms.
+#[derive(Clone, Copy, Debug)]
+pub struct RefreshConfig {
+    pub retry: ExponentialBackoff,
+    pub metadata_max_age_ms: u64,
+}
+
+impl ClientMetadata {
+    pub fn new(bootstrap: Vec<BrokerId>) -> ClientMetadata {
+        ClientMetadata { bootstrap, ..ClientMetadata::default() }
+    }
+
+    /// The brokers it may ask: those its metadata names, or its bootstrap servers before it has any.
+    pub fn known_brokers(&self) -> Vec<BrokerId> {
+        match &self.image {
+            Some(image) if !image.brokers.is_empty() => image.brokers.keys().copied().collect(),
+            _ => self.bootstrap.clone(),
+        }
+    }
+
+    /// Whether `request_id` is the metadata request awaiting its answer.
+    pub fn awaits(&self, request_id: u64) -> bool {
+        self.in_flight == Some(request_id)
+    }
+
+    /// The broker to ask now, or `None` when the client must not ask yet: a request is awaiting its
+    /// answer, the backoff holds, or every broker it knows is blacked out (then a `MetadataRetry`
+    /// timer is set for when it may). The caller sends the request and calls `sent`.
+    pub fn broker_to_ask(&mut self, now: Tick, config: RefreshConfig, reconnect: &Reconnect, rng: &mut Rng, node: Node, out: &mut Outbox) -> Option<BrokerId> {
+        if self.in_flight.is_some() || self.backoff.holds(now, config.retry, config.metadata_max_age_ms, rng, node, out) {
+            return None;
+        }
+        let known = self.known_brokers();
+        if known.is_empty() {
+            return None;
+        }
+        match reconnect.pick(&known, self.cursor, now) {
+            Ok(broker) => Some(broker),
+            Err(at) => {
+                self.backoff.wait_for_connection(at, node, out);
+                None
+            }
+        }
+    }
+
+    pub fn sent(&mut self, request_id: u64) {
+        self.in_flight = Some(request_id);
+    }
+
+    /// An answer to `request_id` arrived. `Some`: the metadata the client goes on with (`update`),
+    /// for the caller to compare with `image` and then store; `None`: it answers no request awaited
+    /// (an earlier one, given up on).
+    pub fn answered(&mut self, request_id: u64, now: Tick, answer: Rc<MetadataImage>) -> Option<Rc<MetadataImage>> {
+        if !self.awaits(request_id) {
+            return None;
+        }
+        self.in_flight = None;
+        // A lagging broker's answer does not take back a leader the client already knows.
+        let image = update(self.image.as_deref(), answer);
+        self.backoff.answered(now, progressed(self.image.as_deref(), &image));
+        Some(image)
+    }
+
+    /// `request_id` got no answer (a lost connection, a timeout). Returns whether it was the metadata
+    /// request awaited; if so the update is still wanted (Kafka's failedUpdate keeps it requested)
+    /// and the next broker is asked once the backoff for a failed request has passed.
+    pub fn failed(&mut self, request_id: u64, now: Tick) -> bool {
+        if !self.awaits(request_id) {
+            return false;
+        }
+        self.in_flight = None;
+        self.backoff.failed(now);
+        self.cursor += 1;
+        true
+    }
+
+    /// The client's process died: nothing awaited, no backoff. What it knew and where the round
+    /// starts are kept (a restarted client starts from them).
+    pub fn crashed(&mut self) {
+        self.in_flight = None;
+        self.backoff = RefreshBackoff::default();
+    }
+}
 
 /// The metadata a client goes on with after `answer` arrives, when it held `cached`: the answer,
 /// except for partitions where `cached` has the newer leader epoch.
@@ -93,6 +205,32 @@ mod tests {
         let shrunk = Rc::new(image(1, &[(0, 1, 0)]));
         let now = update(Some(&knew), shrunk);
         assert_eq!(leaders(&now), [(Some(BrokerId(2)), 3)], "the partition number the answer has keeps the newer leader");
+    }
+
+    const REFRESH: RefreshConfig = RefreshConfig { retry: ExponentialBackoff::new(100, 1_000), metadata_max_age_ms: 300_000 };
+
+    #[test]
+    fn a_client_asks_its_bootstrap_servers_one_request_at_a_time_and_another_broker_after_a_failure() {
+        let (mut meta, reconnect, mut rng, mut out) = (ClientMetadata::new(vec![BrokerId(1), BrokerId(2)]), Reconnect::new(Rng::new(1)), Rng::new(2), Outbox::default());
+        let node = Node::Producer(0);
+        assert_eq!(meta.broker_to_ask(Tick(0), REFRESH, &reconnect, &mut rng, node, &mut out), Some(BrokerId(1)));
+        meta.sent(7);
+        assert_eq!(meta.broker_to_ask(Tick(1), REFRESH, &reconnect, &mut rng, node, &mut out), None, "one request awaits its answer");
+        assert!(!meta.failed(6, Tick(5)), "not the request awaited");
+        assert!(meta.failed(7, Tick(5)));
+        assert_eq!(meta.broker_to_ask(Tick(6), REFRESH, &reconnect, &mut rng, node, &mut out), None, "the retry backoff holds");
+        assert_eq!(meta.broker_to_ask(Tick(200), REFRESH, &reconnect, &mut rng, node, &mut out), Some(BrokerId(2)), "the next broker");
+    }
+
+    #[test]
+    fn an_answer_to_a_request_given_up_on_is_not_taken() {
+        let mut meta = ClientMetadata::new(vec![BrokerId(1)]);
+        meta.sent(3);
+        assert!(meta.failed(3, Tick(10)));
+        meta.sent(4);
+        assert!(meta.answered(3, Tick(20), Rc::new(image(1, &[(0, 1, 0)]))).is_none(), "the answer to request 3 came too late");
+        let taken = meta.answered(4, Tick(21), Rc::new(image(1, &[(0, 1, 0)])));
+        assert_eq!(taken.map(|i| leaders(&i)), Some(vec![(Some(BrokerId(1)), 0)]));
     }
 
     #[test]

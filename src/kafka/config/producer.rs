@@ -98,6 +98,11 @@ impl ProducerConfig {
         crate::kafka::backoff::ExponentialBackoff::new(self.retry_backoff_ms, self.retry_backoff_max_ms)
     }
 
+    /// How often the client refreshes its metadata.
+    pub fn metadata_refresh(&self) -> crate::kafka::client_metadata::RefreshConfig {
+        crate::kafka::client_metadata::RefreshConfig { retry: self.retry_backoff(), metadata_max_age_ms: self.metadata_max_age_ms }
+    }
+
     /// How long the client stays away from a broker whose connection failed: reconnect.backoff.ms
     /// growing to reconnect.backoff.max.ms.
     pub fn reconnect_backoff(&self) -> crate::kafka::backoff::ExponentialBackoff {

@@ -96,17 +96,14 @@ impl Consumer {
     }
 
     fn find_coordinator(&mut self, now: Tick, out: &mut Outbox) {
-        let brokers: Vec<BrokerId> = match &self.metadata {
-            Some(image) if !image.brokers.is_empty() => image.brokers.keys().copied().collect(),
-            _ => self.bootstrap.clone(),
-        };
+        let brokers = self.meta.known_brokers();
         if brokers.is_empty() {
             return;
         }
         // Any broker can name the coordinator: Kafka asks its least loaded node, never one it may not
         // connect to yet. If every broker refused it lately, it asks once the first blackout ends
         // (the retry finds the member unjoined; a stable member's next heartbeat tick asks anyway).
-        let broker = match self.reconnect.pick(&brokers, self.metadata_cursor, now) {
+        let broker = match self.reconnect.pick(&brokers, self.meta.cursor, now) {
             Ok(broker) => broker,
             Err(at) => return out.timer(at, self.node(), Timer::GroupRetry),
         };
@@ -212,11 +209,11 @@ impl Consumer {
             }
             GroupResponse::FindCoordinator(Err(_)) if self.membership.state == MemberState::Stable => {
                 // The next heartbeat tick asks another broker.
-                self.metadata_cursor += 1;
+                self.meta.cursor += 1;
             }
             GroupResponse::FindCoordinator(Err(_)) => {
                 self.membership.state = MemberState::Unjoined;
-                self.metadata_cursor += 1;
+                self.meta.cursor += 1;
                 // Kafka's ensureCoordinatorReady backs off exponentially only within one poll() call,
                 // and a consumer polls again soon: each lookup here waits its first step,
                 // retry.backoff.ms (without the jitter).
@@ -276,7 +273,7 @@ impl Consumer {
 
     /// The leader runs the chosen assignor over every member's subscription.
     fn compute_assignment(&self, result: &JoinResult) -> Vec<(Rc<str>, Vec<TopicPartition>)> {
-        let Some(image) = &self.metadata else { return Vec::new() };
+        let Some(image) = &self.meta.image else { return Vec::new() };
         let Some(name) = short_assignor_name(&result.protocol).and_then(AssignorName::from_kafka_name) else { return Vec::new() };
         let mut topics = SortedMap::new();
         for (_, _, subscription) in &result.members {
@@ -307,7 +304,7 @@ impl Consumer {
     /// SyncGroup answered with this member's partitions.
     fn on_synced(&mut self, now: Tick, assignment: Vec<TopicPartition>, out: &mut Outbox) {
         self.membership.state = MemberState::Stable;
-        let Some(image) = self.metadata.clone() else { return };
+        let Some(image) = self.meta.image.clone() else { return };
         let to_index = |tp: &TopicPartition| image.topic_index(&tp.topic).and_then(|t| image.partition_of(t, tp.partition));
         let assigned: Vec<PartitionIndex> = assignment.iter().filter_map(to_index).collect();
         let revoked: Vec<PartitionIndex> = self.assignment.iter().copied().filter(|p| !assigned.contains(p)).collect();
@@ -433,13 +430,13 @@ impl Consumer {
             self.membership.request = None;
             if self.membership.state == MemberState::Stable {
                 // A stable member's coordinator lookup: the next heartbeat tick asks another broker.
-                self.metadata_cursor += 1;
+                self.meta.cursor += 1;
                 return true;
             }
             // The lookup, join or sync under way is over: start again, from finding the coordinator,
             // and ask another broker than the one that just failed (Kafka picks a connected node).
             if self.membership.state == MemberState::FindingCoordinator {
-                self.metadata_cursor += 1;
+                self.meta.cursor += 1;
             }
             self.membership.state = MemberState::Unjoined;
             self.on_group_error(now, KafkaError::NetworkException, out);

@@ -8,6 +8,7 @@
 
 pub mod membership;
 
+use crate::kafka::client_metadata::ClientMetadata;
 use crate::kafka::reconnect::Reconnect;
 use crate::kafka::config::{ConsumerConfig, IsolationLevel, OffsetReset};
 use membership::{MemberState, Membership};
@@ -84,14 +85,10 @@ pub struct Consumer {
     pub commit_mode: CommitMode,
     pub stats: ConsumerStats,
     pub membership: Membership,
-    metadata: Option<Rc<MetadataImage>>,
-    metadata_in_flight: Option<u64>,
-    /// retry.backoff.ms between metadata requests (Kafka's `Metadata.timeToAllowUpdate`).
-    metadata_backoff: crate::kafka::metadata_refresh::RefreshBackoff,
+    /// What it knows of the cluster, and its metadata requests.
+    meta: ClientMetadata,
     /// Draws the retry backoff's jitter.
     retry_rng: crate::sim::Rng,
-    metadata_cursor: usize,
-    bootstrap: Vec<BrokerId>,
     /// Per leader: (request id, (partition, fetch offset) sent, deadline).
     fetches_in_flight: SortedMap<BrokerId, (u64, Vec<(PartitionIndex, u64)>, Tick)>,
     fetch_timeouts: DeadlineTimer,
@@ -162,13 +159,9 @@ impl Consumer {
             commit_mode: CommitMode::Auto,
             stats: ConsumerStats::default(),
             membership: Membership::default(),
-            metadata: None,
-            metadata_in_flight: None,
-            metadata_backoff: Default::default(),
+            meta: ClientMetadata::new(bootstrap),
             reconnect: Reconnect::new(retry_rng.child("reconnect-backoff")),
             retry_rng,
-            metadata_cursor: 0,
-            bootstrap,
             fetches_in_flight: SortedMap::new(),
             fetch_timeouts: DeadlineTimer::default(),
             list_offsets_in_flight: SortedMap::new(),
@@ -223,8 +216,7 @@ impl Consumer {
         self.fetches_in_flight.clear();
         self.list_offsets_in_flight.clear();
         self.reconnect.forget();
-        self.metadata_in_flight = None;
-        self.metadata_backoff = Default::default();
+        self.meta.crashed();
         self.poll_at = None;
         self.positions.clear();
         self.assignment.clear();
@@ -247,7 +239,7 @@ impl Consumer {
 
     /// The manual assignment resolved against the metadata.
     fn resolve_manual_assignment(&mut self) {
-        let Some(image) = &self.metadata else { return };
+        let Some(image) = &self.meta.image else { return };
         if self.group.is_some() || self.manual.is_empty() {
             return;
         }
@@ -515,7 +507,7 @@ impl Consumer {
     }
 
     fn leader_of(&self, partition: PartitionIndex) -> Option<BrokerId> {
-        self.metadata.as_ref().and_then(|m| m.partitions.get(partition.get())).and_then(|p| p.leader)
+        self.meta.image.as_ref().and_then(|m| m.partitions.get(partition.get())).and_then(|p| p.leader)
     }
 
     /// One fetch per leader for positioned partitions with nothing buffered and no fetch in flight.
@@ -527,7 +519,7 @@ impl Consumer {
             if state.error.is_some() || !state.buffered.is_empty() || state.resetting.is_some() {
                 continue;
             }
-            let Some(image) = &self.metadata else { continue };
+            let Some(image) = &self.meta.image else { continue };
             let part = image.partition(*partition);
             let Some(leader) = part.leader else {
                 unknown_leader = true;
@@ -644,20 +636,16 @@ impl Consumer {
                 self.send_fetches(now, out);
             }
             Message::MetadataResponse { request_id, image } => {
-                if self.metadata_in_flight == Some(request_id) {
-                    self.metadata_in_flight = None;
-                    // A lagging broker's answer does not take back a leader the client already knows.
-                    let image = crate::kafka::client_metadata::update(self.metadata.as_deref(), image);
-                    self.metadata_backoff.answered(now, crate::kafka::metadata_refresh::progressed(self.metadata.as_deref(), &image));
+                if let Some(image) = self.meta.answered(request_id, now, image) {
                     // The leader notices subscribed topics gaining partitions and rebalances.
                     let grew = self.membership.is_leader
-                        && self.metadata.as_ref().is_some_and(|old| {
+                        && self.meta.image.as_ref().is_some_and(|old| {
                             self.topics.iter().any(|t| {
                                 let count = |m: &MetadataImage| m.topic_index(t).map_or(0, |i| m.topics[i.get()].partitions.len());
                                 count(old) != count(&image)
                             })
                         });
-                    self.metadata = Some(image);
+                    self.meta.image = Some(image);
                     if grew {
                         self.membership.rejoin_needed = true;
                     }
@@ -687,10 +675,7 @@ impl Consumer {
             let until = self.reconnect.disconnected(leader, now, self.config.reconnect_backoff());
             self.schedule_poll(until, out);
         }
-        if self.metadata_in_flight == Some(request_id) {
-            self.metadata_in_flight = None;
-            self.metadata_backoff.failed(now);
-            self.metadata_cursor += 1;
+        if self.meta.failed(request_id, now) {
             // Asks the next broker once the backoff for a failed request has passed.
             self.refresh_metadata(now, out);
             return;
@@ -712,7 +697,7 @@ impl Consumer {
                 }
             }
             Timer::ConsumerRequestTimeout { request_id } => {
-                let pending = self.metadata_in_flight == Some(request_id)
+                let pending = self.meta.awaits(request_id)
                     || self.list_offsets_in_flight.contains_key(&request_id)
                     || self.fetches_in_flight.values().any(|(id, _, _)| *id == request_id);
                 if pending {
@@ -771,27 +756,15 @@ impl Consumer {
         self.send_fetches(now, out);
     }
 
+    /// Asks a broker for metadata, if the client may now.
     fn refresh_metadata(&mut self, now: Tick, out: &mut Outbox) {
-        if self.metadata_in_flight.is_some() || !self.up {
+        if !self.up {
             return;
         }
         let node = self.node();
-        if self.metadata_backoff.holds(now, self.config.retry_backoff(), self.config.metadata_max_age_ms, &mut self.retry_rng, node, out) {
-            return;
-        }
-        let known: Vec<BrokerId> = match &self.metadata {
-            Some(image) if !image.brokers.is_empty() => image.brokers.keys().copied().collect(),
-            _ => self.bootstrap.clone(),
-        };
-        if known.is_empty() {
-            return;
-        }
-        let broker = match self.reconnect.pick(&known, self.metadata_cursor, now) {
-            Ok(broker) => broker,
-            Err(at) => return self.metadata_backoff.wait_for_connection(at, node, out),
-        };
+        let Some(broker) = self.meta.broker_to_ask(now, self.config.metadata_refresh(), &self.reconnect, &mut self.retry_rng, node, out) else { return };
         let request_id = self.request_id();
-        self.metadata_in_flight = Some(request_id);
+        self.meta.sent(request_id);
         out.send(self.node(), Node::Broker(broker), Message::MetadataRequest { request_id });
         out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::ConsumerRequestTimeout { request_id });
     }

@@ -17,6 +17,7 @@ use crate::kafka::metadata::MetadataImage;
 use crate::kafka::partitioner::{BuiltInPartitioner, RoundRobinPartitioner, partition_for_key};
 use crate::kafka::partitioner::built_in::partition_load_stats;
 use crate::kafka::protocol::{GroupRequest, GroupResponse, KafkaError, Message, ProduceBatch, ProduceRequest, ProduceResponse, TxnRequest, TxnResponse};
+use crate::kafka::client_metadata::ClientMetadata;
 use crate::kafka::reconnect::Reconnect;
 use crate::kafka::record::{BatchBuilder, Header, ProducerStamp, Record, RecordId, Value};
 use crate::kafka::runtime::{DeadlineTimer, Fact, Outbox, Timer};
@@ -116,12 +117,8 @@ pub struct Producer {
     pub workload: Option<WorkloadState>,
     pub running: bool,
     pub stats: ProducerStats,
-    metadata: Option<Rc<MetadataImage>>,
-    metadata_in_flight: Option<u64>,
-    /// retry.backoff.ms between metadata requests (Kafka's `Metadata.timeToAllowUpdate`).
-    metadata_backoff: crate::kafka::metadata_refresh::RefreshBackoff,
-    metadata_cursor: usize,
-    bootstrap: Vec<BrokerId>,
+    /// What it knows of the cluster, and its metadata requests.
+    meta: ClientMetadata,
     /// The record accumulator: per partition (by index), its queue of batches.
     accumulator: Vec<VecDeque<ProducerBatch>>,
     /// Partitions that ever had a batch (Kafka's adaptive statistics count only those).
@@ -199,11 +196,7 @@ impl Producer {
             topic_name: topic.into(),
             workload,
             stats: ProducerStats::default(),
-            metadata: None,
-            metadata_in_flight: None,
-            metadata_backoff: Default::default(),
-            metadata_cursor: 0,
-            bootstrap,
+            meta: ClientMetadata::new(bootstrap),
             accumulator: Vec::new(),
             ever_batched: Vec::new(),
             last_batch_records: Vec::new(),
@@ -294,8 +287,7 @@ impl Producer {
         self.in_flight.clear();
         self.in_flight_per_broker.clear();
         self.buffer_used = 0;
-        self.metadata_in_flight = None;
-        self.metadata_backoff = Default::default();
+        self.meta.crashed();
         self.init_pid_in_flight = None;
         self.wake_at = None;
         self.generate_at = None;
@@ -314,7 +306,7 @@ impl Producer {
 
     /// Sends records that were waiting for metadata, in order.
     fn drain_pending(&mut self) {
-        let Some(image) = self.metadata.clone() else { return };
+        let Some(image) = self.meta.image.clone() else { return };
         let Some(topic) = image.topic_index(&self.topic_name) else { return };
         // Partitions with a leader, worked out once per metadata version (the keyless partitioners
         // skip the others).
@@ -536,7 +528,7 @@ impl Producer {
         }
         self.sender_dirty = false;
         self.expire_batches(now, out);
-        let Some(image) = self.metadata.clone() else {
+        let Some(image) = self.meta.image.clone() else {
             self.refresh_metadata(now, out);
             return;
         };
@@ -1069,19 +1061,15 @@ impl Producer {
                 self.on_txn_answer(now, request_id, result, out);
             }
             Message::MetadataResponse { request_id, image } => {
-                if self.metadata_in_flight == Some(request_id) {
-                    self.metadata_in_flight = None;
-                    // A lagging broker's answer does not take back a leader the client already knows.
-                    let image = crate::kafka::client_metadata::update(self.metadata.as_deref(), image);
-                    self.metadata_backoff.answered(now, crate::kafka::metadata_refresh::progressed(self.metadata.as_deref(), &image));
-                    let grew = self.metadata.as_ref().is_some_and(|m| m.partitions.len() != image.partitions.len());
+                if let Some(image) = self.meta.answered(request_id, now, image) {
+                    let grew = self.meta.image.as_ref().is_some_and(|m| m.partitions.len() != image.partitions.len());
                     if grew {
                         // New partitions: keyed records may map elsewhere; the sticky choice restarts.
                         for p in self.built_in.values_mut() {
                             p.reset();
                         }
                     }
-                    self.metadata = Some(image);
+                    self.meta.image = Some(image);
                     self.available.clear();
                     self.drain_pending();
                     self.run_sender(now, out);
@@ -1095,14 +1083,14 @@ impl Producer {
                 }
             }
             Message::Disconnected { request_id, refused } => {
-                if self.metadata_in_flight == Some(request_id) {
-                    self.metadata_request_failed(now, out);
+                if self.meta.failed(request_id, now) {
+                    self.refresh_metadata(now, out);
                 } else if self.init_pid_in_flight == Some(request_id) {
                     self.init_pid_in_flight = None;
-                    self.metadata_cursor += 1;
+                    self.meta.cursor += 1;
                     out.timer(now.plus_ms(self.config.retry_backoff_ms), self.node(), Timer::SenderWake);
                 } else if self.txn.as_ref().is_some_and(|t| t.in_flight.as_ref().is_some_and(|f| f.0 == request_id)) {
-                    self.metadata_cursor += 1;
+                    self.meta.cursor += 1;
                     self.on_txn_answer(now, request_id, Err(KafkaError::NetworkException), out);
                 } else if refused {
                     self.requeue_unsent(now, request_id, out);
@@ -1145,16 +1133,14 @@ impl Producer {
             }
             Timer::RequestTimeout { request_id } => {
                 if self.txn.as_ref().is_some_and(|t| t.in_flight.as_ref().is_some_and(|f| f.0 == request_id)) {
-                    self.metadata_cursor += 1;
+                    self.meta.cursor += 1;
                     self.on_txn_answer(now, request_id, Err(KafkaError::RequestTimedOut), out);
-                } else if self.metadata_in_flight == Some(request_id) || self.init_pid_in_flight == Some(request_id) {
+                } else if self.meta.failed(request_id, now) {
+                    self.refresh_metadata(now, out);
+                    self.run_sender(now, out);
+                } else if self.init_pid_in_flight == Some(request_id) {
                     self.init_pid_in_flight = None;
-                    if self.metadata_in_flight == Some(request_id) {
-                        self.metadata_request_failed(now, out);
-                    } else {
-                        self.metadata_in_flight = None;
-                        self.metadata_cursor += 1;
-                    }
+                    self.meta.cursor += 1;
                     self.run_sender(now, out);
                 }
             }
@@ -1229,38 +1215,12 @@ impl Producer {
         }
     }
 
-    /// The metadata request got no answer (a lost connection, a timeout). The update is still wanted
-    /// (Kafka's failedUpdate keeps it requested): the next broker is asked once the backoff for a
-    /// failed request has passed.
-    fn metadata_request_failed(&mut self, now: Tick, out: &mut Outbox) {
-        self.metadata_in_flight = None;
-        self.metadata_backoff.failed(now);
-        self.metadata_cursor += 1;
-        self.refresh_metadata(now, out);
-    }
-
-    /// Asks a broker for metadata, cycling through the brokers it knows.
+    /// Asks a broker for metadata, if the client may now.
     fn refresh_metadata(&mut self, now: Tick, out: &mut Outbox) {
-        if self.metadata_in_flight.is_some() {
-            return;
-        }
         let node = self.node();
-        if self.metadata_backoff.holds(now, self.config.retry_backoff(), self.config.metadata_max_age_ms, &mut self.retry_rng, node, out) {
-            return;
-        }
-        let known: Vec<BrokerId> = match &self.metadata {
-            Some(image) if !image.brokers.is_empty() => image.brokers.keys().copied().collect(),
-            _ => self.bootstrap.clone(),
-        };
-        if known.is_empty() {
-            return;
-        }
-        let broker = match self.reconnect.pick(&known, self.metadata_cursor, now) {
-            Ok(broker) => broker,
-            Err(at) => return self.metadata_backoff.wait_for_connection(at, node, out),
-        };
+        let Some(broker) = self.meta.broker_to_ask(now, self.config.metadata_refresh(), &self.reconnect, &mut self.retry_rng, node, out) else { return };
         let request_id = self.request_id();
-        self.metadata_in_flight = Some(request_id);
+        self.meta.sent(request_id);
         out.send(self.node(), Node::Broker(broker), Message::MetadataRequest { request_id });
         out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::RequestTimeout { request_id });
     }
@@ -1273,7 +1233,7 @@ impl Producer {
         if live.is_empty() {
             return;
         }
-        let broker = live[self.metadata_cursor % live.len()];
+        let broker = live[self.meta.cursor % live.len()];
         let request_id = self.request_id();
         self.init_pid_in_flight = Some(request_id);
         out.send(self.node(), Node::Broker(broker), Message::InitProducerId { request_id });
@@ -1308,7 +1268,7 @@ impl Producer {
         let transactional_id = txn.transactional_id.clone();
         let (producer_id, producer_epoch) = self.producer_id.unwrap_or((-1, -1));
         let live: Vec<BrokerId> = image.brokers.iter().filter(|(_, b)| !b.fenced).map(|(id, _)| *id).collect();
-        let any_broker = (!live.is_empty()).then(|| live[self.metadata_cursor % live.len()]);
+        let any_broker = (!live.is_empty()).then(|| live[self.meta.cursor % live.len()]);
         let coordinator = txn.coordinator;
         let request_id = self.request_id();
         let txn_message = |request: TxnRequest| Message::Txn { request_id, transactional_id: transactional_id.clone(), request: Box::new(request) };
