@@ -65,6 +65,7 @@ impl Reconnect {
         Err(first_free.unwrap_or(now))
     }
 
+    /// The client's process died: a new one starts with no connections and no failures.
     pub fn forget(&mut self) {
         self.failed.clear();
     }

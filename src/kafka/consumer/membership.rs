@@ -38,6 +38,8 @@ pub struct Membership {
     pub rejoin_needed: bool,
     pub(super) request: Option<u64>,
     pub(super) heartbeat_in_flight: Option<u64>,
+    /// A coordinator lookup waits for this moment: every broker was blacked out (one timer per wait).
+    pub(super) lookup_waits_until: Option<Tick>,
     pub last_poll: Tick,
     pub next_auto_commit: Tick,
     /// A commit the poll loop waits for (commitSync), if any.
@@ -105,7 +107,13 @@ impl Consumer {
         // (the retry finds the member unjoined; a stable member's next heartbeat tick asks anyway).
         let broker = match self.reconnect.pick(&brokers, self.meta.cursor, now) {
             Ok(broker) => broker,
-            Err(at) => return out.timer(at, self.node(), Timer::GroupRetry),
+            Err(at) => {
+                if self.membership.lookup_waits_until != Some(at) {
+                    self.membership.lookup_waits_until = Some(at);
+                    out.timer(at, self.node(), Timer::GroupRetry);
+                }
+                return;
+            }
         };
         // A stable member looking its coordinator up again stays stable (and keeps its partitions).
         if self.membership.state != MemberState::Stable {
