@@ -1229,15 +1229,29 @@ impl Producer {
         if self.init_pid_in_flight.is_some() {
             return;
         }
-        let live: Vec<BrokerId> = image.brokers.iter().filter(|(_, b)| !b.fenced).map(|(id, _)| *id).collect();
-        if live.is_empty() {
-            return;
-        }
-        let broker = live[self.meta.cursor % live.len()];
+        let Some(broker) = self.any_live_broker(now, image, out) else { return };
         let request_id = self.request_id();
         self.init_pid_in_flight = Some(request_id);
         out.send(self.node(), Node::Broker(broker), Message::InitProducerId { request_id });
         out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::RequestTimeout { request_id });
+    }
+
+    /// A broker for a request any broker can answer (a producer id, where a coordinator is): a live
+    /// one the producer may connect to, counting round from its cursor (Kafka's leastLoadedNode).
+    /// `None` if there is none; if every live broker is blacked out, the sender wakes when the first
+    /// blackout ends.
+    fn any_live_broker(&mut self, now: Tick, image: &MetadataImage, out: &mut Outbox) -> Option<BrokerId> {
+        let live: Vec<BrokerId> = image.brokers.iter().filter(|(_, b)| !b.fenced).map(|(id, _)| *id).collect();
+        if live.is_empty() {
+            return None;
+        }
+        match self.reconnect.pick(&live, self.meta.cursor, now) {
+            Ok(broker) => Some(broker),
+            Err(at) => {
+                self.schedule_wake(at, out);
+                None
+            }
+        }
     }
 
     /// Sends the transaction manager's next request, if it has one (one at a time, like Kafka's).
@@ -1267,8 +1281,8 @@ impl Producer {
         let Some(call) = txn.next_call(now, unfinished, in_flight_produce) else { return };
         let transactional_id = txn.transactional_id.clone();
         let (producer_id, producer_epoch) = self.producer_id.unwrap_or((-1, -1));
-        let live: Vec<BrokerId> = image.brokers.iter().filter(|(_, b)| !b.fenced).map(|(id, _)| *id).collect();
-        let any_broker = (!live.is_empty()).then(|| live[self.meta.cursor % live.len()]);
+        let any_broker = if matches!(call, TxnCall::FindCoordinator | TxnCall::FindGroupCoordinator { .. }) { self.any_live_broker(now, image, out) } else { None };
+        let Some(txn) = &self.txn else { return };
         let coordinator = txn.coordinator;
         let request_id = self.request_id();
         let txn_message = |request: TxnRequest| Message::Txn { request_id, transactional_id: transactional_id.clone(), request: Box::new(request) };

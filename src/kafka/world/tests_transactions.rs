@@ -126,6 +126,61 @@ fn transactions_carry_on_after_their_coordinator_broker_dies_and_stay_all_or_not
     assert!(world.violations().is_empty(), "{:?}", world.violations());
 }
 
+#[test]
+fn a_transactional_producer_never_asks_its_dead_coordinator_where_the_coordinator_is_now() {
+    // As a consumer does: FindCoordinator goes to a broker the producer may connect to (Kafka's
+    // leastLoadedNode). A reconnect backoff of a minute keeps the dead coordinator out of reach once
+    // a request to it has failed. Four brokers, and `orders` kept off the coordinator's broker, so
+    // that only the coordinator dies: the records have their leaders, and transactions carry on under
+    // the new coordinator. (Seed 12 kills the coordinator while an EndTxn waits for its write to
+    // replicate: the reset connection fails it at once, as Kafka's NetworkClient does, so the
+    // producer looks the coordinator up instead of waiting out request.timeout.ms.)
+    use crate::kafka::protocol::TxnRequest;
+    let mut p = transactional("p", "orders", 5, Some(3), 200);
+    p.config.insert("reconnect.backoff.ms".into(), ConfigValue::from(60_000i64));
+    p.config.insert("reconnect.backoff.max.ms".into(), ConfigValue::from(60_000i64));
+    let mut spec = spec(vec![p], vec![reader("committed", "orders", 3, "read_committed")]);
+    spec.brokers = (1..=4).map(|id| spec::BrokerSpec { id, rack: None }).collect();
+    let coordinator_of = |world: &World| {
+        let number = crate::kafka::txn::coordinator::partition_for("p-tx", 50);
+        let partition = world.view().partition_index("__transaction_state", number).unwrap();
+        world.view().metadata().partition(partition).leader.unwrap()
+    };
+    let mut checked = 0;
+    for seed in 1..=20 {
+        let mut probe = World::new(&spec, seed).unwrap();
+        probe.run_until(Tick(700));
+        let coordinator = coordinator_of(&probe);
+        let others: Vec<u32> = (1..=4).filter(|b| *b != coordinator.0).collect();
+        let mut kept_off = spec.clone();
+        kept_off.topics[0].assignment = Some((0..3).map(|i| (0..3).map(|r| others[(i + r) % 3]).collect()).collect());
+        let mut world = World::new(&kept_off, seed).unwrap();
+        world.run_until(Tick(700));
+        if coordinator_of(&world) != coordinator {
+            continue; // the hand-made assignment moved the coordinator; this seed proves nothing
+        }
+        world.apply(Action::KillBroker { broker: coordinator.0, lose_page_cache: false }).unwrap();
+        let mut lookups = 0;
+        for ms in 701..=15_000 {
+            world.run_until(Tick(ms));
+            for item in world.queue.items() {
+                if let Scheduled::Deliver { from: Node::Producer(0), to, message: Message::Txn { request, .. }, .. } = item
+                    && matches!(**request, TxnRequest::FindCoordinator)
+                {
+                    lookups += 1;
+                    assert_ne!(*to, Node::Broker(coordinator), "seed {seed}, at {ms} ms: asked the dead coordinator where the coordinator is");
+                }
+            }
+        }
+        assert!(lookups > 0, "seed {seed}: the producer looked its coordinator up again");
+        world.run_until(Tick(30_000));
+        let txn = world.producers[0].txn.clone().unwrap();
+        assert!(txn.committed + txn.aborted >= 30, "seed {seed}: transactions went on after the failover: {txn:?}");
+        checked += 1;
+    }
+    assert!(checked >= 5, "enough seeds kept the coordinator where the probe found it: {checked}");
+}
+
 /// A source writing 200 numbered records, a processor (input → output) and a read_committed
 /// reader of the output. `exactly_once`: the processor commits its positions inside its producer's
 /// transactions; otherwise it auto-commits and its producer is plain.
