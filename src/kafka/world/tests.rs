@@ -870,6 +870,31 @@ fn a_metadata_request_that_times_out_is_asked_again_after_the_backoff_not_at_the
     assert!(gaps.iter().all(|g| *g > 1_000 && *g <= 2_200), "asked again after timeout and backoff, not every 3 s: {asked:?}");
 }
 
+/// Plays `world` on to `until` a millisecond at a time, and returns each FindCoordinator request
+/// (a group's or a transaction's) that `client` sent, as (the moment it was seen on its way, the
+/// broker asked).
+pub(super) fn coordinator_lookups_until(world: &mut World, client: Node, until: Tick) -> Vec<(u64, BrokerId)> {
+    use crate::kafka::protocol::{GroupRequest, TxnRequest};
+    let mut seen: Vec<(u64, u64, BrokerId)> = Vec::new();
+    for ms in world.now.ms() + 1..=until.ms() {
+        world.run_until(Tick(ms));
+        for item in world.queue.items() {
+            if let Scheduled::Deliver { id, from, to: Node::Broker(to), message } = item
+                && *from == client
+                && match message {
+                    Message::Group { request, .. } => matches!(**request, GroupRequest::FindCoordinator),
+                    Message::Txn { request, .. } => matches!(**request, TxnRequest::FindCoordinator),
+                    _ => false,
+                }
+                && !seen.iter().any(|(seen_id, _, _)| seen_id == id)
+            {
+                seen.push((*id, ms, *to));
+            }
+        }
+    }
+    seen.into_iter().map(|(_, ms, to)| (ms, to)).collect()
+}
+
 #[test]
 fn a_member_whose_coordinator_died_never_asks_the_dead_broker_where_the_coordinator_is_now() {
     // Kafka's consumer looks its coordinator up through its least loaded node, never a broker it may
@@ -877,7 +902,6 @@ fn a_member_whose_coordinator_died_never_asks_the_dead_broker_where_the_coordina
     // broker out of reach for the whole run once a request to it has failed. (Until the controller
     // fences the dead broker, an answer may still name it: metadata changes only then.) The member
     // ends up in the group, coordinated by a live broker.
-    use crate::kafka::protocol::GroupRequest;
     let mut c = member("c", "g", "orders");
     c.config.insert("reconnect.backoff.ms".into(), ConfigValue::from(60_000i64));
     c.config.insert("reconnect.backoff.max.ms".into(), ConfigValue::from(60_000i64));
@@ -887,19 +911,9 @@ fn a_member_whose_coordinator_died_never_asks_the_dead_broker_where_the_coordina
         world.run_until(Tick(5_000));
         let coordinator = world.brokers.iter().find(|(_, b)| b.up && b.coordinator.groups.get("g").is_some()).map(|(id, _)| *id).unwrap();
         world.apply(Action::KillBroker { broker: coordinator.0, lose_page_cache: false }).unwrap();
-        let mut lookups = 0;
-        for ms in 5_001..=20_000 {
-            world.run_until(Tick(ms));
-            for item in world.queue.items() {
-                if let Scheduled::Deliver { from: Node::Consumer(0), to, message: Message::Group { request, .. }, .. } = item
-                    && matches!(**request, GroupRequest::FindCoordinator)
-                {
-                    lookups += 1;
-                    assert_ne!(*to, Node::Broker(coordinator), "seed {seed}, at {ms} ms: asked the dead coordinator where the coordinator is");
-                }
-            }
-        }
-        assert!(lookups > 0, "seed {seed}: the member looked its coordinator up again");
+        let lookups = coordinator_lookups_until(&mut world, Node::Consumer(0), Tick(20_000));
+        assert!(!lookups.is_empty(), "seed {seed}: the member looked its coordinator up again");
+        assert!(lookups.iter().all(|(_, to)| *to != coordinator), "seed {seed}: asked the dead coordinator where the coordinator is: {lookups:?}");
         let group = world.view().group("g").expect("a live broker coordinates the group");
         assert_eq!(group.members.len(), 1, "seed {seed}: the member is still in the group");
     }

@@ -135,7 +135,6 @@ fn a_transactional_producer_never_asks_its_dead_coordinator_where_the_coordinato
     // the new coordinator. (Seed 12 kills the coordinator while an EndTxn waits for its write to
     // replicate: the reset connection fails it at once, as Kafka's NetworkClient does, so the
     // producer looks the coordinator up instead of waiting out request.timeout.ms.)
-    use crate::kafka::protocol::TxnRequest;
     let mut p = transactional("p", "orders", 5, Some(3), 200);
     p.config.insert("reconnect.backoff.ms".into(), ConfigValue::from(60_000i64));
     p.config.insert("reconnect.backoff.max.ms".into(), ConfigValue::from(60_000i64));
@@ -160,19 +159,9 @@ fn a_transactional_producer_never_asks_its_dead_coordinator_where_the_coordinato
             continue; // the hand-made assignment moved the coordinator; this seed proves nothing
         }
         world.apply(Action::KillBroker { broker: coordinator.0, lose_page_cache: false }).unwrap();
-        let mut lookups = 0;
-        for ms in 701..=15_000 {
-            world.run_until(Tick(ms));
-            for item in world.queue.items() {
-                if let Scheduled::Deliver { from: Node::Producer(0), to, message: Message::Txn { request, .. }, .. } = item
-                    && matches!(**request, TxnRequest::FindCoordinator)
-                {
-                    lookups += 1;
-                    assert_ne!(*to, Node::Broker(coordinator), "seed {seed}, at {ms} ms: asked the dead coordinator where the coordinator is");
-                }
-            }
-        }
-        assert!(lookups > 0, "seed {seed}: the producer looked its coordinator up again");
+        let lookups = super::tests::coordinator_lookups_until(&mut world, Node::Producer(0), Tick(15_000));
+        assert!(!lookups.is_empty(), "seed {seed}: the producer looked its coordinator up again");
+        assert!(lookups.iter().all(|(_, to)| *to != coordinator), "seed {seed}: asked the dead coordinator where the coordinator is: {lookups:?}");
         world.run_until(Tick(30_000));
         let txn = world.producers[0].txn.clone().unwrap();
         assert!(txn.committed + txn.aborted >= 30, "seed {seed}: transactions went on after the failover: {txn:?}");
