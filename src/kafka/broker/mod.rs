@@ -68,23 +68,6 @@ enum Completion {
     Markers { producer_id: i64, commit: bool },
 }
 
-impl Completion {
-    /// The clients awaiting the answers this completion sends: (client, request id).
-    fn waiting_clients(&self) -> Vec<(Node, u64)> {
-        match self {
-            Completion::Group { reply: Some((to, request_id, ..)), .. } => vec![(*to, *request_id)],
-            Completion::Txn { then } => then
-                .iter()
-                .filter_map(|effect| match effect {
-                    crate::kafka::txn::coordinator::TxnEffect::Reply { to, request_id, .. } => Some((*to, *request_id)),
-                    _ => None,
-                })
-                .collect(),
-            Completion::Group { reply: None, .. } | Completion::Produce | Completion::Markers { .. } => Vec::new(),
-        }
-    }
-}
-
 /// An acks=all produce (or a coordinator write) waiting for the high watermark (Kafka's purgatory).
 #[derive(Clone, Debug)]
 struct ParkedProduce {
@@ -96,6 +79,25 @@ struct ParkedProduce {
     pending: usize,
     deadline: Tick,
     completion: Completion,
+}
+
+impl ParkedProduce {
+    /// The clients awaiting this write's answer, (client, request id), whose connections reset if
+    /// the broker dies first. A coordinator's own write is parked under the broker's name; the client
+    /// whose request it answers (an EndTxn, an OffsetCommit) is in its completion.
+    fn awaiting(&self) -> Vec<(Node, u64)> {
+        match &self.completion {
+            Completion::Produce | Completion::Markers { .. } => vec![(self.from, self.request_id)],
+            Completion::Group { reply, .. } => reply.iter().map(|(to, request_id, ..)| (*to, *request_id)).collect(),
+            Completion::Txn { then } => then
+                .iter()
+                .filter_map(|effect| match effect {
+                    crate::kafka::txn::coordinator::TxnEffect::Reply { to, request_id, .. } => Some((*to, *request_id)),
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -259,10 +261,7 @@ impl Broker {
     pub fn crash(&mut self, now: Tick, lose_page_cache: bool, out: &mut Outbox) -> Vec<(Node, u64)> {
         let mut reset = Vec::new();
         reset.extend(self.parked_fetches.values().map(|p| (p.from, p.request.request_id)));
-        reset.extend(self.parked_produces.values().map(|p| (p.from, p.request_id)));
-        // A coordinator's own write waits here for its replicas, and the client whose request it
-        // answers (an EndTxn, an OffsetCommit) waits on its connection to this broker too.
-        reset.extend(self.parked_produces.values().flat_map(|p| p.completion.waiting_clients()));
+        reset.extend(self.parked_produces.values().flat_map(|p| p.awaiting()));
         reset.extend(self.pending_appends.values().map(|(from, r)| (*from, r.request_id)));
         reset.extend(self.delayed_sends.values().filter_map(|(to, m)| response_id(m).map(|id| (*to, id))));
         reset.extend(self.coordinator.parked_requests().into_iter().map(|(consumer, id)| (Node::Consumer(consumer), id)));
