@@ -21,9 +21,9 @@ impl ExponentialBackoff {
     /// The clients' defaults: retry.backoff.ms 100, retry.backoff.max.ms 1000.
     pub const DEFAULT_CLIENT: ExponentialBackoff = ExponentialBackoff { initial_ms: 100, max_ms: 1000 };
 
-    /// The first wait and the longest (retry.backoff.ms and retry.backoff.max.ms; reconnect.backoff.ms and
-    /// reconnect.backoff.max.ms). As in Kafka, a maximum below the initial
-    /// interval caps it, and then every wait is that maximum.
+    /// The first wait and the longest (retry.backoff.ms and retry.backoff.max.ms; reconnect.backoff.ms
+    /// and reconnect.backoff.max.ms). As in Kafka, a maximum below the initial interval caps it, and
+    /// then every wait is that maximum.
     pub const fn new(initial_ms: u64, max_ms: u64) -> ExponentialBackoff {
         ExponentialBackoff { initial_ms: if initial_ms < max_ms { initial_ms } else { max_ms }, max_ms }
     }
