@@ -50,12 +50,29 @@ impl ClientMetadata {
         ClientMetadata { bootstrap, ..ClientMetadata::default() }
     }
 
-    /// The brokers it may ask: those its metadata names, or its bootstrap servers before it has any.
+    /// The brokers it may ask: the live ones its metadata names, or its bootstrap servers before it
+    /// has any. A metadata answer lists only unfenced brokers (Kafka's `getAliveBrokerNodes`), so a
+    /// broker the controller fenced drops out of the client's round at its next refresh. An answer
+    /// naming none sends it back to its bootstrap servers, as Kafka's rebootstrap does.
     pub fn known_brokers(&self) -> Vec<BrokerId> {
-        match &self.image {
-            Some(image) if !image.brokers.is_empty() => image.brokers.keys().copied().collect(),
-            _ => self.bootstrap.clone(),
+        let live: Vec<BrokerId> = match &self.image {
+            Some(image) => image.brokers.iter().filter(|(_, b)| !b.fenced).map(|(id, _)| *id).collect(),
+            None => Vec::new(),
+        };
+        if live.is_empty() { self.bootstrap.clone() } else { live }
+    }
+
+    /// The broker for a request any broker can answer (metadata, where a coordinator is, a producer
+    /// id): the first known one it may connect to, counting round from the cursor (Kafka's
+    /// leastLoadedNode). `None`: it knows no broker. `Some(Err(at))`: every one is blacked out, and
+    /// `at` is when the first blackout ends; Kafka's client sends nothing until then, as asking a
+    /// broker it may not connect to would only be refused.
+    pub fn least_loaded(&self, reconnect: &Reconnect, now: Tick) -> Option<Result<BrokerId, Tick>> {
+        let known = self.known_brokers();
+        if known.is_empty() {
+            return None;
         }
+        Some(reconnect.pick(&known, self.cursor, now))
     }
 
     /// Whether `request_id` is the metadata request awaiting its answer.
@@ -70,11 +87,7 @@ impl ClientMetadata {
         if self.in_flight.is_some() || self.backoff.holds(now, config.retry, config.metadata_max_age_ms, rng, node, out) {
             return None;
         }
-        let known = self.known_brokers();
-        if known.is_empty() {
-            return None;
-        }
-        match reconnect.pick(&known, self.cursor, now) {
+        match self.least_loaded(reconnect, now)? {
             Ok(broker) => Some(broker),
             Err(at) => {
                 self.backoff.wait_for_connection(at, node, out);
@@ -220,6 +233,29 @@ mod tests {
         assert!(meta.failed(7, Tick(5)));
         assert_eq!(meta.broker_to_ask(Tick(6), REFRESH, &reconnect, &mut rng, node, &mut out), None, "the retry backoff holds");
         assert_eq!(meta.broker_to_ask(Tick(200), REFRESH, &reconnect, &mut rng, node, &mut out), Some(BrokerId(2)), "the next broker");
+    }
+
+    #[test]
+    fn a_broker_the_controller_fenced_is_no_longer_asked_and_with_none_live_the_client_goes_back_to_its_bootstrap_servers() {
+        let mut image = image(1, &[(0, 1, 0)]);
+        for broker in 1..=3 {
+            image.apply(&MetadataRecord::RegisterBroker { broker: BrokerId(broker), epoch: 1, rack: None });
+            image.apply(&MetadataRecord::UnfenceBroker { broker: BrokerId(broker), epoch: 1 });
+        }
+        // Broker 1 died and missed its heartbeats for broker.session.timeout.ms.
+        image.apply(&MetadataRecord::FenceBroker { broker: BrokerId(1), epoch: 1 });
+        let mut meta = ClientMetadata::new(vec![BrokerId(1)]);
+        meta.image = Some(Rc::new(image.clone()));
+        assert_eq!(meta.known_brokers(), [BrokerId(2), BrokerId(3)]);
+        let reconnect = Reconnect::new(Rng::new(1));
+        assert_eq!(meta.least_loaded(&reconnect, Tick(0)), Some(Ok(BrokerId(2))), "the round skips the fenced broker, cursor 0");
+
+        for broker in 2..=3 {
+            image.apply(&MetadataRecord::FenceBroker { broker: BrokerId(broker), epoch: 1 });
+        }
+        meta.image = Some(Rc::new(image));
+        assert_eq!(meta.known_brokers(), [BrokerId(1)], "an answer naming no live broker: back to bootstrap.servers");
+        assert_eq!(ClientMetadata::default().least_loaded(&reconnect, Tick(0)), None, "a client that knows no broker asks none");
     }
 
     #[test]

@@ -98,14 +98,11 @@ impl Consumer {
     }
 
     fn find_coordinator(&mut self, now: Tick, out: &mut Outbox) {
-        let brokers = self.meta.known_brokers();
-        if brokers.is_empty() {
-            return;
-        }
         // Any broker can name the coordinator: Kafka asks its least loaded node, never one it may not
         // connect to yet. If every broker refused it lately, it asks once the first blackout ends
         // (the retry finds the member unjoined; a stable member's next heartbeat tick asks anyway).
-        let broker = match self.reconnect.pick(&brokers, self.meta.cursor, now) {
+        let Some(pick) = self.meta.least_loaded(&self.reconnect, now) else { return };
+        let broker = match pick {
             Ok(broker) => broker,
             Err(at) => {
                 if self.membership.lookup_waits_until != Some(at) {

@@ -533,14 +533,14 @@ impl Producer {
             return;
         };
         if self.txn.is_some() {
-            self.drive_transaction(now, &image, out);
+            self.drive_transaction(now, out);
             if self.producer_id.is_none() || self.txn.as_ref().is_some_and(|t| t.phase == TxnPhase::Fenced) {
                 return;
             }
         } else if self.config.enable_idempotence {
             self.bump_epoch_if_needed(out);
             if self.producer_id.is_none() {
-                self.init_producer_id(now, &image, out);
+                self.init_producer_id(now, out);
                 return;
             }
         }
@@ -1225,27 +1225,22 @@ impl Producer {
         out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::RequestTimeout { request_id });
     }
 
-    fn init_producer_id(&mut self, now: Tick, image: &MetadataImage, out: &mut Outbox) {
+    fn init_producer_id(&mut self, now: Tick, out: &mut Outbox) {
         if self.init_pid_in_flight.is_some() {
             return;
         }
-        let Some(broker) = self.any_live_broker(now, image, out) else { return };
+        let Some(broker) = self.any_live_broker(now, out) else { return };
         let request_id = self.request_id();
         self.init_pid_in_flight = Some(request_id);
         out.send(self.node(), Node::Broker(broker), Message::InitProducerId { request_id });
         out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::RequestTimeout { request_id });
     }
 
-    /// A broker for a request any broker can answer (a producer id, where a coordinator is): a live
-    /// one the producer may connect to, counting round from its cursor (Kafka's leastLoadedNode).
-    /// `None` if there is none; if every live broker is blacked out, the sender wakes when the first
+    /// A broker for a request any broker can answer (a producer id, where a coordinator is):
+    /// `ClientMetadata::least_loaded`. If every one is blacked out, the sender wakes when the first
     /// blackout ends.
-    fn any_live_broker(&mut self, now: Tick, image: &MetadataImage, out: &mut Outbox) -> Option<BrokerId> {
-        let live: Vec<BrokerId> = image.brokers.iter().filter(|(_, b)| !b.fenced).map(|(id, _)| *id).collect();
-        if live.is_empty() {
-            return None;
-        }
-        match self.reconnect.pick(&live, self.meta.cursor, now) {
+    fn any_live_broker(&mut self, now: Tick, out: &mut Outbox) -> Option<BrokerId> {
+        match self.meta.least_loaded(&self.reconnect, now)? {
             Ok(broker) => Some(broker),
             Err(at) => {
                 self.schedule_wake(at, out);
@@ -1255,7 +1250,7 @@ impl Producer {
     }
 
     /// Sends the transaction manager's next request, if it has one (one at a time, like Kafka's).
-    fn drive_transaction(&mut self, now: Tick, image: &MetadataImage, out: &mut Outbox) {
+    fn drive_transaction(&mut self, now: Tick, out: &mut Outbox) {
         let Some(txn) = &mut self.txn else { return };
         if let Some(committed) = txn.end_untouched() {
             self.txn_ended = Some(committed);
@@ -1281,7 +1276,7 @@ impl Producer {
         let Some(call) = txn.next_call(now, unfinished, in_flight_produce) else { return };
         let transactional_id = txn.transactional_id.clone();
         let (producer_id, producer_epoch) = self.producer_id.unwrap_or((-1, -1));
-        let any_broker = if matches!(call, TxnCall::FindCoordinator | TxnCall::FindGroupCoordinator { .. }) { self.any_live_broker(now, image, out) } else { None };
+        let any_broker = if matches!(call, TxnCall::FindCoordinator | TxnCall::FindGroupCoordinator { .. }) { self.any_live_broker(now, out) } else { None };
         let Some(txn) = &self.txn else { return };
         let coordinator = txn.coordinator;
         let request_id = self.request_id();
