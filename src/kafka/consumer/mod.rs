@@ -568,7 +568,6 @@ impl Consumer {
             return;
         }
         let Some((_, sent, _)) = self.fetches_in_flight.remove(&from) else { return };
-        self.reconnect.connected(from);
         let mut refresh = false;
         for pd in response.partitions {
             let fetch_offset = sent.iter().find(|(p, _)| *p == pd.partition).map(|(_, o)| *o);
@@ -603,6 +602,17 @@ impl Consumer {
     }
 
     pub fn handle_message(&mut self, now: Tick, from: Node, message: Message, out: &mut Outbox) {
+        if let Node::Broker(broker) = from {
+            match message {
+                // The connection failed, whatever the request: the client stays away for a while.
+                Message::Disconnected { .. } => {
+                    self.reconnect.disconnected(broker, now, self.config.reconnect_backoff());
+                }
+                // Any answer (metadata, a group's, an offset's, a fetch's) means the connection works,
+                // and its failures in a row start again from none, as the producer's do.
+                _ => self.reconnect.connected(broker),
+            }
+        }
         match message {
             Message::FetchResponse(response) => {
                 if let Node::Broker(broker) = from {
@@ -656,10 +666,6 @@ impl Consumer {
             }
             Message::GroupResponse { request_id, response, .. } => self.on_group_response(now, request_id, *response, out),
             Message::Disconnected { request_id, .. } => {
-                // The connection failed, whatever the request: the client stays away for a while.
-                if let Node::Broker(broker) = from {
-                    self.reconnect.disconnected(broker, now, self.config.reconnect_backoff());
-                }
                 if !self.on_group_request_lost(now, request_id, out) {
                     self.on_request_failed(now, request_id, out);
                 }
@@ -794,4 +800,31 @@ fn skip_batch(batch: &Batch, read_committed: bool, aborted_ahead: &mut VecDeque<
         }
     }
     batch.control.is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::metadata::MetadataImage;
+    use crate::sim::Rng;
+
+    /// How long the consumer stays away from broker 1 after a refusal at `now`.
+    fn refused(consumer: &mut Consumer, now: Tick, out: &mut Outbox) -> u64 {
+        consumer.handle_message(now, Node::Broker(BrokerId(1)), Message::Disconnected { request_id: 99, refused: true }, out);
+        consumer.reconnect.blocked_until(BrokerId(1), now).map_or(0, |until| until.ms() - now.ms())
+    }
+
+    #[test]
+    fn any_answer_from_a_broker_means_its_connection_works_and_its_next_refusal_waits_the_shortest_backoff() {
+        let mut consumer = Consumer::new(0, "c", ConsumerConfig::default(), vec![BrokerId(1)], Rng::new(3));
+        let mut out = Outbox::default();
+        // reconnect.backoff.ms 50, doubling, ±20%.
+        assert!((40..=60).contains(&refused(&mut consumer, Tick(0), &mut out)));
+        assert!((80..=120).contains(&refused(&mut consumer, Tick(1_000), &mut out)), "a second refusal in a row waits twice as long");
+        // Broker 1 answers a metadata request: not a fetch, but the connection works all the same.
+        let answer = Message::MetadataResponse { request_id: 7, image: Rc::new(MetadataImage::default()) };
+        consumer.handle_message(Tick(2_000), Node::Broker(BrokerId(1)), answer, &mut out);
+        assert_eq!(consumer.reconnect.blocked_until(BrokerId(1), Tick(2_000)), None);
+        assert!((40..=60).contains(&refused(&mut consumer, Tick(3_000), &mut out)), "failures in a row start again from none");
+    }
 }
