@@ -101,6 +101,7 @@ kafka_config! {
         "partition.assignment.strategy" => partition_assignment_strategy: Vec<String> = vec!["range".into(), "cooperative-sticky".into()], rule strategy_rule;
         "isolation.level" => isolation_level: IsolationLevel = IsolationLevel::ReadUncommitted;
         "request.timeout.ms" => request_timeout_ms: u64 = 30_000, rule at_least_1_u64;
+        "default.api.timeout.ms" => default_api_timeout_ms: u64 = 60_000, rule at_least_1_u64;
         "retry.backoff.ms" => retry_backoff_ms: u64 = 100;
         "retry.backoff.max.ms" => retry_backoff_max_ms: u64 = 1000;
         "reconnect.backoff.ms" => reconnect_backoff_ms: u64 = 50;

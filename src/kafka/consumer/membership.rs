@@ -44,6 +44,10 @@ pub struct Membership {
     pub next_auto_commit: Tick,
     /// A commit the poll loop waits for (commitSync), if any.
     pub commit_in_flight: Option<u64>,
+    /// The commitSync the application is blocked in, if any: its offsets, and when it gives up
+    /// (default.api.timeout.ms). It outlives a request lost with its connection: Kafka's
+    /// commitSync looks the coordinator up again and resends until then.
+    pub(super) commit_sync: Option<(Vec<(PartitionIndex, u64)>, Tick)>,
     pub(super) offset_fetch_in_flight: Option<(u64, Vec<PartitionIndex>)>,
     /// The member left because it did not poll in time; it rejoins at its next poll.
     pub left_for_poll_timeout: bool,
@@ -65,12 +69,24 @@ impl Consumer {
         assignor::rebalance_protocol(&names).unwrap_or(RebalanceProtocol::Eager)
     }
 
+    /// The coordinator, if it is known and the member may connect to it. A coordinator whose
+    /// connection failed lately is marked unknown, to be looked up again (Kafka's
+    /// `checkAndGetCoordinator`): a request sent to it would only be refused.
+    fn reachable_coordinator(&mut self, now: Tick) -> Option<BrokerId> {
+        let coordinator = self.membership.coordinator?;
+        if self.reconnect.blocked_until(coordinator, now).is_some() {
+            self.membership.coordinator = None;
+            return None;
+        }
+        Some(coordinator)
+    }
+
     /// Starts (or restarts) group membership: find the coordinator, then join.
     pub(super) fn join_group(&mut self, now: Tick, out: &mut Outbox) {
         if self.group.is_none() || matches!(self.membership.state, MemberState::FindingCoordinator | MemberState::Joining | MemberState::Syncing) {
             return;
         }
-        let Some(coordinator) = self.membership.coordinator else {
+        let Some(coordinator) = self.reachable_coordinator(now) else {
             self.find_coordinator(now, out);
             return;
         };
@@ -143,10 +159,21 @@ impl Consumer {
 
     /// Sends an OffsetCommit for `offsets`; with `sync` the poll loop waits for the answer.
     pub(super) fn send_commit(&mut self, now: Tick, offsets: Vec<(PartitionIndex, u64)>, sync: bool, out: &mut Outbox) {
-        let Some(coordinator) = self.membership.coordinator else { return };
         if offsets.is_empty() {
             return;
         }
+        if sync && self.membership.commit_sync.is_none() {
+            self.membership.commit_sync = Some((offsets.clone(), now.plus_ms(self.config.default_api_timeout_ms)));
+        }
+        let Some(coordinator) = self.reachable_coordinator(now) else {
+            // No coordinator to send it to. An async commit fails at once (COORDINATOR_NOT_AVAILABLE;
+            // the next one will carry the same positions). commitSync blocks while it looks the
+            // coordinator up (Kafka's ensureCoordinatorReady).
+            if sync {
+                self.await_coordinator_for_commit(now, out);
+            }
+            return;
+        };
         let offsets_copy = if self.delete_committed { offsets.clone() } else { Vec::new() };
         let request = GroupRequest::OffsetCommit { generation: self.membership.generation, member_id: self.membership.member_id.clone(), offsets };
         let request_id = self.group_request(coordinator, request, out);
@@ -157,6 +184,45 @@ impl Consumer {
             self.membership.commit_in_flight = Some(request_id);
             out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout);
         }
+    }
+
+    /// commitSync has no coordinator to send to: it looks one up (unless a lookup is under way), and
+    /// the poll loop checks its deadline.
+    fn await_coordinator_for_commit(&mut self, now: Tick, out: &mut Outbox) {
+        if let Some((_, deadline)) = self.membership.commit_sync {
+            self.schedule_poll(deadline, out);
+        }
+        if self.membership.request.is_none() {
+            self.find_coordinator(now, out);
+        }
+    }
+
+    /// The coordinator was found: a commitSync that waited for it is sent now.
+    fn send_commit_awaiting_coordinator(&mut self, now: Tick, out: &mut Outbox) {
+        if self.membership.commit_in_flight.is_none()
+            && let Some((offsets, _)) = self.membership.commit_sync.clone()
+        {
+            self.send_commit(now, offsets, true, out);
+        }
+    }
+
+    /// Whether the application's poll loop is blocked in commitSync: awaiting the answer, or a
+    /// coordinator to send it to. Past default.api.timeout.ms without one, it gives up (Kafka
+    /// throws a TimeoutException) and carries on.
+    pub(super) fn blocked_in_commit_sync(&mut self, now: Tick, out: &mut Outbox) -> bool {
+        if self.membership.commit_in_flight.is_some() {
+            return true;
+        }
+        let Some((_, deadline)) = self.membership.commit_sync else { return false };
+        if now < deadline {
+            self.schedule_poll(deadline, out);
+            return true;
+        }
+        self.membership.commit_sync = None;
+        let group = self.group.clone().unwrap_or_else(|| Rc::from(""));
+        out.event(EventKind::OffsetCommitFailed { group, consumer: self.index, error: KafkaError::CoordinatorNotAvailable });
+        self.resume_after_commit(now, out);
+        true
     }
 
     /// The positions of every assigned partition, for a commit.
@@ -172,6 +238,7 @@ impl Consumer {
         }
         if self.membership.commit_in_flight == Some(request_id) {
             self.membership.commit_in_flight = None;
+            self.membership.commit_sync = None;
             if let GroupResponse::OffsetCommit(Err(error)) = &response {
                 let group = self.group.clone().unwrap_or_else(|| Rc::from(""));
                 out.event(EventKind::OffsetCommitFailed { group, consumer: self.index, error: *error });
@@ -206,9 +273,11 @@ impl Consumer {
             GroupResponse::FindCoordinator(Ok(broker)) if self.membership.state == MemberState::Stable => {
                 // Found again while stable: heartbeats go there from the next one on.
                 self.membership.coordinator = Some(broker);
+                self.send_commit_awaiting_coordinator(now, out);
             }
             GroupResponse::FindCoordinator(Ok(broker)) => {
                 self.membership.coordinator = Some(broker);
+                self.send_commit_awaiting_coordinator(now, out);
                 self.membership.state = MemberState::Unjoined;
                 self.join_group(now, out);
             }
@@ -399,7 +468,7 @@ impl Consumer {
         if self.membership.state != MemberState::Stable {
             return;
         }
-        if self.membership.coordinator.is_none() && self.membership.request.is_none() {
+        if self.reachable_coordinator(now).is_none() && self.membership.request.is_none() {
             self.find_coordinator(now, out);
         }
         if let (Some(coordinator), Some(member_id)) = (self.membership.coordinator, member_id)
@@ -415,7 +484,14 @@ impl Consumer {
     pub(super) fn on_group_request_lost(&mut self, now: Tick, request_id: u64, out: &mut Outbox) -> bool {
         if self.membership.commit_in_flight == Some(request_id) {
             self.membership.commit_in_flight = None;
-            self.resume_after_commit(now, out);
+            // Lost with its connection: Kafka marks the coordinator unknown, and commitSync looks it
+            // up again and resends, until its deadline. (Only commitSync sets commit_in_flight.)
+            self.membership.coordinator = None;
+            if !self.blocked_in_commit_sync(now, out) {
+                self.resume_after_commit(now, out);
+            } else if self.membership.commit_sync.is_some() {
+                self.await_coordinator_for_commit(now, out);
+            }
             return true;
         }
         if self.membership.heartbeat_in_flight == Some(request_id) {

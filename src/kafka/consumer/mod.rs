@@ -250,7 +250,7 @@ impl Consumer {
         }
     }
 
-    fn schedule_poll(&mut self, at: Tick, out: &mut Outbox) {
+    pub(super) fn schedule_poll(&mut self, at: Tick, out: &mut Outbox) {
         if self.poll_at.is_none_or(|t| at < t) {
             self.poll_at = Some(at);
             out.timer(at, self.node(), Timer::Poll);
@@ -260,7 +260,7 @@ impl Consumer {
     /// The application's `poll()`: finish processing the last records, hand out buffered ones, fetch.
     fn poll(&mut self, now: Tick, out: &mut Outbox) {
         self.poll_at = None;
-        if self.membership.commit_in_flight.is_some() {
+        if self.blocked_in_commit_sync(now, out) {
             // commitSync: the application waits for the answer.
             return;
         }

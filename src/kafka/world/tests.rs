@@ -918,3 +918,53 @@ fn a_member_whose_coordinator_died_never_asks_the_dead_broker_where_the_coordina
         assert_eq!(group.members.len(), 1, "seed {seed}: the member is still in the group");
     }
 }
+
+#[test]
+fn a_consumer_that_commits_after_each_poll_keeps_reading_when_its_coordinator_dies() {
+    // commitSync after processing: the application waits for each commit. When the coordinator dies
+    // the member finds the new one and carries on; it must never stop polling for good.
+    for seed in 1..=12 {
+        let mut c = member("c", "g", "orders");
+        c.commit = CommitMode::AfterProcessing;
+        let spec = spec_with(vec![topic("orders", 2, 3)], vec![producer("p", "orders", 50)], vec![c]);
+        let mut world = World::new(&spec, seed).unwrap();
+        world.run_until(Tick(8_000));
+        let coordinator = world.view().consumers()[0].membership.coordinator.expect("joined by now");
+        world.apply(Action::KillBroker { broker: coordinator.0, lose_page_cache: false }).unwrap();
+        world.run_until(Tick(30_000));
+        let before = world.view().consumers()[0].stats.records_processed;
+        world.run_until(Tick(40_000));
+        let after = world.view().consumers()[0].stats.records_processed;
+        assert!(after >= before + 300, "seed {seed}: still reading 20 s after the crash: {before} -> {after}");
+        let committed: u64 = world.view().group("g").expect("the new coordinator has the group").offsets.values().sum();
+        assert!(committed + 100 >= after, "seed {seed}: and committing what it read, with the new coordinator: {committed} of {after}");
+    }
+}
+
+#[test]
+fn a_commit_sync_that_cannot_find_a_coordinator_gives_up_after_default_api_timeout_ms() {
+    // Every broker is down: commitSync looks for a coordinator, finds none, and after
+    // default.api.timeout.ms (here 10 s) throws; the application carries on with the records it
+    // had fetched (it reads slower than they are written, so it has some).
+    let mut c = member("c", "g", "orders");
+    c.commit = CommitMode::AfterProcessing;
+    c.processing_ms_per_record = 40;
+    c.config.insert("max.poll.records".into(), ConfigValue::from(20i64));
+    c.config.insert("default.api.timeout.ms".into(), ConfigValue::from(10_000i64));
+    let spec = spec_with(vec![topic("orders", 1, 1)], vec![producer("p", "orders", 50)], vec![c]);
+    let mut world = World::new(&spec, 2).unwrap();
+    world.run_until(Tick(8_000));
+    assert!(world.view().consumers()[0].membership.coordinator.is_some(), "joined by now");
+    drain(&mut world);
+    for broker in 1..=3 {
+        world.apply(Action::KillBroker { broker, lose_page_cache: false }).unwrap();
+    }
+    world.run_until(Tick(40_000));
+    let failed: Vec<u64> = drain(&mut world)
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::OffsetCommitFailed { consumer: 0, error: crate::kafka::protocol::KafkaError::CoordinatorNotAvailable, .. }))
+        .map(|e| e.at.ms())
+        .collect();
+    assert!(!failed.is_empty() && failed[0] >= 18_000 && failed[0] <= 20_000, "the first commit after the crash gave up 10 s later: {failed:?}");
+    assert!(failed.len() >= 2, "and the application went on, committing (and failing) again: {failed:?}");
+}
