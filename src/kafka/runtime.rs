@@ -54,7 +54,8 @@ pub enum Timer {
     FetchTimeouts,
     GroupHeartbeat,
     GroupRetry,
-    GroupRequestTimeout,
+    /// A group request past its deadline (request.timeout.ms; a join's, the rebalance timeout too).
+    GroupRequestTimeout { request_id: u64 },
     /// Clients refresh metadata every metadata.max.age.ms.
     MetadataRefresh,
 }

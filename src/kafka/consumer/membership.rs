@@ -109,8 +109,9 @@ impl Consumer {
         };
         self.membership.state = MemberState::Joining;
         self.membership.rejoin_needed = false;
-        self.membership.request = Some(self.group_request(coordinator, request, out));
-        out.timer(now.plus_ms(self.config.max_poll_interval_ms + self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout);
+        let request_id = self.group_request(coordinator, request, out);
+        self.membership.request = Some(request_id);
+        out.timer(now.plus_ms(self.config.max_poll_interval_ms + self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout { request_id });
     }
 
     fn find_coordinator(&mut self, now: Tick, out: &mut Outbox) {
@@ -132,8 +133,9 @@ impl Consumer {
         if self.membership.state != MemberState::Stable {
             self.membership.state = MemberState::FindingCoordinator;
         }
-        self.membership.request = Some(self.group_request(broker, GroupRequest::FindCoordinator, out));
-        out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout);
+        let request_id = self.group_request(broker, GroupRequest::FindCoordinator, out);
+        self.membership.request = Some(request_id);
+        out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout { request_id });
     }
 
     /// Gives partitions up: commits their positions first when auto-commit is on (Kafka's
@@ -182,7 +184,7 @@ impl Consumer {
         }
         if sync {
             self.membership.commit_in_flight = Some(request_id);
-            out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout);
+            out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout { request_id });
         }
     }
 
@@ -341,8 +343,9 @@ impl Consumer {
         let Some(coordinator) = self.membership.coordinator else { return };
         self.membership.state = MemberState::Syncing;
         let request = GroupRequest::SyncGroup { generation: result.generation, member_id: result.member_id, assignments };
-        self.membership.request = Some(self.group_request(coordinator, request, out));
-        out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout);
+        let request_id = self.group_request(coordinator, request, out);
+        self.membership.request = Some(request_id);
+        out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout { request_id });
     }
 
     /// The leader runs the chosen assignor over every member's subscription.
@@ -420,7 +423,7 @@ impl Consumer {
         }
         let request_id = self.group_request(coordinator, GroupRequest::OffsetFetch { partitions: partitions.clone() }, out);
         self.membership.offset_fetch_in_flight = Some((request_id, partitions));
-        out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout);
+        out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout { request_id });
     }
 
     fn apply_committed(&mut self, now: Tick, partitions: &[PartitionIndex], committed: &[(PartitionIndex, Option<u64>)], out: &mut Outbox) {
@@ -475,7 +478,9 @@ impl Consumer {
             && self.membership.heartbeat_in_flight.is_none()
         {
             let request = GroupRequest::Heartbeat { generation: self.membership.generation, member_id };
-            self.membership.heartbeat_in_flight = Some(self.group_request(coordinator, request, out));
+            let request_id = self.group_request(coordinator, request, out);
+            self.membership.heartbeat_in_flight = Some(request_id);
+            out.timer(now.plus_ms(self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout { request_id });
         }
         self.schedule_heartbeat(now, out);
     }
@@ -526,9 +531,14 @@ impl Consumer {
         false
     }
 
-    /// The group request timer: a request still waiting after its deadline is given up.
-    pub(super) fn on_group_request_timeout(&mut self, now: Tick, out: &mut Outbox) {
-        if let Some(request_id) = self.membership.request {
+    /// A group request's deadline passed: if it still awaits its answer, it is given up. (Only
+    /// `request_id`'s own: a timer outliving its answered request must not fail a newer one.)
+    pub(super) fn on_group_request_timeout(&mut self, now: Tick, request_id: u64, out: &mut Outbox) {
+        let awaited = self.membership.request == Some(request_id)
+            || self.membership.commit_in_flight == Some(request_id)
+            || self.membership.heartbeat_in_flight == Some(request_id)
+            || self.membership.offset_fetch_in_flight.as_ref().is_some_and(|(id, _)| *id == request_id);
+        if awaited {
             self.on_group_request_lost(now, request_id, out);
         }
     }

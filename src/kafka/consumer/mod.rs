@@ -737,7 +737,7 @@ impl Consumer {
                     self.join_group(now, out);
                 }
             }
-            Timer::GroupRequestTimeout => self.on_group_request_timeout(now, out),
+            Timer::GroupRequestTimeout { request_id } => self.on_group_request_timeout(now, request_id, out),
             _ => {}
         }
     }

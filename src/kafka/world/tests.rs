@@ -968,3 +968,27 @@ fn a_commit_sync_that_cannot_find_a_coordinator_gives_up_after_default_api_timeo
     assert!(!failed.is_empty() && failed[0] >= 18_000 && failed[0] <= 20_000, "the first commit after the crash gave up 10 s later: {failed:?}");
     assert!(failed.len() >= 2, "and the application went on, committing (and failing) again: {failed:?}");
 }
+
+#[test]
+fn a_commit_sync_held_by_a_network_cut_gives_up_after_default_api_timeout_ms_and_the_application_goes_on() {
+    // Cut off from every broker, the consumer's commit is held (TCP keeps it). After
+    // request.timeout.ms it is given up and commitSync looks for the coordinator again, which is
+    // held too; after default.api.timeout.ms (60 s) commitSync throws and the application goes on
+    // with the records it had already fetched.
+    let mut c = member("c", "g", "orders");
+    c.commit = CommitMode::AfterProcessing;
+    c.processing_ms_per_record = 40;
+    c.config.insert("max.poll.records".into(), ConfigValue::from(20i64));
+    let spec = spec_with(vec![topic("orders", 1, 3)], vec![producer("p", "orders", 50)], vec![c]);
+    let mut world = World::new(&spec, 4).unwrap();
+    world.run_until(Tick(8_000));
+    drain(&mut world);
+    let brokers = [1, 2, 3].map(NodeRef::Broker).to_vec();
+    world.apply(Action::CutNetwork { side_a: vec![NodeRef::Consumer("c".into())], side_b: brokers }).unwrap();
+    world.run_until(Tick(100_000));
+    let events = drain(&mut world);
+    let gave_up = events.iter().find(|e| matches!(e.kind, EventKind::OffsetCommitFailed { consumer: 0, .. })).map(|e| e.at.ms());
+    assert!(gave_up.is_some_and(|t| (60_000..=75_000).contains(&t)), "commitSync gave up about 60 s into the cut: {gave_up:?}");
+    let processed_after = events.iter().filter(|e| matches!(e.kind, EventKind::Processed { consumer: 0, .. }) && Some(e.at.ms()) > gave_up).count();
+    assert!(processed_after > 0, "and the application processed its fetched records");
+}
