@@ -386,9 +386,26 @@ impl Broker {
                 }
             }
             Message::NotController { request_id, leader } => {
-                match leader {
-                    Some(l) if Node::Controller(l) != self.controller => self.controller = Node::Controller(l),
-                    _ => self.next_controller(),
+                let named = match leader {
+                    Some(l) if Node::Controller(l) != self.controller => {
+                        self.controller = Node::Controller(l);
+                        true
+                    }
+                    _ => {
+                        self.next_controller();
+                        false
+                    }
+                };
+                // An answered heartbeat is not an unanswered one: left in flight, the next tick took
+                // it for a silent controller and moved past the leader just named, so after a
+                // failover the broker went round the controllers without ever reaching the new
+                // leader and was fenced for good. Kafka's controller channel resends to the leader
+                // it was told of.
+                if self.heartbeat_in_flight == Some(request_id) {
+                    self.heartbeat_in_flight = None;
+                    if named {
+                        self.send_heartbeat(out);
+                    }
                 }
                 if self.metadata_fetch_in_flight == Some(request_id) {
                     self.metadata_fetch_in_flight = None;
@@ -437,6 +454,12 @@ impl Broker {
         }
     }
 
+    fn send_heartbeat(&mut self, out: &mut Outbox) {
+        let request_id = self.request_id();
+        self.heartbeat_in_flight = Some(request_id);
+        out.send(self.node(), self.controller, Message::BrokerHeartbeat { request_id, broker_epoch: self.epoch, metadata_offset: self.image.offset });
+    }
+
     /// Registers this incarnation with the controller (retried at the heartbeat pace until accepted).
     fn send_registration(&mut self, out: &mut Outbox) {
         let request_id = self.request_id();
@@ -457,13 +480,7 @@ impl Broker {
                 if self.heartbeat_in_flight.is_some() {
                     self.next_controller();
                 }
-                let request_id = self.request_id();
-                self.heartbeat_in_flight = Some(request_id);
-                out.send(
-                    self.node(),
-                    self.controller,
-                    Message::BrokerHeartbeat { request_id, broker_epoch: self.epoch, metadata_offset: self.image.offset },
-                );
+                self.send_heartbeat(out);
             }
             Timer::IsrCheck => {
                 out.timer(now.plus_ms((self.config.replica_lag_time_max_ms / 2).max(1)), self.node(), Timer::IsrCheck);

@@ -992,3 +992,23 @@ fn a_commit_sync_held_by_a_network_cut_gives_up_after_default_api_timeout_ms_and
     let processed_after = events.iter().filter(|e| matches!(e.kind, EventKind::Processed { consumer: 0, .. }) && Some(e.at.ms()) > gave_up).count();
     assert!(processed_after > 0, "and the application processed its fetched records");
 }
+
+#[test]
+fn brokers_heartbeat_the_new_active_controller_after_a_failover_and_stay_unfenced() {
+    // The active controller dies and comes back; another is elected. Every broker is up, so each
+    // must find the new leader and keep its session: none may end up fenced, its partitions
+    // without a leader.
+    for seed in 1..=6 {
+        let mut spec = spec_with(vec![topic("orders", 3, 3)], vec![producer("p", "orders", 20)], vec![]);
+        spec.controllers = 3;
+        let mut world = World::new(&spec, seed).unwrap();
+        world.run_until(Tick(2_000));
+        let leader = world.view().controllers().iter().find(|c| c.is_leader()).map(|c| c.id).expect("a quorum leader by 2 s");
+        world.apply(Action::KillController { controller: leader }).unwrap();
+        world.run_until(Tick(8_000));
+        world.apply(Action::RestartController { controller: leader }).unwrap();
+        world.run_until(Tick(60_000));
+        let fenced: Vec<u32> = world.view().metadata().brokers.iter().filter(|(_, b)| b.fenced).map(|(id, _)| id.0).collect();
+        assert!(fenced.is_empty(), "seed {seed}: every broker is up, yet fenced: {fenced:?}");
+    }
+}
