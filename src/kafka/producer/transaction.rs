@@ -215,6 +215,18 @@ impl TransactionManager {
         if needs_coordinator && self.coordinator.is_none() {
             return Some(TxnCall::FindCoordinator);
         }
+        let call = self.next_call_to_send(flushing_abort, unfinished, in_flight_produce)?;
+        // A call for the transaction coordinator goes nowhere without one: after an error that made
+        // the coordinator unknown (an EndTxn answered NOT_COORDINATOR, say), look it up first, as
+        // Kafka's handlers do (lookupCoordinator, then the request is enqueued again).
+        let for_coordinator = matches!(call, TxnCall::InitProducerId | TxnCall::AddPartitions(_) | TxnCall::AddOffsets { .. } | TxnCall::EndTxn { .. });
+        if for_coordinator && self.coordinator.is_none() {
+            return Some(TxnCall::FindCoordinator);
+        }
+        Some(call)
+    }
+
+    fn next_call_to_send(&self, flushing_abort: bool, unfinished: bool, in_flight_produce: bool) -> Option<TxnCall> {
         match self.phase {
             TxnPhase::Uninitialized => Some(TxnCall::InitProducerId),
             TxnPhase::InTransaction | TxnPhase::Committing => {

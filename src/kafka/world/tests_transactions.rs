@@ -285,3 +285,33 @@ fn a_small_topology_filters_maps_and_counts_per_key_into_another_topic() {
     assert_eq!(seen.values().sum::<u32>(), 6, "six clicks pass the filter: {seen:?}");
     assert_eq!(seen.keys().max().map(String::as_str), Some("4"), "ann's fourth click in the window");
 }
+
+#[test]
+fn a_commit_whose_end_txn_met_a_dead_coordinator_looks_the_coordinator_up_again_and_carries_on() {
+    // The transaction coordinator's broker dies while an EndTxn (commit) is in flight. The answer
+    // makes the coordinator unknown; the producer must find the new one and commit, not wait in
+    // Committing for good.
+    use crate::kafka::producer::transaction::{TxnCall, TxnPhase};
+    for seed in 1..=6 {
+        let mut spec = spec(vec![transactional("p", "orders", 5, None, 100_000)], vec![]);
+        spec.brokers = (1..=4).map(|id| spec::BrokerSpec { id, rack: None }).collect();
+        let mut world = World::new(&spec, seed).unwrap();
+        let mut t = 2_000;
+        world.run_until(Tick(t));
+        let coordinator = loop {
+            t += 1;
+            world.run_until(Tick(t));
+            let txn = world.producers[0].txn.clone().unwrap();
+            if let Some((_, TxnCall::EndTxn { commit: true }, _)) = txn.in_flight {
+                break txn.coordinator.unwrap();
+            }
+        };
+        world.apply(Action::KillBroker { broker: coordinator.0, lose_page_cache: false }).unwrap();
+        world.run_until(Tick(t + 5_000));
+        world.apply(Action::RestartBroker { broker: coordinator.0 }).unwrap();
+        world.run_until(Tick(60_000));
+        let txn = world.producers[0].txn.clone().unwrap();
+        assert!(!(txn.phase == TxnPhase::Committing && txn.coordinator.is_none() && txn.in_flight.is_none()), "seed {seed}: stuck: {txn:?}");
+        assert!(txn.committed > 100, "seed {seed}: transactions carried on: {}", txn.committed);
+    }
+}
