@@ -49,6 +49,9 @@ pub struct Membership {
     /// commitSync looks the coordinator up again and resends until then.
     pub(super) commit_sync: Option<(Vec<(PartitionIndex, u64)>, Tick)>,
     pub(super) offset_fetch_in_flight: Option<(u64, Vec<PartitionIndex>)>,
+    /// Assigned partitions whose committed offsets are still wanted after an OffsetFetch failed:
+    /// held, asked again once the coordinator is found.
+    pub(super) offsets_to_refetch: Vec<PartitionIndex>,
     /// The member left because it did not poll in time; it rejoins at its next poll.
     pub left_for_poll_timeout: bool,
     /// With `delete_committed`: commits in flight and their offsets (deleted once committed).
@@ -199,6 +202,21 @@ impl Consumer {
         }
     }
 
+    /// The GroupRetry timer: what waits for the coordinator (a commitSync, committed offsets) goes
+    /// to it, or a stable member looks it up again.
+    pub(super) fn retry_coordinator_work(&mut self, now: Tick, out: &mut Outbox) {
+        let commit_waits = self.membership.commit_sync.is_some() && self.membership.commit_in_flight.is_none();
+        if !commit_waits && self.membership.offsets_to_refetch.is_empty() {
+            return;
+        }
+        if self.reachable_coordinator(now).is_some() {
+            self.send_commit_awaiting_coordinator(now, out);
+            self.refetch_committed(now, out);
+        } else if self.membership.state == MemberState::Stable && self.membership.request.is_none() {
+            self.find_coordinator(now, out);
+        }
+    }
+
     /// The coordinator was found: a commitSync that waited for it is sent now.
     fn send_commit_awaiting_coordinator(&mut self, now: Tick, out: &mut Outbox) {
         if self.membership.commit_in_flight.is_none()
@@ -259,11 +277,9 @@ impl Consumer {
             && id == request_id
         {
             self.membership.offset_fetch_in_flight = None;
-            if let GroupResponse::OffsetFetch(Ok(committed)) = response {
-                self.apply_committed(now, &partitions, &committed, out);
-            } else {
-                // No answer: start from auto.offset.reset rather than stall.
-                self.apply_committed(now, &partitions, &[], out);
+            match response {
+                GroupResponse::OffsetFetch(Ok(committed)) => self.apply_committed(now, &partitions, &committed, out),
+                _ => self.refetch_committed_later(now, partitions, out),
             }
             return;
         }
@@ -272,16 +288,26 @@ impl Consumer {
         }
         self.membership.request = None;
         match response {
-            GroupResponse::FindCoordinator(Ok(broker)) if self.membership.state == MemberState::Stable => {
-                // Found again while stable: heartbeats go there from the next one on.
-                self.membership.coordinator = Some(broker);
-                self.send_commit_awaiting_coordinator(now, out);
-            }
             GroupResponse::FindCoordinator(Ok(broker)) => {
                 self.membership.coordinator = Some(broker);
+                let stable = self.membership.state == MemberState::Stable;
+                if !stable {
+                    self.membership.state = MemberState::Unjoined;
+                }
+                if self.reachable_coordinator(now).is_none() {
+                    // The broker named refused the member lately (a dead coordinator that brokers
+                    // still name until it is fenced): unknown again, and looked up once
+                    // retry.backoff.ms has passed, as Kafka's ensureCoordinatorReady does, not at
+                    // once and over and over.
+                    out.timer(now.plus_ms(self.config.retry_backoff_ms), self.node(), Timer::GroupRetry);
+                    return;
+                }
+                // Found again while stable: heartbeats go there from the next one on.
                 self.send_commit_awaiting_coordinator(now, out);
-                self.membership.state = MemberState::Unjoined;
-                self.join_group(now, out);
+                self.refetch_committed(now, out);
+                if !stable {
+                    self.join_group(now, out);
+                }
             }
             GroupResponse::FindCoordinator(Err(_)) if self.membership.state == MemberState::Stable => {
                 // The next heartbeat tick asks another broker.
@@ -315,8 +341,15 @@ impl Consumer {
     fn on_group_error(&mut self, now: Tick, error: KafkaError, out: &mut Outbox) {
         match error {
             KafkaError::RebalanceInProgress => self.membership.rejoin_needed = true,
-            KafkaError::UnknownMemberId | KafkaError::IllegalGeneration | KafkaError::FencedInstanceId => {
+            KafkaError::UnknownMemberId | KafkaError::FencedInstanceId => {
                 self.membership.member_id = None;
+                self.membership.generation = 0;
+                self.membership.rejoin_needed = true;
+            }
+            // The member id is still valid (Kafka keeps it on ILLEGAL_GENERATION): rejoining under it
+            // lets the coordinator count the member as back, instead of waiting for a stranger's
+            // session to expire while a new id joins.
+            KafkaError::IllegalGeneration => {
                 self.membership.generation = 0;
                 self.membership.rejoin_needed = true;
             }
@@ -412,9 +445,51 @@ impl Consumer {
         }
     }
 
-    /// Asks the coordinator for committed offsets of newly assigned partitions.
-    pub(super) fn fetch_committed(&mut self, now: Tick, partitions: Vec<PartitionIndex>, out: &mut Outbox) {
+    /// An OffsetFetch failed (an error answer, a lost connection, a timeout). Kafka's
+    /// fetchCommittedOffsets marks the coordinator unknown and asks again after retry.backoff.ms; the
+    /// partitions stay held meanwhile. Starting them from auto.offset.reset instead would re-read
+    /// ("earliest") or skip ("latest") records that were already committed.
+    fn refetch_committed_later(&mut self, now: Tick, partitions: Vec<PartitionIndex>, out: &mut Outbox) {
+        self.membership.coordinator = None;
+        for p in partitions {
+            if !self.membership.offsets_to_refetch.contains(&p) {
+                self.membership.offsets_to_refetch.push(p);
+            }
+        }
+        out.timer(now.plus_ms(self.config.retry_backoff_ms), self.node(), Timer::GroupRetry);
+    }
+
+    /// The GroupRetry timer, or the coordinator found: ask again for the committed offsets still
+    /// wanted (of partitions still assigned), finding the coordinator first if need be.
+    pub(super) fn refetch_committed(&mut self, now: Tick, out: &mut Outbox) {
+        if self.membership.offsets_to_refetch.is_empty() || self.membership.offset_fetch_in_flight.is_some() {
+            return;
+        }
+        if self.reachable_coordinator(now).is_none() {
+            if self.membership.request.is_none() {
+                self.find_coordinator(now, out);
+            }
+            return;
+        }
+        let wanted: Vec<PartitionIndex> = std::mem::take(&mut self.membership.offsets_to_refetch).into_iter().filter(|p| self.assignment.contains(p)).collect();
+        if !wanted.is_empty() {
+            self.fetch_committed(now, wanted, out);
+        }
+    }
+
+    /// Asks the coordinator for committed offsets of newly assigned partitions. One OffsetFetch at
+    /// a time: a new one also asks for the partitions of one still in flight, whose answer is then
+    /// no longer awaited (they would stay held for good otherwise).
+    pub(super) fn fetch_committed(&mut self, now: Tick, mut partitions: Vec<PartitionIndex>, out: &mut Outbox) {
         let Some(coordinator) = self.membership.coordinator else { return };
+        if let Some((_, earlier)) = self.membership.offset_fetch_in_flight.take() {
+            for p in earlier {
+                if !partitions.contains(&p) && self.assignment.contains(&p) {
+                    partitions.push(p);
+                }
+            }
+        }
+        self.membership.offsets_to_refetch.retain(|p| !partitions.contains(p));
         for p in &partitions {
             if let Some(state) = self.positions.get_mut(p) {
                 // Held until the committed offset is known.
@@ -471,6 +546,7 @@ impl Consumer {
         if self.membership.state != MemberState::Stable {
             return;
         }
+        self.refetch_committed(now, out);
         if self.reachable_coordinator(now).is_none() && self.membership.request.is_none() {
             self.find_coordinator(now, out);
         }
@@ -508,8 +584,7 @@ impl Consumer {
         }
         if self.membership.offset_fetch_in_flight.as_ref().is_some_and(|(id, _)| *id == request_id) {
             let (_, partitions) = self.membership.offset_fetch_in_flight.take().expect("checked just above");
-            self.membership.coordinator = None;
-            self.apply_committed(now, &partitions, &[], out);
+            self.refetch_committed_later(now, partitions, out);
             return true;
         }
         if self.membership.request == Some(request_id) {

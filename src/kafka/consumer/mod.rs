@@ -730,6 +730,7 @@ impl Consumer {
             }
             Timer::GroupHeartbeat => self.on_heartbeat_timer(now, out),
             Timer::GroupRetry => {
+                self.retry_coordinator_work(now, out);
                 // Rejoining happens inside poll(): an application busy with its records rejoins
                 // when it polls next (and revokes, under eager rebalancing, only then).
                 let in_poll = self.processing.is_none();

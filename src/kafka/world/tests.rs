@@ -1012,3 +1012,56 @@ fn brokers_heartbeat_the_new_active_controller_after_a_failover_and_stay_unfence
         assert!(fenced.is_empty(), "seed {seed}: every broker is up, yet fenced: {fenced:?}");
     }
 }
+
+#[test]
+fn a_member_whose_offset_fetch_meets_a_dead_coordinator_resumes_from_the_committed_offset_not_auto_offset_reset() {
+    // After a rebalance each member asks the coordinator where the group left off. If that request
+    // is lost (here the coordinator dies with it in flight), Kafka asks again of the new
+    // coordinator; the partitions wait meanwhile. Starting from auto.offset.reset=latest instead
+    // would skip every record written since the last commit.
+    let mut checked = 0;
+    for seed in 1..=10 {
+        let latest = |name: &str| {
+            let mut m = member(name, "g", "orders");
+            m.config.insert("auto.offset.reset".into(), ConfigValue::from("latest"));
+            m.config.insert("auto.commit.interval.ms".into(), ConfigValue::from(1_000i64));
+            m
+        };
+        let mut spec = spec_with(vec![topic("orders", 2, 3)], vec![producer("p", "orders", 50)], vec![latest("a")]);
+        spec.brokers = (1..=4).map(|id| spec::BrokerSpec { id, rack: None }).collect();
+        spec.broker_config.insert("group.initial.rebalance.delay.ms".into(), ConfigValue::from(0));
+        let mut world = World::new(&spec, seed).unwrap();
+        world.run_until(Tick(10_000));
+        world.apply(Action::AddConsumer { spec: latest("b") }).unwrap();
+        // Step until an OffsetFetch is on its way to the coordinator, then kill the coordinator.
+        let mut coordinator = None;
+        for ms in 10_001..=25_000 {
+            world.run_until(Tick(ms));
+            coordinator = world.queue.items().find_map(|item| match item {
+                Scheduled::Deliver { to: Node::Broker(b), message: Message::Group { request, .. }, .. }
+                    if matches!(**request, crate::kafka::protocol::GroupRequest::OffsetFetch { .. }) =>
+                {
+                    Some(*b)
+                }
+                _ => None,
+            });
+            if coordinator.is_some() {
+                break;
+            }
+        }
+        let Some(coordinator) = coordinator else { continue };
+        world.apply(Action::KillBroker { broker: coordinator.0, lose_page_cache: false }).unwrap();
+        world.run_until(Tick(60_000));
+        let evs = drain(&mut world);
+        let polled = polled_offsets(&evs);
+        for partition in [PartitionIndex(0), PartitionIndex(1)] {
+            let offsets: SortedSet<u64> = polled.iter().filter(|(_, p, _)| *p == partition).map(|(_, _, o)| *o).collect();
+            let (first, last) = (offsets.first().copied().unwrap_or(0), offsets.last().copied().unwrap_or(0));
+            let missing: Vec<u64> = (first..=last).filter(|o| !offsets.contains(o)).collect();
+            assert!(missing.is_empty(), "seed {seed}: {partition:?} skipped offsets {missing:?}");
+            assert!(last > first + 500, "seed {seed}: {partition:?} kept being read: {first}..{last}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 5, "the offset fetch was caught in flight in {checked} seeds");
+}
