@@ -1,9 +1,9 @@
 //! A randomized liveness probe: groups, commits, idempotent and transactional producers under a
 //! random fault schedule, then a full heal and a long recovery; afterwards everything must have
 //! settled (groups stable and fully assigned, consumers caught up, producers drained, transactions
-//! not stuck). Not part of the suite (each test is ignored); it found the hangs fixed in f4d2b64,
-//! 2c4a780 and ce4df48, whose reproductions live beside the engine's tests. Run it after a change to
-//! client or coordinator code:
+//! not stuck). Not part of the suite (its test is ignored). It found the hangs fixed in f4d2b64,
+//! 2c4a780, ce4df48 and the lost transactional id's fix; their reproductions live beside the
+//! engine's tests. Run it after a change to client or coordinator code:
 //!   cargo test --release --test liveness_probe -- --ignored --nocapture
 //! Environment: PROBE_SEEDS (default 200), PROBE_START (default 1), PROBE_END_MS (default 400000: a JoinGroup lost with a dead coordinator
 //! legitimately waits out its ~305-330 s request timeout, as in Kafka),
@@ -12,7 +12,7 @@
 
 use kafka_lab::kafka::config::ConfigValue;
 use kafka_lab::kafka::group::coordinator::GroupState;
-use kafka_lab::kafka::ids::{BrokerId, PartitionIndex};
+use kafka_lab::kafka::ids::PartitionIndex;
 use kafka_lab::kafka::producer::transaction::TxnPhase;
 use kafka_lab::kafka::world::spec::{BrokerSpec, CommitMode, KeyPattern, ProcessorSpec, TransactionPlan, ValuePattern, Workload};
 use kafka_lab::kafka::world::{Action, ClusterSpec, ConsumerSpec, EventKind, NodeRef, ProducerSpec, TimedAction, TopicSpec, World};
@@ -710,70 +710,4 @@ fn liveness_after_a_full_heal() {
     for (k, seeds) in &kinds {
         println!("  {k}: {} seeds {:?}", seeds.len(), &seeds[..seeds.len().min(20)]);
     }
-}
-
-/// Unused helper kept for repro building: a scheduled replay of a logged run.
-#[allow(dead_code)]
-fn replay(seed: u64, log: &[TimedAction], until: u64) -> World {
-    let p = plan(seed);
-    let mut world = World::new(&p.spec, seed).unwrap();
-    for a in log {
-        world.schedule_click(Tick(a.at_ms), a.action.clone());
-    }
-    world.run_until(Tick(until));
-    let _ = BrokerId(0);
-    world
-}
-
-// ---- Minimal reproductions (they assert what Kafka does, so they fail while the bug is there). ----
-
-fn repro_topic(name: &str, partitions: u32) -> TopicSpec {
-    TopicSpec { name: name.into(), partitions: Some(partitions), replication_factor: Some(3), ..TopicSpec::default() }
-}
-
-fn repro_producer(name: &str, topic: &str, rate: u32) -> ProducerSpec {
-    ProducerSpec {
-        name: name.into(),
-        topic: topic.into(),
-        workload: Some(Workload { rate_per_sec: rate, keys: KeyPattern::Cycle { prefix: "key".into(), count: 10 }, ..Workload::default() }),
-        ..ProducerSpec::default()
-    }
-}
-
-/// Bug 1: after the controller quorum elects a new leader, brokers never heartbeat to it and are
-/// all fenced for good.
-#[test]
-#[ignore]
-fn repro_a_producer_whose_coordinator_lost_its_transactional_id_retries_for_ever() {
-    let mut stuck = 0;
-    for seed in 1..=6 {
-        let mut p = repro_producer("p", "orders", 100);
-        p.config.insert("transactional.id".into(), ConfigValue::from("p-tx"));
-        p.transactions = Some(TransactionPlan { records_per_transaction: 5, abort_every: None });
-        let spec = ClusterSpec { topics: vec![repro_topic("orders", 3)], producers: vec![p], ..ClusterSpec::default() };
-        let mut world = World::new(&spec, seed).unwrap();
-        world.run_until(Tick(5_000));
-        for b in 1..=3 {
-            world.apply(Action::KillBroker { broker: b, lose_page_cache: true }).unwrap();
-        }
-        for b in 1..=3 {
-            world.apply(Action::RestartBroker { broker: b }).unwrap();
-        }
-        world.run_until(Tick(60_000));
-        while world.poll_event().is_some() {}
-        let before = world.view().producers()[0].txn.clone().unwrap();
-        world.run_until(Tick(120_000));
-        while world.poll_event().is_some() {}
-        let view = world.view();
-        let txn = view.producers()[0].txn.clone().unwrap();
-        let known: Vec<usize> = view.brokers().map(|b| b.txn.transactions.len()).collect();
-        println!(
-            "seed {seed}: at 60 s {:?} committed {}; at 120 s {:?} committed {} aborted {} to_add {:?} added {:?} retry_at {:?}; coordinators know {:?} ids",
-            before.phase, before.committed, txn.phase, txn.committed, txn.aborted, txn.to_add, txn.added, txn.retry_at, known
-        );
-        if txn.committed == before.committed && txn.aborted == before.aborted {
-            stuck += 1;
-        }
-    }
-    assert_eq!(stuck, 0, "{stuck} of 6 seeds: no transaction ended between 60 s and 120 s");
 }

@@ -44,10 +44,13 @@ pub enum KafkaError {
     /// The transaction was aborted before this batch was sent (Kafka's client throws a
     /// `TransactionAbortedException`; there is no wire error code for it).
     TransactionAborted,
+    /// The transaction coordinator has no transaction for this transactional id (its state was
+    /// lost): the producer aborts by asking for a new producer id (KIP-360).
+    InvalidProducerIdMapping,
 }
 
 impl KafkaError {
-    pub const ALL: [KafkaError; 26] = [
+    pub const ALL: [KafkaError; 27] = [
         KafkaError::NotLeaderOrFollower,
         KafkaError::NotEnoughReplicas,
         KafkaError::NotEnoughReplicasAfterAppend,
@@ -74,6 +77,7 @@ impl KafkaError {
         KafkaError::ConcurrentTransactions,
         KafkaError::DuplicateBrokerRegistration,
         KafkaError::TransactionAborted,
+        KafkaError::InvalidProducerIdMapping,
     ];
 
     /// The error with this Kafka name.
@@ -110,6 +114,7 @@ impl KafkaError {
             KafkaError::ConcurrentTransactions => "CONCURRENT_TRANSACTIONS",
             KafkaError::DuplicateBrokerRegistration => "DUPLICATE_BROKER_REGISTRATION",
             KafkaError::TransactionAborted => "TRANSACTION_ABORTED",
+            KafkaError::InvalidProducerIdMapping => "INVALID_PRODUCER_ID_MAPPING",
         }
     }
 

@@ -1315,6 +1315,11 @@ impl Producer {
                 self.sequences.clear();
             }
             TxnOutcome::Ended { committed } => self.txn_ended = Some(committed),
+            TxnOutcome::Reinitialized { producer_id, producer_epoch } => {
+                self.producer_id = Some((producer_id, producer_epoch));
+                self.sequences.clear();
+                self.txn_ended = Some(false);
+            }
             TxnOutcome::Fenced => self.fence(out),
         }
         self.drain_pending();

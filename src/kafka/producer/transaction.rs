@@ -74,6 +74,9 @@ pub struct TransactionManager {
     pub retry_at: Option<Tick>,
     /// A send inside the transaction failed: it can only be aborted.
     pub abort_only: bool,
+    /// The coordinator lost this transactional id: the transaction is aborted by asking for a new
+    /// producer id (KIP-360's epoch bump), not with an EndTxn it could not answer.
+    pub bump_epoch: bool,
     pub committed: u64,
     pub aborted: u64,
     /// Records sent in the open transaction.
@@ -102,6 +105,8 @@ pub enum TxnOutcome {
     Ended { committed: bool },
     /// This instance was fenced.
     Fenced,
+    /// The transaction was aborted by taking a new producer id (the coordinator had lost it).
+    Reinitialized { producer_id: i64, producer_epoch: i16 },
 }
 
 impl TransactionManager {
@@ -117,6 +122,7 @@ impl TransactionManager {
             in_flight: None,
             retry_at: None,
             abort_only: false,
+            bump_epoch: false,
             committed: 0,
             aborted: 0,
             records_in_transaction: 0,
@@ -160,7 +166,7 @@ impl TransactionManager {
             TxnPhase::Aborting => false,
             _ => return None,
         };
-        if !self.untouched() || self.in_flight.is_some() {
+        if !self.untouched() || self.in_flight.is_some() || self.bump_epoch {
             return None;
         }
         self.finish(commit);
@@ -258,6 +264,7 @@ impl TransactionManager {
                 }
                 (!unfinished).then_some(TxnCall::EndTxn { commit: false })
             }
+            TxnPhase::Aborting if self.bump_epoch => (!in_flight_produce).then_some(TxnCall::InitProducerId),
             // Unsent batches were dropped; the ones in flight must be answered first.
             TxnPhase::Aborting => (!in_flight_produce).then_some(TxnCall::EndTxn { commit: false }),
             _ => None,
@@ -279,6 +286,10 @@ impl TransactionManager {
                         TxnOutcome::Continue
                     }
                     TxnCall::InitProducerId => match answer {
+                        TxnAnswer::ProducerId { producer_id, producer_epoch } if self.phase == TxnPhase::Aborting => {
+                            self.finish(false);
+                            TxnOutcome::Reinitialized { producer_id, producer_epoch }
+                        }
                         TxnAnswer::ProducerId { producer_id, producer_epoch } => {
                             self.phase = TxnPhase::Ready;
                             TxnOutcome::Initialized { producer_id, producer_epoch }
@@ -323,6 +334,16 @@ impl TransactionManager {
                 self.phase = TxnPhase::Fenced;
                 TxnOutcome::Fenced
             }
+            // Kafka's abortableErrorIfPossible: the transaction can only be aborted, and with no
+            // transaction at the coordinator that means a new producer id, not an EndTxn.
+            KafkaError::InvalidProducerIdMapping => {
+                self.abort_only = true;
+                self.bump_epoch = true;
+                self.phase = TxnPhase::Aborting;
+                self.flush_before_abort = false;
+                self.to_add.clear();
+                TxnOutcome::Continue
+            }
             KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable | KafkaError::NetworkException | KafkaError::RequestTimedOut => {
                 // Look for the coordinator again.
                 match call {
@@ -355,6 +376,7 @@ impl TransactionManager {
         self.to_add.clear();
         self.offsets = None;
         self.abort_only = false;
+        self.bump_epoch = false;
         self.flush_before_abort = false;
         self.records_in_transaction = 0;
     }

@@ -200,7 +200,7 @@ impl TxnCoordinator {
             }
             TxnRequest::EndTxn { producer_id, producer_epoch, commit } => {
                 let result = match self.transactions.get(&transactional_id) {
-                    None => Err(KafkaError::InvalidTxnState),
+                    None => Err(KafkaError::InvalidProducerIdMapping),
                     Some(meta) if meta.producer_id != producer_id || meta.producer_epoch != producer_epoch => Err(KafkaError::ProducerFenced),
                     Some(meta) if meta.state == TxnState::Ongoing => Ok(()),
                     // A retried EndTxn for the transaction that just ended: already done.
@@ -221,7 +221,8 @@ impl TxnCoordinator {
     }
 
     fn add(&mut self, now: Tick, id: &Rc<str>, producer_id: i64, producer_epoch: i16, partitions: Vec<PartitionIndex>, fx: &mut Vec<TxnEffect>) -> Result<(), KafkaError> {
-        let Some(meta) = self.transactions.get_mut(id) else { return Err(KafkaError::InvalidTxnState) };
+        // No transaction for this id (Kafka's TransactionCoordinator answers so when its state was lost).
+        let Some(meta) = self.transactions.get_mut(id) else { return Err(KafkaError::InvalidProducerIdMapping) };
         if meta.producer_id != producer_id || meta.producer_epoch != producer_epoch {
             return Err(KafkaError::ProducerFenced);
         }

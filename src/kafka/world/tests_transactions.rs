@@ -315,3 +315,27 @@ fn a_commit_whose_end_txn_met_a_dead_coordinator_looks_the_coordinator_up_again_
         assert!(txn.committed > 100, "seed {seed}: transactions carried on: {}", txn.committed);
     }
 }
+
+#[test]
+fn a_producer_whose_coordinator_lost_its_transactional_id_aborts_with_a_new_producer_id_and_carries_on() {
+    // Every broker loses its page cache, so __transaction_state is empty again and the coordinator
+    // no longer knows the transactional id. Kafka answers AddPartitionsToTxn and EndTxn with
+    // INVALID_PRODUCER_ID_MAPPING; the producer aborts by asking InitProducerId for a new id
+    // (KIP-360) and carries on, instead of retrying for ever.
+    for seed in 1..=6 {
+        let spec = spec(vec![transactional("p", "orders", 5, None, 100_000)], vec![]);
+        let mut world = World::new(&spec, seed).unwrap();
+        world.run_until(Tick(5_000));
+        for b in 1..=3 {
+            world.apply(Action::KillBroker { broker: b, lose_page_cache: true }).unwrap();
+        }
+        for b in 1..=3 {
+            world.apply(Action::RestartBroker { broker: b }).unwrap();
+        }
+        world.run_until(Tick(60_000));
+        let before = world.producers[0].txn.clone().unwrap();
+        world.run_until(Tick(120_000));
+        let txn = world.producers[0].txn.clone().unwrap();
+        assert!(txn.committed > before.committed + 50, "seed {seed}: transactions carried on between 60 s and 120 s: {} -> {}", before.committed, txn.committed);
+    }
+}
