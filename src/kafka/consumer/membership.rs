@@ -210,20 +210,21 @@ impl Consumer {
             return;
         }
         if self.reachable_coordinator(now).is_some() {
-            self.send_commit_awaiting_coordinator(now, out);
-            self.refetch_committed(now, out);
+            self.send_what_awaits_the_coordinator(now, out);
         } else if self.membership.state == MemberState::Stable && self.membership.request.is_none() {
             self.find_coordinator(now, out);
         }
     }
 
-    /// The coordinator was found: a commitSync that waited for it is sent now.
-    fn send_commit_awaiting_coordinator(&mut self, now: Tick, out: &mut Outbox) {
+    /// The coordinator is known and reachable: a commitSync that waited for it, and the committed
+    /// offsets still wanted, are sent to it now.
+    fn send_what_awaits_the_coordinator(&mut self, now: Tick, out: &mut Outbox) {
         if self.membership.commit_in_flight.is_none()
             && let Some((offsets, _)) = self.membership.commit_sync.clone()
         {
             self.send_commit(now, offsets, true, out);
         }
+        self.refetch_committed(now, out);
     }
 
     /// Whether the application's poll loop is blocked in commitSync: awaiting the answer, or a
@@ -303,8 +304,7 @@ impl Consumer {
                     return;
                 }
                 // Found again while stable: heartbeats go there from the next one on.
-                self.send_commit_awaiting_coordinator(now, out);
-                self.refetch_committed(now, out);
+                self.send_what_awaits_the_coordinator(now, out);
                 if !stable {
                     self.join_group(now, out);
                 }
@@ -459,16 +459,10 @@ impl Consumer {
         out.timer(now.plus_ms(self.config.retry_backoff_ms), self.node(), Timer::GroupRetry);
     }
 
-    /// The GroupRetry timer, or the coordinator found: ask again for the committed offsets still
-    /// wanted (of partitions still assigned), finding the coordinator first if need be.
-    pub(super) fn refetch_committed(&mut self, now: Tick, out: &mut Outbox) {
-        if self.membership.offsets_to_refetch.is_empty() || self.membership.offset_fetch_in_flight.is_some() {
-            return;
-        }
-        if self.reachable_coordinator(now).is_none() {
-            if self.membership.request.is_none() {
-                self.find_coordinator(now, out);
-            }
+    /// Asks again for the committed offsets still wanted (of partitions still assigned), if the
+    /// coordinator is known and reachable; the callers look it up otherwise.
+    fn refetch_committed(&mut self, now: Tick, out: &mut Outbox) {
+        if self.membership.offsets_to_refetch.is_empty() || self.membership.offset_fetch_in_flight.is_some() || self.reachable_coordinator(now).is_none() {
             return;
         }
         let wanted: Vec<PartitionIndex> = std::mem::take(&mut self.membership.offsets_to_refetch).into_iter().filter(|p| self.assignment.contains(p)).collect();
@@ -609,13 +603,8 @@ impl Consumer {
     /// A group request's deadline passed: if it still awaits its answer, it is given up. (Only
     /// `request_id`'s own: a timer outliving its answered request must not fail a newer one.)
     pub(super) fn on_group_request_timeout(&mut self, now: Tick, request_id: u64, out: &mut Outbox) {
-        let awaited = self.membership.request == Some(request_id)
-            || self.membership.commit_in_flight == Some(request_id)
-            || self.membership.heartbeat_in_flight == Some(request_id)
-            || self.membership.offset_fetch_in_flight.as_ref().is_some_and(|(id, _)| *id == request_id);
-        if awaited {
-            self.on_group_request_lost(now, request_id, out);
-        }
+        // on_group_request_lost acts only on a request still awaited.
+        self.on_group_request_lost(now, request_id, out);
     }
 
     /// Closes cleanly: commit (with auto-commit), and leave the group (dynamic members only: a static

@@ -1310,16 +1310,14 @@ impl Producer {
         let Some((_, call, _)) = txn.in_flight.take_if(|f| f.0 == request_id) else { return };
         match txn.on_answer(now, &call, result, backoff) {
             TxnOutcome::Continue => {}
-            TxnOutcome::Initialized { producer_id, producer_epoch } => {
+            TxnOutcome::Initialized { producer_id, producer_epoch, aborted } => {
                 self.producer_id = Some((producer_id, producer_epoch));
                 self.sequences.clear();
+                if aborted {
+                    self.txn_ended = Some(false);
+                }
             }
             TxnOutcome::Ended { committed } => self.txn_ended = Some(committed),
-            TxnOutcome::Reinitialized { producer_id, producer_epoch } => {
-                self.producer_id = Some((producer_id, producer_epoch));
-                self.sequences.clear();
-                self.txn_ended = Some(false);
-            }
             TxnOutcome::Fenced => self.fence(out),
         }
         self.drain_pending();

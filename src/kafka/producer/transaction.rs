@@ -99,14 +99,13 @@ pub enum TxnAnswer {
 pub enum TxnOutcome {
     /// Nothing for the producer to do beyond sending the next call.
     Continue,
-    /// The producer has its id and epoch.
-    Initialized { producer_id: i64, producer_epoch: i16 },
+    /// The producer has its id and epoch; `aborted`: taking them aborted the transaction (the
+    /// coordinator had lost it).
+    Initialized { producer_id: i64, producer_epoch: i16, aborted: bool },
     /// The transaction ended; `committed` says how.
     Ended { committed: bool },
     /// This instance was fenced.
     Fenced,
-    /// The transaction was aborted by taking a new producer id (the coordinator had lost it).
-    Reinitialized { producer_id: i64, producer_epoch: i16 },
 }
 
 impl TransactionManager {
@@ -212,18 +211,13 @@ impl TransactionManager {
             return None;
         }
         let flushing_abort = self.phase == TxnPhase::Aborting && self.flush_before_abort;
-        let needs_coordinator = match self.phase {
-            TxnPhase::Uninitialized => true,
-            TxnPhase::InTransaction | TxnPhase::Committing => !self.to_add.is_empty() || self.offsets.as_ref().is_some_and(|o| !o.added),
-            TxnPhase::Aborting => true,
-            _ => false,
-        };
-        if needs_coordinator && self.coordinator.is_none() {
+        // An abort looks its coordinator up at once, while the batches in flight are still answered.
+        if self.phase == TxnPhase::Aborting && self.coordinator.is_none() {
             return Some(TxnCall::FindCoordinator);
         }
         let call = self.next_call_to_send(flushing_abort, unfinished, in_flight_produce)?;
-        // A call for the transaction coordinator goes nowhere without one: after an error that made
-        // the coordinator unknown (an EndTxn answered NOT_COORDINATOR, say), look it up first, as
+        // A call for the transaction coordinator goes nowhere without one (none found yet, or an
+        // error made it unknown: an EndTxn answered NOT_COORDINATOR, say): look it up first, as
         // Kafka's handlers do (lookupCoordinator, then the request is enqueued again).
         let for_coordinator = matches!(call, TxnCall::InitProducerId | TxnCall::AddPartitions(_) | TxnCall::AddOffsets { .. } | TxnCall::EndTxn { .. });
         if for_coordinator && self.coordinator.is_none() {
@@ -286,13 +280,13 @@ impl TransactionManager {
                         TxnOutcome::Continue
                     }
                     TxnCall::InitProducerId => match answer {
-                        TxnAnswer::ProducerId { producer_id, producer_epoch } if self.phase == TxnPhase::Aborting => {
-                            self.finish(false);
-                            TxnOutcome::Reinitialized { producer_id, producer_epoch }
-                        }
                         TxnAnswer::ProducerId { producer_id, producer_epoch } => {
+                            let aborted = self.phase == TxnPhase::Aborting;
+                            if aborted {
+                                self.finish(false);
+                            }
                             self.phase = TxnPhase::Ready;
-                            TxnOutcome::Initialized { producer_id, producer_epoch }
+                            TxnOutcome::Initialized { producer_id, producer_epoch, aborted }
                         }
                         _ => TxnOutcome::Continue,
                     },

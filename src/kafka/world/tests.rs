@@ -941,15 +941,23 @@ fn a_consumer_that_commits_after_each_poll_keeps_reading_when_its_coordinator_di
     }
 }
 
+/// Member `c` of group `g` on `orders` that commits synchronously after each poll of at most 20
+/// records, taking 40 ms a record: it reads slower than 50 records/s are written, so it always has
+/// fetched records left to process.
+fn slow_sync_committer() -> ConsumerSpec {
+    let mut c = member("c", "g", "orders");
+    c.commit = CommitMode::AfterProcessing;
+    c.processing_ms_per_record = 40;
+    c.config.insert("max.poll.records".into(), ConfigValue::from(20i64));
+    c
+}
+
 #[test]
 fn a_commit_sync_that_cannot_find_a_coordinator_gives_up_after_default_api_timeout_ms() {
     // Every broker is down: commitSync looks for a coordinator, finds none, and after
     // default.api.timeout.ms (here 10 s) throws; the application carries on with the records it
     // had fetched (it reads slower than they are written, so it has some).
-    let mut c = member("c", "g", "orders");
-    c.commit = CommitMode::AfterProcessing;
-    c.processing_ms_per_record = 40;
-    c.config.insert("max.poll.records".into(), ConfigValue::from(20i64));
+    let mut c = slow_sync_committer();
     c.config.insert("default.api.timeout.ms".into(), ConfigValue::from(10_000i64));
     let spec = spec_with(vec![topic("orders", 1, 1)], vec![producer("p", "orders", 50)], vec![c]);
     let mut world = World::new(&spec, 2).unwrap();
@@ -975,10 +983,7 @@ fn a_commit_sync_held_by_a_network_cut_gives_up_after_default_api_timeout_ms_and
     // request.timeout.ms it is given up and commitSync looks for the coordinator again, which is
     // held too; after default.api.timeout.ms (60 s) commitSync throws and the application goes on
     // with the records it had already fetched.
-    let mut c = member("c", "g", "orders");
-    c.commit = CommitMode::AfterProcessing;
-    c.processing_ms_per_record = 40;
-    c.config.insert("max.poll.records".into(), ConfigValue::from(20i64));
+    let c = slow_sync_committer();
     let spec = spec_with(vec![topic("orders", 1, 3)], vec![producer("p", "orders", 50)], vec![c]);
     let mut world = World::new(&spec, 4).unwrap();
     world.run_until(Tick(8_000));
