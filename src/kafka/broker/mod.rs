@@ -144,6 +144,10 @@ pub struct Broker {
     metadata_fetch_deadline: Tick,
     controller_timeouts: DeadlineTimer,
     registration_in_flight: Option<u64>,
+    /// A restarted broker brings every replica in line with the metadata once it has caught up
+    /// (Kafka's first publish of the image), not only the partitions whose records changed while it
+    /// was down: its replicas forgot their leaders when it died.
+    reconcile_all_pending: bool,
     /// The last heartbeat sent and not yet answered.
     heartbeat_in_flight: Option<u64>,
     next_producer_id: i64,
@@ -201,6 +205,7 @@ impl Broker {
             metadata_fetch_deadline: Tick::ZERO,
             controller_timeouts: DeadlineTimer::default(),
             registration_in_flight: None,
+            reconcile_all_pending: false,
             heartbeat_in_flight: None,
             next_producer_id: i64::from(id.0) * 1_000_000 + 1,
             rng,
@@ -317,6 +322,7 @@ impl Broker {
         self.up = true;
         self.incarnation += 1;
         self.registered = false;
+        self.reconcile_all_pending = true;
         self.send_registration(out);
         self.start_timers(now, out);
     }
@@ -357,6 +363,9 @@ impl Broker {
                     self.metadata_fetch_in_flight = None;
                     if from_offset == self.image.offset {
                         self.apply_metadata(now, &records, out);
+                        if self.registered && std::mem::take(&mut self.reconcile_all_pending) {
+                            self.reconcile_all(now, out);
+                        }
                     }
                     self.fetch_metadata(now, out);
                 }

@@ -190,6 +190,40 @@ fn a_restarted_broker_waits_for_its_old_session_to_expire_before_registering_aga
     assert!(fenced_at.is_some_and(|f| registered_at.is_some_and(|r| f <= r)), "fenced at {fenced_at:?}, registered at {registered_at:?}");
 }
 
+#[test]
+fn a_restarted_broker_follows_every_leader_again_even_where_nothing_changed_while_it_was_down() {
+    // Broker 3 falls out of two ISRs behind a cut from the other brokers (it still reaches the
+    // controller), then dies. Its death changes nothing in those two partitions, so the metadata it
+    // reads after restarting does not name them. It must still follow every leader again (Kafka's first publish of the whole image):
+    // it used to stay a follower of no one, out of the ISR for good.
+    let mut spec = replicated_run("all");
+    spec.broker_config.insert("replica.lag.time.max.ms".into(), ConfigValue::from(5_000));
+    let mut world = World::new(&spec, 5).unwrap();
+    world.run_until(Tick(2_000));
+    let mut rest: Vec<NodeRef> = vec![NodeRef::Broker(1), NodeRef::Broker(2), NodeRef::Producer("p1".into()), NodeRef::Consumer("c1".into())];
+    rest.sort_by_key(|n| format!("{n:?}"));
+    world.apply(Action::CutNetwork { side_a: vec![NodeRef::Broker(3)], side_b: rest }).unwrap();
+    world.run_until(Tick(12_000));
+    let view = world.view();
+    let others_led: Vec<&crate::kafka::metadata::PartitionImage> =
+        (0..3).map(|n| view.metadata().partition(view.partition_index("orders", n).unwrap())).filter(|p| p.leader != Some(BrokerId(3))).collect();
+    assert_eq!(others_led.len(), 2);
+    assert!(others_led.iter().all(|p| !p.isr.contains(&BrokerId(3))), "cut off from their leaders, broker 3 left their ISRs");
+    world.apply(Action::KillBroker { broker: 3, lose_page_cache: false }).unwrap();
+    world.apply(Action::HealNetwork { cut: None }).unwrap();
+    world.run_until(Tick(25_000));
+    drain(&mut world);
+    world.apply(Action::RestartBroker { broker: 3 }).unwrap();
+    world.run_until(Tick(40_000));
+    world.apply(Action::StopProducer { producer: "p1".into() }).unwrap();
+    world.run_until(Tick(45_000));
+    let view = world.view();
+    for n in 0..3 {
+        let p = view.partition_index("orders", n).unwrap();
+        assert_eq!(view.log(BrokerId(3), p).unwrap().log_end_offset(), view.leader_log(p).unwrap().log_end_offset(), "orders-{n} caught up");
+        assert!(view.metadata().partition(p).isr.contains(&BrokerId(3)), "orders-{n}: broker 3 is back in sync");
+    }
+}
 
 fn violations(events: &[Event]) -> Vec<(ViolationKind, PartitionIndex, u64)> {
     events
