@@ -7,7 +7,8 @@
 //!   cargo test --release --test liveness_probe -- --ignored --nocapture
 //! Environment: PROBE_SEEDS (default 200), PROBE_START (default 1), PROBE_END_MS (default 400000: a JoinGroup lost with a dead coordinator
 //! legitimately waits out its ~305-330 s request timeout, as in Kafka),
-//! PROBE_SEED (one seed, verbose: prints the action log and the stuck state).
+//! PROBE_SEED (one seed, verbose: prints the action log and the stuck state), with it PROBE_EVENTS
+//! (events to print, see below) and PROBE_PARTITION with PROBE_EVERY_MS (one partition's replicas).
 #![cfg(not(target_arch = "wasm32"))]
 
 use kafka_lab::kafka::config::ConfigValue;
@@ -239,9 +240,8 @@ fn fault_plan(rng: &mut Rng, spec: &ClusterSpec, groups: &[GroupPlan], brokers: 
             10 if std::env::var("PROBE_CONTROLLER_FAULTS").is_ok() => Fault::KillController { controller: rng.below(u64::from(controllers)) as u32, dur },
             10 => Fault::KillBroker { broker, lose, dur },
             11 => Fault::CrashConsumer { consumer: pick(rng, &spec.consumers.iter().map(|c| c.name.clone()).collect::<Vec<_>>()), dur: dur.min(8_000) },
-            // Not the stream processor's sink: its consumer would wait for ever for the transaction
-            // the crash forgot (finding, see repro_a_processor_waits_for_ever_when_its_sink_crashes).
-            _ => Fault::CrashProducer { producer: pick(rng, &spec.producers.iter().filter(|p| p.name != "sink").map(|p| p.name.clone()).collect::<Vec<_>>()), dur: dur.min(5_000) },
+            // The stream processor's sink too: its consumer goes down and comes back with it.
+            _ => Fault::CrashProducer { producer: pick(rng, &spec.producers.iter().map(|p| p.name.clone()).collect::<Vec<_>>()), dur: dur.min(5_000) },
         };
         faults.push((t / STEP_MS * STEP_MS, fault));
         t = if overlap { t + 500 + rng.below(5_000) } else { t + dur + 1_000 + rng.below(4_000) };
@@ -396,6 +396,18 @@ fn run_with(seed: u64, fixed: Option<Vec<TimedAction>>) -> Outcome {
     while t < end {
         t += STEP_MS;
         world.run_until(Tick(t));
+        // PROBE_PARTITION=8 PROBE_EVERY_MS=5000: print every replica of partition index 8 that often.
+        if let (Ok(every), Ok(part)) = (std::env::var("PROBE_EVERY_MS"), std::env::var("PROBE_PARTITION")) {
+            let every: u64 = every.parse().expect("PROBE_EVERY_MS is a number");
+            let part = PartitionIndex(part.parse().expect("PROBE_PARTITION is a partition index"));
+            if t % every == 0 {
+                for b in world.view().brokers() {
+                    if let Some(r) = b.replicas.get(&part) {
+                        println!("  {t} broker {} up {} {:?} leo {} hw {} epoch {}", b.id.0, b.up, r.role, r.log.log_end_offset(), r.log.high_watermark(), r.leader_epoch);
+                    }
+                }
+            }
+        }
         while let Some(e) = world.poll_event() {
             if let Some(filters) = &event_filters {
                 let text = format!("{:?}", e.kind);

@@ -807,12 +807,24 @@ impl World {
                 if self.producers[i].up {
                     self.producers[i].crash(out);
                 }
+                // A stream processor's consumer is the same process: left running, it would wait
+                // for ever for the end of a transaction its dead producer will never send.
+                if let Some(c) = self.producers[i].processor.map(|c| c as usize)
+                    && self.consumers[c].up
+                {
+                    self.consumers[c].crash(out);
+                }
             }
             Action::RestartProducer { producer } => {
                 let i = self.producer_index(&producer)?;
                 if !self.producers[i].up {
                     out.event(EventKind::ProducerStarted { producer: i as u32 });
                     self.producers[i].start(now, out);
+                }
+                if let Some(c) = self.producers[i].processor.map(|c| c as usize)
+                    && !self.consumers[c].up
+                {
+                    self.consumers[c].start(now, out);
                 }
             }
             Action::CommitTransaction { producer } | Action::AbortTransaction { producer } => {

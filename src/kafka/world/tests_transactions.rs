@@ -255,6 +255,22 @@ fn exactly_once_a_processor_that_crashes_mid_transaction_writes_each_result_once
 }
 
 #[test]
+fn a_processor_whose_producer_crashes_goes_down_with_it_and_restarts_with_it() {
+    // The processor's consumer and producer are one application. Crashing the producer alone used
+    // to leave the consumer waiting for ever for a transaction end that never came: the pipeline
+    // stopped with the restarted producer idle.
+    let mut world = World::new(&pipeline(true), 21).unwrap();
+    world.schedule(Tick(2_300), Action::CrashProducer { producer: "sink".into() });
+    world.schedule(Tick(3_000), Action::RestartProducer { producer: "sink".into() });
+    world.run_until(Tick(40_000));
+    let events = drain(&mut world);
+    assert!(events.iter().any(|e| e.at == Tick(2_300) && matches!(e.kind, EventKind::ConsumerCrashed { consumer: 0 })), "the processor's consumer died with its producer");
+    let seen = read_values(&world, &events);
+    assert_eq!(seen.len(), 200, "every input record has its result after the restart");
+    assert!(seen.values().all(|n| *n == 1), "no result twice: {:?}", seen.iter().filter(|(_, n)| **n > 1).take(5).collect::<Vec<_>>());
+}
+
+#[test]
 fn at_least_once_the_same_crash_writes_some_results_twice() {
     let (world, events) = crash_midway(false);
     let seen = read_values(&world, &events);
