@@ -28,7 +28,7 @@ const GOLDEN_TRACE_HASHES: &[(&str, &str)] = &[
     ("replication-leaders-followers", "572b3ea1c08736d2"),
     ("acks-0-1-all", "5b5a0ab4bac5538e"),
     ("leader-failover", "7842de71786b3801"),
-    ("acks1-data-loss", "64982e69d42c9314"),
+    ("acks1-data-loss", "284b1bc64bb56eac"),
     ("min-insync-replicas", "fc8f1aa6cacf3698"),
     ("unclean-election", "a7cfd599b0d466fa"),
     ("auto-commit-duplicates", "ce526f76c12e615a"),

@@ -164,10 +164,36 @@ impl MetadataImage {
     pub fn is_alive(&self, broker: BrokerId) -> bool {
         self.brokers.get(&broker).is_some_and(|b| !b.fenced)
     }
+
+    /// Kafka's `isReplicaIsrEligible` (KRaft): the follower's broker is unfenced, and its last fetch
+    /// came from the incarnation registered now (`fetched_with_epoch`). A fetch from before a
+    /// restart speaks for a process that is gone, so it neither joins the ISR nor holds the HW.
+    pub fn is_isr_eligible(&self, broker: BrokerId, fetched_with_epoch: Option<u64>) -> bool {
+        self.brokers.get(&broker).is_some_and(|b| !b.fenced && fetched_with_epoch == Some(b.epoch))
+    }
 }
 
 /// Kafka's `Topic.isInternal`: the topics Kafka creates for itself, where consumer groups keep their
 /// committed offsets and transaction coordinators their state.
 pub fn is_internal_topic(name: &str) -> bool {
     name == crate::kafka::group::coordinator::OFFSETS_TOPIC || name == crate::kafka::txn::coordinator::TRANSACTION_STATE_TOPIC
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_fetch_from_the_broker_registered_now_makes_a_follower_isr_eligible() {
+        // Kafka's isReplicaIsrEligible: a restarted follower that has not fetched yet (or whose last
+        // fetch came from its previous life) must not hold the leader's HW back or join the ISR.
+        let mut image = MetadataImage::default();
+        image.apply(&MetadataRecord::RegisterBroker { broker: BrokerId(1), epoch: 11, rack: None });
+        assert!(!image.is_isr_eligible(BrokerId(1), Some(11)), "fenced until it caught up with the metadata");
+        image.apply(&MetadataRecord::UnfenceBroker { broker: BrokerId(1), epoch: 11 });
+        assert!(image.is_isr_eligible(BrokerId(1), Some(11)));
+        assert!(!image.is_isr_eligible(BrokerId(1), None), "no fetch since this broker became leader");
+        assert!(!image.is_isr_eligible(BrokerId(1), Some(4)), "a fetch from the broker's previous life");
+        assert!(!image.is_isr_eligible(BrokerId(2), Some(11)), "not registered at all");
+    }
 }

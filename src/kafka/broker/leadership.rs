@@ -179,10 +179,10 @@ impl Broker {
 
     /// Adds a follower that caught up to the HW within the current epoch (Kafka's `maybeExpandIsr`).
     pub(super) fn maybe_expand_isr(&mut self, now: Tick, partition: PartitionIndex, follower: BrokerId, out: &mut Outbox) {
-        let eligible = self.image.is_alive(follower);
         let Some(replica) = self.replicas.get(&partition) else { return };
         let Role::Leader(state) = &replica.role else { return };
-        if state.pending.is_some() || state.isr.contains(&follower) || !eligible {
+        let fetched_with_epoch = state.followers.iter().find(|(b, _)| *b == follower).and_then(|(_, s)| s.broker_epoch);
+        if state.pending.is_some() || state.isr.contains(&follower) || !self.image.is_isr_eligible(follower, fetched_with_epoch) {
             return;
         }
         let Some(leo) = state.followers.iter().find(|(b, _)| *b == follower).and_then(|(_, s)| s.leo) else { return };
@@ -252,7 +252,7 @@ impl Broker {
             replica.effective_min_isr(),
             now.ms(),
             lag_ms,
-            |b| image.is_alive(b),
+            |b| image.is_isr_eligible(b, state.followers.iter().find(|(f, _)| *f == b).and_then(|(_, s)| s.broker_epoch)),
         );
         let Some(hw) = next else { return false };
         replica.log.set_high_watermark(hw);
