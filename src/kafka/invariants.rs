@@ -48,6 +48,11 @@ impl State<'_> {
             .max_by_key(|(_, _, epoch)| *epoch)
     }
 
+    /// The newest leader epoch any live replica of the partition knows.
+    fn newest_leader_epoch(&self, partition: PartitionIndex) -> i32 {
+        self.brokers.values().filter(|b| b.up).filter_map(|b| b.replicas.get(&partition)).map(|r| r.leader_epoch).max().unwrap_or(-1)
+    }
+
     fn log(&self, broker: BrokerId, partition: PartitionIndex) -> Option<&Log> {
         self.brokers.get(&broker)?.replicas.get(&partition).map(|r| &r.log)
     }
@@ -224,6 +229,12 @@ impl Ledger {
         let leader = *ledger.leader_of_epoch.entry(epoch).or_insert(broker);
         if leader != broker {
             self.breach(out, ViolationKind::TwoLeadersOneEpoch, partition, base, (last - base + 1) as u32, None);
+        }
+        // A leader the controller already replaced (cut off, it has not heard yet) appends to a tail
+        // it will truncate once it learns of the newer epoch: nobody reads or acknowledges those
+        // records (its HW cannot move), so they are not the partition's history.
+        if state.newest_leader_epoch(partition) > epoch {
+            return;
         }
         let Some(log) = state.log(broker, partition) else { return };
         let Some(batch) = log.batch_at(base) else { return };

@@ -225,6 +225,44 @@ fn a_restarted_broker_follows_every_leader_again_even_where_nothing_changed_whil
     }
 }
 
+#[test]
+fn a_cut_off_leader_that_appends_what_the_cut_held_breaks_no_guarantee() {
+    // The leader of orders-0 is cut off from everyone; the controller fences it and elects another
+    // replica, which commits a second producer's records (it gave up on the old leader sooner). When the cut heals, the first producer's
+    // requests that the cut held reach the old leader, which still believes it leads and appends
+    // them at offsets the new leader already committed. That tail is truncated as soon as it learns
+    // of the new epoch, and nobody reads or acknowledges it (acks=all): the ledger must not report
+    // a committed offset reused, nor records out of order.
+    let mut exercised = 0;
+    for seed in 1..=6 {
+        let mut spec = replicated_run("all");
+        spec.broker_config.insert("min.insync.replicas".into(), ConfigValue::from(2));
+        // p2 gives up on the cut-off leader after 3 s and finds the new one; p1 waits 30 s.
+        let mut quick = producer("p2", "orders", 100);
+        quick.config.insert("request.timeout.ms".into(), ConfigValue::from(3_000));
+        spec.producers.push(quick);
+        let mut world = World::new(&spec, seed).unwrap();
+        world.run_until(Tick(2_500));
+        let old = leader(&world, "orders", 0).unwrap();
+        let mut rest: Vec<NodeRef> = [1, 2, 3].into_iter().filter(|b| *b != old.0).map(NodeRef::Broker).collect();
+        rest.extend([NodeRef::Controller(0), NodeRef::Producer("p1".into()), NodeRef::Producer("p2".into()), NodeRef::Consumer("c1".into())]);
+        world.apply(Action::CutNetwork { side_a: vec![NodeRef::Broker(old.0)], side_b: rest }).unwrap();
+        world.run_until(Tick(20_000));
+        let p = world.view().partition_index("orders", 0).unwrap();
+        let committed = world.view().leader_log(p).unwrap().high_watermark();
+        assert_ne!(leader(&world, "orders", 0), Some(old), "seed {seed}: the controller replaced the cut-off leader");
+        drain(&mut world);
+        world.apply(Action::HealNetwork { cut: None }).unwrap();
+        world.run_until(Tick(40_000));
+        let events = drain(&mut world);
+        exercised += usize::from(events.iter().any(
+            |e| matches!(e.kind, EventKind::Appended { broker, partition, base_offset, as_leader: true, .. } if broker == old && partition == p && base_offset < committed),
+        ));
+        assert_eq!(violations(&events), vec![], "seed {seed}");
+    }
+    assert!(exercised >= 3, "the old leader appended below the new leader's HW in {exercised} seeds");
+}
+
 fn violations(events: &[Event]) -> Vec<(ViolationKind, PartitionIndex, u64)> {
     events
         .iter()
