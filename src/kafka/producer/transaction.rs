@@ -186,7 +186,11 @@ impl TransactionManager {
     /// `commitTransaction` (or abort, when a send in the transaction failed).
     pub fn commit(&mut self) {
         if self.phase == TxnPhase::InTransaction {
-            self.phase = if self.abort_only { TxnPhase::Aborting } else { TxnPhase::Committing };
+            if self.abort_only {
+                self.abort(false);
+            } else {
+                self.phase = TxnPhase::Committing;
+            }
         }
     }
 
@@ -195,6 +199,13 @@ impl TransactionManager {
         if matches!(self.phase, TxnPhase::InTransaction | TxnPhase::Committing) {
             self.phase = TxnPhase::Aborting;
             self.flush_before_abort = flush_first;
+            if !flush_first {
+                // Kafka's beginAbort: partitions not yet added never will be (their batches are
+                // dropped unsent). A transaction none of whose partitions joined then ends here,
+                // without an EndTxn the coordinator would refuse (INVALID_TXN_STATE: it has no
+                // transaction open for this producer).
+                self.to_add.clear();
+            }
         }
     }
 
@@ -445,5 +456,23 @@ mod tests {
         t.commit();
         assert_eq!(t.phase, TxnPhase::Aborting);
         assert_eq!(t.next_call(Tick(0), true, false), Some(TxnCall::EndTxn { commit: false }));
+    }
+
+    #[test]
+    fn an_abort_before_any_partition_joined_ends_without_end_txn() {
+        // The coordinator refused AddPartitions (CONCURRENT_TRANSACTIONS: the previous commit's
+        // markers were still being written), then a batch expired and the transaction must abort.
+        // No partition joined, so the coordinator has no transaction to abort and would refuse an
+        // EndTxn for ever: the client ends it itself (Kafka's beginAbort, transactionStarted).
+        let mut t = ready();
+        t.begin();
+        t.to_add.insert(PartitionIndex(0));
+        let add = t.next_call(Tick(0), true, false).unwrap();
+        t.on_answer(Tick(1), &add, Err(KafkaError::ConcurrentTransactions), 100);
+        t.abort_only = true;
+        t.commit();
+        assert_eq!(t.phase, TxnPhase::Aborting);
+        assert_eq!(t.end_untouched(), Some(false), "aborted where it stood");
+        assert_eq!(t.phase, TxnPhase::Ready);
     }
 }
