@@ -6,7 +6,7 @@
 //! engine's tests. Run it after a change to client or coordinator code:
 //!   cargo test --release --test liveness_probe -- --ignored --nocapture
 //! Environment: PROBE_SEEDS (default 200), PROBE_START (default 1), PROBE_END_MS (default 400000: a JoinGroup lost with a dead coordinator
-//! legitimately waits out its ~305-330 s request timeout, as in Kafka),
+//! legitimately waits out its 305 s request timeout, as in Kafka),
 //! PROBE_SEED (one seed, verbose: prints the action log and the stuck state), with it PROBE_EVENTS
 //! (events to print, see below) and PROBE_PARTITION with PROBE_EVERY_MS (one partition's replicas).
 #![cfg(not(target_arch = "wasm32"))]

@@ -13,6 +13,14 @@ use crate::sim::Tick;
 use crate::sim::sorted::SortedMap;
 use std::rc::Rc;
 
+/// How long a JoinGroup may wait for its answer (Kafka's `joinGroupTimeoutMs`): the coordinator may
+/// hold it for the whole rebalance timeout, so the request gets that plus 5 s for small delays, and
+/// never less than `request.timeout.ms`.
+pub fn join_group_timeout_ms(request_timeout_ms: u64, rebalance_timeout_ms: u64) -> u64 {
+    const JOIN_GROUP_TIMEOUT_LAPSE_MS: u64 = 5_000;
+    request_timeout_ms.max(rebalance_timeout_ms.saturating_add(JOIN_GROUP_TIMEOUT_LAPSE_MS))
+}
+
 /// Where a consumer is in its group's protocol.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum MemberState {
@@ -114,7 +122,7 @@ impl Consumer {
         self.membership.rejoin_needed = false;
         let request_id = self.group_request(coordinator, request, out);
         self.membership.request = Some(request_id);
-        out.timer(now.plus_ms(self.config.max_poll_interval_ms + self.config.request_timeout_ms), self.node(), Timer::GroupRequestTimeout { request_id });
+        out.timer(now.plus_ms(join_group_timeout_ms(self.config.request_timeout_ms, self.config.max_poll_interval_ms)), self.node(), Timer::GroupRequestTimeout { request_id });
     }
 
     fn find_coordinator(&mut self, now: Tick, out: &mut Outbox) {
@@ -622,5 +630,19 @@ impl Consumer {
         {
             self.group_request(coordinator, GroupRequest::LeaveGroup { member_id, reason: Rc::from("close") }, out);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::join_group_timeout_ms;
+
+    #[test]
+    fn a_join_group_waits_the_rebalance_timeout_plus_five_seconds_and_never_less_than_the_request_timeout() {
+        // Kafka's defaults: max.poll.interval.ms (the rebalance timeout) 300 s, request.timeout.ms 30 s.
+        assert_eq!(join_group_timeout_ms(30_000, 300_000), 305_000);
+        // A short rebalance timeout still gets the whole request timeout.
+        assert_eq!(join_group_timeout_ms(30_000, 10_000), 30_000);
+        assert_eq!(join_group_timeout_ms(30_000, u64::MAX), u64::MAX, "no overflow");
     }
 }
