@@ -184,7 +184,7 @@ impl Partition {
             self.effective_min_isr(),
             self.now_ms,
             self.replica_lag_time_max_ms,
-            |b| !self.ineligible.contains(&b),
+            |b, _| !self.ineligible.contains(&b),
         );
         if let Some(hw) = next {
             self.high_watermark = hw;

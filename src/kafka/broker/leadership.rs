@@ -181,11 +181,11 @@ impl Broker {
     pub(super) fn maybe_expand_isr(&mut self, now: Tick, partition: PartitionIndex, follower: BrokerId, out: &mut Outbox) {
         let Some(replica) = self.replicas.get(&partition) else { return };
         let Role::Leader(state) = &replica.role else { return };
-        let fetched_with_epoch = state.followers.iter().find(|(b, _)| *b == follower).and_then(|(_, s)| s.broker_epoch);
-        if state.pending.is_some() || state.isr.contains(&follower) || !self.image.is_isr_eligible(follower, fetched_with_epoch) {
+        let Some(fetched) = state.follower(follower) else { return };
+        if state.pending.is_some() || state.isr.contains(&follower) || !self.image.is_isr_eligible(follower, fetched.broker_epoch) {
             return;
         }
-        let Some(leo) = state.followers.iter().find(|(b, _)| *b == follower).and_then(|(_, s)| s.leo) else { return };
+        let Some(leo) = fetched.leo else { return };
         if can_join_isr(leo, replica.log.high_watermark(), state.epoch_start_offset) {
             let mut new_isr = state.isr.clone();
             new_isr.push(follower);
@@ -252,7 +252,7 @@ impl Broker {
             replica.effective_min_isr(),
             now.ms(),
             lag_ms,
-            |b| image.is_isr_eligible(b, state.followers.iter().find(|(f, _)| *f == b).and_then(|(_, s)| s.broker_epoch)),
+            |b, fetched| image.is_isr_eligible(b, fetched.broker_epoch),
         );
         let Some(hw) = next else { return false };
         replica.log.set_high_watermark(hw);

@@ -83,6 +83,10 @@ impl LeaderState {
         }
     }
 
+    pub fn follower(&self, broker: BrokerId) -> Option<&FollowerState> {
+        self.followers.iter().find(|(b, _)| *b == broker).map(|(_, s)| s)
+    }
+
     pub fn follower_mut(&mut self, broker: BrokerId) -> Option<&mut FollowerState> {
         self.followers.iter_mut().find(|(b, _)| *b == broker).map(|(_, s)| s)
     }
@@ -129,7 +133,7 @@ pub fn next_high_watermark(
     effective_min_isr: usize,
     now_ms: u64,
     replica_lag_time_max_ms: u64,
-    is_eligible: impl Fn(BrokerId) -> bool,
+    is_eligible: impl Fn(BrokerId, &FollowerState) -> bool,
 ) -> Option<u64> {
     if committed_isr_size < effective_min_isr {
         return None;
@@ -137,7 +141,7 @@ pub fn next_high_watermark(
     let mut hw = Some(leader_leo);
     for (broker, state) in followers {
         let waits = maximal_isr.contains(broker)
-            || (state.is_caught_up(leader_leo, now_ms, replica_lag_time_max_ms) && is_eligible(*broker));
+            || (state.is_caught_up(leader_leo, now_ms, replica_lag_time_max_ms) && is_eligible(*broker, state));
         if waits {
             // An unknown LEO (just after a leader change) holds the HW where it is.
             hw = match (hw, state.leo) {
@@ -227,7 +231,7 @@ mod tests {
     fn the_high_watermark_is_what_every_isr_member_has() {
         let followers = [(BrokerId(1), follower(7, 0)), (BrokerId(2), follower(9, 0))];
         let isr = [BrokerId(0), BrokerId(1), BrokerId(2)];
-        assert_eq!(next_high_watermark(0, 10, &followers, &isr, 3, 1, 40_000, LAG_MS, |_| true), Some(7));
+        assert_eq!(next_high_watermark(0, 10, &followers, &isr, 3, 1, 40_000, LAG_MS, |_, _| true), Some(7));
     }
 
     #[test]
@@ -235,9 +239,9 @@ mod tests {
         let followers = [(BrokerId(1), follower(10, 0)), (BrokerId(2), follower(3, 0))];
         let isr = [BrokerId(0), BrokerId(1)];
         // At 40 s, broker 2 last caught up at 0 s: more than replica.lag.time.max.ms ago.
-        assert_eq!(next_high_watermark(0, 10, &followers, &isr, 2, 1, 40_000, LAG_MS, |_| true), Some(10));
+        assert_eq!(next_high_watermark(0, 10, &followers, &isr, 2, 1, 40_000, LAG_MS, |_, _| true), Some(10));
         // At 20 s it still counts as caught up, so the leader waits for it to join the ISR.
-        assert_eq!(next_high_watermark(0, 10, &followers, &isr, 2, 1, 20_000, LAG_MS, |_| true), Some(3));
+        assert_eq!(next_high_watermark(0, 10, &followers, &isr, 2, 1, 20_000, LAG_MS, |_, _| true), Some(3));
     }
 
     #[test]
@@ -246,20 +250,20 @@ mod tests {
         // LEO 10: HW stays 0 even after both followers fetch to 10, until ISR [0,1,2] is committed.
         let followers = [(BrokerId(1), follower(10, 0)), (BrokerId(2), follower(10, 0))];
         let maximal = [BrokerId(0), BrokerId(1), BrokerId(2)];
-        assert_eq!(next_high_watermark(0, 10, &followers, &maximal, 2, 3, 40_000, LAG_MS, |_| true), None);
-        assert_eq!(next_high_watermark(0, 10, &followers, &maximal, 3, 3, 40_000, LAG_MS, |_| true), Some(10));
+        assert_eq!(next_high_watermark(0, 10, &followers, &maximal, 2, 3, 40_000, LAG_MS, |_, _| true), None);
+        assert_eq!(next_high_watermark(0, 10, &followers, &maximal, 3, 3, 40_000, LAG_MS, |_, _| true), Some(10));
     }
 
     #[test]
     fn an_unknown_follower_leo_after_a_leader_change_holds_the_high_watermark() {
         let followers = [(BrokerId(1), FollowerState::default())];
-        assert_eq!(next_high_watermark(4, 10, &followers, &[BrokerId(0), BrokerId(1)], 2, 1, 0, LAG_MS, |_| true), None);
+        assert_eq!(next_high_watermark(4, 10, &followers, &[BrokerId(0), BrokerId(1)], 2, 1, 0, LAG_MS, |_, _| true), None);
     }
 
     #[test]
     fn the_high_watermark_only_moves_forward() {
         let followers = [(BrokerId(1), follower(5, 0))];
-        assert_eq!(next_high_watermark(6, 10, &followers, &[BrokerId(0), BrokerId(1)], 2, 1, 0, LAG_MS, |_| true), None);
+        assert_eq!(next_high_watermark(6, 10, &followers, &[BrokerId(0), BrokerId(1)], 2, 1, 0, LAG_MS, |_, _| true), None);
     }
 
     #[test]

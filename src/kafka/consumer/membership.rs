@@ -608,13 +608,6 @@ impl Consumer {
         false
     }
 
-    /// A group request's deadline passed: if it still awaits its answer, it is given up. (Only
-    /// `request_id`'s own: a timer outliving its answered request must not fail a newer one.)
-    pub(super) fn on_group_request_timeout(&mut self, now: Tick, request_id: u64, out: &mut Outbox) {
-        // on_group_request_lost acts only on a request still awaited.
-        self.on_group_request_lost(now, request_id, out);
-    }
-
     /// Closes cleanly: commit (with auto-commit), and leave the group (dynamic members only: a static
     /// member keeps its place for session.timeout.ms, KIP-345).
     pub(super) fn leave_group(&mut self, now: Tick, out: &mut Outbox) {

@@ -738,7 +738,11 @@ impl Consumer {
                     self.join_group(now, out);
                 }
             }
-            Timer::GroupRequestTimeout { request_id } => self.on_group_request_timeout(now, request_id, out),
+            // A group request's deadline passed: given up if it still awaits its answer (only
+            // `request_id`'s own: a timer outliving its answered request must not fail a newer one).
+            Timer::GroupRequestTimeout { request_id } => {
+                self.on_group_request_lost(now, request_id, out);
+            }
             _ => {}
         }
     }

@@ -197,15 +197,19 @@ impl TransactionManager {
     /// `abortTransaction`; with `flush_first`, `flush()` before it.
     pub fn abort(&mut self, flush_first: bool) {
         if matches!(self.phase, TxnPhase::InTransaction | TxnPhase::Committing) {
-            self.phase = TxnPhase::Aborting;
-            self.flush_before_abort = flush_first;
-            if !flush_first {
-                // Kafka's beginAbort: partitions not yet added never will be (their batches are
-                // dropped unsent). A transaction none of whose partitions joined then ends here,
-                // without an EndTxn the coordinator would refuse (INVALID_TXN_STATE: it has no
-                // transaction open for this producer).
-                self.to_add.clear();
-            }
+            self.begin_abort(flush_first);
+        }
+    }
+
+    fn begin_abort(&mut self, flush_first: bool) {
+        self.phase = TxnPhase::Aborting;
+        self.flush_before_abort = flush_first;
+        if !flush_first {
+            // Kafka's beginAbort: partitions not yet added never will be (their batches are
+            // dropped unsent). A transaction none of whose partitions joined then ends here,
+            // without an EndTxn the coordinator would refuse (INVALID_TXN_STATE: it has no
+            // transaction open for this producer).
+            self.to_add.clear();
         }
     }
 
@@ -344,9 +348,7 @@ impl TransactionManager {
             KafkaError::InvalidProducerIdMapping => {
                 self.abort_only = true;
                 self.bump_epoch = true;
-                self.phase = TxnPhase::Aborting;
-                self.flush_before_abort = false;
-                self.to_add.clear();
+                self.begin_abort(false);
                 TxnOutcome::Continue
             }
             KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable | KafkaError::NetworkException | KafkaError::RequestTimedOut => {
