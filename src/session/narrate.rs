@@ -678,11 +678,21 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
             };
             Draft::new(Producers, Info, text)
         }
-        EventKind::ProducerFenced { producer, producer_epoch } => Draft::new(
-            Producers,
-            Warning,
-            format!("{} was fenced: a newer instance with the same transactional.id (or a transaction timeout) bumped the epoch past {producer_epoch}. It can write nothing more.", producer_name(view, *producer)),
-        ),
+        EventKind::ProducerFenced { producer, producer_epoch } => {
+            // A processor's producer is replaced at once (see World::link_processor).
+            let then = match view.producers().get(*producer as usize).and_then(|p| p.processor) {
+                Some(c) => format!(
+                    "As Kafka Streams does, {} closes its tasks without committing, makes a new producer and rejoins its group: it goes on from the offsets its last transaction committed.",
+                    consumer_name(view, c)
+                ),
+                None => "It can write nothing more.".into(),
+            };
+            Draft::new(
+                Producers,
+                Warning,
+                format!("{} was fenced: a newer instance with the same transactional.id (or a transaction timeout) bumped the epoch past {producer_epoch}. {then}", producer_name(view, *producer)),
+            )
+        }
         EventKind::ProducerEpochBumped { producer, producer_epoch, partitions } => {
             let names: Vec<String> = partitions.iter().map(|p| partition_name(view, *p)).collect();
             Draft::new(

@@ -191,10 +191,26 @@ impl Consumer {
     }
 
     pub fn start(&mut self, now: Tick, out: &mut Outbox) {
+        self.begin(now, true, out);
+    }
+
+    /// Kafka Streams' answer to its producer being fenced (TaskMigratedException): the processor
+    /// closes its tasks without committing, unsubscribes (a dynamic member leaves its group) and
+    /// subscribes again as a new member, so it goes on from the offsets its last transaction
+    /// committed. The process lives on, so no crash or start is announced.
+    pub fn rejoin_after_tasks_lost(&mut self, now: Tick, out: &mut Outbox) {
+        self.leave_group(now, out);
+        self.stop();
+        self.begin(now, false, out);
+    }
+
+    fn begin(&mut self, now: Tick, announce: bool, out: &mut Outbox) {
         self.up = true;
         self.incarnation += 1;
         self.fetch_timeouts.reset();
-        out.event(EventKind::ConsumerStarted { consumer: self.index });
+        if announce {
+            out.event(EventKind::ConsumerStarted { consumer: self.index });
+        }
         // A new process: a new member (a static member is recognised by its group.instance.id).
         self.membership = Membership { last_poll: now, next_auto_commit: now.plus_ms(self.config.auto_commit_interval_ms), ..Membership::default() };
         self.refresh_metadata(now, out);
@@ -211,6 +227,12 @@ impl Consumer {
 
     /// The process dies: what it was processing is lost, and nothing is committed.
     pub fn crash(&mut self, out: &mut Outbox) {
+        self.stop();
+        out.event(EventKind::ConsumerCrashed { consumer: self.index });
+    }
+
+    /// Drops everything the process held: positions, assignment, work in progress.
+    fn stop(&mut self) {
         self.up = false;
         self.processing = None;
         self.fetches_in_flight.clear();
@@ -225,7 +247,6 @@ impl Consumer {
         if let Some(processor) = &mut self.processor {
             processor.topology.clear_state();
         }
-        out.event(EventKind::ConsumerCrashed { consumer: self.index });
     }
 
     /// Applies a new assignment; positions of kept partitions stay.

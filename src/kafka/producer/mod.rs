@@ -280,8 +280,27 @@ impl Producer {
 
     /// The producer's process dies: whatever it had not sent is gone, and so are its requests.
     pub fn crash(&mut self, out: &mut Outbox) {
-        self.up = false;
         let lost: u64 = self.records_queued();
+        self.stop();
+        out.event(EventKind::ProducerCrashed { producer: self.index, records_lost: lost });
+    }
+
+    /// A fenced stream processor's new producer (Kafka Streams' `reInitializeProducer`): the old
+    /// instance is closed with what it held, and a new one takes the same transactional.id.
+    pub fn reinitialize(&mut self, now: Tick, out: &mut Outbox) {
+        self.stop();
+        out.event(EventKind::ProducerStarted { producer: self.index });
+        self.start(now, out);
+    }
+
+    /// Whether a newer epoch fenced this instance: it can write nothing more.
+    pub fn is_fenced(&self) -> bool {
+        self.txn.as_ref().is_some_and(|t| t.phase == TxnPhase::Fenced)
+    }
+
+    /// Drops everything the process held: queued and in-flight batches, requests, timers.
+    fn stop(&mut self) {
+        self.up = false;
         self.accumulator.clear();
         self.pending.clear();
         self.in_flight.clear();
@@ -294,7 +313,6 @@ impl Producer {
         self.txn_ended = None;
         self.reconnect.forget();
         self.first_request_id = self.next_request_id;
-        out.event(EventKind::ProducerCrashed { producer: self.index, records_lost: lost });
     }
 
     /// The application sends one record (Kafka's `send`).
@@ -534,7 +552,7 @@ impl Producer {
         };
         if self.txn.is_some() {
             self.drive_transaction(now, out);
-            if self.producer_id.is_none() || self.txn.as_ref().is_some_and(|t| t.phase == TxnPhase::Fenced) {
+            if self.producer_id.is_none() || self.is_fenced() {
                 return;
             }
         } else if self.config.enable_idempotence {
@@ -1318,21 +1336,27 @@ impl Producer {
                 }
             }
             TxnOutcome::Ended { committed } => self.txn_ended = Some(committed),
-            TxnOutcome::Fenced => self.fence(out),
+            TxnOutcome::Fenced => self.fenced(out),
         }
         self.drain_pending();
         self.sender_dirty = true;
         self.run_sender(now, out);
     }
 
-    /// A newer instance took over this `transactional.id`: this one fails what it holds and stops.
+    /// A produce answer said a newer epoch took over this `transactional.id` (any later answer
+    /// saying it again changes nothing).
     fn fence(&mut self, out: &mut Outbox) {
         let Some(txn) = &mut self.txn else { return };
-        let already = txn.phase == TxnPhase::Fenced;
-        txn.phase = TxnPhase::Fenced;
-        if already {
+        if txn.phase == TxnPhase::Fenced {
             return;
         }
+        txn.phase = TxnPhase::Fenced;
+        self.fenced(out);
+    }
+
+    /// Fenced, by a produce answer or by the coordinator (whose answer the transaction manager
+    /// took as its own move to Fenced): the producer fails what it holds, says so and stops.
+    fn fenced(&mut self, out: &mut Outbox) {
         let epoch = self.producer_id.map_or(-1, |p| p.1);
         out.event(EventKind::ProducerFenced { producer: self.index, producer_epoch: epoch });
         let queued: Vec<ProducerBatch> = self.accumulator.iter_mut().flat_map(|d| d.drain(..)).collect();

@@ -396,6 +396,13 @@ impl World {
             _ => return,
         };
         let Some(producer) = self.consumers[consumer].processor.as_ref().map(|p| p.producer as usize) else { return };
+        // Its producer fenced (say, the coordinator timed its transaction out while it was cut
+        // off), the application does what Kafka Streams does with a TaskMigratedException: a new
+        // producer, and the consumer rejoins to go on from the committed offsets.
+        if self.producers[producer].up && self.producers[producer].is_fenced() && self.consumers[consumer].up {
+            self.consumers[consumer].rejoin_after_tasks_lost(now, out);
+            self.producers[producer].reinitialize(now, out);
+        }
         loop {
             if let Some(committed) = self.producers[producer].txn_ended.take() {
                 self.consumers[consumer].on_transaction_ended(now, committed, out);

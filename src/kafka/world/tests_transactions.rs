@@ -355,3 +355,24 @@ fn a_producer_whose_coordinator_lost_its_transactional_id_aborts_with_a_new_prod
         assert!(txn.committed > before.committed + 50, "seed {seed}: transactions carried on between 60 s and 120 s: {} -> {}", before.committed, txn.committed);
     }
 }
+
+#[test]
+fn a_processor_whose_producer_is_fenced_closes_its_tasks_rejoins_and_carries_on_exactly_once() {
+    // The sink is cut off from every broker mid-transaction for longer than its
+    // transaction.timeout.ms: the coordinator aborts the transaction and bumps the epoch, so the
+    // sink's next request is fenced. Kafka Streams treats that as TaskMigratedException: it closes
+    // its tasks, makes a new producer and rejoins the group, then goes on from the committed
+    // offsets. The pipeline used to stop there for good, its consumer waiting on a dead transaction.
+    let mut spec = pipeline(true);
+    spec.producers[1].config.insert("transaction.timeout.ms".into(), ConfigValue::from(3_000));
+    let brokers: Vec<NodeRef> = (1..=3).map(|b| NodeRef::Broker(b)).collect();
+    let mut world = World::new(&spec, 21).unwrap();
+    world.schedule(Tick(2_300), Action::CutNetwork { side_a: vec![NodeRef::Producer("sink".into())], side_b: brokers });
+    world.schedule(Tick(20_000), Action::HealNetwork { cut: None });
+    world.run_until(Tick(90_000));
+    let events = drain(&mut world);
+    assert!(events.iter().any(|e| matches!(e.kind, EventKind::ProducerFenced { producer: 1, .. })), "the timed-out transaction fenced the sink");
+    let seen = read_values(&world, &events);
+    assert_eq!(seen.len(), 200, "every input record has its result after the recovery");
+    assert!(seen.values().all(|n| *n == 1), "no result twice: {:?}", seen.iter().filter(|(_, n)| **n > 1).take(5).collect::<Vec<_>>());
+}
