@@ -47,10 +47,13 @@ pub enum KafkaError {
     /// The transaction coordinator has no transaction for this transactional id (its state was
     /// lost): the producer aborts by asking for a new producer id (KIP-360).
     InvalidProducerIdMapping,
+    /// A consumer with `auto.offset.reset = none` found no committed offset to start from (Kafka's
+    /// client throws a `NoOffsetForPartitionException`; there is no wire error code for it).
+    NoOffsetForPartition,
 }
 
 impl KafkaError {
-    pub const ALL: [KafkaError; 27] = [
+    pub const ALL: [KafkaError; 28] = [
         KafkaError::NotLeaderOrFollower,
         KafkaError::NotEnoughReplicas,
         KafkaError::NotEnoughReplicasAfterAppend,
@@ -78,6 +81,7 @@ impl KafkaError {
         KafkaError::DuplicateBrokerRegistration,
         KafkaError::TransactionAborted,
         KafkaError::InvalidProducerIdMapping,
+        KafkaError::NoOffsetForPartition,
     ];
 
     /// The error with this Kafka name.
@@ -115,6 +119,7 @@ impl KafkaError {
             KafkaError::DuplicateBrokerRegistration => "DUPLICATE_BROKER_REGISTRATION",
             KafkaError::TransactionAborted => "TRANSACTION_ABORTED",
             KafkaError::InvalidProducerIdMapping => "INVALID_PRODUCER_ID_MAPPING",
+            KafkaError::NoOffsetForPartition => "NO_OFFSET_FOR_PARTITION",
         }
     }
 

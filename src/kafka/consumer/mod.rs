@@ -498,7 +498,7 @@ impl Consumer {
             OffsetReset::Latest => OffsetSpec::Latest,
             OffsetReset::None => {
                 // auto.offset.reset=none: the application gets an exception and this partition stops.
-                let error = if matches!(cause, ResetCause::NoCommittedOffset) { KafkaError::OffsetOutOfRange } else { KafkaError::OffsetOutOfRange };
+                let error = if matches!(cause, ResetCause::NoCommittedOffset) { KafkaError::NoOffsetForPartition } else { KafkaError::OffsetOutOfRange };
                 if let Some(state) = self.positions.get_mut(&partition) {
                     state.error = Some(error);
                 }

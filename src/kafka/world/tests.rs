@@ -315,6 +315,24 @@ fn member(name: &str, group: &str, topic: &str) -> ConsumerSpec {
     }
 }
 
+#[test]
+fn a_new_group_with_auto_offset_reset_none_gets_no_offset_for_partition_and_reads_nothing() {
+    // auto.offset.reset = none and nothing committed yet: Kafka's consumer throws
+    // NoOffsetForPartitionException instead of choosing a position. The lab used to call this
+    // OFFSET_OUT_OF_RANGE, which is the error for a committed offset the log no longer holds.
+    let mut reader = member("c1", "billing", "orders");
+    reader.config.insert("auto.offset.reset".into(), ConfigValue::from("none"));
+    let spec = spec_with(vec![topic("orders", 3, 3)], vec![producer("p1", "orders", 50)], vec![reader]);
+    let mut world = World::new(&spec, 9).unwrap();
+    world.run_until(Tick(15_000));
+    let events = drain(&mut world);
+    let errors: Vec<(PartitionIndex, crate::kafka::protocol::KafkaError)> =
+        events.iter().filter_map(|e| match e.kind { EventKind::ConsumerError { partition, error, .. } => Some((partition, error)), _ => None }).collect();
+    assert_eq!(errors.len(), 3, "one error per assigned partition: {errors:?}");
+    assert!(errors.iter().all(|(_, e)| *e == crate::kafka::protocol::KafkaError::NoOffsetForPartition), "{errors:?}");
+    assert!(!events.iter().any(|e| matches!(e.kind, EventKind::Polled { .. })), "no position, nothing read");
+}
+
 fn assignments(world: &World) -> Vec<(String, Vec<u32>)> {
     let view = world.view();
     view.consumers()
