@@ -157,7 +157,9 @@ fn plan(seed: u64) -> Plan {
         producers.push(ProducerSpec {
             name: "sink".into(),
             topic: "out".into(),
-            config: cfg(&[("transactional.id", ConfigValue::from("sink-tx"))]),
+            // A short transaction timeout, so faults fence the sink now and then and the
+            // processor's recovery (Kafka Streams' TaskMigratedException) is exercised too.
+            config: cfg(&[("transactional.id", ConfigValue::from("sink-tx")), ("transaction.timeout.ms", ConfigValue::Int(5_000))]),
             workload: None,
             transactions: None,
         });
