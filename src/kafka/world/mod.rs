@@ -710,7 +710,13 @@ impl World {
             if self.producers[producer].processor.is_some() {
                 return Err(ActionError(format!("producer '{}' already writes another processor's results", process.output)));
             }
-            let transactional = self.producers[producer].config.transactional_id.is_some();
+            let id = &self.producers[producer].config.transactional_id;
+            // A fenced processor makes a new producer (see link_processor): two that shared an id
+            // would fence each other for ever. Kafka Streams gives every instance its own.
+            if id.is_some() && self.producers.iter().any(|p| p.processor.is_some() && p.config.transactional_id == *id) {
+                return Err(ActionError(format!("another processor's output producer has the transactional.id of '{}': each processor needs its own", process.output)));
+            }
+            let transactional = id.is_some();
             if transactional != (spec.commit == spec::CommitMode::InTransaction) {
                 return Err(ActionError(format!(
                     "a processor commits in_transaction exactly when its output producer '{}' is transactional",

@@ -376,3 +376,19 @@ fn a_processor_whose_producer_is_fenced_closes_its_tasks_rejoins_and_carries_on_
     assert_eq!(seen.len(), 200, "every input record has its result after the recovery");
     assert!(seen.values().all(|n| *n == 1), "no result twice: {:?}", seen.iter().filter(|(_, n)| **n > 1).take(5).collect::<Vec<_>>());
 }
+
+#[test]
+fn two_processors_cannot_share_a_transactional_id_or_they_would_fence_each_other_for_ever() {
+    // Each fenced processor makes a new producer, which fences the other: Kafka Streams gives every
+    // instance its own transactional id, so a scenario that shares one is refused by name.
+    let mut spec = pipeline(true);
+    let mut sink2 = spec.producers[1].clone();
+    sink2.name = "sink2".into();
+    let mut proc2 = spec.consumers[0].clone();
+    proc2.name = "proc2".into();
+    proc2.process.as_mut().unwrap().output = "sink2".into();
+    spec.producers.push(sink2);
+    spec.consumers.push(proc2);
+    let error = World::new(&spec, 21).err().map(|e| format!("{e:?}")).unwrap_or_default();
+    assert!(error.contains("transactional.id of 'sink2'"), "refused, naming the producer: {error}");
+}
