@@ -682,7 +682,7 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
             // A processor's producer is replaced at once (see World::link_processor).
             let then = match view.producers().get(*producer as usize).and_then(|p| p.processor) {
                 Some(c) => format!(
-                    "As Kafka Streams does, {} closes its tasks without committing, makes a new producer and rejoins its group: it goes on from the offsets its last transaction committed.",
+                    "Like Kafka Streams, {} drops its tasks, makes a new producer and rejoins its group, going on from its last committed offsets.",
                     consumer_name(view, c)
                 ),
                 None => "It can write nothing more.".into(),

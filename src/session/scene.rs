@@ -94,6 +94,8 @@ pub struct ProducerState {
     pub topic: String,
     pub up: bool,
     pub running: bool,
+    /// It writes a stream processor's results (it has no workload of its own).
+    pub writes_results: bool,
     pub acks: String,
     pub linger_ms: u64,
     pub batch_size: u32,
@@ -246,6 +248,7 @@ impl Structure {
                 topic: p.topic_name.to_string(),
                 up: p.up,
                 running: p.running,
+                writes_results: p.processor.is_some(),
                 acks: p.config.acks.to_string(),
                 linger_ms: p.config.linger_ms,
                 batch_size: p.config.batch_size,

@@ -99,6 +99,22 @@ async fn a_killed_leader_shows_down_its_partitions_move_and_a_rewind_brings_it_b
 }
 
 #[wasm_bindgen_test]
+async fn a_crashed_producer_is_drawn_down_not_sending() {
+    // The producer's box used to follow its workload only, so a crashed producer still read
+    // "sending · 40/s" while nothing left it.
+    let lab = demo_lab();
+    lab.session_mut().advance_to(Tick(2_000));
+    lab.act(Action::CrashProducer { producer: "checkout".into() }).unwrap();
+    lab.session_mut().advance_to(Tick(3_000));
+    let (root, handle) = mount_lab(lab).await;
+    let node = one(&root, "[data-testid='producer-checkout']");
+    assert!(node.get_attribute("class").unwrap_or_default().contains("down"));
+    let text = node.text_content().unwrap();
+    assert!(text.contains("down") && !text.contains("sending"), "{text}");
+    handle.destroy();
+}
+
+#[wasm_bindgen_test]
 async fn the_inspectors_show_a_partitions_log_the_consumers_a_broker_and_the_charts() {
     let lab = demo_lab();
     lab.session_mut().advance_to(Tick(8_000));

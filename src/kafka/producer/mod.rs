@@ -1326,6 +1326,8 @@ impl Producer {
         let backoff = self.config.retry_backoff_ms;
         let Some(txn) = &mut self.txn else { return };
         let Some((_, call, _)) = txn.in_flight.take_if(|f| f.0 == request_id) else { return };
+        // A produce answer may have fenced it while this call was in flight: that said it already.
+        let was_fenced = txn.phase == TxnPhase::Fenced;
         match txn.on_answer(now, &call, result, backoff) {
             TxnOutcome::Continue => {}
             TxnOutcome::Initialized { producer_id, producer_epoch, aborted } => {
@@ -1336,7 +1338,8 @@ impl Producer {
                 }
             }
             TxnOutcome::Ended { committed } => self.txn_ended = Some(committed),
-            TxnOutcome::Fenced => self.fenced(out),
+            TxnOutcome::Fenced if !was_fenced => self.fenced(out),
+            TxnOutcome::Fenced => {}
         }
         self.drain_pending();
         self.sender_dirty = true;

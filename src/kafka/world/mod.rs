@@ -400,6 +400,10 @@ impl World {
         // off), the application does what Kafka Streams does with a TaskMigratedException: a new
         // producer, and the consumer rejoins to go on from the committed offsets.
         if self.producers[producer].up && self.producers[producer].is_fenced() && self.consumers[consumer].up {
+            // Timers the old instances set in this dispatch die with them (flush would stamp them
+            // with the new incarnation).
+            let old = [Node::Consumer(consumer as u32), Node::Producer(producer as u32)];
+            out.timers.retain(|(_, node, _)| !old.contains(node));
             self.consumers[consumer].rejoin_after_tasks_lost(now, out);
             self.producers[producer].reinitialize(now, out);
         }
@@ -710,13 +714,13 @@ impl World {
             if self.producers[producer].processor.is_some() {
                 return Err(ActionError(format!("producer '{}' already writes another processor's results", process.output)));
             }
-            let id = &self.producers[producer].config.transactional_id;
+            let id = self.producers[producer].config.transactional_id.clone();
+            let transactional = id.is_some();
             // A fenced processor makes a new producer (see link_processor): two that shared an id
             // would fence each other for ever. Kafka Streams gives every instance its own.
-            if id.is_some() && self.producers.iter().any(|p| p.processor.is_some() && p.config.transactional_id == *id) {
-                return Err(ActionError(format!("another processor's output producer has the transactional.id of '{}': each processor needs its own", process.output)));
+            if let Some(error) = self.transactional_id_taken(id) {
+                return Err(error);
             }
-            let transactional = id.is_some();
             if transactional != (spec.commit == spec::CommitMode::InTransaction) {
                 return Err(ActionError(format!(
                     "a processor commits in_transaction exactly when its output producer '{}' is transactional",
@@ -730,6 +734,13 @@ impl World {
         let _ = out;
         self.queue.push(self.now.max(Tick(spec.start_ms)), Scheduled::Start(Node::Consumer(index)));
         Ok(())
+    }
+
+    /// Refuses `id` for a processor's output producer when another processor already writes with it.
+    fn transactional_id_taken(&self, id: Option<String>) -> Option<ActionError> {
+        let p = self.producers.iter().find(|p| p.processor.is_some() && id.is_some() && p.config.transactional_id == id)?;
+        let other = &self.consumers[p.processor? as usize].name;
+        Some(ActionError(format!("processor '{other}' already writes with transactional.id '{}': each processor needs its own", id.unwrap_or_default())))
     }
 
     fn producer_index(&self, name: &str) -> Result<usize, ActionError> {
@@ -792,6 +803,13 @@ impl World {
                 let mut config = self.producers[i].config.clone();
                 config.set(&key, &value).map_err(|e| ActionError(e.to_string()))?;
                 config.resolve(&[key.as_str()]).map_err(|e| ActionError(join_errors(&e)))?;
+                // The same rule as add_consumer's, for a processor's producer given another id.
+                if self.producers[i].processor.is_some()
+                    && config.transactional_id != self.producers[i].config.transactional_id
+                    && let Some(error) = self.transactional_id_taken(config.transactional_id.clone())
+                {
+                    return Err(error);
+                }
                 self.producers[i].config = config;
                 out.event(EventKind::ConfigChanged { target: format!("producer:{producer}"), key, value: value.to_string() });
             }
@@ -870,6 +888,12 @@ impl World {
                 }
                 if !self.consumers[i].up {
                     self.consumers[i].start(now, out);
+                }
+                // Fenced while the consumer was down: the new process makes a new producer too.
+                if let Some(p) = self.consumers[i].processor.as_ref().map(|p| p.producer as usize)
+                    && self.producers[p].is_fenced()
+                {
+                    self.producers[p].reinitialize(now, out);
                 }
             }
             Action::SetConsumerConfig { consumer, key, value } => {

@@ -371,7 +371,9 @@ fn a_processor_whose_producer_is_fenced_closes_its_tasks_rejoins_and_carries_on_
     world.schedule(Tick(20_000), Action::HealNetwork { cut: None });
     world.run_until(Tick(90_000));
     let events = drain(&mut world);
-    assert!(events.iter().any(|e| matches!(e.kind, EventKind::ProducerFenced { producer: 1, .. })), "the timed-out transaction fenced the sink");
+    let fenced_at = events.iter().find(|e| matches!(e.kind, EventKind::ProducerFenced { producer: 1, .. })).map(|e| e.at).expect("the timed-out transaction fenced the sink");
+    assert!(events.iter().any(|e| e.at == fenced_at && matches!(e.kind, EventKind::ProducerStarted { producer: 1 })), "a new producer at once");
+    assert!(events.iter().any(|e| e.at > fenced_at && matches!(e.kind, EventKind::MemberRemoved { consumer: 0, .. })), "the processor left its group to rejoin");
     let seen = read_values(&world, &events);
     assert_eq!(seen.len(), 200, "every input record has its result after the recovery");
     assert!(seen.values().all(|n| *n == 1), "no result twice: {:?}", seen.iter().filter(|(_, n)| **n > 1).take(5).collect::<Vec<_>>());
@@ -390,5 +392,31 @@ fn two_processors_cannot_share_a_transactional_id_or_they_would_fence_each_other
     spec.producers.push(sink2);
     spec.consumers.push(proc2);
     let error = World::new(&spec, 21).err().map(|e| format!("{e:?}")).unwrap_or_default();
-    assert!(error.contains("transactional.id of 'sink2'"), "refused, naming the producer: {error}");
+    assert!(error.contains("consumers.proc2") && error.contains("processor 'proc' already writes with transactional.id 'sink-tx'"), "refused, naming both: {error}");
+    // With an id of its own the second processor is welcome, but it may not take the first's later.
+    spec.producers[2].config.insert("transactional.id".into(), ConfigValue::from("sink2-tx"));
+    let mut world = World::new(&spec, 21).unwrap();
+    let taken = world.apply(Action::SetProducerConfig { producer: "sink2".into(), key: "transactional.id".into(), value: ConfigValue::from("sink-tx") });
+    let taken = taken.err().map(|e| e.0).unwrap_or_default();
+    assert!(taken.contains("processor 'proc' already writes with transactional.id 'sink-tx'"), "{taken}");
+}
+
+#[test]
+fn a_transactional_producer_fenced_by_its_coordinator_says_so_and_stops() {
+    // Cut off past its transaction.timeout.ms, the producer's transaction is aborted and its epoch
+    // bumped; its next call to the coordinator is answered PRODUCER_FENCED. The producer used to
+    // stop without a word (the transaction manager had already noted the fence, so the producer
+    // thought it had said so), holding its unsent records.
+    let mut spec = spec(vec![transactional("p", "orders", 5, None, 100_000)], vec![]);
+    spec.producers[0].config.insert("transaction.timeout.ms".into(), ConfigValue::from(3_000));
+    let mut world = World::new(&spec, 21).unwrap();
+    let brokers: Vec<NodeRef> = (1..=3).map(NodeRef::Broker).collect();
+    world.schedule(Tick(2_000), Action::CutNetwork { side_a: vec![NodeRef::Producer("p".into())], side_b: brokers });
+    world.schedule(Tick(20_000), Action::HealNetwork { cut: None });
+    world.run_until(Tick(40_000));
+    let events = drain(&mut world);
+    let fenced: Vec<&Event> = events.iter().filter(|e| matches!(e.kind, EventKind::ProducerFenced { producer: 0, .. })).collect();
+    assert_eq!(fenced.len(), 1, "said once");
+    assert!(!events.iter().any(|e| e.at > fenced[0].at && matches!(e.kind, EventKind::ProduceAcked { producer: 0, .. })), "nothing written after the fence");
+    assert_eq!(world.producers[0].records_queued(), 0, "what it held failed");
 }

@@ -134,9 +134,17 @@ pub fn picture(scene: &Scene) -> String {
     }
     for (i, r) in l.producers.iter().enumerate() {
         let Some(p) = s.producers.get(i) else { continue };
-        let state = if p.running { "running" } else { "stopped" };
+        // A crashed producer is down whatever its workload says; a processor's producer has no
+        // workload but is busy; one without a workload sends only what the learner produces.
+        let (state, doing) = match (p.up, p.running) {
+            (false, _) => ("down", "down"),
+            (true, true) => ("running", "sending"),
+            (true, false) if p.writes_results => ("running", "writes results"),
+            (true, false) if p.rate_per_sec.is_some() => ("stopped", "stopped"),
+            (true, false) => ("running", "idle"),
+        };
         let rate = p.rate_per_sec.map_or_else(String::new, |r| format!(" · {r}/s"));
-        let label = format!("Producer {}, {state}, writes to {}, acks={}{rate}", p.name, p.topic, p.acks);
+        let label = format!("Producer {}, {doing}, writes to {}, acks={}{rate}", p.name, p.topic, p.acks);
         let extra = format!(r#"data-running="{}""#, p.running);
         open_node(&mut out, &format!("producer {state}"), Selection::Producer(p.index), &format!("producer-{}", p.name), &label, &extra);
         rect(&mut out, r, "box", 6);
@@ -144,7 +152,7 @@ pub fn picture(scene: &Scene) -> String {
         // The rate goes on the state's line, so this one stretches only for a long topic name, and
         // is squeezed then (5.6 px: a 10 px character, on average).
         text_within(&mut out, "note", r.x + 8.0, r.y + 34.0, &format!("→ {} · acks={}", p.topic, p.acks), r.w - 14.0, 5.6);
-        text(&mut out, "note", r.x + 8.0, r.y + 46.0, "start", &format!("{}{rate}", if p.running { "sending" } else { "stopped" }));
+        text(&mut out, "note", r.x + 8.0, r.y + 46.0, "start", &format!("{doing}{rate}"));
         out.push_str("</g>");
     }
     for g in &l.groups {

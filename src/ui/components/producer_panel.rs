@@ -35,7 +35,17 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
         r#"<h3>Producer {}</h3><p class="facts">writes to {} · {} · {}</p><p class="facts">keys: {}</p><p class="facts">acks={} · linger.ms={} · batch.size={} · idempotence {}</p><p class="facts" data-testid="producer-stats">sent {} · acknowledged {} · failed {} · retries {} · queued {} · mean latency {} ms (max {} ms)</p>"#,
         escape(&name),
         escape(&p.topic_name),
-        if p.running { "running" } else { "stopped" },
+        if !p.up {
+            "down"
+        } else if p.running {
+            "running"
+        } else if p.processor.is_some() {
+            "writes results"
+        } else if p.workload.is_none() {
+            "idle"
+        } else {
+            "stopped"
+        },
         p.workload.as_ref().map_or("no workload: records only when you produce".into(), |w| format!("{} records/s", w.spec.rate_per_sec)),
         escape(&keys),
         p.config.acks,
