@@ -84,11 +84,25 @@ Install them as root, then run this again:  sudo apt-get install -y chromium chr
 }
 
 # Everything `trunk build` needs, with the registry fetched first: Trunk runs cargo --offline.
+# terser, which the release build's post_build hook (scripts/minify-js) runs on the JS glue, at the
+# version www/package.json pins, from npm's cache or registry into www/node_modules.
+ensure_terser() {
+  local www want
+  www="$(repo_root)/www"
+  want="$(sed -n 's/.*"terser": "\(.*\)".*/\1/p' "$www/package.json")"
+  if [ "$("$www/node_modules/.bin/terser" --version 2>/dev/null)" != "terser $want" ]; then
+    say "installing terser $want into www/node_modules"
+    command -v npm >/dev/null 2>&1 || die "npm is missing: install Node.js 20 or newer"
+    (cd "$www" && npm ci --no-fund --no-audit --silent) || die "npm ci in www/ failed"
+  fi
+}
+
 ensure_web_build_tools() {
   ensure_cargo
   ensure_wasm_target
   ensure_trunk
   ensure_wasm_bindgen
   ensure_wasm_opt
+  ensure_terser
   (cd "$(repo_root)" && cargo fetch --locked -q)
 }
