@@ -191,7 +191,8 @@ impl Consumer {
     }
 
     pub fn start(&mut self, now: Tick, out: &mut Outbox) {
-        self.begin(now, true, out);
+        out.event(EventKind::ConsumerStarted { consumer: self.index });
+        self.begin(now, out);
     }
 
     /// Kafka Streams' answer to its producer being fenced (TaskMigratedException): the processor
@@ -201,16 +202,14 @@ impl Consumer {
     pub fn rejoin_after_tasks_lost(&mut self, now: Tick, out: &mut Outbox) {
         self.leave_group(now, out);
         self.stop();
-        self.begin(now, false, out);
+        self.begin(now, out);
     }
 
-    fn begin(&mut self, now: Tick, announce: bool, out: &mut Outbox) {
+    /// A new process, or a new member of the group in the same process.
+    fn begin(&mut self, now: Tick, out: &mut Outbox) {
         self.up = true;
         self.incarnation += 1;
         self.fetch_timeouts.reset();
-        if announce {
-            out.event(EventKind::ConsumerStarted { consumer: self.index });
-        }
         // A new process: a new member (a static member is recognised by its group.instance.id).
         self.membership = Membership { last_poll: now, next_auto_commit: now.plus_ms(self.config.auto_commit_interval_ms), ..Membership::default() };
         self.refresh_metadata(now, out);

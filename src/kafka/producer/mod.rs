@@ -1326,8 +1326,6 @@ impl Producer {
         let backoff = self.config.retry_backoff_ms;
         let Some(txn) = &mut self.txn else { return };
         let Some((_, call, _)) = txn.in_flight.take_if(|f| f.0 == request_id) else { return };
-        // A produce answer may have fenced it while this call was in flight: that said it already.
-        let was_fenced = txn.phase == TxnPhase::Fenced;
         match txn.on_answer(now, &call, result, backoff) {
             TxnOutcome::Continue => {}
             TxnOutcome::Initialized { producer_id, producer_epoch, aborted } => {
@@ -1338,8 +1336,7 @@ impl Producer {
                 }
             }
             TxnOutcome::Ended { committed } => self.txn_ended = Some(committed),
-            TxnOutcome::Fenced if !was_fenced => self.fenced(out),
-            TxnOutcome::Fenced => {}
+            TxnOutcome::Fenced => self.fenced(out),
         }
         self.drain_pending();
         self.sender_dirty = true;

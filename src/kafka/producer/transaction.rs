@@ -104,7 +104,7 @@ pub enum TxnOutcome {
     Initialized { producer_id: i64, producer_epoch: i16, aborted: bool },
     /// The transaction ended; `committed` says how.
     Ended { committed: bool },
-    /// This instance was fenced.
+    /// This instance was fenced (said once, when it happens).
     Fenced,
 }
 
@@ -339,6 +339,9 @@ impl TransactionManager {
             Err(error) => error,
         };
         match error {
+            // Fenced once: a produce answer may have fenced the producer while this call was in
+            // flight, and that already said so.
+            KafkaError::ProducerFenced | KafkaError::InvalidProducerEpoch if self.phase == TxnPhase::Fenced => TxnOutcome::Continue,
             KafkaError::ProducerFenced | KafkaError::InvalidProducerEpoch => {
                 self.phase = TxnPhase::Fenced;
                 TxnOutcome::Fenced

@@ -714,7 +714,7 @@ impl World {
             if self.producers[producer].processor.is_some() {
                 return Err(ActionError(format!("producer '{}' already writes another processor's results", process.output)));
             }
-            let id = self.producers[producer].config.transactional_id.clone();
+            let id = self.producers[producer].config.transactional_id.as_deref();
             let transactional = id.is_some();
             // A fenced processor makes a new producer (see link_processor): two that shared an id
             // would fence each other for ever. Kafka Streams gives every instance its own.
@@ -737,10 +737,11 @@ impl World {
     }
 
     /// Refuses `id` for a processor's output producer when another processor already writes with it.
-    fn transactional_id_taken(&self, id: Option<String>) -> Option<ActionError> {
-        let p = self.producers.iter().find(|p| p.processor.is_some() && id.is_some() && p.config.transactional_id == id)?;
+    fn transactional_id_taken(&self, id: Option<&str>) -> Option<ActionError> {
+        let id = id?;
+        let p = self.producers.iter().find(|p| p.processor.is_some() && p.config.transactional_id.as_deref() == Some(id))?;
         let other = &self.consumers[p.processor? as usize].name;
-        Some(ActionError(format!("processor '{other}' already writes with transactional.id '{}': each processor needs its own", id.unwrap_or_default())))
+        Some(ActionError(format!("processor '{other}' already writes with transactional.id '{id}': each processor needs its own")))
     }
 
     fn producer_index(&self, name: &str) -> Result<usize, ActionError> {
@@ -806,7 +807,7 @@ impl World {
                 // The same rule as add_consumer's, for a processor's producer given another id.
                 if self.producers[i].processor.is_some()
                     && config.transactional_id != self.producers[i].config.transactional_id
-                    && let Some(error) = self.transactional_id_taken(config.transactional_id.clone())
+                    && let Some(error) = self.transactional_id_taken(config.transactional_id.as_deref())
                 {
                     return Err(error);
                 }
