@@ -105,6 +105,21 @@ pub struct ProducerState {
     pub keys: String,
 }
 
+impl ProducerState {
+    /// What the producer is doing, in the words the cluster picture and the producer panel share. A
+    /// crashed producer is down whatever its workload says; a processor's producer has no workload
+    /// but is busy; one without a workload sends only what the learner produces.
+    pub fn activity(&self) -> &'static str {
+        match (self.up, self.running) {
+            (false, _) => "down",
+            (true, true) => "sending",
+            (true, false) if self.writes_results => "writes results",
+            (true, false) if self.rate_per_sec.is_some() => "stopped",
+            (true, false) => "idle",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConsumerState {
     pub index: u32,

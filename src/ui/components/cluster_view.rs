@@ -134,14 +134,10 @@ pub fn picture(scene: &Scene) -> String {
     }
     for (i, r) in l.producers.iter().enumerate() {
         let Some(p) = s.producers.get(i) else { continue };
-        // A crashed producer is down whatever its workload says; a processor's producer has no
-        // workload but is busy; one without a workload sends only what the learner produces.
-        let (state, doing) = match (p.up, p.running) {
-            (false, _) => ("down", "down"),
-            (true, true) => ("running", "sending"),
-            (true, false) if p.writes_results => ("running", "writes results"),
-            (true, false) if p.rate_per_sec.is_some() => ("stopped", "stopped"),
-            (true, false) => ("running", "idle"),
+        let doing = p.activity();
+        let state = match doing {
+            "down" | "stopped" => doing,
+            _ => "running",
         };
         let rate = p.rate_per_sec.map_or_else(String::new, |r| format!(" · {r}/s"));
         let label = format!("Producer {}, {doing}, writes to {}, acks={}{rate}", p.name, p.topic, p.acks);

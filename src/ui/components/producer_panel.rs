@@ -30,22 +30,13 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
     let st = &p.stats;
     let average = if st.records_acked > 0 { st.latency_ms_total / st.records_acked.max(1) } else { 0 };
     let scene = props.lab.scene();
-    let keys = scene.structure.producers.iter().find(|x| x.index == props.producer).map(|x| x.keys.clone()).unwrap_or_default();
+    let drawn = scene.structure.producers.iter().find(|x| x.index == props.producer);
+    let keys = drawn.map(|x| x.keys.clone()).unwrap_or_default();
     let facts = format!(
         r#"<h3>Producer {}</h3><p class="facts">writes to {} · {} · {}</p><p class="facts">keys: {}</p><p class="facts">acks={} · linger.ms={} · batch.size={} · idempotence {}</p><p class="facts" data-testid="producer-stats">sent {} · acknowledged {} · failed {} · retries {} · queued {} · mean latency {} ms (max {} ms)</p>"#,
         escape(&name),
         escape(&p.topic_name),
-        if !p.up {
-            "down"
-        } else if p.running {
-            "running"
-        } else if p.processor.is_some() {
-            "writes results"
-        } else if p.workload.is_none() {
-            "idle"
-        } else {
-            "stopped"
-        },
+        drawn.map_or("", |x| x.activity()),
         p.workload.as_ref().map_or("no workload: records only when you produce".into(), |w| format!("{} records/s", w.spec.rate_per_sec)),
         escape(&keys),
         p.config.acks,
