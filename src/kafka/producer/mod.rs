@@ -289,6 +289,12 @@ impl Producer {
     /// instance is closed with what it held, and a new one takes the same transactional.id.
     pub fn reinitialize(&mut self, now: Tick, out: &mut Outbox) {
         self.stop();
+        self.restart(now, out);
+    }
+
+    /// A new instance started by the learner or a recovery, said as such (the scenario's own
+    /// starts are not announced).
+    pub fn restart(&mut self, now: Tick, out: &mut Outbox) {
         out.event(EventKind::ProducerStarted { producer: self.index });
         self.start(now, out);
     }

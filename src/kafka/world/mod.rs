@@ -850,8 +850,7 @@ impl World {
             Action::RestartProducer { producer } => {
                 let i = self.producer_index(&producer)?;
                 if !self.producers[i].up {
-                    out.event(EventKind::ProducerStarted { producer: i as u32 });
-                    self.producers[i].start(now, out);
+                    self.producers[i].restart(now, out);
                 }
                 if let Some(c) = self.producers[i].processor.map(|c| c as usize)
                     && !self.consumers[c].up
@@ -884,8 +883,7 @@ impl World {
                 if let Some(p) = self.consumers[i].processor.as_ref().map(|p| p.producer as usize)
                     && !self.producers[p].up
                 {
-                    out.event(EventKind::ProducerStarted { producer: p as u32 });
-                    self.producers[p].start(now, out);
+                    self.producers[p].restart(now, out);
                 }
                 if !self.consumers[i].up {
                     self.consumers[i].start(now, out);
