@@ -604,9 +604,11 @@ fn check(world: &World, plan: &Plan, end: u64, window: u64, last_generation: &So
         // A later batch can land first at a new leader that never saw the producer (any first
         // sequence is accepted from an unknown producer, ProducerAppendInfo.checkSequence); if its
         // ack is lost too, the earlier batch comes back OUT_OF_ORDER_SEQUENCE_NUMBER as the next
-        // one, and the client bumps the epoch and writes it behind (TransactionManager.canRetry).
+        // one, and the client bumps the epoch and writes it behind (TransactionManager.canRetry);
+        // the later batch, its ack lost, is then written again behind it, a duplicate.
         // Kafka does the same (seed 545), so it is reported apart.
-        let only_order = world.violations().keys().all(|k| *k == kafka_lab::kafka::world::ViolationKind::OrderBroken);
+        use kafka_lab::kafka::world::ViolationKind::{DuplicateRecord, OrderBroken};
+        let only_order = world.violations().keys().all(|k| matches!(k, OrderBroken | DuplicateRecord));
         let class = if lost_page_cache {
             "S-violations-pagecache"
         } else if only_order && out.epoch_bumped {

@@ -18,9 +18,12 @@ use crate::kafka::log::Log;
 use crate::kafka::producer::Producer;
 use crate::kafka::record::{Record, RecordId};
 use crate::kafka::world::event::{EventKind, ViolationKind};
-use std::collections::VecDeque;
 use crate::sim::sorted::SortedMap;
+use producer_history::ProducerHistory;
+use std::collections::VecDeque;
 use std::rc::Rc;
+
+mod producer_history;
 
 /// A broken guarantee, before the world turns it into an event.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,9 +96,8 @@ struct PartitionLedger {
     leader_of_epoch: SortedMap<i32, BrokerId>,
     /// Each broker's last reported HW and the epoch it reported it in.
     last_hw: SortedMap<BrokerId, (i32, u64)>,
-    /// For producers that promise order: their recent records here, as (offset, sequence), in offset
-    /// order (appends come in offset order, so the last entry is the latest).
-    recent: SortedMap<u32, VecDeque<(u64, u64)>>,
+    /// For producers that promise order: their recent batches here.
+    recent: SortedMap<u32, ProducerHistory>,
     /// The (broker, epoch) of the last leader append: when another leader (or a deposed one still
     /// appending) writes, what the previous one wrote from that offset on is not this log's history.
     last_appender: Option<(BrokerId, i32)>,
@@ -134,9 +136,6 @@ impl PartitionLedger {
         batch.records.get((offset - batch.base_offset) as usize).map(|r| (i, r))
     }
 }
-
-/// How many of a producer's recent records per partition the order check remembers.
-const RECENT_RECORDS_MAX: usize = 16;
 
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
@@ -262,33 +261,16 @@ impl Ledger {
         // are not this log's history (they were, or will be, truncated away).
         if ledger.last_appender != Some((broker, epoch)) {
             ledger.last_appender = Some((broker, epoch));
-            for entries in ledger.recent.values_mut() {
-                while entries.back().is_some_and(|(o, _)| *o >= base) {
-                    entries.pop_back();
-                }
+            for history in ledger.recent.values_mut() {
+                history.truncate(base);
             }
         }
         // A batch comes from one producer: look up its promises and history once.
         let producer = batch.records.first().map(|r| r.id.producer);
         let (ordered, idempotent) = producer.map_or((false, false), |p| state.promises(p));
         if let (true, Some(producer)) = (ordered, producer) {
-            let recent = ledger.recent.entry(producer).or_default();
-            for (offset, record) in batch.iter() {
-                if let Some(&(_, latest)) = recent.back()
-                    && record.id.sequence <= latest
-                {
-                    if record.id.sequence < latest {
-                        breaches.push((ViolationKind::OrderBroken, offset, Some(record.id)));
-                    }
-                    if idempotent && recent.iter().any(|&(o, s)| s == record.id.sequence && o != offset) {
-                        breaches.push((ViolationKind::DuplicateRecord, offset, Some(record.id)));
-                    }
-                }
-                if recent.len() == RECENT_RECORDS_MAX {
-                    recent.pop_front();
-                }
-                recent.push_back((offset, record.id.sequence));
-            }
+            let history = ledger.recent.entry(producer).or_default();
+            breaches.extend(history.append(batch.base_offset, &batch.records, idempotent).into_iter().map(|(kind, offset, record)| (kind, offset, Some(record))));
         }
         for (kind, offset, record) in breaches {
             self.breach(out, kind, partition, offset, 1, record);
@@ -359,8 +341,8 @@ impl Ledger {
             self.breach(out, ViolationKind::AckedRecordLost, partition, offset, records, Some(record));
         }
         // Records this leader no longer has cannot be in anyone's order history.
-        for recent in self.partition(partition).recent.values_mut() {
-            recent.retain(|(o, _)| *o < leo);
+        for history in self.partition(partition).recent.values_mut() {
+            history.truncate(leo);
         }
     }
 
