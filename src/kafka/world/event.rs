@@ -192,7 +192,7 @@ pub enum EventKind {
     ProduceUnsent { producer: u32, partition: PartitionIndex, records: u32 },
 }
 
-/// The guarantees the ledger watches (see `src/kafka/invariants.rs`).
+/// The guarantees the ledger watches (see `src/kafka/invariants/`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ViolationKind {
