@@ -270,7 +270,7 @@ impl Ledger {
         let (ordered, idempotent) = producer.map_or((false, false), |p| state.promises(p));
         if let (true, Some(producer)) = (ordered, producer) {
             let history = ledger.recent.entry(producer).or_default();
-            breaches.extend(history.append(batch.base_offset, &batch.records, idempotent).into_iter().map(|(kind, offset, record)| (kind, offset, Some(record))));
+            history.append(batch.base_offset, &batch.records, idempotent, &mut breaches);
         }
         for (kind, offset, record) in breaches {
             self.breach(out, kind, partition, offset, 1, record);

@@ -7,7 +7,6 @@
 
 use crate::kafka::record::{Record, RecordId};
 use crate::kafka::world::event::ViolationKind;
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// How many of a producer's batches per partition the ledger remembers. Kafka's brokers remember 5
@@ -15,42 +14,52 @@ use std::rc::Rc;
 /// ledger should catch slipped past exactly that memory, so it keeps more.
 const BATCHES_MAX: usize = 16;
 
-/// A batch as the partition's leader wrote it.
+/// A breach as the ledger collects it: its kind, the offset and the record.
+pub(super) type Breached = (ViolationKind, u64, Option<RecordId>);
+
+/// A batch as the partition's leader wrote it: its first `len` records are still in the log.
 #[derive(Clone, Debug)]
 struct Written {
     base_offset: u64,
     records: Rc<[Record]>,
+    len: usize,
 }
 
 impl Written {
+    fn records(&self) -> &[Record] {
+        &self.records[..self.len]
+    }
+
+    fn last_sequence(&self) -> Option<u64> {
+        self.records().last().map(|r| r.id.sequence)
+    }
+
     /// The offset this batch gave the record with `sequence`, if it carried that record.
     fn offset_of(&self, sequence: u64) -> Option<u64> {
-        let (first, last) = (self.records.first()?.id.sequence, self.records.last()?.id.sequence);
-        if sequence < first || sequence > last {
-            return None;
-        }
-        self.records.iter().position(|r| r.id.sequence == sequence).map(|i| self.base_offset + i as u64)
+        self.records().iter().position(|r| r.id.sequence == sequence).map(|i| self.base_offset + i as u64)
     }
 }
 
 #[derive(Clone, Debug, Default)]
 pub(super) struct ProducerHistory {
     /// In offset order: appends come in offset order, so the last batch is the latest.
-    batches: VecDeque<Written>,
+    /// A plain vector: it holds at most 16 batches, so dropping the oldest moves little.
+    batches: Vec<Written>,
+    /// One past the highest sequence ever remembered. In a run without faults every record comes
+    /// after all the remembered ones, and the search for an earlier copy is skipped. (It is not
+    /// lowered when batches are forgotten: that only costs a search.)
+    sequences_below: u64,
 }
 
 impl ProducerHistory {
     /// Forgets what was written at or after `offset`: another leader writes from there, so it was
     /// (or will be) truncated away and is not the partition's history.
     pub(super) fn truncate(&mut self, offset: u64) {
-        while let Some(last) = self.batches.back_mut() {
+        while let Some(last) = self.batches.last_mut() {
             if last.base_offset >= offset {
-                self.batches.pop_back();
+                self.batches.pop();
             } else {
-                let kept = usize::try_from(offset - last.base_offset).unwrap_or(usize::MAX);
-                if kept < last.records.len() {
-                    last.records = Rc::from(&last.records[..kept]);
-                }
+                last.len = last.len.min(usize::try_from(offset - last.base_offset).unwrap_or(usize::MAX));
                 break;
             }
         }
@@ -59,34 +68,31 @@ impl ProducerHistory {
     /// Remembers a batch written at `base_offset` and says what it broke: a record made before one
     /// already written breaks the order; a record already written at another offset is a
     /// duplicate, a breach only for an idempotent producer (any other may write a retry twice).
-    /// A duplicate is not also an order breach: the record was in order the first time.
-    pub(super) fn append(&mut self, base_offset: u64, records: &Rc<[Record]>, idempotent: bool) -> Vec<(ViolationKind, u64, RecordId)> {
-        let mut breaches = Vec::new();
-        let mut latest = self.batches.back().and_then(|b| b.records.last()).map(|r| r.id.sequence);
-        // In a run without faults every record comes after all the remembered ones, and the search
-        // for an earlier copy is skipped.
-        let highest = self.batches.iter().filter_map(|b| b.records.last()).map(|r| r.id.sequence).max();
+    /// A duplicate is not also an order breach: the record was in order the first time. Breaches
+    /// go to `breaches` as (kind, offset, record).
+    pub(super) fn append(&mut self, base_offset: u64, records: &Rc<[Record]>, idempotent: bool, breaches: &mut Vec<Breached>) {
+        let mut latest = self.batches.last().and_then(Written::last_sequence);
         for (i, record) in records.iter().enumerate() {
             let offset = base_offset + i as u64;
             let sequence = record.id.sequence;
-            let written_before = highest.is_some_and(|h| sequence <= h)
+            let written_before = sequence < self.sequences_below
                 && self.batches.iter().filter_map(|b| b.offset_of(sequence)).any(|o| o != offset);
             if written_before {
                 if idempotent {
-                    breaches.push((ViolationKind::DuplicateRecord, offset, record.id));
+                    breaches.push((ViolationKind::DuplicateRecord, offset, Some(record.id)));
                 }
                 continue;
             }
             if latest.is_some_and(|l| sequence < l) {
-                breaches.push((ViolationKind::OrderBroken, offset, record.id));
+                breaches.push((ViolationKind::OrderBroken, offset, Some(record.id)));
             }
             latest = Some(sequence);
+            self.sequences_below = self.sequences_below.max(sequence + 1);
         }
         if self.batches.len() == BATCHES_MAX {
-            self.batches.pop_front();
+            self.batches.remove(0);
         }
-        self.batches.push_back(Written { base_offset, records: records.clone() });
-        breaches
+        self.batches.push(Written { base_offset, records: records.clone(), len: records.len() });
     }
 }
 
@@ -109,15 +115,18 @@ mod tests {
             .collect()
     }
 
-    fn kinds(breaches: &[(ViolationKind, u64, RecordId)]) -> Vec<(ViolationKind, u64)> {
+    /// What appending the batch broke, as (kind, offset).
+    fn append(history: &mut ProducerHistory, base_offset: u64, records: &Rc<[Record]>, idempotent: bool) -> Vec<(ViolationKind, u64)> {
+        let mut breaches = Vec::new();
+        history.append(base_offset, records, idempotent, &mut breaches);
         breaches.iter().map(|(k, o, _)| (*k, *o)).collect()
     }
 
     #[test]
     fn batches_written_in_the_order_they_were_made_break_nothing() {
         let mut history = ProducerHistory::default();
-        assert!(history.append(0, &batch(0..=4), true).is_empty());
-        assert!(history.append(5, &batch(5..=9), true).is_empty());
+        assert!(append(&mut history, 0, &batch(0..=4), true).is_empty());
+        assert!(append(&mut history, 5, &batch(5..=9), true).is_empty());
     }
 
     #[test]
@@ -125,30 +134,30 @@ mod tests {
         // The shape of Kafka's own reorder (an epoch bump writes the earlier batch behind the
         // later one, whose lost ack then sends it again): 10-14, then 5-9, then 10-14 again.
         let mut history = ProducerHistory::default();
-        assert!(history.append(0, &batch(0..=4), true).is_empty());
-        assert!(history.append(5, &batch(10..=14), true).is_empty());
-        assert_eq!(kinds(&history.append(10, &batch(5..=9), true))[0], (ViolationKind::OrderBroken, 10));
-        let again = history.append(15, &batch(10..=14), true);
-        assert_eq!(kinds(&again), (15..=19).map(|o| (ViolationKind::DuplicateRecord, o)).collect::<Vec<_>>(), "each copied record, and no order breach");
+        assert!(append(&mut history, 0, &batch(0..=4), true).is_empty());
+        assert!(append(&mut history, 5, &batch(10..=14), true).is_empty());
+        assert_eq!(append(&mut history, 10, &batch(5..=9), true)[0], (ViolationKind::OrderBroken, 10));
+        let again = append(&mut history, 15, &batch(10..=14), true);
+        assert_eq!(again, (15..=19).map(|o| (ViolationKind::DuplicateRecord, o)).collect::<Vec<_>>(), "each copied record, and no order breach");
     }
 
     #[test]
     fn a_large_batch_written_twice_is_a_duplicate_from_its_first_record() {
         // A window of records (not batches) lost the first copy's head while it read the second.
         let mut history = ProducerHistory::default();
-        assert!(history.append(0, &batch(0..=99), true).is_empty());
-        let again = history.append(100, &batch(0..=99), true);
+        assert!(append(&mut history, 0, &batch(0..=99), true).is_empty());
+        let again = append(&mut history, 100, &batch(0..=99), true);
         assert_eq!(again.len(), 100);
-        assert_eq!(kinds(&again)[0], (ViolationKind::DuplicateRecord, 100));
+        assert_eq!(again[0], (ViolationKind::DuplicateRecord, 100));
     }
 
     #[test]
     fn a_retry_written_twice_by_a_producer_without_idempotence_is_allowed_and_not_a_reorder() {
         // max.in.flight.requests.per.connection=1 promises order, not exactly one copy.
         let mut history = ProducerHistory::default();
-        assert!(history.append(0, &batch(0..=4), false).is_empty());
-        assert!(history.append(5, &batch(0..=4), false).is_empty());
-        assert!(history.append(10, &batch(5..=9), false).is_empty());
+        assert!(append(&mut history, 0, &batch(0..=4), false).is_empty());
+        assert!(append(&mut history, 5, &batch(0..=4), false).is_empty());
+        assert!(append(&mut history, 10, &batch(5..=9), false).is_empty());
     }
 
     #[test]
@@ -156,24 +165,24 @@ mod tests {
         // A new leader truncated the old leader's tail at offset 5, and the producer's retry lands
         // there again: one copy in the partition's history.
         let mut history = ProducerHistory::default();
-        assert!(history.append(0, &batch(0..=4), true).is_empty());
-        assert!(history.append(5, &batch(5..=9), true).is_empty());
+        assert!(append(&mut history, 0, &batch(0..=4), true).is_empty());
+        assert!(append(&mut history, 5, &batch(5..=9), true).is_empty());
         history.truncate(5);
-        assert!(history.append(5, &batch(5..=9), true).is_empty());
+        assert!(append(&mut history, 5, &batch(5..=9), true).is_empty());
         // Truncating inside a batch keeps only its head.
         history.truncate(7);
-        assert!(history.append(7, &batch(7..=9), true).is_empty());
+        assert!(append(&mut history, 7, &batch(7..=9), true).is_empty());
     }
 
     #[test]
     fn the_ledger_forgets_batches_beyond_its_memory() {
         let mut history = ProducerHistory::default();
         for i in 0..BATCHES_MAX as u64 + 1 {
-            assert!(history.append(i, &batch(i..=i), true).is_empty());
+            assert!(append(&mut history, i, &batch(i..=i), true).is_empty());
         }
         // Batch 0 is forgotten, so its copy reads as a reorder (and pushes batch 1 out); batch 2 is
         // still remembered.
-        assert_eq!(kinds(&history.append(100, &batch(0..=0), true)), vec![(ViolationKind::OrderBroken, 100)]);
-        assert_eq!(kinds(&history.append(101, &batch(2..=2), true)), vec![(ViolationKind::DuplicateRecord, 101)]);
+        assert_eq!(append(&mut history, 100, &batch(0..=0), true), vec![(ViolationKind::OrderBroken, 100)]);
+        assert_eq!(append(&mut history, 101, &batch(2..=2), true), vec![(ViolationKind::DuplicateRecord, 101)]);
     }
 }
