@@ -377,6 +377,10 @@ fn a_processor_whose_producer_is_fenced_closes_its_tasks_rejoins_and_carries_on_
     let seen = read_values(&world, &events);
     assert_eq!(seen.len(), 200, "every input record has its result after the recovery");
     assert!(seen.values().all(|n| *n == 1), "no result twice: {:?}", seen.iter().filter(|(_, n)| **n > 1).take(5).collect::<Vec<_>>());
+    // Through the fence and the new producer, every record sent is accounted for.
+    let sink = &world.view().producers()[1];
+    let s = &sink.stats;
+    assert_eq!(s.records_sent, s.records_acked + s.records_failed + sink.records_queued(), "{s:?}");
 }
 
 #[test]
