@@ -1,5 +1,5 @@
 // What the lab ships (wasm + js + css, gzip -9), against two numbers:
-// - the GOAL of issue 6, 300 KB. The build does not meet it today (about 548 KB: the engine with
+// - the GOAL of issue 6, 300 KB. The build does not meet it today (about 546 KB: the engine with
 //   replication, groups, transactions and the controller quorum, Yew, and the scenario module with
 //   its parsers). The test prints the gap on every run; the issue stays open until it closes.
 // - the CEILING this test enforces: today's size plus a little. The build may not grow past it, so
@@ -11,7 +11,8 @@
 //   542 KiB the same day, when minified css and wasm-opt --low-memory-unused took 5 KB off, and to
 //   537 KiB on 2026-11-22, when float formatting left the page (7.7 KB) and refused connections came
 //   in (1.5 KB), and to 535 KiB on 2026-11-22 (session 19), when terser began minifying the JS glue
-//   (2.4 KB: scripts/minify-js).
+//   (2.4 KB: scripts/minify-js), and to 534 KiB on 2026-11-22 (session 20), when config values and
+//   expected answers stopped using serde's untagged derive (1.9 KB).
 // The lesson files (dist/scenarios/*.toml) are not part of the page: a lesson's file is fetched when
 // it is opened. Their sizes are reported beside the total, so nothing shipped goes unmeasured.
 import { test } from 'node:test';
@@ -22,7 +23,7 @@ import zlib from 'node:zlib';
 import { DIST } from './lib/server.mjs';
 
 export const SHIPPED_GZIP_BYTES_GOAL = 300 * 1024;
-export const SHIPPED_GZIP_BYTES_CEILING = 535 * 1024;
+export const SHIPPED_GZIP_BYTES_CEILING = 534 * 1024;
 
 test('the shipped wasm, js and css do not grow past the ceiling (and the gap to 300 KB is reported)', () => {
   const shipped = fs.readdirSync(DIST).filter((f) => /\.(wasm|js|css)$/.test(f));
