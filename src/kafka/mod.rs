@@ -24,6 +24,7 @@ pub mod runtime;
 pub mod stream;
 pub mod tagged;
 pub mod txn;
+pub mod untagged;
 pub mod world;
 
 pub use ids::{BrokerId, Node, PartitionIndex, TopicIndex, TopicPartition};

@@ -40,7 +40,7 @@
 //! [`crate::scenario::validate`].
 
 use crate::kafka::world::{ClusterSpec, RunDefinition, TimedAction};
-use serde::{Deserialize, Serialize, de};
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The version this build writes. Older versions are migrated forward when read.
@@ -167,49 +167,8 @@ pub enum ProbeValue {
     List(Vec<ProbeValue>),
 }
 
-/// Read by the value's own type, not serde's untagged derive, which buffers the value, tries each
-/// variant and can only say "data did not match any variant" (and at the wrong field).
-impl<'de> Deserialize<'de> for ProbeValue {
-    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ProbeValueVisitor)
-    }
-}
-
-struct ProbeValueVisitor;
-
-impl<'de> de::Visitor<'de> for ProbeValueVisitor {
-    type Value = ProbeValue;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a boolean, a whole number, a string or a list of them")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<ProbeValue, E> {
-        Ok(ProbeValue::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<ProbeValue, E> {
-        Ok(ProbeValue::Int(v))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<ProbeValue, E> {
-        i64::try_from(v).map(ProbeValue::Int).map_err(|_| E::custom(format!("{v} is too large: whole numbers go up to {}", i64::MAX)))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<ProbeValue, E> {
-        // Said without the number: formatting a float would bring Rust's float printing into the page.
-        Err(E::invalid_type(de::Unexpected::Other("a number with a fraction"), &self))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<ProbeValue, E> {
-        Ok(ProbeValue::Text(v.to_string()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<ProbeValue, E> {
-        Ok(ProbeValue::Text(v))
-    }
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<ProbeValue, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(ProbeValue::List(items))
-    }
-}
+// Read by its own visitor: a wrong value is named at its own field, saying what fits there.
+crate::kafka::untagged::scalar_or_list_deserialize!(ProbeValue { Bool, Int, Text, List }, ProbeValueVisitor, "a boolean, a whole number, a string or a list of them");
 
 impl ProbeValue {
     pub fn int(value: impl TryInto<i64>) -> ProbeValue {

@@ -1,7 +1,6 @@
 //! Config values as a scenario file writes them, parsed into typed fields with Kafka's rules.
 
-use serde::de::{self, Deserializer, SeqAccess, Unexpected, Visitor};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::fmt;
 
 /// A config value as written in a scenario (TOML or JSON): `5`, `"all"`, `true`, `["range"]`.
@@ -14,49 +13,8 @@ pub enum ConfigValue {
     List(Vec<String>),
 }
 
-/// Read by the value's own type, not serde's untagged derive: that one buffers the value, tries each
-/// variant and can only say "data did not match any variant", at the table around the value.
-impl<'de> Deserialize<'de> for ConfigValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ConfigValueVisitor)
-    }
-}
-
-struct ConfigValueVisitor;
-
-impl<'de> Visitor<'de> for ConfigValueVisitor {
-    type Value = ConfigValue;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a boolean, a whole number, a string or a list of strings")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<ConfigValue, E> {
-        Ok(ConfigValue::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<ConfigValue, E> {
-        Ok(ConfigValue::Int(v))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<ConfigValue, E> {
-        i64::try_from(v).map(ConfigValue::Int).map_err(|_| E::custom(format!("{v} is too large: whole numbers go up to {}", i64::MAX)))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<ConfigValue, E> {
-        // Said without the number: formatting a float would bring Rust's float printing into the page.
-        Err(E::invalid_type(Unexpected::Other("a number with a fraction"), &self))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<ConfigValue, E> {
-        Ok(ConfigValue::Str(v.to_string()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<ConfigValue, E> {
-        Ok(ConfigValue::Str(v))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ConfigValue, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(ConfigValue::List(items))
-    }
-}
+// Read by its own visitor: a wrong value is named at its own key, saying what fits there.
+crate::kafka::untagged::scalar_or_list_deserialize!(ConfigValue { Bool, Int, Str, List }, ConfigValueVisitor, "a boolean, a whole number, a string or a list of strings");
 
 impl fmt::Display for ConfigValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
