@@ -11,8 +11,9 @@
 //   542 KiB the same day, when minified css and wasm-opt --low-memory-unused took 5 KB off, and to
 //   537 KiB on 2026-11-22, when float formatting left the page (7.7 KB) and refused connections came
 //   in (1.5 KB), and to 535 KiB on 2026-11-22 (session 19), when terser began minifying the JS glue
-//   (2.4 KB: scripts/minify-js), and to 534 KiB on 2026-11-22 (session 20), when config values and
-//   expected answers stopped using serde's untagged derive (1.9 KB).
+//   (2.4 KB: scripts/minify-js). Session 20 took 1.1 KB off (config values and expected answers left
+//   serde's untagged derive) but kept 535 KiB: one build measured 545,975 bytes, every later one and a
+//   fresh clone 546,356, and 534 KiB would leave less room than that difference.
 // The lesson files (dist/scenarios/*.toml) are not part of the page: a lesson's file is fetched when
 // it is opened. Their sizes are reported beside the total, so nothing shipped goes unmeasured.
 import { test } from 'node:test';
@@ -23,7 +24,7 @@ import zlib from 'node:zlib';
 import { DIST } from './lib/server.mjs';
 
 export const SHIPPED_GZIP_BYTES_GOAL = 300 * 1024;
-export const SHIPPED_GZIP_BYTES_CEILING = 534 * 1024;
+export const SHIPPED_GZIP_BYTES_CEILING = 535 * 1024;
 
 test('the shipped wasm, js and css do not grow past the ceiling (and the gap to 300 KB is reported)', () => {
   const shipped = fs.readdirSync(DIST).filter((f) => /\.(wasm|js|css)$/.test(f));
