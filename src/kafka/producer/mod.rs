@@ -288,12 +288,6 @@ impl Producer {
     /// A fenced stream processor's new producer (Kafka Streams' `reInitializeProducer`): the old
     /// instance is closed with what it held, and a new one takes the same transactional.id.
     pub fn reinitialize(&mut self, now: Tick, out: &mut Outbox) {
-        // What it still had in flight fails with it (the fence already failed what it held): the
-        // answers would come back to a producer that is gone, as Kafka Streams closes it at once.
-        let in_flight: Vec<ProducerBatch> = std::mem::take(&mut self.in_flight).into_values().flat_map(|f| f.batches).collect();
-        for batch in in_flight {
-            self.fail_batch(batch, KafkaError::ProducerFenced, out);
-        }
         self.stop();
         self.restart(now, out);
     }
