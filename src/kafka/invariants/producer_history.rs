@@ -23,15 +23,14 @@ struct Written {
     base_offset: u64,
     records: Rc<[Record]>,
     len: usize,
+    /// The last record written for the first time, up to and including this batch (its own may all
+    /// be copies).
+    latest: Option<u64>,
 }
 
 impl Written {
     fn records(&self) -> &[Record] {
         &self.records[..self.len]
-    }
-
-    fn last_sequence(&self) -> Option<u64> {
-        self.records().last().map(|r| r.id.sequence)
     }
 
     /// The offset this batch gave the record with `sequence`, if it carried that record.
@@ -58,31 +57,61 @@ impl ProducerHistory {
         while let Some(last) = self.batches.last_mut() {
             if last.base_offset >= offset {
                 self.batches.pop();
-            } else {
-                last.len = last.len.min(usize::try_from(offset - last.base_offset).unwrap_or(usize::MAX));
-                break;
+                continue;
             }
+            let kept = usize::try_from(offset - last.base_offset).unwrap_or(usize::MAX);
+            if kept < last.len {
+                // Cut inside a batch (rare: logs are cut at batch boundaries): its latest first
+                // write is read again from what is left of it.
+                last.len = kept;
+                let n = self.batches.len();
+                let mut latest = n.checked_sub(2).and_then(|i| self.batches[i].latest);
+                let cut = &self.batches[n - 1];
+                for (i, record) in cut.records().iter().enumerate() {
+                    if self.original(n - 1, record.id.sequence, cut.base_offset + i as u64).is_none() {
+                        latest = Some(record.id.sequence);
+                    }
+                }
+                self.batches[n - 1].latest = latest;
+            }
+            break;
         }
     }
 
-    /// Remembers a batch written at `base_offset` and says what it broke: a record made before one
-    /// already written breaks the order; a record already written at another offset is a
-    /// duplicate, a breach only for an idempotent producer (any other may write a retry twice).
-    /// A duplicate is not also an order breach: the record was in order the first time. Breaches
-    /// go to `breaches` as (kind, offset, record).
+    /// The batch, among the first `upto` remembered, that already holds the record with `sequence`
+    /// at another offset than `offset`.
+    fn original(&self, upto: usize, sequence: u64, offset: u64) -> Option<&Written> {
+        if sequence >= self.sequences_below {
+            return None;
+        }
+        self.batches[..upto].iter().find(|b| b.offset_of(sequence).is_some_and(|o| o != offset))
+    }
+
+    /// Remembers a batch written at `base_offset` and says what it broke, as (kind, offset, record)
+    /// in `breaches`:
+    /// - a record written for the first time right after one made later breaks the order (once
+    ///   per step down: 10-14 then 5-9 is one breach, at 5);
+    /// - a record already written at another offset is a duplicate, a breach only for an
+    ///   idempotent producer (any other may write a retry twice). The copy is in order only right
+    ///   behind its original, as a retry whose acknowledgement was lost is; after records first
+    ///   written later it breaks the order too (once per run of copies).
     pub(super) fn append(&mut self, base_offset: u64, records: &Rc<[Record]>, idempotent: bool, breaches: &mut Vec<Breached>) {
-        let mut latest = self.batches.last().and_then(Written::last_sequence);
+        let mut latest = self.batches.last().and_then(|b| b.latest);
+        let mut copies_out_of_order = false;
         for (i, record) in records.iter().enumerate() {
             let offset = base_offset + i as u64;
             let sequence = record.id.sequence;
-            let written_before = sequence < self.sequences_below
-                && self.batches.iter().filter_map(|b| b.offset_of(sequence)).any(|o| o != offset);
-            if written_before {
+            if let Some(original) = self.original(self.batches.len(), sequence, offset) {
                 if idempotent {
                     breaches.push((ViolationKind::DuplicateRecord, offset, Some(record.id)));
                 }
+                if latest > original.latest && !copies_out_of_order {
+                    copies_out_of_order = true;
+                    breaches.push((ViolationKind::OrderBroken, offset, Some(record.id)));
+                }
                 continue;
             }
+            copies_out_of_order = false;
             if latest.is_some_and(|l| sequence < l) {
                 breaches.push((ViolationKind::OrderBroken, offset, Some(record.id)));
             }
@@ -92,7 +121,7 @@ impl ProducerHistory {
         if self.batches.len() == BATCHES_MAX {
             self.batches.remove(0);
         }
-        self.batches.push(Written { base_offset, records: records.clone(), len: records.len() });
+        self.batches.push(Written { base_offset, records: records.clone(), len: records.len(), latest });
     }
 }
 
@@ -158,6 +187,31 @@ mod tests {
         assert!(append(&mut history, 0, &batch(0..=4), false).is_empty());
         assert!(append(&mut history, 5, &batch(0..=4), false).is_empty());
         assert!(append(&mut history, 10, &batch(5..=9), false).is_empty());
+    }
+
+    #[test]
+    fn a_retry_written_after_later_records_breaks_the_order_even_without_idempotence() {
+        // One request in flight promises that a retry lands before anything sent after it.
+        let mut history = ProducerHistory::default();
+        assert!(append(&mut history, 0, &batch(0..=4), false).is_empty());
+        assert!(append(&mut history, 5, &batch(5..=9), false).is_empty());
+        assert_eq!(append(&mut history, 10, &batch(0..=4), false), vec![(ViolationKind::OrderBroken, 10)], "once for the run of copies");
+        let mut history = ProducerHistory::default();
+        append(&mut history, 0, &batch(0..=4), true);
+        append(&mut history, 5, &batch(5..=9), true);
+        let again = append(&mut history, 10, &batch(0..=4), true);
+        assert_eq!(again.iter().filter(|(k, _)| *k == ViolationKind::DuplicateRecord).count(), 5);
+        assert_eq!(again.iter().filter(|(k, _)| *k == ViolationKind::OrderBroken).count(), 1);
+    }
+
+    #[test]
+    fn a_batch_of_copies_does_not_hide_the_next_batchs_reorder() {
+        // 0-4, 10-14, 0-4 again, then 5-9: 5-9 is first written after 10-14.
+        let mut history = ProducerHistory::default();
+        append(&mut history, 0, &batch(0..=4), false);
+        append(&mut history, 5, &batch(10..=14), false);
+        append(&mut history, 10, &batch(0..=4), false);
+        assert_eq!(append(&mut history, 15, &batch(5..=9), false), vec![(ViolationKind::OrderBroken, 15)]);
     }
 
     #[test]
