@@ -101,15 +101,15 @@ fn a_value_of_the_wrong_kind_is_named_at_its_own_key_with_what_fits_there() {
     let bad = GOOD.replace(r#""min.insync.replicas" = 1"#, r#""min.insync.replicas" = 1.5"#);
     let text = parse_scenario(&bad).unwrap_err().to_string();
     assert!(
-        text.contains("cluster.broker_config.\"min.insync.replicas\": invalid type: a number with a fraction, expected a boolean, a whole number, a string or a list of strings"),
+        text.contains("cluster.broker_config.\"min.insync.replicas\": invalid type: a number with a fraction or an exponent, expected a boolean, a whole number, a string or a list of strings"),
         "{text}"
     );
     let bad = GOOD.replace("expect = 1\n", "expect = 0.5\n");
     let text = parse_scenario(&bad).unwrap_err().to_string();
-    assert!(text.contains("steps[0].checkpoint.expect: invalid type: a number with a fraction, expected a boolean, a whole number"), "{text}");
+    assert!(text.contains("steps[0].checkpoint.expect: invalid type: a number with a fraction or an exponent, expected a boolean, a whole number"), "{text}");
     let bad = GOOD.replace("choices = [0, 1]", "choices = [0, 1.5]");
     let text = parse_scenario(&bad).unwrap_err().to_string();
-    assert!(text.contains("steps[0].checkpoint.choices[1]: invalid type: a number with a fraction"), "{text}");
+    assert!(text.contains("steps[0].checkpoint.choices[1]: invalid type: a number with a fraction or an exponent"), "{text}");
 }
 
 #[test]

@@ -37,7 +37,7 @@ macro_rules! scalar_or_list_deserialize {
             fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<$ty, E> {
                 // Said without the number: formatting a float would bring Rust's float printing
                 // into the page.
-                Err(E::invalid_type(serde::de::Unexpected::Other("a number with a fraction"), &self))
+                Err(E::invalid_type(serde::de::Unexpected::Other("a number with a fraction or an exponent"), &self))
             }
             fn visit_str<E>(self, v: &str) -> Result<$ty, E> {
                 Ok($ty::$text(v.to_string()))
