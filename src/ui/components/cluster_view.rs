@@ -134,12 +134,13 @@ pub fn picture(scene: &Scene) -> String {
     }
     for (i, r) in l.producers.iter().enumerate() {
         let Some(p) = s.producers.get(i) else { continue };
-        // The box's classes name what it does (the style greys out `down` and `stopped`).
+        // The box's class names what it does (`writes-results`; the style greys out `down` and
+        // `stopped`).
         let doing = p.activity();
         let rate = p.rate_per_sec.map_or_else(String::new, |r| format!(" · {r}/s"));
         let label = format!("Producer {}, {doing}, writes to {}, acks={}{rate}", p.name, p.topic, p.acks);
         let extra = format!(r#"data-running="{}""#, p.running);
-        open_node(&mut out, &format!("producer {doing}"), Selection::Producer(p.index), &format!("producer-{}", p.name), &label, &extra);
+        open_node(&mut out, &format!("producer {}", doing.replace(' ', "-")), Selection::Producer(p.index), &format!("producer-{}", p.name), &label, &extra);
         rect(&mut out, r, "box", 6);
         text(&mut out, "title", r.x + 8.0, r.y + 18.0, "start", &format!("▶ {}", fit(&p.name, 16)));
         // The rate goes on the state's line, so this one stretches only for a long topic name, and
