@@ -93,6 +93,9 @@ pub struct ProducerState {
     pub name: String,
     pub topic: String,
     pub up: bool,
+    /// Whether it has started at all: before its start (the run's first moment, or a later
+    /// `start_ms`) it is not up, but not down either.
+    pub started: bool,
     pub running: bool,
     /// It writes a stream processor's results (it has no workload of its own).
     pub writes_results: bool,
@@ -106,11 +109,12 @@ pub struct ProducerState {
 }
 
 impl ProducerState {
-    /// What the producer is doing, in the words the cluster picture and the producer panel share. A
-    /// crashed producer is down whatever its workload says; a processor's producer has no workload
+    /// What the producer is doing, in the words the cluster picture and the producer panel share. One
+    /// that has not started yet is not down; a crashed producer is down whatever its workload says; a processor's producer has no workload
     /// but is busy; one without a workload sends only what the learner produces.
     pub fn activity(&self) -> &'static str {
         match (self.up, self.running) {
+            (false, _) if !self.started => "not started",
             (false, _) => "down",
             (true, true) => "sending",
             (true, false) if self.writes_results => "writes results",
@@ -262,6 +266,7 @@ impl Structure {
                 name: p.name.to_string(),
                 topic: p.topic_name.to_string(),
                 up: p.up,
+                started: p.incarnation > 0,
                 running: p.running,
                 writes_results: p.processor.is_some(),
                 acks: p.config.acks.to_string(),
@@ -557,6 +562,19 @@ pub fn partition_colour(structure: &Structure, partition: PartitionIndex) -> &'s
 mod tests {
     use super::*;
     use crate::session::presets;
+
+    #[test]
+    fn a_producer_that_has_not_started_yet_is_not_drawn_down_and_a_crashed_one_is() {
+        // At a lesson's first moment, before the run begins, the producers had read "down".
+        let mut world = presets::demo().start().unwrap();
+        let before: Vec<&str> = Structure::of(&world.view(), &Tracked::default(), 1).producers.iter().map(|p| p.activity()).collect();
+        assert!(before.iter().all(|a| *a == "not started"), "{before:?}");
+        world.run_until(crate::sim::Tick(2_000));
+        let name = world.view().producers()[0].name.to_string();
+        world.apply(crate::kafka::world::Action::CrashProducer { producer: name }).unwrap();
+        let after = Structure::of(&world.view(), &Tracked::default(), 1);
+        assert_eq!(after.producers[0].activity(), "down");
+    }
 
     #[test]
     fn manual_consumers_group_by_the_name_before_their_number() {
