@@ -608,10 +608,10 @@ fn check(world: &World, plan: &Plan, end: u64, window: u64, last_generation: &So
         // the later batch, its ack lost, is then written again behind it, a duplicate.
         // Kafka does the same (seed 545), so it is reported apart.
         use kafka_lab::kafka::world::ViolationKind::{DuplicateRecord, OrderBroken};
-        let only_order = world.violations().contains_key(&OrderBroken) && world.violations().keys().all(|k| matches!(k, OrderBroken | DuplicateRecord));
+        let reorder_shape = world.violations().contains_key(&OrderBroken) && world.violations().keys().all(|k| matches!(k, OrderBroken | DuplicateRecord));
         let class = if lost_page_cache {
             "S-violations-pagecache"
-        } else if only_order && out.epoch_bumped {
+        } else if reorder_shape && out.epoch_bumped {
             "S-violations-epoch-bump"
         } else {
             "S-violations"

@@ -109,9 +109,10 @@ pub struct ProducerState {
 }
 
 impl ProducerState {
-    /// What the producer is doing, in the words the cluster picture and the producer panel share. One
-    /// that has not started yet is not down; a crashed producer is down whatever its workload says; a processor's producer has no workload
-    /// but is busy; one without a workload sends only what the learner produces.
+    /// What the producer is doing, in the words the cluster picture and the producer panel share.
+    /// One that has not started yet is not down; a crashed producer is down whatever its workload
+    /// says; a processor's producer has no workload but is busy; one without a workload sends only
+    /// what the learner produces.
     pub fn activity(&self) -> &'static str {
         match (self.up, self.running) {
             (false, _) if !self.started => "not started",

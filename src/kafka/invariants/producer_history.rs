@@ -61,30 +61,23 @@ impl ProducerHistory {
             }
             let kept = usize::try_from(offset - last.base_offset).unwrap_or(usize::MAX);
             if kept < last.len {
-                // Cut inside a batch (rare: logs are cut at batch boundaries): its latest first
-                // write is read again from what is left of it.
-                last.len = kept;
-                let n = self.batches.len();
-                let mut latest = n.checked_sub(2).and_then(|i| self.batches[i].latest);
-                let cut = &self.batches[n - 1];
-                for (i, record) in cut.records().iter().enumerate() {
-                    if self.original(n - 1, record.id.sequence, cut.base_offset + i as u64).is_none() {
-                        latest = Some(record.id.sequence);
-                    }
-                }
-                self.batches[n - 1].latest = latest;
+                // Cut inside a batch (rare: logs are cut at batch boundaries): what is left of it is
+                // remembered again, so its latest first write is read from those records alone.
+                // What it broke was said when it was first written.
+                let Written { base_offset, records, .. } = self.batches.pop().expect("the loop holds a last batch");
+                self.remember(base_offset, &records, kept, false, &mut Vec::new());
             }
             break;
         }
     }
 
-    /// The batch, among the first `upto` remembered, that already holds the record with `sequence`
-    /// at another offset than `offset`.
-    fn original(&self, upto: usize, sequence: u64, offset: u64) -> Option<&Written> {
+    /// The remembered batch that already holds the record with `sequence` at another offset than
+    /// `offset`.
+    fn original(&self, sequence: u64, offset: u64) -> Option<&Written> {
         if sequence >= self.sequences_below {
             return None;
         }
-        self.batches[..upto].iter().find(|b| b.offset_of(sequence).is_some_and(|o| o != offset))
+        self.batches.iter().find(|b| b.offset_of(sequence).is_some_and(|o| o != offset))
     }
 
     /// Remembers a batch written at `base_offset` and says what it broke, as (kind, offset, record)
@@ -96,12 +89,17 @@ impl ProducerHistory {
     ///   behind its original, as a retry whose acknowledgement was lost is; after records first
     ///   written later it breaks the order too (once per run of copies).
     pub(super) fn append(&mut self, base_offset: u64, records: &Rc<[Record]>, idempotent: bool, breaches: &mut Vec<Breached>) {
+        self.remember(base_offset, records, records.len(), idempotent, breaches);
+    }
+
+    /// [`Self::append`] for the first `len` of `records`.
+    fn remember(&mut self, base_offset: u64, records: &Rc<[Record]>, len: usize, idempotent: bool, breaches: &mut Vec<Breached>) {
         let mut latest = self.batches.last().and_then(|b| b.latest);
         let mut copies_out_of_order = false;
-        for (i, record) in records.iter().enumerate() {
+        for (i, record) in records[..len].iter().enumerate() {
             let offset = base_offset + i as u64;
             let sequence = record.id.sequence;
-            if let Some(original) = self.original(self.batches.len(), sequence, offset) {
+            if let Some(original) = self.original(sequence, offset) {
                 if idempotent {
                     breaches.push((ViolationKind::DuplicateRecord, offset, Some(record.id)));
                 }
@@ -121,7 +119,7 @@ impl ProducerHistory {
         if self.batches.len() == BATCHES_MAX {
             self.batches.remove(0);
         }
-        self.batches.push(Written { base_offset, records: records.clone(), len: records.len(), latest });
+        self.batches.push(Written { base_offset, records: records.clone(), len, latest });
     }
 }
 
