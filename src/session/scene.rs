@@ -135,6 +135,8 @@ pub struct ConsumerState {
     /// Whether `group` is a real consumer group (`group.id`) rather than a set of manual consumers.
     pub in_group: bool,
     pub up: bool,
+    /// Whether it has started at all (as a producer's `started`).
+    pub started: bool,
     pub assignment: Vec<PartitionIndex>,
     pub processing_ms_per_record: u64,
 }
@@ -143,6 +145,22 @@ impl ConsumerState {
     /// Up but with nothing assigned: a standby.
     pub fn idle(&self) -> bool {
         self.up && self.assignment.is_empty()
+    }
+
+    pub fn activity(&self) -> &'static str {
+        consumer_activity(self.up, self.started, self.assignment.is_empty())
+    }
+}
+
+/// What a consumer is doing, in the words the cluster picture, the group table and the consumer
+/// panel share. One that has not started yet is not stopped (a lesson's first moment would show
+/// every consumer stopped); a crashed consumer and one closed cleanly are both stopped.
+pub fn consumer_activity(up: bool, started: bool, nothing_assigned: bool) -> &'static str {
+    match (up, started) {
+        (false, false) => "not started",
+        (false, true) => "stopped",
+        (true, _) if nothing_assigned => "idle",
+        (true, _) => "reading",
     }
 }
 
@@ -286,6 +304,7 @@ impl Structure {
                 group: c.group.as_deref().map_or_else(|| manual_group_name(&c.name), str::to_string),
                 in_group: c.group.is_some(),
                 up: c.up,
+                started: c.incarnation > 0,
                 assignment: c.assignment.clone(),
                 processing_ms_per_record: c.processing_ms_per_record,
             })
@@ -575,6 +594,21 @@ mod tests {
         world.apply(crate::kafka::world::Action::CrashProducer { producer: name }).unwrap();
         let after = Structure::of(&world.view(), &Tracked::default(), 1);
         assert_eq!(after.producers[0].activity(), "down");
+    }
+
+    #[test]
+    fn a_consumer_that_has_not_started_yet_is_not_drawn_stopped_and_a_crashed_one_is() {
+        // At a lesson's first moment the consumers had read "✕ stopped", as if someone had stopped them.
+        let mut world = presets::demo().start().unwrap();
+        let before: Vec<&str> = Structure::of(&world.view(), &Tracked::default(), 1).consumers.iter().map(|c| c.activity()).collect();
+        assert!(!before.is_empty() && before.iter().all(|a| *a == "not started"), "{before:?}");
+        world.run_until(crate::sim::Tick(10_000));
+        let running = Structure::of(&world.view(), &Tracked::default(), 1);
+        assert!(running.consumers.iter().all(|c| matches!(c.activity(), "reading" | "idle")), "{:?}", running.consumers);
+        let name = world.view().consumers()[0].name.to_string();
+        world.apply(crate::kafka::world::Action::CrashConsumer { consumer: name }).unwrap();
+        let after = Structure::of(&world.view(), &Tracked::default(), 1);
+        assert_eq!(after.consumers[0].activity(), "stopped");
     }
 
     #[test]

@@ -155,17 +155,19 @@ pub fn picture(scene: &Scene) -> String {
         text(&mut out, "title", g.rect.x + 8.0, g.rect.y + 15.0, "start", &format!("◎ {}", fit(&g.name, 17)));
         for (c, row) in &g.members {
             let Some(consumer) = s.consumers.get(*c as usize) else { continue };
-            let status = if !consumer.up { "down" } else if consumer.idle() { "idle" } else { "reading" };
+            let status = consumer.activity();
             let chips: Vec<String> = consumer.assignment.iter().map(|p| s.cell_label(*p)).collect();
             let summary = match status {
-                "down" => "✕ stopped".to_string(),
+                "stopped" => "✕ stopped".to_string(),
+                "not started" => "not started".to_string(),
                 "idle" => "idle: no partitions".to_string(),
                 _ if chips.len() > 4 => format!("{} partitions", chips.len()),
                 _ => chips.join(" "),
             };
             let label = format!("Consumer {}, {status}, assigned {}", consumer.name, if chips.is_empty() { "nothing".to_string() } else { chips.join(", ") });
-            let extra = format!(r#"data-status="{status}""#);
-            open_node(&mut out, &format!("consumer {status}"), Selection::Consumer(consumer.index), &format!("consumer-{}", consumer.name), &label, &extra);
+            let slug = status.replace(' ', "-");
+            let extra = format!(r#"data-status="{slug}""#);
+            open_node(&mut out, &format!("consumer {slug}"), Selection::Consumer(consumer.index), &format!("consumer-{}", consumer.name), &label, &extra);
             rect(&mut out, row, "box", 4);
             text(&mut out, "member", row.x + 6.0, row.y + 11.0, "start", &fit(&consumer.name, 20));
             text(&mut out, "note", row.x + 6.0, row.y + 22.0, "start", &summary);

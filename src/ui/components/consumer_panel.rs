@@ -3,6 +3,7 @@
 
 use crate::kafka::world::{Action, SeekTarget};
 use crate::session::charts::partition_lag;
+use crate::session::scene::consumer_activity;
 use crate::ui::commands::{self, Dispatch};
 use crate::ui::form::{Submitted, button, config_form, input, parse_config_value, parse_number};
 use crate::ui::lab::Lab;
@@ -38,7 +39,10 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
             vec![pname, c.position(*p).map_or("unknown".into(), |x| x.to_string()), partition_lag(&view, c, *p).to_string()]
         })
         .collect();
-    let status = if !c.up { "stopped" } else if c.assignment.is_empty() { "idle: nothing assigned" } else { "reading" };
+    let status = match consumer_activity(c.up, c.incarnation > 0, c.assignment.is_empty()) {
+        "idle" => "idle: nothing assigned",
+        other => other,
+    };
     let facts = format!(
         r#"<h3>Consumer {}</h3><p class="facts">{status} · {} · processes each record in {} ms · polled {} · processed {}</p>{}"#,
         escape(&name),

@@ -2,6 +2,7 @@
 //! Committed offsets and generations join when the engine's consumer groups land.
 
 use crate::session::charts::{consumer_lag, partition_lag};
+use crate::session::scene::consumer_activity;
 use crate::ui::commands::Dispatch;
 use crate::ui::lab::Lab;
 use crate::ui::markup::{escape, raw, select_attr, selection_of};
@@ -28,11 +29,12 @@ pub fn consumer_table(props: &ConsumerTableProps) -> Html {
         let title = if g.in_group { format!("group {}", g.name) } else { format!("{} (manual assignment)", g.name) };
         let _ = write!(out, r#"<tbody data-testid="group-rows-{}"><tr class="group-head"><th colspan="4">{}</th></tr>"#, escape(&g.name), escape(&title));
         for c in g.members.iter().filter_map(|i| view.consumers().get(*i as usize)) {
-            let status = if !c.up { "stopped" } else if c.assignment.is_empty() { "idle" } else { "reading" };
+            let status = consumer_activity(c.up, c.incarnation > 0, c.assignment.is_empty());
+            let slug = status.replace(' ', "-");
             let name = escape(&c.name);
             let _ = write!(
                 out,
-                r#"<tr class="{status}" data-testid="consumer-row-{name}" data-status="{status}"><th scope="row"><button type="button" class="link" data-select="{}">{name}</button></th><td>{status}</td><td><ul class="assignment">"#,
+                r#"<tr class="{slug}" data-testid="consumer-row-{name}" data-status="{slug}"><th scope="row"><button type="button" class="link" data-select="{}">{name}</button></th><td>{status}</td><td><ul class="assignment">"#,
                 select_attr(Selection::Consumer(c.index))
             );
             for p in &c.assignment {
