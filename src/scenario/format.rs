@@ -375,7 +375,8 @@ pub enum Probe {
     GroupGeneration { group: String },
     /// `Empty`, `PreparingRebalance`, `CompletingRebalance` or `Stable`.
     GroupState { group: String },
-    /// Partitions taken away from the consumer by rebalances so far (eager revokes everything).
+    /// Partitions taken away from the consumer by rebalances so far (eager revokes everything;
+    /// partitions lost after the coordinator removed it count too).
     PartitionsRevoked { consumer: String },
     /// How many values these consumers processed more than once (each extra time counts).
     DuplicateValues { consumers: Vec<String> },

@@ -168,8 +168,11 @@ impl Tally {
                 }
             }
             // Eager members revoke everything before joining, cooperative ones what moved after syncing:
-            // both through onPartitionsRevoked.
-            EventKind::PartitionsRevoked { consumer, partitions, .. } => *self.revoked.entry(*consumer).or_default() += partitions.len() as u64,
+            // both through onPartitionsRevoked. Lost partitions count too: a listener's
+            // onPartitionsLost calls its onPartitionsRevoked unless it says otherwise (Kafka's default).
+            EventKind::PartitionsRevoked { consumer, partitions, .. } | EventKind::PartitionsLost { consumer, partitions, .. } => {
+                *self.revoked.entry(*consumer).or_default() += partitions.len() as u64;
+            }
             _ => {}
         }
     }

@@ -654,6 +654,18 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
             let list: Vec<String> = partitions.iter().map(|p| partition_name(view, *p)).collect();
             Draft::new(Consumers, Info, format!("{} gives up {} (onPartitionsRevoked) and stops reading them.", consumer_name(view, *consumer), list.join(", ")))
         }
+        EventKind::PartitionsLost { consumer, group, partitions } => {
+            let list: Vec<String> = partitions.iter().map(|p| partition_name(view, *p)).collect();
+            Draft::new(
+                Consumers,
+                Warning,
+                format!(
+                    "{} loses {} (onPartitionsLost): it is no longer a member of group {group}, so it cannot commit what it read from them; their next owner starts from the last committed offset.",
+                    consumer_name(view, *consumer),
+                    list.join(", ")
+                ),
+            )
+        }
         EventKind::OffsetsCommitted { .. } | EventKind::PositionRestored { .. } => return None,
         EventKind::OffsetCommitFailed { group, consumer, error } => Draft::new(
             Consumers,

@@ -101,8 +101,12 @@ impl Consumer {
             self.find_coordinator(now, out);
             return;
         };
-        // Eager rebalancing: give up every partition before joining (onPartitionsRevoked).
-        if self.rebalance_protocol() == RebalanceProtocol::Eager && !self.assignment.is_empty() {
+        // A member whose generation was reset (an error answer, or it left) is no longer in the
+        // group: whatever it holds is lost, whatever the protocol (Kafka's onJoinPrepare). Otherwise
+        // eager rebalancing gives up every partition before joining (onPartitionsRevoked).
+        if self.membership.generation == 0 || self.membership.member_id.is_none() {
+            self.lose(out);
+        } else if self.rebalance_protocol() == RebalanceProtocol::Eager && !self.assignment.is_empty() {
             self.revoke(now, self.assignment.clone(), out);
         }
         let subscription = Subscription {
@@ -164,6 +168,22 @@ impl Consumer {
         let keep: Vec<PartitionIndex> = self.assignment.iter().copied().filter(|p| !partitions.contains(p)).collect();
         self.assign(keep);
         // A revoked partition's records in the current poll are still processed; only new ones stop.
+    }
+
+    /// Drops every partition without committing (Kafka's onPartitionsLost): a member outside the
+    /// group has no generation to commit under, so Kafka's client does not even send the commit.
+    /// A cooperative member's next JoinGroup claims none of them; an eager sticky member still
+    /// names its last assignment (the assignor's own user data), as before.
+    fn lose(&mut self, out: &mut Outbox) {
+        if self.assignment.is_empty() {
+            return;
+        }
+        let group = self.group.clone().unwrap_or_else(|| Rc::from(""));
+        out.event(EventKind::PartitionsLost { consumer: self.index, group, partitions: self.assignment.as_slice().into() });
+        if self.rebalance_protocol() == RebalanceProtocol::Cooperative {
+            self.membership.owned.clear();
+        }
+        self.assign(Vec::new());
     }
 
     pub(super) fn auto_commit_enabled(&self) -> bool {
@@ -541,8 +561,9 @@ impl Consumer {
             self.membership.generation = 0;
             self.membership.state = MemberState::Unjoined;
             self.membership.left_for_poll_timeout = true;
-            let owned = self.assignment.clone();
-            self.revoke(now, owned, out);
+            // Kafka drops them at the next poll (onJoinPrepare sees the generation reset); they go
+            // now, as nothing reads them until then.
+            self.lose(out);
             return;
         }
         if self.membership.state != MemberState::Stable {

@@ -533,9 +533,57 @@ fn a_consumer_too_slow_between_polls_leaves_the_group_and_its_partitions_move() 
         events.iter().any(|e| matches!(&e.kind, EventKind::MemberRemoved { reason: event::RebalanceReason::PollTimeout { consumer }, .. } if *consumer == slow)),
         "the slow consumer left: poll timeout"
     );
+    // It is no longer a member, so it cannot commit what it read: it loses its partitions
+    // (onPartitionsLost) instead of revoking them.
+    assert!(events.iter().any(|e| matches!(&e.kind, EventKind::PartitionsLost { consumer, .. } if *consumer == slow)));
+    assert!(!events.iter().any(|e| e.at > Tick(10_000) && matches!(&e.kind, EventKind::PartitionsRevoked { consumer, .. } if *consumer == slow)));
 }
 
 
+
+/// What a member cut off for longer than its session does with its partitions when it is back:
+/// the events of `consumer` from the cut on, and its assignment once the group has settled.
+fn back_after_its_session_expired(strategy: &str) -> (Vec<EventKind>, Vec<(String, Vec<u32>)>) {
+    let mut consumers = members(&["c1", "c2"], "g", "orders", 10_000);
+    for c in &mut consumers {
+        c.config.insert("partition.assignment.strategy".into(), ConfigValue::from(strategy));
+    }
+    let spec = spec_with(vec![topic("orders", 4, 3)], vec![producer("p1", "orders", 20)], consumers);
+    let mut world = World::new(&spec, 5).unwrap();
+    world.run_until(Tick(10_000));
+    drain(&mut world);
+    let brokers = [1, 2, 3].map(NodeRef::Broker).to_vec();
+    world.apply(Action::CutNetwork { side_a: vec![NodeRef::Consumer("c2".into())], side_b: brokers }).unwrap();
+    world.run_until(Tick(25_000));
+    world.apply(Action::HealNetwork { cut: None }).unwrap();
+    world.run_until(Tick(60_000));
+    let c2 = world.view().consumers().iter().position(|c| &*c.name == "c2").unwrap() as u32;
+    let mine = drain(&mut world)
+        .into_iter()
+        .map(|e| e.kind)
+        .filter(|k| match k {
+            EventKind::PartitionsLost { consumer, .. } | EventKind::PartitionsRevoked { consumer, .. } | EventKind::OffsetCommitFailed { consumer, .. } => *consumer == c2,
+            EventKind::MemberRemoved { consumer, .. } => *consumer == c2,
+            _ => false,
+        })
+        .collect();
+    (mine, assignments(&world))
+}
+
+#[test]
+fn a_member_back_after_its_session_expired_loses_its_partitions_rather_than_revoking_them() {
+    // The lesson: a member the coordinator removed has no generation any more. Its partitions were
+    // already handed to the others, so it drops them without committing (onPartitionsLost), in
+    // eager and in cooperative groups alike, and rejoins as a newcomer.
+    for strategy in ["range", "cooperative-sticky"] {
+        let (events, after) = back_after_its_session_expired(strategy);
+        assert!(matches!(events.first(), Some(EventKind::MemberRemoved { .. })), "{strategy}: removed first: {events:?}");
+        let lost: Vec<usize> = events.iter().filter_map(|k| match k { EventKind::PartitionsLost { partitions, .. } => Some(partitions.len()), _ => None }).collect();
+        assert_eq!(lost, [2], "{strategy}: it lost the two partitions it held, once: {events:?}");
+        assert!(!events.iter().any(|k| matches!(k, EventKind::PartitionsRevoked { .. } | EventKind::OffsetCommitFailed { .. })), "{strategy}: nothing revoked, no commit tried: {events:?}");
+        assert!(after.iter().all(|(_, p)| p.len() == 2), "{strategy}: back in the group, two partitions each: {after:?}");
+    }
+}
 
 #[test]
 fn a_queue_deletes_what_was_acknowledged_so_a_later_group_cannot_replay_it_while_a_log_can() {
