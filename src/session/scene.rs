@@ -142,11 +142,6 @@ pub struct ConsumerState {
 }
 
 impl ConsumerState {
-    /// Up but with nothing assigned: a standby.
-    pub fn idle(&self) -> bool {
-        self.up && self.assignment.is_empty()
-    }
-
     pub fn activity(&self) -> &'static str {
         consumer_activity(self.up, self.started, self.assignment.is_empty())
     }
