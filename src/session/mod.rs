@@ -416,6 +416,7 @@ fn is_structural(kind: &EventKind) -> bool {
             | EventKind::LeaderChanged { .. }
             | EventKind::IsrChanged { .. }
             | EventKind::ConsumerCrashed { .. }
+            | EventKind::ConsumerClosed { .. }
             | EventKind::ConsumerStarted { .. }
             | EventKind::NetworkCut { .. }
             | EventKind::NetworkHealed { .. }

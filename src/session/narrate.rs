@@ -606,6 +606,16 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
             format!("{} crashed: the records it was processing are lost and it commits nothing more.", consumer_name(view, *consumer)),
         ),
         EventKind::ConsumerStarted { consumer } => Draft::new(Consumers, Info, format!("{} started.", consumer_name(view, *consumer))),
+        EventKind::ConsumerClosed { consumer } => {
+            let name = consumer_name(view, *consumer);
+            let c = view.consumers().get(*consumer as usize);
+            let what = match (c.and_then(|c| c.group.as_deref()), c.is_some_and(|c| c.config.group_instance_id.is_some())) {
+                (Some(group), false) => format!(": it left group {group}, so its partitions move now instead of after session.timeout.ms"),
+                (Some(group), true) => format!(": a static member of group {group} sends no LeaveGroup, so its partitions wait for it until session.timeout.ms"),
+                (None, _) => String::new(),
+            };
+            Draft::new(Consumers, Info, format!("{name} closed cleanly, once it had processed the records it held{what}."))
+        }
 
         // Held messages are shown on the wire; the cut itself was told.
         EventKind::MessageHeld { .. } | EventKind::BecameLeader { .. } | EventKind::MarkerWritten { .. } => return None,

@@ -639,6 +639,18 @@ impl Consumer {
             let offsets = self.current_positions();
             self.send_commit(now, offsets, false, out);
         }
+        // Kafka's onLeavePrepare: the partitions are given up before the member leaves: revoked, or
+        // lost if it is no longer in the group or a rebalance is under way.
+        if !self.assignment.is_empty() {
+            let group = self.group.clone().unwrap_or_else(|| Rc::from(""));
+            let partitions: Rc<[PartitionIndex]> = self.assignment.as_slice().into();
+            let rebalancing = matches!(self.membership.state, MemberState::Joining | MemberState::Syncing);
+            if self.membership.generation == 0 || self.membership.member_id.is_none() || rebalancing {
+                out.event(EventKind::PartitionsLost { consumer: self.index, group, partitions });
+            } else {
+                out.event(EventKind::PartitionsRevoked { consumer: self.index, group, partitions });
+            }
+        }
         if let (Some(coordinator), Some(member_id)) = (self.membership.coordinator, self.membership.member_id.clone())
             && self.config.group_instance_id.is_none()
         {

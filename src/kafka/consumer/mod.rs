@@ -105,6 +105,9 @@ pub struct Consumer {
     pub handoffs: VecDeque<Handoff>,
     /// The processor waits for its transaction to end before it polls again.
     pub waiting_for_transaction: bool,
+    /// The application asked to close while records were being processed: it closes once they are
+    /// (Kafka's close() is called from the poll loop's own thread, between polls).
+    closing: bool,
     /// A processor's copies of the records the current poll returned.
     copies: Vec<StreamRecord>,
     /// The application deletes what its group committed (AdminClient.deleteRecords), as a queue
@@ -172,6 +175,7 @@ impl Consumer {
             processor: None,
             handoffs: VecDeque::new(),
             waiting_for_transaction: false,
+            closing: false,
             copies: Vec::new(),
             delete_committed: false,
             keep_values: false,
@@ -218,10 +222,19 @@ impl Consumer {
         self.schedule_poll(now, out);
     }
 
-    /// Closes the consumer cleanly: commits (with auto-commit) and leaves its group, then stops.
+    /// The application closes the consumer cleanly. It first finishes the records its last poll
+    /// returned, with their commit (commitSync, or a processor's transaction): closing at once would
+    /// commit positions past records nobody processed, and with auto-commit they would never be
+    /// read again. Then it commits (with auto-commit), gives its partitions up, leaves its group and
+    /// stops.
     pub fn close(&mut self, now: Tick, out: &mut Outbox) {
+        if self.processing.is_some() || self.waiting_for_transaction || self.membership.commit_sync.is_some() {
+            self.closing = true;
+            return;
+        }
         self.leave_group(now, out);
-        self.crash(out);
+        self.stop();
+        out.event(EventKind::ConsumerClosed { consumer: self.index });
     }
 
     /// The process dies: what it was processing is lost, and nothing is committed.
@@ -233,6 +246,7 @@ impl Consumer {
     /// Drops everything the process held: positions, assignment, work in progress.
     fn stop(&mut self) {
         self.up = false;
+        self.closing = false;
         self.processing = None;
         self.fetches_in_flight.clear();
         self.list_offsets_in_flight.clear();
@@ -314,6 +328,10 @@ impl Consumer {
                     }
                 }
             }
+        }
+        if self.closing {
+            self.close(now, out);
+            return;
         }
         if self.group.is_some() {
             if self.membership.rejoin_needed || self.membership.left_for_poll_timeout || self.membership.state == MemberState::Unjoined {

@@ -194,6 +194,8 @@ pub enum EventKind {
     /// was fenced, or it left for not polling) and dropped its partitions without committing
     /// (onPartitionsLost): it cannot commit for a generation it is not in.
     PartitionsLost { consumer: u32, group: Rc<str>, partitions: Rc<[PartitionIndex]> },
+    /// The application closed the consumer cleanly, once it had finished what it was processing.
+    ConsumerClosed { consumer: u32 },
 }
 
 /// The guarantees the ledger watches (see `src/kafka/invariants/`).

@@ -1205,3 +1205,42 @@ fn a_member_whose_offset_fetch_meets_a_dead_coordinator_resumes_from_the_committ
     }
     assert!(checked >= 5, "the offset fetch was caught in flight in {checked} seeds");
 }
+
+#[test]
+fn a_consumer_closed_cleanly_mid_poll_finishes_its_records_before_it_commits_and_leaves() {
+    // The lesson: a clean close is not a crash. The application closes between polls, so the
+    // records its last poll returned are processed, auto-commit commits past them, and the member
+    // leaves at once. Closing mid-poll used to commit positions past 18 records nobody ever
+    // processed, and the narration said the consumer had crashed.
+    let mut consumers = members(&["c1", "c2"], "g", "orders", 10_000);
+    for c in &mut consumers {
+        c.config.insert("max.poll.records".into(), ConfigValue::Int(20));
+        // Slower than the 10 records a second each partition gets: every poll returns a full batch.
+        c.processing_ms_per_record = 200;
+    }
+    let spec = spec_with(vec![topic("orders", 2, 3)], vec![producer("p1", "orders", 20)], consumers);
+    let mut world = World::new(&spec, 5).unwrap();
+    world.run_until(Tick(10_500));
+    world.apply(Action::StopConsumer { consumer: "c1".into() }).unwrap();
+    world.run_until(Tick(40_000));
+    let events = drain(&mut world);
+    let c1 = 0;
+    let closed_at = events.iter().find(|e| matches!(e.kind, EventKind::ConsumerClosed { consumer } if consumer == c1)).map(|e| e.at);
+    let last_processed = events.iter().filter(|e| matches!(e.kind, EventKind::Processed { consumer, .. } if consumer == c1)).map(|e| e.at).last();
+    assert!(closed_at.is_some() && last_processed <= closed_at && last_processed > Some(Tick(10_500)), "closed after processing: {closed_at:?} {last_processed:?}");
+    assert!(!events.iter().any(|e| matches!(e.kind, EventKind::ConsumerCrashed { .. })), "a clean close is not a crash");
+    assert!(events.iter().any(|e| matches!(&e.kind, EventKind::PartitionsRevoked { consumer, .. } if *consumer == c1)), "onPartitionsRevoked before leaving");
+    // Every offset of both partitions, from the first on, was processed by someone.
+    let mut processed: Vec<(PartitionIndex, u64, u64)> = events
+        .iter()
+        .filter_map(|e| match e.kind { EventKind::Processed { partition, first_offset, last_offset, .. } => Some((partition, first_offset, last_offset)), _ => None })
+        .collect();
+    processed.sort();
+    for p in world.view().consumers()[1].assignment.clone() {
+        let mut next = 0;
+        for (_, first, last) in processed.iter().filter(|r| r.0 == p) {
+            assert!(*first <= next, "partition {p:?}: offsets {next}..{first} were never processed");
+            next = next.max(last + 1);
+        }
+    }
+}
