@@ -287,19 +287,33 @@ impl Consumer {
         }
         if self.membership.commit_in_flight == Some(request_id) {
             self.membership.commit_in_flight = None;
-            self.membership.commit_sync = None;
-            if let GroupResponse::OffsetCommit(Err(error)) = &response {
+            if let GroupResponse::OffsetCommit(Err(error)) = response {
+                // commitSync sends it again, once retry.backoff.ms has passed and the coordinator is
+                // known, while its deadline allows (Kafka's commitOffsetsSync loop).
+                if self.on_commit_error(now, error, out) && self.membership.commit_sync.as_ref().is_some_and(|(_, deadline)| now < *deadline) {
+                    out.timer(now.plus_ms(self.config.retry_backoff_ms), self.node(), Timer::GroupRetry);
+                    return;
+                }
                 let group = self.group.clone().unwrap_or_else(|| Rc::from(""));
-                out.event(EventKind::OffsetCommitFailed { group, consumer: self.index, error: *error });
+                out.event(EventKind::OffsetCommitFailed { group, consumer: self.index, error });
             }
+            self.membership.commit_sync = None;
             self.resume_after_commit(now, out);
             return;
         }
         if self.membership.heartbeat_in_flight == Some(request_id) {
             self.membership.heartbeat_in_flight = None;
             if let GroupResponse::Heartbeat(Err(error)) = response {
-                self.on_group_error(now, error, out);
+                self.on_heartbeat_error(now, error, out);
             }
+            return;
+        }
+        // An async commit (commitAsync, auto-commit): nothing waits for it, but its error still
+        // tells the member where it stands.
+        if let GroupResponse::OffsetCommit(Err(error)) = response {
+            self.on_commit_error(now, error, out);
+            let group = self.group.clone().unwrap_or_else(|| Rc::from(""));
+            out.event(EventKind::OffsetCommitFailed { group, consumer: self.index, error });
             return;
         }
         if let Some((id, partitions)) = self.membership.offset_fetch_in_flight.clone()
@@ -362,6 +376,51 @@ impl Consumer {
             }
             GroupResponse::SyncGroup(Ok(assignment)) => self.on_synced(now, assignment, out),
             _ => {}
+        }
+    }
+
+    /// A heartbeat's error answer, as Kafka's HeartbeatResponseHandler takes it. A rebalance under
+    /// way leaves a stable member stable: it keeps heartbeating (the coordinator keeps it for the
+    /// whole rebalance timeout, however long its processing takes), may still commit what it
+    /// processed, and rejoins at its next poll. Only a stable member heeds it. A coordinator that
+    /// moved or went away is looked up again without a rejoin: the new one loads the group as it was.
+    fn on_heartbeat_error(&mut self, now: Tick, error: KafkaError, out: &mut Outbox) {
+        match error {
+            KafkaError::RebalanceInProgress => {
+                if self.membership.state == MemberState::Stable {
+                    self.membership.rejoin_needed = true;
+                }
+            }
+            KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable | KafkaError::NetworkException | KafkaError::RequestTimedOut => {
+                self.membership.coordinator = None;
+                if self.membership.state == MemberState::Stable && self.membership.request.is_none() {
+                    self.find_coordinator(now, out);
+                }
+            }
+            _ => self.on_group_error(now, error, out),
+        }
+    }
+
+    /// An OffsetCommit's error answer, sync or async, as Kafka's OffsetCommitResponseHandler takes
+    /// it; returns whether Kafka counts it retriable (commitSync then sends the commit again). A
+    /// member that is no longer in the group, or no longer in this generation, resets it and
+    /// rejoins (its partitions are lost); a rebalance under way only asks for a rejoin.
+    fn on_commit_error(&mut self, now: Tick, error: KafkaError, out: &mut Outbox) -> bool {
+        match error {
+            KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable | KafkaError::RequestTimedOut => {
+                self.membership.coordinator = None;
+                true
+            }
+            KafkaError::UnknownTopicOrPartition => true,
+            KafkaError::RebalanceInProgress => {
+                self.membership.rejoin_needed = true;
+                false
+            }
+            KafkaError::UnknownMemberId | KafkaError::IllegalGeneration if self.membership.generation != 0 => {
+                self.on_group_error(now, error, out);
+                false
+            }
+            _ => false,
         }
     }
 
@@ -442,6 +501,8 @@ impl Consumer {
     /// SyncGroup answered with this member's partitions.
     fn on_synced(&mut self, now: Tick, assignment: Vec<TopicPartition>, out: &mut Outbox) {
         self.membership.state = MemberState::Stable;
+        // Synced: whatever asked for a rejoin before (a late REBALANCE_IN_PROGRESS) is answered.
+        self.membership.rejoin_needed = false;
         let Some(image) = self.meta.image.clone() else { return };
         let to_index = |tp: &TopicPartition| image.topic_index(&tp.topic).and_then(|t| image.partition_of(t, tp.partition));
         let assigned: Vec<PartitionIndex> = assignment.iter().filter_map(to_index).collect();
@@ -556,7 +617,11 @@ impl Consumer {
             && let (Some(coordinator), Some(member_id)) = (self.membership.coordinator, member_id.clone())
             && self.membership.state == MemberState::Stable
         {
-            self.group_request(coordinator, GroupRequest::LeaveGroup { member_id, reason: Rc::from("poll-timeout") }, out);
+            // A static member sends no LeaveGroup (Kafka's maybeLeaveGroup): it keeps its place for
+            // session.timeout.ms and, back in time, takes it again without a rebalance.
+            if self.config.group_instance_id.is_none() {
+                self.group_request(coordinator, GroupRequest::LeaveGroup { member_id, reason: Rc::from("poll-timeout") }, out);
+            }
             self.membership.member_id = None;
             self.membership.generation = 0;
             self.membership.state = MemberState::Unjoined;

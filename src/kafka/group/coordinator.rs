@@ -325,17 +325,22 @@ impl GroupCoordinator {
         let new_id = self.new_member_id(join.instance_id.as_deref().unwrap_or(client));
         let group = self.groups.get_mut(group_id).expect("the group was just created or found");
         if let Some(instance) = join.instance_id.clone() {
-            // A static member replaces its previous member id; if nothing changed, no rebalance.
+            // A static member replaces its previous member id. In a stable group it rebalances only if
+            // the protocol the group would choose next changes (Kafka's
+            // updateStaticMemberThenRebalanceOrCompleteJoin): a restarted process subscribes with no
+            // partitions owned and no generation, which is no reason to move anything.
             let existing = group.members.values().find(|m| m.instance_id.as_ref() == Some(&instance)).map(|m| m.member_id.clone());
             if let Some(old) = existing {
                 let mut member = group.members.remove(&old).expect("found just above");
-                let unchanged = member.protocols == join.protocols;
                 member.member_id = new_id.clone();
                 member.last_heartbeat = now;
                 member.session_timeout_ms = join.session_timeout_ms;
+                member.protocols = join.protocols;
                 if group.leader.as_ref() == Some(&old) {
                     group.leader = Some(new_id.clone());
                 }
+                group.members.insert(new_id.clone(), member);
+                let unchanged = group.protocol.is_some() && select_protocol(group) == group.protocol;
                 if unchanged && group.state == GroupState::Stable {
                     let result = JoinResult {
                         member_id: new_id.clone(),
@@ -344,16 +349,14 @@ impl GroupCoordinator {
                         leader: group.leader.clone().unwrap_or_else(|| Rc::from("")),
                         members: Vec::new(),
                     };
-                    group.members.insert(new_id, member);
                     fx.push(Effect::Reply { to: join.from, request_id: join.request_id, group: group_id.clone(), response: GroupResponse::JoinGroup(Ok(result)) });
                     let record = group_record(group);
                     fx.push(Effect::Persist { partition: group.partition, records: vec![(group_key(group_id), record)], transactional: None, then: None, after: Vec::new() });
                     return;
                 }
-                member.protocols = join.protocols;
+                let member = group.members.get_mut(&new_id).expect("inserted just above");
                 member.awaiting_join = Some(join.request_id);
                 let consumer = member.consumer;
-                group.members.insert(new_id, member);
                 self.maybe_rebalance(now, group_id, RebalanceReason::MemberJoined { consumer }, fx);
                 return;
             }

@@ -515,6 +515,138 @@ fn a_static_member_restarting_within_the_session_timeout_keeps_its_partitions_wi
 }
 
 #[test]
+fn a_restarted_static_member_takes_its_place_back_without_a_rebalance_even_after_the_group_grew() {
+    // After a second generation the members' subscriptions name the partitions they own; the
+    // restarted process names none. Only a change of the group's protocol is a reason to rebalance.
+    let static_member = |name: &str, i: u32| {
+        let mut c = members(&[name], "g", "orders", 20_000).remove(0);
+        c.config.insert("group.instance.id".into(), ConfigValue::from(format!("instance-{i}").as_str()));
+        c
+    };
+    let spec = spec_with(vec![topic("orders", 4, 3)], vec![producer("p1", "orders", 20)], vec![static_member("c1", 1), static_member("c2", 2)]);
+    let mut world = World::new(&spec, 3).unwrap();
+    world.run_until(Tick(10_000));
+    world.apply(Action::AddConsumer { spec: static_member("c3", 3) }).unwrap();
+    world.run_until(Tick(20_000));
+    let before = assignments(&world);
+    drain(&mut world);
+    world.apply(Action::CrashConsumer { consumer: "c1".into() }).unwrap();
+    world.run_until(Tick(25_000));
+    world.apply(Action::RestartConsumer { consumer: "c1".into() }).unwrap();
+    world.run_until(Tick(40_000));
+    let events = drain(&mut world);
+    assert!(!events.iter().any(|e| matches!(e.kind, EventKind::RebalanceStarted { .. })), "no rebalance");
+    assert_eq!(assignments(&world), before, "c1 got its partitions back");
+}
+
+#[test]
+fn a_static_member_too_slow_between_polls_sends_no_leave_group_and_comes_back_without_a_rebalance() {
+    // Kafka's maybeLeaveGroup: only a dynamic member leaves. A static one drops its partitions
+    // (lost: it cannot commit), rejoins at its next poll and, within session.timeout.ms, is given
+    // its place back.
+    let mut consumers = members(&["fast", "slow"], "g", "orders", 30_000);
+    for (i, c) in consumers.iter_mut().enumerate() {
+        c.config.insert("max.poll.interval.ms".into(), ConfigValue::Int(5_000));
+        c.config.insert("max.poll.records".into(), ConfigValue::Int(60));
+        c.config.insert("group.instance.id".into(), ConfigValue::from(format!("instance-{i}").as_str()));
+    }
+    let spec = spec_with(vec![topic("orders", 2, 3)], vec![producer("p1", "orders", 50)], consumers);
+    let mut world = World::new(&spec, 8).unwrap();
+    world.run_until(Tick(10_000));
+    let before = assignments(&world);
+    drain(&mut world);
+    // 60 records at 100 ms each: 6 s between polls, more than max.poll.interval.ms.
+    world.apply(Action::SetProcessingTime { consumer: "slow".into(), processing_ms_per_record: 100 }).unwrap();
+    world.run_until(Tick(30_000));
+    let events = drain(&mut world);
+    assert!(events.iter().any(|e| matches!(e.kind, EventKind::PartitionsLost { consumer: 1, .. })), "it dropped its partitions");
+    assert!(!events.iter().any(|e| matches!(e.kind, EventKind::MemberRemoved { .. } | EventKind::RebalanceStarted { .. })), "no LeaveGroup, no rebalance");
+    assert_eq!(assignments(&world), before, "slow has its partition back");
+}
+
+#[test]
+fn a_member_busy_processing_through_a_rebalance_keeps_heartbeating_and_commits_before_it_rejoins() {
+    // REBALANCE_IN_PROGRESS on a heartbeat leaves the member stable: it heartbeats on (the
+    // coordinator waits up to max.poll.interval.ms for it), commits what it processed, and rejoins
+    // at its next poll. It used to stop heartbeating, so a poll longer than session.timeout.ms got
+    // it thrown out, and its last commit was skipped.
+    let busy = |name: &str| {
+        let mut c = members(&[name], "g", "orders", 10_000).remove(0);
+        c.config.insert("max.poll.interval.ms".into(), ConfigValue::Int(60_000));
+        c.config.insert("max.poll.records".into(), ConfigValue::Int(100));
+        c.commit = CommitMode::AfterProcessing;
+        c
+    };
+    let spec = spec_with(vec![topic("orders", 2, 3)], vec![producer("p1", "orders", 50)], vec![busy("c1")]);
+    let mut world = World::new(&spec, 4).unwrap();
+    world.run_until(Tick(8_000));
+    // 100 records at 200 ms each: 20 s of work per poll, twice session.timeout.ms.
+    world.apply(Action::SetProcessingTime { consumer: "c1".into(), processing_ms_per_record: 200 }).unwrap();
+    let mut t = 30_000;
+    world.run_until(Tick(t));
+    let mut events = drain(&mut world);
+    // c2 joins just after c1 polled a full batch.
+    loop {
+        t += 5;
+        world.run_until(Tick(t));
+        let new = drain(&mut world);
+        let polled = new.iter().any(|e| matches!(e.kind, EventKind::Polled { consumer: 0, .. }));
+        events.extend(new);
+        if polled {
+            break;
+        }
+    }
+    world.apply(Action::AddConsumer { spec: busy("c2") }).unwrap();
+    world.run_until(Tick(t + 40_000));
+    events.extend(drain(&mut world));
+    assert!(!events.iter().any(|e| matches!(e.kind, EventKind::MemberRemoved { .. })), "nobody thrown out");
+    let generations: Vec<u64> = events.iter().filter(|e| e.at > Tick(t) && matches!(e.kind, EventKind::GenerationStarted { .. })).map(|e| e.at.ms()).collect();
+    assert_eq!(generations.len(), 1, "one rebalance, once c1 finished its poll: {generations:?}");
+    assert!(generations[0] > t + 15_000, "{generations:?}");
+    let mut processed = std::collections::BTreeSet::new();
+    for e in &events {
+        if let EventKind::Processed { partition, first_offset, last_offset, .. } = e.kind {
+            for o in first_offset..=last_offset {
+                assert!(processed.insert((partition, o)), "{partition:?}@{o} processed twice");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_coordinator_that_moves_keeps_its_group_and_commit_sync_follows_it() {
+    // The coordinator's broker comes back and preferred leaders are elected: __consumer_offsets'
+    // partition, and the group with it, moves. The members look the coordinator up again; the new
+    // one loaded the group as it was, so nobody rejoins. A commitSync answered NOT_COORDINATOR is
+    // sent again to the new coordinator, as Kafka's commitOffsetsSync does, instead of failing.
+    let committing = |name: &str| {
+        let mut c = member(name, "g", "orders");
+        c.commit = CommitMode::AfterProcessing;
+        c.processing_ms_per_record = 5;
+        c
+    };
+    let spec = spec_with(vec![topic("orders", 4, 3)], vec![producer("p1", "orders", 50)], vec![committing("c1"), committing("c2")]);
+    for seed in 1..=3 {
+        let mut world = World::new(&spec, seed).unwrap();
+        world.run_until(Tick(10_000));
+        let coordinator = world.view().consumers()[0].membership.coordinator.unwrap();
+        world.apply(Action::KillBroker { broker: coordinator.0, lose_page_cache: false }).unwrap();
+        world.run_until(Tick(30_000));
+        world.apply(Action::RestartBroker { broker: coordinator.0 }).unwrap();
+        world.run_until(Tick(60_000));
+        drain(&mut world);
+        world.apply(Action::ElectPreferredLeaders).unwrap();
+        world.run_until(Tick(80_000));
+        let events = drain(&mut world);
+        assert_eq!(world.view().consumers()[0].membership.coordinator, Some(coordinator), "seed {seed}: the group moved back");
+        assert!(
+            !events.iter().any(|e| matches!(e.kind, EventKind::RebalanceStarted { .. } | EventKind::PartitionsRevoked { .. } | EventKind::OffsetCommitFailed { .. })),
+            "seed {seed}: no rebalance, no failed commit"
+        );
+    }
+}
+
+#[test]
 fn a_consumer_too_slow_between_polls_leaves_the_group_and_its_partitions_move() {
     let mut consumers = members(&["fast", "slow"], "g", "orders", 10_000);
     for c in &mut consumers {
@@ -580,7 +712,10 @@ fn a_member_back_after_its_session_expired_loses_its_partitions_rather_than_revo
         assert!(matches!(events.first(), Some(EventKind::MemberRemoved { .. })), "{strategy}: removed first: {events:?}");
         let lost: Vec<usize> = events.iter().filter_map(|k| match k { EventKind::PartitionsLost { partitions, .. } => Some(partitions.len()), _ => None }).collect();
         assert_eq!(lost, [2], "{strategy}: it lost the two partitions it held, once: {events:?}");
-        assert!(!events.iter().any(|k| matches!(k, EventKind::PartitionsRevoked { .. } | EventKind::OffsetCommitFailed { .. })), "{strategy}: nothing revoked, no commit tried: {events:?}");
+        // The auto-commits it sent while cut off are refused (UNKNOWN_MEMBER_ID): that is how it learns.
+        let lost_at = events.iter().position(|k| matches!(k, EventKind::PartitionsLost { .. })).unwrap();
+        assert!(!events.iter().any(|k| matches!(k, EventKind::PartitionsRevoked { .. })), "{strategy}: nothing revoked: {events:?}");
+        assert!(!events[lost_at..].iter().any(|k| matches!(k, EventKind::OffsetCommitFailed { .. })), "{strategy}: no commit tried once lost: {events:?}");
         assert!(after.iter().all(|(_, p)| p.len() == 2), "{strategy}: back in the group, two partitions each: {after:?}");
     }
 }
