@@ -606,13 +606,14 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
             format!("{} crashed: the records it was processing are lost and it commits nothing more.", consumer_name(view, *consumer)),
         ),
         EventKind::ConsumerStarted { consumer } => Draft::new(Consumers, Info, format!("{} started.", consumer_name(view, *consumer))),
-        EventKind::ConsumerClosed { consumer } => {
+        EventKind::ConsumerClosed { consumer, left_group } => {
             let name = consumer_name(view, *consumer);
             let c = view.consumers().get(*consumer as usize);
-            let what = match (c.and_then(|c| c.group.as_deref()), c.is_some_and(|c| c.config.group_instance_id.is_some())) {
-                (Some(group), false) => format!(": it left group {group}, so its partitions move now instead of after session.timeout.ms"),
-                (Some(group), true) => format!(": a static member of group {group} sends no LeaveGroup, so its partitions wait for it until session.timeout.ms"),
-                (None, _) => String::new(),
+            let what = match (c.and_then(|c| c.group.as_deref()), c.is_some_and(|c| c.config.group_instance_id.is_some()), left_group) {
+                (Some(group), _, true) => format!(": it left group {group}, so its partitions move now instead of after session.timeout.ms"),
+                (Some(group), true, false) => format!(": a static member of group {group} sends no LeaveGroup, so its partitions wait for it until session.timeout.ms"),
+                (Some(group), false, false) => format!(": it could not tell group {group}'s coordinator it was leaving, so its partitions move only after session.timeout.ms"),
+                (None, _, _) => String::new(),
             };
             Draft::new(Consumers, Info, format!("{name} closed cleanly, once it had processed the records it held{what}."))
         }
@@ -670,7 +671,7 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
                 Consumers,
                 Warning,
                 format!(
-                    "{} loses {} (onPartitionsLost): it is no longer a member of group {group}, so it cannot commit what it read from them; their next owner starts from the last committed offset.",
+                    "{} loses {} (onPartitionsLost) in group {group}: it cannot commit what it read from them, so their next owner starts from the last committed offset.",
                     consumer_name(view, *consumer),
                     list.join(", ")
                 ),

@@ -290,8 +290,12 @@ impl Consumer {
             if let GroupResponse::OffsetCommit(Err(error)) = response {
                 // commitSync sends it again, once retry.backoff.ms has passed and the coordinator is
                 // known, while its deadline allows (Kafka's commitOffsetsSync loop).
-                if self.on_commit_error(now, error, out) && self.membership.commit_sync.as_ref().is_some_and(|(_, deadline)| now < *deadline) {
+                if self.on_commit_error(now, error, out)
+                    && let Some(deadline) = self.membership.commit_sync.as_ref().map(|(_, deadline)| *deadline).filter(|deadline| now < *deadline)
+                {
                     out.timer(now.plus_ms(self.config.retry_backoff_ms), self.node(), Timer::GroupRetry);
+                    // The application stays blocked until then at most (default.api.timeout.ms).
+                    self.schedule_poll(deadline, out);
                     return;
                 }
                 let group = self.group.clone().unwrap_or_else(|| Rc::from(""));
@@ -501,8 +505,6 @@ impl Consumer {
     /// SyncGroup answered with this member's partitions.
     fn on_synced(&mut self, now: Tick, assignment: Vec<TopicPartition>, out: &mut Outbox) {
         self.membership.state = MemberState::Stable;
-        // Synced: whatever asked for a rejoin before (a late REBALANCE_IN_PROGRESS) is answered.
-        self.membership.rejoin_needed = false;
         let Some(image) = self.meta.image.clone() else { return };
         let to_index = |tp: &TopicPartition| image.topic_index(&tp.topic).and_then(|t| image.partition_of(t, tp.partition));
         let assigned: Vec<PartitionIndex> = assignment.iter().filter_map(to_index).collect();
@@ -695,10 +697,11 @@ impl Consumer {
     }
 
     /// Closes cleanly: commit (with auto-commit), and leave the group (dynamic members only: a static
-    /// member keeps its place for session.timeout.ms, KIP-345).
-    pub(super) fn leave_group(&mut self, now: Tick, out: &mut Outbox) {
+    /// member keeps its place for session.timeout.ms, KIP-345). Returns whether a LeaveGroup went
+    /// out (it needs a known coordinator and a member id).
+    pub(super) fn leave_group(&mut self, now: Tick, out: &mut Outbox) -> bool {
         if self.group.is_none() {
-            return;
+            return false;
         }
         if self.auto_commit_enabled() {
             let offsets = self.current_positions();
@@ -720,7 +723,9 @@ impl Consumer {
             && self.config.group_instance_id.is_none()
         {
             self.group_request(coordinator, GroupRequest::LeaveGroup { member_id, reason: Rc::from("close") }, out);
+            return true;
         }
+        false
     }
 }
 

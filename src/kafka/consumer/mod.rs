@@ -204,6 +204,12 @@ impl Consumer {
     /// subscribes again as a new member, so it goes on from the offsets its last transaction
     /// committed. The process lives on, so no crash or start is announced.
     pub fn rejoin_after_tasks_lost(&mut self, now: Tick, out: &mut Outbox) {
+        // Closing already (the learner stopped it while its transaction was open): with its tasks
+        // lost there is nothing left to finish, so it closes now.
+        if self.closing {
+            self.shut_down(now, out);
+            return;
+        }
         self.leave_group(now, out);
         self.stop();
         self.begin(now, out);
@@ -232,9 +238,14 @@ impl Consumer {
             self.closing = true;
             return;
         }
-        self.leave_group(now, out);
+        self.shut_down(now, out);
+    }
+
+    /// The close itself: commit (with auto-commit), give the partitions up, leave, stop.
+    fn shut_down(&mut self, now: Tick, out: &mut Outbox) {
+        let left_group = self.leave_group(now, out);
         self.stop();
-        out.event(EventKind::ConsumerClosed { consumer: self.index });
+        out.event(EventKind::ConsumerClosed { consumer: self.index, left_group });
     }
 
     /// The process dies: what it was processing is lost, and nothing is committed.

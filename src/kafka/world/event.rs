@@ -195,7 +195,8 @@ pub enum EventKind {
     /// (onPartitionsLost): it cannot commit for a generation it is not in.
     PartitionsLost { consumer: u32, group: Rc<str>, partitions: Rc<[PartitionIndex]> },
     /// The application closed the consumer cleanly, once it had finished what it was processing.
-    ConsumerClosed { consumer: u32 },
+    /// `left_group`: it sent LeaveGroup (a dynamic member with a known coordinator).
+    ConsumerClosed { consumer: u32, left_group: bool },
 }
 
 /// The guarantees the ledger watches (see `src/kafka/invariants/`).

@@ -1360,7 +1360,7 @@ fn a_consumer_closed_cleanly_mid_poll_finishes_its_records_before_it_commits_and
     world.run_until(Tick(40_000));
     let events = drain(&mut world);
     let c1 = 0;
-    let closed_at = events.iter().find(|e| matches!(e.kind, EventKind::ConsumerClosed { consumer } if consumer == c1)).map(|e| e.at);
+    let closed_at = events.iter().find(|e| matches!(e.kind, EventKind::ConsumerClosed { consumer, .. } if consumer == c1)).map(|e| e.at);
     let last_processed = events.iter().filter(|e| matches!(e.kind, EventKind::Processed { consumer, .. } if consumer == c1)).map(|e| e.at).last();
     assert!(closed_at.is_some() && last_processed <= closed_at && last_processed > Some(Tick(10_500)), "closed after processing: {closed_at:?} {last_processed:?}");
     assert!(!events.iter().any(|e| matches!(e.kind, EventKind::ConsumerCrashed { .. })), "a clean close is not a crash");
@@ -1378,4 +1378,29 @@ fn a_consumer_closed_cleanly_mid_poll_finishes_its_records_before_it_commits_and
             next = next.max(last + 1);
         }
     }
+}
+
+#[test]
+fn a_member_that_subscribes_to_more_topics_during_a_rebalance_rejoins_for_them_afterwards() {
+    // Subscribing asks for a rejoin. Asked while the member is already joining, the request must
+    // outlive that rebalance, or the new topic is never assigned to anyone.
+    let spec = spec_with(
+        vec![topic("orders", 2, 3), topic("payments", 2, 3)],
+        vec![producer("p1", "orders", 20), producer("p2", "payments", 20)],
+        vec![member("c1", "g", "orders"), member("c2", "g", "orders")],
+    );
+    let mut world = World::new(&spec, 3).unwrap();
+    world.run_until(Tick(10_000));
+    world.apply(Action::AddConsumer { spec: member("c3", "g", "orders") }).unwrap();
+    let mut t = 10_000;
+    while world.view().consumers()[0].membership.state != crate::kafka::consumer::membership::MemberState::Joining {
+        t += 1;
+        assert!(t < 30_000, "c1 never rejoined");
+        world.run_until(Tick(t));
+    }
+    world.apply(Action::Subscribe { consumer: "c1".into(), topics: vec!["orders".into(), "payments".into()] }).unwrap();
+    world.run_until(Tick(60_000));
+    let view = world.view();
+    let payments = view.consumers()[0].assignment.iter().filter(|p| &*view.metadata().topics[view.metadata().partition(**p).topic.get()].name == "payments").count();
+    assert_eq!(payments, 2, "c1, the only member subscribed to payments, reads both its partitions");
 }
