@@ -52,11 +52,15 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
         c.stats.records_processed,
         table("", "positions", &["partition", "position", "lag"], &rows)
     );
+    // What applies to it now, as in its context menu: a running consumer can crash or stop; one that
+    // is down restarts, and one that has not started yet can be started early.
+    let lifecycle = if c.up {
+        format!("{}{}", button("crash-consumer", "Crash", ""), button("stop-consumer", "Stop (close)", ""))
+    } else {
+        button("restart-consumer", if c.incarnation == 0 { "Start now" } else { "Restart" }, "")
+    };
     let forms = format!(
-        r#"<div class="buttons">{}{}{}{}{}</div><form class="inline" data-form="processing">{}<button type="submit">Set</button></form>{}"#,
-        button("crash-consumer", "Crash", ""),
-        button("stop-consumer", "Stop (close)", ""),
-        button("restart-consumer", "Restart", ""),
+        r#"<div class="buttons">{lifecycle}{}{}</div><form class="inline" data-form="processing">{}<button type="submit">Set</button></form>{}"#,
         button("seek-beginning", "Seek to beginning", ""),
         button("seek-end", "Seek to end", ""),
         input("processing ms/record", "ms", "number", "", r#"min="0" class="narrow""#),
