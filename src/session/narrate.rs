@@ -229,6 +229,11 @@ pub fn partition_name(view: &View<'_>, partition: PartitionIndex) -> String {
     if view.metadata().partitions.get(partition.get()).is_some() { view.topic_partition(partition).to_string() } else { format!("partition #{}", partition.0) }
 }
 
+/// Partitions as a list a learner reads: "orders-0, orders-1".
+fn partition_names(view: &View<'_>, partitions: &[PartitionIndex]) -> String {
+    partitions.iter().map(|p| partition_name(view, *p)).collect::<Vec<_>>().join(", ")
+}
+
 pub fn node_name(view: &View<'_>, node: Node) -> String {
     match node {
         Node::Broker(b) => format!("broker {b}"),
@@ -657,26 +662,21 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
             format!("The coordinator removed {} from group {group}: {}.", consumer_name(view, *consumer), rebalance_reason(view, reason)),
         ),
         EventKind::AssignmentChanged { consumer, assigned, .. } => {
-            let list: Vec<String> = assigned.iter().map(|p| partition_name(view, *p)).collect();
-            let what = if list.is_empty() { "no partitions (an idle member)".to_string() } else { list.join(", ") };
+            let what = if assigned.is_empty() { "no partitions (an idle member)".to_string() } else { partition_names(view, assigned) };
             Draft::new(Consumers, Info, format!("{} now reads {what}.", consumer_name(view, *consumer)))
         }
         EventKind::PartitionsRevoked { consumer, partitions, .. } => {
-            let list: Vec<String> = partitions.iter().map(|p| partition_name(view, *p)).collect();
-            Draft::new(Consumers, Info, format!("{} gives up {} (onPartitionsRevoked) and stops reading them.", consumer_name(view, *consumer), list.join(", ")))
+            Draft::new(Consumers, Info, format!("{} gives up {} (onPartitionsRevoked) and stops reading them.", consumer_name(view, *consumer), partition_names(view, partitions)))
         }
-        EventKind::PartitionsLost { consumer, group, partitions } => {
-            let list: Vec<String> = partitions.iter().map(|p| partition_name(view, *p)).collect();
-            Draft::new(
-                Consumers,
-                Warning,
-                format!(
-                    "{} loses {} (onPartitionsLost) in group {group}: it cannot commit what it read from them, so their next owner starts from the last committed offset.",
-                    consumer_name(view, *consumer),
-                    list.join(", ")
-                ),
-            )
-        }
+        EventKind::PartitionsLost { consumer, group, partitions } => Draft::new(
+            Consumers,
+            Warning,
+            format!(
+                "{} loses {} (onPartitionsLost) in group {group}: it cannot commit what it read from them, so their next owner starts from the last committed offset.",
+                consumer_name(view, *consumer),
+                partition_names(view, partitions)
+            ),
+        ),
         EventKind::OffsetsCommitted { .. } | EventKind::PositionRestored { .. } => return None,
         EventKind::OffsetCommitFailed { group, consumer, error } => Draft::new(
             Consumers,
@@ -716,18 +716,15 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
                 format!("{} was fenced: a newer instance with the same transactional.id (or a transaction timeout) bumped the epoch past {producer_epoch}. {then}", producer_name(view, *producer)),
             )
         }
-        EventKind::ProducerEpochBumped { producer, producer_epoch, partitions } => {
-            let names: Vec<String> = partitions.iter().map(|p| partition_name(view, *p)).collect();
-            Draft::new(
-                Producers,
-                Warning,
-                format!(
-                    "{} learned that the leader of {} no longer holds records it had sent and been told were written: the leader refused the very next batch as out of order. It bumps its producer epoch to {producer_epoch} and numbers its unacknowledged batches there from 0 again, which the leader takes as a fresh start; the lost records stay lost.",
-                    producer_name(view, *producer),
-                    names.join(", ")
-                ),
-            )
-        }
+        EventKind::ProducerEpochBumped { producer, producer_epoch, partitions } => Draft::new(
+            Producers,
+            Warning,
+            format!(
+                "{} learned that the leader of {} no longer holds records it had sent and been told were written: the leader refused the very next batch as out of order. It bumps its producer epoch to {producer_epoch} and numbers its unacknowledged batches there from 0 again, which the leader takes as a fresh start; the lost records stay lost.",
+                producer_name(view, *producer),
+                partition_names(view, partitions)
+            ),
+        ),
         EventKind::ProducerCrashed { producer, records_lost } => Draft::new(
             Producers,
             Warning,

@@ -147,6 +147,12 @@ impl ConsumerState {
     }
 }
 
+/// The action that brings a consumer that is down back, as its menu and its panel name it: before
+/// its scheduled start there is nothing to restart, and the same action starts it early.
+pub fn consumer_start_label(started: bool) -> &'static str {
+    if started { "Restart" } else { "Start now" }
+}
+
 /// What a consumer is doing, in the words the cluster picture, the group table and the consumer
 /// panel share. One that has not started yet is not stopped (a lesson's first moment would show
 /// every consumer stopped); a crashed consumer and one closed cleanly are both stopped.

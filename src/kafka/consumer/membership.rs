@@ -104,7 +104,7 @@ impl Consumer {
         // A member whose generation was reset (an error answer, or it left) is no longer in the
         // group: whatever it holds is lost, whatever the protocol (Kafka's onJoinPrepare). Otherwise
         // eager rebalancing gives up every partition before joining (onPartitionsRevoked).
-        if self.membership.generation == 0 || self.membership.member_id.is_none() {
+        if self.generation_reset() {
             self.lose(out);
         } else if self.rebalance_protocol() == RebalanceProtocol::Eager && !self.assignment.is_empty() {
             self.revoke(now, self.assignment.clone(), out);
@@ -168,6 +168,12 @@ impl Consumer {
         let keep: Vec<PartitionIndex> = self.assignment.iter().copied().filter(|p| !partitions.contains(p)).collect();
         self.assign(keep);
         // A revoked partition's records in the current poll are still processed; only new ones stop.
+    }
+
+    /// The member has no generation to act in: never joined, or reset by an error answer or a leave
+    /// (Kafka's `generation == NO_GENERATION || memberId == NO_GENERATION.memberId`).
+    fn generation_reset(&self) -> bool {
+        self.membership.generation == 0 || self.membership.member_id.is_none()
     }
 
     /// Drops every partition without committing (Kafka's onPartitionsLost): a member outside the
@@ -268,10 +274,14 @@ impl Consumer {
             return true;
         }
         self.membership.commit_sync = None;
-        let group = self.group.clone().unwrap_or_else(|| Rc::from(""));
-        out.event(EventKind::OffsetCommitFailed { group, consumer: self.index, error: KafkaError::CoordinatorNotAvailable });
+        self.commit_failed(KafkaError::CoordinatorNotAvailable, out);
         self.resume_after_commit(now, out);
         true
+    }
+
+    fn commit_failed(&self, error: KafkaError, out: &mut Outbox) {
+        let group = self.group.clone().unwrap_or_else(|| Rc::from(""));
+        out.event(EventKind::OffsetCommitFailed { group, consumer: self.index, error });
     }
 
     /// The positions of every assigned partition, for a commit.
@@ -298,8 +308,7 @@ impl Consumer {
                     self.schedule_poll(deadline, out);
                     return;
                 }
-                let group = self.group.clone().unwrap_or_else(|| Rc::from(""));
-                out.event(EventKind::OffsetCommitFailed { group, consumer: self.index, error });
+                self.commit_failed(error, out);
             }
             self.membership.commit_sync = None;
             self.resume_after_commit(now, out);
@@ -316,8 +325,7 @@ impl Consumer {
         // tells the member where it stands.
         if let GroupResponse::OffsetCommit(Err(error)) = response {
             self.on_commit_error(now, error, out);
-            let group = self.group.clone().unwrap_or_else(|| Rc::from(""));
-            out.event(EventKind::OffsetCommitFailed { group, consumer: self.index, error });
+            self.commit_failed(error, out);
             return;
         }
         if let Some((id, partitions)) = self.membership.offset_fetch_in_flight.clone()
@@ -709,15 +717,12 @@ impl Consumer {
         }
         // Kafka's onLeavePrepare: the partitions are given up before the member leaves: revoked, or
         // lost if it is no longer in the group or a rebalance is under way.
-        if !self.assignment.is_empty() {
+        let rebalancing = matches!(self.membership.state, MemberState::Joining | MemberState::Syncing);
+        if self.generation_reset() || rebalancing {
+            self.lose(out);
+        } else if !self.assignment.is_empty() {
             let group = self.group.clone().unwrap_or_else(|| Rc::from(""));
-            let partitions: Rc<[PartitionIndex]> = self.assignment.as_slice().into();
-            let rebalancing = matches!(self.membership.state, MemberState::Joining | MemberState::Syncing);
-            if self.membership.generation == 0 || self.membership.member_id.is_none() || rebalancing {
-                out.event(EventKind::PartitionsLost { consumer: self.index, group, partitions });
-            } else {
-                out.event(EventKind::PartitionsRevoked { consumer: self.index, group, partitions });
-            }
+            out.event(EventKind::PartitionsRevoked { consumer: self.index, group, partitions: self.assignment.as_slice().into() });
         }
         if let (Some(coordinator), Some(member_id)) = (self.membership.coordinator, self.membership.member_id.clone())
             && self.config.group_instance_id.is_none()

@@ -190,9 +190,9 @@ pub enum EventKind {
     /// An acks=0 batch came back: its leader's machine refused the connection, so it never left the
     /// producer after all and waits to be sent again.
     ProduceUnsent { producer: u32, partition: PartitionIndex, records: u32 },
-    /// A consumer found it is no longer a member (its generation was reset: its session expired, it
-    /// was fenced, or it left for not polling) and dropped its partitions without committing
-    /// (onPartitionsLost): it cannot commit for a generation it is not in.
+    /// A consumer dropped its partitions without committing (onPartitionsLost): its generation was
+    /// reset (its session expired, it was fenced, or it left for not polling), so it cannot commit
+    /// for them, or it closed while a rebalance was under way.
     PartitionsLost { consumer: u32, group: Rc<str>, partitions: Rc<[PartitionIndex]> },
     /// The application closed the consumer cleanly, once it had finished what it was processing.
     /// `left_group`: it sent LeaveGroup (a dynamic member with a known coordinator).

@@ -3,7 +3,7 @@
 
 use crate::kafka::world::{Action, SeekTarget};
 use crate::session::charts::partition_lag;
-use crate::session::scene::consumer_activity;
+use crate::session::scene::{consumer_activity, consumer_start_label};
 use crate::ui::commands::{self, Dispatch};
 use crate::ui::form::{Submitted, button, config_form, input, parse_config_value, parse_number};
 use crate::ui::lab::Lab;
@@ -57,7 +57,7 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
     let lifecycle = if c.up {
         format!("{}{}", button("crash-consumer", "Crash", ""), button("stop-consumer", "Stop (close)", ""))
     } else {
-        button("restart-consumer", if c.incarnation == 0 { "Start now" } else { "Restart" }, "")
+        button("restart-consumer", consumer_start_label(c.incarnation > 0), "")
     };
     let forms = format!(
         r#"<div class="buttons">{lifecycle}{}{}</div><form class="inline" data-form="processing">{}<button type="submit">Set</button></form>{}"#,

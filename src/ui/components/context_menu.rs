@@ -3,6 +3,7 @@
 
 use crate::kafka::ids::{Node, PartitionIndex};
 use crate::kafka::world::{Action, NodeRef};
+use crate::session::scene::consumer_start_label;
 use crate::ui::commands::{self, Dispatch};
 use crate::ui::components::broker_panel::everyone_but;
 use crate::ui::lab::Lab;
@@ -139,9 +140,7 @@ fn items(lab: &Lab, target: Selection) -> Vec<Item> {
                 items.push(Item::Act("Crash", Action::CrashConsumer { consumer: name.clone() }));
                 items.push(Item::Act("Stop (close cleanly)", Action::StopConsumer { consumer: name.clone() }));
             } else {
-                // Before its scheduled start there is nothing to restart: the same action starts it early.
-                let label = if c.incarnation == 0 { "Start now" } else { "Restart" };
-                items.push(Item::Act(label, Action::RestartConsumer { consumer: name.clone() }));
+                items.push(Item::Act(consumer_start_label(c.incarnation > 0), Action::RestartConsumer { consumer: name.clone() }));
             }
             items.push(Item::Act("Slow processing (+20 ms a record)", Action::SetProcessingTime { consumer: name.clone(), processing_ms_per_record: c.processing_ms_per_record + 20 }));
             items.push(Item::Act("Normal processing", Action::SetProcessingTime { consumer: name.clone(), processing_ms_per_record: 0 }));
