@@ -385,6 +385,13 @@ impl Consumer {
             GroupResponse::JoinGroup(Err((error, _))) | GroupResponse::SyncGroup(Err(error)) => {
                 self.membership.state = MemberState::Unjoined;
                 self.on_group_error(now, error, out);
+                // Kafka's joinGroupIfNeeded joins again at once after these (the member only learnt
+                // where the group stands); other errors wait retry.backoff.ms. Inside poll() only:
+                // an application busy with its records rejoins when it polls next.
+                let immediate = matches!(error, KafkaError::UnknownMemberId | KafkaError::IllegalGeneration | KafkaError::RebalanceInProgress);
+                if immediate && self.processing.is_none() && !self.closing {
+                    self.join_group(now, out);
+                }
             }
             GroupResponse::SyncGroup(Ok(assignment)) => self.on_synced(now, assignment, out),
             _ => {}
@@ -461,7 +468,8 @@ impl Consumer {
         if self.membership.state == MemberState::Stable {
             self.membership.state = MemberState::Unjoined;
         }
-        // A failed join or sync waits retry.backoff.ms, without growth (Kafka's joinGroupIfNeeded).
+        // What comes next waits retry.backoff.ms, without growth (Kafka's joinGroupIfNeeded), unless
+        // a failed join or sync rejoins at once.
         out.timer(now.plus_ms(self.config.retry_backoff_ms), self.node(), Timer::GroupRetry);
     }
 

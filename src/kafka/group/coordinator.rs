@@ -65,6 +65,9 @@ pub struct Member {
     pub awaiting_join: Option<u64>,
     /// A SyncGroup waiting for the leader's assignment (request id).
     pub awaiting_sync: Option<u64>,
+    /// Given this generation's JoinGroup answer and not yet heard from with its SyncGroup: still so
+    /// when the sync phase times out (the rebalance timeout), it is removed (Kafka's pending sync).
+    pub sync_pending: bool,
     pub last_heartbeat: Tick,
 }
 
@@ -396,16 +399,20 @@ impl GroupCoordinator {
         let is_leader = group.leader.as_ref() == Some(&member_id);
         match group.state {
             GroupState::PreparingRebalance => self.maybe_complete_join(now, group_id, fx),
-            GroupState::CompletingRebalance | GroupState::Stable if !changed && !is_leader => {
-                // A follower rejoining with nothing new gets the current generation back.
+            // A member rejoining with nothing new gets the current generation back: while the group
+            // waits for the assignment, the leader too (it may have missed its JoinGroup answer), with
+            // everyone's subscriptions again. A stable group's leader rejoining asks for a rebalance
+            // (Kafka lets the leader start one for changes its members' metadata does not show).
+            GroupState::CompletingRebalance | GroupState::Stable if !changed && (!is_leader || group.state == GroupState::CompletingRebalance) => {
                 let member = group.members.get_mut(&member_id).expect("found just above");
                 member.awaiting_join = None;
+                let protocol = group.protocol.clone().unwrap_or_else(|| Rc::from(""));
                 let result = JoinResult {
                     member_id: member_id.clone(),
                     generation: group.generation,
-                    protocol: group.protocol.clone().unwrap_or_else(|| Rc::from("")),
+                    members: if is_leader { member_subscriptions(group, &protocol) } else { Vec::new() },
+                    protocol,
                     leader: group.leader.clone().unwrap_or_else(|| Rc::from("")),
-                    members: Vec::new(),
                 };
                 fx.push(Effect::Reply { to: join.from, request_id: join.request_id, group: group_id.clone(), response: GroupResponse::JoinGroup(Ok(result)) });
             }
@@ -428,6 +435,7 @@ impl GroupCoordinator {
                 assignment: Vec::new(),
                 awaiting_join: Some(join.request_id),
                 awaiting_sync: None,
+                sync_pending: false,
                 last_heartbeat: now,
             },
         );
@@ -465,7 +473,9 @@ impl GroupCoordinator {
                 }
             }
         }
+        // A new rebalance: the last one's sync phase is over (Kafka's removeSyncExpiration).
         group.sync_deadline = None;
+        group.members.values_mut().for_each(|m| m.sync_pending = false);
         let initial = group.state == GroupState::Empty;
         group.state = GroupState::PreparingRebalance;
         group.rebalance_reason = Some(reason.clone());
@@ -523,11 +533,7 @@ impl GroupCoordinator {
         group.state = GroupState::CompletingRebalance;
         let protocol = group.protocol.clone().unwrap_or_else(|| Rc::from(""));
         let leader = group.leader.clone().unwrap_or_else(|| Rc::from(""));
-        let everyone: Vec<(Rc<str>, Option<Rc<str>>, Subscription)> = group
-            .members
-            .values()
-            .map(|m| (m.member_id.clone(), m.instance_id.clone(), m.subscription(&protocol).cloned().unwrap_or(Subscription { topics: Vec::new(), owned: Vec::new(), generation: None })))
-            .collect();
+        let everyone = member_subscriptions(group, &protocol);
         let leader_consumer = group.members.get(&leader).map(|m| m.consumer);
         let members: Vec<u32> = group.members.values().map(|m| m.consumer).collect();
         fx.push(Effect::Event(EventKind::GenerationStarted {
@@ -538,6 +544,9 @@ impl GroupCoordinator {
             members: members.into(),
         }));
         for m in group.members.values_mut() {
+            // Every member, answered or not (a static member that did not rejoin keeps its place but
+            // must sync too).
+            m.sync_pending = true;
             let Some(request_id) = m.awaiting_join.take() else { continue };
             m.last_heartbeat = now;
             let result = JoinResult {
@@ -565,6 +574,11 @@ impl GroupCoordinator {
             fx.push(Effect::Reply { to: from, request_id, group: group_id.clone(), response: GroupResponse::SyncGroup(Err(error)) });
             return;
         }
+        let member = group.members.get_mut(&member_id).expect("checked just above");
+        member.sync_pending = false;
+        if group.members.values().all(|m| !m.sync_pending) {
+            group.sync_deadline = None;
+        }
         if group.state == GroupState::Stable {
             let assignment = group.members[&member_id].assignment.clone();
             fx.push(Effect::Reply { to: from, request_id, group: group_id.clone(), response: GroupResponse::SyncGroup(Ok(assignment)) });
@@ -581,7 +595,6 @@ impl GroupCoordinator {
             m.assignment = assignments.iter().find(|(id, _)| *id == m.member_id).map(|(_, a)| a.clone()).unwrap_or_default();
         }
         group.state = GroupState::Stable;
-        group.sync_deadline = None;
         fx.push(Effect::Event(EventKind::GroupStable { group: group_id.clone(), generation: group.generation }));
         let mut replies = Vec::new();
         for m in group.members.values_mut() {
@@ -639,12 +652,24 @@ impl GroupCoordinator {
                 }
             }
             let Some(group) = self.groups.get_mut(&group_id) else { continue };
-            if group.sync_deadline.is_some_and(|d| d <= now) && group.state == GroupState::CompletingRebalance {
-                // The leader never sent the assignment: start over.
-                let leader = group.leader.clone();
-                if let Some(leader) = leader {
-                    let consumer = group.members.get(&leader).map_or(u32::MAX, |m| m.consumer);
-                    self.remove_member(now, &group_id, &leader, RebalanceReason::RejoinTimeout { consumer }, &mut fx);
+            if group.sync_deadline.is_some_and(|d| d <= now) && matches!(group.state, GroupState::CompletingRebalance | GroupState::Stable) {
+                // Members that never sent SyncGroup within the rebalance timeout (a leader that never
+                // sent the assignment among them) are removed together, and the group starts over
+                // once (Kafka's expirePendingSync).
+                group.sync_deadline = None;
+                let unsynced: Vec<Rc<str>> = group.members.values().filter(|m| m.sync_pending).map(|m| m.member_id.clone()).collect();
+                let mut reason = None;
+                for member_id in unsynced {
+                    let member = group.members.remove(&member_id).expect("listed just above");
+                    let why = RebalanceReason::RejoinTimeout { consumer: member.consumer };
+                    fx.push(Effect::Event(EventKind::MemberRemoved { group: group_id.clone(), consumer: member.consumer, reason: why.clone() }));
+                    if group.leader.as_ref() == Some(&member_id) {
+                        group.leader = None;
+                    }
+                    reason.get_or_insert(why);
+                }
+                if let Some(reason) = reason {
+                    self.prepare_rebalance(now, &group_id, reason, &mut fx);
                 }
             }
         }
@@ -717,6 +742,7 @@ impl GroupCoordinator {
                                     assignment: m.assignment.iter().map(|(t, p)| TopicPartition::new(t.as_str(), *p)).collect(),
                                     awaiting_join: None,
                                     awaiting_sync: None,
+                                    sync_pending: false,
                                     // A loaded member's session starts again now.
                                     last_heartbeat: now,
                                 },
@@ -844,6 +870,15 @@ fn not_coordinator(request: &GroupRequest) -> GroupResponse {
 
 /// Kafka's `selectProtocol`: among protocols every member supports, each member votes for its first
 /// preference; the most votes win (ties go to the earliest in the leader-less member order).
+/// Every member with its subscription under `protocol`: what the leader's JoinGroup answer carries.
+fn member_subscriptions(group: &Group, protocol: &str) -> Vec<(Rc<str>, Option<Rc<str>>, Subscription)> {
+    group
+        .members
+        .values()
+        .map(|m| (m.member_id.clone(), m.instance_id.clone(), m.subscription(protocol).cloned().unwrap_or(Subscription { topics: Vec::new(), owned: Vec::new(), generation: None })))
+        .collect()
+}
+
 fn select_protocol(group: &Group) -> Option<Rc<str>> {
     let mut candidates: Option<SortedSet<Rc<str>>> = None;
     for m in group.members.values() {

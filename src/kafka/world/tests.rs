@@ -1404,3 +1404,21 @@ fn a_member_that_subscribes_to_more_topics_during_a_rebalance_rejoins_for_them_a
     let payments = view.consumers()[0].assignment.iter().filter(|p| &*view.metadata().topics[view.metadata().partition(**p).topic.get()].name == "payments").count();
     assert_eq!(payments, 2, "c1, the only member subscribed to payments, reads both its partitions");
 }
+
+#[test]
+fn a_member_told_a_rebalance_is_under_way_while_syncing_rejoins_at_once_not_after_retry_backoff_ms() {
+    // Two members start together. The first JoinGroup forms generation 1 alone; the second's starts a
+    // rebalance, so the first member's SyncGroup is answered REBALANCE_IN_PROGRESS. Kafka's
+    // joinGroupIfNeeded sends JoinGroup again at once after that answer (it waits retry.backoff.ms
+    // only after the coordinator could not be reached), so generation 2 forms within milliseconds.
+    let mut spec = spec_with(vec![topic("orders", 2, 3)], vec![], vec![member("c1", "g", "orders"), member("c2", "g", "orders")]);
+    spec.broker_config.insert("group.initial.rebalance.delay.ms".into(), ConfigValue::from(0));
+    let mut world = World::new(&spec, 2).unwrap();
+    world.run_until(Tick(1_000));
+    let events = drain(&mut world);
+    let generations: Vec<(i32, u64)> = events.iter().filter_map(|e| match &e.kind { EventKind::GenerationStarted { generation, .. } => Some((*generation, e.at.ms())), _ => None }).collect();
+    assert_eq!(generations.iter().map(|(g, _)| *g).collect::<Vec<_>>(), vec![1, 2], "one member alone, then both: {generations:?}");
+    let refused_sync = events.iter().any(|e| matches!(&e.kind, EventKind::RebalanceStarted { generation: 1, .. }));
+    assert!(refused_sync, "the second JoinGroup started a rebalance of generation 1");
+    assert!(generations[1].1 < generations[0].1 + 50, "generation 2 followed within a few round trips, not after retry.backoff.ms (100 ms): {generations:?}");
+}
