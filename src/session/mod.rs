@@ -84,6 +84,20 @@ pub struct Session {
     structure_changed: bool,
     /// The guarantee ledger's findings on this branch: (event seq, moment, what broke).
     violations: Vec<(u64, Tick, String)>,
+    /// How many times the learner started over ([`Session::restart`]): see [`RunMark`].
+    starts: u64,
+}
+
+/// Which run a moment belongs to: equal marks for a moment mean the run up to it is the same one, so
+/// what was read from it then (a checkpoint's reveal) still holds. A moment depends on the seed and
+/// on the learner's actions up to it, its own tick included (a click runs after the tick's other work,
+/// and a checkpoint is read after that). A restart counts as another run even with the same seed and
+/// no actions: the learner asked to start over, and the lesson starts over with them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunMark {
+    starts: u64,
+    seed: u64,
+    actions: Vec<TimedAction>,
 }
 
 impl Session {
@@ -110,6 +124,7 @@ impl Session {
             tracked,
             structure_changed: true,
             violations: Vec::new(),
+            starts: 0,
         };
         // World::new already told of the topics it created: fold those events, then sample time 0.
         session.drain();
@@ -161,6 +176,13 @@ impl Session {
         actions.extend(self.learner.iter().cloned());
         crate::sim::sorted::sort_by(&mut actions, |a, b| a.at_ms.cmp(&b.at_ms));
         RunDefinition { spec: self.base.spec.clone(), seed: self.base.seed, actions }
+    }
+
+    /// The run the moment `at` belongs to (see [`RunMark`]). Rewinding and replaying keep it; acting
+    /// at or before `at`, restarting and a new seed change it.
+    pub fn mark_until(&self, at: Tick) -> RunMark {
+        let actions = self.learner.iter().filter(|a| a.at_ms <= at.ms()).cloned().collect();
+        RunMark { starts: self.starts, seed: self.base.seed, actions }
     }
 
     /// The guarantees broken on this branch so far (as told), oldest first: (moment, what broke).
@@ -302,7 +324,9 @@ impl Session {
     pub fn restart(&mut self, seed: u64) -> Result<(), Vec<SpecError>> {
         let mut definition = self.base.clone();
         definition.seed = seed;
+        let starts = self.starts + 1;
         *self = Session::with_config(definition, self.config)?;
+        self.starts = starts;
         Ok(())
     }
 

@@ -307,3 +307,31 @@ fn rewind_benchmark_ten_minutes() {
     }
 }
 
+
+/// The lesson player keeps a checkpoint's reveal only while the run up to the step is the one it was
+/// read from: a learner who answered at 1.3 s, rewound to 0.3 s and stopped the producer must answer
+/// again, while one who only rewound and replayed keeps the answer.
+#[test]
+fn an_answer_holds_only_while_the_run_up_to_its_step_is_the_same() {
+    let step = Tick(1_300);
+    let mut s = demo();
+    play(&mut s, 1_300);
+    let answered = s.mark_until(step);
+    play(&mut s, 4_000);
+    s.seek(Tick(300));
+    play(&mut s, 2_000);
+    assert_eq!(s.mark_until(step), answered, "rewinding and replaying is the same run");
+    s.act(Action::StopProducer { producer: "checkout".into() }).unwrap();
+    assert_eq!(s.mark_until(step), answered, "a click after the step (at 2 s) leaves the run up to it alone");
+    s.seek(Tick(300));
+    s.act(Action::StopProducer { producer: "checkout".into() }).unwrap();
+    assert_ne!(s.mark_until(step), answered, "a click before the step changes the run it asks about");
+    s.restart(s.seed()).unwrap();
+    let fresh = s.mark_until(step);
+    assert_ne!(fresh, answered, "a restart starts the lesson over");
+    s.restart(s.seed()).unwrap();
+    assert_ne!(s.mark_until(step), fresh, "every restart starts over, with the same seed too");
+    let again = s.mark_until(step);
+    s.restart(s.seed() + 1).unwrap();
+    assert_ne!(s.mark_until(step), again, "a new seed is another run");
+}
