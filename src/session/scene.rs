@@ -117,6 +117,8 @@ impl ProducerState {
         match (self.up, self.running) {
             (false, _) if !self.started => "not started",
             (false, _) => "down",
+            // A workload halved down to nothing sends nothing, whatever it was told.
+            (true, true) if self.rate_per_sec == Some(0) => "idle",
             (true, true) => "sending",
             (true, false) if self.writes_results => "writes results",
             (true, false) if self.rate_per_sec.is_some() => "stopped",
@@ -137,13 +139,15 @@ pub struct ConsumerState {
     pub up: bool,
     /// Whether it has started at all (as a producer's `started`).
     pub started: bool,
+    /// Down because its process died, not closed.
+    pub crashed: bool,
     pub assignment: Vec<PartitionIndex>,
     pub processing_ms_per_record: u64,
 }
 
 impl ConsumerState {
     pub fn activity(&self) -> &'static str {
-        consumer_activity(self.up, self.started, self.assignment.is_empty())
+        consumer_activity(self.up, self.started, self.crashed, self.assignment.is_empty())
     }
 }
 
@@ -155,10 +159,12 @@ pub fn consumer_start_label(started: bool) -> &'static str {
 
 /// What a consumer is doing, in the words the cluster picture, the group table and the consumer
 /// panel share. One that has not started yet is not stopped (a lesson's first moment would show
-/// every consumer stopped); a crashed consumer and one closed cleanly are both stopped.
-pub fn consumer_activity(up: bool, started: bool, nothing_assigned: bool) -> &'static str {
+/// every consumer stopped); one whose process died is crashed, as the narration says, and one
+/// closed cleanly is stopped.
+pub fn consumer_activity(up: bool, started: bool, crashed: bool, nothing_assigned: bool) -> &'static str {
     match (up, started) {
         (false, false) => "not started",
+        (false, true) if crashed => "crashed",
         (false, true) => "stopped",
         (true, _) if nothing_assigned => "idle",
         (true, _) => "reading",
@@ -306,6 +312,7 @@ impl Structure {
                 in_group: c.group.is_some(),
                 up: c.up,
                 started: c.incarnation > 0,
+                crashed: c.crashed,
                 assignment: c.assignment.clone(),
                 processing_ms_per_record: c.processing_ms_per_record,
             })
@@ -372,9 +379,14 @@ impl Structure {
         }
     }
 
-    /// Whether a node sits on one side of a network cut in force.
+    /// Whether a node is on the cut-off side of a network cut in force: the smaller side (both, when
+    /// they are the same size). Isolating broker 2 cuts it off from everyone else; marking everyone
+    /// else "cut off" too would hide which one the learner isolated.
     pub fn is_cut_off(&self, node: Node) -> bool {
-        self.cuts.iter().any(|c| c.side_a.contains(&node) || c.side_b.contains(&node))
+        self.cuts.iter().any(|c| {
+            let (a, b) = (c.side_a.len(), c.side_b.len());
+            (a <= b && c.side_a.contains(&node)) || (b <= a && c.side_b.contains(&node))
+        })
     }
 }
 
@@ -598,7 +610,7 @@ mod tests {
     }
 
     #[test]
-    fn a_consumer_that_has_not_started_yet_is_not_drawn_stopped_and_a_crashed_one_is() {
+    fn a_consumer_that_has_not_started_yet_is_not_drawn_stopped_a_crashed_one_is_drawn_crashed_and_a_closed_one_stopped() {
         // At a lesson's first moment the consumers had read "✕ stopped", as if someone had stopped them.
         let mut world = presets::demo().start().unwrap();
         let before: Vec<&str> = Structure::of(&world.view(), &Tracked::default(), 1).consumers.iter().map(|c| c.activity()).collect();
@@ -609,7 +621,30 @@ mod tests {
         let name = world.view().consumers()[0].name.to_string();
         world.apply(crate::kafka::world::Action::CrashConsumer { consumer: name }).unwrap();
         let after = Structure::of(&world.view(), &Tracked::default(), 1);
-        assert_eq!(after.consumers[0].activity(), "stopped");
+        assert_eq!(after.consumers[0].activity(), "crashed", "the narration says it crashed; the picture must not say someone stopped it");
+        world.apply(crate::kafka::world::Action::RestartConsumer { consumer: world.view().consumers()[0].name.to_string() }).unwrap();
+        world.run_until(crate::sim::Tick(12_000));
+        world.apply(crate::kafka::world::Action::StopConsumer { consumer: world.view().consumers()[0].name.to_string() }).unwrap();
+        world.run_until(crate::sim::Tick(14_000));
+        let closed = Structure::of(&world.view(), &Tracked::default(), 1);
+        assert_eq!(closed.consumers[0].activity(), "stopped", "closed cleanly");
+    }
+
+    #[test]
+    fn isolating_one_broker_marks_only_that_broker_cut_off() {
+        // Everyone else sits on the other side of the cut, but it is broker 2 that was cut off.
+        use crate::kafka::ids::{BrokerId, Node};
+        use crate::kafka::world::{Action, NodeRef};
+        let mut world = presets::demo().start().unwrap();
+        world.run_until(crate::sim::Tick(1_000));
+        let rest: Vec<NodeRef> = world.view().brokers().filter(|b| b.id != BrokerId(2)).map(|b| NodeRef::Broker(b.id.0)).chain([NodeRef::Controller(0)]).collect();
+        world.apply(Action::CutNetwork { side_a: vec![NodeRef::Broker(2)], side_b: rest }).unwrap();
+        let mut tracked = Tracked::new(100);
+        std::iter::from_fn(|| world.poll_event()).for_each(|e| tracked.observe(&e));
+        let s = Structure::of(&world.view(), &tracked, 1);
+        let cut: Vec<u32> = s.brokers.iter().filter(|b| s.is_cut_off(Node::Broker(b.id))).map(|b| b.id.0).collect();
+        assert_eq!(cut, vec![2]);
+        assert!(!s.is_cut_off(Node::Controller(0)));
     }
 
     #[test]

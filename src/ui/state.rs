@@ -255,6 +255,11 @@ impl Reducible for UiState {
                 s.data_version += 1;
             }
         }
+        // While playing, panels refresh every PANEL_REFRESH_MS; the moment a run pauses they must
+        // show that moment, not the last refresh before it.
+        if self.playing && !s.playing {
+            s.data_version += 1;
+        }
         Rc::new(s)
     }
 }

@@ -226,3 +226,60 @@ async fn rewinding_anywhere_in_a_ten_minute_run_takes_at_most_100_ms() {
         assert!(widest_ms <= 16_000, "{id}: keyframes at most 16 s apart on a 10-minute run (widest {widest_ms} ms)");
     }
 }
+
+fn buttons(panel: &Element) -> Vec<String> {
+    all(panel, "button").iter().filter_map(|b| b.text_content()).collect()
+}
+
+#[wasm_bindgen_test]
+async fn the_panels_offer_what_applies_now_and_a_locked_embed_offers_nothing() {
+    // A dead broker's panel offered Kill (which did nothing) and a live one Restart; a crashed
+    // consumer offered seeks it cannot do; a locked embed's panels still killed brokers.
+    let lab = demo_lab();
+    lab.session_mut().advance_to(Tick(3_000));
+    let (root, handle) = mount_lab(lab.clone()).await;
+    click(&root, "[data-testid='broker-2']");
+    settle().await;
+    let up = buttons(&one(&root, "[data-testid='broker-panel']"));
+    assert!(up.contains(&"Kill".to_string()) && !up.contains(&"Restart".to_string()), "{up:?}");
+    lab.act(Action::KillBroker { broker: 2, lose_page_cache: false }).unwrap();
+    let consumer = lab.session().view().consumers()[0].name.to_string();
+    lab.act(Action::CrashConsumer { consumer: consumer.clone() }).unwrap();
+    click(&root, "[data-testid='broker-1']");
+    settle().await;
+    click(&root, "[data-testid='broker-2']");
+    settle().await;
+    let down = buttons(&one(&root, "[data-testid='broker-panel']"));
+    assert!(down.contains(&"Restart".to_string()) && !down.iter().any(|b| b.starts_with("Kill")), "{down:?}");
+    click(&root, &format!("[data-testid='consumer-{consumer}']"));
+    settle().await;
+    let panel = one(&root, "[data-testid='consumer-panel']");
+    assert!(panel.text_content().unwrap().contains("crashed"), "the panel says what the narration says");
+    let crashed = buttons(&panel);
+    assert!(crashed.contains(&"Restart".to_string()) && !crashed.iter().any(|b| b.starts_with("Seek")), "{crashed:?}");
+    handle.destroy();
+
+    let mut locked = demo_lab();
+    locked.embed = std::rc::Rc::new(kafka_lab::ui::embed::EmbedOptions { embed: true, lock: true, ..Default::default() });
+    locked.session_mut().advance_to(Tick(3_000));
+    let (root, handle) = mount_lab(locked).await;
+    for node in ["broker-2", "partition-orders-0", &format!("consumer-{consumer}")] {
+        click(&root, &format!("[data-testid='{node}']"));
+        settle().await;
+        let side = one(&root, "#side-panel");
+        assert!(buttons(&side).is_empty() && all(&side, "form").is_empty(), "{node}: a locked embed's panel offers no actions: {:?}", buttons(&side));
+    }
+    handle.destroy();
+}
+
+#[wasm_bindgen_test]
+fn pausing_refreshes_the_panels_to_the_paused_moment() {
+    // Panels refresh twice a second while playing; a pause between two refreshes left the broker
+    // panel's page cache behind the picture until the next step.
+    use kafka_lab::ui::state::{UiAction, UiState};
+    use yew::Reducible;
+    let playing = std::rc::Rc::new(UiState::default()).reduce(UiAction::SetPlaying(true));
+    let before = playing.data_version;
+    assert!(playing.clone().reduce(UiAction::SetPlaying(false)).data_version > before, "pausing asks the panels to read the session again");
+    assert!(playing.reduce(UiAction::TogglePlay).data_version > before, "so does pausing with the Play button or k");
+}

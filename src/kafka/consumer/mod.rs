@@ -73,6 +73,8 @@ pub struct Consumer {
     pub name: Rc<str>,
     pub up: bool,
     pub incarnation: u64,
+    /// Down because its process died rather than closed: the picture tells a learner which.
+    pub crashed: bool,
     pub config: ConsumerConfig,
     pub group: Option<Rc<str>>,
     pub topics: Vec<Rc<str>>,
@@ -151,6 +153,7 @@ impl Consumer {
             name: name.into(),
             up: false,
             incarnation: 0,
+            crashed: false,
             config,
             group: None,
             topics: Vec::new(),
@@ -251,12 +254,14 @@ impl Consumer {
     /// The process dies: what it was processing is lost, and nothing is committed.
     pub fn crash(&mut self, out: &mut Outbox) {
         self.stop();
+        self.crashed = true;
         out.event(EventKind::ConsumerCrashed { consumer: self.index });
     }
 
     /// Drops everything the process held: positions, assignment, work in progress.
     fn stop(&mut self) {
         self.up = false;
+        self.crashed = false;
         self.closing = false;
         self.processing = None;
         self.fetches_in_flight.clear();

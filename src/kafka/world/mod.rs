@@ -955,6 +955,9 @@ impl World {
                 if a.is_empty() || b.is_empty() {
                     return Err(ActionError("a network cut needs at least one node on each side".into()));
                 }
+                if let Some((i, _)) = side_a.iter().enumerate().find(|(i, _)| b.contains(&a[*i])) {
+                    return Err(ActionError(format!("{} is on both sides of the cut: a node cannot be cut off from itself", side_a[i])));
+                }
                 let cut = self.net.cut(a.iter().map(|n| n.net_id()).collect::<SortedSet<_>>(), b.iter().map(|n| n.net_id()).collect::<SortedSet<_>>());
                 out.event(EventKind::NetworkCut { cut, side_a: a.into(), side_b: b.into() });
             }
@@ -977,6 +980,9 @@ impl World {
             }
             Action::SetLink { from, to, latency_ms, loss_percent, drop_percent } => {
                 let (a, b) = (self.node_of(&from)?, self.node_of(&to)?);
+                if a == b {
+                    return Err(ActionError(format!("from and to are both {from}: a link joins two different nodes")));
+                }
                 if latency_ms == Some(0) {
                     return Err(ActionError(format!("latency_ms {}", validate::LATENCY_RULE)));
                 }

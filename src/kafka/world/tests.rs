@@ -1422,3 +1422,25 @@ fn a_member_told_a_rebalance_is_under_way_while_syncing_rejoins_at_once_not_afte
     assert!(refused_sync, "the second JoinGroup started a rebalance of generation 1");
     assert!(generations[1].1 < generations[0].1 + 50, "generation 2 followed within a few round trips, not after retry.backoff.ms (100 ms): {generations:?}");
 }
+
+#[test]
+fn a_node_cannot_be_cut_off_from_itself_nor_linked_to_itself() {
+    // The Act tab lets a learner pick both ends: broker 1 from broker 1 would be narrated as a cut
+    // that changes nothing, so it is refused with the rule instead.
+    let mut world = World::new(&replicated_run("all"), 1).unwrap();
+    let cut = world.apply(Action::CutNetwork { side_a: vec![NodeRef::Broker(1)], side_b: vec![NodeRef::Broker(2), NodeRef::Broker(1)] });
+    assert_eq!(cut.unwrap_err().to_string(), "broker:1 is on both sides of the cut: a node cannot be cut off from itself");
+    let link = world.apply(Action::SetLink { from: NodeRef::Broker(1), to: NodeRef::Broker(1), latency_ms: Some(5), loss_percent: None, drop_percent: None });
+    assert_eq!(link.unwrap_err().to_string(), "from and to are both broker:1: a link joins two different nodes");
+    assert!(world.apply(Action::CutNetwork { side_a: vec![NodeRef::Broker(1)], side_b: vec![NodeRef::Broker(2)] }).is_ok());
+}
+
+#[test]
+fn a_consumer_that_names_a_partition_twice_is_refused_at_the_second_mention() {
+    let mut c = reader("c2", "orders", &[0, 1, 0]);
+    let mut world = World::new(&replicated_run("all"), 1).unwrap();
+    let refused = world.apply(Action::AddConsumer { spec: c.clone() }).unwrap_err().to_string();
+    assert!(refused.contains("assign[2]") && refused.contains("orders-0 is already listed at assign[0]"), "{refused}");
+    c.assign.pop();
+    assert!(world.apply(Action::AddConsumer { spec: c }).is_ok());
+}

@@ -340,12 +340,20 @@ pub fn consumer(c: &ConsumerSpec, image: &MetadataImage) -> Result<(), Vec<SpecE
         (None, false, false) => errors.push(error("topics", "a consumer without a group reads assigned partitions: remove topics or add a group")),
         _ => {}
     }
+    // Kafka keeps a subscription and an assignment as sets; a file that names one twice has a typo
+    // in it more likely than an intent, so it is refused rather than quietly folded.
     for (i, topic) in c.topics.iter().enumerate() {
-        if image.topic_index(topic).is_none() {
+        if let Some(first) = c.topics[..i].iter().position(|t| t == topic) {
+            errors.push(error(format!("topics[{i}]"), format!("'{topic}' is already listed at topics[{first}]")));
+        } else if image.topic_index(topic).is_none() {
             errors.push(error(format!("topics[{i}]"), format!("no topic named '{topic}'")));
         }
     }
     for (i, (topic, partition)) in c.assign.iter().enumerate() {
+        if let Some(first) = c.assign[..i].iter().position(|a| a.0 == *topic && a.1 == *partition) {
+            errors.push(error(format!("assign[{i}]"), format!("{topic}-{partition} is already listed at assign[{first}]")));
+            continue;
+        }
         match image.topic_index(topic) {
             None => errors.push(error(format!("assign[{i}]"), format!("no topic named '{topic}'"))),
             Some(t) if image.partition_of(t, *partition).is_none() => {

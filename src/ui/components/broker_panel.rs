@@ -96,16 +96,24 @@ pub fn broker_panel(props: &BrokerPanelProps) -> Html {
         broker.disk.config.slowdown_factor,
         cache
     );
-    let buttons = format!(
-        r#"<h4>Act on it</h4><div class="buttons">{}{}{}{}{}{}{}</div>"#,
-        button("kill-broker", "Kill", ""),
-        button("kill-broker-power", "Kill with power loss", ""),
-        button("restart-broker", "Restart", ""),
+    // What applies to it now, as in its context menu: a running broker can be killed, a dead one
+    // restarted. A locked embed offers nothing (lock=1: the run plays by itself).
+    let lifecycle = if broker.up {
+        format!("{}{}", button("kill-broker", "Kill", ""), button("kill-broker-power", "Kill with power loss", ""))
+    } else {
+        button("restart-broker", "Restart", "")
+    };
+    let buttons = if props.lab.embed.lock {
+        String::new()
+    } else {
+        format!(
+        r#"<h4>Act on it</h4><div class="buttons">{lifecycle}{}{}{}{}</div>"#,
         button("slow-disk", "Slow disk ×10", ""),
         button("normal-disk", "Normal disk", ""),
         button("isolate-broker", "Cut it off the network", ""),
         button("heal-network", "Heal all cuts", "")
-    );
+        )
+    };
     let (lab, d) = (props.lab.clone(), props.dispatch.clone());
     let onclick = Callback::from(move |e: MouseEvent| {
         let Some((_, act)) = closest_attr(&e, "data-act") else { return };

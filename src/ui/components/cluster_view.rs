@@ -34,6 +34,9 @@ fn text(out: &mut String, class: &str, x: f64, y: f64, anchor: &str, content: &s
 
 /// Left-aligned text that must stay inside `room` px: squeezed to fit when its characters, at about
 /// `char_w` px each, would run past (a name or rate the layout did not measure).
+/// The width of a note's character (10 px), on average.
+const NOTE_CHAR_W: f64 = 5.6;
+
 fn text_within(out: &mut String, class: &str, x: f64, y: f64, content: &str, room: f64, char_w: f64) {
     if content.chars().count() as f64 * char_w > room {
         let _ = write!(
@@ -114,7 +117,14 @@ pub fn picture(scene: &Scene) -> String {
         if cut {
             note.push_str(" · cut off");
         }
-        text(&mut out, "note", r.x + r.w - 8.0, r.y + 18.0, "end", &note);
+        // The note shares the title's line: squeezed into the room the title leaves, never drawn over
+        // it (12 px bold: about 7.2 px a character).
+        let room = (r.w - 16.0 - format!("Broker {}", b.id).chars().count() as f64 * 7.2 - 6.0).max(24.0);
+        if note.chars().count() as f64 * NOTE_CHAR_W > room {
+            text_within(&mut out, "note", r.x + r.w - 8.0 - room, r.y + 18.0, &note, room, NOTE_CHAR_W);
+        } else {
+            text(&mut out, "note", r.x + r.w - 8.0, r.y + 18.0, "end", &note);
+        }
         for (p, c) in &b.cells {
             cell(&mut out, s, scene.layout.cell_h >= 30.0, b.id, *p, c);
         }
@@ -144,8 +154,8 @@ pub fn picture(scene: &Scene) -> String {
         rect(&mut out, r, "box", 6);
         text(&mut out, "title", r.x + 8.0, r.y + 18.0, "start", &format!("▶ {}", fit(&p.name, 16)));
         // The rate goes on the state's line, so this one stretches only for a long topic name, and
-        // is squeezed then (5.6 px: a 10 px character, on average).
-        text_within(&mut out, "note", r.x + 8.0, r.y + 34.0, &format!("→ {} · acks={}", p.topic, p.acks), r.w - 14.0, 5.6);
+        // is squeezed then.
+        text_within(&mut out, "note", r.x + 8.0, r.y + 34.0, &format!("→ {} · acks={}", p.topic, p.acks), r.w - 14.0, NOTE_CHAR_W);
         text(&mut out, "note", r.x + 8.0, r.y + 46.0, "start", &format!("{doing}{rate}"));
         out.push_str("</g>");
     }
@@ -159,6 +169,7 @@ pub fn picture(scene: &Scene) -> String {
             let chips: Vec<String> = consumer.assignment.iter().map(|p| s.cell_label(*p)).collect();
             let summary = match status {
                 "stopped" => "✕ stopped".to_string(),
+                "crashed" => "✕ crashed".to_string(),
                 "not started" => "not started".to_string(),
                 "idle" => "idle: no partitions".to_string(),
                 _ if chips.len() > 4 => format!("{} partitions", chips.len()),

@@ -39,7 +39,7 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
             vec![pname, c.position(*p).map_or("unknown".into(), |x| x.to_string()), partition_lag(&view, c, *p).to_string()]
         })
         .collect();
-    let status = match consumer_activity(c.up, c.incarnation > 0, c.assignment.is_empty()) {
+    let status = match consumer_activity(c.up, c.incarnation > 0, c.crashed, c.assignment.is_empty()) {
         "idle" => "idle: nothing assigned",
         other => other,
     };
@@ -59,13 +59,17 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
     } else {
         button("restart-consumer", consumer_start_label(c.incarnation > 0), "")
     };
-    let forms = format!(
-        r#"<div class="buttons">{lifecycle}{}{}</div><form class="inline" data-form="processing">{}<button type="submit">Set</button></form>{}"#,
-        button("seek-beginning", "Seek to beginning", ""),
-        button("seek-end", "Seek to end", ""),
-        input("processing ms/record", "ms", "number", "", r#"min="0" class="narrow""#),
-        config_form("consumer-config", CONSUMER_CONFIG_KEYS, "")
-    );
+    // Only a running consumer has positions to move. A locked embed offers nothing.
+    let seeks = if c.up { format!("{}{}", button("seek-beginning", "Seek to beginning", ""), button("seek-end", "Seek to end", "")) } else { String::new() };
+    let forms = if props.lab.embed.lock {
+        String::new()
+    } else {
+        format!(
+            r#"<div class="buttons">{lifecycle}{seeks}</div><form class="inline" data-form="processing">{}<button type="submit">Set</button></form>{}"#,
+            input("processing ms/record", "ms", "number", "", r#"min="0" class="narrow""#),
+            config_form("consumer-config", CONSUMER_CONFIG_KEYS, "")
+        )
+    };
     let (lab, d, consumer) = (props.lab.clone(), props.dispatch.clone(), name.clone());
     let onsubmit = Callback::from(move |e: SubmitEvent| {
         let Some(form) = Submitted::of(&e) else { return };

@@ -29,7 +29,7 @@ pub fn consumer_table(props: &ConsumerTableProps) -> Html {
         let title = if g.in_group { format!("group {}", g.name) } else { format!("{} (manual assignment)", g.name) };
         let _ = write!(out, r#"<tbody data-testid="group-rows-{}"><tr class="group-head"><th colspan="4">{}</th></tr>"#, escape(&g.name), escape(&title));
         for c in g.members.iter().filter_map(|i| view.consumers().get(*i as usize)) {
-            let status = consumer_activity(c.up, c.incarnation > 0, c.assignment.is_empty());
+            let status = consumer_activity(c.up, c.incarnation > 0, c.crashed, c.assignment.is_empty());
             let slug = status.replace(' ', "-");
             let name = escape(&c.name);
             let _ = write!(

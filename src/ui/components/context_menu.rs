@@ -120,17 +120,25 @@ fn items(lab: &Lab, target: Selection) -> Vec<Item> {
             let Some(p) = view.producers().get(i as usize) else { return vec![] };
             let name = p.name.to_string();
             let rate = p.workload.as_ref().map_or(0, |w| w.spec.rate_per_sec);
-            vec![
+            let mut items = vec![
                 Item::Inspect("Inspect and configure", target),
                 Item::Run("Produce a record with a key…", produce_keyed),
                 if p.running { Item::Act("Stop sending", Action::StopProducer { producer: name.clone() }) } else { Item::Act("Start sending", Action::StartProducer { producer: name.clone() }) },
                 Item::Act("Double the rate", Action::SetProducerRate { producer: name.clone(), rate_per_sec: (rate.max(1)).saturating_mul(2) }),
-                Item::Act("Halve the rate", Action::SetProducerRate { producer: name.clone(), rate_per_sec: rate / 2 }),
-                Item::Act("acks=all", Action::SetProducerConfig { producer: name.clone(), key: "acks".into(), value: "all".into() }),
-                Item::Act("acks=1", Action::SetProducerConfig { producer: name.clone(), key: "acks".into(), value: 1i64.into() }),
-                Item::Act("acks=0", Action::SetProducerConfig { producer: name.clone(), key: "acks".into(), value: 0i64.into() }),
-                Item::Run("Cut it off the network", isolate),
-            ]
+            ];
+            // Halving one record a second would stop the workload while it still reads "sending".
+            if rate >= 2 {
+                items.push(Item::Act("Halve the rate", Action::SetProducerRate { producer: name.clone(), rate_per_sec: rate / 2 }));
+            }
+            // Only the acks it does not have yet: choosing the one it has would narrate a change.
+            let current = p.config.acks.to_string();
+            for (label, shown, value) in [("acks=all", "all", "all".into()), ("acks=1", "1", 1i64.into()), ("acks=0", "0", 0i64.into())] {
+                if current != shown {
+                    items.push(Item::Act(label, Action::SetProducerConfig { producer: name.clone(), key: "acks".into(), value }));
+                }
+            }
+            items.push(Item::Run("Cut it off the network", isolate));
+            items
         }
         Selection::Consumer(i) => {
             let Some(c) = view.consumers().get(i as usize) else { return vec![] };

@@ -117,13 +117,14 @@ pub fn partition_inspector(props: &PartitionInspectorProps) -> Html {
         let _ = write!(markup, "<li>{}: position {position}, lag {}</li>", escape(&c.name), partition_lag(&view, c, p.index));
     }
     markup.push_str("</ul>");
-    let forms = format!(
+    // A locked embed offers nothing (lock=1: the run plays by itself).
+    let forms = if props.lab.embed.lock { String::new() } else { format!(
         r#"<h4>Act on it</h4><form class="inline" data-form="produce">{}<button type="submit">Produce to P{}</button></form>{}<div class="buttons">{}</div>"#,
         input("key", "key", "text", "", r#"size="10" aria-label="Record key""#),
         p.number,
         config_form("topic-config", TOPIC_CONFIG_KEYS, ""),
         button("elect-preferred", "Elect preferred leaders", "")
-    );
+    ) };
     let producer = view.producers().iter().find(|x| *x.topic_name == *topic).map(|x| x.name.to_string());
     let (lab, d, number) = (props.lab.clone(), props.dispatch.clone(), p.number);
     let onsubmit = Callback::from(move |e: SubmitEvent| {

@@ -51,7 +51,8 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
         average,
         st.latency_ms_max
     );
-    let forms = format!(
+    // A locked embed offers nothing (lock=1: the run plays by itself).
+    let forms = if props.lab.embed.lock { String::new() } else { format!(
         r#"<form class="inline" data-form="produce" data-testid="produce-form">{}{}{}<button type="submit" data-testid="produce">Produce</button></form><div class="buttons">{}</div><form class="inline" data-form="rate">{}<button type="submit">Set rate/s</button></form>{}<p class="note">The key pattern of a running workload cannot change yet: add a producer with another pattern in the Act tab, or produce keyed records here.</p>"#,
         input("key", "key", "text", "", r#"id="produce-key" size="10" data-testid="produce-key""#),
         input("value", "value", "text", "", r#"size="10""#),
@@ -59,7 +60,7 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
         button("toggle-producer", if p.running { "Stop sending" } else { "Start sending" }, ""),
         input("rate", "rate", "number", "", r#"min="0" class="narrow" aria-label="Records per second""#),
         config_form("producer-config", PRODUCER_CONFIG_KEYS, "")
-    );
+    ) };
     let (lab, d, producer) = (props.lab.clone(), props.dispatch.clone(), name.clone());
     let onsubmit = Callback::from(move |e: SubmitEvent| {
         let Some(form) = Submitted::of(&e) else { return };
