@@ -7,6 +7,7 @@
 use crate::scenario::checkpoint::CheckpointResult;
 use crate::scenario::player::{answer_matches, next_stop_ms, parse_answer, reveal, step_reached};
 use crate::scenario::{ProbeValue, Scenario};
+use crate::session::RunMark;
 use crate::session::narrate::clock;
 use crate::sim::Tick;
 use crate::ui::commands::{self, Dispatch};
@@ -14,7 +15,7 @@ use crate::ui::embed::{self, Field};
 use crate::ui::lab::Lab;
 use crate::ui::state::UiAction;
 use std::rc::Rc;
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 #[derive(Properties)]
@@ -47,6 +48,12 @@ struct Answer {
     revealed: Option<CheckpointResult>,
     /// Whether the answer was the engine's, decided once when it was checked.
     correct: bool,
+    /// The run the reveal was read from, up to the step's moment. When the learner changes that run
+    /// (acts before the step, restarts, takes a new seed) the answer is cleared and asked again rather
+    /// than recomputed: the prediction was made for a run that no longer exists, and judging it
+    /// against the new one would grade a guess the learner never made. Asked again, the reveal is
+    /// read from the run on screen, so it is always the engine's word on what the learner sees.
+    basis: Option<RunMark>,
 }
 
 /// The step to show after the run moved from `current` to `now_ms`: forward, the next step (every
@@ -87,6 +94,22 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
             let next = follow(&lesson, *current, *now_ms);
             if next != *current {
                 current.set(next);
+            }
+        });
+    }
+    // An answer read from a run the learner has since changed is cleared (see `Answer::basis`). Every
+    // change of the run (an action, a restart, a rewind) bumps `data_version`.
+    {
+        let (answers, lab, lesson) = (answers.clone(), props.lab.clone(), lesson.clone());
+        use_effect_with(props.data_version, move |_| {
+            let session = lab.session();
+            let stale = |i: usize, a: &Answer| {
+                let at = lesson.steps.get(i).map_or(0, |s| s.at_ms);
+                a.basis.as_ref().is_some_and(|b| *b != session.mark_until(Tick(at)))
+            };
+            if answers.iter().enumerate().any(|(i, a)| stale(i, a)) {
+                let kept = answers.iter().enumerate().map(|(i, a)| if stale(i, a) { Answer::default() } else { a.clone() }).collect();
+                answers.set(kept);
             }
         });
     }
@@ -132,6 +155,40 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
         });
     }
 
+    // A keyboard learner's focus stays in the player: after Continue or Check, the control they pressed
+    // may be gone (Check makes way for the reveal) or disabled (Continue at the lesson's last step),
+    // and the browser would drop the focus to the page's top. It goes to Continue when there is a next
+    // step, else to the step's question, its reveal, or Back. Only when the focus is still in the
+    // player (or was dropped): a learner who went on to the cluster meanwhile keeps their place.
+    let hand_focus = use_mut_ref(|| false);
+    let section_ref = use_node_ref();
+    {
+        let (hand_focus, section_ref) = (hand_focus.clone(), section_ref.clone());
+        let revealed = answers.get(*current).is_some_and(|a| a.revealed.is_some());
+        use_effect_with((*current, revealed), move |_| {
+            if !std::mem::take(&mut *hand_focus.borrow_mut()) {
+                return;
+            }
+            let Some(section) = section_ref.cast::<web_sys::Element>() else { return };
+            let document = gloo::utils::document();
+            let dropped = document.active_element().is_none_or(|a| document.body().is_some_and(|b| a == *b));
+            if !dropped && !document.active_element().is_some_and(|a| section.contains(Some(&a))) {
+                return;
+            }
+            let target = [
+                "[data-testid=lesson-continue]:not(:disabled)",
+                "[data-testid=checkpoint-choice]:not(:disabled), [data-testid=checkpoint-answer]:not(:disabled)",
+                "[data-testid=checkpoint-result]",
+                "[data-testid=lesson-back]:not(:disabled)",
+            ]
+            .iter()
+            .find_map(|selector| section.query_selector(selector).ok().flatten());
+            if let Some(el) = target.and_then(|t| wasm_bindgen::JsCast::dyn_into::<HtmlElement>(t).ok()) {
+                el.focus().ok();
+            }
+        });
+    }
+
     let Some(step) = lesson.steps.get(*current) else {
         return html! { <section class="lesson" aria-label="Lesson" data-testid="lesson"><p>{ &lesson.title }</p></section> };
     };
@@ -150,9 +207,10 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
         })
     };
     let on_continue = {
-        let (current, lab, d) = (current.clone(), props.lab.clone(), props.dispatch.clone());
+        let (current, lab, d, hand_focus) = (current.clone(), props.lab.clone(), props.dispatch.clone(), hand_focus.clone());
         Callback::from(move |_: MouseEvent| {
             let Some(at) = next_at else { return };
+            *hand_focus.borrow_mut() = true;
             if at <= lab.session().now().ms() {
                 current.set(*current + 1);
             } else {
@@ -205,7 +263,7 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
             })
         };
         let on_check = {
-            let (answers, i, lab, lesson) = (answers.clone(), *current, props.lab.clone(), lesson.clone());
+            let (answers, i, lab, lesson, hand_focus) = (answers.clone(), *current, props.lab.clone(), lesson.clone(), hand_focus.clone());
             Callback::from(move |_: MouseEvent| {
                 let mut all = (*answers).clone();
                 let given = match &all[i].chosen {
@@ -215,6 +273,7 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
                 match given {
                     Err(problem) => all[i].problem = Some(problem),
                     Ok(value) => {
+                        *hand_focus.borrow_mut() = true;
                         let definition = lab.session().definition();
                         let result = reveal(&lesson, &definition, i);
                         let probe = lesson.steps[i].checkpoint.as_ref().map(|c| &c.probe);
@@ -236,6 +295,7 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
                         all[i].chosen = Some(value);
                         all[i].revealed = result;
                         all[i].correct = correct;
+                        all[i].basis = Some(lab.session().mark_until(Tick(lesson.steps[i].at_ms)));
                     }
                 }
                 answers.set(all);
@@ -275,9 +335,10 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
                 String::new()
             };
             html! {
-                <div ref={result_ref.clone()} class={classes!("reveal", if correct { "right" } else { "wrong" })} role="status" data-testid="checkpoint-result" data-correct={correct.to_string()}>
+                <div ref={result_ref.clone()} class={classes!("reveal", if correct { "right" } else { "wrong" })} role="status" tabindex="-1"
+                     data-testid="checkpoint-result" data-correct={correct.to_string()}>
                     <strong>{ if correct { "✓ Right." } else { "✗ Not quite." } }</strong>{ " " }{ engine }{ scripted }
-                    { for r.explain.as_ref().map(|x| html! { <p class="explain">{ x }</p> }) }
+                    { r.explain.as_ref().map(|x| html! { <p class="explain">{ x }</p> }).unwrap_or_default() }
                 </div>
             }
         });
@@ -285,12 +346,12 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
             <div class="checkpoint" data-testid="checkpoint">
                 <p class="question" data-testid="checkpoint-question">{ &c.question }</p>
                 <div class="choices">{ input }</div>
-                { for answer.problem.as_ref().map(|p| html! { <p class="notice error" role="alert">{ p }</p> }) }
+                { answer.problem.as_ref().map(|p| html! { <p class="notice error" role="alert">{ p }</p> }).unwrap_or_default() }
                 if !revealed {
                     <button type="button" class="primary" data-testid="checkpoint-check" disabled={!has_answer || !reached} onclick={on_check}
                             title={if reached { "See what the engine says" } else { "The run has not reached this moment yet" }}>{ "Check my answer" }</button>
                 }
-                { for outcome }
+                { outcome.unwrap_or_default() }
             </div>
         }
     });
@@ -302,7 +363,10 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
         Some(_) => "Continue ▸ (plays on)",
     };
     html! {
-        <section class="lesson" aria-label="Lesson" data-testid="lesson" data-step={current.to_string()}>
+        // Each `{ }` below holds one node, present or empty, never `{ for … }`: Yew matches unkeyed
+        // children from the end, so a question appearing as an extra child made it rebuild the head,
+        // and the Continue button under the learner's focus with it (focus fell to the page's top).
+        <section class="lesson" aria-label="Lesson" data-testid="lesson" data-step={current.to_string()} ref={section_ref}>
             <div class="lesson-head">
                 <span class="lesson-section">{ lesson.section.title() }</span>
                 <h2 class="lesson-title">{ &lesson.title }</h2>
@@ -319,7 +383,7 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
             <p class="lesson-text" data-testid="lesson-step-text" aria-live="polite">
                 <span class="at">{ clock(Tick(step.at_ms)) }</span>{ " " }{ &step.text }
             </p>
-            { for checkpoint }
+            { checkpoint.unwrap_or_default() }
         </section>
     }
 }
