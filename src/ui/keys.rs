@@ -67,6 +67,13 @@ pub const SHORTCUTS: &[(&str, &str, Command)] = &[
     ("Esc", "close a menu or this list", Command::Escape),
 ];
 
+/// Whether a shortcut works in a locked embed, which plays by itself with its controls off: only
+/// the list of shortcuts opens and closes there. The key handler and the overlay both ask, so a
+/// locked lab never lists a key it ignores.
+pub fn works_when_locked(command: Command) -> bool {
+    matches!(command, Command::Help | Command::Escape)
+}
+
 /// The command for a key press (`key` as `KeyboardEvent.key` gives it). Presses with Ctrl, Alt or
 /// Meta belong to the browser.
 pub fn command_for(key: &str, shift: bool, ctrl_alt_meta: bool) -> Option<Command> {

@@ -206,7 +206,8 @@ pub fn lab_view(props: &LabViewProps) -> Html {
             </main>
             { narration(&NarrationProps { lab: lab.clone(), data_version: state.data_version, categories: state.categories.clone(), dispatch: dispatch.clone() }) }
             { if state.share_open { html! { <ShareDialog lab={lab.clone()} on_close={on_share_close} on_open_file={props.on_open_file.clone()} /> } } else { html! {} } }
-            { if state.help_open { help_overlay(&HelpOverlayProps { dispatch: dispatch.clone() }) } else { html! {} } }
+            { if state.help_open { help_overlay(&HelpOverlayProps { dispatch: dispatch.clone(), locked: lab.embed.lock,
+                                                                       lesson: lab.lesson.as_ref().is_some_and(|l| !l.steps.is_empty()) && !lab.embed.hides("lesson") }) } else { html! {} } }
             { match state.menu { Some(menu) if !lab.embed.lock => context_menu(&ContextMenuProps { lab: lab.clone(), menu, dispatch: dispatch.clone() }), _ => html! {} } }
         </div>
     }

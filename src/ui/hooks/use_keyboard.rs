@@ -3,9 +3,10 @@
 
 use crate::kafka::ids::BrokerId;
 use crate::kafka::world::Action;
+use crate::scenario::player::next_stop_ms;
 use crate::ui::commands::{self, Dispatch};
 use crate::ui::components::context_menu::focus_later;
-use crate::ui::keys::{Command, command_for};
+use crate::ui::keys::{Command, command_for, works_when_locked};
 use crate::ui::lab::Lab;
 use crate::ui::state::{Selection, Tab, UiAction, UiState};
 use gloo::events::{EventListener, EventListenerOptions};
@@ -43,7 +44,7 @@ pub fn use_keyboard(lab: Lab, dispatch: Dispatch, latest: Rc<RefCell<Rc<UiState>
                 return;
             }
             // A locked embed plays by itself: keys may open help, nothing else.
-            if lab.embed.lock && !matches!(command, Command::Help | Command::Escape) {
+            if lab.embed.lock && !works_when_locked(command) {
                 return;
             }
             e.prevent_default();
@@ -61,20 +62,54 @@ fn selected_broker(lab: &Lab, selection: Selection) -> Option<BrokerId> {
     }
 }
 
+/// Where a jump forward must stop in a lesson: its next stop, the moment playing would stop at (the
+/// next step after now, else the lesson's end). Every step stops, so a key that jumps never carries
+/// the learner past a step and its question unseen, as Continue and Play never do. `None` outside a
+/// lesson, past its end, and where the player is hidden or the run plays through (a looping embed).
+fn lesson_stop(lab: &Lab) -> Option<u64> {
+    let lesson = lab.lesson.as_ref().filter(|l| !l.steps.is_empty() && !lab.embed.hides("lesson") && !lab.embed.loop_run)?;
+    // The player's own next stop knows its step; until it set one (a seek just cleared it), the
+    // lesson gives the same moment: the first step after now, as the steps are in time order.
+    let now = lab.session().now().ms();
+    lab.signals.borrow().pause_at_ms.filter(|&p| p > now).or_else(|| next_stop_ms(lesson, None, now))
+}
+
+/// Moves forward to `to_ms`, in a lesson no further than its next stop.
+fn jump_forward(lab: &Lab, d: &Dispatch, to_ms: u64) {
+    let to = lesson_stop(lab).map_or(to_ms, |stop| to_ms.min(stop));
+    commands::seek(lab, d, to);
+}
+
+/// Runs a step (`.` or `n`) and, in a lesson, comes back to its next stop when the step went past it:
+/// the quiet stretch before the next event or narrated line may hold a lesson step.
+fn step_within_lesson(lab: &Lab, d: &Dispatch, step: impl FnOnce()) {
+    let stop = lesson_stop(lab);
+    step();
+    // Read apart from the seek: the session's borrow must end before the seek moves it.
+    let now = lab.session().now().ms();
+    if let Some(stop) = stop.filter(|&stop| now > stop) {
+        commands::seek(lab, d, stop);
+    }
+}
+
 fn run(command: Command, lab: &Lab, d: &Dispatch, state: &UiState) {
     match command {
         Command::TogglePlay => d.dispatch(UiAction::TogglePlay),
-        Command::StepEvent => commands::step_event(lab, d),
-        Command::StepNarrated => commands::step_narrated(lab, d, &state.categories),
+        Command::StepEvent => step_within_lesson(lab, d, || commands::step_event(lab, d)),
+        Command::StepNarrated => step_within_lesson(lab, d, || commands::step_narrated(lab, d, &state.categories)),
         Command::Slower => d.dispatch(UiAction::NudgeSpeed(-SPEED_NUDGE)),
         Command::Faster => d.dispatch(UiAction::NudgeSpeed(SPEED_NUDGE)),
         Command::ToggleAsFastAsPossible => d.dispatch(UiAction::ToggleAsFastAsPossible),
         Command::Back => commands::nudge(lab, d, -1_000),
-        Command::Forward => commands::nudge(lab, d, 1_000),
+        Command::Forward => jump_forward(lab, d, commands::now(lab).ms() + 1_000),
         Command::BackLong => commands::nudge(lab, d, -10_000),
-        Command::ForwardLong => commands::nudge(lab, d, 10_000),
+        Command::ForwardLong => jump_forward(lab, d, commands::now(lab).ms() + 10_000),
         Command::ToStart => commands::rewind_to_start(lab, d),
-        Command::ToEnd => commands::go_to_horizon(lab, d),
+        Command::ToEnd => {
+            // Read first: the session's borrow must end before the jump moves it.
+            let horizon = lab.session().horizon().ms();
+            jump_forward(lab, d, horizon);
+        }
         Command::Restart => commands::restart(lab, d, false),
         Command::RestartNewSeed => commands::restart(lab, d, true),
         Command::Produce => {
