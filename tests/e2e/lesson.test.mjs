@@ -227,3 +227,111 @@ test('a run downloaded as a scenario file opens again; a broken or oversized fil
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+const activeInLesson = (page) => page.evaluate(() => document.querySelector('[data-testid=lesson]').contains(document.activeElement));
+
+test('a key that jumps forward stops at the lesson\'s next step, so no step or question is passed unseen; focus stays in the player', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await page.goto(`${server.url}#preset=leader-failover`, { waitUntil: 'networkidle' });
+  await page.waitForSelector('[data-testid=lesson]');
+  await page.click('[data-testid=as-fast]');
+  // A keyboard learner presses Enter on Continue: the focus stays on the player's controls, not the
+  // page's top (the question appearing rebuilt the player's head and dropped it).
+  await page.focus('[data-testid=lesson-continue]');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('[data-testid=lesson]').dataset.step === '1'
+    && document.querySelector('.lab').dataset.playing === 'false', null, { timeout: 20000 });
+  assert.equal(await nowMs(page), 4000);
+  assert.ok(await activeInLesson(page), 'the focus is still in the lesson player after Continue');
+  // Shift+→ (10 s) from 4 s stops at 8 s, where the question about fencing broker 1 waits.
+  await page.keyboard.press('Shift+ArrowRight');
+  await page.waitForFunction(() => document.querySelector('[data-testid=lesson]').dataset.step === '2');
+  assert.equal(await nowMs(page), 8000, 'the jump stopped at the next step');
+  assert.match(await page.textContent('[data-testid=checkpoint-question]'), /fenced broker 1/);
+  await page.keyboard.press('Shift+ArrowRight');
+  await page.waitForFunction(() => document.querySelector('[data-testid=lesson]').dataset.step === '3');
+  assert.equal(await nowMs(page), 14000);
+  assert.match(await page.textContent('[data-testid=checkpoint-question]'), /leads orders-0 now/);
+  // Back to 4 s; End goes to the furthest moment played (14 s) but stops at 8 s first.
+  await page.selectOption('[data-testid=lesson-steps]', '1');
+  await page.waitForFunction(() => document.querySelector('[data-testid=clock]').dataset.nowMs === '4000');
+  await page.focus('[data-testid=lesson-continue]');
+  await page.keyboard.press('End');
+  await page.waitForFunction(() => document.querySelector('[data-testid=lesson]').dataset.step === '2');
+  assert.equal(await nowMs(page), 8000, 'End stopped at the next step too');
+  // The last step's Continue is disabled and looks it: grey, not the solid blue of a button to press.
+  await page.selectOption('[data-testid=lesson-steps]', '6');
+  await page.waitForFunction(() => document.querySelector('[data-testid=lesson-continue]').disabled);
+  const look = await page.$eval('[data-testid=lesson-continue]', (b) => getComputedStyle(b).backgroundColor);
+  assert.notEqual(look, 'rgb(0, 114, 178)', 'a disabled Continue is not painted as the primary action');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('an answer checked before the learner changed the run is asked again, and the reveal comes from the new run', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await page.goto(`${server.url}#preset=segments-retention`, { waitUntil: 'networkidle' });
+  await page.waitForSelector('[data-testid=lesson]');
+  await page.click('[data-testid=as-fast]');
+  await continueToNextStep(page);
+  assert.equal(await nowMs(page), 1300);
+  await page.click('[data-testid=checkpoint-choice][data-value="2"]');
+  await page.click('[data-testid=checkpoint-check]');
+  const first = await page.waitForSelector('[data-testid=checkpoint-result]');
+  assert.equal(await first.getAttribute('data-correct'), 'true');
+  assert.match(await first.textContent(), /says: 2/);
+  // After Check the focus goes on to Continue, not to the page's top.
+  assert.ok(await activeInLesson(page), 'the focus is still in the lesson player after Check');
+  // A rewind alone is the same run: the answer stays.
+  await page.click('[data-testid=lesson-back]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=clock]').dataset.nowMs === '0');
+  await continueToNextStep(page);
+  assert.match(await page.textContent('[data-testid=checkpoint-result]'), /says: 2/, 'replaying the same run keeps the answer');
+  // Back to the start, the producer stopped before the step: the run up to 1.3 s is another one.
+  await page.click('[data-testid=lesson-back]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=clock]').dataset.nowMs === '0');
+  await page.click('[data-testid=producer-app]', { button: 'right' });
+  await page.click('[data-testid=context-menu] button:has-text("Stop sending")');
+  await continueToNextStep(page);
+  assert.equal(await page.$('[data-testid=checkpoint-result]'), null, 'the old reveal is gone: the learner answers again');
+  await page.click('[data-testid=checkpoint-choice][data-value="2"]');
+  await page.click('[data-testid=checkpoint-check]');
+  const again = await page.waitForSelector('[data-testid=checkpoint-result]');
+  assert.equal(await again.getAttribute('data-correct'), 'false', 'nothing was sent, so the log never rolled');
+  assert.match(await again.textContent(), /says: 1/);
+  // Restart starts the lesson over: no answer survives it.
+  await page.click('[data-testid=restart]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=lesson]').dataset.step === '0');
+  await continueToNextStep(page);
+  assert.equal(await page.$('[data-testid=checkpoint-result]'), null, 'after Restart the question is asked again');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('the shortcuts open at their top with Close focused; a locked embed lists only the keys that work there', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await page.goto(`${server.url}#preset=leader-failover`, { waitUntil: 'networkidle' });
+  await page.waitForSelector('[data-testid=lesson]');
+  await page.keyboard.press('?');
+  await page.waitForSelector('[data-testid=help]');
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === 'help-close');
+  const open = await page.$eval('[data-testid=help]', (d) => ({
+    scrollTop: d.scrollTop,
+    titleTop: document.getElementById('help-title').getBoundingClientRect().top - d.getBoundingClientRect().top,
+    firstKeys: [...d.querySelectorAll('.shortcuts kbd')].slice(0, 3).map((k) => k.textContent),
+  }));
+  assert.equal(open.scrollTop, 0, 'the list opens scrolled to its top');
+  assert.ok(open.titleTop >= 0, 'its title is in sight');
+  assert.deepEqual(open.firstKeys, ['Space', 'k', '.']);
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('[data-testid=help]', { state: 'detached' });
+
+  await page.goto(`${server.url}?embed=1&lock=1#preset=leader-failover`, { waitUntil: 'networkidle' });
+  await page.waitForSelector('.lab.locked');
+  await page.keyboard.press('?');
+  await page.waitForSelector('[data-testid=help]');
+  const keys = await page.$$eval('[data-testid=shortcuts] kbd', (ks) => ks.map((k) => k.textContent));
+  assert.deepEqual(keys, ['?', 'Esc'], 'a locked embed lists only the shortcuts it obeys');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
