@@ -115,6 +115,22 @@ fn hostile_links_exit_2_with_the_problem_on_stderr() {
     }
 }
 
+/// The command line reads links with the lab's decoder: a moment past the hour is refused by name, and
+/// text that never was a link is not called "cut short".
+#[test]
+fn a_link_past_the_hour_or_garbage_is_refused_saying_what_is_wrong() {
+    // {"preset":"leader-failover","seed":1,"at_ms":99999999}
+    let out = kafka_lab(&["link", "--decode", "#v1.eNqrViooSi1OLVGyUspJTUxJLdJNS8zMyS9LLVLSUSpOTU1RsjLUUUosic8tVrKyhIJaAPljEUI"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("at_ms: a run lasts at most one hour, so at_ms is a moment from 0 to 3600000 ms (got 99999999)"), "{err}");
+
+    let out = kafka_lab(&["link", "--decode", "#v1.garbage"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("is not a run compressed by kafka-lab") && !err.contains("cut short"), "{err}");
+}
+
 #[test]
 fn check_lists_several_problems_at_once() {
     let good = text(&kafka_lab(&["link", "--decode", "#preset=topic-partitions-offsets"]).stdout);

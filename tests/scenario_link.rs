@@ -2,7 +2,7 @@
 //! hostile, makes the decoder panic. Every failure is a typed error a learner can read.
 
 use kafka_lab::kafka::world::{Action, TimedAction};
-use kafka_lab::scenario::link::{LINK_ENCODED_MAX, LinkError, RunSource, SharedRun, decode_link, encode_link, link_json};
+use kafka_lab::scenario::link::{LINK_ENCODED_MAX, LinkError, RunSource, SharedRun, decode_link, encode_link, link_json, sentence};
 use kafka_lab::scenario::{library, run_scenario};
 
 const BASE: &str = "http://127.0.0.1:8080/";
@@ -72,9 +72,10 @@ fn hostile_links_get_typed_errors() {
     let cases: Vec<(String, Expectation)> = vec![
         ("".into(), |e| matches!(e, LinkError::NotALink)),
         ("hello".into(), |e| matches!(e, LinkError::NotALink)),
-        ("#v1.".into(), |e| matches!(e, LinkError::Damaged(_) | LinkError::NotBase64(_))),
+        ("#v1.".into(), |e| matches!(e, LinkError::CutShort)),
         ("#v1.!!!!".into(), |e| matches!(e, LinkError::NotBase64(_))),
-        (format!("#v1.{}", &payload[..payload.len() / 2]), |e| matches!(e, LinkError::Damaged(_) | LinkError::NotBase64(_))),
+        ("#v1.garbage".into(), |e| matches!(e, LinkError::NotCompressed)),
+        (format!("#v1.{}", &payload[..payload.len() / 2]), |e| matches!(e, LinkError::CutShort)),
         (format!("#v1.{}", "A".repeat(LINK_ENCODED_MAX + 1)), |e| matches!(e, LinkError::TooLong { .. })),
         (format!("#v1.{}", base64url(&zlib(&vec![b' '; 2 << 20]))), |e| matches!(e, LinkError::TooLarge)),
         (format!("#v1.{}", base64url(&zlib(&[0xff, 0xfe, 0x00]))), |e| matches!(e, LinkError::NotText)),
@@ -91,6 +92,65 @@ fn hostile_links_get_typed_errors() {
         let err = decode_link(&link).expect_err(&link.chars().take(80).collect::<String>());
         assert!(expected(&err), "{}: {err:?}", link.chars().take(80).collect::<String>());
         assert!(!err.to_string().is_empty());
+    }
+}
+
+/// The message says what is wrong with the link: text that never was a link is not called "cut short",
+/// a link that lost its end is, and neither message doubles its punctuation in the lab's notice.
+#[test]
+fn a_damaged_link_says_what_is_actually_wrong_with_it() {
+    let garbage = decode_link("#v1.garbage").unwrap_err().to_string();
+    assert_eq!(garbage, "this link is damaged: what follows #v1. is not a run compressed by kafka-lab (was it typed or changed by hand?)");
+    assert!(!garbage.contains("cut short"));
+
+    let whole = encode_link(&failover_with_a_click(), BASE);
+    for end in [whole.len() - 1, whole.len() - 2, whole.len() - 3, whole.len() / 2] {
+        let cut = decode_link(&whole[..end]).unwrap_err();
+        assert_eq!(cut, LinkError::CutShort, "cut to {end} of {} characters", whole.len());
+    }
+    assert_eq!(
+        LinkError::CutShort.to_string(),
+        "this link is cut short (its data stops before the run it carries ends): was it copied whole?"
+    );
+
+    let (head, payload) = whole.split_once("#v1.").unwrap();
+    let mut changed = payload.as_bytes().to_vec();
+    let middle = changed.len() / 2;
+    changed[middle] = if changed[middle] == b'A' { b'B' } else { b'A' };
+    let altered = format!("{head}#v1.{}", String::from_utf8(changed).unwrap());
+    assert!(matches!(decode_link(&altered), Err(LinkError::Damaged(_))), "{:?}", decode_link(&altered));
+
+    for bad in ["#v1.eJ!x", "#v1.eJ!xy"] {
+        let bad_character = decode_link(bad).unwrap_err().to_string();
+        assert_eq!(bad_character, "this link is damaged: character '!' at position 3 is not used in links", "{bad}");
+    }
+
+    let shown = format!("This share link cannot be opened: {}", decode_link(&whole[..whole.len() / 2]).unwrap_err());
+    assert!(sentence(&shown).ends_with("was it copied whole?"), "no '?.' before 'Showing the demo lab instead'");
+}
+
+/// Opening a link at a moment runs the run up to it at once: past the hour a run lasts, that froze the
+/// page and then crashed it. The link is refused with the field, the value and the limit instead.
+#[test]
+fn a_link_whose_moment_is_past_the_hour_is_refused_with_the_limit() {
+    let mut run = SharedRun::preset("leader-failover").unwrap();
+    run.at_ms = 3_600_000;
+    assert_eq!(decode_link(&encode_link(&run, BASE)).unwrap().at_ms, 3_600_000, "the hour itself is a moment of the run");
+
+    let cases = [
+        (r#"{"preset":"leader-failover","seed":1,"at_ms":3600001}"#, "at_ms: a run lasts at most one hour, so at_ms is a moment from 0 to 3600000 ms (got 3600001)"),
+        (r#"{"preset":"leader-failover","seed":1,"at_ms":99999999}"#, "at_ms: a run lasts at most one hour, so at_ms is a moment from 0 to 3600000 ms (got 99999999)"),
+        (r#"{"preset":"leader-failover","seed":1,"at_ms":1e23}"#, "at_ms: a run lasts at most one hour, so at_ms is a moment from 0 to 3600000 ms (got 1e+23)"),
+        (
+            r#"{"preset":"leader-failover","seed":1,"actions":[{"at_ms":99999999,"action":"kill_broker","broker":2}]}"#,
+            "actions[0].at_ms: a run lasts at most one hour, so at_ms is a moment from 0 to 3600000 ms (got 99999999)",
+        ),
+    ];
+    for (json, expected) in cases {
+        let link = format!("#v1.{}", base64url(&zlib(json.as_bytes())));
+        let err = decode_link(&link).unwrap_err();
+        assert!(matches!(err, LinkError::InvalidRun(_)), "{json}: {err:?}");
+        assert_eq!(err.to_string(), format!("this link's run is not valid:\n{expected}"), "{json}");
     }
 }
 

@@ -23,7 +23,7 @@ use super::problem::{Problem, Problems, did_you_mean, index_path};
 use super::validate::{self, ACTIONS_MAX, DURATION_MS_MAX, id_problem};
 use crate::kafka::world::TimedAction;
 use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{GeneralPurpose, NO_PAD, URL_SAFE_NO_PAD};
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -99,9 +99,14 @@ pub enum LinkError {
     /// Made by another version of the link format.
     UnknownVersion(String),
     TooLong { length: usize },
-    /// A character that base64url does not use, or a length it cannot have.
+    /// A character that base64url does not use, or padding links do not have.
     NotBase64(String),
-    /// The compressed data is cut short or altered.
+    /// The beginning of a link, whose data stops before the run does: it was not copied whole.
+    CutShort,
+    /// Base64url, but not of compressed data as links carry it: text that was never a link, or a link
+    /// changed at its very start.
+    NotCompressed,
+    /// Compressed data that was altered: its checksum or its structure is wrong.
     Damaged(String),
     /// It inflates past [`LINK_INFLATED_MAX`].
     TooLarge,
@@ -136,8 +141,13 @@ impl fmt::Display for LinkError {
             LinkError::TooLong { length } => {
                 write!(f, "this link is {length} characters long; links are at most {LINK_ENCODED_MAX} (share a scenario file instead)")
             }
-            LinkError::NotBase64(why) => write!(f, "this link is damaged ({why}): was it copied whole?"),
-            LinkError::Damaged(why) => write!(f, "this link is damaged or cut short ({why}): was it copied whole?"),
+            LinkError::NotBase64(why) => write!(f, "this link is damaged: {why}"),
+            LinkError::CutShort => write!(f, "this link is cut short (its data stops before the run it carries ends): was it copied whole?"),
+            LinkError::NotCompressed => write!(
+                f,
+                "this link is damaged: what follows #{LINK_VERSION}. is not a run compressed by kafka-lab (was it typed or changed by hand?)"
+            ),
+            LinkError::Damaged(why) => write!(f, "this link is damaged: {why}, so part of it was changed after it was made"),
             LinkError::TooLarge => write!(f, "this link unpacks to more than {LINK_INFLATED_MAX} bytes; the lab refuses it"),
             LinkError::NotText => write!(f, "this link is damaged: its content is not text"),
             LinkError::NotJson { line, column, message } => {
@@ -157,6 +167,53 @@ impl fmt::Display for LinkError {
 }
 
 impl std::error::Error for LinkError {}
+
+/// `text` made a sentence to stand before another: a capital first letter and one closing mark. A
+/// message that already ends in a question ("was it copied whole?") keeps its mark alone, so the
+/// sentence after it does not read "whole?. Showing…".
+pub fn sentence(text: &str) -> String {
+    let text = text.trim();
+    let mut chars = text.chars();
+    let mut out: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    out.push_str(chars.as_str());
+    if !out.is_empty() && !out.ends_with(['.', '?', '!']) {
+        out.push('.');
+    }
+    out
+}
+
+/// The rule a moment breaks past the hour a run lasts at most, for the field or option `name`.
+/// Opening, seeking or stepping there would simulate hours in one go, freezing the page until the
+/// browser runs out of memory, so the moment is refused rather than moved to the end.
+pub fn moment_rule(name: &str) -> String {
+    format!("a run lasts at most one hour, so {name} is a moment from 0 to {DURATION_MS_MAX} ms")
+}
+
+/// Reads the moment of an embed option (`at=`, `until=` in the page's query): whole milliseconds within
+/// the hour a run lasts at most. The error names the option, the value and the rule.
+pub fn embed_moment(name: &str, value: &str) -> Result<u64, String> {
+    let digits = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+    match value.parse::<u64>() {
+        Ok(ms) if ms <= DURATION_MS_MAX => Ok(ms),
+        // Digits only, yet not a moment: past the hour (even past what a u64 holds).
+        _ if digits => Err(format!("embed option {name}={value}: {}", moment_rule(name))),
+        _ => Err(format!("embed option {name}={value}: a moment in milliseconds, like {name}=12000")),
+    }
+}
+
+/// A link's moment (`at_ms`, an action's `at_ms`) at `path`: a whole number of milliseconds within the
+/// hour a run lasts at most.
+fn moment_at(value: &Value, path: &str) -> Result<u64, Problem> {
+    let name = path.rsplit('.').next().unwrap_or(path);
+    let past = || Err(Problem::new(path, format!("{} (got {value})", moment_rule(name))));
+    match value.as_u64() {
+        Some(ms) if ms <= DURATION_MS_MAX => Ok(ms),
+        Some(_) => past(),
+        // Too large even for an integer (1e30): the hour is still the rule it breaks.
+        None if value.as_f64().is_some_and(|ms| ms > DURATION_MS_MAX as f64) => past(),
+        None => from_value_at::<u64>(value, path),
+    }
+}
 
 /// The URL without its fragment.
 fn without_fragment(base_url: &str) -> &str {
@@ -214,11 +271,24 @@ pub fn decode_link(link: &str) -> Result<SharedRun, LinkError> {
         let looks_versioned = version.len() <= 8 && version.starts_with('v') && version[1..].bytes().all(|b| b.is_ascii_digit()) && version.len() > 1;
         return Err(if looks_versioned { LinkError::UnknownVersion(version.to_string()) } else { LinkError::NotALink });
     }
-    let compressed = URL_SAFE_NO_PAD.decode(payload).map_err(|e| LinkError::NotBase64(base64_problem(&e)))?;
+    let compressed = match URL_SAFE_NO_PAD.decode(payload) {
+        Ok(bytes) => bytes,
+        Err(e @ (base64::DecodeError::InvalidByte(..) | base64::DecodeError::InvalidPadding)) => return Err(LinkError::NotBase64(base64_problem(&e))),
+        // A length or a last character base64url does not end with: a link cut mid-way ends so, and so
+        // does text that was never a link. The data before the break tells them apart.
+        Err(base64::DecodeError::InvalidLength(_) | base64::DecodeError::InvalidLastSymbol(..)) => {
+            return Err(match lenient_prefix(payload) {
+                Ok(bytes) if starts_like_zlib(&bytes) => LinkError::CutShort,
+                Ok(_) => LinkError::NotCompressed,
+                Err(e) => LinkError::NotBase64(base64_problem(&e)),
+            });
+        }
+    };
     let json = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&compressed, LINK_INFLATED_MAX).map_err(|e| match e.status {
         miniz_oxide::inflate::TINFLStatus::HasMoreOutput => LinkError::TooLarge,
+        _ if !starts_like_zlib(&compressed) => LinkError::NotCompressed,
+        miniz_oxide::inflate::TINFLStatus::FailedCannotMakeProgress => LinkError::CutShort,
         miniz_oxide::inflate::TINFLStatus::Adler32Mismatch => LinkError::Damaged("its checksum does not match".into()),
-        miniz_oxide::inflate::TINFLStatus::FailedCannotMakeProgress => LinkError::Damaged("it ends too early".into()),
         _ => LinkError::Damaged("its compressed data is corrupt".into()),
     })?;
     let text = std::str::from_utf8(&json).map_err(|_| LinkError::NotText)?;
@@ -237,8 +307,32 @@ fn base64_problem(error: &base64::DecodeError) -> String {
         base64::DecodeError::InvalidByte(at, byte) => {
             format!("character {:?} at position {} is not used in links", char::from(*byte), at + 1)
         }
-        base64::DecodeError::InvalidLength(_) | base64::DecodeError::InvalidLastSymbol(..) => "it is cut short".to_string(),
+        base64::DecodeError::InvalidLength(_) | base64::DecodeError::InvalidLastSymbol(..) => "its length is not one a link can have".to_string(),
         base64::DecodeError::InvalidPadding => "it has padding that links do not use".to_string(),
+    }
+}
+
+/// base64url that does not insist the last character's unused bits are zero, as a link cut mid-way
+/// may end on any character.
+const LENIENT: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, NO_PAD.with_decode_allow_trailing_bits(true));
+
+/// The bytes a payload holds before its break: a lone last character (which holds no whole byte) left
+/// out, a part-filled last one read for what it has. A character links do not use is still an error.
+fn lenient_prefix(payload: &str) -> Result<Vec<u8>, base64::DecodeError> {
+    let bytes = payload.as_bytes();
+    let whole = if bytes.len() % 4 == 1 { &bytes[..bytes.len() - 1] } else { bytes };
+    LENIENT.decode(whole)
+}
+
+/// Whether `bytes` can begin a zlib stream as links carry it (RFC 1950, 2.2): deflate with a window of
+/// at most 32 KiB, no preset dictionary, and the header's own check. Nothing at all could be the start
+/// of one. Text that was never a link passes only by chance, about once in two thousand.
+fn starts_like_zlib(bytes: &[u8]) -> bool {
+    let method_ok = |cmf: u8| cmf & 0x0f == 8 && cmf >> 4 <= 7;
+    match bytes {
+        [] => true,
+        [cmf] => method_ok(*cmf),
+        [cmf, flg, ..] => method_ok(*cmf) && flg & 0x20 == 0 && (u32::from(*cmf) * 256 + u32::from(*flg)) % 31 == 0,
     }
 }
 
@@ -275,17 +369,21 @@ fn shared_run_from_json(value: &Value) -> Result<SharedRun, ReadError> {
     };
     let at_ms = match wire.get("at_ms") {
         None => 0,
-        Some(v) => from_value_at::<u64>(v, "at_ms").map_err(|p| problems.push(p)).unwrap_or(0),
+        Some(v) => moment_at(v, "at_ms").map_err(|p| problems.push(p)).unwrap_or(0),
     };
-    if at_ms > DURATION_MS_MAX {
-        problems.push(Problem::new("at_ms", format!("a run lasts at most {DURATION_MS_MAX} ms")));
-    }
     let mut actions = Vec::new();
     match wire.get("actions") {
         None => {}
         Some(Value::Array(items)) if items.len() <= ACTIONS_MAX => {
             for (i, item) in items.iter().enumerate() {
-                match from_value_at::<TimedAction>(item, &index_path("actions", i)) {
+                let path = index_path("actions", i);
+                // A click past the hour would otherwise be reported as the scenario's duration_ms,
+                // a field the learner never wrote.
+                if let Some(Err(p)) = item.get("at_ms").map(|at| moment_at(at, &format!("{path}.at_ms"))) {
+                    problems.push(p);
+                    continue;
+                }
+                match from_value_at::<TimedAction>(item, &path) {
                     // A link's own actions are the learner's clicks, whether or not they say so.
                     Ok(action) => actions.push(TimedAction { click: true, ..action }),
                     Err(p) => problems.push(p),
@@ -330,5 +428,59 @@ fn shared_run_from_json(value: &Value) -> Result<SharedRun, ReadError> {
     match source {
         Some(source) if problems.is_empty() => Ok(SharedRun { source, seed, actions, at_ms }),
         _ => Err(ReadError::Problems(Problems(problems))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_embedded_lab_opens_at_a_moment_within_the_hour() {
+        assert_eq!(embed_moment("at", "0"), Ok(0));
+        assert_eq!(embed_moment("at", "12000"), Ok(12_000));
+        assert_eq!(embed_moment("at", "3600000"), Ok(DURATION_MS_MAX));
+    }
+
+    #[test]
+    fn a_moment_past_the_hour_is_refused_naming_the_option_and_the_limit_rather_than_freezing_the_page() {
+        for value in ["3600001", "99999999", "99999999999999999999999999"] {
+            let message = embed_moment("at", value).unwrap_err();
+            assert_eq!(message, format!("embed option at={value}: a run lasts at most one hour, so at is a moment from 0 to 3600000 ms"));
+        }
+        let message = embed_moment("until", "4000000").unwrap_err();
+        assert!(message.starts_with("embed option until=4000000: a run lasts at most one hour, so until is"), "{message}");
+    }
+
+    #[test]
+    fn a_moment_that_is_not_a_number_says_how_to_write_one() {
+        for value in ["abc", "", "-5", "1.5", "12s"] {
+            assert_eq!(embed_moment("at", value), Err(format!("embed option at={value}: a moment in milliseconds, like at=12000")));
+        }
+    }
+
+    #[test]
+    fn a_message_followed_by_another_sentence_ends_with_one_mark() {
+        assert_eq!(sentence("this link is cut short: was it copied whole?"), "This link is cut short: was it copied whole?");
+        assert_eq!(sentence("embed option hide=foo: the panels that can be hidden are side"), "Embed option hide=foo: the panels that can be hidden are side.");
+        assert_eq!(sentence("Done."), "Done.");
+        assert_eq!(sentence("Stop!  "), "Stop!");
+        assert_eq!(sentence(""), "");
+    }
+
+    #[test]
+    fn garbage_is_told_apart_from_a_link_cut_short() {
+        assert!(starts_like_zlib(&[0x78, 0xda]), "what kafka-lab writes");
+        assert!(starts_like_zlib(&[0x78, 0x9c]), "zlib's default level");
+        assert!(starts_like_zlib(&[0x78]));
+        assert!(!starts_like_zlib(&lenient_prefix("garbage").unwrap()));
+        assert!(!starts_like_zlib(b"hello"));
+        assert!(lenient_prefix("ab!cd").is_err(), "a character links do not use is not taken for a break");
+        // Cut anywhere, a real link's beginning still reads as the beginning of one.
+        let link = encode_link(&SharedRun::preset("leader-failover").unwrap(), DEFAULT_BASE_URL);
+        let payload = link.split_once("#v1.").map_or("", |(_, p)| p);
+        for end in 0..payload.len() {
+            assert!(starts_like_zlib(&lenient_prefix(&payload[..end]).unwrap()), "cut after {end} characters");
+        }
     }
 }
