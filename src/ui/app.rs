@@ -12,7 +12,7 @@
 //! A lesson's file is fetched (`scenarios/<id>.toml`, next to the page) the first time a preset or a
 //! link needs it: the page carries only the lesson index, not 35 lessons.
 
-use crate::scenario::link::{LinkError, decode_link};
+use crate::scenario::link::{LinkError, decode_link, sentence};
 use crate::scenario::{Scenario, library};
 use crate::session::presets::{self, DEFAULT_PRESET};
 use crate::sim::Tick;
@@ -62,11 +62,12 @@ fn scenario_lab(scenario: Scenario, origin: Origin, embed: &EmbedOptions) -> Res
     Lab::open(scenario.run_definition(), &id, Some(scenario), origin, embed.clone()).map_err(spec_errors)
 }
 
-/// The demo lab with a problem to show over it.
+/// The demo lab with a problem to show over it, and the sentence saying the demo is shown instead.
+/// The problem is made a sentence first: some end in a question ("was it copied whole?").
 fn demo_with(problem: String, embed: &EmbedOptions) -> Result<(Lab, Option<String>), String> {
     let definition = presets::lookup(DEFAULT_PRESET).ok_or_else(|| format!("the built-in preset '{DEFAULT_PRESET}' is missing"))?;
     let lab = Lab::open(definition, DEFAULT_PRESET, None, Origin::Builtin, embed.clone()).map_err(spec_errors)?;
-    Ok((lab, Some(problem)))
+    Ok((lab, Some(format!("{} Showing the {DEFAULT_PRESET} lab instead.", sentence(&problem)))))
 }
 
 /// What the app shows for its source.
@@ -101,9 +102,9 @@ pub fn open_with(fragment: &str, embed: &EmbedOptions) -> Opened {
         Err(library::LibraryError::NotLoaded { id }) => return Opened::Fetching(id),
         Err(library::LibraryError::UnknownPreset { suggestion, .. }) => {
             let hint = suggestion.map_or(String::new(), |s| format!(" (did you mean '{s}'?)"));
-            demo_with(format!("There is no preset '{id}'{hint}. Showing the {DEFAULT_PRESET} lab instead; the Lessons menu lists every lesson."), embed)
+            demo_with(format!("There is no preset '{id}'{hint}; the Lessons menu lists every lesson"), embed)
         }
-        Err(e) => demo_with(format!("Could not open #preset={id}: {e}. Showing the {DEFAULT_PRESET} lab instead."), embed),
+        Err(e) => demo_with(format!("Could not open #preset={id}: {e}"), embed),
     })
 }
 
@@ -138,7 +139,7 @@ fn open_link(fragment: &str, embed: &EmbedOptions) -> Opened {
     let run = match decode_link(fragment) {
         Ok(run) => run,
         Err(LinkError::LessonNotLoaded { id }) => return Opened::Fetching(id),
-        Err(e) => return Opened::Lab(demo_with(format!("This share link cannot be opened: {e}. Showing the {DEFAULT_PRESET} lab instead."), embed)),
+        Err(e) => return Opened::Lab(demo_with(format!("This share link cannot be opened: {e}"), embed)),
     };
     let opened = run.base_scenario().map_err(|e| e.to_string()).and_then(|mut scenario| {
         scenario.seed = run.seed;
@@ -153,7 +154,7 @@ fn open_link(fragment: &str, embed: &EmbedOptions) -> Opened {
     });
     Opened::Lab(match opened {
         Ok(lab) => Ok((lab, None)),
-        Err(e) => demo_with(format!("This share link cannot be opened: {e}. Showing the {DEFAULT_PRESET} lab instead."), embed),
+        Err(e) => demo_with(format!("This share link cannot be opened: {e}"), embed),
     })
 }
 
@@ -181,10 +182,9 @@ pub fn app() -> Html {
         let embed = embed.clone();
         move |(source, _, failed)| match source {
             Source::Fragment(f) => match (open_with(f, &embed.0), failed) {
-                (Opened::Fetching(id), Some((failed_id, why))) if *failed_id == id => Opened::Lab(demo_with(
-                    format!("The lesson '{id}' could not be loaded: {why}. Showing the {DEFAULT_PRESET} lab instead."),
-                    &embed.0,
-                )),
+                (Opened::Fetching(id), Some((failed_id, why))) if *failed_id == id => {
+                    Opened::Lab(demo_with(format!("The lesson '{id}' could not be loaded: {why}"), &embed.0))
+                }
                 (opened, _) => opened,
             },
             Source::File(scenario, _) => Opened::Lab(scenario_lab((**scenario).clone(), Origin::Scenario, &embed.0).map(|lab| (lab, None))),
@@ -230,7 +230,8 @@ pub fn app() -> Html {
         },
         Opened::Lab(Ok((lab, error))) => {
             let mut problems: Vec<String> = error.iter().cloned().collect();
-            problems.extend(embed.1.iter().cloned());
+            // Each a sentence of its own: they are shown one after another.
+            problems.extend(embed.1.iter().map(|p| sentence(p)));
             let startup_error = (!problems.is_empty()).then(|| AttrValue::from(problems.join(" ")));
             html! { <LabView {key} lab={lab.clone()} {startup_error} {on_open_file} /> }
         }

@@ -1,7 +1,7 @@
 //! What buttons, menus and keys do, in one place: each takes the lab and the UI dispatcher, changes the
 //! session, and reports a refusal as a notice (the lab stays usable; nothing panics).
 
-use super::lab::Lab;
+use super::lab::{Lab, RUN_LIMIT_NOTICE};
 use super::state::{NoticeKind, UiAction, UiState};
 use crate::kafka::world::Action;
 use crate::session::narrate::Category;
@@ -43,20 +43,30 @@ pub fn nudge(lab: &Lab, dispatch: &Dispatch, delta_ms: i64) {
     seek(lab, dispatch, (now + delta_ms).max(0) as u64);
 }
 
+/// The furthest a step may run, or the notice that the run is at its end (as playing says there).
+fn step_limit(lab: &Lab, dispatch: &Dispatch) -> Option<Tick> {
+    let limit = lab.step_limit(STEP_LIMIT_MS);
+    if limit.is_none() {
+        notify(dispatch, RUN_LIMIT_NOTICE);
+    }
+    limit
+}
+
 pub fn step_event(lab: &Lab, dispatch: &Dispatch) {
     dispatch.dispatch(UiAction::SetPlaying(false));
-    let limit = lab.session().now().plus_ms(STEP_LIMIT_MS);
+    let Some(limit) = step_limit(lab, dispatch) else { return };
     lab.session_mut().step_event(limit);
     lab.touched();
 }
 
 pub fn step_narrated(lab: &Lab, dispatch: &Dispatch, categories: &[Category]) {
     dispatch.dispatch(UiAction::SetPlaying(false));
-    let limit = lab.session().now().plus_ms(STEP_LIMIT_MS);
+    let Some(limit) = step_limit(lab, dispatch) else { return };
     let found = lab.session_mut().step_narrated(categories, limit);
     lab.touched();
     if found.is_none() {
-        notify(dispatch, "Nothing new to tell in the next two minutes of the run.");
+        let at_the_end = lab.step_limit(STEP_LIMIT_MS).is_none();
+        notify(dispatch, if at_the_end { RUN_LIMIT_NOTICE } else { "Nothing new to tell in the next two minutes of the run." });
     }
 }
 

@@ -7,7 +7,7 @@
 //! | `embed=1` | embedded: a compact lab without the title bar |
 //! | `hide=side,narration,lesson,timeline` | hide these panels (any of them, comma-separated) |
 //! | `lock=1` | lock the controls: no control bar, no actions, no shortcuts that change the run; it plays by itself |
-//! | `at=<ms>` | open at this moment of the run |
+//! | `at=<ms>` | open at this moment of the run (at most one hour: 3600000) |
 //! | `loop=1` | play to the end (`until=<ms>`, else the lesson's length, else one minute) and start again at `at` |
 //! | `play=1` | start playing at once |
 //!
@@ -24,6 +24,7 @@
 //! Messages the lab obeys from its parent: `{target: "kafka-lab", command: "play" | "pause" |
 //! "continue" | "back" | "seek", at_ms}`.
 
+use crate::scenario::link::embed_moment;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
 
@@ -75,10 +76,12 @@ impl EmbedOptions {
                         }
                     }
                 }
-                "at" | "until" => match value.parse::<u64>() {
+                // Within the hour a run lasts, as a link's moment: the lab runs up to `at` in one go
+                // when it opens, so a moment hours away would freeze the page.
+                "at" | "until" => match embed_moment(name, &value) {
                     Ok(ms) if name == "at" => options.at_ms = Some(ms),
                     Ok(ms) => options.until_ms = Some(ms),
-                    Err(_) => problems.push(format!("embed option {name}={value}: a moment in milliseconds, like {name}=12000")),
+                    Err(problem) => problems.push(problem),
                 },
                 // Other query parameters belong to the hosting page: leave them alone.
                 _ => {}

@@ -6,12 +6,18 @@
 
 use crate::kafka::world::{Action, RunDefinition, SpecError};
 use crate::scenario::link::{RunSource, SharedRun};
+use crate::scenario::validate::DURATION_MS_MAX;
 use crate::scenario::{FORMAT_VERSION, Scenario, Section};
+use crate::session::narrate::clock;
 use crate::session::scene::{Layout, Structure};
 use crate::session::Session;
+use crate::sim::Tick;
 use crate::ui::embed::EmbedOptions;
 use std::cell::{Ref, RefCell, RefMut};
 use std::rc::Rc;
+
+/// What the learner is told when playing or stepping reaches the end a run can have.
+pub const RUN_LIMIT_NOTICE: &str = "A run lasts at most one hour of simulated time. Rewind to look back, or restart to play again.";
 
 /// The cluster picture: what is drawn, and where.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,6 +45,8 @@ pub struct Signals {
     pub pause_at_ms: Option<u64>,
     /// Playing past the end starts again at the start: (start, end).
     pub loop_ms: Option<(u64, u64)>,
+    /// A refusal to tell the learner at the next frame (a seek past the hour a run lasts).
+    pub notice: Option<String>,
 }
 
 /// Where the lab's run came from: what a share link and an export start from.
@@ -125,6 +133,15 @@ impl Lab {
         SharedRun { source, seed: session.seed(), actions: session.learner_actions().to_vec(), at_ms: session.now().ms() }
     }
 
+    /// The session, to read. No borrow of it is ever held across a call that can come back into the
+    /// lab (every mutable one is a statement or a frame's slice of work, and none calls JavaScript
+    /// that runs a callback), so this cannot find it borrowed. One thing could leave it borrowed for
+    /// good: a trap in the middle of a mutable borrow, since a wasm trap unwinds nothing and the borrow
+    /// is never given back. Simulating many hours in one go (`?at=99999999` did) trapped so, with no
+    /// panic message of its own, as running out of memory does, and every frame after panicked here
+    /// (the RefCell's borrow flag still set). So no synchronous run goes past
+    /// the hour a run lasts: [`Lab::seek`] and [`Lab::step_limit`] refuse to, and links and embed
+    /// options are checked against the same hour before the lab opens.
     pub fn session(&self) -> Ref<'_, Session> {
         self.session.borrow()
     }
@@ -158,12 +175,29 @@ impl Lab {
         result
     }
 
-    /// Moves to a moment of the run.
+    /// Moves to a moment of the run. A moment past the hour a run lasts is refused, and the frame loop
+    /// tells the learner why: getting there would simulate hours in one go, freezing the page (see
+    /// [`Lab::session`]). Every seek comes here: buttons, keys, the timeline, a course page's command.
     pub fn seek(&self, at_ms: u64) {
+        if at_ms > DURATION_MS_MAX {
+            self.signals.borrow_mut().notice = Some(format!(
+                "There is no moment {} in a run: a run lasts at most one hour of simulated time ({}).",
+                clock(Tick(at_ms)),
+                clock(Tick(DURATION_MS_MAX))
+            ));
+            return;
+        }
         // The lesson player sets the next stop again for the new moment.
         self.signals.borrow_mut().pause_at_ms = None;
-        self.session.borrow_mut().seek(crate::sim::Tick(at_ms));
+        self.session.borrow_mut().seek(Tick(at_ms));
         self.touched();
+    }
+
+    /// How far a step ("step", "next") may run: `look_ahead_ms` from now, but never past the hour a
+    /// run lasts, where playing stops too. `None` once the run is at the hour: there is no step left.
+    pub fn step_limit(&self, look_ahead_ms: u64) -> Option<Tick> {
+        let now = self.session().now().ms();
+        (now < DURATION_MS_MAX).then(|| Tick(now.saturating_add(look_ahead_ms).min(DURATION_MS_MAX)))
     }
 
     /// Tells the frame loop something changed outside it.

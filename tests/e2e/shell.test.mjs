@@ -23,3 +23,43 @@ test('the lab opens from a sub-path with title, cluster area, control bar and fa
   await screenshot(page, 'shell');
   assert.deepEqual(problems, []);
 });
+
+const nowMs = (page) => page.getAttribute('[data-testid=clock]', 'data-now-ms').then(Number);
+
+test('an embed moment past the hour a run lasts is refused at once with the limit, and the lab opens at the start and steps', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  const started = Date.now();
+  // Opening there ran 27 hours of the run in one go: the page froze for 24 s, then crashed.
+  await page.goto(`${server.url}?at=99999999#preset=leader-failover`, { waitUntil: 'networkidle' });
+  const error = await page.waitForSelector('[data-testid=error]', { timeout: 10_000 });
+  const text = await error.textContent();
+  assert.match(text, /at=99999999: a run lasts at most one hour, so at is a moment from 0 to 3600000 ms/);
+  assert.ok(Date.now() - started < 10_000, `it answered in ${Date.now() - started} ms`);
+  assert.equal(await nowMs(page), 0, 'the lab opens at the start');
+  await page.click('[data-testid=step]');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=clock]').dataset.nowMs) > 0);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('stepping at the end of the hour a run lasts says so instead of going past it', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await page.goto(`${server.url}?at=3600000#preset=leader-failover`, { waitUntil: 'networkidle' });
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=clock]')?.dataset.nowMs) === 3600000, null, { timeout: 60_000 });
+  await page.click('[data-testid=step]');
+  const info = await page.waitForSelector('[data-testid=info]');
+  assert.match(await info.textContent(), /A run lasts at most one hour of simulated time/);
+  assert.equal(await nowMs(page), 3600000, 'the step stays at the hour');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a link that never was one says what is wrong with it in one clean sentence', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await page.goto(`${server.url}#v1.garbage`, { waitUntil: 'networkidle' });
+  const text = await (await page.waitForSelector('[data-testid=error]')).textContent();
+  assert.match(text, /is not a run compressed by kafka-lab \(was it typed or changed by hand\?\)\. Showing the demo lab instead\./);
+  assert.doesNotMatch(text, /cut short|\?\./);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

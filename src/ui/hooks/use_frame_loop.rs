@@ -5,7 +5,7 @@
 use crate::session::narrate::clock;
 use crate::sim::Tick;
 use crate::ui::draw::{self, Frame, Scratch, Transition};
-use crate::ui::lab::Lab;
+use crate::ui::lab::{Lab, RUN_LIMIT_NOTICE};
 use crate::scenario::validate::DURATION_MS_MAX;
 use crate::ui::state::{NoticeKind, Speed, UiAction, UiState};
 use std::cell::{Cell, RefCell};
@@ -115,7 +115,13 @@ pub fn use_frame_loop(lab: Lab, dispatcher: UseReducerDispatcher<UiState>, contr
 fn frame(ts: f64, lab: &Lab, dispatcher: &UseReducerDispatcher<UiState>, control: &LoopControl, refs: &LoopRefs, st: &mut LoopState) {
     let dt = st.last_ts.map_or(0.0, |last| (ts - last).clamp(0.0, 100.0));
     st.last_ts = Some(ts);
-    let changed = std::mem::take(&mut lab.signals.borrow_mut().changed);
+    let (changed, notice) = {
+        let mut signals = lab.signals.borrow_mut();
+        (std::mem::take(&mut signals.changed), signals.notice.take())
+    };
+    if let Some(text) = notice {
+        dispatcher.dispatch(UiAction::Notify(NoticeKind::Info, text));
+    }
     let mut moved = changed;
     if control.playing {
         advance(lab, control.speed, dt);
@@ -137,10 +143,7 @@ fn frame(ts: f64, lab: &Lab, dispatcher: &UseReducerDispatcher<UiState>, control
             // A run is at most an hour, as scenario files and links are: beyond it the keyframes that
             // make rewinding instant would outgrow the browser's memory.
             dispatcher.dispatch(UiAction::SetPlaying(false));
-            dispatcher.dispatch(UiAction::Notify(
-                NoticeKind::Info,
-                "A run lasts at most one hour of simulated time. Rewind to look back, or restart to play again.".into(),
-            ));
+            dispatcher.dispatch(UiAction::Notify(NoticeKind::Info, RUN_LIMIT_NOTICE.into()));
             lab.touched();
         }
     } else {
