@@ -86,6 +86,10 @@ pub struct Session {
     violations: Vec<(u64, Tick, String)>,
     /// How many times the learner started over ([`Session::restart`]): see [`RunMark`].
     starts: u64,
+    /// Each of `learner`'s actions by a number never given twice in this session: a mark compares
+    /// these, not the actions (comparing actions would ship every spec's equality in the wasm).
+    learner_ids: Vec<u64>,
+    next_learner_id: u64,
 }
 
 /// Which run a moment belongs to: equal marks for a moment mean the run up to it is the same one, so
@@ -97,7 +101,10 @@ pub struct Session {
 pub struct RunMark {
     starts: u64,
     seed: u64,
-    actions: Vec<TimedAction>,
+    /// The learner's actions up to the moment, by their numbers: an action is only ever appended, or
+    /// dropped with every later one when the learner acts in the past, so the same numbers are the
+    /// same actions.
+    actions: Vec<u64>,
 }
 
 impl Session {
@@ -125,6 +132,8 @@ impl Session {
             structure_changed: true,
             violations: Vec::new(),
             starts: 0,
+            learner_ids: Vec::new(),
+            next_learner_id: 0,
         };
         // World::new already told of the topics it created: fold those events, then sample time 0.
         session.drain();
@@ -181,7 +190,7 @@ impl Session {
     /// The run the moment `at` belongs to (see [`RunMark`]). Rewinding and replaying keep it; acting
     /// at or before `at`, restarting and a new seed change it.
     pub fn mark_until(&self, at: Tick) -> RunMark {
-        let actions = self.learner.iter().filter(|a| a.at_ms <= at.ms()).cloned().collect();
+        let actions = self.learner.iter().zip(&self.learner_ids).filter(|(a, _)| a.at_ms <= at.ms()).map(|(_, id)| *id).collect();
         RunMark { starts: self.starts, seed: self.base.seed, actions }
     }
 
@@ -344,6 +353,8 @@ impl Session {
         }
         self.world = tried;
         self.learner.push(TimedAction::click(self.now().ms(), action));
+        self.learner_ids.push(self.next_learner_id);
+        self.next_learner_id += 1;
         self.applied = self.learner.len();
         self.settle_tick();
         self.after_tick(true);
@@ -370,6 +381,7 @@ impl Session {
         let now = self.now();
         let seq = self.world.event_count();
         self.learner.truncate(self.applied);
+        self.learner_ids.truncate(self.applied);
         self.keyframes.truncate(now, self.applied);
         self.narration.truncate_from(seq);
         self.violations.retain(|(s, _, _)| *s < seq);
