@@ -100,30 +100,45 @@ pub fn picture(scene: &Scene) -> String {
         let leads = s.partitions.iter().filter(|p| p.leader == Some(b.id) && !s.is_internal(p.index)).count();
         let status = if !state.up { "down" } else if state.fenced { "fenced" } else { "up" };
         let cut = s.is_cut_off(Node::Broker(b.id));
-        let label = format!("Broker {}, {status}, leads {leads} partition{}", b.id, if leads == 1 { "" } else { "s" });
+        let mut label = format!("Broker {}, {status}, leads {leads} partition{}", b.id, if leads == 1 { "" } else { "s" });
+        if state.disk_slowdown > 1 {
+            let _ = write!(label, ", disk {}× slower", state.disk_slowdown);
+        }
+        if cut {
+            label.push_str(", cut off the network");
+        }
         let classes = format!("broker {status}{}", if cut { " cut" } else { "" });
         open_node(&mut out, &classes, Selection::Broker(b.id), &format!("broker-{}", b.id), &label, &format!(r#"data-status="{status}""#));
         let r = &b.rect;
         rect(&mut out, r, "box", 6);
         text(&mut out, "title", r.x + 8.0, r.y + 18.0, "start", &format!("Broker {}", b.id));
-        let mut note = match status {
-            "down" => "✕ down".to_string(),
-            "fenced" => "fenced".to_string(),
-            _ => format!("leads {leads}"),
-        };
-        if state.disk_slowdown > 1 {
-            let _ = write!(note, " · disk ×{}", state.disk_slowdown);
+        // The note, most telling first: down or fenced, cut off, a slowed disk, then how many
+        // partitions it leads (the ★ in its cells show that too). It shares the title's line (12 px
+        // bold: about 7.2 px a character) and is never drawn over it: as much of it as fits, squeezed
+        // a little at most, so a narrow broker drops the last words rather than shrink all of them
+        // past reading. The broker's label and panel say everything.
+        let mut parts: Vec<String> = Vec::new();
+        match status {
+            "down" => parts.push("✕ down".into()),
+            "fenced" => parts.push("fenced".into()),
+            _ => {}
         }
         if cut {
-            note.push_str(" · cut off");
+            parts.push("cut off".into());
         }
-        // The note shares the title's line: squeezed into the room the title leaves, never drawn over
-        // it (12 px bold: about 7.2 px a character).
+        if state.disk_slowdown > 1 {
+            parts.push(format!("disk ×{}", state.disk_slowdown));
+        }
+        if status == "up" {
+            parts.push(format!("leads {leads}"));
+        }
         let room = (r.w - 16.0 - format!("Broker {}", b.id).chars().count() as f64 * 7.2 - 6.0).max(24.0);
-        if note.chars().count() as f64 * NOTE_CHAR_W > room {
-            text_within(&mut out, "note", r.x + r.w - 8.0 - room, r.y + 18.0, &note, room, NOTE_CHAR_W);
+        let fits = |words: &str| words.chars().count() as f64 * NOTE_CHAR_W * 0.85 <= room;
+        let shown = (1..=parts.len()).rev().map(|n| parts[..n].join(" · ")).find(|words| fits(words)).unwrap_or_else(|| parts.first().cloned().unwrap_or_default());
+        if shown.chars().count() as f64 * NOTE_CHAR_W > room {
+            text_within(&mut out, "note", r.x + r.w - 8.0 - room, r.y + 18.0, &shown, room, NOTE_CHAR_W);
         } else {
-            text(&mut out, "note", r.x + r.w - 8.0, r.y + 18.0, "end", &note);
+            text(&mut out, "note", r.x + r.w - 8.0, r.y + 18.0, "end", &shown);
         }
         for (p, c) in &b.cells {
             cell(&mut out, s, scene.layout.cell_h >= 30.0, b.id, *p, c);
