@@ -13,14 +13,14 @@
 //   in (1.5 KB), and to 535 KiB on 2026-11-22 (session 19), when terser began minifying the JS glue
 //   (2.4 KB: scripts/minify-js). Session 20 took 1.1 KB off (config values and expected answers left
 //   serde's untagged derive) but kept 535 KiB: one build measured 545,975 bytes, every later one and a
-//   fresh clone 546,356, and 534 KiB would leave less room than that difference. Raised to 540 KiB
-//   on 2026-11-22 (session 22), for 5.4 KB of work a learner meets: the group protocol's three
-//   remaining cases as Kafka runs them (0.6 KB); panels that offer only what applies and nothing in a
-//   locked embed (0.8 KB); a lesson that asks again when the learner changed the run before a
-//   question, keeps a keyboard learner's focus, and whose jump keys stop at every step (3 KB); links
-//   and ?at= that say what is wrong instead of freezing the page (1 KB). The same day 11.3 KB that
-//   those changes first brought along was taken back out (the Unicode case tables, and the specs'
-//   equality), measured by building each commit.
+//   fresh clone 546,356, and 534 KiB would leave less room than that difference. Raised to 541 KiB
+//   on 2026-11-22 (session 22; the build is 552,545), for 5.8 KB of work a learner meets: the group
+//   protocol's three remaining cases as Kafka runs them (0.6 KB); panels that offer only what applies
+//   and nothing in a locked embed, and broker notes that stay readable (1.2 KB); a lesson that asks
+//   again when the learner changed the run before a question, keeps a keyboard learner's focus, and
+//   whose jump keys stop at every step (3 KB); links and ?at= that say what is wrong instead of
+//   freezing the page (1 KB). The same day 11.3 KB that those changes first brought along was taken
+//   back out (the Unicode case tables, and the specs' equality), measured by building each commit.
 // The lesson files (dist/scenarios/*.toml) are not part of the page: a lesson's file is fetched when
 // it is opened. Their sizes are reported beside the total, so nothing shipped goes unmeasured.
 import { test } from 'node:test';
@@ -31,7 +31,7 @@ import zlib from 'node:zlib';
 import { DIST } from './lib/server.mjs';
 
 export const SHIPPED_GZIP_BYTES_GOAL = 300 * 1024;
-export const SHIPPED_GZIP_BYTES_CEILING = 540 * 1024;
+export const SHIPPED_GZIP_BYTES_CEILING = 541 * 1024;
 
 test('the shipped wasm, js and css do not grow past the ceiling (and the gap to 300 KB is reported)', () => {
   const shipped = fs.readdirSync(DIST).filter((f) => /\.(wasm|js|css)$/.test(f));
