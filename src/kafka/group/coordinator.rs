@@ -609,10 +609,8 @@ impl GroupCoordinator {
 
     fn remove_member(&mut self, now: Tick, group_id: &Rc<str>, member_id: &Rc<str>, reason: RebalanceReason, fx: &mut Vec<Effect>) {
         let group = self.groups.get_mut(group_id).expect("the group exists");
-        let Some(member) = group.members.remove(member_id) else { return };
-        fx.push(Effect::Event(EventKind::MemberRemoved { group: group_id.clone(), consumer: member.consumer, reason: reason.clone() }));
-        if group.leader.as_ref() == Some(member_id) {
-            group.leader = None;
+        if !drop_member(group, member_id, &reason, fx) {
+            return;
         }
         match group.state {
             GroupState::Stable | GroupState::CompletingRebalance => self.prepare_rebalance(now, group_id, reason, fx),
@@ -660,12 +658,9 @@ impl GroupCoordinator {
                 let unsynced: Vec<Rc<str>> = group.members.values().filter(|m| m.sync_pending).map(|m| m.member_id.clone()).collect();
                 let mut reason = None;
                 for member_id in unsynced {
-                    let member = group.members.remove(&member_id).expect("listed just above");
-                    let why = RebalanceReason::RejoinTimeout { consumer: member.consumer };
-                    fx.push(Effect::Event(EventKind::MemberRemoved { group: group_id.clone(), consumer: member.consumer, reason: why.clone() }));
-                    if group.leader.as_ref() == Some(&member_id) {
-                        group.leader = None;
-                    }
+                    let consumer = group.members[&member_id].consumer;
+                    let why = RebalanceReason::RejoinTimeout { consumer };
+                    drop_member(group, &member_id, &why, &mut fx);
                     reason.get_or_insert(why);
                 }
                 if let Some(reason) = reason {
@@ -868,8 +863,17 @@ fn not_coordinator(request: &GroupRequest) -> GroupResponse {
     }
 }
 
-/// Kafka's `selectProtocol`: among protocols every member supports, each member votes for its first
-/// preference; the most votes win (ties go to the earliest in the leader-less member order).
+/// Takes `member_id` out of `group`, saying why, and the group's leadership with it: what removing a
+/// member always does, before the group decides whether to rebalance. False if it was no member.
+fn drop_member(group: &mut Group, member_id: &Rc<str>, reason: &RebalanceReason, fx: &mut Vec<Effect>) -> bool {
+    let Some(member) = group.members.remove(member_id) else { return false };
+    fx.push(Effect::Event(EventKind::MemberRemoved { group: group.id.clone(), consumer: member.consumer, reason: reason.clone() }));
+    if group.leader.as_ref() == Some(member_id) {
+        group.leader = None;
+    }
+    true
+}
+
 /// Every member with its subscription under `protocol`: what the leader's JoinGroup answer carries.
 fn member_subscriptions(group: &Group, protocol: &str) -> Vec<(Rc<str>, Option<Rc<str>>, Subscription)> {
     group
@@ -879,6 +883,8 @@ fn member_subscriptions(group: &Group, protocol: &str) -> Vec<(Rc<str>, Option<R
         .collect()
 }
 
+/// Kafka's `selectProtocol`: among protocols every member supports, each member votes for its first
+/// preference; the most votes win (ties go to the earliest in the leader-less member order).
 fn select_protocol(group: &Group) -> Option<Rc<str>> {
     let mut candidates: Option<SortedSet<Rc<str>>> = None;
     for m in group.members.values() {

@@ -111,7 +111,8 @@ pub fn picture(scene: &Scene) -> String {
         open_node(&mut out, &classes, Selection::Broker(b.id), &format!("broker-{}", b.id), &label, &format!(r#"data-status="{status}""#));
         let r = &b.rect;
         rect(&mut out, r, "box", 6);
-        text(&mut out, "title", r.x + 8.0, r.y + 18.0, "start", &format!("Broker {}", b.id));
+        let title = format!("Broker {}", b.id);
+        text(&mut out, "title", r.x + 8.0, r.y + 18.0, "start", &title);
         // The note, most telling first: down or fenced, cut off, a slowed disk, then how many
         // partitions it leads (the ★ in its cells show that too). It shares the title's line (12 px
         // bold: about 7.2 px a character) and is never drawn over it: as much of it as fits, squeezed
@@ -132,7 +133,7 @@ pub fn picture(scene: &Scene) -> String {
         if status == "up" {
             parts.push(format!("leads {leads}"));
         }
-        let room = (r.w - 16.0 - format!("Broker {}", b.id).chars().count() as f64 * 7.2 - 6.0).max(24.0);
+        let room = (r.w - 16.0 - title.chars().count() as f64 * 7.2 - 6.0).max(24.0);
         let fits = |words: &str| words.chars().count() as f64 * NOTE_CHAR_W * 0.85 <= room;
         let shown = (1..=parts.len()).rev().map(|n| parts[..n].join(" · ")).find(|words| fits(words)).unwrap_or_else(|| parts.first().cloned().unwrap_or_default());
         if shown.chars().count() as f64 * NOTE_CHAR_W > room {

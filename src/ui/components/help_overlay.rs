@@ -27,12 +27,13 @@ pub fn help_overlay(props: &HelpOverlayProps) -> Html {
         .collect();
     // The whole table as markup: rows alone would be parsed outside a table and lose their cells.
     let table = format!(r#"<table class="grid shortcuts" data-testid="shortcuts"><tbody>{rows}</tbody></table>"#);
+    const MOVING: &str = "Tab moves through brokers, producers, consumers and every control; Enter inspects what has focus; the context-menu key or Shift+F10 opens its actions.";
     let note = if props.locked {
-        "This lab plays by itself: its controls and the other shortcuts are off here."
+        "This lab plays by itself: its controls and the other shortcuts are off here.".to_string()
     } else if props.lesson {
-        "In a lesson, →, Shift+→, End, . and n stop at the lesson's next step, as playing does, so no step or question is passed unseen. Tab moves through brokers, producers, consumers and every control; Enter inspects what has focus; the context-menu key or Shift+F10 opens its actions."
+        format!("In a lesson, →, Shift+→, End, . and n stop at the lesson's next step, as playing does, so no step or question is passed unseen. {MOVING}")
     } else {
-        "Tab moves through brokers, producers, consumers and every control; Enter inspects what has focus; the context-menu key or Shift+F10 opens its actions."
+        MOVING.to_string()
     };
     let stop = Callback::from(|e: MouseEvent| e.stop_propagation());
     let backdrop = close.clone();
