@@ -13,13 +13,18 @@ pub fn step_reached(steps: &[Step], now_ms: u64) -> Option<usize> {
     steps.iter().rposition(|s| s.at_ms <= now_ms)
 }
 
-/// The moment playing stops next: the first step after `current` that lies after `now_ms`, else the
-/// lesson's end (`duration_ms`), where its last step's words stop being true. Every step stops: one
+/// The moment playing stops next: `now_ms` itself while the step after `current` is due, else the
+/// first step after `current` that lies after `now_ms`, else the lesson's end (`duration_ms`), where its last step's words stop being true. Every step stops: one
 /// that played on was unreadable at Max speed, and one 16 ms before the next showed for 16 ms, while
 /// such steps often tell the lesson's key event. Pressing Play after the end plays on, for a learner
 /// who wants to keep experimenting.
 pub fn next_stop_ms(lesson: &Scenario, current: Option<usize>, now_ms: u64) -> Option<u64> {
     let from = current.map_or(0, |c| c + 1);
+    // The step after the one shown is already due (it shares the shown step's moment): playing stops
+    // at once, so the player moves on to it instead of running past it unseen.
+    if current.is_some() && lesson.steps.get(from).is_some_and(|s| s.at_ms <= now_ms) {
+        return Some(now_ms);
+    }
     let step = lesson.steps.iter().skip(from).find(|s| s.at_ms > now_ms).map(|s| s.at_ms);
     step.or((lesson.duration_ms > now_ms).then_some(lesson.duration_ms))
 }
@@ -174,6 +179,23 @@ mod tests {
         lesson.duration_ms = steps[last].at_ms + 5_000;
         assert_eq!(next_stop_ms(&lesson, Some(last), steps[last].at_ms), Some(lesson.duration_ms));
         assert_eq!(next_stop_ms(&lesson, Some(last), lesson.duration_ms), None);
+    }
+
+    #[test]
+    fn steps_sharing_a_moment_each_stop() {
+        // leader-failover tells three things at 14 s: who leads now, the ISR, the high watermark.
+        let lesson = preset("leader-failover").unwrap();
+        let steps = &lesson.steps;
+        let first = steps.iter().position(|s| s.at_ms == 14_000).unwrap();
+        assert_eq!(steps[first + 1].at_ms, 14_000, "the lesson has steps sharing 14 s");
+        // Shown the first of them, playing stops where it is: the next one is due already.
+        assert_eq!(next_stop_ms(&lesson, Some(first), 14_000), Some(14_000));
+        assert_eq!(next_stop_ms(&lesson, Some(first + 1), 14_000), Some(14_000));
+        // Shown the last of them, playing runs on to the next later step.
+        let last = steps.iter().rposition(|s| s.at_ms == 14_000).unwrap();
+        assert_eq!(next_stop_ms(&lesson, Some(last), 14_000), steps.get(last + 1).map(|s| s.at_ms).or(Some(lesson.duration_ms)));
+        // Outside the player (no step shown), only a later moment is a stop.
+        assert!(next_stop_ms(&lesson, None, 14_000).unwrap() > 14_000);
     }
 
     #[test]

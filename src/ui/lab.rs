@@ -43,6 +43,9 @@ pub struct Signals {
     pub display_ms: f64,
     /// Playing stops here (the lesson's next pause or question).
     pub pause_at_ms: Option<u64>,
+    /// Playing or a jump key stopped at the lesson's stop at this moment: the player moves on to the
+    /// step there, even one sharing the moment of the step it shows (see [`Lab::reach_stop`]).
+    pub stopped_at_ms: Option<u64>,
     /// Playing past the end starts again at the start: (start, end).
     pub loop_ms: Option<(u64, u64)>,
     /// A refusal to tell the learner at the next frame (a seek past the hour a run lasts).
@@ -198,6 +201,17 @@ impl Lab {
     pub fn step_limit(&self, look_ahead_ms: u64) -> Option<Tick> {
         let now = self.session().now().ms();
         (now < DURATION_MS_MAX).then(|| Tick(now.saturating_add(look_ahead_ms).min(DURATION_MS_MAX)))
+    }
+
+    /// The run is at the lesson's next stop: playing ends, and the lesson player shows the step that
+    /// waits here. Steps sharing a moment each stop, so this can happen without the clock moving.
+    pub fn reach_stop(&self) {
+        {
+            let mut signals = self.signals.borrow_mut();
+            signals.pause_at_ms = None;
+            signals.stopped_at_ms = Some(self.session.borrow().now().ms());
+        }
+        self.touched();
     }
 
     /// Tells the frame loop something changed outside it.

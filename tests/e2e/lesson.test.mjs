@@ -252,6 +252,14 @@ test('a key that jumps forward stops at the lesson\'s next step, so no step or q
   await page.waitForFunction(() => document.querySelector('[data-testid=lesson]').dataset.step === '3');
   assert.equal(await nowMs(page), 14000);
   assert.match(await page.textContent('[data-testid=checkpoint-question]'), /leads orders-0 now/);
+  // Two more steps share 14 s (the leader epoch, then the ISR): a jump, then Play, each shows the
+  // next of them where the run is, as Continue would, rather than running past them unseen.
+  await page.keyboard.press('Shift+ArrowRight');
+  await page.waitForFunction(() => document.querySelector('[data-testid=lesson]').dataset.step === '4');
+  await page.keyboard.press('k');
+  await page.waitForFunction(() => document.querySelector('[data-testid=lesson]').dataset.step === '5');
+  await page.waitForFunction(() => document.querySelector('.lab').dataset.playing === 'false');
+  assert.equal(await nowMs(page), 14000, 'the run stayed at 14 s through the steps that share it');
   // Back to 4 s; End goes to the furthest moment played (14 s) but stops at 8 s first.
   await page.selectOption('[data-testid=lesson-steps]', '1');
   await page.waitForFunction(() => document.querySelector('[data-testid=clock]').dataset.nowMs === '4000');

@@ -57,8 +57,9 @@ struct Answer {
 }
 
 /// The step to show after the run moved from `current` to `now_ms`: forward, the next step (every
-/// step stops); back, the last step reached. Steps at the current step's own moment wait for Continue.
-fn follow(lesson: &Scenario, current: usize, now_ms: u64) -> usize {
+/// step stops); back, the last step reached. Steps at the current step's own moment wait for Continue,
+/// or for playing to stop at them (`stopped`: playing or a jump key reached the lesson's stop here).
+fn follow(lesson: &Scenario, current: usize, now_ms: u64, stopped: bool) -> usize {
     let steps = &lesson.steps;
     let Some(reached) = step_reached(steps, now_ms) else { return 0 };
     let current_at = steps.get(current).map_or(0, |s| s.at_ms);
@@ -68,7 +69,8 @@ fn follow(lesson: &Scenario, current: usize, now_ms: u64) -> usize {
     if reached <= current {
         return current;
     }
-    (current + 1..=reached).find(|&j| steps[j].at_ms > current_at).unwrap_or(current)
+    let later = (current + 1..=reached).find(|&j| steps[j].at_ms > current_at);
+    later.unwrap_or(if stopped { current + 1 } else { current })
 }
 
 fn short(text: &str, max_chars: usize) -> String {
@@ -89,9 +91,10 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
 
     // Follow the run: playing reaches steps; a rewind goes back to the step of that moment.
     {
-        let (current, lesson) = (current.clone(), lesson.clone());
+        let (current, lesson, lab) = (current.clone(), lesson.clone(), props.lab.clone());
         use_effect_with((props.data_version, now_ms), move |(_, now_ms)| {
-            let next = follow(&lesson, *current, *now_ms);
+            let stopped = lab.signals.borrow_mut().stopped_at_ms.take() == Some(*now_ms);
+            let next = follow(&lesson, *current, *now_ms, stopped);
             if next != *current {
                 current.set(next);
             }

@@ -136,9 +136,8 @@ fn frame(ts: f64, lab: &Lab, dispatcher: &UseReducerDispatcher<UiState>, control
             lab.seek(start);
         } else if pause_at.is_some_and(|p| now >= p) {
             // The lesson's next stop: a pause or a question waits for the learner.
-            lab.signals.borrow_mut().pause_at_ms = None;
             dispatcher.dispatch(UiAction::SetPlaying(false));
-            lab.touched();
+            lab.reach_stop();
         } else if now >= DURATION_MS_MAX {
             // A run is at most an hour, as scenario files and links are: beyond it the keyframes that
             // make rewinding instant would outgrow the browser's memory.

@@ -70,12 +70,26 @@ fn lesson_stop(lab: &Lab) -> Option<u64> {
     let lesson = lab.lesson.as_ref().filter(|l| !l.steps.is_empty() && !lab.embed.hides("lesson") && !lab.embed.loop_run)?;
     // The player's own next stop knows its step; until it set one (a seek just cleared it), the
     // lesson gives the same moment: the first step after now, as the steps are in time order.
+    // It is now itself when the next step shares the moment of the step shown.
     let now = lab.session().now().ms();
-    lab.signals.borrow().pause_at_ms.filter(|&p| p > now).or_else(|| next_stop_ms(lesson, None, now))
+    lab.signals.borrow().pause_at_ms.filter(|&p| p >= now).or_else(|| next_stop_ms(lesson, None, now))
+}
+
+/// When a step waits at this very moment (it shares the moment of the step shown), a jump shows it, as
+/// Continue would, and moves nowhere. Returns whether one did.
+fn show_waiting_step(lab: &Lab) -> bool {
+    let waiting = lesson_stop(lab) == Some(lab.session().now().ms());
+    if waiting {
+        lab.reach_stop();
+    }
+    waiting
 }
 
 /// Moves forward to `to_ms`, in a lesson no further than its next stop.
 fn jump_forward(lab: &Lab, d: &Dispatch, to_ms: u64) {
+    if show_waiting_step(lab) {
+        return;
+    }
     let to = lesson_stop(lab).map_or(to_ms, |stop| to_ms.min(stop));
     commands::seek(lab, d, to);
 }
@@ -83,6 +97,9 @@ fn jump_forward(lab: &Lab, d: &Dispatch, to_ms: u64) {
 /// Runs a step (`.` or `n`) and, in a lesson, comes back to its next stop when the step went past it:
 /// the quiet stretch before the next event or narrated line may hold a lesson step.
 fn step_within_lesson(lab: &Lab, d: &Dispatch, step: impl FnOnce()) {
+    if show_waiting_step(lab) {
+        return;
+    }
     let stop = lesson_stop(lab);
     step();
     // Read apart from the seek: the session's borrow must end before the seek moves it.
