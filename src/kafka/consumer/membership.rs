@@ -683,9 +683,10 @@ impl Consumer {
         }
         if self.membership.heartbeat_in_flight == Some(request_id) {
             // Kafka's heartbeat thread marks the coordinator unknown on a broken connection or a
-            // timeout and looks it up again; the member keeps its generation and partitions.
+            // timeout and looks it up again at once, not at its next heartbeat; the member keeps its
+            // generation and partitions.
             self.membership.heartbeat_in_flight = None;
-            self.membership.coordinator = None;
+            self.on_heartbeat_error(now, KafkaError::NetworkException, out);
             return true;
         }
         if self.membership.offset_fetch_in_flight.as_ref().is_some_and(|(id, _)| *id == request_id) {

@@ -1190,6 +1190,31 @@ fn a_member_whose_coordinator_died_never_asks_the_dead_broker_where_the_coordina
 }
 
 #[test]
+fn a_member_whose_heartbeat_is_lost_looks_its_coordinator_up_at_once() {
+    // Kafka's heartbeat thread marks the coordinator unknown when a heartbeat's connection breaks and
+    // looks it up again straight away: it does not wait for its next heartbeat, heartbeat.interval.ms
+    // later. (Without auto-commit, heartbeats are all this member sends its coordinator.)
+    let mut c = member("c", "g", "orders");
+    c.config.insert("enable.auto.commit".into(), ConfigValue::from(false));
+    c.config.insert("heartbeat.interval.ms".into(), ConfigValue::from(3_000i64));
+    let spec = spec_with(vec![topic("orders", 3, 3)], vec![producer("p", "orders", 20)], vec![c]);
+    for seed in 1..=6 {
+        let mut world = World::new(&spec, seed).unwrap();
+        world.run_until(Tick(5_000));
+        let coordinator = world.brokers.iter().find(|(_, b)| b.up && b.coordinator.groups.get("g").is_some()).map(|(id, _)| *id).unwrap();
+        world.apply(Action::KillBroker { broker: coordinator.0, lose_page_cache: false }).unwrap();
+        let mut ahead = world.clone();
+        let lost = (5_001..=40_000u64).find(|&ms| {
+            ahead.run_until(Tick(ms));
+            ahead.consumers[0].membership.coordinator.is_none()
+        });
+        let lost = lost.expect("the member finds its coordinator gone");
+        let lookups = coordinator_lookups_until(&mut world, Node::Consumer(0), Tick(lost + 3_000));
+        assert!(lookups.first().is_some_and(|(asked, _)| *asked <= lost + 1), "seed {seed}: lost at {lost} ms, lookups {lookups:?}");
+    }
+}
+
+#[test]
 fn a_consumer_that_commits_after_each_poll_keeps_reading_when_its_coordinator_dies() {
     // commitSync after processing: the application waits for each commit. When the coordinator dies
     // the member finds the new one and carries on; it must never stop polling for good.
