@@ -7,18 +7,15 @@ use super::format::{Probe, Scenario, Step};
 use super::problem::{Problem, Problems};
 use super::tally::{Metrics, Tally};
 use super::validate::DURATION_MS_MAX;
-use crate::kafka::world::{Event, World};
+use crate::kafka::world::{Event, EventKind, World};
 use crate::sim::Tick;
 use serde::Serialize;
 
-/// A guarantee the run broke, as the guarantee ledger will report it.
-///
-/// The ledger is not part of the engine yet, so reports carry an empty list; the field is here so the
-/// report's shape (and the CLI's `--json`) does not change when it arrives.
+/// A guarantee the run broke, as the engine's guarantee ledger reported it (`EventKind::Violation`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ViolationReport {
     pub at_ms: u64,
-    /// The invariant's name ("acknowledged record lost").
+    /// The invariant's name (`acked_record_lost`), as `explore` and the events name it.
     pub invariant: String,
     pub message: String,
 }
@@ -39,15 +36,18 @@ pub struct RunReport {
     pub seed: u64,
     pub until_ms: u64,
     pub checkpoints: CheckpointSummary,
-    /// Filled by the guarantee ledger once the engine has it (always empty for now).
+    /// Every violation the guarantee ledger recorded, in time order. Some lessons break a guarantee on
+    /// purpose (acks=1 losing records), so violations are reported, not failed: a course author's
+    /// checkpoint asks about them when the lesson depends on them.
     pub violations: Vec<ViolationReport>,
     pub metrics: Metrics,
     pub trace_hash: String,
 }
 
 impl RunReport {
+    /// Whether every checkpoint reached passed (the CLI's exit status).
     pub fn all_passed(&self) -> bool {
-        self.checkpoints.failed == 0 && self.violations.is_empty()
+        self.checkpoints.failed == 0
     }
 }
 
@@ -59,6 +59,7 @@ pub struct ScenarioRun {
     tally: Tally,
     next_step: usize,
     results: Vec<CheckpointResult>,
+    violations: Vec<ViolationReport>,
 }
 
 impl ScenarioRun {
@@ -72,7 +73,7 @@ impl ScenarioRun {
         let tracked = processed_value_consumers(&scenario);
         world.keep_processed_values(tracked.iter().cloned());
         let tally = Tally::tracking(tracked);
-        Ok(ScenarioRun { scenario, world, tally, next_step: 0, results: Vec::new() })
+        Ok(ScenarioRun { scenario, world, tally, next_step: 0, results: Vec::new(), violations: Vec::new() })
     }
 
     pub fn scenario(&self) -> &Scenario {
@@ -133,7 +134,16 @@ impl ScenarioRun {
         loop {
             self.world.run_until(until);
             while let Some(event) = self.world.poll_event() {
-                self.tally.observe(&event, &self.world.view());
+                let view = self.world.view();
+                self.tally.observe(&event, &view);
+                if let EventKind::Violation { kind, partition, offset, records, .. } = &event.kind {
+                    let noun = if *records == 1 { "record" } else { "records" };
+                    self.violations.push(ViolationReport {
+                        at_ms: event.at.ms(),
+                        invariant: kind.name().into(),
+                        message: format!("{records} {noun} at offset {offset} of {}", view.topic_partition(*partition)),
+                    });
+                }
                 on_event(&event);
             }
             // run_until stops early only when the event buffer filled up: drain and go on.
@@ -159,7 +169,7 @@ impl ScenarioRun {
                 not_reached: with_checkpoint - self.results.len(),
                 results: self.results.clone(),
             },
-            violations: Vec::new(),
+            violations: self.violations.clone(),
             metrics,
             trace_hash: self.world.trace_hash(),
         }
