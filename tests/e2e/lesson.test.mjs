@@ -343,3 +343,52 @@ test('the shortcuts open at their top with Close focused; a locked embed lists o
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+const stepShown = (page) => page.getAttribute('[data-testid=lesson]', 'data-step');
+const menuShows = (page) => page.$eval('[data-testid=lesson-steps]', (s) => s.value);
+
+test('the step menu shows the step the player is at, after the learner picked from it and after Restart', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await page.goto(`${server.url}#preset=transactions-read-committed`, { waitUntil: 'networkidle' });
+  await page.waitForSelector('[data-testid=lesson]');
+  await page.click('[data-testid=as-fast]');
+  for (let i = 0; i < 3; i++) await continueToNextStep(page);
+  // Picked from the menu, a select stops following its options' `selected`: it showed step 1 with
+  // the player back at step 2.
+  await page.selectOption('[data-testid=lesson-steps]', '1');
+  await page.waitForFunction(() => document.querySelector('[data-testid=lesson]').dataset.step === '1');
+  for (let i = 0; i < 4; i++) {
+    await continueToNextStep(page);
+    assert.equal(await menuShows(page), await stepShown(page), 'after Continue');
+  }
+  for (let i = 0; i < 4; i++) {
+    const before = await stepShown(page);
+    await page.click('[data-testid=lesson-back]');
+    await page.waitForFunction((b) => document.querySelector('[data-testid=lesson]').dataset.step !== b, before);
+  }
+  assert.equal(await stepShown(page), '1');
+  assert.equal(await menuShows(page), '1', 'the menu shows the step the player is at');
+  await page.click('[data-testid=restart]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=lesson]').dataset.step === '0');
+  await continueToNextStep(page);
+  assert.equal(await menuShows(page), await stepShown(page), 'after Restart and Continue');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a lesson opened at a moment shows the step reached by then, and Continue plays on from there', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  // delivery-semantics' steps: 0, 13.25 s, 13.3 s, 20.4 s… At 20 s the step of 13.3 s is the one reached;
+  // the player showed 13.25 s's, and Continue moved the step without the clock.
+  await page.goto(`${server.url}?at=20000#preset=delivery-semantics`, { waitUntil: 'networkidle' });
+  await page.waitForSelector('[data-testid=lesson]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=clock]')?.dataset.nowMs === '20000');
+  assert.equal(await stepShown(page), '2');
+  assert.equal(await menuShows(page), '2');
+  await page.click('[data-testid=as-fast]');
+  await continueToNextStep(page);
+  assert.equal(await stepShown(page), '3');
+  assert.equal(await nowMs(page), 20400, 'Continue played the run to the next step');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

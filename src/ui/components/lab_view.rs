@@ -56,11 +56,16 @@ fn lesson_index(current: &str) -> Html {
 /// lab is ready and obeys its commands.
 #[hook]
 fn use_embed(lab: Lab, dispatch: crate::ui::commands::Dispatch) {
-    use_effect_with(lab, move |lab| {
-        let o = lab.embed.clone();
-        if let Some(at) = o.at_ms {
+    // The moment to open at is reached while the lab first renders, before the lesson player mounts:
+    // it then opens at that moment's step instead of starting at 0 and following the run there one
+    // step at a time (`?at=20000` showed a step of 13 s with the clock at 20 s).
+    use_memo(lab.clone(), |lab| {
+        if let Some(at) = lab.embed.at_ms {
             lab.seek(at);
         }
+    });
+    use_effect_with(lab, move |lab| {
+        let o = lab.embed.clone();
         if o.loop_run {
             let start = o.at_ms.unwrap_or(0);
             let end = o.until_ms.or(lab.lesson.as_ref().map(|l| l.duration_ms)).unwrap_or(LOOP_MS_DEFAULT).max(start + 1);

@@ -73,6 +73,14 @@ fn follow(lesson: &Scenario, current: usize, now_ms: u64, stopped: bool) -> usiz
     later.unwrap_or(if stopped { current + 1 } else { current })
 }
 
+/// The step a player shows when it opens at `now_ms` (a share link's moment, `?at=`): the one the
+/// run has reached, so the step and the clock agree. Of steps sharing that moment, the first: the
+/// others wait for Continue there, as they do when playing reaches them.
+fn opening_step(lesson: &Scenario, now_ms: u64) -> usize {
+    let steps = &lesson.steps;
+    step_reached(steps, now_ms).map_or(0, |r| steps.iter().position(|s| s.at_ms == steps[r].at_ms).unwrap_or(r))
+}
+
 fn short(text: &str, max_chars: usize) -> String {
     if text.chars().count() <= max_chars {
         return text.to_string();
@@ -85,9 +93,9 @@ fn short(text: &str, max_chars: usize) -> String {
 pub fn lesson_player(props: &LessonPlayerProps) -> Html {
     let lesson = props.lesson.clone();
     let steps_len = lesson.steps.len();
-    let current = use_state(|| 0usize);
-    let answers = use_state(|| vec![Answer::default(); steps_len]);
     let now_ms = props.lab.session().now().ms();
+    let current = use_state(|| opening_step(&lesson, now_ms));
+    let answers = use_state(|| vec![Answer::default(); steps_len]);
 
     // Follow the run: playing reaches steps; a rewind goes back to the step of that moment.
     {
@@ -188,6 +196,21 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
             .find_map(|selector| section.query_selector(selector).ok().flatten());
             if let Some(el) = target.and_then(|t| wasm_bindgen::JsCast::dyn_into::<HtmlElement>(t).ok()) {
                 el.focus().ok();
+            }
+        });
+    }
+
+    // The menu shows the step the player is at. A select shows what its options' `selected` say only
+    // until the learner picks from it; after that only its value moves it, so the player sets that
+    // after every render (the menu showed step 1 with the player back at step 2).
+    let select_ref = use_node_ref();
+    {
+        let (select_ref, shown) = (select_ref.clone(), current.to_string());
+        use_effect(move || {
+            if let Some(select) = select_ref.cast::<HtmlSelectElement>()
+                && select.value() != shown
+            {
+                select.set_value(&shown);
             }
         });
     }
@@ -376,7 +399,7 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
                 // One group, so a long title never leaves Continue alone on a row of its own.
                 <div class="lesson-nav">
                     <label class="lesson-steps">{ "Step " }
-                        <select data-testid="lesson-steps" onchange={on_menu} aria-label="Go to a step">{ for options }</select>
+                        <select ref={select_ref} data-testid="lesson-steps" onchange={on_menu} aria-label="Go to a step">{ for options }</select>
                         { format!(" of {steps_len}") }
                     </label>
                     <button type="button" data-testid="lesson-back" onclick={on_back} disabled={*current == 0}>{ "◂ Back" }</button>
