@@ -392,3 +392,24 @@ test('a lesson opened at a moment shows the step reached by then, and Continue p
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('the Lessons menu closes with Esc and with a click outside it, and the controls it covered work again', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await page.goto(`${server.url}#preset=leader-failover`, { waitUntil: 'networkidle' });
+  await page.waitForSelector('[data-testid=lesson]');
+  const isOpen = () => page.$eval('[data-testid=lessons-menu]', (d) => d.open);
+  await page.click('[data-testid=lessons-menu] summary');
+  await page.waitForSelector('.lesson-index');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=lessons-menu]').open);
+  assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'SUMMARY', 'the focus goes back to "Lessons"');
+  await page.click('[data-testid=lessons-menu] summary');
+  await page.waitForSelector('.lesson-index');
+  assert.ok(await isOpen());
+  await page.click('header h1');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=lessons-menu]').open);
+  await page.click('[data-testid=as-fast]', { timeout: 5000 });
+  await page.waitForSelector('[data-testid=as-fast][aria-pressed=true]');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -156,6 +156,38 @@ pub fn lab_view(props: &LabViewProps) -> Html {
         });
     }
     let lessons_open = use_state(|| false);
+    // The Lessons menu closes as the shortcut list says menus do, with Esc (the focus goes back to
+    // "Lessons"), and with a click outside it: open, it covers the speed controls and Restart, and
+    // the learner's next click there did nothing.
+    let lessons_ref = use_node_ref();
+    {
+        let lessons_ref = lessons_ref.clone();
+        use_effect_with(*lessons_open, move |open| {
+            use wasm_bindgen::JsCast as _;
+            let listeners = open.then(|| {
+                let document = gloo::utils::document();
+                let menu = lessons_ref.clone();
+                let on_key = gloo::events::EventListener::new(&document, "keydown", move |e| {
+                    let Some(details) = menu.cast::<web_sys::HtmlDetailsElement>() else { return };
+                    if e.dyn_ref::<web_sys::KeyboardEvent>().is_some_and(|k| k.key() == "Escape") {
+                        details.set_open(false);
+                        if let Some(summary) = details.query_selector("summary").ok().flatten().and_then(|s| s.dyn_into::<web_sys::HtmlElement>().ok()) {
+                            summary.focus().ok();
+                        }
+                    }
+                });
+                let on_click = gloo::events::EventListener::new(&document, "click", move |e| {
+                    let Some(details) = lessons_ref.cast::<web_sys::HtmlDetailsElement>() else { return };
+                    let target = e.target().and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+                    if !details.contains(target.as_ref()) {
+                        details.set_open(false);
+                    }
+                });
+                (on_key, on_click)
+            });
+            move || drop(listeners)
+        });
+    }
     // An opened menu or dialog takes the focus (its first item; the dialog's close button).
     use_effect_with((state.menu, state.help_open), |(menu, help)| {
         let selector = if menu.is_some() { "[data-testid=context-menu] button" } else if *help { "[data-testid=help-close]" } else { "" };
@@ -188,7 +220,7 @@ pub fn lab_view(props: &LabViewProps) -> Html {
             <header class="titlebar">
                 <h1>{ "kafka-lab" }</h1>
                 <span class="tagline">{ "watch Apache Kafka work, and break it on purpose" }</span>
-                <details class="lessons-menu" ontoggle={on_lessons} data-testid="lessons-menu">
+                <details ref={lessons_ref} class="lessons-menu" ontoggle={on_lessons} data-testid="lessons-menu">
                     <summary>{ "Lessons" }</summary>
                     { if *lessons_open { lesson_index(&lab.preset) } else { html! {} } }
                 </details>
