@@ -135,8 +135,15 @@ impl Session {
             learner_ids: Vec::new(),
             next_learner_id: 0,
         };
-        // World::new already told of the topics it created: fold those events, then sample time 0.
+        // World::new already told of the topics it created: fold those events.
         session.drain();
+        // The run's own work at 0 ms (producers and consumers starting) is done before the learner can
+        // click, as at any later moment: a click at 0 ms then lands where a share link replays it,
+        // after that work (`World::schedule_click`), and finds the producers running. Rewinding to
+        // 0 ms comes back to this world.
+        session.settle_tick();
+        let first = Keyframe { at: Tick::ZERO, world: session.world.clone(), applied: 0, tracked: session.tracked.clone() };
+        session.keyframes = Keyframes::new(config.keyframes, first);
         session.after_tick(false);
         Ok(session)
     }
@@ -472,21 +479,31 @@ pub fn replay(base: &RunDefinition, actions: &[TimedAction], until: Tick) -> Res
         if Tick(timed.at_ms) > world.now() {
             run_draining(&mut world, Tick(timed.at_ms));
         }
+        // Everything else due at the tick first (at 0 ms too), then the action and its own fallout
+        // within the tick, as a scheduled click's.
+        settle(&mut world, drain);
         let _ = world.apply(timed.action.clone());
-        // The action's own fallout within its tick, as a scheduled action's.
-        let now = world.now();
-        loop {
-            world.run_until(now);
-            drain(&mut world);
-            if world.next_event_time().is_none_or(|t| t > now) {
-                break;
-            }
-        }
+        settle(&mut world, drain);
     }
     if until > world.now() {
         run_draining(&mut world, until);
     }
+    // 0 ms included: the world at a moment has done that moment's work.
+    settle(&mut world, drain);
     Ok(world)
+}
+
+/// Runs everything due at the world's present tick, draining events as they come: `run_until` stops
+/// early when the event buffer is full.
+fn settle(world: &mut World, drain: impl Fn(&mut World)) {
+    let now = world.now();
+    loop {
+        world.run_until(now);
+        drain(world);
+        if world.next_event_time().is_none_or(|t| t > now) {
+            return;
+        }
+    }
 }
 
 /// `run_until` in steps, draining events so the buffer never fills on a long run.

@@ -54,6 +54,24 @@ fn a_rewind_anywhere_gives_exactly_the_world_the_learner_saw_there() {
 }
 
 #[test]
+fn a_click_at_0_ms_replays_from_a_share_link_as_the_learner_saw_it() {
+    // A learner doubles the producer's rate before pressing Play: the producer keeps sending, faster,
+    // and the share link (the run as one definition, clicks scheduled after each tick's own work)
+    // replays exactly that run, as the CLI does.
+    let mut s = demo();
+    assert!(s.view().producers()[0].stats.records_sent == 0);
+    s.act(Action::SetProducerRate { producer: "checkout".into(), rate_per_sec: 100 }).unwrap();
+    play(&mut s, 3_000);
+    assert!(s.view().producers()[0].stats.records_sent >= 250, "the producer sends at its new rate: {}", s.view().producers()[0].stats.records_sent);
+    let mut linked = s.definition().start().unwrap();
+    run_draining(&mut linked, Tick(3_000));
+    assert_eq!(linked.trace_hash(), s.world().trace_hash(), "the link replays the learner's run");
+    assert_same_world(&s, Tick(3_000));
+    s.seek(Tick::ZERO);
+    assert_same_world(&s, Tick::ZERO);
+}
+
+#[test]
 fn killing_the_leader_moves_leadership_with_the_cause_told_and_a_rewind_brings_it_back() {
     let mut s = demo();
     play(&mut s, 3_000);
