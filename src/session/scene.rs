@@ -11,8 +11,10 @@ use crate::kafka::ids::{BrokerId, Node, PartitionIndex};
 // Internal topics have 50 partitions each by default; drawn like the learner's topics they would bury
 // them, so the picture folds them into one line per broker.
 use crate::kafka::metadata::is_internal_topic;
+use crate::kafka::producer::Producer;
 use crate::kafka::world::View;
 use crate::kafka::world::spec::KeyPattern;
+use crate::sim::Tick;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BrokerState {
@@ -104,8 +106,17 @@ pub struct ProducerState {
     pub batch_size: u32,
     /// Records per second of its workload, if it has one.
     pub rate_per_sec: Option<u32>,
+    /// Its workload sent all it was written to send (see [`workload_over`]).
+    pub finished: bool,
     /// Its workload's keys in words ("order-0 … order-5 in turn").
     pub keys: String,
+}
+
+/// Whether a producer's workload is over: it sent the records it was told to (`count`), or its
+/// `stop_ms` has passed. The engine still calls such a producer running (Stop would change nothing
+/// it does), so the picture and the panel read this instead of saying it sends 20 records a second.
+pub fn workload_over(producer: &Producer, now: Tick) -> bool {
+    producer.workload.as_ref().is_some_and(|w| w.spec.count.is_some_and(|c| w.generated >= c) || w.spec.stop_ms.is_some_and(|s| now.ms() >= s))
 }
 
 impl ProducerState {
@@ -119,6 +130,7 @@ impl ProducerState {
             (false, _) => "down",
             // A workload halved down to nothing sends nothing, whatever it was told.
             (true, true) if self.rate_per_sec == Some(0) => "idle",
+            (true, true) if self.finished => "finished",
             (true, true) => "sending",
             (true, false) if self.writes_results => "writes results",
             (true, false) if self.rate_per_sec.is_some() => "stopped",
@@ -299,6 +311,7 @@ impl Structure {
                 linger_ms: p.config.linger_ms,
                 batch_size: p.config.batch_size,
                 rate_per_sec: p.workload.as_ref().map(|w| w.spec.rate_per_sec),
+                finished: workload_over(p, view.now()),
                 keys: p.workload.as_ref().map_or_else(|| "keys you give".to_string(), |w| keys_in_words(&w.spec.keys)),
             })
             .collect();
@@ -726,4 +739,26 @@ mod tests {
         }
         assert!(layout.height < 1000.0, "fits a laptop screen at width 1000 (height {})", layout.height);
     }
+
+    #[test]
+    fn a_producer_whose_workload_sent_its_records_reads_finished_not_sending() {
+        // idempotent-producer's producers send 200 records each and stop: they kept reading
+        // "sending · 20/s" with nothing queued.
+        let lesson = crate::scenario::library::preset("idempotent-producer").unwrap();
+        let mut world = lesson.run_definition().start().unwrap();
+        // Drained as it goes: a full event buffer stops `run_until` early.
+        let mut run_to = |world: &mut crate::kafka::world::World, ms: u64| {
+            while world.now().ms() < ms {
+                world.run_until(crate::sim::Tick(ms));
+                while world.poll_event().is_some() {}
+            }
+        };
+        run_to(&mut world, 2_000);
+        let early = Structure::of(&world.view(), &Tracked::default(), 1);
+        assert!(early.producers.iter().all(|p| p.activity() == "sending"), "{:?}", early.producers);
+        run_to(&mut world, 15_000);
+        let late = Structure::of(&world.view(), &Tracked::default(), 1);
+        assert!(late.producers.iter().all(|p| p.activity() == "finished"), "{:?}", late.producers);
+    }
+
 }

@@ -283,3 +283,34 @@ fn pausing_refreshes_the_panels_to_the_paused_moment() {
     assert!(playing.clone().reduce(UiAction::SetPlaying(false)).data_version > before, "pausing asks the panels to read the session again");
     assert!(playing.reduce(UiAction::TogglePlay).data_version > before, "so does pausing with the Play button or k");
 }
+
+/// A lesson of the library as the web app opens it (its file handed over as if fetched).
+fn lesson_lab(id: &str, text: &str) -> Lab {
+    use kafka_lab::scenario::library;
+    library::provide_text(id, text.to_string());
+    let lesson = library::preset(id).expect("the lesson parses");
+    Lab::open(lesson.run_definition(), id, Some(lesson), kafka_lab::ui::lab::Origin::Lesson, Default::default()).expect("the lesson is valid")
+}
+
+#[wasm_bindgen_test]
+async fn a_producer_whose_workload_ended_reads_finished_and_offers_no_stop() {
+    // auto-commit-duplicates' producer stops at 30 s: it still read "sending · 20 records/s" and
+    // offered Stop sending.
+    let lab = lesson_lab("auto-commit-duplicates", include_str!("../../static/scenarios/auto-commit-duplicates.toml"));
+    lab.session_mut().advance_to(Tick(10_000));
+    let (root, handle) = mount_lab(lab.clone()).await;
+    let sending = one(&root, "[data-testid='producer-checkout']").text_content().unwrap();
+    assert!(sending.contains("sending"), "before 30 s it sends: {sending}");
+    lab.seek(31_000);
+    settle().await;
+    let node = one(&root, "[data-testid='producer-checkout']");
+    let text = node.text_content().unwrap();
+    assert!(text.contains("finished") && !text.contains("sending") && !text.contains("/s"), "{text}");
+    click(&root, "[data-testid='producer-checkout']");
+    settle().await;
+    let panel = one(&root, "[data-testid='producer-panel']");
+    let facts = panel.text_content().unwrap();
+    assert!(facts.contains("finished") && facts.contains("stopped at 0:30"), "{facts}");
+    assert!(!buttons(&panel).iter().any(|b| b.contains("sending")), "nothing to stop or start: {:?}", buttons(&panel));
+    handle.destroy();
+}

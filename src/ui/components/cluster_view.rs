@@ -160,10 +160,11 @@ pub fn picture(scene: &Scene) -> String {
     }
     for (i, r) in l.producers.iter().enumerate() {
         let Some(p) = s.producers.get(i) else { continue };
-        // The box's class names what it does (`writes-results`; the style greys out `down` and
-        // `stopped`).
+        // The box's class names what it does (`writes-results`; the style greys out `down`,
+        // `stopped` and `finished`).
         let doing = p.activity();
-        let rate = p.rate_per_sec.map_or_else(String::new, |r| format!(" · {r}/s"));
+        // A finished workload's rate is no longer what it sends.
+        let rate = p.rate_per_sec.filter(|_| !p.finished).map_or_else(String::new, |r| format!(" · {r}/s"));
         let label = format!("Producer {}, {doing}, writes to {}, acks={}{rate}", p.name, p.topic, p.acks);
         let extra = format!(r#"data-running="{}""#, p.running);
         open_node(&mut out, &format!("producer {}", doing.replace(' ', "-")), Selection::Producer(p.index), &format!("producer-{}", p.name), &label, &extra);

@@ -3,7 +3,7 @@
 
 use crate::kafka::ids::{Node, PartitionIndex};
 use crate::kafka::world::{Action, NodeRef};
-use crate::session::scene::consumer_start_label;
+use crate::session::scene::{consumer_start_label, workload_over};
 use crate::ui::commands::{self, Dispatch};
 use crate::ui::components::broker_panel::everyone_but;
 use crate::ui::lab::Lab;
@@ -120,14 +120,15 @@ fn items(lab: &Lab, target: Selection) -> Vec<Item> {
             let Some(p) = view.producers().get(i as usize) else { return vec![] };
             let name = p.name.to_string();
             let rate = p.workload.as_ref().map_or(0, |w| w.spec.rate_per_sec);
-            let mut items = vec![
-                Item::Inspect("Inspect and configure", target),
-                Item::Run("Produce a record with a key…", produce_keyed),
-                if p.running { Item::Act("Stop sending", Action::StopProducer { producer: name.clone() }) } else { Item::Act("Start sending", Action::StartProducer { producer: name.clone() }) },
-                Item::Act("Double the rate", Action::SetProducerRate { producer: name.clone(), rate_per_sec: (rate.max(1)).saturating_mul(2) }),
-            ];
+            let mut items = vec![Item::Inspect("Inspect and configure", target), Item::Run("Produce a record with a key…", produce_keyed)];
+            // A finished workload sends nothing more whatever its state or rate: nothing to offer.
+            let over = workload_over(p, view.now());
+            if !over {
+                items.push(if p.running { Item::Act("Stop sending", Action::StopProducer { producer: name.clone() }) } else { Item::Act("Start sending", Action::StartProducer { producer: name.clone() }) });
+                items.push(Item::Act("Double the rate", Action::SetProducerRate { producer: name.clone(), rate_per_sec: (rate.max(1)).saturating_mul(2) }));
+            }
             // Halving one record a second would stop the workload while it still reads "sending".
-            if rate >= 2 {
+            if rate >= 2 && !over {
                 items.push(Item::Act("Halve the rate", Action::SetProducerRate { producer: name.clone(), rate_per_sec: rate / 2 }));
             }
             // Only the acks it does not have yet: choosing the one it has would narrate a change.

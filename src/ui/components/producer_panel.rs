@@ -1,7 +1,11 @@
 //! A producer: what it sends where, its configs and statistics, and forms to produce a record with a
 //! key, start or stop it, set its rate and its configs (acks, linger.ms, batch.size, …).
 
+use crate::kafka::producer::Producer;
 use crate::kafka::world::Action;
+use crate::session::narrate::clock;
+use crate::session::scene::workload_over;
+use crate::sim::Tick;
 use crate::ui::commands::{self, Dispatch};
 use crate::ui::form::{Submitted, button, config_form, input, parse_config_value, parse_number};
 use crate::ui::lab::Lab;
@@ -18,6 +22,19 @@ pub struct ProducerPanelProps {
 
 pub const PRODUCER_CONFIG_KEYS: &[&str] =
     &["acks", "linger.ms", "batch.size", "enable.idempotence", "max.in.flight.requests.per.connection", "retries", "delivery.timeout.ms", "request.timeout.ms", "partitioner.class"];
+
+/// What its workload does: its rate while it sends, and once it is over, why it stopped.
+fn workload_words(p: &Producer, now: Tick) -> String {
+    match &p.workload {
+        None => "no workload: records only when you produce".into(),
+        Some(w) if workload_over(p, now) => match (w.spec.count, w.spec.stop_ms) {
+            (Some(count), _) if w.generated >= count => format!("its workload sent all {count} of its records"),
+            (_, Some(stop)) => format!("its workload stopped at {}", clock(Tick(stop))),
+            _ => "its workload is over".into(),
+        },
+        Some(w) => format!("{} records/s", w.spec.rate_per_sec),
+    }
+}
 
 #[function_component(ProducerPanel)]
 pub fn producer_panel(props: &ProducerPanelProps) -> Html {
@@ -37,7 +54,7 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
         escape(&name),
         escape(&p.topic_name),
         drawn.map_or("", |x| x.activity()),
-        p.workload.as_ref().map_or("no workload: records only when you produce".into(), |w| format!("{} records/s", w.spec.rate_per_sec)),
+        workload_words(p, view.now()),
         escape(&keys),
         p.config.acks,
         p.config.linger_ms,
@@ -57,7 +74,8 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
         input("key", "key", "text", "", r#"id="produce-key" size="10" data-testid="produce-key""#),
         input("value", "value", "text", "", r#"size="10""#),
         input("×", "count", "number", "1", r#"min="1" max="10000" class="narrow" aria-label="How many records""#),
-        button("toggle-producer", if p.running { "Stop sending" } else { "Start sending" }, ""),
+        // A finished workload has nothing left to stop or start.
+        if workload_over(p, view.now()) { String::new() } else { button("toggle-producer", if p.running { "Stop sending" } else { "Start sending" }, "") },
         input("rate", "rate", "number", "", r#"min="0" class="narrow" aria-label="Records per second""#),
         config_form("producer-config", PRODUCER_CONFIG_KEYS, "")
     ) };
