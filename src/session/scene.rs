@@ -163,6 +163,18 @@ impl ConsumerState {
     }
 }
 
+/// How long a consumer's application works on what it polled, in words: a time per record, a time
+/// per poll (a batch insert: `processing_ms_per_poll`), or both. A consumer that spends 500 ms per
+/// poll used to read "processes each record in 0 ms".
+pub fn processing_words(per_record_ms: u64, per_poll_ms: u64) -> String {
+    match (per_record_ms, per_poll_ms) {
+        (0, 0) => "processes records at once".into(),
+        (r, 0) => format!("processes each record in {r} ms"),
+        (0, p) => format!("processes each poll's records in {p} ms"),
+        (r, p) => format!("processes each poll's records in {p} ms plus {r} ms a record"),
+    }
+}
+
 /// The action that brings a consumer that is down back, as its menu and its panel name it: before
 /// its scheduled start there is nothing to restart, and the same action starts it early.
 pub fn consumer_start_label(started: bool) -> &'static str {
@@ -761,4 +773,11 @@ mod tests {
         assert!(late.producers.iter().all(|p| p.activity() == "finished"), "{:?}", late.producers);
     }
 
+    #[test]
+    fn a_consumer_says_its_processing_time_per_poll_and_per_record() {
+        assert_eq!(processing_words(0, 500), "processes each poll's records in 500 ms", "a bulk insert per poll read \"each record in 0 ms\"");
+        assert_eq!(processing_words(20, 0), "processes each record in 20 ms");
+        assert_eq!(processing_words(20, 500), "processes each poll's records in 500 ms plus 20 ms a record");
+        assert_eq!(processing_words(0, 0), "processes records at once");
+    }
 }

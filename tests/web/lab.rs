@@ -293,9 +293,9 @@ fn lesson_lab(id: &str, text: &str) -> Lab {
 }
 
 #[wasm_bindgen_test]
-async fn a_producer_whose_workload_ended_reads_finished_and_offers_no_stop() {
+async fn a_producer_whose_workload_ended_reads_finished_and_offers_no_stop_and_a_batch_consumer_says_its_time_per_poll() {
     // auto-commit-duplicates' producer stops at 30 s: it still read "sending · 20 records/s" and
-    // offered Stop sending.
+    // offered Stop sending; its consumers spend 500 ms a poll and read "each record in 0 ms".
     let lab = lesson_lab("auto-commit-duplicates", include_str!("../../static/scenarios/auto-commit-duplicates.toml"));
     lab.session_mut().advance_to(Tick(10_000));
     let (root, handle) = mount_lab(lab.clone()).await;
@@ -312,5 +312,9 @@ async fn a_producer_whose_workload_ended_reads_finished_and_offers_no_stop() {
     let facts = panel.text_content().unwrap();
     assert!(facts.contains("finished") && facts.contains("stopped at 0:30"), "{facts}");
     assert!(!buttons(&panel).iter().any(|b| b.contains("sending")), "nothing to stop or start: {:?}", buttons(&panel));
+    click(&root, "[data-testid='consumer-auto']");
+    settle().await;
+    let consumer = one(&root, "[data-testid='consumer-panel']").text_content().unwrap();
+    assert!(consumer.contains("processes each poll's records in 500 ms") && !consumer.contains("each record in 0 ms"), "{consumer}");
     handle.destroy();
 }

@@ -3,7 +3,7 @@
 
 use crate::kafka::world::{Action, SeekTarget};
 use crate::session::charts::partition_lag;
-use crate::session::scene::{consumer_activity, consumer_start_label};
+use crate::session::scene::{consumer_activity, consumer_start_label, processing_words};
 use crate::ui::commands::{self, Dispatch};
 use crate::ui::form::{Submitted, button, config_form, input, parse_config_value, parse_number};
 use crate::ui::lab::Lab;
@@ -44,10 +44,10 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
         other => other,
     };
     let facts = format!(
-        r#"<h3>Consumer {}</h3><p class="facts">{status} · {} · processes each record in {} ms · polled {} · processed {}</p>{}"#,
+        r#"<h3>Consumer {}</h3><p class="facts">{status} · {} · {} · polled {} · processed {}</p>{}"#,
         escape(&name),
         c.group.as_deref().map_or("manual assignment".to_string(), |g| format!("group {}", escape(g))),
-        c.processing_ms_per_record,
+        processing_words(c.processing_ms_per_record, c.processing_ms_per_poll),
         c.stats.records_polled,
         c.stats.records_processed,
         table("", "positions", &["partition", "position", "lag"], &rows)
