@@ -91,10 +91,30 @@ pub struct Line {
     pub text: String,
     /// The partition the line is about, if one (the inspector opens it).
     pub partition: Option<PartitionIndex>,
-    /// How many events this line stands for (repeats within a second fold into one line).
-    pub repeats: u32,
+    /// The events folded into this line after its first (repeats within a second), as their distance
+    /// in seqs from `seq`: after a rewind the line may be shown before some of them happen again, and
+    /// it counts only those that have (see [`Line::repeats_before`]).
+    folded: Vec<u32>,
     /// Events with equal keys within [`FOLD_WINDOW_MS`] fold together.
     fold_key: Option<String>,
+}
+
+impl Line {
+    /// How many events this line stands for among those before `before_seq` (the present's: see
+    /// [`Session::repeats_now`](super::Session::repeats_now)). Rewound to 5 s, a line folded from 11
+    /// events of which 7 had happened by then said "+10 like it".
+    pub fn repeats_before(&self, before_seq: u64) -> u32 {
+        1 + self.folded.partition_point(|d| self.seq + u64::from(*d) < before_seq) as u32
+    }
+}
+
+impl super::Session {
+    /// How many events a narration line stands for up to now (a line read after a rewind counts only
+    /// the repeats that have happened again). Beside [`Line`], as the present's seq is what
+    /// [`Session::narration_now`](super::Session::narration_now) shows lines before.
+    pub fn repeats_now(&self, line: &Line) -> u32 {
+        line.repeats_before(self.world().event_count())
+    }
 }
 
 /// Repeats of the same thing closer than this fold into one line.
@@ -147,7 +167,7 @@ impl Narration {
             && last.fold_key.as_ref() == Some(key)
             && at.since(last.at) <= FOLD_WINDOW_MS
         {
-            last.repeats += 1;
+            last.folded.push(u32::try_from(seq - last.seq).unwrap_or(u32::MAX));
             return;
         }
         lane.push_back(Line {
@@ -157,7 +177,7 @@ impl Narration {
             severity: draft.severity,
             text: draft.text,
             partition: draft.partition,
-            repeats: 1,
+            folded: Vec::new(),
             fold_key: draft.fold_key,
         });
         self.added += 1;
@@ -166,11 +186,16 @@ impl Narration {
         }
     }
 
-    /// Forgets every line of events at or after `seq` (a branch replaced that future).
+    /// Forgets every line of events at or after `seq` (a branch replaced that future), and the
+    /// repeats of them folded into an earlier line (only a lane's last line takes repeats).
     pub fn truncate_from(&mut self, seq: u64) {
         for lane in &mut self.lanes {
             while lane.back().is_some_and(|l| l.seq >= seq) {
                 lane.pop_back();
+            }
+            if let Some(last) = lane.back_mut() {
+                let kept = last.folded.partition_point(|d| last.seq + u64::from(*d) < seq);
+                last.folded.truncate(kept);
             }
         }
     }
@@ -810,8 +835,25 @@ mod tests {
         n.push(3, Tick(2_000), draft("a failed", Some("k")));
         let lines = n.recent(&Category::ALL, u64::MAX, 10);
         assert_eq!(lines.len(), 2);
-        assert_eq!(lines[0].repeats, 2);
-        assert_eq!(lines[1].repeats, 1);
+        assert_eq!(lines[0].repeats_before(u64::MAX), 2);
+        assert_eq!(lines[1].repeats_before(u64::MAX), 1);
+    }
+
+    #[test]
+    fn a_folded_line_read_after_a_rewind_counts_only_the_repeats_that_have_happened() {
+        // kafka-vs-queue rewound to 5 s: the top line said "+10 like it" where 7 events had happened.
+        let mut n = Narration::new(10);
+        for seq in [4, 5, 7, 9, 12] {
+            n.push(seq, Tick(100 + seq), draft("a failed", Some("k")));
+        }
+        let line = n.recent(&Category::ALL, 8, 10)[0];
+        assert_eq!(line.repeats_before(8), 3, "seqs 4, 5 and 7 happened before seq 8; 9 and 12 not yet");
+        assert_eq!(line.repeats_before(5), 1, "only the first");
+        assert_eq!(line.repeats_before(13), 5);
+        // A branch at seq 9 replaces that future: its repeats are forgotten, not counted later.
+        n.truncate_from(9);
+        n.push(10, Tick(111), draft("a failed", Some("k")));
+        assert_eq!(n.recent(&Category::ALL, u64::MAX, 10)[0].repeats_before(u64::MAX), 4, "4, 5, 7 and the new branch's 10");
     }
 
     #[test]

@@ -61,14 +61,15 @@ pub fn narration(props: &NarrationProps) -> Html {
             line.category.label(),
             escape(&line.text)
         );
-        if line.repeats > 1 {
+        // Counted up to now: after a rewind the rest of the fold has not happened yet.
+        let repeats = session.repeats_now(line);
+        if repeats > 1 {
             // Folded lines are events of one kind within a second (36 partitions rolling a segment),
             // not one event repeated: the line shows the first, and says how many more there were.
-            let more = line.repeats - 1;
+            let more = repeats - 1;
             let _ = write!(
                 items,
-                r#"<span class="repeats" title="{} events of this kind within a second, folded into one line: the first is shown">+{more} like it</span>"#,
-                line.repeats
+                r#"<span class="repeats" title="{repeats} events of this kind within a second, folded into one line: the first is shown">+{more} like it</span>"#
             );
         }
         items.push_str("</button></li>");
