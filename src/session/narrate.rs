@@ -268,6 +268,22 @@ pub fn node_name(view: &View<'_>, node: Node) -> String {
     }
 }
 
+/// A link's new conditions, saying only what it does: "loses 0% of packets" told the learner about a
+/// fault there was not.
+fn link_sentence(from: &str, to: &str, latency_ms: u64, loss_percent: u32, drop_percent: u32) -> String {
+    let mut parts = vec![format!("takes {} one way", duration(latency_ms))];
+    if loss_percent != 0 {
+        parts.push(format!("loses {loss_percent}% of packets (TCP sends them again, late)"));
+    }
+    if drop_percent != 0 {
+        parts.push(format!("resets {drop_percent}% of connections"));
+    }
+    let last = parts.pop().unwrap_or_default();
+    let first = parts.join(", ");
+    let joined = if first.is_empty() { last } else { format!("{first} and {last}") };
+    format!("The link between {from} and {to} now {joined}.")
+}
+
 fn producer_name(view: &View<'_>, index: u32) -> String {
     view.producers().get(index as usize).map_or_else(|| format!("producer #{index}"), |p| p.name.to_string())
 }
@@ -413,16 +429,9 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
             )
         }
         EventKind::NetworkHealed { cut } => Draft::new(Network, Info, format!("Network cut #{cut} healed: messages cross again.")),
-        EventKind::LinkChanged { from, to, latency_ms, loss_percent, drop_percent } => Draft::new(
-            Network,
-            Info,
-            format!(
-                "The link between {} and {} now takes {} one way, loses {loss_percent}% of packets (TCP sends them again, late) and resets {drop_percent}% of connections.",
-                node_name(view, *from),
-                node_name(view, *to),
-                duration(*latency_ms)
-            ),
-        ),
+        EventKind::LinkChanged { from, to, latency_ms, loss_percent, drop_percent } => {
+            Draft::new(Network, Info, link_sentence(&node_name(view, *from), &node_name(view, *to), *latency_ms, *loss_percent, *drop_percent))
+        }
         EventKind::DiskSlowed { broker, factor } => {
             if *factor <= 1 {
                 Draft::new(Brokers, Info, format!("Broker {broker}'s disk is back to normal speed."))
@@ -879,6 +888,19 @@ mod tests {
         assert_eq!(n.next_after(&Category::ALL, 25).map(|l| l.seq), Some(30));
         n.truncate_from(25);
         assert_eq!(n.len(), 3);
+    }
+
+    #[test]
+    fn a_changed_link_says_only_the_faults_it_has() {
+        // "loses 0% of packets … and resets 0% of connections" told of faults there were not.
+        let (a, b) = ("broker 1", "broker 2");
+        assert_eq!(link_sentence(a, b, 200, 0, 0), "The link between broker 1 and broker 2 now takes 200 ms one way.");
+        assert_eq!(link_sentence(a, b, 5, 10, 0), "The link between broker 1 and broker 2 now takes 5 ms one way and loses 10% of packets (TCP sends them again, late).");
+        assert_eq!(link_sentence(a, b, 5, 0, 3), "The link between broker 1 and broker 2 now takes 5 ms one way and resets 3% of connections.");
+        assert_eq!(
+            link_sentence(a, b, 5, 10, 3),
+            "The link between broker 1 and broker 2 now takes 5 ms one way, loses 10% of packets (TCP sends them again, late) and resets 3% of connections."
+        );
     }
 
     #[test]
