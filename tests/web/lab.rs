@@ -318,3 +318,24 @@ async fn a_producer_whose_workload_ended_reads_finished_and_offers_no_stop_and_a
     assert!(consumer.contains("processes each poll's records in 500 ms") && !consumer.contains("each record in 0 ms"), "{consumer}");
     handle.destroy();
 }
+
+#[wasm_bindgen_test]
+async fn a_brokers_menu_and_its_panel_name_its_actions_alike() {
+    // The menu said "Slow its disk ×10" and "Heal every cut", the panel "Slow disk ×10" and "Heal all cuts".
+    let lab = demo_lab();
+    lab.session_mut().advance_to(Tick(2_000));
+    let (root, handle) = mount_lab(lab).await;
+    click(&root, "[data-testid='broker-2']");
+    settle().await;
+    let panel = buttons(&one(&root, "[data-testid='broker-panel']"));
+    let init = web_sys::MouseEventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    one(&root, "[data-testid='broker-2']").dispatch_event(&web_sys::MouseEvent::new_with_mouse_event_init_dict("contextmenu", &init).unwrap()).unwrap();
+    settle().await;
+    let menu = buttons(&one(&root, "[data-testid='context-menu']"));
+    for label in ["Slow disk ×10", "Normal disk", "Cut it off the network", "Heal every cut"] {
+        assert!(panel.iter().any(|b| b == label) && menu.iter().any(|b| b == label), "{label}: panel {panel:?}, menu {menu:?}");
+    }
+    handle.destroy();
+}

@@ -6,7 +6,7 @@ use crate::kafka::ids::{BrokerId, Node};
 use crate::kafka::world::spec::{CommitMode, ConsumerSpec, KeyPattern, ProducerSpec, ValuePattern, Workload};
 use crate::kafka::world::{Action, NodeRef};
 use crate::ui::commands::{self, Dispatch};
-use crate::ui::components::broker_panel::everyone_but;
+use crate::ui::components::broker_panel::{HEAL_EVERY_CUT, everyone_but};
 use crate::ui::components::partition_inspector::TOPIC_CONFIG_KEYS;
 use crate::ui::form::{Submitted, button, config_form, input, options, parse_config_value, parse_number, select};
 use crate::ui::lab::Lab;
@@ -146,7 +146,7 @@ pub fn actions_panel(props: &ActionsPanelProps) -> Html {
         p_keys = select("keys", "keys", r#"<option value="cycle">key-0 … key-5 in turn</option><option value="random">random among 20 keys</option><option value="hot">one hot key (80%)</option><option value="none">no key</option>"#),
         p_acks = select("acks", "acks", r#"<option value="all">all</option><option value="1">1</option><option value="0">0</option>"#),
         cut_a = select("cut", "a", &node_options),
-        heal = button("heal-all", "Heal every cut", ""),
+        heal = button("heal-all", HEAL_EVERY_CUT, ""),
         l_from = select("link", "from", &node_options),
         l_to = select("↔", "to", &options(&nodes, &second)),
         l_latency = input("latency ms", "latency", "number", "200", r#"min="0" class="narrow""#),

@@ -44,6 +44,11 @@ fn replica_line(title: &str, names: &[(String, bool)]) -> String {
     out
 }
 
+/// What the broker's panel, its context menu and the Act tab call these actions: one wording, so a
+/// learner told of a button in one place finds it under the same name in the other.
+pub const SLOW_DISK: &str = "Slow disk ×10";
+pub const HEAL_EVERY_CUT: &str = "Heal every cut";
+
 #[function_component(BrokerPanel)]
 pub fn broker_panel(props: &BrokerPanelProps) -> Html {
     let scene = props.lab.scene();
@@ -108,10 +113,10 @@ pub fn broker_panel(props: &BrokerPanelProps) -> Html {
     } else {
         format!(
         r#"<h4>Act on it</h4><div class="buttons">{lifecycle}{}{}{}{}</div>"#,
-        button("slow-disk", "Slow disk ×10", ""),
+        button("slow-disk", SLOW_DISK, ""),
         button("normal-disk", "Normal disk", ""),
         button("isolate-broker", "Cut it off the network", ""),
-        button("heal-network", "Heal all cuts", "")
+        button("heal-network", HEAL_EVERY_CUT, "")
         )
     };
     let (lab, d) = (props.lab.clone(), props.dispatch.clone());

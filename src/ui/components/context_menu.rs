@@ -5,7 +5,7 @@ use crate::kafka::ids::{Node, PartitionIndex};
 use crate::kafka::world::{Action, NodeRef};
 use crate::session::scene::{consumer_start_label, workload_over};
 use crate::ui::commands::{self, Dispatch};
-use crate::ui::components::broker_panel::everyone_but;
+use crate::ui::components::broker_panel::{HEAL_EVERY_CUT, SLOW_DISK, everyone_but};
 use crate::ui::lab::Lab;
 use crate::ui::markup::{closest_attr, raw};
 use std::fmt::Write as _;
@@ -104,10 +104,10 @@ fn items(lab: &Lab, target: Selection) -> Vec<Item> {
             } else {
                 items.push(Item::Act("Restart", Action::RestartBroker { broker: b.0 }));
             }
-            items.push(Item::Act("Slow its disk ×10", Action::SlowDisk { broker: b.0, factor: 10 }));
+            items.push(Item::Act(SLOW_DISK, Action::SlowDisk { broker: b.0, factor: 10 }));
             items.push(Item::Act("Normal disk", Action::SlowDisk { broker: b.0, factor: 1 }));
             items.push(Item::Run("Cut it off the network", isolate));
-            items.push(Item::Act("Heal every cut", Action::HealNetwork { cut: None }));
+            items.push(Item::Act(HEAL_EVERY_CUT, Action::HealNetwork { cut: None }));
             items
         }
         Selection::Partition(_) => vec![
