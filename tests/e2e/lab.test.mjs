@@ -187,3 +187,15 @@ test('the stress preset shows hundreds of records on the wire and every panel', 
   await page.setViewportSize({ width: 1280, height: 720 });
   assert.deepEqual(problems, []);
 });
+
+test('a note such as "Restarted" goes by itself after a few seconds', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await open(page, 'demo');
+  await page.click('[data-testid=restart]');
+  const note = await page.waitForSelector('[data-testid=info]');
+  assert.match(await note.textContent(), /Restarted from 0:00 with seed/);
+  // It stayed up for minutes; now it goes after 8 s.
+  await page.waitForSelector('[data-testid=info]', { state: 'detached', timeout: 12000 });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
