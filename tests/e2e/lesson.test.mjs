@@ -413,3 +413,17 @@ test('the Lessons menu closes with Esc and with a click outside it, and the cont
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('a typed answer that cannot be read says why below, without moving "Check my answer"', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await page.goto(`${server.url}#preset=replication-leaders-followers`, { waitUntil: 'networkidle' });
+  await page.waitForSelector('[data-testid=checkpoint-answer]');
+  await page.fill('[data-testid=checkpoint-answer]', 'banana');
+  const box = () => page.$eval('[data-testid=checkpoint-check]', (b) => { const r = b.getBoundingClientRect(); return [r.left, r.top]; });
+  const before = await box();
+  await page.click('[data-testid=checkpoint-check]');
+  await page.waitForSelector('[data-testid=checkpoint-problem]');
+  assert.deepEqual(await box(), before, 'the button stays where the learner clicked it');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -372,11 +372,13 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
             <div class="checkpoint" data-testid="checkpoint">
                 <p class="question" data-testid="checkpoint-question">{ &c.question }</p>
                 <div class="choices">{ input }</div>
-                { answer.problem.as_ref().map(|p| html! { <p class="notice error" role="alert">{ p }</p> }).unwrap_or_default() }
                 if !revealed {
                     <button type="button" class="primary" data-testid="checkpoint-check" disabled={!has_answer || !reached} onclick={on_check}
                             title={if reached { "See what the engine says" } else { "The run has not reached this moment yet" }}>{ "Check my answer" }</button>
                 }
+                // After the button: the problem takes a row of its own below, where it moves nothing
+                // (before it, it pushed "Check my answer" onto a new row under the learner's pointer).
+                { answer.problem.as_ref().map(|p| html! { <p class="notice error" role="alert" data-testid="checkpoint-problem">{ p }</p> }).unwrap_or_default() }
                 { outcome.unwrap_or_default() }
             </div>
         }
