@@ -147,6 +147,15 @@ fn the_index_the_web_app_ships_says_what_each_lesson_file_says() {
 }
 
 #[test]
+fn a_quoted_name_is_never_followed_by_an_apostrophe_s() {
+    // 'linger-100''s read as a typo to the learner: a quoted name takes "of" instead.
+    for id in preset_ids() {
+        let text = library::preset_text(id).unwrap();
+        assert!(!text.contains("''s"), "{id}: {}", text.lines().find(|l| l.contains("''s")).unwrap_or_default());
+    }
+}
+
+#[test]
 fn an_unknown_preset_suggests_the_nearest_id() {
     let err = preset("leader-failovr").unwrap_err();
     assert_eq!(err, library::LibraryError::UnknownPreset { id: "leader-failovr".into(), suggestion: Some("leader-failover".into()) });
