@@ -30,7 +30,7 @@ const GOLDEN_TRACE_HASHES: &[(&str, &str)] = &[
     ("leader-failover", "7842de71786b3801"),
     ("acks1-data-loss", "284b1bc64bb56eac"),
     ("min-insync-replicas", "fc8f1aa6cacf3698"),
-    ("unclean-election", "a7cfd599b0d466fa"),
+    ("unclean-election", "ea170fcc9e665e2a"),
     ("auto-commit-duplicates", "ce526f76c12e615a"),
     ("delivery-semantics", "41b5ea460d33af5f"),
     ("idempotent-producer", "e5ef2c40c502f229"),

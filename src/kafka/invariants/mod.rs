@@ -197,16 +197,18 @@ impl Ledger {
         let ledger = self.partition(partition);
         // Usually (acks=all) the batch is committed by the time the producer hears of it.
         if base_offset < ledger.committed_end {
-            let same = ledger.committed_at(base_offset).filter(|(_, r)| r.id == first.id).map(|(i, _)| i);
-            match same {
-                Some(i) => ledger.committed[i].acked = true,
-                None if ledger.committed_at(base_offset).is_some() => {
-                    self.breach(&mut out, ViolationKind::AckedRecordLost, partition, base_offset, n as u32, Some(first.id));
+            match ledger.committed_at(base_offset) {
+                Some((i, r)) if r.id == first.id => {
+                    ledger.committed[i].acked = true;
+                    return out;
                 }
                 // Below the log start already: retention took it, which is not a loss.
-                None => {}
+                None => return out,
+                // The offset was committed with another record, which an unclean election then lost
+                // (reported then, with the reuse of its offset): this record was written there after
+                // it, so the leader's log, below, says whether it is still there.
+                Some(_) => {}
             }
-            return out;
         }
         // Not committed yet: it must still be in the current leader's log. A leader only grows from
         // its own appends, so one without the record never gets it.
