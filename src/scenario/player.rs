@@ -67,7 +67,11 @@ pub fn parse_answer(text: &str, kind: ValueKind) -> Result<ProbeValue, String> {
 /// items holds a space, so splitting on spaces cannot cut one of them in two.
 pub fn answer_matches(probe: &Probe, given: &ProbeValue, actual: &ProbeValue) -> bool {
     let as_set = matches!(probe, Probe::Isr { .. } | Probe::GroupMembers { .. } | Probe::ConsumerAssignment { .. });
-    same(given, actual, as_set) || split_on_spaces(given, actual).is_some_and(|given| same(&given, actual, as_set))
+    // Names (`stable`, `not_enough_replicas`, `Orders-4`) are the same whatever their case; a record's
+    // value is not: stream-processing asks whether the values came out upper-cased.
+    let exact_case = matches!(probe, Probe::RecordValues { .. } | Probe::ProcessedValues { .. });
+    let rule = Rule { as_set, exact_case };
+    rule.same(given, actual) || split_on_spaces(given, actual).is_some_and(|given| rule.same(&given, actual))
 }
 
 /// `given` as a list split on spaces, when it is one typed text item with spaces and the engine's
@@ -82,23 +86,34 @@ fn split_on_spaces(given: &ProbeValue, actual: &ProbeValue) -> Option<ProbeValue
     Some(ProbeValue::List(typed.split_whitespace().map(|t| ProbeValue::Text(t.to_string())).collect()))
 }
 
-fn same(a: &ProbeValue, b: &ProbeValue, as_set: bool) -> bool {
-    match (a, b) {
-        (ProbeValue::Text(x), ProbeValue::Text(y)) => x.eq_ignore_ascii_case(y),
-        (ProbeValue::List(xs), ProbeValue::List(ys)) if xs.len() == ys.len() => {
-            if !as_set {
-                return xs.iter().zip(ys).all(|(x, y)| same(x, y, false));
+/// How a typed answer is compared with the engine's: a list in any order (`as_set`), text in its exact
+/// case (`exact_case`).
+#[derive(Clone, Copy)]
+struct Rule {
+    as_set: bool,
+    exact_case: bool,
+}
+
+impl Rule {
+    fn same(self, a: &ProbeValue, b: &ProbeValue) -> bool {
+        match (a, b) {
+            (ProbeValue::Text(x), ProbeValue::Text(y)) if self.exact_case => x == y,
+            (ProbeValue::Text(x), ProbeValue::Text(y)) => x.eq_ignore_ascii_case(y),
+            (ProbeValue::List(xs), ProbeValue::List(ys)) if xs.len() == ys.len() => {
+                if !self.as_set {
+                    return xs.iter().zip(ys).all(|(x, y)| self.same(x, y));
+                }
+                let key = |v: &ProbeValue| match v {
+                    ProbeValue::Text(t) if !self.exact_case => ProbeValue::Text(t.to_ascii_lowercase()),
+                    other => other.clone(),
+                };
+                let (mut xs, mut ys): (Vec<ProbeValue>, Vec<ProbeValue>) = (xs.iter().map(key).collect(), ys.iter().map(key).collect());
+                xs.sort();
+                ys.sort();
+                xs == ys
             }
-            let key = |v: &ProbeValue| match v {
-                ProbeValue::Text(t) => ProbeValue::Text(t.to_ascii_lowercase()),
-                other => other.clone(),
-            };
-            let (mut xs, mut ys): (Vec<ProbeValue>, Vec<ProbeValue>) = (xs.iter().map(key).collect(), ys.iter().map(key).collect());
-            xs.sort();
-            ys.sort();
-            xs == ys
+            _ => a == b,
         }
-        _ => a == b,
     }
 }
 
@@ -163,6 +178,12 @@ mod tests {
         assert!(!answer_matches(&values, &typed("M5 M2"), &texts(&["M2", "M5"])), "a partition's records keep their offset order");
         // When the engine's items hold spaces, only commas separate: "dave: lamp" stays one record.
         assert!(answer_matches(&values, &typed("dave: lamp, frank: desk"), &texts(&["dave: lamp", "frank: desk"])));
+        // stream-processing: the values before mapValues upper-cased them are not the values after.
+        assert!(!answer_matches(&values, &typed("click /home, click /cart"), &texts(&["CLICK /HOME", "CLICK /CART"])));
+        assert!(answer_matches(&values, &typed("CLICK /HOME, CLICK /CART"), &texts(&["CLICK /HOME", "CLICK /CART"])));
+        // A name is the same name in any case.
+        let state = Probe::GroupState { group: "g".into() };
+        assert!(answer_matches(&state, &parse_answer("stable", ValueKind::Text).unwrap(), &ProbeValue::Text("Stable".into())));
         assert!(!answer_matches(&values, &typed("dave: lamp frank: desk"), &texts(&["dave: lamp", "frank: desk"])));
     }
 
