@@ -8,7 +8,7 @@
 //! | `hide=side,narration,lesson,timeline` | hide these panels (any of them, comma-separated) |
 //! | `lock=1` | lock the controls: no control bar, no actions, no shortcuts that change the run; it plays by itself |
 //! | `at=<ms>` | open at this moment of the run (at most one hour: 3600000) |
-//! | `loop=1` | play to the end (`until=<ms>`, else the lesson's length, else one minute) and start again at `at` |
+//! | `loop=1` | play to the end (`until=<ms>`, after `at`; else the lesson's end if it is after `at`; else one minute on) and start again at `at` |
 //! | `play=1` | start playing at once |
 //!
 //! Messages the lab posts to its parent page (only when it is in a frame), each an object with
@@ -86,6 +86,16 @@ impl EmbedOptions {
                 // Other query parameters belong to the hosting page: leave them alone.
                 _ => {}
             }
+        }
+        // A loop from `at` back to `at` would hold the clock still while it claims to play.
+        if let (Some(at), Some(until)) = (options.at_ms, options.until_ms)
+            && until <= at
+        {
+            problems.push(format!("embed option until={until}: a loop plays from at={at} to until, so until comes after at"));
+            options.until_ms = None;
+        }
+        if options.until_ms.is_some() && !options.loop_run {
+            problems.push("embed option until: it is where loop=1 starts again, and there is no loop=1".to_string());
         }
         (options, problems)
     }

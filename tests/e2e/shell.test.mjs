@@ -42,6 +42,17 @@ test('an embed moment past the hour a run lasts is refused at once with the limi
   await page.close();
 });
 
+test('a loop whose end is not after its start says so and loops to the lesson\'s end instead of holding the clock still', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  // It read "playing" with the clock stuck at 8 s: a loop from 8 s back to 8 s.
+  await page.goto(`${server.url}?embed=1&lock=1&loop=1&at=8000&until=4000#preset=leader-failover`, { waitUntil: 'networkidle' });
+  const text = await (await page.waitForSelector('[data-testid=error]')).textContent();
+  assert.match(text, /until=4000: a loop plays from at=8000 to until, so until comes after at/);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=clock]')?.dataset.nowMs) > 8500, null, { timeout: 20_000 });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('stepping at the end of the hour a run lasts says so instead of going past it', async () => {
   const { page, problems } = await watchedPage(browser.context);
   await page.goto(`${server.url}?at=3600000#preset=leader-failover`, { waitUntil: 'networkidle' });

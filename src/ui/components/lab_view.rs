@@ -71,7 +71,10 @@ fn use_embed(lab: Lab, dispatch: crate::ui::commands::Dispatch) {
         let o = lab.embed.clone();
         if o.loop_run {
             let start = o.at_ms.unwrap_or(0);
-            let end = o.until_ms.or(lab.lesson.as_ref().map(|l| l.duration_ms)).unwrap_or(LOOP_MS_DEFAULT).max(start + 1);
+            // A lesson's end is no loop's end when the loop starts there or after it (the share
+            // dialog's "start at this moment" at a lesson's last step): a minute on then.
+            let lesson_end = lab.lesson.as_ref().map(|l| l.duration_ms).filter(|&end| end > start);
+            let end = o.until_ms.filter(|&end| end > start).or(lesson_end).unwrap_or(start + LOOP_MS_DEFAULT);
             lab.signals.borrow_mut().loop_ms = Some((start, end));
         }
         if o.play || o.lock || o.loop_run {
