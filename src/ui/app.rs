@@ -12,7 +12,7 @@
 //! A lesson's file is fetched (`scenarios/<id>.toml`, next to the page) the first time a preset or a
 //! link needs it: the page carries only the lesson index, not 35 lessons.
 
-use crate::scenario::link::{LinkError, decode_link, sentence};
+use crate::scenario::link::{LINK_ENCODED_MAX, LinkError, SharedRun, decode_link, encode_link, sentence};
 use crate::scenario::{Scenario, library};
 use crate::session::presets::{self, DEFAULT_PRESET};
 use crate::sim::Tick;
@@ -213,6 +213,7 @@ pub fn app() -> Html {
     let on_open_file = {
         let (source, files_opened) = (source.clone(), files_opened.clone());
         Callback::from(move |scenario: Scenario| {
+            show_in_address_bar(&scenario);
             *files_opened.borrow_mut() += 1;
             source.set(Source::File(Rc::new(scenario), *files_opened.borrow()));
         })
@@ -241,5 +242,19 @@ pub fn app() -> Html {
                 <p class="notice error" role="alert">{ format!("The lab could not start: {why}") }</p>
             </div>
         },
+    }
+}
+
+/// Puts an opened file's run in the address bar as its link, so a reload reopens it and a copied
+/// address shares it: it used to keep the previous lesson's `#preset=…`, which a reload silently
+/// reopened. A file too big for a link leaves the address without a run (a reload opens the demo).
+/// `replaceState` fires no `hashchange`, so the lab is not opened twice.
+fn show_in_address_bar(scenario: &Scenario) {
+    let fragment = encode_link(&SharedRun::inline(scenario.clone()), "");
+    let Some(window) = web_sys::window() else { return };
+    let path = window.location().pathname().unwrap_or_default() + &window.location().search().unwrap_or_default();
+    let url = if fragment.len() <= LINK_ENCODED_MAX { fragment } else { path };
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
     }
 }

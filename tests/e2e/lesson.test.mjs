@@ -224,6 +224,10 @@ test('a run downloaded as a scenario file opens again; a broken or oversized fil
   await page.setInputFiles('[data-testid=open-file]', file('mine.toml', mine));
   await page.waitForFunction(() => document.querySelector('.lab')?.dataset.preset === 'my-failover');
   assert.equal(await page.$('[data-testid=share-dialog]'), null, 'the dialog closes on the opened run');
+  // The address bar carries the opened run: a reload reopens it, not the lesson opened before.
+  assert.match(page.url(), /#v1\./);
+  await page.reload({ waitUntil: 'networkidle' });
+  await page.waitForFunction(() => document.querySelector('.lab')?.dataset.preset === 'my-failover');
   assert.deepEqual(problems, []);
   await page.close();
 });
