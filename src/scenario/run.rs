@@ -59,7 +59,8 @@ pub struct ScenarioRun {
     tally: Tally,
     next_step: usize,
     results: Vec<CheckpointResult>,
-    violations: Vec<ViolationReport>,
+    /// The guarantee ledger's `Violation` events so far.
+    violations: Vec<Event>,
 }
 
 impl ScenarioRun {
@@ -134,15 +135,10 @@ impl ScenarioRun {
         loop {
             self.world.run_until(until);
             while let Some(event) = self.world.poll_event() {
-                let view = self.world.view();
-                self.tally.observe(&event, &view);
-                if let EventKind::Violation { kind, partition, offset, records, .. } = &event.kind {
-                    let noun = if *records == 1 { "record" } else { "records" };
-                    self.violations.push(ViolationReport {
-                        at_ms: event.at.ms(),
-                        invariant: kind.name().into(),
-                        message: format!("{records} {noun} at offset {offset} of {}", view.topic_partition(*partition)),
-                    });
+                self.tally.observe(&event, &self.world.view());
+                // Kept as the event: the report words it (the web app never asks for a report).
+                if let EventKind::Violation { .. } = &event.kind {
+                    self.violations.push(event.clone());
                 }
                 on_event(&event);
             }
@@ -169,11 +165,21 @@ impl ScenarioRun {
                 not_reached: with_checkpoint - self.results.len(),
                 results: self.results.clone(),
             },
-            violations: self.violations.clone(),
+            violations: self.violations.iter().filter_map(|e| violation_report(e, &self.world)).collect(),
             metrics,
             trace_hash: self.world.trace_hash(),
         }
     }
+}
+
+fn violation_report(event: &Event, world: &World) -> Option<ViolationReport> {
+    let EventKind::Violation { kind, partition, offset, records, .. } = &event.kind else { return None };
+    let noun = if *records == 1 { "record" } else { "records" };
+    Some(ViolationReport {
+        at_ms: event.at.ms(),
+        invariant: kind.name().into(),
+        message: format!("{records} {noun} at offset {offset} of {}", world.view().topic_partition(*partition)),
+    })
 }
 
 /// Consumers whose processed values a checkpoint asks about (the tally keeps only theirs).
