@@ -66,6 +66,16 @@ fn every_preset_passes_run() {
 }
 
 #[test]
+fn run_with_events_and_json_prints_one_json_document() {
+    // A course author's CI pipes --json into a JSON reader; --events used to print lines before it.
+    let out = kafka_lab(&["run", "--preset", "key-hash-ordering", "--json", "--events"]);
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    let events = json["events"].as_array().expect("the events are a list in the report");
+    assert!(!events.is_empty() && events.iter().all(|e| e["at_ms"].is_u64() && e["event"].is_string()));
+}
+
+#[test]
 fn run_reports_the_records_acks_1_lost_when_the_leader_died() {
     // acks1-data-loss: the leader acknowledged records its followers never fetched, then died.
     let out = kafka_lab(&["run", "--preset", "acks1-data-loss"]);

@@ -15,7 +15,8 @@ Runs a scenario file (TOML or JSON; - for standard input) or a built-in lesson t
 to T), evaluates every checkpoint at its step's moment, and prints the checkpoints passed and failed,
 the guarantee ledger's violations, the run's metrics and its trace hash.
 --json prints {\"checkpoints\": {\"passed\", \"failed\", \"not_reached\", \"results\"}, \"violations\",
-\"metrics\", \"trace_hash\", …}. --events also prints every event (a course author's debugging aid).
+\"metrics\", \"trace_hash\", …}. --events also prints every event (a course author's debugging aid);
+with --json they are the report's \"events\" list, so the output stays one JSON document.
 Exit 0 when every checkpoint reached passed, 1 when one failed, 2 for bad input.
 ";
 
@@ -97,15 +98,23 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
         Err(problems) => return io.input_error(problems),
     };
     let out = &mut *io.out;
-    run.advance_to(until, |event| {
-        if events {
+    // With --json the events go inside the report, which stays one JSON document.
+    let mut listed = Vec::new();
+    run.advance_to(until, |event| match (events, json) {
+        (true, false) => {
             let _ = writeln!(out, "{:>9} {:?}", event.at.ms(), event.kind);
         }
+        (true, true) => listed.push(serde_json::json!({ "at_ms": event.at.ms(), "event": format!("{:?}", event.kind) })),
+        _ => {}
     });
     let report = run.report();
     if json {
         // The report holds strings, numbers, lists and string-keyed maps: it always serializes.
-        let _ = writeln!(io.out, "{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        let mut value = serde_json::to_value(&report).unwrap_or_default();
+        if let (true, Some(fields)) = (events, value.as_object_mut()) {
+            fields.insert("events".into(), serde_json::Value::Array(listed));
+        }
+        let _ = writeln!(io.out, "{}", serde_json::to_string_pretty(&value).unwrap_or_default());
     } else {
         print_report(&report, io);
     }
