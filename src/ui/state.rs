@@ -243,12 +243,15 @@ impl Reducible for UiState {
             UiAction::Notify(kind, text) => {
                 let id = s.next_notice;
                 s.next_notice += 1;
-                s.notices.retain(|n| n.text != text);
+                // The notes shown before go: they fade by themselves (style.css), and drawn again
+                // with the new list they would come back.
+                s.notices.retain(|n| n.text != text && n.kind == NoticeKind::Error);
                 s.notices.push(Notice { id, kind, text });
                 let excess = s.notices.len().saturating_sub(NOTICES_MAX);
                 s.notices.drain(..excess);
             }
-            UiAction::Dismiss(id) => s.notices.retain(|n| n.id != id),
+            // The notes go with it, as with a new notice.
+            UiAction::Dismiss(id) => s.notices.retain(|n| n.id != id && n.kind == NoticeKind::Error),
             UiAction::Refresh => s.data_version += 1,
             UiAction::StructureChanged => {
                 s.structure_version += 1;

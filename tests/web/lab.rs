@@ -339,3 +339,20 @@ async fn a_brokers_menu_and_its_panel_name_its_actions_alike() {
     }
     handle.destroy();
 }
+
+#[wasm_bindgen_test]
+fn a_note_makes_way_for_the_next_notice_and_an_error_stays_until_dismissed() {
+    // A note fades by itself (style.css); kept in the list, it came back each time the list was drawn
+    // again, so the next notice or a dismissal takes it away. An error stays until dismissed.
+    use kafka_lab::ui::state::{NoticeKind, UiAction, UiState};
+    use yew::Reducible;
+    let kinds = |s: &UiState| s.notices.iter().map(|n| (n.kind, n.text.clone())).collect::<Vec<_>>();
+    let s = std::rc::Rc::new(UiState::default()).reduce(UiAction::Notify(NoticeKind::Info, "Restarted.".into()));
+    let s = s.reduce(UiAction::Notify(NoticeKind::Error, "Refused.".into()));
+    assert_eq!(kinds(&s), [(NoticeKind::Error, "Refused.".to_string())]);
+    let s = s.reduce(UiAction::Notify(NoticeKind::Info, "Restarted again.".into()));
+    assert_eq!(kinds(&s).len(), 2, "the error stays beside the new note");
+    let error = s.notices[0].id;
+    let s = s.reduce(UiAction::Dismiss(error));
+    assert!(s.notices.is_empty(), "dismissed, the error goes, and the note with it");
+}

@@ -37,9 +37,6 @@ pub struct LabViewProps {
     pub on_open_file: Callback<Scenario>,
 }
 
-/// How long a note stays (the style fades it out over its last second).
-pub const NOTE_SHOWN_MS: u32 = 8_000;
-
 /// The lesson index: every lesson of the library by topic (read when the menu first opens). A
 /// library file whose id is also a lab preset (`stress`, the CLI's benchmark) is left out: the link
 /// `#preset=<id>` opens the lab preset, so the entry would open no lesson.
@@ -159,24 +156,6 @@ pub fn lab_view(props: &LabViewProps) -> Html {
             }
             // A rewind forgets later findings; they are told again when the run gets there again.
             *posted.borrow_mut() = n;
-        });
-    }
-    // A note (a restart, the run's end) goes by itself after a while; an error stays until dismissed.
-    // "Restarted from 0:00 with seed N." stayed up for minutes over the lab.
-    let fading = use_mut_ref(Vec::<(u64, gloo::timers::callback::Timeout)>::new);
-    {
-        let (fading, d) = (fading.clone(), dispatch.clone());
-        let notes: Vec<u64> = state.notices.iter().filter(|n| n.kind == NoticeKind::Info).map(|n| n.id).collect();
-        use_effect_with(notes, move |notes| {
-            let mut timers = fading.borrow_mut();
-            // A note gone (dismissed, or replaced by a newer one) takes its timer with it.
-            timers.retain(|(id, _)| notes.contains(id));
-            for &id in notes {
-                if !timers.iter().any(|(t, _)| *t == id) {
-                    let d = d.clone();
-                    timers.push((id, gloo::timers::callback::Timeout::new(NOTE_SHOWN_MS, move || d.dispatch(UiAction::Dismiss(id)))));
-                }
-            }
         });
     }
     let lessons_open = use_state(|| false);
