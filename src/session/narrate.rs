@@ -91,10 +91,10 @@ pub struct Line {
     pub text: String,
     /// The partition the line is about, if one (the inspector opens it).
     pub partition: Option<PartitionIndex>,
-    /// The events folded into this line after its first (repeats within a second), as their distance
-    /// in seqs from `seq`: after a rewind the line may be shown before some of them happen again, and
-    /// it counts only those that have (see [`Line::repeats_before`]).
-    folded: Vec<u32>,
+    /// The seqs of the events folded into this line after its first (repeats within a second): after
+    /// a rewind the line may be shown before some of them happen again, and it counts only those that
+    /// have (see [`Line::repeats_before`]).
+    folded: Vec<u64>,
     /// Events with equal keys within [`FOLD_WINDOW_MS`] fold together.
     fold_key: Option<String>,
 }
@@ -104,7 +104,7 @@ impl Line {
     /// [`Session::repeats_now`](super::Session::repeats_now)). Rewound to 5 s, a line folded from 11
     /// events of which 7 had happened by then said "+10 like it".
     pub fn repeats_before(&self, before_seq: u64) -> u32 {
-        1 + self.folded.partition_point(|d| self.seq + u64::from(*d) < before_seq) as u32
+        1 + self.folded.partition_point(|&s| s < before_seq) as u32
     }
 }
 
@@ -167,7 +167,7 @@ impl Narration {
             && last.fold_key.as_ref() == Some(key)
             && at.since(last.at) <= FOLD_WINDOW_MS
         {
-            last.folded.push(u32::try_from(seq - last.seq).unwrap_or(u32::MAX));
+            last.folded.push(seq);
             return;
         }
         lane.push_back(Line {
@@ -194,7 +194,7 @@ impl Narration {
                 lane.pop_back();
             }
             if let Some(last) = lane.back_mut() {
-                let kept = last.folded.partition_point(|d| last.seq + u64::from(*d) < seq);
+                let kept = last.folded.partition_point(|&s| s < seq);
                 last.folded.truncate(kept);
             }
         }
@@ -271,17 +271,14 @@ pub fn node_name(view: &View<'_>, node: Node) -> String {
 /// A link's new conditions, saying only what it does: "loses 0% of packets" told the learner about a
 /// fault there was not.
 fn link_sentence(from: &str, to: &str, latency_ms: u64, loss_percent: u32, drop_percent: u32) -> String {
-    let mut parts = vec![format!("takes {} one way", duration(latency_ms))];
-    if loss_percent != 0 {
-        parts.push(format!("loses {loss_percent}% of packets (TCP sends them again, late)"));
-    }
-    if drop_percent != 0 {
-        parts.push(format!("resets {drop_percent}% of connections"));
-    }
-    let last = parts.pop().unwrap_or_default();
-    let first = parts.join(", ");
-    let joined = if first.is_empty() { last } else { format!("{first} and {last}") };
-    format!("The link between {from} and {to} now {joined}.")
+    let loss = format!("loses {loss_percent}% of packets (TCP sends them again, late)");
+    let faults = match (loss_percent, drop_percent) {
+        (0, 0) => String::new(),
+        (_, 0) => format!(" and {loss}"),
+        (0, _) => format!(" and resets {drop_percent}% of connections"),
+        _ => format!(", {loss} and resets {drop_percent}% of connections"),
+    };
+    format!("The link between {from} and {to} now takes {} one way{faults}.", duration(latency_ms))
 }
 
 fn producer_name(view: &View<'_>, index: u32) -> String {

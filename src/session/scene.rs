@@ -168,7 +168,6 @@ impl ConsumerState {
 /// poll used to read "processes each record in 0 ms".
 pub fn processing_words(per_record_ms: u64, per_poll_ms: u64) -> String {
     match (per_record_ms, per_poll_ms) {
-        (0, 0) => "processes records at once".into(),
         (r, 0) => format!("processes each record in {r} ms"),
         (0, p) => format!("processes each poll's records in {p} ms"),
         (r, p) => format!("processes each poll's records in {p} ms plus {r} ms a record"),
@@ -778,6 +777,6 @@ mod tests {
         assert_eq!(processing_words(0, 500), "processes each poll's records in 500 ms", "a bulk insert per poll read \"each record in 0 ms\"");
         assert_eq!(processing_words(20, 0), "processes each record in 20 ms");
         assert_eq!(processing_words(20, 500), "processes each poll's records in 500 ms plus 20 ms a record");
-        assert_eq!(processing_words(0, 0), "processes records at once");
+        assert_eq!(processing_words(0, 0), "processes each record in 0 ms");
     }
 }

@@ -50,6 +50,8 @@ pub struct Signals {
     pub loop_ms: Option<(u64, u64)>,
     /// A refusal to tell the learner at the next frame (a seek past the hour a run lasts).
     pub notice: Option<String>,
+    /// The lab has rendered once (it went to the embed's moment then).
+    pub opened: bool,
 }
 
 /// Where the lab's run came from: what a share link and an export start from.

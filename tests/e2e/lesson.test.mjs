@@ -426,7 +426,7 @@ test('a typed answer that cannot be read says why below, without moving "Check m
   const box = () => page.$eval('[data-testid=checkpoint-check]', (b) => { const r = b.getBoundingClientRect(); return [r.left, r.top]; });
   const before = await box();
   await page.click('[data-testid=checkpoint-check]');
-  await page.waitForSelector('[data-testid=checkpoint-problem]');
+  await page.waitForSelector('[data-testid=checkpoint] [role=alert]');
   assert.deepEqual(await box(), before, 'the button stays where the learner clicked it');
   assert.deepEqual(problems, []);
   await page.close();

@@ -310,7 +310,7 @@ async fn a_producer_whose_workload_ended_reads_finished_and_offers_no_stop_and_a
     settle().await;
     let panel = one(&root, "[data-testid='producer-panel']");
     let facts = panel.text_content().unwrap();
-    assert!(facts.contains("finished") && facts.contains("stopped at 0:30"), "{facts}");
+    assert!(facts.contains("finished") && facts.contains("workload is over") && !facts.contains("20 records/s"), "{facts}");
     assert!(!buttons(&panel).iter().any(|b| b.contains("sending")), "nothing to stop or start: {:?}", buttons(&panel));
     click(&root, "[data-testid='consumer-auto']");
     settle().await;

@@ -59,11 +59,10 @@ fn use_embed(lab: Lab, dispatch: crate::ui::commands::Dispatch) {
     // The moment to open at is reached while the lab first renders, before the lesson player mounts:
     // it then opens at that moment's step instead of starting at 0 and following the run there one
     // step at a time (`?at=20000` showed a step of 13 s with the clock at 20 s).
-    use_memo(lab.clone(), |lab| {
-        if let Some(at) = lab.embed.at_ms {
-            lab.seek(at);
-        }
-    });
+    let first_render = !std::mem::replace(&mut lab.signals.borrow_mut().opened, true);
+    if let Some(at) = lab.embed.at_ms.filter(|_| first_render) {
+        lab.seek(at);
+    }
     use_effect_with(lab, move |lab| {
         let o = lab.embed.clone();
         if o.loop_run {
@@ -159,38 +158,6 @@ pub fn lab_view(props: &LabViewProps) -> Html {
         });
     }
     let lessons_open = use_state(|| false);
-    // The Lessons menu closes as the shortcut list says menus do, with Esc (the focus goes back to
-    // "Lessons"), and with a click outside it: open, it covers the speed controls and Restart, and
-    // the learner's next click there did nothing.
-    let lessons_ref = use_node_ref();
-    {
-        let lessons_ref = lessons_ref.clone();
-        use_effect_with(*lessons_open, move |open| {
-            use wasm_bindgen::JsCast as _;
-            let listeners = open.then(|| {
-                let document = gloo::utils::document();
-                let menu = lessons_ref.clone();
-                let on_key = gloo::events::EventListener::new(&document, "keydown", move |e| {
-                    let Some(details) = menu.cast::<web_sys::HtmlDetailsElement>() else { return };
-                    if e.dyn_ref::<web_sys::KeyboardEvent>().is_some_and(|k| k.key() == "Escape") {
-                        details.set_open(false);
-                        if let Some(summary) = details.query_selector("summary").ok().flatten().and_then(|s| s.dyn_into::<web_sys::HtmlElement>().ok()) {
-                            summary.focus().ok();
-                        }
-                    }
-                });
-                let on_click = gloo::events::EventListener::new(&document, "click", move |e| {
-                    let Some(details) = lessons_ref.cast::<web_sys::HtmlDetailsElement>() else { return };
-                    let target = e.target().and_then(|t| t.dyn_into::<web_sys::Node>().ok());
-                    if !details.contains(target.as_ref()) {
-                        details.set_open(false);
-                    }
-                });
-                (on_key, on_click)
-            });
-            move || drop(listeners)
-        });
-    }
     // An opened menu or dialog takes the focus (its first item; the dialog's close button).
     use_effect_with((state.menu, state.help_open), |(menu, help)| {
         let selector = if menu.is_some() { "[data-testid=context-menu] button" } else if *help { "[data-testid=help-close]" } else { "" };
@@ -206,6 +173,15 @@ pub fn lab_view(props: &LabViewProps) -> Html {
         let lessons_open = lessons_open.clone();
         Callback::from(move |e: Event| lessons_open.set(e.target_unchecked_into::<web_sys::HtmlDetailsElement>().open()))
     };
+    // A click outside the open Lessons menu closes it (Esc does too: `use_keyboard`): open, it covers
+    // the speed controls and Restart, and the learner's clicks there did nothing.
+    let on_click_outside = Callback::from(|e: MouseEvent| {
+        if let Ok(Some(menu)) = gloo::utils::document().query_selector(".lessons-menu[open]")
+            && !menu.contains(e.target().map(wasm_bindgen::JsCast::unchecked_into).as_ref())
+        {
+            menu.remove_attribute("open").ok();
+        }
+    });
     let d = dispatch.clone();
     let on_share = Callback::from(move |_: MouseEvent| d.dispatch(UiAction::SetShareOpen(true)));
     let d = dispatch.clone();
@@ -218,12 +194,12 @@ pub fn lab_view(props: &LabViewProps) -> Html {
     html! {
         <div class={classes!("lab", state.reduced_motion.then_some("reduced-motion"), lab.embed.classes(), lesson.is_some().then_some("with-lesson"))}
              data-preset={lab.preset.to_string()} data-playing={state.playing.to_string()}
-             data-trace-hash={lab.session().world().trace_hash()}>
+             data-trace-hash={lab.session().world().trace_hash()} onclick={on_click_outside}>
             <style>{ selection_style(state.selection) }</style>
             <header class="titlebar">
                 <h1>{ "kafka-lab" }</h1>
                 <span class="tagline">{ "watch Apache Kafka work, and break it on purpose" }</span>
-                <details ref={lessons_ref} class="lessons-menu" ontoggle={on_lessons} data-testid="lessons-menu">
+                <details class="lessons-menu" ontoggle={on_lessons} data-testid="lessons-menu">
                     <summary>{ "Lessons" }</summary>
                     { if *lessons_open { lesson_index(&lab.preset) } else { html! {} } }
                 </details>

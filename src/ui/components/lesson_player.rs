@@ -15,6 +15,7 @@ use crate::ui::embed::{self, Field};
 use crate::ui::lab::Lab;
 use crate::ui::state::UiAction;
 use std::rc::Rc;
+use wasm_bindgen::JsCast as _;
 use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -176,11 +177,18 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
     {
         let (hand_focus, section_ref) = (hand_focus.clone(), section_ref.clone());
         let revealed = answers.get(*current).is_some_and(|a| a.revealed.is_some());
-        use_effect_with((*current, revealed), move |_| {
-            if !std::mem::take(&mut *hand_focus.borrow_mut()) {
+        use_effect_with((*current, revealed), move |(current, _)| {
+            let hand = std::mem::take(&mut *hand_focus.borrow_mut());
+            let Some(section) = section_ref.cast::<web_sys::Element>() else { return };
+            // The menu shows the step the player is at. A select shows what its options' `selected`
+            // say only until the learner picks from it; after that only its value moves it (the
+            // menu showed step 1 with the player back at step 2).
+            if let Ok(Some(menu)) = section.query_selector("select") {
+                menu.unchecked_into::<HtmlSelectElement>().set_value(&current.to_string());
+            }
+            if !hand {
                 return;
             }
-            let Some(section) = section_ref.cast::<web_sys::Element>() else { return };
             let document = gloo::utils::document();
             let dropped = document.active_element().is_none_or(|a| document.body().is_some_and(|b| a == *b));
             if !dropped && !document.active_element().is_some_and(|a| section.contains(Some(&a))) {
@@ -196,21 +204,6 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
             .find_map(|selector| section.query_selector(selector).ok().flatten());
             if let Some(el) = target.and_then(|t| wasm_bindgen::JsCast::dyn_into::<HtmlElement>(t).ok()) {
                 el.focus().ok();
-            }
-        });
-    }
-
-    // The menu shows the step the player is at. A select shows what its options' `selected` say only
-    // until the learner picks from it; after that only its value moves it, so the player sets that
-    // after every render (the menu showed step 1 with the player back at step 2).
-    let select_ref = use_node_ref();
-    {
-        let (select_ref, shown) = (select_ref.clone(), current.to_string());
-        use_effect(move || {
-            if let Some(select) = select_ref.cast::<HtmlSelectElement>()
-                && select.value() != shown
-            {
-                select.set_value(&shown);
             }
         });
     }
@@ -378,7 +371,7 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
                 }
                 // After the button: the problem takes a row of its own below, where it moves nothing
                 // (before it, it pushed "Check my answer" onto a new row under the learner's pointer).
-                { answer.problem.as_ref().map(|p| html! { <p class="notice error" role="alert" data-testid="checkpoint-problem">{ p }</p> }).unwrap_or_default() }
+                { answer.problem.as_ref().map(|p| html! { <p class="notice error" role="alert">{ p }</p> }).unwrap_or_default() }
                 { outcome.unwrap_or_default() }
             </div>
         }
@@ -401,7 +394,7 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
                 // One group, so a long title never leaves Continue alone on a row of its own.
                 <div class="lesson-nav">
                     <label class="lesson-steps">{ "Step " }
-                        <select ref={select_ref} data-testid="lesson-steps" onchange={on_menu} aria-label="Go to a step">{ for options }</select>
+                        <select data-testid="lesson-steps" onchange={on_menu} aria-label="Go to a step">{ for options }</select>
                         { format!(" of {steps_len}") }
                     </label>
                     <button type="button" data-testid="lesson-back" onclick={on_back} disabled={*current == 0}>{ "◂ Back" }</button>

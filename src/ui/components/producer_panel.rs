@@ -3,7 +3,6 @@
 
 use crate::kafka::producer::Producer;
 use crate::kafka::world::Action;
-use crate::session::narrate::clock;
 use crate::session::scene::workload_over;
 use crate::sim::Tick;
 use crate::ui::commands::{self, Dispatch};
@@ -23,15 +22,12 @@ pub struct ProducerPanelProps {
 pub const PRODUCER_CONFIG_KEYS: &[&str] =
     &["acks", "linger.ms", "batch.size", "enable.idempotence", "max.in.flight.requests.per.connection", "retries", "delivery.timeout.ms", "request.timeout.ms", "partitioner.class"];
 
-/// What its workload does: its rate while it sends, and once it is over, why it stopped.
+/// What its workload does: its rate while it sends, none once it is over (its count sent, or its
+/// stop time passed).
 fn workload_words(p: &Producer, now: Tick) -> String {
     match &p.workload {
         None => "no workload: records only when you produce".into(),
-        Some(w) if workload_over(p, now) => match (w.spec.count, w.spec.stop_ms) {
-            (Some(count), _) if w.generated >= count => format!("its workload sent all {count} of its records"),
-            (_, Some(stop)) => format!("its workload stopped at {}", clock(Tick(stop))),
-            _ => "its workload is over".into(),
-        },
+        Some(_) if workload_over(p, now) => "its workload is over".into(),
         Some(w) => format!("{} records/s", w.spec.rate_per_sec),
     }
 }

@@ -182,6 +182,16 @@ fn run(command: Command, lab: &Lab, d: &Dispatch, state: &UiState) {
         Command::ActTab => d.dispatch(UiAction::SetTab(Tab::Act)),
         Command::ChartsTab => d.dispatch(UiAction::SetTab(Tab::Charts)),
         Command::Help => d.dispatch(UiAction::ToggleHelp),
-        Command::Escape => d.dispatch(UiAction::Escape),
+        Command::Escape => {
+            // The Lessons menu closes too, as the shortcut list says menus do, and the focus goes back
+            // to its "Lessons" (a click outside closes it as well: `lab_view`).
+            if let Ok(Some(menu)) = gloo::utils::document().query_selector(".lessons-menu[open]") {
+                menu.remove_attribute("open").ok();
+                if let Ok(Some(summary)) = menu.query_selector("summary") {
+                    summary.unchecked_into::<web_sys::HtmlElement>().focus().ok();
+                }
+            }
+            d.dispatch(UiAction::Escape);
+        }
     }
 }
