@@ -162,6 +162,7 @@ fn check_lists_several_problems_at_once() {
     let file = scratch("good.toml", &good);
     let ok = kafka_lab(&["check", file.to_str().unwrap()]);
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+    assert!(text(&ok.stdout).ends_with(" steps, 4 checkpoints)\n"), "{}", text(&ok.stdout));
     let bad = good
         .replacen("producer = \"shop\"", "producer = \"shoop\"", 1)
         .replacen("kind = \"log_end_offset\"\npartition = 0\ntopic = \"orders\"", "kind = \"log_end_offset\"\npartition = 7\ntopic = \"orders\"", 1)
@@ -175,6 +176,16 @@ fn check_lists_several_problems_at_once() {
     assert!(lines.iter().any(|l| l.starts_with("actions[0]: ") && l.contains("no producer named 'shoop'")), "{err}");
     assert!(lines.iter().any(|l| l.starts_with("steps[1].checkpoint.probe.partition: topic 'orders' has partitions 0 to 2")), "{err}");
     assert!(lines.iter().any(|l| l.starts_with("steps[1].checkpoint.expect: ")), "{err}");
+}
+
+#[test]
+fn check_counts_one_step_and_one_checkpoint_in_the_singular() {
+    let one = "version = 1\nid = \"one\"\ntitle = \"One\"\nsection = \"Storage\"\nseed = 1\nduration_ms = 1000\n[cluster]\n\
+        [[cluster.topics]]\nname = \"t\"\n[[steps]]\nat_ms = 0\ntext = \"Hello.\"\n[steps.checkpoint]\nquestion = \"How many partitions?\"\n\
+        probe = { kind = \"partition_count\", topic = \"t\" }\nexpect = 1\n";
+    let out = kafka_lab_stdin(&["check", "-"], one);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "-: valid (one, 1 step, 1 checkpoint)\n");
 }
 
 #[test]

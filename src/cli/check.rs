@@ -41,8 +41,10 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
     };
     match parse_scenario(&text) {
         Ok(scenario) => {
-            let checkpoints = scenario.checkpoint_steps().count();
-            let _ = writeln!(io.out, "{file}: valid ({}, {} steps, {checkpoints} checkpoints)", scenario.id, scenario.steps.len());
+            let count = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+            let steps = count(scenario.steps.len(), "step");
+            let checkpoints = count(scenario.checkpoint_steps().count(), "checkpoint");
+            let _ = writeln!(io.out, "{file}: valid ({}, {steps}, {checkpoints})", scenario.id);
             0
         }
         Err(problems) => {
