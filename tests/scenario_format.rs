@@ -151,3 +151,30 @@ fn a_newer_version_is_refused_by_name() {
     let text = parse_scenario(&GOOD.replace("version = 1", "version = 2")).unwrap_err().to_string();
     assert!(text.contains("version: version 2 is newer than this kafka-lab reads"), "{text}");
 }
+
+#[test]
+fn a_mistake_inside_a_probe_a_workload_pattern_or_an_action_is_named_at_its_own_field() {
+    // These values are read after their table ends; the mistake was once named at whatever key came
+    // next (`steps[0].checkpoint.question`, `…workload.rate_per_sec`), sending the author to the wrong line.
+    let probe = r#"probe = { kind = "records_acked", producer = "p" }"#;
+    let problem = |from: &str, to: &str| {
+        assert!(GOOD.contains(from), "{from}");
+        parse_scenario(&GOOD.replace(from, to)).unwrap_err().to_string()
+    };
+    let leader = |fields: &str| problem(probe, &format!(r#"probe = {{ kind = "leader", {fields} }}"#));
+    assert_eq!(leader(r#"topic = "orders", partition = 0, broker = 1"#), "steps[0].checkpoint.probe.broker: unknown field 'broker', expected 'topic' or 'partition'");
+    assert_eq!(leader(r#"topic = "orders""#), "steps[0].checkpoint.probe.partition: missing field 'partition'");
+    assert!(leader(r#"topic = "orders", partition = "zero""#).starts_with("steps[0].checkpoint.probe.partition: "));
+
+    let workload = |fields: &str| problem("topic = \"orders\"\n\n[[actions]]", &format!("topic = \"orders\"\nworkload = {{ {fields} }}\n\n[[actions]]"));
+    assert_eq!(workload(r#"keys = { kind = "cycle", prefix = "k" }"#), "cluster.producers[0].workload.keys.count: missing field 'count'");
+    assert!(workload(r#"values = { kind = "bytes", size = "big" }"#).starts_with("cluster.producers[0].workload.values.size: "));
+
+    let action = |fields: &str| problem("action = \"produce\"\nproducer = \"p\"\nkey = \"k\"\nvalue = \"v\"", fields);
+    assert!(action("action = \"kill_broker\"\nbroker = \"one\"").starts_with("actions[0].broker: "));
+    assert_eq!(action("action = \"kill_broker\"\nbroker = 1\nzzz = 2"), "actions[0].zzz: unknown field 'zzz', expected 'broker' or 'lose_page_cache'");
+    assert_eq!(
+        action("action = \"add_producer\"\nspec = { name = \"q\", topic = \"orders\", workload = { keys = { kind = \"cycle\", prefix = \"k\" } } }"),
+        "actions[0].spec.workload.keys.count: missing field 'count'"
+    );
+}

@@ -7,13 +7,18 @@
 //! the object into `serde_json` values, and each variant's fields are read by plain code from those
 //! values, once, whatever the deserializer.
 //!
-//! The behaviour is the derive's, message for message: the variant names in the order they are
-//! declared, unknown and missing fields, a variant index in place of its name, the sequence form
-//! (`["leader", "orders", 0]`), unit variants ignoring whatever follows their tag. Errors are raised at
-//! the same moments too (a bad tag while the object is read, the rest after it), so the path a
-//! scenario problem reports stays the same.
+//! The messages are the derive's: the variant names in the order they are declared, unknown and
+//! missing fields, a variant index in place of its name, the sequence form (`["leader", "orders", 0]`),
+//! unit variants ignoring whatever follows their tag. Where they are raised is not: a problem after
+//! the tag is raised while the object is still being read, so that serde_json places it on the
+//! object's closing line (the derive raised it after the object, on the next key's line, and a
+//! scenario problem was named at that key). The field it concerns goes at the front of the message
+//! (see [`read_at`]), as the object's line alone cannot tell which field it is.
 //!
 //! [`tagged_enum_de!`] writes the `Deserialize` impl from a list of the variants and their fields.
+//!
+//! [`read_at`] reads any scenario type from a `Value` and names the path of the first problem, for
+//! the scenario reader and for the fields of a tagged value alike.
 
 use serde::Deserializer;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Error as _, MapAccess, SeqAccess, Unexpected, Visitor};
@@ -54,21 +59,26 @@ pub struct Fields {
     pub required: &'static [bool],
 }
 
-/// Reads an internally tagged value with `deserializer`: only this visitor is generic over it.
-pub fn deserialize_tagged<'de, D: Deserializer<'de>>(deserializer: D, names: &'static TaggedEnum) -> Result<Tagged, D::Error> {
-    deserializer.deserialize_any(TaggedVisitor(names))
+/// Reads an internally tagged value with `deserializer` and hands it to `finish` (which reads the
+/// variant's fields) before the value's end: only this visitor is generic over the deserializer.
+pub fn deserialize_tagged<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    names: &'static TaggedEnum,
+    finish: &mut dyn FnMut(Tagged) -> Result<(), Error>,
+) -> Result<(), D::Error> {
+    deserializer.deserialize_any(TaggedVisitor(names, finish))
 }
 
-struct TaggedVisitor(&'static TaggedEnum);
+struct TaggedVisitor<'a>(&'static TaggedEnum, &'a mut dyn FnMut(Tagged) -> Result<(), Error>);
 
-impl<'de> Visitor<'de> for TaggedVisitor {
-    type Value = Tagged;
+impl<'de> Visitor<'de> for TaggedVisitor<'_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str(self.0.expecting)
     }
 
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Tagged, S::Error> {
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
         let Some(variant) = seq.next_element_seed(VariantSeed(self.0.variants))? else {
             return Err(S::Error::missing_field(self.0.tag));
         };
@@ -76,10 +86,10 @@ impl<'de> Visitor<'de> for TaggedVisitor {
         while let Some(item) = seq.next_element::<Value>()? {
             rest.push(item);
         }
-        Ok(Tagged { variant, body: Body::Seq(rest) })
+        (self.1)(Tagged { variant, body: Body::Seq(rest) }).map_err(S::Error::custom)
     }
 
-    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Tagged, M::Error> {
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<(), M::Error> {
         let mut variant = None;
         let mut rest = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
@@ -94,7 +104,7 @@ impl<'de> Visitor<'de> for TaggedVisitor {
         }
         match variant {
             None => Err(M::Error::missing_field(self.0.tag)),
-            Some(variant) => Ok(Tagged { variant, body: Body::Map(rest) }),
+            Some(variant) => (self.1)(Tagged { variant, body: Body::Map(rest) }).map_err(M::Error::custom),
         }
     }
 }
@@ -106,9 +116,9 @@ pub fn tagged_from_fields(names: &'static TaggedEnum, fields: Vec<(String, Value
     for (key, value) in fields {
         if key == names.tag {
             if variant.is_some() {
-                return Err(Error::duplicate_field(names.tag));
+                return Err(at(names.tag, Error::duplicate_field(names.tag)));
             }
-            variant = Some(variant_of_value(names.variants, &value)?);
+            variant = Some(variant_of_value(names.variants, &value).map_err(|e| at(names.tag, e))?);
         } else {
             rest.push((key, value));
         }
@@ -189,13 +199,13 @@ pub fn read_fields(body: &Body, fields: &Fields, read: &mut dyn FnMut(usize, &Va
             let mut seen = vec![false; fields.names.len()];
             for (key, value) in entries {
                 let Some(i) = fields.names.iter().position(|n| n == key) else {
-                    return Err(Error::unknown_field(key, fields.names));
+                    return Err(at(&key_path("", key), Error::unknown_field(key, fields.names)));
                 };
                 if seen[i] {
-                    return Err(Error::duplicate_field(fields.names[i]));
+                    return Err(at(key, Error::duplicate_field(fields.names[i])));
                 }
                 seen[i] = true;
-                read(i, value)?;
+                read(i, value).map_err(|e| at(key, e))?;
             }
             Ok(())
         }
@@ -228,17 +238,134 @@ pub fn unit_body(body: &Body) -> Result<(), Error> {
     }
 }
 
-/// One field's value, read from its buffered value's JSON text: the scenario reader reads every type
-/// with serde_json's text deserializer, and reading from the `Value` itself would monomorphise all the
-/// field types a second time. The text's position is dropped: the field has no line of its own.
+/// One field's value, read as [`read_at`] reads: the scenario reader reads every type with
+/// serde_json's text deserializer, and reading from the `Value` itself would monomorphise all the
+/// field types a second time. A problem carries its path inside the field.
 pub fn field<T: DeserializeOwned>(value: &Value) -> Result<T, Error> {
-    serde_json::from_str(&value.to_string()).map_err(|e| match e.line() {
-        0 => e,
-        _ => {
-            let text = e.to_string();
-            Error::custom(text.rfind(" at line ").map_or(text.as_str(), |at| &text[..at]))
-        }
+    read_at(value, "").map_err(|(path, message)| at(&path, message))
+}
+
+/// A missing field, at its own path.
+pub fn missing(name: &'static str) -> Error {
+    at(name, Error::missing_field(name))
+}
+
+/// Starts and ends the path at the front of a message. A problem inside a tagged value is raised
+/// after its fields were read from buffered values, which have no line of their own, so its message
+/// says where it is (`\u{1}spec.workload.keys\u{1}missing field …`) and [`read_at`] takes the path
+/// back out. Every message a scenario problem shows goes through [`read_at`].
+const PATH_MARK: char = '\u{1}';
+
+/// `problem` at `path` (under the value being read; a path it carries already goes below it).
+fn at(path: &str, problem: impl fmt::Display) -> Error {
+    let text = problem.to_string();
+    let (inner, message) = split_path(&text);
+    Error::custom(format!("{PATH_MARK}{}{PATH_MARK}{message}", join_path(path, inner)))
+}
+
+/// The path at the front of a message (empty when none) and the message itself.
+fn split_path(message: &str) -> (&str, &str) {
+    message.strip_prefix(PATH_MARK).and_then(|m| m.split_once(PATH_MARK)).unwrap_or(("", message))
+}
+
+/// `parent` and a path below it (`workload.keys`, `[2].name`).
+fn join_path(parent: &str, child: &str) -> String {
+    match child.as_bytes().first() {
+        None => parent.to_string(),
+        Some(_) if parent.is_empty() => child.to_string(),
+        Some(b'[') => format!("{parent}{child}"),
+        Some(_) => format!("{parent}.{child}"),
+    }
+}
+
+/// `parent.key`, quoting a key that is not a plain identifier (Kafka config names have dots).
+pub fn key_path(parent: &str, key: &str) -> String {
+    let plain = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let key = if plain { key.to_string() } else { format!("{key:?}") };
+    if parent.is_empty() { key } else { format!("{parent}.{key}") }
+}
+
+/// `parent[index]`.
+pub fn index_path(parent: &str, index: usize) -> String {
+    format!("{parent}[{index}]")
+}
+
+/// Reads a `T` from `value`; a problem comes with its path (under `path`) and serde's message
+/// (without serde_json's position).
+///
+/// Serde stops at the first problem and names no path, but serde_json names its line: the value is
+/// read from a rendering with one field or item per line, and the line of the problem names its path.
+/// A problem serde places at an object's end (a missing field, anything inside a tagged value) is
+/// named more closely by the field it concerns. Always through the rendering's text, never from the
+/// `Value` itself: reading every scenario type with one deserializer only keeps a second
+/// monomorphised copy of all of them out of the wasm.
+pub fn read_at<T: DeserializeOwned>(value: &Value, path: &str) -> Result<T, (String, String)> {
+    let mut rendered = Rendered { text: String::new(), line_paths: vec![path.to_string()] };
+    rendered.value(value, path);
+    serde_json::from_str::<T>(&rendered.text).map_err(|e| {
+        let line_path = match e.line() {
+            0 => path,
+            line => rendered.line_paths.get(line - 1).map_or(path, String::as_str),
+        };
+        let text = e.to_string();
+        let text = match text.rfind(" at line ") {
+            Some(end) if e.line() > 0 => &text[..end],
+            _ => text.as_str(),
+        };
+        let (inner, message) = split_path(text);
+        let missing = message.strip_prefix("missing field `").and_then(|m| m.strip_suffix('`'));
+        let inner = if inner.is_empty() { missing.unwrap_or_default() } else { inner };
+        (join_path(line_path, inner), message.to_string())
     })
+}
+
+/// A value rendered as JSON with one field or item per line, and the path each line belongs to.
+struct Rendered {
+    text: String,
+    line_paths: Vec<String>,
+}
+
+impl Rendered {
+    fn new_line(&mut self, path: String) {
+        self.text.push('\n');
+        self.line_paths.push(path);
+    }
+
+    fn value(&mut self, value: &Value, path: &str) {
+        match value {
+            Value::Object(map) if !map.is_empty() => {
+                self.text.push('{');
+                for (i, (k, v)) in map.iter().enumerate() {
+                    let child = key_path(path, k);
+                    self.new_line(child.clone());
+                    if i > 0 {
+                        self.text.push(',');
+                    }
+                    // Serializing a string cannot fail.
+                    self.text.push_str(&serde_json::to_string(k).unwrap_or_default());
+                    self.text.push(':');
+                    self.value(v, &child);
+                }
+                self.new_line(path.to_string());
+                self.text.push('}');
+            }
+            Value::Array(items) if !items.is_empty() => {
+                self.text.push('[');
+                for (i, v) in items.iter().enumerate() {
+                    let child = index_path(path, i);
+                    self.new_line(child.clone());
+                    if i > 0 {
+                        self.text.push(',');
+                    }
+                    self.value(v, &child);
+                }
+                self.new_line(path.to_string());
+                self.text.push(']');
+            }
+            // Serializing a JSON value cannot fail.
+            scalar => self.text.push_str(&serde_json::to_string(scalar).unwrap_or_default()),
+        }
+    }
 }
 
 /// Writes `impl Deserialize` for an internally tagged enum, from its variants in declaration order:
@@ -277,8 +404,13 @@ macro_rules! tagged_enum_de {
 
         impl<'de> serde::Deserialize<'de> for $ty {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let tagged = $crate::kafka::tagged::deserialize_tagged(deserializer, &Self::TAGGED)?;
-                $ty::from_tagged(tagged).map_err(<D::Error as serde::de::Error>::custom)
+                let mut read = None;
+                $crate::kafka::tagged::deserialize_tagged(deserializer, &Self::TAGGED, &mut |tagged| {
+                    read = Some($ty::from_tagged(tagged)?);
+                    Ok(())
+                })?;
+                // The visitor hands the value over whenever it succeeds.
+                read.ok_or_else(|| <D::Error as serde::de::Error>::custom(concat!("no ", stringify!($ty), " was read")))
             }
         }
     };
@@ -303,40 +435,72 @@ macro_rules! tagged_enum_de {
     }};
     (@required) => { true };
     (@required default) => { false };
-    (@take $field:ident) => { $field.ok_or_else(|| $crate::kafka::tagged::Error::missing_field(stringify!($field)))? };
+    (@take $field:ident) => { $field.ok_or_else(|| $crate::kafka::tagged::missing(stringify!($field)))? };
     (@take $field:ident default) => { $field.unwrap_or_default() };
 }
 
 #[cfg(test)]
 mod tests {
-    //! Each expectation is what serde's derive answered before these enums were read by hand.
+    //! Each message is what serde's derive answered before these enums were read by hand; each path
+    //! is where the problem is in the value.
+    use super::read_at;
     use crate::kafka::stream::Step;
-    use crate::kafka::world::spec::KeyPattern;
+    use crate::kafka::world::spec::{KeyPattern, ProducerSpec};
     use crate::kafka::world::{Action, TimedAction};
+    use crate::scenario::Probe;
 
+    /// `path: message`, as a scenario problem shows it.
     fn error<T: serde::de::DeserializeOwned + std::fmt::Debug>(json: &str) -> String {
-        serde_json::from_str::<T>(json).unwrap_err().to_string()
+        let (path, message) = read_at::<T>(&serde_json::from_str(json).unwrap(), "x").unwrap_err();
+        format!("{path}: {message}")
     }
 
     #[test]
     fn a_flattened_action_accepts_a_variant_index_as_the_buffered_derive_did() {
-        assert_eq!(error::<TimedAction>(r#"{"action":3,"at_ms":1,"producer":"p"}"#), "missing field `rate_per_sec` at line 1 column 37");
-        assert_eq!(error::<Action>(r#"{"action":3,"producer":"p"}"#), "invalid type: integer `3`, expected variant identifier at line 1 column 11");
+        assert_eq!(error::<TimedAction>(r#"{"action":3,"at_ms":1,"producer":"p"}"#), "x.rate_per_sec: missing field `rate_per_sec`");
+        assert_eq!(error::<Action>(r#"{"action":3,"producer":"p"}"#), "x.action: invalid type: integer `3`, expected variant identifier");
     }
 
     #[test]
     fn field_problems_match_the_derive() {
-        assert_eq!(error::<Step>(r#"{"op":"map_values","uppercase":"x"}"#), "invalid type: string \"x\", expected a boolean");
-        assert_eq!(error::<Step>(r#"{"uppercase":true}"#), "missing field `op` at line 1 column 18");
-        assert!(error::<KeyPattern>(r#"{"kind":"cycle","prefix":"k","zzz":1}"#).starts_with("unknown field `zzz`, expected `prefix` or `count`"));
+        assert_eq!(error::<Step>(r#"{"op":"map_values","uppercase":"x"}"#), "x.uppercase: invalid type: string \"x\", expected a boolean");
+        assert_eq!(error::<Step>(r#"{"uppercase":true}"#), "x.op: missing field `op`");
+        assert_eq!(error::<KeyPattern>(r#"{"kind":"cycle","prefix":"k","zzz":1}"#), "x.zzz: unknown field `zzz`, expected `prefix` or `count`");
+    }
+
+    #[test]
+    fn a_problem_inside_a_tagged_value_is_named_at_its_field_not_at_the_next_key() {
+        // The probe is read after its object ends: serde_json placed its problems on the line of
+        // whatever key followed (`question`), which named the wrong field.
+        let checkpoint = |probe: &str| format!(r#"{{"expect":1,"probe":{probe},"question":"Who leads?"}}"#);
+        let problem = |probe: &str| error::<crate::scenario::Checkpoint>(&checkpoint(probe));
+        assert_eq!(problem(r#"{"kind":"leader","topic":"t","partition":0,"broker":1}"#), "x.probe.broker: unknown field `broker`, expected `topic` or `partition`");
+        assert_eq!(problem(r#"{"kind":"leader","topic":"t"}"#), "x.probe.partition: missing field `partition`");
+        assert_eq!(problem(r#"{"kind":"leader","topic":"t","partition":"zero"}"#), "x.probe.partition: invalid type: string \"zero\", expected u32");
+        assert_eq!(problem(r#"{"kind":"leadr"}"#).split(',').next().unwrap(), "x.probe.kind: unknown variant `leadr`");
+        assert_eq!(problem(r#"{"topic":"t"}"#), "x.probe.kind: missing field `kind`");
+        assert_eq!(error::<Probe>(r#"{"kind":"leader","topic":"t","partition":0,"min.isr":1}"#).split(',').next().unwrap(), "x.\"min.isr\": unknown field `min.isr`");
+    }
+
+    #[test]
+    fn a_problem_in_a_tagged_value_inside_another_is_named_all_the_way_down() {
+        let producer = |workload: &str| format!(r#"{{"name":"p","topic":"t","workload":{workload}}}"#);
+        assert_eq!(error::<ProducerSpec>(&producer(r#"{"keys":{"kind":"cycle","prefix":"k"},"rate_per_sec":1}"#)), "x.workload.keys.count: missing field `count`");
+        assert_eq!(error::<ProducerSpec>(&producer(r#"{"values":{"kind":"bytes","size":"big"}}"#)), "x.workload.values.size: invalid type: string \"big\", expected u32");
+        let action = format!(r#"{{"action":"add_producer","at_ms":1,"spec":{}}}"#, producer(r#"{"keys":{"kind":"list","keys":["a",2]}}"#));
+        assert_eq!(error::<TimedAction>(&action), "x.spec.workload.keys.keys[1]: invalid type: integer `2`, expected a string");
+        assert_eq!(error::<crate::scenario::Step>(r#"{"text":"Hi."}"#), "x.at_ms: missing field `at_ms`", "a plain struct's missing field too");
+        assert_eq!(error::<TimedAction>(r#"{"action":"kill_broker","at_ms":1,"broker":"one"}"#), "x.broker: invalid type: string \"one\", expected u32");
+        assert_eq!(error::<TimedAction>(r#"{"action":"kill_brokr","at_ms":1}"#).split(',').next().unwrap(), "x.action: unknown variant `kill_brokr`");
+        assert_eq!(error::<TimedAction>(r#"{"action":"kill_broker","broker":1}"#), "x.at_ms: missing field `at_ms`");
     }
 
     #[test]
     fn the_sequence_form_matches_the_derive() {
         assert_eq!(serde_json::from_str::<KeyPattern>(r#"["cycle","k",3]"#).unwrap(), KeyPattern::Cycle { prefix: "k".into(), count: 3 });
-        assert_eq!(error::<KeyPattern>(r#"["cycle","k"]"#), "invalid length 1, expected struct variant KeyPattern::Cycle with 2 elements");
-        assert_eq!(error::<KeyPattern>(r#"["cycle","k",3,4]"#), "invalid length 3, expected 2 elements in sequence");
-        assert_eq!(error::<KeyPattern>(r#"["none",1]"#), "invalid length 1, expected 0 elements in sequence");
+        assert_eq!(error::<KeyPattern>(r#"["cycle","k"]"#), "x: invalid length 1, expected struct variant KeyPattern::Cycle with 2 elements");
+        assert_eq!(error::<KeyPattern>(r#"["cycle","k",3,4]"#), "x: invalid length 3, expected 2 elements in sequence");
+        assert_eq!(error::<KeyPattern>(r#"["none",1]"#), "x: invalid length 1, expected 0 elements in sequence");
         assert_eq!(serde_json::from_str::<KeyPattern>(r#"{"kind":"none","anything":1}"#).unwrap(), KeyPattern::None);
     }
 }

@@ -4,7 +4,7 @@
 //! Serde stops at the first problem it meets and names no path. So each part of the scenario (the
 //! cluster's fields, every list item, every action and step) is read on its own, and a part that fails
 //! is read again from a rendering of it that has one field per line: the line serde complains about
-//! names the path of the problem.
+//! names the path of the problem (see [`crate::kafka::tagged::read_at`]).
 
 use super::format::Scenario;
 use super::migrate::{document_version, migrate};
@@ -59,7 +59,9 @@ pub fn document(text: &str, format: Format) -> Result<Value, Problems> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     match format {
         Format::Json => strict_json(text).map_err(|e| {
-            Problems::one(format!("line {}, column {}", e.line(), e.column()), format!("not valid JSON: {}", tidy(&e)))
+            let text = e.to_string();
+            let text = text.rfind(" at line ").map_or(text.as_str(), |end| &text[..end]);
+            Problems::one(format!("line {}, column {}", e.line(), e.column()), format!("not valid JSON: {}", tidy(text)))
         }),
         Format::Toml => {
             // toml's parse tree, not its serde Deserializer: the tree is all a scenario needs, and
@@ -267,84 +269,14 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
 }
 
-/// serde's message without serde_json's position suffix, quoting names the way problems do.
-fn tidy(error: &serde_json::Error) -> String {
-    let text = error.to_string();
-    let text = match text.rfind(" at line ") {
-        Some(at) if error.line() > 0 => &text[..at],
-        _ => text.as_str(),
-    };
-    text.replace('`', "'")
-}
-
-/// A value rendered as JSON with one field or item per line, and the path each line belongs to.
-struct Rendered {
-    text: String,
-    line_paths: Vec<String>,
-}
-
-impl Rendered {
-    fn new(path: &str) -> Rendered {
-        Rendered { text: String::new(), line_paths: vec![path.to_string()] }
-    }
-
-    fn new_line(&mut self, path: String) {
-        self.text.push('\n');
-        self.line_paths.push(path);
-    }
-
-    fn value(&mut self, value: &Value, path: &str) {
-        match value {
-            Value::Object(map) if !map.is_empty() => {
-                self.text.push('{');
-                for (i, (k, v)) in map.iter().enumerate() {
-                    let child = key_path(path, k);
-                    self.new_line(child.clone());
-                    if i > 0 {
-                        self.text.push(',');
-                    }
-                    // Serializing a string cannot fail.
-                    self.text.push_str(&serde_json::to_string(k).unwrap_or_default());
-                    self.text.push(':');
-                    self.value(v, &child);
-                }
-                self.new_line(path.to_string());
-                self.text.push('}');
-            }
-            Value::Array(items) if !items.is_empty() => {
-                self.text.push('[');
-                for (i, v) in items.iter().enumerate() {
-                    let child = index_path(path, i);
-                    self.new_line(child.clone());
-                    if i > 0 {
-                        self.text.push(',');
-                    }
-                    self.value(v, &child);
-                }
-                self.new_line(path.to_string());
-                self.text.push(']');
-            }
-            // Serializing a JSON value cannot fail.
-            scalar => self.text.push_str(&serde_json::to_string(scalar).unwrap_or_default()),
-        }
-    }
+/// serde's message, quoting names the way problems do.
+fn tidy(message: &str) -> String {
+    message.replace('`', "'")
 }
 
 /// Reads a `T` from `value`, naming the path (under `path`) of the first problem.
-///
-/// Always through the rendering's text, never from the `Value` itself: serde_json's text deserializer
-/// is the one that reports lines (and so paths), and reading every scenario type with that one
-/// deserializer only keeps a second monomorphised copy of all of them out of the wasm.
 pub(crate) fn from_value_at<T: DeserializeOwned>(value: &Value, path: &str) -> Result<T, Problem> {
-    let mut rendered = Rendered::new(path);
-    rendered.value(value, path);
-    serde_json::from_str::<T>(&rendered.text).map_err(|e| {
-        let at = match e.line() {
-            0 => path.to_string(),
-            line => rendered.line_paths.get(line - 1).cloned().unwrap_or_else(|| path.to_string()),
-        };
-        Problem::new(at, tidy(&e))
-    })
+    crate::kafka::tagged::read_at(value, path).map_err(|(at, message)| Problem::new(at, tidy(&message)))
 }
 
 /// Whether `value` reads as a `T` (through its text, as [`from_value_at`] reads).

@@ -74,17 +74,7 @@ impl fmt::Display for Problems {
 
 impl std::error::Error for Problems {}
 
-/// `parent.key`, quoting a key that is not a plain identifier (Kafka config names have dots).
-pub fn key_path(parent: &str, key: &str) -> String {
-    let plain = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    let key = if plain { key.to_string() } else { format!("{key:?}") };
-    if parent.is_empty() { key } else { format!("{parent}.{key}") }
-}
-
-/// `parent[index]`.
-pub fn index_path(parent: &str, index: usize) -> String {
-    format!("{parent}[{index}]")
-}
+pub use crate::kafka::tagged::{index_path, key_path};
 
 /// The known name nearest to a misspelt one, when it is close (at most 2 edits or a third of it).
 pub fn did_you_mean<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
