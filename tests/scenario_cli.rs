@@ -189,6 +189,23 @@ fn check_counts_one_step_and_one_checkpoint_in_the_singular() {
 }
 
 #[test]
+fn check_refuses_a_producer_rate_above_a_workloads_limit_that_would_exhaust_memory() {
+    // A rate of four billion records a second passed `check`, and `run` then ran out of memory.
+    let good = text(&kafka_lab(&["link", "--decode", "#preset=topic-partitions-offsets"]).stdout);
+    let action = |rate: u64| format!("[[actions]]\naction = \"set_producer_rate\"\nat_ms = 1000\nproducer = \"shop\"\nrate_per_sec = {rate}\n\n[[actions]]\n");
+    let too_fast = scratch("too-fast.toml", &good.replacen("[[actions]]\n", &action(4_000_000_000), 1));
+    for command in ["check", "run"] {
+        let out = kafka_lab(&[command, too_fast.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        let err = text(&out.stderr);
+        assert!(err.contains("actions[0]: the engine refuses this action: rate_per_sec 4000000000 is too high: at most 1000000 records per second"), "{command}: {err}");
+    }
+    let fastest = scratch("fastest.toml", &good.replacen("[[actions]]\n", &action(1_000_000), 1));
+    let out = kafka_lab(&["check", fastest.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
 fn bad_input_exits_2() {
     assert_eq!(kafka_lab(&["run"]).status.code(), Some(2));
     assert_eq!(kafka_lab(&["run", "--preset", "no-such-lesson"]).status.code(), Some(2));

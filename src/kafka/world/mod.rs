@@ -40,7 +40,7 @@ pub use spec::{ClusterSpec, ConsumerSpec, ProducerSpec, TopicSpec};
 use std::collections::VecDeque;
 use crate::sim::sorted::{SortedMap, SortedSet};
 use std::rc::Rc;
-pub use validate::SpecError;
+pub use validate::{PRODUCE_COUNT_MAX, RATE_PER_SEC_MAX, SpecError};
 pub use view::View;
 
 /// At most this many events wait in the buffer; `run_until` stops early when it is full so a caller
@@ -776,6 +776,9 @@ impl World {
         match action {
             Action::Produce { producer, key, value, partition, count } => {
                 let i = self.producer_index(&producer)?;
+                if let Some(count) = count.filter(|c| *c > PRODUCE_COUNT_MAX) {
+                    return Err(ActionError(format!("count {count} is too many: a produce action sends at most {PRODUCE_COUNT_MAX} records")));
+                }
                 let count = count.unwrap_or(1).max(1);
                 let p = &mut self.producers[i];
                 for n in 0..count {
@@ -797,6 +800,10 @@ impl World {
             }
             Action::SetProducerRate { producer, rate_per_sec } => {
                 let i = self.producer_index(&producer)?;
+                // The workload's own limit: a rate set later is no less a workload's rate.
+                if rate_per_sec > RATE_PER_SEC_MAX {
+                    return Err(ActionError(format!("rate_per_sec {rate_per_sec} is too high: at most {RATE_PER_SEC_MAX} records per second")));
+                }
                 self.producers[i].set_rate(now, rate_per_sec, out);
             }
             Action::SetProducerConfig { producer, key, value } => {

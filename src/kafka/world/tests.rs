@@ -1481,3 +1481,18 @@ fn a_consumer_that_names_a_partition_twice_is_refused_at_the_second_mention() {
     c.assign.pop();
     assert!(world.apply(Action::AddConsumer { spec: c }).is_ok());
 }
+
+#[test]
+fn a_producer_rate_above_a_workloads_limit_is_refused_naming_the_field_and_the_rule() {
+    // Four billion records a second was accepted from a timed action, a link or the rate box, and
+    // the run then ran out of memory. A workload's own rate_per_sec has had this limit all along.
+    let mut world = World::new(&replicated_run("all"), 1).unwrap();
+    let refused = world.apply(Action::SetProducerRate { producer: "p1".into(), rate_per_sec: 4_000_000_000 }).unwrap_err().to_string();
+    assert_eq!(refused, "rate_per_sec 4000000000 is too high: at most 1000000 records per second");
+    assert!(world.apply(Action::SetProducerRate { producer: "p1".into(), rate_per_sec: RATE_PER_SEC_MAX }).is_ok());
+    // A produce action's count has the lab's produce form's limit wherever the action comes from.
+    let produce = |count| Action::Produce { producer: "p1".into(), key: None, value: None, partition: None, count: Some(count) };
+    let refused = world.apply(produce(PRODUCE_COUNT_MAX + 1)).unwrap_err().to_string();
+    assert_eq!(refused, "count 10001 is too many: a produce action sends at most 10000 records");
+    assert!(world.apply(produce(PRODUCE_COUNT_MAX)).is_ok());
+}

@@ -32,7 +32,10 @@ fn config_errors(prefix: &str, errors: Vec<ConfigError>) -> impl Iterator<Item =
 pub const BROKERS_MAX: usize = 64;
 pub const PARTITIONS_MAX: u32 = 1000;
 pub const CLIENTS_MAX: usize = 200;
+/// A workload's rate, and the rate a `set_producer_rate` action sets.
 pub const RATE_PER_SEC_MAX: u32 = 1_000_000;
+/// Records one `produce` action sends (the lab's produce form offers 1 to 10000).
+pub const PRODUCE_COUNT_MAX: u32 = 10_000;
 pub const KEYS_MAX: u32 = 100_000;
 
 /// Why a link's latency is at least 1 ms: the simulated clock ticks in whole milliseconds, and a reply

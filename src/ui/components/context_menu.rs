@@ -2,7 +2,7 @@
 //! the actions that make sense for that thing, reachable with the arrow keys.
 
 use crate::kafka::ids::{Node, PartitionIndex};
-use crate::kafka::world::{Action, NodeRef};
+use crate::kafka::world::{Action, NodeRef, RATE_PER_SEC_MAX};
 use crate::session::scene::{consumer_start_label, workload_over};
 use crate::ui::commands::{self, Dispatch};
 use crate::ui::components::broker_panel::{HEAL_EVERY_CUT, SLOW_DISK, everyone_but};
@@ -125,7 +125,10 @@ fn items(lab: &Lab, target: Selection) -> Vec<Item> {
             let over = workload_over(p, view.now());
             if !over {
                 items.push(if p.running { Item::Act("Stop sending", Action::StopProducer { producer: name.clone() }) } else { Item::Act("Start sending", Action::StartProducer { producer: name.clone() }) });
-                items.push(Item::Act("Double the rate", Action::SetProducerRate { producer: name.clone(), rate_per_sec: (rate.max(1)).saturating_mul(2) }));
+                // Not past the engine's limit, which would refuse the doubled rate.
+                if rate.max(1) <= RATE_PER_SEC_MAX / 2 {
+                    items.push(Item::Act("Double the rate", Action::SetProducerRate { producer: name.clone(), rate_per_sec: rate.max(1) * 2 }));
+                }
             }
             // Halving one record a second would stop the workload while it still reads "sending".
             if rate >= 2 && !over {

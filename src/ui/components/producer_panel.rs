@@ -2,7 +2,7 @@
 //! key, start or stop it, set its rate and its configs (acks, linger.ms, batch.size, …).
 
 use crate::kafka::producer::Producer;
-use crate::kafka::world::Action;
+use crate::kafka::world::{Action, PRODUCE_COUNT_MAX, RATE_PER_SEC_MAX};
 use crate::session::scene::workload_over;
 use crate::sim::Tick;
 use crate::ui::commands::{self, Dispatch};
@@ -69,10 +69,10 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
         r#"<form class="inline" data-form="produce" data-testid="produce-form">{}{}{}<button type="submit" data-testid="produce">Produce</button></form><div class="buttons">{}</div><form class="inline" data-form="rate">{}<button type="submit">Set rate/s</button></form>{}<p class="note">The key pattern of a running workload cannot change yet: add a producer with another pattern in the Act tab, or produce keyed records here.</p>"#,
         input("key", "key", "text", "", r#"id="produce-key" size="10" data-testid="produce-key""#),
         input("value", "value", "text", "", r#"size="10""#),
-        input("×", "count", "number", "1", r#"min="1" max="10000" class="narrow" aria-label="How many records""#),
+        input("×", "count", "number", "1", &format!(r#"min="1" max="{PRODUCE_COUNT_MAX}" class="narrow" aria-label="How many records""#)),
         // A finished workload has nothing left to stop or start.
         if workload_over(p, view.now()) { String::new() } else { button("toggle-producer", if p.running { "Stop sending" } else { "Start sending" }, "") },
-        input("rate", "rate", "number", "", r#"min="0" class="narrow" aria-label="Records per second""#),
+        input("rate", "rate", "number", "", &format!(r#"min="0" max="{RATE_PER_SEC_MAX}" class="narrow" aria-label="Records per second""#)),
         config_form("producer-config", PRODUCER_CONFIG_KEYS, "")
     ) };
     let (lab, d, producer) = (props.lab.clone(), props.dispatch.clone(), name.clone());
@@ -81,8 +81,8 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
         let action = match form.name.as_str() {
             "produce" => {
                 let count = match parse_number("count", &form.field("count")) {
-                    Ok(n) if (1..=10_000).contains(&n) => n as u32,
-                    Ok(_) => return commands::notify_error(&d, "count must be between 1 and 10000"),
+                    Ok(n) if (1..=u64::from(PRODUCE_COUNT_MAX)).contains(&n) => n as u32,
+                    Ok(_) => return commands::notify_error(&d, format!("count must be between 1 and {PRODUCE_COUNT_MAX}")),
                     Err(why) => return commands::notify_error(&d, why),
                 };
                 let (key, value) = (form.field("key"), form.field("value"));
