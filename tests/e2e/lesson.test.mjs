@@ -344,6 +344,14 @@ test('the shortcuts open at their top with Close focused; a locked embed lists o
   await page.waitForSelector('[data-testid=help]');
   const keys = await page.$$eval('[data-testid=shortcuts] kbd', (ks) => ks.map((k) => k.textContent));
   assert.deepEqual(keys, ['?', 'Esc'], 'a locked embed lists only the shortcuts it obeys');
+  await page.keyboard.press('Escape');
+  // It plays by itself: a click on a narration line no longer pauses it where nothing resumes it,
+  // and the step menu is not offered.
+  assert.equal(await page.isVisible('[data-testid=lesson-steps]'), false);
+  const line = await page.waitForSelector('[data-testid=narration-lines] [data-at-ms]');
+  await line.click();
+  await page.waitForTimeout(300);
+  assert.equal(await page.getAttribute('.lab', 'data-playing'), 'true', 'still playing after a click on a line');
   assert.deepEqual(problems, []);
   await page.close();
 });

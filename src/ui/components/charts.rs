@@ -102,6 +102,10 @@ pub fn charts(props: &ChartsProps) -> Html {
     );
     let (lab, d) = (props.lab.clone(), props.dispatch.clone());
     let onclick = Callback::from(move |e: MouseEvent| {
+        // A locked embed plays by itself (see the narration's lines).
+        if lab.embed.lock {
+            return;
+        }
         let Some((figure, from)) = closest_attr(&e, "data-from-ms") else { return };
         let (Ok(from), Some(Ok(to))) = (from.parse::<u64>(), figure.get_attribute("data-to-ms").map(|t| t.parse::<u64>())) else { return };
         let Some(svg) = figure.query_selector("svg").ok().flatten() else { return };

@@ -76,6 +76,10 @@ pub fn narration(props: &NarrationProps) -> Html {
     }
     let (lab, d) = (props.lab.clone(), props.dispatch.clone());
     let jump = Callback::from(move |e: MouseEvent| {
+        // A locked embed plays by itself: a click on a line must not pause it where nothing resumes it.
+        if lab.embed.lock {
+            return;
+        }
         let Some((element, at)) = closest_attr(&e, "data-at-ms") else { return };
         let Ok(at) = at.parse::<u64>() else { return };
         d.dispatch(UiAction::SetPlaying(false));
