@@ -44,7 +44,7 @@ const GOLDEN_TRACE_HASHES: &[(&str, &str)] = &[
     ("delivery-tracking-bulk-insert", "e2f3ca802e885811"),
     ("kraft-metadata", "dc04a77ec367e0ae"),
     ("stream-processing", "ca7e62959e6cf6de"),
-    ("stress", "5bc5df07aee1675d"),
+    ("stress", "9e4abdae839950f5"),
 ];
 
 /// The lesson ids of `shared/design/LESSONS.md`: course pages link to exactly these.

@@ -150,6 +150,8 @@ impl Tally {
                 *self.produce_errors.entry((*producer, name)).or_default() += 1;
                 self.last_produce_error.insert(*producer, name);
             }
+            // Never handed over (send() threw after max.block.ms): failed without a batch or a retry.
+            EventKind::SendTimedOut { records, .. } => m.records_failed += records,
             EventKind::Polled { records, .. } => m.records_polled += u64::from(*records),
             EventKind::Processed { consumer, records, .. } => {
                 m.records_processed += u64::from(*records);

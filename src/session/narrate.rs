@@ -762,6 +762,21 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
             format!("{} crashed: {} it had not sent or not heard back about are gone with it.", producer_name(view, *producer), records(*records_lost)),
         ),
         EventKind::ProducerStarted { producer } => Draft::new(Producers, Info, format!("{} started (a new instance).", producer_name(view, *producer))),
+        EventKind::SendTimedOut { producer, records: n, buffer_full } => {
+            let name = producer_name(view, *producer);
+            let waited = view.producers().get(*producer as usize).map_or_else(|| "max.block.ms".to_string(), |p| format!("max.block.ms ({})", duration(p.config.max_block_ms)));
+            let why = if *buffer_full {
+                "buffer.memory stayed full: the cluster takes records slower than the application makes them"
+            } else {
+                "the producer still had no metadata for its topic"
+            };
+            Draft::new(
+                Producers,
+                Warning,
+                format!("{name}'s application waited {waited} inside send() because {why}; send() threw a TimeoutException and {} never reached the producer.", records(*n)),
+            )
+            .folding(format!("send timeout {producer} {buffer_full}"))
+        }
         EventKind::ControllerElectionStarted { controller, epoch } => Draft::new(
             Brokers,
             Info,

@@ -72,6 +72,7 @@ kafka_config! {
         "batch.size" => batch_size: u32 = 16_384;
         "linger.ms" => linger_ms: u64 = 5;
         "buffer.memory" => buffer_memory: u64 = 33_554_432, rule at_least_1_u64;
+        "max.block.ms" => max_block_ms: u64 = 60_000;
         "max.in.flight.requests.per.connection" => max_in_flight_requests_per_connection: u32 = 5, rule in_flight_rule;
         "retries" => retries: u32 = 2_147_483_647;
         "retry.backoff.ms" => retry_backoff_ms: u64 = 100;
@@ -186,5 +187,6 @@ mod tests {
         let c = ProducerConfig::default();
         assert_eq!((c.acks, c.batch_size, c.linger_ms, c.enable_idempotence), (Acks::All, 16_384, 5, true));
         assert_eq!((c.max_in_flight_requests_per_connection, c.delivery_timeout_ms), (5, 120_000));
+        assert_eq!((c.buffer_memory, c.max_block_ms), (32 * 1024 * 1024, 60_000));
     }
 }

@@ -145,6 +145,9 @@ pub struct Producer {
     next_request_id: u64,
     wake_at: Option<Tick>,
     generate_at: Option<Tick>,
+    /// When the application's `send()` that is waiting now began to wait (`None` while the
+    /// application is not blocked): max.block.ms runs from here.
+    blocked_since: Option<Tick>,
     rng: Rng,
     /// Draws the retry backoff's jitter: its own stream, so retries never shift the partitioner's.
     retry_rng: Rng,
@@ -216,6 +219,7 @@ impl Producer {
             first_request_id: 0,
             wake_at: None,
             generate_at: None,
+            blocked_since: None,
             retry_rng: rng.child("retry-backoff"),
             reconnect: Reconnect::new(rng.child("reconnect-backoff")),
             rng,
@@ -316,6 +320,7 @@ impl Producer {
         self.init_pid_in_flight = None;
         self.wake_at = None;
         self.generate_at = None;
+        self.blocked_since = None;
         self.txn_ended = None;
         self.reconnect.forget();
         self.first_request_id = self.next_request_id;
@@ -359,6 +364,8 @@ impl Producer {
                 }
             }
             let Some(send) = self.pending.pop_front() else { break };
+            // This record's send() returns: the next one waits from now, if it has to.
+            self.blocked_since = None;
             let partition = self.append(&image, topic, &available, send);
             if let Some(txn) = &mut self.txn {
                 txn.on_record(partition);
@@ -1179,19 +1186,77 @@ impl Producer {
         }
     }
 
-    /// The workload's records that are due now.
+    /// Whether the application is inside a `send()` that cannot return yet: a record it sent still
+    /// waits (for its topic's metadata, for room in buffer.memory, or for its transaction to open),
+    /// or buffer.memory is full while it has a record to send.
+    fn application_blocked(&self, has_due: bool) -> bool {
+        !self.pending.is_empty() || (has_due && self.buffer_used >= self.config.buffer_memory)
+    }
+
+    /// What the blocked `send()` waits for, when max.block.ms bounds it (Kafka's `waitOnMetadata` and
+    /// `BufferPool.allocate`): `Some(true)` for buffer memory, `Some(false)` for metadata. `None`
+    /// while it waits for its transaction to open, which max.block.ms does not bound here.
+    fn blocked_on(&self) -> Option<bool> {
+        let metadata = self.meta.image.as_ref().is_some_and(|m| m.topic_index(&self.topic_name).is_some());
+        if !metadata {
+            Some(false)
+        } else if self.buffer_used >= self.config.buffer_memory {
+            Some(true)
+        } else {
+            None
+        }
+    }
+
+    /// The workload's records that are due now. The application calls `send()` for one record at a
+    /// time, and `send()` blocks while the record cannot be taken (Kafka's `KafkaProducer.send`): the
+    /// application makes nothing more meanwhile and catches up on what fell due once it returns.
+    /// So a producer faster than its cluster holds at most buffer.memory of records, not an ever
+    /// longer queue. A `send()` that waited max.block.ms throws a TimeoutException: its record is
+    /// lost, and the application goes on to the next one.
     fn generate(&mut self, now: Tick, out: &mut Outbox) {
-        if self.running
-            && let Some(workload) = &mut self.workload
-        {
-            let due = workload.due(now);
-            let partition = workload.spec.partition;
-            for _ in 0..due {
+        if self.running && self.workload.is_some() {
+            let mut timed_out = (0, false);
+            while let Some(due) = self.workload.as_ref().map(|w| w.due(now)) {
+                if !self.application_blocked(due > 0) {
+                    self.blocked_since = None;
+                    if due == 0 {
+                        break;
+                    }
+                    let Some(workload) = &mut self.workload else { break };
+                    let partition = workload.spec.partition;
+                    let (key, value) = workload.next_record();
+                    self.pending.push_back(PendingSend { key, value, partition, created_at: now });
+                    self.drain_pending();
+                    continue;
+                }
+                let since = *self.blocked_since.get_or_insert(now);
+                let Some(buffer_full) = self.blocked_on() else {
+                    self.blocked_since = None;
+                    break;
+                };
+                if now.since(since) < self.config.max_block_ms {
+                    break;
+                }
+                // The send() that waited max.block.ms throws: the record it was sending is never
+                // handed over (the first waiting one, or the due one that found buffer.memory full).
                 let Some(workload) = &mut self.workload else { break };
-                let (key, value) = workload.next_record();
-                self.pending.push_back(PendingSend { key, value, partition, created_at: now });
+                if self.pending.pop_front().is_none() {
+                    workload.skip(1);
+                }
+                timed_out = (timed_out.0 + 1, buffer_full);
+                self.blocked_since = Some(now);
+                if self.config.max_block_ms == 0 {
+                    // Every send() that would block throws at once: so does the rest of what is due.
+                    let rest = workload.due(now);
+                    workload.skip(rest);
+                    timed_out.0 += rest;
+                    break;
+                }
             }
-            self.drain_pending();
+            if timed_out.0 > 0 {
+                self.stats.records_failed += timed_out.0;
+                out.event(EventKind::SendTimedOut { producer: self.index, records: timed_out.0, buffer_full: timed_out.1 });
+            }
             // Records joining a batch that is neither full nor due change nothing the sender sees.
             if self.sender_dirty || self.wake_at.is_none_or(|at| at <= now) {
                 self.run_sender(now, out);
@@ -1205,8 +1270,14 @@ impl Producer {
             return;
         }
         let Some(at) = self.workload.as_ref().and_then(|w| w.next_due(now)) else { return };
-        // The application is blocked while buffer.memory is full: it tries again a little later.
-        let at = if self.buffer_used >= self.config.buffer_memory { at.max(now.plus_ms(1)) } else { at };
+        // A blocked application tries again a little later (its send() may have returned), and at
+        // the latest when its send() has waited max.block.ms, to throw.
+        let at = if self.application_blocked(true) {
+            let deadline = self.blocked_since.filter(|_| self.blocked_on().is_some()).map(|since| since.plus_ms(self.config.max_block_ms));
+            deadline.map_or(at, |d| at.min(d)).max(now.plus_ms(1))
+        } else {
+            at
+        };
         if self.generate_at.is_none_or(|t| at < t) {
             self.generate_at = Some(at);
             out.timer(at, self.node(), Timer::Generate);

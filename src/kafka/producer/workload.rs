@@ -78,6 +78,11 @@ impl WorkloadState {
         Some(at.max(now))
     }
 
+    /// Passes over `n` due records without making them (their `send()` threw before they existed).
+    pub fn skip(&mut self, n: u64) {
+        self.generated += n;
+    }
+
     /// The next record's key and value.
     pub fn next_record(&mut self) -> (Option<Rc<str>>, Value) {
         let n = self.generated;

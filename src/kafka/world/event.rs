@@ -197,6 +197,10 @@ pub enum EventKind {
     /// The application closed the consumer cleanly, once it had finished what it was processing.
     /// `left_group`: it sent LeaveGroup (a dynamic member with a known coordinator).
     ConsumerClosed { consumer: u32, left_group: bool },
+    /// The producer's application waited max.block.ms inside `send()` (its topic's metadata had not
+    /// come, or buffer.memory stayed full) and `send()` threw a TimeoutException: these records were
+    /// never handed to the producer.
+    SendTimedOut { producer: u32, records: u64, buffer_full: bool },
 }
 
 /// The guarantees the ledger watches (see `src/kafka/invariants/`).

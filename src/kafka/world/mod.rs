@@ -1131,3 +1131,5 @@ mod tests;
 mod tests_transactions;
 #[cfg(test)]
 mod tests_quorum;
+#[cfg(test)]
+mod tests_backpressure;
