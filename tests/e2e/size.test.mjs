@@ -1,5 +1,5 @@
 // What the lab ships (wasm + js + css, gzip -9), against two numbers:
-// - the GOAL of issue 6, 300 KB. The build does not meet it today (about 552 KB: the engine with
+// - the GOAL of issue 6, 300 KB. The build does not meet it today (about 559 KB: the engine with
 //   replication, groups, transactions and the controller quorum, Yew, and the scenario module with
 //   its parsers). The test prints the gap on every run; the issue stays open until it closes.
 // - the CEILING this test enforces: today's size plus a little. The build may not grow past it, so
@@ -21,6 +21,14 @@
 //   whose jump keys stop at every step (3 KB); links and ?at= that say what is wrong instead of
 //   freezing the page (1 KB). The same day 11.3 KB that those changes first brought along was taken
 //   back out (the Unicode case tables, and the specs' equality), measured by building each commit.
+//   Raised to 547 KiB on 2026-11-22 (session 23; the build is 559,144), for 6.8 KB of fixes a
+//   learner, an author or a sharer meets: a producer's send() that blocks as Kafka's does, and rates
+//   the engine refuses past its limit (both had crashed the page); a click at 0 ms that replays from
+//   its share link; lesson steps sharing a moment that each stop; a lesson opened mid-run at its
+//   step, a step menu that shows it, a Lessons menu that closes; finished producers, per-poll
+//   processing and folded narration told truly; notes that fade; embeds whose loops play and whose
+//   locks hold; an opened file's link in the address bar; mistakes in a scenario named at their own
+//   field. The helpers took 1.5 KB of the first versions back out (hooks and timers).
 // The lesson files (dist/scenarios/*.toml) are not part of the page: a lesson's file is fetched when
 // it is opened. Their sizes are reported beside the total, so nothing shipped goes unmeasured.
 import { test } from 'node:test';
@@ -31,7 +39,7 @@ import zlib from 'node:zlib';
 import { DIST } from './lib/server.mjs';
 
 export const SHIPPED_GZIP_BYTES_GOAL = 300 * 1024;
-export const SHIPPED_GZIP_BYTES_CEILING = 541 * 1024;
+export const SHIPPED_GZIP_BYTES_CEILING = 547 * 1024;
 
 test('the shipped wasm, js and css do not grow past the ceiling (and the gap to 300 KB is reported)', () => {
   const shipped = fs.readdirSync(DIST).filter((f) => /\.(wasm|js|css)$/.test(f));
