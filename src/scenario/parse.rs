@@ -269,9 +269,54 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
 }
 
-/// serde's message, quoting names the way problems do.
+/// serde's message in a course author's words: names quoted the way problems quote them, and a
+/// wrong value said as what the field takes and what it got: serde's "invalid value: integer `-2`,
+/// expected u32" reads "expected a whole number from 0 to 4294967295, not -2".
 fn tidy(message: &str) -> String {
-    message.replace('`', "'")
+    let message = message.replace('`', "'");
+    if message == "trailing characters" {
+        // serde_json's word for a list item after the last one the list takes (`["orders", 0, 1]`).
+        return "one item too many: the list ends before it".to_string();
+    }
+    if let Some((n, expected)) = message.strip_prefix("invalid length ").and_then(|m| m.split_once(", expected ")) {
+        // A list of the wrong length: a `[topic, partition]` pair, or a tagged value written as a list.
+        let expected = expected.rsplit(" with ").next().unwrap_or(expected).replace("elements in sequence", "items").replace("element", "item");
+        let expected = if expected == "a tuple of size 2" { "2 items" } else { &expected };
+        return format!("expected {expected}, not {n} item{}", if n == "1" { "" } else { "s" });
+    }
+    let wrong = message.strip_prefix("invalid type: ").or_else(|| message.strip_prefix("invalid value: "));
+    let Some((got, expected)) = wrong.and_then(|m| m.rsplit_once(", expected ")) else {
+        return message;
+    };
+    let got = match got {
+        "sequence" => "a list",
+        "map" => "a table",
+        "unit value" => "null",
+        _ => {
+            let quoted = ["integer '", "floating point '", "boolean '"].iter().find_map(|kind| got.strip_prefix(kind)?.strip_suffix('\''));
+            quoted.or_else(|| got.strip_prefix("string ")).unwrap_or(got)
+        }
+    };
+    format!("expected {}, not {got}", expected_in_words(expected))
+}
+
+/// What serde says a field expects (a Rust type, a Rust struct), as a course author says it.
+fn expected_in_words(expected: &str) -> &str {
+    match expected {
+        "u8" => "a whole number from 0 to 255",
+        "u16" => "a whole number from 0 to 65535",
+        "u32" => "a whole number from 0 to 4294967295",
+        "u64" | "usize" => "a whole number from 0 to 18446744073709551615",
+        "i32" => "a whole number from -2147483648 to 2147483647",
+        "i64" => "a whole number from -9223372036854775808 to 9223372036854775807",
+        "f32" | "f64" => "a number",
+        "a sequence" => "a list",
+        "a tuple of size 2" => "a list of two items",
+        "variant identifier" => "a name",
+        "string or map" => "a string or a table",
+        _ if expected.starts_with("struct ") || expected.starts_with("internally tagged enum ") || expected == "a map" => "a table",
+        _ => expected,
+    }
 }
 
 /// Reads a `T` from `value`, naming the path (under `path`) of the first problem.
@@ -417,7 +462,7 @@ mod tests {
         let cluster = json!({"topics": [{"name": "orders"}, {"name": "payments", "replication_factor": "three"}]});
         let problem = from_value_at::<ClusterSpec>(&cluster, "cluster").unwrap_err();
         assert_eq!(problem.path, "cluster.topics[1].replication_factor");
-        assert!(problem.rule.contains("invalid type"), "{problem}");
+        assert_eq!(problem.rule, "expected a whole number from 0 to 4294967295, not \"three\"");
     }
 
     #[test]
@@ -442,6 +487,23 @@ mod tests {
         assert!(paths.contains(&"cluster.topics[0].partitons"));
         assert!(paths.iter().any(|p| p.starts_with("cluster.topics[2].config")), "{paths:?}");
         assert!(paths.iter().any(|p| p.starts_with("cluster")), "{paths:?}");
+    }
+
+    #[test]
+    fn serde_words_for_rust_types_are_said_as_a_course_author_says_them() {
+        assert_eq!(tidy("invalid value: integer `-2`, expected u32"), "expected a whole number from 0 to 4294967295, not -2");
+        assert_eq!(tidy("invalid type: floating point `1e+23`, expected u64"), "expected a whole number from 0 to 18446744073709551615, not 1e+23");
+        assert_eq!(tidy("invalid type: string \"big\", expected u32"), "expected a whole number from 0 to 4294967295, not \"big\"");
+        assert_eq!(tidy("invalid type: boolean `true`, expected a string"), "expected a string, not true");
+        assert_eq!(tidy("invalid type: sequence, expected struct Workload"), "expected a table, not a list");
+        assert_eq!(tidy("invalid type: map, expected a sequence"), "expected a list, not a table");
+        assert_eq!(tidy("invalid type: string \"x\", expected internally tagged enum KeyPattern"), "expected a table, not \"x\"");
+        assert_eq!(tidy("invalid length 1, expected a tuple of size 2"), "expected 2 items, not 1 item");
+        assert_eq!(tidy("invalid length 3, expected 2 elements in sequence"), "expected 2 items, not 3 items");
+        assert_eq!(tidy("trailing characters"), "one item too many: the list ends before it");
+        assert_eq!(tidy("unknown field `zzz`, expected `broker`"), "unknown field 'zzz', expected 'broker'");
+        // A string that says ", expected " keeps what it says.
+        assert_eq!(tidy("invalid type: string \"a, expected b\", expected u32"), "expected a whole number from 0 to 4294967295, not \"a, expected b\"");
     }
 
     #[test]
