@@ -242,7 +242,12 @@ pub fn unit_body(body: &Body) -> Result<(), Error> {
 /// serde_json's text deserializer, and reading from the `Value` itself would monomorphise all the
 /// field types a second time. A problem carries its path inside the field.
 pub fn field<T: DeserializeOwned>(value: &Value) -> Result<T, Error> {
-    read_at(value, "").map_err(|(path, message)| at(&path, message))
+    read_at(value, "").map_err(field_problem)
+}
+
+/// Kept out of [`field`], which is compiled once for every field type.
+fn field_problem((path, message): (String, String)) -> Error {
+    at(&path, message)
 }
 
 /// A missing field, at its own path.
@@ -300,12 +305,29 @@ pub fn index_path(parent: &str, index: usize) -> String {
 /// `Value` itself: reading every scenario type with one deserializer only keeps a second
 /// monomorphised copy of all of them out of the wasm.
 pub fn read_at<T: DeserializeOwned>(value: &Value, path: &str) -> Result<T, (String, String)> {
-    let mut rendered = Rendered { text: String::new(), line_paths: vec![path.to_string()] };
-    rendered.value(value, path);
-    serde_json::from_str::<T>(&rendered.text).map_err(|e| {
+    // Only the call to serde_json is compiled once per type; the rest is shared.
+    let rendered = Rendered::new(value, path);
+    serde_json::from_str::<T>(&rendered.text).map_err(|e| rendered.problem(&e, path))
+}
+
+/// A value rendered as JSON with one field or item per line, and the path each line belongs to.
+struct Rendered {
+    text: String,
+    line_paths: Vec<String>,
+}
+
+impl Rendered {
+    fn new(value: &Value, path: &str) -> Rendered {
+        let mut rendered = Rendered { text: String::new(), line_paths: vec![path.to_string()] };
+        rendered.value(value, path);
+        rendered
+    }
+
+    /// Where the problem serde_json met reading the text is, and its message.
+    fn problem(&self, e: &serde_json::Error, path: &str) -> (String, String) {
         let line_path = match e.line() {
             0 => path,
-            line => rendered.line_paths.get(line - 1).map_or(path, String::as_str),
+            line => self.line_paths.get(line - 1).map_or(path, String::as_str),
         };
         let text = e.to_string();
         let text = match text.rfind(" at line ") {
@@ -316,16 +338,8 @@ pub fn read_at<T: DeserializeOwned>(value: &Value, path: &str) -> Result<T, (Str
         let missing = message.strip_prefix("missing field `").and_then(|m| m.strip_suffix('`'));
         let inner = if inner.is_empty() { missing.unwrap_or_default() } else { inner };
         (join_path(line_path, inner), message.to_string())
-    })
-}
+    }
 
-/// A value rendered as JSON with one field or item per line, and the path each line belongs to.
-struct Rendered {
-    text: String,
-    line_paths: Vec<String>,
-}
-
-impl Rendered {
     fn new_line(&mut self, path: String) {
         self.text.push('\n');
         self.line_paths.push(path);
