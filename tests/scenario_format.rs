@@ -189,3 +189,112 @@ fn a_number_of_the_wrong_kind_is_said_in_plain_words_not_rusts() {
     let text = parse_scenario(&GOOD.replace("key = \"k\"\n", "key = \"k\"\ncount = -1\n")).unwrap_err().to_string();
     assert_eq!(text, "actions[0].count: expected a whole number from 0 to 4294967295, not -1");
 }
+
+/// A group of two consumers on a 2-partition topic; at 2 s the topic grows to 4 partitions, a third
+/// broker and a third consumer join. `{probe}` and `{expect}` are one checkpoint's.
+const GROWING: &str = r#"
+version = 1
+id = "growing"
+title = "Growing"
+section = "Consumer groups"
+seed = 4
+duration_ms = 5000
+
+[cluster]
+brokers = [{ id = 1 }, { id = 2 }]
+broker_config = { "offsets.topic.replication.factor" = 2 }
+[[cluster.topics]]
+name = "orders"
+partitions = 2
+replication_factor = 2
+[[cluster.producers]]
+name = "p"
+topic = "orders"
+[[cluster.consumers]]
+name = "c1"
+group = "billing"
+topics = ["orders"]
+[[cluster.consumers]]
+name = "c2"
+group = "billing"
+topics = ["orders"]
+[[cluster.consumers]]
+name = "audit"
+group = "audit"
+topics = ["orders"]
+
+[[actions]]
+at_ms = 2000
+action = "add_partitions"
+topic = "orders"
+total = 4
+[[actions]]
+at_ms = 2000
+action = "add_broker"
+id = 3
+[[actions]]
+at_ms = 2000
+action = "add_consumer"
+spec = { name = "c3", group = "billing", topics = ["orders"] }
+
+[[steps]]
+at_ms = 4000
+text = "Later."
+[steps.checkpoint]
+question = "What now?"
+probe = {probe}
+expect = {expect}
+"#;
+
+/// `check`'s answer for one checkpoint of [`GROWING`]: "ok", or its problems.
+fn expecting(probe: &str, expect: &str) -> String {
+    match parse_scenario(&GROWING.replace("{probe}", probe).replace("{expect}", expect)) {
+        Ok(_) => "ok".to_string(),
+        Err(problems) => problems.to_string(),
+    }
+}
+
+#[test]
+fn an_expected_answer_the_probe_can_never_give_is_refused_before_the_run() {
+    let state = r#"{ kind = "group_state", group = "billing" }"#;
+    assert_eq!(expecting(state, r#""Stable""#), "ok");
+    assert_eq!(
+        expecting(state, r#""stable""#),
+        "steps[0].checkpoint.expect: a group's state is one of Empty, PreparingRebalance, CompletingRebalance, Stable; never 'stable' (did you mean 'Stable'?)"
+    );
+    assert!(expecting(state, r#""Dead""#).starts_with("steps[0].checkpoint.expect: a group's state is one of"), "this lab's groups are never Dead");
+
+    let last_error = r#"{ kind = "last_produce_error", producer = "p" }"#;
+    assert_eq!(expecting(last_error, r#""none""#), "ok");
+    assert_eq!(expecting(last_error, r#""NOT_ENOUGH_REPLICAS""#), "ok");
+    assert_eq!(
+        expecting(last_error, r#""NOT_ENOUGH_REPLICA""#),
+        "steps[0].checkpoint.expect: 'NOT_ENOUGH_REPLICA' is not a Kafka error a producer reports, nor 'none' (did you mean 'NOT_ENOUGH_REPLICAS'?)"
+    );
+
+    let leader = r#"{ kind = "leader", topic = "orders", partition = 0 }"#;
+    assert_eq!(expecting(leader, "-1"), "ok");
+    assert_eq!(expecting(leader, "3"), "ok", "broker 3 joins at 2 s");
+    assert_eq!(expecting(leader, "4"), "steps[0].checkpoint.expect: no broker 4: the brokers are 1, 2, 3, or -1 for no leader");
+    assert_eq!(
+        expecting(r#"{ kind = "isr", topic = "orders", partition = 0 }"#, "[2, 1, 7]"),
+        "steps[0].checkpoint.expect: the ISR lists each broker once, lowest id first: [1, 2, 7]\nsteps[0].checkpoint.expect[2]: no broker 7: the brokers are 1, 2, 3"
+    );
+
+    let owns = r#"{ kind = "consumer_assignment", consumer = "c1" }"#;
+    assert_eq!(expecting(owns, r#"["orders-0", "orders-3"]"#), "ok", "orders-3 comes with the partitions added at 2 s");
+    assert_eq!(expecting(owns, r#"["orders-4"]"#), "steps[0].checkpoint.expect[0]: topic 'orders' never has partitions other than 0 to 3 in this run");
+    assert_eq!(expecting(owns, r#"["order-1"]"#), "steps[0].checkpoint.expect[0]: no topic named 'order' (did you mean 'orders'?)");
+    assert!(expecting(owns, r#"["orders"]"#).starts_with("steps[0].checkpoint.expect[0]: 'orders' names no partition"));
+    assert_eq!(expecting(r#"{ kind = "partition_of_key", topic = "orders", key = "k" }"#, "3"), "ok");
+    assert_eq!(expecting(r#"{ kind = "partition_of_key", topic = "orders", key = "k" }"#, "4"), "steps[0].checkpoint.expect: topic 'orders' never has partitions other than 0 to 3 in this run");
+
+    let members = r#"{ kind = "group_members", group = "billing" }"#;
+    assert_eq!(expecting(members, r#"["c1", "c2", "c3"]"#), "ok", "c3 is added by an action");
+    assert_eq!(expecting(members, r#"["c1", "c4"]"#), "steps[0].checkpoint.expect[1]: no consumer named 'c4' (did you mean 'c1'?)");
+    assert_eq!(expecting(members, r#"["audit", "c1"]"#), "steps[0].checkpoint.expect[0]: consumer 'audit' is in group 'audit', never in 'billing'");
+    assert_eq!(expecting(members, r#"["c2", "c1"]"#), "steps[0].checkpoint.expect: the members are listed each once, by name in sorted order: [\"c1\", \"c2\"]");
+
+    assert_eq!(expecting(r#"{ kind = "records_acked", producer = "p" }"#, "-1"), "steps[0].checkpoint.expect: this probe never answers with a negative number");
+    assert_eq!(expecting(r#"{ kind = "committed_offset", group = "billing", topic = "orders", partition = 0 }"#, "-1"), "ok");
+}

@@ -10,8 +10,8 @@ Usage: kafka-lab check FILE
 
 Checks a scenario file (TOML or JSON; - for standard input) without running it: its syntax, its shape
 (unknown or missing fields), the cluster as the engine checks it, every timed action, and every
-checkpoint's probe. Exit 0 when valid; exit 2 listing every problem on standard error, one per line,
-as `path: rule`.
+checkpoint's probe and the answer it expects. Exit 0 when valid; exit 2 listing every problem on
+standard error, one per line, as `path: rule`.
 ";
 
 pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {

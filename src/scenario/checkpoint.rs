@@ -5,12 +5,13 @@
 //! [`probe_problems`] checks, before any run, that a probe names things the scenario has.
 
 use super::format::{Checkpoint, Probe, ProbeValue};
-use super::problem::{Problem, did_you_mean};
+use super::problem::{Problem, did_you_mean, index_path};
 use super::tally::{Tally, error_name, record_value};
 use crate::kafka::ids::{BrokerId, PartitionIndex};
 use crate::kafka::log::Log;
 use crate::kafka::partitioner::partition_for_key;
 use crate::kafka::protocol::KafkaError;
+use crate::kafka::group::coordinator::GroupState;
 use crate::kafka::world::{View, ViolationKind};
 use serde::Serialize;
 use crate::sim::sorted::SortedSet;
@@ -106,6 +107,96 @@ pub fn probe_problems(probe: &Probe, view: &View) -> Vec<Problem> {
     match evaluate(probe, view, &Tally::default()) {
         Err(ProbeError::Unknown(problem)) => vec![problem],
         _ => Vec::new(),
+    }
+}
+
+/// What an expected answer can never be, whatever happens in the run (paths relative to the
+/// checkpoint): a broker, controller, partition or consumer the scenario never has, a group state or
+/// an error name the engine never reports, a negative count, a list in an order the probe never
+/// gives. `view` is a world with the scenario's cluster and every timed action applied, so whatever
+/// an action adds (a broker, partitions, a consumer) may be expected.
+pub fn expect_problems(probe: &Probe, expect: &ProbeValue, view: &View) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let order = match probe {
+        Probe::Isr { .. } => "the ISR lists each broker once, lowest id first",
+        Probe::GroupMembers { .. } => "the members are listed each once, by name in sorted order",
+        _ => "",
+    };
+    if let ProbeValue::List(items) = expect
+        && !order.is_empty()
+        && !items.is_sorted_by(|a, b| a < b)
+    {
+        let mut sorted = items.clone();
+        sorted.sort();
+        sorted.dedup();
+        problems.push(Problem::new("expect", format!("{order}: {}", ProbeValue::List(sorted))));
+    }
+    let items = match expect {
+        ProbeValue::List(items) => items.iter().enumerate().map(|(i, v)| (index_path("expect", i), v)).collect(),
+        one => vec![("expect".to_string(), one)],
+    };
+    for (at, value) in items {
+        if let Some(rule) = never_answered(probe, value, view) {
+            problems.push(Problem::new(at, rule));
+        }
+    }
+    problems
+}
+
+/// Why the probe never answers `value` (or, for a list probe, never lists it).
+fn never_answered(probe: &Probe, value: &ProbeValue, view: &View) -> Option<String> {
+    let hint = |name: &str, known: &[&str]| did_you_mean(name, known.iter().copied()).map(|n| format!(" (did you mean '{n}'?)")).unwrap_or_default();
+    match (probe, value) {
+        (Probe::Leader { .. }, ProbeValue::Int(-1)) | (Probe::ActiveController, ProbeValue::Int(-1)) => None,
+        (Probe::Leader { .. } | Probe::Isr { .. } | Probe::Replicas { .. }, ProbeValue::Int(id)) => {
+            let known = u32::try_from(*id).is_ok_and(|id| view.broker(BrokerId(id)).is_some());
+            let ids: Vec<String> = view.brokers().map(|b| b.id.to_string()).collect();
+            let none = if matches!(probe, Probe::Leader { .. }) { ", or -1 for no leader" } else { "" };
+            (!known).then(|| format!("no broker {id}: the brokers are {}{none}", ids.join(", ")))
+        }
+        (Probe::ActiveController, ProbeValue::Int(id)) => {
+            let ids: Vec<String> = view.controllers().iter().map(|c| c.id.to_string()).collect();
+            let known = view.controllers().iter().any(|c| i64::from(c.id) == *id);
+            (!known).then(|| format!("no controller {id}: the controllers are {}, or -1 while none leads", ids.join(", ")))
+        }
+        (Probe::PartitionOfKey { topic, .. }, ProbeValue::Int(n)) => {
+            let count = partition_count(view, topic).ok()?;
+            (*n < 0 || *n >= i64::from(count)).then(|| format!("topic '{topic}' never has partitions other than 0 to {} in this run", count.saturating_sub(1)))
+        }
+        (Probe::LeaderEpoch { .. } | Probe::ConsumerPosition { .. } | Probe::CommittedOffset { .. }, _) => None,
+        (_, ProbeValue::Int(n)) if *n < 0 => Some("this probe never answers with a negative number".to_string()),
+        (Probe::LastProduceError { .. }, ProbeValue::Text(name)) => {
+            let names = PRODUCE_ERROR_NAMES.map(error_name);
+            (name != "none" && !names.contains(&name.as_str()))
+                .then(|| format!("'{name}' is not a Kafka error a producer reports, nor 'none'{}", hint(name, &names)))
+        }
+        (Probe::GroupState { .. }, ProbeValue::Text(name)) => {
+            let names = GroupState::ALL.map(GroupState::name);
+            (!names.contains(&name.as_str())).then(|| format!("a group's state is one of {}; never '{name}'{}", names.join(", "), hint(name, &names)))
+        }
+        (Probe::ConsumerAssignment { .. }, ProbeValue::Text(name)) => {
+            let Some((topic, n)) = name.rsplit_once('-').and_then(|(t, n)| Some((t, n.parse::<u32>().ok()?))) else {
+                return Some(format!("'{name}' names no partition: write its topic, '-' and its number (like orders-0)"));
+            };
+            let count = match partition_count(view, topic) {
+                Ok(count) => count,
+                Err(ProbeError::Unknown(problem)) => return Some(problem.rule),
+                Err(ProbeError::Unanswerable(_)) => return None,
+            };
+            (n >= count).then(|| format!("topic '{topic}' never has partitions other than 0 to {} in this run", count.saturating_sub(1)))
+        }
+        (Probe::GroupMembers { group }, ProbeValue::Text(name)) => {
+            let Some(consumer) = view.consumers().iter().find(|c| *c.name == **name) else {
+                let names: Vec<&str> = view.consumers().iter().map(|c| &*c.name).collect();
+                return Some(format!("no consumer named '{name}'{}", hint(name, &names)));
+            };
+            match consumer.group.as_deref() {
+                Some(g) if g == group => None,
+                Some(g) => Some(format!("consumer '{name}' is in group '{g}', never in '{group}'")),
+                None => Some(format!("consumer '{name}' is in no group")),
+            }
+        }
+        _ => None,
     }
 }
 

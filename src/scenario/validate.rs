@@ -5,9 +5,11 @@
 //! never disagree about what a valid cluster is. Timed actions are checked the same way: they are
 //! applied, in time order, to a throwaway world built from the cluster, and whatever the engine refuses
 //! is a problem (during a run the engine would skip them silently). Checkpoint probes are then resolved
-//! against that world, which holds everything the actions add.
+//! against that world, which holds everything the actions add, and so is what each checkpoint
+//! expects: an answer its probe can never give (a broker the cluster never has, a group state the
+//! engine never reports) is a problem.
 
-use super::checkpoint::probe_problems;
+use super::checkpoint::{expect_problems, probe_problems};
 use super::format::{Checkpoint, FORMAT_VERSION, Scenario};
 use super::problem::{Problem, Problems, index_path};
 use crate::kafka::world::{ClusterSpec, World};
@@ -111,9 +113,12 @@ fn problems(s: &Scenario) -> Vec<Problem> {
     let view = world.view();
     for (i, step) in s.steps.iter().enumerate() {
         if let Some(checkpoint) = &step.checkpoint {
-            for problem in probe_problems(&checkpoint.probe, &view) {
-                problems.push(problem.under(&format!("steps[{i}].checkpoint.probe")));
-            }
+            let path = format!("{}.checkpoint", index_path("steps", i));
+            let probe = probe_problems(&checkpoint.probe, &view);
+            // An expectation is checked against what the probe names only once those names exist.
+            let expect = if probe.is_empty() { expect_problems(&checkpoint.probe, &checkpoint.expect, &view) } else { Vec::new() };
+            problems.extend(probe.into_iter().map(|p| p.under(&format!("{path}.probe"))));
+            problems.extend(expect.into_iter().map(|p| p.under(&path)));
         }
     }
     problems

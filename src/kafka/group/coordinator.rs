@@ -39,6 +39,8 @@ pub enum GroupState {
 }
 
 impl GroupState {
+    pub const ALL: [GroupState; 4] = [GroupState::Empty, GroupState::PreparingRebalance, GroupState::CompletingRebalance, GroupState::Stable];
+
     /// The state's name as Kafka prints it (`kafka-consumer-groups --describe --state`), which is
     /// what a lesson's question about a group's state expects.
     pub fn name(self) -> &'static str {
