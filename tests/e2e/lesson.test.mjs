@@ -439,3 +439,23 @@ test('a typed answer that cannot be read says why below, without moving "Check m
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('the lab shows what a group has committed: an empty group\'s offsets in the consumer table, every group\'s in the partition inspector', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  // fan-out-decoupling at 14 s: the sms-service group has no members left, and the step asks what
+  // it committed for orders-1. The learner can look it up instead of guessing.
+  await page.goto(`${server.url}?at=14000#preset=fan-out-decoupling`, { waitUntil: 'networkidle' });
+  await page.waitForFunction(() => document.querySelector('[data-testid=clock]')?.dataset.nowMs === '14000');
+  await page.click('[data-testid=tab-consumers]');
+  const sms = await page.textContent('[data-testid=group-rows-sms-service]');
+  assert.match(sms, /group sms-service · generation 2 · Empty/);
+  assert.match(sms, /orders-1 committed 25/, 'the empty group\'s commits are shown although no member holds the partition');
+  assert.match(await page.textContent('[data-testid=group-rows-email-service]'), /orders-1 @70, committed 70 \(lag 0\)/);
+  await page.click('[data-testid=partition-orders-1]');
+  const committed = await page.textContent('[data-testid=committed-offsets]');
+  assert.match(committed, /group sms-service: committed 25/);
+  assert.match(committed, /group email-service: committed 70/);
+  await screenshot(page, 'lesson-committed-offsets');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -1,5 +1,6 @@
-//! Every consumer, by group: status (idle ones visibly idle), assignment, positions and lag.
-//! Committed offsets and generations join when the engine's consumer groups land.
+//! Every consumer, by group: the group's generation and state as its coordinator holds them, and for
+//! each member its status (idle ones visibly idle), assignment, positions, the group's committed
+//! offsets and lag.
 
 use crate::session::charts::{consumer_lag, partition_lag};
 use crate::session::scene::consumer_activity;
@@ -24,9 +25,25 @@ pub fn consumer_table(props: &ConsumerTableProps) -> Html {
     let s = &scene.structure;
     let session = props.lab.session();
     let view = session.view();
-    let mut out = String::from(r#"<table class="grid"><thead><tr><th>consumer</th><th>state</th><th>assignment: partition @position (lag)</th><th>lag</th></tr></thead>"#);
+    let mut out = String::from(r#"<table class="grid"><thead><tr><th>consumer</th><th>state</th><th>assignment: partition @position, committed offset (lag)</th><th>lag</th></tr></thead>"#);
     for g in &s.groups {
-        let title = if g.in_group { format!("group {}", g.name) } else { format!("{} (manual assignment)", g.name) };
+        // The coordinator's own record: a learner sees the generation move at each rebalance, and the
+        // committed offsets a new owner would start from. None while no live coordinator has it loaded.
+        let group = if g.in_group { view.group(&g.name) } else { None };
+        let title = match (g.in_group, group) {
+            (true, Some(x)) => {
+                // Offsets no member holds now (an empty group's, say): where the next owner starts.
+                let mut title = format!("group {} · generation {} · {}", g.name, x.generation, x.state.name());
+                for (p, offset) in x.offsets.iter() {
+                    if !g.members.iter().any(|i| view.consumers().get(*i as usize).is_some_and(|c| c.assignment.contains(p))) {
+                        let _ = write!(title, " · {} committed {offset}", s.partition(*p).map_or("?", |x| &x.name));
+                    }
+                }
+                title
+            }
+            (true, None) => format!("group {} · no live coordinator has it loaded", g.name),
+            (false, _) => format!("{} (manual assignment)", g.name),
+        };
         let _ = write!(out, r#"<tbody data-testid="group-rows-{}"><tr class="group-head"><th colspan="4">{}</th></tr>"#, escape(&g.name), escape(&title));
         for c in g.members.iter().filter_map(|i| view.consumers().get(*i as usize)) {
             let status = consumer_activity(c.up, c.incarnation > 0, c.crashed, c.assignment.is_empty());
@@ -40,7 +57,12 @@ pub fn consumer_table(props: &ConsumerTableProps) -> Html {
             for p in &c.assignment {
                 let pname = s.partition(*p).map_or_else(|| format!("#{}", p.0), |x| escape(&x.name));
                 let position = c.position(*p).map_or("?".into(), |x| x.to_string());
-                let _ = write!(out, "<li>{pname} @{position} (lag {})</li>", partition_lag(&view, c, *p));
+                let committed = match group.map(|x| x.offsets.get(p)) {
+                    Some(Some(offset)) => format!(", committed {offset}"),
+                    Some(None) => ", none committed".into(),
+                    None => String::new(),
+                };
+                let _ = write!(out, "<li>{pname} @{position}{committed} (lag {})</li>", partition_lag(&view, c, *p));
             }
             let _ = write!(out, r#"</ul></td><td class="num">{}</td></tr>"#, consumer_lag(&view, c));
         }

@@ -1,5 +1,6 @@
 //! A partition's log: each replica's LEO, HW and log start; the leader's segments; its newest records
-//! (offset, key, value, timestamp, leader epoch); and who reads it from where.
+//! (offset, key, value, timestamp, leader epoch); who reads it from where; and each group's committed
+//! offset in it.
 
 use crate::kafka::ids::PartitionIndex;
 use crate::kafka::record::Value;
@@ -110,11 +111,24 @@ pub fn partition_inspector(props: &PartitionInspectorProps) -> Html {
         }
     }
     let records: Vec<Vec<String>> = newest.into_iter().rev().collect();
-    markup.push_str(&table("records", "records", &["offset", "key", "value", "time", "epoch", "committed"], &records));
+    markup.push_str(&table("records", "records", &["offset", "key", "value", "time", "epoch", "below HW"], &records));
     markup.push_str("<h4>Read by</h4><ul>");
     for c in view.consumers().iter().filter(|c| c.assignment.contains(&p.index)) {
         let position = c.position(p.index).map_or("unknown".into(), |x| x.to_string());
         let _ = write!(markup, "<li>{}: position {position}, lag {}</li>", escape(&c.name), partition_lag(&view, c, p.index));
+    }
+    // Every group's committed offset here, as its coordinator holds it: where a new owner starts.
+    markup.push_str("</ul><h4>Committed offsets</h4><ul data-testid=\"committed-offsets\">");
+    // Groups that have committed here or read it now; the others have nothing to say about it.
+    for g in scene.structure.groups.iter().filter(|g| g.in_group) {
+        let reading = g.members.iter().filter_map(|i| view.consumers().get(*i as usize)).any(|c| c.assignment.contains(&p.index));
+        let committed = match view.group(&g.name).map(|x| x.offsets.get(&p.index)) {
+            Some(Some(offset)) => format!("committed {offset}"),
+            _ if !reading => continue,
+            Some(None) => "none committed yet".into(),
+            None => "no live coordinator has it loaded".into(),
+        };
+        let _ = write!(markup, "<li>group {}: {committed}</li>", escape(&g.name));
     }
     markup.push_str("</ul>");
     // A locked embed offers nothing (lock=1: the run plays by itself).
