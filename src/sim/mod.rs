@@ -1,6 +1,7 @@
 //! The kernel: virtual time, seeded randomness, the event queue, a simulated network and disk, and the
 //! trace hash. Nothing here knows about Kafka.
 
+pub mod chunked;
 pub mod disk;
 pub mod net;
 pub mod queue;

@@ -20,7 +20,7 @@ use crate::kafka::record::{Record, RecordId};
 use crate::kafka::world::event::{EventKind, ViolationKind};
 use crate::sim::sorted::SortedMap;
 use producer_history::ProducerHistory;
-use std::collections::VecDeque;
+use crate::sim::chunked::ChunkedVec;
 use std::rc::Rc;
 
 mod producer_history;
@@ -90,8 +90,9 @@ struct PartitionLedger {
     acked: std::collections::BTreeMap<u64, Rc<[Record]>>,
     /// Everything below this offset has been committed (the highest HW any leader reported).
     committed_end: u64,
-    /// The committed history in offset order (pruned below the log start).
-    committed: VecDeque<CommittedBatch>,
+    /// The committed history in offset order (pruned below the log start). Chunked, so the lab's
+    /// keyframes share it instead of each copying a long run's whole history.
+    committed: ChunkedVec<CommittedBatch>,
     /// Who appended as leader in each epoch.
     leader_of_epoch: SortedMap<i32, BrokerId>,
     /// Each broker's last reported HW and the epoch it reported it in.
@@ -117,7 +118,7 @@ impl PartitionLedger {
                 return None;
             }
             let probe = hi.saturating_sub(step);
-            if self.committed[probe].base_offset <= offset {
+            if self.base_offset_at(probe) <= offset {
                 break probe;
             }
             hi = probe;
@@ -125,15 +126,20 @@ impl PartitionLedger {
         };
         while hi - lo > 1 {
             let mid = lo + (hi - lo) / 2;
-            if self.committed[mid].base_offset <= offset {
+            if self.base_offset_at(mid) <= offset {
                 lo = mid;
             } else {
                 hi = mid;
             }
         }
         let i = lo;
-        let batch = &self.committed[i];
+        let batch = self.committed.get(i)?;
         batch.records.get((offset - batch.base_offset) as usize).map(|r| (i, r))
+    }
+
+    /// The base offset of the committed batch at `i` (below `committed.len()`, so it exists).
+    fn base_offset_at(&self, i: usize) -> u64 {
+        self.committed.get(i).map_or(u64::MAX, |b| b.base_offset)
     }
 }
 
@@ -174,7 +180,7 @@ impl Ledger {
             EventKind::SegmentDeleted { partition, log_start_offset, .. } => {
                 // Retention removed what is below the log start: it can no longer be lost or reused.
                 let ledger = self.partition(partition);
-                while ledger.committed.front().is_some_and(|b| b.base_offset + b.records.len() as u64 <= log_start_offset) {
+                while ledger.committed.first().is_some_and(|b| b.base_offset + b.records.len() as u64 <= log_start_offset) {
                     ledger.committed.pop_front();
                 }
                 while let Some(entry) = ledger.acked.first_entry() {
@@ -199,7 +205,9 @@ impl Ledger {
         if base_offset < ledger.committed_end {
             match ledger.committed_at(base_offset) {
                 Some((i, r)) if r.id == first.id => {
-                    ledger.committed[i].acked = true;
+                    if let Some(batch) = ledger.committed.get_mut(i) {
+                        batch.acked = true;
+                    }
                     return out;
                 }
                 // Below the log start already: retention took it, which is not a loss.
@@ -297,11 +305,11 @@ impl Ledger {
         // commit move with them.
         let from = ledger.committed_end.max(log.log_start_offset());
         for batch in log.batches_from(from).take_while(|b| b.next_offset() <= hw) {
-            if ledger.committed.back().is_some_and(|c| c.base_offset >= batch.base_offset) {
+            if ledger.committed.last().is_some_and(|c| c.base_offset >= batch.base_offset) {
                 continue;
             }
             let acked = ledger.acked.remove(&batch.base_offset).is_some_and(|a| a.first().map(|r| r.id) == batch.records.first().map(|r| r.id));
-            ledger.committed.push_back(CommittedBatch { base_offset: batch.base_offset, records: batch.records.clone(), acked });
+            ledger.committed.push(CommittedBatch { base_offset: batch.base_offset, records: batch.records.clone(), acked });
         }
         ledger.committed_end = hw;
     }
@@ -328,7 +336,7 @@ impl Ledger {
         let ledger = self.partition(partition);
         if leo < ledger.committed_end {
             let from = ledger.committed.partition_point(|b| b.base_offset + b.records.len() as u64 <= leo);
-            for batch in ledger.committed.iter().skip(from).filter(|b| b.acked) {
+            for batch in ledger.committed.iter_from(from).filter(|b| b.acked) {
                 let first_missing = batch.records.iter().enumerate().find(|(i, r)| {
                     let offset = batch.base_offset + *i as u64;
                     offset >= log.log_start_offset() && !(offset < leo && record_at(log, offset).is_some_and(|x| x.id == r.id))

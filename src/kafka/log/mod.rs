@@ -107,10 +107,6 @@ pub struct Log {
     /// Transactions whose marker is written but not yet below the high watermark: (first offset,
     /// marker offset). Until the marker is replicated the transaction still holds the LSO back.
     completed_unreplicated: Vec<(u64, u64)>,
-    /// The emptied batch list of a segment retention deleted, for the next roll. A segment's list
-    /// grows to thousands of batches; growing each new one by doubling copied it repeatedly into
-    /// freshly faulted pages (most of the bench's page faults), while this memory is already mapped.
-    spare_batches: Vec<Batch>,
 }
 
 /// An aborted transaction a read_committed consumer must skip: its producer and first offset.
@@ -133,7 +129,6 @@ impl Log {
             ongoing_transactions: SortedMap::new(),
             aborted_transactions: Vec::new(),
             completed_unreplicated: Vec::new(),
-            spare_batches: Vec::new(),
         };
         let first = log.new_segment(0, now);
         log.segments.push_back(first);
@@ -264,19 +259,14 @@ impl Log {
         if self.segments.back().is_some_and(|active| active.is_empty() && active.base_offset() == base_offset) {
             let fresh = self.new_segment(base_offset, now);
             if let Some(active) = self.segments.back_mut() {
-                let old = std::mem::replace(active, fresh);
-                active.use_batch_buffer(old.into_batch_buffer());
+                *active = fresh;
             }
             return;
         }
         if let Some(active) = self.segments.back_mut() {
             active.on_become_inactive();
         }
-        let mut segment = self.new_segment(base_offset, now);
-        let spare = std::mem::take(&mut self.spare_batches);
-        if spare.capacity() > 0 {
-            segment.use_batch_buffer(spare);
-        }
+        let segment = self.new_segment(base_offset, now);
         self.segments.push_back(segment);
         self.refresh_log_end_offset();
     }
@@ -298,22 +288,13 @@ impl Log {
         for segment in self.segments.range(first_segment..) {
             let start = if out.is_empty() { segment.find_batch(from) } else { Some(0) };
             let Some(start) = start else { continue };
-            // Find how far this segment's batches go, then copy them in one go.
-            let batches = &segment.batches()[start..];
-            let mut end = 0;
-            let mut stop = false;
-            for batch in batches {
-                let first = out.is_empty() && end == 0;
+            for batch in segment.batches().iter_from(start) {
+                let first = out.is_empty();
                 if batch.next_offset() > upper_bound || (!first && bytes + u64::from(batch.size_bytes) > max_bytes) {
-                    stop = true;
-                    break;
+                    return Ok(out);
                 }
                 bytes += u64::from(batch.size_bytes);
-                end += 1;
-            }
-            out.extend_from_slice(&batches[..end]);
-            if stop {
-                return Ok(out);
+                out.push(batch.clone());
             }
         }
         Ok(out)
@@ -330,7 +311,7 @@ impl Log {
         let start_slot = self.segments.get(first).and_then(|s| s.find_batch(offset)).unwrap_or(usize::MAX);
         self.segments.range(first..).enumerate().flat_map(move |(i, s)| {
             let skip = if i == 0 { start_slot.min(s.batches().len()) } else { 0 };
-            s.batches()[skip..].iter()
+            s.batches().iter_from(skip)
         })
     }
 
@@ -341,7 +322,7 @@ impl Log {
         }
         let i = self.segments.partition_point(|s| s.base_offset() <= offset).checked_sub(1)?;
         let segment = &self.segments[i];
-        segment.find_batch(offset).map(|slot| &segment.batches()[slot])
+        segment.find_batch(offset).and_then(|slot| segment.batches().get(slot))
     }
 
     /// The first offset with a timestamp at or after `timestamp_ms` (`offsetsForTimes`), through the
@@ -478,10 +459,6 @@ impl Log {
                 size_bytes: segment.size_bytes(),
                 reason,
             });
-            let buffer = segment.into_batch_buffer();
-            if buffer.capacity() > self.spare_batches.capacity() {
-                self.spare_batches = buffer;
-            }
         }
         self.refresh_log_end_offset();
         let first_base = self.segments.front().map_or(self.log_end_offset(), Segment::base_offset);

@@ -3,6 +3,7 @@
 use super::index::{OffsetIndex, OffsetIndexEntry, TimeIndex, TimeIndexEntry};
 use crate::kafka::record::Batch;
 use crate::sim::Tick;
+use crate::sim::chunked::ChunkedVec;
 
 /// Why the log rolled a new segment before an append (Kafka's `LogSegment.shouldRoll`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -29,7 +30,8 @@ pub struct RollLimits {
 #[derive(Clone, Debug)]
 pub struct Segment {
     base_offset: u64,
-    batches: Vec<Batch>,
+    /// Shared with the keyframes' copies of this log, chunk by chunk (see `ChunkedVec`).
+    batches: ChunkedVec<Batch>,
     size_bytes: u64,
     offset_index: OffsetIndex,
     time_index: TimeIndex,
@@ -44,7 +46,7 @@ impl Segment {
     pub fn new(base_offset: u64, created_at: Tick, segment_index_bytes: u64, roll_jitter_ms: u64) -> Segment {
         Segment {
             base_offset,
-            batches: Vec::new(),
+            batches: ChunkedVec::new(),
             size_bytes: 0,
             offset_index: OffsetIndex::new(segment_index_bytes),
             time_index: TimeIndex::new(segment_index_bytes),
@@ -54,19 +56,6 @@ impl Segment {
             created_at,
             roll_jitter_ms,
         }
-    }
-
-    /// The segment's batch list, emptied (its batches dropped), for a later segment to reuse.
-    pub fn into_batch_buffer(self) -> Vec<Batch> {
-        let mut batches = self.batches;
-        batches.clear();
-        batches
-    }
-
-    /// Starts this new, empty segment's batch list in `buffer`'s memory (see [`Segment::into_batch_buffer`]).
-    pub fn use_batch_buffer(&mut self, buffer: Vec<Batch>) {
-        debug_assert!(self.batches.is_empty() && buffer.is_empty());
-        self.batches = buffer;
     }
 
     pub fn base_offset(&self) -> u64 {
@@ -81,7 +70,7 @@ impl Segment {
         self.batches.is_empty()
     }
 
-    pub fn batches(&self) -> &[Batch] {
+    pub fn batches(&self) -> &ChunkedVec<Batch> {
         &self.batches
     }
 
@@ -126,7 +115,7 @@ impl Segment {
         if self.size_bytes > 0 {
             // Time waited for roll: from the first batch's max timestamp to the new batch's, or from the
             // segment's creation when the first batch had no timestamp.
-            let first = self.batches[0].max_timestamp_ms;
+            let first = self.batches.first().map_or(0, |b| b.max_timestamp_ms);
             let waited_ms = batch_max_timestamp_ms.saturating_sub(first);
             if waited_ms > limits.segment_ms.saturating_sub(self.roll_jitter_ms) {
                 return Some(RollReason::SegmentMs);
@@ -177,16 +166,16 @@ impl Segment {
     pub fn find_batch(&self, target: u64) -> Option<usize> {
         const TAIL_BATCHES: usize = 4;
         let n = self.batches.len();
-        if n > 0 && self.batches[n - 1].last_offset() < target {
+        if self.batches.last().is_none_or(|b| b.last_offset() < target) {
             return None;
         }
-        for i in (n.saturating_sub(TAIL_BATCHES)..n).rev() {
-            if self.batches[i].base_offset <= target {
-                return Some(i);
+        for (back, batch) in self.batches.iter().rev().take(TAIL_BATCHES).enumerate() {
+            if batch.base_offset <= target {
+                return Some(n - 1 - back);
             }
         }
         let start = self.offset_index.lookup(target).map_or(0, |e| e.batch as usize);
-        (start..n).find(|&i| self.batches[i].last_offset() >= target)
+        self.batches.iter_from(start).position(|b| b.last_offset() >= target).map(|i| start + i)
     }
 
     /// The first offset whose record has a timestamp at or after `timestamp_ms`, found through the time
@@ -194,8 +183,8 @@ impl Segment {
     pub fn find_offset_by_timestamp(&self, timestamp_ms: u64) -> Option<u64> {
         let from_offset = self.time_index.lookup(timestamp_ms).map_or(self.base_offset, |e| e.offset);
         let start = self.offset_index.lookup(from_offset).map_or(0, |e| e.batch as usize);
-        self.batches[start..]
-            .iter()
+        self.batches
+            .iter_from(start)
             .filter(|b| b.max_timestamp_ms >= timestamp_ms)
             .find_map(|b| b.iter().find(|(_, r)| r.timestamp_ms >= timestamp_ms).map(|(offset, _)| offset))
     }
@@ -204,7 +193,7 @@ impl Segment {
     /// Returns the removed batches.
     pub fn truncate_to(&mut self, offset: u64, now: Tick) -> Vec<Batch> {
         let keep = self.batches.partition_point(|b| b.next_offset() <= offset);
-        let removed: Vec<Batch> = self.batches.drain(keep..).collect();
+        let removed = self.batches.split_off(keep);
         if !removed.is_empty() {
             self.size_bytes = self.batches.iter().map(|b| u64::from(b.size_bytes)).sum();
             self.offset_index.truncate_to_batch(u32::try_from(keep).unwrap_or(u32::MAX));
