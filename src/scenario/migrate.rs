@@ -3,8 +3,9 @@
 //! Migrations work on the parsed document (a JSON value) before it meets the typed format, one
 //! version at a time: `MIGRATIONS[n]` turns version `n` into version `n + 1`, and [`migrate`] runs the
 //! chain from a document's version to [`FORMAT_VERSION`]. A migration only renames and moves what the
-//! old version meant; it never guesses or repairs. When both an old and a new spelling are present it
-//! leaves the old one, and the version 1 checks then report it as an unknown field.
+//! old version meant; it never guesses or repairs. A document that declares an old version but uses a
+//! newer version's name for a renamed field is refused at that field: which version it meant cannot
+//! be told.
 //!
 //! ## Version 0: the draft format the first lessons were sketched in
 //!
@@ -75,13 +76,20 @@ pub fn migrate(mut document: Value, from_version: u32) -> Result<Value, Problem>
     Ok(document)
 }
 
-/// Moves `old` to `new` in `object` when `new` is absent.
-fn rename(object: &mut Map<String, Value>, old: &str, new: &str) {
-    if !object.contains_key(new)
-        && let Some(value) = object.remove(old)
-    {
+/// Moves `old` to `new` in `object` (at `path` in the old version's names). `new` already there is
+/// refused: the document declares version 0 but is written, at least there, in version 1.
+fn rename(object: &mut Map<String, Value>, path: &str, old: &str, new: &str) -> Result<(), Problem> {
+    if object.contains_key(new) {
+        let at = if path.is_empty() { new.to_string() } else { format!("{path}.{new}") };
+        return Err(Problem::new(
+            at,
+            format!("the file says `version = 0`, whose name for this is `{old}`; `{new}` is version 1's name. Write `version = 1` to use version 1's names"),
+        ));
+    }
+    if let Some(value) = object.remove(old) {
         object.insert(new.to_string(), value);
     }
+    Ok(())
 }
 
 /// Version 0 to 1: the draft's names become the version 1 names (see the module docs).
@@ -89,17 +97,20 @@ fn v0_to_v1(mut document: Value) -> Result<Value, Problem> {
     let Some(top) = document.as_object_mut() else {
         return Err(Problem::new("", "a scenario is a table of fields"));
     };
-    rename(top, "name", "id");
-    rename(top, "length_ms", "duration_ms");
-    rename(top, "narration", "steps");
+    rename(top, "", "name", "id")?;
+    rename(top, "", "length_ms", "duration_ms")?;
+    rename(top, "", "narration", "steps")?;
     if let Some(Value::Array(steps)) = top.get_mut("steps") {
-        for step in steps.iter_mut().filter_map(Value::as_object_mut) {
-            rename(step, "say", "text");
-            rename(step, "quiz", "checkpoint");
+        for (i, step) in steps.iter_mut().enumerate() {
+            let Some(step) = step.as_object_mut() else { continue };
+            let path = format!("narration[{i}]");
+            rename(step, &path, "say", "text")?;
+            rename(step, &path, "quiz", "checkpoint")?;
             if let Some(Value::Object(checkpoint)) = step.get_mut("checkpoint") {
-                rename(checkpoint, "answer", "expect");
-                rename(checkpoint, "options", "choices");
-                rename(checkpoint, "why", "explain");
+                let path = format!("{path}.quiz");
+                rename(checkpoint, &path, "answer", "expect")?;
+                rename(checkpoint, &path, "options", "choices")?;
+                rename(checkpoint, &path, "why", "explain")?;
             }
         }
     }
@@ -129,11 +140,16 @@ mod tests {
     }
 
     #[test]
-    fn a_migration_never_overwrites_a_field_written_in_the_new_spelling() {
+    fn a_version_0_file_written_with_version_1_names_is_refused_at_the_first_such_field() {
+        // Which version it meant cannot be told: the author is asked to say, not guessed for.
         let both = json!({"version": 0, "name": "old", "id": "new"});
-        let migrated = migrate(both, 0).unwrap();
-        assert_eq!(migrated["id"], "new");
-        assert_eq!(migrated["name"], "old", "left for the version 1 checks to report as unknown");
+        let problem = migrate(both, 0).unwrap_err();
+        assert_eq!(problem.path, "id");
+        assert!(problem.rule.contains("`version = 0`, whose name for this is `name`"), "{}", problem.rule);
+        let v1_step = json!({"version": 0, "name": "x", "narration": [{"at_ms": 1, "say": "a"}, {"at_ms": 2, "quiz": {"question": "q", "expect": 1}}]});
+        let problem = migrate(v1_step, 0).unwrap_err();
+        assert_eq!(problem.path, "narration[1].quiz.expect");
+        assert!(problem.rule.contains("Write `version = 1`"), "{}", problem.rule);
     }
 
     #[test]
