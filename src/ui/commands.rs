@@ -80,7 +80,15 @@ pub fn restart(lab: &Lab, dispatch: &Dispatch, new_seed: bool) {
         Ok(()) => {
             lab.signals.borrow_mut().display_ms = 0.0;
             lab.touched();
-            notify(dispatch, format!("Restarted from 0:00 with seed {seed}."));
+            // A lesson's text quotes the numbers of its own seed's run; the questions are judged on
+            // this one.
+            let note = match lab.lesson.as_deref() {
+                Some(lesson) if lesson.seed != seed => {
+                    format!(" The lesson's text describes its run with seed {}: numbers may differ now; the questions are judged on this run.", lesson.seed)
+                }
+                _ => String::new(),
+            };
+            notify(dispatch, format!("Restarted from 0:00 with seed {seed}.{note}"));
         }
         Err(errors) => notify_error(dispatch, format!("Could not restart: {}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))),
     }
