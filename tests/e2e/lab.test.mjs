@@ -145,6 +145,39 @@ test('the Act tab adds a broker and a consumer, cuts the network and heals it', 
   assert.deepEqual(problems, []);
 });
 
+test('a consumer added to a group joins it: the group rebalances, and a member beyond the partitions sits idle', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await open(page, 'demo');
+  await page.click('[data-testid=as-fast]');
+  await page.click('[data-testid=play]');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=clock]').dataset.nowMs) > 5000);
+  await page.click('[data-testid=play]');
+  await page.click('[data-testid=tab-act]');
+  // The demo's shipping group has two members for orders' three partitions; two more make four.
+  for (const name of ['learner-a', 'learner-b']) {
+    await page.fill('[data-testid=add-consumer-form] [name=name]', name);
+    await page.fill('[data-testid=add-consumer-form] [name=group]', 'shipping');
+    await page.click('[data-testid=add-consumer-form] button[type=submit]');
+  }
+  await page.click('[data-testid=play]');
+  await page.waitForSelector('[data-testid=consumer-learner-a][data-status=reading], [data-testid=consumer-learner-b][data-status=reading]', { timeout: 60000 });
+  await page.click('[data-testid=play]');
+  await page.click('[data-testid=tab-consumers]');
+  const shipping = await page.textContent('[data-testid=group-rows-shipping]');
+  assert.match(shipping, /learner-a/);
+  assert.match(shipping, /learner-b/);
+  assert.match(shipping, /generation [2-9]/, 'the group rebalanced for its new members');
+  assert.equal(await page.locator('[data-testid=group-rows-shipping] tr[data-status=idle]').count(), 1, 'four members, three partitions: one is idle');
+  // Partitions picked by hand for a group member are refused, not ignored.
+  await page.click('[data-testid=tab-act]');
+  await page.fill('[data-testid=add-consumer-form] [name=group]', 'audit');
+  await page.fill('[data-testid=add-consumer-form] [name=partitions]', '0');
+  await page.click('[data-testid=add-consumer-form] button[type=submit]');
+  assert.match(await page.textContent('[data-testid=error]'), /gets its partitions from the group/);
+  await screenshot(page, 'lab-group-member-added');
+  assert.deepEqual(problems, []);
+});
+
 test('a refused action says why, and an unknown preset says so over the demo lab', async () => {
   const { page, problems } = await watchedPage(browser.context);
   await open(page, 'no-such-preset');

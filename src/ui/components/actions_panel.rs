@@ -29,8 +29,8 @@ fn partitions_from(text: &str, count: u32) -> Result<Vec<u32>, String> {
     }
     text.split(',')
         .map(|p| {
-            let n = parse_number("a partition", p)? as u32;
-            if n < count { Ok(n) } else { Err(format!("the topic has partitions 0 to {}", count.saturating_sub(1))) }
+            let n = parse_number("a partition", p)?;
+            if n < u64::from(count) { Ok(n as u32) } else { Err(format!("the topic has partitions 0 to {}", count.saturating_sub(1))) }
         })
         .collect()
 }
@@ -62,16 +62,22 @@ fn action_for(lab: &Lab, form: &Submitted) -> Result<Action, String> {
     };
     Ok(match form.name.as_str() {
         "add-consumer" => {
-            let assign = partitions_from(&form.field("partitions"), partitions)?.into_iter().map(|n| (topic.clone(), n)).collect();
-            Action::AddConsumer {
-                spec: ConsumerSpec {
-                    name: name_or(format!("learner-{}", consumers + 1)),
-                    assign,
-                    config: [("auto.offset.reset".to_string(), ConfigValue::Str(form.field("reset")))].into(),
-                    commit: CommitMode::Never,
-                    ..ConsumerSpec::default()
-                },
-            }
+            let name = name_or(format!("learner-{}", consumers + 1));
+            let config = [("auto.offset.reset".to_string(), ConfigValue::Str(form.field("reset")))].into();
+            let group = form.field("group");
+            let spec = if group.is_empty() {
+                // No group: the partitions are assigned by hand, and nothing is committed.
+                let assign = partitions_from(&form.field("partitions"), partitions)?.into_iter().map(|n| (topic.clone(), n)).collect();
+                ConsumerSpec { name, assign, config, commit: CommitMode::Never, ..ConsumerSpec::default() }
+            } else {
+                // A group member subscribes to the topic; its group's assignor picks its partitions
+                // (a new name starts a new group). It commits automatically, Kafka's default.
+                if !matches!(form.field("partitions").trim(), "" | "all") {
+                    return Err(format!("a member of group {group} gets its partitions from the group: leave partitions at 'all', or the group empty to assign them by hand"));
+                }
+                ConsumerSpec { name, group: Some(group), topics: vec![topic], config, ..ConsumerSpec::default() }
+            };
+            Action::AddConsumer { spec }
         }
         "add-producer" => {
             let keys = match form.field("keys").as_str() {
@@ -109,6 +115,7 @@ fn action_for(lab: &Lab, form: &Submitted) -> Result<Action, String> {
             loss_percent: Some(parse_number("loss", &form.field("loss"))?.min(u64::from(u32::MAX)) as u32),
             drop_percent: Some(parse_number("resets", &form.field("drop"))?.min(u64::from(u32::MAX)) as u32),
         },
+        // Past u32 the engine's own limit (PARTITIONS_MAX) refuses it just the same.
         "add-partitions" => Action::AddPartitions { topic, total: parse_number("the new partition count", &form.field("total"))?.min(u64::from(u32::MAX)) as u32 },
         "config" => Action::SetTopicConfig { topic, key: form.field("key"), value: parse_config_value(&form.field("value")) },
         other => return Err(format!("unknown form {other}")),
@@ -126,17 +133,22 @@ pub fn actions_panel(props: &ActionsPanelProps) -> Html {
     nodes.extend(view.consumers().iter().map(|c| NodeRef::Consumer(c.name.to_string()).to_string()));
     let next_broker = view.brokers().map(|b| b.id.0).max().unwrap_or(0) + 1;
     let topic_options = options(&topics, "");
+    let mut groups: Vec<String> = view.consumers().iter().filter_map(|c| c.group.as_deref().map(str::to_string)).collect();
+    groups.sort();
+    groups.dedup();
+    let group_options = options(&groups, "");
     let node_options = options(&nodes, "");
     let second = nodes.get(1).cloned().unwrap_or_default();
     let forms = format!(
         r#"<fieldset><legend>Brokers</legend>{add_broker}<p class="note">Select a broker in the picture to kill or restart it (or press x / u).</p></fieldset>
-<fieldset><legend>Add a consumer</legend><form class="stack" data-form="add-consumer" data-testid="add-consumer-form">{c_name}{c_topic}{c_parts}{c_reset}<button type="submit">Add consumer</button></form></fieldset>
+<fieldset><legend>Add a consumer</legend><form class="stack" data-form="add-consumer" data-testid="add-consumer-form">{c_name}{c_group}<datalist id="group-names">{group_options}</datalist>{c_topic}{c_parts}{c_reset}<button type="submit">Add consumer</button></form></fieldset>
 <fieldset><legend>Add a producer</legend><form class="stack" data-form="add-producer" data-testid="add-producer-form">{p_name}{p_topic}{p_rate}{p_keys}{p_acks}<button type="submit">Add producer</button></form></fieldset>
 <fieldset><legend>Network</legend><form class="stack" data-form="cut" data-testid="cut-form">{cut_a}<label>from <select name="b" aria-label="Other side"><option value="*" selected>everyone else</option>{node_options}</select></label><button type="submit">Cut</button></form>{heal}
 <form class="stack" data-form="link">{l_from}{l_to}{l_latency}{l_loss}{l_drop}<button type="submit">Set link</button></form></fieldset>
 <fieldset><legend>Topics</legend><form class="stack" data-form="add-partitions">{t_topic}{t_total}<button type="submit">Add partitions</button></form>{t_config}{elect}</fieldset>"#,
         add_broker = button("add-broker", &format!("Add broker {next_broker}"), &next_broker.to_string()),
         c_name = input("name", "name", "text", "", r#"placeholder="learner-1""#),
+        c_group = input("group", "group", "text", "", r#"list="group-names" placeholder="none: assign by hand" aria-label="Consumer group: an existing or a new group's name, or empty to assign partitions by hand""#),
         c_topic = select("topic", "topic", &topic_options),
         c_parts = input("partitions", "partitions", "text", "all", r#"size="8" aria-label="Partitions: all, or numbers like 0,2""#),
         c_reset = select("auto.offset.reset", "reset", r#"<option value="earliest" selected>earliest</option><option value="latest">latest</option>"#),
