@@ -1072,6 +1072,11 @@ impl World {
         let image = self.metadata();
         let t = image.topic_index(topic).ok_or_else(|| ActionError(format!("no topic named '{topic}'")))?;
         let existing = image.topics[t.get()].partitions.len() as u32;
+        // The same limit as a topic in a scenario file: ten thousand partitions froze the page for
+        // seconds, and past i32 the placement's count wrapped into a wrong complaint.
+        if total > validate::PARTITIONS_MAX {
+            return Err(ActionError(format!("{total} partitions is too many: a topic has at most {} in the lab", validate::PARTITIONS_MAX)));
+        }
         if total <= existing {
             return Err(ActionError(format!(
                 "topic '{topic}' already has {existing} partitions: Kafka can only add partitions (InvalidPartitionsException)"

@@ -1496,3 +1496,15 @@ fn a_producer_rate_above_a_workloads_limit_is_refused_naming_the_field_and_the_r
     assert_eq!(refused, "count 10001 is too many: a produce action sends at most 10000 records");
     assert!(world.apply(produce(PRODUCE_COUNT_MAX)).is_ok());
 }
+
+#[test]
+fn adding_partitions_past_the_labs_limit_is_refused_with_the_limit() {
+    // 100,000 partitions froze the page for 45 s, and 4294967299 wrapped into "Number of
+    // partitions must be larger than 0". A topic in a scenario file has had this limit all along.
+    let mut world = World::new(&replicated_run("all"), 1).unwrap();
+    for total in [100_000, u32::MAX] {
+        let refused = world.apply(Action::AddPartitions { topic: "orders".into(), total }).unwrap_err().to_string();
+        assert_eq!(refused, format!("{total} partitions is too many: a topic has at most 1000 in the lab"));
+    }
+    assert!(world.apply(Action::AddPartitions { topic: "orders".into(), total: 1000 }).is_ok());
+}
