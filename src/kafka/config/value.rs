@@ -202,7 +202,18 @@ pub type Rule<T> = fn(&T) -> Result<(), String>;
 /// field type rather than one per key: the parse and both errors written out in every key's arm of
 /// `set` weighed 2 KB of the page's gzip budget.
 pub fn set_field<T: ConfigField>(field: &mut T, key: &str, value: &ConfigValue, rule: Option<Rule<T>>) -> Result<(), ConfigError> {
-    let parsed = T::parse(value).map_err(|rule| ConfigError::invalid(key, value, rule))?;
+    let parsed = match T::parse(value) {
+        Ok(parsed) => parsed,
+        Err(why) => {
+            // A negative number for an unsigned field: when the key's own rule refuses 0 too, its
+            // words are the right ones ("must be at least 1", not the type's "at least 0").
+            let why = match (value, rule) {
+                (ConfigValue::Int(i), Some(rule)) if *i < 0 => T::parse(&ConfigValue::Int(0)).ok().and_then(|zero| rule(&zero).err()).unwrap_or(why),
+                _ => why,
+            };
+            return Err(ConfigError::invalid(key, value, why));
+        }
+    };
     if let Some(rule) = rule {
         rule(&parsed).map_err(|rule| ConfigError::invalid(key, value, rule))?;
     }
@@ -308,5 +319,19 @@ mod tests {
         assert_eq!(u64::parse(&ConfigValue::Int(-1)), Err("must be at least 0".to_string()));
         assert_eq!(bool::parse(&ConfigValue::Str("TRUE".into())), Ok(true));
         assert_eq!(Vec::<String>::parse(&ConfigValue::Str("range, cooperative-sticky".into())), Ok(vec!["range".into(), "cooperative-sticky".into()]));
+    }
+    #[test]
+    fn a_negative_value_is_told_the_keys_own_limit_when_zero_is_refused_too() {
+        // min.insync.replicas = -1 used to read "must be at least 0", and then 0 "must be at least 1".
+        let mut broker = crate::kafka::config::BrokerConfig::default();
+        let err = broker.set("min.insync.replicas", &ConfigValue::Int(-1)).unwrap_err();
+        assert!(err.to_string().contains("must be at least 1"), "{err}");
+        // A key that takes 0 keeps the type's words.
+        let mut producer = crate::kafka::config::ProducerConfig::default();
+        let err = producer.set("linger.ms", &ConfigValue::Int(-5)).unwrap_err();
+        assert!(err.to_string().contains("must be at least 0"), "{err}");
+        let mut consumer = crate::kafka::config::ConsumerConfig::default();
+        let err = consumer.set("max.poll.records", &ConfigValue::Int(-1)).unwrap_err();
+        assert!(err.to_string().contains("must be at least 1"), "{err}");
     }
 }
