@@ -368,3 +368,19 @@ fn a_folded_line_after_a_rewind_counts_what_the_run_had_told_by_then() {
     assert!(told(&fresh).iter().any(|(_, n)| *n > 1), "the lesson folds some lines by 5 s");
     assert_eq!(told(&rewound), told(&fresh));
 }
+
+#[test]
+fn an_unclean_election_tells_its_losses_in_a_few_lines_and_its_cause_stays_in_view() {
+    // One unclean election lost records at many offsets, each narrated on a line of its own:
+    // 75 lines that pushed the election itself out of the list. Same breach, same partition, same
+    // second: one line with a count.
+    let lesson = crate::scenario::library::preset("unclean-election").expect("the lesson is in the library");
+    let mut s = Session::new(lesson.run_definition()).unwrap();
+    play(&mut s, lesson.duration_ms);
+    let lines = s.narration_now(&Category::ALL, 60);
+    let breaches: Vec<_> = lines.iter().filter(|l| l.text.starts_with("Guarantee broken")).collect();
+    let folded: u32 = breaches.iter().map(|l| s.repeats_now(l)).sum();
+    assert!(folded > breaches.len() as u32, "the losses fold into lines with a count");
+    assert!(breaches.len() < 10, "{} lines of losses", breaches.len());
+    assert!(lines.iter().any(|l| l.text.contains("unclean leader election")), "the cause is still among the last 60 lines");
+}
