@@ -237,3 +237,16 @@ test('a note such as "Restarted" goes by itself after a few seconds, and stays g
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('the speed slider keeps focus under the arrow keys: each press is one step of speed, and the clock stays', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await open(page, 'demo');
+  const slider = page.locator('[data-testid=speed]');
+  const before = Number(await slider.inputValue());
+  await slider.focus();
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+  assert.equal(Number(await slider.inputValue()), before + 3, 'three presses, three steps');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'speed', 'focus stayed on the slider');
+  assert.equal(await page.getAttribute('[data-testid=clock]', 'data-now-ms'), '0', 'the arrows did not move the clock');
+  assert.deepEqual(problems, []);
+});

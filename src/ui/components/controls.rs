@@ -30,19 +30,16 @@ fn button(act: &str, label: &str, title: &str, pressed: Option<bool>, class: &st
 pub fn controls(props: &ControlsProps) -> Html {
     let seed = props.lab.session().seed();
     let speed = props.speed;
-    let markup = [
+    let before = [
         button("play", if props.playing { "❚❚ Pause" } else { "▶ Play" }, "Play or pause (Space)", Some(props.playing), "primary"),
         button("step", "Step", "Step to the next event (.)", None, ""),
         button("next", "Next ▸", "Run to the next narrated line (n)", None, ""),
-        format!(
-            r#"<label class="speed"><span>Speed</span><input type="range" min="0" max="{SPEED_POSITION_MAX}" step="1" data-act="speed" data-testid="speed" value="{}" aria-valuetext="{}"{}><output data-testid="speed-label">{}</output></label>"#,
-            speed.position,
-            speed.label(),
-            if speed.as_fast_as_possible { " disabled" } else { "" },
-            // "max" beside the pressed ▶▶ Max button: "as fast as possible" (still the slider's
-            // aria-valuetext) was 150 px of the bar, enough to wrap it to two rows at 1024 px.
-            if speed.as_fast_as_possible { "max".into() } else { speed.label() }
-        ),
+    ]
+    .concat();
+    // "max" beside the pressed ▶▶ Max button: "as fast as possible" (still the slider's
+    // aria-valuetext) was 150 px of the bar, enough to wrap it to two rows at 1024 px.
+    let speed_label = if speed.as_fast_as_possible { "max".into() } else { speed.label() };
+    let markup = [
         button("as-fast", "▶▶ Max", "As fast as possible (f)", Some(speed.as_fast_as_possible), ""),
         r#"<span class="spacer"></span>"#.to_string(),
         button("restart", "↺ Restart", &format!("Restart with seed {seed} (r)"), None, ""),
@@ -75,5 +72,13 @@ pub fn controls(props: &ControlsProps) -> Html {
             d.dispatch(UiAction::SetSpeedPosition(value as u32));
         }
     });
-    html! { <div class="controls" role="toolbar" aria-label="Controls" {onclick} {oninput}>{ raw(markup) }</div> }
+    // The slider is an element of its own, not markup: markup is replaced whole when it changes, and
+    // a slider replaced under an arrow key or a drag lost focus after one step.
+    html! {
+        <div class="controls" role="toolbar" aria-label="Controls" {onclick} {oninput}>
+            { raw(before) }
+            <label class="speed"><span>{ "Speed" }</span><input type="range" min="0" max={SPEED_POSITION_MAX.to_string()} step="1" data-act="speed" data-testid="speed" value={speed.position.to_string()} aria-valuetext={speed.label()} disabled={speed.as_fast_as_possible} /><output data-testid="speed-label">{ speed_label }</output></label>
+            { raw(markup) }
+        </div>
+    }
 }
