@@ -459,3 +459,20 @@ test('the lab shows what a group has committed: an empty group\'s offsets in the
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('a broken guarantee is marked on the charts, and its mark jumps to the moment it broke', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  // unclean-election: at 28 s the out-of-sync replica elected leader has lost acknowledged records.
+  await page.goto(`${server.url}?at=40000#preset=unclean-election`, { waitUntil: 'networkidle' });
+  await page.waitForFunction(() => document.querySelector('[data-testid=clock]')?.dataset.nowMs === '40000');
+  await page.click('[data-testid=tab-charts]');
+  const marks = page.locator('[data-testid=chart-throughput] .violation');
+  // Records lost at 28.004 s, and offsets reused from 28.847 s: one mark each, not one per record.
+  assert.equal(await marks.count(), 2, 'the breaches of one moment are one mark');
+  assert.match(await marks.first().textContent(), /Guarantee broken: acked record lost at offset \d+ of lenient-0 at 0:28/);
+  await marks.first().click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=clock]').dataset.nowMs === '28004');
+  await screenshot(page, 'lesson-violation-mark');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

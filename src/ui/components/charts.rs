@@ -31,7 +31,9 @@ struct Series {
     points: Vec<(u64, u64)>,
 }
 
-fn chart(out: &mut String, title: &str, testid: &str, series: &[Series], from_ms: u64, to_ms: u64) {
+/// A chart's line per series, and a red marker at each guarantee the ledger saw broken (`marks`: the
+/// moment and what broke), which jumps there when clicked.
+fn chart(out: &mut String, title: &str, testid: &str, series: &[Series], marks: &[(u64, String)], from_ms: u64, to_ms: u64) {
     let max = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).max().unwrap_or(0).max(1);
     let span = (to_ms.saturating_sub(from_ms)).max(1) as f64;
     let _ = write!(
@@ -48,6 +50,16 @@ fn chart(out: &mut String, title: &str, testid: &str, series: &[Series], from_ms
             let _ = write!(out, "{},{} ", num(x), num(y));
         }
         out.push_str(r#""/>"#);
+    }
+    // One marker where several would overlap (the first: the others follow it in the narration).
+    let mut last_x = f64::NEG_INFINITY;
+    for (at, what) in marks.iter().filter(|(at, _)| (from_ms..=to_ms).contains(at)) {
+        let x = (at - from_ms) as f64 / span * W;
+        if x - last_x < 3.0 {
+            continue;
+        }
+        last_x = x;
+        let _ = write!(out, r#"<rect class="violation" data-seek-ms="{at}" x="{}" y="0" width="3" height="80"><title>{} at {}: click to jump there</title></rect>"#, num(x - 1.5), escape(what), clock(Tick(*at)));
     }
     out.push_str(r#"</svg><div class="chart-legend">"#);
     for s in series {
@@ -80,15 +92,17 @@ pub fn charts(props: &ChartsProps) -> Html {
         .enumerate()
         .map(|(i, g)| series(&g.name, OKABE_ITO[i % 7], &|s: &Sample| g.members.iter().map(|c| s.lag.get(*c as usize).copied().unwrap_or(0)).sum()))
         .collect();
+    let marks: Vec<(u64, String)> = session.violations().map(|(at, what)| (at.ms(), format!("Guarantee broken: {what}"))).collect();
     let mut out = String::new();
-    chart(&mut out, "Throughput (records/s)", "chart-throughput", &[produced, consumed], from_ms, to_ms);
-    chart(&mut out, "Lag per group (records)", "chart-lag", &lag, from_ms, to_ms);
+    chart(&mut out, "Throughput (records/s)", "chart-throughput", &[produced, consumed], &marks, from_ms, to_ms);
+    chart(&mut out, "Lag per group (records)", "chart-lag", &lag, &marks, from_ms, to_ms);
     chart(
         &mut out,
         // Kafka's broker metrics count every topic, internal ones (__consumer_offsets) included.
         "Replicas in sync (all topics, internal ones too)",
         "chart-isr",
         &[series("in ISRs", OKABE_ITO[2], &|s: &Sample| u64::from(s.isr_members)), series("replicas", "#8a949e", &|s: &Sample| u64::from(s.replicas))],
+        &marks,
         from_ms,
         to_ms,
     );
@@ -97,6 +111,7 @@ pub fn charts(props: &ChartsProps) -> Html {
         "Partitions under-replicated / offline (all topics, internal ones too)",
         "chart-urp",
         &[series("under-replicated", OKABE_ITO[5], &|s: &Sample| u64::from(s.under_replicated)), series("offline", "#000000", &|s: &Sample| u64::from(s.offline))],
+        &marks,
         from_ms,
         to_ms,
     );
@@ -105,6 +120,13 @@ pub fn charts(props: &ChartsProps) -> Html {
         // A locked embed plays by itself (see the narration's lines).
         if lab.embed.lock {
             return;
+        }
+        // A breach's marker jumps to its moment, where the narration tells what caused it.
+        if let Some((_, at)) = closest_attr(&e, "data-seek-ms")
+            && let Ok(at) = at.parse::<u64>()
+        {
+            d.dispatch(UiAction::SetPlaying(false));
+            return commands::seek(&lab, &d, at);
         }
         let Some((figure, from)) = closest_attr(&e, "data-from-ms") else { return };
         let (Ok(from), Some(Ok(to))) = (from.parse::<u64>(), figure.get_attribute("data-to-ms").map(|t| t.parse::<u64>())) else { return };
@@ -117,7 +139,7 @@ pub fn charts(props: &ChartsProps) -> Html {
     html! {
         <section class="charts" aria-label="Charts">
             <div class="chart-list" {onclick}>{ raw(out) }</div>
-            <p class="note">{ "One point per simulated second; click a chart to jump there." }</p>
+            <p class="note">{ "One point per simulated second; click a chart to jump there. A red mark is a guarantee broken: click it to see why." }</p>
         </section>
     }
 }
