@@ -251,6 +251,10 @@ async fn the_panels_offer_what_applies_now_and_a_locked_embed_offers_nothing() {
     settle().await;
     let down = buttons(&one(&root, "[data-testid='broker-panel']"));
     assert!(down.contains(&"Restart".to_string()) && !down.iter().any(|b| b.starts_with("Kill")), "{down:?}");
+    // Before the controller fences it, the ISR still lists the dead broker: its replicas are down
+    // with it, not "out of sync" (which the partition chips contradicted).
+    let text = one(&root, "[data-testid='broker-panel']").text_content().unwrap();
+    assert!(text.contains("Down with the broker: orders-0") && text.contains("Out of sync: nothing"), "{text}");
     click(&root, &format!("[data-testid='consumer-{consumer}']"));
     settle().await;
     let panel = one(&root, "[data-testid='consumer-panel']");

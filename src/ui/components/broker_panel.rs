@@ -59,7 +59,7 @@ pub fn broker_panel(props: &BrokerPanelProps) -> Html {
     };
     let s = &scene.structure;
     let fenced = s.broker(props.broker).is_some_and(|b| b.fenced);
-    let (mut led, mut in_sync, mut out_of_sync) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut led, mut in_sync, mut out_of_sync, mut offline) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut cache_rows, mut internal_cache_rows) = (Vec::new(), Vec::new());
     for (p, r) in broker.replicas.iter() {
         let name = s.partition(p).map_or_else(|| format!("#{}", p.0), |x| x.name.clone());
@@ -69,7 +69,9 @@ pub fn broker_panel(props: &BrokerPanelProps) -> Html {
         match s.replica_status(props.broker, p) {
             ReplicaStatus::Leader => led.push((name, internal)),
             ReplicaStatus::InSync => in_sync.push((name, internal)),
-            ReplicaStatus::OutOfSync | ReplicaStatus::Offline => out_of_sync.push((name, internal)),
+            ReplicaStatus::OutOfSync => out_of_sync.push((name, internal)),
+            // Not "out of sync": until the controller fences the broker, the ISR still lists them.
+            ReplicaStatus::Offline => offline.push((name, internal)),
         }
     }
     let columns = ["replica", "LEO", "flushed to", "dirty writes"];
@@ -86,11 +88,12 @@ pub fn broker_panel(props: &BrokerPanelProps) -> Html {
     let id = props.broker.0;
     let status = if !broker.up { "down" } else if fenced { "up, fenced by the controller" } else { "up" };
     let facts = format!(
-        r#"<h3>Broker {id}</h3><p class="facts">{status}{}</p>{}{}{}<h4>Disk</h4><p class="facts">{} appends ({} bytes) · {} reads ({} bytes, {} from the page cache) · {} fsyncs · busy {} ms · slowdown ×{}</p><h4>Page cache</h4>{}"#,
+        r#"<h3>Broker {id}</h3><p class="facts">{status}{}</p>{}{}{}{}<h4>Disk</h4><p class="facts">{} appends ({} bytes) · {} reads ({} bytes, {} from the page cache) · {} fsyncs · busy {} ms · slowdown ×{}</p><h4>Page cache</h4>{}"#,
         broker.rack.as_deref().map_or(String::new(), |r| format!(" · rack {}", escape(r))),
         replica_line("Leads", &led),
         replica_line("Follows in sync", &in_sync),
         replica_line("Out of sync", &out_of_sync),
+        if offline.is_empty() { String::new() } else { replica_line("Down with the broker", &offline) },
         d.append_requests,
         d.appended_bytes,
         d.read_requests,
