@@ -29,6 +29,12 @@
 //   processing and folded narration told truly; notes that fade; embeds whose loops play and whose
 //   locks hold; an opened file's link in the address bar; mistakes in a scenario named at their own
 //   field. The helpers took 1.5 KB of the first versions back out (hooks and timers).
+//   Kept at 547 KiB on 2026-11-23 (session 24; the build is 559,412): 6.0 KB came off when the wasm's
+//   import and export names were shortened in the wasm and its glue together (scripts/minify-names.mjs),
+//   and went to work a learner meets: logs that share their batches with the keyframes (2.5 KB; the
+//   stress lesson at Max no longer kills the page at 37 simulated minutes), each group's committed
+//   offsets and generation, adding a consumer to a group, breaches marked on the charts, a speed
+//   slider that keeps focus. std's string sort (1.7 KB) was taken back out the same day.
 // The lesson files (dist/scenarios/*.toml) are not part of the page: a lesson's file is fetched when
 // it is opened. Their sizes are reported beside the total, so nothing shipped goes unmeasured.
 import { test } from 'node:test';
