@@ -474,7 +474,7 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
             Draft::new(
                 Config,
                 Info,
-                format!("Topic {name} grew from {from} to {to} partitions. Existing records stay where they are; keys may now hash to the new partitions."),
+                format!("Topic {name} grew from {from} to {to} partitions. Existing records stay where they are; keys may now hash to the new partitions. Producers and consumer groups use them once their next metadata refresh shows them (metadata.max.age.ms, 5 minutes by default)."),
             )
         }
         EventKind::ConfigChanged { target, key, value } => {

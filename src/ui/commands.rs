@@ -23,8 +23,20 @@ pub fn notify(dispatch: &Dispatch, text: impl Into<String>) {
 
 /// Applies a learner action; a refusal shows as an error notice. Returns whether it was applied.
 pub fn act(lab: &Lab, dispatch: &Dispatch, action: Action) -> bool {
+    let (now, horizon) = {
+        let session = lab.session();
+        (session.now(), session.horizon())
+    };
     match lab.act(action) {
-        Ok(()) => true,
+        Ok(()) => {
+            // Acting in the past starts another run from there; the learner is told, not surprised
+            // to find the later events gone.
+            if now < horizon {
+                let (now, horizon) = (crate::session::narrate::clock(now), crate::session::narrate::clock(horizon));
+                notify(dispatch, format!("A new run from {now}: what had happened after it, up to {horizon}, gives way to what follows from your action."));
+            }
+            true
+        }
         Err(why) => {
             notify_error(dispatch, format!("That action was refused: {why}"));
             false

@@ -250,3 +250,19 @@ test('the speed slider keeps focus under the arrow keys: each press is one step 
   assert.equal(await page.getAttribute('[data-testid=clock]', 'data-now-ms'), '0', 'the arrows did not move the clock');
   assert.deepEqual(problems, []);
 });
+
+test('an action after a rewind says that it starts a new run from that moment', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await open(page, 'demo');
+  await page.click('[data-testid=as-fast]');
+  await page.click('[data-testid=play]');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=clock]').dataset.nowMs) > 20000);
+  await page.click('[data-testid=play]');
+  await page.click('button[data-at-ms="0"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=clock]').dataset.nowMs === '0');
+  await page.click('[data-testid=tab-act]');
+  await page.click('[data-testid=add-broker]');
+  const note = await page.waitForSelector('[data-testid=info]', { state: 'visible' });
+  assert.match(await note.textContent(), /A new run from 0:00\.000: what had happened after it, up to 0:[2-5]\d\.\d{3}, gives way/);
+  assert.deepEqual(problems, []);
+});
