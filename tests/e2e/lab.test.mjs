@@ -263,6 +263,6 @@ test('an action after a rewind says that it starts a new run from that moment', 
   await page.click('[data-testid=tab-act]');
   await page.click('[data-testid=add-broker]');
   const note = await page.waitForSelector('[data-testid=info]', { state: 'visible' });
-  assert.match(await note.textContent(), /A new run from 0:00\.000: what had happened after it, up to 0:[2-5]\d\.\d{3}, gives way/);
+  assert.match(await note.textContent(), /A new run from 0:00\.000: what had happened after it, up to \d+:\d\d\.\d{3}, gives way/);
   assert.deepEqual(problems, []);
 });
