@@ -49,6 +49,12 @@ pub fn seek(lab: &Lab, dispatch: &Dispatch, at_ms: u64) {
     dispatch.dispatch(UiAction::Refresh);
 }
 
+/// Pauses and goes to `at_ms`: what a click on a moment (a narration line, a mark, a chart) does.
+pub fn jump(lab: &Lab, dispatch: &Dispatch, at_ms: u64) {
+    dispatch.dispatch(UiAction::SetPlaying(false));
+    seek(lab, dispatch, at_ms);
+}
+
 /// Moves by `delta_ms` (negative: back), within the run so far (forward past it simulates).
 pub fn nudge(lab: &Lab, dispatch: &Dispatch, delta_ms: i64) {
     let now = lab.session().now().ms() as i64;

@@ -8,7 +8,6 @@ use crate::sim::Tick;
 use crate::ui::commands::{self, Dispatch};
 use crate::ui::lab::Lab;
 use crate::ui::markup::{closest_attr, escape, num, raw};
-use crate::ui::state::UiAction;
 use std::fmt::Write as _;
 use web_sys::MouseEvent;
 use yew::prelude::*;
@@ -33,7 +32,7 @@ struct Series {
 
 /// A chart's line per series, and a red marker at each guarantee the ledger saw broken (`marks`: the
 /// moment and what broke), which jumps there when clicked.
-fn chart(out: &mut String, title: &str, testid: &str, series: &[Series], marks: &[(u64, String)], from_ms: u64, to_ms: u64) {
+fn chart(out: &mut String, title: &str, testid: &str, series: &[Series], marks: &[(u64, &str)], from_ms: u64, to_ms: u64) {
     let max = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).max().unwrap_or(0).max(1);
     let span = (to_ms.saturating_sub(from_ms)).max(1) as f64;
     let _ = write!(
@@ -59,7 +58,7 @@ fn chart(out: &mut String, title: &str, testid: &str, series: &[Series], marks: 
             continue;
         }
         last_x = x;
-        let _ = write!(out, r#"<rect class="violation" data-seek-ms="{at}" x="{}" y="0" width="3" height="80"><title>{} at {}: click to jump there</title></rect>"#, num(x - 1.5), escape(what), clock(Tick(*at)));
+        let _ = write!(out, r#"<rect class="violation" data-seek-ms="{at}" x="{}" y="0" width="3" height="80"><title>Guarantee broken: {} at {}: click to jump there</title></rect>"#, num(x - 1.5), escape(what), clock(Tick(*at)));
     }
     out.push_str(r#"</svg><div class="chart-legend">"#);
     for s in series {
@@ -92,7 +91,8 @@ pub fn charts(props: &ChartsProps) -> Html {
         .enumerate()
         .map(|(i, g)| series(&g.name, OKABE_ITO[i % 7], &|s: &Sample| g.members.iter().map(|c| s.lag.get(*c as usize).copied().unwrap_or(0)).sum()))
         .collect();
-    let marks: Vec<(u64, String)> = session.violations().map(|(at, what)| (at.ms(), format!("Guarantee broken: {what}"))).collect();
+    // Borrowed: only the marks a chart draws are written out.
+    let marks: Vec<(u64, &str)> = session.violations().map(|(at, what)| (at.ms(), what)).collect();
     let mut out = String::new();
     chart(&mut out, "Throughput (records/s)", "chart-throughput", &[produced, consumed], &marks, from_ms, to_ms);
     chart(&mut out, "Lag per group (records)", "chart-lag", &lag, &marks, from_ms, to_ms);
@@ -121,20 +121,19 @@ pub fn charts(props: &ChartsProps) -> Html {
         if lab.embed.lock {
             return;
         }
-        // A breach's marker jumps to its moment, where the narration tells what caused it.
+        // A breach's marker jumps to its moment, where the narration tells what caused it; elsewhere
+        // the chart jumps to the moment under the pointer.
         if let Some((_, at)) = closest_attr(&e, "data-seek-ms")
             && let Ok(at) = at.parse::<u64>()
         {
-            d.dispatch(UiAction::SetPlaying(false));
-            return commands::seek(&lab, &d, at);
+            return commands::jump(&lab, &d, at);
         }
         let Some((figure, from)) = closest_attr(&e, "data-from-ms") else { return };
         let (Ok(from), Some(Ok(to))) = (from.parse::<u64>(), figure.get_attribute("data-to-ms").map(|t| t.parse::<u64>())) else { return };
         let Some(svg) = figure.query_selector("svg").ok().flatten() else { return };
         let r = svg.get_bounding_client_rect();
         let fraction = ((e.client_x() as f64 - r.left()) / r.width().max(1.0)).clamp(0.0, 1.0);
-        d.dispatch(UiAction::SetPlaying(false));
-        commands::seek(&lab, &d, from + (fraction * (to - from) as f64) as u64);
+        commands::jump(&lab, &d, from + (fraction * (to - from) as f64) as u64);
     });
     html! {
         <section class="charts" aria-label="Charts">

@@ -85,10 +85,7 @@ fn use_embed(lab: Lab, dispatch: crate::ui::commands::Dispatch) {
             match (command.as_str(), at_ms) {
                 ("play", _) => d.dispatch(UiAction::SetPlaying(true)),
                 ("pause", _) => d.dispatch(UiAction::SetPlaying(false)),
-                ("seek", Some(at)) => {
-                    d.dispatch(UiAction::SetPlaying(false));
-                    crate::ui::commands::seek(&lab, &d, at);
-                }
+                ("seek", Some(at)) => crate::ui::commands::jump(&lab, &d, at),
                 ("continue" | "back", _) => {
                     let testid = if command == "back" { "lesson-back" } else { "lesson-continue" };
                     if let Some(el) = gloo::utils::document()

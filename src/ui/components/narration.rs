@@ -82,8 +82,7 @@ pub fn narration(props: &NarrationProps) -> Html {
         }
         let Some((element, at)) = closest_attr(&e, "data-at-ms") else { return };
         let Ok(at) = at.parse::<u64>() else { return };
-        d.dispatch(UiAction::SetPlaying(false));
-        commands::seek(&lab, &d, at);
+        commands::jump(&lab, &d, at);
         if let Some(target) = element.get_attribute("data-partition").and_then(|p| parse_select(&p)) {
             d.dispatch(UiAction::Select(target));
         }

@@ -8,7 +8,6 @@ use crate::ui::commands::{self, Dispatch};
 use crate::ui::hooks::use_frame_loop::LoopRefs;
 use crate::ui::lab::Lab;
 use crate::ui::markup::{closest_attr, escape, raw};
-use crate::ui::state::UiAction;
 use std::fmt::Write as _;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -33,8 +32,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
     let oninput = Callback::from(move |e: InputEvent| {
         let value = e.target_unchecked_into::<HtmlInputElement>().value_as_number();
         if value.is_finite() {
-            d.dispatch(UiAction::SetPlaying(false));
-            commands::seek(&lab, &d, value.max(0.0) as u64);
+            commands::jump(&lab, &d, value.max(0.0) as u64);
         }
     });
     // Warnings on this branch (also those ahead of now: the run after a rewind is still known).
@@ -62,8 +60,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
     let (lab, d) = (props.lab.clone(), props.dispatch.clone());
     let jump = Callback::from(move |e: MouseEvent| {
         if let Some(at) = closest_attr(&e, "data-at-ms").and_then(|(_, at)| at.parse::<u64>().ok()) {
-            d.dispatch(UiAction::SetPlaying(false));
-            commands::seek(&lab, &d, at);
+            commands::jump(&lab, &d, at);
         }
     });
     html! {
