@@ -190,6 +190,25 @@ fn a_number_of_the_wrong_kind_is_said_in_plain_words_not_rusts() {
     assert_eq!(text, "actions[0].count: expected a whole number from 0 to 4294967295, not -1");
 }
 
+#[test]
+fn names_too_long_to_draw_and_links_slower_than_a_minute_are_refused_with_the_limit() {
+    // A 300-character consumer name pushed the consumer table's columns off the screen; a link of
+    // 99999999999999 ms read as a cluster that merely went quiet.
+    let long = "c".repeat(65);
+    let text = parse_scenario(&GOOD.replace("name = \"p\"", &format!("name = \"{long}\""))).unwrap_err().to_string();
+    assert!(text.contains("cluster.producers[0].name: a producer name is at most 64 characters, so the lab can draw it (this one has 65)"), "{text}");
+    let with_consumer = |fields: &str| {
+        GOOD.replace("\"min.insync.replicas\" = 1", "\"min.insync.replicas\" = 1, \"offsets.topic.replication.factor\" = 2")
+            .replace("[[actions]]", &format!("[[cluster.consumers]]\n{fields}\n\n[[actions]]"))
+    };
+    let fits = parse_scenario(&with_consumer(&format!("name = \"{}\"\ngroup = \"g\"\ntopics = [\"orders\"]", "é".repeat(64))));
+    assert!(fits.is_ok(), "64 characters fit, counted as characters, not bytes: {fits:?}");
+    let text = parse_scenario(&with_consumer("name = \"c\"\ngroup = \"\"\ntopics = [\"orders\"]")).unwrap_err().to_string();
+    assert!(text.contains("cluster.consumers[0].group: a group needs a name"), "{text}");
+    let text = parse_scenario(&GOOD.replace("[cluster]", "[cluster]\nnetwork = { latency_ms = 99999999999999 }")).unwrap_err().to_string();
+    assert!(text.contains("cluster.network.latency_ms: must be from 1 to 60000 ms"), "{text}");
+}
+
 /// A group of two consumers on a 2-partition topic; at 2 s the topic grows to 4 partitions, a third
 /// broker and a third consumer join. `{probe}` and `{expect}` are one checkpoint's.
 const GROWING: &str = r#"

@@ -50,10 +50,13 @@ pub enum KafkaError {
     /// A consumer with `auto.offset.reset = none` found no committed offset to start from (Kafka's
     /// client throws a `NoOffsetForPartitionException`; there is no wire error code for it).
     NoOffsetForPartition,
+    /// The member's session.timeout.ms lies outside the brokers' group.min.session.timeout.ms and
+    /// group.max.session.timeout.ms: the coordinator refuses its JoinGroup.
+    InvalidSessionTimeout,
 }
 
 impl KafkaError {
-    pub const ALL: [KafkaError; 28] = [
+    pub const ALL: [KafkaError; 29] = [
         KafkaError::NotLeaderOrFollower,
         KafkaError::NotEnoughReplicas,
         KafkaError::NotEnoughReplicasAfterAppend,
@@ -82,6 +85,7 @@ impl KafkaError {
         KafkaError::TransactionAborted,
         KafkaError::InvalidProducerIdMapping,
         KafkaError::NoOffsetForPartition,
+        KafkaError::InvalidSessionTimeout,
     ];
 
     /// The error with this Kafka name.
@@ -120,6 +124,7 @@ impl KafkaError {
             KafkaError::TransactionAborted => "TRANSACTION_ABORTED",
             KafkaError::InvalidProducerIdMapping => "INVALID_PRODUCER_ID_MAPPING",
             KafkaError::NoOffsetForPartition => "NO_OFFSET_FOR_PARTITION",
+            KafkaError::InvalidSessionTimeout => "INVALID_SESSION_TIMEOUT",
         }
     }
 

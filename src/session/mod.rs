@@ -459,6 +459,7 @@ fn is_structural(kind: &EventKind) -> bool {
             | EventKind::LeaderChanged { .. }
             | EventKind::IsrChanged { .. }
             | EventKind::ConsumerCrashed { .. }
+            | EventKind::ConsumerFailed { .. }
             | EventKind::ConsumerClosed { .. }
             | EventKind::ConsumerStarted { .. }
             | EventKind::NetworkCut { .. }

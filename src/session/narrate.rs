@@ -312,6 +312,8 @@ pub fn duration(ms: u64) -> String {
         // same event says.
         let tenths = (ms + 50) / 100;
         if tenths.is_multiple_of(10) { format!("{} s", tenths / 10) } else { format!("{}.{} s", tenths / 10, tenths % 10) }
+    } else if (ms % 60_000) / 1_000 == 0 {
+        format!("{} min", ms / 60_000)
     } else {
         format!("{} min {} s", ms / 60_000, (ms % 60_000) / 1_000)
     }
@@ -641,6 +643,24 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
             Warning,
             format!("{} crashed: the records it was processing are lost and it commits nothing more.", consumer_name(view, *consumer)),
         ),
+        EventKind::ConsumerFailed { consumer, error } => {
+            let name = consumer_name(view, *consumer);
+            let c = view.consumers().get(*consumer as usize);
+            let group = c.and_then(|c| c.group.as_deref()).unwrap_or("its group");
+            let why = match error {
+                KafkaError::InvalidSessionTimeout => {
+                    let asked = c.map_or(String::new(), |c| format!(" of {}", duration(c.config.session_timeout_ms)));
+                    let allowed = view.brokers().next().map_or(String::new(), |b| {
+                        format!(" (the brokers allow {} to {})", duration(b.config.group_min_session_timeout_ms), duration(b.config.group_max_session_timeout_ms))
+                    });
+                    format!(
+                        "{group}'s coordinator refused its JoinGroup with INVALID_SESSION_TIMEOUT: a session.timeout.ms{asked} is outside group.min.session.timeout.ms and group.max.session.timeout.ms{allowed}. Change session.timeout.ms, then restart it"
+                    )
+                }
+                other => format!("it got {}", other.kafka_name()),
+            };
+            Draft::new(Consumers, Warning, format!("{name}'s poll() threw and the application died: {why}."))
+        }
         EventKind::ConsumerStarted { consumer } => Draft::new(Consumers, Info, format!("{} started.", consumer_name(view, *consumer))),
         EventKind::ConsumerClosed { consumer, left_group } => {
             let name = consumer_name(view, *consumer);
@@ -926,6 +946,7 @@ mod tests {
         assert_eq!(duration(9_498), "9.5 s", "rounded, not cut: leader-failover's broker 1 was silent 9,498 ms");
         assert_eq!(duration(9_960), "10 s");
         assert_eq!(duration(125_000), "2 min 5 s");
+        assert_eq!(duration(1_800_000), "30 min", "group.max.session.timeout.ms, not \"30 min 0 s\"");
         assert_eq!(clock(Tick(62_350)), "1:02.350");
     }
 }

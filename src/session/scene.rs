@@ -758,7 +758,7 @@ mod tests {
         let lesson = crate::scenario::library::preset("idempotent-producer").unwrap();
         let mut world = lesson.run_definition().start().unwrap();
         // Drained as it goes: a full event buffer stops `run_until` early.
-        let mut run_to = |world: &mut crate::kafka::world::World, ms: u64| {
+        let run_to = |world: &mut crate::kafka::world::World, ms: u64| {
             while world.now().ms() < ms {
                 world.run_until(crate::sim::Tick(ms));
                 while world.poll_event().is_some() {}

@@ -120,6 +120,24 @@ fn a_client_that_cannot_connect_to_a_dead_broker_is_told_as_a_request_not_sent_n
 }
 
 #[test]
+fn a_refused_session_timeout_is_told_with_the_bounds_and_what_to_do() {
+    // A learner who sets session.timeout.ms = 1 and restarts the consumer must learn why it died
+    // at once, and how to bring it back.
+    let mut s = demo();
+    play(&mut s, 3_000);
+    let name = s.view().consumers().iter().find(|c| c.group.is_some()).expect("the demo has a group member").name.to_string();
+    s.act(Action::CrashConsumer { consumer: name.clone() }).unwrap();
+    s.act(Action::SetConsumerConfig { consumer: name.clone(), key: "session.timeout.ms".into(), value: ConfigValue::Int(1) }).unwrap();
+    s.act(Action::RestartConsumer { consumer: name.clone() }).unwrap();
+    play(&mut s, 6_000);
+    let lines = s.narration_now(&[Category::Consumers], 200);
+    let told = lines.iter().find(|l| l.text.starts_with(&format!("{name}'s poll() threw")));
+    let text = &told.unwrap_or_else(|| panic!("{lines:#?}")).text;
+    assert!(text.contains("INVALID_SESSION_TIMEOUT: a session.timeout.ms of 1 ms is outside"), "{text}");
+    assert!(text.contains("(the brokers allow 6 s to 30 min). Change session.timeout.ms, then restart it."), "{text}");
+}
+
+#[test]
 fn a_dead_brokers_internal_partitions_fold_into_one_line_so_the_learners_stay_readable() {
     // The demo's groups keep offsets in __consumer_offsets: 50 partitions that all lose a replica,
     // and a third of them their leader, when a broker dies.

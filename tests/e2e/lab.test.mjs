@@ -102,6 +102,13 @@ test('every part of the lab answers the keyboard, and the ? overlay lists the sh
   const before = await nowMs(page);
   await page.keyboard.press('.');
   await page.waitForFunction((t) => Number(document.querySelector('[data-testid=clock]').dataset.nowMs) > t, before);
+  // On the focused timeline the arrows move a second, as the overlay says, not the slider's 1 ms.
+  const stepped = await nowMs(page);
+  await page.focus('[data-testid=timeline]');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction((t) => Number(document.querySelector('[data-testid=clock]').dataset.nowMs) === t + 1000, stepped);
+  await page.keyboard.press('Home');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=clock]').dataset.nowMs) === 0);
   // Reduced motion: the same state as a table.
   await page.keyboard.press('m');
   await page.waitForSelector('[data-testid=step-table]');

@@ -172,7 +172,12 @@ impl Broker {
         controller_ids: Vec<u32>,
         rng: Rng,
     ) -> Broker {
-        let coordinator = crate::kafka::group::coordinator::GroupCoordinator::new(id, config.group_initial_rebalance_delay_ms, rng.child("coordinator"));
+        let coordinator = crate::kafka::group::coordinator::GroupCoordinator::new(
+            id,
+            config.group_initial_rebalance_delay_ms,
+            config.group_min_session_timeout_ms..=config.group_max_session_timeout_ms,
+            rng.child("coordinator"),
+        );
         let txn = crate::kafka::txn::coordinator::TxnCoordinator::new(id, config.transaction_max_timeout_ms);
         Broker {
             id,

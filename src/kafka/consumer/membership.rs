@@ -382,6 +382,9 @@ impl Consumer {
                 self.membership.state = MemberState::Unjoined;
                 self.join_group(now, out);
             }
+            // Not retriable: Kafka's joinGroupIfNeeded throws it out of poll() (an
+            // InvalidSessionTimeoutException), so joining again would only be refused again.
+            GroupResponse::JoinGroup(Err((KafkaError::InvalidSessionTimeout, _))) => self.fail(KafkaError::InvalidSessionTimeout, out),
             GroupResponse::JoinGroup(Err((error, _))) | GroupResponse::SyncGroup(Err(error)) => {
                 self.membership.state = MemberState::Unjoined;
                 self.on_group_error(now, error, out);

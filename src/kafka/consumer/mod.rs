@@ -258,6 +258,14 @@ impl Consumer {
         out.event(EventKind::ConsumerCrashed { consumer: self.index });
     }
 
+    /// `poll()` threw an error the application does not catch: the process dies as in a crash (it
+    /// commits nothing more), but the narration names the error, which a restart alone will not cure.
+    pub(super) fn fail(&mut self, error: KafkaError, out: &mut Outbox) {
+        self.stop();
+        self.crashed = true;
+        out.event(EventKind::ConsumerFailed { consumer: self.index, error });
+    }
+
     /// Drops everything the process held: positions, assignment, work in progress.
     fn stop(&mut self) {
         self.up = false;

@@ -172,6 +172,10 @@ pub struct GroupCoordinator {
     /// The offsets partitions this broker leads (and so the groups it coordinates).
     pub led: SortedSet<PartitionIndex>,
     initial_rebalance_delay_ms: u64,
+    /// group.min.session.timeout.ms ..= group.max.session.timeout.ms: a join asking for a session
+    /// timeout outside it is refused, so no member can ask to be declared dead within a millisecond
+    /// (a rebalance storm) or kept for days.
+    session_timeout_ms_allowed: std::ops::RangeInclusive<u64>,
     rng: Rng,
 }
 
@@ -183,8 +187,8 @@ fn consumer_of(node: Node) -> u32 {
 }
 
 impl GroupCoordinator {
-    pub fn new(broker: BrokerId, initial_rebalance_delay_ms: u64, rng: Rng) -> GroupCoordinator {
-        GroupCoordinator { broker, groups: SortedMap::new(), led: SortedSet::new(), initial_rebalance_delay_ms, rng }
+    pub fn new(broker: BrokerId, initial_rebalance_delay_ms: u64, session_timeout_ms_allowed: std::ops::RangeInclusive<u64>, rng: Rng) -> GroupCoordinator {
+        GroupCoordinator { broker, groups: SortedMap::new(), led: SortedSet::new(), initial_rebalance_delay_ms, session_timeout_ms_allowed, rng }
     }
 
     /// `clientId-UUID`, as Kafka names classic members (so dynamic members sort effectively at random).
@@ -222,6 +226,15 @@ impl GroupCoordinator {
         let mut fx = Vec::new();
         if !self.led.contains(&partition) {
             fx.push(Effect::Reply { to: from, request_id, group: group_id, response: not_coordinator(&request) });
+            return fx;
+        }
+        // Checked before the group is looked up, as Kafka's classicGroupJoin does: a refused join
+        // creates no group.
+        if let GroupRequest::JoinGroup { member_id, session_timeout_ms, .. } = &request
+            && !self.session_timeout_ms_allowed.contains(session_timeout_ms)
+        {
+            let response = GroupResponse::JoinGroup(Err((KafkaError::InvalidSessionTimeout, member_id.clone())));
+            fx.push(Effect::Reply { to: from, request_id, group: group_id, response });
             return fx;
         }
         let group = self.groups.entry(group_id.clone()).or_insert_with(|| Group {

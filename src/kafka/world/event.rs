@@ -201,6 +201,10 @@ pub enum EventKind {
     /// come, or buffer.memory stayed full) and `send()` threw a TimeoutException: these records were
     /// never handed to the producer.
     SendTimedOut { producer: u32, records: u64, buffer_full: bool },
+    /// The consumer's `poll()` threw an error Kafka's client does not retry (the coordinator
+    /// refused its JoinGroup with INVALID_SESSION_TIMEOUT), and the application, which does not
+    /// catch it, died.
+    ConsumerFailed { consumer: u32, error: KafkaError },
 }
 
 /// The guarantees the ledger watches (see `src/kafka/invariants/`).

@@ -990,7 +990,7 @@ impl World {
                 if a == b {
                     return Err(ActionError(format!("from and to are both {from}: a link joins two different nodes")));
                 }
-                if latency_ms == Some(0) {
+                if latency_ms.is_some_and(|l| !(1..=validate::LATENCY_MS_MAX).contains(&l)) {
                     return Err(ActionError(format!("latency_ms {}", validate::LATENCY_RULE)));
                 }
                 let loss = match loss_percent {

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::kafka::config::ConfigValue;
+use crate::kafka::protocol::KafkaError;
 use crate::kafka::world::spec::{CommitMode, KeyPattern, Workload};
 
 fn spec_with(topics: Vec<TopicSpec>, producers: Vec<ProducerSpec>, consumers: Vec<ConsumerSpec>) -> ClusterSpec {
@@ -412,6 +413,39 @@ fn five_consumers_three_partitions_two_idle_standbys_take_over_when_an_active_on
     covered.sort();
     assert_eq!(covered, vec![0, 1, 2], "the survivors cover every partition: {after:?}");
     assert_eq!(after.iter().filter(|(n, p)| *n != crashed && p.is_empty()).count(), 1, "one standby is still idle");
+}
+
+#[test]
+fn a_session_timeout_outside_the_brokers_bounds_is_refused_and_the_consumer_dies_until_fixed() {
+    // session.timeout.ms = 1 would have the member declared dead a millisecond after each heartbeat:
+    // the coordinator refuses the join (INVALID_SESSION_TIMEOUT, below group.min.session.timeout.ms)
+    // and poll() throws. The other member of the group is not disturbed.
+    let mut consumers = members(&["ok"], "g", "orders", 10_000);
+    consumers.extend(members(&["hasty"], "g", "orders", 1));
+    let spec = spec_with(vec![topic("orders", 2, 3)], vec![producer("p1", "orders", 20)], consumers);
+    let mut world = World::new(&spec, 3).unwrap();
+    world.run_until(Tick(10_000));
+    let events = drain(&mut world);
+    let failed: Vec<_> = events.iter().filter_map(|e| match e.kind { EventKind::ConsumerFailed { consumer, error } => Some((consumer, error)), _ => None }).collect();
+    assert_eq!(failed, vec![(1, KafkaError::InvalidSessionTimeout)], "only the hasty consumer fails, once");
+    assert_eq!(assignments(&world), vec![("ok".to_string(), vec![0, 1]), ("hasty".to_string(), vec![])], "the valid member reads both partitions");
+    assert!(!world.consumers[1].up, "the application died");
+    // Fixed and restarted, it joins and takes a partition.
+    world.apply(Action::SetConsumerConfig { consumer: "hasty".into(), key: "session.timeout.ms".into(), value: ConfigValue::Int(10_000) }).unwrap();
+    world.apply(Action::RestartConsumer { consumer: "hasty".into() }).unwrap();
+    world.run_until(Tick(25_000));
+    assert_eq!(assignments(&world), vec![("ok".to_string(), vec![0]), ("hasty".to_string(), vec![1])]);
+}
+
+#[test]
+fn a_refused_join_creates_no_group() {
+    // Kafka checks the session timeout before it looks the group up: a consumer whose every join is
+    // refused leaves no empty group behind for the learner to wonder about.
+    let spec = spec_with(vec![topic("orders", 1, 3)], vec![], members(&["hasty"], "lonely", "orders", 3_600_000));
+    let mut world = World::new(&spec, 3).unwrap();
+    world.run_until(Tick(10_000));
+    assert!(world.view().group("lonely").is_none());
+    assert!(drain(&mut world).iter().any(|e| matches!(e.kind, EventKind::ConsumerFailed { error: KafkaError::InvalidSessionTimeout, .. })), "above group.max.session.timeout.ms (30 min) too");
 }
 
 #[test]

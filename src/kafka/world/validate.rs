@@ -38,10 +38,30 @@ pub const RATE_PER_SEC_MAX: u32 = 1_000_000;
 pub const PRODUCE_COUNT_MAX: u32 = 10_000;
 pub const KEYS_MAX: u32 = 100_000;
 
+/// A link's one-way latency in milliseconds, at most: beyond it every request times out anyway.
+pub const LATENCY_MS_MAX: u64 = 60_000;
+
 /// Why a link's latency is at least 1 ms: the simulated clock ticks in whole milliseconds, and a reply
 /// arriving in the same tick as its request would let a client that retries without backoff loop
-/// for ever while no time passes (the page would freeze).
-pub const LATENCY_RULE: &str = "must be at least 1 ms (the simulated clock ticks in whole milliseconds; a message takes at least one tick)";
+/// for ever while no time passes (the page would freeze). The cap keeps a typo such as
+/// 99999999999999 from reading as a cluster that merely went quiet.
+pub const LATENCY_RULE: &str = "must be from 1 to 60000 ms (the simulated clock ticks in whole milliseconds, so a message takes at least one tick; a link slower than a minute each way only times every request out, as request.timeout.ms is 30 s)";
+
+/// Producer, consumer and group names, in characters, at most: the lab draws each name in the
+/// cluster picture and the consumer table.
+pub const CLIENT_NAME_CHARS_MAX: usize = 64;
+
+/// A producer's, consumer's or group's name problem, if any (`what` says which).
+fn client_name_problem(name: &str, what: &str) -> Option<String> {
+    let chars = name.chars().count();
+    if chars == 0 {
+        Some(format!("a {what} needs a name"))
+    } else if chars > CLIENT_NAME_CHARS_MAX {
+        Some(format!("a {what} name is at most {CLIENT_NAME_CHARS_MAX} characters, so the lab can draw it (this one has {chars})"))
+    } else {
+        None
+    }
+}
 
 /// Kafka's topic name rule: 1 to 249 of `[a-zA-Z0-9._-]`, and not `.` or `..`.
 pub fn topic_name_problem(name: &str) -> Option<String> {
@@ -88,8 +108,11 @@ pub fn validate(spec: &ClusterSpec) -> Result<BrokerConfig, Vec<SpecError>> {
     if spec.network.loss.denominator == 0 || spec.network.loss.numerator > spec.network.loss.denominator {
         errors.push(error("network.loss", "a loss ratio is numerator/denominator with 0 <= numerator <= denominator"));
     }
-    if spec.network.latency_ms == 0 {
+    if !(1..=LATENCY_MS_MAX).contains(&spec.network.latency_ms) {
         errors.push(error("network.latency_ms", LATENCY_RULE));
+    }
+    if spec.network.jitter_ms > LATENCY_MS_MAX {
+        errors.push(error("network.jitter_ms", format!("at most {LATENCY_MS_MAX} ms (got {})", spec.network.jitter_ms)));
     }
     if spec.disk.slowdown_factor == 0 {
         errors.push(error("disk.slowdown_factor", "must be at least 1"));
@@ -217,8 +240,8 @@ pub fn topic(topic: &TopicSpec, broker: &BrokerConfig, broker_count: u32, path: 
 /// Checks a producer against the topics (`image`); paths are relative to the producer.
 pub fn producer(p: &ProducerSpec, image: &MetadataImage) -> Result<(), Vec<SpecError>> {
     let mut errors = Vec::new();
-    if p.name.is_empty() {
-        errors.push(error("name", "a producer needs a name"));
+    if let Some(problem) = client_name_problem(&p.name, "producer") {
+        errors.push(error("name", problem));
     }
     let topic = image.topic_index(&p.topic);
     if topic.is_none() {
@@ -327,8 +350,12 @@ pub fn processor<'a>(c: &ConsumerSpec, producer: impl Fn(&str) -> Option<&'a Pro
 /// Checks a consumer against the topics (`image`); paths are relative to the consumer.
 pub fn consumer(c: &ConsumerSpec, image: &MetadataImage) -> Result<(), Vec<SpecError>> {
     let mut errors = Vec::new();
-    if c.name.is_empty() {
-        errors.push(error("name", "a consumer needs a name"));
+    if let Some(problem) = client_name_problem(&c.name, "consumer") {
+        errors.push(error("name", problem));
+    }
+    // Kafka's coordinator refuses an empty group.id (INVALID_GROUP_ID).
+    if let Some(problem) = c.group.as_deref().and_then(|g| client_name_problem(g, "group")) {
+        errors.push(error("group", problem));
     }
     if let Err(e) = ConsumerConfig::from_pairs(&c.config) {
         errors.extend(config_errors("config", e));

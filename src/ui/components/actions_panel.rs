@@ -160,7 +160,7 @@ pub fn actions_panel(props: &ActionsPanelProps) -> Html {
         heal = button("heal-all", HEAL_EVERY_CUT, ""),
         l_from = select("link", "from", &node_options),
         l_to = select("↔", "to", &options(&nodes, &second)),
-        l_latency = input("latency ms", "latency", "number", "200", r#"min="0" class="narrow""#),
+        l_latency = input("latency ms", "latency", "number", "200", r#"min="1" max="60000" class="narrow""#),
         l_loss = input("loss %", "loss", "number", "0", r#"min="0" max="100" class="narrow""#),
         l_drop = input("resets %", "drop", "number", "0", r#"min="0" max="100" class="narrow" title="Connections that reset: requests fail and are retried""#),
         t_topic = select("topic", "topic", &topic_options),

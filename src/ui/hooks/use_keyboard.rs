@@ -30,7 +30,12 @@ pub fn use_keyboard(lab: Lab, dispatch: Dispatch, latest: Rc<RefCell<Rc<UiState>
             let key = e.key();
             let target = e.target().and_then(|t| t.dyn_into::<Element>().ok());
             let tag = target.as_ref().map(|t| t.tag_name().to_ascii_lowercase()).unwrap_or_default();
-            let typing = matches!(tag.as_str(), "input" | "textarea" | "select") || target.as_ref().is_some_and(|t| t.has_attribute("contenteditable"));
+            // The timeline slider steps by the millisecond, which an arrow key would move by: there
+            // the arrows, Home and End do what the shortcut list says (a second, ten, the ends).
+            let on_timeline = target.as_ref().is_some_and(|t| t.get_attribute("data-testid").is_some_and(|id| id == "timeline"));
+            let timeline_key = on_timeline && matches!(key.as_str(), "ArrowLeft" | "ArrowRight" | "Home" | "End");
+            let typing = !timeline_key
+                && (matches!(tag.as_str(), "input" | "textarea" | "select") || target.as_ref().is_some_and(|t| t.has_attribute("contenteditable")));
             if typing && key != "Escape" {
                 return;
             }

@@ -5,7 +5,7 @@ use super::*;
 const OFFSETS: PartitionIndex = PartitionIndex(7);
 
 fn coordinator() -> GroupCoordinator {
-    let mut c = GroupCoordinator::new(BrokerId(1), 3_000, Rng::new(1));
+    let mut c = GroupCoordinator::new(BrokerId(1), 3_000, 6_000..=1_800_000, Rng::new(1));
     c.load(Tick(0), OFFSETS, Vec::new());
     c
 }
@@ -79,6 +79,22 @@ fn a_coordinator_that_keeps_its_partition_completes_the_join_after_the_rebalance
 fn join_with_timeouts(member_id: Option<Rc<str>>, session_timeout_ms: u64, rebalance_timeout_ms: u64) -> GroupRequest {
     let GroupRequest::JoinGroup { instance_id, protocols, .. } = join(None) else { unreachable!("join builds a JoinGroup") };
     GroupRequest::JoinGroup { member_id, instance_id, session_timeout_ms, rebalance_timeout_ms, protocols }
+}
+
+#[test]
+fn a_join_is_refused_outside_group_min_and_max_session_timeout_inclusive() {
+    // The bounds themselves are allowed (Kafka refuses only below the minimum or above the maximum).
+    let group: Rc<str> = Rc::from("shipping");
+    for (session_timeout_ms, refused) in [(5_999, true), (6_000, false), (1_800_000, false), (1_800_001, true)] {
+        let mut c = coordinator();
+        let fx = c.handle(Tick(10), Node::Consumer(0), 1, group.clone(), OFFSETS, "consumer-0", join_with_timeouts(None, session_timeout_ms, 10_000));
+        let error = match replies(&fx).as_slice() {
+            [(_, 1, GroupResponse::JoinGroup(Err((error, _))))] => *error,
+            other => panic!("one answer: {other:?}"),
+        };
+        assert_eq!(error == KafkaError::InvalidSessionTimeout, refused, "session.timeout.ms = {session_timeout_ms}: {error:?}");
+        assert_eq!(c.groups.contains_key(&group), !refused, "a refused join creates no group");
+    }
 }
 
 /// `n` consumers join group "shipping" (session 45 s, rebalance timeout 10 s) and the join phase
