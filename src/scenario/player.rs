@@ -13,6 +13,19 @@ pub fn step_reached(steps: &[Step], now_ms: u64) -> Option<usize> {
     steps.iter().rposition(|s| s.at_ms <= now_ms)
 }
 
+/// The step a player shows when it opens at `now_ms` (a share link's moment, `?at=`): the one the
+/// run has reached, so the step and the clock agree. Of steps sharing that very moment, the first:
+/// the others wait for Continue there, as they do when playing reaches them. Once the run is past
+/// that moment, every one of them was passed, so the last is shown (a link at 27.5 s into
+/// acks1-data-loss opened on the first of its two 17.5 s steps, a question the sharer had answered).
+pub fn opening_step(steps: &[Step], now_ms: u64) -> usize {
+    match step_reached(steps, now_ms) {
+        None => 0,
+        Some(r) if steps[r].at_ms < now_ms => r,
+        Some(r) => steps.iter().position(|s| s.at_ms == steps[r].at_ms).unwrap_or(r),
+    }
+}
+
 /// The moment playing stops next: `now_ms` itself while the step after `current` is due, else the
 /// first step after `current` that lies after `now_ms`, else the lesson's end (`duration_ms`), where its last step's words stop being true. Every step stops: one
 /// that played on was unreadable at Max speed, and one 16 ms before the next showed for 16 ms, while
@@ -200,6 +213,19 @@ mod tests {
         lesson.duration_ms = steps[last].at_ms + 5_000;
         assert_eq!(next_stop_ms(&lesson, Some(last), steps[last].at_ms), Some(lesson.duration_ms));
         assert_eq!(next_stop_ms(&lesson, Some(last), lesson.duration_ms), None);
+    }
+
+    #[test]
+    fn a_link_opens_on_the_step_its_moment_has_reached() {
+        // leader-failover has steps sharing 14 s. A link at exactly 14 s opens on the first of them
+        // (the others wait for Continue); one a little later has passed them all and opens on the last.
+        let steps = preset("leader-failover").unwrap().steps;
+        let first = steps.iter().position(|s| s.at_ms == 14_000).unwrap();
+        let last = steps.iter().rposition(|s| s.at_ms == 14_000).unwrap();
+        assert!(last > first);
+        assert_eq!(opening_step(&steps, 14_000), first);
+        assert_eq!(opening_step(&steps, 14_001), last);
+        assert_eq!(opening_step(&steps, 0), 0);
     }
 
     #[test]

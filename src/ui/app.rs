@@ -93,12 +93,21 @@ pub fn open_with(fragment: &str, embed: &EmbedOptions) -> Opened {
         None | Some("") => DEFAULT_PRESET,
         Some(id) => id,
     };
+    // Anything else after the id is not read: said, rather than quietly ignored (`&seed=5` opened
+    // the lesson's own seed without a word).
+    let unread: Vec<&str> = body.split('&').filter(|pair| !pair.is_empty() && !pair.starts_with("preset=")).collect();
+    let unread = (!unread.is_empty()).then(|| {
+        format!(
+            "#preset= takes no other options, so '{}' was not used. For another seed, press New seed and share the run with Share.",
+            unread.join("&")
+        )
+    });
     // The lab's own built-in runs first (the stress preset the performance budget is measured on).
     if let Some(definition) = presets::lookup(id) {
-        return Opened::Lab(Lab::open(definition, id, None, Origin::Builtin, embed.clone()).map_err(spec_errors).map(|lab| (lab, None)));
+        return Opened::Lab(Lab::open(definition, id, None, Origin::Builtin, embed.clone()).map_err(spec_errors).map(|lab| (lab, unread)));
     }
     Opened::Lab(match library::preset(id) {
-        Ok(scenario) => scenario_lab(scenario, Origin::Lesson, embed).map(|lab| (lab, None)),
+        Ok(scenario) => scenario_lab(scenario, Origin::Lesson, embed).map(|lab| (lab, unread)),
         Err(library::LibraryError::NotLoaded { id }) => return Opened::Fetching(id),
         Err(library::LibraryError::UnknownPreset { suggestion, .. }) => {
             let hint = suggestion.map_or(String::new(), |s| format!(" (did you mean '{s}'?)"));

@@ -2,7 +2,7 @@
 //! session, and reports a refusal as a notice (the lab stays usable; nothing panics).
 
 use super::lab::{Lab, RUN_LIMIT_NOTICE};
-use super::state::{NoticeKind, UiAction, UiState};
+use super::state::{NoticeKind, REFUSED, UiAction, UiState};
 use crate::kafka::world::Action;
 use crate::session::narrate::Category;
 use crate::sim::Tick;
@@ -29,6 +29,7 @@ pub fn act(lab: &Lab, dispatch: &Dispatch, action: Action) -> bool {
     };
     match lab.act(action) {
         Ok(()) => {
+            dispatch.dispatch(UiAction::ForgetRefusals);
             // Acting in the past starts another run from there; the learner is told, not surprised
             // to find the later events gone.
             if now < horizon {
@@ -38,7 +39,7 @@ pub fn act(lab: &Lab, dispatch: &Dispatch, action: Action) -> bool {
             true
         }
         Err(why) => {
-            notify_error(dispatch, format!("That action was refused: {why}"));
+            notify_error(dispatch, format!("{REFUSED}{why}"));
             false
         }
     }
@@ -88,6 +89,13 @@ pub fn step_narrated(lab: &Lab, dispatch: &Dispatch, categories: &[Category]) {
     }
 }
 
+/// A lesson's text quotes the numbers of its own seed's run; on another seed (a new seed, or a link
+/// made after one) the learner is told that the questions are judged on the run on screen.
+pub fn other_seed_note(lab: &Lab, seed: u64) -> Option<String> {
+    let lesson = lab.lesson.as_deref().filter(|l| l.seed != seed)?;
+    Some(format!("The lesson's text describes its run with seed {}: numbers may differ now; the questions are judged on this run.", lesson.seed))
+}
+
 pub fn restart(lab: &Lab, dispatch: &Dispatch, new_seed: bool) {
     let seed = {
         let session = lab.session();
@@ -98,14 +106,7 @@ pub fn restart(lab: &Lab, dispatch: &Dispatch, new_seed: bool) {
         Ok(()) => {
             lab.signals.borrow_mut().display_ms = 0.0;
             lab.touched();
-            // A lesson's text quotes the numbers of its own seed's run; the questions are judged on
-            // this one.
-            let note = match lab.lesson.as_deref() {
-                Some(lesson) if lesson.seed != seed => {
-                    format!(" The lesson's text describes its run with seed {}: numbers may differ now; the questions are judged on this run.", lesson.seed)
-                }
-                _ => String::new(),
-            };
+            let note = other_seed_note(lab, seed).map_or(String::new(), |n| format!(" {n}"));
             notify(dispatch, format!("Restarted from 0:00 with seed {seed}.{note}"));
         }
         Err(errors) => notify_error(dispatch, format!("Could not restart: {}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))),

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod components;
 pub mod draw;
 pub mod embed;
+pub mod focus;
 pub mod form;
 pub mod hooks;
 pub mod keys;

@@ -161,6 +161,9 @@ impl Default for UiState {
     }
 }
 
+/// How a refused action's notice begins.
+pub const REFUSED: &str = "That action was refused: ";
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum UiAction {
     TogglePlay,
@@ -184,6 +187,8 @@ pub enum UiAction {
     Escape,
     Notify(NoticeKind, String),
     Dismiss(u64),
+    /// An action was applied: refusals of earlier ones no longer describe the lab.
+    ForgetRefusals,
     Refresh,
     StructureChanged,
 }
@@ -226,6 +231,10 @@ impl Reducible for UiState {
             UiAction::SetShareOpen(open) => {
                 s.share_open = open;
                 s.menu = None;
+                // The link is of this moment: playing on, it changed under a learner selecting it.
+                if open {
+                    s.playing = false;
+                }
             }
             UiAction::OpenMenu(menu) => {
                 s.menu = Some(menu);
@@ -252,6 +261,7 @@ impl Reducible for UiState {
             }
             // The notes go with it, as with a new notice.
             UiAction::Dismiss(id) => s.notices.retain(|n| n.id != id && n.kind == NoticeKind::Error),
+            UiAction::ForgetRefusals => s.notices.retain(|n| !n.text.starts_with(REFUSED)),
             UiAction::Refresh => s.data_version += 1,
             UiAction::StructureChanged => {
                 s.structure_version += 1;

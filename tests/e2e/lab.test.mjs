@@ -89,6 +89,15 @@ test('every part of the lab answers the keyboard, and the ? overlay lists the sh
   await page.keyboard.press('Shift+F10');
   await page.waitForSelector('[data-testid=context-menu]');
   assert.match(await page.evaluate(() => document.activeElement.textContent), /Inspect/);
+  // End and Home go to the last and first item; Up from the first wraps to the last.
+  const onLast = () => page.evaluate(() => document.activeElement === [...document.querySelectorAll('[role=menuitem]')].pop());
+  await page.keyboard.press('End');
+  assert.ok(await onLast(), 'End: the last item');
+  await page.keyboard.press('Home');
+  assert.match(await page.evaluate(() => document.activeElement.textContent), /Inspect/);
+  await page.keyboard.press('ArrowUp');
+  assert.ok(await onLast(), 'Up from the first: the last item');
+  await page.keyboard.press('Home');
   await page.keyboard.press('ArrowDown');
   assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Restart');
   await page.keyboard.press('Enter');
@@ -109,6 +118,33 @@ test('every part of the lab answers the keyboard, and the ? overlay lists the sh
   await page.waitForFunction((t) => Number(document.querySelector('[data-testid=clock]').dataset.nowMs) === t + 1000, stepped);
   await page.keyboard.press('Home');
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=clock]').dataset.nowMs) === 0);
+  // Markup replaced under the focus keeps it: Enter on Play plays, Enter again pauses.
+  const focused = () => page.evaluate(() => document.activeElement.dataset.testid);
+  await page.focus('[data-testid=play]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.lab[data-playing=true]');
+  assert.equal(await focused(), 'play');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.lab[data-playing=false]');
+  // The side tabs: the arrows choose a tab (and leave the run where it is).
+  const at = await nowMs(page);
+  await page.focus('[data-testid=tab-inspect]');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForSelector('[data-testid=tab-consumers][aria-selected=true]');
+  assert.equal(await focused(), 'tab-consumers');
+  assert.equal(await nowMs(page), at);
+  // The share dialog takes the focus to its link, keeps Tab inside, and gives it back on Escape.
+  await page.focus('[data-testid=share-button]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid=share-dialog]');
+  assert.equal(await focused(), 'share-link');
+  for (let i = 0; i < 40; i++) await page.keyboard.press('Tab');
+  assert.ok(await page.evaluate(() => document.activeElement.closest('[data-testid=share-dialog]') !== null), 'Tab stays in the dialog');
+  await page.keyboard.press('Shift+Tab');
+  assert.ok(await page.evaluate(() => document.activeElement.closest('[data-testid=share-dialog]') !== null), 'Shift+Tab too');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('[data-testid=share-dialog]', { state: 'detached' });
+  await page.waitForFunction(() => document.activeElement.dataset.testid === 'share-button');
   // Reduced motion: the same state as a table.
   await page.keyboard.press('m');
   await page.waitForSelector('[data-testid=step-table]');
@@ -136,7 +172,11 @@ test('the Act tab adds a broker and a consumer, cuts the network and heals it', 
   await page.waitForSelector('[data-testid=broker-4]');
   await page.fill('[data-testid=add-consumer-form] [name=name]', 'learner-1');
   await page.fill('[data-testid=add-consumer-form] [name=partitions]', '0');
-  await page.click('[data-testid=add-consumer-form] button[type=submit]');
+  // Submitted from the keyboard, the form is drawn again and the focus stays where it was.
+  await page.focus('[data-testid=add-consumer-form] button[type=submit]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid=consumer-learner-1]');
+  await page.waitForFunction(() => document.activeElement.matches('[data-testid=add-consumer-form] button[type=submit]'));
   await page.click('[data-testid=play]');
   await page.waitForSelector('[data-testid=consumer-learner-1][data-status=reading]');
   await page.selectOption('[data-testid=cut-form] [name=a]', 'broker:3');

@@ -119,7 +119,10 @@ test('a share link made in the lab reopens the exact run and moment', async () =
   const hashHere = await page.getAttribute('.lab', 'data-trace-hash');
   const hashThere = await other.getAttribute('.lab', 'data-trace-hash');
   assert.equal(hashThere, hashHere, 'the link opens the same run');
+  assert.equal(await other.inputValue('[data-testid=lesson-steps]'), await page.inputValue('[data-testid=lesson-steps]'), 'the link opens on the same step');
   await other.close();
+  // Opening the dialog paused the run: the link is of one moment, not of one that moves on.
+  assert.equal(await page.getAttribute('.lab', 'data-playing'), 'false');
   // The CLI opens the same link into a scenario file and reaches the same trace hash at that moment.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lab-link-'));
   const file = path.join(dir, 'run.toml');

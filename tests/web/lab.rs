@@ -360,3 +360,25 @@ fn a_note_makes_way_for_the_next_notice_and_an_error_stays_until_dismissed() {
     let s = s.reduce(UiAction::Dismiss(error));
     assert!(s.notices.is_empty(), "dismissed, the error goes, and the note with it");
 }
+
+#[wasm_bindgen_test]
+fn an_applied_action_takes_away_the_refusals_of_earlier_ones_but_not_other_errors() {
+    // "loss must be a whole number (got '')" stayed up through later actions that all worked.
+    use kafka_lab::ui::state::{NoticeKind, REFUSED, UiAction, UiState};
+    use yew::Reducible;
+    let s = std::rc::Rc::new(UiState::default()).reduce(UiAction::Notify(NoticeKind::Error, "This share link cannot be opened.".into()));
+    let s = s.reduce(UiAction::Notify(NoticeKind::Error, format!("{REFUSED}loss must be a whole number")));
+    let s = s.reduce(UiAction::ForgetRefusals);
+    let texts: Vec<_> = s.notices.iter().map(|n| n.text.as_str()).collect();
+    assert_eq!(texts, ["This share link cannot be opened."]);
+}
+
+#[wasm_bindgen_test]
+fn a_preset_address_with_options_it_does_not_read_says_so() {
+    // `#preset=acks1-data-loss&seed=5` opened the lesson's own seed without a word.
+    let kafka_lab::ui::Opened::Lab(Ok((lab, problem))) = kafka_lab::ui::open("#preset=demo&seed=5") else { panic!("the demo opens") };
+    assert_eq!(lab.preset.as_ref(), "demo");
+    assert!(problem.as_deref().is_some_and(|p| p.contains("'seed=5' was not used")), "{problem:?}");
+    let kafka_lab::ui::Opened::Lab(Ok((_, problem))) = kafka_lab::ui::open("#preset=demo") else { panic!("the demo opens") };
+    assert_eq!(problem, None);
+}

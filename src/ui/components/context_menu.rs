@@ -5,6 +5,7 @@ use crate::kafka::ids::{Node, PartitionIndex};
 use crate::kafka::world::{Action, NodeRef, RATE_PER_SEC_MAX};
 use crate::session::scene::{consumer_start_label, workload_over};
 use crate::ui::commands::{self, Dispatch};
+use crate::ui::focus::{Move, move_focus};
 use crate::ui::components::broker_panel::{HEAL_EVERY_CUT, SLOW_DISK, everyone_but};
 use crate::ui::lab::Lab;
 use crate::ui::markup::{closest_attr, raw};
@@ -200,19 +201,27 @@ pub fn context_menu(props: &ContextMenuProps) -> Html {
             }
         }
     });
-    let onkeydown = Callback::from(|e: KeyboardEvent| {
-        let step = match e.key().as_str() {
-            "ArrowDown" => 1,
-            "ArrowUp" => -1,
+    // The menu keys of the ARIA menu pattern. Tab closes the menu (focus goes back to what opened
+    // it) rather than walking on through the page with the menu left open.
+    let d = props.dispatch.clone();
+    let onkeydown = Callback::from(move |e: KeyboardEvent| {
+        let to = match e.key().as_str() {
+            "ArrowDown" => Move::Next,
+            "ArrowUp" => Move::Previous,
+            "Home" => Move::First,
+            "End" => Move::Last,
+            "Tab" => {
+                e.prevent_default();
+                d.dispatch(UiAction::Escape);
+                return;
+            }
             _ => return,
         };
         e.prevent_default();
         e.stop_propagation();
-        let Some(current) = gloo::utils::document().active_element() else { return };
-        let Some(li) = current.parent_element() else { return };
-        let sibling = if step > 0 { li.next_element_sibling() } else { li.previous_element_sibling() };
-        if let Some(button) = sibling.and_then(|s| s.first_element_child()).and_then(|b| b.dyn_into::<HtmlElement>().ok()) {
-            button.focus().ok();
+        // Yew delegates events to its root, so the menu is found from the target.
+        if let Some(menu) = e.target_dyn_into::<web_sys::Element>().and_then(|t| t.closest("[role=menu]").ok().flatten()) {
+            move_focus(&menu, "[role=menuitem]", to);
         }
     });
     let d = props.dispatch.clone();

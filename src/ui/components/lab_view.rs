@@ -128,6 +128,17 @@ pub fn lab_view(props: &LabViewProps) -> Html {
             }
         });
     }
+    {
+        // Opened on another seed than its lesson's (a link made after New seed): said once, as the
+        // sharer was told.
+        let (dispatch, lab) = (dispatch.clone(), props.lab.clone());
+        use_effect_with((), move |_| {
+            let seed = lab.session().seed();
+            if let Some(note) = crate::ui::commands::other_seed_note(&lab, seed) {
+                crate::ui::commands::notify(&dispatch, format!("This run uses seed {seed}. {note}"));
+            }
+        });
+    }
     let control = use_mut_ref(LoopControl::default);
     *control.borrow_mut() = LoopControl { playing: state.playing, speed: state.speed, reduced_motion: state.reduced_motion };
     let latest = use_mut_ref(|| Rc::new(UiState::default()));
@@ -135,6 +146,7 @@ pub fn lab_view(props: &LabViewProps) -> Html {
     let refs = LoopRefs { canvas: use_node_ref(), picture: use_node_ref(), clock: use_node_ref(), timeline: use_node_ref(), horizon: use_node_ref() };
     use_frame_loop(props.lab.clone(), dispatch.clone(), control, refs.clone());
     use_keyboard(props.lab.clone(), dispatch.clone(), latest);
+    crate::ui::focus::use_focus_keeper();
     use_reduced_motion(dispatch.clone());
     use_embed(props.lab.clone(), dispatch.clone());
     // The parent page hears of every broken guarantee once.
@@ -155,9 +167,15 @@ pub fn lab_view(props: &LabViewProps) -> Html {
         });
     }
     let lessons_open = use_state(|| false);
-    // An opened menu or dialog takes the focus (its first item; the dialog's close button).
-    use_effect_with((state.menu, state.help_open), |(menu, help)| {
-        let selector = if menu.is_some() { "[data-testid=context-menu] button" } else if *help { "[data-testid=help-close]" } else { "" };
+    // An opened menu or dialog takes the focus (its first item; the help's close button; the share
+    // link, which is what the dialog is opened for).
+    use_effect_with((state.menu, state.help_open, state.share_open), |(menu, help, share)| {
+        let selector = match (menu.is_some(), *help, *share) {
+            (true, _, _) => "[data-testid=context-menu] button",
+            (_, true, _) => "[data-testid=help-close]",
+            (_, _, true) => "[data-testid=share-link]",
+            _ => "",
+        };
         if !selector.is_empty()
             && let Some(el) = gloo::utils::document().query_selector(selector).ok().flatten().and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
         {

@@ -5,7 +5,7 @@
 //! Playing stops at each step that pauses or asks a question (the frame loop reads `pause_at_ms`).
 
 use crate::scenario::checkpoint::CheckpointResult;
-use crate::scenario::player::{answer_matches, next_stop_ms, parse_answer, reveal, step_reached};
+use crate::scenario::player::{answer_matches, next_stop_ms, opening_step, parse_answer, reveal, step_reached};
 use crate::scenario::{ProbeValue, Scenario};
 use crate::session::RunMark;
 use crate::session::narrate::clock;
@@ -74,14 +74,6 @@ fn follow(lesson: &Scenario, current: usize, now_ms: u64, stopped: bool) -> usiz
     later.unwrap_or(if stopped { current + 1 } else { current })
 }
 
-/// The step a player shows when it opens at `now_ms` (a share link's moment, `?at=`): the one the
-/// run has reached, so the step and the clock agree. Of steps sharing that moment, the first: the
-/// others wait for Continue there, as they do when playing reaches them.
-fn opening_step(lesson: &Scenario, now_ms: u64) -> usize {
-    let steps = &lesson.steps;
-    step_reached(steps, now_ms).map_or(0, |r| steps.iter().position(|s| s.at_ms == steps[r].at_ms).unwrap_or(r))
-}
-
 fn short(text: &str, max_chars: usize) -> String {
     if text.chars().count() <= max_chars {
         return text.to_string();
@@ -95,7 +87,7 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
     let lesson = props.lesson.clone();
     let steps_len = lesson.steps.len();
     let now_ms = props.lab.session().now().ms();
-    let current = use_state(|| opening_step(&lesson, now_ms));
+    let current = use_state(|| opening_step(&lesson.steps, now_ms));
     let answers = use_state(|| vec![Answer::default(); steps_len]);
 
     // Follow the run: playing reaches steps; a rewind goes back to the step of that moment.

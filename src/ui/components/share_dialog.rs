@@ -7,6 +7,7 @@ use crate::scenario::parse::SCENARIO_TEXT_MAX_BYTES;
 use crate::scenario::{Scenario, parse_scenario, to_toml};
 use crate::ui::app::js_reason;
 use crate::ui::embed::EmbedOptions;
+use crate::ui::focus::{Move, move_focus};
 use crate::ui::lab::{Lab, Origin};
 use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -51,14 +52,25 @@ async fn read_text(file: &web_sys::File) -> Result<String, String> {
 }
 
 /// Copies `text` with the asynchronous clipboard API, where the browser offers it.
-fn copy(text: &str) {
+/// Copies `text` to the clipboard, then says whether it worked in `said` (`what`: "The link"): a
+/// copy gave no sign before, and a browser may refuse it (no permission, an insecure page).
+fn copy(text: &str, what: &'static str, said: UseStateHandle<Option<String>>) {
     let window: JsValue = gloo::utils::window().into();
     let clipboard = Reflect::get(&window, &"navigator".into()).and_then(|n| Reflect::get(&n, &"clipboard".into()));
-    if let Ok(clipboard) = clipboard
-        && let Ok(write) = Reflect::get(&clipboard, &"writeText".into()).and_then(|f| f.dyn_into::<Function>())
-    {
-        let _ = write.call1(&clipboard, &JsValue::from_str(text));
-    }
+    let written = clipboard.and_then(|clipboard| {
+        let write = Reflect::get(&clipboard, &"writeText".into())?.dyn_into::<Function>()?;
+        write.call1(&clipboard, &JsValue::from_str(text))?.dyn_into::<js_sys::Promise>().map_err(JsValue::from)
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        let done = match written {
+            Ok(promise) => wasm_bindgen_futures::JsFuture::from(promise).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        said.set(Some(match done {
+            Ok(()) => format!("{what} is copied."),
+            Err(e) => format!("{what} could not be copied ({}): select it and copy it by hand.", js_reason(&e)),
+        }));
+    });
 }
 
 #[function_component(ShareDialog)]
@@ -138,23 +150,35 @@ pub fn share_dialog(props: &ShareDialogProps) -> Html {
             });
         })
     };
+    let copied = use_state(|| None::<String>);
     let on_copy = {
-        let link = link.clone();
-        Callback::from(move |_: MouseEvent| copy(&link))
+        let (link, copied) = (link.clone(), copied.clone());
+        Callback::from(move |_: MouseEvent| copy(&link, "The link", copied.clone()))
     };
     let on_copy_snippet = {
-        let snippet = snippet.clone();
-        Callback::from(move |_: MouseEvent| copy(&snippet))
+        let (snippet, copied) = (snippet.clone(), copied.clone());
+        Callback::from(move |_: MouseEvent| copy(&snippet, "The snippet", copied.clone()))
     };
     let close = props.on_close.reform(|_: MouseEvent| ());
     let backdrop = close.clone();
     let stop = Callback::from(|e: MouseEvent| e.stop_propagation());
+    // A modal dialog: Tab and Shift+Tab go round its own controls, never to the page behind it.
+    let keep_tab_inside = Callback::from(|e: KeyboardEvent| {
+        if e.key() == "Tab"
+            // Yew delegates events to its root, so the dialog is found from the target.
+            && let Some(dialog) = e.target_dyn_into::<web_sys::Element>().and_then(|t| t.closest("[role=dialog]").ok().flatten())
+        {
+            e.prevent_default();
+            let to = if e.shift_key() { Move::Previous } else { Move::Next };
+            move_focus(&dialog, "input, textarea, button", to);
+        }
+    });
     let checkbox = |name: &'static str, label: &'static str, checked: bool, onchange: Callback<Event>| {
         html! { <label class="option"><input type="checkbox" data-testid={format!("embed-{name}")} {checked} {onchange} />{ label }</label> }
     };
     html! {
         <div class="overlay" onclick={backdrop}>
-            <div class="dialog share" role="dialog" aria-modal="true" aria-labelledby="share-title" data-testid="share-dialog" onclick={stop}>
+            <div class="dialog share" role="dialog" aria-modal="true" aria-labelledby="share-title" data-testid="share-dialog" onclick={stop} onkeydown={keep_tab_inside}>
                 <h2 id="share-title">{ "Share this run" }</h2>
                 <p class="note">{ "The link carries the scenario, the seed, your own actions and this moment: whoever opens it sees exactly this run." }</p>
                 <div class="row">
@@ -163,6 +187,7 @@ pub fn share_dialog(props: &ShareDialogProps) -> Html {
                     <button type="button" onclick={on_copy}>{ "Copy" }</button>
                 </div>
                 <p class="note" data-testid="share-length">{ format!("{} characters", link.len()) }</p>
+                <p class="note" role="status" data-testid="share-copied">{ copied.as_deref().unwrap_or_default() }</p>
                 if too_long {
                     <p class="notice info" role="status" data-testid="share-too-long">
                         { format!("This link is {} characters long: too long to paste comfortably. Download the run as a file instead, and open it with “Open a scenario file”.", link.len()) }

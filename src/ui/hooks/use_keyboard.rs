@@ -6,6 +6,7 @@ use crate::kafka::world::Action;
 use crate::scenario::player::next_stop_ms;
 use crate::ui::commands::{self, Dispatch};
 use crate::ui::components::context_menu::focus_later;
+use crate::ui::focus::{Move, move_focus};
 use crate::ui::keys::{Command, command_for, works_when_locked};
 use crate::ui::lab::Lab;
 use crate::ui::state::{Selection, Tab, UiAction, UiState};
@@ -38,6 +39,26 @@ pub fn use_keyboard(lab: Lab, dispatch: Dispatch, latest: Rc<RefCell<Rc<UiState>
                 && (matches!(tag.as_str(), "input" | "textarea" | "select") || target.as_ref().is_some_and(|t| t.has_attribute("contenteditable")));
             if typing && key != "Escape" {
                 return;
+            }
+            // The side tabs follow the ARIA tabs pattern: the arrows, Home and End choose a tab
+            // (and would otherwise move the run a second while a learner only meant to change panels).
+            if let Some(tab) = target.as_ref().filter(|t| t.get_attribute("role").is_some_and(|r| r == "tab")) {
+                let to = match key.as_str() {
+                    "ArrowRight" => Some(Move::Next),
+                    "ArrowLeft" => Some(Move::Previous),
+                    "Home" => Some(Move::First),
+                    "End" => Some(Move::Last),
+                    _ => None,
+                };
+                if let Some(to) = to {
+                    e.prevent_default();
+                    if let Some(list) = tab.parent_element()
+                        && let Some(chosen) = move_focus(&list, "[role=tab]", to)
+                    {
+                        chosen.click();
+                    }
+                    return;
+                }
             }
             let on_button = tag == "button" || target.as_ref().is_some_and(|t| t.get_attribute("role").is_some_and(|r| r == "button" || r == "menuitem" || r == "tab"));
             if on_button && (key == " " || key == "Enter") {
