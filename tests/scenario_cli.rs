@@ -120,6 +120,29 @@ fn a_file_becomes_a_link_and_the_decoded_file_runs_to_the_same_trace_hash() {
 }
 
 #[test]
+fn a_base_without_its_final_slash_is_refused_because_the_page_would_not_find_its_files() {
+    let out = kafka_lab(&["link", "--preset", "leader-failover", "--base", "http://h/courses/kafka"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--base: 'http://h/courses/kafka' does not end with '/'"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("Use 'http://h/courses/kafka/'"), "{}", text(&out.stderr));
+    for fine in ["http://h/courses/kafka/", "http://h/courses/kafka/index.html", "http://127.0.0.1:8080"] {
+        let out = kafka_lab(&["link", "--preset", "leader-failover", "--base", fine]);
+        assert_eq!(out.status.code(), Some(0), "{fine}: {}", text(&out.stderr));
+        assert!(text(&out.stdout).starts_with(&format!("{fine}#")), "{fine}: {}", text(&out.stdout));
+    }
+}
+
+#[test]
+fn the_labs_own_runs_link_as_the_page_names_them() {
+    // `stress` once named a lesson file in links and the lab's own run in `#preset=stress`.
+    let out = kafka_lab(&["link", "--preset", "stress", "--at-ms", "20000", "--base", "https://lab.example/"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "https://lab.example/?at=20000#preset=stress");
+    let out = kafka_lab(&["link", "--preset", "demo", "--base", "https://lab.example/?embed=1"]);
+    assert_eq!(text(&out.stdout).trim(), "https://lab.example/?embed=1#preset=demo");
+}
+
+#[test]
 fn a_preset_link_is_short_and_carries_the_moment() {
     let out = kafka_lab(&["link", "--preset", "leader-failover", "--at-ms", "14000"]);
     let url = text(&out.stdout).trim().to_string();

@@ -62,6 +62,10 @@ fn an_unknown_version_is_named() {
     let err = decode_link("#v7.eJyrVkosSk5VslIqS8wpTgUAKfsFjw").unwrap_err();
     assert_eq!(err, LinkError::UnknownVersion("v7".into()));
     assert!(err.to_string().contains("'v7'"));
+    assert!(err.to_string().ends_with("it may come from a newer version"), "{err}");
+    // There never was a v0: it is not from a newer version.
+    let err = decode_link("#v0.eJyrVkosSk5VslIqS8wpTgUAKfsFjw").unwrap_err();
+    assert!(err.to_string().ends_with("no kafka-lab ever wrote it"), "{err}");
 }
 
 #[test]
@@ -141,6 +145,9 @@ fn a_link_whose_moment_is_past_the_hour_is_refused_with_the_limit() {
         (r#"{"preset":"leader-failover","seed":1,"at_ms":3600001}"#, "at_ms: a run lasts at most one hour, so at_ms is a moment from 0 to 3600000 ms (got 3600001)"),
         (r#"{"preset":"leader-failover","seed":1,"at_ms":99999999}"#, "at_ms: a run lasts at most one hour, so at_ms is a moment from 0 to 3600000 ms (got 99999999)"),
         (r#"{"preset":"leader-failover","seed":1,"at_ms":1e23}"#, "at_ms: a run lasts at most one hour, so at_ms is a moment from 0 to 3600000 ms (got 1e+23)"),
+        // Below zero or between milliseconds: the hour is the rule named, not a u64's range.
+        (r#"{"preset":"leader-failover","seed":1,"at_ms":-5}"#, "at_ms: a run lasts at most one hour, so at_ms is a moment from 0 to 3600000 ms (got -5)"),
+        (r#"{"preset":"leader-failover","seed":1,"at_ms":1500.5}"#, "at_ms: a run lasts at most one hour, so at_ms is a moment from 0 to 3600000 ms (got 1500.5)"),
         (
             r#"{"preset":"leader-failover","seed":1,"actions":[{"at_ms":99999999,"action":"kill_broker","broker":2}]}"#,
             "actions[0].at_ms: a run lasts at most one hour, so at_ms is a moment from 0 to 3600000 ms (got 99999999)",

@@ -44,7 +44,7 @@ const GOLDEN_TRACE_HASHES: &[(&str, &str)] = &[
     ("delivery-tracking-bulk-insert", "e2f3ca802e885811"),
     ("kraft-metadata", "dc04a77ec367e0ae"),
     ("stream-processing", "ca7e62959e6cf6de"),
-    ("stress", "9e4abdae839950f5"),
+    ("stress-data-path", "9e4abdae839950f5"),
 ];
 
 /// The lesson ids of `shared/design/LESSONS.md`: course pages link to exactly these.
@@ -109,7 +109,7 @@ fn preset_ids_are_lesson_ids_and_match_their_files() {
         assert!(preset_ids().any(|p| p == id), "the lesson '{id}' of LESSONS.md has no preset");
     }
     for id in preset_ids() {
-        assert!(LESSON_IDS.contains(&id) || id == "stress", "{id} is not a lesson id of LESSONS.md");
+        assert!(LESSON_IDS.contains(&id) || id == "stress-data-path", "{id} is not a lesson id of LESSONS.md");
         assert_eq!(preset(id).unwrap().id, id, "the file's id is its name");
     }
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/scenarios");
@@ -163,7 +163,7 @@ fn an_unknown_preset_suggests_the_nearest_id() {
 
 #[test]
 fn the_stress_preset_keeps_more_than_500_records_in_flight() {
-    let mut run = kafka_lab::scenario::ScenarioRun::start(preset("stress").unwrap()).unwrap();
+    let mut run = kafka_lab::scenario::ScenarioRun::start(preset("stress-data-path").unwrap()).unwrap();
     let mut t = 1000;
     while t <= 4000 {
         run.advance_to(t, |_| {});

@@ -48,7 +48,10 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
                 Err(e) => return io.usage_error(LINK_USAGE, e),
             },
             Arg::Long("base") => match value(&mut parser) {
-                Ok(v) => base = v,
+                Ok(v) => match base_problem(&v) {
+                    None => base = v,
+                    Some(problem) => return io.usage_error(LINK_USAGE, problem),
+                },
                 Err(e) => return io.usage_error(LINK_USAGE, e),
             },
             Arg::Long("decode") => match value(&mut parser) {
@@ -77,7 +80,38 @@ pub fn run(args: Vec<OsString>, io: &mut Io) -> i32 {
     }
 }
 
+/// Why a base URL would make links that open a broken page, if it would. The page loads its files
+/// relative to its own address, so `http://host/course/kafka` (no final `/`) would load
+/// `http://host/course/kafka-lab-web….wasm`, which is not there. A base ending in `/`, or naming a
+/// file such as `index.html`, is fine.
+fn base_problem(base: &str) -> Option<String> {
+    let path = base.split(['?', '#']).next().unwrap_or(base);
+    let last = path.rsplit('/').next().unwrap_or(path);
+    let host_only = path.split("://").nth(1).is_some_and(|rest| !rest.contains('/'));
+    if path.ends_with('/') || host_only || last.contains('.') {
+        return None;
+    }
+    Some(format!(
+        "--base: '{base}' does not end with '/': the page finds its files next to its own address, so links to it would open a broken page. Use '{path}/' (or the page's own file, such as '{path}/index.html')."
+    ))
+}
+
+/// The link to one of the lab's own runs (`demo`, `stress`): they are not lessons, so the link names
+/// them as the page does, `#preset=<id>`, with the moment as the page's `at=` option.
+fn builtin_link(id: &str, base: &str, at_ms: u64) -> String {
+    let base = base.split('#').next().unwrap_or(base);
+    match at_ms {
+        0 => format!("{base}#preset={id}"),
+        at if base.contains('?') => format!("{base}&at={at}#preset={id}"),
+        at => format!("{base}?at={at}#preset={id}"),
+    }
+}
+
 fn print_encoded(source: &ScenarioSource, base: &str, at_ms: u64, io: &mut Io) -> i32 {
+    if let Some(id) = source.preset.as_deref().filter(|id| crate::session::presets::PRESET_IDS.contains(id)) {
+        let _ = writeln!(io.out, "{}", builtin_link(id, base, at_ms));
+        return 0;
+    }
     let scenario = match source.load(LINK_USAGE, io) {
         Ok(s) => s,
         Err(code) => return code,

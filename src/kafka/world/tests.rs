@@ -908,11 +908,13 @@ fn a_link_without_latency_is_refused_with_the_rule() {
     let mut spec = spec_with(vec![topic("orders", 1, 1)], vec![], vec![]);
     spec.network.latency_ms = 0;
     let errors = World::new(&spec, 7).err().expect("latency 0 is refused");
-    assert!(errors.iter().any(|e| e.path == "network.latency_ms" && e.message.contains("at least 1 ms")), "{errors:?}");
+    assert!(errors.iter().any(|e| e.path == "network.latency_ms" && e.message.contains("from 1 to 60000 ms")), "{errors:?}");
     spec.network.latency_ms = 1;
     let mut world = World::new(&spec, 7).unwrap();
     let zero = Action::SetLink { from: NodeRef::Broker(1), to: NodeRef::Broker(2), latency_ms: Some(0), loss_percent: None, drop_percent: None };
-    assert!(world.apply(zero).unwrap_err().0.contains("at least 1 ms"));
+    assert!(world.apply(zero).unwrap_err().0.contains("from 1 to 60000 ms"));
+    let slow = Action::SetLink { from: NodeRef::Broker(1), to: NodeRef::Broker(2), latency_ms: Some(60_001), loss_percent: None, drop_percent: None };
+    assert!(world.apply(slow).unwrap_err().0.contains("a link slower than a minute each way only times every request out"));
 }
 
 /// Produce requests producer 0 has sent to `broker` whose answers have not arrived by `now`.
