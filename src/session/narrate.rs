@@ -537,6 +537,24 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
                 (_, true, false) => format!("{p}'s ISR grew to {list} because {}.", why_changed(reason)),
                 _ => format!("{p}'s ISR is now {list} because {}.", why_changed(reason)),
             };
+            // Below min.insync.replicas the high watermark stops (Kafka 4, with eligible leader
+            // replicas): a learner who knows "the HW is the lowest LEO in the ISR" would otherwise
+            // read the frozen HW as a bug.
+            let leader = view.metadata().partitions.get(partition.0 as usize).and_then(|m| m.leader);
+            let replica = leader.and_then(|l| view.broker(l)).and_then(|b| b.replicas.get(partition));
+            let mut text = text;
+            if let Some(replica) = replica {
+                let min = replica.effective_min_isr();
+                if isr.len() < min && previous.len() >= min {
+                    let _ = write!(
+                        text,
+                        " That is fewer than min.insync.replicas ({min}): the high watermark stays at {} until the ISR grows back, so consumers read nothing newer and acks=all writes are refused (NOT_ENOUGH_REPLICAS).",
+                        replica.log.high_watermark()
+                    );
+                } else if isr.len() >= min && previous.len() < min {
+                    let _ = write!(text, " With min.insync.replicas ({min}) in sync again, the high watermark can move on.");
+                }
+            }
             let severity = if isr.len() < previous.len() { Warning } else { Info };
             Draft::new(Replication, severity, text).about(*partition)
         }

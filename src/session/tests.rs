@@ -120,6 +120,26 @@ fn a_client_that_cannot_connect_to_a_dead_broker_is_told_as_a_request_not_sent_n
 }
 
 #[test]
+fn an_isr_falling_below_min_insync_replicas_is_told_with_the_high_watermark_it_holds() {
+    // The demo's orders has min.insync.replicas 2 on 3 brokers. With two brokers down the ISR is one
+    // broker, and the HW stops: without a word, a learner who knows "HW = lowest LEO in the ISR"
+    // read it as a bug.
+    let mut s = demo();
+    play(&mut s, 3_000);
+    s.act(Action::KillBroker { broker: 2, lose_page_cache: false }).unwrap();
+    s.act(Action::KillBroker { broker: 3, lose_page_cache: false }).unwrap();
+    play(&mut s, 30_000);
+    let lines = s.narration_now(&[Category::Replication], 400);
+    let told = lines.iter().find(|l| l.text.starts_with("orders-") && l.text.contains("fewer than min.insync.replicas (2): the high watermark stays at"));
+    assert!(told.is_some(), "{lines:#?}");
+    // Broker 2 back: the ISR reaches 2 again, and the HW may move.
+    s.act(Action::RestartBroker { broker: 2 }).unwrap();
+    play(&mut s, 60_000);
+    let lines = s.narration_now(&[Category::Replication], 400);
+    assert!(lines.iter().any(|l| l.text.starts_with("orders-") && l.text.contains("in sync again, the high watermark can move on")), "{lines:#?}");
+}
+
+#[test]
 fn a_refused_session_timeout_is_told_with_the_bounds_and_what_to_do() {
     // A learner who sets session.timeout.ms = 1 and restarts the consumer must learn why it died
     // at once, and how to bring it back.
