@@ -145,9 +145,9 @@ fn a_link_whose_moment_is_past_the_hour_is_refused_with_the_limit() {
         (r#"{"preset":"leader-failover","seed":1,"at_ms":3600001}"#, "at_ms: a run lasts at most one hour, so at_ms is a moment from 0 to 3600000 ms (got 3600001)"),
         (r#"{"preset":"leader-failover","seed":1,"at_ms":99999999}"#, "at_ms: a run lasts at most one hour, so at_ms is a moment from 0 to 3600000 ms (got 99999999)"),
         (r#"{"preset":"leader-failover","seed":1,"at_ms":1e23}"#, "at_ms: a run lasts at most one hour, so at_ms is a moment from 0 to 3600000 ms (got 1e+23)"),
-        // Below zero or between milliseconds: the hour is the rule named, not a u64's range.
+        // Below zero or between milliseconds: the rule broken is named, not a u64's range.
         (r#"{"preset":"leader-failover","seed":1,"at_ms":-5}"#, "at_ms: a run lasts at most one hour, so at_ms is a moment from 0 to 3600000 ms (got -5)"),
-        (r#"{"preset":"leader-failover","seed":1,"at_ms":1500.5}"#, "at_ms: a run lasts at most one hour, so at_ms is a moment from 0 to 3600000 ms (got 1500.5)"),
+        (r#"{"preset":"leader-failover","seed":1,"at_ms":1500.5}"#, "at_ms: at_ms is a whole number of milliseconds, from 0 to 3600000 (got 1500.5)"),
         (
             r#"{"preset":"leader-failover","seed":1,"actions":[{"at_ms":99999999,"action":"kill_broker","broker":2}]}"#,
             "actions[0].at_ms: a run lasts at most one hour, so at_ms is a moment from 0 to 3600000 ms (got 99999999)",

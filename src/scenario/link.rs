@@ -136,7 +136,8 @@ impl fmt::Display for LinkError {
             LinkError::NotALink => write!(f, "this is not a kafka-lab link: it has no #{LINK_VERSION}. or #preset= part"),
             LinkError::UnknownVersion(v) => {
                 // v0 never existed; a higher number may come from a newer kafka-lab.
-                let why = if v.trim_start_matches('v').parse::<u32>().is_ok_and(|n| n > 1) { "it may come from a newer version" } else { "no kafka-lab ever wrote it" };
+                let number = |v: &str| v.trim_start_matches('v').parse::<u32>().ok();
+                let why = if number(v) > number(LINK_VERSION) { "it may come from a newer version" } else { "no kafka-lab ever wrote it" };
                 write!(f, "this link is in format '{v}', which this kafka-lab does not read (it reads {LINK_VERSION}); {why}")
             }
             LinkError::TooLong { length } => {
@@ -214,8 +215,11 @@ fn moment_at(value: &Value, path: &str) -> Result<u64, Problem> {
         Some(_) => past(),
         // Too large even for an integer (1e30): the hour is still the rule it breaks.
         None if value.as_f64().is_some_and(|ms| ms > DURATION_MS_MAX as f64) => past(),
-        // Below zero or between milliseconds: still a number, so the hour is the rule to name (not
+        // Between milliseconds, or below zero: still a number, so the rule it breaks is named (not
         // the range of the type that holds it).
+        None if value.as_f64().is_some_and(|ms| ms.fract() != 0.0) => {
+            Err(Problem::new(path, format!("{name} is a whole number of milliseconds, from 0 to {DURATION_MS_MAX} (got {value})")))
+        }
         None if value.is_number() => past(),
         None => from_value_at::<u64>(value, path),
     }

@@ -537,9 +537,10 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
                 (_, true, false) => format!("{p}'s ISR grew to {list} because {}.", why_changed(reason)),
                 _ => format!("{p}'s ISR is now {list} because {}.", why_changed(reason)),
             };
-            // Below min.insync.replicas the high watermark stops (Kafka 4, with eligible leader
-            // replicas): a learner who knows "the HW is the lowest LEO in the ISR" would otherwise
-            // read the frozen HW as a bug.
+            // Below min.insync.replicas (at most the replication factor) the high watermark stops,
+            // as in Kafka since 3.7 (maybeIncrementLeaderHW returns while the partition is under
+            // min ISR): a learner who knows "the HW is the lowest LEO in the ISR" would otherwise
+            // read the frozen HW as a bug. The HW is the leader's as the line is written.
             let leader = view.metadata().partitions.get(partition.0 as usize).and_then(|m| m.leader);
             let replica = leader.and_then(|l| view.broker(l)).and_then(|b| b.replicas.get(partition));
             let mut text = text;
@@ -548,11 +549,11 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
                 if isr.len() < min && previous.len() >= min {
                     let _ = write!(
                         text,
-                        " That is fewer than min.insync.replicas ({min}): the high watermark stays at {} until the ISR grows back, so consumers read nothing newer and acks=all writes are refused (NOT_ENOUGH_REPLICAS).",
+                        " That is fewer than the {min} in-sync replicas min.insync.replicas asks for: the high watermark stays at {} until the ISR grows back, so consumers read nothing newer; new acks=all writes are refused (NOT_ENOUGH_REPLICAS), and acks=1 writes are kept but stay unread.",
                         replica.log.high_watermark()
                     );
                 } else if isr.len() >= min && previous.len() < min {
-                    let _ = write!(text, " With min.insync.replicas ({min}) in sync again, the high watermark can move on.");
+                    let _ = write!(text, " With the {min} in-sync replicas min.insync.replicas asks for, the high watermark can move on.");
                 }
             }
             let severity = if isr.len() < previous.len() { Warning } else { Info };

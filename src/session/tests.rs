@@ -130,30 +130,30 @@ fn an_isr_falling_below_min_insync_replicas_is_told_with_the_high_watermark_it_h
     s.act(Action::KillBroker { broker: 3, lose_page_cache: false }).unwrap();
     play(&mut s, 30_000);
     let lines = s.narration_now(&[Category::Replication], 400);
-    let told = lines.iter().find(|l| l.text.starts_with("orders-") && l.text.contains("fewer than min.insync.replicas (2): the high watermark stays at"));
+    let told = lines.iter().find(|l| l.text.starts_with("orders-") && l.text.contains("fewer than the 2 in-sync replicas min.insync.replicas asks for: the high watermark stays at"));
     assert!(told.is_some(), "{lines:#?}");
     // Broker 2 back: the ISR reaches 2 again, and the HW may move.
     s.act(Action::RestartBroker { broker: 2 }).unwrap();
     play(&mut s, 60_000);
     let lines = s.narration_now(&[Category::Replication], 400);
-    assert!(lines.iter().any(|l| l.text.starts_with("orders-") && l.text.contains("in sync again, the high watermark can move on")), "{lines:#?}");
+    assert!(lines.iter().any(|l| l.text.starts_with("orders-") && l.text.contains("With the 2 in-sync replicas min.insync.replicas asks for, the high watermark can move on")), "{lines:#?}");
 }
 
 #[test]
 fn a_refused_session_timeout_is_told_with_the_bounds_and_what_to_do() {
-    // A learner who sets session.timeout.ms = 1 and restarts the consumer must learn why it died
-    // at once, and how to bring it back.
+    // A learner who sets session.timeout.ms = 5 s (below the brokers' 6 s) and restarts the consumer
+    // must learn why it died at once, and how to bring it back.
     let mut s = demo();
     play(&mut s, 3_000);
     let name = s.view().consumers().iter().find(|c| c.group.is_some()).expect("the demo has a group member").name.to_string();
     s.act(Action::CrashConsumer { consumer: name.clone() }).unwrap();
-    s.act(Action::SetConsumerConfig { consumer: name.clone(), key: "session.timeout.ms".into(), value: ConfigValue::Int(1) }).unwrap();
+    s.act(Action::SetConsumerConfig { consumer: name.clone(), key: "session.timeout.ms".into(), value: ConfigValue::Int(5_000) }).unwrap();
     s.act(Action::RestartConsumer { consumer: name.clone() }).unwrap();
     play(&mut s, 6_000);
     let lines = s.narration_now(&[Category::Consumers], 200);
     let told = lines.iter().find(|l| l.text.starts_with(&format!("{name}'s poll() threw")));
     let text = &told.unwrap_or_else(|| panic!("{lines:#?}")).text;
-    assert!(text.contains("INVALID_SESSION_TIMEOUT: a session.timeout.ms of 1 ms is outside"), "{text}");
+    assert!(text.contains("INVALID_SESSION_TIMEOUT: a session.timeout.ms of 5 s is outside"), "{text}");
     assert!(text.contains("(the brokers allow 6 s to 30 min). Change session.timeout.ms, then restart it."), "{text}");
 }
 

@@ -76,6 +76,19 @@ pub enum Opened {
     Lab(Result<(Lab, Option<String>), String>),
     /// The lesson whose file must be fetched first.
     Fetching(String),
+    /// A run asked for at a late moment (ms): said first, as simulating there holds the page.
+    Simulating(u64),
+}
+
+/// Simulated time past which opening at a moment is said before it is done: a busy run takes
+/// seconds to simulate (the stress lab at one hour, about half a minute), and the page waits.
+const LATE_MOMENT_MS: u64 = 60_000;
+
+/// The moment a fragment and the page's options ask the lab to open at, when it is late.
+fn late_moment(fragment: &str, embed: &EmbedOptions) -> Option<u64> {
+    let body = fragment.trim_start_matches('#');
+    let link = (!body.is_empty() && !body.starts_with("preset=")).then(|| decode_link(fragment).ok()).flatten();
+    link.map(|run| run.at_ms).max(embed.at_ms).filter(|&ms| ms > LATE_MOMENT_MS)
 }
 
 /// The lab for a fragment, with the problem to show if what it names could not be opened.
@@ -187,9 +200,14 @@ pub fn app() -> Html {
         });
     }
     let embed = use_memo((), |_| EmbedOptions::parse(&page_query()));
-    let opened = use_memo(((*source).clone(), (*arrived).clone(), (*failed).clone()), {
+    // The source allowed to take long: a late moment is first said, then simulated.
+    let granted = use_state(|| None::<Source>);
+    let opened = use_memo(((*source).clone(), (*arrived).clone(), (*failed).clone(), (*granted).clone()), {
         let embed = embed.clone();
-        move |(source, _, failed)| match source {
+        move |(source, _, failed, granted)| match source {
+            Source::Fragment(f) if granted.as_ref() != Some(source) && late_moment(f, &embed.0).is_some() => {
+                Opened::Simulating(late_moment(f, &embed.0).unwrap_or_default())
+            }
             Source::Fragment(f) => match (open_with(f, &embed.0), failed) {
                 (Opened::Fetching(id), Some((failed_id, why))) if *failed_id == id => {
                     Opened::Lab(demo_with(format!("The lesson '{id}' could not be loaded: {why}"), &embed.0))
@@ -201,8 +219,17 @@ pub fn app() -> Html {
     });
     let fetching = match &*opened {
         Opened::Fetching(id) => Some(id.clone()),
-        Opened::Lab(_) => None,
+        _ => None,
     };
+    // The message is drawn first; a moment later the run is simulated.
+    let simulating = matches!(&*opened, Opened::Simulating(_)).then(|| (*source).clone());
+    use_effect_with(simulating, {
+        let granted = granted.clone();
+        move |simulating| {
+            let timer = simulating.clone().map(|source| gloo::timers::callback::Timeout::new(50, move || granted.set(Some(source))));
+            move || drop(timer)
+        }
+    });
     use_effect_with(fetching, {
         let (arrived, failed) = (arrived.clone(), failed.clone());
         move |fetching| {
@@ -236,6 +263,14 @@ pub fn app() -> Html {
             <div class="lab">
                 <header class="titlebar"><h1>{ "kafka-lab" }</h1></header>
                 <p class="notice" role="status">{ format!("Loading the lesson '{id}'…") }</p>
+            </div>
+        },
+        Opened::Simulating(at_ms) => html! {
+            <div class="lab">
+                <header class="titlebar"><h1>{ "kafka-lab" }</h1></header>
+                <p class="notice" role="status" data-testid="simulating">
+                    { format!("Simulating the run up to {}… A long, busy run takes some seconds, and the page waits meanwhile.", crate::session::narrate::clock(Tick(*at_ms))) }
+                </p>
             </div>
         },
         Opened::Lab(Ok((lab, error))) => {

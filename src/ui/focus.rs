@@ -45,12 +45,16 @@ pub fn move_focus(container: &Element, selector: &str, to: Move) -> Option<HtmlE
 /// A selector that finds `element` again once its markup is replaced: its `data-testid`, or, in a
 /// form of the Act tab (`data-form`), its field's name or the form's button.
 fn selector_of(element: &Element) -> Option<String> {
+    // A learner's consumer name is part of some ids: one with a quote or a backslash could not be
+    // written into a selector as it is, and is not looked for.
+    let plain = |v: &str| !v.contains(['"', '\\']);
     if let Some(id) = element.get_attribute("data-testid") {
-        return Some(format!("[data-testid=\"{id}\"]"));
+        return plain(&id).then(|| format!("[data-testid=\"{id}\"]"));
     }
     let form = element.closest("[data-form]").ok().flatten()?.get_attribute("data-form")?;
     let within = match element.get_attribute("name") {
-        Some(name) => format!("[name=\"{name}\"]"),
+        Some(name) if plain(&name) && plain(&form) => format!("[name=\"{name}\"]"),
+        Some(_) => return None,
         None if element.tag_name().eq_ignore_ascii_case("button") => "button".to_string(),
         None => return None,
     };
@@ -86,7 +90,8 @@ pub fn use_focus_keeper() {
     }
     use_effect(move || {
         let document = gloo::utils::document();
-        if document.active_element().is_some_and(|a| !a.tag_name().eq_ignore_ascii_case("body")) {
+        // Never from outside the page: the course page around an embed, or the address bar.
+        if !document.has_focus().unwrap_or(false) || document.active_element().is_some_and(|a| !a.tag_name().eq_ignore_ascii_case("body")) {
             return;
         }
         let Some(selector) = remembered.borrow().clone() else { return };

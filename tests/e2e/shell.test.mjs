@@ -55,8 +55,17 @@ test('a loop whose end is not after its start says so and loops to the lesson\'s
 
 test('stepping at the end of the hour a run lasts says so instead of going past it', async () => {
   const { page, problems } = await watchedPage(browser.context);
+  // A late moment is said before it is simulated (the page waits meanwhile): an observer set up
+  // before the page's own scripts sees the message, which is gone once the run is there.
+  await page.addInitScript(() => {
+    new MutationObserver(() => {
+      const said = document.querySelector('[data-testid=simulating]');
+      if (said) window.__simulating = said.textContent;
+    }).observe(document, { childList: true, subtree: true });
+  });
   await page.goto(`${server.url}?at=3600000#preset=leader-failover`, { waitUntil: 'networkidle' });
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=clock]')?.dataset.nowMs) === 3600000, null, { timeout: 60_000 });
+  assert.match(await page.evaluate(() => window.__simulating), /^Simulating the run up to 60:00\.000…/);
   await page.click('[data-testid=step]');
   const info = await page.waitForSelector('[data-testid=info]');
   assert.match(await info.textContent(), /A run lasts at most one hour of simulated time/);

@@ -1,7 +1,7 @@
 //! Consumer configs with Kafka's names and defaults.
 
 use super::rules::*;
-use super::value::{ConfigField, ConfigValue, kafka_config};
+use super::value::{ConfigError, ConfigField, ConfigValue, kafka_config};
 use serde::{Deserialize, Serialize};
 
 /// `auto.offset.reset`: where to start when there is no committed offset or it is out of range.
@@ -112,6 +112,22 @@ kafka_config! {
 
 impl ConsumerConfig {
     /// retry.backoff.ms growing to retry.backoff.max.ms (KIP-580).
+    /// The rule between two keys that Kafka's consumer checks when it is built (its `Heartbeat`
+    /// throws "Heartbeat must be set lower than the session timeout"): a member must heartbeat more
+    /// often than its session lasts.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if self.heartbeat_interval_ms >= self.session_timeout_ms {
+            return Err(ConfigError::conflict(
+                "session.timeout.ms",
+                format!(
+                    "must be more than heartbeat.interval.ms ({} ms): Kafka's consumer refuses to start otherwise (got {})",
+                    self.heartbeat_interval_ms, self.session_timeout_ms
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     pub fn retry_backoff(&self) -> crate::kafka::backoff::ExponentialBackoff {
         crate::kafka::backoff::ExponentialBackoff::new(self.retry_backoff_ms, self.retry_backoff_max_ms)
     }

@@ -224,17 +224,17 @@ impl GroupCoordinator {
     /// Handles one group request from `from`.
     pub fn handle(&mut self, now: Tick, from: Node, request_id: u64, group_id: Rc<str>, partition: PartitionIndex, client: &str, request: GroupRequest) -> Vec<Effect> {
         let mut fx = Vec::new();
-        if !self.led.contains(&partition) {
-            fx.push(Effect::Reply { to: from, request_id, group: group_id, response: not_coordinator(&request) });
-            return fx;
-        }
-        // Checked before the group is looked up, as Kafka's classicGroupJoin does: a refused join
-        // creates no group.
+        // Checked first, as Kafka 4's GroupCoordinatorService.joinGroup does before it routes the
+        // request to the group's shard: any broker refuses it, and a refused join creates no group.
         if let GroupRequest::JoinGroup { member_id, session_timeout_ms, .. } = &request
             && !self.session_timeout_ms_allowed.contains(session_timeout_ms)
         {
             let response = GroupResponse::JoinGroup(Err((KafkaError::InvalidSessionTimeout, member_id.clone())));
             fx.push(Effect::Reply { to: from, request_id, group: group_id, response });
+            return fx;
+        }
+        if !self.led.contains(&partition) {
+            fx.push(Effect::Reply { to: from, request_id, group: group_id, response: not_coordinator(&request) });
             return fx;
         }
         let group = self.groups.entry(group_id.clone()).or_insert_with(|| Group {

@@ -387,6 +387,16 @@ impl World {
     /// producer, and waits for the producer's transaction to end before polling again.
     fn link_processor(&mut self, node: Node, out: &mut Outbox) {
         let now = self.now;
+        // Its consumer's poll() threw (ConsumerFailed): the application died, and its producer, the
+        // same process, with it (as CrashConsumer does).
+        if let Node::Consumer(c) = node
+            && let Some(dead) = self.consumers.get(c as usize).filter(|x| !x.up && x.crashed)
+            && let Some(p) = dead.processor.as_ref().map(|p| p.producer as usize)
+            && self.producers[p].up
+        {
+            self.producers[p].crash(out);
+            return;
+        }
         let consumer = match node {
             Node::Consumer(c) if self.consumers.get(c as usize).is_some_and(|x| !x.handoffs.is_empty()) => c as usize,
             Node::Producer(p) => match self.producers.get(p as usize).and_then(|x| x.processor) {
@@ -697,6 +707,7 @@ impl World {
             return Err(ActionError(format!("a consumer named '{}' already exists", spec.name)));
         }
         let config = ConsumerConfig::from_pairs(&spec.config).map_err(|e| ActionError(join_errors(&e)))?;
+        config.check().map_err(|e| ActionError(e.to_string()))?;
         let index = self.consumers.len() as u32;
         let bootstrap: Vec<BrokerId> = self.brokers.keys().copied().collect();
         let retry_rng = self.rng.child(&format!("consumer/{}/retry-backoff", spec.name));
@@ -904,7 +915,10 @@ impl World {
             }
             Action::SetConsumerConfig { consumer, key, value } => {
                 let i = self.consumer_index(&consumer)?;
-                self.consumers[i].config.set(&key, &value).map_err(|e| ActionError(e.to_string()))?;
+                let mut config = self.consumers[i].config.clone();
+                config.set(&key, &value).map_err(|e| ActionError(e.to_string()))?;
+                config.check().map_err(|e| ActionError(e.to_string()))?;
+                self.consumers[i].config = config;
                 out.event(EventKind::ConfigChanged { target: format!("consumer:{consumer}"), key, value: value.to_string() });
             }
             Action::SetProcessingTime { consumer, processing_ms_per_record } => {

@@ -417,11 +417,11 @@ fn five_consumers_three_partitions_two_idle_standbys_take_over_when_an_active_on
 
 #[test]
 fn a_session_timeout_outside_the_brokers_bounds_is_refused_and_the_consumer_dies_until_fixed() {
-    // session.timeout.ms = 1 would have the member declared dead a millisecond after each heartbeat:
-    // the coordinator refuses the join (INVALID_SESSION_TIMEOUT, below group.min.session.timeout.ms)
-    // and poll() throws. The other member of the group is not disturbed.
+    // session.timeout.ms = 5 s (more than heartbeat.interval.ms, 3 s, so the client starts) is below
+    // the brokers' group.min.session.timeout.ms (6 s): the coordinator refuses the join
+    // (INVALID_SESSION_TIMEOUT) and poll() throws. The other member of the group is not disturbed.
     let mut consumers = members(&["ok"], "g", "orders", 10_000);
-    consumers.extend(members(&["hasty"], "g", "orders", 1));
+    consumers.extend(members(&["hasty"], "g", "orders", 5_000));
     let spec = spec_with(vec![topic("orders", 2, 3)], vec![producer("p1", "orders", 20)], consumers);
     let mut world = World::new(&spec, 3).unwrap();
     world.run_until(Tick(10_000));
@@ -435,6 +435,19 @@ fn a_session_timeout_outside_the_brokers_bounds_is_refused_and_the_consumer_dies
     world.apply(Action::RestartConsumer { consumer: "hasty".into() }).unwrap();
     world.run_until(Tick(25_000));
     assert_eq!(assignments(&world), vec![("ok".to_string(), vec![0]), ("hasty".to_string(), vec![1])]);
+}
+
+#[test]
+fn a_session_no_longer_than_the_heartbeat_interval_is_refused_before_the_consumer_starts() {
+    // Kafka's consumer will not be built with heartbeat.interval.ms >= session.timeout.ms ("Heartbeat
+    // must be set lower than the session timeout"): the coordinator never hears of it.
+    let spec = spec_with(vec![topic("orders", 1, 3)], vec![], members(&["c"], "g", "orders", 3_000));
+    let errors = World::new(&spec, 3).err().expect("refused");
+    assert!(errors.iter().any(|e| e.path.ends_with("config.\"session.timeout.ms\"") && e.message.contains("more than heartbeat.interval.ms (3000 ms)")), "{errors:?}");
+    let mut world = World::new(&spec_with(vec![topic("orders", 1, 3)], vec![], members(&["c"], "g", "orders", 10_000)), 3).unwrap();
+    let set = |v: i64| Action::SetConsumerConfig { consumer: "c".into(), key: "session.timeout.ms".into(), value: ConfigValue::Int(v) };
+    assert!(world.apply(set(1)).unwrap_err().0.contains("Kafka's consumer refuses to start otherwise (got 1)"));
+    assert_eq!(world.consumers[0].config.session_timeout_ms, 10_000, "a refused change leaves the config as it was");
 }
 
 #[test]

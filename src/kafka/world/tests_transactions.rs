@@ -255,6 +255,19 @@ fn exactly_once_a_processor_that_crashes_mid_transaction_writes_each_result_once
 }
 
 #[test]
+fn a_processor_whose_consumer_poll_throws_dies_whole() {
+    // The processor's consumer refused by its coordinator (a session.timeout.ms of 5 s, below the
+    // brokers' 6 s): the application dies, and its producer, the same process, with it.
+    let mut spec = pipeline(true);
+    spec.consumers[0].config.insert("session.timeout.ms".into(), ConfigValue::from(5_000));
+    let mut world = World::new(&spec, 21).unwrap();
+    world.run_until(Tick(10_000));
+    let events = drain(&mut world);
+    assert!(events.iter().any(|e| matches!(e.kind, EventKind::ConsumerFailed { consumer: 0, .. })), "the processor's consumer failed");
+    assert!(events.iter().any(|e| matches!(e.kind, EventKind::ProducerCrashed { producer: 1, .. })), "its producer went down with it");
+}
+
+#[test]
 fn a_processor_whose_producer_crashes_goes_down_with_it_and_restarts_with_it() {
     // The processor's consumer and producer are one application. Crashing the producer alone used
     // to leave the consumer waiting for ever for a transaction end that never came: the pipeline

@@ -357,8 +357,9 @@ pub fn consumer(c: &ConsumerSpec, image: &MetadataImage) -> Result<(), Vec<SpecE
     if let Some(problem) = c.group.as_deref().and_then(|g| client_name_problem(g, "group")) {
         errors.push(error("group", problem));
     }
-    if let Err(e) = ConsumerConfig::from_pairs(&c.config) {
-        errors.extend(config_errors("config", e));
+    match ConsumerConfig::from_pairs(&c.config) {
+        Ok(config) => errors.extend(config.check().err().map(|e| error(format!("config.\"{}\"", e.key), e.message))),
+        Err(e) => errors.extend(config_errors("config", e)),
     }
     if c.delete_committed && (c.group.is_none() || matches!(c.commit, CommitMode::Never | CommitMode::InTransaction)) {
         errors.push(error("delete_committed", "deleting what was committed needs a group that commits (commit = auto, after_processing or before_processing)"));

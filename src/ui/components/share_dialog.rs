@@ -162,7 +162,8 @@ pub fn share_dialog(props: &ShareDialogProps) -> Html {
     let close = props.on_close.reform(|_: MouseEvent| ());
     let backdrop = close.clone();
     let stop = Callback::from(|e: MouseEvent| e.stop_propagation());
-    // A modal dialog: Tab and Shift+Tab go round its own controls, never to the page behind it.
+    // A modal dialog: Tab and Shift+Tab go round its own controls, never to the page behind it. The
+    // dialog itself takes focus (tabindex -1) when its text is clicked, so Tab stays inside then too.
     let keep_tab_inside = Callback::from(|e: KeyboardEvent| {
         if e.key() == "Tab"
             // Yew delegates events to its root, so the dialog is found from the target.
@@ -178,7 +179,7 @@ pub fn share_dialog(props: &ShareDialogProps) -> Html {
     };
     html! {
         <div class="overlay" onclick={backdrop}>
-            <div class="dialog share" role="dialog" aria-modal="true" aria-labelledby="share-title" data-testid="share-dialog" onclick={stop} onkeydown={keep_tab_inside}>
+            <div class="dialog share" role="dialog" aria-modal="true" aria-labelledby="share-title" data-testid="share-dialog" tabindex="-1" onclick={stop} onkeydown={keep_tab_inside}>
                 <h2 id="share-title">{ "Share this run" }</h2>
                 <p class="note">{ "The link carries the scenario, the seed, your own actions and this moment: whoever opens it sees exactly this run." }</p>
                 <div class="row">

@@ -42,7 +42,8 @@ pub fn use_keyboard(lab: Lab, dispatch: Dispatch, latest: Rc<RefCell<Rc<UiState>
             }
             // The side tabs follow the ARIA tabs pattern: the arrows, Home and End choose a tab
             // (and would otherwise move the run a second while a learner only meant to change panels).
-            if let Some(tab) = target.as_ref().filter(|t| t.get_attribute("role").is_some_and(|r| r == "tab")) {
+            // A locked embed has no tabs to choose (its Act tab is hidden, not gone).
+            if let Some(tab) = target.as_ref().filter(|t| !lab.embed.lock && t.get_attribute("role").is_some_and(|r| r == "tab")) {
                 let to = match key.as_str() {
                     "ArrowRight" => Some(Move::Next),
                     "ArrowLeft" => Some(Move::Previous),

@@ -83,7 +83,8 @@ fn join_with_timeouts(member_id: Option<Rc<str>>, session_timeout_ms: u64, rebal
 
 #[test]
 fn a_join_is_refused_outside_group_min_and_max_session_timeout_inclusive() {
-    // The bounds themselves are allowed (Kafka refuses only below the minimum or above the maximum).
+    // The bounds themselves are allowed (Kafka refuses only below the minimum or above the maximum);
+    // an allowed first join is answered MEMBER_ID_REQUIRED (KIP-394), which is not the refusal.
     let group: Rc<str> = Rc::from("shipping");
     for (session_timeout_ms, refused) in [(5_999, true), (6_000, false), (1_800_000, false), (1_800_001, true)] {
         let mut c = coordinator();
