@@ -58,6 +58,22 @@ fn an_unknown_preset_is_named_with_a_suggestion() {
 }
 
 #[test]
+fn a_link_names_its_step_only_when_it_must_and_a_step_not_yet_reached_is_refused() {
+    // leader-failover has three steps at 14 s: a link at 14 s opens on the first unless it names one.
+    let steps = library::preset("leader-failover").unwrap().steps;
+    let second = steps.iter().position(|s| s.at_ms == 14_000).unwrap() + 1;
+    let mut run = SharedRun::preset("leader-failover").unwrap();
+    run.at_ms = 14_000;
+    run.step = Some(second as u32);
+    assert_eq!(decode_link(&encode_link(&run, BASE)).unwrap().step, Some(second as u32));
+    run.step = None;
+    assert_eq!(decode_link(&encode_link(&run, BASE)).unwrap().step, None, "most links carry none");
+    run.step = Some(steps.len() as u32 - 1);
+    let err = decode_link(&encode_link(&run, BASE)).unwrap_err().to_string();
+    assert!(err.contains(&format!("step: the lesson has {} steps by 14000 ms, so step is at most {}", second + 2, second + 1)), "{err}");
+}
+
+#[test]
 fn an_unknown_version_is_named() {
     let err = decode_link("#v7.eJyrVkosSk5VslIqS8wpTgUAKfsFjw").unwrap_err();
     assert_eq!(err, LinkError::UnknownVersion("v7".into()));

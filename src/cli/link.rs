@@ -117,7 +117,7 @@ fn print_encoded(source: &ScenarioSource, base: &str, at_ms: u64, io: &mut Io) -
         Err(code) => return code,
     };
     let mut shared = match &source.preset {
-        Some(id) => SharedRun { source: RunSource::Preset(id.clone()), seed: scenario.seed, actions: Vec::new(), at_ms: 0 },
+        Some(id) => SharedRun { source: RunSource::Preset(id.clone()), seed: scenario.seed, actions: Vec::new(), at_ms: 0, step: None },
         None => SharedRun::inline(scenario),
     };
     shared.at_ms = at_ms;

@@ -9,7 +9,8 @@
 //!
 //! where the JSON is `{"preset": "<id>", "seed": 7, "actions": [<timed actions>], "at_ms": 12000}`
 //! or `{"scenario": {<a scenario, any supported version>}, "seed": …, "actions": […], "at_ms": …}`
-//! (`actions` is left out when empty). zlib's checksum turns a damaged link into a clear error rather
+//! (`actions` is left out when empty; `"step": 4`, the lesson step shown, is there only when the
+//! moment alone does not say it: steps sharing one moment). zlib's checksum turns a damaged link into a clear error rather
 //! than a different run, and the browser's `CompressionStream("deflate")` speaks the same format.
 //! A plain lesson link is `#preset=<id>`.
 //!
@@ -56,18 +57,21 @@ pub struct SharedRun {
     pub actions: Vec<TimedAction>,
     /// The moment on the timeline the link opens at.
     pub at_ms: u64,
+    /// The lesson step shown, when the moment alone does not say it: of steps sharing one moment,
+    /// the link opens on the first, unless it names another (`None` in most links).
+    pub step: Option<u32>,
 }
 
 impl SharedRun {
     /// A built-in lesson at its own seed, at the start.
     pub fn preset(id: &str) -> Result<SharedRun, LinkError> {
         let scenario = library::preset(id).map_err(|e| LinkError::from_library(id, e))?;
-        Ok(SharedRun { source: RunSource::Preset(id.to_string()), seed: scenario.seed, actions: Vec::new(), at_ms: 0 })
+        Ok(SharedRun { source: RunSource::Preset(id.to_string()), seed: scenario.seed, actions: Vec::new(), at_ms: 0, step: None })
     }
 
     /// A scenario carried whole, at its own seed, at the start.
     pub fn inline(scenario: Scenario) -> SharedRun {
-        SharedRun { seed: scenario.seed, source: RunSource::Inline(Box::new(scenario)), actions: Vec::new(), at_ms: 0 }
+        SharedRun { seed: scenario.seed, source: RunSource::Inline(Box::new(scenario)), actions: Vec::new(), at_ms: 0, step: None }
     }
 
     /// The scenario the run starts from, before the learner's seed and actions.
@@ -87,6 +91,13 @@ impl SharedRun {
         let last_action = self.actions.iter().map(|a| a.at_ms).max().unwrap_or(0);
         scenario.duration_ms = scenario.duration_ms.max(self.at_ms).max(last_action);
         validate::validate(&scenario).map_err(LinkError::InvalidRun)?;
+        if let Some(step) = self.step {
+            let reached = scenario.steps.iter().filter(|s| s.at_ms <= self.at_ms).count();
+            if step as usize >= reached {
+                let rule = format!("the lesson has {reached} steps by {} ms, so step is at most {} (got {step})", self.at_ms, reached.saturating_sub(1));
+                return Err(LinkError::InvalidRun(Problems::one("step", rule)));
+            }
+        }
         Ok(scenario)
     }
 }
@@ -252,6 +263,9 @@ pub fn link_json(run: &SharedRun) -> String {
         wire.insert("actions".into(), serde_json::to_value(&run.actions).unwrap_or(Value::Null));
     }
     wire.insert("at_ms".into(), Value::from(run.at_ms));
+    if let Some(step) = run.step {
+        wire.insert("step".into(), Value::from(step));
+    }
     Value::Object(wire).to_string()
 }
 
@@ -359,7 +373,7 @@ enum ReadError {
     Link(LinkError),
 }
 
-const WIRE_FIELDS: [&str; 5] = ["preset", "scenario", "seed", "actions", "at_ms"];
+const WIRE_FIELDS: [&str; 6] = ["preset", "scenario", "seed", "actions", "at_ms", "step"];
 
 /// The JSON of a `v1` link as a run, with every problem's path.
 fn shared_run_from_json(value: &Value) -> Result<SharedRun, ReadError> {
@@ -381,6 +395,7 @@ fn shared_run_from_json(value: &Value) -> Result<SharedRun, ReadError> {
         None => 0,
         Some(v) => moment_at(v, "at_ms").map_err(|p| problems.push(p)).unwrap_or(0),
     };
+    let step = wire.get("step").and_then(|v| from_value_at::<u32>(v, "step").map_err(|p| problems.push(p)).ok());
     let mut actions = Vec::new();
     match wire.get("actions") {
         None => {}
@@ -436,7 +451,7 @@ fn shared_run_from_json(value: &Value) -> Result<SharedRun, ReadError> {
         }
     };
     match source {
-        Some(source) if problems.is_empty() => Ok(SharedRun { source, seed, actions, at_ms }),
+        Some(source) if problems.is_empty() => Ok(SharedRun { source, seed, actions, at_ms, step }),
         _ => Err(ReadError::Problems(Problems(problems))),
     }
 }

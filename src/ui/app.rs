@@ -84,22 +84,25 @@ pub enum Opened {
 /// seconds to simulate (the stress lab at one hour, about half a minute), and the page waits.
 const LATE_MOMENT_MS: u64 = 60_000;
 
-/// The moment a fragment and the page's options ask the lab to open at, when it is late.
-fn late_moment(fragment: &str, embed: &EmbedOptions) -> Option<u64> {
-    let body = fragment.trim_start_matches('#');
-    let link = (!body.is_empty() && !body.starts_with("preset=")).then(|| decode_link(fragment).ok()).flatten();
-    link.map(|run| run.at_ms).max(embed.at_ms).filter(|&ms| ms > LATE_MOMENT_MS)
+/// `Simulating` for a late moment the page has not yet said it will wait for.
+fn said_first(at_ms: Option<u64>, allow_late: bool) -> Option<Opened> {
+    at_ms.filter(|&ms| ms > LATE_MOMENT_MS && !allow_late).map(Opened::Simulating)
 }
 
 /// The lab for a fragment, with the problem to show if what it names could not be opened.
 pub fn open(fragment: &str) -> Opened {
-    open_with(fragment, &EmbedOptions::default())
+    open_with(fragment, &EmbedOptions::default(), true)
 }
 
-pub fn open_with(fragment: &str, embed: &EmbedOptions) -> Opened {
+/// `allow_late`: a late moment (the link's, the page's `at=`) is simulated now; otherwise it is said
+/// first ([`Opened::Simulating`]).
+pub fn open_with(fragment: &str, embed: &EmbedOptions, allow_late: bool) -> Opened {
+    if let Some(first) = said_first(embed.at_ms, allow_late) {
+        return first;
+    }
     let body = fragment.trim_start_matches('#');
     if !body.is_empty() && !body.starts_with("preset=") {
-        return open_link(fragment, embed);
+        return open_link(fragment, embed, allow_late);
     }
     let asked = preset_in_fragment(fragment);
     let id = match asked.as_deref() {
@@ -157,12 +160,15 @@ async fn fetch_lesson(id: &str) -> Result<String, String> {
 
 /// A share link: the scenario at the link's seed, the learner's clicks replayed where they landed, at
 /// the link's moment.
-fn open_link(fragment: &str, embed: &EmbedOptions) -> Opened {
+fn open_link(fragment: &str, embed: &EmbedOptions, allow_late: bool) -> Opened {
     let run = match decode_link(fragment) {
         Ok(run) => run,
         Err(LinkError::LessonNotLoaded { id }) => return Opened::Fetching(id),
         Err(e) => return Opened::Lab(demo_with(format!("This share link cannot be opened: {e}"), embed)),
     };
+    if let Some(first) = said_first(Some(run.at_ms), allow_late) {
+        return first;
+    }
     let opened = run.base_scenario().map_err(|e| e.to_string()).and_then(|mut scenario| {
         scenario.seed = run.seed;
         let origin = if matches!(run.source, crate::scenario::RunSource::Preset(_)) { Origin::Lesson } else { Origin::Scenario };
@@ -172,6 +178,7 @@ fn open_link(fragment: &str, embed: &EmbedOptions) -> Opened {
             lab.session_mut().act(click.action.clone()).map_err(|e| format!("the click at {} ms was refused: {}", click.at_ms, e.0))?;
         }
         lab.session_mut().seek(Tick(run.at_ms));
+        lab.signals.borrow_mut().shown_step = run.step.map(|s| s as usize);
         Ok(lab)
     });
     Opened::Lab(match opened {
@@ -205,10 +212,7 @@ pub fn app() -> Html {
     let opened = use_memo(((*source).clone(), (*arrived).clone(), (*failed).clone(), (*granted).clone()), {
         let embed = embed.clone();
         move |(source, _, failed, granted)| match source {
-            Source::Fragment(f) if granted.as_ref() != Some(source) && late_moment(f, &embed.0).is_some() => {
-                Opened::Simulating(late_moment(f, &embed.0).unwrap_or_default())
-            }
-            Source::Fragment(f) => match (open_with(f, &embed.0), failed) {
+            Source::Fragment(f) => match (open_with(f, &embed.0, granted.as_ref() == Some(source)), failed) {
                 (Opened::Fetching(id), Some((failed_id, why))) if *failed_id == id => {
                     Opened::Lab(demo_with(format!("The lesson '{id}' could not be loaded: {why}"), &embed.0))
                 }

@@ -52,6 +52,9 @@ pub struct Signals {
     pub notice: Option<String>,
     /// The lab has rendered once (it went to the embed's moment then).
     pub opened: bool,
+    /// The lesson step the player shows (set by the player), or, before it opens, the step a share
+    /// link names.
+    pub shown_step: Option<usize>,
 }
 
 /// Where the lab's run came from: what a share link and an export start from.
@@ -135,7 +138,12 @@ impl Lab {
             Origin::Builtin | Origin::Scenario => RunSource::Inline(Box::new(self.base_scenario())),
         };
         let session = self.session();
-        SharedRun { source, seed: session.seed(), actions: session.learner_actions().to_vec(), at_ms: session.now().ms() }
+        let at_ms = session.now().ms();
+        // Named only when the moment alone would open on another step (steps sharing a moment).
+        let step = self.lesson.as_ref().zip(self.signals.borrow().shown_step).and_then(|(lesson, shown)| {
+            (shown != crate::scenario::player::opening_step(&lesson.steps, at_ms)).then_some(shown as u32)
+        });
+        SharedRun { source, seed: session.seed(), actions: session.learner_actions().to_vec(), at_ms, step }
     }
 
     /// The session, to read. No borrow of it is ever held across a call that can come back into the

@@ -134,6 +134,28 @@ test('a share link made in the lab reopens the exact run and moment', async () =
   await page.close();
 });
 
+test('a link made on the second of two steps sharing a moment opens on that step', async () => {
+  // leader-failover tells three things at 14 s; a link made on the second opened on the first, a
+  // question the sharer had already passed.
+  const { page, problems } = await watchedPage(browser.context);
+  await page.goto(`${server.url}#preset=leader-failover`, { waitUntil: 'networkidle' });
+  await page.waitForSelector('[data-testid=lesson]');
+  await page.click('[data-testid=as-fast]');
+  while ((await nowMs(page)) < 14000) await continueToNextStep(page);
+  await continueToNextStep(page);
+  assert.equal(await nowMs(page), 14000, 'still at 14 s, one step on');
+  const shown = await page.getAttribute('[data-testid=lesson]', 'data-step');
+  await page.click('[data-testid=share-button]');
+  const link = await page.inputValue('[data-testid=share-link]');
+  const other = await browser.context.newPage();
+  await other.goto(link, { waitUntil: 'networkidle' });
+  await other.waitForSelector('[data-testid=lesson]');
+  assert.equal(await other.getAttribute('[data-testid=lesson]', 'data-step'), shown);
+  await other.close();
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('a course page embeds a locked, looping lab in an iframe and hears its events', async () => {
   const { page, problems } = await watchedPage(browser.context);
   await page.goto(server.origin + HOST_PAGE, { waitUntil: 'networkidle' });
@@ -387,6 +409,15 @@ test('the step menu shows the step the player is at, after the learner picked fr
   await page.waitForFunction(() => document.querySelector('[data-testid=lesson]').dataset.step === '0');
   await continueToNextStep(page);
   assert.equal(await menuShows(page), await stepShown(page), 'after Restart and Continue');
+  // An arrow key on the closed menu opens it rather than going to the next step at once: a
+  // keyboard learner browsing the list was taken through every step on the way.
+  const [stepBefore, clockBefore] = [await stepShown(page), await nowMs(page)];
+  await page.focus('[data-testid=lesson-steps]');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Escape');
+  await page.waitForTimeout(200);
+  assert.equal(await stepShown(page), stepBefore, 'the step stays');
+  assert.equal(await nowMs(page), clockBefore, 'the run stays');
   assert.deepEqual(problems, []);
   await page.close();
 });

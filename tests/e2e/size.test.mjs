@@ -1,5 +1,5 @@
 // What the lab ships (wasm + js + css, gzip -9), against two numbers:
-// - the GOAL of issue 6, 300 KB. The build does not meet it today (about 566 KB: the engine with
+// - the GOAL of issue 6, 300 KB. The build does not meet it today (about 568 KB: the engine with
 //   replication, groups, transactions and the controller quorum, Yew, and the scenario module with
 //   its parsers). The test prints the gap on every run; the issue stays open until it closes.
 // - the CEILING this test enforces: today's size plus a little. The build may not grow past it, so
@@ -35,7 +35,7 @@
 //   stress lesson at Max no longer kills the page at 37 simulated minutes), each group's committed
 //   offsets and generation, adding a consumer to a group, breaches marked on the charts, a speed
 //   slider that keeps focus. std's string sort (1.7 KB) was taken back out the same day.
-//   Raised to 554 KiB on 2026-11-23 (session 25; the build is 566,306), for 6.2 KB of fixes that a
+//   Raised to 555 KiB on 2026-11-23 (session 25; the build is 567,611), for 8.4 KB of fixes that a
 //   keyboard user, a sharer and a learner meet: focus that stays on what was pressed when markup is
 //   redrawn (Play, the tabs, the Act forms) or goes back to what opened a menu or dialog; a share
 //   dialog that takes the focus, keeps Tab inside, pauses the run and says when a copy worked; side
@@ -43,8 +43,10 @@
 //   it was made at and says when it runs another seed; a refused session.timeout.ms told as Kafka's
 //   INVALID_SESSION_TIMEOUT; names and link latencies refused past their limits (3.8 KB); then the
 //   review's mends, an ISR below min.insync.replicas told with the HW it holds, and a late link that
-//   says it is simulating before the page waits (2.4 KB). The parts measured in twiggy are each
-//   under 1 KB; none had a smaller form worth its loss.
+//   says it is simulating before the page waits (2.4 KB); then a link that names its lesson step
+//   when steps share its moment, a step menu that opens on an arrow key, and one Tab stop for the
+//   side tabs (1.3 KB). The parts measured in twiggy are each under 1.6 KB; none had a smaller form
+//   worth its loss.
 // The lesson files (dist/scenarios/*.toml) are not part of the page: a lesson's file is fetched when
 // it is opened. Their sizes are reported beside the total, so nothing shipped goes unmeasured.
 import { test } from 'node:test';
@@ -55,7 +57,7 @@ import zlib from 'node:zlib';
 import { DIST } from './lib/server.mjs';
 
 export const SHIPPED_GZIP_BYTES_GOAL = 300 * 1024;
-export const SHIPPED_GZIP_BYTES_CEILING = 554 * 1024;
+export const SHIPPED_GZIP_BYTES_CEILING = 555 * 1024;
 
 test('the shipped wasm, js and css do not grow past the ceiling (and the gap to 300 KB is reported)', () => {
   const shipped = fs.readdirSync(DIST).filter((f) => /\.(wasm|js|css)$/.test(f));

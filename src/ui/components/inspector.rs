@@ -32,11 +32,13 @@ pub fn inspector(props: &InspectorProps) -> Html {
         let on = props.tab == *tab;
         let _ = write!(
             tabs,
-            r#"<button type="button" role="tab" id="tab-{0}" aria-selected="{on}" aria-controls="side-panel" data-tab="{0}" data-testid="tab-{0}" class="{1}" title="{2} ({3})">{2}</button>"#,
+            // One Tab stop for the tab list, the chosen tab (the arrows reach the others).
+            r#"<button type="button" role="tab" id="tab-{0}" aria-selected="{on}" aria-controls="side-panel" data-tab="{0}" data-testid="tab-{0}" class="{1}" tabindex="{4}" title="{2} ({3})">{2}</button>"#,
             tab.id(),
             if on { "on" } else { "" },
             tab.label(),
-            i + 1
+            i + 1,
+            if on { 0 } else { -1 }
         );
     }
     let d = props.dispatch.clone();

@@ -87,7 +87,16 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
     let lesson = props.lesson.clone();
     let steps_len = lesson.steps.len();
     let now_ms = props.lab.session().now().ms();
-    let current = use_state(|| opening_step(&lesson.steps, now_ms));
+    // A share link may name the step (of several sharing its moment); it must be one reached by now.
+    let current = use_state(|| {
+        let named = props.lab.signals.borrow().shown_step.filter(|&s| lesson.steps.get(s).is_some_and(|step| step.at_ms <= now_ms));
+        named.unwrap_or_else(|| opening_step(&lesson.steps, now_ms))
+    });
+    // The step shown, for a share link made now.
+    {
+        let lab = props.lab.clone();
+        use_effect_with(*current, move |current| lab.signals.borrow_mut().shown_step = Some(*current));
+    }
     let answers = use_state(|| vec![Answer::default(); steps_len]);
 
     // Follow the run: playing reaches steps; a rewind goes back to the step of that moment.
@@ -230,6 +239,19 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
             }
         })
     };
+    // A closed select changes its value (and so seeks) on every arrow key in Chromium: a keyboard
+    // learner browsing the step list was taken through each step. The arrows open the list instead
+    // (the ARIA pattern for a select), where they move without choosing until Enter.
+    let on_menu_key = Callback::from(|e: KeyboardEvent| {
+        if matches!(e.key().as_str(), "ArrowUp" | "ArrowDown" | "PageUp" | "PageDown" | "Home" | "End") && !e.alt_key() {
+            e.prevent_default();
+            if let Some(select) = e.target()
+                && let Ok(show) = js_sys::Reflect::get(&select, &"showPicker".into()).and_then(|f| f.dyn_into::<js_sys::Function>())
+            {
+                let _ = show.call0(&select);
+            }
+        }
+    });
     let on_menu = {
         let (current, lab, d, lesson) = (current.clone(), props.lab.clone(), props.dispatch.clone(), lesson.clone());
         Callback::from(move |e: Event| {
@@ -386,7 +408,7 @@ pub fn lesson_player(props: &LessonPlayerProps) -> Html {
                 // One group, so a long title never leaves Continue alone on a row of its own.
                 <div class="lesson-nav">
                     <label class="lesson-steps">{ "Step " }
-                        <select data-testid="lesson-steps" onchange={on_menu} aria-label="Go to a step">{ for options }</select>
+                        <select data-testid="lesson-steps" onchange={on_menu} onkeydown={on_menu_key} aria-label="Go to a step">{ for options }</select>
                         { format!(" of {steps_len}") }
                     </label>
                     <button type="button" data-testid="lesson-back" onclick={on_back} disabled={*current == 0}>{ "◂ Back" }</button>
