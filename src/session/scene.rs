@@ -443,6 +443,8 @@ pub struct BrokerBox {
 #[derive(Clone, Debug, PartialEq)]
 pub struct GroupBox {
     pub name: String,
+    /// A consumer group; `false` for consumers reading partitions assigned by hand (no group).
+    pub in_group: bool,
     pub rect: Rect,
     /// (consumer index, its row).
     pub members: Vec<(u32, Rect)>,
@@ -562,7 +564,7 @@ impl Layout {
                     .map(|(k, c)| (*c, Rect { x: right_x + 4.0, y: y + GROUP_TITLE_H + k as f64 * MEMBER_H, w: SIDE_W - 8.0, h: MEMBER_H - 4.0 }))
                     .collect();
                 y += h + 8.0;
-                GroupBox { name: g.name.clone(), rect, members }
+                GroupBox { name: g.name.clone(), in_group: g.in_group, rect, members }
             })
             .collect();
         let bottom = [brokers_bottom, producers.last().map_or(0.0, |r| r.y + r.h), y].into_iter().fold(0.0, f64::max);
@@ -619,6 +621,19 @@ pub fn partition_colour(structure: &Structure, partition: PartitionIndex) -> &'s
 mod tests {
     use super::*;
     use crate::session::presets;
+
+    #[test]
+    fn consumers_assigned_by_hand_are_boxed_apart_from_consumer_groups() {
+        // hot-partition's readers have partitions assigned by hand: their box was drawn as a group's,
+        // which rebalances; the demo's are real groups.
+        let boxes = |world: &crate::kafka::world::World| {
+            let structure = Structure::of(&world.view(), &Tracked::default(), 1);
+            Layout::of(&structure).groups.iter().map(|g| (g.name.clone(), g.in_group)).collect::<Vec<_>>()
+        };
+        let lesson = crate::scenario::library::preset("hot-partition").unwrap();
+        assert_eq!(boxes(&lesson.run_definition().start().unwrap()), [("reader".to_string(), false)]);
+        assert!(boxes(&presets::demo().start().unwrap()).iter().all(|(_, in_group)| *in_group));
+    }
 
     #[test]
     fn a_producer_that_has_not_started_yet_is_not_drawn_down_and_a_crashed_one_is() {

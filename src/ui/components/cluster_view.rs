@@ -177,9 +177,12 @@ pub fn picture(scene: &Scene) -> String {
         out.push_str("</g>");
     }
     for g in &l.groups {
-        let _ = write!(out, r#"<g class="group" data-testid="group-{0}"><title>{0}</title>"#, escape(&g.name));
-        rect(&mut out, &g.rect, "group-box", 8);
-        text(&mut out, "title", g.rect.x + 8.0, g.rect.y + 15.0, "start", &format!("◎ {}", fit(&g.name, 17)));
+        // Consumers with partitions assigned by hand share a box by name only: a dashed one, without
+        // the group mark, so it never reads as a consumer group that rebalances.
+        let (class, mark, tip) = if g.in_group { ("group-box", "◎ ", "consumer group") } else { ("group-box manual", "", "no group: partitions assigned by hand") };
+        let _ = write!(out, r#"<g class="group" data-testid="group-{0}"><title>{0}: {tip}</title>"#, escape(&g.name));
+        rect(&mut out, &g.rect, class, 8);
+        text(&mut out, "title", g.rect.x + 8.0, g.rect.y + 15.0, "start", &format!("{mark}{}", fit(&g.name, 17)));
         for (c, row) in &g.members {
             let Some(consumer) = s.consumers.get(*c as usize) else { continue };
             let status = consumer.activity();
