@@ -20,6 +20,20 @@ pub enum Move {
     Last,
 }
 
+impl Move {
+    /// The move a key asks for in a list laid out along one axis: `next` and `previous` are its
+    /// arrow keys (Right and Left for tabs, Down and Up for a menu); Home and End go to the ends.
+    pub fn for_key(key: &str, next: &str, previous: &str) -> Option<Move> {
+        match key {
+            "Home" => Some(Move::First),
+            "End" => Some(Move::Last),
+            k if k == next => Some(Move::Next),
+            k if k == previous => Some(Move::Previous),
+            _ => None,
+        }
+    }
+}
+
 /// Focuses the item `to` from the focused one among `container`'s elements matching `selector`,
 /// wrapping at the ends. Returns the element focused.
 pub fn move_focus(container: &Element, selector: &str, to: Move) -> Option<HtmlElement> {
@@ -42,9 +56,14 @@ pub fn move_focus(container: &Element, selector: &str, to: Move) -> Option<HtmlE
     Some(item)
 }
 
-/// A selector that finds `element` again once its markup is replaced: its `data-testid`, or, in a
-/// form of the Act tab (`data-form`), its field's name or the form's button.
+/// A selector that finds `element` again once its markup is replaced: a picture node's
+/// `data-select` (`broker:2`), its `data-testid`, or, in a form of the Act tab (`data-form`), its
+/// field's name or the form's button.
 fn selector_of(element: &Element) -> Option<String> {
+    // The picture's nodes are named by index, never by a learner's name.
+    if let Some(select) = element.get_attribute("data-select") {
+        return Some(format!("[data-select=\"{select}\"]"));
+    }
     // A learner's consumer name is part of some ids: one with a quote or a backslash could not be
     // written into a selector as it is, and is not looked for.
     let plain = |v: &str| !v.contains(['"', '\\']);

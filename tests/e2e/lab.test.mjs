@@ -18,6 +18,14 @@ async function open(page, preset) {
   await page.waitForSelector('[data-testid=flights-canvas]');
 }
 
+/** Plays at Max until the clock is past `ms`, then pauses. */
+async function playPast(page, ms) {
+  await page.click('[data-testid=as-fast]');
+  await page.click('[data-testid=play]');
+  await page.waitForFunction((t) => Number(document.querySelector('[data-testid=clock]').dataset.nowMs) > t, ms);
+  await page.click('[data-testid=play]');
+}
+
 /** Moves the timeline to `ms`, as dragging its slider does. */
 async function scrubTo(page, ms) {
   await page.$eval('[data-testid=timeline]', (input, at) => {
@@ -195,10 +203,7 @@ test('the Act tab adds a broker and a consumer, cuts the network and heals it', 
 test('a consumer added to a group joins it: the group rebalances, and a member beyond the partitions sits idle', async () => {
   const { page, problems } = await watchedPage(browser.context);
   await open(page, 'demo');
-  await page.click('[data-testid=as-fast]');
-  await page.click('[data-testid=play]');
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid=clock]').dataset.nowMs) > 5000);
-  await page.click('[data-testid=play]');
+  await playPast(page, 5000);
   await page.click('[data-testid=tab-act]');
   // The demo's shipping group has two members for orders' three partitions; two more make four.
   for (const name of ['learner-a', 'learner-b']) {
@@ -301,10 +306,7 @@ test('the speed slider keeps focus under the arrow keys: each press is one step 
 test('an action after a rewind says that it starts a new run from that moment', async () => {
   const { page, problems } = await watchedPage(browser.context);
   await open(page, 'demo');
-  await page.click('[data-testid=as-fast]');
-  await page.click('[data-testid=play]');
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid=clock]').dataset.nowMs) > 20000);
-  await page.click('[data-testid=play]');
+  await playPast(page, 20000);
   await page.click('button[data-at-ms="0"]');
   await page.waitForFunction(() => document.querySelector('[data-testid=clock]').dataset.nowMs === '0');
   await page.click('[data-testid=tab-act]');

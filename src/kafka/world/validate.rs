@@ -358,7 +358,7 @@ pub fn consumer(c: &ConsumerSpec, image: &MetadataImage) -> Result<(), Vec<SpecE
         errors.push(error("group", problem));
     }
     match ConsumerConfig::from_pairs(&c.config) {
-        Ok(config) => errors.extend(config.check().err().map(|e| error(format!("config.\"{}\"", e.key), e.message))),
+        Ok(config) => errors.extend(config_errors("config", config.check().err().into_iter().collect())),
         Err(e) => errors.extend(config_errors("config", e)),
     }
     if c.delete_committed && (c.group.is_none() || matches!(c.commit, CommitMode::Never | CommitMode::InTransaction)) {

@@ -11,7 +11,7 @@ use crate::ui::lab::{Lab, Scene};
 use crate::ui::markup::{escape, num, raw, select_attr, selection_of};
 use crate::ui::state::{Menu, Selection, UiAction};
 use std::fmt::Write as _;
-use web_sys::{FocusEvent, KeyboardEvent, MouseEvent};
+use web_sys::{KeyboardEvent, MouseEvent};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -256,35 +256,8 @@ fn cell(out: &mut String, s: &Structure, big: bool, broker: BrokerId, p: crate::
 pub fn cluster_view(props: &ClusterViewProps) -> Html {
     let scene = props.lab.scene();
     let markup = use_memo((props.structure_version, scene.clone()), |(_, scene)| picture(scene));
-    let svg = use_node_ref();
-    // Rebuilding the picture (a structural change) drops keyboard focus: put it back where it was.
-    let last_focus = use_mut_ref(|| None::<String>);
-    {
-        let (svg, last_focus) = (svg.clone(), last_focus.clone());
-        use_effect_with(markup.clone(), move |_| {
-            let document = gloo::utils::document();
-            let lost = document.active_element().is_none_or(|a| a.tag_name().eq_ignore_ascii_case("body"));
-            // Copy it out first: focusing fires focusin, whose handler writes it.
-            let remembered = last_focus.borrow().clone();
-            if let (true, Some(select), Some(svg)) = (lost, remembered, svg.cast::<web_sys::Element>())
-                && let Ok(Some(el)) = svg.query_selector(&format!("[data-select=\"{select}\"]"))
-            {
-                // An SVG element: focus() through JavaScript (web-sys would need SvgElement).
-                let focus = js_sys::Reflect::get(&el, &"focus".into()).ok().and_then(|f| wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(f).ok());
-                if let Some(focus) = focus {
-                    focus.call0(&el).ok();
-                }
-            }
-        });
-    }
-    let remember = {
-        let last_focus = last_focus.clone();
-        Callback::from(move |e: FocusEvent| {
-            if let Some((_, target)) = selection_of(&e) {
-                *last_focus.borrow_mut() = Some(select_attr(target));
-            }
-        })
-    };
+    // Rebuilding the picture (a structural change) drops keyboard focus: the lab's focus keeper
+    // (`ui::focus`) puts it back on the node by its `data-select`.
     let d = props.dispatch.clone();
     let onclick = Callback::from(move |e: MouseEvent| {
         if let Some((_, target)) = selection_of(&e) {
@@ -316,7 +289,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             <div class="picture" ref={props.refs.picture.clone()}>
                 <svg class="cluster-svg" viewBox={format!("0 0 {} {}", num(l.width), num(l.height))} role="group"
                      aria-label="Cluster picture: brokers with their partition replicas, the controller, producers and consumers"
-                     data-structure-version={props.structure_version.to_string()} ref={svg} onfocusin={remember} {onclick} {oncontextmenu} {onkeydown}>
+                     data-structure-version={props.structure_version.to_string()} {onclick} {oncontextmenu} {onkeydown}>
                     { raw((*markup).clone()) }
                 </svg>
                 <canvas class={classes!("flights", props.reduced_motion.then_some("still"))} ref={props.refs.canvas.clone()}

@@ -205,18 +205,12 @@ pub fn context_menu(props: &ContextMenuProps) -> Html {
     // it) rather than walking on through the page with the menu left open.
     let d = props.dispatch.clone();
     let onkeydown = Callback::from(move |e: KeyboardEvent| {
-        let to = match e.key().as_str() {
-            "ArrowDown" => Move::Next,
-            "ArrowUp" => Move::Previous,
-            "Home" => Move::First,
-            "End" => Move::Last,
-            "Tab" => {
-                e.prevent_default();
-                d.dispatch(UiAction::Escape);
-                return;
-            }
-            _ => return,
-        };
+        if e.key() == "Tab" {
+            e.prevent_default();
+            d.dispatch(UiAction::Escape);
+            return;
+        }
+        let Some(to) = Move::for_key(&e.key(), "ArrowDown", "ArrowUp") else { return };
         e.prevent_default();
         e.stop_propagation();
         // Yew delegates events to its root, so the menu is found from the target.

@@ -44,14 +44,7 @@ pub fn use_keyboard(lab: Lab, dispatch: Dispatch, latest: Rc<RefCell<Rc<UiState>
             // (and would otherwise move the run a second while a learner only meant to change panels).
             // A locked embed has no tabs to choose (its Act tab is hidden, not gone).
             if let Some(tab) = target.as_ref().filter(|t| !lab.embed.lock && t.get_attribute("role").is_some_and(|r| r == "tab")) {
-                let to = match key.as_str() {
-                    "ArrowRight" => Some(Move::Next),
-                    "ArrowLeft" => Some(Move::Previous),
-                    "Home" => Some(Move::First),
-                    "End" => Some(Move::Last),
-                    _ => None,
-                };
-                if let Some(to) = to {
+                if let Some(to) = Move::for_key(&key, "ArrowRight", "ArrowLeft") {
                     e.prevent_default();
                     if let Some(list) = tab.parent_element()
                         && let Some(chosen) = move_focus(&list, "[role=tab]", to)
