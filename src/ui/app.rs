@@ -15,12 +15,12 @@
 use crate::scenario::link::{LINK_ENCODED_MAX, LinkError, SharedRun, decode_link, encode_link, sentence};
 use crate::scenario::{Scenario, library};
 use crate::session::presets::{self, DEFAULT_PRESET};
-use crate::sim::Tick;
+use crate::ui::components::catch_up::{CatchUp, CatchingUp, Finished, Stop};
 use crate::ui::components::lab_view::LabView;
 use crate::ui::embed::{EmbedOptions, page_query};
 use crate::ui::lab::{Lab, Origin};
 use gloo::events::EventListener;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use yew::prelude::*;
 
 /// The value of `preset=` in a URL fragment like `#preset=stress` or `#preset=stress&x=1`.
@@ -76,17 +76,27 @@ pub enum Opened {
     Lab(Result<(Lab, Option<String>), String>),
     /// The lesson whose file must be fetched first.
     Fetching(String),
-    /// A run asked for at a late moment (ms): said first, as simulating there holds the page.
-    Simulating(u64),
+    /// A run asked for at a late moment, simulated there a slice at a time (see [`CatchUp`]), with
+    /// the problem to show once it is there.
+    Late(Rc<CatchUp>, Option<String>),
 }
 
-/// Simulated time past which opening at a moment is said before it is done: a busy run takes
-/// seconds to simulate (the stress lab at one hour, about half a minute), and the page waits.
+/// Simulated time past which a run is brought to its moment a slice at a time, the page showing how
+/// far it has got: a busy run takes seconds to simulate (the stress lab's hour, about half a minute).
 const LATE_MOMENT_MS: u64 = 60_000;
 
-/// `Simulating` for a late moment the page has not yet said it will wait for.
-fn said_first(at_ms: Option<u64>, allow_late: bool) -> Option<Opened> {
-    at_ms.filter(|&ms| ms > LATE_MOMENT_MS && !allow_late).map(Opened::Simulating)
+/// The lab brought to its moment (the link's clicks replayed on the way, then the embed page's
+/// `at=`): at once when the moment is early or `allow_late`, else a slice at a time.
+fn catch_up(lab: Lab, mut stops: Vec<Stop>, problem: Option<String>, embed: &EmbedOptions, allow_late: bool) -> Opened {
+    stops.extend(embed.at_ms.map(Stop::At));
+    let plan = CatchUp::new(lab, stops);
+    if allow_late || plan.target_ms <= LATE_MOMENT_MS {
+        return Opened::Lab(match plan.finish() {
+            Ok(()) => Ok((plan.lab.clone(), problem)),
+            Err(e) => demo_with(format!("This share link cannot be opened: {e}"), embed),
+        });
+    }
+    Opened::Late(Rc::new(plan), problem)
 }
 
 /// The lab for a fragment, with the problem to show if what it names could not be opened.
@@ -94,12 +104,9 @@ pub fn open(fragment: &str) -> Opened {
     open_with(fragment, &EmbedOptions::default(), true)
 }
 
-/// `allow_late`: a late moment (the link's, the page's `at=`) is simulated now; otherwise it is said
-/// first ([`Opened::Simulating`]).
+/// `allow_late`: a late moment (the link's, the page's `at=`) is simulated now; otherwise a slice at a
+/// time ([`Opened::Late`]).
 pub fn open_with(fragment: &str, embed: &EmbedOptions, allow_late: bool) -> Opened {
-    if let Some(first) = said_first(embed.at_ms, allow_late) {
-        return first;
-    }
     let body = fragment.trim_start_matches('#');
     if !body.is_empty() && !body.starts_with("preset=") {
         return open_link(fragment, embed, allow_late);
@@ -119,18 +126,22 @@ pub fn open_with(fragment: &str, embed: &EmbedOptions, allow_late: bool) -> Open
         )
     });
     // The lab's own built-in runs first (the stress preset the performance budget is measured on).
-    if let Some(definition) = presets::lookup(id) {
-        return Opened::Lab(Lab::open(definition, id, None, Origin::Builtin, embed.clone()).map_err(spec_errors).map(|lab| (lab, unread)));
+    let opened = match presets::lookup(id) {
+        Some(definition) => Lab::open(definition, id, None, Origin::Builtin, embed.clone()).map_err(spec_errors),
+        None => match library::preset(id) {
+            Ok(scenario) => scenario_lab(scenario, Origin::Lesson, embed),
+            Err(library::LibraryError::NotLoaded { id }) => return Opened::Fetching(id),
+            Err(library::LibraryError::UnknownPreset { suggestion, .. }) => {
+                let hint = suggestion.map_or(String::new(), |s| format!(" (did you mean '{s}'?)"));
+                return Opened::Lab(demo_with(format!("There is no preset '{id}'{hint}; the Lessons menu lists every lesson"), embed));
+            }
+            Err(e) => return Opened::Lab(demo_with(format!("Could not open #preset={id}: {e}"), embed)),
+        },
+    };
+    match opened {
+        Ok(lab) => catch_up(lab, Vec::new(), unread, embed, allow_late),
+        Err(why) => Opened::Lab(Err(why)),
     }
-    Opened::Lab(match library::preset(id) {
-        Ok(scenario) => scenario_lab(scenario, Origin::Lesson, embed).map(|lab| (lab, unread)),
-        Err(library::LibraryError::NotLoaded { id }) => return Opened::Fetching(id),
-        Err(library::LibraryError::UnknownPreset { suggestion, .. }) => {
-            let hint = suggestion.map_or(String::new(), |s| format!(" (did you mean '{s}'?)"));
-            demo_with(format!("There is no preset '{id}'{hint}; the Lessons menu lists every lesson"), embed)
-        }
-        Err(e) => demo_with(format!("Could not open #preset={id}: {e}"), embed),
-    })
 }
 
 /// What a rejected browser promise says: its message, or the error value written out.
@@ -166,25 +177,20 @@ fn open_link(fragment: &str, embed: &EmbedOptions, allow_late: bool) -> Opened {
         Err(LinkError::LessonNotLoaded { id }) => return Opened::Fetching(id),
         Err(e) => return Opened::Lab(demo_with(format!("This share link cannot be opened: {e}"), embed)),
     };
-    if let Some(first) = said_first(Some(run.at_ms), allow_late) {
-        return first;
-    }
     let opened = run.base_scenario().map_err(|e| e.to_string()).and_then(|mut scenario| {
         scenario.seed = run.seed;
         let origin = if matches!(run.source, crate::scenario::RunSource::Preset(_)) { Origin::Lesson } else { Origin::Scenario };
-        let lab = scenario_lab(scenario, origin, embed)?;
-        for click in &run.actions {
-            lab.session_mut().seek(Tick(click.at_ms));
-            lab.session_mut().act(click.action.clone()).map_err(|e| format!("the click at {} ms was refused: {}", click.at_ms, e.0))?;
-        }
-        lab.session_mut().seek(Tick(run.at_ms));
-        lab.signals.borrow_mut().shown_step = run.step.map(|s| s as usize);
-        Ok(lab)
+        scenario_lab(scenario, origin, embed)
     });
-    Opened::Lab(match opened {
-        Ok(lab) => Ok((lab, None)),
-        Err(e) => demo_with(format!("This share link cannot be opened: {e}"), embed),
-    })
+    match opened {
+        Ok(lab) => {
+            lab.signals.borrow_mut().shown_step = run.step.map(|s| s as usize);
+            let mut stops: Vec<Stop> = run.actions.into_iter().flat_map(|click| [Stop::At(click.at_ms), Stop::Click(click)]).collect();
+            stops.push(Stop::At(run.at_ms));
+            catch_up(lab, stops, None, embed, allow_late)
+        }
+        Err(e) => Opened::Lab(demo_with(format!("This share link cannot be opened: {e}"), embed)),
+    }
 }
 
 #[function_component(App)]
@@ -207,33 +213,28 @@ pub fn app() -> Html {
         });
     }
     let embed = use_memo((), |_| EmbedOptions::parse(&page_query()));
-    // The source allowed to take long: a late moment is first said, then simulated.
-    let granted = use_state(|| None::<Source>);
-    let opened = use_memo(((*source).clone(), (*arrived).clone(), (*failed).clone(), (*granted).clone()), {
+    // How the last late run's catching up ended, once it has (by the run: the same address opened
+    // again is a new run that catches up again). Weak: a run left for another is not kept.
+    let finished = use_state(|| None::<(Weak<CatchUp>, Finished)>);
+    let opened = use_memo(((*source).clone(), (*arrived).clone(), (*failed).clone()), {
         let embed = embed.clone();
-        move |(source, _, failed, granted)| match source {
-            Source::Fragment(f) => match (open_with(f, &embed.0, granted.as_ref() == Some(source)), failed) {
+        move |(source, _, failed)| match source {
+            Source::Fragment(f) => match (open_with(f, &embed.0, false), failed) {
                 (Opened::Fetching(id), Some((failed_id, why))) if *failed_id == id => {
                     Opened::Lab(demo_with(format!("The lesson '{id}' could not be loaded: {why}"), &embed.0))
                 }
                 (opened, _) => opened,
             },
-            Source::File(scenario, _) => Opened::Lab(scenario_lab((**scenario).clone(), Origin::Scenario, &embed.0).map(|lab| (lab, None))),
+            Source::File(scenario, _) => match scenario_lab((**scenario).clone(), Origin::Scenario, &embed.0) {
+                Ok(lab) => catch_up(lab, Vec::new(), None, &embed.0, false),
+                Err(why) => Opened::Lab(Err(why)),
+            },
         }
     });
     let fetching = match &*opened {
         Opened::Fetching(id) => Some(id.clone()),
         _ => None,
     };
-    // The message is drawn first; a moment later the run is simulated.
-    let simulating = matches!(&*opened, Opened::Simulating(_)).then(|| (*source).clone());
-    use_effect_with(simulating, {
-        let granted = granted.clone();
-        move |simulating| {
-            let timer = simulating.clone().map(|source| gloo::timers::callback::Timeout::new(50, move || granted.set(Some(source))));
-            move || drop(timer)
-        }
-    });
     use_effect_with(fetching, {
         let (arrived, failed) = (arrived.clone(), failed.clone());
         move |fetching| {
@@ -262,34 +263,47 @@ pub fn app() -> Html {
         Source::Fragment(f) => f.clone(),
         Source::File(_, n) => format!("file-{n}"),
     };
-    match &*opened {
-        Opened::Fetching(id) => html! {
-            <div class="lab">
-                <header class="titlebar"><h1>{ "kafka-lab" }</h1></header>
-                <p class="notice" role="status">{ format!("Loading the lesson '{id}'…") }</p>
-            </div>
-        },
-        Opened::Simulating(at_ms) => html! {
-            <div class="lab">
-                <header class="titlebar"><h1>{ "kafka-lab" }</h1></header>
-                <p class="notice" role="status" data-testid="simulating">
-                    { format!("Simulating the run up to {}… A long, busy run takes some seconds, and the page waits meanwhile.", crate::session::narrate::clock(Tick(*at_ms))) }
-                </p>
-            </div>
-        },
-        Opened::Lab(Ok((lab, error))) => {
+    let late_done = match (&*opened, &*finished) {
+        (Opened::Late(plan, problem), Some((of, how))) if Weak::ptr_eq(&Rc::downgrade(plan), of) => Some(match how {
+            Finished::Failed(why) => demo_with(format!("This share link cannot be opened: {why}"), &embed.0),
+            Finished::Done | Finished::Stopped => Ok((plan.lab.clone(), problem.clone())),
+        }),
+        _ => None,
+    };
+    let shown = match (late_done, &*opened) {
+        (Some(lab), _) => Some(lab),
+        (None, Opened::Lab(lab)) => Some(lab.clone()),
+        _ => None,
+    };
+    match (&*opened, shown) {
+        (_, Some(Ok((lab, error)))) => {
             let mut problems: Vec<String> = error.iter().cloned().collect();
             // Each a sentence of its own: they are shown one after another.
             problems.extend(embed.1.iter().map(|p| sentence(p)));
             let startup_error = (!problems.is_empty()).then(|| AttrValue::from(problems.join(" ")));
-            html! { <LabView {key} lab={lab.clone()} {startup_error} {on_open_file} /> }
+            html! { <LabView {key} {lab} {startup_error} {on_open_file} /> }
         }
-        Opened::Lab(Err(why)) => html! {
+        (_, Some(Err(why))) => html! {
             <div class="lab">
                 <header class="titlebar"><h1>{ "kafka-lab" }</h1></header>
                 <p class="notice error" role="alert">{ format!("The lab could not start: {why}") }</p>
             </div>
         },
+        (Opened::Late(plan, _), None) => {
+            let on_finished = {
+                let (finished, plan) = (finished.clone(), Rc::downgrade(plan));
+                Callback::from(move |how: Finished| finished.set(Some((plan.clone(), how))))
+            };
+            html! { <CatchingUp plan={plan.clone()} {on_finished} /> }
+        }
+        (Opened::Fetching(id), None) => html! {
+            <div class="lab">
+                <header class="titlebar"><h1>{ "kafka-lab" }</h1></header>
+                <p class="notice" role="status">{ format!("Loading the lesson '{id}'…") }</p>
+            </div>
+        },
+        // `shown` is set for every opened lab.
+        (Opened::Lab(_), None) => Html::default(),
     }
 }
 

@@ -74,6 +74,28 @@ test('stepping at the end of the hour a run lasts says so instead of going past 
   await page.close();
 });
 
+test('a late moment is reached a slice at a time: the page shows how far the run has got, and stops there when asked', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  // Twenty minutes of the stress lab take seconds to simulate; the page used to hold still
+  // meanwhile, with no way out but closing the tab.
+  await page.goto(`${server.url}?at=1200000#preset=stress`);
+  await page.waitForSelector('[data-testid=simulating]');
+  const reached = async () => Number(await page.getAttribute('[data-testid=simulated-ms]', 'data-now-ms'));
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=simulated-ms]')?.dataset.nowMs) > 0);
+  const first = await reached();
+  await page.waitForFunction((ms) => Number(document.querySelector('[data-testid=simulated-ms]')?.dataset.nowMs) > ms, first);
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'stop-simulating', 'Enter stops');
+  await page.keyboard.press('Enter');
+  const stoppedAt = await nowMs(page);
+  assert.ok(stoppedAt > first && stoppedAt < 1200000, `stopped at ${stoppedAt} ms, on the way`);
+  assert.match(await (await page.waitForSelector('[data-testid=info]')).textContent(), /^Stopped at \d+:\d\d\.\d{3}, before 20:00\.000, the moment asked for\./);
+  // The lab plays on from there.
+  await page.click('[data-testid=play]');
+  await page.waitForFunction((ms) => Number(document.querySelector('[data-testid=clock]').dataset.nowMs) > ms, stoppedAt);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('a link that never was one says what is wrong with it in one clean sentence', async () => {
   const { page, problems } = await watchedPage(browser.context);
   await page.goto(`${server.url}#v1.garbage`, { waitUntil: 'networkidle' });

@@ -3,6 +3,7 @@
 
 pub mod actions_panel;
 pub mod broker_panel;
+pub mod catch_up;
 pub mod charts;
 pub mod cluster_view;
 pub mod consumer_panel;
