@@ -183,7 +183,7 @@ fn a_mistake_inside_a_probe_a_workload_pattern_or_an_action_is_named_at_its_own_
 fn a_number_of_the_wrong_kind_is_said_in_plain_words_not_rusts() {
     // Rust's names (u32, u64, "floating point") mean nothing to a course author.
     let text = parse_scenario(&GOOD.replace("seed = 4", "seed = -2")).unwrap_err().to_string();
-    assert_eq!(text, "seed: expected a whole number from 0 to 18446744073709551615, not -2");
+    assert_eq!(text, "seed: expected a whole number from 0 to 9223372036854775807, not -2");
     let text = parse_scenario(&GOOD.replace("partitions = 2", "partitions = 1e23")).unwrap_err().to_string();
     assert_eq!(text, "cluster.topics[0].partitions: expected a whole number from 0 to 4294967295, not 1e+23");
     let text = parse_scenario(&GOOD.replace("key = \"k\"\n", "key = \"k\"\ncount = -1\n")).unwrap_err().to_string();
