@@ -882,9 +882,74 @@ fn is_leader(leaders: &[Option<BrokerId>], broker: BrokerId, partition: Partitio
     leaders.get(partition.get()).is_some_and(|l| *l == Some(broker))
 }
 
+/// Lines a screen reader is given at once, at most: more would be read for longer than the run takes
+/// to make the next ones.
+const ANNOUNCED_MAX: usize = 3;
+
+/// What the live region reads for the lines that came since it last spoke (oldest first): all of them
+/// when few; else the ones that matter most (warnings, then brokers, replication and config before
+/// clients and the network's chatter), in their order, and how many more there are. Reading only the
+/// newest line lost "Broker 1 stopped" and every new leader behind a reconnect attempt.
+pub fn announcement(new: &[&Line]) -> String {
+    // 0 matters most: warnings, then by category; 13 least.
+    let rank = |l: &Line| {
+        let of_category = match l.category {
+            Category::Brokers => 0,
+            Category::Replication => 1,
+            Category::Config => 2,
+            Category::Consumers => 3,
+            Category::Producers => 4,
+            Category::Logs => 5,
+            Category::Network => 6,
+        };
+        if l.severity == Severity::Warning { of_category } else { 7 + of_category }
+    };
+    // Rank by rank, earlier lines first within one (no sort: 14 short passes).
+    let mut said = vec![false; new.len()];
+    let mut count = 0;
+    for wanted in 0..14 {
+        for (i, line) in new.iter().enumerate() {
+            if count < ANNOUNCED_MAX && rank(line) == wanted {
+                said[i] = true;
+                count += 1;
+            }
+        }
+    }
+    let mut text = new.iter().zip(&said).filter(|(_, said)| **said).map(|(l, _)| l.text.as_str()).collect::<Vec<_>>().join(" ");
+    let more = new.len() - count;
+    if more > 0 {
+        let _ = write!(text, " And {more} more line{} in What happened.", if more == 1 { "" } else { "s" });
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn line(seq: u64, category: Category, severity: Severity, text: &str) -> Line {
+        Line { seq, at: Tick(seq), category, severity, text: text.into(), partition: None, folded: Vec::new(), fold_key: None }
+    }
+
+    #[test]
+    fn the_live_region_reads_a_broker_stopping_and_a_new_leader_before_reconnect_chatter() {
+        let lines = [
+            line(1, Category::Network, Severity::Info, "broker 3 could not connect to broker 1."),
+            line(2, Category::Brokers, Severity::Warning, "Broker 1 stopped."),
+            line(3, Category::Network, Severity::Info, "broker 2 could not connect to broker 1."),
+            line(4, Category::Replication, Severity::Info, "orders-0's leader is now broker 2."),
+            line(5, Category::Producers, Severity::Info, "shop sent a batch."),
+            line(6, Category::Replication, Severity::Info, "orders-1's leader is now broker 3."),
+        ];
+        let new: Vec<&Line> = lines.iter().collect();
+        assert_eq!(
+            announcement(&new),
+            "Broker 1 stopped. orders-0's leader is now broker 2. orders-1's leader is now broker 3. And 3 more lines in What happened."
+        );
+        // A few lines are all read, in their order.
+        assert_eq!(announcement(&new[..2]), "broker 3 could not connect to broker 1. Broker 1 stopped.");
+        assert_eq!(announcement(&[]), "");
+    }
 
     fn draft(text: &str, key: Option<&str>) -> Draft {
         Draft { category: Category::Producers, severity: Severity::Info, text: text.into(), partition: None, fold_key: key.map(String::from) }

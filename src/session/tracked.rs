@@ -8,6 +8,14 @@ use crate::kafka::protocol::MessageKind;
 use crate::kafka::world::event::{Event, EventKind};
 use crate::sim::Tick;
 
+/// How long an arrived message is remembered (ms of simulated time): half a second, so the lab's
+/// reduced-motion table, drawn twice a second, shows at 1× every message of the run once, not only
+/// the few that happen to be on the wire at the moment it is drawn.
+pub const ARRIVED_RECENTLY_MS: u64 = 500;
+
+/// Arrived messages remembered at most (the most recent): a busy run delivers thousands a second.
+const ARRIVED_MAX: usize = 100;
+
 /// A message on the wire: a dot from `from` to `to` between `sent_at` and `arrive_at`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Flight {
@@ -45,6 +53,8 @@ pub struct CutState {
 pub struct Tracked {
     /// Messages sent and not yet arrived, in the order they were sent.
     pub flights: Vec<Flight>,
+    /// Messages that arrived in the last [`ARRIVED_RECENTLY_MS`], in the order they were sent.
+    pub arrived: Vec<Flight>,
     /// Cuts in force, by number (a handful at most, so a list).
     pub cuts: Vec<CutState>,
     /// At most this many flights are kept (the oldest are dropped: bounded memory on any run).
@@ -84,13 +94,59 @@ impl Tracked {
         }
     }
 
-    /// Forgets messages that have arrived by `now`.
+    /// Moves the messages that have arrived by `now` off the wire, and forgets those that arrived
+    /// longer ago than [`ARRIVED_RECENTLY_MS`].
     pub fn retire(&mut self, now: Tick) {
-        self.flights.retain(|f| f.arrive_at > now);
+        let arrived = &mut self.arrived;
+        arrived.retain(|f| now.since(f.arrive_at) <= ARRIVED_RECENTLY_MS);
+        self.flights.retain(|f| {
+            let on_the_wire = f.arrive_at > now;
+            if !on_the_wire {
+                arrived.push(*f);
+            }
+            on_the_wire
+        });
+        let excess = arrived.len().saturating_sub(ARRIVED_MAX);
+        arrived.drain(..excess);
     }
 
     /// Records on the wire (the sum over messages in flight).
     pub fn records_in_flight(&self) -> u64 {
         self.flights.iter().map(|f| u64::from(f.records)).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::ids::BrokerId;
+
+    fn flight(id: u64, sent_at: u64, arrive_at: u64) -> Flight {
+        Flight {
+            id,
+            from: Node::Broker(BrokerId(1)),
+            to: Node::Broker(BrokerId(2)),
+            kind: MessageKind::ReplicaFetch,
+            sent_at: Tick(sent_at),
+            arrive_at: Tick(arrive_at),
+            bytes: 0,
+            records: 0,
+            partition: None,
+        }
+    }
+
+    #[test]
+    fn an_arrived_message_is_remembered_for_half_a_second_then_forgotten() {
+        // The reduced-motion table shows what arrived since it was last drawn: a fetch that took 2 ms
+        // was never on the wire at the moment it was drawn, twice a second.
+        let mut tracked = Tracked::new(10);
+        tracked.flights = vec![flight(1, 100, 102), flight(2, 100, 900)];
+        tracked.retire(Tick(300));
+        assert_eq!(tracked.flights.iter().map(|f| f.id).collect::<Vec<_>>(), [2]);
+        assert_eq!(tracked.arrived.iter().map(|f| f.id).collect::<Vec<_>>(), [1]);
+        tracked.retire(Tick(602));
+        assert_eq!(tracked.arrived.len(), 1, "arrived 500 ms ago: still recent");
+        tracked.retire(Tick(603));
+        assert!(tracked.arrived.is_empty());
     }
 }

@@ -55,6 +55,9 @@ pub struct Signals {
     /// The lesson step the player shows (set by the player), or, before it opens, the step a share
     /// link names.
     pub shown_step: Option<usize>,
+    /// What the narration's live region reads, and the newest line it covers: kept between renders,
+    /// so a render with no new line leaves it as it was.
+    pub announced: (Option<u64>, String),
 }
 
 /// Where the lab's run came from: what a share link and an export start from.

@@ -96,6 +96,22 @@ test('a late moment is reached a slice at a time: the page shows how far the run
   await page.close();
 });
 
+test('the Lessons menu stays on a tablet\'s screen', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  // Hung from its summary, it ran 200 px off a 1024 px screen, its second column cut off.
+  for (const [width, height] of [[1024, 768], [768, 1024]]) {
+    await page.setViewportSize({ width, height });
+    await page.goto(`${server.url}#preset=leader-failover`, { waitUntil: 'networkidle' });
+    await page.click('.lessons-menu summary');
+    const box = await (await page.waitForSelector('[data-testid=lesson-index]')).boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= width, `${width}×${height}: the menu spans ${box.x}…${box.x + box.width}`);
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), width, 'nothing scrolls sideways');
+    await page.click('.lessons-menu summary');
+  }
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('a link that never was one says what is wrong with it in one clean sentence', async () => {
   const { page, problems } = await watchedPage(browser.context);
   await page.goto(`${server.url}#v1.garbage`, { waitUntil: 'networkidle' });

@@ -181,7 +181,7 @@ async fn keys_open_the_shortcuts_and_reduced_motion_shows_a_step_table() {
     press("m");
     settle().await;
     let table = one(&root, "[data-testid='step-table']");
-    assert!(table.text_content().unwrap().contains("On the wire"));
+    assert!(table.text_content().unwrap().contains("on the wire"));
     handle.destroy();
 }
 

@@ -252,6 +252,17 @@ fn cell(out: &mut String, s: &Structure, big: bool, broker: BrokerId, p: crate::
     out.push_str("</g>");
 }
 
+/// Brings the side panel into view when it lies below the fold: on a tablet the page stacks it under
+/// the picture, and a tapped broker's panel opened out of sight (its Kill button with it).
+fn show_side_panel() {
+    let Some(side) = gloo::utils::document().query_selector(".side").ok().flatten() else { return };
+    let window_height = gloo::utils::window().inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(f64::MAX);
+    // Its heading and a line or two showing is not enough to act on.
+    if side.get_bounding_client_rect().top() > window_height * 0.7 {
+        side.scroll_into_view_with_bool(true);
+    }
+}
+
 #[function_component(ClusterView)]
 pub fn cluster_view(props: &ClusterViewProps) -> Html {
     let scene = props.lab.scene();
@@ -262,6 +273,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     let onclick = Callback::from(move |e: MouseEvent| {
         if let Some((_, target)) = selection_of(&e) {
             d.dispatch(UiAction::Inspect(target));
+            show_side_panel();
         }
     });
     let d = props.dispatch.clone();

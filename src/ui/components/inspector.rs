@@ -55,7 +55,7 @@ pub fn inspector(props: &InspectorProps) -> Html {
             Selection::None => html! {
                 <div class="inspector empty">
                     <p>{ "Click a broker, a partition, a producer or a consumer to look inside it (or Tab to it and press Enter)." }</p>
-                    <p>{ "Right-click anything, or press the context-menu key, for what you can do to it." }</p>
+                    <p>{ "Right-click anything, or press the context-menu key, for what you can do to it. On a touch screen, tap it: its panel here offers the same." }</p>
                 </div>
             },
             Selection::Partition(p) => html! { <PartitionInspector {lab} partition={p} data_version={v} dispatch={d} /> },

@@ -1,7 +1,7 @@
 //! The narration panel: what happened and why, newest first, filterable by category; each line jumps
 //! the timeline to its moment. A polite live region reads new lines to screen readers.
 
-use crate::session::narrate::{Category, Severity, clock};
+use crate::session::narrate::{Category, Severity, announcement, clock};
 use crate::ui::commands::{self, Dispatch};
 use crate::ui::lab::Lab;
 use crate::ui::markup::{closest_attr, escape, parse_select, raw};
@@ -25,7 +25,18 @@ pub struct NarrationProps {
 pub fn narration(props: &NarrationProps) -> Html {
     let session = props.lab.session();
     let lines = session.narration_now(&props.categories, LINES_SHOWN);
-    let newest = lines.last().map(|l| l.text.clone()).unwrap_or_default();
+    // The lines since the live region last spoke, when the run has moved on (not after a rewind).
+    let newest = {
+        let mut signals = props.lab.signals.borrow_mut();
+        let (said, _) = signals.announced;
+        let newest_seq = lines.last().map(|l| l.seq);
+        if newest_seq != said {
+            let since = lines.iter().position(|l| said.is_none_or(|s| l.seq > s)).unwrap_or(lines.len());
+            let text = if newest_seq > said { announcement(&lines[since..]) } else { String::new() };
+            signals.announced = (newest_seq, text);
+        }
+        signals.announced.1.clone()
+    };
     let mut filters = String::new();
     for c in Category::ALL {
         let on = props.categories.contains(&c);

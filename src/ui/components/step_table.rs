@@ -11,19 +11,24 @@ use yew::prelude::*;
 const ROWS_MAX: usize = 40;
 
 /// A view function, not a component: it is shown only in reduced-motion mode and refreshes with the
-/// lab's panels anyway.
+/// lab's panels anyway (twice a second while playing). So that no message goes unseen between two
+/// refreshes, it shows those that arrived in the last half second too
+/// ([`crate::session::tracked::ARRIVED_RECENTLY_MS`]), below the ones still on the wire.
 pub fn step_table(lab: &Lab) -> Html {
     let session = lab.session();
     let view = session.view();
     let scene = lab.scene();
-    // In the order they were sent (close to the order they arrive).
-    let flights: Vec<_> = session.flights().iter().collect();
-    let total = flights.len();
-    let records: u64 = flights.iter().map(|f| u64::from(f.records)).sum();
-    let rows: Vec<Vec<String>> = flights
-        .iter()
+    let tracked = session.tracked();
+    // On the wire in the order they were sent (close to the order they arrive), then the ones that
+    // arrived, the latest first.
+    let on_the_wire = tracked.flights.iter().map(|f| (f, "on the wire"));
+    let arrived = tracked.arrived.iter().rev().map(|f| (f, "arrived"));
+    let (total, landed) = (tracked.flights.len(), tracked.arrived.len());
+    let records: u64 = tracked.flights.iter().map(|f| u64::from(f.records)).sum();
+    let rows: Vec<Vec<String>> = on_the_wire
+        .chain(arrived)
         .take(ROWS_MAX)
-        .map(|f| {
+        .map(|(f, state)| {
             let partition = f.partition.and_then(|p| scene.structure.partition(p)).map_or_else(String::new, |p| escape(&p.name));
             vec![
                 escape(&node_name(&view, f.from)),
@@ -33,16 +38,19 @@ pub fn step_table(lab: &Lab) -> Html {
                 partition,
                 clock(f.sent_at),
                 clock(f.arrive_at),
+                state.to_string(),
             ]
         })
         .collect();
-    let more = if total > ROWS_MAX { format!(r#"<p class="note">and {} more arriving later</p>"#, total - ROWS_MAX) } else { String::new() };
+    let more = (total + landed).saturating_sub(ROWS_MAX);
+    let more = if more > 0 { format!(r#"<p class="note">and {more} more</p>"#) } else { String::new() };
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
     let markup = format!(
-        "<h3>On the wire at {}: {total} message{} carrying {records} record{}</h3>{}{more}",
+        "<h3>At {}: {total} message{} on the wire carrying {records} record{}; {landed} arrived in the last half second</h3>{}{more}",
         clock(Tick(session.now().ms())),
-        if total == 1 { "" } else { "s" },
-        if records == 1 { "" } else { "s" },
-        table("", "step-rows", &["from", "to", "what", "records", "partition", "sent", "arrives"], &rows)
+        plural(total as u64),
+        plural(records),
+        table("", "step-rows", &["from", "to", "what", "records", "partition", "sent", "arrives", "now"], &rows)
     );
-    html! { <section class="step-table" data-testid="step-table" aria-label="Messages on the wire">{ raw(markup) }</section> }
+    html! { <section class="step-table" data-testid="step-table" aria-label="Messages on the wire and just arrived">{ raw(markup) }</section> }
 }

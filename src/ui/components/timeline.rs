@@ -67,14 +67,14 @@ pub fn timeline(props: &TimelineProps) -> Html {
         <div class="timeline" aria-label="Timeline" onclick={jump}>
             { raw(r#"<button type="button" data-at-ms="0" title="Rewind to the start (Home)" aria-label="Rewind to the start">|◀</button>"#.to_string()) }
             <output class="clock" ref={props.refs.clock.clone()} data-testid="clock" data-now-ms={now.to_string()}
-                    data-horizon-ms={horizon.to_string()} aria-label="Simulated time">{ clock(Tick(now)) }</output>
+                    data-horizon-ms={horizon.to_string()} aria-label="Simulated time" aria-live="off">{ clock(Tick(now)) }</output>
             <div class="track">
                 <div class="marks">{ raw(marks) }</div>
                 <input type="range" min="0" max={horizon.max(1).to_string()} step="1" value={now.to_string()}
                        ref={props.refs.timeline.clone()} data-testid="timeline" aria-label="Timeline: drag to rewind or replay"
                        aria-valuetext={format!("{} of {}", clock(Tick(now)), clock(Tick(horizon)))} {oninput} />
             </div>
-            <output class="horizon" data-testid="horizon" ref={props.refs.horizon.clone()}>{ clock(Tick(horizon)) }</output>
+            <output class="horizon" data-testid="horizon" ref={props.refs.horizon.clone()} aria-live="off">{ clock(Tick(horizon)) }</output>
             { raw(format!(r#"<button type="button" data-at-ms="{horizon}" title="Go to the furthest moment played (End)" aria-label="Go to the furthest moment played">▶|</button>"#)) }
         </div>
     }
