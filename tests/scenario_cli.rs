@@ -180,6 +180,16 @@ fn a_link_past_the_hour_or_garbage_is_refused_saying_what_is_wrong() {
 }
 
 #[test]
+fn a_lesson_link_from_before_the_lesson_changed_is_opened_with_a_warning() {
+    // {"preset":"leader-failover","seed":1,"lesson":1}: made when the lesson's run had another fingerprint.
+    let out = kafka_lab(&["link", "--decode", "#v1.eNqrViooSi1OLVGyUspJTUxJLdJNS8zMyS9LLVLSUSpOTU1RsjLUAUoVF-fnAZm1AJhuECs"]);
+    assert_eq!(out.status.code(), Some(0), "the run is still written out");
+    let err = text(&out.stderr);
+    assert!(err.contains("warning: This link was made from an earlier version of the lesson 'leader-failover'"), "{err}");
+    assert!(text(&out.stdout).contains("id = \"leader-failover\""));
+}
+
+#[test]
 fn check_lists_several_problems_at_once() {
     let good = text(&kafka_lab(&["link", "--decode", "#preset=topic-partitions-offsets"]).stdout);
     let file = scratch("good.toml", &good);

@@ -2,7 +2,7 @@
 //! hostile, makes the decoder panic. Every failure is a typed error a learner can read.
 
 use kafka_lab::kafka::world::{Action, TimedAction};
-use kafka_lab::scenario::link::{LINK_ENCODED_MAX, LinkError, RunSource, SharedRun, decode_link, encode_link, link_json, sentence};
+use kafka_lab::scenario::link::{LINK_ENCODED_MAX, LinkError, RunSource, SharedRun, decode_link, encode_link, lesson_fingerprint, link_json, sentence};
 use kafka_lab::scenario::{library, run_scenario};
 
 const BASE: &str = "http://127.0.0.1:8080/";
@@ -300,4 +300,38 @@ fn a_link_made_in_the_lab_replays_the_learners_clicks_to_the_same_trace_hash() {
     let decoded = decode_link(&encode_link(&shared, BASE)).unwrap();
     let report = run_scenario(&decoded.scenario().unwrap(), Some(20_000)).unwrap();
     assert_eq!(report.trace_hash, session.world().trace_hash());
+}
+
+#[test]
+fn a_lesson_link_made_before_the_lessons_run_changed_opens_but_says_so() {
+    // A lesson link carries only the lesson's id: once kafka-lab is updated and the lesson's cluster
+    // or actions change, the same link opens another run. The link carries the fingerprint of the
+    // lesson's run, so the lab can say the run may not be the one shared.
+    let shared = failover_with_a_click();
+    let lesson = library::preset("leader-failover").unwrap();
+    assert_eq!(shared.lesson, Some(lesson_fingerprint(&lesson)));
+    let opened = decode_link(&encode_link(&shared, BASE)).unwrap();
+    assert_eq!(opened.lesson, shared.lesson);
+    assert_eq!(opened.lesson_changed(), None, "the lesson is as it was");
+
+    let from_another_version = |fingerprint: &str| {
+        let json = format!(r#"{{"preset":"leader-failover","seed":1,"at_ms":0{fingerprint}}}"#);
+        decode_link(&format!("#v1.{}", base64url(&zlib(json.as_bytes())))).unwrap()
+    };
+    let changed = from_another_version(r#","lesson":1"#).lesson_changed().expect("a changed lesson is told");
+    assert!(changed.contains("an earlier version of the lesson 'leader-failover'"), "{changed}");
+    assert_eq!(from_another_version("").lesson_changed(), None, "a link from before fingerprints cannot tell");
+
+    // Only the run counts: a lesson's texts may be reworded without old links complaining.
+    let mut reworded = lesson.clone();
+    reworded.title.push_str(" (new words)");
+    reworded.seed += 1;
+    assert_eq!(lesson_fingerprint(&reworded), lesson_fingerprint(&lesson));
+    let mut rerun = lesson.clone();
+    rerun.actions.pop();
+    assert_ne!(lesson_fingerprint(&rerun), lesson_fingerprint(&lesson));
+
+    let inline = format!(r#"{{"scenario":{},"seed":1,"lesson":5}}"#, serde_json::to_string(&lesson).unwrap());
+    let problem = decode_link(&format!("#v1.{}", base64url(&zlib(inline.as_bytes())))).unwrap_err().to_string();
+    assert!(problem.contains("lesson: only a link to a lesson of the library carries its fingerprint"), "{problem}");
 }

@@ -2,7 +2,7 @@
 
 use super::run::ScenarioSource;
 use super::{EXIT_USAGE, Io};
-use crate::scenario::link::{DEFAULT_BASE_URL, LINK_DOWNLOAD_THRESHOLD, RunSource, SharedRun, decode_link, encode_link};
+use crate::scenario::link::{DEFAULT_BASE_URL, LINK_DOWNLOAD_THRESHOLD, RunSource, SharedRun, decode_link, encode_link, lesson_fingerprint};
 use crate::scenario::validate::DURATION_MS_MAX;
 use crate::scenario::{to_json, to_toml};
 use lexopt::Arg;
@@ -117,7 +117,10 @@ fn print_encoded(source: &ScenarioSource, base: &str, at_ms: u64, io: &mut Io) -
         Err(code) => return code,
     };
     let mut shared = match &source.preset {
-        Some(id) => SharedRun { source: RunSource::Preset(id.clone()), seed: scenario.seed, actions: Vec::new(), at_ms: 0, step: None },
+        Some(id) => {
+            let lesson = Some(lesson_fingerprint(&scenario));
+            SharedRun { source: RunSource::Preset(id.clone()), seed: scenario.seed, actions: Vec::new(), at_ms: 0, step: None, lesson }
+        }
         None => SharedRun::inline(scenario),
     };
     shared.at_ms = at_ms;
@@ -152,6 +155,9 @@ fn print_decoded(link: &str, json: bool, io: &mut Io) -> i32 {
             return EXIT_USAGE;
         }
     };
+    if let Some(changed) = shared.lesson_changed() {
+        let _ = writeln!(io.err, "kafka-lab: warning: {changed}");
+    }
     if json {
         let _ = writeln!(io.out, "{}", to_json(&scenario));
         return 0;

@@ -10,7 +10,8 @@
 //! where the JSON is `{"preset": "<id>", "seed": 7, "actions": [<timed actions>], "at_ms": 12000}`
 //! or `{"scenario": {<a scenario, any supported version>}, "seed": …, "actions": […], "at_ms": …}`
 //! (`actions` is left out when empty; `"step": 4`, the lesson step shown, is there only when the
-//! moment alone does not say it: steps sharing one moment). zlib's checksum turns a damaged link into a clear error rather
+//! moment alone does not say it: steps sharing one moment; a preset link carries `"lesson": <u32>`,
+//! the fingerprint of the lesson's run it was made from, see [`lesson_fingerprint`]). zlib's checksum turns a damaged link into a clear error rather
 //! than a different run, and the browser's `CompressionStream("deflate")` speaks the same format.
 //! A plain lesson link is `#preset=<id>`.
 //!
@@ -60,18 +61,45 @@ pub struct SharedRun {
     /// The lesson step shown, when the moment alone does not say it: of steps sharing one moment,
     /// the link opens on the first, unless it names another (`None` in most links).
     pub step: Option<u32>,
+    /// With a preset: the fingerprint of the lesson's run the link is made from ([`lesson_fingerprint`];
+    /// `None` in links made before links carried it).
+    pub lesson: Option<u32>,
+}
+
+/// What makes a lesson's run: its cluster and its scripted actions (not its texts, nor its seed, which
+/// a link carries itself), as a number. A link to a lesson carries only the lesson's id; when the lab
+/// is updated and the lesson's run changes, the same link would open another run without a word, and
+/// "same link, same run" would silently fail. The fingerprint lets the lab say so.
+pub fn lesson_fingerprint(lesson: &Scenario) -> u32 {
+    let run = (&lesson.cluster, &lesson.actions);
+    // Cluster specs and actions are plain data: they always convert (as in `link_json`).
+    let text = serde_json::to_string(&run).unwrap_or_default();
+    crate::sim::rng::label_hash(&text) as u32
 }
 
 impl SharedRun {
+    /// When the link names a lesson whose run has changed since the link was made, the sentence that
+    /// says so (the run opens all the same: it is the nearest there is).
+    pub fn lesson_changed(&self) -> Option<String> {
+        let (RunSource::Preset(id), Some(made_from)) = (&self.source, self.lesson) else { return None };
+        let lesson = library::preset(id).ok()?;
+        (lesson_fingerprint(&lesson) != made_from).then(|| {
+            format!(
+                "This link was made from an earlier version of the lesson '{id}': its cluster or its scripted actions have changed since, so this run may not be the one that was shared."
+            )
+        })
+    }
+
     /// A built-in lesson at its own seed, at the start.
     pub fn preset(id: &str) -> Result<SharedRun, LinkError> {
         let scenario = library::preset(id).map_err(|e| LinkError::from_library(id, e))?;
-        Ok(SharedRun { source: RunSource::Preset(id.to_string()), seed: scenario.seed, actions: Vec::new(), at_ms: 0, step: None })
+        let lesson = Some(lesson_fingerprint(&scenario));
+        Ok(SharedRun { source: RunSource::Preset(id.to_string()), seed: scenario.seed, actions: Vec::new(), at_ms: 0, step: None, lesson })
     }
 
     /// A scenario carried whole, at its own seed, at the start.
     pub fn inline(scenario: Scenario) -> SharedRun {
-        SharedRun { seed: scenario.seed, source: RunSource::Inline(Box::new(scenario)), actions: Vec::new(), at_ms: 0, step: None }
+        SharedRun { seed: scenario.seed, source: RunSource::Inline(Box::new(scenario)), actions: Vec::new(), at_ms: 0, step: None, lesson: None }
     }
 
     /// The scenario the run starts from, before the learner's seed and actions.
@@ -252,6 +280,9 @@ pub fn link_json(run: &SharedRun) -> String {
     match &run.source {
         RunSource::Preset(id) => {
             wire.insert("preset".into(), Value::from(id.as_str()));
+            if let Some(lesson) = run.lesson {
+                wire.insert("lesson".into(), Value::from(lesson));
+            }
         }
         RunSource::Inline(scenario) => {
             // A scenario is strings, integers, booleans, lists and string-keyed maps: it always converts.
@@ -373,7 +404,7 @@ enum ReadError {
     Link(LinkError),
 }
 
-const WIRE_FIELDS: [&str; 6] = ["preset", "scenario", "seed", "actions", "at_ms", "step"];
+const WIRE_FIELDS: [&str; 7] = ["preset", "scenario", "seed", "actions", "at_ms", "step", "lesson"];
 
 /// The JSON of a `v1` link as a run, with every problem's path.
 fn shared_run_from_json(value: &Value) -> Result<SharedRun, ReadError> {
@@ -396,6 +427,10 @@ fn shared_run_from_json(value: &Value) -> Result<SharedRun, ReadError> {
         Some(v) => moment_at(v, "at_ms").map_err(|p| problems.push(p)).unwrap_or(0),
     };
     let step = wire.get("step").and_then(|v| from_value_at::<u32>(v, "step").map_err(|p| problems.push(p)).ok());
+    let lesson = wire.get("lesson").and_then(|v| from_value_at::<u32>(v, "lesson").map_err(|p| problems.push(p)).ok());
+    if lesson.is_some() && wire.contains_key("scenario") {
+        problems.push(Problem::new("lesson", "only a link to a lesson of the library carries its fingerprint"));
+    }
     let mut actions = Vec::new();
     match wire.get("actions") {
         None => {}
@@ -451,7 +486,7 @@ fn shared_run_from_json(value: &Value) -> Result<SharedRun, ReadError> {
         }
     };
     match source {
-        Some(source) if problems.is_empty() => Ok(SharedRun { source, seed, actions, at_ms, step }),
+        Some(source) if problems.is_empty() => Ok(SharedRun { source, seed, actions, at_ms, step, lesson }),
         _ => Err(ReadError::Problems(Problems(problems))),
     }
 }

@@ -16,8 +16,9 @@ pub fn splitmix64(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// FNV-1a over a label, so child seeds depend on a component's name, not on creation order.
-fn label_hash(label: &str) -> u64 {
+/// FNV-1a over a label, so child seeds depend on a component's name, not on creation order. (Share
+/// links fingerprint a lesson's run with it too.)
+pub(crate) fn label_hash(label: &str) -> u64 {
     label.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 

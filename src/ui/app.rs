@@ -185,9 +185,9 @@ fn open_link(fragment: &str, embed: &EmbedOptions, allow_late: bool) -> Opened {
     match opened {
         Ok(lab) => {
             lab.signals.borrow_mut().shown_step = run.step.map(|s| s as usize);
-            let mut stops: Vec<Stop> = run.actions.into_iter().flat_map(|click| [Stop::At(click.at_ms), Stop::Click(click)]).collect();
+            let mut stops: Vec<Stop> = run.actions.iter().cloned().flat_map(|click| [Stop::At(click.at_ms), Stop::Click(click)]).collect();
             stops.push(Stop::At(run.at_ms));
-            catch_up(lab, stops, None, embed, allow_late)
+            catch_up(lab, stops, run.lesson_changed(), embed, allow_late)
         }
         Err(e) => Opened::Lab(demo_with(format!("This share link cannot be opened: {e}"), embed)),
     }

@@ -146,7 +146,8 @@ impl Lab {
         let step = self.lesson.as_ref().zip(self.signals.borrow().shown_step).and_then(|(lesson, shown)| {
             (shown != crate::scenario::player::opening_step(&lesson.steps, at_ms)).then_some(shown as u32)
         });
-        SharedRun { source, seed: session.seed(), actions: session.learner_actions().to_vec(), at_ms, step }
+        let lesson = self.lesson.as_ref().filter(|_| self.origin == Origin::Lesson).map(|l| crate::scenario::link::lesson_fingerprint(l));
+        SharedRun { source, seed: session.seed(), actions: session.learner_actions().to_vec(), at_ms, step, lesson }
     }
 
     /// The session, to read. No borrow of it is ever held across a call that can come back into the
