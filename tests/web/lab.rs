@@ -409,3 +409,20 @@ fn a_run_caught_up_a_slice_at_a_time_is_the_run_opened_at_once() {
     assert_eq!(text(&sliced), text(&at_once));
     assert!(text(&sliced).iter().any(|l| l.starts_with("20500 ")), "the kill is narrated where it landed");
 }
+
+#[wasm_bindgen_test]
+fn a_lessons_link_from_before_the_lesson_changed_opens_with_a_note_and_its_own_link_carries_the_fingerprint() {
+    use kafka_lab::scenario::link::{SharedRun, decode_link, encode_link};
+    let lab = lesson_lab("leader-failover", include_str!("../../static/scenarios/leader-failover.toml"));
+    let made_now = lab.shared_run();
+    assert!(made_now.lesson.is_some(), "the lab's own link fingerprints its lesson");
+    let link = encode_link(&made_now, "http://x/");
+    let fragment = link.split_once('#').map(|(_, f)| format!("#{f}")).unwrap();
+    let kafka_lab::ui::Opened::Lab(Ok((_, problem))) = kafka_lab::ui::open(&fragment) else { panic!("the link opens") };
+    assert_eq!(problem, None);
+    let old = SharedRun { lesson: made_now.lesson.map(|f| f ^ 1), ..decode_link(&link).unwrap() };
+    let fragment = encode_link(&old, "http://x/").split_once('#').map(|(_, f)| format!("#{f}")).unwrap();
+    let kafka_lab::ui::Opened::Lab(Ok((lab, problem))) = kafka_lab::ui::open(&fragment) else { panic!("the link still opens") };
+    assert_eq!(lab.preset.as_ref(), "leader-failover");
+    assert!(problem.as_deref().is_some_and(|p| p.contains("an earlier version of the lesson 'leader-failover'")), "{problem:?}");
+}
