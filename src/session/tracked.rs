@@ -53,7 +53,8 @@ pub struct CutState {
 pub struct Tracked {
     /// Messages sent and not yet arrived, in the order they were sent.
     pub flights: Vec<Flight>,
-    /// Messages that arrived in the last [`ARRIVED_RECENTLY_MS`], in the order they were sent.
+    /// Messages that arrived in the last [`ARRIVED_RECENTLY_MS`], in the order they arrived (by
+    /// arrival, then id): the same list however the run got to its moment (played, sought, rewound).
     pub arrived: Vec<Flight>,
     /// Cuts in force, by number (a handful at most, so a list).
     pub cuts: Vec<CutState>,
@@ -97,12 +98,15 @@ impl Tracked {
     /// Moves the messages that have arrived by `now` off the wire, and forgets those that arrived
     /// longer ago than [`ARRIVED_RECENTLY_MS`].
     pub fn retire(&mut self, now: Tick) {
+        let recent = |f: &Flight| now.since(f.arrive_at) <= ARRIVED_RECENTLY_MS;
         let arrived = &mut self.arrived;
-        arrived.retain(|f| now.since(f.arrive_at) <= ARRIVED_RECENTLY_MS);
+        arrived.retain(recent);
         self.flights.retain(|f| {
             let on_the_wire = f.arrive_at > now;
-            if !on_the_wire {
-                arrived.push(*f);
+            // A seek retires a second at a time: what landed longer ago is not recent any more.
+            if !on_the_wire && recent(f) {
+                let at = arrived.partition_point(|g| (g.arrive_at, g.id) < (f.arrive_at, f.id));
+                arrived.insert(at, *f);
             }
             on_the_wire
         });
@@ -148,5 +152,23 @@ mod tests {
         assert_eq!(tracked.arrived.len(), 1, "arrived 500 ms ago: still recent");
         tracked.retire(Tick(603));
         assert!(tracked.arrived.is_empty());
+    }
+
+    #[test]
+    fn what_arrived_recently_is_the_same_whether_the_run_was_played_or_sought_there() {
+        // A seek retires a second at a time; the table said "arrived in the last half second" of
+        // messages that had landed up to a second before, and listed them in another order.
+        let wire = [flight(1, 0, 300), flight(2, 0, 900), flight(3, 0, 850), flight(4, 0, 200)];
+        let mut played = Tracked::new(10);
+        played.flights = wire.to_vec();
+        for t in (0..=1000).step_by(10) {
+            played.retire(Tick(t));
+        }
+        let mut sought = Tracked::new(10);
+        sought.flights = wire.to_vec();
+        sought.retire(Tick(1000));
+        let ids = |t: &Tracked| t.arrived.iter().map(|f| f.id).collect::<Vec<_>>();
+        assert_eq!(ids(&played), [3, 2]);
+        assert_eq!(ids(&sought), ids(&played));
     }
 }

@@ -213,9 +213,10 @@ pub fn app() -> Html {
         });
     }
     let embed = use_memo((), |_| EmbedOptions::parse(&page_query()));
-    // How the last late run's catching up ended, once it has (by the run: the same address opened
-    // again is a new run that catches up again). Weak: a run left for another is not kept.
-    let finished = use_state(|| None::<(Weak<CatchUp>, Finished)>);
+    // The lab the last late run's catching up ended with, once it has (built once: a later render
+    // keeps what the learner does in it). By the run, not the address: another run of the same
+    // address catches up again. Weak: a run left for another is not kept.
+    let finished = use_state(|| None::<(Weak<CatchUp>, Rc<Result<(Lab, Option<String>), String>>)>);
     let opened = use_memo(((*source).clone(), (*arrived).clone(), (*failed).clone()), {
         let embed = embed.clone();
         move |(source, _, failed)| match source {
@@ -238,17 +239,25 @@ pub fn app() -> Html {
     use_effect_with(fetching, {
         let (arrived, failed) = (arrived.clone(), failed.clone());
         move |fetching| {
+            // Still asked for when it lands: a file that lands after the page moved on to another
+            // run is kept, but opens nothing again (it restarted a late link catching up).
+            let wanted = Rc::new(std::cell::Cell::new(true));
             if let Some(id) = fetching.clone() {
+                let wanted = wanted.clone();
                 yew::platform::spawn_local(async move {
                     match fetch_lesson(&id).await {
                         Ok(text) => {
                             library::provide_text(&id, text);
-                            arrived.set(Some(id));
+                            if wanted.get() {
+                                arrived.set(Some(id));
+                            }
                         }
-                        Err(why) => failed.set(Some((id, why))),
+                        Err(why) if wanted.get() => failed.set(Some((id, why))),
+                        Err(_) => {}
                     }
                 });
             }
+            move || wanted.set(false)
         }
     });
     let on_open_file = {
@@ -264,10 +273,7 @@ pub fn app() -> Html {
         Source::File(_, n) => format!("file-{n}"),
     };
     let late_done = match (&*opened, &*finished) {
-        (Opened::Late(plan, problem), Some((of, how))) if Weak::ptr_eq(&Rc::downgrade(plan), of) => Some(match how {
-            Finished::Failed(why) => demo_with(format!("This share link cannot be opened: {why}"), &embed.0),
-            Finished::Done | Finished::Stopped => Ok((plan.lab.clone(), problem.clone())),
-        }),
+        (Opened::Late(plan, _), Some((of, shown))) if Weak::ptr_eq(&Rc::downgrade(plan), of) => Some((**shown).clone()),
         _ => None,
     };
     let shown = match (late_done, &*opened) {
@@ -289,12 +295,22 @@ pub fn app() -> Html {
                 <p class="notice error" role="alert">{ format!("The lab could not start: {why}") }</p>
             </div>
         },
-        (Opened::Late(plan, _), None) => {
+        (Opened::Late(plan, problem), None) => {
             let on_finished = {
-                let (finished, plan) = (finished.clone(), Rc::downgrade(plan));
-                Callback::from(move |how: Finished| finished.set(Some((plan.clone(), how))))
+                let (finished, weak, problem, embed) = (finished.clone(), Rc::downgrade(plan), problem.clone(), embed.clone());
+                Callback::from(move |how: Finished| {
+                    let Some(plan) = weak.upgrade() else { return };
+                    let shown = match how {
+                        Finished::Failed(why) => demo_with(format!("This share link cannot be opened: {why}"), &embed.0),
+                        Finished::Done | Finished::Stopped => Ok((plan.lab.clone(), problem.clone())),
+                    };
+                    finished.set(Some((weak.clone(), Rc::new(shown))));
+                    focus_play_if_lost();
+                })
             };
-            html! { <CatchingUp plan={plan.clone()} {on_finished} /> }
+            // Keyed by the run: another late run starts with its own bar.
+            let key = format!("{:p}", Rc::as_ptr(plan));
+            html! { <CatchingUp {key} plan={plan.clone()} {on_finished} /> }
         }
         (Opened::Fetching(id), None) => html! {
             <div class="lab">
@@ -305,6 +321,22 @@ pub fn app() -> Html {
         // `shown` is set for every opened lab.
         (Opened::Lab(_), None) => Html::default(),
     }
+}
+
+/// The Stop button goes with the catching up: the focus, left on nothing, goes to Play (the lab
+/// draws first, so a moment later).
+fn focus_play_if_lost() {
+    gloo::timers::callback::Timeout::new(0, || {
+        use wasm_bindgen::JsCast as _;
+        let document = gloo::utils::document();
+        if document.active_element().is_some_and(|e| e.tag_name() != "BODY") {
+            return;
+        }
+        if let Some(play) = document.query_selector("[data-testid=play]").ok().flatten().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = play.focus();
+        }
+    })
+    .forget();
 }
 
 /// Puts an opened file's run in the address bar as its link, so a reload reopens it and a copied

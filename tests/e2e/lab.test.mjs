@@ -159,6 +159,28 @@ test('every part of the lab answers the keyboard, and the ? overlay lists the sh
   assert.deepEqual(problems, []);
 });
 
+test('the live region reads a broker stopping, and a filter turned off and on reads nothing again', async () => {
+  const { page, problems } = await watchedPage(browser.context);
+  await open(page, 'demo');
+  // Reading only the newest line, it lost "Broker 2 stopped" behind reconnect attempts.
+  await page.focus('[data-testid=broker-2]');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('x');
+  const live = () => page.textContent('[data-testid=narration-live]');
+  await page.waitForFunction(() => /Broker 2/.test(document.querySelector('[data-testid=narration-live]').textContent));
+  await page.click('[data-testid=play]');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=clock]').dataset.nowMs) > 3000);
+  await page.click('[data-testid=play]');
+  await page.waitForTimeout(700);
+  const said = await live();
+  for (const id of ['brokers', 'network', 'brokers', 'network']) {
+    await page.click(`[data-testid=filter-${id}]`);
+    await page.waitForTimeout(100);
+  }
+  assert.equal(await live(), said, 'nothing read again');
+  assert.deepEqual(problems, []);
+});
+
 test('a system asking for reduced motion gets the step table from the start', async () => {
   const { page, problems } = await watchedPage(browser.context);
   await page.emulateMedia({ reducedMotion: 'reduce' });

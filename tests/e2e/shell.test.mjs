@@ -66,6 +66,8 @@ test('stepping at the end of the hour a run lasts says so instead of going past 
   await page.goto(`${server.url}?at=3600000#preset=leader-failover`, { waitUntil: 'networkidle' });
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=clock]')?.dataset.nowMs) === 3600000, null, { timeout: 60_000 });
   assert.match(await page.evaluate(() => window.__simulating), /^Simulating the run up to 60:00\.000…/);
+  // The Stop button went with the bar: the focus is not left on nothing.
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === 'play');
   await page.click('[data-testid=step]');
   const info = await page.waitForSelector('[data-testid=info]');
   assert.match(await info.textContent(), /A run lasts at most one hour of simulated time/);

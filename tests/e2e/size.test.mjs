@@ -1,5 +1,5 @@
 // What the lab ships (wasm + js + css, gzip -9), against two numbers:
-// - the GOAL of issue 6, 300 KB. The build does not meet it today (about 571 KB: the engine with
+// - the GOAL of issue 6, 300 KB. The build does not meet it today (about 573 KB: the engine with
 //   replication, groups, transactions and the controller quorum, Yew, and the scenario module with
 //   its parsers). The test prints the gap on every run; the issue stays open until it closes.
 // - the CEILING this test enforces: today's size plus a little. The build may not grow past it, so
@@ -52,7 +52,10 @@
 //   leaves the run there (2.9 KB; the page used to hold still for seconds with no way out); then a
 //   live region that reads the lines that matter since it last spoke, not only the newest, and a
 //   reduced-motion table that lists the messages that arrived since it was last drawn (1.3 KB; a
-//   first version's stable sort, 1.6 KB more, was taken back out).
+//   first version's stable sort, 1.6 KB more, was taken back out). Then 560 KiB (the build is
+//   572,603), for a lesson link's fingerprint of the lesson's run, so a link made before the lesson
+//   changed says so, and the review's mends (1.2 KB; writing the fingerprint's JSON straight to text
+//   had cost 4.5 KB, and it goes through a JSON value as links already do).
 // The lesson files (dist/scenarios/*.toml) are not part of the page: a lesson's file is fetched when
 // it is opened. Their sizes are reported beside the total, so nothing shipped goes unmeasured.
 import { test } from 'node:test';
@@ -63,7 +66,7 @@ import zlib from 'node:zlib';
 import { DIST } from './lib/server.mjs';
 
 export const SHIPPED_GZIP_BYTES_GOAL = 300 * 1024;
-export const SHIPPED_GZIP_BYTES_CEILING = 559 * 1024;
+export const SHIPPED_GZIP_BYTES_CEILING = 560 * 1024;
 
 test('the shipped wasm, js and css do not grow past the ceiling (and the gap to 300 KB is reported)', () => {
   const shipped = fs.readdirSync(DIST).filter((f) => /\.(wasm|js|css)$/.test(f));

@@ -391,23 +391,26 @@ fn a_run_caught_up_a_slice_at_a_time_is_the_run_opened_at_once() {
     use kafka_lab::session::narrate::Category;
     use kafka_lab::ui::components::catch_up::{CatchUp, Stop};
     let kill = TimedAction { click: true, ..TimedAction::at(20_500, Action::KillBroker { broker: 1, lose_page_cache: false }) };
-    let stops = || vec![Stop::At(20_500), Stop::Click(kill.clone()), Stop::At(95_250)];
-    let at_once = CatchUp::new(demo_lab(), stops());
-    at_once.finish().expect("the click is accepted");
-    let sliced = CatchUp::new(demo_lab(), stops());
+    // At once: the run sought to the click, the click, the run sought to the moment.
+    let at_once = demo_lab();
+    at_once.session_mut().seek(Tick(20_500));
+    at_once.session_mut().act(kill.action.clone()).expect("the click is accepted");
+    at_once.session_mut().seek(Tick(95_250));
+    let sliced = CatchUp::new(demo_lab(), vec![Stop::At(20_500), Stop::Click(kill.clone()), Stop::At(95_250)]);
     let mut slices = 0;
     // An elapsed time already past the budget: one slice of work per call.
     while !sliced.advance(1.0, &|| 2.0).expect("the click is accepted") {
         slices += 1;
     }
     assert!(slices > 50, "simulated in {slices} slices");
-    let text = |plan: &CatchUp| -> Vec<String> {
-        plan.lab.session().narration().recent(&Category::ALL, u64::MAX, 10_000).iter().map(|l| format!("{} {}", l.at.ms(), l.text)).collect()
+    let text = |lab: &Lab| -> Vec<String> {
+        lab.session().narration().recent(&Category::ALL, u64::MAX, 10_000).iter().map(|l| format!("{} {}", l.at.ms(), l.text)).collect()
     };
     assert_eq!(sliced.now_ms(), 95_250);
-    assert_eq!(sliced.lab.session().learner_actions(), at_once.lab.session().learner_actions());
-    assert_eq!(text(&sliced), text(&at_once));
-    assert!(text(&sliced).iter().any(|l| l.starts_with("20500 ")), "the kill is narrated where it landed");
+    assert_eq!(sliced.lab.session().learner_actions(), at_once.session().learner_actions());
+    assert_eq!(sliced.lab.session().world().trace_hash(), at_once.session().world().trace_hash());
+    assert_eq!(text(&sliced.lab), text(&at_once));
+    assert!(text(&at_once).iter().any(|l| l.starts_with("20500 ")), "the kill is narrated where it landed");
 }
 
 #[wasm_bindgen_test]

@@ -118,7 +118,7 @@ impl CatchUp {
             n => format!(" The link's last {n} clicks were not replayed."),
         };
         self.lab.signals.borrow_mut().notice =
-            Some(format!("Stopped at {}, before {}, the moment asked for.{unplayed} Play on from here, or open the link again.", clock(Tick(now)), clock(Tick(self.target_ms))));
+            Some(format!("Stopped at {}, before {}, the moment asked for.{unplayed} Play on from here, or reload the page to go all the way.", clock(Tick(now)), clock(Tick(self.target_ms))));
         self.lab.touched();
     }
 }

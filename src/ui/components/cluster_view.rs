@@ -255,8 +255,13 @@ fn cell(out: &mut String, s: &Structure, big: bool, broker: BrokerId, p: crate::
 /// Brings the side panel into view when it lies below the fold: on a tablet the page stacks it under
 /// the picture, and a tapped broker's panel opened out of sight (its Kill button with it).
 fn show_side_panel() {
+    // A finger's tap only: a mouse click in a narrow window keeps the picture where it is.
+    let window = gloo::utils::window();
+    if !window.match_media("(pointer: coarse)").ok().flatten().is_some_and(|m| m.matches()) {
+        return;
+    }
     let Some(side) = gloo::utils::document().query_selector(".side").ok().flatten() else { return };
-    let window_height = gloo::utils::window().inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(f64::MAX);
+    let window_height = window.inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(f64::MAX);
     // Its heading and a line or two showing is not enough to act on.
     if side.get_bounding_client_rect().top() > window_height * 0.7 {
         side.scroll_into_view_with_bool(true);

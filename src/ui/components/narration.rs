@@ -25,11 +25,13 @@ pub struct NarrationProps {
 pub fn narration(props: &NarrationProps) -> Html {
     let session = props.lab.session();
     let lines = session.narration_now(&props.categories, LINES_SHOWN);
-    // The lines since the live region last spoke, when the run has moved on (not after a rewind).
+    // The lines shown that came since the live region last spoke, when the run has moved on (not
+    // after a rewind). Kept by the newest line of every category, so that a filter turned on or off
+    // does not read old lines again.
     let newest = {
         let mut signals = props.lab.signals.borrow_mut();
         let (said, _) = signals.announced;
-        let newest_seq = lines.last().map(|l| l.seq);
+        let newest_seq = session.narration_now(&Category::ALL, 1).last().map(|l| l.seq);
         if newest_seq != said {
             let since = lines.iter().position(|l| said.is_none_or(|s| l.seq > s)).unwrap_or(lines.len());
             let text = if newest_seq > said { announcement(&lines[since..]) } else { String::new() };
