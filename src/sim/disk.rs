@@ -6,7 +6,8 @@
 //!
 //! [`PageCache`] remembers, per file, how far the data is durable. Writes land in the cache (dirty);
 //! an fsync or the operating system's background writeback makes them durable. A crash that loses the
-//! page cache loses every dirty byte. Kafka by default never fsyncs a write: it relies on replication.
+//! page cache loses every dirty byte. Kafka by default never fsyncs a write: it relies on replication,
+//! and fsyncs a segment only once it has rolled ([`PageCache::flush_to`]).
 
 use super::time::Tick;
 use serde::{Deserialize, Serialize};
@@ -159,6 +160,15 @@ impl PageCache {
         state.durable
     }
 
+    /// An fsync of the file's start, up to position `end` (Kafka flushes a rolled segment, not the
+    /// one after it). Returns the new durable position.
+    pub fn flush_to(&mut self, file: u64, end: u64) -> u64 {
+        let state = self.files.entry(file).or_default();
+        let written = state.dirty.back().map_or(state.durable, |&(pos, _)| pos);
+        Self::mark_durable(state, end.min(written));
+        state.durable
+    }
+
     /// The OS's background writeback: writes older than `dirty_expire_ms` become durable.
     /// Returns the files whose durable position moved, with the new position.
     pub fn writeback(&mut self, now: Tick, dirty_expire_ms: u64) -> Vec<(u64, u64)> {
@@ -252,6 +262,19 @@ mod tests {
         disk.read(Tick(0), 1 << 20, false);
         assert_eq!(disk.stats.busy_us, 5 + 100 + 2 * 1024);
         assert_eq!(disk.stats.reads_from_page_cache, 1);
+    }
+
+    #[test]
+    fn a_rolled_segment_survives_power_loss_and_the_active_one_does_not() {
+        // Kafka fsyncs a segment when it rolls, up to the new segment's base offset only.
+        let mut cache = PageCache::default();
+        cache.write(7, 10, Tick(0));
+        cache.write(7, 20, Tick(0));
+        assert_eq!(cache.flush_to(7, 10), 10);
+        cache.write(7, 30, Tick(0));
+        assert_eq!(cache.flush_to(7, 99), 30, "no further than what was written");
+        cache.write(7, 40, Tick(0));
+        assert_eq!(cache.crash().get(&7), Some(&30));
     }
 
     #[test]

@@ -325,6 +325,9 @@ impl Broker {
             }
             if let Some(reason) = replica.log.append(batch.clone(), now) {
                 out.event(EventKind::SegmentRolled { broker, partition, base_offset: batch.base_offset, reason });
+                // The batches before this one are in the page cache already (written as one below).
+                self.page_cache.write(replica.file, batch.base_offset, now);
+                Self::flush_rolled(&mut self.disk, &mut self.page_cache, broker, partition, replica, batch.base_offset, now, out);
             }
             first_offset.get_or_insert(batch.base_offset);
             last_offset = batch.last_offset();

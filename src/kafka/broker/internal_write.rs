@@ -77,6 +77,7 @@ impl Broker {
         let leader_epoch = replica.leader_epoch;
         if let Some(reason) = replica.log.append(appended, now) {
             out.event(EventKind::SegmentRolled { broker, partition, base_offset, reason });
+            Self::flush_rolled(&mut self.disk, &mut self.page_cache, broker, partition, replica, base_offset, now, out);
         }
         self.page_cache.write(replica.file, last_offset + 1, now);
         self.disk.append(now, u64::from(size_bytes));

@@ -723,6 +723,30 @@ impl Broker {
         out.event(EventKind::Flushed { broker, partition, offset });
     }
 
+    /// A segment rolled at `base_offset`: Kafka's `UnifiedLog.roll` schedules a flush of the log up to
+    /// the new segment (`flushUptoOffsetExclusive`), so every rolled segment is fsynced, whatever
+    /// `flush.messages` and `flush.ms` say. What is written after the roll stays in the page cache.
+    pub(super) fn flush_rolled(
+        disk: &mut Disk,
+        page_cache: &mut PageCache,
+        broker: BrokerId,
+        partition: PartitionIndex,
+        replica: &mut Replica,
+        base_offset: u64,
+        now: Tick,
+        out: &mut Outbox,
+    ) {
+        // Kafka flushes only past its recovery point: nothing to do when the rolled part is durable.
+        if page_cache.durable(replica.file) >= base_offset {
+            return;
+        }
+        disk.fsync(now);
+        let offset = page_cache.flush_to(replica.file, base_offset);
+        replica.unflushed_records = 0;
+        replica.last_flush_ms = now.ms();
+        out.event(EventKind::Flushed { broker, partition, offset });
+    }
+
     /// Where the page cache holds this broker's copy of `partition`.
     fn file_id(&self, partition: PartitionIndex) -> u64 {
         u64::from(partition.0)

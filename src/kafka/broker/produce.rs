@@ -138,6 +138,7 @@ impl Broker {
         let records = u64::from(batch.record_count());
         if let Some(reason) = replica.log.append(batch, now) {
             out.event(EventKind::SegmentRolled { broker, partition, base_offset, reason });
+            Self::flush_rolled(&mut self.disk, &mut self.page_cache, broker, partition, replica, base_offset, now, out);
         }
         let leader_epoch = replica.leader_epoch;
         self.page_cache.write(replica.file, last_offset + 1, now);
