@@ -856,7 +856,12 @@ fn rebalance_reason(view: &View<'_>, reason: &crate::kafka::world::event::Rebala
             format!("{} sent no heartbeat for {} (session.timeout.ms)", consumer_name(view, *consumer), duration(*silent_ms))
         }
         R::PollTimeout { consumer } => format!("{} did not poll within max.poll.interval.ms", consumer_name(view, *consumer)),
-        R::SubscriptionChanged { consumer } => format!("{}'s subscription (or its topics' partitions) changed", consumer_name(view, *consumer)),
+        // The coordinator sees only that the member's metadata changed (Kafka: "Updating metadata for
+        // member … during Stable"); the client's own reason (KIP-800) is one of these.
+        R::SubscriptionChanged { consumer } => format!(
+            "{} rejoined with changed metadata (its subscription, or the partitions it still owns after a cooperative revoke; a leader also rejoins when its topics gain partitions)",
+            consumer_name(view, *consumer)
+        ),
         R::RejoinTimeout { consumer } => format!("{} did not rejoin in time", consumer_name(view, *consumer)),
         #[allow(unreachable_patterns)]
         other => format!("{other:?}"),
