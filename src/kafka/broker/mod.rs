@@ -253,6 +253,8 @@ impl Broker {
     }
 
     fn start_timers(&mut self, now: Tick, out: &mut Outbox) {
+        // The broker's scheduler starts with the process (the transaction timeout checks run from here).
+        self.txn.started_at = now;
         self.fetch_expiry.reset();
         self.produce_expiry.reset();
         self.controller_timeouts.reset();

@@ -17,7 +17,7 @@ use crate::kafka::world::event::EventKind;
 use crate::sim::Tick;
 use std::rc::Rc;
 
-/// How often a coordinator with open transactions checks their timeouts and pending markers.
+/// How often a coordinator sends again the markers not yet written.
 const TXN_CHECK_INTERVAL_MS: u64 = 1_000;
 
 impl Broker {
@@ -97,8 +97,11 @@ impl Broker {
             let timeout_ms = INTER_BROKER_REQUEST_TIMEOUT_MS;
             self.park_internal(now, self.node(), 0, vec![(partition, required, base, None)], timeout_ms, Completion::Txn { then: deferred }, out);
         }
-        if self.txn.has_work() || !self.txn.markers_in_flight.is_empty() {
-            self.arm(now, now.plus_ms(TXN_CHECK_INTERVAL_MS), Timer::TxnCheck, out);
+        // Markers are sent again each second; open transactions wait for the next scheduled check.
+        let markers = self.txn.has_markers_work().then(|| now.plus_ms(TXN_CHECK_INTERVAL_MS));
+        let timeouts = self.txn.has_work().then(|| self.txn.next_abort_check(now));
+        if let Some(deadline) = markers.into_iter().chain(timeouts).min() {
+            self.arm(now, deadline, Timer::TxnCheck, out);
         }
     }
 

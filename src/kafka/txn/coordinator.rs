@@ -81,11 +81,42 @@ pub struct TxnCoordinator {
     /// Marker requests in flight: request id → (transactional id, partitions, when given up).
     pub markers_in_flight: SortedMap<u64, (Rc<str>, Vec<PartitionIndex>, Tick)>,
     max_timeout_ms: u64,
+    /// When the broker process started: the timed-out transaction check runs every
+    /// [`ABORT_CHECK_INTERVAL_MS`] from then.
+    pub started_at: Tick,
 }
+
+/// `transaction.abort.timed.out.transaction.cleanup.interval.ms` (Kafka's default): the coordinator
+/// looks for transactions open longer than their timeout every 10 s from its start, not at the moment
+/// one expires, so an abandoned transaction is aborted up to 10 s after its timeout.
+pub const ABORT_CHECK_INTERVAL_MS: u64 = 10_000;
 
 impl TxnCoordinator {
     pub fn new(broker: BrokerId, max_timeout_ms: u64) -> TxnCoordinator {
-        TxnCoordinator { broker, led: SortedSet::new(), transactions: SortedMap::new(), markers_in_flight: SortedMap::new(), max_timeout_ms }
+        TxnCoordinator {
+            broker,
+            led: SortedSet::new(),
+            transactions: SortedMap::new(),
+            markers_in_flight: SortedMap::new(),
+            max_timeout_ms,
+            started_at: Tick::ZERO,
+        }
+    }
+
+    /// The first scheduled timed-out transaction check after `now`.
+    pub fn next_abort_check(&self, now: Tick) -> Tick {
+        let checks_done = now.since(self.started_at) / ABORT_CHECK_INTERVAL_MS;
+        self.started_at.plus_ms((checks_done + 1) * ABORT_CHECK_INTERVAL_MS)
+    }
+
+    /// Whether `now` is one of the scheduled timed-out transaction checks.
+    fn is_abort_check(&self, now: Tick) -> bool {
+        now > self.started_at && now.since(self.started_at).is_multiple_of(ABORT_CHECK_INTERVAL_MS)
+    }
+
+    /// Markers are still to be written (they are sent again each second until they are).
+    pub fn has_markers_work(&self) -> bool {
+        !self.markers_in_flight.is_empty() || self.transactions.values().any(|m| matches!(m.state, TxnState::PrepareCommit | TxnState::PrepareAbort))
     }
 
     fn record(meta: &TxnMetadata) -> (String, String) {
@@ -291,9 +322,10 @@ impl TxnCoordinator {
         fx
     }
 
-    /// Re-sends markers still pending (a leader moved or a request was lost), and aborts transactions
-    /// open longer than their `transaction.timeout.ms`.
+    /// Re-sends markers still pending (a leader moved or a request was lost), and, at a scheduled check
+    /// ([`ABORT_CHECK_INTERVAL_MS`]), aborts transactions open longer than their `transaction.timeout.ms`.
     pub fn tick(&mut self, now: Tick, image: &MetadataImage) -> Vec<TxnEffect> {
+        let abort_check = self.is_abort_check(now);
         let mut fx = Vec::new();
         // A marker request lost on the way (or to a leader that died) is sent again.
         self.markers_in_flight.retain(|_, (_, _, deadline)| *deadline > now);
@@ -301,7 +333,7 @@ impl TxnCoordinator {
         for id in ids {
             let Some(meta) = self.transactions.get_mut(&id) else { continue };
             match meta.state {
-                TxnState::Ongoing if now.since(meta.started_at) > meta.timeout_ms => {
+                TxnState::Ongoing if abort_check && now.since(meta.started_at) > meta.timeout_ms => {
                     // Kafka fences the timed-out producer by bumping the epoch, then aborts.
                     meta.producer_epoch += 1;
                     self.begin_end(now, &id, false, image, &mut fx);
@@ -451,7 +483,11 @@ mod tests {
         call(&mut c, 0, TxnRequest::InitProducerId { timeout_ms: 1_000 });
         call(&mut c, 10, TxnRequest::AddPartitions { producer_id: 101, producer_epoch: 0, partitions: vec![PartitionIndex(0)] });
         assert!(c.tick(Tick(900), &image()).is_empty());
-        c.tick(Tick(1_500), &image());
+        // Expired at 1,010 ms, but the coordinator looks only every 10 s
+        // (transaction.abort.timed.out.transaction.cleanup.interval.ms).
+        assert!(c.tick(Tick(1_500), &image()).is_empty());
+        assert_eq!(c.next_abort_check(Tick(1_500)), Tick(10_000));
+        c.tick(Tick(10_000), &image());
         let meta = &c.transactions["tx"];
         assert_eq!((meta.state, meta.producer_epoch), (TxnState::PrepareAbort, 1));
     }
