@@ -42,7 +42,7 @@ const GOLDEN_TRACE_HASHES: &[(&str, &str)] = &[
     ("kafka-vs-queue", "7760ef98c3eaf985"),
     ("fan-out-decoupling", "8ef7bf8f55ba5e5c"),
     ("delivery-tracking-bulk-insert", "e2f3ca802e885811"),
-    ("kraft-metadata", "dc04a77ec367e0ae"),
+    ("kraft-metadata", "49f5947f126248a3"),
     ("stream-processing", "ca7e62959e6cf6de"),
     ("stress-data-path", "9e4abdae839950f5"),
 ];

@@ -296,7 +296,8 @@ pub enum Message {
     QuorumFetch { request_id: u64, epoch: u32, fetch_offset: u64, last_fetched_epoch: u32 },
     QuorumFetchResponse { request_id: u64, epoch: u32, leader: Option<u32>, result: QuorumFetchResult },
     /// A candidate asks for a vote in `epoch`; its log ends with a record of `last_epoch` at `last_offset`.
-    Vote { request_id: u64, epoch: u32, last_epoch: u32, last_offset: u64 },
+    /// A vote request; `pre_vote` asks only whether the voter would vote (KIP-996), binding nothing.
+    Vote { request_id: u64, epoch: u32, last_epoch: u32, last_offset: u64, pre_vote: bool },
     VoteResponse { request_id: u64, epoch: u32, granted: bool },
     /// A new quorum leader tells the other voters.
     BeginQuorumEpoch { epoch: u32 },

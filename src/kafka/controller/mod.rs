@@ -356,8 +356,8 @@ impl Controller {
                 self.on_quorum_fetch_response(now, request_id, epoch, leader, result, out);
                 return;
             }
-            Message::Vote { request_id, epoch, last_epoch, last_offset } => {
-                self.on_vote(now, from, request_id, epoch, last_epoch, last_offset, out);
+            Message::Vote { request_id, epoch, last_epoch, last_offset, pre_vote } => {
+                self.on_vote(now, from, request_id, epoch, (last_epoch, last_offset), pre_vote, out);
                 return;
             }
             Message::VoteResponse { request_id, epoch, granted } => {
@@ -520,7 +520,7 @@ impl Controller {
     fn arm_quorum_check(&mut self, now: Tick, out: &mut Outbox) {
         let at = match self.role {
             QuorumRole::Leader => now.plus_ms(self.config.controller_quorum_fetch_timeout_ms / 2),
-            QuorumRole::Candidate { .. } => self.election_deadline,
+            QuorumRole::Candidate { .. } | QuorumRole::Prospective { .. } => self.election_deadline,
             QuorumRole::Follower { .. } | QuorumRole::Unattached => {
                 self.last_leader_contact.plus_ms(self.config.controller_quorum_fetch_timeout_ms).max(now.plus_ms(1))
             }
@@ -545,20 +545,56 @@ impl Controller {
                     out.event(EventKind::ControllerResigned { controller: self.id, epoch: self.epoch });
                 }
             }
-            QuorumRole::Candidate { .. } => {
+            QuorumRole::Prospective { leader: Some(leader), .. } => {
                 if now >= self.election_deadline {
-                    self.stand_for_election(now, out);
+                    // Not enough yeses: the leader it knew may still be there.
+                    self.become_follower(now, leader, out);
+                    return;
+                }
+            }
+            QuorumRole::Candidate { .. } | QuorumRole::Prospective { .. } => {
+                if now >= self.election_deadline {
+                    self.ask_for_pre_votes(now, out);
                     return;
                 }
             }
             QuorumRole::Follower { .. } | QuorumRole::Unattached => {
                 if now.since(self.last_leader_contact) >= fetch_timeout_ms {
-                    self.stand_for_election(now, out);
+                    self.ask_for_pre_votes(now, out);
                     return;
                 }
             }
         }
         self.arm_quorum_check(now, out);
+    }
+
+    /// Kafka 4.0's pre-vote (KIP-996): before a new epoch, ask the others whether they would vote.
+    /// Only a majority of yeses starts an election; without one the epoch stays, and it asks again
+    /// after the election timeout.
+    fn ask_for_pre_votes(&mut self, now: Tick, out: &mut Outbox) {
+        if quorum::majority(self.voters.len()) == 1 {
+            self.stand_for_election(now, out);
+            return;
+        }
+        self.fetch_in_flight = None;
+        let leader = if let QuorumRole::Follower { leader } = self.role { Some(leader) } else { None };
+        self.role = QuorumRole::Prospective { votes: [self.id].into(), leader };
+        let backoff = self.rng.below(self.config.controller_quorum_election_backoff_max_ms + 1);
+        self.election_deadline = now.plus_ms(self.config.controller_quorum_election_timeout_ms + backoff);
+        self.send_vote_requests(true, out);
+        self.arm_quorum_check(now, out);
+    }
+
+    fn send_vote_requests(&mut self, pre_vote: bool, out: &mut Outbox) {
+        let (last_epoch, last_offset) = self.last_log();
+        self.vote_requests.clear();
+        for voter in self.voters.clone() {
+            if voter != self.id {
+                let request_id = self.key();
+                self.vote_requests.insert(request_id);
+                out.send(self.node(), Node::Controller(voter), Message::Vote { request_id, epoch: self.epoch, last_epoch, last_offset, pre_vote });
+            }
+        }
     }
 
     /// A new epoch with this controller as candidate: it votes for itself and asks the others.
@@ -573,15 +609,7 @@ impl Controller {
             self.become_leader(now, out);
             return;
         }
-        let (last_epoch, last_offset) = self.last_log();
-        self.vote_requests.clear();
-        for voter in self.voters.clone() {
-            if voter != self.id {
-                let request_id = self.key();
-                self.vote_requests.insert(request_id);
-                out.send(self.node(), Node::Controller(voter), Message::Vote { request_id, epoch: self.epoch, last_epoch, last_offset });
-            }
-        }
+        self.send_vote_requests(false, out);
         out.event(EventKind::ControllerElectionStarted { controller: self.id, epoch: self.epoch });
         self.arm_quorum_check(now, out);
     }
@@ -710,12 +738,22 @@ impl Controller {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn on_vote(&mut self, now: Tick, from: Node, request_id: u64, epoch: u32, last_epoch: u32, last_offset: u64, out: &mut Outbox) {
+    fn on_vote(&mut self, now: Tick, from: Node, request_id: u64, epoch: u32, candidate_last: (u32, u64), pre_vote: bool, out: &mut Outbox) {
         let Node::Controller(candidate) = from else { return };
         if epoch > self.epoch {
             self.observe_epoch(now, epoch, None, out);
         }
-        let granted = quorum::may_grant_vote(self.epoch, self.voted_for, self.last_log(), candidate, epoch, (last_epoch, last_offset))
+        if pre_vote {
+            let leader_alive = match self.role {
+                QuorumRole::Leader => true,
+                QuorumRole::Follower { .. } => now.since(self.last_leader_contact) < self.config.controller_quorum_fetch_timeout_ms,
+                _ => false,
+            };
+            let granted = epoch >= self.epoch && quorum::may_grant_pre_vote(self.last_log(), candidate_last, leader_alive);
+            out.send(self.node(), from, Message::VoteResponse { request_id, epoch: self.epoch, granted });
+            return;
+        }
+        let granted = quorum::may_grant_vote(self.epoch, self.voted_for, self.last_log(), candidate, epoch, candidate_last)
             && !matches!(self.role, QuorumRole::Leader | QuorumRole::Follower { .. });
         if granted {
             self.voted_for = Some(candidate);
@@ -735,14 +773,23 @@ impl Controller {
         }
         let Node::Controller(voter) = from else { return };
         let majority = quorum::majority(self.voters.len());
-        if let QuorumRole::Candidate { votes } = &mut self.role
-            && granted
-            && epoch == self.epoch
-        {
-            votes.insert(voter);
-            if votes.len() >= majority {
-                self.become_leader(now, out);
+        if !granted || epoch != self.epoch {
+            return;
+        }
+        match &mut self.role {
+            QuorumRole::Candidate { votes } => {
+                votes.insert(voter);
+                if votes.len() >= majority {
+                    self.become_leader(now, out);
+                }
             }
+            QuorumRole::Prospective { votes, .. } => {
+                votes.insert(voter);
+                if votes.len() >= majority {
+                    self.stand_for_election(now, out);
+                }
+            }
+            _ => {}
         }
     }
 

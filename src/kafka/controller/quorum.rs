@@ -4,8 +4,9 @@
 //! The metadata log is replicated among the controllers. One of them leads an epoch; the others
 //! fetch from it. A record is committed once a majority of voters has it (the quorum's high
 //! watermark); brokers only ever see committed records. A follower that stops hearing from its
-//! leader for `controller.quorum.fetch.timeout.ms` stands for election in a new epoch, and wins with
-//! a majority of votes, granted only to a candidate whose log is at least as complete as the voter's.
+//! leader for `controller.quorum.fetch.timeout.ms` first asks for pre-votes (Kafka 4.0, KIP-996) and,
+//! once a majority would vote for it, stands for election in a new epoch. It wins with a majority of
+//! votes, granted only to a candidate whose log is at least as complete as the voter's.
 
 use crate::sim::sorted::{SortedMap, SortedSet};
 
@@ -15,6 +16,11 @@ pub enum QuorumRole {
     Leader,
     Follower { leader: u32 },
     Candidate { votes: SortedSet<u32> },
+    /// Asking for pre-votes (KIP-996, Kafka 4.0) before standing: the epoch is raised only once a
+    /// majority says it would vote, so a controller cut off from the others does not keep raising it.
+    /// `leader`: the leader it followed, if any; when the pre-votes fail, it goes back to fetching
+    /// from it (it may only have been cut off for a while).
+    Prospective { votes: SortedSet<u32>, leader: Option<u32> },
     /// Knows of no leader in its epoch (after a restart, or after voting for another candidate).
     Unattached,
 }
@@ -33,6 +39,13 @@ pub fn may_grant_vote(my_epoch: u32, voted_for: Option<u32>, my_last: (u32, u64)
     }
     let free = candidate_epoch > my_epoch || voted_for.is_none_or(|v| v == candidate);
     free && candidate_last >= my_last
+}
+
+/// KIP-996's pre-vote rule: a voter says it would vote for a replica whose log is at least as complete
+/// as its own, unless it is the leader or a follower that has heard from its leader within the fetch
+/// timeout (the leader is not gone for it). A pre-vote records nothing.
+pub fn may_grant_pre_vote(my_last: (u32, u64), candidate_last: (u32, u64), leader_alive: bool) -> bool {
+    !leader_alive && candidate_last >= my_last
 }
 
 /// The quorum high watermark: the largest offset a majority of voters (the leader included) has.

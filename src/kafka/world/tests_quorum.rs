@@ -81,6 +81,26 @@ fn without_a_majority_there_is_no_active_controller_and_admin_requests_are_refus
 }
 
 #[test]
+fn a_controller_left_alone_asks_for_pre_votes_and_never_raises_the_epoch() {
+    // Kafka 4.0's pre-vote (KIP-996): without a majority saying they would vote, no election starts.
+    // Before it, a lone controller started election after election, each in a new epoch.
+    let mut world = World::new(&cluster(3), 3).unwrap();
+    world.apply(Action::KillController { controller: 0 }).unwrap();
+    world.apply(Action::KillController { controller: 1 }).unwrap();
+    world.run_until(Tick(30_000));
+    let events = drain(&mut world);
+    assert!(!events.iter().any(|e| matches!(e.kind, EventKind::ControllerElectionStarted { .. })), "no election without pre-votes");
+    assert_eq!(world.controllers[2].epoch, 1, "the epoch stays where it was");
+    // A second voter back: a pre-vote majority, then an election, in the next epoch only.
+    world.apply(Action::RestartController { controller: 1 }).unwrap();
+    world.run_until(Tick(40_000));
+    let events = drain(&mut world);
+    let winners = elected(&events);
+    assert_eq!(winners.len(), 1, "{winners:?}");
+    assert_eq!(winners[0].1, 2, "one new epoch, not one per attempt");
+}
+
+#[test]
 fn a_single_controller_restarts_and_leads_again() {
     let mut world = World::new(&cluster(1), 4).unwrap();
     world.apply(Action::KillController { controller: 0 }).unwrap();
