@@ -55,7 +55,10 @@
 //   first version's stable sort, 1.6 KB more, was taken back out). Then 560 KiB (the build is
 //   572,603), for a lesson link's fingerprint of the lesson's run, so a link made before the lesson
 //   changed says so, and the review's mends (1.2 KB; writing the fingerprint's JSON straight to text
-//   had cost 4.5 KB, and it goes through a JSON value as links already do).
+//   had cost 4.5 KB, and it goes through a JSON value as links already do). Then 561 KiB (the build
+//   is 573,238), for three rules of Kafka's the engine had not followed: a rolled segment is fsynced,
+//   timed-out transactions are looked for every 10 s, and the controller quorum asks for pre-votes
+//   before an election (KIP-996); 0.6 KB together, which left less room than builds vary by.
 // The lesson files (dist/scenarios/*.toml) are not part of the page: a lesson's file is fetched when
 // it is opened. Their sizes are reported beside the total, so nothing shipped goes unmeasured.
 import { test } from 'node:test';
@@ -66,7 +69,7 @@ import zlib from 'node:zlib';
 import { DIST } from './lib/server.mjs';
 
 export const SHIPPED_GZIP_BYTES_GOAL = 300 * 1024;
-export const SHIPPED_GZIP_BYTES_CEILING = 560 * 1024;
+export const SHIPPED_GZIP_BYTES_CEILING = 561 * 1024;
 
 test('the shipped wasm, js and css do not grow past the ceiling (and the gap to 300 KB is reported)', () => {
   const shipped = fs.readdirSync(DIST).filter((f) => /\.(wasm|js|css)$/.test(f));
