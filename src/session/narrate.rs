@@ -822,7 +822,7 @@ pub fn narrate(event: &Event, view: &View<'_>, leaders: &[Option<BrokerId>]) -> 
         EventKind::ControllerElectionStarted { controller, epoch } => Draft::new(
             Brokers,
             Info,
-            format!("Controller {controller} heard nothing from the quorum's leader: it stands for election in epoch {epoch} and asks the others for their votes."),
+            format!("Controller {controller} has no leader to follow, and a majority said in a pre-vote that they would vote for it: it stands for election in epoch {epoch} and asks for their votes."),
         ),
         EventKind::ControllerElected { controller, epoch } => Draft::new(
             Brokers,
