@@ -19,7 +19,7 @@ pub mod lab;
 pub mod markup;
 pub mod state;
 
-pub use app::{App, Opened, open, preset_in_fragment};
+pub use app::{App, Opened, open, open_with, preset_in_fragment};
 
 /// Mounts the lab into the page body. Called by the `kafka-lab-web` entry point.
 pub fn start() {

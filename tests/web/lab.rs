@@ -429,3 +429,23 @@ fn a_lessons_link_from_before_the_lesson_changed_opens_with_a_note_and_its_own_l
     assert_eq!(lab.preset.as_ref(), "leader-failover");
     assert!(problem.as_deref().is_some_and(|p| p.contains("an earlier version of the lesson 'leader-failover'")), "{problem:?}");
 }
+
+#[wasm_bindgen_test]
+fn a_late_link_replays_its_clicks_on_the_way() {
+    // A link at 1:30 with a click at 1:05 is caught up a slice at a time; the click lands where it
+    // did, and the run is the one the link was made from.
+    use kafka_lab::scenario::link::encode_link;
+    use kafka_lab::ui::{Opened, open_with};
+    let lab = demo_lab();
+    lab.session_mut().seek(Tick(65_000));
+    let topic = kafka_lab::kafka::world::TopicSpec { name: "late".into(), partitions: Some(1), replication_factor: Some(1), ..Default::default() };
+    lab.act(Action::CreateTopic { spec: topic }).unwrap();
+    lab.session_mut().seek(Tick(90_000));
+    let fragment = |run: &kafka_lab::scenario::link::SharedRun| encode_link(run, "http://x/").split_once('#').map(|(_, f)| format!("#{f}")).unwrap();
+    let run = lab.shared_run();
+    let Opened::Late(plan, None) = open_with(&fragment(&run), &Default::default(), false) else { panic!("a moment past a minute is caught up") };
+    while !plan.advance(1.0, &|| 2.0).expect("the click is accepted") {}
+    assert_eq!(plan.now_ms(), 90_000);
+    assert_eq!(plan.lab.session().learner_actions(), run.actions.as_slice());
+    assert_eq!(plan.lab.session().world().trace_hash(), lab.session().world().trace_hash());
+}
