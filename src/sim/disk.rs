@@ -154,10 +154,7 @@ impl PageCache {
 
     /// An fsync of the whole file: everything written so far becomes durable. Returns the new position.
     pub fn flush(&mut self, file: u64) -> u64 {
-        let state = self.files.entry(file).or_default();
-        let end = state.dirty.back().map_or(state.durable, |&(pos, _)| pos);
-        Self::mark_durable(state, end);
-        state.durable
+        self.flush_to(file, u64::MAX)
     }
 
     /// An fsync of the file's start, up to position `end` (Kafka flushes a rolled segment, not the

@@ -704,22 +704,25 @@ impl Broker {
             let Some(config) = config else { continue };
             let due_by_time = config.flush_ms != i64::MAX && now.ms().saturating_sub(replica.last_flush_ms) >= config.flush_ms as u64;
             if due_by_time && replica.unflushed_records > 0 {
-                Self::flush_replica(&mut self.disk, &mut self.page_cache, self.id, partition, replica, now, out);
+                Self::flush_replica(&mut self.disk, &mut self.page_cache, self.id, partition, replica, u64::MAX, now, out);
             }
         }
     }
 
+    /// An fsync of the replica's log up to offset `up_to` (`u64::MAX`: all of it).
+    #[allow(clippy::too_many_arguments)]
     fn flush_replica(
         disk: &mut Disk,
         page_cache: &mut PageCache,
         broker: BrokerId,
         partition: PartitionIndex,
         replica: &mut Replica,
+        up_to: u64,
         now: Tick,
         out: &mut Outbox,
     ) {
         disk.fsync(now);
-        let offset = page_cache.flush(replica.file);
+        let offset = page_cache.flush_to(replica.file, up_to);
         replica.unflushed_records = 0;
         replica.last_flush_ms = now.ms();
         out.event(EventKind::Flushed { broker, partition, offset });
@@ -728,6 +731,7 @@ impl Broker {
     /// A segment rolled at `base_offset`: Kafka's `UnifiedLog.roll` schedules a flush of the log up to
     /// the new segment (`flushUptoOffsetExclusive`), so every rolled segment is fsynced, whatever
     /// `flush.messages` and `flush.ms` say. What is written after the roll stays in the page cache.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn flush_rolled(
         disk: &mut Disk,
         page_cache: &mut PageCache,
@@ -739,14 +743,9 @@ impl Broker {
         out: &mut Outbox,
     ) {
         // Kafka flushes only past its recovery point: nothing to do when the rolled part is durable.
-        if page_cache.durable(replica.file) >= base_offset {
-            return;
+        if page_cache.durable(replica.file) < base_offset {
+            Self::flush_replica(disk, page_cache, broker, partition, replica, base_offset, now, out);
         }
-        disk.fsync(now);
-        let offset = page_cache.flush_to(replica.file, base_offset);
-        replica.unflushed_records = 0;
-        replica.last_flush_ms = now.ms();
-        out.event(EventKind::Flushed { broker, partition, offset });
     }
 
     /// Where the page cache holds this broker's copy of `partition`.

@@ -156,7 +156,7 @@ impl Broker {
             && flush_messages != i64::MAX
             && replica.unflushed_records >= flush_messages as u64
         {
-            Self::flush_replica(&mut self.disk, &mut self.page_cache, self.id, partition, replica, now, out);
+            Self::flush_replica(&mut self.disk, &mut self.page_cache, self.id, partition, replica, u64::MAX, now, out);
         }
         if !self.maybe_increment_hw(now, partition, out) {
             self.try_complete_parked_fetches(now, partition, out);
