@@ -559,13 +559,18 @@ impl Controller {
                 }
             }
             QuorumRole::Follower { .. } | QuorumRole::Unattached => {
-                if now.since(self.last_leader_contact) >= fetch_timeout_ms {
+                if self.leader_silent(now) {
                     self.ask_for_pre_votes(now, out);
                     return;
                 }
             }
         }
         self.arm_quorum_check(now, out);
+    }
+
+    /// Nothing heard from the leader for `controller.quorum.fetch.timeout.ms`.
+    fn leader_silent(&self, now: Tick) -> bool {
+        now.since(self.last_leader_contact) >= self.config.controller_quorum_fetch_timeout_ms
     }
 
     /// Kafka 4.0's pre-vote (KIP-996): before a new epoch, ask the others whether they would vote.
@@ -579,10 +584,16 @@ impl Controller {
         self.fetch_in_flight = None;
         let leader = if let QuorumRole::Follower { leader } = self.role { Some(leader) } else { None };
         self.role = QuorumRole::Prospective { votes: [self.id].into(), leader };
-        let backoff = self.rng.below(self.config.controller_quorum_election_backoff_max_ms + 1);
-        self.election_deadline = now.plus_ms(self.config.controller_quorum_election_timeout_ms + backoff);
+        self.draw_election_deadline(now);
         self.send_vote_requests(true, out);
         self.arm_quorum_check(now, out);
+    }
+
+    /// When a round of (pre-)votes is given up: the election timeout plus a random backoff, so that
+    /// controllers that started together do not go on splitting the vote.
+    fn draw_election_deadline(&mut self, now: Tick) {
+        let backoff = self.rng.below(self.config.controller_quorum_election_backoff_max_ms + 1);
+        self.election_deadline = now.plus_ms(self.config.controller_quorum_election_timeout_ms + backoff);
     }
 
     fn send_vote_requests(&mut self, pre_vote: bool, out: &mut Outbox) {
@@ -603,8 +614,7 @@ impl Controller {
         self.voted_for = Some(self.id);
         self.fetch_in_flight = None;
         self.role = QuorumRole::Candidate { votes: [self.id].into() };
-        let backoff = self.rng.below(self.config.controller_quorum_election_backoff_max_ms + 1);
-        self.election_deadline = now.plus_ms(self.config.controller_quorum_election_timeout_ms + backoff);
+        self.draw_election_deadline(now);
         if quorum::majority(self.voters.len()) == 1 {
             self.become_leader(now, out);
             return;
@@ -746,7 +756,7 @@ impl Controller {
         if pre_vote {
             let leader_alive = match self.role {
                 QuorumRole::Leader => true,
-                QuorumRole::Follower { .. } => now.since(self.last_leader_contact) < self.config.controller_quorum_fetch_timeout_ms,
+                QuorumRole::Follower { .. } => !self.leader_silent(now),
                 _ => false,
             };
             let granted = epoch >= self.epoch && quorum::may_grant_pre_vote(self.last_log(), candidate_last, leader_alive);
@@ -776,20 +786,15 @@ impl Controller {
         if !granted || epoch != self.epoch {
             return;
         }
-        match &mut self.role {
-            QuorumRole::Candidate { votes } => {
-                votes.insert(voter);
-                if votes.len() >= majority {
-                    self.become_leader(now, out);
-                }
+        let (QuorumRole::Candidate { votes } | QuorumRole::Prospective { votes, .. }) = &mut self.role else { return };
+        votes.insert(voter);
+        if votes.len() >= majority {
+            // A majority of votes elects; a majority of pre-votes starts the election.
+            if matches!(self.role, QuorumRole::Candidate { .. }) {
+                self.become_leader(now, out);
+            } else {
+                self.stand_for_election(now, out);
             }
-            QuorumRole::Prospective { votes, .. } => {
-                votes.insert(voter);
-                if votes.len() >= majority {
-                    self.stand_for_election(now, out);
-                }
-            }
-            _ => {}
         }
     }
 
