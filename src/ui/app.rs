@@ -70,6 +70,11 @@ fn demo_with(problem: String, embed: &EmbedOptions) -> Result<(Lab, Option<Strin
     Ok((lab, Some(format!("{} Showing the {DEFAULT_PRESET} lab instead.", sentence(&problem)))))
 }
 
+/// The demo, with why a share link could not be opened (read, built, or replayed).
+fn unopenable_link(why: impl std::fmt::Display, embed: &EmbedOptions) -> Result<(Lab, Option<String>), String> {
+    demo_with(format!("This share link cannot be opened: {why}"), embed)
+}
+
 /// What the app shows for its source.
 pub enum Opened {
     /// The lab, with the problem to show if what was asked for could not be opened.
@@ -93,7 +98,7 @@ fn catch_up(lab: Lab, mut stops: Vec<Stop>, problem: Option<String>, embed: &Emb
     if allow_late || plan.target_ms <= LATE_MOMENT_MS {
         return Opened::Lab(match plan.finish() {
             Ok(()) => Ok((plan.lab.clone(), problem)),
-            Err(e) => demo_with(format!("This share link cannot be opened: {e}"), embed),
+            Err(e) => unopenable_link(e, embed),
         });
     }
     Opened::Late(Rc::new(plan), problem)
@@ -175,7 +180,7 @@ fn open_link(fragment: &str, embed: &EmbedOptions, allow_late: bool) -> Opened {
     let run = match decode_link(fragment) {
         Ok(run) => run,
         Err(LinkError::LessonNotLoaded { id }) => return Opened::Fetching(id),
-        Err(e) => return Opened::Lab(demo_with(format!("This share link cannot be opened: {e}"), embed)),
+        Err(e) => return Opened::Lab(unopenable_link(e, embed)),
     };
     let opened = run.base_scenario().map_err(|e| e.to_string()).and_then(|mut scenario| {
         scenario.seed = run.seed;
@@ -189,7 +194,7 @@ fn open_link(fragment: &str, embed: &EmbedOptions, allow_late: bool) -> Opened {
             stops.push(Stop::At(run.at_ms));
             catch_up(lab, stops, run.lesson_changed(), embed, allow_late)
         }
-        Err(e) => Opened::Lab(demo_with(format!("This share link cannot be opened: {e}"), embed)),
+        Err(e) => Opened::Lab(unopenable_link(e, embed)),
     }
 }
 
@@ -301,7 +306,7 @@ pub fn app() -> Html {
                 Callback::from(move |how: Finished| {
                     let Some(plan) = weak.upgrade() else { return };
                     let shown = match how {
-                        Finished::Failed(why) => demo_with(format!("This share link cannot be opened: {why}"), &embed.0),
+                        Finished::Failed(why) => unopenable_link(why, &embed.0),
                         Finished::Done | Finished::Stopped => Ok((plan.lab.clone(), problem.clone())),
                     };
                     finished.set(Some((weak.clone(), Rc::new(shown))));

@@ -24,7 +24,7 @@ pub fn step_table(lab: &Lab) -> Html {
     let on_the_wire = tracked.flights.iter().map(|f| (f, "on the wire"));
     let arrived = tracked.arrived.iter().rev().map(|f| (f, "arrived"));
     let (total, landed) = (tracked.flights.len(), tracked.arrived.len());
-    let records: u64 = tracked.flights.iter().map(|f| u64::from(f.records)).sum();
+    let records = tracked.records_in_flight();
     let rows: Vec<Vec<String>> = on_the_wire
         .chain(arrived)
         .take(ROWS_MAX)
